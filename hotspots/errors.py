@@ -1,0 +1,31 @@
+"""Exception classes. Structural problems raise; bad rows are rejected into a report instead."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class HotspotsError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class SourceFormatError(HotspotsError):
+    """A source file cannot be read as the kind it claims to be.
+
+    The message names the file, the 1-based line (when one applies) and what was expected, so an
+    analyst can open the file at that line.
+    """
+
+    def __init__(self, path: str | Path, message: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.line = line
+        where = f"{self.path}, line {line}" if line is not None else self.path
+        super().__init__(f"{where}: {message}")
+
+
+class BoundaryError(HotspotsError):
+    """A boundary file is unusable (no polygons, no code column, unknown CRS, ...)."""
+
+
+class StoreError(HotspotsError):
+    """The store is missing, locked, or its manifest does not match its files."""

@@ -1,0 +1,232 @@
+"""Ingest: read source files, check every row, join to wards, and commit to the store.
+
+Nothing is written until every file has been read and checked: a malformed file raises
+:class:`~hotspots.errors.SourceFormatError` and leaves the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from hotspots import schema
+from hotspots.errors import StoreError
+from hotspots.sources import SourceRead, detect_kind, read_source
+from hotspots.sources.boundaries import Boundaries
+from hotspots.store import SourceBatch, Store, new_token, source_key
+from hotspots.wards import NEAREST_WARD_M, assign_wards
+
+
+@dataclass
+class IngestReport:
+    """What an ingest read, kept and rejected, per source and per layer."""
+
+    token: str
+    store: Path
+    sources: list[dict[str, Any]]
+    skipped: list[str] = field(default_factory=list)
+    wards_vintage: str = ""
+
+    def by_layer(self) -> dict[str, dict[str, Any]]:
+        """Per layer: ``read``, ``kept``, ``rejected`` (total) and ``reasons`` (by reason)."""
+        out: dict[str, dict[str, Any]] = {}
+        for entry in self.sources:
+            layer = out.setdefault(
+                entry["layer"], {"read": 0, "kept": 0, "rejected": 0, "reasons": Counter()}
+            )
+            layer["read"] += entry["rows_read"]
+            layer["kept"] += entry["kept"]
+            layer["rejected"] += sum(entry["rejected"].values())
+            layer["reasons"].update(entry["rejected"])
+        return out
+
+    def reconciles(self) -> bool:
+        """True when, for every source, rows read = kept + rejected."""
+        return all(e["rows_read"] == e["kept"] + sum(e["rejected"].values()) for e in self.sources)
+
+
+def ingest(
+    paths: Sequence[str | Path],
+    *,
+    wards: Boundaries,
+    force_area: Boundaries,
+    store: Store,
+    all_crime_types: bool = False,
+    nearest_ward_m: float = NEAREST_WARD_M,
+    on_file: Callable[[Path], None] | None = None,
+) -> IngestReport:
+    """Read, check, join and store ``paths``.
+
+    Parameters
+    ----------
+    paths
+        Source files; each one's kind is recognised from its header.
+    wards, force_area
+        From :func:`hotspots.sources.boundaries.read_wards` / ``read_force_area`` (EPSG:27700).
+    store
+        Where to commit.
+    all_crime_types
+        Keep every crime type / search object, not only drugs.
+    nearest_ward_m
+        Tolerance (metres) for giving a ward to a point in the force area but in no ward polygon.
+    on_file
+        Called after each file is read (for progress display).
+
+    Raises
+    ------
+    SourceFormatError
+        A malformed file (nothing is written).
+    StoreError
+        The store was built with other ward boundaries, or another ingest holds its lock.
+    """
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    token = new_token()
+    kinds, skipped = _unique_files(paths)
+    keys = {source_key(kind, p.name) for p, kind in kinds}
+    with store.locked():
+        _check_same_wards(store, wards)
+        seen: dict[str, set[str]] = {}
+        batches: list[SourceBatch] = []
+        entries: list[dict[str, Any]] = []
+        area = force_area.frame.geometry.iloc[0]
+        for path, kind in kinds:
+            layer = schema.LAYER_OF_KIND[kind]
+            if layer not in seen:
+                seen[layer] = store.stored_ids(layer, exclude_keys=keys)
+            read = read_source(path, kind, all_crime_types=all_crime_types, seen_ids=seen[layer])
+            events, matches = _place(read, wards.frame, area, nearest_ward_m)
+            entry = _entry(read, events, matches, token, all_crime_types)
+            batches.append(SourceBatch(source_key(kind, path.name), entry, events, read.rejected))
+            entries.append(entry)
+            if on_file is not None:
+                on_file(path)
+        finished = datetime.now(UTC).isoformat(timespec="seconds")
+        record = {
+            "token": token,
+            "started": started,
+            "finished": finished,
+            "files": [p.name for p, _ in kinds],
+            "skipped": skipped,
+            "all_crime_types": all_crime_types,
+            "nearest_ward_m": nearest_ward_m,
+        }
+        boundaries = {
+            "wards": (wards.frame, _boundary_meta(wards)),
+            "force_area": (force_area.frame, _boundary_meta(force_area)),
+        }
+        store.commit(batches, boundaries, record)
+    return IngestReport(token, store.path, entries, skipped, wards.vintage)
+
+
+def _unique_files(paths: Sequence[str | Path]) -> tuple[list[tuple[Path, str]], list[str]]:
+    """Recognise each file's kind (all before any is read) and skip exact repeats."""
+    from hotspots.sources.csvio import sha256_of
+
+    out: list[tuple[Path, str]] = []
+    skipped: list[str] = []
+    by_sha: dict[str, Path] = {}
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such file")
+        kind = detect_kind(path)
+        digest = sha256_of(path)
+        if digest in by_sha:
+            skipped.append(f"{path.name}: same content as {by_sha[digest].name}, read once")
+            continue
+        by_sha[digest] = path
+        out.append((path, kind))
+    return out, skipped
+
+
+def _check_same_wards(store: Store, wards: Boundaries) -> None:
+    current = store.manifest()["boundaries"].get("wards")
+    if current is None or not store.manifest()["sources"]:
+        return
+    if _boundary_meta(wards)["sha256"] != current["sha256"]:
+        names = ", ".join(s["name"] for s in current["sources"])
+        raise StoreError(
+            f"{store.path}: this store's events are joined to {current['vintage']} wards from "
+            f"{names}; the wards given now differ. Use the same ward files, or a new --store "
+            "for another ward vintage."
+        )
+
+
+def _boundary_meta(boundaries: Boundaries) -> dict[str, Any]:
+    combined = "+".join(str(s["sha256"]) for s in boundaries.sources)
+    return {
+        "vintage": boundaries.vintage,
+        "sources": boundaries.sources,
+        "features": len(boundaries.frame),
+        "repaired": boundaries.repaired,
+        "sha256": combined,
+    }
+
+
+def _place(
+    read: SourceRead,
+    wards: gpd.GeoDataFrame,
+    area: shapely.Geometry,
+    nearest_ward_m: float,
+) -> tuple[gpd.GeoDataFrame, dict[str, int]]:
+    """Clip to the force area, give wards, and return the events as a GeoDataFrame."""
+    x_m = read.events["x_m"].to_numpy()
+    y_m = read.events["y_m"].to_numpy()
+    placed = assign_wards(x_m, y_m, wards, area, nearest_ward_m=nearest_ward_m)
+    where = np.array(
+        [f"easting={x:.0f}, northing={y:.0f}" for x, y in zip(x_m, y_m, strict=True)],
+        dtype=object,
+    )
+    outside = ~placed.in_area
+    no_ward = placed.no_ward
+    keep = ~(outside | no_ward)
+    ward_index = placed.ward_index[keep]
+    match = placed.match[keep]
+    # Reject in two steps; the second mask is taken over the rows the first one left.
+    read.reject_kept(outside, schema.REASON_OUTSIDE_AREA, where)
+    read.reject_kept(
+        no_ward[~outside],
+        schema.REASON_NO_WARD,
+        where[~outside] + f" (no ward within {nearest_ward_m:g} m)",
+    )
+    events = read.events.drop(columns=["x_m", "y_m"])
+    ward_rows = wards.iloc[ward_index]
+    for column in (schema.WARD_CODE, schema.WARD_NAME, schema.DISTRICT_CODE, schema.DISTRICT_NAME):
+        events[column] = ward_rows[column].to_numpy()
+    events[schema.WARD_MATCH] = match
+    geometry = shapely.points(x_m[keep], y_m[keep])
+    frame = gpd.GeoDataFrame(events, geometry=geometry, crs=schema.CRS_BNG)
+    return frame, dict(Counter(match.tolist()))
+
+
+def _entry(
+    read: SourceRead,
+    events: gpd.GeoDataFrame,
+    matches: dict[str, int],
+    token: str,
+    all_crime_types: bool,
+) -> dict[str, Any]:
+    """The manifest entry of one source."""
+    return {
+        "name": read.path.name,
+        "path": str(read.path.resolve()),
+        "kind": read.kind,
+        "layer": read.layer,
+        "sha256": read.sha256,
+        "rows_read": read.rows_read,
+        "kept": len(events),
+        "rejected": read.rejected_by_reason(),
+        "months": sorted(events[schema.MONTH].unique().tolist()),
+        "ward_match": matches,
+        "synthetic_rows": int(events[schema.SYNTHETIC].sum()),
+        "all_crime_types": all_crime_types,
+        "ingest": token,
+    }

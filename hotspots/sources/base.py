@@ -1,0 +1,123 @@
+"""What every reader returns: kept events in the canonical schema and rejected rows with reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hotspots import schema
+
+
+@dataclass
+class SourceRead:
+    """The result of reading one source file.
+
+    Attributes
+    ----------
+    path : Path
+        The file read.
+    kind : str
+        ``"street"``, ``"stop_search"`` or ``"raids"``.
+    sha256 : str
+        Checksum of the file's bytes.
+    rows_read : int
+        Data rows in the file (header excluded).
+    events : pandas.DataFrame
+        Kept rows in the canonical schema (:data:`hotspots.schema.EVENT_COLUMNS` plus the layer's
+        extra columns) and ``x_m``/``y_m``, British National Grid metres (EPSG:27700).
+    rejected : pandas.DataFrame
+        Rejected rows: ``source_file``, ``source_row``, ``reason``, ``detail``, then the file's own
+        fields unchanged.
+    """
+
+    path: Path
+    kind: str
+    sha256: str
+    rows_read: int
+    events: pd.DataFrame
+    rejected: pd.DataFrame
+    raw: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    first_line: int = 2
+
+    def reject_kept(self, mask: np.ndarray, reason: str, detail: np.ndarray | str) -> None:
+        """Move kept events in ``mask`` to the rejected rows with ``reason`` (e.g. after the
+        spatial checks, which run once the readers are done)."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        moved = self.events[mask]
+        positions = moved[schema.SOURCE_ROW].to_numpy() - self.first_line
+        details = detail[mask] if isinstance(detail, np.ndarray) else detail
+        head = pd.DataFrame(
+            {
+                schema.SOURCE_FILE: moved[schema.SOURCE_FILE].to_numpy(),
+                schema.SOURCE_ROW: moved[schema.SOURCE_ROW].to_numpy(),
+                "reason": reason,
+                "detail": details,
+            }
+        )
+        fields = self.raw.iloc[positions].reset_index(drop=True)
+        extra = pd.concat([head, fields], axis=1)
+        self.rejected = (
+            pd.concat([self.rejected, extra], ignore_index=True)
+            .sort_values(schema.SOURCE_ROW, kind="stable")
+            .reset_index(drop=True)
+        )
+        self.events = self.events[~mask].reset_index(drop=True)
+
+    @property
+    def layer(self) -> str:
+        """The store layer the file feeds (``offence``, ``search`` or ``raid``)."""
+        return schema.LAYER_OF_KIND[self.kind]
+
+    def rejected_by_reason(self) -> dict[str, int]:
+        """Rejected rows counted by reason."""
+        if self.rejected.empty:
+            return {}
+        counts = self.rejected["reason"].value_counts()
+        return {str(k): int(v) for k, v in counts.sort_index().items()}
+
+    def reconciles(self) -> bool:
+        """True when rows read equal rows kept plus rows rejected."""
+        return self.rows_read == len(self.events) + len(self.rejected)
+
+
+def canonical_frame(
+    n_rows: int,
+    *,
+    event_id: object,
+    layer: str,
+    category: object,
+    month: object,
+    date: object,
+    location: object,
+    outcome: object,
+    source_file: str,
+    source_row: np.ndarray,
+    synthetic: object,
+    x_m: np.ndarray,
+    y_m: np.ndarray,
+    extra: dict[str, object] | None = None,
+) -> pd.DataFrame:
+    """Assemble kept rows in the canonical column order (the one place that order is written)."""
+    columns: dict[str, object] = {
+        schema.EVENT_ID: event_id,
+        schema.LAYER: layer,
+        schema.CATEGORY: category,
+        schema.MONTH: month,
+        schema.DATE: date,
+        schema.LOCATION: location,
+        schema.OUTCOME: outcome,
+        schema.SOURCE_FILE: source_file,
+        schema.SOURCE_ROW: np.asarray(source_row, dtype="int64"),
+        schema.SYNTHETIC: synthetic,
+    }
+    columns.update(extra or {})
+    columns["x_m"] = np.asarray(x_m, dtype="float64")
+    columns["y_m"] = np.asarray(y_m, dtype="float64")
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(n_rows))
+    frame[schema.SYNTHETIC] = frame[schema.SYNTHETIC].astype(bool)
+    return frame

@@ -1,0 +1,280 @@
+"""Reader for ward and force-area boundaries in any OGR format and any CRS.
+
+Wards: the code and name columns of any ONS vintage (``WD13CD``, ``WD19CD``, ``WD23CD``...) are
+detected, or named by the caller; the district (``LAD..CD``/``LAD..NM``) too when present, else a
+file named after a district's GSS code (``E07000008.json``) gives it. Invalid polygons are repaired
+(and counted). Everything is returned in British National Grid (EPSG:27700, metres).
+
+A file with no CRS is taken as WGS84 when its coordinates fit longitude/latitude (RFC 7946 says
+GeoJSON is WGS84), or as British National Grid when they fit that grid; anything else is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from hotspots import schema
+from hotspots.errors import BoundaryError
+from hotspots.sources.csvio import sha256_of
+
+_WARD_CODE = re.compile(r"^WD(\d\d)CD$", re.IGNORECASE)
+_WARD_NAME = re.compile(r"^WD(\d\d)NM$", re.IGNORECASE)
+_LAD_CODE = re.compile(r"^LAD(\d\d)CD$", re.IGNORECASE)
+_LAD_NAME = re.compile(r"^LAD(\d\d)NM$", re.IGNORECASE)
+_PFA_CODE = re.compile(r"^PFA(\d\d)CD$", re.IGNORECASE)
+_PFA_NAME = re.compile(r"^PFA(\d\d)NM$", re.IGNORECASE)
+_GSS_DISTRICT = re.compile(r"^E0[6-9]\d{6}$|^W06\d{6}$")
+
+
+@dataclass
+class Boundaries:
+    """Wards (or a force area) ready for the join, in EPSG:27700.
+
+    Attributes
+    ----------
+    frame : geopandas.GeoDataFrame
+        ``ward_code``, ``ward_name``, ``district_code``, ``district_name``, ``geometry``.
+    vintage : str
+        E.g. ``"WD23"`` (December 2023 wards) or ``"custom"`` when columns were named.
+    sources : list of dict
+        ``{"name", "sha256", "features"}`` per file read.
+    repaired : int
+        Invalid polygons repaired with ``shapely.make_valid``.
+    """
+
+    frame: gpd.GeoDataFrame
+    vintage: str
+    sources: list[dict[str, object]] = field(default_factory=list)
+    repaired: int = 0
+
+
+def read_layer(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read any OGR vector file and return it in EPSG:27700 with only (multi)polygons.
+
+    Raises
+    ------
+    BoundaryError
+        Unreadable file, no polygons, or no CRS and coordinates fitting neither WGS84 nor BNG.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise BoundaryError(f"{path}: no such file")
+    try:
+        frame = gpd.read_file(path, layer=layer)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
+        raise BoundaryError(f"{path}: cannot read as a vector layer ({exc})") from None
+    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    polygonal = frame.geom_type.isin(["Polygon", "MultiPolygon"])
+    if not polygonal.any():
+        raise BoundaryError(
+            f"{path}: no polygons found (geometry types: "
+            f"{sorted(set(frame.geom_type))}); expected ward or force-area polygons"
+        )
+    frame = frame[polygonal]
+    if frame.crs is None:
+        frame = frame.set_crs(_guess_crs(path, frame))
+    return frame.to_crs(schema.CRS_BNG)
+
+
+def _guess_crs(path: Path, frame: gpd.GeoDataFrame) -> str:
+    minx, miny, maxx, maxy = frame.total_bounds
+    if minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90:
+        return schema.CRS_WGS84
+    if minx >= -100_000 and maxx <= 800_000 and miny >= -100_000 and maxy <= 1_400_000:
+        return schema.CRS_BNG
+    raise BoundaryError(
+        f"{path}: no CRS recorded and the bounds {minx:.1f}, {miny:.1f}, {maxx:.1f}, {maxy:.1f} "
+        "fit neither WGS84 longitude/latitude nor British National Grid metres; "
+        "save the file with its CRS"
+    )
+
+
+def _repair(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
+    invalid = ~frame.geometry.is_valid
+    n_invalid = int(invalid.sum())
+    if n_invalid:
+        frame = frame.copy()
+        fixed = shapely.make_valid(frame.geometry[invalid].to_numpy())
+        # make_valid may return collections: keep only their polygonal parts.
+        polys = [
+            shapely.union_all(shapely.get_parts(g)[shapely.get_type_id(shapely.get_parts(g)) >= 3])
+            if g.geom_type == "GeometryCollection"
+            else g
+            for g in fixed
+        ]
+        frame.loc[invalid, "geometry"] = polys
+    return frame, n_invalid
+
+
+def _pick(
+    columns: Sequence[str], pattern: re.Pattern[str], given: str | None, what: str, path: Path
+) -> str | None:
+    if given is not None:
+        if given not in columns:
+            raise BoundaryError(
+                f"{path}: no column {given!r} for the {what}; columns are {list(columns)}"
+            )
+        return given
+    matches = sorted((c for c in columns if pattern.match(c)), reverse=True)
+    return matches[0] if matches else None
+
+
+def read_wards(
+    paths: str | Path | Sequence[str | Path],
+    *,
+    code_column: str | None = None,
+    name_column: str | None = None,
+    district_code_column: str | None = None,
+    district_name_column: str | None = None,
+) -> Boundaries:
+    """Read ward polygons from one or more files (e.g. one file per district).
+
+    Parameters
+    ----------
+    paths
+        Any OGR-readable files (GeoJSON, GeoPackage, Shapefile, TopoJSON...), any CRS.
+    code_column, name_column, district_code_column, district_name_column
+        Column names, when not the ONS ``WDyyCD``/``WDyyNM``/``LADyyCD``/``LADyyNM`` forms.
+
+    Returns
+    -------
+    Boundaries
+        In EPSG:27700, one row per ward code (multi-part wards dissolved).
+
+    Raises
+    ------
+    BoundaryError
+        No ward code column, a ward code missing, or unreadable files.
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    parts: list[gpd.GeoDataFrame] = []
+    sources: list[dict[str, object]] = []
+    vintages: set[str] = set()
+    repaired = 0
+    for raw_path in paths:
+        path = Path(raw_path)
+        frame = read_layer(path)
+        columns = list(frame.columns)
+        code = _pick(columns, _WARD_CODE, code_column, "ward code", path)
+        if code is None:
+            raise BoundaryError(
+                f"{path}: no ward code column found among {columns}; expected an ONS column "
+                "such as WD23CD (or name it with --ward-code-column)"
+            )
+        name = _pick(columns, _WARD_NAME, name_column, "ward name", path)
+        lad_code = _pick(columns, _LAD_CODE, district_code_column, "district code", path)
+        lad_name = _pick(columns, _LAD_NAME, district_name_column, "district name", path)
+        match = _WARD_CODE.match(code)
+        vintages.add(f"WD{match.group(1)}" if match and code_column is None else "custom")
+        frame, n_fixed = _repair(frame)
+        repaired += n_fixed
+        codes = frame[code].astype("string").str.strip()
+        if codes.isna().any() or (codes == "").any():
+            raise BoundaryError(
+                f"{path}: {int((codes.isna() | (codes == '')).sum())} features have no {code}"
+            )
+        file_district = path.stem if _GSS_DISTRICT.match(path.stem) else None
+        parts.append(
+            gpd.GeoDataFrame(
+                {
+                    schema.WARD_CODE: codes.to_numpy(dtype=object),
+                    schema.WARD_NAME: frame[name].astype(str).to_numpy()
+                    if name
+                    else codes.to_numpy(dtype=object),
+                    schema.DISTRICT_CODE: frame[lad_code].astype(str).to_numpy()
+                    if lad_code
+                    else file_district,
+                    schema.DISTRICT_NAME: frame[lad_name].astype(str).to_numpy()
+                    if lad_name
+                    else None,
+                },
+                geometry=frame.geometry.to_numpy(),
+                crs=schema.CRS_BNG,
+            )
+        )
+        sources.append({"name": path.name, "sha256": sha256_of(path), "features": len(frame)})
+    wards = pd.concat(parts, ignore_index=True)
+    wards = wards.dissolve(by=schema.WARD_CODE, as_index=False, aggfunc="first", sort=True)
+    wards = gpd.GeoDataFrame(
+        wards[
+            [
+                schema.WARD_CODE,
+                schema.WARD_NAME,
+                schema.DISTRICT_CODE,
+                schema.DISTRICT_NAME,
+                "geometry",
+            ]
+        ],
+        geometry="geometry",
+        crs=schema.CRS_BNG,
+    )
+    vintage = vintages.pop() if len(vintages) == 1 else "mixed(" + ",".join(sorted(vintages)) + ")"
+    return Boundaries(frame=wards, vintage=vintage, sources=sources, repaired=repaired)
+
+
+def read_force_area(path: str | Path, *, force: str | None = None) -> Boundaries:
+    """Read a police force area (or any study area) as one dissolved polygon.
+
+    Parameters
+    ----------
+    path
+        Any OGR-readable polygon file, any CRS.
+    force
+        When the file holds several forces (e.g. all of England and Wales), the ``PFAyyCD`` code
+        or ``PFAyyNM`` name of the one to use.
+
+    Raises
+    ------
+    BoundaryError
+        Several forces in the file and ``force`` not given or not found.
+    """
+    path = Path(path)
+    frame = read_layer(path)
+    frame, repaired = _repair(frame)
+    columns = list(frame.columns)
+    code = _pick(columns, _PFA_CODE, None, "force code", path)
+    name = _pick(columns, _PFA_NAME, None, "force name", path)
+    if force is not None:
+        keys = [c for c in (code, name) if c]
+        chosen = pd.Series(False, index=frame.index)
+        for col in keys:
+            chosen |= frame[col].astype(str).str.casefold() == force.casefold()
+        if not chosen.any():
+            available = sorted(frame[name].astype(str)) if name else []
+            raise BoundaryError(f"{path}: no force {force!r}; the file holds {available}")
+        frame = frame[chosen]
+    elif code and frame[code].nunique() > 1:
+        available = sorted(frame[name].astype(str)) if name else sorted(frame[code].astype(str))
+        raise BoundaryError(
+            f"{path}: the file holds {frame[code].nunique()} force areas; choose one with "
+            f"--force (one of {available})"
+        )
+    label = str(frame[name].iloc[0]) if name else path.stem
+    area_code = str(frame[code].iloc[0]) if code else ""
+    geometry = shapely.union_all(frame.geometry.to_numpy())
+    area = gpd.GeoDataFrame(
+        {
+            schema.WARD_CODE: [area_code],
+            schema.WARD_NAME: [label],
+            schema.DISTRICT_CODE: [None],
+            schema.DISTRICT_NAME: [None],
+        },
+        geometry=[geometry],
+        crs=schema.CRS_BNG,
+    )
+    vintage = _PFA_CODE.match(code).group(0)[:5] if code and _PFA_CODE.match(code) else "custom"
+    return Boundaries(
+        frame=area,
+        vintage=vintage,
+        sources=[{"name": path.name, "sha256": sha256_of(path), "features": len(frame)}],
+        repaired=repaired,
+    )

@@ -1,0 +1,172 @@
+"""Fast, strict CSV reading shared by the CSV readers.
+
+Every column is read as text (no type guessing), blank fields stay ``""``, a UTF-8 byte-order mark
+and CRLF line endings are accepted. A row with the wrong number of fields, or bytes that are not
+UTF-8, raise :class:`~hotspots.errors.SourceFormatError` naming the file, the line and what was
+expected: a malformed file is never half-read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from hotspots.errors import SourceFormatError
+
+_BOM = codecs.BOM_UTF8
+_BLOCK_BYTES = 1 << 24
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    """Text columns of one CSV file.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One column per field, all strings, blank fields as ``""``.
+    first_line : int
+        The 1-based line number of the first data row (2 with a header, 1 without).
+    has_header : bool
+        Whether the file started with a header row.
+    """
+
+    frame: pd.DataFrame
+    first_line: int
+    has_header: bool
+
+
+def sha256_of(path: str | Path) -> str:
+    """Return the hex SHA-256 of a file's bytes (streamed, any size)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(_BLOCK_BYTES):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_first_record(path: str | Path) -> list[str]:
+    """Return the fields of the first record of a CSV file (BOM stripped, CR tolerated).
+
+    Raises
+    ------
+    SourceFormatError
+        When the file is empty or its first line is not UTF-8 text.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(65536)
+    if head.startswith(_BOM):
+        head = head[len(_BOM) :]
+    if not head.strip():
+        raise SourceFormatError(path, "the file is empty; expected a CSV header or data row", 1)
+    first = head.split(b"\n", 1)[0].rstrip(b"\r")
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceFormatError(path, f"not UTF-8 text ({exc.reason})", 1) from None
+    return next(csv.reader([text]))
+
+
+def read_text_table(path: str | Path, columns: list[str], *, has_header: bool) -> CsvTable:
+    """Read a CSV file with every field as text.
+
+    Parameters
+    ----------
+    path
+        The file.
+    columns
+        Names for the columns, in file order. With ``has_header=True`` they replace the file's own
+        header (which the caller has already checked); the count must equal the file's.
+    has_header
+        Whether the first record is a header to skip.
+
+    Raises
+    ------
+    SourceFormatError
+        A row with the wrong number of fields, or bytes that are not UTF-8.
+    """
+    bad_rows: list[pacsv.InvalidRow] = []
+
+    def _on_invalid(row: pacsv.InvalidRow) -> str:
+        bad_rows.append(row)
+        return "skip"
+
+    read_options = pacsv.ReadOptions(
+        column_names=columns, skip_rows=1 if has_header else 0, block_size=_BLOCK_BYTES
+    )
+    convert_options = pacsv.ConvertOptions(
+        column_types={name: pa.string() for name in columns},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    parse_options = pacsv.ParseOptions(invalid_row_handler=_on_invalid)
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=read_options,
+            parse_options=parse_options,
+            convert_options=convert_options,
+        )
+    except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc) or "utf8" in str(exc).lower():
+            line = _first_non_utf8_line(path)
+            raise SourceFormatError(path, "not UTF-8 text; expected UTF-8 CSV", line) from None
+        raise SourceFormatError(path, f"not a readable CSV file ({exc})") from None
+    if bad_rows:
+        _raise_first_bad_row(path, columns, has_header)
+    frame = table.to_pandas()
+    return CsvTable(frame=frame, first_line=2 if has_header else 1, has_header=has_header)
+
+
+def _raise_first_bad_row(path: str | Path, columns: list[str], has_header: bool) -> None:
+    """Re-read single-threaded (slow path, only for broken files) to find the bad row's line."""
+    found: list[pacsv.InvalidRow] = []
+
+    def _stop(row: pacsv.InvalidRow) -> str:
+        found.append(row)
+        return "error"
+
+    with contextlib.suppress(pa.ArrowInvalid):
+        pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                column_names=columns, skip_rows=1 if has_header else 0, use_threads=False
+            ),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=_stop),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in columns}
+            ),
+        )
+    row = found[0] if found else None
+    line = None
+    if row is not None and row.number is not None:
+        line = row.number + (1 if has_header else 0)
+    got = row.actual_columns if row is not None else "another number of"
+    text = (
+        (row.text[:80] + "…")
+        if row is not None and len(row.text) > 80
+        else (row.text if row else "")
+    )
+    raise SourceFormatError(
+        path,
+        f"expected {len(columns)} comma-separated fields, got {got}: {text!r}",
+        line,
+    )
+
+
+def _first_non_utf8_line(path: str | Path) -> int | None:
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return None

@@ -1,0 +1,143 @@
+"""Reader for data.police.uk stop-and-search CSVs.
+
+Kept rows become ``search`` events. By default only ``Object of search == "Controlled drugs"`` is
+kept. Columns are selected by name (this file has ``Latitude,Longitude``, the reverse of the
+street files). ``Date`` is ISO 8601 with an offset; the month and date are taken in UK local time
+(Europe/London), as police.uk files them: ``2019-06-30T23:03:09+00:00`` is 1 July 2019, 00:03 BST.
+
+The source has no record id. Identical rows are distinct searches (a group searched together),
+so they are all kept, each with its own derived id.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hotspots import schema
+from hotspots.errors import SourceFormatError
+from hotspots.sources.base import SourceRead, canonical_frame
+from hotspots.sources.csvio import read_first_record, read_text_table, sha256_of
+from hotspots.sources.police_uk import derived_ids
+from hotspots.validate import RowVerdicts, check_lonlat, rejected_frame
+
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "Type",
+    "Date",
+    "Latitude",
+    "Longitude",
+    "Object of search",
+    "Outcome",
+)
+_EXTRA_SOURCE = {
+    "search_type": "Type",
+    "legislation": "Legislation",
+    "gender": "Gender",
+    "age_range": "Age range",
+    "officer_defined_ethnicity": "Officer-defined ethnicity",
+    "outcome_linked_to_object": "Outcome linked to object of search",
+    "policing_operation": "Policing operation",
+}
+_HAS_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)\s*$")
+UK_TZ = "Europe/London"
+
+
+def looks_like_stop_search(first_record: list[str]) -> bool:
+    """True if a first record is a stop-and-search header."""
+    return "Object of search" in {f.strip() for f in first_record}
+
+
+def read_stop_search(path: str | Path, *, all_objects: bool = False) -> SourceRead:
+    """Read one stop-and-search CSV into search events.
+
+    Parameters
+    ----------
+    path
+        A data.police.uk ``YYYY-MM-<force>-stop-and-search.csv`` file (header required).
+    all_objects
+        Keep searches for every object, not only controlled drugs.
+
+    Raises
+    ------
+    SourceFormatError
+        Required columns missing, or a row with the wrong number of fields.
+    """
+    path = Path(path)
+    columns = [c.strip() for c in read_first_record(path)]
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise SourceFormatError(
+            path,
+            "not a data.police.uk stop-and-search CSV: the header lacks "
+            + ", ".join(repr(c) for c in missing)
+            + "; expected at least "
+            + ", ".join(REQUIRED_COLUMNS),
+            1,
+        )
+    table = read_text_table(path, columns, has_header=True)
+    raw = table.frame
+    verdicts = RowVerdicts(len(raw))
+
+    if not all_objects:
+        other = (raw["Object of search"].str.strip() != schema.CONTROLLED_DRUGS_OBJECT).to_numpy()
+        verdicts.reject(
+            other, schema.REASON_NOT_DRUGS, "Object of search=" + raw["Object of search"]
+        )
+    local = uk_local_times(raw["Date"])
+    verdicts.reject(local.isna().to_numpy(), schema.REASON_BAD_DATE, "Date=" + raw["Date"])
+    x_m, y_m = check_lonlat(verdicts, raw["Longitude"], raw["Latitude"])
+
+    rows = np.flatnonzero(verdicts.kept)
+    k = raw.iloc[rows].reset_index(drop=True)
+    when = local.iloc[rows].reset_index(drop=True)
+    extra = {
+        name: (k[col].str.strip().to_numpy() if col in k else np.full(len(k), "", dtype=object))
+        for name, col in _EXTRA_SOURCE.items()
+    }
+    events = canonical_frame(
+        len(rows),
+        event_id=derived_ids("search", k).to_numpy(),
+        layer="search",
+        category=k["Object of search"].str.strip().to_numpy(),
+        month=when.dt.strftime("%Y-%m").to_numpy(),
+        date=when.dt.strftime("%Y-%m-%d").to_numpy(),
+        location="",
+        outcome=k["Outcome"].str.strip().to_numpy(),
+        source_file=path.name,
+        source_row=rows + table.first_line,
+        synthetic=False,
+        x_m=x_m[rows],
+        y_m=y_m[rows],
+        extra=extra,
+    )
+    return SourceRead(
+        path=path,
+        kind="stop_search",
+        sha256=sha256_of(path),
+        rows_read=len(raw),
+        events=events,
+        rejected=rejected_frame(raw, verdicts, path.name, table.first_line),
+        raw=raw,
+        first_line=table.first_line,
+    )
+
+
+def uk_local_times(texts: pd.Series) -> pd.Series:
+    """Parse ISO 8601 timestamps to UK local time (Europe/London); unparseable become NaT.
+
+    Timestamps with an offset (``+00:00``, ``Z``) are converted; ones without are read as UK
+    local time already (a non-existent or ambiguous clock-change time becomes NaT).
+    """
+    texts = texts.str.strip()
+    with_offset = texts.str.contains(_HAS_OFFSET).fillna(False).to_numpy(dtype=bool)
+    out = pd.Series(pd.NaT, index=texts.index, dtype=f"datetime64[ns, {UK_TZ}]")
+    if with_offset.any():
+        parsed = pd.to_datetime(texts[with_offset], utc=True, format="ISO8601", errors="coerce")
+        out[with_offset] = parsed.dt.tz_convert(UK_TZ)
+    if (~with_offset).any():
+        naive = pd.to_datetime(texts[~with_offset], format="ISO8601", errors="coerce")
+        out[~with_offset] = naive.dt.tz_localize(UK_TZ, ambiguous="NaT", nonexistent="NaT")
+    return out

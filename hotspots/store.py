@@ -1,0 +1,302 @@
+"""The embedded store: a directory of GeoParquet files and a JSON manifest. No server.
+
+Layout::
+
+    <store>/manifest.json                     what is current (the only file readers trust)
+    <store>/events/<layer>/<key>.<token>.parquet   kept events of one source, EPSG:27700
+    <store>/rejected/<key>.<token>.csv        rejected rows of that source, with reasons
+    <store>/boundaries/<name>.<token>.parquet wards and force area used for the join
+
+The unit of replacement is a **source**: one published file, identified by its *source key*
+(``street:2025-07:cambridgeshire`` for police.uk's ``2025-07-cambridgeshire-street.csv``, or
+the kind and file name otherwise). Ingesting a source whose key is already stored replaces it, so
+re-running an ingest or loading a re-published month never duplicates anything.
+
+Writes are atomic: new files get fresh names, then ``manifest.json`` is replaced in one
+``os.replace``; files the new manifest no longer names are deleted afterwards. A crash or Ctrl-C
+at any point leaves either the old or the new manifest, each naming only complete files. An
+exclusive lock file keeps two ingests from racing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import secrets
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from hotspots import schema
+from hotspots.errors import StoreError
+
+MANIFEST = "manifest.json"
+FORMAT_VERSION = 1
+_POLICE_UK_NAME = re.compile(
+    r"^(?P<month>\d{4}-\d{2})-(?P<force>.+?)-(?P<what>street|stop-and-search|outcomes)\.csv$"
+)
+
+
+def source_key(kind: str, file_name: str) -> str:
+    """The identity of a published source file (see the module docstring)."""
+    match = _POLICE_UK_NAME.match(file_name)
+    if match and kind in ("street", "stop_search"):
+        return f"{kind}:{match['month']}:{match['force']}"
+    return f"{kind}:{file_name}"
+
+
+def _slug(key: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", key).strip("_")[:120]
+
+
+@dataclass(frozen=True)
+class SourceBatch:
+    """One source's contribution to a commit (built by :mod:`hotspots.ingest`)."""
+
+    key: str
+    entry: dict[str, Any]
+    events: gpd.GeoDataFrame
+    rejected: pd.DataFrame
+
+
+class Store:
+    """An embedded store rooted at ``path`` (created on first commit).
+
+    Parameters
+    ----------
+    path
+        The store directory.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    # -- reading -------------------------------------------------------------------------------
+    def exists(self) -> bool:
+        """True when the store has a manifest."""
+        return (self.path / MANIFEST).is_file()
+
+    def manifest(self) -> dict[str, Any]:
+        """The current manifest (an empty one for a store not yet written)."""
+        file = self.path / MANIFEST
+        if not file.is_file():
+            return _empty_manifest()
+        try:
+            data: dict[str, Any] = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise StoreError(f"{file}: unreadable manifest ({exc})") from None
+        if data.get("format") != FORMAT_VERSION:
+            raise StoreError(
+                f"{file}: store format {data.get('format')!r}, expected {FORMAT_VERSION}"
+            )
+        return data
+
+    def sources(self, layer: str | None = None) -> list[dict[str, Any]]:
+        """Manifest entries of the stored sources, optionally of one layer, by key."""
+        entries = self.manifest()["sources"].values()
+        return sorted(
+            (e for e in entries if layer is None or e["layer"] == layer), key=lambda e: e["key"]
+        )
+
+    def load(
+        self,
+        layers: Sequence[str] | None = None,
+        months: Sequence[str] | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> gpd.GeoDataFrame:
+        """Load stored events.
+
+        Parameters
+        ----------
+        layers
+            Layers to load (default all).
+        months
+            ``YYYY-MM`` months to keep (default all); files holding none of them are not read.
+        columns
+            Columns to read besides ``geometry`` (default all).
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            Events in EPSG:27700, ordered by layer, source key and source row.
+        """
+        wanted = set(months) if months is not None else None
+        frames = []
+        for entry in self.sources():
+            if layers is not None and entry["layer"] not in layers:
+                continue
+            if wanted is not None and not wanted.intersection(entry["months"]):
+                continue
+            frame = gpd.read_parquet(
+                self.path / entry["events_file"],
+                columns=None if columns is None else [*columns, "geometry"],
+            )
+            if wanted is not None:
+                frame = frame[frame[schema.MONTH].isin(wanted)]
+            frames.append(frame)
+        if not frames:
+            return gpd.GeoDataFrame(
+                {c: pd.Series(dtype=object) for c in (columns or schema.EVENT_COLUMNS)},
+                geometry=gpd.GeoSeries([], crs=schema.CRS_BNG),
+                crs=schema.CRS_BNG,
+            )
+        out = pd.concat(frames, ignore_index=True)
+        return gpd.GeoDataFrame(out, geometry="geometry", crs=schema.CRS_BNG)
+
+    def load_boundary(self, name: str) -> gpd.GeoDataFrame:
+        """Load the stored ``wards`` or ``force_area`` (EPSG:27700)."""
+        entry = self.manifest()["boundaries"].get(name)
+        if entry is None:
+            raise StoreError(f"{self.path}: no {name} stored yet; run `hotspots ingest` first")
+        return gpd.read_parquet(self.path / entry["file"])
+
+    def stored_ids(self, layer: str, exclude_keys: set[str]) -> set[str]:
+        """Event ids stored for ``layer`` by sources other than ``exclude_keys``."""
+        ids: set[str] = set()
+        for entry in self.sources(layer):
+            if entry["key"] in exclude_keys:
+                continue
+            table = pd.read_parquet(self.path / entry["events_file"], columns=[schema.EVENT_ID])
+            ids.update(table[schema.EVENT_ID].tolist())
+        return ids
+
+    # -- writing -------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's exclusive write lock (fails at once if another ingest holds it)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / ".lock", "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreError(f"{self.path}: another ingest is writing this store") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def commit(
+        self,
+        batches: Sequence[SourceBatch],
+        boundaries: dict[str, tuple[gpd.GeoDataFrame, dict[str, Any]]],
+        ingest_record: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Write ``batches`` (replacing stored sources of the same keys) and boundaries, atomically.
+
+        Call inside :meth:`locked`. Returns the new manifest.
+        """
+        old = self.manifest()
+        token = ingest_record["token"]
+        new = json.loads(json.dumps(old))
+        written: list[Path] = []
+        try:
+            for name, (frame, meta) in boundaries.items():
+                current = old["boundaries"].get(name)
+                if current and current.get("sha256") == meta.get("sha256"):
+                    continue
+                rel = f"boundaries/{name}.{token}.parquet"
+                self._write_parquet(frame, rel, written)
+                new["boundaries"][name] = {**meta, "file": rel}
+            for batch in batches:
+                slug = _slug(batch.key)
+                events_rel = f"events/{batch.entry['layer']}/{slug}.{token}.parquet"
+                rejected_rel = f"rejected/{slug}.{token}.csv"
+                self._write_parquet(batch.events, events_rel, written)
+                self._write_csv(batch.rejected, rejected_rel, written)
+                new["sources"][batch.key] = {
+                    **batch.entry,
+                    "key": batch.key,
+                    "events_file": events_rel,
+                    "rejected_file": rejected_rel,
+                }
+            new["ingests"].append(ingest_record)
+            new["version"] = token
+            new["updated"] = ingest_record["finished"]
+            self._replace_manifest(new)
+        except BaseException:
+            for path in written:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            raise
+        self._collect_garbage(new)
+        return new
+
+    def _write_parquet(self, frame: gpd.GeoDataFrame, rel: str, written: list[Path]) -> None:
+        path = self.path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        written.append(path)
+        frame.to_parquet(path, index=False)
+        _fsync(path)
+
+    def _write_csv(self, frame: pd.DataFrame, rel: str, written: list[Path]) -> None:
+        path = self.path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        written.append(path)
+        table = pa.Table.from_pandas(frame.astype(str), preserve_index=False)
+        pacsv.write_csv(table, path)
+        _fsync(path)
+
+    def _replace_manifest(self, manifest: dict[str, Any]) -> None:
+        tmp = self.path / f".{MANIFEST}.{secrets.token_hex(4)}.tmp"
+        try:
+            with open(tmp, "w", encoding="utf-8") as handle:
+                json.dump(manifest, handle, indent=1, sort_keys=True)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path / MANIFEST)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        _fsync(self.path)
+
+    def _collect_garbage(self, manifest: dict[str, Any]) -> None:
+        """Delete data files the manifest does not name (left by replaced sources or crashes)."""
+        keep = {e["events_file"] for e in manifest["sources"].values()}
+        keep |= {e["rejected_file"] for e in manifest["sources"].values()}
+        keep |= {b["file"] for b in manifest["boundaries"].values()}
+        for folder in ("events", "rejected", "boundaries"):
+            root = self.path / folder
+            if not root.is_dir():
+                continue
+            for file in root.rglob("*"):
+                if file.is_file() and file.relative_to(self.path).as_posix() not in keep:
+                    with contextlib.suppress(OSError):
+                        file.unlink()
+        for stale in self.path.glob(f".{MANIFEST}.*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+
+
+def new_token() -> str:
+    """A sortable, unique ingest token: UTC time plus random hex."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+
+
+def _empty_manifest() -> dict[str, Any]:
+    return {
+        "format": FORMAT_VERSION,
+        "version": None,
+        "updated": None,
+        "crs": schema.CRS_BNG,
+        "boundaries": {},
+        "sources": {},
+        "ingests": [],
+    }
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

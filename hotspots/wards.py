@@ -1,0 +1,136 @@
+"""Point-in-polygon join of events to wards, clipped to the force area (EPSG:27700 metres).
+
+The rule, in order, for each point:
+
+1. outside the force area (its boundary counts as inside): rejected, ``outside force area``;
+2. in the interior of a ward: that ward (``ward_match = "within"``);
+3. on a ward boundary (a shared edge or vertex): the ward whose code sorts first
+   (``"edge"``) — deterministic, whatever the input order;
+4. in the force area but in no ward polygon (generalised boundaries leave slivers): the nearest
+   ward within ``nearest_ward_m`` metres, lowest code on a tie (``"nearest"``);
+5. otherwise rejected, ``no ward``.
+
+Stacked snap points are tested once: coordinates are de-duplicated before any geometry test, and
+the ward polygons (not the points) are the prepared side of the ``contains`` test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from hotspots import schema
+
+#: Default tolerance for rule 4. ONS "BSC" boundaries are generalised to about 200 m.
+NEAREST_WARD_M = 250.0
+
+
+@dataclass(frozen=True)
+class WardAssignment:
+    """Per input point: the ward row (``-1`` for none), how it was matched, and area membership."""
+
+    ward_index: np.ndarray
+    match: np.ndarray
+    in_area: np.ndarray
+
+    @property
+    def no_ward(self) -> np.ndarray:
+        """In the force area but given no ward (rule 5)."""
+        return self.in_area & (self.ward_index < 0)
+
+
+def assign_wards(
+    x_m: np.ndarray,
+    y_m: np.ndarray,
+    wards: gpd.GeoDataFrame,
+    force_area: shapely.Geometry,
+    *,
+    nearest_ward_m: float = NEAREST_WARD_M,
+) -> WardAssignment:
+    """Give each point one ward by the module's rule.
+
+    Parameters
+    ----------
+    x_m, y_m
+        EPSG:27700 easting and northing, metres. NaN never matches.
+    wards
+        Ward polygons in EPSG:27700, sorted by ``ward_code`` (as :func:`read_wards` returns them).
+    force_area
+        The force area polygon, EPSG:27700.
+    nearest_ward_m
+        Tolerance for rule 4, metres; 0 disables it.
+
+    Returns
+    -------
+    WardAssignment
+        ``ward_index`` indexes rows of ``wards``.
+    """
+    if wards.crs is None or not wards.crs.equals(schema.CRS_BNG):
+        raise ValueError(f"wards must be in {schema.CRS_BNG}; got {wards.crs}")
+    if not wards[schema.WARD_CODE].is_monotonic_increasing:
+        raise ValueError("wards must be sorted by ward_code (the edge rule depends on it)")
+    x_m = np.asarray(x_m, dtype="float64")
+    y_m = np.asarray(y_m, dtype="float64")
+    n = len(x_m)
+    ward_index = np.full(n, -1, dtype="int64")
+    match = np.full(n, "", dtype=object)
+    in_area = np.zeros(n, dtype=bool)
+    finite = np.isfinite(x_m) & np.isfinite(y_m)
+    if not finite.any():
+        return WardAssignment(ward_index, match, in_area)
+
+    # De-duplicate stacked coordinates: every geometry test runs once per distinct point.
+    codes, uniques = pd.factorize(x_m[finite] + 1j * y_m[finite])
+    ux, uy = np.real(uniques).copy(), np.imag(uniques).copy()
+    u_in_area = shapely.intersects_xy(_prepared(force_area), ux, uy)
+    u_ward = np.full(len(ux), -1, dtype="int64")
+    u_match = np.full(len(ux), "", dtype=object)
+
+    candidates = np.flatnonzero(u_in_area)
+    points = shapely.points(ux[candidates], uy[candidates])
+    geoms = wards.geometry.to_numpy()
+    if len(points):
+        tree = shapely.STRtree(points)
+        ward_i, point_i = tree.query(geoms, predicate="contains")
+        _lowest(u_ward, candidates[point_i], ward_i)
+        u_match[u_ward >= 0] = "within"
+
+        ward_tree = shapely.STRtree(geoms)
+        rest = candidates[u_ward[candidates] < 0]
+        if len(rest):
+            p_i, w_i = ward_tree.query(shapely.points(ux[rest], uy[rest]), predicate="intersects")
+            _lowest(u_ward, rest[p_i], w_i)
+            u_match[rest[u_ward[rest] >= 0]] = "edge"
+        rest = candidates[u_ward[candidates] < 0]
+        if len(rest) and nearest_ward_m > 0:
+            p_i, w_i = ward_tree.query_nearest(
+                shapely.points(ux[rest], uy[rest]),
+                max_distance=nearest_ward_m,
+                all_matches=True,
+            )
+            _lowest(u_ward, rest[p_i], w_i)
+            u_match[rest[u_ward[rest] >= 0]] = "nearest"
+
+    ward_index[finite] = u_ward[codes]
+    match[finite] = u_match[codes]
+    in_area[finite] = u_in_area[codes]
+    return WardAssignment(ward_index, match, in_area)
+
+
+def _prepared(geometry: shapely.Geometry) -> shapely.Geometry:
+    shapely.prepare(geometry)
+    return geometry
+
+
+def _lowest(target: np.ndarray, rows: np.ndarray, ward_rows: np.ndarray) -> None:
+    """Set ``target[rows] = ward_rows``, keeping the lowest ward row where a point has several."""
+    if len(rows) == 0:
+        return
+    best = np.full(len(target), np.iinfo("int64").max, dtype="int64")
+    np.minimum.at(best, rows, ward_rows)
+    hit = best != np.iinfo("int64").max
+    target[hit] = best[hit]
