@@ -98,19 +98,14 @@ def _guess_crs(path: Path, frame: gpd.GeoDataFrame) -> str:
 
 
 def _repair(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
+    """Repair invalid polygons (GEOS "structure" method: the result is always polygonal)."""
     invalid = ~frame.geometry.is_valid
     n_invalid = int(invalid.sum())
     if n_invalid:
         frame = frame.copy()
-        fixed = shapely.make_valid(frame.geometry[invalid].to_numpy())
-        # make_valid may return collections: keep only their polygonal parts.
-        polys = [
-            shapely.union_all(shapely.get_parts(g)[shapely.get_type_id(shapely.get_parts(g)) >= 3])
-            if g.geom_type == "GeometryCollection"
-            else g
-            for g in fixed
-        ]
-        frame.loc[invalid, "geometry"] = polys
+        frame.loc[invalid, "geometry"] = shapely.make_valid(
+            frame.geometry[invalid].to_numpy(), method="structure", keep_collapsed=False
+        )
     return frame, n_invalid
 
 
@@ -271,7 +266,8 @@ def read_force_area(path: str | Path, *, force: str | None = None) -> Boundaries
         geometry=[geometry],
         crs=schema.CRS_BNG,
     )
-    vintage = _PFA_CODE.match(code).group(0)[:5] if code and _PFA_CODE.match(code) else "custom"
+    pfa = _PFA_CODE.match(code) if code else None
+    vintage = f"PFA{pfa.group(1)}" if pfa else "custom"
     return Boundaries(
         frame=area,
         vintage=vintage,

@@ -148,7 +148,7 @@ def _raise_first_bad_row(path: str | Path, columns: list[str], has_header: bool)
     row = found[0] if found else None
     line = None
     if row is not None and row.number is not None:
-        line = row.number + (1 if has_header else 0)
+        line = row.number  # Arrow counts physical lines from the top, header included
     got = row.actual_columns if row is not None else "another number of"
     text = (
         (row.text[:80] + "…")

@@ -1,0 +1,222 @@
+"""The ``hotspots`` command: the same library functions, under the names the docs use.
+
+Configuration: ``--store`` or the ``HOTSPOTS_STORE`` environment variable (default ``./store``).
+Errors print one line naming the file, row and what was expected, and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from hotspots.errors import HotspotsError
+from hotspots.ingest import IngestReport, ingest
+from hotspots.report import format_ingest, format_status, status_dict
+from hotspots.sources.boundaries import read_force_area, read_wards
+from hotspots.store import Store
+from hotspots.wards import NEAREST_WARD_M
+
+DEFAULT_STORE = "store"
+#: Demo data shipped with the project (present in a clone / editable install).
+DEMO_DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def _store_path(value: str | None) -> Path:
+    return Path(value or os.environ.get("HOTSPOTS_STORE") or DEFAULT_STORE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="hotspots", description="Drug-crime hotspot mapping for a UK police force area."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="read source files into the store, joined to wards")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILES", help="CSV files (any kind)")
+    p.add_argument(
+        "--wards",
+        action="append",
+        required=True,
+        type=Path,
+        metavar="PATH",
+        help="ward boundaries (any OGR format/CRS); repeat for one file per district",
+    )
+    p.add_argument("--force-area", required=True, type=Path, metavar="PATH")
+    p.add_argument("--force", metavar="NAME", help="force code/name when the file holds several")
+    _add_store(p)
+    p.add_argument(
+        "--all-crime-types",
+        action="store_true",
+        help="keep every crime type / search object, not only drugs",
+    )
+    p.add_argument(
+        "--nearest-ward-m",
+        type=float,
+        default=NEAREST_WARD_M,
+        metavar="M",
+        help=f"tolerance for points in the force area but in no ward "
+        f"(default {NEAREST_WARD_M:g} m; 0 rejects them)",
+    )
+    p.add_argument("--ward-code-column", metavar="COL")
+    p.add_argument("--ward-name-column", metavar="COL")
+    p.add_argument("--district-code-column", metavar="COL")
+    p.add_argument("--district-name-column", metavar="COL")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    p = sub.add_parser("status", help="what the store holds, per layer")
+    _add_store(p)
+    p.add_argument("--json", action="store_true", help="print as JSON")
+
+    p = sub.add_parser("demo", help="ingest the bundled demo data and show the store's status")
+    _add_store(p)
+    p.add_argument(
+        "--data",
+        type=Path,
+        default=DEMO_DATA,
+        metavar="DIR",
+        help="the demo data folder (default: the project's data/)",
+    )
+    return parser
+
+
+def _add_store(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--store",
+        metavar="DIR",
+        help=f"store directory (default: $HOTSPOTS_STORE, else ./{DEFAULT_STORE})",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "ingest":
+            return _ingest(args)
+        if args.command == "status":
+            return _status(args)
+        if args.command == "demo":
+            return _demo(args)
+    except (HotspotsError, FileNotFoundError) as exc:
+        print(f"hotspots: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("hotspots: interrupted; the store is as it was before this command", file=sys.stderr)
+        return 130
+    raise AssertionError(args.command)  # argparse rejects unknown commands
+
+
+def _run_ingest(
+    files: Sequence[Path],
+    ward_paths: Sequence[Path],
+    force_area_path: Path,
+    store: Store,
+    *,
+    force: str | None = None,
+    all_crime_types: bool = False,
+    nearest_ward_m: float = NEAREST_WARD_M,
+    columns: dict[str, str | None] | None = None,
+) -> IngestReport:
+    wards = read_wards(ward_paths, **(columns or {}))
+    area = read_force_area(force_area_path, force=force)
+    with tqdm(
+        total=len(files),
+        unit="file",
+        disable=not sys.stderr.isatty(),
+        desc="ingest",
+        file=sys.stderr,
+    ) as bar:
+        return ingest(
+            files,
+            wards=wards,
+            force_area=area,
+            store=store,
+            all_crime_types=all_crime_types,
+            nearest_ward_m=nearest_ward_m,
+            on_file=lambda _path: bar.update(1),
+        )
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    store = Store(_store_path(args.store))
+    report = _run_ingest(
+        args.files,
+        args.wards,
+        args.force_area,
+        store,
+        force=args.force,
+        all_crime_types=args.all_crime_types,
+        nearest_ward_m=args.nearest_ward_m,
+        columns={
+            "code_column": args.ward_code_column,
+            "name_column": args.ward_name_column,
+            "district_code_column": args.district_code_column,
+            "district_name_column": args.district_name_column,
+        },
+    )
+    if args.json:
+        _print_json(
+            {
+                "token": report.token,
+                "store": str(store.path),
+                "sources": report.sources,
+                "skipped": report.skipped,
+                "reconciles": report.reconciles(),
+            }
+        )
+    else:
+        print(format_ingest(report))
+    return 0 if report.reconciles() else 1
+
+
+def _status(args: argparse.Namespace) -> int:
+    store = Store(_store_path(args.store))
+    if not store.exists():
+        print(
+            f"hotspots: error: {store.path}: no store here yet; run `hotspots ingest` "
+            "(or `hotspots demo`) first",
+            file=sys.stderr,
+        )
+        return 2
+    if args.json:
+        _print_json(status_dict(store))
+    else:
+        print(format_status(store))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    data: Path = args.data
+    street = sorted((data / "police_uk").glob("*.csv"))
+    raids = sorted((data / "raids").glob("*.csv"))
+    wards = data / "boundaries" / "wards_dec2023_bsc.geojson"
+    area = data / "boundaries" / "force_area_pfa_dec2023_bsc.geojson"
+    if not street or not wards.is_file() or not area.is_file():
+        print(
+            f"hotspots: error: {data}: demo data not found (expected police_uk/*.csv and "
+            "boundaries/ from the project's data/ folder; pass --data DIR)",
+            file=sys.stderr,
+        )
+        return 2
+    store = Store(_store_path(args.store))
+    report = _run_ingest([*street, *raids], [wards], area, store)
+    print(format_ingest(report))
+    print()
+    print(format_status(store))
+    return 0 if report.reconciles() else 1
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

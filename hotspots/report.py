@@ -1,0 +1,146 @@
+"""Plain-text and JSON summaries of an ingest and of the store (the reconciliation)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from hotspots import schema
+from hotspots.ingest import IngestReport
+from hotspots.store import Store
+
+
+def months_label(months: list[str]) -> str:
+    """``2025-01..2025-12`` for a run of months; gaps listed (``2019-07..2019-09, 2025-01``)."""
+    if not months:
+        return "-"
+    ordered = sorted(set(months))
+    runs: list[list[str]] = [[ordered[0], ordered[0]]]
+    for month in ordered[1:]:
+        y, m = map(int, runs[-1][1].split("-"))
+        nxt = f"{y + (m == 12)}-{m % 12 + 1:02d}"
+        if month == nxt:
+            runs[-1][1] = month
+        else:
+            runs.append([month, month])
+    return ", ".join(a if a == b else f"{a}..{b}" for a, b in runs)
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in rows
+    ]
+
+
+def format_ingest(report: IngestReport) -> str:
+    """The reconciliation printed by ``hotspots ingest``: read = kept + rejected, by reason."""
+    layers = report.by_layer()
+    lines = [
+        f"Ingested {len(report.sources)} file(s) into {report.store} (wards {report.wards_vintage})"
+    ]
+    rows = [["layer", "read", "kept", "rejected"]]
+    for layer in schema.LAYERS:
+        if layer not in layers:
+            continue
+        t = layers[layer]
+        rows.append([layer, f"{t['read']:,}", f"{t['kept']:,}", f"{t['rejected']:,}"])
+        for reason, n in sorted(t["reasons"].items()):
+            rows.append([f"  {reason}", "", "", f"{n:,}"])
+    lines += _table(rows)
+    synthetic = sum(e["synthetic_rows"] for e in report.sources)
+    if synthetic:
+        lines.append(
+            f"{synthetic:,} kept rows are SYNTHETIC (demo raids), labelled so in the store."
+        )
+    for note in report.skipped:
+        lines.append(f"skipped {note}")
+    if report.reconciles():
+        lines.append("Reconciled: for every file, rows read = kept + rejected.")
+    else:
+        lines.append("NOT RECONCILED: some file's rows read differ from kept + rejected.")
+    lines.append(f"Rejected rows, with reasons: {report.store / 'rejected'}/")
+    return "\n".join(lines)
+
+
+def status_dict(store: Store) -> dict[str, Any]:
+    """What ``hotspots status --json`` prints: per layer events, months, rejections, vintage."""
+    manifest = store.manifest()
+    layers: dict[str, Any] = {}
+    for entry in store.sources():
+        layer = layers.setdefault(
+            entry["layer"],
+            {
+                "events": 0,
+                "rows_read": 0,
+                "months": set(),
+                "sources": 0,
+                "rejected": Counter(),
+                "ward_match": Counter(),
+                "synthetic": 0,
+            },
+        )
+        layer["events"] += entry["kept"]
+        layer["rows_read"] += entry["rows_read"]
+        layer["months"].update(entry["months"])
+        layer["sources"] += 1
+        layer["rejected"].update(entry["rejected"])
+        layer["ward_match"].update(entry["ward_match"])
+        layer["synthetic"] += entry["synthetic_rows"]
+    for layer in layers.values():
+        layer["months"] = sorted(layer["months"])
+        layer["rejected"] = dict(sorted(layer["rejected"].items()))
+        layer["ward_match"] = dict(sorted(layer["ward_match"].items()))
+    return {
+        "store": str(store.path),
+        "version": manifest["version"],
+        "updated": manifest["updated"],
+        "crs": manifest["crs"],
+        "boundaries": {
+            name: {k: v for k, v in b.items() if k != "file"}
+            for name, b in manifest["boundaries"].items()
+        },
+        "layers": layers,
+    }
+
+
+def format_status(store: Store) -> str:
+    """The table printed by ``hotspots status``."""
+    status = status_dict(store)
+    lines = [f"Store {status['store']}  (version {status['version']}, updated {status['updated']})"]
+    for name, b in status["boundaries"].items():
+        files = ", ".join(str(s["name"]) for s in b["sources"])
+        lines.append(f"{name}: {b['vintage']}, {b['features']} feature(s) from {files}")
+    rows = [["layer", "events", "months", "files", "rejected"]]
+    for layer in schema.LAYERS:
+        t = status["layers"].get(layer)
+        if t is None:
+            continue
+        rows.append(
+            [
+                layer,
+                f"{t['events']:,}",
+                months_label(t["months"]),
+                str(t["sources"]),
+                f"{sum(t['rejected'].values()):,}",
+            ]
+        )
+        for reason, n in t["rejected"].items():
+            rows.append([f"  {reason}", "", "", "", f"{n:,}"])
+    if len(rows) == 1:
+        lines.append("(no events stored yet)")
+    else:
+        lines += _table(rows)
+    synthetic = sum(t["synthetic"] for t in status["layers"].values())
+    if synthetic:
+        lines.append(f"{synthetic:,} stored events are SYNTHETIC (demo raids).")
+    matches: Counter[str] = Counter()
+    for t in status["layers"].values():
+        matches.update(t["ward_match"])
+    if matches:
+        lines.append("ward join: " + ", ".join(f"{k} {v:,}" for k, v in sorted(matches.items())))
+    return "\n".join(lines)

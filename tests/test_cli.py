@@ -1,0 +1,112 @@
+"""The ``hotspots`` command as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hotspots.cli import main
+from tests.conftest import DEMO, street_row
+
+WARDS = DEMO / "boundaries" / "wards_dec2023_bsc.geojson"
+AREA = DEMO / "boundaries" / "force_area_pfa_dec2023_bsc.geojson"
+STREET = sorted((DEMO / "police_uk").glob("*-street.csv"))
+
+
+def test_ingest_prints_the_reconciliation(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    store = tmp_path / "store"
+    code = main(
+        [
+            "ingest",
+            *map(str, STREET),
+            "--wards",
+            str(WARDS),
+            "--force-area",
+            str(AREA),
+            "--store",
+            str(store),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "offence               2,824  2,689       135" in out
+    assert "no location                             95" in out
+    assert "outside force area                      40" in out
+    assert "Reconciled: for every file, rows read = kept + rejected." in out
+    assert (store / "manifest.json").is_file()
+
+
+def test_status_json_reports_layers_months_and_vintage(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path / "envstore"))
+    assert main(["demo"]) == 0
+    capsys.readouterr()
+    assert main(["status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["store"] == str(tmp_path / "envstore")
+    assert status["boundaries"]["wards"]["vintage"] == "WD23"
+    assert status["boundaries"]["wards"]["features"] == 120
+    offence = status["layers"]["offence"]
+    assert offence["events"] == 2689
+    assert offence["months"] == [f"2025-{m:02d}" for m in range(1, 13)]
+    assert offence["rejected"] == {"no location": 95, "outside force area": 40}
+    assert status["layers"]["search"]["events"] == 153
+    assert status["layers"]["raid"]["synthetic"] == status["layers"]["raid"]["events"] == 150
+
+
+def test_demo_twice_gives_the_same_store(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    store = str(tmp_path / "store")
+    assert main(["demo", "--store", store]) == 0
+    first = capsys.readouterr().out
+    assert main(["demo", "--store", store]) == 0
+    second = capsys.readouterr().out
+    assert "offence                2,689  2025-01..2025-12     12       135" in second
+    assert first.split("Store ")[1].splitlines()[1:] == second.split("Store ")[1].splitlines()[1:]
+
+
+def test_a_malformed_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    bad = tmp_path / "2025-01-x-street.csv"
+    good_row = ",".join(street_row("a", 550000, 260000))
+    bad.write_text(f"{good_row}\n{good_row[:-5]}\n")  # headerless; 2nd row is cut short
+    code = main(
+        [
+            "ingest",
+            str(bad),
+            "--wards",
+            str(WARDS),
+            "--force-area",
+            str(AREA),
+            "--store",
+            str(tmp_path / "store"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("hotspots: error: ")
+    assert "2025-01-x-street.csv, line 2: expected 12 comma-separated fields, got 11" in err
+    assert not (tmp_path / "store" / "manifest.json").exists()
+
+
+def test_status_without_a_store(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["status", "--store", str(tmp_path / "none")]) == 2
+    assert "no store here yet" in capsys.readouterr().err
+
+
+def test_console_script_runs_without_a_terminal(tmp_path: Path) -> None:
+    # What the README's first command runs; with no terminal there is no progress bar.
+    exe = Path(sys.executable).with_name("hotspots")
+    result = subprocess.run(
+        [str(exe), "demo", "--store", str(tmp_path / "s")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Reconciled" in result.stdout
+    assert result.stderr == ""

@@ -1,0 +1,194 @@
+"""The store: re-ingest never duplicates, failures and interruptions leave it as it was."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+
+from hotspots.errors import SourceFormatError, StoreError
+from hotspots.ingest import ingest
+from hotspots.sources.boundaries import read_force_area, read_wards
+from hotspots.store import Store, source_key
+from tests.conftest import street_row
+
+
+@pytest.fixture
+def toy(toy_boundaries: tuple[Path, Path]):
+    wards_path, area_path = toy_boundaries
+    return read_wards(wards_path), read_force_area(area_path)
+
+
+def _ingest(paths, toy, store: Store, **kwargs):
+    wards, area = toy
+    return ingest(paths, wards=wards, force_area=area, store=store, **kwargs)
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (relative path -> SHA-256 of its bytes)."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _month(write_street, month: str, n: int, outcome: str = "Under investigation") -> Path:
+    rows = []
+    for i in range(n):
+        row = street_row(f"{month}-{i}", 500100 + 10 * i, 200500, month=month)
+        row[10] = outcome
+        rows.append(row)
+    return write_street(rows, f"{month}-toyshire-street.csv")
+
+
+def test_source_key_identifies_a_police_uk_month_and_force() -> None:
+    assert source_key("street", "2025-07-cambridgeshire-street.csv") == (
+        "street:2025-07:cambridgeshire"
+    )
+    assert source_key("stop_search", "2025-07-cambridgeshire-stop-and-search.csv") == (
+        "stop_search:2025-07:cambridgeshire"
+    )
+    assert source_key("raids", "raids.csv") == "raids:raids.csv"
+
+
+def test_reingesting_the_same_files_never_duplicates(write_street, toy, tmp_path: Path) -> None:
+    store = Store(tmp_path / "store")
+    files = [_month(write_street, "2025-01", 3), _month(write_street, "2025-02", 4)]
+    _ingest(files, toy, store)
+    first = store.load()
+    _ingest(files, toy, store)
+    _ingest(files[:1], toy, store)
+    again = store.load()
+    assert len(first) == len(again) == 7
+    assert sorted(again["event_id"]) == sorted(first["event_id"])
+    assert len(store.sources()) == 2
+    # Replaced files are cleaned away: one events file and one rejected file per source.
+    assert len(list((store.path / "events").rglob("*.parquet"))) == 2
+    assert len(list((store.path / "rejected").glob("*.csv"))) == 2
+
+
+def test_a_republished_month_replaces_the_old_one(write_street, toy, tmp_path: Path) -> None:
+    store = Store(tmp_path / "store")
+    _ingest([_month(write_street, "2025-01", 3)], toy, store)
+    # police.uk re-publishes the month: outcomes changed and one more crime was added
+    _ingest([_month(write_street, "2025-01", 4, outcome="Awaiting court outcome")], toy, store)
+    events = store.load()
+    assert len(events) == 4
+    assert set(events["outcome"]) == {"Awaiting court outcome"}
+
+
+def test_load_filters_by_layer_and_month(write_street, toy, tmp_path: Path) -> None:
+    store = Store(tmp_path / "store")
+    files = [_month(write_street, "2025-01", 3), _month(write_street, "2025-02", 4)]
+    _ingest(files, toy, store)
+    assert len(store.load(months=["2025-02"])) == 4
+    assert len(store.load(layers=["raid"])) == 0
+    assert store.load(layers=["raid"]).crs == "EPSG:27700"
+    assert list(store.load(columns=["event_id"]).columns) == ["event_id", "geometry"]
+
+
+def test_malformed_file_leaves_the_store_byte_for_byte(write_street, toy, tmp_path) -> None:
+    store = Store(tmp_path / "store")
+    _ingest([_month(write_street, "2025-01", 3)], toy, store)
+    before = snapshot(store.path)
+    good = _month(write_street, "2025-02", 2)
+    bad = write_street([street_row("b1", 500500, 200500)], "2025-03-toyshire-street.csv")
+    bad.write_text(bad.read_text() + "b2,2025-03,only,four fields\n")
+    with pytest.raises(
+        SourceFormatError, match=r"2025-03-toyshire-street\.csv, line 3: expected 12"
+    ):
+        _ingest([good, bad], toy, store)
+    assert snapshot(store.path) == before
+
+
+def test_wrong_header_names_the_missing_columns(tmp_path: Path, toy) -> None:
+    path = tmp_path / "2025-01-toyshire-street.csv"
+    path.write_text(
+        "Crime ID,Month,Longitude,Latitude,Crime type,Falls within\nx,2025-01,0,52,Drugs,T\n"
+    )
+    with pytest.raises(SourceFormatError, match=r"line 1: .*lacks 'Reported by'.*'Location'"):
+        _ingest([path], toy, Store(tmp_path / "store"))
+
+
+def test_unrecognised_file_says_what_was_expected(tmp_path: Path, toy) -> None:
+    path = tmp_path / "notes.csv"
+    path.write_text("name,age\nalice,3\n")
+    with pytest.raises(SourceFormatError, match=r"notes\.csv, line 1: unrecognised file"):
+        _ingest([path], toy, Store(tmp_path / "store"))
+
+
+def test_non_utf8_bytes_name_the_line(write_street, tmp_path: Path, toy) -> None:
+    path = write_street([street_row("u1", 500500, 200500), street_row("u2", 500500, 200500)])
+    data = path.read_bytes().replace(b"Toy Street", b"Caf\xe9 Street", 2)
+    path.write_bytes(data)
+    with pytest.raises(SourceFormatError, match=r"line 2: not UTF-8"):
+        _ingest([path], toy, Store(tmp_path / "store"))
+
+
+def test_interrupted_commit_leaves_the_previous_store(
+    write_street, toy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(tmp_path / "store")
+    _ingest([_month(write_street, "2025-01", 3)], toy, store)
+    before = snapshot(store.path)
+    calls = {"n": 0}
+    real_to_parquet = gpd.GeoDataFrame.to_parquet
+
+    def ctrl_c_on_second_file(self, path, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            Path(path).write_bytes(b"PAR1 half a file")  # a write cut off part-way
+            raise KeyboardInterrupt
+        return real_to_parquet(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", ctrl_c_on_second_file)
+    files = [_month(write_street, "2025-02", 2), _month(write_street, "2025-03", 2)]
+    with pytest.raises(KeyboardInterrupt):
+        _ingest(files, toy, store)
+    monkeypatch.undo()
+    assert snapshot(store.path) == before
+    assert len(store.load()) == 3
+
+
+def test_a_crash_after_writing_files_is_invisible_and_cleaned(
+    write_street, toy, tmp_path: Path
+) -> None:
+    store = Store(tmp_path / "store")
+    _ingest([_month(write_street, "2025-01", 3)], toy, store)
+    # What a killed process leaves: orphan data files and a half-written manifest temp file.
+    (store.path / "events" / "offence" / "orphan.x.parquet").write_bytes(b"partial")
+    (store.path / ".manifest.json.dead.tmp").write_text("{")
+    assert len(store.load()) == 3
+    _ingest([_month(write_street, "2025-02", 1)], toy, store)
+    assert not (store.path / "events" / "offence" / "orphan.x.parquet").exists()
+    assert not list(store.path.glob(".manifest.json.*.tmp"))
+    assert len(store.load()) == 4
+
+
+def test_other_wards_for_an_existing_store_are_refused(
+    write_street, toy, toy_boundaries, tmp_path: Path
+) -> None:
+    store = Store(tmp_path / "store")
+    _ingest([_month(write_street, "2025-01", 1)], toy, store)
+    wards = read_wards(toy_boundaries[0])
+    wards.sources[0]["sha256"] = "another vintage"
+    with pytest.raises(StoreError, match="joined to WD24 wards"):
+        ingest([_month(write_street, "2025-02", 1)], wards=wards, force_area=toy[1], store=store)
+
+
+def test_a_second_writer_is_refused_while_one_holds_the_lock(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store")
+    with store.locked(), pytest.raises(StoreError, match="another ingest"), store.locked():
+        pass
+
+
+def test_status_of_an_empty_store_is_empty(tmp_path: Path) -> None:
+    store = Store(tmp_path / "nothing")
+    assert not store.exists()
+    assert store.sources() == []
+    assert len(store.load()) == 0
+    with pytest.raises(StoreError, match="no wards stored"):
+        store.load_boundary("wards")
