@@ -16,7 +16,15 @@ from typing import Any
 
 from tqdm import tqdm
 
-from hotspots.errors import HotspotsError
+from hotspots.cli_analysis import (
+    add_export_arguments,
+    add_period_options,
+    analysis_json,
+    format_analysis,
+    run_analysis,
+    run_export,
+)
+from hotspots.errors import HotspotsError, StoreError
 from hotspots.ingest import IngestReport, ingest
 from hotspots.report import format_ingest, format_status, status_dict
 from hotspots.sources.boundaries import read_force_area, read_wards
@@ -75,6 +83,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_store(p)
     p.add_argument("--json", action="store_true", help="print as JSON")
 
+    p = sub.add_parser("analyse", help="ranked hotspots and ward movers for a period")
+    add_period_options(p)
+    _add_store(p)
+    p.add_argument("--top", type=int, default=20, metavar="N", help="hotspots shown (default 20)")
+    p.add_argument("--json", action="store_true", help="print as JSON")
+
+    p = sub.add_parser("export", help="write hotspots, ward summaries or events to a file")
+    add_export_arguments(p)
+    add_period_options(p)
+    _add_store(p)
+
     p = sub.add_parser("demo", help="ingest the bundled demo data and show the store's status")
     _add_store(p)
     p.add_argument(
@@ -105,6 +124,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _status(args)
         if args.command == "demo":
             return _demo(args)
+        if args.command == "analyse":
+            return _analyse(args)
+        if args.command == "export":
+            return _export(args)
     except (HotspotsError, FileNotFoundError) as exc:
         print(f"hotspots: error: {exc}", file=sys.stderr)
         return 2
@@ -190,6 +213,30 @@ def _status(args: argparse.Namespace) -> int:
         _print_json(status_dict(store))
     else:
         print(format_status(store))
+    return 0
+
+
+def _existing_store(args: argparse.Namespace) -> Store:
+    store = Store(_store_path(args.store))
+    if not store.exists():
+        raise StoreError(
+            f"{store.path}: no store here yet; run `hotspots ingest` (or `hotspots demo`) first"
+        )
+    return store
+
+
+def _analyse(args: argparse.Namespace) -> int:
+    analysis = run_analysis(args, _existing_store(args))
+    if args.json:
+        _print_json(analysis_json(analysis, args.top))
+    else:
+        print(format_analysis(analysis, args.top))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    path = run_export(args, _existing_store(args))
+    print(f"wrote {path}")
     return 0
 
 

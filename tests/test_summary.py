@@ -126,7 +126,7 @@ def test_no_hotspots_gives_an_empty_table() -> None:
 
 def test_crs_and_argument_errors() -> None:
     events = _events(OFFENCES)
-    with pytest.raises(ValueError, match="must be in EPSG:27700.*got EPSG:4326"):
+    with pytest.raises(ValueError, match=r"must be in EPSG:27700.*got EPSG:4326"):
         summarise_hotspots(events.set_crs("EPSG:4326", allow_override=True), LABELS)
     with pytest.raises(ValueError, match="labels has 3 rows; offences has 15"):
         summarise_hotspots(events, LABELS[:3])

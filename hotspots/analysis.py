@@ -1,0 +1,173 @@
+"""One analysis of a period: hotspots, ward summary, district roll-up and raid coverage.
+
+The CLI (``hotspots analyse`` / ``export``) and the web app call :func:`analyse`; everything it
+returns records the period, the parameters actually used and the store's data version, so an
+export can say exactly what it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from hotspots import schema
+from hotspots.cluster import Auto, HotspotDetector
+from hotspots.periods import Period
+from hotspots.store import Store
+from hotspots.summary import BUFFER_M, NEAR_M, RaidCoverage, raid_coverage, summarise_hotspots
+from hotspots.ward_summary import district_summary, force_totals, ward_summary
+
+
+@dataclass
+class Analysis:
+    """The result of :func:`analyse` (all geometry in EPSG:27700)."""
+
+    period: Period
+    compare_to: Period
+    comparison_available: bool
+    parameters: dict[str, Any]
+    data_version: str | None
+    hotspots: gpd.GeoDataFrame
+    wards: gpd.GeoDataFrame
+    districts: pd.DataFrame
+    totals: dict[str, Any]
+    coverage: RaidCoverage
+    events: gpd.GeoDataFrame = field(repr=False)
+
+    def metadata(self) -> dict[str, Any]:
+        """What every output of this analysis records about itself."""
+        return {
+            "period": self.period.label,
+            "period_months": [self.period.start, self.period.end],
+            "compare_to": self.compare_to.label if self.comparison_available else None,
+            "parameters": self.parameters,
+            "data_version": self.data_version,
+        }
+
+
+def store_months(store: Store) -> list[str]:
+    """Every month that any stored source holds."""
+    months: set[str] = set()
+    for entry in store.sources():
+        months.update(entry["months"])
+    return sorted(months)
+
+
+def analyse(
+    store: Store,
+    period: Period,
+    *,
+    eps_m: float | Auto | None = "auto",
+    min_samples: int | Auto | None = "auto",
+    compare_to: Period | None = None,
+    buffer_m: float = BUFFER_M,
+    near_m: float = NEAR_M,
+    population: pd.DataFrame | None = None,
+) -> Analysis:
+    """Analyse ``period`` from the store.
+
+    Parameters
+    ----------
+    store
+        The embedded store.
+    period
+        The period analysed; every month of it must hold data.
+    eps_m, min_samples
+        DBSCAN parameters (metres, offences), or ``"auto"`` (see :mod:`hotspots.cluster`).
+    compare_to
+        Comparison period (default ``period.previous()``). When the store has no data for it,
+        the analysis still runs and the change columns are empty (``comparison_available`` is
+        False) rather than reading missing months as zero.
+    buffer_m, near_m
+        Hotspot polygon buffer and the distance within which searches and raids count, metres.
+    population
+        Optional residents per ward (:func:`hotspots.ward_summary.read_population`).
+
+    Raises
+    ------
+    PeriodError
+        A month of ``period`` has no data in the store (the message names it).
+    """
+    held = store_months(store)
+    period.require_data(held)
+    compare_to = compare_to or period.previous()
+    comparable = set(compare_to.months) <= set(held)
+    months = list(period.months) + (list(compare_to.months) if comparable else [])
+    events = store.load(months=months)
+    in_period = events[schema.MONTH].isin(period.months).to_numpy()
+    layer = events[schema.LAYER].to_numpy()
+    offences = events[in_period & (layer == "offence")].reset_index(drop=True)
+
+    detector = HotspotDetector(eps_m=eps_m, min_samples=min_samples, n_months=period.n_months)
+    detector.fit(offences)
+    previous = events[~in_period & (layer == "offence")] if comparable else None
+    hotspots = summarise_hotspots(
+        offences,
+        detector.labels_,
+        searches=events[in_period & (layer == "search")],
+        raids=events[in_period & (layer == "raid")],
+        previous_offences=previous,
+        buffer_m=buffer_m,
+        near_m=near_m,
+    )
+    raids = events[in_period & (layer == "raid")]
+    coverage = raid_coverage(hotspots, raids, near_m=near_m)
+
+    wards = ward_summary(
+        events,
+        store.load_boundary("wards"),
+        period,
+        compare_to=compare_to,
+        population=population,
+        available_months=sorted(set(held) | set(compare_to.months)),
+    )
+    if not comparable:
+        _blank_comparison(wards)
+    districts = district_summary(wards)
+    totals = force_totals(wards)
+    if not comparable:
+        for name in list(totals):
+            if name.endswith(("_prev", "_change", "_change_pct")):
+                totals[name] = None
+    offences_labels = np.asarray(detector.labels_)
+    parameters = {
+        **{k: _plain(v) for k, v in detector.params_.items()},
+        "requested_eps_m": eps_m,
+        "requested_min_samples": min_samples,
+        "buffer_m": buffer_m,
+        "near_m": near_m,
+        "offences_in_hotspots": int((offences_labels >= 0).sum()),
+    }
+    events = events[in_period].reset_index(drop=True)
+    events["hotspot_id"] = -1
+    is_offence = (events[schema.LAYER] == "offence").to_numpy()
+    events.loc[is_offence, "hotspot_id"] = offences_labels
+    return Analysis(
+        period=period,
+        compare_to=compare_to,
+        comparison_available=comparable,
+        parameters=parameters,
+        data_version=store.manifest()["version"],
+        hotspots=hotspots,
+        wards=wards,
+        districts=districts,
+        totals=totals,
+        coverage=coverage,
+        events=events,
+    )
+
+
+def _blank_comparison(table: pd.DataFrame) -> None:
+    for layer in schema.LAYERS:
+        for suffix in ("_prev", "_change", "_change_pct"):
+            table[f"{layer}{suffix}"] = np.nan
+    table.attrs["compare_to"] = None
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars to Python ones, for JSON."""
+    return value.item() if isinstance(value, np.generic) else value

@@ -1,0 +1,313 @@
+"""``hotspots analyse`` and ``hotspots export``: period options, the hotspot table, exports."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hotspots import schema
+from hotspots.analysis import Analysis, analyse, store_months
+from hotspots.errors import HotspotsError
+from hotspots.export import FORMATS, ExportMetadata, export, export_events
+from hotspots.periods import Period, PeriodError
+from hotspots.store import Store
+from hotspots.summary import BUFFER_M, NEAR_M
+from hotspots.ward_summary import headline, read_population
+
+
+def add_period_options(p: argparse.ArgumentParser) -> None:
+    """``--from/--to``, ``--year``, ``--fy``, ``--last`` and ``--period``: one period."""
+    g = p.add_argument_group("period (one of)")
+    g.add_argument("--from", dest="start", metavar="YYYY-MM", help="first month")
+    g.add_argument(
+        "--to", dest="end", metavar="YYYY-MM", help="last month (with --from; or the end of --last)"
+    )
+    g.add_argument("--year", type=int, metavar="YYYY", help="calendar year")
+    g.add_argument(
+        "--fy",
+        metavar="YYYY",
+        help="financial year starting in April YYYY (2025 = FY 2025/26), or '2024/25'",
+    )
+    g.add_argument(
+        "--last",
+        type=int,
+        metavar="N",
+        help="the N months ending at --to (default: the latest stored month)",
+    )
+    g.add_argument(
+        "--period",
+        metavar="TEXT",
+        help="any form Period.parse accepts, e.g. '2025-01..2025-06', 'FY 2024/25'",
+    )
+    a = p.add_argument_group("hotspot parameters")
+    a.add_argument(
+        "--eps-m", default="auto", metavar="M|auto", help="DBSCAN radius in metres (default auto)"
+    )
+    a.add_argument(
+        "--min-samples",
+        default="auto",
+        metavar="N|auto",
+        help="offences within eps-m that make a core point (default auto)",
+    )
+    a.add_argument(
+        "--buffer-m",
+        type=float,
+        default=BUFFER_M,
+        metavar="M",
+        help=f"hotspot polygon buffer (default {BUFFER_M:g} m)",
+    )
+    a.add_argument(
+        "--near-m",
+        type=float,
+        default=NEAR_M,
+        metavar="M",
+        help=f"searches/raids within this distance count (default {NEAR_M:g} m)",
+    )
+    a.add_argument(
+        "--population",
+        type=Path,
+        metavar="PATH",
+        help="CSV of ward_code,population for rates per 1,000 residents",
+    )
+
+
+def period_from_args(args: argparse.Namespace, store: Store) -> Period:
+    """The one period the options name; errors say which options to use."""
+    chosen = [n for n in ("start", "year", "fy", "last", "period") if getattr(args, n) is not None]
+    if len(chosen) != 1:
+        raise PeriodError(
+            "give one period: --from YYYY-MM --to YYYY-MM, --year YYYY, --fy YYYY, --last N "
+            f"or --period TEXT (got {', '.join('--' + c for c in chosen) or 'none'})"
+        )
+    if args.start is not None:
+        if args.end is None:
+            raise PeriodError("--from needs --to YYYY-MM (the last month of the period)")
+        return Period.months(args.start, args.end)
+    if args.year is not None:
+        return Period.calendar_year(args.year)
+    if args.fy is not None:
+        if "/" in args.fy:
+            return Period.parse(f"FY {args.fy}")
+        if not args.fy.isdigit():
+            raise PeriodError(f"--fy {args.fy!r}: expected a year such as 2025 or '2025/26'")
+        return Period.financial_year(int(args.fy))
+    if args.last is not None:
+        end = args.end
+        if end is None:
+            held = store_months(store)
+            if not held:
+                raise PeriodError(f"{store.path}: the store holds no months yet")
+            end = held[-1]
+        return Period.rolling(args.last, end)
+    return Period.parse(args.period)
+
+
+def _parameter(value: str, name: str, kind: type) -> Any:
+    if value == "auto":
+        return "auto"
+    try:
+        number = kind(value)
+    except ValueError:
+        raise HotspotsError(f"--{name} {value!r}: expected a number or 'auto'") from None
+    if number <= 0:
+        raise HotspotsError(f"--{name} {value!r}: expected a number > 0 or 'auto'")
+    return number
+
+
+def run_analysis(args: argparse.Namespace, store: Store) -> Analysis:
+    """Analyse the period and parameters the options name."""
+    period = period_from_args(args, store)
+    population = read_population(args.population) if args.population else None
+    return analyse(
+        store,
+        period,
+        eps_m=_parameter(str(args.eps_m), "eps-m", float),
+        min_samples=_parameter(str(args.min_samples), "min-samples", int),
+        buffer_m=args.buffer_m,
+        near_m=args.near_m,
+        population=population,
+    )
+
+
+def analysis_json(analysis: Analysis, top: int) -> dict[str, Any]:
+    """What ``hotspots analyse --json`` prints."""
+    hotspots = analysis.hotspots.drop(columns="geometry").head(top)
+    return {
+        "metadata": analysis.metadata(),
+        "totals": analysis.totals,
+        "headline": _headline(analysis),
+        "hotspots": _records(hotspots),
+        "ward_movers": {k: _records(v) for k, v in ward_movers(analysis, 5).items()},
+        "coverage": analysis.coverage.as_dict(),
+    }
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = json.loads(frame.to_json(orient="records", force_ascii=False))
+    return list(out)
+
+
+def ward_movers(analysis: Analysis, n: int) -> dict[str, pd.DataFrame]:
+    """The ``n`` wards with the largest rise and fall in offences (empty without comparison)."""
+    columns = [
+        "ward_code",
+        "ward_name",
+        "district_name",
+        "offence_count",
+        "offence_prev",
+        "offence_change",
+        "offence_change_pct",
+    ]
+    if not analysis.comparison_available:
+        empty = analysis.wards[columns].iloc[0:0]
+        return {"rising": empty, "falling": empty}
+    table = pd.DataFrame(analysis.wards[columns])
+    rising = table[table["offence_change"] > 0].sort_values(
+        ["offence_change", "ward_code"], ascending=[False, True]
+    )
+    falling = table[table["offence_change"] < 0].sort_values(
+        ["offence_change", "ward_code"], ascending=[True, True]
+    )
+    return {"rising": rising.head(n), "falling": falling.head(n)}
+
+
+def _headline(analysis: Analysis) -> str:
+    if not analysis.comparison_available:
+        return (
+            f"{analysis.totals['offence_count']:,} drug offences in {analysis.period.label}; "
+            f"no data for the comparison period {analysis.compare_to.label}"
+        )
+    return headline(analysis.totals, "offence")
+
+
+def format_analysis(analysis: Analysis, top: int) -> str:
+    """The ranked hotspot table and the ward movers, as text."""
+    p = analysis.parameters
+    n_off = analysis.totals["offence_count"]
+    lines = [
+        f"Drug hotspots, {analysis.period.label}"
+        + (f" (vs {analysis.compare_to.label})" if analysis.comparison_available else ""),
+        f"DBSCAN eps_m={p['eps_m']:g} ({p['eps_m_reason']}); "
+        f"min_samples={p['min_samples']} ({p['min_samples_reason']})",
+        f"{p['offences_in_hotspots']:,} of {n_off:,} offences in {len(analysis.hotspots)} "
+        f"hotspot(s); data version {analysis.data_version}",
+        "",
+    ]
+    rows = [
+        [
+            "rank",
+            "offences",
+            "prev",
+            "change",
+            "searches",
+            "raids",
+            "area m2",
+            "co-loc",
+            "ward (district)",
+            "location",
+        ]
+    ]
+    for h in analysis.hotspots.head(top).itertuples():
+        rows.append(
+            [
+                str(h.rank),
+                str(h.offences),
+                _int_or_dash(h.offences_prev),
+                _signed(h.change),
+                str(h.searches),
+                str(h.raids),
+                f"{h.area_m2:,.0f}",
+                f"{h.colocation_share:.0%}" + ("!" if h.colocated else ""),
+                f"{h.ward_name} ({h.district_name})",
+                str(h.top_location),
+            ]
+        )
+    if len(rows) == 1:
+        lines.append("No hotspots with these parameters.")
+    else:
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        for r in rows:
+            lines.append(
+                "  ".join(
+                    c.rjust(w) if i < 8 else c.ljust(w)
+                    for i, (c, w) in enumerate(zip(r, widths, strict=True))
+                ).rstrip()
+            )
+        lines.append(
+            "co-loc: share of a hotspot's offences on its busiest point; '!' = most "
+            "offences on one point (check it is not a police station)"
+        )
+    lines += ["", "Force: " + _headline(analysis)]
+    movers = ward_movers(analysis, 5)
+    for name in ("rising", "falling"):
+        table = movers[name]
+        if len(table):
+            text = ", ".join(
+                f"{r.ward_name} {_signed(r.offence_change)}" for r in table.itertuples()
+            )
+            lines.append(f"Wards {name}: {text}")
+    c = analysis.coverage
+    lines.append(
+        f"Raids: {len(c.hotspots_with_raids)} of {len(analysis.hotspots)} hotspots had raids "
+        f"within {c.near_m:g} m; {len(c.raids_outside_hotspots)} raid(s) outside every hotspot; "
+        f"{len(c.hotspots_without_enforcement)} hotspot(s) with no raid or search."
+    )
+    if analysis.events[schema.SYNTHETIC].any():
+        lines.append("Note: raid records in this store are SYNTHETIC (demo data).")
+    return "\n".join(lines)
+
+
+def _signed(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return "-"
+    return f"{int(value):+d}"
+
+
+def _int_or_dash(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return "-"
+    return str(int(value))
+
+
+def run_export(args: argparse.Namespace, store: Store) -> Path:
+    """Write the export the options name; return its path."""
+    if args.what == "events":
+        # Events need no clustering: stream them straight from the store, file by file.
+        period = period_from_args(args, store)
+        period.require_data(store_months(store))
+        meta = ExportMetadata(period=period.label, parameters={"layers": args.layers})
+        return export_events(
+            store, args.output, args.format, meta, layers=args.layers, months=period
+        )
+    analysis = run_analysis(args, store)
+    meta = ExportMetadata(
+        period=analysis.period.label,
+        parameters=analysis.parameters,
+        data_version=analysis.data_version or "",
+        extra={"compare_to": analysis.metadata()["compare_to"]},
+    )
+    frame = {"hotspots": analysis.hotspots, "wards": analysis.wards, "events": analysis.events}[
+        args.what
+    ]
+    if args.what == "events" and args.layers:
+        frame = frame[frame[schema.LAYER].isin(args.layers)]
+    return export(frame, args.output, args.format, meta)
+
+
+def add_export_arguments(p: argparse.ArgumentParser) -> None:
+    """Arguments of ``hotspots export``."""
+    p.add_argument("what", choices=("hotspots", "wards", "events"))
+    p.add_argument("--format", required=True, choices=FORMATS)
+    p.add_argument("-o", "--output", required=True, type=Path, metavar="PATH")
+    p.add_argument(
+        "--layers",
+        nargs="+",
+        choices=schema.LAYERS,
+        metavar="LAYER",
+        help="events only: layers to export (default all)",
+    )
