@@ -67,6 +67,8 @@ def analyse(
     buffer_m: float = BUFFER_M,
     near_m: float = NEAR_M,
     population: pd.DataFrame | None = None,
+    events: gpd.GeoDataFrame | None = None,
+    wards: gpd.GeoDataFrame | None = None,
 ) -> Analysis:
     """Analyse ``period`` from the store.
 
@@ -86,6 +88,9 @@ def analyse(
         Hotspot polygon buffer and the distance within which searches and raids count, metres.
     population
         Optional residents per ward (:func:`hotspots.ward_summary.read_population`).
+    events, wards
+        The store's events and wards already in memory (a server caches them per data version);
+        by default they are read from ``store``.
 
     Raises
     ------
@@ -97,7 +102,10 @@ def analyse(
     compare_to = compare_to or period.previous()
     comparable = set(compare_to.months) <= set(held)
     months = list(period.months) + (list(compare_to.months) if comparable else [])
-    events = store.load(months=months)
+    if events is None:
+        events = store.load(months=months)
+    else:
+        events = events[events[schema.MONTH].isin(months)].reset_index(drop=True)
     in_period = events[schema.MONTH].isin(period.months).to_numpy()
     layer = events[schema.LAYER].to_numpy()
     offences = events[in_period & (layer == "offence")].reset_index(drop=True)
@@ -117,18 +125,18 @@ def analyse(
     raids = events[in_period & (layer == "raid")]
     coverage = raid_coverage(hotspots, raids, near_m=near_m)
 
-    wards = ward_summary(
+    ward_table = ward_summary(
         events,
-        store.load_boundary("wards"),
+        store.load_boundary("wards") if wards is None else wards,
         period,
         compare_to=compare_to,
         population=population,
         available_months=sorted(set(held) | set(compare_to.months)),
     )
     if not comparable:
-        _blank_comparison(wards)
-    districts = district_summary(wards)
-    totals = force_totals(wards)
+        _blank_comparison(ward_table)
+    districts = district_summary(ward_table)
+    totals = force_totals(ward_table)
     if not comparable:
         for name in list(totals):
             if name.endswith(("_prev", "_change", "_change_pct")):
@@ -153,7 +161,7 @@ def analyse(
         parameters=parameters,
         data_version=store.manifest()["version"],
         hotspots=hotspots,
-        wards=wards,
+        wards=ward_table,
         districts=districts,
         totals=totals,
         coverage=coverage,

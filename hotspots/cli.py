@@ -94,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_period_options(p)
     _add_store(p)
 
+    p = sub.add_parser("serve", help="run the web app (development server; see README)")
+    _add_store(p)
+    _add_server(p)
+
     p = sub.add_parser("demo", help="ingest the bundled demo data and show the store's status")
     _add_store(p)
     p.add_argument(
@@ -114,6 +118,11 @@ def _add_store(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_server(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=5000, help="port (default 5000)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = build_parser().parse_args(argv)
@@ -124,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _status(args)
         if args.command == "demo":
             return _demo(args)
+        if args.command == "serve":
+            return _serve(args, _existing_store(args))
         if args.command == "analyse":
             return _analyse(args)
         if args.command == "export":
@@ -258,7 +269,17 @@ def _demo(args: argparse.Namespace) -> int:
     print(format_ingest(report))
     print()
     print(format_status(store))
+    print("\nNext: `hotspots serve` and open http://127.0.0.1:5000/")
     return 0 if report.reconciles() else 1
+
+
+def _serve(args: argparse.Namespace, store: Store) -> int:
+    from web import create_app  # the library never needs Flask; only this command does
+
+    app = create_app({"STORE": str(store.path)})
+    print(f"Serving {store.path} at http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
+    app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    return 0
 
 
 def _print_json(data: Any) -> None:

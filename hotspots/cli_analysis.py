@@ -140,7 +140,7 @@ def analysis_json(analysis: Analysis, top: int) -> dict[str, Any]:
     return {
         "metadata": analysis.metadata(),
         "totals": analysis.totals,
-        "headline": _headline(analysis),
+        "headline": headline_text(analysis),
         "hotspots": _records(hotspots),
         "ward_movers": {k: _records(v) for k, v in ward_movers(analysis, 5).items()},
         "coverage": analysis.coverage.as_dict(),
@@ -176,7 +176,8 @@ def ward_movers(analysis: Analysis, n: int) -> dict[str, pd.DataFrame]:
     return {"rising": rising.head(n), "falling": falling.head(n)}
 
 
-def _headline(analysis: Analysis) -> str:
+def headline_text(analysis: Analysis) -> str:
+    """The force-wide change in words (or why there is none)."""
     if not analysis.comparison_available:
         return (
             f"{analysis.totals['offence_count']:,} drug offences in {analysis.period.label}; "
@@ -242,7 +243,7 @@ def format_analysis(analysis: Analysis, top: int) -> str:
             "co-loc: share of a hotspot's offences on its busiest point; '!' = most "
             "offences on one point (check it is not a police station)"
         )
-    lines += ["", "Force: " + _headline(analysis)]
+    lines += ["", "Force: " + headline_text(analysis)]
     movers = ward_movers(analysis, 5)
     for name in ("rising", "falling"):
         table = movers[name]

@@ -132,8 +132,7 @@ def summarise_hotspots(
     members = members[members["hotspot_id"] >= 0]
     xy = shapely.get_coordinates(members.geometry.to_numpy())
     members = members.assign(_x=xy[:, 0], _y=xy[:, 1])
-    rows = [_describe(h, group) for h, group in members.groupby("hotspot_id", sort=True)]
-    table = pd.DataFrame(rows).set_index("hotspot_id").reindex(polygons.index)
+    table = _describe(pd.DataFrame(members.drop(columns="geometry"))).reindex(polygons.index)
     table["rank"] = np.arange(1, len(table) + 1)
     table["area_m2"] = polygons.area.to_numpy()
     table["offences_per_km2"] = table["offences"] / (table["area_m2"] / 1e6)
@@ -158,35 +157,40 @@ def summarise_hotspots(
     )
 
 
-def _describe(hotspot_id: int, group: pd.DataFrame) -> dict[str, object]:
-    """Counts, busiest point, main ward and months of one hotspot's offences."""
-    per_point = group.groupby(["_x", "_y"]).size()
-    wards = group.groupby(schema.WARD_CODE).size()
-    main_ward = wards[wards == wards.max()].index.min()  # ties: lowest code
-    first = group[group[schema.WARD_CODE] == main_ward].iloc[0]
-    locations = group[schema.LOCATION].replace("", np.nan).dropna()
-    top_location = ""
-    if len(locations):
-        counts = locations.value_counts()
-        top_location = min(counts[counts == counts.max()].index)
-    months = sorted(group[schema.MONTH].unique())
-    colocation = float(per_point.max() / len(group))
-    return {
-        "hotspot_id": int(hotspot_id),
-        "offences": len(group),
-        "locations": len(per_point),
-        "colocation_share": colocation,
-        "colocated": colocation >= COLOCATION_FLAG,
-        "top_location": top_location,
-        "ward_code": main_ward,
-        "ward_name": first[schema.WARD_NAME],
-        "wards": ";".join(sorted(wards.index)),
-        "district_code": first[schema.DISTRICT_CODE],
-        "district_name": first[schema.DISTRICT_NAME],
-        "months_active": len(months),
-        "first_month": months[0],
-        "last_month": months[-1],
-    }
+def _top(members: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Per hotspot: the most frequent value of ``column`` (ties: the smallest) and its count."""
+    counts = members.groupby(["hotspot_id", column]).size().rename("n").reset_index()
+    counts = counts.sort_values(["hotspot_id", "n", column], ascending=[True, False, True])
+    return counts.drop_duplicates("hotspot_id").set_index("hotspot_id")
+
+
+def _describe(members: pd.DataFrame) -> pd.DataFrame:
+    """Counts, busiest point, main ward and months of every hotspot (vectorised, by id)."""
+    by = members.groupby("hotspot_id")
+    out = pd.DataFrame({"offences": by.size()})
+    per_point = members.groupby(["hotspot_id", "_x", "_y"]).size()
+    out["locations"] = per_point.groupby(level=0).size()
+    out["colocation_share"] = per_point.groupby(level=0).max() / out["offences"]
+    out["colocated"] = out["colocation_share"] >= COLOCATION_FLAG
+    located = members[members[schema.LOCATION].fillna("") != ""]
+    top = _top(located, schema.LOCATION)[schema.LOCATION] if len(located) else pd.Series()
+    out["top_location"] = top.reindex(out.index).fillna("")
+    main = _top(members, schema.WARD_CODE)[schema.WARD_CODE]  # ties: lowest code
+    out[schema.WARD_CODE] = main
+    first = members.drop_duplicates(["hotspot_id", schema.WARD_CODE]).set_index(
+        ["hotspot_id", schema.WARD_CODE]
+    )
+    keys = list(zip(main.index, main.to_numpy(), strict=True))
+    for column in (schema.WARD_NAME, schema.DISTRICT_CODE, schema.DISTRICT_NAME):
+        out[column] = first.loc[keys, column].to_numpy()
+    out["wards"] = members.groupby("hotspot_id")[schema.WARD_CODE].agg(
+        lambda codes: ";".join(sorted(set(codes)))
+    )
+    months = by[schema.MONTH]
+    out["months_active"] = months.nunique()
+    out["first_month"] = months.min()
+    out["last_month"] = months.max()
+    return out
 
 
 def _count_near(

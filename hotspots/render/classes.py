@@ -1,0 +1,214 @@
+"""Colour classes for the maps: palettes, class breaks and their legend labels.
+
+Every palette is colour-blind safe (ColorBrewer schemes checked for deuteranopia, protanopia and
+tritanopia), and every class has a text label, so colour is never the only way to read a map.
+
+Class breaks
+------------
+``count`` and ``per_km2`` (sequential, ColorBrewer *Blues*)
+    Wards with none get a class of their own ("none"); the other wards are split at the
+    quartiles of their non-zero values, so each class holds about a quarter of the wards that
+    have any. Counts are whole numbers and classes read ``1–5``, ``6–11``...; rates are rounded
+    to two significant figures and classes read ``up to 2.5``, ``2.5 to 6.1``... (upper bound
+    included). Equal breaks are merged, so there may be fewer than four classes.
+``change`` (diverging, ColorBrewer *PuOr*: orange for a rise, purple for a fall)
+    "no change" is its own class; rises and falls are split alike at the terciles of the
+    non-zero absolute changes (whole numbers), so the scale is symmetric around zero.
+Missing values (no comparison data, no area) get a grey "no data" class.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+#: ColorBrewer Blues, 5 classes (the first is the "none" class).
+BLUES_5: tuple[str, ...] = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+#: ColorBrewer PuOr, 7 classes, from a large fall (purple) to a large rise (orange).
+PUOR_7: tuple[str, ...] = (
+    "#542788",
+    "#998ec3",
+    "#d8daeb",
+    "#f7f7f7",
+    "#fee0b6",
+    "#f1a340",
+    "#b35806",
+)
+#: ColorBrewer OrRd for hotspot ranks, darkest = rank 1.
+HOTSPOT_COLOURS: tuple[str, ...] = ("#7f0000", "#d7301f", "#fc8d59", "#fdd49e")
+#: Rank buckets for :data:`HOTSPOT_COLOURS`: ranks 1, 2-3, 4-6, 7 and above.
+HOTSPOT_RANK_BOUNDS: tuple[int, ...] = (1, 3, 6)
+NO_DATA_COLOUR = "#bdbdbd"
+TEXT_DARK = "#1a1a1a"
+TEXT_LIGHT = "#ffffff"
+
+
+@dataclass(frozen=True)
+class ColourClasses:
+    """Classes of a measure: colour and legend label of each, and how values are assigned.
+
+    ``lower[i] < value <= upper[i]`` puts a value in class ``i`` (bounds may be infinite).
+    """
+
+    lower: tuple[float, ...]
+    upper: tuple[float, ...]
+    colours: tuple[str, ...]
+    labels: tuple[str, ...]
+    note: str
+
+    def index(self, value: float | None) -> int | None:
+        """Class of ``value``; None for a missing value (NaN or None)."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return None
+        for i, (low, high) in enumerate(zip(self.lower, self.upper, strict=True)):
+            if low < value <= high:
+                return i
+        raise ValueError(f"value {value} falls in no class (bounds {self.lower}..{self.upper})")
+
+    def colour(self, value: float | None) -> str:
+        """Fill colour of ``value`` (:data:`NO_DATA_COLOUR` when missing)."""
+        i = self.index(value)
+        return NO_DATA_COLOUR if i is None else self.colours[i]
+
+
+def sequential_classes(values: Sequence[float], *, integer: bool) -> ColourClasses:
+    """Quartile classes of the non-zero values plus a "none" class (see the module docstring).
+
+    Parameters
+    ----------
+    values
+        The measure of every ward (counts or rates >= 0; NaN for unknown), pooled over every
+        pane that shares the legend.
+    integer
+        True for counts (whole-number class labels).
+    """
+    data = np.asarray(values, dtype=float)
+    if (data[~np.isnan(data)] < 0).any():
+        raise ValueError("sequential classes need values >= 0; got a negative value")
+    positive = data[data > 0]
+    uppers: list[float] = []
+    top = 0.0
+    if positive.size:
+        top = float(positive.max())
+        for q in np.quantile(positive, [0.25, 0.5, 0.75]):
+            bound = float(math.ceil(q)) if integer else _round_sig(float(q))
+            if bound < top and (not uppers or bound > uppers[-1]):
+                uppers.append(bound)
+        uppers.append(math.inf)
+    lower = [-math.inf, *([0.0, *uppers[:-1]] if uppers else [])]
+    upper = [0.0, *uppers]
+    labels = ["none"]
+    for i, (low, high) in enumerate(zip(lower[1:], upper[1:], strict=True)):
+        if integer:
+            first = int(low) + 1
+            last = int(top) if math.isinf(high) else int(high)
+            labels.append(str(first) if first == last else f"{first:,}–{last:,}")
+        elif i == 0:
+            labels.append(f"up to {_fmt(high if not math.isinf(high) else top)}")
+        elif math.isinf(high):
+            labels.append(f"over {_fmt(low)}")
+        else:
+            labels.append(f"{_fmt(low)} to {_fmt(high)}")
+    colours = (BLUES_5[0], *BLUES_5[5 - len(uppers) :]) if uppers else (BLUES_5[0],)
+    note = "Classes: none, then quartiles of the wards with any."
+    return ColourClasses(tuple(lower), tuple(upper), colours, tuple(labels), note)
+
+
+def change_classes(values: Sequence[float]) -> ColourClasses:
+    """Symmetric diverging classes of a change in counts (see the module docstring).
+
+    Parameters
+    ----------
+    values
+        ``count - previous count`` of every ward (whole numbers; NaN when not comparable).
+    """
+    data = np.asarray(values, dtype=float)
+    size = np.abs(data[~np.isnan(data) & (data != 0)])
+    bounds: list[float] = []
+    top = 0.0
+    if size.size:
+        top = float(size.max())
+        for q in np.quantile(size, [1 / 3, 2 / 3]):
+            bound = float(math.ceil(q))
+            if bound < top and (not bounds or bound > bounds[-1]):
+                bounds.append(bound)
+        bounds.append(math.inf)
+    # steps from 0 outwards: (0, b0], (b0, b1], ...
+    steps = list(zip([0.0, *bounds[:-1]], bounds, strict=True)) if bounds else []
+    lower: list[float] = []
+    upper: list[float] = []
+    labels: list[str] = []
+    for low, high in reversed(steps):  # falls, largest first
+        lower.append(-high - 0.5 if not math.isinf(high) else -math.inf)
+        upper.append(-low - 0.5)
+        labels.append("fall of " + _step_label(low, high))
+    lower.append(-0.5)
+    upper.append(0.5)
+    labels.append("no change")
+    for low, high in steps:  # rises, smallest first
+        lower.append(low + 0.5)
+        upper.append(high + 0.5 if not math.isinf(high) else math.inf)
+        labels.append("rise of " + _step_label(low, high))
+    n = len(steps)
+    colours = (*PUOR_7[3 - n : 3], PUOR_7[3], *PUOR_7[4 : 4 + n])
+    note = "Classes: no change, then terciles of the size of the other changes."
+    return ColourClasses(tuple(lower), tuple(upper), colours, tuple(labels), note)
+
+
+def hotspot_colour(rank: int) -> str:
+    """Fill colour of a hotspot by rank (1 = most offences = darkest)."""
+    for colour, bound in zip(HOTSPOT_COLOURS, HOTSPOT_RANK_BOUNDS, strict=False):
+        if rank <= bound:
+            return colour
+    return HOTSPOT_COLOURS[-1]
+
+
+def hotspot_rank_labels() -> list[tuple[str, str]]:
+    """(colour, label) of each hotspot rank bucket, for the legend."""
+    labels = []
+    low = 1
+    for colour, bound in zip(HOTSPOT_COLOURS, HOTSPOT_RANK_BOUNDS, strict=False):
+        labels.append((colour, f"rank {low}" if low == bound else f"ranks {low}–{bound}"))
+        low = bound + 1
+    labels.append((HOTSPOT_COLOURS[-1], f"rank {low} and below"))
+    return labels
+
+
+def text_colour(background: str) -> str:
+    """Dark or light text, whichever has the higher WCAG contrast on ``background``."""
+    lum = _luminance(background)
+    dark = (lum + 0.05) / (_luminance(TEXT_DARK) + 0.05)
+    light = (_luminance(TEXT_LIGHT) + 0.05) / (lum + 0.05)
+    return TEXT_DARK if dark >= light else TEXT_LIGHT
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two ``#rrggbb`` colours."""
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _luminance(colour: str) -> float:
+    rgb = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _round_sig(value: float, digits: int = 2) -> float:
+    if value == 0:
+        return 0.0
+    return round(value, digits - 1 - math.floor(math.log10(abs(value))))
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".") if value < 100 else f"{value:,.0f}"
+
+
+def _step_label(low: float, high: float) -> str:
+    first = int(low) + 1
+    if math.isinf(high):
+        return f"{first:,} or more"
+    return str(first) if first == int(high) else f"{first:,}–{int(high):,}"

@@ -1,0 +1,286 @@
+"""Small Leaflet elements folium lacks: HTML controls, label layers, map setup, map sync, CSS.
+
+Data reach the page's script only as JSON made by :func:`js_value`, which escapes ``<``, ``>``
+and ``&`` so no string can close the ``<script>`` element; text shown as HTML is escaped by the
+caller (see :mod:`hotspots.render.popups`).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from branca.element import Element, Figure, MacroElement
+from folium.template import Template
+
+__all__ = [
+    "CSS",
+    "FEATURE_EVENTS_JS",
+    "HtmlControl",
+    "LabelLayer",
+    "MapSetup",
+    "SyncMaps",
+    "add_css",
+    "js_value",
+]
+
+#: Zoom from which ward names replace district names.
+WARD_LABEL_ZOOM = 11
+
+#: Page styles of our elements (popups, legend, labels, hotspot numbers, clusters).
+CSS = """
+.hs-popup { font: 13px/1.35 Arial, Helvetica, sans-serif; color: #1a1a1a; max-width: 340px; }
+.hs-popup h3 { font-size: 15px; margin: 0 0 2px; }
+.hs-popup .hs-sub { margin: 0 0 6px; color: #444; }
+.hs-popup table { border-collapse: collapse; }
+.hs-popup th { text-align: left; font-weight: normal; padding: 1px 10px 1px 0; color: #333; }
+.hs-popup td { text-align: right; font-weight: bold; padding: 1px 0; }
+.hs-popup .hs-note { margin: 6px 0 0; font-style: italic; }
+.hs-popup ul { margin: 4px 0 0; padding-left: 18px; }
+.hs-popup li { margin-bottom: 4px; }
+.hs-panel { background: rgba(255,255,255,0.96); color: #1a1a1a; padding: 6px 9px;
+  border: 1px solid #767676; border-radius: 4px; font: 12px/1.35 Arial, Helvetica, sans-serif;
+  max-width: 260px; }
+.hs-panel h2 { font-size: 13px; margin: 0 0 4px; }
+.hs-panel h3 { font-size: 12px; margin: 6px 0 2px; }
+.hs-panel ul { list-style: none; margin: 0; padding: 0; }
+.hs-panel li { display: flex; align-items: center; margin: 1px 0; }
+.hs-panel .hs-note { margin: 4px 0 0; color: #333; }
+.hs-swatch { display: inline-block; width: 18px; height: 12px; margin-right: 6px;
+  border: 1px solid #555; flex: none; }
+.hs-dot { display: inline-block; width: 12px; height: 12px; margin: 0 9px 0 3px;
+  border-radius: 50%; flex: none; }
+.hs-line { display: inline-block; width: 18px; height: 0; margin-right: 6px;
+  border-top: 3px solid #1a1a1a; flex: none; }
+.hs-ramp { display: inline-block; width: 120px; height: 10px; margin-right: 6px;
+  border: 1px solid #555; flex: none; }
+.hs-title { font-size: 14px; font-weight: bold; }
+.hs-panel summary { cursor: pointer; font-weight: bold; font-size: 12px; }
+.hs-panel details[open] summary { margin-bottom: 4px; }
+.hs-panel details { max-height: 60vh; overflow-y: auto; }
+.leaflet-container .leaflet-control-attribution { font-size: 11px; color: #1a1a1a;
+  max-width: calc(100% - 140px); }
+.hs-label span { position: absolute; transform: translate(-50%, -50%); white-space: nowrap;
+  font: 12px/1.2 Arial, Helvetica, sans-serif; color: #1a1a1a; pointer-events: none;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff; }
+.hs-label-district span { font-size: 14px; font-weight: bold; letter-spacing: 0.5px; }
+.leaflet-container .hs-label-ward { display: none; }
+.hs-zoomed.leaflet-container .hs-label-ward { display: block; }
+.hs-zoomed.leaflet-container .hs-label-district { display: none; }
+.hs-rank span { position: absolute; transform: translate(-50%, -50%); display: flex;
+  align-items: center; justify-content: center;
+  box-sizing: border-box; min-width: 24px; height: 24px; padding: 0 4px;
+  border-radius: 3px; text-align: center; font: bold 13px Arial, Helvetica, sans-serif;
+  border: 2px solid #1a1a1a; }
+.hs-rank:focus span { outline: 3px solid #1a1a1a; outline-offset: 2px; }
+.hs-cluster span { display: flex; align-items: center; justify-content: center;
+  width: 34px; height: 34px; border-radius: 17px; font: bold 12px Arial, Helvetica, sans-serif;
+  border: 2px solid #1a1a1a; box-sizing: border-box; }
+.folium-map.leaflet-container { background: #f2f2ef; }
+"""
+
+#: onEachFeature of our GeoJson layers: tooltip ``tip`` and popup ``popup`` from the feature's
+#: properties (escaped HTML made in Python), and a hover outline.
+FEATURE_EVENTS_JS = """function(feature, layer) {
+    var p = feature.properties || {};
+    if (p.tip) { layer.bindTooltip(p.tip, {sticky: true}); }
+    if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 360}); }
+    if (p.style && layer.setStyle) {
+        layer.on('mouseover', function () { layer.setStyle({weight: p.style.weight + 2}); });
+        layer.on('mouseout', function () { layer.setStyle(p.style); });
+    }
+}"""
+
+
+def js_value(value: Any) -> str:
+    """JSON for an inline script: ``<``, ``>``, ``&`` escaped so nothing can end the script."""
+    return (
+        json.dumps(value, ensure_ascii=False, allow_nan=False)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
+
+
+def add_css(figure: Figure) -> None:
+    """Add :data:`CSS` to the page once."""
+    figure.header.add_child(Element(f"<style>{CSS}</style>"), name="hotspots_css")
+
+
+class HtmlControl(MacroElement):
+    """A Leaflet control holding fixed HTML (already escaped), e.g. a legend or a title.
+
+    Elements inside with ``data-layer="<folium layer name>"`` are shown only while that layer
+    is on the map, so a legend follows the layer control. With ``collapse_below``, a
+    ``<details>`` inside starts closed on maps narrower than that many pixels.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var control = L.control({position: {{ this.position|tojson }}});
+            control.onAdd = function () {
+                var div = L.DomUtil.create('div', {{ this.css_class|tojson }});
+                div.innerHTML = {{ this.html_json }};
+                {%- if this.collapse_below %}
+                if (map.getSize().x < {{ this.collapse_below }}) {
+                    var details = div.querySelector('details');
+                    if (details) { details.open = false; }
+                }
+                {%- endif %}
+                {%- if this.label %}
+                div.setAttribute('role', 'region');
+                div.setAttribute('aria-label', {{ this.label|tojson }});
+                {%- endif %}
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            control.addTo(map);
+            function follow() {
+                var parts = control.getContainer().querySelectorAll('[data-layer]');
+                for (var i = 0; i < parts.length; i++) {
+                    var layer = window[parts[i].getAttribute('data-layer')];
+                    parts[i].hidden = !(layer && map.hasLayer(layer));
+                }
+            }
+            map.on('overlayadd overlayremove', follow);
+            follow();
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        html: str,
+        *,
+        position: str = "bottomright",
+        css_class: str = "hs-panel",
+        label: str | None = None,
+        collapse_below: int | None = None,
+    ) -> None:
+        super().__init__()
+        self._name = "HtmlControl"
+        self.collapse_below = collapse_below
+        self.html_json = js_value(html)
+        self.position = position
+        self.css_class = css_class
+        self.label = label
+
+
+class LabelLayer(MacroElement):
+    """DivIcon markers added to the parent layer: ``rows`` of ``[lat, lon, html, title, popup]``.
+
+    ``html`` and ``popup`` must already be escaped; ``title`` is set as plain text (the
+    marker's tooltip for the keyboard and screen readers). Interactive labels are focusable
+    and open their popup with Enter.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var rows = {{ this.rows_json }};
+            var group = {{ this._parent.get_name() }};
+            for (var i = 0; i < rows.length; i++) {
+                var r = rows[i];
+                var marker = L.marker([r[0], r[1]], {
+                    icon: L.divIcon({className: {{ this.css_class|tojson }}, html: r[2],
+                                     iconSize: null}),
+                    title: r[3] || '',
+                    interactive: {{ this.interactive|tojson }},
+                    keyboard: {{ this.interactive|tojson }},
+                    zIndexOffset: {{ this.z_index|tojson }}
+                });
+                if (r[4]) { marker.bindPopup(r[4], {maxWidth: 360}); }
+                marker.addTo(group);
+            }
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        rows: Sequence[Sequence[Any]],
+        *,
+        css_class: str,
+        interactive: bool = False,
+        z_index: int = 0,
+    ) -> None:
+        super().__init__()
+        self._name = "LabelLayer"
+        self.rows_json = js_value([list(r) for r in rows])
+        self.css_class = css_class
+        self.interactive = interactive
+        self.z_index = z_index
+
+
+class MapSetup(MacroElement):
+    """Attribution lines (plain text), an accessible name, and the label zoom switch."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            map.attributionControl.setPrefix('Leaflet');
+            {{ this.attribution_json }}.forEach(function (line) {
+                map.attributionControl.addAttribution(line);
+            });
+            var box = map.getContainer();
+            box.setAttribute('role', 'region');
+            box.setAttribute('aria-label', {{ this.label|tojson }});
+            function zoomed() {
+                box.classList.toggle('hs-zoomed', map.getZoom() >= {{ this.label_zoom }});
+            }
+            map.on('zoomend', zoomed);
+            zoomed();
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, attribution: Sequence[str], label: str) -> None:
+        super().__init__()
+        self._name = "MapSetup"
+        # plain text, escaped for HTML (Leaflet shows attributions as HTML)
+        self.attribution_json = js_value([html.escape(line) for line in attribution])
+        self.label = label
+        self.label_zoom = WARD_LABEL_ZOOM
+
+
+class SyncMaps(MacroElement):
+    """Keep two maps on the same centre and zoom (moving either moves the other)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var maps = [{{ this.first.get_name() }}, {{ this.second.get_name() }}];
+            var busy = false;
+            function follow(source, target) {
+                source.on('move', function () {
+                    if (busy) { return; }
+                    busy = true;
+                    target.setView(source.getCenter(), source.getZoom(), {animate: false});
+                    busy = false;
+                });
+            }
+            follow(maps[0], maps[1]);
+            follow(maps[1], maps[0]);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, first: Element, second: Element) -> None:
+        super().__init__()
+        self._name = "SyncMaps"
+        self.first = first
+        self.second = second

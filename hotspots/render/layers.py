@@ -1,0 +1,359 @@
+"""The layers of our maps, each built from frames already in WGS84 (see :func:`to_wgs84`).
+
+Every function returns a folium layer (or ``None`` when there is nothing to draw) and, where it
+has one, the HTML of its legend section; :mod:`hotspots.render.maps` puts them together.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from folium.map import Layer
+from folium.plugins import FastMarkerCluster, HeatMap
+from folium.utilities import JsCode
+
+from hotspots import schema
+from hotspots.render import classes as cls
+from hotspots.render.elements import FEATURE_EVENTS_JS, LabelLayer, js_value
+from hotspots.render.popups import esc, event_list_popup, hotspot_popup
+
+#: Coordinates in the page are rounded to this many decimals (about 1 m).
+DECIMALS = 5
+#: Above this many distinct locations a point layer is clustered in the browser.
+MAX_POINT_MARKERS = 300
+
+#: CVD-safe heat gradient (ColorBrewer YlOrRd), light = few offences, dark = many.
+HEAT_GRADIENT = {0.2: "#ffffb2", 0.4: "#fecc5c", 0.6: "#fd8d3c", 0.8: "#f03b20", 1.0: "#bd0026"}
+SEARCH_STYLE = {
+    "color": "#01665e",
+    "weight": 2,
+    "fill": True,
+    "fillColor": "#ffffff",
+    "fillOpacity": 1.0,
+}
+RAID_STYLE = {
+    "color": "#ffffff",
+    "weight": 1.5,
+    "fill": True,
+    "fillColor": "#1a1a1a",
+    "fillOpacity": 1.0,
+}
+OFFENCE_STYLE = {
+    "color": "#1a1a1a",
+    "weight": 1,
+    "fill": True,
+    "fillColor": "#fc8d59",
+    "fillOpacity": 0.9,
+}
+#: Heat weights are capped at this quantile of the offences per location, so one very busy
+#: point (often where offences are recorded, e.g. a police station) does not wash out the rest.
+HEAT_CAP_QUANTILE = 0.95
+
+_CLUSTER_ICON_JS = """function (cluster) {
+    var n = 0, kids = cluster.getAllChildMarkers();
+    for (var i = 0; i < kids.length; i++) { n += kids[i].options.count || 1; }
+    var fill = n < 10 ? '#fdd49e' : (n < 100 ? '#fc8d59' : '#b30000');
+    var ink = n < 100 ? '#1a1a1a' : '#ffffff';
+    return L.divIcon({className: 'hs-cluster', iconSize: L.point(34, 34),
+        html: '<span style="background:' + fill + ';color:' + ink + '">' + n + '</span>'});
+}"""
+
+
+def to_wgs84(frame: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
+    """``frame`` in EPSG:4326 with coordinates rounded to :data:`DECIMALS` (a copy)."""
+    if frame.crs is None:
+        raise ValueError(f"{name} has no CRS; expected a CRS such as {schema.CRS_BNG}")
+    out = frame.to_crs(schema.CRS_WGS84)
+    out = out.set_geometry(
+        shapely.transform(out.geometry.to_numpy(), lambda xy: np.round(xy, DECIMALS)),
+        crs=schema.CRS_WGS84,
+    )
+    return out
+
+
+def feature_collection(
+    frame: gpd.GeoDataFrame, properties: Callable[[Mapping[str, Any]], dict[str, Any]]
+) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of ``frame``'s geometry and the given properties."""
+    features = []
+    for i, (geom, row) in enumerate(
+        zip(frame.geometry, frame.drop(columns="geometry").to_dict("records"), strict=True)
+    ):
+        if geom is None or geom.is_empty:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "id": i,
+                "geometry": shapely.geometry.mapping(geom),
+                "properties": properties(row),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def geojson_layer(
+    data: dict[str, Any],
+    name: str,
+    *,
+    show: bool = True,
+    marker: Any = None,
+    interactive: bool = True,
+) -> folium.GeoJson:
+    """A GeoJson layer styled by ``properties.style``, with popups/tooltips from properties."""
+    kwargs: dict[str, Any] = {}
+    if not interactive:
+        kwargs["interactive"] = False
+    return folium.GeoJson(
+        data,
+        name=name,
+        show=show,
+        marker=marker,
+        on_each_feature=JsCode(FEATURE_EVENTS_JS) if interactive else None,
+        **kwargs,
+    )
+
+
+def ward_layer(
+    wards: gpd.GeoDataFrame,
+    values: pd.Series,
+    classes: cls.ColourClasses,
+    *,
+    name: str,
+    tip: Callable[[Mapping[str, Any], Any], str],
+    popup: Callable[[Mapping[str, Any]], str],
+    show: bool = True,
+    fill_opacity: float = 0.6,
+) -> folium.GeoJson:
+    """Ward choropleth: fill by class of ``values`` (aligned with ``wards``)."""
+    frame = wards.assign(_value=values.to_numpy())
+
+    def props(row: Mapping[str, Any]) -> dict[str, Any]:
+        value = row["_value"]
+        value = None if value is None or pd.isna(value) else float(value)
+        style = {
+            "color": "#4d4d4d",
+            "weight": 1,
+            "fillColor": classes.colour(value),
+            "fillOpacity": fill_opacity,
+        }
+        return {"tip": tip(row, value), "popup": popup(row), "style": style}
+
+    return geojson_layer(feature_collection(frame, props), name, show=show)
+
+
+def hotspot_layer(
+    hotspots: gpd.GeoDataFrame,
+    *,
+    name: str,
+    period: str,
+    compare_to: str | None,
+    near_m: float,
+    raids_synthetic: bool,
+    raids: bool = True,
+) -> folium.FeatureGroup:
+    """Hotspot polygons coloured by rank, and a numbered, focusable marker on each."""
+    group = folium.FeatureGroup(name=name)
+    n = len(hotspots)
+
+    def popup(row: Mapping[str, Any]) -> str:
+        return hotspot_popup(
+            row,
+            n_hotspots=n,
+            period=period,
+            compare_to=compare_to,
+            near_m=near_m,
+            raids_synthetic=raids_synthetic,
+            raids=raids,
+        )
+
+    def props(row: Mapping[str, Any]) -> dict[str, Any]:
+        style = {
+            "color": "#1a1a1a",
+            "weight": 2,
+            "fillColor": cls.hotspot_colour(int(row["rank"])),
+            "fillOpacity": 0.85,
+        }
+        tip = f"Hotspot {int(row['rank'])}: {int(row['offences']):,} drug offences"
+        return {"tip": esc(tip), "popup": popup(row), "style": style}
+
+    geojson_layer(feature_collection(hotspots, props), name).add_to(group)
+    rows = []
+    points = hotspots.geometry.representative_point()
+    for point, row in zip(points, hotspots.to_dict("records"), strict=True):
+        rank = int(row["rank"])
+        fill = cls.hotspot_colour(rank)
+        badge = f'<span style="background:{fill};color:{cls.text_colour(fill)}">{rank}</span>'
+        title = f"Hotspot {rank}: {int(row['offences']):,} drug offences"
+        rows.append([round(point.y, DECIMALS), round(point.x, DECIMALS), badge, title, popup(row)])
+    LabelLayer(rows, css_class="hs-rank", interactive=True, z_index=1000).add_to(group)
+    return group
+
+
+def boundary_layer(area: gpd.GeoDataFrame, name: str) -> folium.GeoJson:
+    """The force boundary as a dark line (not clickable)."""
+
+    def props(_row: Mapping[str, Any]) -> dict[str, Any]:
+        return {"style": {"color": "#1a1a1a", "weight": 3, "fill": False, "opacity": 0.9}}
+
+    return geojson_layer(feature_collection(area, props), name, interactive=False)
+
+
+def label_layer(wards: gpd.GeoDataFrame, name: str) -> folium.FeatureGroup:
+    """District names at low zoom and ward names from zoom 11 (orientation without tiles)."""
+    group = folium.FeatureGroup(name=name)
+    rows = []
+    for point, ward in zip(
+        wards.geometry.representative_point(), wards[schema.WARD_NAME], strict=True
+    ):
+        rows.append([round(point.y, DECIMALS), round(point.x, DECIMALS), _span(ward), "", ""])
+    LabelLayer(rows, css_class="hs-label hs-label-ward", z_index=-1000).add_to(group)
+    if schema.DISTRICT_NAME in wards and wards[schema.DISTRICT_NAME].notna().any():
+        districts = wards.dropna(subset=[schema.DISTRICT_NAME]).dissolve(schema.DISTRICT_NAME)
+        rows = []
+        for point, district in zip(
+            districts.geometry.representative_point(), districts.index, strict=True
+        ):
+            rows.append(
+                [round(point.y, DECIMALS), round(point.x, DECIMALS), _span(district), "", ""]
+            )
+        LabelLayer(rows, css_class="hs-label hs-label-district", z_index=-1000).add_to(group)
+    return group
+
+
+def heat_layer(offences: gpd.GeoDataFrame, name: str) -> HeatMap | None:
+    """Offence heat map; stacked points (same coordinates) become one weighted point.
+
+    Weights are the offences at each point, capped at :data:`HEAT_CAP_QUANTILE` of them.
+    """
+    stacked = _stack(offences)
+    if stacked.empty:
+        return None
+    cap = max(1.0, float(np.quantile(stacked["n"], HEAT_CAP_QUANTILE)))
+    stacked["w"] = np.minimum(stacked["n"].astype(float), cap).round(2)
+    data = stacked[["lat", "lon", "w"]].to_numpy().tolist()
+    return HeatMap(data, name=name, radius=15, blur=15, min_opacity=0.3, gradient=HEAT_GRADIENT)
+
+
+def point_layer(
+    events: gpd.GeoDataFrame,
+    *,
+    name: str,
+    noun: tuple[str, str],
+    style: dict[str, Any],
+    describe: Callable[[Mapping[str, Any]], list[str]],
+    show: bool = True,
+) -> Layer | None:
+    """One circle per distinct location with a popup listing its events.
+
+    Up to :data:`MAX_POINT_MARKERS` locations are drawn as GeoJSON circles; more are clustered
+    in the browser (FastMarkerCluster; cluster badges add up the events).
+    """
+    if events.empty:
+        return None
+    frame = pd.DataFrame(events.drop(columns=events.geometry.name))
+    frame["lat"] = events.geometry.y.round(DECIMALS).to_numpy()
+    frame["lon"] = events.geometry.x.round(DECIMALS).to_numpy()
+    sort_cols = [c for c in (schema.DATE, schema.MONTH, schema.EVENT_ID) if c in frame]
+    frame = frame.sort_values(["lat", "lon", *sort_cols], kind="stable")
+    by_place: dict[tuple[float, float], list[dict[str, Any]]] = {}
+    for record in frame.to_dict("records"):
+        by_place.setdefault((record["lat"], record["lon"]), []).append(record)
+    rows = []
+    for (lat, lon), group in by_place.items():
+        n = len(group)
+        title = f"{n:,} {noun[0] if n == 1 else noun[1]}"
+        popup = event_list_popup(title, group, describe, location=group[0].get(schema.LOCATION))
+        rows.append((float(lat), float(lon), n, popup, esc(title)))
+    if len(rows) > MAX_POINT_MARKERS:
+        callback = _cluster_callback(style)
+        return FastMarkerCluster(
+            [[r[0], r[1], r[2], r[3]] for r in rows],
+            callback=callback,
+            name=name,
+            show=show,
+            icon_create_function=_CLUSTER_ICON_JS,
+            showCoverageOnHover=False,
+        )
+    features = [
+        {
+            "type": "Feature",
+            "id": i,
+            "geometry": {"type": "Point", "coordinates": [r[1], r[0]]},
+            "properties": {"tip": r[4], "popup": r[3], "style": {**style, "radius": _radius(r[2])}},
+        }
+        for i, r in enumerate(rows)
+    ]
+    data = {"type": "FeatureCollection", "features": features}
+    return geojson_layer(data, name, show=show, marker=folium.CircleMarker(radius=5))
+
+
+def offence_cluster_layer(offences: gpd.GeoDataFrame, name: str) -> FastMarkerCluster | None:
+    """Offences clustered in the browser: one marker per location, badges add up offences."""
+    stacked = _stack(offences, with_location=True)
+    if stacked.empty:
+        return None
+    data = []
+    for row in stacked.itertuples(index=False):
+        noun = "drug offence" if row.n == 1 else "drug offences"
+        text = f"<b>{row.n:,} {noun}</b><br>{esc(row.location)}"
+        data.append([row.lat, row.lon, int(row.n), text])
+    return FastMarkerCluster(
+        data,
+        callback=_cluster_callback(OFFENCE_STYLE),
+        name=name,
+        icon_create_function=_CLUSTER_ICON_JS,
+        showCoverageOnHover=False,
+        maxClusterRadius=60,
+    )
+
+
+def _cluster_callback(style: Mapping[str, Any]) -> str:
+    options = {k: v for k, v in style.items()}
+    return (
+        "function (row) {"
+        f" var opts = {js_value(options)};"
+        " opts.count = row[2]; opts.radius = Math.min(14, 4 + 2 * Math.sqrt(row[2]));"
+        " var marker = L.circleMarker(new L.LatLng(row[0], row[1]), opts);"
+        " marker.bindPopup(row[3], {maxWidth: 360});"
+        " return marker; }"
+    )
+
+
+def _stack(offences: gpd.GeoDataFrame, *, with_location: bool = False) -> pd.DataFrame:
+    """Offences grouped by identical (rounded) coordinates: lat, lon, n [, location]."""
+    if offences.empty:
+        return pd.DataFrame(columns=["lat", "lon", "n", "location"])
+    frame = pd.DataFrame(
+        {
+            "lat": offences.geometry.y.round(DECIMALS).to_numpy(),
+            "lon": offences.geometry.x.round(DECIMALS).to_numpy(),
+            "location": offences[schema.LOCATION].fillna("").astype(str).to_numpy(),
+        }
+    )
+    out = frame.groupby(["lat", "lon"], sort=True).size().rename("n").reset_index()
+    if with_location:
+        # the most common description at each point (ties: first in sort order)
+        named = frame.groupby(["lat", "lon", "location"], sort=True).size().rename("k")
+        named = named.reset_index().sort_values(
+            ["lat", "lon", "k"], ascending=[True, True, False], kind="stable"
+        )
+        first = named.drop_duplicates(["lat", "lon"]).set_index(["lat", "lon"])["location"]
+        out["location"] = first.reindex(pd.MultiIndex.from_frame(out[["lat", "lon"]])).to_numpy()
+    return out
+
+
+def _radius(n: int) -> float:
+    return round(min(14.0, 4.0 + 2.0 * math.sqrt(n)), 1)
+
+
+def _span(text: Any) -> str:
+    return f"<span>{html.escape(str(text), quote=True)}</span>"

@@ -1,0 +1,185 @@
+"""The Flask app through its test client: every route, every error, caching, escaping."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from hotspots.cli import main
+from hotspots.render import external_urls
+from web import create_app
+from web.settings import SETTINGS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("web") / "store"
+    assert main(["demo", "--store", str(path)]) == 0
+    return path
+
+
+@pytest.fixture
+def app(demo_store: Path) -> Flask:
+    return create_app({"STORE": str(demo_store), "TESTING": True})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [s.name for s in SETTINGS if f"`HOTSPOTS_{s.name}`" not in readme]
+    assert missing == []
+
+
+def test_configuration_layers(demo_store: Path, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setenv("HOTSPOTS_CACHE_SIZE", "7")
+    monkeypatch.setenv("HOTSPOTS_PROTECTIVE_MARKING", "OFFICIAL-SENSITIVE")
+    app = create_app({"STORE": str(demo_store)})
+    assert app.config["CACHE_SIZE"] == 7  # JSON-parsed from the environment
+    assert app.config["PROTECTIVE_MARKING"] == "OFFICIAL-SENSITIVE"
+    assert app.config["DEFAULT_MONTHS"] == 12  # default
+    assert create_app({"STORE": str(demo_store), "CACHE_SIZE": 3}).config["CACHE_SIZE"] == 3
+    with pytest.raises(ValueError, match="TILE_ATTRIBUTION is not"):
+        create_app({"STORE": str(demo_store), "TILE_URL": "https://tiles.test/{z}/{x}/{y}.png"})
+
+
+def test_map_page_defaults_to_the_last_12_months(client: FlaskClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Drug hotspots, Jan–Dec 2025" in html
+    assert 'src="/map/frame?from=2025-01&amp;to=2025-12' in html
+    assert "OFFICIAL" in html  # protective marking
+    assert "Open Government Licence v3.0" in html
+
+
+def test_the_period_in_the_url_changes_what_is_shown(client: FlaskClient) -> None:
+    autumn = client.get("/?from=2025-09&to=2025-11").get_data(as_text=True)
+    spring = client.get("/?from=2025-03&to=2025-05").get_data(as_text=True)
+    assert "Drug hotspots, Sep–Nov 2025" in autumn
+    assert "90% more drug offences in Sep–Nov 2025 than in Jun–Aug 2025 (1,125 vs 593)" in autumn
+    assert "Drug hotspots, Mar–May 2025" in spring
+    frame_a = client.get("/map/frame?from=2025-09&to=2025-11").get_data(as_text=True)
+    frame_b = client.get("/map/frame?from=2025-03&to=2025-05").get_data(as_text=True)
+    assert frame_a != frame_b
+
+
+def test_json_twin_records_period_and_parameters(client: FlaskClient) -> None:
+    data = client.get("/map.json?from=2025-09&to=2025-11&eps_m=150&min_samples=9").get_json()
+    assert data["metadata"]["period"] == "Sep–Nov 2025"
+    assert data["metadata"]["parameters"]["eps_m"] == 150
+    assert data["totals"]["offence_count"] == 1125
+    assert len(data["hotspots"]) > 0
+
+
+def test_map_frame_needs_nothing_from_another_host(client: FlaskClient) -> None:
+    html = client.get("/map/frame?from=2025-09&to=2025-11&offences=clusters").get_data(
+        as_text=True
+    )
+    assert external_urls(html) == []
+    local = set(re.findall(r'(?:src|href)="(/static/vendor/[^"]+)"', html))
+    assert local, "the map must load Leaflet from the app"
+    for path in local:
+        with client.get(path) as asset:  # close the file the response streams
+            assert asset.status_code == 200, path
+            assert asset.headers["Cache-Control"] == "public, max-age=31536000"
+
+
+@pytest.mark.parametrize(
+    ("url", "field", "value"),
+    [
+        ("/?from=2025-13&to=2025-12", "from", "2025-13"),
+        ("/?from=2025-06&to=2025-01", "from", "2025-06"),
+        ("/?from=2024-01&to=2025-01", "from", "2024-01"),
+        ("/?measure=rainbow", "measure", "rainbow"),
+        ("/?offences=every", "offences", "every"),
+        ("/?raids=maybe", "raids", "maybe"),
+        ("/?eps_m=5", "eps_m", "5"),
+        ("/?min_samples=many", "min_samples", "many"),
+        ("/compare?from2=2025-00", "from2", "2025-00"),
+    ],
+)
+def test_bad_parameters_are_400_naming_field_and_value(
+    client: FlaskClient, url: str, field: str, value: str
+) -> None:
+    page = client.get(url)
+    assert page.status_code == 400
+    html = page.get_data(as_text=True)
+    assert f"<code>{field}</code>" in html and f"<code>{value}</code>" in html
+    assert "Traceback" not in html
+    machine = client.get(url.replace("/?", "/map.json?").replace("/compare?", "/map.json?"))
+    if url.startswith("/compare"):
+        return  # from2 belongs to the compare page only
+    assert machine.status_code == 400
+    error = machine.get_json()["error"]
+    assert error["status"] == 400
+    assert (error["field"], error["value"]) == (field, value)
+    assert error["expected"]
+
+
+def test_unknown_routes_are_404(client: FlaskClient) -> None:
+    page = client.get("/no/such/page")
+    assert page.status_code == 404 and "Page not found" in page.get_data(as_text=True)
+    api = client.get("/api/v1/nothing")
+    assert api.status_code == 404
+    assert api.get_json() == {"error": {"status": 404, "message": "No such page."}}
+
+
+def test_a_server_error_shows_no_stack_trace(tmp_path: Path) -> None:
+    broken = tmp_path / "store"
+    broken.mkdir()
+    (broken / "manifest.json").write_text("{ not json")
+    app = create_app({"STORE": str(broken)})
+    response = app.test_client().get("/")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "Traceback" not in html and "JSONDecodeError" not in html
+    assert "problem with the service" in html
+
+
+def test_etag_gives_304_on_repeat(client: FlaskClient) -> None:
+    first = client.get("/?from=2025-09&to=2025-11")
+    etag = first.headers["ETag"]
+    again = client.get("/?from=2025-09&to=2025-11", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+    other = client.get("/?from=2025-08&to=2025-11", headers={"If-None-Match": etag})
+    assert other.status_code == 200 and other.headers["ETag"] != etag
+
+
+def test_a_new_ingest_changes_the_etag(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    assert main(["demo", "--store", str(store)]) == 0
+    client = create_app({"STORE": str(store)}).test_client()
+    before = client.get("/?from=2025-09&to=2025-11").headers["ETag"]
+    assert main(["demo", "--store", str(store)]) == 0  # same data, new data version
+    after = client.get("/?from=2025-09&to=2025-11").headers["ETag"]
+    assert before != after
+
+
+def test_compare_page_and_frame(client: FlaskClient) -> None:
+    page = client.get("/compare?from=2025-09&to=2025-11")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Compare Sep–Nov 2025 with Jun–Aug 2025" in html
+    assert "Werrington" in html  # the ward with the biggest change
+    frame_url = re.search(r'src="(/compare/frame\?[^"]+)"', html).group(1).replace("&amp;", "&")
+    frame = client.get(frame_url)
+    assert frame.status_code == 200
+    assert external_urls(frame.get_data(as_text=True)) == []
+    explicit = client.get("/compare?from=2025-10&to=2025-12&from2=2025-01&to2=2025-03")
+    assert "Compare Oct–Dec 2025 with Jan–Mar 2025" in explicit.get_data(as_text=True)
+
+
+def test_vendored_assets_cannot_escape_their_folder(client: FlaskClient) -> None:
+    for path in ("/static/vendor/../../../cli.py", "/static/vendor/%2e%2e/%2e%2e/cli.py"):
+        with client.get(path) as response:
+            assert response.status_code == 404

@@ -1,0 +1,22 @@
+"""Vendored front-end assets (Leaflet and plugins), served by the app: no CDN, ever."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, send_from_directory
+
+import hotspots.render
+
+VENDOR_DIR = Path(hotspots.render.__file__).resolve().parent / "static" / "vendor"
+#: URL prefix the renderer writes into pages for vendored files.
+ASSET_BASE = "/static/vendor"
+
+bp = Blueprint("assets", __name__)
+
+
+@bp.get(f"{ASSET_BASE}/<path:filename>")
+def vendor(filename: str) -> Response:
+    """A vendored file (versioned paths, so browsers may cache them for a year)."""
+    response = send_from_directory(VENDOR_DIR, filename, max_age=31536000)
+    return response

@@ -1,0 +1,104 @@
+"""The app's store and its caches (like Flask's ``get_db``: one accessor, set up by init_app).
+
+Analyses and rendered maps are cached in memory, least recently used first, keyed on every
+filter **and** the store's data version, so a new ingest never serves a stale map.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import geopandas as gpd
+from flask import Flask, current_app
+
+from hotspots.analysis import store_months
+from hotspots.store import Store
+
+T = TypeVar("T")
+
+
+class LRUCache:
+    """A small thread-safe least-recently-used cache."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
+        """The cached value for ``key``, made (outside the lock) when missing."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return self._items[key]  # type: ignore[no-any-return]
+            self.misses += 1
+        value = make()
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+
+class StoreState:
+    """The store, its manifest version and months, re-read when the manifest file changes."""
+
+    def __init__(self, path: Path) -> None:
+        self.store = Store(path)
+        self._stamp: tuple[float, int] | None = None
+        self.version: str | None = None
+        self.months: list[str] = []
+        self.events: gpd.GeoDataFrame | None = None
+        self.wards: gpd.GeoDataFrame | None = None
+        self.force_area: gpd.GeoDataFrame | None = None
+        self._lock = threading.Lock()
+
+    def refresh(self) -> None:
+        """Re-read the manifest if it changed on disk (cheap: one ``stat``)."""
+        manifest = self.store.path / "manifest.json"
+        try:
+            st = manifest.stat()
+            stamp = (st.st_mtime, st.st_size)
+        except FileNotFoundError:
+            stamp = None
+        if stamp == self._stamp:
+            return
+        with self._lock:
+            self.version = self.store.manifest()["version"]
+            self.months = store_months(self.store)
+            # One force's events are small (thousands of rows): keep them in memory per version.
+            self.events = self.store.load() if stamp else None
+            has_wards = stamp and "wards" in self.store.manifest()["boundaries"]
+            self.wards = self.store.load_boundary("wards") if has_wards else None
+            self.force_area = self.store.load_boundary("force_area") if has_wards else None
+            self._stamp = stamp
+
+
+def init_app(app: Flask) -> None:
+    """Attach the store state and caches to the app."""
+    app.extensions["hotspots"] = {
+        "state": StoreState(Path(app.config["STORE"])),
+        "analyses": LRUCache(int(app.config["CACHE_SIZE"])),
+        "pages": LRUCache(int(app.config["CACHE_SIZE"])),
+    }
+
+
+def state() -> StoreState:
+    """The store state, refreshed."""
+    st: StoreState = current_app.extensions["hotspots"]["state"]
+    st.refresh()
+    return st
+
+
+def cache(name: str) -> LRUCache:
+    """The ``analyses`` or ``pages`` cache."""
+    c: LRUCache = current_app.extensions["hotspots"][name]
+    return c

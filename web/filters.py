@@ -1,0 +1,166 @@
+"""Request parameters -> one validated, hashable view request (the cache and ETag key).
+
+Every view is a shareable URL: ``/?from=2025-09&to=2025-11&measure=change&offences=heat``.
+A bad value raises :class:`web.errors.BadParameter` naming the field, the value and what is
+expected (a 400, never a 500).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from werkzeug.datastructures import MultiDict
+
+from hotspots.periods import Period, PeriodError
+from web.errors import BadParameter
+
+MEASURES = ("count", "per_km2", "change")
+OFFENCE_VIEWS = ("heat", "clusters", "none")
+_BOOL = {
+    "1": True,
+    "true": True,
+    "on": True,
+    "yes": True,
+    "0": False,
+    "false": False,
+    "off": False,
+    "no": False,
+}
+
+
+@dataclass(frozen=True)
+class ViewRequest:
+    """What a map view shows. Field names are the query parameter names (``start`` is
+    ``from``, ``end`` is ``to``)."""
+
+    start: str
+    end: str
+    measure: str = "count"
+    offences: str = "heat"
+    searches: bool = True
+    raids: bool = True
+    eps_m: float | str = "auto"
+    min_samples: int | str = "auto"
+
+    @property
+    def period(self) -> Period:
+        """The period shown."""
+        return Period.months(self.start, self.end)
+
+    def key(self) -> tuple[Any, ...]:
+        """Hashable: every filter."""
+        return tuple(asdict(self).values())
+
+    def analysis_key(self) -> tuple[Any, ...]:
+        """The filters that change the analysis (not the display)."""
+        return (self.start, self.end, self.eps_m, self.min_samples)
+
+    def query(self, **changes: Any) -> str:
+        """The query string of this view, with ``changes`` applied."""
+        values = {**asdict(self), **changes}
+        params = {
+            "from": values["start"],
+            "to": values["end"],
+            "measure": values["measure"],
+            "offences": values["offences"],
+            "searches": int(values["searches"]),
+            "raids": int(values["raids"]),
+        }
+        if values["eps_m"] != "auto":
+            params["eps_m"] = values["eps_m"]
+        if values["min_samples"] != "auto":
+            params["min_samples"] = values["min_samples"]
+        return urlencode(params)
+
+
+def _month(args: MultiDict[str, str], name: str, default: str) -> str:
+    value = args.get(name, "").strip() or default
+    try:
+        Period.months(value, value)
+    except PeriodError:
+        raise BadParameter(name, value, "a month as YYYY-MM, e.g. 2025-09") from None
+    return value
+
+
+def _choice(args: MultiDict[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = args.get(name, choices[0]).strip()
+    if value not in choices:
+        raise BadParameter(name, value, "one of " + ", ".join(choices))
+    return value
+
+
+def _flag(args: MultiDict[str, str], name: str, default: bool) -> bool:
+    if name not in args:
+        return default
+    # A checkbox sends "1" after its hidden "0" fallback: the last value wins.
+    value = args.getlist(name)[-1].strip().lower()
+    if value not in _BOOL:
+        raise BadParameter(name, value, "1 or 0")
+    return _BOOL[value]
+
+
+def _number(args: MultiDict[str, str], name: str, kind: type, low: float, high: float) -> Any:
+    value = args.get(name, "auto").strip() or "auto"
+    if value == "auto":
+        return "auto"
+    try:
+        number = kind(value)
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        raise BadParameter(name, value, f"'auto' or a number from {low:g} to {high:g}")
+    return number
+
+
+def parse_view(args: MultiDict[str, str], months: list[str], default_months: int) -> ViewRequest:
+    """Validate a map view's query parameters against the stored ``months``."""
+    if not months:
+        raise BadParameter("store", "empty", "a store with data (run `hotspots ingest`)")
+    latest = months[-1]
+    default_start = Period.rolling(min(default_months, len(months)), latest).start
+    start = _month(args, "from", default_start)
+    end = _month(args, "to", latest)
+    if start > end:
+        raise BadParameter("from", start, f"a month no later than to={end}")
+    missing = [m for m in Period.months(start, end).months if m not in set(months)]
+    if missing:
+        raise BadParameter(
+            "from" if start not in months else "to",
+            start if start not in months else end,
+            f"months with data: the store holds {months[0]} to {latest}"
+            + (f" (none for {', '.join(missing[:3])})" if missing else ""),
+        )
+    return ViewRequest(
+        start=start,
+        end=end,
+        measure=_choice(args, "measure", MEASURES),
+        offences=_choice(args, "offences", OFFENCE_VIEWS),
+        searches=_flag(args, "searches", True),
+        raids=_flag(args, "raids", True),
+        eps_m=_number(args, "eps_m", float, 10, 2000),
+        min_samples=_number(args, "min_samples", int, 2, 10000),
+    )
+
+
+def presets(months: list[str]) -> list[tuple[str, str, str]]:
+    """(label, from, to) for the period presets available in the store."""
+    if not months:
+        return []
+    latest = months[-1]
+    held = set(months)
+    out = []
+    for n in (3, 12):
+        p = Period.rolling(n, latest)
+        if set(p.months) <= held:
+            out.append((f"Last {n} months", p.start, p.end))
+    years = sorted({m[:4] for m in months}, reverse=True)
+    for y in years:
+        for p in (Period.financial_year(int(y)), Period.financial_year(int(y) - 1)):
+            if set(p.months) <= held and all(label != p.label for label, _, _ in out):
+                out.append((p.label, p.start, p.end))
+        cy = Period.calendar_year(int(y))
+        if set(cy.months) <= held:
+            out.append((f"Calendar year {y}", cy.start, cy.end))
+    return out
