@@ -15,14 +15,18 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
+import pyarrow as pa
 import shapely
 
 from hotspots import schema
 from hotspots.errors import StoreError
 from hotspots.sources import SourceRead, detect_kind, read_source
 from hotspots.sources.boundaries import Boundaries
+from hotspots.sources.csvio import digests_remembered
 from hotspots.store import SourceBatch, Store, new_token, source_key
-from hotspots.wards import NEAREST_WARD_M, assign_wards
+from hotspots.validate import take_column, text_array
+from hotspots.wards import NEAREST_WARD_M, WardAssignment, assign_wards
 
 
 @dataclass
@@ -89,41 +93,57 @@ def ingest(
     """
     started = datetime.now(UTC).isoformat(timespec="seconds")
     token = new_token()
-    kinds, skipped = _unique_files(paths)
-    keys = {source_key(kind, p.name) for p, kind in kinds}
-    with store.locked():
-        _check_same_wards(store, wards)
-        seen: dict[str, set[str]] = {}
-        batches: list[SourceBatch] = []
-        entries: list[dict[str, Any]] = []
-        area = force_area.frame.geometry.iloc[0]
-        for path, kind in kinds:
-            layer = schema.LAYER_OF_KIND[kind]
-            if layer not in seen:
-                seen[layer] = store.stored_ids(layer, exclude_keys=keys)
-            read = read_source(path, kind, all_crime_types=all_crime_types, seen_ids=seen[layer])
-            events, matches = _place(read, wards.frame, area, nearest_ward_m)
-            entry = _entry(read, events, matches, token, all_crime_types)
-            batches.append(SourceBatch(source_key(kind, path.name), entry, events, read.rejected))
-            entries.append(entry)
-            if on_file is not None:
-                on_file(path)
-        finished = datetime.now(UTC).isoformat(timespec="seconds")
-        record = {
-            "token": token,
-            "started": started,
-            "finished": finished,
-            "files": [p.name for p, _ in kinds],
-            "skipped": skipped,
-            "all_crime_types": all_crime_types,
-            "nearest_ward_m": nearest_ward_m,
-        }
-        boundaries = {
-            "wards": (wards.frame, _boundary_meta(wards)),
-            "force_area": (force_area.frame, _boundary_meta(force_area)),
-        }
-        store.commit(batches, boundaries, record)
+    with digests_remembered():  # each file is hashed once, to skip repeats and for the manifest
+        kinds, skipped = _unique_files(paths)
+        with store.locked():
+            _check_same_wards(store, wards)
+            batches = _read_all(
+                kinds, store, wards, force_area, all_crime_types, nearest_ward_m, token, on_file
+            )
+            record = {
+                "token": token,
+                "started": started,
+                "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+                "files": [p.name for p, _ in kinds],
+                "skipped": skipped,
+                "all_crime_types": all_crime_types,
+                "nearest_ward_m": nearest_ward_m,
+            }
+            boundaries = {
+                "wards": (wards.frame, _boundary_meta(wards)),
+                "force_area": (force_area.frame, _boundary_meta(force_area)),
+            }
+            store.commit(batches, boundaries, record)
+    entries = [batch.entry for batch in batches]
     return IngestReport(token, store.path, entries, skipped, wards.vintage)
+
+
+def _read_all(
+    kinds: list[tuple[Path, str]],
+    store: Store,
+    wards: Boundaries,
+    force_area: Boundaries,
+    all_crime_types: bool,
+    nearest_ward_m: float,
+    token: str,
+    on_file: Callable[[Path], None] | None,
+) -> list[SourceBatch]:
+    """Read, check and place every file (nothing is written yet)."""
+    keys = {source_key(kind, p.name) for p, kind in kinds}
+    seen: dict[str, set[str]] = {}
+    batches: list[SourceBatch] = []
+    area = force_area.frame.geometry.iloc[0]
+    for path, kind in kinds:
+        layer = schema.LAYER_OF_KIND[kind]
+        if layer not in seen:
+            seen[layer] = store.stored_ids(layer, exclude_keys=keys)
+        read = read_source(path, kind, all_crime_types=all_crime_types, seen_ids=seen[layer])
+        events, matches = _place(read, wards.frame, area, nearest_ward_m)
+        entry = _entry(read, events, matches, token, all_crime_types)
+        batches.append(SourceBatch(source_key(kind, path.name), entry, events, read.rejected))
+        if on_file is not None:
+            on_file(path)
+    return batches
 
 
 def _unique_files(paths: Sequence[str | Path]) -> tuple[list[tuple[Path, str]], list[str]]:
@@ -181,30 +201,58 @@ def _place(
     x_m = read.events["x_m"].to_numpy()
     y_m = read.events["y_m"].to_numpy()
     placed = assign_wards(x_m, y_m, wards, area, nearest_ward_m=nearest_ward_m)
-    where = np.array(
-        [f"easting={x:.0f}, northing={y:.0f}" for x, y in zip(x_m, y_m, strict=True)],
-        dtype=object,
-    )
     outside = ~placed.in_area
     no_ward = placed.no_ward
     keep = ~(outside | no_ward)
     ward_index = placed.ward_index[keep]
-    match = placed.match[keep]
     # Reject in two steps; the second mask is taken over the rows the first one left.
-    read.reject_kept(outside, schema.REASON_OUTSIDE_AREA, where)
+    read.reject_kept(outside, schema.REASON_OUTSIDE_AREA, _where(x_m, y_m))
     read.reject_kept(
         no_ward[~outside],
         schema.REASON_NO_WARD,
-        where[~outside] + f" (no ward within {nearest_ward_m:g} m)",
+        _where(x_m[~outside], y_m[~outside], f" (no ward within {nearest_ward_m:g} m)"),
     )
     events = read.events.drop(columns=["x_m", "y_m"])
-    ward_rows = wards.iloc[ward_index]
     for column in (schema.WARD_CODE, schema.WARD_NAME, schema.DISTRICT_CODE, schema.DISTRICT_NAME):
-        events[column] = ward_rows[column].to_numpy()
-    events[schema.WARD_MATCH] = match
-    geometry = shapely.points(x_m[keep], y_m[keep])
+        events[column] = _ward_values(wards[column], ward_index)
+    match_codes, match_names = pd.factorize(placed.match[keep])
+    events[schema.WARD_MATCH] = _text_of_codes(match_codes, match_names)
+    geometry = _points(placed, keep, x_m, y_m)
     frame = gpd.GeoDataFrame(events, geometry=geometry, crs=schema.CRS_BNG)
-    return frame, dict(Counter(match.tolist()))
+    counts = np.bincount(match_codes, minlength=len(match_names))
+    return frame, {str(m): int(c) for m, c in zip(match_names, counts, strict=True)}
+
+
+def _where(x_m: np.ndarray, y_m: np.ndarray, suffix: str = "") -> Callable[[np.ndarray], Any]:
+    """Rejection details ``easting=…, northing=…``, built only for the rows rejected."""
+
+    def detail(rows: np.ndarray) -> np.ndarray:
+        pairs = zip(x_m[rows], y_m[rows], strict=True)
+        return np.array([f"easting={x:.0f}, northing={y:.0f}{suffix}" for x, y in pairs])
+
+    return detail
+
+
+def _ward_values(column: pd.Series, ward_index: np.ndarray) -> Any:
+    """A ward attribute per event (an Arrow take for text columns)."""
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+        return take_column(column, ward_index)
+    return column.to_numpy()[ward_index]
+
+
+def _text_of_codes(codes: np.ndarray, names: np.ndarray) -> Any:
+    """``names[codes]`` as a pandas ``str`` array, without a Python string per row."""
+    table = pa.array(np.asarray(names, dtype=object).astype(str), type=pa.large_string())
+    return text_array(table.take(pa.array(codes)))
+
+
+def _points(
+    placed: WardAssignment, keep: np.ndarray, x_m: np.ndarray, y_m: np.ndarray
+) -> np.ndarray:
+    """The kept events' Points: those the ward join made (stacked events share one)."""
+    if placed.points is not None:
+        return placed.points[keep]
+    return shapely.points(x_m[keep], y_m[keep])
 
 
 def _entry(

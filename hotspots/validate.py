@@ -2,12 +2,21 @@
 
 A :class:`RowVerdicts` holds, for each row of one source file, the first reason it was rejected for
 (or nothing); checks are applied in order and a row keeps the first reason it earns.
+
+Speed (a national file has millions of rows): each check looks only at the rows still kept, texts
+repeated across rows (snap-point coordinates, months) are parsed once per distinct value, and the
+detail text of a rejection is built only for the rows rejected. Columns stay Arrow-backed strings.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pyproj import Transformer
 
 from hotspots import schema
@@ -20,6 +29,11 @@ _BNG_E = (-100_000.0, 800_000.0)
 _BNG_N = (-100_000.0, 1_400_000.0)
 
 _TO_BNG = Transformer.from_crs(schema.CRS_WGS84, schema.CRS_BNG, always_xy=True)
+_NO_LONLAT = "no longitude/latitude"
+
+#: A rejection detail: one text for all rows, per-row texts (aligned with all rows), or a function
+#: giving the texts of the rows at the positions it is passed (built only for rejected rows).
+Detail = str | np.ndarray | pd.Series | list[str] | Callable[[np.ndarray], Any]
 
 
 class RowVerdicts:
@@ -32,41 +46,228 @@ class RowVerdicts:
     """
 
     def __init__(self, n_rows: int) -> None:
-        self.reason = np.full(n_rows, "", dtype=object)
-        self.detail = np.full(n_rows, "", dtype=object)
+        self._code = np.zeros(n_rows, dtype=np.int16)  # 0: kept; k: self._reasons[k - 1]
+        self._reasons: list[str] = []
+        # (row positions, their detail texts or one text for all), one entry per reject() call.
+        self._details: list[tuple[np.ndarray, Any]] = []
+
+    def __len__(self) -> int:
+        return len(self._code)
 
     @property
     def kept(self) -> np.ndarray:
         """Boolean mask of rows with no rejection reason."""
-        return self.reason == ""
+        return self._code == 0
 
-    def reject(self, mask: np.ndarray | pd.Series, reason: str, detail: object = "") -> None:
+    @property
+    def reason(self) -> np.ndarray:
+        """Per row, its rejection reason or ``""`` (a read-only object array)."""
+        out = np.array(["", *self._reasons], dtype=object)[self._code]
+        out.flags.writeable = False
+        return out
+
+    @property
+    def detail(self) -> np.ndarray:
+        """Per row, the detail of its rejection or ``""`` (a read-only object array)."""
+        out = np.full(len(self), "", dtype=object)
+        rows, details = self._rejected_details()
+        out[rows] = np.asarray(details, dtype=object)
+        out.flags.writeable = False
+        return out
+
+    def reject(self, mask: np.ndarray | pd.Series, reason: str, detail: Detail = "") -> None:
         """Give ``reason`` to the rows in ``mask`` that have none yet.
 
-        ``detail`` is a string for all of them or an array of per-row strings.
+        ``detail`` is a string for all of them, an array of per-row strings (aligned with all
+        rows), or a function of the rejected rows' positions returning their strings.
         """
-        mask = np.asarray(mask, dtype=bool) & self.kept
-        if not mask.any():
+        rows = np.flatnonzero(np.asarray(mask, dtype=bool) & self.kept)
+        if len(rows) == 0 or reason == "":
             return
-        self.reason[mask] = reason
-        if isinstance(detail, (np.ndarray, pd.Series, list)):
-            self.detail[mask] = np.asarray(detail, dtype=object)[mask]
-        else:
-            self.detail[mask] = detail
+        if reason not in self._reasons:
+            self._reasons.append(reason)
+        self._code[rows] = self._reasons.index(reason) + 1
+        self._details.append((rows, _details_at(detail, rows)))
 
     def counts(self) -> dict[str, int]:
         """Rejected rows by reason (reasons with no rows omitted)."""
-        values, counts = np.unique(self.reason[~self.kept].astype(str), return_counts=True)
-        return {str(v): int(c) for v, c in zip(values, counts, strict=True)}
+        counts = np.bincount(self._code, minlength=len(self._reasons) + 1)[1:]
+        return {r: int(c) for r, c in sorted(zip(self._reasons, counts, strict=True)) if c}
+
+    def rejected_columns(self) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray, Any]:
+        """Positions of the rejected rows (ascending), with their reasons and details as text."""
+        rows, details = self._rejected_details()
+        reasons = pa.array(self._reasons, type=pa.large_string())
+        codes = pa.array(self._code[rows].astype(np.int32) - 1)
+        return rows, text_array(reasons.take(codes)), details
+
+    def subset(self, mask: np.ndarray) -> RowVerdicts:
+        """The verdicts of the rows in ``mask``, to run checks on those rows only.
+
+        Hand the result back with :meth:`adopt`; details of earlier rejections are not carried.
+        """
+        sub = RowVerdicts(0)
+        sub._code = self._code[np.asarray(mask, dtype=bool)].copy()
+        sub._reasons = list(self._reasons)
+        return sub
+
+    def adopt(self, mask: np.ndarray, sub: RowVerdicts) -> None:
+        """Take over the rejections ``sub`` (from :meth:`subset` of ``mask``) has made since."""
+        positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+        for sub_rows, details in sub._details:
+            rows = positions[sub_rows]
+            reason = sub._reasons[sub._code[sub_rows[0]] - 1]
+            if reason not in self._reasons:
+                self._reasons.append(reason)
+            self._code[rows] = self._reasons.index(reason) + 1
+            self._details.append((rows, details))
+
+    def _rejected_details(self) -> tuple[np.ndarray, Any]:
+        """Rejected rows (ascending) and their detail texts (an Arrow-backed string array)."""
+        if not self._details:
+            return np.zeros(0, dtype=np.int64), text_array(pa.array([], type=pa.large_string()))
+        rows = np.concatenate([r for r, _ in self._details])
+        chunks: list[pa.Array] = []
+        for part_rows, details in self._details:
+            texts = _arrow_texts(details, len(part_rows))
+            chunks.extend(texts.chunks if isinstance(texts, pa.ChunkedArray) else [texts])
+        texts = pa.chunked_array(chunks, type=pa.large_string())
+        order = np.argsort(rows, kind="stable")
+        return rows[order], text_array(texts.take(pa.array(order)))
+
+
+def _details_at(detail: Detail, rows: np.ndarray) -> Any:
+    """The detail texts of ``rows`` (or the one text for all of them)."""
+    if callable(detail):
+        return detail(rows)
+    if isinstance(detail, pd.Series):
+        return take_column(detail, rows)
+    if isinstance(detail, (np.ndarray, list)):
+        return np.asarray(detail, dtype=object)[rows]
+    return detail
+
+
+def _arrow_texts(details: Any, n: int) -> pa.Array | pa.ChunkedArray:
+    """Detail texts as Arrow strings; a missing value reads ``nan``, as ``astype(str)`` gives."""
+    if isinstance(details, str):
+        return pa.repeat(pa.scalar(details, type=pa.large_string()), n)
+    if isinstance(details, (pd.Series, pd.api.extensions.ExtensionArray)) and _is_arrow_text(
+        details.dtype
+    ):
+        return pc.fill_null(pa.array(details), "nan")
+    if isinstance(details, (pd.Series, pd.api.extensions.ExtensionArray, np.ndarray, list)):
+        return pa.array(np.asarray(details, dtype=object).astype(str), type=pa.large_string())
+    return pa.repeat(pa.scalar(str(details), type=pa.large_string()), n)
+
+
+# -- row selection on text frames ----------------------------------------------------------------
+def _is_arrow_text(dtype: object) -> bool:
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+
+
+def text_array(values: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
+    """Arrow strings as a pandas ``str`` array (no copy)."""
+    return pd.array(values, dtype="str")
+
+
+def take_column(column: pd.Series, rows: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """The values of ``column`` at positions ``rows``, keeping its dtype (Arrow take for text)."""
+    if _is_arrow_text(column.dtype):
+        taken = pc.take(pa.array(column.array), pa.array(rows, type=pa.int64()))
+        return pd.array(taken, dtype=column.dtype)
+    return column.array.take(rows)
+
+
+def take_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """``frame.iloc[rows].reset_index(drop=True)``, column by column (several times faster)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    return pd.DataFrame(
+        {name: take_column(frame[name], rows) for name in frame.columns},
+        index=pd.RangeIndex(len(rows)),
+    )
+
+
+def _at(texts: pd.Series, rows: np.ndarray) -> pd.Series:
+    """``texts`` at ``rows`` (ascending positions), without a copy when that is every row."""
+    if len(rows) == len(texts):
+        return texts.reset_index(drop=True)
+    return pd.Series(take_column(texts, rows))
+
+
+def _spread(rows: np.ndarray, row_mask: np.ndarray, n: int) -> np.ndarray:
+    """A mask over all ``n`` rows, true at ``rows[row_mask]``."""
+    out = np.zeros(n, dtype=bool)
+    out[rows[row_mask]] = True
+    return out
 
 
 def _with_value(label: str, values: pd.Series) -> np.ndarray:
     return (label + "=" + values.astype(str)).to_numpy(dtype=object)
 
 
+def _pair_detail(
+    labels: tuple[str, str], a: pd.Series, b: pd.Series
+) -> Callable[[np.ndarray], np.ndarray]:
+    """Details ``"<a>=<value>, <b>=<value>"`` built for the rejected rows only."""
+
+    def detail(rows: np.ndarray) -> np.ndarray:
+        return _with_value(labels[0], _at(a, rows)) + ", " + _with_value(labels[1], _at(b, rows))
+
+    return detail
+
+
+def _value_detail(label: str, values: pd.Series) -> Callable[[np.ndarray], np.ndarray]:
+    """Details ``"<label>=<value>"`` built for the rejected rows only."""
+    return lambda rows: _with_value(label, _at(values, rows))
+
+
 def parse_decimal(texts: pd.Series) -> np.ndarray:
     """Parse text to float64; anything that is not a number becomes NaN."""
     return pd.to_numeric(texts.str.strip(), errors="coerce").to_numpy(dtype="float64")
+
+
+def _first_rows(codes: np.ndarray) -> np.ndarray:
+    """The first row of each code, for codes numbered in order of appearance (as factorize does):
+    a row is a first one where the running maximum of the codes goes up."""
+    return np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
+
+
+def factorize_xy(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of the distinct ``(x, y)`` pairs and the first row of each (order of appearance).
+
+    Pairs are told apart by their bits: one 64-bit mix of both numbers is factorised, then every
+    row is checked against the first row of its code (a mix shared by two pairs falls back to
+    factorising x and y apart).
+    """
+    x_bits = np.ascontiguousarray(x, dtype=np.float64).view(np.int64)
+    y_bits = np.ascontiguousarray(y, dtype=np.float64).view(np.int64)
+    codes, _ = pd.factorize(x_bits * _MIX ^ y_bits)
+    first = _first_rows(codes)
+    same_x = np.array_equal(x_bits[first][codes], x_bits)
+    if same_x and np.array_equal(y_bits[first][codes], y_bits):
+        return codes, first
+    x_codes, x_distinct = pd.factorize(x_bits)
+    y_codes = pd.factorize(y_bits)[0]
+    codes, _ = pd.factorize(x_codes.astype(np.int64) * (len(x_distinct) + 1) + y_codes)
+    return codes, _first_rows(codes)
+
+
+_MIX = np.int64(-7046029254386353131)  # 0x9E3779B97F4A7C15, odd: multiplying is a bijection
+
+
+def _factorize_text_pairs(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of the distinct ``(a, b)`` text pairs and the first row of each.
+
+    The pairs are hashed as one text ``"<len a>:<len b>:<a><b>"`` (a missing value has length
+    -1), which no other pair can spell.
+    """
+    text = pa.large_string()
+    values = [pa.array(v.array) if _is_arrow_text(v.dtype) else pa.array(v) for v in (a, b)]
+    lengths = [pc.fill_null(pc.utf8_length(v).cast(pa.int64()), -1).cast(text) for v in values]
+    filled = [pc.fill_null(v.cast(text), "") for v in values]
+    key = pc.binary_join_element_wise(*lengths, *filled, pa.scalar(":", type=text))
+    codes, _ = pd.factorize(pd.Series(text_array(key)))
+    return codes, _first_rows(codes)
 
 
 def check_lonlat(
@@ -83,24 +284,30 @@ def check_lonlat(
     x_m, y_m : numpy.ndarray
         EPSG:27700 easting and northing in metres; NaN for rejected rows.
     """
-    blank = (lon_text.str.strip() == "") | (lat_text.str.strip() == "")
-    verdicts.reject(blank.to_numpy(), schema.REASON_NO_LOCATION, "no longitude/latitude")
-    lon = parse_decimal(lon_text)
-    lat = parse_decimal(lat_text)
+    n = len(lon_text)
+    x_m = np.full(n, np.nan)
+    y_m = np.full(n, np.nan)
+    rows = np.flatnonzero(verdicts.kept)
+    # Stacked snap points repeat the same texts: judge and project each distinct pair once.
+    codes, first = _factorize_text_pairs(_at(lon_text, rows), _at(lat_text, rows))
+    lon_t, lat_t = _at(lon_text, rows[first]), _at(lat_text, rows[first])
+    blank = ((lon_t.str.strip() == "") | (lat_t.str.strip() == "")).to_numpy(dtype=bool)
+    lon, lat = parse_decimal(lon_t), parse_decimal(lat_t)
     with np.errstate(invalid="ignore"):
         bad = ~np.isfinite(lon) | ~np.isfinite(lat) | (np.abs(lon) > 180) | (np.abs(lat) > 90)
-    pair = _with_value("longitude", lon_text) + ", " + _with_value("latitude", lat_text)
-    verdicts.reject(bad, schema.REASON_BAD_COORDS, pair)
-    with np.errstate(invalid="ignore"):
         swapped = (
             (lon >= _UK_LAT[0]) & (lon <= _UK_LAT[1]) & (lat >= _UK_LON[0]) & (lat <= _UK_LON[1])
         )
-    verdicts.reject(swapped, schema.REASON_SWAPPED_COORDS, pair)
-    ok = verdicts.kept
-    x_m = np.full(len(lon), np.nan)
-    y_m = np.full(len(lon), np.nan)
-    if ok.any():
-        x_m[ok], y_m[ok] = _TO_BNG.transform(lon[ok], lat[ok])
+    pair = _pair_detail(("longitude", "latitude"), lon_text, lat_text)
+    verdicts.reject(_spread(rows, blank[codes], n), schema.REASON_NO_LOCATION, _NO_LONLAT)
+    verdicts.reject(_spread(rows, bad[codes], n), schema.REASON_BAD_COORDS, pair)
+    verdicts.reject(_spread(rows, swapped[codes], n), schema.REASON_SWAPPED_COORDS, pair)
+    good = ~(blank | bad | swapped)
+    if good.any():
+        x_u = np.full(len(first), np.nan)
+        y_u = np.full(len(first), np.nan)
+        x_u[good], y_u[good] = _TO_BNG.transform(lon[good], lat[good])
+        x_m[rows], y_m[rows] = x_u[codes], y_u[codes]
     return x_m, y_m
 
 
@@ -117,7 +324,7 @@ def check_bng(
     verdicts.reject(blank.to_numpy(), schema.REASON_NO_LOCATION, "no easting/northing")
     x_m = parse_decimal(easting_text)
     y_m = parse_decimal(northing_text)
-    pair = _with_value("easting", easting_text) + ", " + _with_value("northing", northing_text)
+    pair = _pair_detail(("easting", "northing"), easting_text, northing_text)
     with np.errstate(invalid="ignore"):
         in_e = (x_m >= _BNG_E[0]) & (x_m <= _BNG_E[1])
         in_n = (y_m >= _BNG_N[0]) & (y_m <= _BNG_N[1])
@@ -136,11 +343,18 @@ def check_bng(
     return x_m, y_m
 
 
+_MONTH_PATTERN = r"(19|20)\d\d-(0[1-9]|1[0-2])"
+
+
 def check_month(verdicts: RowVerdicts, month_text: pd.Series) -> pd.Series:
     """Reject rows whose month is not ``YYYY-MM`` (month 01-12); return the stripped months."""
     month = month_text.str.strip()
-    ok = month.str.fullmatch(r"(19|20)\d\d-(0[1-9]|1[0-2])").fillna(False).to_numpy(dtype=bool)
-    verdicts.reject(~ok, schema.REASON_BAD_DATE, _with_value("month", month_text))
+    rows = np.flatnonzero(verdicts.kept)
+    codes, distinct = pd.factorize(_at(month, rows), use_na_sentinel=False)
+    good = pd.Series(distinct).str.fullmatch(_MONTH_PATTERN)
+    ok = good.fillna(False).to_numpy(dtype=bool)[codes]
+    bad = _spread(rows, ~ok, len(month))
+    verdicts.reject(bad, schema.REASON_BAD_DATE, _value_detail("month", month_text))
     return month
 
 
@@ -150,12 +364,39 @@ def reject_duplicates(verdicts: RowVerdicts, keys: pd.Series, seen: set[str], la
     ``seen`` is updated with the keys of the rows still kept, so that one ``seen`` set shared
     across the files of an ingest catches duplicates between files too.
     """
-    keys = keys.str.strip()
-    nonblank = (keys != "").to_numpy()
-    candidates = nonblank & verdicts.kept
-    earlier = keys.duplicated(keep="first").to_numpy() | keys.isin(seen).to_numpy()
-    verdicts.reject(candidates & earlier, schema.REASON_DUPLICATE, _with_value(label, keys))
-    seen.update(keys[candidates & verdicts.kept].tolist())
+    keys = keys.str.strip().reset_index(drop=True)
+    nonblank = (keys != "").to_numpy(dtype=bool)
+    rows = np.flatnonzero(nonblank & verdicts.kept)
+    if len(rows) == 0:
+        return
+    earlier, texts = _repeats_earlier(keys, nonblank, rows)
+    if seen:
+        earlier |= np.fromiter(map(seen.__contains__, texts), dtype=bool, count=len(texts))
+    repeated = _spread(rows, earlier, len(keys))
+    verdicts.reject(repeated, schema.REASON_DUPLICATE, _value_detail(label, keys))
+    seen.update(texts[~earlier])
+
+
+def _repeats_earlier(
+    keys: pd.Series, nonblank: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For the keys at ``rows``: does the same key occur at an earlier row (any row)?
+
+    Returns that, and the keys at ``rows`` as Python strings (an object array).
+    """
+    if len(rows) * 2 > len(keys):
+        # Most rows are candidates: hash every key once, as the Python strings `seen` will hold.
+        key_rows = np.flatnonzero(nonblank)
+        texts = np.array(_at(keys, key_rows).tolist(), dtype=object)
+        repeated = pd.Series(texts, dtype=object).duplicated(keep="first").to_numpy(dtype=bool)
+        at = np.searchsorted(key_rows, rows)
+        return repeated[at], texts[at]
+    # Few candidates: only rows sharing a candidate's key can make it a repeat.
+    candidates = _at(keys, rows)
+    related = np.flatnonzero(keys.isin(candidates.unique()).to_numpy(dtype=bool))
+    repeated = _at(keys, related).duplicated(keep="first").to_numpy(dtype=bool)
+    texts = np.array(candidates.tolist(), dtype=object)
+    return repeated[np.searchsorted(related, rows)], texts
 
 
 def rejected_frame(
@@ -168,15 +409,15 @@ def rejected_frame(
 
     The original fields follow, unchanged, so an analyst can fix and re-submit them.
     """
-    mask = ~verdicts.kept
-    rows = np.flatnonzero(mask)
+    rows, reasons, details = verdicts.rejected_columns()
     out = pd.DataFrame(
         {
-            schema.SOURCE_FILE: source_file,
+            schema.SOURCE_FILE: text_array(
+                pa.repeat(pa.scalar(source_file, type=pa.large_string()), len(rows))
+            ),
             schema.SOURCE_ROW: rows + first_line,
-            "reason": verdicts.reason[mask].astype(str),
-            "detail": verdicts.detail[mask].astype(str),
+            "reason": reasons,
+            "detail": details,
         }
     )
-    fields = raw.iloc[rows].reset_index(drop=True)
-    return pd.concat([out, fields], axis=1)
+    return pd.concat([out, take_rows(raw, rows)], axis=1)

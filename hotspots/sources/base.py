@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from hotspots import schema
+from hotspots.validate import RowVerdicts, rejected_frame, take_column, take_rows
 
 
 @dataclass
@@ -41,32 +43,65 @@ class SourceRead:
     rejected: pd.DataFrame
     raw: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     first_line: int = 2
+    #: The reader's verdicts on the rows of ``raw`` (``rejected`` is made from them), if given.
+    verdicts: RowVerdicts | None = field(repr=False, default=None)
 
-    def reject_kept(self, mask: np.ndarray, reason: str, detail: np.ndarray | str) -> None:
+    def reject_kept(
+        self,
+        mask: np.ndarray,
+        reason: str,
+        detail: np.ndarray | str | Callable[[np.ndarray], np.ndarray],
+    ) -> None:
         """Move kept events in ``mask`` to the rejected rows with ``reason`` (e.g. after the
-        spatial checks, which run once the readers are done)."""
+        spatial checks, which run once the readers are done).
+
+        ``detail`` is one text, per-event texts (aligned with :attr:`events`), or a function of
+        the positions of the events moved returning their texts (built only for those).
+        """
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             return
-        moved = self.events[mask]
-        positions = moved[schema.SOURCE_ROW].to_numpy() - self.first_line
-        details = detail[mask] if isinstance(detail, np.ndarray) else detail
+        moved = np.flatnonzero(mask)
+        source_rows = self.events[schema.SOURCE_ROW].to_numpy()[moved]
+        if callable(detail):
+            details: object = detail(moved)
+        elif isinstance(detail, np.ndarray):
+            details = detail[mask]
+        else:
+            details = detail
+        positions = source_rows - self.first_line
+        if self.verdicts is not None and self.verdicts.kept[positions].all():
+            self._remake_rejected(positions, reason, details)
+        else:
+            self._merge_rejected(moved, source_rows, reason, details)
+        self.events = take_rows(self.events, np.flatnonzero(~mask))
+
+    def _remake_rejected(self, positions: np.ndarray, reason: str, details: object) -> None:
+        """Record the rejection in the verdicts and make the rejected rows again from them."""
+        assert self.verdicts is not None
+        rows = np.zeros(len(self.verdicts), dtype=bool)
+        rows[positions] = True
+        texts = details if isinstance(details, str) else (lambda _rows: details)
+        self.verdicts.reject(rows, reason, texts)
+        self.rejected = pd.DataFrame()  # let the old rows go before the new ones are made
+        self.rejected = rejected_frame(self.raw, self.verdicts, self.path.name, self.first_line)
+
+    def _merge_rejected(
+        self, moved: np.ndarray, source_rows: np.ndarray, reason: str, details: object
+    ) -> None:
+        """Add the moved events' rows to the rejected ones, in source row order."""
         head = pd.DataFrame(
             {
-                schema.SOURCE_FILE: moved[schema.SOURCE_FILE].to_numpy(),
-                schema.SOURCE_ROW: moved[schema.SOURCE_ROW].to_numpy(),
+                schema.SOURCE_FILE: take_column(self.events[schema.SOURCE_FILE], moved),
+                schema.SOURCE_ROW: source_rows,
                 "reason": reason,
                 "detail": details,
             }
         )
-        fields = self.raw.iloc[positions].reset_index(drop=True)
-        extra = pd.concat([head, fields], axis=1)
-        self.rejected = (
-            pd.concat([self.rejected, extra], ignore_index=True)
-            .sort_values(schema.SOURCE_ROW, kind="stable")
-            .reset_index(drop=True)
-        )
-        self.events = self.events[~mask].reset_index(drop=True)
+        fields = take_rows(self.raw, source_rows - self.first_line)
+        combined = pd.concat([self.rejected, pd.concat([head, fields], axis=1)], ignore_index=True)
+        order = np.argsort(combined[schema.SOURCE_ROW].to_numpy(), kind="stable")
+        self.rejected = take_rows(combined, order)
 
     @property
     def layer(self) -> str:

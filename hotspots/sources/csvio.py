@@ -12,6 +12,9 @@ import codecs
 import contextlib
 import csv
 import hashlib
+import os
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,12 +47,42 @@ class CsvTable:
     has_header: bool
 
 
+#: Digests remembered inside :func:`digests_remembered`, by file identity and change stamps.
+_REMEMBERED: ContextVar[dict[tuple[object, ...], str] | None] = ContextVar(
+    "remembered_digests", default=None
+)
+
+
+@contextlib.contextmanager
+def digests_remembered() -> Iterator[None]:
+    """Within the block, :func:`sha256_of` hashes each unchanged file once.
+
+    An ingest hashes every file to skip repeats, then each reader records its file's digest: one
+    read of the bytes serves both. A file is the same while its device, inode, size, modification
+    and change times are.
+    """
+    token = _REMEMBERED.set({})
+    try:
+        yield
+    finally:
+        _REMEMBERED.reset(token)
+
+
 def sha256_of(path: str | Path) -> str:
     """Return the hex SHA-256 of a file's bytes (streamed, any size)."""
+    remembered = _REMEMBERED.get()
+    key: tuple[object, ...] = ()
+    if remembered is not None:
+        stat = os.stat(path)
+        key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+        if key in remembered:
+            return remembered[key]
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while block := handle.read(_BLOCK_BYTES):
             digest.update(block)
+    if remembered is not None:
+        remembered[key] = digest.hexdigest()
     return digest.hexdigest()
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hotspots import schema
 from hotspots.errors import SourceFormatError
@@ -26,6 +28,9 @@ from hotspots.validate import (
     check_month,
     reject_duplicates,
     rejected_frame,
+    take_column,
+    take_rows,
+    text_array,
 )
 
 #: The standard data.police.uk street CSV header, in file order.
@@ -42,6 +47,17 @@ STREET_COLUMNS: tuple[str, ...] = (
     "Crime type",
     "Last outcome category",
     "Context",
+)
+#: The fields a kept row's event is made of.
+_KEPT_FIELDS = (
+    "Crime ID",
+    "Month",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "Crime type",
+    "Last outcome category",
 )
 _MONTH = re.compile(r"^\s*(19|20)\d\d-(0[1-9]|1[0-2])\s*$")
 
@@ -93,32 +109,36 @@ def read_street(
     verdicts = RowVerdicts(len(raw))
 
     if not all_crime_types:
-        not_drugs = (raw["Crime type"].str.strip() != schema.DRUGS_CRIME_TYPE).to_numpy()
-        verdicts.reject(not_drugs, schema.REASON_NOT_DRUGS, "Crime type=" + raw["Crime type"])
+        crime_type = raw["Crime type"]
+        not_drugs = (crime_type.str.strip() != schema.DRUGS_CRIME_TYPE).to_numpy(dtype=bool)
+        verdicts.reject(
+            not_drugs,
+            schema.REASON_NOT_DRUGS,
+            lambda rows: "Crime type=" + pd.Series(take_column(crime_type, rows)),
+        )
     month = check_month(verdicts, raw["Month"])
     x_m, y_m = check_lonlat(verdicts, raw["Longitude"], raw["Latitude"])
     reject_duplicates(
         verdicts, raw["Crime ID"], set() if seen_ids is None else seen_ids, "Crime ID"
     )
 
-    kept = verdicts.kept
-    rows = np.flatnonzero(kept)
-    k = raw.iloc[rows].reset_index(drop=True)
+    rows = np.flatnonzero(verdicts.kept)
+    k = take_rows(raw[list(_KEPT_FIELDS)], rows)
     events = canonical_frame(
         len(rows),
-        event_id=_event_ids(k).to_numpy(),
+        event_id=_event_ids(k).array,
         layer="offence",
-        category=k["Crime type"].str.strip().to_numpy(),
-        month=month.iloc[rows].to_numpy(),
+        category=k["Crime type"].str.strip().array,
+        month=take_column(month, rows),
         date=None,
-        location=k["Location"].str.strip().to_numpy(),
-        outcome=k["Last outcome category"].str.strip().to_numpy(),
+        location=k["Location"].str.strip().array,
+        outcome=k["Last outcome category"].str.strip().array,
         source_file=path.name,
         source_row=rows + table.first_line,
         synthetic=False,
         x_m=x_m[rows],
         y_m=y_m[rows],
-        extra={"lsoa_code": k["LSOA code"].str.strip().to_numpy()},
+        extra={"lsoa_code": k["LSOA code"].str.strip().array},
     )
     return SourceRead(
         path=path,
@@ -129,6 +149,7 @@ def read_street(
         rejected=rejected_frame(raw, verdicts, path.name, table.first_line),
         raw=raw,
         first_line=table.first_line,
+        verdicts=verdicts,
     )
 
 
@@ -153,18 +174,28 @@ def _check_header(path: Path, first: list[str]) -> bool:
 def _event_ids(kept: pd.DataFrame) -> pd.Series:
     """``Crime ID`` where present; otherwise a stable id derived from the row's content."""
     crime_id = kept["Crime ID"].str.strip()
-    blank = crime_id == ""
+    blank = (crime_id == "").to_numpy(dtype=bool)
     if not blank.any():
         return crime_id
-    fields = kept.loc[blank, ["Month", "Longitude", "Latitude", "Location", "Crime type"]]
+    rows = np.flatnonzero(blank)
+    fields = take_rows(kept[["Month", "Longitude", "Latitude", "Location", "Crime type"]], rows)
     derived = derived_ids("street", fields)
-    return crime_id.where(~blank, derived)
+    ids = pc.replace_with_mask(pa.array(crime_id.array), pa.array(blank), pa.array(derived.array))
+    return pd.Series(text_array(ids), index=crime_id.index)
 
 
 def derived_ids(prefix: str, fields: pd.DataFrame) -> pd.Series:
     """Stable ids for rows without a natural key: a hash of their fields plus an occurrence
     number, so identical rows in one file get distinct ids in file order."""
     hashed = pd.util.hash_pandas_object(fields, index=False).to_numpy(dtype="uint64")
-    hex_ids = pd.Series([f"{prefix}-{h:016x}" for h in hashed], index=fields.index)
-    occurrence = hex_ids.groupby(hex_ids).cumcount().astype(str)
-    return hex_ids + "-" + occurrence
+    # f"{h:016x}" for every hash at once: the big-endian bytes, written in hex.
+    hex_digits = np.frombuffer(hashed.astype(">u8").tobytes().hex().encode("ascii"), dtype="S16")
+    occurrence = pd.Series(hashed).groupby(hashed).cumcount().to_numpy(dtype=np.int64)
+    text = pa.large_string()
+    ids = pc.binary_join_element_wise(
+        pa.scalar(prefix, type=text),
+        pa.array(hex_digits, type=pa.binary(16)).cast(text),
+        pa.array(occurrence).cast(text),
+        pa.scalar("-", type=text),
+    )
+    return pd.Series(text_array(ids), index=fields.index)

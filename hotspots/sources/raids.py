@@ -163,6 +163,7 @@ def read_raids(path: str | Path, *, seen_ids: set[str] | None = None) -> SourceR
         rejected=rejected_frame(table.frame, verdicts, path.name, table.first_line),
         raw=table.frame,
         first_line=table.first_line,
+        verdicts=verdicts,
     )
 
 
@@ -196,13 +197,10 @@ def _coordinates(verdicts: RowVerdicts, raw: pd.DataFrame) -> tuple[np.ndarray, 
     ):
         if not mask.any():
             continue
-        sub = RowVerdicts(int(mask.sum()))
-        sub.reason[:] = verdicts.reason[mask]
-        sub.detail[:] = verdicts.detail[mask]
+        sub = verdicts.subset(mask)
         sx, sy = check(
             sub, raw[a][mask].reset_index(drop=True), raw[b][mask].reset_index(drop=True)
         )
-        verdicts.reason[mask] = sub.reason
-        verdicts.detail[mask] = sub.detail
+        verdicts.adopt(mask, sub)
         x_m[mask], y_m[mask] = sx, sy
     return x_m, y_m

@@ -122,6 +122,7 @@ def read_stop_search(path: str | Path, *, all_objects: bool = False) -> SourceRe
         rejected=rejected_frame(raw, verdicts, path.name, table.first_line),
         raw=raw,
         first_line=table.first_line,
+        verdicts=verdicts,
     )
 
 
