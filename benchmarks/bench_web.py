@@ -28,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -88,79 +89,130 @@ def summary(name: str, results: list[tuple[float, int, int, str | None]]) -> dic
     }
 
 
+class Server:
+    """gunicorn serving ``store`` on a free loopback port, for a ``with`` block."""
+
+    def __init__(self, store: Path, workers: int, threads: int) -> None:
+        self.store, self.workers, self.threads = store, workers, threads
+
+    def __enter__(self) -> str:
+        port = free_port()
+        env = {**os.environ, "HOTSPOTS_STORE": str(self.store)}
+        self.process = subprocess.Popen(
+            [Path(sys.executable).parent / "gunicorn", "--workers", str(self.workers),
+             "--threads", str(self.threads), "--preload", "--bind", f"127.0.0.1:{port}",
+             "--log-level", "warning", "web:create_app()"],
+            env=env, cwd=ROOT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                fetch(base, "/static/app.css")
+                return base
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+Result = tuple[float, int, int, str | None]
+
+
+def one_at_a_time(base: str, paths: list[str]) -> list[Result]:
+    """Cold requests with no competition: one client, each view once."""
+    return [fetch(base, p) for p in paths]
+
+
+def burst(base: str, paths: list[str], clients: int) -> list[tuple[str, Result]]:
+    """Worst case: every view requested for the first time, all at once."""
+    order = paths[:]
+    random.Random(7).shuffle(order)
+    with ThreadPoolExecutor(clients) as pool:
+        return list(zip(order, pool.map(lambda p: fetch(base, p), order), strict=True))
+
+
+def browsing(base: str, paths: list[str], clients: int, seconds: float) -> dict[str, list[Result]]:
+    """Realistic use: each client opens a period's page and then its map frame, as a browser
+    does, choosing periods at random (the 12-month and 3-month presets twice as often), for
+    ``seconds``. A request is *cold* when its URL had not been requested from the server before;
+    ~25% of warm requests revalidate with their ETag (304)."""
+    pages = [p for p in paths if p.startswith("/?")]
+    weights = [2.0 if ("2025-01&to=2025-12" in p or "2025-10&to=2025-12" in p) else 1.0
+               for p in pages]
+    seen: set[str] = set()
+    etags: dict[str, str] = {}
+    lock = threading.Lock()
+    out: dict[str, list[Result]] = {"cold": [], "warm": [], "revalidate": []}
+    stop = time.time() + seconds
+
+    def client(seed: int) -> None:
+        rng = random.Random(seed)
+        for _ in range(2000):  # bounded
+            if time.time() >= stop:
+                return
+            page = rng.choices(pages, weights)[0]
+            for path in (page, page.replace("/?", "/map/frame?")):
+                with lock:
+                    cold = path not in seen
+                    seen.add(path)
+                    tag = etags.get(path)
+                revalidate = not cold and tag is not None and rng.random() < 0.25
+                result = fetch(base, path, tag if revalidate else None)
+                with lock:
+                    if result[3]:
+                        etags[path] = result[3]
+                    kind = "cold" if cold else ("revalidate" if revalidate else "warm")
+                    out[kind].append(result)
+
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client, range(clients)))
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args()
-    bin_dir = Path(sys.executable).parent
+    paths = views()
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "store"
-        subprocess.run([bin_dir / "hotspots", "demo", "--store", store], check=True,
-                       stdout=subprocess.DEVNULL)
-        port = free_port()
-        env = {**os.environ, "HOTSPOTS_STORE": str(store)}
-        server = subprocess.Popen(
-            [bin_dir / "gunicorn", "--workers", str(args.workers), "--threads",
-             str(args.threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-             "web:create_app()"],
-            env=env, cwd=ROOT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.time() + 30
-            while time.time() < deadline:
-                try:
-                    fetch(base, "/static/app.css")
-                    break
-                except OSError:
-                    time.sleep(0.2)
-            paths = views()
-            rng = random.Random(7)
-            cold_order = paths[:]
-            rng.shuffle(cold_order)
-            with ThreadPoolExecutor(args.clients) as pool:
-                cold = list(pool.map(lambda p: fetch(base, p), cold_order))
-                # Each worker keeps its own cache: request every view a few more times first.
-                list(pool.map(lambda p: fetch(base, p), paths * (2 * args.workers)))
-                etags = {p: fetch(base, p)[3] for p in paths}
-                warm: list[tuple[float, int, int, str | None]] = []
-                revalidated: list[tuple[float, int, int, str | None]] = []
-                stop = time.time() + args.seconds
-                max_requests = 20000
-
-                def client(seed: int) -> None:
-                    r = random.Random(seed)
-                    while time.time() < stop and len(warm) + len(revalidated) < max_requests:
-                        path = r.choice(paths)
-                        if r.random() < 0.25:
-                            revalidated.append(fetch(base, path, etags[path]))
-                        else:
-                            warm.append(fetch(base, path))
-
-                list(pool.map(client, range(args.clients)))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-    sizes = {"page": max(r[2] for r, p in zip(cold, cold_order, strict=True) if p.startswith("/?")),
-             "frame": max(r[2] for r, p in zip(cold, cold_order, strict=True) if "frame" in p)}
-    result = {
-        "clients": args.clients, "workers": args.workers, "threads": args.threads,
-        "views": len(paths), "cpus": os.cpu_count(),
-        "phases": [summary("cold", cold), summary("warm", warm),
-                   summary("revalidate (304)", revalidated)],
-        "max_bytes": sizes,
-        "status_304": sum(1 for r in revalidated if r[1] == 304),
+        subprocess.run([Path(sys.executable).parent / "hotspots", "demo", "--store", store],
+                       check=True, stdout=subprocess.DEVNULL)
+        with Server(store, args.workers, args.threads) as base:
+            alone = one_at_a_time(base, paths)
+        with Server(store, args.workers, args.threads) as base:
+            first = burst(base, paths, args.clients)
+        with Server(store, args.workers, args.threads) as base:
+            used = browsing(base, paths, args.clients, args.seconds)
+    phases = [
+        summary("cold, one request at a time", alone),
+        summary("cold burst: all views at once (worst case)", [r for _, r in first]),
+        summary("browsing: cold (first request of a URL)", used["cold"]),
+        summary("browsing: warm", used["warm"]),
+        summary("browsing: revalidate (304)", used["revalidate"]),
+    ]
+    sizes = {
+        "page": max(r[2] for p, r in first if p.startswith("/?")),
+        "frame": max(r[2] for p, r in first if "frame" in p),
     }
+    result = {"clients": args.clients, "workers": args.workers, "threads": args.threads,
+              "views": len(paths), "cpus": os.cpu_count(), "seconds": args.seconds,
+              "phases": phases, "max_bytes": sizes,
+              "status_304": sum(1 for r in used["revalidate"] if r[1] == 304)}
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "web.json").write_text(json.dumps(result, indent=1))
     print(f"{args.clients} clients, gunicorn {args.workers} workers x {args.threads} threads, "
-          f"{len(paths)} views, {os.cpu_count()} CPUs")
+          f"{len(paths)} views, {os.cpu_count()} CPUs, browsing {args.seconds:g} s")
     print("| phase | requests | errors | p50 ms | p95 ms | max ms |")
     print("|---|---:|---:|---:|---:|---:|")
-    for ph in result["phases"]:
+    for ph in phases:
         print(f"| {ph['phase']} | {ph['requests']} | {ph['errors']} | {ph['p50_ms']} | "
               f"{ph['p95_ms']} | {ph['max_ms']} |")
     print(f"largest map page {sizes['page']:,} bytes, largest map frame {sizes['frame']:,} bytes")

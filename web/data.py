@@ -37,7 +37,8 @@ class LRUCache:
             if key in self._items:
                 self._items.move_to_end(key)
                 self.hits += 1
-                return self._items[key]  # type: ignore[no-any-return]
+                cached: T = self._items[key]
+                return cached
             self.misses += 1
         value = make()
         with self._lock:
@@ -84,8 +85,10 @@ class StoreState:
 
 def init_app(app: Flask) -> None:
     """Attach the store state and caches to the app."""
+    state = StoreState(Path(app.config["STORE"]))
+    state.refresh()  # load once at start-up (with gunicorn --preload, once for all workers)
     app.extensions["hotspots"] = {
-        "state": StoreState(Path(app.config["STORE"])),
+        "state": state,
         "analyses": LRUCache(int(app.config["CACHE_SIZE"])),
         "pages": LRUCache(int(app.config["CACHE_SIZE"])),
     }

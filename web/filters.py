@@ -8,7 +8,7 @@ expected (a 400, never a 500).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
@@ -37,8 +37,8 @@ class ViewRequest:
 
     start: str
     end: str
-    measure: str = "count"
-    offences: str = "heat"
+    measure: Literal["count", "per_km2", "change"] = "count"
+    offences: Literal["heat", "clusters", "none"] = "heat"
     searches: bool = True
     raids: bool = True
     eps_m: float | str = "auto"
@@ -135,8 +135,8 @@ def parse_view(args: MultiDict[str, str], months: list[str], default_months: int
     return ViewRequest(
         start=start,
         end=end,
-        measure=_choice(args, "measure", MEASURES),
-        offences=_choice(args, "offences", OFFENCE_VIEWS),
+        measure=_choice(args, "measure", MEASURES),  # type: ignore[arg-type]
+        offences=_choice(args, "offences", OFFENCE_VIEWS),  # type: ignore[arg-type]
         searches=_flag(args, "searches", True),
         raids=_flag(args, "raids", True),
         eps_m=_number(args, "eps_m", float, 10, 2000),
