@@ -16,6 +16,7 @@ import geopandas as gpd
 from flask import Flask, current_app
 
 from hotspots.analysis import store_months
+from hotspots.errors import StoreError
 from hotspots.store import Store
 
 T = TypeVar("T")
@@ -86,7 +87,10 @@ class StoreState:
 def init_app(app: Flask) -> None:
     """Attach the store state and caches to the app."""
     state = StoreState(Path(app.config["STORE"]))
-    state.refresh()  # load once at start-up (with gunicorn --preload, once for all workers)
+    try:
+        state.refresh()  # load once at start-up (with gunicorn --preload, once for all workers)
+    except StoreError as exc:  # serve anyway: every page then explains the problem
+        app.logger.error("store unusable at start-up: %s", exc)
     app.extensions["hotspots"] = {
         "state": state,
         "analyses": LRUCache(int(app.config["CACHE_SIZE"])),
