@@ -140,7 +140,7 @@ def test_a_server_error_shows_no_stack_trace(tmp_path: Path) -> None:
     (broken / "manifest.json").write_text("{ not json")
     app = create_app({"STORE": str(broken)})
     response = app.test_client().get("/")
-    assert response.status_code == 500
+    assert response.status_code == 503
     html = response.get_data(as_text=True)
     assert "Traceback" not in html and "JSONDecodeError" not in html
     assert "problem with the service" in html

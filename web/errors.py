@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from hotspots.errors import StoreError
+
 log = logging.getLogger(__name__)
 
 
@@ -70,6 +72,14 @@ def init_app(app: Flask) -> None:
         status = exc.code or 500
         messages = {404: "No such page.", 405: "That method is not allowed here."}
         return error_response(status, messages.get(status, exc.description or exc.name))
+
+    @app.errorhandler(StoreError)
+    def _store(exc: StoreError) -> tuple[Response | str, int]:
+        log.error("store unavailable: %s", exc)
+        return error_response(
+            503, "The data store is unavailable or damaged; an administrator must re-run the "
+            "ingest. The problem has been logged."
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response | str, int]:
