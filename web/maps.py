@@ -128,7 +128,8 @@ def frame() -> Response:
             show_raids=view.raids,
             tiles=_tiles(),
         )
-        return render_html(fmap, ASSET_BASE)
+        title = f"Map of drug hotspots and wards, {analysis.period.label}"
+        return render_html(fmap, ASSET_BASE, title=title)
 
     return _cached(_etag("frame", view.key()), make)
 
@@ -190,14 +191,16 @@ def compare_frame() -> Response:
     view, other = _compare_views()
 
     def make() -> str:
+        a, b = get_analysis(other), get_analysis(view)
         fmap = compare_map(
-            get_analysis(other),
-            get_analysis(view),
+            a,
+            b,
             force_area=state().force_area,
             ward_measure=view.measure if view.measure != "change" else "count",
             tiles=_tiles(),
         )
-        return render_html(fmap, ASSET_BASE)
+        title = f"Drug hotspots: {a.period.label} (left) and {b.period.label} (right)"
+        return render_html(fmap, ASSET_BASE, title=title)
 
     return _cached(_etag("compare-frame", view.key(), other.key()), make)
 

@@ -1,0 +1,209 @@
+"""Browser tests: the app served on a free port, driven by Playwright in Debian's headless Chromium.
+
+- ``live_server``: the demo store behind ``web.create_app`` in a background werkzeug server bound
+  to ``127.0.0.1`` port 0 (Chromium refuses some ports, so never a fixed one).
+- ``browser``: ``/usr/bin/chromium`` (never a Playwright-downloaded browser) with the flags from
+  ``shared/docs/maps-offline.md``. Absent Chromium skips this folder on a user's machine and
+  **fails** it when the environment variable ``CI`` is set, so CI cannot pass without it.
+- ``page``: a fresh browser context ``viewport_width`` px wide (parametrize ``viewport_width`` to
+  change it) that aborts every request to another host and records it, and records page errors,
+  console errors and failed or 4xx/5xx requests to the test server. Tests call ``page.clean()``.
+
+Screenshots go to ``tests/artifacts/screenshots/`` (git-ignored) for a reviewer to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+PHONE_HEIGHT = 740
+DESKTOP_HEIGHT = 900
+#: Milliseconds to wait for a page, a frame or a map to draw.
+TIMEOUT_MS = 20_000
+
+
+def _require_browser() -> None:
+    """Skip (a user's machine) or fail (``CI`` set) when the browser tooling is missing."""
+    missing = []
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        missing.append(f"{CHROMIUM} (Debian's chromium: apt-get install chromium)")
+    try:
+        import axe_playwright_python  # noqa: F401
+        import playwright.sync_api  # noqa: F401
+    except ImportError as exc:
+        missing.append(f"{exc.name} is not installed (pip install -e '.[test]')")
+    if not missing:
+        return
+    reason = "browser tests need " + "; ".join(missing)
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}. CI is set, so this is a failure, not a skip.", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _browser_tooling() -> None:
+    """Every test in this folder: skip or fail up front when Chromium or Playwright is missing."""
+    _require_browser()
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from hotspots.cli import main
+
+    path = tmp_path_factory.mktemp("e2e") / "store"
+    assert main(["demo", "--store", str(path)]) == 0
+    return path
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_store: Path) -> Iterator[str]:
+    """The app on the demo store, served from a background thread; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    from web import create_app
+
+    app = create_app({"STORE": str(demo_store)})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def viewport_width() -> int:
+    """Width of the page in CSS px; tests parametrize it (1280 desktop, 360 phone)."""
+    return 1280
+
+
+@dataclass
+class BrowsedPage:
+    """A Playwright page on the test server and what it did that it should not have."""
+
+    page: Any
+    base_url: str
+    width: int
+    external: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    bad_requests: list[str] = field(default_factory=list)
+
+    def goto(self, path: str, *, status: int = 200) -> Any:
+        response = self.page.goto(self.base_url + path, wait_until="load")
+        assert response is not None and response.status == status, (path, response)
+        return response
+
+    def frame(self, selector: str = "iframe.map-frame") -> Any:
+        """The frame of the map iframe, once its document has loaded."""
+        handle = self.page.wait_for_selector(selector, state="attached")
+        frame = handle.content_frame()
+        assert frame is not None, f"{selector} has no frame"
+        frame.wait_for_load_state("load")
+        return frame
+
+    def screenshot(self, name: str, selector: str | None = None) -> Path:
+        """The whole page (or the element ``selector``) as ``<name>-<width>px.png``."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}-{self.width}px.png"
+        if selector is None:
+            self.page.screenshot(path=str(path), full_page=True)
+        else:
+            self.page.locator(selector).screenshot(path=str(path))
+        return path
+
+    def clean(self, *, allow: Callable[[str], bool] = lambda _: False) -> None:
+        """Assert: nothing asked of another host, no page or console errors, no failed or
+        4xx/5xx request to the test server (``allow`` may excuse expected entries)."""
+        assert self.external == [], "requests to other hosts (aborted)"
+        assert [e for e in self.errors if not allow(e)] == [], "page or console errors"
+        assert [r for r in self.bad_requests if not allow(r)] == [], "failed requests"
+
+
+_TILE = re.compile(r"/\d+/\d+/\d+\.(png|jpe?g|webp|pbf)(\?|$)")
+
+
+@pytest.fixture
+def page(browser: Any, live_server: str, viewport_width: int) -> Iterator[BrowsedPage]:
+    phone = viewport_width < 600
+    context = browser.new_context(
+        viewport={"width": viewport_width, "height": PHONE_HEIGHT if phone else DESKTOP_HEIGHT},
+        is_mobile=phone,
+        has_touch=phone,
+        device_scale_factor=1,
+        locale="en-GB",
+        service_workers="block",
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    browsed = BrowsedPage(context.new_page(), live_server, viewport_width)
+
+    def route(route: Any) -> None:
+        url = route.request.url
+        if url.startswith(live_server + "/"):
+            route.continue_()
+        else:
+            browsed.external.append(f"{route.request.method} {url}")
+            route.abort()
+
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            where = message.location.get("url", "") if message.location else ""
+            browsed.errors.append(f"console: {message.text} [{where}]")
+
+    def on_failed(request: Any) -> None:
+        failure = request.failure or ""
+        if "ERR_ABORTED" in failure and _TILE.search(request.url):
+            return  # a tile cancelled by zooming or panning
+        if request.url.startswith(live_server + "/"):
+            browsed.bad_requests.append(f"{failure}: {request.url}")
+
+    def on_response(response: Any) -> None:
+        if response.status >= 400 and response.url.startswith(live_server + "/"):
+            browsed.bad_requests.append(f"HTTP {response.status}: {response.url}")
+
+    context.route("**/*", route)
+    browsed.page.on("pageerror", lambda exc: browsed.errors.append(f"pageerror: {exc}"))
+    browsed.page.on("console", on_console)
+    browsed.page.on("requestfailed", on_failed)
+    browsed.page.on("response", on_response)
+    try:
+        yield browsed
+    finally:
+        context.close()
