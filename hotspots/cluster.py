@@ -687,10 +687,13 @@ def _auto_eps(points: FloatArray, weights: FloatArray, k: int) -> tuple[float, s
     if knee is None:
         return high, f"auto: fewer than 3 finite {k}-distances, no knee; used {high:g} m", None
     value = float(round(min(max(knee, low), high)))
-    why = (
-        f"auto: knee of the weighted {k}-distance curve at {knee:.1f} m, clamped to "
-        f"{low:g}..{high:g} m and rounded: {value:g} m"
-    )
+    curve = f"auto: the knee of the offence-weighted {k}-distance curve is at {knee:,.0f} m"
+    if knee < low:
+        why = f"{curve}, below the {low:g} m floor (offences stacked on shared points): {value:g} m"
+    elif knee > high:
+        why = f"{curve}, above the {high:g} m ceiling for a patrol micro-place: {value:g} m"
+    else:
+        why = f"{curve}: {value:g} m"
     return value, why, knee
 
 

@@ -520,8 +520,8 @@ def test_auto_eps_is_the_knee_clamped_and_reported() -> None:
     det = HotspotDetector(eps_m="auto", min_samples=5).fit(np.concatenate([tight, lone]))
     assert det.eps_m_ == 50.0 == det.params_["eps_m"]
     assert det.params_["eps_m_knee"] < 30
-    assert "knee of the weighted 5-distance curve" in det.params_["eps_m_reason"]
-    assert "clamped to 50..150 m" in det.params_["eps_m_reason"]
+    assert "knee of the offence-weighted 5-distance curve" in det.params_["eps_m_reason"]
+    assert "below the 50 m floor" in det.params_["eps_m_reason"]
     assert det.n_hotspots_ == 1
 
 
