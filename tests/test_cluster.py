@@ -530,6 +530,7 @@ def test_auto_eps_on_scattered_points_is_capped_at_150_m() -> None:
     det = HotspotDetector(n_months=2).fit(xy)
     assert (det.eps_m_, det.min_samples_) == (150.0, 5)  # max(5, min(6, 5))
     assert det.params_["eps_m_knee"] > 150
+    assert "above the 150 m ceiling" in det.params_["eps_m_reason"]
 
 
 def test_auto_eps_without_enough_points_uses_the_ceiling() -> None:

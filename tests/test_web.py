@@ -183,3 +183,35 @@ def test_vendored_assets_cannot_escape_their_folder(client: FlaskClient) -> None
     for path in ("/static/vendor/../../../cli.py", "/static/vendor/%2e%2e/%2e%2e/cli.py"):
         with client.get(path) as response:
             assert response.status_code == 404
+
+
+def test_text_from_data_is_escaped_everywhere(tmp_path: Path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from tests.conftest import STREET_HEADER, street_row
+
+    evil_ward = '<script>alert("ward")</script>'
+    evil_place = "<img src=x onerror=alert(1)>"
+    wards = gpd.GeoDataFrame(
+        {"WD24CD": ["E05000001"], "WD24NM": [evil_ward], "LAD24CD": ["E07000001"],
+         "LAD24NM": ["Shire"]},
+        geometry=[box(500000, 200000, 502000, 201000)], crs="EPSG:27700",
+    )
+    wards.to_file(tmp_path / "wards.gpkg")
+    wards.to_file(tmp_path / "area.gpkg")
+    rows = [",".join(street_row(f"c{i}", 500500, 200500, location=evil_place)) for i in range(6)]
+    street = tmp_path / "2025-01-evil-street.csv"
+    street.write_text("\n".join([STREET_HEADER, *rows]) + "\n")
+    store = tmp_path / "store"
+    assert main(["ingest", str(street), "--wards", str(tmp_path / "wards.gpkg"),
+                 "--force-area", str(tmp_path / "area.gpkg"), "--store", str(store)]) == 0
+    client = create_app({"STORE": str(store)}).test_client()
+    query = "from=2025-01&to=2025-01&eps_m=150&min_samples=2"
+    for url in (f"/?{query}", f"/map/frame?{query}", f"/compare?{query}&from2=2025-01&to2=2025-01",
+                f"/compare/frame?{query}&from2=2025-01&to2=2025-01"):
+        html = client.get(url).get_data(as_text=True)
+        assert "<script>alert(" not in html, url
+        assert "<img src=x" not in html, url
+    page = client.get(f"/?{query}").get_data(as_text=True)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page  # shown, as text
