@@ -215,3 +215,30 @@ def test_text_from_data_is_escaped_everywhere(tmp_path: Path) -> None:
         assert "<img src=x" not in html, url
     page = client.get(f"/?{query}").get_data(as_text=True)
     assert "&lt;img src=x onerror=alert(1)&gt;" in page  # shown, as text
+
+
+def test_cache_computes_a_missing_key_once_for_concurrent_requests() -> None:
+    import threading
+    import time
+
+    from web.data import LRUCache
+
+    cache = LRUCache(size=2)
+    calls: list[int] = []
+
+    def slow() -> str:
+        calls.append(1)
+        time.sleep(0.2)
+        return "value"
+
+    results: list[str] = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get_or_make("k", slow)))
+               for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == ["value"] * 5 and len(calls) == 1
+    cache.get_or_make("a", lambda: "A")
+    cache.get_or_make("b", lambda: "B")  # size 2: "k" is the least recently used, evicted
+    assert cache.get_or_make("k", lambda: "again") == "again"

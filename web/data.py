@@ -23,31 +23,52 @@ T = TypeVar("T")
 
 
 class LRUCache:
-    """A small thread-safe least-recently-used cache."""
+    """A small thread-safe least-recently-used cache.
+
+    Concurrent requests for the same missing key compute it once ("single flight"): the others
+    wait for the first one's result instead of repeating the work.
+    """
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._pending: dict[Hashable, threading.Lock] = {}
         self.hits = 0
         self.misses = 0
 
-    def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
-        """The cached value for ``key``, made (outside the lock) when missing."""
+    def _lookup(self, key: Hashable) -> tuple[bool, Any]:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 self.hits += 1
-                cached: T = self._items[key]
-                return cached
-            self.misses += 1
-        value = make()
+                return True, self._items[key]
+        return False, None
+
+    def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
+        """The cached value for ``key``, made once (outside the cache lock) when missing."""
+        found, value = self._lookup(key)
+        if found:
+            return value
         with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
+            flight = self._pending.setdefault(key, threading.Lock())
+        with flight:  # one maker per key; the others wait here, then find the value
+            found, value = self._lookup(key)
+            if found:
+                return value
+            with self._lock:
+                self.misses += 1
+            try:
+                made = make()
+                with self._lock:
+                    self._items[key] = made
+                    self._items.move_to_end(key)
+                    while len(self._items) > self.size:
+                        self._items.popitem(last=False)
+            finally:
+                with self._lock:
+                    self._pending.pop(key, None)
+        return made
 
 
 class StoreState:
