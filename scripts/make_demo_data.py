@@ -31,26 +31,15 @@ import make_synthetic_raids as msr
 import pandas as pd
 import shapely
 
+from hotspots.sources.police_uk import STREET_COLUMNS
+
 YEAR = "2025"
 MONTHS = tuple(f"{YEAR}-{m:02d}" for m in range(1, 13))
 SEARCH_MONTH = "2025-07"
 N_RAIDS = 150
 SEED = 2025
 
-STREET_HEADER = (
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-)
+STREET_HEADER = STREET_COLUMNS  # the reader's own list: one definition of the format
 SEARCH_HEADER = (
     "Type",
     "Date",

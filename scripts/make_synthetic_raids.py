@@ -40,10 +40,12 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from hotspots import schema
+
 CRS_BNG = "EPSG:27700"
 CRS_WGS84 = "EPSG:4326"
 
-WARRANT_TYPES: tuple[str, ...] = ("cultivation", "supply", "county line", "possession", "other")
+WARRANT_TYPES: tuple[str, ...] = schema.WARRANT_TYPES
 
 #: Column order of the demo file (WGS84). ``to_bng`` swaps the coordinate pair for easting/northing.
 RAID_COLUMNS: tuple[str, ...] = (

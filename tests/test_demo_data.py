@@ -16,6 +16,9 @@ import pytest
 import shapely
 from shapely.geometry import box
 
+from hotspots import schema
+from hotspots.sources.police_uk import STREET_COLUMNS
+
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
 SCRIPTS = REPO / "scripts"
@@ -27,35 +30,13 @@ RAIDS_FILE = DATA / "raids" / "SYNTHETIC-raids-2025.csv"
 WARDS_FILE = DATA / "boundaries" / "wards_dec2023_bsc.geojson"
 PFA_FILE = DATA / "boundaries" / "force_area_pfa_dec2023_bsc.geojson"
 
-STREET_HEADER = [
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-]
+STREET_HEADER = list(STREET_COLUMNS)
+# The documented raid format, spelled out: the demo file must match it column for column.
 RAID_HEADER = [
-    "raid_id",
-    "date",
-    "longitude",
-    "latitude",
-    "location",
-    "operation",
-    "warrant_type",
-    "arrests",
-    "charges",
-    "seizure_gbp",
-    "drugs_seized",
-    "synthetic",
+    "raid_id", "date", "longitude", "latitude", "location", "operation", "warrant_type",
+    "arrests", "charges", "seizure_gbp", "drugs_seized", "synthetic",
 ]
-WARRANT_TYPES = {"cultivation", "supply", "county line", "possession", "other"}
+WARRANT_TYPES = set(schema.WARRANT_TYPES)
 
 
 def _load(name: str) -> ModuleType:
