@@ -1,0 +1,151 @@
+"""The commissioner's briefing: ``/briefing`` (page) and its one-page ``.png`` / ``.pdf`` twins.
+
+Same period parameters and validation as the map page (``?from=YYYY-MM&to=YYYY-MM``; a bad value
+is a 400). Aggregates only: ward counts, hotspot ranks, force totals; no event locations. Pages
+and images are cached on the period, the data version and the protective marking, and answer
+``If-None-Match`` with 304.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, url_for
+
+from hotspots.briefing import (
+    ATTRIBUTION,
+    briefing_figures,
+    briefing_image,
+    monthly_counts,
+    trend_months,
+)
+from hotspots.periods import Period
+from web.data import cache, state
+from web.filters import ViewRequest, presets
+from web.maps import _cached, _etag, _view, _wards_vintage, get_analysis
+
+bp = Blueprint("briefing", __name__)
+
+#: Inline SVG trend chart size, CSS pixels.
+_SVG_W, _SVG_H, _PAD_L, _PAD_B, _PAD_T = 640, 200, 40, 34, 12
+
+
+def _figures(view: ViewRequest) -> dict[str, Any]:
+    st = state()
+
+    def make() -> dict[str, Any]:
+        analysis = get_analysis(view)
+        months = trend_months(analysis.period, analysis.compare_to, st.months)
+        events = st.events if st.events is not None else st.store.load(months=months)
+        return briefing_figures(
+            analysis,
+            monthly=monthly_counts(events, months),
+            wards_vintage=_wards_vintage(),
+        )
+
+    return cache("analyses").get_or_make(("briefing", view.analysis_key(), st.version), make)
+
+
+def _data_date() -> str:
+    st = state()
+    latest = Period.months(st.months[-1], st.months[-1]).label if st.months else "none"
+    updated = str(st.store.manifest().get("updated") or "")[:10]
+    return f"Data to {latest}" + (f"; store updated {updated}" if updated else "")
+
+
+def _marking() -> str:
+    return str(current_app.config["PROTECTIVE_MARKING"])
+
+
+def trend_svg(monthly: list[dict[str, Any]]) -> dict[str, Any]:
+    """Bars, axis ticks and labels of the monthly trend, in SVG user units."""
+    top = max([r["offences"] for r in monthly] + [1])
+    step = 10 ** max(len(str(top)) - 1, 0)
+    top = ((top // step) + 1) * step
+    plot_w, plot_h = _SVG_W - _PAD_L - 8, _SVG_H - _PAD_B - _PAD_T
+    slot = plot_w / max(len(monthly), 1)
+    bars = []
+    for i, r in enumerate(monthly):
+        h = plot_h * r["offences"] / top
+        bars.append(
+            {
+                **r,
+                "x": round(_PAD_L + i * slot + slot * 0.12, 1),
+                "w": round(slot * 0.76, 1),
+                "y": round(_PAD_T + plot_h - h, 1),
+                "h": round(h, 1),
+                "cx": round(_PAD_L + (i + 0.5) * slot, 1),
+            }
+        )
+    ticks = [
+        {"value": v, "y": round(_PAD_T + plot_h - plot_h * v / top, 1)}
+        for v in range(0, top + 1, max(top // 4, 1))
+    ]
+    return {
+        "width": _SVG_W,
+        "height": _SVG_H,
+        "bars": bars,
+        "ticks": ticks,
+        "left": _PAD_L,
+        "right": _SVG_W - 8,
+        "base": _PAD_T + plot_h,
+    }
+
+
+@bp.get("/briefing")
+def page() -> Response:
+    """The briefing of one period against the previous equivalent period."""
+    view = _view()
+    marking = _marking()
+
+    def make() -> str:
+        figures = _figures(view)
+        query = f"from={view.start}&to={view.end}"
+        return render_template(
+            "briefing.html",
+            view=view,
+            f=figures,
+            trend=trend_svg(figures["monthly"]),
+            months=state().months,
+            presets=presets(state().months),
+            data_date=_data_date(),
+            attribution=ATTRIBUTION,
+            png_url=url_for("briefing.png") + "?" + query,
+            pdf_url=url_for("briefing.pdf") + "?" + query,
+        )
+
+    return _cached(_etag("briefing", view.analysis_key(), marking), make)
+
+
+def _image(fmt: str) -> Response:
+    view = _view()
+    marking = _marking()
+
+    def make() -> bytes:
+        st = state()
+        return briefing_image(
+            get_analysis(view),
+            _figures(view),
+            marking=marking,
+            data_date=_data_date(),
+            fmt="pdf" if fmt == "pdf" else "png",
+            force_area=st.force_area,
+        )
+
+    mimetype = "application/pdf" if fmt == "pdf" else "image/png"
+    response = _cached(_etag("briefing", fmt, view.analysis_key(), marking), make, mimetype)
+    name = f"drug-briefing-{view.period.slug}.{fmt}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/briefing.png")
+def png() -> Response:
+    """The one-page briefing as an A4 landscape PNG (150 dpi)."""
+    return _image("png")
+
+
+@bp.get("/briefing.pdf")
+def pdf() -> Response:
+    """The one-page briefing as an A4 landscape PDF."""
+    return _image("pdf")
