@@ -54,6 +54,13 @@ SETTINGS: tuple[Setting, ...] = (
         "None makes the app generate a per-process key.",
     ),
     Setting(
+        "PATROL_DOSAGE",
+        None,
+        "Dosage guidance printed on patrol plans. None: \"Visit each place for 10–15 minutes at "
+        "varied, unpredictable times, several times a week (Koper 1995; hot-spots policing "
+        "trials).\"",
+    ),
+    Setting(
         "PROTECTIVE_MARKING",
         "OFFICIAL",
         "Protective-marking line shown on every page and product (Government Security "

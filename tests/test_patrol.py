@@ -1,0 +1,259 @@
+"""The neighbourhood patrol plan: stability on a hand-made store, area filtering, CSV and GPX
+downloads, and the page (marking, dosage, escaping, no raid data, 400s, no external URLs).
+
+The hand-made store uses the toy wards of ``conftest.py`` (Alpha E05000001 in Northshire
+E07000001, Bravo E05000002 in Southshire E07000002) and six months, 2025-01..2025-06, with
+``eps_m=100``. Single months need 5 offences (the automatic rule for one month). Places:
+
+- P (500500, 200500) in Alpha, "On or near Pear Street": 5, 7, 2, 8, 1, 6 offences in months
+  01..06, so a one-month hotspot in 01, 02, 04 and 06 (4 of 6); basis Apr-Jun 15, Jan-Mar 14.
+- Q (501500, 200500) in Bravo: 6 offences in 06 only (1 of 6; basis 6, previous 0).
+- R (500200, 200800) in Alpha, location ``<script>``: 5 offences in 05 (1 of 6; basis 5).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from hotspots.cli import main
+from hotspots.ingest import ingest
+from hotspots.patrol import (
+    DEFAULT_DOSAGE,
+    GPX_NS,
+    PatrolArea,
+    PatrolAreaError,
+    patrol_plan,
+    place_svg,
+    plan_csv,
+    plan_gpx,
+)
+from hotspots.periods import PeriodError
+from hotspots.render import external_urls
+from hotspots.sources.boundaries import read_force_area, read_wards
+from hotspots.store import Store
+from tests.conftest import STREET_HEADER, street_row
+from web import create_app
+from web.patrol import bp
+
+EVIL = "<script>alert(1)</script>"
+PLACES = {
+    "P": ((500500, 200500), "On or near Pear Street", [5, 7, 2, 8, 1, 6]),
+    "Q": ((501500, 200500), "On or near Quince Road", [0, 0, 0, 0, 0, 6]),
+    "R": ((500200, 200800), EVIL, [0, 0, 0, 0, 5, 0]),
+}
+MONTHS = [f"2025-{m:02d}" for m in range(1, 7)]
+
+
+@pytest.fixture(scope="module")
+def toy_store(toy_boundaries: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("patrol_toy")
+    paths = []
+    for i, month in enumerate(MONTHS):
+        rows = []
+        for name, ((x, y), location, counts) in PLACES.items():
+            rows += [
+                street_row(f"{name}{month}-{k}", x, y, month=month, location=location)
+                for k in range(counts[i])
+            ]
+        path = folder / f"{month}-toyshire-street.csv"
+        path.write_text("\n".join([STREET_HEADER, *(",".join(r) for r in rows)]) + "\n")
+        paths.append(path)
+    wards_path, area_path = toy_boundaries
+    store = folder / "store"
+    ingest(
+        paths,
+        wards=read_wards(wards_path),
+        force_area=read_force_area(area_path),
+        store=Store(store),
+    )
+    return store
+
+
+def _plan(store: Path, **kwargs):
+    kwargs.setdefault("end_month", "2025-06")
+    return patrol_plan(Store(store), eps_m=100, **kwargs)
+
+
+def test_stability_counts_the_single_months_a_place_was_a_hotspot(toy_store: Path) -> None:
+    plan = _plan(toy_store)
+    assert [p.location for p in plan.places] == ["On or near Pear Street", "On or near Quince Road",
+                                                 EVIL]  # fmt: skip
+    p, q, r = plan.places
+    assert (p.offences, p.offences_prev, p.change) == (15, 14, 1)
+    assert p.stable == {6: 4, 12: 4}
+    assert p.available == {6: 6, 12: 6}  # only six months are stored
+    assert (q.stable[6], r.stable[6]) == (1, 1)
+    assert (q.offences, q.change) == (6, 6)
+    assert p.reason == (
+        "15 drug offences in Apr–Jun 2025, up 1 on Jan–Mar 2025; a hotspot in 4 of the last 6 "
+        "months and 4 of the last 12 (of 6 available)"
+    )
+    assert [x.rank for x in plan.places] == [1, 2, 3]
+    assert plan.dosage == DEFAULT_DOSAGE
+    assert plan.parameters["month_min_samples"] == 5
+    assert plan.months_available[6] == tuple(MONTHS)
+
+
+def test_stability_counts_only_months_the_store_holds(toy_store: Path) -> None:
+    (p, *_) = _plan(toy_store, end_month="2025-03", basis_months=2).places
+    assert p.location == "On or near Pear Street"
+    assert p.available == {6: 3, 12: 3}
+    assert p.stable[6] == 2  # January and February; March has 2 offences
+    assert "(no comparison: the data does not cover Dec 2024–Jan 2025)" in p.reason
+    assert "2 of the last 6 months (of 3 available)" in p.reason
+
+
+def test_area_filters_by_district_and_wards(toy_store: Path) -> None:
+    south = _plan(toy_store, area=PatrolArea.district("E07000002"))
+    assert south.area_label == "Southshire"
+    assert [p.ward_code for p in south.places] == ["E05000002"]
+    alpha = _plan(toy_store, area=PatrolArea.wards(["E05000001"]))
+    assert alpha.area_label == "Alpha ward"
+    assert [p.location for p in alpha.places] == ["On or near Pear Street", EVIL]
+    assert alpha.places[1].force_rank == 3 and alpha.places[1].rank == 2
+    top = _plan(toy_store, top_n=1)
+    assert len(top.places) == 1 and top.hotspots_in_area == 3
+
+
+def test_unknown_codes_and_bad_arguments_raise_clearly(toy_store: Path) -> None:
+    with pytest.raises(PatrolAreaError, match=r"unknown district code 'E07999999'.*E07000001"):
+        _plan(toy_store, area=PatrolArea.district("E07999999"))
+    with pytest.raises(PatrolAreaError, match=r"unknown ward code\(s\) 'E05999999'"):
+        _plan(toy_store, area=PatrolArea.wards(["E05000001", "E05999999"]))
+    with pytest.raises(PatrolAreaError, match="takes one district code"):
+        PatrolArea("district", ())
+    with pytest.raises(PeriodError, match="no data for 2024-12"):
+        _plan(toy_store, end_month="2025-01", basis_months=2)
+    with pytest.raises(ValueError, match="top_n: got 0"):
+        _plan(toy_store, top_n=0)
+
+
+def test_csv_and_gpx_escape_and_guard_text(toy_store: Path) -> None:
+    plan = _plan(toy_store)
+    gpx = plan_gpx(plan, marking="OFFICIAL")
+    assert EVIL not in gpx and "&lt;script&gt;" in gpx
+    root = ET.fromstring(gpx)
+    assert root.tag == f"{{{GPX_NS}}}gpx"
+    names = [w.findtext(f"{{{GPX_NS}}}name") for w in root.iter(f"{{{GPX_NS}}}wpt")]
+    assert names == ["1. On or near Pear Street", "2. On or near Quince Road", f"3. {EVIL}"]
+    rows = list(csv.DictReader(io.StringIO(plan_csv(plan, marking="OFFICIAL"))))
+    assert [r["rank"] for r in rows] == ["1", "2", "3"]
+    assert rows[0]["hotspot_months_last_6"] == "4" and rows[0]["protective_marking"] == "OFFICIAL"
+    svg = place_svg(plan.places[2])
+    assert "<script>" not in svg and 'role="img"' in svg and "<title" in svg
+
+
+# -- the demo data and the web page ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("patrol_demo") / "store"
+    assert main(["demo", "--store", str(path)]) == 0
+    return path
+
+
+def _app(store: Path) -> Flask:
+    app = create_app({"STORE": str(store), "TESTING": True, "PROTECTIVE_MARKING": "OFFICIAL-TEST"})
+    if "patrol" not in app.blueprints:  # until web/__init__.py registers it
+        app.register_blueprint(bp)
+    return app
+
+
+@pytest.fixture(scope="module")
+def client(demo_store: Path) -> FlaskClient:
+    return _app(demo_store).test_client()
+
+
+def test_gpx_download_is_gpx_11_inside_cambridgeshire(client: FlaskClient) -> None:
+    response = client.get("/patrol.gpx?to=2025-11&n=5")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    root = ET.fromstring(response.data)
+    assert root.tag == f"{{{GPX_NS}}}gpx"
+    assert root.get("version") == "1.1" and root.get("creator")
+    wpts = list(root.iter(f"{{{GPX_NS}}}wpt"))
+    assert 1 <= len(wpts) <= 5
+    for i, wpt in enumerate(wpts, start=1):
+        assert 52 <= float(wpt.get("lat", "")) <= 52.8
+        assert -0.6 <= float(wpt.get("lon", "")) <= 0.6
+        assert (wpt.findtext(f"{{{GPX_NS}}}name") or "").startswith(f"{i}. ")
+        assert "drug offence" in (wpt.findtext(f"{{{GPX_NS}}}desc") or "")
+
+
+def test_csv_download_has_a_header_and_one_row_per_place(client: FlaskClient) -> None:
+    response = client.get("/patrol.csv?to=2025-12&n=3")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="patrol-force-2025-12.csv"'
+    )
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0][:3] == ["rank", "location", "ward_code"]
+    assert len(rows) == 1 + 3
+
+
+def test_district_and_ward_areas_through_the_url(client: FlaskClient) -> None:
+    data = client.get("/patrol.csv?to=2025-11&district=E07000008&n=50").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(data)))
+    assert rows and {r["district_code"] for r in rows} == {"E07000008"}
+    ward = rows[0]["ward_code"]
+    data = client.get(f"/patrol.csv?to=2025-11&wards={ward},{ward}").get_data(as_text=True)
+    assert {r["ward_code"] for r in csv.DictReader(io.StringIO(data))} == {ward}
+
+
+def test_page_has_marking_dosage_maps_and_no_raids(client: FlaskClient) -> None:
+    response = client.get("/patrol?to=2025-11")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.count("OFFICIAL-TEST") >= 2  # banner and foot of the printed sheet
+    assert DEFAULT_DOSAGE in html
+    assert "Patrol plan: the whole force area" in html
+    assert '<ol class="places"' in html and 'role="img"' in html
+    assert "raid" not in html.lower() and "SYNTHETIC" not in html
+    assert '<label for="district">' in html and '<label for="wards">' in html
+    assert 'href="/patrol.gpx?to=2025-11&amp;area=force&amp;n=10"' in html
+    assert external_urls(html) == []
+    again = client.get("/patrol?to=2025-11", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_print_stylesheet_is_a4() -> None:
+    css = (Path(__file__).resolve().parents[1] / "web" / "static" / "patrol.css").read_text()
+    assert "@page { size: A4 portrait;" in css and "@media print" in css
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("to=2025-13", "to"),
+        ("to=2025-01", "to"),  # the three months to it are not all stored
+        ("n=0", "n"),
+        ("n=ten", "n"),
+        ("district=E07999999", "district"),
+        ("wards=E05999999", "wards"),
+        ("area=county", "area"),
+        ("area=wards", "wards"),
+    ],
+)
+def test_bad_parameters_give_400_naming_the_field(
+    client: FlaskClient, query: str, field: str
+) -> None:
+    for path in ("/patrol", "/patrol.gpx"):
+        response = client.get(f"{path}?{query}")
+        assert response.status_code == 400, (path, query)
+        assert f"Field <code>{field}</code>" in response.get_data(as_text=True)
+
+
+def test_location_text_is_escaped_on_the_page(toy_store: Path) -> None:
+    client = _app(toy_store).test_client()
+    html = client.get("/patrol?to=2025-06").get_data(as_text=True)
+    assert EVIL not in html
+    assert "3. &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "a hotspot in 4 of the last 6 months" in html

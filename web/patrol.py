@@ -1,0 +1,194 @@
+"""The neighbourhood patrol plan: ``/patrol`` (page and printable A4 sheet), ``/patrol.csv`` and
+``/patrol.gpx`` (downloads for handhelds).
+
+``/patrol?to=2025-11&district=E07000008&n=10`` or ``/patrol?to=2025-11&wards=E05..,E05..``;
+defaults: the latest stored month, the whole force, 10 places. ``area=force|district|wards``
+says which of ``district`` / ``wards`` applies (the form sends it; links may leave it out).
+Hotspot places only: the plan never shows raid or search locations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, render_template, request
+from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
+
+from hotspots.patrol import (
+    DEFAULT_DOSAGE,
+    PatrolArea,
+    PatrolAreaError,
+    PatrolPlan,
+    patrol_plan,
+    place_svg,
+    plan_csv,
+    plan_gpx,
+)
+from hotspots.periods import Period, PeriodError, add_months
+from web.data import cache, state
+from web.errors import BadParameter
+from web.maps import _cached, _etag
+
+bp = Blueprint("patrol", __name__)
+
+BASIS_MONTHS = 3
+MAX_PLACES = 50
+
+
+@dataclass(frozen=True)
+class PatrolRequest:
+    """A validated patrol-plan request (hashable: the cache and ETag key)."""
+
+    end: str
+    area: PatrolArea
+    n: int
+
+    def query(self) -> str:
+        """The canonical query string of this plan."""
+        params: dict[str, str | int] = {"to": self.end, "area": self.area.kind, "n": self.n}
+        if self.area.kind == "district":
+            params["district"] = self.area.codes[0]
+        elif self.area.kind == "wards":
+            params["wards"] = ",".join(self.area.codes)
+        return urlencode(params)
+
+    def slug(self) -> str:
+        """File-name part: ``force``, ``E07000008`` or ``wards-3``."""
+        kind, codes = self.area.kind, self.area.codes
+        if kind == "district":
+            return codes[0]
+        return f"wards-{len(codes)}" if kind == "wards" else "force"
+
+
+def _parse(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
+    if not months:
+        raise BadParameter("store", "empty", "a store with data (run `hotspots ingest`)")
+    end = args.get("to", "").strip() or months[-1]
+    first = months[BASIS_MONTHS - 1] if len(months) >= BASIS_MONTHS else months[-1]
+    try:
+        basis = Period.rolling(BASIS_MONTHS, end)
+    except PeriodError:
+        raise BadParameter("to", end, "a month as YYYY-MM, e.g. 2025-11") from None
+    if not set(basis.months) <= set(months):
+        raise BadParameter(
+            "to", end, f"a month from {first} to {months[-1]} (the plan uses the "
+            f"{BASIS_MONTHS} months to it, and the store holds {months[0]} to {months[-1]})",
+        )  # fmt: skip
+    n_text = args.get("n", "").strip() or "10"
+    if not n_text.isdigit() or not 1 <= int(n_text) <= MAX_PLACES:
+        raise BadParameter("n", n_text, f"a whole number of places from 1 to {MAX_PLACES}")
+    district = args.get("district", "").strip()
+    ward_codes = [c.strip() for v in args.getlist("wards") for c in v.split(",") if c.strip()]
+    kind = args.get("area", "").strip() or ("wards" if ward_codes else "district" if district
+                                            else "force")  # fmt: skip
+    if kind == "district":
+        if not district:
+            raise BadParameter("district", "", "a district code when area=district")
+        area = PatrolArea.district(district)
+    elif kind == "wards":
+        if not ward_codes:
+            raise BadParameter("wards", "", "one or more ward codes when area=wards")
+        area = PatrolArea.wards(ward_codes)
+    elif kind == "force":
+        area = PatrolArea.force()
+    else:
+        raise BadParameter("area", kind, "one of force, district, wards")
+    wards = state().wards
+    if wards is not None:
+        try:
+            area.resolve(wards)
+        except PatrolAreaError as exc:
+            field = "district" if kind == "district" else "wards"
+            value = district if kind == "district" else ",".join(ward_codes)
+            raise BadParameter(field, value, str(exc).split("; expected ", 1)[-1]) from None
+    return PatrolRequest(end=end, area=area, n=int(n_text))
+
+
+def _dosage() -> str:
+    return str(current_app.config.get("PATROL_DOSAGE") or DEFAULT_DOSAGE)
+
+
+def get_plan(req: PatrolRequest) -> PatrolPlan:
+    """The cached plan of a request."""
+    st = state()
+    dosage = _dosage()
+    return cache("analyses").get_or_make(
+        ("patrol", req, dosage, st.version),
+        lambda: patrol_plan(
+            st.store, end_month=req.end, area=req.area, top_n=req.n,
+            basis_months=BASIS_MONTHS, dosage=dosage, events=st.events, wards=st.wards,
+        ),
+    )  # fmt: skip
+
+
+def _request() -> PatrolRequest:
+    return _parse(request.args, state().months)
+
+
+def _choices() -> dict[str, Any]:
+    """Districts and wards (grouped by district) for the form."""
+    wards = state().wards
+    if wards is None:
+        return {"districts": [], "ward_groups": []}
+    table = wards.sort_values(["district_name", "ward_name"])
+    groups = [
+        (name, list(zip(rows["ward_code"], rows["ward_name"], strict=True)))
+        for name, rows in table.groupby("district_name", sort=True)
+    ]
+    districts = table.drop_duplicates("district_code")
+    return {
+        "districts": list(zip(districts["district_code"], districts["district_name"], strict=True)),
+        "ward_groups": groups,
+    }
+
+
+@bp.get("/patrol")
+def page() -> Response:
+    """The patrol plan page (prints as an A4 patrol sheet)."""
+    req = _request()
+
+    def make() -> str:
+        plan = get_plan(req)
+        months = state().months
+        following = add_months(req.end, 1)
+        return render_template(
+            "patrol.html",
+            req=req,
+            plan=plan,
+            maps=[Markup(place_svg(p)) for p in plan.places],
+            end_months=months[BASIS_MONTHS - 1 :][::-1],
+            query=req.query(),
+            patrol_from=Period.months(following, following).label,
+            **_choices(),
+        )
+
+    return _cached(_etag("patrol", req, _dosage()), make)
+
+
+def _download(kind: str, mimetype: str) -> Response:
+    req = _request()
+    marking = str(current_app.config.get("PROTECTIVE_MARKING") or "")
+
+    def make() -> str:
+        plan = get_plan(req)
+        return (plan_csv if kind == "csv" else plan_gpx)(plan, marking=marking or None)
+
+    response = _cached(_etag("patrol", kind, req, _dosage(), marking), make, mimetype)
+    name = f"patrol-{req.slug()}-{req.end}.{kind}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/patrol.csv")
+def csv_download() -> Response:
+    """The plan as CSV (one row per place, WGS84 lon/lat)."""
+    return _download("csv", "text/csv")
+
+
+@bp.get("/patrol.gpx")
+def gpx_download() -> Response:
+    """The plan as GPX 1.1 waypoints for handhelds."""
+    return _download("gpx", "application/gpx+xml")
