@@ -24,7 +24,11 @@ PAGES = {
     "map": ("/?from=2025-09&to=2025-11", 200),
     "compare": ("/compare?from=2025-09&to=2025-11", 200),
     "error": ("/?from=2025-13", 400),
+    "briefing": ("/briefing?from=2025-09&to=2025-11", 200),
+    "patrol": ("/patrol?to=2025-11", 200),
 }
+#: Pages with a map frame (the others have none to draw).
+MAP_PAGES = {"map", "compare"}
 WIDTHS = [1280, 360]
 
 #: Run in a map frame: Leaflet's version and, per map and per layer-control entry, what was
@@ -279,12 +283,12 @@ def test_page_meets_wcag_aa_and_fits_the_screen(
 ) -> None:
     path, status = PAGES[name]
     page.goto(path, status=status)
-    if name != "error":
+    if name in MAP_PAGES:
         draw_map(page)
     assert page.page.evaluate("() => window.innerWidth") == viewport_width
     scroll = page.page.evaluate("() => document.documentElement.scrollWidth")
     page.screenshot(f"page-{name}")
-    if name != "error":
+    if name in MAP_PAGES:
         page.screenshot(f"page-{name}-map-only", "iframe.map-frame")
     assert scroll <= viewport_width, "the page scrolls sideways"
     violations = axe_violations(page.page)
