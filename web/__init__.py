@@ -35,12 +35,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         )
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from web import assets, briefing, data, errors, maps, patrol
+    from web import api, assets, briefing, data, errors, maps, patrol
 
     data.init_app(app)
     errors.init_app(app)
     app.register_blueprint(assets.bp)
     app.register_blueprint(maps.bp)
+    app.register_blueprint(api.bp)
     app.register_blueprint(briefing.bp)
     app.register_blueprint(patrol.bp)
     return app

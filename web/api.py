@@ -1,0 +1,398 @@
+"""The analyst API, ``/api/v1/...``: JSON and GeoJSON twins of the maps, and file downloads.
+
+Every response records its parameters and the store's data version (a ``metadata`` member and
+the ``X-Data-Version`` header). Every bad parameter, including an unknown one, raises
+:class:`web.errors.BadParameter` (400, one JSON shape). Downloads are written by
+:mod:`hotspots.export` to a temporary file, chunk by chunk, and streamed from it; the file is
+unlinked before the response starts, so nothing is left behind. The OpenAPI document
+(:mod:`web.openapi`) is served at ``/api/v1/openapi.json`` and rendered at ``/api/docs``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import geopandas as gpd
+import numpy as np
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask.blueprints import BlueprintSetupState
+from shapely.geometry import box
+from werkzeug.datastructures import MultiDict
+
+from hotspots import schema
+from hotspots.export import FORMATS, LICENCE, ExportMetadata, export
+from web import openapi
+from web.data import StoreState, state
+from web.errors import BadParameter
+from web.filters import ViewRequest, parse_view, presets
+from web.maps import get_analysis
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+#: Bytes sent at a time from a download's temporary file.
+_BLOCK = 64 * 1024
+
+
+@bp.record
+def _docs_route(setup: BlueprintSetupState) -> None:
+    # The docs page lives at /api/docs, outside the blueprint's /api/v1 prefix.
+    setup.app.add_url_rule("/api/docs", endpoint="api.docs", view_func=docs)
+
+
+@bp.after_request
+def _version_header(response: Response) -> Response:
+    st: StoreState = current_app.extensions["hotspots"]["state"]
+    response.headers["X-Data-Version"] = st.version or ""
+    response.cache_control.private = True
+    return response
+
+
+# -- parameters -------------------------------------------------------------------------------
+
+
+def _args(path: str) -> MultiDict[str, str]:
+    """The request's parameters, after refusing unknown and repeated single-valued ones."""
+    allowed = openapi.PATH_PARAMETERS[path]
+    for name in request.args:
+        if name not in allowed:
+            raise BadParameter(
+                name,
+                request.args[name],
+                "one of the parameters " + (", ".join(allowed) or "(none)"),
+            )
+    lists = ("district", "ward", "layer", "category")
+    for name, values in request.args.lists():
+        if len(values) > 1 and name not in lists:
+            raise BadParameter(name, ",".join(values), "one value")
+    return request.args
+
+
+def _values(args: MultiDict[str, str], name: str) -> list[str] | None:
+    """A repeatable parameter: repeated and/or comma-separated values (None: not given)."""
+    if name not in args:
+        return None
+    out = [v.strip() for raw in args.getlist(name) for v in raw.split(",")]
+    return list(dict.fromkeys(out))
+
+
+def _known(args: MultiDict[str, str], name: str, known: set[str], what: str) -> list[str] | None:
+    values = _values(args, name)
+    for value in values or ():
+        if value not in known:
+            raise BadParameter(name, value, f"{what} held in the store (see /api/v1/meta)")
+    return values
+
+
+def _view(args: MultiDict[str, str]) -> ViewRequest:
+    """The period and DBSCAN parameters, checked as the map pages check them."""
+    names = ("from", "to", "eps_m", "min_samples")
+    view_args = MultiDict([(n, args[n]) for n in names if n in args])
+    st = state()
+    return parse_view(view_args, st.months, int(current_app.config["DEFAULT_MONTHS"]))
+
+
+def _format(args: MultiDict[str, str]) -> str:
+    value = args.get("format", "geojson").strip()
+    if value not in FORMATS:
+        raise BadParameter("format", value, "one of " + ", ".join(FORMATS))
+    return value
+
+
+def _bbox(args: MultiDict[str, str]) -> tuple[float, float, float, float] | None:
+    raw = args.get("bbox")
+    if raw is None:
+        return None
+    expected = (
+        "minlon,minlat,maxlon,maxlat: four numbers, longitudes -180 to 180, latitudes -90 to "
+        "90, min < max"
+    )
+    parts = raw.split(",")
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        raise BadParameter("bbox", raw, expected) from None
+    if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
+        raise BadParameter("bbox", raw, expected)
+    x0, y0, x1, y1 = numbers
+    if not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
+        raise BadParameter("bbox", raw, expected)
+    return x0, y0, x1, y1
+
+
+def _ward_codes(st: StoreState) -> tuple[set[str], set[str]]:
+    if st.wards is None:
+        return set(), set()
+    return set(st.wards[schema.WARD_CODE]), set(st.wards[schema.DISTRICT_CODE])
+
+
+def _in_bbox(frame: gpd.GeoDataFrame, bbox: tuple[float, float, float, float]) -> np.ndarray:
+    """Rows whose geometry (EPSG:27700) meets the WGS84 box (points: inside or on an edge)."""
+    if frame.empty:
+        return np.zeros(0, dtype=bool)
+    return frame.geometry.to_crs(schema.CRS_WGS84).intersects(box(*bbox)).to_numpy(dtype=bool)
+
+
+# -- responses --------------------------------------------------------------------------------
+
+
+def _request_record(args: MultiDict[str, str], view: ViewRequest | None) -> dict[str, Any]:
+    record: dict[str, Any] = {k: v if len(v) > 1 else v[0] for k, v in args.lists()}
+    if view is not None:
+        record.update({"from": view.start, "to": view.end})
+    return record
+
+
+def _download(
+    name: str, fmt: str, meta: ExportMetadata, write: Callable[[Path, ExportMetadata], None]
+) -> Response:
+    """Write an export to a temporary file and stream it (the file is unlinked at once)."""
+    folder = Path(tempfile.mkdtemp(prefix="hotspots-api-"))
+    try:
+        target = folder / f"{name}.{fmt}"
+        write(target, meta)
+        handle = open(target, "rb")  # noqa: SIM115  (closed by _FileBody)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    size = os.fstat(handle.fileno()).st_size
+    response = Response(_FileBody(handle), mimetype=openapi.MEDIA[fmt])
+    response.content_length = size
+    disposition = "inline" if fmt == "geojson" else "attachment"
+    response.headers.set("Content-Disposition", disposition, filename=f"{name}.{fmt}")
+    response.cache_control.no_cache = True
+    if fmt == "csv":
+        response.mimetype = "text/csv"
+    response.headers["X-Hotspots-Metadata"] = json.dumps(meta.to_dict(), ensure_ascii=True)
+    return response
+
+
+class _FileBody:
+    """A download's body: its (already unlinked) temporary file in blocks, closed when read to
+    the end, on ``close()`` (the WSGI server calls it) or when collected (HEAD, aborts)."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle = handle
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            while block := self._handle.read(_BLOCK):
+                yield block
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __del__(self) -> None:
+        self._handle.close()
+
+
+def _json(data: dict[str, Any], parameters: dict[str, Any]) -> Response:
+    meta = {"parameters": parameters, "data_version": state().version}
+    return jsonify({"metadata": meta, **data})
+
+
+# -- endpoints --------------------------------------------------------------------------------
+
+
+@bp.get("/meta")
+def meta() -> Response:
+    """What the store holds and the settings that shape the outputs."""
+    _args("/api/v1/meta")
+    st = state()
+    manifest = st.store.manifest()
+    layers: dict[str, Any] = {}
+    if st.events is not None:
+        for layer, group in st.events.groupby(schema.LAYER, sort=False):
+            months = sorted(group[schema.MONTH].unique())
+            layers[str(layer)] = {
+                "events": len(group),
+                "months": [months[0], months[-1]] if months else None,
+                "synthetic_events": int(group[schema.SYNTHETIC].fillna(False).astype(bool).sum()),
+                "categories": {
+                    str(k): int(v) for k, v in group[schema.CATEGORY].value_counts().items()
+                },
+            }
+    districts: list[dict[str, Any]] = []
+    if st.wards is not None:
+        grouped = st.wards.groupby([schema.DISTRICT_CODE, schema.DISTRICT_NAME]).size()
+        districts = [{"code": c, "name": n, "wards": int(k)} for (c, n), k in grouped.items()]
+    boundaries = {
+        name: {"vintage": entry.get("vintage"), "features": entry.get("features")}
+        for name, entry in manifest["boundaries"].items()
+    }
+    data = {
+        "data_version": st.version,
+        "updated": manifest.get("updated"),
+        "crs": manifest.get("crs"),
+        "months": st.months,
+        "layers": layers,
+        "ward_vintage": boundaries.get("wards", {}).get("vintage"),
+        "boundaries": boundaries,
+        "districts": districts,
+        "settings": {
+            "default_months": int(current_app.config["DEFAULT_MONTHS"]),
+            "protective_marking": current_app.config.get("PROTECTIVE_MARKING"),
+            "eps_m_range": list(openapi.EPS_M_RANGE),
+            "min_samples_range": list(openapi.MIN_SAMPLES_RANGE),
+            "formats": list(FORMATS),
+        },
+        "licence": LICENCE,
+    }
+    return _json(data, {})
+
+
+@bp.get("/periods")
+def periods() -> Response:
+    """The months held, the default period and the presets."""
+    _args("/api/v1/periods")
+    st = state()
+    default = None
+    if st.months:
+        view = parse_view(MultiDict(), st.months, int(current_app.config["DEFAULT_MONTHS"]))
+        default = {"from": view.start, "to": view.end}
+    data = {
+        "months": st.months,
+        "first": st.months[0] if st.months else None,
+        "last": st.months[-1] if st.months else None,
+        "default": default,
+        "presets": [{"label": k, "from": a, "to": b} for k, a, b in presets(st.months)],
+    }
+    return _json(data, {})
+
+
+@bp.get("/wards")
+def wards() -> Response:
+    """The ward summary of a period (GeoJSON by default)."""
+    args = _args("/api/v1/wards")
+    fmt = _format(args)
+    view = _view(args)
+    _, district_codes = _ward_codes(state())
+    districts = _known(args, "district", district_codes, "district codes")
+    analysis = get_analysis(view)
+    table = analysis.wards
+    if districts is not None:
+        table = table[table[schema.DISTRICT_CODE].isin(districts)]
+    return _download(
+        f"wards_{view.start}_{view.end}", fmt, _metadata(analysis, args, view), _writer(table)
+    )
+
+
+@bp.get("/hotspots")
+def hotspots() -> Response:
+    """The DBSCAN hotspots of a period (GeoJSON by default)."""
+    args = _args("/api/v1/hotspots")
+    fmt = _format(args)
+    view = _view(args)
+    ward_codes, district_codes = _ward_codes(state())
+    districts = _known(args, "district", district_codes, "district codes")
+    wards_wanted = _known(args, "ward", ward_codes, "ward codes")
+    bbox = _bbox(args)
+    analysis = get_analysis(view)
+    table = analysis.hotspots
+    if districts is not None:
+        table = table[table[schema.DISTRICT_CODE].isin(districts)]
+    if wards_wanted is not None:
+        # A hotspot belongs to every ward its offences fall in (``wards``: codes, ``;``-joined).
+        wanted = set(wards_wanted)
+        members = [set(str(codes).split(";")) for codes in table["wards"]]
+        table = table[np.array([bool(m & wanted) for m in members], dtype=bool)]
+    if bbox is not None:
+        table = table[_in_bbox(table, bbox)]
+    return _download(
+        f"hotspots_{view.start}_{view.end}", fmt, _metadata(analysis, args, view), _writer(table)
+    )
+
+
+@bp.get("/events")
+def events() -> Response:
+    """The events of a period, filtered (GeoJSON by default). For authorised roles only."""
+    args = _args("/api/v1/events")
+    fmt = _format(args)
+    view = _view(args)
+    st = state()
+    ward_codes, district_codes = _ward_codes(st)
+    layers = _known(args, "layer", set(openapi.LAYERS), "layers")
+    frame = st.events if st.events is not None else gpd.GeoDataFrame()
+    categories = _known(args, "category", set(frame[schema.CATEGORY].dropna()), "categories")
+    wards_wanted = _known(args, "ward", ward_codes, "ward codes")
+    districts = _known(args, "district", district_codes, "district codes")
+    bbox = _bbox(args)
+    keep = frame[schema.MONTH].isin(view.period.months).to_numpy().copy()
+    for column, wanted in (
+        (schema.LAYER, layers),
+        (schema.CATEGORY, categories),
+        (schema.WARD_CODE, wards_wanted),
+        (schema.DISTRICT_CODE, districts),
+    ):
+        if wanted is not None:
+            keep &= frame[column].isin(wanted).to_numpy()
+    selected = frame[keep]
+    if bbox is not None:
+        selected = selected[_in_bbox(selected, bbox)]
+    selected = selected.reset_index(drop=True)
+    parameters = {
+        "layers": layers,
+        "categories": categories,
+        "wards": wards_wanted,
+        "districts": districts,
+        "bbox": list(bbox) if bbox else None,
+        "months": list(view.period.months),
+    }
+    meta = ExportMetadata(
+        period=view.period.label,
+        parameters=parameters,
+        data_version=st.version or "",
+        synthetic=bool(selected[schema.SYNTHETIC].fillna(False).astype(bool).any()),
+        extra={"request": _request_record(args, view)},
+    )
+    if fmt == "gpkg":  # one GeoPackage layer per event layer, as `hotspots export events`
+        chosen = layers or [x for x in openapi.LAYERS if (selected[schema.LAYER] == x).any()]
+        by_layer = {x: selected[selected[schema.LAYER] == x] for x in chosen}
+        by_layer = {k: v for k, v in by_layer.items() if len(v)} or {"events": selected}
+        return _download(f"events_{view.start}_{view.end}", fmt, meta, _writer(by_layer))
+    return _download(f"events_{view.start}_{view.end}", fmt, meta, _writer(selected))
+
+
+@bp.get("/openapi.json")
+def openapi_json() -> Response:
+    """The OpenAPI 3.0 document."""
+    _args("/api/v1/openapi.json")
+    return jsonify(_document())
+
+
+def docs() -> str:
+    """The API's documentation page, rendered from the OpenAPI document (no JavaScript)."""
+    return render_template("api_docs.html", doc=_document())
+
+
+def _document() -> dict[str, Any]:
+    months = current_app.extensions["hotspots"]["state"].months
+    if len(months) >= 3:
+        return openapi.document(months[-3], months[-1])
+    return openapi.document()
+
+
+def _metadata(analysis: Any, args: MultiDict[str, str], view: ViewRequest) -> ExportMetadata:
+    return ExportMetadata(
+        period=analysis.period.label,
+        parameters=analysis.parameters,
+        data_version=analysis.data_version or "",
+        synthetic=bool(analysis.events[schema.SYNTHETIC].fillna(False).astype(bool).any()),
+        extra={
+            "compare_to": analysis.metadata()["compare_to"],
+            "request": _request_record(args, view),
+        },
+    )
+
+
+def _writer(frames: Any) -> Callable[[Path, ExportMetadata], None]:
+    def write(path: Path, meta: ExportMetadata) -> None:
+        export(frames, path, path.suffix.lstrip("."), meta)
+
+    return write

@@ -1,0 +1,326 @@
+"""The OpenAPI 3.0 document of the analyst API (``/api/v1``), as a plain dict.
+
+:func:`document` is the single description of the API: ``/api/v1/openapi.json`` serves it and
+``/api/docs`` renders it as HTML, so the two can never disagree. The parameter lists here are
+also what :mod:`web.api` accepts (an unknown parameter is a 400).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from hotspots.export import FORMATS
+
+MONTH_PATTERN: Final = r"^\d{4}-(0[1-9]|1[0-2])$"
+CODE_PATTERN: Final = r"^[ENSW]\d{8}$"
+EPS_M_RANGE: Final = (10, 2000)
+MIN_SAMPLES_RANGE: Final = (2, 10000)
+LAYERS: Final = ("offence", "search", "raid")
+MEDIA: Final[dict[str, str]] = {
+    "geojson": "application/geo+json",
+    "csv": "text/csv",
+    "gpkg": "application/geopackage+sqlite3",
+    "parquet": "application/vnd.apache.parquet",
+}
+
+SENSITIVE: Final = (
+    "**Sensitive data.** Event-level records (`/api/v1/events`), and raid records above all, "
+    "are for authorised roles only; a later release adds role-based access control. Until "
+    "then, serve the API only on the force network behind its single sign-on."
+)
+
+
+def _param(
+    name: str, description: str, schema: dict[str, Any], example: Any = None, **extra: Any
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+        **extra,
+    }
+    if example is not None:
+        out["example"] = example
+    return out
+
+
+def _list(name: str, description: str, items: dict[str, Any], example: Any) -> dict[str, Any]:
+    return _param(
+        name,
+        description + " Repeat the parameter (or separate values by commas) for several.",
+        {"type": "array", "items": items},
+        example,
+        style="form",
+        explode=True,
+    )
+
+
+def parameters(example_from: str, example_to: str) -> dict[str, dict[str, Any]]:
+    """Every query parameter of the API, by name."""
+    month = {"type": "string", "pattern": MONTH_PATTERN}
+    code = {"type": "string", "pattern": CODE_PATTERN}
+    return {
+        "from": _param(
+            "from",
+            "First month of the period, YYYY-MM (default: the start of the last "
+            "DEFAULT_MONTHS months held). Every month of the period must hold data.",
+            month,
+            example_from,
+        ),
+        "to": _param(
+            "to",
+            "Last month of the period, YYYY-MM (default: the latest month held).",
+            month,
+            example_to,
+        ),
+        "eps_m": _param(
+            "eps_m",
+            "DBSCAN radius in metres, or `auto` (the knee of the k-distance curve, "
+            "clamped to 50-150 m).",
+            {
+                "anyOf": [
+                    {"type": "number", "minimum": EPS_M_RANGE[0], "maximum": EPS_M_RANGE[1]},
+                    {"type": "string", "enum": ["auto"]},
+                ]
+            },
+            150,
+        ),
+        "min_samples": _param(
+            "min_samples",
+            "Offences within eps_m that make a core point, or `auto`.",
+            {
+                "anyOf": [
+                    {
+                        "type": "integer",
+                        "minimum": MIN_SAMPLES_RANGE[0],
+                        "maximum": MIN_SAMPLES_RANGE[1],
+                    },
+                    {"type": "string", "enum": ["auto"]},
+                ]
+            },
+            9,
+        ),
+        "district": _list(
+            "district",
+            "Local authority district GSS code(s) held in the store.",
+            code,
+            ["E06000031"],
+        ),
+        "ward": _list("ward", "Electoral ward GSS code(s) held in the store.", code, ["E05010824"]),
+        "layer": _list(
+            "layer",
+            "Event layer(s) (default all).",
+            {"type": "string", "enum": list(LAYERS)},
+            ["offence"],
+        ),
+        "category": _list(
+            "category",
+            "Category (crime type, object of search or warrant type) as stored, e.g. `Drugs`, "
+            "`Controlled drugs`, `supply`; `/api/v1/meta` lists those held.",
+            {"type": "string", "minLength": 1},
+            ["Drugs"],
+        ),
+        "bbox": _param(
+            "bbox",
+            "Bounding box `minlon,minlat,maxlon,maxlat` in WGS84 degrees (min < max). Points "
+            "inside it (edges included), or hotspot polygons that intersect it.",
+            {"type": "string", "pattern": r"^[-+0-9.eE]+(,[-+0-9.eE]+){3}$"},
+            "-0.30,52.50,-0.20,52.60",
+        ),
+        "format": _param(
+            "format",
+            "Output format: `geojson` (RFC 7946, WGS84, a `metadata` member; default), `csv` "
+            "(WGS84 lon/lat and WKT; metadata in the `X-Hotspots-Metadata` header), `gpkg` "
+            "(GeoPackage, EPSG:27700, a `metadata` table) or `parquet` (GeoParquet 1.0, "
+            "EPSG:27700, metadata in the schema under `hotspots`).",
+            {"type": "string", "enum": list(FORMATS), "default": "geojson"},
+            "geojson",
+        ),
+    }
+
+
+#: The query parameters each path accepts (anything else is a 400).
+PATH_PARAMETERS: Final[dict[str, tuple[str, ...]]] = {
+    "/api/v1/meta": (),
+    "/api/v1/periods": (),
+    "/api/v1/wards": ("from", "to", "district", "format"),
+    "/api/v1/hotspots": (
+        "from",
+        "to",
+        "eps_m",
+        "min_samples",
+        "district",
+        "ward",
+        "bbox",
+        "format",
+    ),
+    "/api/v1/events": ("from", "to", "layer", "category", "ward", "district", "bbox", "format"),
+    "/api/v1/openapi.json": (),
+}
+
+_SUMMARIES: Final = {
+    "/api/v1/meta": (
+        "Store metadata",
+        "Data version, months held, events per layer and category, ward vintage, boundaries, "
+        "districts and the settings that shape the outputs.",
+    ),
+    "/api/v1/periods": (
+        "Periods",
+        "The months held, the default period and the presets (last 3 and 12 months, "
+        "financial and calendar years) available.",
+    ),
+    "/api/v1/wards": (
+        "Ward summary",
+        "Every ward (or those of the given districts): counts per layer in the period and the "
+        "previous equivalent period, change, per km² and rank; ward polygons.",
+    ),
+    "/api/v1/hotspots": (
+        "Hotspots",
+        "DBSCAN hotspots of the period as polygons with their table (rank, offences, change, "
+        "searches and raids near, co-location, main ward and district). Filters keep the "
+        "hotspots' original ranks.",
+    ),
+    "/api/v1/events": (
+        "Events",
+        "Individual offences, stop-and-searches and raids of the period, written to a "
+        "temporary file chunk by chunk and streamed from it (memory is bounded by the events "
+        "the app already holds plus one chunk). " + SENSITIVE,
+    ),
+    "/api/v1/openapi.json": ("This document", "The OpenAPI 3.0 description of the API."),
+}
+
+
+def _error_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["status", "message"],
+                "properties": {
+                    "status": {"type": "integer"},
+                    "message": {"type": "string"},
+                    "field": {"type": "string"},
+                    "value": {"type": "string"},
+                    "expected": {"type": "string"},
+                },
+            }
+        },
+    }
+
+
+def _feature_collection() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["type", "features", "metadata"],
+        "properties": {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "metadata": {"$ref": "#/components/schemas/ExportMetadata"},
+            "features": {"type": "array", "items": {"type": "object"}},
+        },
+    }
+
+
+def _file_responses() -> dict[str, Any]:
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {
+        MEDIA["geojson"]: {"schema": {"$ref": "#/components/schemas/FeatureCollection"}},
+        MEDIA["csv"]: {"schema": {"type": "string"}},
+        MEDIA["gpkg"]: binary,
+        MEDIA["parquet"]: binary,
+    }
+
+
+def _json_response() -> dict[str, Any]:
+    return {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["metadata"],
+                "properties": {"metadata": {"$ref": "#/components/schemas/ResponseMetadata"}},
+            }
+        }
+    }
+
+
+def document(example_from: str = "2025-09", example_to: str = "2025-11") -> dict[str, Any]:
+    """The OpenAPI 3.0.3 document; ``example_*`` are months the store holds."""
+    params = parameters(example_from, example_to)
+    headers = {
+        "X-Data-Version": {
+            "description": "The store's data version the response was made from.",
+            "schema": {"type": "string"},
+        }
+    }
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    paths: dict[str, Any] = {}
+    for path, names in PATH_PARAMETERS.items():
+        summary, description = _SUMMARIES[path]
+        files = path in ("/api/v1/wards", "/api/v1/hotspots", "/api/v1/events")
+        ok = _file_responses() if files else _json_response()
+        operation: dict[str, Any] = {
+            "operationId": path.rsplit("/", 1)[-1].replace(".json", ""),
+            "summary": summary,
+            "description": description,
+            "parameters": [params[n] for n in names],
+            "responses": {
+                "200": {"description": summary, "headers": headers, "content": ok},
+                "400": {
+                    "description": "A bad parameter: the error names the field, the value "
+                    "received and what is expected.",
+                    "content": error,
+                },
+                "503": {"description": "The data store is unavailable.", "content": error},
+            },
+        }
+        if path == "/api/v1/openapi.json":
+            operation["responses"]["200"]["content"] = {
+                "application/json": {"schema": {"type": "object"}}
+            }
+        paths[path] = {"get": operation}
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Drug hotspots analyst API",
+            "version": "1",
+            "description": (
+                "Ward summaries, DBSCAN hotspots, events, periods and store metadata as JSON, "
+                "GeoJSON (RFC 7946), CSV, GeoPackage and GeoParquet. Every response records "
+                "its parameters and the store's data version (GeoJSON and JSON: a `metadata` "
+                "member; files: as the exports do; every response: the `X-Data-Version` "
+                "header). Every bad parameter gives 400 with one JSON error shape. " + SENSITIVE
+            ),
+            "license": {"name": "Open Government Licence v3.0 (data)"},
+        },
+        "paths": paths,
+        "components": {
+            "schemas": {
+                "Error": _error_schema(),
+                "FeatureCollection": _feature_collection(),
+                "ExportMetadata": {
+                    "type": "object",
+                    "required": ["period", "parameters", "data_version", "licence"],
+                    "properties": {
+                        "period": {"type": "string"},
+                        "parameters": {"type": "object"},
+                        "data_version": {"type": "string"},
+                        "generated": {"type": "string"},
+                        "licence": {"type": "string"},
+                        "synthetic": {"type": "boolean"},
+                        "extra": {"type": "object"},
+                    },
+                },
+                "ResponseMetadata": {
+                    "type": "object",
+                    "required": ["parameters", "data_version"],
+                    "properties": {
+                        "parameters": {"type": "object"},
+                        "data_version": {"type": "string", "nullable": True},
+                    },
+                },
+            }
+        },
+    }
