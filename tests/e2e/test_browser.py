@@ -26,6 +26,7 @@ PAGES = {
     "error": ("/?from=2025-13", 400),
     "briefing": ("/briefing?from=2025-09&to=2025-11", 200),
     "patrol": ("/patrol?to=2025-11", 200),
+    "api-docs": ("/api/docs", 200),
 }
 #: Pages with a map frame (the others have none to draw).
 MAP_PAGES = {"map", "compare"}
