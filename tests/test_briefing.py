@@ -243,3 +243,24 @@ def test_no_comparison_data_is_said_not_read_as_zero(client: FlaskClient) -> Non
 
 def test_attribution_constant() -> None:
     assert "Open Government Licence v3.0" in ATTRIBUTION and "OS data" in ATTRIBUTION
+
+
+def test_pdf_renders_to_a_page_that_is_not_blank(autumn: tuple, tmp_path: Path) -> None:
+    import os
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftoppm") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must install poppler-utils (pdftoppm) to check the PDF briefing")
+        pytest.skip("pdftoppm (Debian poppler-utils) is not installed")
+    analysis, f = autumn
+    pdf = tmp_path / "briefing.pdf"
+    pdf.write_bytes(briefing_image(analysis, f, marking="OFFICIAL", data_date="x", fmt="pdf"))
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page*.png"))
+    assert len(pages) == 1
+    with Image.open(pages[0]) as image:
+        assert image.width > image.height  # landscape
+        colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
+    assert colours is not None and len(colours) > 200  # drawn, not an empty page

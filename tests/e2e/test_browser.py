@@ -322,3 +322,23 @@ def test_map_controls_leave_the_map_usable(
         assert pane["zoom_buttons_covered"] == [], pane
         assert pane["covered"] <= 0.4, pane
     page.clean()
+
+
+@pytest.mark.parametrize("viewport_width", [1280])
+@pytest.mark.parametrize("name", ["briefing", "patrol"])
+def test_printed_products_hide_navigation_and_forms(
+    page: BrowsedPage, name: str, viewport_width: int, tmp_path: Path
+) -> None:
+    page.goto(PAGES[name][0])
+    page.page.emulate_media(media="print")
+    hidden = page.page.evaluate(
+        """() => Array.from(document.querySelectorAll('nav, form, .skip-link'))
+                 .map((el) => getComputedStyle(el).display)"""
+    )
+    assert hidden and set(hidden) == {"none"}
+    assert page.page.locator("h1").is_visible()
+    assert page.page.get_by_text("OFFICIAL").first.is_visible()  # the marking prints
+    printed = tmp_path / f"print-{name}.pdf"
+    page.page.pdf(path=str(printed))  # what Chromium's print dialog would produce
+    assert printed.stat().st_size > 10_000
+    page.clean()
