@@ -150,14 +150,18 @@ def _unique_files(paths: Sequence[str | Path]) -> tuple[list[tuple[Path, str]], 
     """Recognise each file's kind (all before any is read) and skip exact repeats."""
     from hotspots.sources.csvio import sha256_of
 
-    out: list[tuple[Path, str]] = []
-    skipped: list[str] = []
-    by_sha: dict[str, Path] = {}
+    checked: list[tuple[Path, str]] = []
     for raw in paths:
         path = Path(raw)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such file")
-        kind = detect_kind(path)
+        checked.append((path, detect_kind(path)))
+    if len(checked) < 2:
+        return checked, []  # nothing to repeat (the reader hashes the file while parsing it)
+    out: list[tuple[Path, str]] = []
+    skipped: list[str] = []
+    by_sha: dict[str, Path] = {}
+    for path, kind in checked:
         digest = sha256_of(path)
         if digest in by_sha:
             skipped.append(f"{path.name}: same content as {by_sha[digest].name}, read once")

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import functools
-import io
 import json
 import os
 import re
@@ -32,6 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -205,24 +204,25 @@ class Store:
         token = ingest_record["token"]
         new = json.loads(json.dumps(old))
         written: list[Path] = []
-        writes: list[Callable[[], None]] = []
+        writes: list[tuple[int, Callable[[], None]]] = []  # (rows, write): longest first
         try:
             for name, (frame, meta) in boundaries.items():
                 current = old["boundaries"].get(name)
                 if current and current.get("sha256") == meta.get("sha256"):
                     continue
                 rel = f"boundaries/{name}.{token}.parquet"
-                writes.append(functools.partial(self._write_parquet, frame, rel, written))
+                writes.append((len(frame), partial(self._write_parquet, frame, rel, written)))
                 new["boundaries"][name] = {**meta, "file": rel}
             for batch in batches:
                 slug = _slug(batch.key)
                 events_rel = f"events/{batch.entry['layer']}/{slug}.{token}.parquet"
                 rejected_rel = f"rejected/{slug}.{token}.csv"
+                events, rejected = batch.events, batch.rejected
                 writes.append(
-                    functools.partial(self._write_parquet, batch.events, events_rel, written)
+                    (len(events), partial(self._write_parquet, events, events_rel, written))
                 )
                 writes.append(
-                    functools.partial(self._write_csv, batch.rejected, rejected_rel, written)
+                    (len(rejected), partial(self._write_csv, rejected, rejected_rel, written))
                 )
                 new["sources"][batch.key] = {
                     **batch.entry,
@@ -230,7 +230,7 @@ class Store:
                     "events_file": events_rel,
                     "rejected_file": rejected_rel,
                 }
-            _run_all(writes)
+            _run_all([write for _, write in sorted(writes, key=lambda w: -w[0])])
             new["ingests"].append(ingest_record)
             new["version"] = token
             new["updated"] = ingest_record["finished"]
@@ -247,10 +247,14 @@ class Store:
         path = self.path / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         written.append(path)
-        table = _point_layer_table(frame)
-        if table is None:
+        xy = _point_coordinates(frame)
+        if xy is None:
             frame.to_parquet(path, index=False)
         else:
+            # geopandas writes the first row (the schema and GeoParquet metadata are its own),
+            # then the whole layer replaces it, its WKB written straight from the coordinates.
+            frame.iloc[:1].to_parquet(path, index=False)
+            table = _point_layer_table(frame, xy, pq.read_schema(path))
             pq.write_table(table, path, compression="snappy")
         _fsync(path)
 
@@ -258,7 +262,8 @@ class Store:
         path = self.path / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         written.append(path)
-        table = pa.table({name: _csv_text(frame[name]) for name in frame.columns})
+        columns = [_csv_text(frame.iloc[:, i]) for i in range(frame.shape[1])]
+        table = pa.Table.from_arrays(columns, names=[str(name) for name in frame.columns])
         pacsv.write_csv(table, path)
         _fsync(path)
 
@@ -318,16 +323,8 @@ def _csv_text(column: pd.Series) -> pa.Array | pa.ChunkedArray:
     return pa.array(column.astype(str).array)
 
 
-def _point_layer_table(frame: gpd.GeoDataFrame) -> pa.Table | None:
-    """The Arrow table ``frame.to_parquet(index=False)`` writes, built faster for a point layer.
-
-    geopandas writes every geometry through the WKB writer of shapely (about a microsecond a
-    point); the WKB of a 2-D point is 21 fixed bytes, written here straight from the coordinates.
-    The geometry field and the GeoParquet ``geo`` metadata are geopandas' own (from writing the
-    first row), with the bounding box of all rows. ``None`` unless ``frame`` has one geometry
-    column, of finite 2-D points only (the caller then lets geopandas write it).
-    """
-    name = frame.geometry.name
+def _point_coordinates(frame: gpd.GeoDataFrame) -> np.ndarray | None:
+    """The ``(n, 2)`` coordinates of a layer of finite 2-D points, else ``None``."""
     if len(frame) == 0 or frame.attrs or int((frame.dtypes == "geometry").sum()) != 1:
         return None
     geometry = np.asarray(frame.geometry.array)
@@ -336,16 +333,25 @@ def _point_layer_table(frame: gpd.GeoDataFrame) -> pa.Table | None:
     xy = shapely.get_coordinates(geometry)
     if len(xy) != len(frame) or not np.isfinite(xy).all() or len(xy) * 21 >= 2**31:
         return None
-    sample = io.BytesIO()
-    frame.iloc[:1].to_parquet(sample, index=False)
-    schema = pq.read_schema(pa.BufferReader(sample.getvalue()))
-    geo = json.loads(schema.metadata[b"geo"])
+    return xy
+
+
+def _point_layer_table(frame: gpd.GeoDataFrame, xy: np.ndarray, first_row: pa.Schema) -> pa.Table:
+    """The Arrow table ``frame.to_parquet(index=False)`` writes, built faster for a point layer.
+
+    geopandas writes every geometry through the WKB writer of shapely (about a microsecond a
+    point); the WKB of a 2-D point is 21 fixed bytes, written here from ``xy``. The geometry
+    field and the GeoParquet ``geo`` metadata come from ``first_row`` (the schema geopandas wrote
+    for the first row), with the bounding box of all rows.
+    """
+    name = frame.geometry.name
+    geo = json.loads(first_row.metadata[b"geo"])
     geo["columns"][name]["bbox"] = [*xy.min(axis=0).tolist(), *xy.max(axis=0).tolist()]
     attributes = pd.DataFrame(frame.copy(deep=False))
     attributes[name] = None
     table = pa.Table.from_pandas(attributes, preserve_index=False)
     position = table.schema.get_field_index(name)
-    table = table.set_column(position, schema.field(name), _point_wkb(xy))
+    table = table.set_column(position, first_row.field(name), _point_wkb(xy))
     metadata = {**table.schema.metadata, b"geo": json.dumps(geo).encode("utf-8")}
     return table.replace_schema_metadata(metadata)
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from hotspots import schema
-from hotspots.validate import RowVerdicts, rejected_frame, take_column, take_rows
+from hotspots.validate import RowVerdicts, rejected_frame, take_column, take_rows, text_array
 
 
 @dataclass
@@ -74,7 +75,7 @@ class SourceRead:
             self._remake_rejected(positions, reason, details)
         else:
             self._merge_rejected(moved, source_rows, reason, details)
-        self.events = take_rows(self.events, np.flatnonzero(~mask))
+        self.events = take_rows(self.events, ~mask)
 
     def _remake_rejected(self, positions: np.ndarray, reason: str, details: object) -> None:
         """Record the rejection in the verdicts and make the rejected rows again from them."""
@@ -100,7 +101,7 @@ class SourceRead:
         )
         fields = take_rows(self.raw, source_rows - self.first_line)
         combined = pd.concat([self.rejected, pd.concat([head, fields], axis=1)], ignore_index=True)
-        order = np.argsort(combined[schema.SOURCE_ROW].to_numpy(), kind="stable")
+        order = np.argsort(_first(combined, schema.SOURCE_ROW).to_numpy(), kind="stable")
         self.rejected = take_rows(combined, order)
 
     @property
@@ -112,12 +113,17 @@ class SourceRead:
         """Rejected rows counted by reason."""
         if self.rejected.empty:
             return {}
-        counts = self.rejected["reason"].value_counts()
+        counts = _first(self.rejected, "reason").value_counts()
         return {str(k): int(v) for k, v in counts.sort_index().items()}
 
     def reconciles(self) -> bool:
         """True when rows read equal rows kept plus rows rejected."""
         return self.rows_read == len(self.events) + len(self.rejected)
+
+
+def _first(frame: pd.DataFrame, name: str) -> pd.Series:
+    """The first column called ``name`` (a file's own fields may repeat the name)."""
+    return frame.iloc[:, list(frame.columns).index(name)]
 
 
 def canonical_frame(
@@ -153,6 +159,13 @@ def canonical_frame(
     columns.update(extra or {})
     columns["x_m"] = np.asarray(x_m, dtype="float64")
     columns["y_m"] = np.asarray(y_m, dtype="float64")
+    # One text for every row: repeated in Arrow (pandas would repeat a Python string per row).
+    columns = {
+        name: text_array(pa.repeat(pa.scalar(value, type=pa.large_string()), n_rows))
+        if isinstance(value, str)
+        else value
+        for name, value in columns.items()
+    }
     frame = pd.DataFrame(columns, index=pd.RangeIndex(n_rows))
     frame[schema.SYNTHETIC] = frame[schema.SYNTHETIC].astype(bool)
     return frame

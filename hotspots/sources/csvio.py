@@ -14,6 +14,7 @@ import csv
 import hashlib
 import os
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,7 +60,7 @@ def digests_remembered() -> Iterator[None]:
 
     An ingest hashes every file to skip repeats, then each reader records its file's digest: one
     read of the bytes serves both. A file is the same while its device, inode, size, modification
-    and change times are.
+    and change times are (see :func:`_identity`).
     """
     token = _REMEMBERED.set({})
     try:
@@ -68,13 +69,34 @@ def digests_remembered() -> Iterator[None]:
         _REMEMBERED.reset(token)
 
 
+def sha256_soon(path: str | Path) -> Future[str]:
+    """:func:`sha256_of` on a thread of its own (hashlib lets go of the GIL while it hashes), so
+    that a reader can parse the file meanwhile; a digest already remembered comes back at once."""
+    remembered = _REMEMBERED.get()
+    known = remembered.get(_identity(path)) if remembered is not None else None
+    if known is not None:
+        done: Future[str] = Future()
+        done.set_result(known)
+        return done
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
+    try:
+        return pool.submit(sha256_of, path)
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _identity(path: str | Path) -> tuple[object, ...]:
+    """A file's device, inode, size and modification and change times: the same while unchanged."""
+    stat = os.stat(path)
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
+
 def sha256_of(path: str | Path) -> str:
     """Return the hex SHA-256 of a file's bytes (streamed, any size)."""
     remembered = _REMEMBERED.get()
     key: tuple[object, ...] = ()
     if remembered is not None:
-        stat = os.stat(path)
-        key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+        key = _identity(path)
         if key in remembered:
             return remembered[key]
     digest = hashlib.sha256()
@@ -155,7 +177,9 @@ def read_text_table(path: str | Path, columns: list[str], *, has_header: bool) -
         raise SourceFormatError(path, f"not a readable CSV file ({exc})") from None
     if bad_rows:
         _raise_first_bad_row(path, columns, has_header)
-    frame = table.to_pandas()
+    # One chunk per column: every later row selection (an Arrow take) on a column of many
+    # chunks would otherwise concatenate them again, each time.
+    frame = table.combine_chunks().to_pandas()
     return CsvTable(frame=frame, first_line=2 if has_header else 1, has_header=has_header)
 
 

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from hotspots import schema
 from hotspots.errors import SourceFormatError
 from hotspots.sources.base import SourceRead, canonical_frame
-from hotspots.sources.csvio import read_first_record, read_text_table, sha256_of
+from hotspots.sources.csvio import read_first_record, read_text_table, sha256_soon
 from hotspots.validate import (
     RowVerdicts,
     check_lonlat,
@@ -48,17 +48,10 @@ STREET_COLUMNS: tuple[str, ...] = (
     "Last outcome category",
     "Context",
 )
-#: The fields a kept row's event is made of.
-_KEPT_FIELDS = (
-    "Crime ID",
-    "Month",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "Crime type",
-    "Last outcome category",
-)
+#: The fields a kept row's event is made of (besides its id and month).
+_KEPT_FIELDS = ("Location", "LSOA code", "Crime type", "Last outcome category")
+#: The fields an id is derived from, for rows without a ``Crime ID``.
+_ID_FIELDS = ["Month", "Longitude", "Latitude", "Location", "Crime type"]
 _MONTH = re.compile(r"^\s*(19|20)\d\d-(0[1-9]|1[0-2])\s*$")
 
 
@@ -105,6 +98,7 @@ def read_street(
     has_header = _check_header(path, first)
     columns = [c.strip() for c in first] if has_header else list(STREET_COLUMNS)
     table = read_text_table(path, columns, has_header=has_header)
+    digest = sha256_soon(path)  # hashed while the rows are checked
     raw = table.frame
     verdicts = RowVerdicts(len(raw))
 
@@ -122,14 +116,15 @@ def read_street(
         verdicts, raw["Crime ID"], set() if seen_ids is None else seen_ids, "Crime ID"
     )
 
-    rows = np.flatnonzero(verdicts.kept)
-    k = take_rows(raw[list(_KEPT_FIELDS)], rows)
+    kept = verdicts.kept
+    rows = np.flatnonzero(kept)
+    k = take_rows(raw[list(_KEPT_FIELDS)], kept)
     events = canonical_frame(
         len(rows),
-        event_id=_event_ids(k).array,
+        event_id=_event_ids(raw, rows).array,
         layer="offence",
         category=k["Crime type"].str.strip().array,
-        month=take_column(month, rows),
+        month=take_column(month, kept),
         date=None,
         location=k["Location"].str.strip().array,
         outcome=k["Last outcome category"].str.strip().array,
@@ -143,7 +138,7 @@ def read_street(
     return SourceRead(
         path=path,
         kind="street",
-        sha256=sha256_of(path),
+        sha256=digest.result(),
         rows_read=len(raw),
         events=events,
         rejected=rejected_frame(raw, verdicts, path.name, table.first_line),
@@ -171,14 +166,14 @@ def _check_header(path: Path, first: list[str]) -> bool:
     )
 
 
-def _event_ids(kept: pd.DataFrame) -> pd.Series:
-    """``Crime ID`` where present; otherwise a stable id derived from the row's content."""
-    crime_id = kept["Crime ID"].str.strip()
+def _event_ids(raw: pd.DataFrame, rows: np.ndarray) -> pd.Series:
+    """For the rows at ``rows``: ``Crime ID`` where present; otherwise a stable id derived from
+    the row's content."""
+    crime_id = pd.Series(take_column(raw["Crime ID"], rows)).str.strip()
     blank = (crime_id == "").to_numpy(dtype=bool)
     if not blank.any():
         return crime_id
-    rows = np.flatnonzero(blank)
-    fields = take_rows(kept[["Month", "Longitude", "Latitude", "Location", "Crime type"]], rows)
+    fields = take_rows(raw[_ID_FIELDS], rows[blank])
     derived = derived_ids("street", fields)
     ids = pc.replace_with_mask(pa.array(crime_id.array), pa.array(blank), pa.array(derived.array))
     return pd.Series(text_array(ids), index=crime_id.index)

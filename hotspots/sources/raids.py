@@ -21,7 +21,7 @@ import pandas as pd
 from hotspots import schema
 from hotspots.errors import SourceFormatError
 from hotspots.sources.base import SourceRead, canonical_frame
-from hotspots.sources.csvio import read_first_record, read_text_table, sha256_of
+from hotspots.sources.csvio import read_first_record, read_text_table, sha256_soon
 from hotspots.validate import (
     RowVerdicts,
     check_bng,
@@ -87,6 +87,7 @@ def read_raids(path: str | Path, *, seen_ids: set[str] | None = None) -> SourceR
             1,
         )
     table = read_text_table(path, columns, has_header=True)
+    digest = sha256_soon(path)  # hashed while the rows are checked
     raw = table.frame.copy()
     for name in OPTIONAL_COLUMNS:
         if name not in raw:
@@ -157,7 +158,7 @@ def read_raids(path: str | Path, *, seen_ids: set[str] | None = None) -> SourceR
     return SourceRead(
         path=path,
         kind="raids",
-        sha256=sha256_of(path),
+        sha256=digest.result(),
         rows_read=len(raw),
         events=events,
         rejected=rejected_frame(table.frame, verdicts, path.name, table.first_line),

@@ -20,7 +20,7 @@ import pandas as pd
 from hotspots import schema
 from hotspots.errors import SourceFormatError
 from hotspots.sources.base import SourceRead, canonical_frame
-from hotspots.sources.csvio import read_first_record, read_text_table, sha256_of
+from hotspots.sources.csvio import read_first_record, read_text_table, sha256_soon
 from hotspots.sources.police_uk import derived_ids
 from hotspots.validate import RowVerdicts, check_lonlat, rejected_frame
 
@@ -78,6 +78,7 @@ def read_stop_search(path: str | Path, *, all_objects: bool = False) -> SourceRe
             1,
         )
     table = read_text_table(path, columns, has_header=True)
+    digest = sha256_soon(path)  # hashed while the rows are checked
     raw = table.frame
     verdicts = RowVerdicts(len(raw))
 
@@ -116,7 +117,7 @@ def read_stop_search(path: str | Path, *, all_objects: bool = False) -> SourceRe
     return SourceRead(
         path=path,
         kind="stop_search",
-        sha256=sha256_of(path),
+        sha256=digest.result(),
         rows_read=len(raw),
         events=events,
         rejected=rejected_frame(raw, verdicts, path.name, table.first_line),
