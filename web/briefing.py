@@ -22,7 +22,7 @@ from hotspots.briefing import (
 from hotspots.periods import Period
 from web.data import cache, state
 from web.filters import ViewRequest, presets
-from web.maps import _cached, _etag, _view, _wards_vintage, get_analysis
+from web.maps import cached_response, current_view, etag_for, get_analysis, wards_vintage
 
 bp = Blueprint("briefing", __name__)
 
@@ -40,7 +40,7 @@ def _figures(view: ViewRequest) -> dict[str, Any]:
         return briefing_figures(
             analysis,
             monthly=monthly_counts(events, months),
-            wards_vintage=_wards_vintage(),
+            wards_vintage=wards_vintage(),
         )
 
     return cache("analyses").get_or_make(("briefing", view.analysis_key(), st.version), make)
@@ -95,7 +95,7 @@ def trend_svg(monthly: list[dict[str, Any]]) -> dict[str, Any]:
 @bp.get("/briefing")
 def page() -> Response:
     """The briefing of one period against the previous equivalent period."""
-    view = _view()
+    view = current_view()
     marking = _marking()
 
     def make() -> str:
@@ -114,11 +114,11 @@ def page() -> Response:
             pdf_url=url_for("briefing.pdf") + "?" + query,
         )
 
-    return _cached(_etag("briefing", view.analysis_key(), marking), make)
+    return cached_response(etag_for("briefing", view.analysis_key(), marking), make)
 
 
 def _image(fmt: str) -> Response:
-    view = _view()
+    view = current_view()
     marking = _marking()
 
     def make() -> bytes:
@@ -133,7 +133,9 @@ def _image(fmt: str) -> Response:
         )
 
     mimetype = "application/pdf" if fmt == "pdf" else "image/png"
-    response = _cached(_etag("briefing", fmt, view.analysis_key(), marking), make, mimetype)
+    response = cached_response(
+        etag_for("briefing", fmt, view.analysis_key(), marking), make, mimetype
+    )
     name = f"drug-briefing-{view.period.slug}.{fmt}"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -52,7 +52,7 @@ def get_analysis(view: ViewRequest) -> Analysis:
     )
 
 
-def _wards_vintage() -> str:
+def wards_vintage() -> str:
     wards = state().store.manifest()["boundaries"].get("wards", {})
     vintage = str(wards.get("vintage", "unknown"))
     names = {
@@ -65,17 +65,17 @@ def _wards_vintage() -> str:
     return f"{names.get(vintage, vintage)} wards ({wards.get('features', '?')})"
 
 
-def _view() -> ViewRequest:
+def current_view() -> ViewRequest:
     st = state()
     return parse_view(request.args, st.months, int(current_app.config["DEFAULT_MONTHS"]))
 
 
-def _etag(*parts: Any) -> str:
+def etag_for(*parts: Any) -> str:
     text = repr((parts, state().version, current_app.config.get("TILE_URL")))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _cached(etag: str, make_body: Any, mimetype: str = "text/html") -> Response:
+def cached_response(etag: str, make_body: Any, mimetype: str = "text/html") -> Response:
     """304 when the client holds ``etag``; else the (cached) body with the ETag set."""
     if etag in request.if_none_match:
         response = Response(status=304)
@@ -91,7 +91,7 @@ def _cached(etag: str, make_body: Any, mimetype: str = "text/html") -> Response:
 @bp.get("/")
 def index() -> Response:
     """The map page of one period."""
-    view = _view()
+    view = current_view()
 
     def make() -> str:
         analysis = get_analysis(view)
@@ -105,17 +105,17 @@ def index() -> Response:
             months=state().months,
             frame_url=url_for("maps.frame") + "?" + view.query(),
             headline=headline_text(analysis),
-            wards_vintage=_wards_vintage(),
+            wards_vintage=wards_vintage(),
             synthetic=bool(analysis.events[schema.SYNTHETIC].any()),
         )
 
-    return _cached(_etag("index", view.key()), make)
+    return cached_response(etag_for("index", view.key()), make)
 
 
 @bp.get("/map/frame")
 def frame() -> Response:
     """The Folium map itself (embedded by the page in an iframe)."""
-    view = _view()
+    view = current_view()
 
     def make() -> str:
         analysis = get_analysis(view)
@@ -131,19 +131,19 @@ def frame() -> Response:
         title = f"Map of drug hotspots and wards, {analysis.period.label}"
         return render_html(fmap, ASSET_BASE, title=title)
 
-    return _cached(_etag("frame", view.key()), make)
+    return cached_response(etag_for("frame", view.key()), make)
 
 
 @bp.get("/map.json")
 def map_json() -> Response:
     """The machine-readable twin of ``/``: metadata, totals, hotspots, ward movers, coverage."""
-    view = _view()
+    view = current_view()
     data = analysis_json(get_analysis(view), top=1000)
     return jsonify(data)
 
 
 def _compare_views() -> tuple[ViewRequest, ViewRequest]:
-    view = _view()
+    view = current_view()
     args = request.args
     if "from2" in args or "to2" in args:
         other_args = args.copy()
@@ -182,7 +182,7 @@ def compare() -> Response:
             frame_url=url_for("maps.compare_frame") + "?" + frame_query,
         )
 
-    return _cached(_etag("compare", view.key(), other.key()), make)
+    return cached_response(etag_for("compare", view.key(), other.key()), make)
 
 
 @bp.get("/compare/frame")
@@ -202,7 +202,7 @@ def compare_frame() -> Response:
         title = f"Drug hotspots: {a.period.label} (left) and {b.period.label} (right)"
         return render_html(fmap, ASSET_BASE, title=title)
 
-    return _cached(_etag("compare-frame", view.key(), other.key()), make)
+    return cached_response(etag_for("compare-frame", view.key(), other.key()), make)
 
 
 def _ward_changes(a: Analysis, b: Analysis) -> list[dict[str, Any]]:

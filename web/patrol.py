@@ -30,7 +30,7 @@ from hotspots.patrol import (
 from hotspots.periods import Period, PeriodError, add_months
 from web.data import cache, state
 from web.errors import BadParameter
-from web.maps import _cached, _etag
+from web.maps import cached_response, etag_for
 
 bp = Blueprint("patrol", __name__)
 
@@ -165,7 +165,7 @@ def page() -> Response:
             **_choices(),
         )
 
-    return _cached(_etag("patrol", req, _dosage()), make)
+    return cached_response(etag_for("patrol", req, _dosage()), make)
 
 
 def _download(kind: str, mimetype: str) -> Response:
@@ -176,7 +176,7 @@ def _download(kind: str, mimetype: str) -> Response:
         plan = get_plan(req)
         return (plan_csv if kind == "csv" else plan_gpx)(plan, marking=marking or None)
 
-    response = _cached(_etag("patrol", kind, req, _dosage(), marking), make, mimetype)
+    response = cached_response(etag_for("patrol", kind, req, _dosage(), marking), make, mimetype)
     name = f"patrol-{req.slug()}-{req.end}.{kind}"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
