@@ -310,9 +310,9 @@ def test_external_urls_finds_every_form() -> None:
     assert external_urls(page) == [
         "https://cdn.example/a.js",
         "//cdn.example/b.css",
-        "https://e.example/e.png",
         "http://img.example/c.png",
         "https://x.example/d.css",
+        "https://e.example/e.png",
     ]
     assert external_urls('<script src="/static/vendor/x.js"></script>') == []
 

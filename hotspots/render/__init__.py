@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from hotspots.render import rawtext
 from hotspots.render.compare import compare_map
 from hotspots.render.maps import ATTRIBUTION, TileConfig, period_map
 from hotspots.render.offline import (
@@ -18,6 +19,9 @@ from hotspots.render.offline import (
     localise,
     render_html,
 )
+
+# before any map is built or rendered: data text is never read as a Jinja template
+rawtext.install()
 
 __all__ = [
     "ATTRIBUTION",

@@ -8,7 +8,7 @@ from typing import Any
 import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import Element, Figure
+from branca.element import Figure
 
 from hotspots import schema
 from hotspots.analysis import Analysis
@@ -33,6 +33,7 @@ from hotspots.render.maps import (
     ward_values,
 )
 from hotspots.render.popups import esc, signed, ward_popup
+from hotspots.render.rawtext import RawText
 
 __all__ = ["compare_map"]
 
@@ -72,7 +73,7 @@ def compare_map(
     classes = ward_classes(ward_measure, list(values.values()))
     panes = []
     for side, (this, other) in enumerate(((a, b), (b, a))):
-        wards = layers.to_wgs84(this.wards, "wards")
+        wards = layers.to_wgs84(this.wards, "wards", fixed=True)
         area = force_area_wgs84(this, force_area, wards)
         period = this.period.label
         compare = this.compare_to.label if this.comparison_available else None
@@ -100,7 +101,7 @@ def compare_map(
         folium.LayerControl(collapsed=True).add_to(m)
         panes.append(m)
     SyncMaps(panes[0], panes[1]).add_to(figure)
-    figure.header.add_child(Element(_pane_css(*panes)), name="hs_panes")
+    figure.header.add_child(RawText(_pane_css(*panes)), name="hs_panes")
     return figure
 
 

@@ -15,6 +15,8 @@ from typing import Any
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
+from hotspots.render.rawtext import RawText
+
 __all__ = [
     "CSS",
     "FEATURE_EVENTS_JS",
@@ -106,7 +108,7 @@ def js_value(value: Any) -> str:
 
 def add_css(figure: Figure) -> None:
     """Add :data:`CSS` to the page once."""
-    figure.header.add_child(Element(f"<style>{CSS}</style>"), name="hotspots_css")
+    figure.header.add_child(RawText(f"<style>{CSS}</style>"), name="hotspots_css")
 
 
 class HtmlControl(MacroElement):

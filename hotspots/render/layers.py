@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import math
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -19,9 +20,11 @@ import shapely
 from folium.map import Layer
 from folium.plugins import FastMarkerCluster, HeatMap
 from folium.utilities import JsCode
+from pyproj import Transformer
 
 from hotspots import schema
 from hotspots.render import classes as cls
+from hotspots.render import geomemo
 from hotspots.render.elements import FEATURE_EVENTS_JS, LabelLayer, js_value
 from hotspots.render.popups import esc, event_list_popup, hotspot_popup
 
@@ -67,36 +70,76 @@ _CLUSTER_ICON_JS = """function (cluster) {
 }"""
 
 
-def to_wgs84(frame: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
-    """``frame`` in EPSG:4326 with coordinates rounded to :data:`DECIMALS` (a copy)."""
+def to_wgs84(frame: gpd.GeoDataFrame, name: str, *, fixed: bool = False) -> gpd.GeoDataFrame:
+    """``frame`` in EPSG:4326 with coordinates rounded to :data:`DECIMALS` (a copy).
+
+    ``fixed=True`` for geometry that every map repeats (wards, the force boundary): the
+    projected geometry is remembered (:mod:`hotspots.render.geomemo`).
+    """
     if frame.crs is None:
         raise ValueError(f"{name} has no CRS; expected a CRS such as {schema.CRS_BNG}")
-    out = frame.to_crs(schema.CRS_WGS84)
-    out = out.set_geometry(
-        shapely.transform(out.geometry.to_numpy(), lambda xy: np.round(xy, DECIMALS)),
+
+    geometry = frame.geometry.to_numpy()
+    transformer = _to_wgs84(frame.crs.to_wkt())
+
+    def project() -> np.ndarray:
+        def xy_to_lonlat(xy: np.ndarray) -> np.ndarray:
+            lon, lat = transformer.transform(xy[:, 0], xy[:, 1])
+            return np.round(np.column_stack([lon, lat]), DECIMALS)
+
+        return shapely.transform(geometry, xy_to_lonlat)
+
+    if fixed:
+        key = geomemo.digest(geometry, frame.crs.to_string())
+        projected = geomemo.memo("wgs84", key, project)
+    else:
+        projected = project()
+    return gpd.GeoDataFrame(
+        frame.drop(columns=frame.geometry.name),
+        geometry=gpd.GeoSeries(projected, index=frame.index, crs=schema.CRS_WGS84),
         crs=schema.CRS_WGS84,
     )
-    return out
+
+
+_THREAD = threading.local()
+
+
+def _to_wgs84(crs_wkt: str) -> Transformer:
+    """A transformer from ``crs_wkt`` to WGS84 (lon, lat), made once per thread and CRS.
+
+    pyproj transformers are not safe to share between threads; creating one takes ~20 ms.
+    """
+    made: dict[str, Transformer] = _THREAD.__dict__.setdefault("transformers", {})
+    if crs_wkt not in made:
+        made[crs_wkt] = Transformer.from_crs(crs_wkt, schema.CRS_WGS84, always_xy=True)
+    return made[crs_wkt]
 
 
 def feature_collection(
-    frame: gpd.GeoDataFrame, properties: Callable[[Mapping[str, Any]], dict[str, Any]]
+    frame: gpd.GeoDataFrame,
+    properties: Callable[[Mapping[str, Any]], dict[str, Any]],
+    *,
+    fixed: bool = False,
 ) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection of ``frame``'s geometry and the given properties."""
-    features = []
-    for i, (geom, row) in enumerate(
-        zip(frame.geometry, frame.drop(columns="geometry").to_dict("records"), strict=True)
-    ):
-        if geom is None or geom.is_empty:
-            continue
-        features.append(
-            {
-                "type": "Feature",
-                "id": i,
-                "geometry": shapely.geometry.mapping(geom),
-                "properties": properties(row),
-            }
-        )
+    """A GeoJSON FeatureCollection of ``frame``'s geometry and the given properties.
+
+    ``fixed=True`` remembers the GeoJSON geometry of geometry every map repeats (wards).
+    """
+    geoms = frame.geometry.to_numpy()
+
+    def mappings() -> list[dict[str, Any] | None]:
+        return [
+            None if geom is None or geom.is_empty else shapely.geometry.mapping(geom)
+            for geom in geoms
+        ]
+
+    shapes = geomemo.memo("geojson", geomemo.digest(geoms), mappings) if fixed else mappings()
+    records = frame.drop(columns=frame.geometry.name).to_dict("records")
+    features = [
+        {"type": "Feature", "id": i, "geometry": shape, "properties": properties(row)}
+        for i, (shape, row) in enumerate(zip(shapes, records, strict=True))
+        if shape is not None
+    ]
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -147,7 +190,7 @@ def ward_layer(
         }
         return {"tip": tip(row, value), "popup": popup(row), "style": style}
 
-    return geojson_layer(feature_collection(frame, props), name, show=show)
+    return geojson_layer(feature_collection(frame, props, fixed=True), name, show=show)
 
 
 def hotspot_layer(
@@ -204,29 +247,45 @@ def boundary_layer(area: gpd.GeoDataFrame, name: str) -> folium.GeoJson:
     def props(_row: Mapping[str, Any]) -> dict[str, Any]:
         return {"style": {"color": "#1a1a1a", "weight": 3, "fill": False, "opacity": 0.9}}
 
-    return geojson_layer(feature_collection(area, props), name, interactive=False)
+    return geojson_layer(feature_collection(area, props, fixed=True), name, interactive=False)
 
 
 def label_layer(wards: gpd.GeoDataFrame, name: str) -> folium.FeatureGroup:
     """District names at low zoom and ward names from zoom 11 (orientation without tiles)."""
     group = folium.FeatureGroup(name=name)
-    rows = []
-    for point, ward in zip(
-        wards.geometry.representative_point(), wards[schema.WARD_NAME], strict=True
-    ):
-        rows.append([round(point.y, DECIMALS), round(point.x, DECIMALS), _span(ward), "", ""])
-    LabelLayer(rows, css_class="hs-label hs-label-ward", z_index=-1000).add_to(group)
+    districts = wards.get(schema.DISTRICT_NAME)
+    key = geomemo.digest(
+        wards.geometry.to_numpy(),
+        tuple(wards[schema.WARD_NAME]),
+        None if districts is None else tuple(districts),
+    )
+    ward_rows, district_rows = geomemo.memo("labels", key, lambda: _label_rows(wards))
+    LabelLayer(ward_rows, css_class="hs-label hs-label-ward", z_index=-1000).add_to(group)
+    if district_rows:
+        LabelLayer(
+            district_rows, css_class="hs-label hs-label-district", z_index=-1000
+        ).add_to(group)
+    return group
+
+
+def _label_rows(wards: gpd.GeoDataFrame) -> tuple[list[list[Any]], list[list[Any]]]:
+    """Label rows (lat, lon, html, "", "") of the wards and of the districts they make up."""
+    ward_rows = [
+        [round(point.y, DECIMALS), round(point.x, DECIMALS), _span(ward), "", ""]
+        for point, ward in zip(
+            wards.geometry.representative_point(), wards[schema.WARD_NAME], strict=True
+        )
+    ]
+    district_rows: list[list[Any]] = []
     if schema.DISTRICT_NAME in wards and wards[schema.DISTRICT_NAME].notna().any():
         districts = wards.dropna(subset=[schema.DISTRICT_NAME]).dissolve(schema.DISTRICT_NAME)
-        rows = []
-        for point, district in zip(
-            districts.geometry.representative_point(), districts.index, strict=True
-        ):
-            rows.append(
-                [round(point.y, DECIMALS), round(point.x, DECIMALS), _span(district), "", ""]
+        district_rows = [
+            [round(point.y, DECIMALS), round(point.x, DECIMALS), _span(district), "", ""]
+            for point, district in zip(
+                districts.geometry.representative_point(), districts.index, strict=True
             )
-        LabelLayer(rows, css_class="hs-label hs-label-district", z_index=-1000).add_to(group)
-    return group
+        ]
+    return ward_rows, district_rows
 
 
 def heat_layer(offences: gpd.GeoDataFrame, name: str) -> HeatMap | None:

@@ -143,7 +143,7 @@ def period_map(
             "show_offences='clusters' places markers on offence locations; with "
             "show_exact_points=False use 'heat' or 'none'"
         )
-    wards = layers.to_wgs84(analysis.wards, "analysis.wards")
+    wards = layers.to_wgs84(analysis.wards, "analysis.wards", fixed=True)
     area = force_area_wgs84(analysis, force_area, wards)
     period = analysis.period.label
     compare = analysis.compare_to.label if analysis.comparison_available else None
@@ -391,7 +391,7 @@ def force_area_wgs84(
         raise TypeError(f"force_area must be a GeoDataFrame; got {type(area).__name__}")
     if area.empty:
         raise ValueError("force_area has no rows; expected the force boundary polygon(s)")
-    return layers.to_wgs84(area[[area.geometry.name]], "force_area")
+    return layers.to_wgs84(area[[area.geometry.name]], "force_area", fixed=True)
 
 
 def check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:

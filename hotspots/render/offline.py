@@ -76,12 +76,16 @@ DROPPED_URLS: frozenset[str] = frozenset(
     }
 )
 
-_EXTERNAL = r"(?:https?:)?//[^\s\"'\\)<>]*"
-_ATTR_URL = re.compile(
-    r"\b(?:src|href|srcset|poster|action|formaction|data)\s*=\s*\\?[\"']?\s*(" + _EXTERNAL + ")",
+_EXTERNAL = re.compile(r"(?:https?:)?//[^\s\"'\\)<>]*", re.IGNORECASE)
+#: What must come just before an external URL for the page to fetch it: an attribute that
+#: loads (``src=``, ``href=``, ...) or CSS ``url(`` / ``@import`` (quotes optional).
+_LOADS_BEFORE = re.compile(
+    r"(?:\b(?:src|href|srcset|poster|action|formaction|data)\s*=|url\(|@import)"
+    r"\s*\\?[\"']?\s*\Z",
     re.IGNORECASE,
 )
-_CSS_URL = re.compile(r"(?:url\(|@import)\s*\\?[\"']?\s*(" + _EXTERNAL + ")", re.IGNORECASE)
+#: The longest text checked before a URL (attribute name, spaces, an escaped quote).
+_LOOKBEHIND_CHARS = 64
 _VIEWPORT_NO_ZOOM = re.compile(r",\s*maximum-scale=1\.0,\s*user-scalable=no")
 
 
@@ -104,10 +108,13 @@ def external_urls(html: str) -> list[str]:
         ``src=``, ``href=`` (and similar) attribute, a CSS ``url(...)`` or an ``@import``, in
         order of first appearance. Empty for a page that works on a closed network.
     """
+    # Scan for "//" (fast, in C), then look at what precedes each hit: far quicker on a
+    # 400 kB map page than one case-insensitive alternation tried at every position.
     found: dict[str, None] = {}
-    for pattern in (_ATTR_URL, _CSS_URL):
-        for match in pattern.finditer(html):
-            found.setdefault(match.group(1), None)
+    for match in _EXTERNAL.finditer(html):
+        before = html[max(0, match.start() - _LOOKBEHIND_CHARS) : match.start()]
+        if _LOADS_BEFORE.search(before):
+            found.setdefault(match.group(0), None)
     return list(found)
 
 
