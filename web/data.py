@@ -18,6 +18,7 @@ from flask import Flask, current_app
 from hotspots.analysis import store_months
 from hotspots.errors import StoreError
 from hotspots.store import Store
+from web.diskcache import DiskCache
 
 T = TypeVar("T")
 
@@ -112,10 +113,14 @@ def init_app(app: Flask) -> None:
         state.refresh()  # load once at start-up (with gunicorn --preload, once for all workers)
     except StoreError as exc:  # serve anyway: every page then explains the problem
         app.logger.error("store unusable at start-up: %s", exc)
+    folder = app.config.get("CACHE_DIR")
+    if folder is None:
+        folder = Path(app.instance_path) / "cache"
     app.extensions["hotspots"] = {
         "state": state,
         "analyses": LRUCache(int(app.config["CACHE_SIZE"])),
         "pages": LRUCache(int(app.config["CACHE_SIZE"])),
+        "disk": DiskCache(folder) if folder else None,
     }
 
 
@@ -127,6 +132,30 @@ def state() -> StoreState:
 
 
 def cache(name: str) -> LRUCache:
-    """The ``analyses`` or ``pages`` cache."""
+    """The ``analyses`` or ``pages`` cache (this process's memory)."""
     c: LRUCache = current_app.extensions["hotspots"][name]
     return c
+
+
+def shared(
+    kind: str,
+    key: Hashable,
+    make: Callable[[], T],
+    encode: Callable[[T], bytes],
+    decode: Callable[[bytes], T],
+) -> T:
+    """``kind``'s value for ``key`` and the current data version, made once for the server.
+
+    Looked up in this process's memory (:func:`cache`), then in the disk cache every worker
+    process shares (:class:`web.diskcache.DiskCache`), and made only when in neither.
+    """
+    st = state()
+    disk: DiskCache | None = current_app.extensions["hotspots"]["disk"]
+    version = st.version
+
+    def from_disk() -> T:
+        if disk is None:
+            return make()
+        return disk.get_or_make(version, f"{kind}:{key!r}", make, encode, decode)
+
+    return cache(kind).get_or_make((key, version), from_disk)

@@ -7,6 +7,7 @@ Pages are cached (analysis and rendered map) on every filter and the data versio
 from __future__ import annotations
 
 import hashlib
+import pickle
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
@@ -14,10 +15,11 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from hotspots import schema
 from hotspots.analysis import Analysis, analyse
 from hotspots.cli_analysis import analysis_json, headline_text, ward_movers
+from hotspots.distributed import detector_factory
 from hotspots.periods import Period
 from hotspots.render import TileConfig, compare_map, period_map, render_html
 from web.assets import ASSET_BASE
-from web.data import cache, state
+from web.data import shared, state
 from web.errors import BadParameter
 from web.filters import ViewRequest, parse_view, presets
 
@@ -36,11 +38,11 @@ def _tiles() -> TileConfig | None:
 
 
 def get_analysis(view: ViewRequest) -> Analysis:
-    """The cached analysis of a view's period and parameters."""
+    """The analysis of a view's period and parameters, made once for the whole server."""
     st = state()
-    key = ("analysis", view.analysis_key(), st.version)
-    return cache("analyses").get_or_make(
-        key,
+    return shared(
+        "analyses",
+        ("analysis", view.analysis_key()),
         lambda: analyse(
             st.store,
             view.period,
@@ -48,7 +50,10 @@ def get_analysis(view: ViewRequest) -> Analysis:
             min_samples=view.min_samples,  # type: ignore[arg-type]
             events=st.events,
             wards=st.wards,
+            detector_factory=detector_factory(current_app.config["DASK_SCHEDULER"]),
         ),
+        encode=lambda analysis: pickle.dumps(analysis, protocol=pickle.HIGHEST_PROTOCOL),
+        decode=pickle.loads,
     )
 
 
@@ -80,12 +85,21 @@ def cached_response(etag: str, make_body: Any, mimetype: str = "text/html") -> R
     if etag in request.if_none_match:
         response = Response(status=304)
     else:
-        body = cache("pages").get_or_make(("page", etag), make_body)
+        body = shared("pages", ("page", etag), make_body, _encode_body, _decode_body)
         response = Response(body, mimetype=mimetype)
     response.set_etag(etag)
     response.cache_control.private = True
     response.cache_control.max_age = int(current_app.config["CACHE_MAX_AGE"])
     return response
+
+
+def _encode_body(body: str | bytes) -> bytes:
+    """A page (text) or a file (bytes) for the disk cache: one tag byte, then the content."""
+    return b"b" + body if isinstance(body, bytes) else b"t" + body.encode()
+
+
+def _decode_body(data: bytes) -> str | bytes:
+    return data[1:] if data[:1] == b"b" else data[1:].decode()
 
 
 @bp.get("/")

@@ -43,6 +43,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("CACHE_SIZE", 64, "Analyses and rendered maps kept in memory (least recently used)."),
     Setting(
+        "CACHE_DIR",
+        None,
+        "Folder of the cache that every worker process shares (analyses and rendered maps, "
+        "one file each, by data version; created private). None: `cache` in the app's "
+        "instance folder. Empty string: no disk cache (each process keeps its own).",
+    ),
+    Setting(
         "CACHE_MAX_AGE",
         300,
         "Seconds browsers may reuse a page before revalidating it (ETag / 304 after that).",

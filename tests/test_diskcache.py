@@ -1,0 +1,130 @@
+"""The disk cache the server's worker processes share: made once, atomic, private, bounded."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import stat
+import time
+from pathlib import Path
+
+import pytest
+
+from hotspots.cli import main
+from web import create_app
+from web.diskcache import STALE_VERSION_S, DiskCache
+
+
+def _text(value: str) -> bytes:
+    return value.encode()
+
+
+def test_made_once_then_read_from_disk(tmp_path: Path) -> None:
+    made: list[str] = []
+
+    def make() -> str:
+        made.append("x")
+        return "value"
+
+    cache = DiskCache(tmp_path / "c")
+    assert cache.get_or_make("v1", "k", make, _text, bytes.decode) == "value"
+    # a second cache object on the same folder (another worker process) reads the file
+    other = DiskCache(tmp_path / "c")
+    assert other.get_or_make("v1", "k", make, _text, bytes.decode) == "value"
+    assert made == ["x"]
+    assert other.writes == 0
+    # another key, another version: made again
+    assert cache.get_or_make("v1", "k2", lambda: "two", _text, bytes.decode) == "two"
+    assert cache.get_or_make("v2", "k", lambda: "new", _text, bytes.decode) == "new"
+
+
+def test_folder_is_private_and_leaves_no_temporary_files(tmp_path: Path) -> None:
+    cache = DiskCache(tmp_path / "c")
+    cache.get_or_make("v1", "k", lambda: "value", _text, bytes.decode)
+    assert stat.S_IMODE((tmp_path / "c").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "c" / "v1").stat().st_mode) == 0o700
+    names = [p.name for p in (tmp_path / "c" / "v1").iterdir()]
+    assert len(names) == 1 and "." not in names[0]  # the value only: no .tmp-, no .lock
+
+
+def test_stale_versions_are_deleted_recent_ones_kept(tmp_path: Path) -> None:
+    cache = DiskCache(tmp_path / "c")
+    cache.get_or_make("old", "k", lambda: "a", _text, bytes.decode)
+    cache.get_or_make("recent", "k", lambda: "b", _text, bytes.decode)
+    long_ago = time.time() - STALE_VERSION_S - 60
+    os.utime(tmp_path / "c" / "old", (long_ago, long_ago))
+    cache.get_or_make("new", "k", lambda: "c", _text, bytes.decode)
+    assert sorted(p.name for p in (tmp_path / "c").iterdir()) == ["new", "recent"]
+
+
+def test_unusable_folder_makes_the_value_in_memory(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    cache = DiskCache(blocker / "c")
+    assert cache.get_or_make("v1", "k", lambda: "value", _text, bytes.decode) == "value"
+    assert cache.writes == 0
+
+
+def test_trimmed_to_max_entries_oldest_first(tmp_path: Path) -> None:
+    cache = DiskCache(tmp_path / "c", max_entries=10)
+    for i in range(64):  # trimming runs every 64 writes
+        cache.get_or_make("v1", f"k{i}", lambda i=i: str(i), _text, bytes.decode)
+    assert len(list((tmp_path / "c" / "v1").iterdir())) == 10
+    made: list[int] = []
+    value = cache.get_or_make("v1", "k63", lambda: made.append(1) or "again", _text, bytes.decode)
+    assert value == "63" and made == []  # the newest were kept
+
+
+def _worker(folder: str, log: str, start: float) -> str:
+    def make() -> str:
+        with open(log, "a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        time.sleep(0.5)
+        return f"made by {os.getpid()}"
+
+    time.sleep(max(0.0, start - time.time()))
+    return DiskCache(folder).get_or_make("v1", "same key", make, _text, bytes.decode)
+
+
+def test_processes_asking_at_once_make_it_once(tmp_path: Path) -> None:
+    log = tmp_path / "makers.log"
+    start = time.time() + 1.0
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        results = pool.starmap(_worker, [(str(tmp_path / "c"), str(log), start)] * 4)
+    makers = log.read_text().split()
+    assert len(makers) == 1
+    assert set(results) == {f"made by {makers[0]}"}
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("diskcache") / "store"
+    assert main(["demo", "--store", str(path)]) == 0
+    return path
+
+
+def test_two_app_processes_share_analyses_and_pages(demo_store: Path, tmp_path: Path) -> None:
+    """A second app (another gunicorn worker) serves a view the first made, making nothing."""
+    config = {"STORE": str(demo_store), "CACHE_DIR": str(tmp_path / "shared")}
+    first, second = create_app(config), create_app(config)
+    url = "/?from=2025-04&to=2025-06"
+    body = first.test_client().get(url).get_data()
+    frame = first.test_client().get("/map/frame?from=2025-04&to=2025-06").get_data()
+    assert first.extensions["hotspots"]["disk"].writes == 3  # analysis, page, frame
+    assert second.test_client().get(url).get_data() == body
+    assert second.test_client().get("/map/frame?from=2025-04&to=2025-06").get_data() == frame
+    assert second.extensions["hotspots"]["disk"].writes == 0
+    # the frame's analysis came from the page's: one analysis file for the period
+    files = list((tmp_path / "shared").rglob("*"))
+    assert len([f for f in files if f.is_file()]) == 3
+
+
+def test_disk_cache_off_with_an_empty_setting(demo_store: Path) -> None:
+    app = create_app({"STORE": str(demo_store), "CACHE_DIR": ""})
+    assert app.extensions["hotspots"]["disk"] is None
+    assert app.test_client().get("/?from=2025-04&to=2025-06").status_code == 200
+
+
+def test_default_folder_is_in_the_instance_folder(demo_store: Path) -> None:
+    app = create_app({"STORE": str(demo_store)})
+    assert app.extensions["hotspots"]["disk"].folder == Path(app.instance_path) / "cache"
