@@ -94,10 +94,16 @@ class Server:
 
     def __init__(self, store: Path, workers: int, threads: int) -> None:
         self.store, self.workers, self.threads = store, workers, threads
+        # each server starts cold: its own, new disk cache (shared by its workers)
+        self.cache = tempfile.TemporaryDirectory(prefix="hotspots-bench-cache-")
 
     def __enter__(self) -> str:
         port = free_port()
-        env = {**os.environ, "HOTSPOTS_STORE": str(self.store)}
+        env = {
+            **os.environ,
+            "HOTSPOTS_STORE": str(self.store),
+            "HOTSPOTS_CACHE_DIR": self.cache.name,
+        }
         self.process = subprocess.Popen(
             [Path(sys.executable).parent / "gunicorn", "--workers", str(self.workers),
              "--threads", str(self.threads), "--preload", "--bind", f"127.0.0.1:{port}",
@@ -117,6 +123,7 @@ class Server:
     def __exit__(self, *exc: object) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
+        self.cache.cleanup()
 
 
 Result = tuple[float, int, int, str | None]
