@@ -16,6 +16,7 @@ Labels come from :mod:`hotspots.cluster` (step one); this module turns them into
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -157,39 +158,85 @@ def summarise_hotspots(
     )
 
 
-def _top(members: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Per hotspot: the most frequent value of ``column`` (ties: the smallest) and its count."""
-    counts = members.groupby(["hotspot_id", column]).size().rename("n").reset_index()
-    counts = counts.sort_values(["hotspot_id", "n", column], ascending=[True, False, True])
-    return counts.drop_duplicates("hotspot_id").set_index("hotspot_id")
+def _groups(values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, uniques)``: ``values`` numbered in sorted order of the distinct values."""
+    codes, uniques = pd.factorize(pd.Series(values), sort=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _most_frequent(group: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group: the code seen most often (ties: the smallest code; -1 for an empty group).
+
+    ``codes`` of -1 (missing values) are ignored.
+    """
+    keep = codes >= 0
+    pairs, counts = np.unique(
+        np.column_stack([group[keep], codes[keep]]), axis=0, return_counts=True
+    )
+    best = np.full(n_groups, -1, dtype="int64")
+    if len(pairs) == 0:
+        return best
+    # order: by group, most frequent first, then smallest code; the first of each group wins
+    order = np.lexsort((pairs[:, 1], -counts, pairs[:, 0]))
+    pairs = pairs[order]
+    first = np.ones(len(pairs), dtype=bool)
+    first[1:] = pairs[1:, 0] != pairs[:-1, 0]
+    best[pairs[first, 0]] = pairs[first, 1]
+    return best
 
 
 def _describe(members: pd.DataFrame) -> pd.DataFrame:
-    """Counts, busiest point, main ward and months of every hotspot (vectorised, by id)."""
-    by = members.groupby("hotspot_id")
-    out = pd.DataFrame({"offences": by.size()})
-    per_point = members.groupby(["hotspot_id", "_x", "_y"]).size()
-    out["locations"] = per_point.groupby(level=0).size()
-    out["colocation_share"] = per_point.groupby(level=0).max() / out["offences"]
+    """Counts, busiest point, main ward and months of every hotspot (vectorised, by id).
+
+    ``members`` holds the offences in hotspots with ``hotspot_id``, ``_x`` and ``_y``. Ties
+    are broken by the smallest value (location text, ward code), so the table is deterministic.
+    """
+    ids, group = np.unique(members["hotspot_id"].to_numpy(), return_inverse=True)
+    n = len(ids)
+    offences = np.bincount(group, minlength=n)
+    # distinct coordinates per hotspot, and the most offences on one of them
+    points, per_point = np.unique(
+        np.column_stack([group, members["_x"].to_numpy(), members["_y"].to_numpy()]),
+        axis=0,
+        return_counts=True,
+    )
+    point_group = points[:, 0].astype("int64")
+    locations = np.bincount(point_group, minlength=n)
+    busiest = np.zeros(n, dtype="int64")
+    np.maximum.at(busiest, point_group, per_point)
+    out = pd.DataFrame(
+        {"offences": offences, "locations": locations}, index=pd.Index(ids, name="hotspot_id")
+    )
+    out["colocation_share"] = busiest / offences
     out["colocated"] = out["colocation_share"] >= COLOCATION_FLAG
-    located = members[members[schema.LOCATION].fillna("") != ""]
-    top = _top(located, schema.LOCATION)[schema.LOCATION] if len(located) else pd.Series()
-    out["top_location"] = top.reindex(out.index).fillna("")
-    main = _top(members, schema.WARD_CODE)[schema.WARD_CODE]  # ties: lowest code
-    out[schema.WARD_CODE] = main
-    first = members.drop_duplicates(["hotspot_id", schema.WARD_CODE]).set_index(
-        ["hotspot_id", schema.WARD_CODE]
-    )
-    keys = list(zip(main.index, main.to_numpy(), strict=True))
+
+    text = members[schema.LOCATION].fillna("").astype(str).to_numpy()
+    loc_codes, loc_values = _groups(np.where(text == "", None, text))
+    top = _most_frequent(group, loc_codes, n)
+    out["top_location"] = np.where(top >= 0, loc_values[np.maximum(top, 0)], "")
+
+    ward_codes, ward_values = _groups(members[schema.WARD_CODE].to_numpy())
+    main = _most_frequent(group, ward_codes, n)
+    out[schema.WARD_CODE] = ward_values[main]
+    # names of the main ward: from the first member row in it
+    rows = np.flatnonzero(ward_codes == main[group])
+    first_row = np.full(n, len(members), dtype="int64")
+    np.minimum.at(first_row, group[rows], rows)
     for column in (schema.WARD_NAME, schema.DISTRICT_CODE, schema.DISTRICT_NAME):
-        out[column] = first.loc[keys, column].to_numpy()
-    out["wards"] = members.groupby("hotspot_id")[schema.WARD_CODE].agg(
-        lambda codes: ";".join(sorted(set(codes)))
+        out[column] = members[column].to_numpy()[first_row]
+    wards = np.unique(np.column_stack([group, ward_codes]), axis=0)
+    out["wards"] = [";".join(ward_values[wards[wards[:, 0] == g, 1]]) for g in range(n)]
+
+    month_codes, month_values = _groups(members[schema.MONTH].to_numpy())
+    out["months_active"] = np.bincount(
+        np.unique(np.column_stack([group, month_codes]), axis=0)[:, 0], minlength=n
     )
-    months = by[schema.MONTH]
-    out["months_active"] = months.nunique()
-    out["first_month"] = months.min()
-    out["last_month"] = months.max()
+    first = np.full(n, len(month_values), dtype="int64")
+    last = np.full(n, -1, dtype="int64")
+    np.minimum.at(first, group, month_codes)
+    np.maximum.at(last, group, month_codes)
+    out["first_month"] = month_values[first]
+    out["last_month"] = month_values[last]
     return out
 
 
