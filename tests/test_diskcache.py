@@ -105,7 +105,7 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_two_app_processes_share_analyses_and_pages(demo_store: Path, tmp_path: Path) -> None:
     """A second app (another gunicorn worker) serves a view the first made, making nothing."""
-    config = {"STORE": str(demo_store), "CACHE_DIR": str(tmp_path / "shared")}
+    config = {"STORE": str(demo_store), "CACHE_DIR": str(tmp_path / "shared"), "WARM_PRESETS": 0}
     first, second = create_app(config), create_app(config)
     url = "/?from=2025-04&to=2025-06"
     body = first.test_client().get(url).get_data()

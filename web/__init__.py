@@ -35,7 +35,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         )
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from web import api, assets, briefing, data, errors, maps, patrol
+    from web import api, assets, briefing, data, errors, maps, patrol, warm
 
     data.init_app(app)
     errors.init_app(app)
@@ -44,6 +44,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(briefing.bp)
     app.register_blueprint(patrol.bp)
+    warm.warm_presets(app)
     return app
 
 

@@ -19,6 +19,7 @@ from hotspots.analysis import store_months
 from hotspots.errors import StoreError
 from hotspots.store import Store
 from web.diskcache import DiskCache
+from web.warm import warm_in_background
 
 T = TypeVar("T")
 
@@ -85,8 +86,8 @@ class StoreState:
         self.force_area: gpd.GeoDataFrame | None = None
         self._lock = threading.Lock()
 
-    def refresh(self) -> None:
-        """Re-read the manifest if it changed on disk (cheap: one ``stat``)."""
+    def refresh(self) -> bool:
+        """Re-read the manifest if it changed on disk (cheap: one ``stat``); True if it did."""
         manifest = self.store.path / "manifest.json"
         try:
             st = manifest.stat()
@@ -94,7 +95,7 @@ class StoreState:
         except FileNotFoundError:
             stamp = None
         if stamp == self._stamp:
-            return
+            return False
         with self._lock:
             self.version = self.store.manifest()["version"]
             self.months = store_months(self.store)
@@ -104,6 +105,7 @@ class StoreState:
             self.wards = self.store.load_boundary("wards") if has_wards else None
             self.force_area = self.store.load_boundary("force_area") if has_wards else None
             self._stamp = stamp
+        return True
 
 
 def init_app(app: Flask) -> None:
@@ -127,7 +129,9 @@ def init_app(app: Flask) -> None:
 def state() -> StoreState:
     """The store state, refreshed."""
     st: StoreState = current_app.extensions["hotspots"]["state"]
-    st.refresh()
+    if st.refresh() and st.events is not None:
+        # a new ingest: make the presets' pages for this version before anyone asks
+        warm_in_background(current_app._get_current_object())  # type: ignore[attr-defined]
     return st
 
 

@@ -21,6 +21,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -58,7 +59,7 @@ class DiskCache:
         read-only folder) make the value in memory instead of failing the request.
         """
         name = hashlib.sha256(key.encode()).hexdigest()[:40]
-        folder = self.folder / _safe(version or "none")
+        folder = self.version_folder(version)
         path = folder / name
         try:
             return decode(path.read_bytes())
@@ -83,6 +84,10 @@ class DiskCache:
                 fcntl.flock(lock, fcntl.LOCK_UN)
                 with contextlib.suppress(OSError):
                     os.unlink(folder / f"{name}.lock")
+
+    def version_folder(self, version: str | None) -> Path:
+        """The folder holding the values of data ``version``."""
+        return self.folder / _safe(version or "none")
 
     def _prepare(self, folder: Path) -> None:
         if folder.is_dir():
@@ -122,7 +127,7 @@ class DiskCache:
 
 
 def _safe(version: str) -> str:
-    """A folder name for a data version (tokens are hex; anything else is hashed)."""
-    if version.isalnum() and len(version) <= 64:
+    """A folder name for a data version (store tokens as they are; anything else hashed)."""
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", version):
         return version
     return hashlib.sha256(version.encode()).hexdigest()[:32]

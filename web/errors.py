@@ -77,8 +77,9 @@ def init_app(app: Flask) -> None:
     def _store(exc: StoreError) -> tuple[Response | str, int]:
         log.error("store unavailable: %s", exc)
         return error_response(
-            503, "The data store is unavailable or damaged; an administrator must re-run the "
-            "ingest. The problem has been logged."
+            503,
+            "The data store is unavailable or damaged; an administrator must re-run the "
+            "ingest. The problem has been logged.",
         )
 
     @app.errorhandler(Exception)

@@ -50,6 +50,12 @@ SETTINGS: tuple[Setting, ...] = (
         "instance folder. Empty string: no disk cache (each process keeps its own).",
     ),
     Setting(
+        "WARM_PRESETS",
+        4,
+        "Period presets (most recent first) whose map page and frame are made when the app "
+        "starts and after each new ingest, so their first visitors wait for nothing. 0: none.",
+    ),
+    Setting(
         "CACHE_MAX_AGE",
         300,
         "Seconds browsers may reuse a page before revalidating it (ETag / 304 after that).",

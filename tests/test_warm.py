@@ -1,0 +1,79 @@
+"""Preset views are made when the app starts and after a new ingest, before anyone asks."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from hotspots.cli import main
+from web import create_app, warm
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("warm") / "store"
+    assert main(["demo", "--store", str(path)]) == 0
+    return path
+
+
+def test_preset_urls_of_the_demo_year() -> None:
+    months = [f"2025-{m:02d}" for m in range(1, 13)]
+    # last 3 months, last 12 months (= calendar 2025, listed once), no complete financial year
+    assert warm.preset_urls(months, 4) == [
+        "/?from=2025-10&to=2025-12",
+        "/map/frame?from=2025-10&to=2025-12",
+        "/?from=2025-01&to=2025-12",
+        "/map/frame?from=2025-01&to=2025-12",
+        "/?from=2025-01&to=2025-12",
+        "/map/frame?from=2025-01&to=2025-12",
+    ]
+    assert warm.preset_urls(months, 1) == [
+        "/?from=2025-10&to=2025-12",
+        "/map/frame?from=2025-10&to=2025-12",
+    ]
+    assert warm.preset_urls(months, 0) == []
+    assert warm.preset_urls([], 4) == []
+
+
+def test_app_start_makes_the_presets(demo_store: Path, tmp_path: Path) -> None:
+    app = create_app({"STORE": str(demo_store), "CACHE_DIR": str(tmp_path / "c")})
+    pages = app.extensions["hotspots"]["pages"]
+    made = pages.misses
+    assert made == 4  # two presets (3 and 12 months) x (page, frame); calendar 2025 repeats
+    client = app.test_client()
+    for url in ("/", "/?from=2025-10&to=2025-12", "/map/frame?from=2025-01&to=2025-12"):
+        assert client.get(url).status_code == 200
+    assert pages.misses == made  # the default view and the presets: all from the cache
+    assert client.get("/?from=2025-02&to=2025-04").status_code == 200
+    assert pages.misses == made + 1  # any other period is made on request
+
+
+def test_no_warming_when_switched_off(demo_store: Path, tmp_path: Path) -> None:
+    app = create_app(
+        {"STORE": str(demo_store), "CACHE_DIR": str(tmp_path / "c"), "WARM_PRESETS": 0}
+    )
+    assert app.extensions["hotspots"]["pages"].misses == 0
+
+
+def test_unreadable_store_makes_nothing(tmp_path: Path) -> None:
+    app = create_app({"STORE": str(tmp_path / "missing"), "CACHE_DIR": str(tmp_path / "c")})
+    assert app.extensions["hotspots"]["pages"].misses == 0
+
+
+def test_a_new_ingest_is_made_in_the_background(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    assert main(["demo", "--store", str(store)]) == 0
+    app = create_app({"STORE": str(store), "CACHE_DIR": str(tmp_path / "c")})
+    before = app.extensions["hotspots"]["state"].version
+    assert main(["demo", "--store", str(store)]) == 0  # same data, new data version
+    client = app.test_client()
+    assert client.get("/api/v1/meta").status_code == 200  # sees the new version
+    for thread in [t for t in threading.enumerate() if t.name == "hotspots-warm"]:
+        thread.join(timeout=60)
+    after = app.extensions["hotspots"]["state"].version
+    assert after != before
+    folder = app.extensions["hotspots"]["disk"].version_folder(after)
+    assert folder.parent == tmp_path / "c"
+    assert len([p for p in folder.iterdir() if p.is_file()]) == 2 + 4  # 2 analyses, 4 pages
