@@ -3,6 +3,27 @@
 Layout::
 
     <store>/manifest.json                     what is current (the only file readers trust)
+    <store>/events/<layer>/force=<force>/<key>.<token>.parquet   kept events of one source
+    <store>/rejected/<key>.<token>.csv        rejected rows of that source, with reasons
+    <store>/boundaries/<name>.<token>.parquet wards and force area used for the join
+
+(format 2; format 1 stores, without the ``force=`` level and the spatial order, must be
+re-ingested: :meth:`Store.manifest` says so.)
+
+**Partitions.** One events file per source: a police.uk source is one force and one month, so the
+files are force x month partitions. The manifest records each source's ``force``, ``months`` and
+``bbox`` (EPSG:27700 metres), so :meth:`Store.event_files` (and :meth:`Store.load`) read only the
+files of a period, a force or an area; the ``force=<force>`` directory level (Hive style) lets
+other GeoParquet readers (dask-geopandas, DuckDB, Spark) prune by force without the manifest.
+Events files are written in row groups of at most :data:`ROW_GROUP_ROWS`; each file's
+GeoParquet metadata carries its bounding box, which dask-geopandas reads as the partition's
+extent. With ``Store(path, spatial_order=True)`` the rows of each file are sorted spatially
+(Morton order of 1 km cells, source order within a cell; the entry's ``row_order`` says which).
+:meth:`Store.load` returns rows in source order whatever the order on disk; the event export
+streams files as stored, which is why source order is the default.
+
+Layout before format 2::
+
     <store>/events/<layer>/<key>.<token>.parquet   kept events of one source, EPSG:27700
     <store>/rejected/<key>.<token>.csv        rejected rows of that source, with reasons
     <store>/boundaries/<name>.<token>.parquet wards and force area used for the join
@@ -22,6 +43,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -46,7 +68,11 @@ from hotspots import schema
 from hotspots.errors import StoreError
 
 MANIFEST = "manifest.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Most rows in one Parquet row group of an events file.
+ROW_GROUP_ROWS = 65_536
+#: Side of the grid cells whose Morton (Z-order) sorts the rows of an events file, metres.
+SORT_CELL_M = 1_000.0
 _POLICE_UK_NAME = re.compile(
     r"^(?P<month>\d{4}-\d{2})-(?P<force>.+?)-(?P<what>street|stop-and-search|outcomes)\.csv$"
 )
@@ -62,6 +88,18 @@ def source_key(kind: str, file_name: str) -> str:
 
 def _slug(key: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", key).strip("_")[:120]
+
+
+def source_force(key: str) -> str:
+    """The force partition of a source: police.uk's force name, else ``unknown``.
+
+    >>> source_force("street:2025-07:cambridgeshire")
+    'cambridgeshire'
+    """
+    kind, _, rest = key.partition(":")
+    if kind in ("street", "stop_search") and re.fullmatch(r"\d{4}-\d{2}:.+", rest):
+        return _slug(rest.split(":", 1)[1]) or "unknown"
+    return "unknown"
 
 
 @dataclass(frozen=True)
@@ -81,12 +119,23 @@ class Store:
     ----------
     path
         The store directory.
+    spatial_order
+        Write each events file's rows in spatial (Morton) order rather than source order.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, spatial_order: bool = False) -> None:
         self.path = Path(path)
+        self.spatial_order = spatial_order
 
     # -- reading -------------------------------------------------------------------------------
+    def file(self, rel: str) -> Path:
+        """The store file a manifest names, refusing any name that would leave the store
+        (absolute paths, ``..``): a tampered manifest can never make a reader read elsewhere."""
+        path = Path(rel)
+        if path.is_absolute() or ".." in path.parts or not rel:
+            raise StoreError(f"{self.path / MANIFEST}: names {rel!r}, outside the store")
+        return self.path / path
+
     def exists(self) -> bool:
         """True when the store has a manifest."""
         return (self.path / MANIFEST).is_file()
@@ -101,6 +150,13 @@ class Store:
         except (OSError, json.JSONDecodeError) as exc:
             raise StoreError(f"{file}: unreadable manifest ({exc})") from None
         if data.get("format") != FORMAT_VERSION:
+            if isinstance(data.get("format"), int) and data["format"] < FORMAT_VERSION:
+                raise StoreError(
+                    f"{file}: store format {data['format']}, older than this version's "
+                    f"{FORMAT_VERSION} (events partitioned by force, extents in the manifest); "
+                    "re-run `hotspots demo` or `hotspots ingest` into a new --store (the "
+                    "source files are listed in this manifest)"
+                )
             raise StoreError(
                 f"{file}: store format {data.get('format')!r}, expected {FORMAT_VERSION}"
             )
@@ -113,11 +169,47 @@ class Store:
             (e for e in entries if layer is None or e["layer"] == layer), key=lambda e: e["key"]
         )
 
+    def select(
+        self,
+        layers: Sequence[str] | None = None,
+        months: Sequence[str] | None = None,
+        forces: Sequence[str] | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Manifest entries of the sources holding any of ``layers``, ``months``, ``forces``
+        and overlapping ``bbox`` (``xmin, ymin, xmax, ymax`` in EPSG:27700 metres); ``None``
+        matches all. Sorted by source key: the partitions a query needs to read."""
+        wanted = set(months) if months is not None else None
+        out = []
+        for entry in self.sources():
+            if layers is not None and entry["layer"] not in layers:
+                continue
+            if wanted is not None and not wanted.intersection(entry["months"]):
+                continue
+            if forces is not None and entry.get("force") not in forces:
+                continue
+            if bbox is not None and not _overlaps(entry.get("bbox"), bbox):
+                continue
+            out.append(entry)
+        return out
+
+    def event_files(
+        self,
+        layers: Sequence[str] | None = None,
+        months: Sequence[str] | None = None,
+        forces: Sequence[str] | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> list[Path]:
+        """Paths of the GeoParquet events files :meth:`select` picks (for dask-geopandas & co)."""
+        return [self.file(e["events_file"]) for e in self.select(layers, months, forces, bbox)]
+
     def load(
         self,
         layers: Sequence[str] | None = None,
         months: Sequence[str] | None = None,
         columns: Sequence[str] | None = None,
+        *,
+        forces: Sequence[str] | None = None,
     ) -> gpd.GeoDataFrame:
         """Load stored events.
 
@@ -129,6 +221,8 @@ class Store:
             ``YYYY-MM`` months to keep (default all); files holding none of them are not read.
         columns
             Columns to read besides ``geometry`` (default all).
+        forces
+            Force partitions to read (``entry["force"]``, default all).
 
         Returns
         -------
@@ -137,15 +231,8 @@ class Store:
         """
         wanted = set(months) if months is not None else None
         frames = []
-        for entry in self.sources():
-            if layers is not None and entry["layer"] not in layers:
-                continue
-            if wanted is not None and not wanted.intersection(entry["months"]):
-                continue
-            frame = gpd.read_parquet(
-                self.path / entry["events_file"],
-                columns=None if columns is None else [*columns, "geometry"],
-            )
+        for entry in self.select(layers, months, forces):
+            frame = _read_in_source_order(self.file(entry["events_file"]), columns)
             if wanted is not None:
                 frame = frame[frame[schema.MONTH].isin(wanted)]
             frames.append(frame)
@@ -163,7 +250,7 @@ class Store:
         entry = self.manifest()["boundaries"].get(name)
         if entry is None:
             raise StoreError(f"{self.path}: no {name} stored yet; run `hotspots ingest` first")
-        return gpd.read_parquet(self.path / entry["file"])
+        return gpd.read_parquet(self.file(entry["file"]))
 
     def stored_ids(self, layer: str, exclude_keys: set[str]) -> set[str]:
         """Event ids stored for ``layer`` by sources other than ``exclude_keys``."""
@@ -171,7 +258,7 @@ class Store:
         for entry in self.sources(layer):
             if entry["key"] in exclude_keys:
                 continue
-            table = pd.read_parquet(self.path / entry["events_file"], columns=[schema.EVENT_ID])
+            table = pd.read_parquet(self.file(entry["events_file"]), columns=[schema.EVENT_ID])
             ids.update(table[schema.EVENT_ID].tolist())
         return ids
 
@@ -198,39 +285,84 @@ class Store:
     ) -> dict[str, Any]:
         """Write ``batches`` (replacing stored sources of the same keys) and boundaries, atomically.
 
-        Call inside :meth:`locked`. Returns the new manifest.
+        Call inside :meth:`locked`. Returns the new manifest. The same as :meth:`write_source`
+        for each batch followed by :meth:`publish`, with the writes run a few at a time.
+        """
+        token = ingest_record["token"]
+        written: list[Path] = []
+        writes: list[tuple[int, Callable[[], None]]] = []  # (rows, write): longest first
+        entries: list[dict[str, Any]] = []
+        try:
+            for batch in batches:
+                entry, events_rel, rejected_rel = _placed_entry(batch, token, self.spatial_order)
+                events, rejected = batch.events, batch.rejected
+                writes.append(
+                    (len(events), partial(self._write_parquet, events, events_rel, written, True))
+                )
+                writes.append(
+                    (len(rejected), partial(self._write_csv, rejected, rejected_rel, written))
+                )
+                entries.append(entry)
+            _run_all([write for _, write in sorted(writes, key=lambda w: -w[0])])
+            return self.publish(entries, boundaries, ingest_record)
+        except BaseException:
+            for path in written:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            raise
+
+    def write_source(self, batch: SourceBatch, token: str) -> dict[str, Any]:
+        """Write one source's events and rejected rows under fresh names; return its entry.
+
+        Nothing is visible until :meth:`publish` names the files (a distributed ingest runs
+        this on the workers, each writing its own files; the store directory must be shared).
+        On failure the files written are removed.
+        """
+        entry, events_rel, rejected_rel = _placed_entry(batch, token, self.spatial_order)
+        written: list[Path] = []
+        try:
+            self._write_parquet(batch.events, events_rel, written, True)
+            self._write_csv(batch.rejected, rejected_rel, written)
+        except BaseException:
+            for path in written:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            raise
+        return entry
+
+    def discard(self, entries: Sequence[dict[str, Any]]) -> None:
+        """Delete the files of unpublished ``entries`` (from :meth:`write_source`)."""
+        for entry in entries:
+            for rel in (entry["events_file"], entry["rejected_file"]):
+                with contextlib.suppress(OSError):
+                    (self.path / rel).unlink()
+
+    def publish(
+        self,
+        entries: Sequence[dict[str, Any]],
+        boundaries: dict[str, tuple[gpd.GeoDataFrame, dict[str, Any]]],
+        ingest_record: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Write the boundaries and replace the manifest so it names ``entries`` (atomically).
+
+        ``entries`` come from :meth:`write_source` (files already written); sources of the
+        same keys are replaced. Call inside :meth:`locked`. On failure the boundary files
+        written are removed (the caller discards the entries' files). Returns the new manifest.
         """
         old = self.manifest()
         token = ingest_record["token"]
         new = json.loads(json.dumps(old))
         written: list[Path] = []
-        writes: list[tuple[int, Callable[[], None]]] = []  # (rows, write): longest first
         try:
             for name, (frame, meta) in boundaries.items():
                 current = old["boundaries"].get(name)
                 if current and current.get("sha256") == meta.get("sha256"):
                     continue
                 rel = f"boundaries/{name}.{token}.parquet"
-                writes.append((len(frame), partial(self._write_parquet, frame, rel, written)))
+                self._write_parquet(frame, rel, written)
                 new["boundaries"][name] = {**meta, "file": rel}
-            for batch in batches:
-                slug = _slug(batch.key)
-                events_rel = f"events/{batch.entry['layer']}/{slug}.{token}.parquet"
-                rejected_rel = f"rejected/{slug}.{token}.csv"
-                events, rejected = batch.events, batch.rejected
-                writes.append(
-                    (len(events), partial(self._write_parquet, events, events_rel, written))
-                )
-                writes.append(
-                    (len(rejected), partial(self._write_csv, rejected, rejected_rel, written))
-                )
-                new["sources"][batch.key] = {
-                    **batch.entry,
-                    "key": batch.key,
-                    "events_file": events_rel,
-                    "rejected_file": rejected_rel,
-                }
-            _run_all([write for _, write in sorted(writes, key=lambda w: -w[0])])
+            for entry in entries:
+                new["sources"][entry["key"]] = entry
             new["ingests"].append(ingest_record)
             new["version"] = token
             new["updated"] = ingest_record["finished"]
@@ -243,7 +375,9 @@ class Store:
         self._collect_garbage(new)
         return new
 
-    def _write_parquet(self, frame: gpd.GeoDataFrame, rel: str, written: list[Path]) -> None:
+    def _write_parquet(
+        self, frame: gpd.GeoDataFrame, rel: str, written: list[Path], events: bool = False
+    ) -> None:
         path = self.path / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         written.append(path)
@@ -251,11 +385,19 @@ class Store:
         if xy is None:
             frame.to_parquet(path, index=False)
         else:
+            if events and self.spatial_order:  # see the module docstring
+                order = np.argsort(_morton_key(xy), kind="stable")
+                frame, xy = frame.take(order), xy[order]
             # geopandas writes the first row (the schema and GeoParquet metadata are its own),
             # then the whole layer replaces it, its WKB written straight from the coordinates.
             frame.iloc[:1].to_parquet(path, index=False)
             table = _point_layer_table(frame, xy, pq.read_schema(path))
-            pq.write_table(table, path, compression=_compression(table.column_names))
+            pq.write_table(
+                table,
+                path,
+                compression=_compression(table.column_names),
+                row_group_size=ROW_GROUP_ROWS,
+            )
         _fsync(path)
 
     def _write_csv(self, frame: pd.DataFrame, rel: str, written: list[Path]) -> None:
@@ -296,6 +438,78 @@ class Store:
         for stale in self.path.glob(f".{MANIFEST}.*.tmp"):
             with contextlib.suppress(OSError):
                 stale.unlink()
+
+
+def _placed_entry(
+    batch: SourceBatch, token: str, spatial_order: bool
+) -> tuple[dict[str, Any], str, str]:
+    """A batch's manifest entry with its partition, extent and file names (and the names)."""
+    slug = _slug(batch.key)
+    if not re.fullmatch(r"[A-Za-z0-9.:-]{1,100}", batch.key.partition(":")[2]):
+        # A lossy slug ('a b.csv' and 'a_b.csv' both give 'a_b.csv'; long names are cut):
+        # a digest of the key keeps two sources of one ingest from sharing one file.
+        digest = hashlib.sha256(batch.key.encode("utf-8", "surrogatepass")).hexdigest()
+        slug = f"{slug[:100]}-{digest[:12]}"
+    force = source_force(batch.key)
+    events_rel = f"events/{batch.entry['layer']}/force={force}/{slug}.{token}.parquet"
+    rejected_rel = f"rejected/{slug}.{token}.csv"
+    bbox = None
+    if len(batch.events):
+        bounds = batch.events.geometry.total_bounds
+        bbox = [float(v) for v in bounds] if np.isfinite(bounds).all() else None
+    entry = {
+        **batch.entry,
+        "key": batch.key,
+        "force": force,
+        "bbox": bbox,
+        "row_order": "morton-1km" if spatial_order else "source",
+        "events_file": events_rel,
+        "rejected_file": rejected_rel,
+    }
+    return entry, events_rel, rejected_rel
+
+
+def _overlaps(extent: list[float] | None, bbox: tuple[float, float, float, float]) -> bool:
+    if extent is None:
+        return False
+    return not (
+        extent[2] < bbox[0] or extent[0] > bbox[2] or extent[3] < bbox[1] or extent[1] > bbox[3]
+    )
+
+
+def _read_in_source_order(path: Path, columns: Sequence[str] | None) -> gpd.GeoDataFrame:
+    """One events file, its rows back in source order (files are stored in spatial order)."""
+    wanted = None if columns is None else [*columns, "geometry"]
+    extra = wanted is not None and schema.SOURCE_ROW not in wanted
+    if wanted is not None and extra:
+        wanted = [*wanted, schema.SOURCE_ROW]
+    frame = gpd.read_parquet(path, columns=wanted)
+    if schema.SOURCE_ROW in frame.columns and len(frame) > 1:
+        rows = frame[schema.SOURCE_ROW].to_numpy()
+        if (np.diff(rows) < 0).any():
+            frame = frame.take(np.argsort(rows, kind="stable")).reset_index(drop=True)
+    return frame.drop(columns=[schema.SOURCE_ROW]) if extra else frame
+
+
+def _spread_bits(v: np.ndarray) -> np.ndarray:
+    """The bits of 32-bit ``v`` moved to the even positions of a 64-bit word."""
+    v = v.astype(np.uint64) & np.uint64(0xFFFFFFFF)
+    for shift, mask in (
+        (16, 0x0000FFFF0000FFFF),
+        (8, 0x00FF00FF00FF00FF),
+        (4, 0x0F0F0F0F0F0F0F0F),
+        (2, 0x3333333333333333),
+        (1, 0x5555555555555555),
+    ):
+        v = (v | (v << np.uint64(shift))) & np.uint64(mask)
+    return v
+
+
+def _morton_key(xy: np.ndarray) -> np.ndarray:
+    """Morton (Z-order) key of each point's :data:`SORT_CELL_M` cell (EPSG:27700 metres)."""
+    cells = np.floor(xy / SORT_CELL_M)
+    cells = np.clip(cells - cells.min(axis=0), 0, 2**31 - 1).astype(np.int64)
+    return _spread_bits(cells[:, 0]) | (_spread_bits(cells[:, 1]) << np.uint64(1))
 
 
 #: Files written at once by a commit (Arrow's writers release the GIL: two cores, two files).

@@ -192,3 +192,56 @@ def test_status_of_an_empty_store_is_empty(tmp_path: Path) -> None:
     assert len(store.load()) == 0
     with pytest.raises(StoreError, match="no wards stored"):
         store.load_boundary("wards")
+
+
+def test_events_are_partitioned_by_force_and_sorted_spatially(
+    write_street, toy, tmp_path: Path
+) -> None:
+    import json
+
+    import pyarrow.parquet as pq
+
+    # Rows A..D (source rows 2..5) in 1 km cells (1, 1), (0, 0), (1, 0), (0, 1) of the grid.
+    xy = [(501500, 201100), (500100, 200100), (501500, 200100), (500100, 201100)]
+    rows = [street_row(f"r{i}", x, y) for i, (x, y) in enumerate(xy)]
+    csv = write_street(rows, "2025-01-toyshire-street.csv")
+    plain = Store(tmp_path / "plain")  # the default: rows on disk in source order
+    _ingest([csv], toy, plain)
+    (entry,) = plain.sources()
+    assert entry["row_order"] == "source"
+    on_disk = pq.read_table(plain.path / entry["events_file"], columns=["source_row"])
+    assert on_disk.column("source_row").to_pylist() == [2, 3, 4, 5]
+    store = Store(tmp_path / "store", spatial_order=True)
+    _ingest([csv], toy, store)
+    (entry,) = store.sources()
+    assert entry["row_order"] == "morton-1km"
+    assert entry["force"] == "toyshire" and entry["months"] == ["2025-01"]
+    assert entry["events_file"].startswith("events/offence/force=toyshire/")
+    assert entry["bbox"] == pytest.approx([500100, 200100, 501500, 201100], abs=0.1)  # 6-dp lon/lat
+    on_disk = pq.read_table(store.path / entry["events_file"], columns=["source_row"])
+    assert on_disk.column("source_row").to_pylist() == [3, 4, 5, 2]  # Morton (Z) order
+    assert store.load()["source_row"].tolist() == [2, 3, 4, 5]  # loads in source order
+    assert store.load(columns=["event_id"])["event_id"].tolist() == ["r0", "r1", "r2", "r3"]
+    assert json.loads((store.path / "manifest.json").read_text())["format"] == 2
+
+
+def test_partitions_are_pruned_by_month_force_and_area(write_street, toy, tmp_path) -> None:
+    store = Store(tmp_path / "store")
+    files = [_month(write_street, "2025-01", 3), _month(write_street, "2025-02", 4)]
+    _ingest(files, toy, store)
+    assert [p.name.split(".")[0] for p in store.event_files(months=["2025-02"])] == [
+        "street_2025-02_toyshire"
+    ]
+    assert len(store.event_files(forces=["toyshire"])) == 2
+    assert store.event_files(forces=["kent"]) == []
+    assert len(store.event_files(bbox=(500000, 200000, 500150, 200600))) == 2
+    assert store.event_files(bbox=(600000, 300000, 600100, 300100)) == []
+    assert len(store.load(forces=["toyshire"], months=["2025-01"])) == 3
+
+
+def test_an_older_store_format_says_to_ingest_again(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store")
+    store.path.mkdir()
+    (store.path / "manifest.json").write_text('{"format": 1, "sources": {}}')
+    with pytest.raises(StoreError, match=r"format 1, older than.*re-run `hotspots demo`"):
+        store.sources()
