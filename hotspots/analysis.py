@@ -7,6 +7,7 @@ export can say exactly what it is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,8 @@ class Analysis:
     totals: dict[str, Any]
     coverage: RaidCoverage
     events: gpd.GeoDataFrame = field(repr=False)
+    #: Offences of other crime types in the period (empty unless the store has every type).
+    other_offences: gpd.GeoDataFrame | None = field(default=None, repr=False)
 
     def metadata(self) -> dict[str, Any]:
         """What every output of this analysis records about itself."""
@@ -69,6 +72,7 @@ def analyse(
     population: pd.DataFrame | None = None,
     events: gpd.GeoDataFrame | None = None,
     wards: gpd.GeoDataFrame | None = None,
+    detector_factory: Callable[..., HotspotDetector] = HotspotDetector,
 ) -> Analysis:
     """Analyse ``period`` from the store.
 
@@ -91,6 +95,10 @@ def analyse(
     events, wards
         The store's events and wards already in memory (a server caches them per data version);
         by default they are read from ``store``.
+    detector_factory
+        Makes the hotspot detector from ``eps_m``, ``min_samples`` and ``n_months`` keywords:
+        :class:`~hotspots.cluster.HotspotDetector`, or a ``functools.partial`` of
+        :class:`hotspots.distributed.TiledHotspotDetector` with a dask client (same labels).
 
     Raises
     ------
@@ -106,11 +114,12 @@ def analyse(
         events = store.load(months=months)
     else:
         events = events[events[schema.MONTH].isin(months)].reset_index(drop=True)
+    events, other_offences = split_drug_events(events)
     in_period = events[schema.MONTH].isin(period.months).to_numpy()
     layer = events[schema.LAYER].to_numpy()
     offences = events[in_period & (layer == "offence")].reset_index(drop=True)
 
-    detector = HotspotDetector(eps_m=eps_m, min_samples=min_samples, n_months=period.n_months)
+    detector = detector_factory(eps_m=eps_m, min_samples=min_samples, n_months=period.n_months)
     detector.fit(offences)
     previous = events[~in_period & (layer == "offence")] if comparable else None
     hotspots = summarise_hotspots(
@@ -166,7 +175,21 @@ def analyse(
         totals=totals,
         coverage=coverage,
         events=events,
+        other_offences=other_offences[other_offences[schema.MONTH].isin(period.months)],
     )
+
+
+def split_drug_events(events: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """``(drug events, other offences)``: a store ingested with every crime type
+    (``--all-crime-types``) keeps non-drug offences and searches; the analysis uses drug
+    offences and controlled-drugs searches only (raids are all drug raids), and the other
+    offences are the background of the significance test (:mod:`hotspots.significance`)."""
+    layer = events[schema.LAYER].to_numpy()
+    category = events[schema.CATEGORY].to_numpy()
+    other = (layer == "offence") & (category != schema.DRUGS_CRIME_TYPE)
+    other_search = (layer == "search") & (category != schema.CONTROLLED_DRUGS_OBJECT)
+    drugs = events[~other & ~other_search].reset_index(drop=True)
+    return drugs, events[other].reset_index(drop=True)
 
 
 def _blank_comparison(table: pd.DataFrame) -> None:

@@ -12,6 +12,8 @@ import pandas as pd
 
 from hotspots import schema
 from hotspots.analysis import Analysis, analyse, store_months
+from hotspots.cli_distributed import hotspot_detectors
+from hotspots.cli_evaluate import assess_from_args, format_assessment
 from hotspots.errors import HotspotsError
 from hotspots.export import FORMATS, ExportMetadata, export, export_events
 from hotspots.periods import Period, PeriodError
@@ -123,15 +125,18 @@ def run_analysis(args: argparse.Namespace, store: Store) -> Analysis:
     """Analyse the period and parameters the options name."""
     period = period_from_args(args, store)
     population = read_population(args.population) if args.population else None
-    return analyse(
-        store,
-        period,
-        eps_m=_parameter(str(args.eps_m), "eps-m", float),
-        min_samples=_parameter(str(args.min_samples), "min-samples", int),
-        buffer_m=args.buffer_m,
-        near_m=args.near_m,
-        population=population,
-    )
+    with hotspot_detectors(args) as detector_factory:  # tiles on a dask cluster if configured
+        analysis = analyse(
+            store,
+            period,
+            eps_m=_parameter(str(args.eps_m), "eps-m", float),
+            min_samples=_parameter(str(args.min_samples), "min-samples", int),
+            buffer_m=args.buffer_m,
+            near_m=args.near_m,
+            population=population,
+            detector_factory=detector_factory,
+        )
+    return assess_from_args(args, analysis, store)  # significance, dynamics, parameter score
 
 
 def analysis_json(analysis: Analysis, top: int) -> dict[str, Any]:
@@ -243,6 +248,8 @@ def format_analysis(analysis: Analysis, top: int) -> str:
             "co-loc: share of a hotspot's offences on its busiest point; '!' = most "
             "offences on one point (check it is not a police station)"
         )
+    assessed = format_assessment(analysis, top)
+    lines += ["", assessed] if assessed else []
     lines += ["", "Force: " + headline_text(analysis)]
     movers = ward_movers(analysis, 5)
     for name in ("rising", "falling"):

@@ -29,14 +29,19 @@ from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from hotspots import schema
 from hotspots.analysis import analyse, store_months
+from hotspots.assessment import assess
+from hotspots.assessment import significant_only as keep_significant
 from hotspots.cluster import Auto, HotspotDetector
+from hotspots.csvsafe import cell_text
 from hotspots.errors import HotspotsError
 from hotspots.periods import Period, add_months, parse_month
+from hotspots.significance import N_SIMS
 from hotspots.store import Store
 from hotspots.summary import BUFFER_M, hotspot_polygons
 
@@ -79,6 +84,10 @@ CSV_COLUMNS = (
     "lat",
     "reason",
     "note",
+    "p_value",
+    "q_value",
+    "significant",
+    "dynamics_class",
 )
 AreaKind = Literal["force", "district", "wards"]
 
@@ -200,6 +209,11 @@ class PatrolPlace:
     note: str
     polygon: BaseGeometry = field(repr=False)
     ward_outline: BaseGeometry | None = field(repr=False)
+    #: Significance and dynamics (:func:`hotspots.assessment.assess`); None when not assessed.
+    p_value: float | None = None
+    q_value: float | None = None
+    significant: bool | None = None
+    dynamics_class: str | None = None
 
     @property
     def name(self) -> str:
@@ -243,6 +257,10 @@ def patrol_plan(
     buffer_m: float = BUFFER_M,
     events: gpd.GeoDataFrame | None = None,
     wards: gpd.GeoDataFrame | None = None,
+    assess_places: bool = False,
+    significant_only: bool = False,
+    n_sims: int = N_SIMS,
+    seed: int = 0,
 ) -> PatrolPlan:
     """Rank the hotspots of an area for patrol.
 
@@ -266,6 +284,11 @@ def patrol_plan(
         Buffer around each hotspot's hull, metres.
     events, wards
         The store's events and wards already in memory (default: read from ``store``).
+    assess_places, significant_only, n_sims, seed
+        Add each place's significance (p, q, significant) and dynamics class
+        (:func:`hotspots.assessment.assess`, ``n_sims`` simulations, ``seed``);
+        ``significant_only`` (implies assessing) lists significant hotspots only (none when
+        the store holds drug offences only: the plan's ``parameters["significance"]`` says why).
 
     Raises
     ------
@@ -288,7 +311,11 @@ def patrol_plan(
         store, period, eps_m=eps_m, min_samples=min_samples, buffer_m=buffer_m,
         events=events, wards=wards,
     )  # fmt: skip
+    if assess_places or significant_only:
+        analysis = assess(analysis, store, n_sims=n_sims, seed=seed, score=False)
     hotspots = analysis.hotspots
+    if significant_only:
+        hotspots = keep_significant(hotspots)
     in_area = hotspots[hotspots["ward_code"].isin(ward_codes)]
     chosen = in_area.head(top_n).reset_index(drop=True)
 
@@ -331,6 +358,7 @@ def patrol_plan(
                 note=_note(float(row.colocation_share)) if row.colocated else "",
                 polygon=row.geometry,
                 ward_outline=outlines.get(row.ward_code),
+                **_assessed(row),
             )
         )
     parameters = {
@@ -343,6 +371,8 @@ def patrol_plan(
         "buffer_m": buffer_m,
         "basis_months": basis_months,
         "top_n": top_n,
+        "significance": analysis.parameters.get("significance"),
+        "significant_only": significant_only,
     }
     return PatrolPlan(
         area=area,
@@ -360,6 +390,19 @@ def patrol_plan(
     )
 
 
+def _assessed(row: Any) -> dict[str, Any]:
+    """The place's p, q, significant and dynamics class, when the hotspots were assessed."""
+    out: dict[str, Any] = {}
+    for name in ("p_value", "q_value"):
+        value = getattr(row, name, None)
+        out[name] = None if value is None or pd.isna(value) else float(value)
+    flag = getattr(row, "significant", None)
+    out["significant"] = None if flag is None or pd.isna(flag) else bool(flag)
+    dyn = getattr(row, "dynamics_class", None)
+    out["dynamics_class"] = None if dyn is None or pd.isna(dyn) else str(dyn)
+    return out
+
+
 def _monthly_hits(
     store: Store,
     polygons: np.ndarray,
@@ -371,7 +414,10 @@ def _monthly_hits(
     """Per month: whether each polygon intersects a hotspot of that single month."""
     if events is None:
         events = store.load(layers=["offence"], months=list(months))
-    offences = events[events[schema.LAYER] == "offence"]
+    offences = events[
+        (events[schema.LAYER] == "offence")
+        & (events[schema.CATEGORY] == schema.DRUGS_CRIME_TYPE)  # stores with every crime type
+    ]
     hits: dict[str, np.ndarray] = {}
     params: dict[str, Any] = {}
     for month in months:
@@ -433,8 +479,8 @@ def _note(share: float) -> str:
 
 def _cell(value: Any) -> Any:
     """Text cells that a spreadsheet would run as a formula get a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    if isinstance(value, str):
+        return cell_text(value)
     return "" if value is None else value
 
 
@@ -451,6 +497,7 @@ def plan_csv(plan: PatrolPlan, *, marking: str | None = None) -> str:
             plan.compare_to.label if plan.comparison_available else None,
             p.stable[6], p.available[6], p.stable[12], p.available[12],
             f"{p.lon:.5f}", f"{p.lat:.5f}", p.reason, p.note,
+            p.p_value, p.q_value, p.significant, p.dynamics_class,
         ]  # fmt: skip
         writer.writerow([_cell(v) for v in row] + ([marking] if marking else []))
     return out.getvalue()
@@ -473,11 +520,22 @@ def plan_gpx(plan: PatrolPlan, *, marking: str | None = None, creator: str = "ho
     for p in plan.places:
         wpt = sub(root, "wpt", lat=f"{p.lat:.5f}", lon=f"{p.lon:.5f}")
         sub(wpt, "name", p.name)
-        sub(wpt, "desc", " ".join(t for t in (p.reason + ".", p.note) if t))
+        sub(wpt, "desc", " ".join(t for t in (p.reason + ".", p.note, _assessed_text(p)) if t))
         sub(wpt, "type", "drug hotspot")
     ET.indent(root)
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+def _assessed_text(place: PatrolPlace) -> str:
+    """``"Significant (q = 0.006); emerging."``, or "" when not assessed."""
+    parts = []
+    if place.significant is not None:
+        parts.append(f"{'Significant' if place.significant else 'Not significant'} "
+                     f"(q = {place.q_value:.3f})")  # fmt: skip
+    if place.dynamics_class:
+        parts.append(place.dynamics_class)
+    return "; ".join(parts) + "." if parts else ""
 
 
 def _path(geometry: BaseGeometry, x0: float, y0: float) -> str:

@@ -1,0 +1,229 @@
+"""Rolling-origin back-test: fit on the k months before month t, test on month t.
+
+For every month t of the run that has k stored months before it (k = 1, 3, 6, 12 by default),
+each method scores the cells of a fixed :class:`~hotspots.evaluate.grid.Grid` from the drug
+offences of months t-k..t-1, and :func:`~hotspots.evaluate.metrics.coverage_measures` scores that
+ranking against the offences of month t at equal coverage (1%, 2% and 5% of the study area by
+default) and along a PAI curve (coverages 0.01% to 20%). Results are given per month and as the
+median and range over months, never as one number.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+
+from hotspots import schema
+from hotspots.evaluate.grid import CELL_M, Grid
+from hotspots.evaluate.methods import (
+    METHOD_LABELS,
+    METHODS,
+    SCORERS,
+    MethodOptions,
+    check_methods,
+)
+from hotspots.evaluate.metrics import FORMULAS, coverage_measures
+from hotspots.periods import add_months
+from hotspots.store import Store
+
+KS: tuple[int, ...] = (1, 3, 6, 12)
+COVERAGES: tuple[float, ...] = (0.01, 0.02, 0.05)
+CURVE_COVERAGES: tuple[float, ...] = (
+    0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2,
+)  # fmt: skip
+MEASURES: tuple[str, ...] = ("hit_rate", "pai", "pei", "rri")
+#: ``coverage_label`` of the rows at the area the DBSCAN hotspots themselves fill that month.
+HOTSPOT_AREA = "hotspot area"
+
+
+def _label(coverage: float) -> str:
+    return f"{100 * coverage:g}%"
+
+
+@dataclass
+class Backtest:
+    """Result of :func:`backtest`.
+
+    Attributes
+    ----------
+    rows : pandas.DataFrame
+        One row per method, k, test month and coverage (the stated and the curve coverages, and
+        the area the DBSCAN hotspots fill that month): ``method``, ``k``, ``test_month``,
+        ``fit_months``, ``coverage`` (share of the study area), ``coverage_label`` (``"2%"``,
+        ``"hotspot area"``), ``curve`` (True for curve-only points),
+        the :func:`~hotspots.evaluate.metrics.coverage_measures` columns, and ``info`` (what the
+        method chose, e.g. DBSCAN's parameters).
+    grid : dict
+        :meth:`Grid.describe` of the grid used.
+    settings : dict
+        Methods, ks, coverages and method options.
+    """
+
+    rows: pd.DataFrame
+    grid: dict[str, Any]
+    settings: dict[str, Any]
+    formulas: dict[str, str] = field(default_factory=lambda: dict(FORMULAS))
+
+    def summary(self, curve: bool = False) -> pd.DataFrame:
+        """Median, min and max over test months of each measure, by method, k and coverage label
+        (``coverage`` is the median coverage: it varies by month only for the hotspot area)."""
+        rows = self.rows if curve else self.rows[~self.rows["curve"]]
+        if rows.empty:
+            return pd.DataFrame()
+        by = rows.groupby(["method", "k", "coverage_label"], sort=False)
+        out = by.agg(
+            months=("test_month", "nunique"),
+            coverage=("coverage", "median"),
+            **{f"{m}_{s}": (m, s) for m in MEASURES for s in ("median", "min", "max")},
+        )
+        return out.reset_index()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: formulas, grid, settings, summary, curve summary and per-month rows."""
+        return {
+            "formulas": self.formulas,
+            "grid": self.grid,
+            "settings": self.settings,
+            "summary": _records(self.summary()),
+            "curve": _records(self.summary(curve=True)),
+            "rows": _records(self.rows),
+        }
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    return [{str(k): _plain(v) for k, v in r.items()} for r in out]
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _check_months(values: Sequence[str]) -> list[str]:
+    months = sorted(set(values))
+    for a, b in itertools.pairwise(months):
+        if add_months(a, 1) != b:
+            raise ValueError(
+                f"the back-test needs consecutive months; {a} is followed by {b} in the store"
+            )
+    return months
+
+
+def backtest(
+    xy: np.ndarray,
+    months: npt.ArrayLike,
+    grid: Grid,
+    *,
+    methods: Sequence[str] = METHODS,
+    ks: Sequence[int] = KS,
+    coverages: Sequence[float] = COVERAGES,
+    curve_coverages: Sequence[float] = CURVE_COVERAGES,
+    options: MethodOptions | None = None,
+    test_months: Sequence[str] | None = None,
+) -> Backtest:
+    """Rolling-origin back-test of drug-offence points.
+
+    Parameters
+    ----------
+    xy
+        ``(n, 2)`` offence coordinates, EPSG:27700 metres.
+    months
+        ``YYYY-MM`` of each point.
+    grid
+        The fixed grid (study area).
+    methods, ks, coverages, curve_coverages
+        What to test: method names (:data:`~hotspots.evaluate.methods.METHODS`), fit lengths in
+        months, the stated coverages and the PAI-curve coverages (shares of the study area).
+    options
+        Method settings (DBSCAN parameters, KDE bandwidth...).
+    test_months
+        Restrict the test months (default: every month with k months of data before it).
+    """
+    methods = check_methods(methods)
+    options = options or MethodOptions()
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    month_arr = np.asarray(months, dtype=object)
+    if len(month_arr) != len(xy):
+        raise ValueError(f"months has {len(month_arr)} values; xy has {len(xy)} points")
+    held = _check_months(month_arr.tolist()) if len(month_arr) else []
+    pos = grid.position(xy)
+    keep = pos >= 0
+    xy, month_arr, pos = xy[keep], month_arr[keep], pos[keep]
+    by_month = {m: np.flatnonzero(month_arr == m) for m in held}
+    counts = {
+        m: np.bincount(pos[i], minlength=grid.n_cells).astype(float) for m, i in by_month.items()
+    }
+    all_cov = sorted({*coverages, *curve_coverages})
+    records: list[dict[str, Any]] = []
+    for k in ks:
+        for t_index in range(k, len(held)):
+            t = held[t_index]
+            if test_months is not None and t not in test_months:
+                continue
+            fit = held[t_index - k : t_index]
+            rows = np.concatenate([by_month[m] for m in fit])
+            fit_counts = np.sum([counts[m] for m in fit], axis=0)
+            scores = {m: SCORERS[m](grid, xy[rows], k, options) for m in methods}
+            points = [(c, _label(c), c not in coverages) for c in all_cov]
+            own = scores["dbscan"].info["hotspot_cells_share"] if "dbscan" in scores else 0.0
+            if own > 0:
+                points.append((own, HOTSPOT_AREA, False))
+            for method, scored in scores.items():
+                for cov, label, curve in points:
+                    measures = coverage_measures(
+                        scored.score, fit_counts, counts[t], cov, grid.cell_area_m2
+                    )
+                    records.append(
+                        {
+                            "method": method,
+                            "k": k,
+                            "test_month": t,
+                            "fit_months": f"{fit[0]}..{fit[-1]}",
+                            "coverage": cov,
+                            "coverage_label": label,
+                            "curve": curve,
+                            **measures,
+                            "info": scored.info,
+                        }
+                    )
+    rows_frame = pd.DataFrame.from_records(records)
+    if rows_frame.empty:
+        rows_frame = pd.DataFrame(
+            columns=["method", "k", "test_month", "coverage", "coverage_label", "curve"]
+        )
+    settings = {
+        "methods": {m: METHOD_LABELS[m] for m in methods},
+        "ks": list(ks),
+        "coverages": list(coverages),
+        "curve_coverages": list(curve_coverages),
+        "eps_m": options.eps_m,
+        "min_samples": options.min_samples,
+        "buffer_m": options.buffer_m,
+        "bandwidth_m": options.bandwidth_m,
+        "gi_radius_cells": options.gi_radius_cells,
+        "months": held,
+        "offences": len(xy),
+    }
+    return Backtest(rows_frame, grid.describe(), settings)
+
+
+def drug_offences(store: Store) -> tuple[np.ndarray, np.ndarray]:
+    """The store's drug offences as ``(xy, months)`` (other crime types left out)."""
+    events = store.load(["offence"], columns=[schema.MONTH, schema.CATEGORY])
+    drugs = events[events[schema.CATEGORY] == schema.DRUGS_CRIME_TYPE]
+    xy = shapely.get_coordinates(drugs.geometry.to_numpy())
+    return xy, drugs[schema.MONTH].to_numpy()
+
+
+def backtest_store(store: Store, *, cell_m: float = CELL_M, **kwargs: Any) -> Backtest:
+    """:func:`backtest` of a store's drug offences on a ``cell_m`` grid over its force area."""
+    grid = Grid.over(store.load_boundary("force_area"), cell_m)
+    xy, months = drug_offences(store)
+    return backtest(xy, months, grid, **kwargs)

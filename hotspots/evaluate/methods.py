@@ -1,0 +1,143 @@
+"""Forecast methods: each scores the study cells of a :class:`Grid` from fit-period offences.
+
+Higher score = patrol first. Every method sees only the fit-period points (x/y metres,
+EPSG:27700) and their count of months.
+
+- ``dbscan``: the service's default hotspot method. :class:`hotspots.cluster.HotspotDetector`
+  (``eps_m``/``min_samples`` given or automatic) and :func:`hotspots.summary.hotspot_polygons`
+  (buffered convex hulls); cells overlapping a hotspot polygon come first, in hotspot rank order.
+  The hotspots cover far less than 1% of a force (0.01-0.1% in Cambridgeshire), so to compare
+  at equal coverage the remaining cells follow in order of the kernel density below (the surface
+  the map's heat layer shows); inside one hotspot, cells are ordered by the same density. The
+  share of study cells the hotspots themselves fill is reported (``hotspot_cells_share``), and
+  the back-test also compares every method at that area (``coverage_label = "hotspot area"``).
+- ``kde``: binned Gaussian kernel density: offences counted per cell and smoothed with a Gaussian
+  of standard deviation ``bandwidth_m`` (truncated at 4 standard deviations, zero outside the
+  grid) (Chainey, Tompson & Uhlig 2008 found KDE the most accurate of the common methods).
+- ``grid``: the previous period's counts per cell (the baseline of Wheeler & Steenbeek 2021).
+- ``gi``: Getis-Ord Gi* z-score of the cell counts over the ``(2r+1) x (2r+1)`` block of study
+  cells around each cell, itself included, binary weights (``r = gi_radius_cells``, default 1).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+from scipy import ndimage
+
+from hotspots import schema
+from hotspots.cluster import Auto, HotspotDetector
+from hotspots.evaluate.grid import Grid
+from hotspots.summary import BUFFER_M, hotspot_polygons
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Default KDE bandwidth (Gaussian standard deviation), metres.
+BANDWIDTH_M = 250.0
+METHODS: tuple[str, ...] = ("dbscan", "kde", "grid", "gi")
+METHOD_LABELS: dict[str, str] = {
+    "dbscan": "DBSCAN hotspots (default)",
+    "kde": "kernel density",
+    "grid": "previous-period grid counts",
+    "gi": "Getis-Ord Gi*",
+}
+
+
+@dataclass(frozen=True)
+class MethodOptions:
+    """Settings of the methods (metres, offences)."""
+
+    eps_m: float | Auto = "auto"
+    min_samples: int | Auto = "auto"
+    buffer_m: float = BUFFER_M
+    bandwidth_m: float = BANDWIDTH_M
+    gi_radius_cells: int = 1
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A method's score per study cell and what it chose (``info``)."""
+
+    score: FloatArray
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def score_grid(grid: Grid, xy: FloatArray, n_months: int, options: MethodOptions) -> Scored:
+    """Previous-period counts per cell."""
+    return Scored(grid.counts(xy))
+
+
+def score_kde(grid: Grid, xy: FloatArray, n_months: int, options: MethodOptions) -> Scored:
+    """Binned Gaussian kernel density (``options.bandwidth_m``)."""
+    sigma = options.bandwidth_m / grid.cell_m
+    smooth = ndimage.gaussian_filter(grid.raster(grid.counts(xy)), sigma, mode="constant")
+    return Scored(grid.from_raster(smooth), {"bandwidth_m": options.bandwidth_m})
+
+
+def score_gi(grid: Grid, xy: FloatArray, n_months: int, options: MethodOptions) -> Scored:
+    """Getis-Ord Gi* z-scores of the cell counts (binary block weights)."""
+    x = grid.counts(xy)
+    n = len(x)
+    size = 2 * options.gi_radius_cells + 1
+    kernel = np.ones((size, size))
+    mask = grid.study_mask().astype(float)
+    sums = grid.from_raster(ndimage.convolve(grid.raster(x), kernel, mode="constant"))
+    w = grid.from_raster(ndimage.convolve(mask, kernel, mode="constant"))
+    mean = x.sum() / n
+    s = math.sqrt(max((x * x).sum() / n - mean * mean, 0.0))
+    denom = s * np.sqrt(np.maximum(n * w - w * w, 0.0) / max(n - 1, 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(denom > 0, (sums - mean * w) / denom, 0.0)
+    return Scored(z, {"gi_radius_cells": options.gi_radius_cells})
+
+
+def score_dbscan(grid: Grid, xy: FloatArray, n_months: int, options: MethodOptions) -> Scored:
+    """DBSCAN hotspots first (by rank), then the kernel density of the fit offences."""
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    detector = HotspotDetector(options.eps_m, options.min_samples, n_months=n_months)
+    detector.fit(xy)
+    eps_m = float(detector.eps_m_)
+    density = score_kde(grid, xy, n_months, options).score
+    tier = np.zeros(grid.n_cells)
+    hotspot_area_m2 = 0.0
+    if detector.n_hotspots_:
+        points = gpd.GeoDataFrame(
+            geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=schema.CRS_BNG
+        )
+        polygons = hotspot_polygons(points, detector.labels_, buffer_m=options.buffer_m)
+        hotspot_area_m2 = float(polygons.area.sum())
+        n_hot = detector.n_hotspots_
+        for rank, cells in zip(polygons.index, grid.covering(polygons.to_numpy()), strict=True):
+            tier[cells] = np.maximum(tier[cells], n_hot - int(rank))
+    score = tier * (density.max() + 1.0) + density
+    info = {
+        "eps_m": eps_m,
+        "min_samples": int(detector.min_samples_),
+        "n_hotspots": int(detector.n_hotspots_),
+        "hotspot_area_km2": hotspot_area_m2 / 1e6,
+        "hotspot_cells_share": float((tier > 0).sum() / grid.n_cells),
+    }
+    return Scored(score, info)
+
+
+SCORERS: dict[str, Callable[[Grid, FloatArray, int, MethodOptions], Scored]] = {
+    "dbscan": score_dbscan,
+    "kde": score_kde,
+    "grid": score_grid,
+    "gi": score_gi,
+}
+
+
+def check_methods(methods: Any) -> tuple[str, ...]:
+    """The method names, checked against :data:`METHODS`."""
+    names = tuple(methods)
+    bad = [m for m in names if m not in SCORERS]
+    if bad or not names:
+        raise ValueError(f"methods: got {list(names)!r}; expected some of {list(METHODS)}")
+    return names
