@@ -109,6 +109,7 @@ REASON_DUPLICATE: Final = "duplicate"
 REASON_NOT_DRUGS: Final = "not a drug record"
 REASON_BAD_VALUE: Final = "bad value"
 REASON_NO_WARD: Final = "no ward"
+REASON_BLANK_ROW: Final = "blank row"
 REJECTION_REASONS: Final[tuple[str, ...]] = (
     REASON_NO_LOCATION,
     REASON_OUTSIDE_AREA,
@@ -119,4 +120,5 @@ REJECTION_REASONS: Final[tuple[str, ...]] = (
     REASON_NOT_DRUGS,
     REASON_BAD_VALUE,
     REASON_NO_WARD,
+    REASON_BLANK_ROW,
 )

@@ -292,7 +292,8 @@ def check_lonlat(
 
     Rejections: ``no location`` (either field blank), ``coordinates out of range`` (not a finite
     number, or outside ±180 / ±90), ``coordinates swapped`` (latitude where longitude belongs, as
-    recognised for the UK: "longitude" between 49 and 61 and "latitude" between -9 and 3).
+    recognised for the UK: "longitude" between 49 and 61 and "latitude" between -9 and 3),
+    ``outside force area`` (a position British National Grid cannot project: infinite metres).
 
     Returns
     -------
@@ -318,6 +319,11 @@ def check_lonlat(
     good = ~(blank | bad | swapped)
     if good.any():
         x_m[rows[good]], y_m[rows[good]] = to_bng(lon[good], lat[good])
+        # A valid position with no grid position (90° or more from the grid's meridian, 2°W)
+        # projects to infinity: certainly outside any force area, and rejected so here.
+        off_grid = _spread(rows, good, n) & ~(np.isfinite(x_m) & np.isfinite(y_m))
+        verdicts.reject(off_grid, schema.REASON_OUTSIDE_AREA, pair)
+        x_m[off_grid] = y_m[off_grid] = np.nan
     return x_m, y_m
 
 
@@ -362,6 +368,8 @@ def check_bng(
 
 
 _MONTH_PATTERN = r"(19|20)\d\d-(0[1-9]|1[0-2])"
+#: The years a date may have, first and last (as the month pattern's 19xx and 20xx).
+YEARS = (1900, 2099)
 
 
 def check_month(verdicts: RowVerdicts, month_text: pd.Series) -> pd.Series:
@@ -374,6 +382,16 @@ def check_month(verdicts: RowVerdicts, month_text: pd.Series) -> pd.Series:
     bad = _spread(rows, ~ok, len(month))
     verdicts.reject(bad, schema.REASON_BAD_DATE, _value_detail("month", month_text))
     return month
+
+
+def reject_blank_rows(verdicts: RowVerdicts, raw: pd.DataFrame) -> None:
+    """Reject rows whose every field is empty (an empty line in the file, or only commas)."""
+    blank = np.ones(len(raw), dtype=bool)
+    for i in range(raw.shape[1]):
+        if not blank.any():
+            return
+        blank &= (raw.iloc[:, i] == "").to_numpy(dtype=bool)
+    verdicts.reject(blank, schema.REASON_BLANK_ROW, "every field is empty")
 
 
 def reject_duplicates(verdicts: RowVerdicts, keys: pd.Series, seen: set[str], label: str) -> None:

@@ -7,6 +7,9 @@ file named after a district's GSS code (``E07000008.json``) gives it. Invalid po
 
 A file with no CRS is taken as WGS84 when its coordinates fit longitude/latitude (RFC 7946 says
 GeoJSON is WGS84), or as British National Grid when they fit that grid; anything else is refused.
+So are polygons that do not land on the grid once projected (NaN or infinite coordinates, a
+longitude or latitude out of range, a place outside Great Britain), and files GDAL or GEOS cannot
+read: each with a :class:`~hotspots.errors.BoundaryError` naming the file.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import pyproj
 import shapely
 
 from hotspots import schema
@@ -32,6 +37,22 @@ _LAD_NAME = re.compile(r"^LAD(\d\d)NM$", re.IGNORECASE)
 _PFA_CODE = re.compile(r"^PFA(\d\d)CD$", re.IGNORECASE)
 _PFA_NAME = re.compile(r"^PFA(\d\d)NM$", re.IGNORECASE)
 _GSS_DISTRICT = re.compile(r"^E0[6-9]\d{6}$|^W06\d{6}$")
+# A ring whose last point is not its first is an error in the file: GDAL would close it with a
+# warning (raised from a C callback, where nothing can catch it); with NO it reads as an empty
+# geometry, which is refused below like any other file without usable polygons.
+pyogrio.set_gdal_config_options({"OGR_GEOMETRY_ACCEPT_UNCLOSED_RING": "NO"})
+
+_OGR_ERRORS = (
+    pyogrio.errors.DataSourceError,
+    pyogrio.errors.DataLayerError,
+    pyogrio.errors.CRSError,
+    pyogrio.errors.FeatureError,
+    pyogrio.errors.FieldError,
+    pyogrio.errors.GeometryError,
+)
+#: British National Grid extent (metres), generous, as :mod:`hotspots.validate` checks points.
+_BNG_E = (-100_000.0, 800_000.0)
+_BNG_N = (-100_000.0, 1_400_000.0)
 
 
 @dataclass
@@ -68,9 +89,11 @@ def read_layer(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     if not path.exists():
         raise BoundaryError(f"{path}: no such file")
     try:
-        frame = gpd.read_file(path, layer=layer)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
-        raise BoundaryError(f"{path}: cannot read as a vector layer ({exc})") from None
+        with np.errstate(invalid="ignore"):  # NaN coordinates: refused below, off the grid
+            frame = gpd.read_file(path, layer=layer)
+    except (*_OGR_ERRORS, shapely.errors.GEOSException, ValueError) as exc:
+        # GEOS refuses broken geometries (a one-point ring...); ValueError covers bad text.
+        raise BoundaryError(f"{path}: cannot read as a vector layer ({str(exc).strip()})") from None
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
     polygonal = frame.geom_type.isin(["Polygon", "MultiPolygon"])
     if not polygonal.any():
@@ -81,7 +104,34 @@ def read_layer(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     frame = frame[polygonal]
     if frame.crs is None:
         frame = frame.set_crs(_guess_crs(path, frame))
-    return frame.to_crs(schema.CRS_BNG)
+    try:
+        frame = frame.to_crs(schema.CRS_BNG)
+    except pyproj.exceptions.CRSError as exc:
+        raise BoundaryError(f"{path}: cannot project to {schema.CRS_BNG} ({exc})") from None
+    _check_on_the_grid(path, frame)
+    return frame
+
+
+def _check_on_the_grid(path: Path, frame: gpd.GeoDataFrame) -> None:
+    """Refuse polygons that projection left without finite coordinates (longitude or latitude
+    out of range) or that lie off British National Grid's extent (not in Great Britain)."""
+    bounds = frame.geometry.bounds.to_numpy()
+    inside = (
+        np.isfinite(bounds).all(axis=1)
+        & (bounds[:, 0] >= _BNG_E[0])
+        & (bounds[:, 2] <= _BNG_E[1])
+        & (bounds[:, 1] >= _BNG_N[0])
+        & (bounds[:, 3] <= _BNG_N[1])
+    )
+    if not inside.all():
+        first = int(np.flatnonzero(~inside)[0])
+        raise BoundaryError(
+            f"{path}: {int((~inside).sum())} polygon(s) off the British National Grid after "
+            f"projection (the first, feature {first}, has bounds "
+            f"{', '.join(f'{v:.1f}' for v in bounds[first])}); expected polygons in Great "
+            f"Britain: easting {_BNG_E[0]:,.0f} to {_BNG_E[1]:,.0f} m, northing "
+            f"{_BNG_N[0]:,.0f} to {_BNG_N[1]:,.0f} m (longitude/latitude in range)"
+        )
 
 
 def _guess_crs(path: Path, frame: gpd.GeoDataFrame) -> str:

@@ -1,7 +1,9 @@
 """Fast, strict CSV reading shared by the CSV readers.
 
 Every column is read as text (no type guessing), blank fields stay ``""``, a UTF-8 byte-order mark
-and CRLF line endings are accepted. A row with the wrong number of fields, or bytes that are not
+and CRLF line endings are accepted; an empty line is a row of blank fields (so that every row keeps
+its line number, and the readers reject it as a ``blank row``). A row with the wrong number of
+fields, or bytes that are not
 UTF-8, raise :class:`~hotspots.errors.SourceFormatError` naming the file, the line and what was
 expected: a malformed file is never half-read.
 """
@@ -13,11 +15,13 @@ import contextlib
 import csv
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd
 import pyarrow as pa
@@ -26,7 +30,13 @@ import pyarrow.csv as pacsv
 from hotspots.errors import SourceFormatError
 
 _BOM = codecs.BOM_UTF8
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_EXPECT_UTF8 = "expected a UTF-8 CSV file (save it as 'CSV UTF-8')"
 _BLOCK_BYTES = 1 << 24
+#: Empty lines are rows (of blank fields, rejected by the readers as ``blank row``): skipping
+#: them would silently drop them and make every later row's line number wrong.
+_PARSE = pacsv.ParseOptions(ignore_empty_lines=False)
 
 
 @dataclass(frozen=True)
@@ -114,20 +124,51 @@ def read_first_record(path: str | Path) -> list[str]:
     Raises
     ------
     SourceFormatError
-        When the file is empty or its first line is not UTF-8 text.
+        When the file is empty, its first line is not UTF-8 text (UTF-16, binary, another
+        encoding) or not CSV, or its path is not UTF-8.
     """
+    try:
+        str(path).encode("utf-8")  # Arrow opens files by UTF-8 path
+    except UnicodeEncodeError:
+        shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+        raise SourceFormatError(
+            shown, "the file's path is not UTF-8 text; expected a UTF-8 path (rename the file)"
+        ) from None
     with open(path, "rb") as handle:
         head = handle.read(65536)
+    if head.startswith(_UTF16_BOMS):
+        raise SourceFormatError(path, f"UTF-16 text; {_EXPECT_UTF8}", 1)
     if head.startswith(_BOM):
         head = head[len(_BOM) :]
     if not head.strip():
         raise SourceFormatError(path, "the file is empty; expected a CSV header or data row", 1)
-    first = head.split(b"\n", 1)[0].rstrip(b"\r")
+    first = _LINE_END.split(head, maxsplit=1)[0]  # LF, CRLF or a lone CR, as Arrow splits lines
+    if b"\x00" in first:
+        raise SourceFormatError(path, f"NUL bytes (UTF-16 or binary data?); {_EXPECT_UTF8}", 1)
     try:
         text = first.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SourceFormatError(path, f"not UTF-8 text ({exc.reason})", 1) from None
-    return next(csv.reader([text]))
+        raise SourceFormatError(path, f"not UTF-8 text ({exc.reason}); {_EXPECT_UTF8}", 1) from None
+    try:
+        return next(csv.reader([text]))
+    except csv.Error as exc:
+        raise SourceFormatError(path, f"not a CSV line ({exc}); {_EXPECT_UTF8}", 1) from None
+
+
+def check_named_once(path: str | Path, columns: list[str], used: tuple[str, ...]) -> None:
+    """Refuse a header that names a column the reader uses more than once.
+
+    Raises
+    ------
+    SourceFormatError
+        Naming the repeated column (line 1): which of the two holds the data is unknowable.
+    """
+    for name in used:
+        count = columns.count(name)
+        if count > 1:
+            raise SourceFormatError(
+                path, f"the header names the column {name!r} {count} times; expected it once", 1
+            )
 
 
 def read_text_table(path: str | Path, columns: list[str], *, has_header: bool) -> CsvTable:
@@ -148,12 +189,6 @@ def read_text_table(path: str | Path, columns: list[str], *, has_header: bool) -
     SourceFormatError
         A row with the wrong number of fields, or bytes that are not UTF-8.
     """
-    bad_rows: list[pacsv.InvalidRow] = []
-
-    def _on_invalid(row: pacsv.InvalidRow) -> str:
-        bad_rows.append(row)
-        return "skip"
-
     read_options = pacsv.ReadOptions(
         column_names=columns, skip_rows=1 if has_header else 0, block_size=_BLOCK_BYTES
     )
@@ -162,29 +197,57 @@ def read_text_table(path: str | Path, columns: list[str], *, has_header: bool) -
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
     )
-    parse_options = pacsv.ParseOptions(invalid_row_handler=_on_invalid)
     try:
+        # No invalid-row handler: Arrow would decode a bad row's bytes in Python to call it, and
+        # on bytes that are not UTF-8 that fails inside Arrow ("Exception ignored").
         table = pacsv.read_csv(
             path,
             read_options=read_options,
-            parse_options=parse_options,
+            parse_options=_PARSE,
             convert_options=convert_options,
         )
     except pa.ArrowInvalid as exc:
-        if "UTF8" in str(exc) or "utf8" in str(exc).lower():
-            line = _first_non_utf8_line(path)
-            raise SourceFormatError(path, "not UTF-8 text; expected UTF-8 CSV", line) from None
-        raise SourceFormatError(path, f"not a readable CSV file ({exc})") from None
-    if bad_rows:
-        _raise_first_bad_row(path, columns, has_header)
+        if has_header and _only_a_header(path, exc):
+            table = pa.table({name: pa.array([], type=pa.string()) for name in columns})
+        else:
+            _raise_read_error(path, columns, has_header, exc)
     # One chunk per column: every later row selection (an Arrow take) on a column of many
     # chunks would otherwise concatenate them again, each time.
     frame = table.combine_chunks().to_pandas()
     return CsvTable(frame=frame, first_line=2 if has_header else 1, has_header=has_header)
 
 
-def _raise_first_bad_row(path: str | Path, columns: list[str], has_header: bool) -> None:
-    """Re-read single-threaded (slow path, only for broken files) to find the bad row's line."""
+def _only_a_header(path: str | Path, exc: pa.ArrowInvalid) -> bool:
+    """True when Arrow could not skip the header because the file is only that line (no line
+    end after it): a file with no data rows."""
+    if "Could not skip initial" not in str(exc):
+        return False
+    with open(path, "rb") as handle:
+        data = handle.read(_BLOCK_BYTES + 1)
+    return len(data) <= _BLOCK_BYTES and not _LINE_END.search(data.rstrip(b"\r\n"))
+
+
+def _raise_read_error(
+    path: str | Path, columns: list[str], has_header: bool, exc: pa.ArrowInvalid
+) -> NoReturn:
+    """Name the line and the problem of a file Arrow refused (slow path, broken files only)."""
+    line = _first_non_utf8_line(path)
+    if line is not None:
+        raise SourceFormatError(path, f"not UTF-8 text; {_EXPECT_UTF8}", line) from None
+    if "Expected" in str(exc) and "columns" in str(exc):
+        _raise_first_bad_row(path, columns, has_header)
+    if "Could not skip initial" in str(exc):
+        limit = f"{_BLOCK_BYTES >> 20} MB"
+        raise SourceFormatError(
+            path, f"the header line is longer than {limit}; expected a CSV header", 1
+        ) from None
+    raise SourceFormatError(path, f"not a readable CSV file ({exc}); expected a CSV file") from None
+
+
+def _raise_first_bad_row(path: str | Path, columns: list[str], has_header: bool) -> NoReturn:
+    """Re-read single-threaded (slow path, only for broken files) to find the bad row's line.
+
+    Call only for UTF-8 files (Arrow decodes the bad row's bytes to report it)."""
     found: list[pacsv.InvalidRow] = []
 
     def _stop(row: pacsv.InvalidRow) -> str:
@@ -197,7 +260,7 @@ def _raise_first_bad_row(path: str | Path, columns: list[str], has_header: bool)
             read_options=pacsv.ReadOptions(
                 column_names=columns, skip_rows=1 if has_header else 0, use_threads=False
             ),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=_stop),
+            parse_options=pacsv.ParseOptions(ignore_empty_lines=False, invalid_row_handler=_stop),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in columns}
             ),

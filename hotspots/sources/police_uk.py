@@ -21,11 +21,17 @@ import pyarrow.compute as pc
 from hotspots import schema
 from hotspots.errors import SourceFormatError
 from hotspots.sources.base import SourceRead, canonical_frame
-from hotspots.sources.csvio import read_first_record, read_text_table, sha256_soon
+from hotspots.sources.csvio import (
+    check_named_once,
+    read_first_record,
+    read_text_table,
+    sha256_soon,
+)
 from hotspots.validate import (
     RowVerdicts,
     check_lonlat,
     check_month,
+    reject_blank_rows,
     reject_duplicates,
     rejected_frame,
     take_column,
@@ -97,10 +103,12 @@ def read_street(
     first = read_first_record(path)
     has_header = _check_header(path, first)
     columns = [c.strip() for c in first] if has_header else list(STREET_COLUMNS)
+    check_named_once(path, columns, STREET_COLUMNS)
     table = read_text_table(path, columns, has_header=has_header)
     digest = sha256_soon(path)  # hashed while the rows are checked
     raw = table.frame
     verdicts = RowVerdicts(len(raw))
+    reject_blank_rows(verdicts, raw)
 
     if not all_crime_types:
         crime_type = raw["Crime type"]

@@ -21,12 +21,19 @@ import pandas as pd
 from hotspots import schema
 from hotspots.errors import SourceFormatError
 from hotspots.sources.base import SourceRead, canonical_frame
-from hotspots.sources.csvio import read_first_record, read_text_table, sha256_soon
+from hotspots.sources.csvio import (
+    check_named_once,
+    read_first_record,
+    read_text_table,
+    sha256_soon,
+)
 from hotspots.validate import (
+    YEARS,
     RowVerdicts,
     check_bng,
     check_lonlat,
     parse_decimal,
+    reject_blank_rows,
     reject_duplicates,
     rejected_frame,
 )
@@ -45,6 +52,8 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "drugs_seized",
     "synthetic",
 )
+#: The largest count (arrests, charges) taken: larger ones are errors, and would not fit int64.
+_MOST = 1_000_000
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f", ""}
 
@@ -86,6 +95,7 @@ def read_raids(path: str | Path, *, seen_ids: set[str] | None = None) -> SourceR
             "(longitude, latitude in WGS84, or easting, northing in EPSG:27700)",
             1,
         )
+    check_named_once(path, columns, (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS))
     table = read_text_table(path, columns, has_header=True)
     digest = sha256_soon(path)  # hashed while the rows are checked
     raw = table.frame.copy()
@@ -93,9 +103,15 @@ def read_raids(path: str | Path, *, seen_ids: set[str] | None = None) -> SourceR
         if name not in raw:
             raw[name] = ""
     verdicts = RowVerdicts(len(raw))
+    reject_blank_rows(verdicts, raw)
 
     dates = pd.to_datetime(raw["date"].str.strip(), format="%Y-%m-%d", errors="coerce")
-    verdicts.reject(dates.isna().to_numpy(), schema.REASON_BAD_DATE, "date=" + raw["date"])
+    dates = dates.where(dates.dt.year.between(*YEARS))
+    verdicts.reject(
+        dates.isna().to_numpy(),
+        schema.REASON_BAD_DATE,
+        "date=" + raw["date"] + f" (expected YYYY-MM-DD, years {YEARS[0]}-{YEARS[1]})",
+    )
     warrant = raw["warrant_type"].str.strip().str.lower()
     bad_type = ~warrant.isin(schema.WARRANT_TYPES).to_numpy()
     verdicts.reject(
@@ -176,9 +192,11 @@ def _whole_numbers(
     values = parse_decimal(stripped)
     blank = (stripped == "").to_numpy()
     with np.errstate(invalid="ignore"):
-        ok = np.isfinite(values) & (values >= 0) & (np.floor(values) == values)
+        ok = (values >= 0) & (values <= _MOST) & (np.floor(values) == values)
     verdicts.reject(
-        ~blank & ~ok, schema.REASON_BAD_VALUE, f"{name}=" + texts + " (expected a whole number ≥ 0)"
+        ~blank & ~ok,
+        schema.REASON_BAD_VALUE,
+        f"{name}=" + texts + f" (expected a whole number from 0 to {_MOST:,})",
     )
     out = pd.array(np.where(ok, values, 0).astype("int64"), dtype="Int64")
     out[~ok] = pd.NA

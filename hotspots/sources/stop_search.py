@@ -20,9 +20,20 @@ import pandas as pd
 from hotspots import schema
 from hotspots.errors import SourceFormatError
 from hotspots.sources.base import SourceRead, canonical_frame
-from hotspots.sources.csvio import read_first_record, read_text_table, sha256_soon
+from hotspots.sources.csvio import (
+    check_named_once,
+    read_first_record,
+    read_text_table,
+    sha256_soon,
+)
 from hotspots.sources.police_uk import derived_ids
-from hotspots.validate import RowVerdicts, check_lonlat, rejected_frame
+from hotspots.validate import (
+    YEARS,
+    RowVerdicts,
+    check_lonlat,
+    reject_blank_rows,
+    rejected_frame,
+)
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "Type",
@@ -77,10 +88,12 @@ def read_stop_search(path: str | Path, *, all_objects: bool = False) -> SourceRe
             + ", ".join(REQUIRED_COLUMNS),
             1,
         )
+    check_named_once(path, columns, (*REQUIRED_COLUMNS, *_EXTRA_SOURCE.values()))
     table = read_text_table(path, columns, has_header=True)
     digest = sha256_soon(path)  # hashed while the rows are checked
     raw = table.frame
     verdicts = RowVerdicts(len(raw))
+    reject_blank_rows(verdicts, raw)
 
     if not all_objects:
         other = (raw["Object of search"].str.strip() != schema.CONTROLLED_DRUGS_OBJECT).to_numpy()
@@ -131,15 +144,22 @@ def uk_local_times(texts: pd.Series) -> pd.Series:
     """Parse ISO 8601 timestamps to UK local time (Europe/London); unparseable become NaT.
 
     Timestamps with an offset (``+00:00``, ``Z``) are converted; ones without are read as UK
-    local time already (a non-existent or ambiguous clock-change time becomes NaT).
+    local time already (a non-existent or ambiguous clock-change time becomes NaT). Years
+    outside :data:`hotspots.validate.YEARS` become NaT.
     """
     texts = texts.str.strip()
     with_offset = texts.str.contains(_HAS_OFFSET).fillna(False).to_numpy(dtype=bool)
     out = pd.Series(pd.NaT, index=texts.index, dtype=f"datetime64[ns, {UK_TZ}]")
     if with_offset.any():
         parsed = pd.to_datetime(texts[with_offset], utc=True, format="ISO8601", errors="coerce")
-        out[with_offset] = parsed.dt.tz_convert(UK_TZ)
+        out[with_offset] = _plausible(parsed).dt.tz_convert(UK_TZ)
     if (~with_offset).any():
-        naive = pd.to_datetime(texts[~with_offset], format="ISO8601", errors="coerce")
+        naive = _plausible(pd.to_datetime(texts[~with_offset], format="ISO8601", errors="coerce"))
         out[~with_offset] = naive.dt.tz_localize(UK_TZ, ambiguous="NaT", nonexistent="NaT")
     return out
+
+
+def _plausible(times: pd.Series) -> pd.Series:
+    """``times`` with years outside 1900-2099 made NaT (as street months must be 19xx or 20xx;
+    a year such as 2999 would not fit the nanosecond timestamps either)."""
+    return times.where(times.dt.year.between(*YEARS))
