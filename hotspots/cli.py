@@ -24,11 +24,15 @@ from hotspots.cli_analysis import (
     run_analysis,
     run_export,
 )
+from hotspots.cli_distributed import add_scheduler_options, run_ingest, scheduler_address
+from hotspots.cli_evaluate import add_assessment_options, add_evaluate_parser, run_evaluate
+from hotspots.cli_users import DEMO_ACCOUNTS_FILE, add_users_parser, demo_accounts, run_users
 from hotspots.errors import HotspotsError, StoreError
-from hotspots.ingest import IngestReport, ingest
+from hotspots.ingest import IngestReport
 from hotspots.report import format_ingest, format_status, status_dict
 from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
+from hotspots.users import UserStore
 from hotspots.wards import NEAREST_WARD_M
 
 DEFAULT_STORE = "store"
@@ -78,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--district-code-column", metavar="COL")
     p.add_argument("--district-name-column", metavar="COL")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_scheduler_options(p)
 
     p = sub.add_parser("status", help="what the store holds, per layer")
     _add_store(p)
@@ -85,14 +90,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("analyse", help="ranked hotspots and ward movers for a period")
     add_period_options(p)
+    add_scheduler_options(p)
     _add_store(p)
     p.add_argument("--top", type=int, default=20, metavar="N", help="hotspots shown (default 20)")
     p.add_argument("--json", action="store_true", help="print as JSON")
+    add_assessment_options(p)
 
     p = sub.add_parser("export", help="write hotspots, ward summaries or events to a file")
     add_export_arguments(p)
     add_period_options(p)
+    add_scheduler_options(p)
     _add_store(p)
+    add_assessment_options(p)
+    _add_store(add_evaluate_parser(sub))
+
+    _add_store(add_users_parser(sub))
 
     p = sub.add_parser("serve", help="run the web app (development server; see README)")
     _add_store(p)
@@ -139,6 +151,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _analyse(args)
         if args.command == "export":
             return _export(args)
+        if args.command == "evaluate":
+            return run_evaluate(args, _existing_store(args))
+        if args.command == "users":
+            return run_users(args, _store_path(args.store))
     except (HotspotsError, FileNotFoundError) as exc:
         print(f"hotspots: error: {exc}", file=sys.stderr)
         return 2
@@ -158,6 +174,7 @@ def _run_ingest(
     all_crime_types: bool = False,
     nearest_ward_m: float = NEAREST_WARD_M,
     columns: dict[str, str | None] | None = None,
+    scheduler: str | None = None,
 ) -> IngestReport:
     wards = read_wards(ward_paths, **(columns or {}))
     area = read_force_area(force_area_path, force=force)
@@ -168,7 +185,8 @@ def _run_ingest(
         desc="ingest",
         file=sys.stderr,
     ) as bar:
-        return ingest(
+        return run_ingest(
+            scheduler,
             files,
             wards=wards,
             force_area=area,
@@ -189,6 +207,7 @@ def _ingest(args: argparse.Namespace) -> int:
         force=args.force,
         all_crime_types=args.all_crime_types,
         nearest_ward_m=args.nearest_ward_m,
+        scheduler=scheduler_address(args),
         columns={
             "code_column": args.ward_code_column,
             "name_column": args.ward_name_column,
@@ -265,11 +284,20 @@ def _demo(args: argparse.Namespace) -> int:
         )
         return 2
     store = Store(_store_path(args.store))
-    report = _run_ingest([*street, *raids], [wards], area, store)
+    scheduler = scheduler_address(args)
+    report = _run_ingest([*street, *raids], [wards], area, store, scheduler=scheduler)
     print(format_ingest(report))
     print()
     print(format_status(store))
-    print("\nNext: `hotspots serve` and open http://127.0.0.1:5000/")
+    made = demo_accounts(store.path)
+    if made:
+        print("\nDemo accounts (random passwords, also in "
+              f"{store.path / DEMO_ACCOUNTS_FILE}, readable by you only):")
+        for name, role, password in made:
+            print(f"  {name:18} {role:13} {password}")
+    else:
+        print(f"\nDemo accounts: as before (passwords in {store.path / DEMO_ACCOUNTS_FILE})")
+    print("\nNext: `hotspots serve`, open http://127.0.0.1:5000/ and sign in with an account above")
     return 0 if report.reconciles() else 1
 
 
@@ -278,6 +306,11 @@ def _serve(args: argparse.Namespace, store: Store) -> int:
 
     app = create_app({"STORE": str(store.path)})
     print(f"Serving {store.path} at http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
+    accounts = UserStore(app.config["USERS_DB"]).users()
+    if not accounts:
+        print("No accounts yet: make one with `hotspots users add NAME --role analyst --generate`")
+    elif (store.path / DEMO_ACCOUNTS_FILE).is_file():
+        print(f"Sign in with a demo account from {store.path / DEMO_ACCOUNTS_FILE}", flush=True)
     app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
     return 0
 

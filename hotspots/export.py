@@ -69,6 +69,7 @@ from pyproj import CRS
 from shapely.geometry import mapping
 
 from hotspots import schema
+from hotspots.csvsafe import cell_text
 from hotspots.errors import HotspotsError, StoreError
 from hotspots.periods import Period, parse_month
 from hotspots.store import Store
@@ -604,7 +605,9 @@ def _csv_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict | list):
-        return _dumps(value)
+        return cell_text(_dumps(value))
+    if isinstance(value, str):
+        return cell_text(value)
     return str(value)
 
 

@@ -24,6 +24,7 @@ from hotspots.cli import main
 from hotspots.periods import Period
 from hotspots.render import external_urls
 from hotspots.store import Store
+from tests.accounts import sign_in
 from web import create_app
 from web.briefing import bp
 
@@ -54,7 +55,7 @@ def app(demo_store: Path) -> Flask:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    return sign_in(app.test_client())
 
 
 def _figures(store: Store, start: str, end: str) -> tuple[object, dict]:

@@ -66,7 +66,11 @@ def test_demo_twice_gives_the_same_store(tmp_path: Path, capsys: pytest.CaptureF
     assert main(["demo", "--store", store]) == 0
     second = capsys.readouterr().out
     assert "offence                2,689  2025-01..2025-12     12       135" in second
-    assert first.split("Store ")[1].splitlines()[1:] == second.split("Store ")[1].splitlines()[1:]
+    status = [out.split("Store ")[1].split("\nDemo accounts")[0] for out in (first, second)]
+    assert status[0].splitlines()[1:] == status[1].splitlines()[1:]
+    # the demo's accounts are made once, with random passwords shown once
+    assert "demo-analyst       analyst" in first and "demo-officer" in first
+    assert "Demo accounts: as before" in second and "demo-analyst " not in second
 
 
 def test_a_malformed_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

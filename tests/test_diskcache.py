@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hotspots.cli import main
+from tests.accounts import sign_in
 from web import create_app
 from web.diskcache import STALE_VERSION_S, DiskCache
 
@@ -107,22 +108,24 @@ def test_two_app_processes_share_analyses_and_pages(demo_store: Path, tmp_path: 
     """A second app (another gunicorn worker) serves a view the first made, making nothing."""
     config = {"STORE": str(demo_store), "CACHE_DIR": str(tmp_path / "shared"), "WARM_PRESETS": 0}
     first, second = create_app(config), create_app(config)
+    one, two = sign_in(first.test_client()), sign_in(second.test_client())
     url = "/?from=2025-04&to=2025-06"
-    body = first.test_client().get(url).get_data()
-    frame = first.test_client().get("/map/frame?from=2025-04&to=2025-06").get_data()
-    assert first.extensions["hotspots"]["disk"].writes == 3  # analysis, page, frame
-    assert second.test_client().get(url).get_data() == body
-    assert second.test_client().get("/map/frame?from=2025-04&to=2025-06").get_data() == frame
+    body = one.get(url).get_data()
+    frame = one.get("/map/frame?from=2025-04&to=2025-06").get_data()
+    # the analysis, the parameters' back-test score, the page and the frame
+    assert first.extensions["hotspots"]["disk"].writes == 4
+    assert two.get(url).get_data() == body
+    assert two.get("/map/frame?from=2025-04&to=2025-06").get_data() == frame
     assert second.extensions["hotspots"]["disk"].writes == 0
     # the frame's analysis came from the page's: one analysis file for the period
     files = list((tmp_path / "shared").rglob("*"))
-    assert len([f for f in files if f.is_file()]) == 3
+    assert len([f for f in files if f.is_file()]) == 4
 
 
 def test_disk_cache_off_with_an_empty_setting(demo_store: Path) -> None:
     app = create_app({"STORE": str(demo_store), "CACHE_DIR": ""})
     assert app.extensions["hotspots"]["disk"] is None
-    assert app.test_client().get("/?from=2025-04&to=2025-06").status_code == 200
+    assert sign_in(app.test_client()).get("/?from=2025-04&to=2025-06").status_code == 200
 
 
 def test_default_folder_is_in_the_instance_folder(demo_store: Path) -> None:

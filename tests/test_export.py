@@ -6,6 +6,7 @@ in the centre of Cambridge, about lon 0.1203, lat 52.2012.
 
 from __future__ import annotations
 
+import csv
 import importlib
 import itertools
 import json
@@ -533,3 +534,27 @@ def test_export_events_bad_arguments(demo_store: Store, tmp_path: Path) -> None:
     with pytest.raises(Exception, match=r"no store here"):
         export_events(tmp_path / "nowhere", tmp_path / "e.csv", "csv")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_csv_text_that_a_spreadsheet_would_run_is_made_inert(tmp_path: Path) -> None:
+    """CSV injection: formula-like text gets an apostrophe; numbers (-3) are left alone."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from hotspots.csvsafe import cell_text
+
+    evil = '=HYPERLINK("http://evil.example","click")'
+    frame = gpd.GeoDataFrame(
+        {"location": [evil, "@SUM(1)", "On or near Park Street", "-dash"], "change": [-3, 4, 0, 1]},
+        geometry=[Point(530000, 260000)] * 4,
+        crs="EPSG:27700",
+    )
+    out = tmp_path / "evil.csv"
+    export(frame, out, "csv", ExportMetadata("Jan 2025"))
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["location"] for r in rows] == [
+        "'" + evil, "'@SUM(1)", "On or near Park Street", "'-dash"
+    ]
+    assert [r["change"] for r in rows] == ["-3", "4", "0", "1"]
+    assert cell_text("+44 1223") == "'+44 1223" and cell_text("plain") == "plain"

@@ -38,6 +38,7 @@ from hotspots.periods import PeriodError
 from hotspots.render import external_urls
 from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
+from tests.accounts import sign_in
 from tests.conftest import STREET_HEADER, street_row
 from web import create_app
 from web.patrol import bp
@@ -169,7 +170,7 @@ def _app(store: Path) -> Flask:
 
 @pytest.fixture(scope="module")
 def client(demo_store: Path) -> FlaskClient:
-    return _app(demo_store).test_client()
+    return sign_in(_app(demo_store).test_client())
 
 
 def test_gpx_download_is_gpx_11_inside_cambridgeshire(client: FlaskClient) -> None:
@@ -252,7 +253,7 @@ def test_bad_parameters_give_400_naming_the_field(
 
 
 def test_location_text_is_escaped_on_the_page(toy_store: Path) -> None:
-    client = _app(toy_store).test_client()
+    client = sign_in(_app(toy_store).test_client())
     html = client.get("/patrol?to=2025-06").get_data(as_text=True)
     assert EVIL not in html
     assert "3. &lt;script&gt;alert(1)&lt;/script&gt;" in html

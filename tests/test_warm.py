@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from hotspots.cli import main
+from tests.accounts import sign_in
 from web import create_app, warm
 
 
@@ -41,8 +42,10 @@ def test_app_start_makes_the_presets(demo_store: Path, tmp_path: Path) -> None:
     app = create_app({"STORE": str(demo_store), "CACHE_DIR": str(tmp_path / "c")})
     pages = app.extensions["hotspots"]["pages"]
     made = pages.misses
-    assert made == 4  # two presets (3 and 12 months) x (page, frame); calendar 2025 repeats
-    client = app.test_client()
+    # two presets (3 and 12 months; calendar 2025 repeats) x (page, frame) x (analyst,
+    # commissioner)
+    assert made == 8
+    client = sign_in(app.test_client())
     for url in ("/", "/?from=2025-10&to=2025-12", "/map/frame?from=2025-01&to=2025-12"):
         assert client.get(url).status_code == 200
     assert pages.misses == made  # the default view and the presets: all from the cache
@@ -68,7 +71,7 @@ def test_a_new_ingest_is_made_in_the_background(tmp_path: Path) -> None:
     app = create_app({"STORE": str(store), "CACHE_DIR": str(tmp_path / "c")})
     before = app.extensions["hotspots"]["state"].version
     assert main(["demo", "--store", str(store)]) == 0  # same data, new data version
-    client = app.test_client()
+    client = sign_in(app.test_client())
     assert client.get("/api/v1/meta").status_code == 200  # sees the new version
     for thread in [t for t in threading.enumerate() if t.name == "hotspots-warm"]:
         thread.join(timeout=60)
@@ -76,4 +79,5 @@ def test_a_new_ingest_is_made_in_the_background(tmp_path: Path) -> None:
     assert after != before
     folder = app.extensions["hotspots"]["disk"].version_folder(after)
     assert folder.parent == tmp_path / "c"
-    assert len([p for p in folder.iterdir() if p.is_file()]) == 2 + 4  # 2 analyses, 4 pages
+    # 2 analyses, the parameters' score, 2 x 2 pages per role
+    assert len([p for p in folder.iterdir() if p.is_file()]) == 2 + 1 + 8

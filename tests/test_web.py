@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from hotspots.cli import main
 from hotspots.render import external_urls
+from tests.accounts import sign_in
 from web import create_app
 from web.settings import SETTINGS
 
@@ -31,7 +32,7 @@ def app(demo_store: Path) -> Flask:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    return sign_in(app.test_client())
 
 
 def test_every_setting_is_documented_in_the_readme() -> None:
@@ -139,7 +140,7 @@ def test_a_server_error_shows_no_stack_trace(tmp_path: Path) -> None:
     broken.mkdir()
     (broken / "manifest.json").write_text("{ not json")
     app = create_app({"STORE": str(broken)})
-    response = app.test_client().get("/")
+    response = sign_in(app.test_client()).get("/")
     assert response.status_code == 503
     html = response.get_data(as_text=True)
     assert "Traceback" not in html and "JSONDecodeError" not in html
@@ -158,7 +159,7 @@ def test_etag_gives_304_on_repeat(client: FlaskClient) -> None:
 def test_a_new_ingest_changes_the_etag(tmp_path: Path) -> None:
     store = tmp_path / "store"
     assert main(["demo", "--store", str(store)]) == 0
-    client = create_app({"STORE": str(store)}).test_client()
+    client = sign_in(create_app({"STORE": str(store)}).test_client())
     before = client.get("/?from=2025-09&to=2025-11").headers["ETag"]
     assert main(["demo", "--store", str(store)]) == 0  # same data, new data version
     after = client.get("/?from=2025-09&to=2025-11").headers["ETag"]
@@ -206,7 +207,7 @@ def test_text_from_data_is_escaped_everywhere(tmp_path: Path) -> None:
     store = tmp_path / "store"
     assert main(["ingest", str(street), "--wards", str(tmp_path / "wards.gpkg"),
                  "--force-area", str(tmp_path / "area.gpkg"), "--store", str(store)]) == 0
-    client = create_app({"STORE": str(store)}).test_client()
+    client = sign_in(create_app({"STORE": str(store)}).test_client())
     query = "from=2025-01&to=2025-01&eps_m=150&min_samples=2"
     for url in (f"/?{query}", f"/map/frame?{query}", f"/compare?{query}&from2=2025-01&to2=2025-01",
                 f"/compare/frame?{query}&from2=2025-01&to2=2025-01"):

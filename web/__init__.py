@@ -8,12 +8,16 @@ Run it with ``hotspots serve`` (development) or, in production::
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
+from hotspots.cli_users import USERS_FILE
+from hotspots.render.popups import dynamics_text, significance_text
 from web.settings import DEFAULTS
 
 
@@ -26,26 +30,72 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("HOTSPOTS", loads=_loads)
     if test_config is not None:
         app.config.from_mapping(test_config)
+    if not app.config.get("USERS_DB"):
+        app.config["USERS_DB"] = str(Path(app.config["STORE"]) / USERS_FILE)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = secrets.token_hex(32)
+        app.config["SECRET_KEY"] = _stored_secret(Path(app.config["USERS_DB"]).parent)
     if app.config.get("TILE_URL") and not app.config.get("TILE_ATTRIBUTION"):
         raise ValueError(
             "HOTSPOTS_TILE_URL is set but HOTSPOTS_TILE_ATTRIBUTION is not; "
             "tiles must carry their attribution"
         )
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config["MAX_CONTENT_LENGTH"] = int(float(app.config["UPLOAD_MAX_MB"]) * 1024 * 1024)
 
-    from web import api, assets, briefing, data, errors, maps, patrol, warm
+    from web import (
+        admin,
+        api,
+        assets,
+        auth,
+        briefing,
+        csrf,
+        data,
+        errors,
+        maps,
+        patrol,
+        security,
+        upload,
+        warm,
+    )  # fmt: skip
 
+    app.jinja_env.globals.update(significance_text=significance_text, dynamics_text=dynamics_text)
     data.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
+    csrf.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(assets.bp)
     app.register_blueprint(maps.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(briefing.bp)
     app.register_blueprint(patrol.bp)
+    app.register_blueprint(upload.bp)
+    app.register_blueprint(admin.bp)
     warm.warm_presets(app)
     return app
+
+
+def _stored_secret(folder: Path) -> str:
+    """The key that signs sessions when none is configured: made once, kept beside the accounts
+    (mode 0600), so every worker process and every restart signs with the same key."""
+    file = folder / ".secret_key"
+    try:
+        return file.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return secrets.token_hex(32)  # unreadable: this process only
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker made it first
+        return file.read_text(encoding="ascii").strip()
+    except OSError:
+        return secrets.token_hex(32)
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return key
 
 
 def _loads(value: str) -> Any:

@@ -29,6 +29,7 @@ from werkzeug.datastructures import MultiDict
 from hotspots import schema
 from hotspots.export import FORMATS, LICENCE, ExportMetadata, export
 from web import openapi
+from web.auth import audit
 from web.data import StoreState, state
 from web.errors import BadParameter
 from web.filters import ViewRequest, parse_view, presets
@@ -91,7 +92,7 @@ def _known(args: MultiDict[str, str], name: str, known: set[str], what: str) -> 
 
 def _view(args: MultiDict[str, str]) -> ViewRequest:
     """The period and DBSCAN parameters, checked as the map pages check them."""
-    names = ("from", "to", "eps_m", "min_samples")
+    names = ("from", "to", "eps_m", "min_samples", "significant")
     view_args = MultiDict([(n, args[n]) for n in names if n in args])
     st = state()
     return parse_view(view_args, st.months, int(current_app.config["DEFAULT_MONTHS"]))
@@ -151,7 +152,11 @@ def _request_record(args: MultiDict[str, str], view: ViewRequest | None) -> dict
 def _download(
     name: str, fmt: str, meta: ExportMetadata, write: Callable[[Path, ExportMetadata], None]
 ) -> Response:
-    """Write an export to a temporary file and stream it (the file is unlinked at once)."""
+    """Write an export to a temporary file and stream it (the file is unlinked at once).
+
+    Every export is written to the audit log: who, what, when and with which filters.
+    """
+    audit("export", {"name": name, "format": fmt, "request": meta.extra.get("request")})
     folder = Path(tempfile.mkdtemp(prefix="hotspots-api-"))
     try:
         target = folder / f"{name}.{fmt}"

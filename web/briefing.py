@@ -20,6 +20,8 @@ from hotspots.briefing import (
     trend_months,
 )
 from hotspots.periods import Period
+from web.access import current_access
+from web.auth import audit
 from web.data import cache, state
 from web.filters import ViewRequest, presets
 from web.maps import cached_response, current_view, etag_for, get_analysis, wards_vintage
@@ -43,7 +45,8 @@ def _figures(view: ViewRequest) -> dict[str, Any]:
             wards_vintage=wards_vintage(),
         )
 
-    return cache("analyses").get_or_make(("briefing", view.analysis_key(), st.version), make)
+    key = ("briefing", view.analysis_key(), current_access().key(), st.version)
+    return cache("analyses").get_or_make(key, make)
 
 
 def _data_date() -> str:
@@ -138,6 +141,7 @@ def _image(fmt: str) -> Response:
     )
     name = f"drug-briefing-{view.period.slug}.{fmt}"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    audit("export", {"name": name, "format": fmt, "from": view.start, "to": view.end})
     return response
 
 

@@ -43,6 +43,7 @@ class ViewRequest:
     raids: bool = True
     eps_m: float | str = "auto"
     min_samples: int | str = "auto"
+    significant: bool = False
 
     @property
     def period(self) -> Period:
@@ -72,6 +73,8 @@ class ViewRequest:
             params["eps_m"] = values["eps_m"]
         if values["min_samples"] != "auto":
             params["min_samples"] = values["min_samples"]
+        if values["significant"]:
+            params["significant"] = 1
         return urlencode(params)
 
 
@@ -141,6 +144,7 @@ def parse_view(args: MultiDict[str, str], months: list[str], default_months: int
         raids=_flag(args, "raids", True),
         eps_m=_number(args, "eps_m", float, 10, 2000),
         min_samples=_number(args, "min_samples", int, 2, 10000),
+        significant=_flag(args, "significant", False),
     )
 
 

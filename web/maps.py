@@ -6,7 +6,9 @@ Pages are cached (analysis and rendered map) on every filter and the data versio
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import pickle
 from typing import Any
 
@@ -14,10 +16,15 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from hotspots import schema
 from hotspots.analysis import Analysis, analyse
+from hotspots.assessment import assess, significant_only
 from hotspots.cli_analysis import analysis_json, headline_text, ward_movers
 from hotspots.distributed import detector_factory
+from hotspots.evaluate.advice import parameter_score
+from hotspots.evaluate.backtest import drug_offences
+from hotspots.evaluate.grid import CELL_M, Grid
 from hotspots.periods import Period
 from hotspots.render import TileConfig, compare_map, period_map, render_html
+from web.access import current_access, redact
 from web.assets import ASSET_BASE
 from web.data import shared, state
 from web.errors import BadParameter
@@ -38,22 +45,75 @@ def _tiles() -> TileConfig | None:
 
 
 def get_analysis(view: ViewRequest) -> Analysis:
-    """The analysis of a view's period and parameters, made once for the whole server."""
+    """The analysis of a view's period and parameters, as the current visitor may see it.
+
+    The whole analysis is made once for the whole server; :func:`web.access.redact` then keeps
+    what the visitor's role and area allow.
+    """
+    analysis = redact(full_analysis(view), current_access())
+    if view.significant:
+        analysis = dataclasses.replace(analysis, hotspots=significant_only(analysis.hotspots))
+    return analysis
+
+
+def full_analysis(view: ViewRequest) -> Analysis:
+    """The whole analysis of a view (every layer, exact points), with its hotspots' significance
+    and dynamics and the back-test score of its parameters: never shown as it is to a visitor
+    without full access; use :func:`get_analysis`."""
     st = state()
-    return shared(
-        "analyses",
-        ("analysis", view.analysis_key()),
-        lambda: analyse(
+    config = current_app.config
+
+    def make() -> Analysis:
+        analysis = analyse(
             st.store,
             view.period,
             eps_m=view.eps_m,  # type: ignore[arg-type]
             min_samples=view.min_samples,  # type: ignore[arg-type]
             events=st.events,
             wards=st.wards,
-            detector_factory=detector_factory(current_app.config["DASK_SCHEDULER"]),
-        ),
+            detector_factory=detector_factory(config["DASK_SCHEDULER"]),
+        )
+        return assess(
+            analysis,
+            st.store,
+            n_sims=int(config["SIGNIFICANCE_SIMS"]),
+            seed=0,
+            dynamics_periods=int(config["DYNAMICS_PERIODS"]),
+            score=False,
+            events=st.events,
+        )
+
+    analysis = shared(
+        "analyses",
+        ("analysis", view.analysis_key()),
+        make,
         encode=lambda analysis: pickle.dumps(analysis, protocol=pickle.HIGHEST_PROTOCOL),
         decode=pickle.loads,
+    )
+    score = parameter_score_of(view.eps_m, view.min_samples)
+    return dataclasses.replace(
+        analysis, parameters={**analysis.parameters, "parameter_score": score}
+    )
+
+
+def parameter_score_of(eps_m: float | str, min_samples: int | str) -> dict[str, Any]:
+    """Back-test score of a parameter pair on every stored month (made once per data version:
+    fit on 3 months, PAI at the patrol area; see the README's evaluation section)."""
+    st = state()
+
+    def make() -> dict[str, Any]:
+        grid = Grid.over(st.store.load_boundary("force_area"), CELL_M)
+        xy, months = drug_offences(st.store)
+        return parameter_score(
+            xy, months, grid, eps_m=eps_m, min_samples=min_samples  # type: ignore[arg-type]
+        )
+
+    return shared(
+        "analyses",
+        ("parameter_score", eps_m, min_samples),
+        make,
+        encode=lambda score: json.dumps(score, default=str).encode(),
+        decode=json.loads,
     )
 
 
@@ -71,12 +131,25 @@ def wards_vintage() -> str:
 
 
 def current_view() -> ViewRequest:
+    """The view the request asks for, within what the visitor's role may see."""
     st = state()
-    return parse_view(request.args, st.months, int(current_app.config["DEFAULT_MONTHS"]))
+    view = parse_view(request.args, st.months, int(current_app.config["DEFAULT_MONTHS"]))
+    access = current_access()
+    if not access.exact_points:
+        view = dataclasses.replace(
+            view,
+            searches=False,
+            raids=False,
+            offences="none" if access.public or view.offences == "none" else "heat",
+        )
+    return view
 
 
 def etag_for(*parts: Any) -> str:
-    text = repr((parts, state().version, current_app.config.get("TILE_URL")))
+    """ETag (and page-cache key) of a response: its parts, the data version, the tiles and
+    what the visitor may see."""
+    key = current_access().key()
+    text = repr((parts, key, state().version, current_app.config.get("TILE_URL")))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -140,6 +213,7 @@ def frame() -> Response:
             show_offences=view.offences,
             show_searches=view.searches,
             show_raids=view.raids,
+            show_exact_points=current_access().exact_points,
             tiles=_tiles(),
         )
         title = f"Map of drug hotspots and wards, {analysis.period.label}"
@@ -212,6 +286,7 @@ def compare_frame() -> Response:
             force_area=state().force_area,
             ward_measure=view.measure if view.measure != "change" else "count",
             tiles=_tiles(),
+            show_raids=view.raids,
         )
         title = f"Drug hotspots: {a.period.label} (left) and {b.period.label} (right)"
         return render_html(fmap, ASSET_BASE, title=title)

@@ -102,6 +102,13 @@ def parameters(example_from: str, example_to: str) -> dict[str, dict[str, Any]]:
             },
             9,
         ),
+        "significant": _param(
+            "significant",
+            "1: only hotspots whose Monte Carlo significance test gives q <= 0.05 (none when "
+            "the store holds drug offences only, so nothing can be tested).",
+            {"type": "integer", "enum": [0, 1], "default": 0},
+            0,
+        ),
         "district": _list(
             "district",
             "Local authority district GSS code(s) held in the store.",
@@ -151,6 +158,7 @@ PATH_PARAMETERS: Final[dict[str, tuple[str, ...]]] = {
         "to",
         "eps_m",
         "min_samples",
+        "significant",
         "district",
         "ward",
         "bbox",

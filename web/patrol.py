@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, render_template, request
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import Forbidden
 
 from hotspots.patrol import (
     DEFAULT_DOSAGE,
@@ -28,6 +29,8 @@ from hotspots.patrol import (
     plan_gpx,
 )
 from hotspots.periods import Period, PeriodError, add_months
+from web.access import current_access, scope_wards
+from web.auth import audit
 from web.data import cache, state
 from web.errors import BadParameter
 from web.maps import cached_response, etag_for
@@ -82,6 +85,10 @@ def _parse(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
         raise BadParameter("n", n_text, f"a whole number of places from 1 to {MAX_PLACES}")
     district = args.get("district", "").strip()
     ward_codes = [c.strip() for v in args.getlist("wards") for c in v.split(",") if c.strip()]
+    scope = current_access().scope
+    if scope and not (district or ward_codes):  # an officer's plan: their area by default
+        district, ward_codes = (scope[0], []) if len(scope) == 1 and scope[0][:3] in (
+            "E06", "E07", "E08", "E09", "W06") else ("", list(scope))
     kind = args.get("area", "").strip() or ("wards" if ward_codes else "district" if district
                                             else "force")  # fmt: skip
     if kind == "district":
@@ -99,11 +106,15 @@ def _parse(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
     wards = state().wards
     if wards is not None:
         try:
-            area.resolve(wards)
+            chosen, _ = area.resolve(wards)
         except PatrolAreaError as exc:
             field = "district" if kind == "district" else "wards"
             value = district if kind == "district" else ",".join(ward_codes)
             raise BadParameter(field, value, str(exc).split("; expected ", 1)[-1]) from None
+        if scope and not chosen <= scope_wards(wards, scope):
+            raise Forbidden(
+                f"Your area is {', '.join(scope)}: choose wards or a district inside it."
+            )
     return PatrolRequest(end=end, area=area, n=int(n_text))
 
 
@@ -133,6 +144,9 @@ def _choices() -> dict[str, Any]:
     wards = state().wards
     if wards is None:
         return {"districts": [], "ward_groups": []}
+    scope = current_access().scope
+    if scope:  # an officer chooses within their area
+        wards = wards[wards["ward_code"].isin(scope_wards(wards, scope))]
     table = wards.sort_values(["district_name", "ward_name"])
     groups = [
         (name, list(zip(rows["ward_code"], rows["ward_name"], strict=True)))
@@ -179,6 +193,7 @@ def _download(kind: str, mimetype: str) -> Response:
     response = cached_response(etag_for("patrol", kind, req, _dosage(), marking), make, mimetype)
     name = f"patrol-{req.slug()}-{req.end}.{kind}"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    audit("export", {"name": name, "format": kind, "to": req.end, "area": req.query()})
     return response
 
 

@@ -63,21 +63,84 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SECRET_KEY",
         None,
-        "Key that signs session cookies. Set a long random value in production; "
-        "None makes the app generate a per-process key.",
+        "Key that signs session cookies. None: a random key made once and kept in "
+        "`.secret_key` beside USERS_DB (mode 0600), shared by every worker process.",
+    ),
+    Setting(
+        "USERS_DB",
+        None,
+        "The accounts and audit-log file (SQLite). None: `users.sqlite3` in the STORE folder "
+        "(where `hotspots users` and `hotspots demo` put accounts).",
+    ),
+    Setting(
+        "PUBLIC_MODE",
+        False,
+        "True lets visitors who are not signed in see the public-safe level: ward aggregates "
+        "with small counts suppressed, no hotspots, points or raids.",
+    ),
+    Setting(
+        "SUPPRESS_BELOW",
+        5,
+        "Public-safe level: ward counts under this are blank (and so are changes from them).",
+    ),
+    Setting(
+        "SNAP_M",
+        250,
+        "Roles without exact points (officers, commissioner's office) see drug offences moved "
+        "to the centre of a grid cell of this many metres (heat map, exports).",
+    ),
+    Setting(
+        "TRUSTED_USER_HEADER",
+        None,
+        "Single sign-on: the request header in which the force's reverse proxy puts the "
+        "signed-in user's name (e.g. `X-Remote-User`); the account must exist here (its role "
+        "applies). Only set it when the proxy strips that header from what clients send.",
+    ),
+    Setting("SESSION_HOURS", 8, "A sign-in lasts this many hours (then sign in again)."),
+    Setting(
+        "COOKIE_SECURE",
+        True,
+        "Session cookie sent over HTTPS only (browsers also allow it on http://localhost). "
+        "False only for plain-HTTP tests on another host.",
+    ),
+    Setting("LOGIN_MAX_FAILURES", 5, "Failed sign-ins allowed per account or address..."),
+    Setting("LOGIN_WINDOW_MINUTES", 15, "...in this many minutes (then 429 until it passes)."),
+    Setting(
+        "UPLOAD_MAX_MB",
+        64,
+        "Largest upload of monthly files (all files of one upload together); larger: 413.",
+    ),
+    Setting(
+        "SIGNIFICANCE_SIMS",
+        199,
+        "Monte Carlo simulations of each analysis' significance test (seeded; needs a store "
+        "ingested with --all-crime-types). 0: no test. More: finer p-values, slower first views.",
+    ),
+    Setting(
+        "DYNAMICS_PERIODS",
+        6,
+        "Single months over which each hotspot's dynamics class (new, emerging, persistent, "
+        "...) is judged. 0: none.",
     ),
     Setting(
         "PATROL_DOSAGE",
         None,
-        "Dosage guidance printed on patrol plans. None: \"Visit each place for 10–15 minutes at "
+        'Dosage guidance printed on patrol plans. None: "Visit each place for 10–15 minutes at '
         "varied, unpredictable times, several times a week (Koper 1995; hot-spots policing "
-        "trials).\"",
+        'trials)."',
     ),
     Setting(
         "PROTECTIVE_MARKING",
         "OFFICIAL",
         "Protective-marking line shown on every page and product (Government Security "
         "Classifications), e.g. `OFFICIAL-SENSITIVE`.",
+    ),
+    Setting(
+        "DASK_SCHEDULER",
+        None,
+        "Dask scheduler for hotspot clustering (exact tiles on a cluster, same hotspots): an "
+        "address such as `tcp://scheduler:8786`, or `local` for a LocalCluster of 2 workers "
+        "per app process. None or empty: cluster in the app process.",
     ),
 )
 

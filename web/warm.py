@@ -1,21 +1,27 @@
 """Make the period presets' pages before anyone asks for them.
 
 Most visits open a preset (the default view is the last 12 months). The app makes the map page
-and map frame of the first ``WARM_PRESETS`` presets when it starts (before gunicorn forks its
-workers, with ``--preload``) and again, in the background, when a worker first sees a new data
-version (after an ingest). They go through the normal routes into the caches, and so into the
-disk cache that every worker shares: the first visitor of a preset is served from the cache.
+and map frame of the first ``WARM_PRESETS`` presets, as an analyst and as the commissioner's
+office see them, when it starts (before gunicorn forks its workers, with ``--preload``) and
+again, in the background, when a worker first sees a new data version (after an ingest). They
+go through the normal views into the caches, and so into the disk cache that every worker
+shares: the first visitor of a preset is served from the cache. (Officers' pages depend on
+their area and are made on request.)
 """
 
 from __future__ import annotations
 
 import threading
 
-from flask import Flask
+from flask import Flask, g
 
+from web.access import Access
 from web.filters import presets
 
-__all__ = ["preset_urls", "warm_in_background", "warm_presets"]
+__all__ = ["WARM_ROLES", "preset_urls", "warm_in_background", "warm_presets"]
+
+#: The access levels whose preset pages are made in advance.
+WARM_ROLES = ("analyst", "commissioner")
 
 
 def preset_urls(months: list[str], n: int) -> list[str]:
@@ -37,14 +43,17 @@ def warm_presets(app: Flask) -> int:
     if n <= 0 or state.version is None or state.events is None:
         return 0
     made = 0
-    client = app.test_client()
-    for url in preset_urls(state.months, n):
-        try:
-            response = client.get(url)
-        except Exception:  # never stop the server for a page it could not pre-make
-            app.logger.exception("could not pre-make %s", url)
-            continue
-        made += response.status_code == 200
+    for role in WARM_ROLES:
+        for url in dict.fromkeys(preset_urls(state.months, n)):
+            with app.test_request_context(url):
+                g.access = Access(role, f"warm-up ({role})")
+                try:
+                    view = app.view_functions[app.url_map.bind("").match(url.split("?")[0])[0]]
+                    response = app.make_response(view())  # type: ignore[arg-type]
+                except Exception:  # never stop the server for a page it could not pre-make
+                    app.logger.exception("could not pre-make %s", url)
+                    continue
+                made += response.status_code == 200
     return made
 
 

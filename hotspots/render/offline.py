@@ -76,7 +76,8 @@ DROPPED_URLS: frozenset[str] = frozenset(
     }
 )
 
-_EXTERNAL = re.compile(r"(?:https?:)?//[^\s\"'\\)<>]*", re.IGNORECASE)
+#: The rest of a URL after its ``//`` (up to a quote, space, bracket or backslash).
+_URL_REST = re.compile(r"//[^\s\"'\\)<>]*")
 #: What must come just before an external URL for the page to fetch it: an attribute that
 #: loads (``src=``, ``href=``, ...) or CSS ``url(`` / ``@import`` (quotes optional).
 _LOADS_BEFORE = re.compile(
@@ -108,13 +109,21 @@ def external_urls(html: str) -> list[str]:
         ``src=``, ``href=`` (and similar) attribute, a CSS ``url(...)`` or an ``@import``, in
         order of first appearance. Empty for a page that works on a closed network.
     """
-    # Scan for "//" (fast, in C), then look at what precedes each hit: far quicker on a
-    # 400 kB map page than one case-insensitive alternation tried at every position.
+    # Find each "//" with str.find (fast, in C), then look at what precedes it: far quicker on
+    # a 400 kB map page than a case-insensitive alternation tried at every position.
     found: dict[str, None] = {}
-    for match in _EXTERNAL.finditer(html):
-        before = html[max(0, match.start() - _LOOKBEHIND_CHARS) : match.start()]
-        if _LOADS_BEFORE.search(before):
-            found.setdefault(match.group(0), None)
+    at = html.find("//")
+    while at != -1:
+        rest = _URL_REST.match(html, at)
+        assert rest is not None  # "//" always matches
+        start = at
+        for scheme in ("https:", "http:"):
+            if html[at - len(scheme) : at].lower() == scheme:
+                start = at - len(scheme)
+                break
+        if _LOADS_BEFORE.search(html[max(0, start - _LOOKBEHIND_CHARS) : start]):
+            found.setdefault(html[start : rest.end()], None)
+        at = html.find("//", max(rest.end(), at + 2))
     return list(found)
 
 

@@ -140,6 +140,24 @@ def ward_popup(
     )
 
 
+def significance_text(hotspot: Mapping[str, Any]) -> str:
+    """``"significant (q = 0.006)"``, ``"not significant (q = 0.59)"`` or ``"not tested"``."""
+    q = _number(hotspot.get("q_value"))
+    if math.isnan(q):
+        return "not tested"
+    word = "significant" if bool(hotspot.get("significant")) else "not significant"
+    return f"{word} (q = {q:.3f})"
+
+
+def dynamics_text(hotspot: Mapping[str, Any]) -> str:
+    """The dynamics class and its months, e.g. ``"persistent: hot 5 of 6 months"``."""
+    label = str(hotspot.get("dynamics_class"))
+    hot, periods = _number(hotspot.get("periods_hot")), _number(hotspot.get("periods"))
+    if math.isnan(hot) or math.isnan(periods) or not periods:
+        return label
+    return f"{label}: hot {hot:.0f} of {periods:.0f} months"
+
+
 def hotspot_popup(
     hotspot: Mapping[str, Any],
     *,
@@ -180,6 +198,10 @@ def hotspot_popup(
     if raids:
         label = f"Raids within {near}" + (" (SYNTHETIC)" if raids_synthetic else "")
         rows.append((label, count_text(hotspot.get("raids"))))
+    if "q_value" in hotspot:
+        rows.append(("Significance", significance_text(hotspot)))
+    if not _missing(hotspot.get("dynamics_class")):
+        rows.append(("Trend", dynamics_text(hotspot)))
     notes = []
     if bool(hotspot.get("colocated")) and not _missing(hotspot.get("colocated")):
         notes.append(

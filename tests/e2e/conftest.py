@@ -96,6 +96,42 @@ def live_server(demo_store: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def signed_in_states(browser: Any, live_server: str, demo_store: Path) -> Callable[[str], Any]:
+    """Cookies per role, each signed in once through the sign-in page (as a person would):
+    ``states(role)``; ``"anonymous"`` gives None (no session)."""
+    from tests.accounts import PASSWORD, ensure_user
+    from web import create_app
+
+    app = create_app({"STORE": str(demo_store), "WARM_PRESETS": 0})
+    made: dict[str, Any] = {"anonymous": None}
+
+    def states(role: str) -> Any:
+        if role not in made:
+            context = browser.new_context()
+            try:
+                page = context.new_page()
+                page.goto(live_server + "/")  # redirected to the sign-in page
+                assert "/login" in page.url
+                page.get_by_label("Username").fill(ensure_user(app, role))
+                page.get_by_label("Password").fill(PASSWORD)
+                page.get_by_role("button", name="Sign in").click()
+                page.wait_for_url(live_server + "/")
+                made[role] = context.storage_state()
+            finally:
+                context.close()
+            assert any(c["name"] == "hotspots_session" for c in made[role]["cookies"])
+        return made[role]
+
+    return states
+
+
+@pytest.fixture
+def role() -> str:
+    """Who the browser is signed in as (tests parametrize it): analyst by default."""
+    return "analyst"
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -161,9 +197,16 @@ _TILE = re.compile(r"/\d+/\d+/\d+\.(png|jpe?g|webp|pbf)(\?|$)")
 
 
 @pytest.fixture
-def page(browser: Any, live_server: str, viewport_width: int) -> Iterator[BrowsedPage]:
+def page(
+    browser: Any,
+    live_server: str,
+    viewport_width: int,
+    role: str,
+    signed_in_states: Callable[[str], Any],
+) -> Iterator[BrowsedPage]:
     phone = viewport_width < 600
     context = browser.new_context(
+        storage_state=signed_in_states(role),
         viewport={"width": viewport_width, "height": PHONE_HEIGHT if phone else DESKTOP_HEIGHT},
         is_mobile=phone,
         has_touch=phone,

@@ -1,0 +1,160 @@
+"""``hotspots users``: create, change, disable and list accounts; read the audit log.
+
+The accounts file defaults to ``users.sqlite3`` in the store folder (``--users-db`` or
+``HOTSPOTS_USERS_DB`` to put it elsewhere; the web app's ``USERS_DB`` setting must then match).
+Passwords are read from standard input (``--password-stdin``) or asked for without echo; with
+``--generate`` a random one is made and printed once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from hotspots.users import ROLES, User, UserError, UserStore
+
+__all__ = ["DEMO_ACCOUNTS", "add_users_parser", "demo_accounts", "run_users", "users_db_path"]
+
+USERS_FILE = "users.sqlite3"
+#: The demo's accounts: one per role; the officer's area is Cambridge (district E07000008).
+DEMO_ACCOUNTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("demo-analyst", "analyst", ()),
+    ("demo-officer", "officer", ("E07000008",)),
+    ("demo-commissioner", "commissioner", ()),
+    ("demo-admin", "admin", ()),
+)
+DEMO_ACCOUNTS_FILE = "DEMO-ACCOUNTS.txt"
+
+
+def users_db_path(store: Path, users_db: str | None = None) -> Path:
+    """Where the accounts live: ``--users-db``, else ``$HOTSPOTS_USERS_DB``, else in the store."""
+    chosen = users_db or os.environ.get("HOTSPOTS_USERS_DB")
+    return Path(chosen) if chosen else store / USERS_FILE
+
+
+def add_users_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``hotspots users ...`` to the command's subparsers; returns its parser."""
+    p = sub.add_parser("users", help="create, change, disable and list accounts; the audit log")
+    p.add_argument("--users-db", metavar="FILE", help="accounts file (default: in the store)")
+    actions = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="create an account")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument(
+        "--scope",
+        default="",
+        metavar="CODES",
+        help="officers: comma-separated district (E07…/E06…) or ward (E05…) codes of their area",
+    )
+    _password_options(add)
+    role = actions.add_parser("role", help="change an account's role (and scope)")
+    role.add_argument("username")
+    role.add_argument("role", choices=ROLES)
+    role.add_argument("--scope", default="", metavar="CODES")
+    passwd = actions.add_parser("passwd", help="set a new password")
+    passwd.add_argument("username")
+    _password_options(passwd)
+    for name, text in (("disable", "stop an account signing in"), ("enable", "allow it again")):
+        actions.add_parser(name, help=text).add_argument("username")
+    actions.add_parser("list", help="list the accounts").add_argument("--json", action="store_true")
+    audit = actions.add_parser("audit", help="print the latest audit log entries")
+    audit.add_argument("--last", type=int, default=50, metavar="N")
+    audit.add_argument("--action", metavar="NAME", help="e.g. login, login_failed, export, upload")
+    return p
+
+
+def _password_options(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--password-stdin", action="store_true", help="read it from stdin")
+    group.add_argument("--generate", action="store_true", help="make a random one, print it")
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.generate:
+        return generated_password()
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Again: "):
+        raise UserError("the two passwords differ")
+    return first
+
+
+def generated_password() -> str:
+    """A random password of 20 URL-safe characters (about 120 bits)."""
+    return secrets.token_urlsafe(15)
+
+
+def run_users(args: argparse.Namespace, store: Path) -> int:
+    """Carry out ``hotspots users ...``; returns the exit status."""
+    users = UserStore(users_db_path(store, args.users_db), actor=f"cli:{_os_user()}")
+    command = args.users_command
+    if command in ("add", "passwd"):
+        password = _password(args)
+        if command == "add":
+            user = users.add(args.username, password, args.role, _codes(args.scope))
+            print(f"added {_describe(user)}")
+        else:
+            users.set_password(args.username, password)
+            print(f"password changed for {args.username}")
+        if args.generate:
+            print(f"password: {password}")
+    elif command == "role":
+        print(f"now {_describe(users.set_role(args.username, args.role, _codes(args.scope)))}")
+    elif command in ("disable", "enable"):
+        print(f"now {_describe(users.set_disabled(args.username, command == 'disable'))}")
+    elif command == "list":
+        everyone = users.users()
+        if args.json:
+            print(json.dumps([u.__dict__ for u in everyone], indent=2))
+        for user in [] if args.json else everyone:
+            print(_describe(user))
+    else:
+        for entry in users.recent(args.last, args.action):
+            detail = json.dumps(entry.detail, sort_keys=True)
+            print(f"{entry.at}  {entry.username or '-':20} {entry.action:16} {detail}")
+    return 0
+
+
+def demo_accounts(store: Path) -> list[tuple[str, str, str]]:
+    """Create the demo's accounts with random passwords (once); returns (name, role, password).
+
+    The passwords are also written to ``DEMO-ACCOUNTS.txt`` in the store (mode 0600). Accounts
+    that already exist are left as they are (and not returned).
+    """
+    users = UserStore(users_db_path(store), actor="hotspots demo")
+    made = []
+    for name, role, scope in DEMO_ACCOUNTS:
+        if users.get(name) is None:
+            password = generated_password()
+            users.add(name, password, role, scope)
+            made.append((name, role, password))
+    if made:
+        file = store / DEMO_ACCOUNTS_FILE
+        file.touch(mode=0o600, exist_ok=True)
+        with open(file, "a", encoding="utf-8") as handle:
+            for name, role, password in made:
+                handle.write(f"{name}\t{role}\t{password}\n")
+    return made
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _codes(text: str) -> list[str]:
+    return [c for c in (part.strip() for part in text.split(",")) if c]
+
+
+def _describe(user: User) -> str:
+    scope = f" ({', '.join(user.scope)})" if user.scope else ""
+    state = " [disabled]" if user.disabled else ""
+    return f"{user.username}: {user.role}{scope}{state}"

@@ -1,0 +1,321 @@
+"""Accounts, roles and the audit log: an embedded SQLite file (no server), beside the store.
+
+Roles (what each may see is decided by the web app, :mod:`web.access`):
+
+- ``analyst``: everything, exact points and raids included; uploads new monthly files;
+- ``officer``: a neighbourhood officer, scoped to chosen districts or wards: their area's
+  hotspots and patrol plans, no exact points, no raid locations;
+- ``commissioner``: the police and crime commissioner's office: aggregates, hotspot polygons and
+  briefings, no exact points, no raid locations;
+- ``admin``: everything an analyst has, and the audit log.
+
+Passwords are stored as salted scrypt hashes (``scrypt$n$r$p$salt$hash``, standard library
+:func:`hashlib.scrypt`); a password is never stored or logged. Every change to an account and
+every sign-in, export and upload is appended to the ``audit`` table (who, what, when, details).
+Several server processes share the file: SQLite's write-ahead log and a busy timeout serialise
+their writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from hotspots.errors import HotspotsError
+
+__all__ = [
+    "ROLES",
+    "AuditEntry",
+    "User",
+    "UserError",
+    "UserStore",
+    "hash_password",
+    "verify_password",
+]
+
+ROLES: tuple[str, ...] = ("analyst", "officer", "commissioner", "admin")
+#: Shortest password accepted (NCSC guidance: length over complexity rules).
+MIN_PASSWORD_LENGTH = 12
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{1,63}")
+_SCOPE_CODE = re.compile(r"[EWSN]\d{8}")
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    username TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL,
+    scope TEXT NOT NULL DEFAULT '[]',
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    username TEXT,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '{}',
+    address TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_action_at ON audit (action, at);
+"""
+
+
+class UserError(HotspotsError, ValueError):
+    """A bad username, role, scope or password, or an unknown account."""
+
+
+@dataclass(frozen=True)
+class User:
+    """An account (never holds the password)."""
+
+    username: str
+    role: str
+    scope: tuple[str, ...]
+    disabled: bool
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit log."""
+
+    at: str
+    username: str | None
+    action: str
+    detail: dict[str, Any]
+    address: str | None
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash of ``password`` (``scrypt$n$r$p$salt$hash``, hex)."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    n, r, p = _SCRYPT["n"], _SCRYPT["r"], _SCRYPT["p"]
+    return f"scrypt${n}${r}${p}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """True when ``password`` matches ``stored`` (constant-time comparison)."""
+    try:
+        kind, n, r, p, salt, digest = stored.split("$")
+        if kind != "scrypt":
+            return False
+        got = hashlib.scrypt(
+            password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got.hex(), digest)
+
+
+#: A hash nothing matches, checked for unknown users so that timing does not reveal them.
+_DUMMY_HASH = hash_password(secrets.token_hex(16))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def check_username(username: str) -> str:
+    """``username`` lower-cased, or :class:`UserError` saying what is allowed."""
+    name = str(username).strip().lower()
+    if not _USERNAME.fullmatch(name):
+        raise UserError(
+            f"username {username!r}: expected 2-64 characters, letters, digits and . _ @ -, "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def check_role(role: str) -> str:
+    """``role`` if it is one of :data:`ROLES`, else :class:`UserError`."""
+    if role not in ROLES:
+        raise UserError(f"role {role!r}: expected one of {', '.join(ROLES)}")
+    return role
+
+
+def check_scope(role: str, scope: Sequence[str]) -> tuple[str, ...]:
+    """Scope codes (district ``E07…``/``E06…`` or ward ``E05…`` GSS codes), checked."""
+    codes = tuple(sorted({str(c).strip().upper() for c in scope if str(c).strip()}))
+    bad = [c for c in codes if not _SCOPE_CODE.fullmatch(c)]
+    if bad:
+        raise UserError(f"scope codes {bad}: expected GSS codes such as E07000008 or E05013051")
+    if role == "officer" and not codes:
+        raise UserError("an officer needs a scope: the district or ward codes of their area")
+    if role != "officer" and codes:
+        raise UserError(f"only officers have a scope; a {role} sees the whole force")
+    return codes
+
+
+def check_password(password: str) -> str:
+    """``password`` if long enough, else :class:`UserError`."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"password too short: expected at least {MIN_PASSWORD_LENGTH} characters")
+    return password
+
+
+class UserStore:
+    """The accounts and audit log in one SQLite file (created on first use, mode 0600).
+
+    ``actor`` is who makes the account changes, recorded in the audit log (e.g. ``cli:alice``).
+    """
+
+    def __init__(self, path: str | Path, actor: str | None = None) -> None:
+        self.path = Path(path)
+        self.actor = actor
+        self._ready = False
+
+    @contextlib.contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        if not self._ready:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.touch(mode=0o600, exist_ok=True)
+        con = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+        try:
+            if not self._ready:
+                con.execute("PRAGMA journal_mode=WAL")
+                con.executescript(_SCHEMA)
+                self._ready = True
+            yield con
+        finally:
+            con.close()
+
+    # -- accounts --------------------------------------------------------------------------------
+    def add(self, username: str, password: str, role: str, scope: Sequence[str] = ()) -> User:
+        """Create an account; :class:`UserError` if the name is taken or a value is bad."""
+        name, role = check_username(username), check_role(role)
+        codes = check_scope(role, scope)
+        digest = hash_password(check_password(password))
+        now = _now()
+        with self._db() as con:
+            try:
+                con.execute(
+                    "INSERT INTO users VALUES (?, ?, ?, ?, 0, ?, ?)",
+                    (name, digest, role, json.dumps(list(codes)), now, now),
+                )
+            except sqlite3.IntegrityError:
+                raise UserError(f"user {name!r} already exists") from None
+        self.audit(self.actor, "user_added", {"user": name, "role": role, "scope": list(codes)})
+        return User(name, role, codes, False)
+
+    def get(self, username: str) -> User | None:
+        """The account, or None."""
+        try:
+            name = check_username(username)
+        except UserError:
+            return None
+        with self._db() as con:
+            row = con.execute(
+                "SELECT username, role, scope, disabled FROM users WHERE username = ?", (name,)
+            ).fetchone()
+        return (
+            None if row is None else User(row[0], row[1], tuple(json.loads(row[2])), bool(row[3]))
+        )
+
+    def users(self) -> list[User]:
+        """Every account, by name."""
+        with self._db() as con:
+            rows = con.execute(
+                "SELECT username, role, scope, disabled FROM users ORDER BY username"
+            ).fetchall()
+        return [User(r[0], r[1], tuple(json.loads(r[2])), bool(r[3])) for r in rows]
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        """The enabled account whose password this is, else None (same cost either way)."""
+        user = self.get(username)
+        with self._db() as con:
+            row = (
+                con.execute(
+                    "SELECT password_hash FROM users WHERE username = ?", (user.username,)
+                ).fetchone()
+                if user
+                else None
+            )
+        ok = verify_password(password, row[0] if row else _DUMMY_HASH)
+        return user if ok and user is not None and not user.disabled else None
+
+    def set_role(self, username: str, role: str, scope: Sequence[str] = ()) -> User:
+        """Change an account's role (and scope)."""
+        user = self._existing(username)
+        role = check_role(role)
+        codes = check_scope(role, scope)
+        self._update(user.username, role=role, scope=json.dumps(list(codes)))
+        detail = {"user": user.username, "role": role, "scope": list(codes)}
+        self.audit(self.actor, "role_changed", detail)
+        return User(user.username, role, codes, user.disabled)
+
+    def set_password(self, username: str, password: str) -> None:
+        """Change an account's password."""
+        user = self._existing(username)
+        self._update(user.username, password_hash=hash_password(check_password(password)))
+        self.audit(self.actor, "password_changed", {"user": user.username})
+
+    def set_disabled(self, username: str, disabled: bool) -> User:
+        """Disable (no sign-in, sessions end at their next request) or enable an account."""
+        user = self._existing(username)
+        self._update(user.username, disabled=int(disabled))
+        action = "user_disabled" if disabled else "user_enabled"
+        self.audit(self.actor, action, {"user": user.username})
+        return User(user.username, user.role, user.scope, disabled)
+
+    def _existing(self, username: str) -> User:
+        user = self.get(username)
+        if user is None:
+            raise UserError(f"no user {username!r}")
+        return user
+
+    def _update(self, name: str, **values: Any) -> None:
+        columns = ", ".join(f"{column} = ?" for column in values)
+        with self._db() as con:
+            con.execute(
+                f"UPDATE users SET {columns}, updated = ? WHERE username = ?",
+                (*values.values(), _now(), name),
+            )
+
+    # -- audit -----------------------------------------------------------------------------------
+    def audit(
+        self,
+        username: str | None,
+        action: str,
+        detail: dict[str, Any] | None = None,
+        address: str | None = None,
+    ) -> None:
+        """Append one entry to the audit log."""
+        with self._db() as con:
+            con.execute(
+                "INSERT INTO audit (at, username, action, detail, address) VALUES (?, ?, ?, ?, ?)",
+                (_now(), username, action, json.dumps(detail or {}, default=str), address),
+            )
+
+    def recent(self, limit: int = 200, action: str | None = None) -> list[AuditEntry]:
+        """The latest audit entries, newest first (optionally of one action)."""
+        query = "SELECT at, username, action, detail, address FROM audit"
+        args: tuple[Any, ...] = ()
+        if action:
+            query += " WHERE action = ?"
+            args = (action,)
+        query += " ORDER BY id DESC LIMIT ?"
+        with self._db() as con:
+            rows = con.execute(query, (*args, int(limit))).fetchall()
+        return [AuditEntry(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
+
+    def failures(self, *, username: str | None, address: str | None, minutes: float) -> int:
+        """Failed sign-ins in the last ``minutes`` for this username or from this address."""
+        since = (datetime.now(UTC) - timedelta(minutes=minutes)).isoformat(timespec="seconds")
+        with self._db() as con:
+            row = con.execute(
+                "SELECT COUNT(*) FROM audit WHERE action = 'login_failed' AND at >= ? "
+                "AND (username = ? OR address = ?)",
+                (since, username, address),
+            ).fetchone()
+        return int(row[0])

@@ -1,0 +1,69 @@
+"""Signing in, and what each role's browser is shown (real Chromium, axe-core WCAG 2.2 AA)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hotspots.users import UserStore
+from tests.accounts import PASSWORD
+from tests.e2e.conftest import BrowsedPage
+from tests.e2e.test_browser import axe_violations, draw_map, report
+
+WIDTHS = [1280, 360]
+
+
+@pytest.mark.parametrize("role", ["anonymous"])
+@pytest.mark.parametrize("viewport_width", WIDTHS)
+def test_sign_in_page_meets_wcag_aa_and_signs_in(
+    page: BrowsedPage, viewport_width: int, role: str, demo_store: Path
+) -> None:
+    users = UserStore(demo_store / "users.sqlite3")
+    if users.get("test-commissioner") is None:
+        users.add("test-commissioner", PASSWORD, "commissioner")
+
+    response = page.page.goto(page.base_url + "/briefing")
+    assert response is not None and response.ok
+    assert "/login" in page.page.url  # sent to sign in first
+    scroll = page.page.evaluate("() => document.documentElement.scrollWidth")
+    assert scroll <= viewport_width
+    page.screenshot("page-login")
+    violations = axe_violations(page.page)
+    assert violations == [], report(violations)
+    # a wrong password: told so, in an alert, on the same page (401)
+    page.page.get_by_label("Username").fill("nobody")
+    page.page.get_by_label("Password").fill("not the password")
+    page.page.keyboard.press("Enter")
+    page.page.get_by_role("alert").wait_for()
+    assert "not right" in page.page.get_by_role("alert").inner_text()
+    page.clean(allow=lambda e: "401" in e and "/login" in e)
+    page.errors.clear()
+    page.bad_requests.clear()
+    # the right one, by keyboard alone: back to the page asked for
+    page.page.get_by_label("Username").fill("test-commissioner")
+    page.page.get_by_label("Password").fill(PASSWORD)
+    page.page.keyboard.press("Enter")
+    page.page.wait_for_url(page.base_url + "/briefing")
+    assert page.page.get_by_role("heading", level=1).first.is_visible()
+    page.clean()
+
+
+@pytest.mark.parametrize("role", ["officer"])
+@pytest.mark.parametrize("viewport_width", WIDTHS)
+def test_an_officer_sees_their_area_without_raids(
+    page: BrowsedPage, viewport_width: int, role: str
+) -> None:
+    page.goto("/?from=2025-09&to=2025-11")
+    nav = page.page.get_by_role("navigation", name="Main").inner_text()
+    assert "Patrol plan" in nav and "Briefing" not in nav and "Upload" not in nav
+    assert page.page.get_by_label("Raids and warrants").count() == 0
+    frame, _ = draw_map(page)
+    layers = frame.evaluate(
+        "() => Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
+        ".map((l) => l.textContent.trim())"
+    )
+    assert layers and not any("Raid" in name or "Stop-and-search" in name for name in layers)
+    page.screenshot("page-map-officer")
+    assert axe_violations(page.page) == []
+    page.clean()

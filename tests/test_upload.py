@@ -1,0 +1,188 @@
+"""Uploading monthly files through the web app: ingested, reconciled, never duplicated; bad or
+oversized uploads refused with the store untouched; names can never escape the store."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from hotspots.cli import main
+from hotspots.store import Store
+from hotspots.users import UserStore
+from tests.accounts import csrf_token, sign_in
+from tests.conftest import DEMO
+from web import create_app
+
+JULY = DEMO / "police_uk" / "2025-07-cambridgeshire-street.csv"
+
+
+@pytest.fixture
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("upload") / "store"
+    assert main(["demo", "--store", str(path)]) == 0
+    return path
+
+
+@pytest.fixture
+def app(store: Path, tmp_path: Path) -> Flask:
+    return create_app({"STORE": str(store), "CACHE_DIR": str(tmp_path / "c"), "WARM_PRESETS": 0})
+
+
+def post_files(client: FlaskClient, files: list[tuple[bytes, str]]) -> tuple[int, str]:
+    data = {
+        "csrf_token": csrf_token(client, "/upload"),
+        "files": [(io.BytesIO(content), name) for content, name in files],
+    }
+    response = client.post("/upload", data=data, content_type="multipart/form-data")
+    return response.status_code, response.get_data(as_text=True)
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """sha256 of every store file except the accounts database and uploads."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "users.sqlite3" not in p.name and "uploads" not in p.parts
+    }
+
+
+def test_a_republished_month_replaces_never_duplicates(app: Flask, store: Path) -> None:
+    before = Store(store)
+    july_before = int((before.load(months=["2025-07"])["layer"] == "offence").sum())
+    version = before.manifest()["version"]
+    status, html = post_files(sign_in(app.test_client()), [(JULY.read_bytes(), JULY.name)])
+    assert status == 200, html
+    assert "every file reconciles" in html
+    row = re.search(r"2025-07-cambridgeshire-street\.csv</th>(.*?)</tr>", html, re.S)[1]
+    cells = re.findall(r'<td class="num">([\d,]+)</td>', row)
+    read, kept, rejected = (int(c.replace(",", "")) for c in cells)
+    assert read == 249 and read == kept + rejected and kept == july_before
+    after = Store(store)
+    assert after.manifest()["version"] != version
+    assert int((after.load(months=["2025-07"])["layer"] == "offence").sum()) == july_before
+    entry = UserStore(store / "users.sqlite3").recent(1, "upload")[0]
+    assert entry.detail["files"] == [JULY.name] and entry.username == "test-analyst"
+
+
+def another_month(month: str) -> str:
+    """July's rows as another month's, with new Crime IDs (a stored id would be a duplicate)."""
+    header, *rows = JULY.read_text(encoding="utf-8").splitlines()
+    rows = [("n" + row).replace(",2025-07,", f",{month},") for row in rows]
+    return "\n".join([header, *rows]) + "\n"
+
+
+def test_a_new_month_is_added_and_shown(app: Flask, store: Path) -> None:
+    text = another_month("2026-01")
+    client = sign_in(app.test_client(), "admin")
+    status, html = post_files(client, [(text.encode(), "2026-01-cambridgeshire-street.csv")])
+    assert status == 200, html
+    sources = Store(store).manifest()["sources"]
+    assert sources["street:2026-01:cambridgeshire"]["months"] == ["2026-01"]
+    assert client.get("/?from=2026-01&to=2026-01").status_code == 200  # the app sees it at once
+
+
+def test_a_malformed_file_is_refused_and_nothing_changes(app: Flask, store: Path) -> None:
+    good = JULY.read_text(encoding="utf-8").splitlines()
+    broken = "\n".join([good[0], good[1], good[2][:40]]) + "\n"  # third line cut short
+    before = snapshot(store)
+    status, html = post_files(
+        sign_in(app.test_client()),
+        [(JULY.read_bytes(), JULY.name), (broken.encode(), "2025-08-cambridgeshire-street.csv")],
+    )
+    assert status == 400
+    assert "The upload was refused" in html and "2025-08-cambridgeshire-street.csv" in html
+    assert "Nothing was stored" in html
+    assert snapshot(store) == before  # not even the good file of the same upload
+    assert not list((store / "uploads").glob("*/*"))  # the saved copies are gone too
+    assert UserStore(store / "users.sqlite3").recent(1)[0].action == "upload_refused"
+
+
+def test_names_cannot_leave_the_store(app: Flask, store: Path, tmp_path: Path) -> None:
+    text = another_month("2026-02")
+    status, html = post_files(
+        sign_in(app.test_client()), [(text.encode(), "../../../../tmp/2026-02-x-street.csv")]
+    )
+    assert status == 200, html
+    saved = [p for p in (store / "uploads").rglob("*") if p.is_file()]
+    assert [p.name for p in saved] == ["2026-02-x-street.csv"]
+    assert not Path("/tmp/2026-02-x-street.csv").exists()
+    status, html = post_files(sign_in(app.test_client()), [(b"x", "..\\..\\evil.exe")])
+    assert status == 400 and "expected a .csv file" in html
+
+
+def test_oversized_uploads_are_refused_with_413(store: Path, tmp_path: Path) -> None:
+    app = create_app(
+        {"STORE": str(store), "CACHE_DIR": "", "WARM_PRESETS": 0, "UPLOAD_MAX_MB": 0.01}
+    )
+    before = snapshot(store)
+    client = sign_in(app.test_client())
+    status, html = post_files(client, [(JULY.read_bytes(), JULY.name)])  # ~40 kB > 10 kB
+    assert status == 413 and "too large" in html
+    assert snapshot(store) == before
+
+
+def test_only_analysts_and_admins_upload_and_only_with_the_form_token(app: Flask) -> None:
+    officer = sign_in(app.test_client(), "officer")
+    assert officer.get("/upload").status_code == 403
+    analyst = sign_in(app.test_client())
+    response = analyst.post(
+        "/upload",
+        data={"files": [(io.BytesIO(JULY.read_bytes()), JULY.name)]},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400  # no CSRF token: refused before anything is read
+    assert post_files(analyst, [])[0] == 400
+
+
+def test_upload_page_lists_the_limits(app: Flask) -> None:
+    html = sign_in(app.test_client()).get("/upload").get_data(as_text=True)
+    assert 'type="file"' in html and "multiple" in html and "64 MB" in html
+
+
+@pytest.mark.parametrize("name", ["2025-07-cambridgeshire-street.csv"])
+def test_store_copy_kept_for_provenance(app: Flask, store: Path, name: str) -> None:
+    assert post_files(sign_in(app.test_client()), [(JULY.read_bytes(), name)])[0] == 200
+    (copy,) = (store / "uploads").rglob(name)
+    assert copy.read_bytes() == JULY.read_bytes()
+    shutil.rmtree(store / "uploads")
+
+
+def test_text_planted_in_uploads_is_escaped_everywhere(app: Flask) -> None:
+    """Script tags in a location and an operation name reach no page, map, export or log raw."""
+    evil_op, evil_place = '<script>alert("op")</script>', "<img src=x onerror=alert(1)>"
+    header = (
+        "raid_id,date,longitude,latitude,location,operation,warrant_type,arrests,charges,"
+        "seizure_gbp,drugs_seized,synthetic"
+    )
+    quoted_op = evil_op.replace('"', '""')
+    rows = [
+        f'EVIL-{i},2025-10-0{i + 1},0.1258,52.2033,"{evil_place}","{quoted_op}",'
+        "supply,1,0,100,cannabis,true"
+        for i in range(3)
+    ]
+    client = sign_in(app.test_client())
+    csv_text = "\n".join([header, *rows]) + "\n"
+    status, html = post_files(client, [(csv_text.encode(), "SYNTHETIC-evil-raids.csv")])
+    assert status == 200, html
+    q = "from=2025-10&to=2025-12"
+    pages = [f"/?{q}", f"/map/frame?{q}", f"/compare?{q}", f"/compare/frame?{q}",
+             f"/briefing?{q}", "/patrol?to=2025-12", "/patrol.gpx?to=2025-12"]  # fmt: skip
+    for url in pages:
+        body = client.get(url).get_data(as_text=True)
+        assert "<script>alert(" not in body and "<img src=x" not in body, url
+    # data exports keep the text as recorded, as data: never served as HTML, never sniffed
+    raids = client.get(f"/api/v1/events?{q}&layer=raid")
+    assert raids.mimetype == "application/geo+json"
+    assert raids.headers["X-Content-Type-Options"] == "nosniff"
+    assert evil_op in {f["properties"]["operation"] for f in raids.get_json()["features"]}
+    frame = client.get(f"/map/frame?{q}").get_data(as_text=True)
+    assert "alert" in frame  # the text is there, escaped
+    admin = sign_in(app.test_client(), "admin")
+    assert "<script>alert(" not in admin.get("/admin/audit").get_data(as_text=True)

@@ -1,0 +1,127 @@
+"""Accounts and the audit log (hotspots.users) and the ``hotspots users`` command."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from hotspots.cli import main
+from hotspots.users import UserError, UserStore, hash_password, verify_password
+
+PASSWORD = "a long enough password"
+
+
+def test_passwords_are_salted_hashes_never_stored(tmp_path: Path) -> None:
+    one, two = hash_password(PASSWORD), hash_password(PASSWORD)
+    assert one != two and one.startswith("scrypt$") and PASSWORD not in one
+    assert verify_password(PASSWORD, one) and verify_password(PASSWORD, two)
+    assert not verify_password(PASSWORD + "x", one)
+    assert not verify_password(PASSWORD, "md5$abc") and not verify_password(PASSWORD, "garbage")
+    users = UserStore(tmp_path / "u.sqlite3")
+    users.add("Jo.Bloggs", PASSWORD, "analyst")
+    raw = (tmp_path / "u.sqlite3").read_bytes()
+    assert PASSWORD.encode() not in raw
+    assert (tmp_path / "u.sqlite3").stat().st_mode & 0o777 == 0o600
+
+
+def test_accounts_roles_scopes_and_disabling(tmp_path: Path) -> None:
+    users = UserStore(tmp_path / "u.sqlite3", actor="cli:test")
+    user = users.add("Jo.Bloggs", PASSWORD, "officer", ["e07000008", "E05013051"])
+    assert (user.username, user.scope) == ("jo.bloggs", ("E05013051", "E07000008"))
+    assert users.authenticate("JO.BLOGGS", PASSWORD) == user
+    assert users.authenticate("jo.bloggs", "wrong password!!") is None
+    assert users.authenticate("nobody", PASSWORD) is None
+    assert users.set_role("jo.bloggs", "commissioner").scope == ()
+    users.set_disabled("jo.bloggs", True)
+    assert users.authenticate("jo.bloggs", PASSWORD) is None
+    users.set_disabled("jo.bloggs", False)
+    users.set_password("jo.bloggs", "another long password")
+    assert users.authenticate("jo.bloggs", "another long password") is not None
+    actions = [e.action for e in users.recent(10)]
+    assert actions == [
+        "password_changed", "user_enabled", "user_disabled", "role_changed", "user_added",
+    ]  # fmt: skip
+    assert {e.username for e in users.recent(10)} == {"cli:test"}
+
+
+@pytest.mark.parametrize(
+    ("name", "password", "role", "scope", "message"),
+    [
+        ("x", PASSWORD, "analyst", [], "username 'x'"),
+        ("a b", PASSWORD, "analyst", [], "username 'a b'"),
+        ("ok.name", "short", "analyst", [], "password too short"),
+        ("ok.name", PASSWORD, "sheriff", [], "role 'sheriff'"),
+        ("ok.name", PASSWORD, "officer", [], "an officer needs a scope"),
+        ("ok.name", PASSWORD, "analyst", ["E07000008"], "only officers have a scope"),
+        ("ok.name", PASSWORD, "officer", ["Cambridge"], "GSS codes"),
+    ],
+)
+def test_bad_accounts_are_refused_with_the_reason(
+    tmp_path: Path, name: str, password: str, role: str, scope: list[str], message: str
+) -> None:
+    with pytest.raises(UserError, match=message):
+        UserStore(tmp_path / "u.sqlite3").add(name, password, role, scope)
+
+
+def test_a_name_is_taken_once(tmp_path: Path) -> None:
+    users = UserStore(tmp_path / "u.sqlite3")
+    users.add("jo", PASSWORD, "analyst")
+    with pytest.raises(UserError, match="already exists"):
+        users.add("JO", PASSWORD, "admin")
+
+
+def test_failures_count_by_name_or_address(tmp_path: Path) -> None:
+    users = UserStore(tmp_path / "u.sqlite3")
+    for _ in range(2):
+        users.audit("jo", "login_failed", address="10.0.0.1")
+    users.audit("sam", "login_failed", address="10.0.0.2")
+    assert users.failures(username="jo", address="10.9.9.9", minutes=15) == 2
+    assert users.failures(username="kim", address="10.0.0.2", minutes=15) == 1
+    assert users.failures(username="kim", address="10.9.9.9", minutes=15) == 0
+
+
+def test_the_users_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "store"
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["users", "--store", str(store), "add", "Jo.Bloggs", "--role", "officer",
+                 "--scope", "E07000008", "--password-stdin"]) == 0  # fmt: skip
+    assert "added jo.bloggs: officer (E07000008)" in capsys.readouterr().out
+    assert main(["users", "--store", str(store), "add", "sam", "--role", "admin",
+                 "--generate"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    generated = out.split("password: ")[1].strip()
+    assert UserStore(store / "users.sqlite3").authenticate("sam", generated) is not None
+    assert main(["users", "--store", str(store), "disable", "jo.bloggs"]) == 0
+    assert main(["users", "--store", str(store), "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "jo.bloggs: officer (E07000008) [disabled]" in listing and "sam: admin" in listing
+    assert main(["users", "--store", str(store), "role", "sam", "officer"]) == 2
+    assert "an officer needs a scope" in capsys.readouterr().err
+    assert main(["users", "--store", str(store), "audit", "--last", "2"]) == 0
+    audit = capsys.readouterr().out.splitlines()
+    assert len(audit) == 2 and "user_disabled" in audit[0] and "cli:" in audit[0]
+
+
+def test_demo_makes_one_account_per_role_once(tmp_path: Path) -> None:
+    from hotspots.cli_users import DEMO_ACCOUNTS, demo_accounts
+
+    made = demo_accounts(tmp_path)
+    assert [(n, r) for n, r, _ in made] == [(n, r) for n, r, _ in DEMO_ACCOUNTS]
+    users = UserStore(tmp_path / "users.sqlite3")
+    for name, _role, password in made:
+        assert users.authenticate(name, password) is not None
+    listed = (tmp_path / "DEMO-ACCOUNTS.txt").read_text().splitlines()
+    assert [line.split("\t")[0] for line in listed] == [n for n, _, _ in made]
+    assert (tmp_path / "DEMO-ACCOUNTS.txt").stat().st_mode & 0o777 == 0o600
+    assert demo_accounts(tmp_path) == []  # kept as they are
+
+
+def test_the_database_is_plain_sqlite(tmp_path: Path) -> None:
+    UserStore(tmp_path / "u.sqlite3").add("jo", PASSWORD, "analyst")
+    with sqlite3.connect(tmp_path / "u.sqlite3") as con:
+        assert con.execute("SELECT username, role FROM users").fetchall() == [("jo", "analyst")]

@@ -1,0 +1,179 @@
+"""Signing in and out, and the gate every request passes.
+
+Before each request the visitor's :class:`web.access.Access` is decided:
+
+1. a signed-in session (``/login``): its account must still exist and be enabled, and the session
+   is at most ``SESSION_HOURS`` old (the account's role is read afresh, so a role change or a
+   disabled account takes effect at the next request);
+2. else, when ``TRUSTED_USER_HEADER`` is set (the force's single sign-on proxy puts the signed-in
+   user's name in that header, and strips it from what clients send), that account;
+3. else, when ``PUBLIC_MODE`` is on, the public-safe level;
+4. else pages redirect to ``/login`` and machine routes answer 401.
+
+Then the endpoint's capability (:func:`web.access.need_of`) is checked: 403 without it.
+Sign-in failures are rate limited per username and per address (``LOGIN_MAX_FAILURES`` in
+``LOGIN_WINDOW_MINUTES``: 429 after that). Sign-ins, failures and sign-outs are audited.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.exceptions import Forbidden, TooManyRequests, Unauthorized
+from werkzeug.wrappers import Response as BaseResponse
+
+from hotspots.users import UserStore
+from web.access import Access, need_of
+from web.errors import wants_json
+
+bp = Blueprint("auth", __name__)
+
+#: Endpoints anyone may reach (the sign-in page and the files every page needs).
+OPEN_ENDPOINTS = frozenset({"auth.login", "auth.login_submit", "static", "assets.vendor"})
+
+
+def users() -> UserStore:
+    """The app's account store."""
+    store: UserStore = current_app.extensions["hotspots"]["users"]
+    return store
+
+
+def audit(action: str, detail: dict[str, Any] | None = None, username: str | None = None) -> None:
+    """Append ``action`` by the current visitor to the audit log."""
+    access: Access | None = g.get("access")
+    who = username if username is not None else (access.username if access else None)
+    users().audit(who, action, detail, request.remote_addr)
+
+
+def _session_access() -> Access | None:
+    name = session.get("user")
+    if not name:
+        return None
+    hours = float(current_app.config["SESSION_HOURS"])
+    if time.time() - float(session.get("since", 0)) > hours * 3600:
+        session.clear()
+        return None
+    user = users().get(name)
+    if user is None or user.disabled:
+        session.clear()
+        return None
+    return Access(user.role, user.username, user.scope)
+
+
+def _header_access() -> Access | None:
+    header = current_app.config.get("TRUSTED_USER_HEADER")
+    name = request.headers.get(header) if header else None
+    if not name:
+        return None
+    user = users().get(name)
+    if user is None or user.disabled:
+        raise Forbidden(f"the signed-in user {name!r} has no enabled account in this service")
+    return Access(user.role, user.username, user.scope)
+
+
+def gate() -> BaseResponse | None:
+    """Decide :class:`Access` for the request; redirect, 401 or 403 when it may not go on."""
+    endpoint = request.endpoint or ""
+    access = _session_access() or _header_access()
+    if access is None and current_app.config.get("PUBLIC_MODE"):
+        access = Access("public")
+    g.access = access
+    if endpoint in OPEN_ENDPOINTS or not endpoint or request.method == "OPTIONS":
+        return None  # no endpoint: a 404 (or 405) for everyone; OPTIONS only lists methods
+    if access is None:
+        if wants_json():
+            raise Unauthorized("Sign in first: this service needs an account.")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    need = need_of(endpoint)
+    if not access.allows(need):
+        raise Forbidden(f"Your role ({access.role}) may not see this.")
+    return None
+
+
+def _safe_next(target: str | None) -> str:
+    """Only paths on this site (no scheme, no host, no ``//``) are followed after sign-in."""
+    if not target:
+        return url_for("maps.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("maps.index")
+    return target
+
+
+@bp.get("/login")
+def login() -> str:
+    """The sign-in form."""
+    return render_template("login.html", next=_safe_next(request.args.get("next")), error=None)
+
+
+@bp.post("/login")
+def login_submit() -> BaseResponse | tuple[str, int]:
+    """Check the password (rate limited) and start a session."""
+    username = request.form.get("username", "").strip().lower()[:64]
+    password = request.form.get("password", "")[:1024]
+    target = _safe_next(request.form.get("next"))
+    limit = int(current_app.config["LOGIN_MAX_FAILURES"])
+    minutes = float(current_app.config["LOGIN_WINDOW_MINUTES"])
+    if users().failures(username=username, address=request.remote_addr, minutes=minutes) >= limit:
+        audit("login_blocked", {"reason": "too many failures"}, username=username)
+        raise TooManyRequests(
+            f"Too many failed sign-ins for this account or address: try again in {minutes:g} "
+            "minutes."
+        )
+    user = users().authenticate(username, password)
+    if user is None:
+        audit("login_failed", username=username)
+        error = "The username or password is not right, or the account is disabled."
+        return render_template("login.html", next=target, error=error), 401
+    session.clear()
+    session["user"] = user.username
+    session["since"] = time.time()
+    session.permanent = True
+    g.access = Access(user.role, user.username, user.scope)
+    audit("login", {"role": user.role})
+    return redirect(target)
+
+
+@bp.post("/logout")
+def logout() -> BaseResponse:
+    """End the session."""
+    if session.get("user"):
+        audit("logout")
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+def init_app(app: Flask) -> None:
+    """Register the gate, the account store and the sign-in routes."""
+    from datetime import timedelta
+
+    app.extensions["hotspots"]["users"] = UserStore(app.config["USERS_DB"], actor="web")
+    app.permanent_session_lifetime = timedelta(hours=float(app.config["SESSION_HOURS"]))
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(app.config["COOKIE_SECURE"]),
+        SESSION_COOKIE_NAME="hotspots_session",
+    )
+    app.before_request(gate)
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def _who() -> dict[str, Any]:
+        return {"access": g.get("access")}
+
+
+__all__ = ["audit", "bp", "gate", "init_app", "users"]

@@ -1,0 +1,71 @@
+"""Security headers on every response.
+
+Pages get a strict Content-Security-Policy: scripts, styles, images and fonts from this site
+only, no inline script, no plugins, no framing by other sites, forms posting only here. The map
+frames (``/map/frame``, ``/compare/frame``) are Folium pages whose scripts and styles are inline,
+so for them alone ``'unsafe-inline'`` is allowed for scripts and styles, and images may also
+come from the configured tile server. Every response also says: no MIME sniffing, no referrer
+to other sites, no camera/microphone/geolocation, and (on HTTPS) HSTS.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, request
+
+__all__ = ["content_security_policy", "init_app"]
+
+MAP_FRAMES = frozenset({"maps.frame", "maps.compare_frame"})
+
+_STRICT = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'self'",
+    "frame-src": "'self'",
+}
+
+
+def content_security_policy(endpoint: str | None, tile_url: str | None) -> str:
+    """The Content-Security-Policy header of a response of ``endpoint``."""
+    policy = dict(_STRICT)
+    if endpoint in MAP_FRAMES:
+        policy["script-src"] = "'self' 'unsafe-inline'"
+        policy["style-src"] = "'self' 'unsafe-inline'"
+        if tile_url:
+            parts = urlsplit(tile_url.replace("{s}", "a"))
+            host = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+            if "{s}" in tile_url:
+                host = f"{parts.scheme}://*.{parts.netloc.split('.', 1)[-1]}"
+            policy["img-src"] += f" {host}" if host else ""
+    return "; ".join(f"{name} {value}" for name, value in policy.items())
+
+
+def _headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault(
+        "Content-Security-Policy",
+        content_security_policy(request.endpoint, current_app.config.get("TILE_URL")),
+    )
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if "Cookie" not in headers.get("Vary", ""):
+        headers.add("Vary", "Cookie")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Add the headers to every response."""
+    app.after_request(_headers)

@@ -1,0 +1,145 @@
+"""Upload new monthly files (analysts and admins): ingested at once, reconciliation shown.
+
+Files are saved under safe names (no folders, no ``..``) in ``<store>/uploads/<time>-<id>/``,
+their kind (street crime, stop-and-search or raids) is recognised from their header, and they
+are ingested with the store's own wards and force area. A police.uk month already stored is
+replaced, never duplicated. The page then shows, per file, rows read = kept + rejected by
+reason. A file that cannot be read is refused with the reader's message (file, row and what
+was expected) and the store is left exactly as it was. Uploads over ``UPLOAD_MAX_MB`` are
+refused with 413 before anything is saved.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from werkzeug.utils import secure_filename
+
+from hotspots.errors import HotspotsError
+from hotspots.ingest import IngestReport, ingest
+from hotspots.sources.boundaries import Boundaries
+from hotspots.store import Store
+from web.auth import audit
+from web.data import state
+
+bp = Blueprint("upload", __name__)
+
+#: Files per upload.
+MAX_FILES = 40
+ALLOWED_SUFFIXES = (".csv",)
+
+
+def stored_boundaries(store: Store, name: str) -> Boundaries:
+    """The ``wards`` or ``force_area`` the store's events were joined to, as ingest takes them."""
+    meta = store.manifest()["boundaries"][name]
+    return Boundaries(
+        frame=store.load_boundary(name),
+        vintage=str(meta.get("vintage", "")),
+        sources=list(meta.get("sources", [])),
+        repaired=int(meta.get("repaired", 0)),
+    )
+
+
+def _safe_names(names: list[str]) -> list[str]:
+    """File names with no path, unique, ending ``.csv`` (ValueError naming a bad one)."""
+    out: list[str] = []
+    for i, raw in enumerate(names, start=1):
+        name = secure_filename(Path(raw.replace("\\", "/")).name) or f"upload-{i}.csv"
+        if not name.lower().endswith(ALLOWED_SUFFIXES):
+            raise ValueError(f"{raw!r}: expected a .csv file (police.uk or the raid CSV)")
+        while name in out:
+            name = f"{i}-{name}"
+        out.append(name)
+    return out
+
+
+@bp.get("/upload")
+def page() -> str:
+    """The upload form."""
+    return render_template("upload.html", report=None, error=None, max_files=MAX_FILES)
+
+
+@bp.post("/upload")
+def submit() -> tuple[str, int]:
+    """Save and ingest the uploaded files; show the reconciliation or the reason for refusal."""
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    error = None
+    if not files:
+        error = "Choose one or more CSV files to upload."
+    elif len(files) > MAX_FILES:
+        error = f"{len(files)} files: upload at most {MAX_FILES} at a time."
+    if error is None:
+        try:
+            names = _safe_names([f.filename or "" for f in files])
+        except ValueError as exc:
+            error = str(exc)
+    if error is not None:
+        return _page(None, error, 400)
+    st = state()
+    folder = _upload_folder(st.store)
+    try:
+        paths = []
+        for upload, name in zip(files, names, strict=True):
+            path = folder / name
+            upload.save(path)
+            paths.append(path)
+        report = ingest(
+            paths,
+            wards=stored_boundaries(st.store, "wards"),
+            force_area=stored_boundaries(st.store, "force_area"),
+            store=st.store,
+            all_crime_types=_all_crime_types(st.store),
+        )
+    except (HotspotsError, KeyError, OSError) as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        message = str(exc) if isinstance(exc, HotspotsError) else f"could not ingest: {exc}"
+        audit("upload_refused", {"files": names, "reason": message})
+        return _page(None, message, 400)
+    audit("upload", {"files": names, "sources": _summary(report)})
+    return _page(report, None, 200)
+
+
+def _page(report: IngestReport | None, error: str | None, status: int) -> tuple[str, int]:
+    rows = _summary(report) if report is not None else []
+    html = render_template(
+        "upload.html",
+        report=report,
+        rows=rows,
+        reconciles=report.reconciles() if report is not None else None,
+        error=error,
+        max_files=MAX_FILES,
+    )
+    return html, status
+
+
+def _summary(report: IngestReport) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": e["name"],
+            "kind": e["kind"],
+            "months": ", ".join(e["months"]),
+            "read": e["rows_read"],
+            "kept": e["kept"],
+            "rejected": sum(e["rejected"].values()),
+            "reasons": dict(sorted(e["rejected"].items())),
+        }
+        for e in report.sources
+    ]
+
+
+def _upload_folder(store: Store) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    folder = store.path / "uploads" / f"{stamp}-{secrets.token_hex(4)}"
+    folder.mkdir(parents=True, mode=0o700)
+    return folder
+
+
+def _all_crime_types(store: Store) -> bool:
+    """Keep every crime type when the store's last ingest did (so uploads match it)."""
+    ingests = store.manifest().get("ingests") or []
+    return bool(ingests and ingests[-1].get("all_crime_types"))
