@@ -20,9 +20,11 @@ Only loopback traffic; every loop is bounded in count and time. Writes a JSON re
 from __future__ import annotations
 
 import argparse
+import http.cookiejar
 import json
 import os
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -30,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -56,9 +59,26 @@ def views() -> list[str]:
     return out
 
 
+#: The signed-in analyst's session cookie, sent with every request (set by :func:`sign_in`).
+SESSION: dict[str, str] = {}
+PASSWORD = "benchmark password 1234"
+
+
+def sign_in(base: str, name: str) -> None:
+    """Sign in through the form (CSRF token and all); keep the session cookie for ``fetch``."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(base + "/login", timeout=60) as page:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.read().decode())[1]
+    form = urllib.parse.urlencode({"username": name, "password": PASSWORD, "csrf_token": token})
+    opener.open(base + "/login", data=form.encode(), timeout=60).read()
+    cookies = {c.name: c.value for c in jar}
+    SESSION["Cookie"] = f"hotspots_session={cookies['hotspots_session']}"
+
+
 def fetch(base: str, path: str, etag: str | None = None) -> tuple[float, int, int, str | None]:
-    """(seconds, status, bytes, etag) of one GET."""
-    request = urllib.request.Request(base + path)
+    """(seconds, status, bytes, etag) of one GET, as the signed-in analyst."""
+    request = urllib.request.Request(base + path, headers=SESSION)
     if etag:
         request.add_header("If-None-Match", etag)
     started = time.perf_counter()
@@ -92,8 +112,8 @@ def summary(name: str, results: list[tuple[float, int, int, str | None]]) -> dic
 class Server:
     """gunicorn serving ``store`` on a free loopback port, for a ``with`` block."""
 
-    def __init__(self, store: Path, workers: int, threads: int) -> None:
-        self.store, self.workers, self.threads = store, workers, threads
+    def __init__(self, store: Path, workers: int, threads: int, warm: int | None = None) -> None:
+        self.store, self.workers, self.threads, self.warm = store, workers, threads, warm
         # each server starts cold: its own, new disk cache (shared by its workers)
         self.cache = tempfile.TemporaryDirectory(prefix="hotspots-bench-cache-")
 
@@ -103,7 +123,10 @@ class Server:
             **os.environ,
             "HOTSPOTS_STORE": str(self.store),
             "HOTSPOTS_CACHE_DIR": self.cache.name,
+            "HOTSPOTS_COOKIE_SECURE": "false",  # plain HTTP on loopback
         }
+        if self.warm is not None:  # presets made at start-up (the app's default otherwise)
+            env["HOTSPOTS_WARM_PRESETS"] = str(self.warm)
         self.process = subprocess.Popen(
             [Path(sys.executable).parent / "gunicorn", "--workers", str(self.workers),
              "--threads", str(self.threads), "--preload", "--bind", f"127.0.0.1:{port}",
@@ -115,6 +138,7 @@ class Server:
         while time.time() < deadline:
             try:
                 fetch(base, "/static/app.css")
+                sign_in(base, "bench-analyst")
                 return base
             except OSError:
                 time.sleep(0.2)
@@ -186,17 +210,26 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument(
+        "--warm-presets", type=int, default=None, metavar="N",
+        help="HOTSPOTS_WARM_PRESETS for the servers (default: the app's, 4); 0 = none made "
+        "at start-up, every view truly cold",
+    )
     args = parser.parse_args()
     paths = views()
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "store"
         subprocess.run([Path(sys.executable).parent / "hotspots", "demo", "--store", store],
                        check=True, stdout=subprocess.DEVNULL)
-        with Server(store, args.workers, args.threads) as base:
+        sys.path.insert(0, str(ROOT))
+        from hotspots.users import UserStore
+
+        UserStore(store / "users.sqlite3").add("bench-analyst", PASSWORD, "analyst")
+        with Server(store, args.workers, args.threads, args.warm_presets) as base:
             alone = one_at_a_time(base, paths)
-        with Server(store, args.workers, args.threads) as base:
+        with Server(store, args.workers, args.threads, args.warm_presets) as base:
             first = burst(base, paths, args.clients)
-        with Server(store, args.workers, args.threads) as base:
+        with Server(store, args.workers, args.threads, args.warm_presets) as base:
             used = browsing(base, paths, args.clients, args.seconds)
     phases = [
         summary("cold, one request at a time", alone),
@@ -209,12 +242,14 @@ def main() -> int:
         "page": max(r[2] for p, r in first if p.startswith("/?")),
         "frame": max(r[2] for p, r in first if "frame" in p),
     }
-    result = {"clients": args.clients, "workers": args.workers, "threads": args.threads,
+    result = {"warm_presets": args.warm_presets,
+              "clients": args.clients, "workers": args.workers, "threads": args.threads,
               "views": len(paths), "cpus": os.cpu_count(), "seconds": args.seconds,
               "phases": phases, "max_bytes": sizes,
               "status_304": sum(1 for r in used["revalidate"] if r[1] == 304)}
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "web.json").write_text(json.dumps(result, indent=1))
+    tag = "" if args.warm_presets is None else f"-warm{args.warm_presets}"
+    (OUT / f"web{tag}.json").write_text(json.dumps(result, indent=1))
     print(f"{args.clients} clients, gunicorn {args.workers} workers x {args.threads} threads, "
           f"{len(paths)} views, {os.cpu_count()} CPUs, browsing {args.seconds:g} s")
     print("| phase | requests | errors | p50 ms | p95 ms | max ms |")

@@ -100,20 +100,10 @@ def ingest(
             batches = _read_all(
                 kinds, store, wards, force_area, all_crime_types, nearest_ward_m, token, on_file
             )
-            record = {
-                "token": token,
-                "started": started,
-                "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-                "files": [p.name for p, _ in kinds],
-                "skipped": skipped,
-                "all_crime_types": all_crime_types,
-                "nearest_ward_m": nearest_ward_m,
-            }
-            boundaries = {
-                "wards": (wards.frame, _boundary_meta(wards)),
-                "force_area": (force_area.frame, _boundary_meta(force_area)),
-            }
-            store.commit(batches, boundaries, record)
+            record = ingest_record(
+                token, started, [p for p, _ in kinds], skipped, all_crime_types, nearest_ward_m
+            )
+            store.commit(batches, boundary_entries(wards, force_area), record)
     entries = [batch.entry for batch in batches]
     return IngestReport(token, store.path, entries, skipped, wards.vintage)
 
@@ -169,6 +159,36 @@ def _unique_files(paths: Sequence[str | Path]) -> tuple[list[tuple[Path, str]], 
         by_sha[digest] = path
         out.append((path, kind))
     return out, skipped
+
+
+def ingest_record(
+    token: str,
+    started: str,
+    files: Sequence[Path],
+    skipped: list[str],
+    all_crime_types: bool,
+    nearest_ward_m: float,
+) -> dict[str, Any]:
+    """The manifest's record of one ingest (also written by the distributed ingest)."""
+    return {
+        "token": token,
+        "started": started,
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "files": [p.name for p in files],
+        "skipped": skipped,
+        "all_crime_types": all_crime_types,
+        "nearest_ward_m": nearest_ward_m,
+    }
+
+
+def boundary_entries(
+    wards: Boundaries, force_area: Boundaries
+) -> dict[str, tuple[gpd.GeoDataFrame, dict[str, Any]]]:
+    """The boundaries an ingest stores, with their manifest metadata."""
+    return {
+        "wards": (wards.frame, _boundary_meta(wards)),
+        "force_area": (force_area.frame, _boundary_meta(force_area)),
+    }
 
 
 def _check_same_wards(store: Store, wards: Boundaries) -> None:

@@ -38,11 +38,12 @@ from hotspots import schema
 # The single-machine ingest's own steps, so the two paths cannot drift apart.
 from hotspots.ingest import (
     IngestReport,
-    _boundary_meta,
     _check_same_wards,
     _entry,
     _place,
     _unique_files,
+    boundary_entries,
+    ingest_record,
 )
 from hotspots.sources import read_source
 from hotspots.sources.boundaries import Boundaries
@@ -106,20 +107,10 @@ def ingest_distributed(
             wait(list(again.values()))
             for i, future in again.items():  # the same file names: the first reads overwritten
                 entries[i] = future.result()[0]
-            record = {
-                "token": token,
-                "started": started,
-                "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-                "files": [p.name for p, _ in kinds],
-                "skipped": skipped,
-                "all_crime_types": all_crime_types,
-                "nearest_ward_m": nearest_ward_m,
-            }
-            boundaries = {
-                "wards": (wards.frame, _boundary_meta(wards)),
-                "force_area": (force_area.frame, _boundary_meta(force_area)),
-            }
-            store.publish(entries, boundaries, record)
+            record = ingest_record(
+                token, started, [p for p, _ in kinds], skipped, all_crime_types, nearest_ward_m
+            )
+            store.publish(entries, boundary_entries(wards, force_area), record)
         except BaseException:
             store.discard(entries)
             raise
