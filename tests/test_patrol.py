@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -258,3 +259,14 @@ def test_location_text_is_escaped_on_the_page(toy_store: Path) -> None:
     assert EVIL not in html
     assert "3. &lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "a hotspot in 4 of the last 6 months" in html
+
+
+def test_patrol_page_shows_each_places_trend_and_significance(client: FlaskClient) -> None:
+    html = client.get("/patrol?to=2025-11").get_data(as_text=True)
+    trends = re.findall(r"<dt>Trend</dt><dd>([^<]+)</dd>", html)
+    assert trends and set(trends) <= {
+        "new", "emerging", "persistent", "intermittent", "diminishing", "not hot",
+    }  # fmt: skip
+    # the demo holds drug offences only: nothing to relabel among, so not tested (and said so)
+    tested = re.findall(r"<dt>Significance</dt><dd>([^<]+)</dd>", html)
+    assert tested == ["not tested"] * len(trends)

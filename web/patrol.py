@@ -131,6 +131,7 @@ def get_plan(req: PatrolRequest) -> PatrolPlan:
         lambda: patrol_plan(
             st.store, end_month=req.end, area=req.area, top_n=req.n,
             basis_months=BASIS_MONTHS, dosage=dosage, events=st.events, wards=st.wards,
+            assess_places=True, n_sims=int(current_app.config["SIGNIFICANCE_SIMS"]),
         ),
     )  # fmt: skip
 
