@@ -15,8 +15,9 @@ from hotspots.analysis import Analysis, analyse, store_months
 from hotspots.cli_distributed import hotspot_detectors
 from hotspots.cli_evaluate import assess_from_args, format_assessment
 from hotspots.errors import HotspotsError
-from hotspots.export import FORMATS, ExportMetadata, export, export_events
+from hotspots.export import FORMATS, ExportError, ExportMetadata, export, export_events
 from hotspots.periods import Period, PeriodError
+from hotspots.publicsafe import SUPPRESS_BELOW, suppress_small_counts
 from hotspots.store import Store
 from hotspots.summary import BUFFER_M, NEAR_M
 from hotspots.ward_summary import headline, read_population
@@ -284,6 +285,11 @@ def _int_or_dash(value: Any) -> str:
 
 def run_export(args: argparse.Namespace, store: Store) -> Path:
     """Write the export the options name; return its path."""
+    if args.public_safe and args.what != "wards":
+        raise ExportError(
+            f"--public-safe exports ward aggregates only; {args.what} hold exact locations "
+            "(export wards, or leave --public-safe off for use inside the force)"
+        )
     if args.what == "events":
         # Events need no clustering: stream them straight from the store, file by file.
         period = period_from_args(args, store)
@@ -293,15 +299,20 @@ def run_export(args: argparse.Namespace, store: Store) -> Path:
             store, args.output, args.format, meta, layers=args.layers, months=period
         )
     analysis = run_analysis(args, store)
+    extra: dict[str, Any] = {"compare_to": analysis.metadata()["compare_to"]}
+    if args.public_safe:
+        extra["public_safe"] = {"suppress_below": args.suppress_below, "raids": "left out"}
     meta = ExportMetadata(
         period=analysis.period.label,
         parameters=analysis.parameters,
         data_version=analysis.data_version or "",
-        extra={"compare_to": analysis.metadata()["compare_to"]},
+        extra=extra,
     )
     frame = {"hotspots": analysis.hotspots, "wards": analysis.wards, "events": analysis.events}[
         args.what
     ]
+    if args.public_safe:
+        frame = suppress_small_counts(frame, args.suppress_below)
     if args.what == "events" and args.layers:
         frame = frame[frame[schema.LAYER].isin(args.layers)]
     return export(frame, args.output, args.format, meta)
@@ -318,4 +329,17 @@ def add_export_arguments(p: argparse.ArgumentParser) -> None:
         choices=schema.LAYERS,
         metavar="LAYER",
         help="events only: layers to export (default all)",
+    )
+    p.add_argument(
+        "--public-safe",
+        action="store_true",
+        help="wards only: for anything leaving the force: counts under --suppress-below blank, "
+        "no raid figures",
+    )
+    p.add_argument(
+        "--suppress-below",
+        type=int,
+        default=SUPPRESS_BELOW,
+        metavar="N",
+        help=f"with --public-safe: the smallest count shown (default {SUPPRESS_BELOW})",
     )

@@ -114,3 +114,29 @@ def test_console_script_runs_without_a_terminal(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Reconciled" in result.stdout
     assert result.stderr == ""
+
+
+def test_public_safe_ward_export(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Leaving the force: small ward counts blank, no raid figures; never hotspots or events."""
+    import json
+
+    store = str(tmp_path / "store")
+    assert main(["demo", "--store", store]) == 0
+    out = tmp_path / "wards.geojson"
+    args = ["export", "wards", "--from", "2025-09", "--to", "2025-11", "--format", "geojson"]
+    assert main([*args, "-o", str(out), "--public-safe", "--store", store]) == 0
+    data = json.loads(out.read_text())
+    props = [f["properties"] for f in data["features"]]
+    counts = [p["offence_count"] for p in props]
+    assert None in counts and all(c is None or c >= 5 for c in counts)
+    assert not any(k.startswith("raid_") for k in props[0])
+    assert data["metadata"]["extra"]["public_safe"]["suppress_below"] == 5
+    full = tmp_path / "full.geojson"
+    assert main([*args, "-o", str(full), "--store", store]) == 0
+    features = json.loads(full.read_text())["features"]
+    everything = [f["properties"]["offence_count"] for f in features]
+    assert [c for c in everything if c >= 5] == [c for c in counts if c is not None]
+    capsys.readouterr()
+    hot = ["export", "hotspots", "--from", "2025-09", "--to", "2025-11", "--format", "csv"]
+    assert main([*hot, "-o", str(tmp_path / "h.csv"), "--public-safe", "--store", store]) == 2
+    assert "ward aggregates only" in capsys.readouterr().err

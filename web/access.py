@@ -24,13 +24,12 @@ import dataclasses
 from dataclasses import dataclass
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import shapely
 from flask import current_app, g
 
 from hotspots import schema
 from hotspots.analysis import Analysis
+from hotspots.publicsafe import snap_to_grid, suppress_small_counts
 
 __all__ = ["BLUEPRINT_NEEDS", "ENDPOINT_NEEDS", "Access", "current_access", "need_of", "redact"]
 
@@ -160,7 +159,7 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
     if access.public:
         events = events.iloc[:0]
         hotspots = hotspots.iloc[:0]
-        wards = suppressed(wards, int(current_app.config["SUPPRESS_BELOW"]))
+        wards = suppress_small_counts(wards, int(current_app.config["SUPPRESS_BELOW"]))
     return dataclasses.replace(
         analysis, events=events, wards=wards, hotspots=hotspots, coverage=coverage
     )
@@ -169,27 +168,4 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
 def snapped_offences(events: gpd.GeoDataFrame, snap_m: float) -> gpd.GeoDataFrame:
     """Drug offences only, each moved to the centre of its ``snap_m`` grid cell (EPSG:27700)."""
     offences = events[events[schema.LAYER] == "offence"].reset_index(drop=True)
-    xy = shapely.get_coordinates(offences.geometry.to_numpy())
-    centres = (np.floor(xy / snap_m) + 0.5) * snap_m
-    return offences.set_geometry(
-        gpd.GeoSeries(shapely.points(centres), crs=offences.crs), crs=offences.crs
-    )
-
-
-def suppressed(wards: gpd.GeoDataFrame, below: int) -> gpd.GeoDataFrame:
-    """Ward table with every count under ``below`` (and what is derived from it) blanked."""
-    out = wards.copy()
-    for layer in schema.LAYERS:
-        count = f"{layer}_count"
-        if count not in out:
-            continue
-        for column in (count, f"{layer}_per_km2", f"{layer}_per_1000", f"{layer}_rank"):
-            if column in out:
-                out[column] = out[column].astype("float64").where(out[count] >= below)
-        prev = f"{layer}_prev"
-        if prev in out:
-            small = (out[prev] < below) | out[count].isna()
-            for column in (prev, f"{layer}_change", f"{layer}_change_pct"):
-                if column in out:
-                    out[column] = out[column].astype("float64").mask(small)
-    return out
+    return snap_to_grid(offences, snap_m)
