@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import geopandas as gpd
+import pandas as pd
 from flask import Flask, current_app
 
 from hotspots.analysis import store_months
@@ -100,12 +101,23 @@ class StoreState:
             self.version = self.store.manifest()["version"]
             self.months = store_months(self.store)
             # One force's events are small (thousands of rows): keep them in memory per version.
-            self.events = self.store.load() if stamp else None
+            self.events = _plain_text(self.store.load()) if stamp else None
             has_wards = stamp and "wards" in self.store.manifest()["boundaries"]
             self.wards = self.store.load_boundary("wards") if has_wards else None
             self.force_area = self.store.load_boundary("force_area") if has_wards else None
             self._stamp = stamp
         return True
+
+
+def _plain_text(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``events`` with Arrow-backed text columns as plain Python strings: the server filters
+    this frame for every new view, and taking rows of ~20 Arrow text columns costs more than
+    the analysis itself (values and missing values are unchanged: ``None`` stays missing)."""
+    out = events.copy()
+    for name in out.columns:
+        if name != out.geometry.name and isinstance(out[name].dtype, pd.StringDtype):
+            out[name] = out[name].astype(object).where(out[name].notna(), None)
+    return out
 
 
 def init_app(app: Flask) -> None:
