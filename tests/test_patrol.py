@@ -270,3 +270,14 @@ def test_patrol_page_shows_each_places_trend_and_significance(client: FlaskClien
     # the demo holds drug offences only: nothing to relabel among, so not tested (and said so)
     tested = re.findall(r"<dt>Significance</dt><dd>([^<]+)</dd>", html)
     assert tested == ["not tested"] * len(trends)
+
+
+def test_patrol_page_states_the_forecast_check_and_filters_significant(
+    client: FlaskClient,
+) -> None:
+    html = client.get("/patrol?to=2025-11").get_data(as_text=True)
+    assert "Forecast check:" in html and "PAI of" in html
+    # nothing in the drug-only demo can be tested, so "only significant" leaves no place
+    only = client.get("/patrol?to=2025-11&significant=1").get_data(as_text=True)
+    assert "<dt>Trend</dt>" not in only and "Only hotspots whose Monte Carlo" in only
+    assert client.get("/patrol?to=2025-11&significant=maybe").status_code == 400

@@ -33,7 +33,7 @@ from web.access import current_access, scope_wards
 from web.auth import audit
 from web.data import cache, state
 from web.errors import BadParameter
-from web.maps import cached_response, etag_for
+from web.maps import cached_response, etag_for, parameter_score_of
 
 bp = Blueprint("patrol", __name__)
 
@@ -48,10 +48,13 @@ class PatrolRequest:
     end: str
     area: PatrolArea
     n: int
+    significant: bool = False
 
     def query(self) -> str:
         """The canonical query string of this plan."""
         params: dict[str, str | int] = {"to": self.end, "area": self.area.kind, "n": self.n}
+        if self.significant:
+            params["significant"] = 1
         if self.area.kind == "district":
             params["district"] = self.area.codes[0]
         elif self.area.kind == "wards":
@@ -115,7 +118,12 @@ def _parse(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
             raise Forbidden(
                 f"Your area is {', '.join(scope)}: choose wards or a district inside it."
             )
-    return PatrolRequest(end=end, area=area, n=int(n_text))
+    significant = args.get("significant", "0").strip().lower()
+    if significant not in ("0", "1", "true", "false", ""):
+        raise BadParameter("significant", significant, "1 or 0")
+    return PatrolRequest(
+        end=end, area=area, n=int(n_text), significant=significant in ("1", "true")
+    )
 
 
 def _dosage() -> str:
@@ -132,6 +140,7 @@ def get_plan(req: PatrolRequest) -> PatrolPlan:
             st.store, end_month=req.end, area=req.area, top_n=req.n,
             basis_months=BASIS_MONTHS, dosage=dosage, events=st.events, wards=st.wards,
             assess_places=True, n_sims=int(current_app.config["SIGNIFICANCE_SIMS"]),
+            significant_only=req.significant,
         ),
     )  # fmt: skip
 
@@ -177,6 +186,7 @@ def page() -> Response:
             end_months=months[BASIS_MONTHS - 1 :][::-1],
             query=req.query(),
             patrol_from=Period.months(following, following).label,
+            score=parameter_score_of("auto", "auto"),
             **_choices(),
         )
 
