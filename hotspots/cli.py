@@ -304,7 +304,13 @@ def _demo(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace, store: Store) -> int:
     from web import create_app  # the library never needs Flask; only this command does
 
-    app = create_app({"STORE": str(store.path)})
+    config: dict[str, Any] = {"STORE": str(store.path)}
+    loopback = args.host in ("127.0.0.1", "localhost", "::1")
+    if loopback and "HOTSPOTS_COOKIE_SECURE" not in os.environ:
+        # plain HTTP that never leaves this machine: some browsers (Safari) refuse Secure
+        # cookies on http://localhost; behind TLS in production the default (Secure) stands
+        config["COOKIE_SECURE"] = False
+    app = create_app(config)
     print(f"Serving {store.path} at http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
     accounts = UserStore(app.config["USERS_DB"]).users()
     if not accounts:

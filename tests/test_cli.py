@@ -140,3 +140,46 @@ def test_public_safe_ward_export(tmp_path: Path, capsys: pytest.CaptureFixture) 
     hot = ["export", "hotspots", "--from", "2025-09", "--to", "2025-11", "--format", "csv"]
     assert main([*hot, "-o", str(tmp_path / "h.csv"), "--public-safe", "--store", store]) == 2
     assert "ward aggregates only" in capsys.readouterr().err
+
+
+def test_serve_runs_the_app_and_a_demo_account_signs_in(tmp_path: Path) -> None:
+    """The README's run command end to end: `hotspots demo`, `hotspots serve`, sign in."""
+    import http.cookiejar
+    import re
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.parse
+    import urllib.request
+
+    store = tmp_path / "store"
+    assert main(["demo", "--store", str(store)]) == 0
+    name, _role, password = (store / "DEMO-ACCOUNTS.txt").read_text().splitlines()[0].split("\t")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "hotspots.cli", "serve", "--store", str(store), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        for _ in range(100):
+            try:
+                with opener.open(base + "/login", timeout=5) as page:
+                    form = page.read().decode()
+                break
+            except OSError:
+                time.sleep(0.2)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
+        data = urllib.parse.urlencode({"username": name, "password": password, "csrf_token": token})
+        with opener.open(base + "/login", data=data.encode(), timeout=30) as signed_in:
+            assert signed_in.url == base + "/"  # redirected to the map...
+            assert "Drug hotspots" in signed_in.read().decode()  # ...and shown it
+    finally:
+        server.terminate()
+        out = server.communicate(timeout=30)[0].decode()
+    assert f"Serving {store}" in out and "DEMO-ACCOUNTS.txt" in out

@@ -100,8 +100,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "COOKIE_SECURE",
         True,
-        "Session cookie sent over HTTPS only (browsers also allow it on http://localhost). "
-        "False only for plain-HTTP tests on another host.",
+        "Session cookie sent over HTTPS only. `hotspots serve` on a loopback address turns "
+        "it off (plain HTTP that never leaves the machine); set false only for plain-HTTP "
+        "tests.",
     ),
     Setting("LOGIN_MAX_FAILURES", 5, "Failed sign-ins allowed per account or address..."),
     Setting("LOGIN_WINDOW_MINUTES", 15, "...in this many minutes (then 429 until it passes)."),
