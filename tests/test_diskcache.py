@@ -131,3 +131,18 @@ def test_disk_cache_off_with_an_empty_setting(demo_store: Path) -> None:
 def test_default_folder_is_in_the_instance_folder(demo_store: Path) -> None:
     app = create_app({"STORE": str(demo_store)})
     assert app.extensions["hotspots"]["disk"].folder == Path(app.instance_path) / "cache"
+
+
+def test_a_changed_setting_never_gets_pages_made_under_the_old_one(
+    demo_store: Path, tmp_path: Path
+) -> None:
+    """The disk cache outlives the process: a restart with another marking makes new pages."""
+    config = {"STORE": str(demo_store), "CACHE_DIR": str(tmp_path / "c"), "WARM_PRESETS": 0}
+    before = create_app({**config, "PROTECTIVE_MARKING": "OFFICIAL"})
+    after = create_app({**config, "PROTECTIVE_MARKING": "OFFICIAL-SENSITIVE"})
+    url = "/?from=2025-04&to=2025-06"
+    old = sign_in(before.test_client()).get(url)
+    new = sign_in(after.test_client()).get(url)
+    assert "OFFICIAL-SENSITIVE" not in old.get_data(as_text=True)
+    assert "OFFICIAL-SENSITIVE" in new.get_data(as_text=True)
+    assert old.headers["ETag"] != new.headers["ETag"]

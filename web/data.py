@@ -6,6 +6,7 @@ filter **and** the store's data version, so a new ingest never serves a stale ma
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -20,6 +21,7 @@ from hotspots.analysis import store_months
 from hotspots.errors import StoreError
 from hotspots.store import Store
 from web.diskcache import DiskCache
+from web.settings import SETTINGS
 from web.warm import warm_in_background
 
 T = TypeVar("T")
@@ -172,6 +174,22 @@ def shared(
     def from_disk() -> T:
         if disk is None:
             return make()
-        return disk.get_or_make(version, f"{kind}:{key!r}", make, encode, decode)
+        return disk.get_or_make(
+            version, f"{kind}:{config_fingerprint()}:{key!r}", make, encode, decode
+        )
 
     return cache(kind).get_or_make((key, version), from_disk)
+
+
+def config_fingerprint() -> str:
+    """A digest of every setting that can change what the app outputs (all but the signing key):
+    part of every cache key and ETag, so a restart with another marking, tile server or test
+    setting never serves pages made under the old one from the disk cache."""
+    extensions = current_app.extensions["hotspots"]
+    if "config_fingerprint" not in extensions:
+        values = sorted(
+            (s.name, repr(current_app.config.get(s.name))) for s in SETTINGS
+            if s.name != "SECRET_KEY"
+        )  # fmt: skip
+        extensions["config_fingerprint"] = hashlib.sha256(repr(values).encode()).hexdigest()[:16]
+    return str(extensions["config_fingerprint"])

@@ -26,7 +26,7 @@ from hotspots.periods import Period
 from hotspots.render import TileConfig, compare_map, period_map, render_html
 from web.access import current_access, redact
 from web.assets import ASSET_BASE
-from web.data import shared, state
+from web.data import config_fingerprint, shared, state
 from web.errors import BadParameter
 from web.filters import ViewRequest, parse_view, presets
 
@@ -149,7 +149,7 @@ def etag_for(*parts: Any) -> str:
     """ETag (and page-cache key) of a response: its parts, the data version, the tiles and
     what the visitor may see."""
     key = current_access().key()
-    text = repr((parts, key, state().version, current_app.config.get("TILE_URL")))
+    text = repr((parts, key, state().version, config_fingerprint()))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
