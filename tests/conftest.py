@@ -124,3 +124,17 @@ def street_row(
         "Under investigation",
         "",
     ]
+
+
+@pytest.fixture(scope="session")
+def shared_demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped demo data ingested once for the whole session (`hotspots demo`).
+
+    Read-only for its users: tests may add accounts and caches beside it, never change its data
+    (tests that ingest or upload build their own store).
+    """
+    from hotspots.cli import main
+
+    path = tmp_path_factory.mktemp("demo") / "store"
+    assert main(["demo", "--store", str(path)]) == 0
+    return path

@@ -16,7 +16,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pyproj import Transformer
 
-from hotspots.cli import main
 from hotspots.users import UserStore
 from tests.accounts import PASSWORD, csrf_token, ensure_user, sign_in
 from web import create_app
@@ -26,10 +25,8 @@ _TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("access") / "store"
-    assert main(["demo", "--store", str(path)]) == 0
-    return path
+def demo_store(shared_demo_store: Path) -> Path:
+    return shared_demo_store
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,8 @@ from hotspots.store import Store
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    path = tmp_path_factory.mktemp("demo") / "store"
-    assert main(["demo", "--store", str(path)]) == 0
-    return Store(path)
+def demo_store(shared_demo_store: Path) -> Store:
+    return Store(shared_demo_store)
 
 
 @pytest.fixture(scope="module")

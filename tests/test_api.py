@@ -31,10 +31,8 @@ CLI_AUTUMN = ["--from", "2025-09", "--to", "2025-11"]
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("api") / "store"
-    assert main(["demo", "--store", str(path)]) == 0
-    return path
+def demo_store(shared_demo_store: Path) -> Path:
+    return shared_demo_store
 
 
 @pytest.fixture(scope="module")

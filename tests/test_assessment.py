@@ -26,10 +26,8 @@ AUTUMN = Period.months("2025-09", "2025-11")
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    path = tmp_path_factory.mktemp("assess_demo") / "s"
-    assert main(["demo", "--store", str(path)]) == 0
-    return Store(path)
+def demo_store(shared_demo_store: Path) -> Store:
+    return Store(shared_demo_store)
 
 
 @pytest.fixture(scope="module")

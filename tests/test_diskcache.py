@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from hotspots.cli import main
 from tests.accounts import sign_in
 from web import create_app
 from web.diskcache import STALE_VERSION_S, DiskCache
@@ -98,10 +97,8 @@ def test_processes_asking_at_once_make_it_once(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("diskcache") / "store"
-    assert main(["demo", "--store", str(path)]) == 0
-    return path
+def demo_store(shared_demo_store: Path) -> Path:
+    return shared_demo_store
 
 
 def test_two_app_processes_share_analyses_and_pages(demo_store: Path, tmp_path: Path) -> None:

@@ -115,10 +115,8 @@ def test_method_options_reach_the_methods(grid: Grid, stationary) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    path = tmp_path_factory.mktemp("evaluate_demo") / "s"
-    assert main(["demo", "--store", str(path)]) == 0
-    return Store(path)
+def demo_store(shared_demo_store: Path) -> Store:
+    return Store(shared_demo_store)
 
 
 def test_cli_evaluate_prints_formulas_and_writes_json_and_chart(

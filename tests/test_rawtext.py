@@ -9,23 +9,21 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 import folium
 import geopandas as gpd
 import pytest
 
 from hotspots import Analysis, Period, Store, analyse, schema
-from hotspots.cli import main
 from hotspots.render import compare_map, period_map, rawtext, render_html
 
 JINJA = "{{ 7*7 }} {% if true %}yes{% endif %} {# note #}"
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    folder = tmp_path_factory.mktemp("rawtext") / "store"
-    assert main(["demo", "--store", str(folder)]) == 0
-    return Store(folder)
+def store(shared_demo_store: Path) -> Store:
+    return Store(shared_demo_store)
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import dataclasses
 import html as htmllib
 import math
 import re
+from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -17,7 +18,6 @@ import pytest
 from folium.plugins import Fullscreen, MarkerCluster
 
 from hotspots import Analysis, Period, Store, analyse, schema
-from hotspots.cli import main
 from hotspots.render import (
     ATTRIBUTION,
     VENDOR_DIR,
@@ -46,10 +46,8 @@ PLANTED = '<script>alert("pwned")</script>'
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    folder = tmp_path_factory.mktemp("render_store") / "store"
-    assert main(["demo", "--store", str(folder)]) == 0
-    return Store(folder)
+def store(shared_demo_store: Path) -> Store:
+    return Store(shared_demo_store)
 
 
 @pytest.fixture(scope="module")

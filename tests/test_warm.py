@@ -13,10 +13,8 @@ from web import create_app, warm
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("warm") / "store"
-    assert main(["demo", "--store", str(path)]) == 0
-    return path
+def demo_store(shared_demo_store: Path) -> Path:
+    return shared_demo_store
 
 
 def test_preset_urls_of_the_demo_year() -> None:
