@@ -1,0 +1,105 @@
+"""Plan products for handhelds: :func:`plan_csv` (a table) and :func:`plan_gpx` (GPX 1.1).
+
+Lon/lat are WGS84 degrees with 5 decimals; CSV text cells that a spreadsheet would run as a
+formula are made safe (:func:`hotspots.csvsafe.cell_text`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from hotspots.csvsafe import cell_text
+from hotspots.patrol.plan import PatrolPlace, PatrolPlan
+
+__all__ = ["CSV_COLUMNS", "GPX_NS", "plan_csv", "plan_gpx"]
+
+GPX_NS = "http://www.topografix.com/GPX/1/1"
+CSV_COLUMNS = (
+    "rank",
+    "location",
+    "ward_code",
+    "ward_name",
+    "district_code",
+    "district_name",
+    "offences",
+    "period",
+    "offences_prev",
+    "change",
+    "compare_period",
+    "hotspot_months_last_6",
+    "months_available_last_6",
+    "hotspot_months_last_12",
+    "months_available_last_12",
+    "lon",
+    "lat",
+    "reason",
+    "note",
+    "p_value",
+    "q_value",
+    "significant",
+    "dynamics_class",
+)
+
+
+def _cell(value: Any) -> Any:
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe."""
+    if isinstance(value, str):
+        return cell_text(value)
+    return "" if value is None else value
+
+
+def plan_csv(plan: PatrolPlan, *, marking: str | None = None) -> str:
+    """The plan as CSV: a header (:data:`CSV_COLUMNS`, plus ``protective_marking`` when
+    ``marking`` is given) and one row per place; lon/lat WGS84 degrees."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([*CSV_COLUMNS, *(["protective_marking"] if marking else [])])
+    for p in plan.places:
+        row = [
+            p.rank, p.location, p.ward_code, p.ward_name, p.district_code, p.district_name,
+            p.offences, plan.period.label, p.offences_prev, p.change,
+            plan.compare_to.label if plan.comparison_available else None,
+            p.stable[6], p.available[6], p.stable[12], p.available[12],
+            f"{p.lon:.5f}", f"{p.lat:.5f}", p.reason, p.note,
+            p.p_value, p.q_value, p.significant, p.dynamics_class,
+        ]  # fmt: skip
+        writer.writerow([_cell(v) for v in row] + ([marking] if marking else []))
+    return out.getvalue()
+
+
+def plan_gpx(plan: PatrolPlan, *, marking: str | None = None, creator: str = "hotspots") -> str:
+    """The plan as GPX 1.1: metadata (title, marking, dosage) and one ``<wpt>`` per place with
+    ``<name>`` ``"1. On or near ..."`` and ``<desc>`` the reason (WGS84, 5 decimals)."""
+
+    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrib: str) -> ET.Element:
+        element = ET.SubElement(parent, tag, attrib)
+        element.text = text
+        return element
+
+    # xmlns as a plain attribute: ElementTree's default_namespace refuses unqualified attributes.
+    root = ET.Element("gpx", {"xmlns": GPX_NS, "version": "1.1", "creator": creator})
+    metadata = sub(root, "metadata")
+    sub(metadata, "name", plan.title)
+    sub(metadata, "desc", " ".join(t for t in (marking, plan.dosage) if t))
+    for p in plan.places:
+        wpt = sub(root, "wpt", lat=f"{p.lat:.5f}", lon=f"{p.lon:.5f}")
+        sub(wpt, "name", p.name)
+        sub(wpt, "desc", " ".join(t for t in (p.reason + ".", p.note, _assessed_text(p)) if t))
+        sub(wpt, "type", "drug hotspot")
+    ET.indent(root)
+    body = ET.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+def _assessed_text(place: PatrolPlace) -> str:
+    """``"Significant (q = 0.006); emerging."``, or "" when not assessed."""
+    parts = []
+    if place.significant is not None:
+        parts.append(f"{'Significant' if place.significant else 'Not significant'} "
+                     f"(q = {place.q_value:.3f})")  # fmt: skip
+    if place.dynamics_class:
+        parts.append(place.dynamics_class)
+    return "; ".join(parts) + "." if parts else ""

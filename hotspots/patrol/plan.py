@@ -1,0 +1,252 @@
+"""Patrol plan: the top hotspots of an area, ranked, with why each is listed.
+
+:func:`patrol_plan` ranks the hotspots of the basis months whose main ward is in the area and
+gives each place its offences, trend, stability (:mod:`~hotspots.patrol.stability`) and reason
+(:mod:`~hotspots.patrol.reasons`); the result is a :class:`PatrolPlan` of :class:`PatrolPlace`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry.base import BaseGeometry
+
+from hotspots import schema
+from hotspots.analysis import analyse, store_months
+from hotspots.assessment import assess
+from hotspots.assessment import significant_only as keep_significant
+from hotspots.cluster import Auto
+from hotspots.patrol.area import PatrolArea
+from hotspots.patrol.reasons import _note, _reason
+from hotspots.patrol.stability import STABILITY_WINDOWS, _monthly_hits
+from hotspots.periods import Period, add_months, parse_month
+from hotspots.significance import N_SIMS
+from hotspots.store import Store
+from hotspots.summary import BUFFER_M
+
+__all__ = ["DEFAULT_DOSAGE", "PatrolPlace", "PatrolPlan", "patrol_plan"]
+
+#: Dosage guidance printed on every plan (Koper 1995: 10-15 minute visits deter longest).
+DEFAULT_DOSAGE = (
+    "Visit each place for 10–15 minutes at varied, unpredictable times, several times a week "
+    "(Koper 1995; hot-spots policing trials)."
+)
+
+
+@dataclass(frozen=True)
+class PatrolPlace:
+    """One place of a plan. ``polygon`` and ``ward_outline`` are EPSG:27700; lon/lat WGS84."""
+
+    rank: int
+    force_rank: int
+    location: str
+    ward_code: str
+    ward_name: str
+    district_code: str
+    district_name: str
+    offences: int
+    offences_prev: int | None
+    change: int | None
+    stable: dict[int, int]
+    available: dict[int, int]
+    lon: float
+    lat: float
+    reason: str
+    note: str
+    polygon: BaseGeometry = field(repr=False)
+    ward_outline: BaseGeometry | None = field(repr=False)
+    #: Significance and dynamics (:func:`hotspots.assessment.assess`); None when not assessed.
+    p_value: float | None = None
+    q_value: float | None = None
+    significant: bool | None = None
+    dynamics_class: str | None = None
+
+    @property
+    def name(self) -> str:
+        """``"1. On or near Station Road"`` (the GPX waypoint name)."""
+        return f"{self.rank}. {self.location or f'Place in {self.ward_name}'}"
+
+
+@dataclass(frozen=True)
+class PatrolPlan:
+    """The result of :func:`patrol_plan`."""
+
+    area: PatrolArea
+    area_label: str
+    end_month: str
+    period: Period
+    compare_to: Period
+    comparison_available: bool
+    places: tuple[PatrolPlace, ...]
+    hotspots_in_area: int
+    dosage: str
+    months_available: dict[int, tuple[str, ...]]
+    parameters: dict[str, Any]
+    data_version: str | None
+
+    @property
+    def title(self) -> str:
+        """``"Patrol plan: Cambridge, hotspots of Sep–Nov 2025"``."""
+        return f"Patrol plan: {self.area_label}, hotspots of {self.period.label}"
+
+
+def patrol_plan(
+    store: Store,
+    *,
+    end_month: str,
+    area: PatrolArea | None = None,
+    top_n: int = 10,
+    basis_months: int = 3,
+    eps_m: float | Auto = "auto",
+    min_samples: int | Auto = "auto",
+    dosage: str = DEFAULT_DOSAGE,
+    buffer_m: float = BUFFER_M,
+    events: gpd.GeoDataFrame | None = None,
+    wards: gpd.GeoDataFrame | None = None,
+    assess_places: bool = False,
+    significant_only: bool = False,
+    n_sims: int = N_SIMS,
+    seed: int = 0,
+) -> PatrolPlan:
+    """Rank the hotspots of an area for patrol.
+
+    Parameters
+    ----------
+    store
+        The embedded store.
+    end_month
+        Last month of the basis period, ``"YYYY-MM"``.
+    area
+        Where to look (default the whole force). A hotspot belongs to the area of its main ward.
+    top_n
+        Most places listed (>= 1).
+    basis_months
+        Months ending at ``end_month`` whose hotspots are ranked (>= 1); each must hold data.
+    eps_m, min_samples
+        DBSCAN parameters of the basis period (metres, offences) or ``"auto"``.
+    dosage
+        Guidance printed with the plan.
+    buffer_m
+        Buffer around each hotspot's hull, metres.
+    events, wards
+        The store's events and wards already in memory (default: read from ``store``).
+    assess_places, significant_only, n_sims, seed
+        Add each place's significance (p, q, significant) and dynamics class
+        (:func:`hotspots.assessment.assess`, ``n_sims`` simulations, ``seed``);
+        ``significant_only`` (implies assessing) lists significant hotspots only (none when
+        the store holds drug offences only: the plan's ``parameters["significance"]`` says why).
+
+    Raises
+    ------
+    PatrolAreaError
+        The area names a code the store does not hold.
+    PeriodError
+        ``end_month`` is malformed, or a basis month has no data.
+    ValueError
+        ``top_n`` or ``basis_months`` is not a whole number >= 1.
+    """
+    for name, value in (("top_n", top_n), ("basis_months", basis_months)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name}: got {value!r}; expected a whole number >= 1")
+    parse_month(end_month)
+    area = area or PatrolArea.force()
+    wards = store.load_boundary("wards") if wards is None else wards
+    ward_codes, area_label = area.resolve(wards)
+    period = Period.months(add_months(end_month, 1 - basis_months), end_month)
+    analysis = analyse(
+        store, period, eps_m=eps_m, min_samples=min_samples, buffer_m=buffer_m,
+        events=events, wards=wards,
+    )  # fmt: skip
+    if assess_places or significant_only:
+        analysis = assess(analysis, store, n_sims=n_sims, seed=seed, score=False)
+    hotspots = analysis.hotspots
+    if significant_only:
+        hotspots = keep_significant(hotspots)
+    in_area = hotspots[hotspots["ward_code"].isin(ward_codes)]
+    chosen = in_area.head(top_n).reset_index(drop=True)
+
+    held = set(store_months(store))
+    windows = {n: Period.rolling(n, end_month).months for n in STABILITY_WINDOWS}
+    available = {n: tuple(m for m in months if m in held) for n, months in windows.items()}
+    used_eps = float(analysis.parameters["eps_m"])
+    hits, month_params = _monthly_hits(
+        store, chosen.geometry.to_numpy(), available[max(STABILITY_WINDOWS)], used_eps,
+        buffer_m, events,
+    )  # fmt: skip
+
+    centroids = gpd.GeoSeries(chosen.geometry.centroid, crs=schema.CRS_BNG).to_crs(4326)
+    outlines = wards.set_index("ward_code").geometry
+    places = []
+    for i, row in enumerate(chosen.itertuples(index=False)):
+        stable = {n: sum(hits[m][i] for m in available[n]) for n in STABILITY_WINDOWS}
+        counts = {n: len(available[n]) for n in STABILITY_WINDOWS}
+        prev = None if not analysis.comparison_available else int(row.offences_prev)
+        change = None if prev is None else int(row.change)
+        offences = int(row.offences)
+        reason = _reason(period, analysis.compare_to, offences, change, stable, counts)
+        places.append(
+            PatrolPlace(
+                rank=i + 1,
+                force_rank=int(row.rank),
+                location=str(row.top_location or ""),
+                ward_code=str(row.ward_code),
+                ward_name=str(row.ward_name),
+                district_code=str(row.district_code),
+                district_name=str(row.district_name),
+                offences=offences,
+                offences_prev=prev,
+                change=change,
+                stable=stable,
+                available=counts,
+                lon=round(float(centroids.iloc[i].x), 5),
+                lat=round(float(centroids.iloc[i].y), 5),
+                reason=reason,
+                note=_note(float(row.colocation_share)) if row.colocated else "",
+                polygon=row.geometry,
+                ward_outline=outlines.get(row.ward_code),
+                **_assessed(row),
+            )
+        )
+    parameters = {
+        "eps_m": used_eps,
+        "eps_m_reason": analysis.parameters["eps_m_reason"],
+        "min_samples": analysis.parameters["min_samples"],
+        "min_samples_reason": analysis.parameters["min_samples_reason"],
+        "month_min_samples": month_params.get("min_samples"),
+        "month_min_samples_reason": month_params.get("min_samples_reason"),
+        "buffer_m": buffer_m,
+        "basis_months": basis_months,
+        "top_n": top_n,
+        "significance": analysis.parameters.get("significance"),
+        "significant_only": significant_only,
+    }
+    return PatrolPlan(
+        area=area,
+        area_label=area_label,
+        end_month=end_month,
+        period=period,
+        compare_to=analysis.compare_to,
+        comparison_available=analysis.comparison_available,
+        places=tuple(places),
+        hotspots_in_area=len(in_area),
+        dosage=dosage,
+        months_available=available,
+        parameters=parameters,
+        data_version=analysis.data_version,
+    )
+
+
+def _assessed(row: Any) -> dict[str, Any]:
+    """The place's p, q, significant and dynamics class, when the hotspots were assessed."""
+    out: dict[str, Any] = {}
+    for name in ("p_value", "q_value"):
+        value = getattr(row, name, None)
+        out[name] = None if value is None or pd.isna(value) else float(value)
+    flag = getattr(row, "significant", None)
+    out["significant"] = None if flag is None or pd.isna(flag) else bool(flag)
+    dyn = getattr(row, "dynamics_class", None)
+    out["dynamics_class"] = None if dyn is None or pd.isna(dyn) else str(dyn)
+    return out

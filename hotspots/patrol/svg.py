@@ -1,0 +1,83 @@
+"""A small static map of a plan's place: its hotspot within its ward outline, as inline SVG.
+
+No JavaScript; north up, a scale bar, and a text alternative (``role="img"``, ``<title>``).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from hotspots.patrol.plan import PatrolPlace
+
+__all__ = ["place_svg"]
+
+
+def _path(geometry: BaseGeometry, x0: float, y0: float) -> str:
+    """SVG path data of a (multi)polygon, y flipped (north up), relative to the top-left corner."""
+    parts = []
+    for polygon in getattr(geometry, "geoms", [geometry]):
+        if polygon.geom_type != "Polygon" or polygon.is_empty:
+            continue
+        for ring in (polygon.exterior, *polygon.interiors):
+            xy = np.asarray(ring.coords)[:-1]
+            points = " ".join(f"{x - x0:.0f} {y0 - y:.0f}" for x, y in xy)
+            parts.append(f"M{points}Z")
+    return " ".join(parts)
+
+
+def place_svg(place: PatrolPlace, *, size_px: int = 150, min_extent_m: float = 700.0) -> str:
+    """A small static map of a place: its hotspot polygon (shaded) within its ward outline,
+    north up, with a scale bar; inline SVG with a text alternative (``role="img"``, ``<title>``).
+
+    The view is a square of at least ``min_extent_m`` metres (EPSG:27700) around the hotspot.
+    """
+    minx, miny, maxx, maxy = place.polygon.bounds
+    extent = max(min_extent_m, 1.6 * max(maxx - minx, maxy - miny))
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    x0, y0 = cx - extent / 2, cy + extent / 2
+    box = (x0, y0 - extent, x0 + extent, y0)
+    ward = ""
+    inside = True
+    if place.ward_outline is not None:
+        clipped = shapely.clip_by_rect(place.ward_outline, *box)
+        ward = (
+            f'<path d="{_path(clipped, x0, y0)}" fill="#f3f2f1" stroke="#505a5f" '
+            'stroke-width="2" stroke-dasharray="6 3" vector-effect="non-scaling-stroke" '
+            'fill-rule="evenodd"/>'
+        )
+        inside = bool(place.ward_outline.contains(place.polygon))
+    spot = (
+        f'<path d="{_path(place.polygon, x0, y0)}" fill="#d4351c" fill-opacity="0.45" '
+        'stroke="#942514" stroke-width="2.5" vector-effect="non-scaling-stroke"/>'
+    )
+    bar = next(s for s in (1000, 500, 250, 200, 100, 50) if s <= extent / 3)
+    font = extent / 11
+    y_bar = extent - font * 0.6
+    scale = (
+        f'<path d="M{font * 0.5:.0f} {y_bar:.0f}h{bar}" stroke="#0b0c0c" stroke-width="3" '
+        'vector-effect="non-scaling-stroke"/>'
+        f'<text x="{font * 0.5:.0f}" y="{y_bar - font * 0.3:.0f}" font-size="{font:.0f}" '
+        f'fill="#0b0c0c">{bar} m</text>'
+        f'<text x="{extent - font * 0.4:.0f}" y="{font * 1.1:.0f}" font-size="{font:.0f}" '
+        f'fill="#0b0c0c" text-anchor="end">N ↑</text>'
+    )
+    across = round(max(maxx - minx, maxy - miny) / 10) * 10
+    where = "inside" if inside else "on the edge of"
+    alt = (
+        f"Sketch map of place {place.rank}: the hotspot area, shaded, about {across} m across, "
+        f"{where} the dashed outline of {place.ward_name} ward. North is up; the scale bar is "
+        f"{bar} m."
+    )
+    title_id = f"place-map-{place.rank}"
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="place-map" role="img" '
+        f'aria-labelledby="{title_id}" width="{size_px}" height="{size_px}" '
+        f'viewBox="0 0 {extent:.0f} {extent:.0f}">'
+        f'<title id="{title_id}">{escape(alt)}</title>'
+        f'<rect width="{extent:.0f}" height="{extent:.0f}" fill="#ffffff"/>'
+        f"{ward}{spot}{scale}</svg>"
+    )
