@@ -143,3 +143,16 @@ def test_a_changed_setting_never_gets_pages_made_under_the_old_one(
     assert "OFFICIAL-SENSITIVE" not in old.get_data(as_text=True)
     assert "OFFICIAL-SENSITIVE" in new.get_data(as_text=True)
     assert old.headers["ETag"] != new.headers["ETag"]
+
+
+def test_a_value_that_no_longer_decodes_is_made_again(tmp_path: Path) -> None:
+    """After an upgrade, a pickle of a class that moved is remade, not a server error."""
+    import pickle
+
+    cache = DiskCache(tmp_path / "c")
+    cache.get_or_make("v1", "k", lambda: "old", _text, bytes.decode)
+    (file,) = [p for p in (tmp_path / "c" / "v1").iterdir()]
+    file.write_bytes(b"\x80\x04garbage")
+    value = cache.get_or_make("v1", "k", lambda: "new", pickle.dumps, pickle.loads)
+    assert value == "new"
+    assert pickle.loads(file.read_bytes()) == "new"

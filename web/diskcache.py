@@ -56,13 +56,14 @@ class DiskCache:
         """The value of ``key`` for data ``version``: read from disk, or made once and stored.
 
         Concurrent callers in any process wait for the one maker. Disk errors (full disk,
-        read-only folder) make the value in memory instead of failing the request.
+        read-only folder) make the value in memory instead of failing the request; a file that
+        no longer decodes (written by an older version of the code) is made again.
         """
         name = hashlib.sha256(key.encode()).hexdigest()[:40]
         folder = self.version_folder(version)
         path = folder / name
         try:
-            return decode(path.read_bytes())
+            return _decoded(path, decode)
         except FileNotFoundError:
             pass
         except OSError:
@@ -76,7 +77,7 @@ class DiskCache:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 with contextlib.suppress(FileNotFoundError):
-                    return decode(path.read_bytes())
+                    return _decoded(path, decode)
                 value = make()
                 self._write(path, encode(value))
                 return value
@@ -124,6 +125,15 @@ class DiskCache:
         for old in entries[: len(entries) - self.max_entries]:
             with contextlib.suppress(OSError):
                 old.unlink()
+
+
+def _decoded(path: Path, decode: Callable[[bytes], T]) -> T:
+    """The value in ``path``; FileNotFoundError when it is missing or does not decode."""
+    data = path.read_bytes()
+    try:
+        return decode(data)
+    except Exception:  # e.g. a pickle of a class this code no longer has
+        raise FileNotFoundError(path) from None
 
 
 def _safe(version: str) -> str:
