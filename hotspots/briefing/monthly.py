@@ -1,0 +1,82 @@
+"""The briefing's monthly trend: which months it shows, and events per month.
+
+:func:`trend_months` picks the months of the trend chart; :func:`monthly_counts` counts events
+per month and layer from the store; :func:`monthly_rows` turns offence counts into the rows of
+:func:`hotspots.briefing.briefing_figures`, each tagged as in the period, in the comparison
+period or other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hotspots import schema
+from hotspots.analysis import Analysis
+from hotspots.briefing.errors import BriefingError
+from hotspots.periods import Period, add_months, month_range
+
+__all__ = ["monthly_counts", "monthly_rows", "trend_months"]
+
+_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def trend_months(period: Period, compare_to: Period, held: Sequence[str], n: int = 12) -> list[str]:
+    """Months of the trend chart: the ``n`` months to the period's end, extended back to cover
+    the comparison period, limited to the ``held`` months (``YYYY-MM``)."""
+    start = min(add_months(period.end, -(n - 1)), compare_to.start)
+    have = set(held)
+    return [m for m in month_range(start, period.end) if m in have]
+
+
+def monthly_counts(store_events: pd.DataFrame, months: Sequence[str]) -> pd.DataFrame:
+    """Events per month and layer.
+
+    Parameters
+    ----------
+    store_events : pandas.DataFrame
+        Events with ``layer`` and ``month`` columns (e.g. ``Store.load()``); not modified.
+    months : sequence of str
+        ``YYYY-MM`` months wanted, in order (e.g. :func:`trend_months`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``month`` in the given order, columns ``offences``, ``searches``, ``raids``
+        (int64; 0 for a month with no such event) and ``label`` ("Sep 2025"). No CRS.
+    """
+    missing = [c for c in (schema.LAYER, schema.MONTH) if c not in store_events.columns]
+    if missing:
+        raise BriefingError(f"store_events lack column(s) {missing}; expected layer and month")
+    wanted = list(months)
+    frame = store_events[store_events[schema.MONTH].isin(wanted)]
+    table = frame.groupby([schema.MONTH, schema.LAYER]).size().unstack(fill_value=0)
+    out = pd.DataFrame(index=pd.Index(wanted, name="month"))
+    for layer, column in (("offence", "offences"), ("search", "searches"), ("raid", "raids")):
+        values = table[layer] if layer in table.columns else pd.Series(dtype=np.int64)
+        out[column] = values.reindex(wanted, fill_value=0).to_numpy(dtype=np.int64)
+    out["label"] = [_label(m) for m in wanted]
+    return out
+
+
+def monthly_rows(monthly: pd.DataFrame | pd.Series, analysis: Analysis) -> list[dict[str, Any]]:
+    """Trend rows (``month``, ``label``, ``offences``, ``part``) of :func:`monthly_counts` or a
+    Series of offence counts indexed by ``YYYY-MM``; ``part`` is "period", "comparison" or
+    "other"."""
+    series = monthly["offences"] if isinstance(monthly, pd.DataFrame) else monthly
+    now = set(analysis.period.months)
+    before = set(analysis.compare_to.months) if analysis.comparison_available else set()
+    rows = []
+    for month, count in series.items():
+        m = str(month)
+        part = "period" if m in now else "comparison" if m in before else "other"
+        rows.append({"month": m, "label": _label(m), "offences": int(count), "part": part})
+    return rows
+
+
+def _label(month: str) -> str:
+    """``YYYY-MM`` as "Sep 2025"."""
+    return f"{_ABBR[int(month[5:]) - 1]} {month[:4]}"
