@@ -45,7 +45,7 @@ CAMBRIDGE_LONLAT = (0.12, 52.2)
 SCRIPT = '<script>alert("x")</script>'
 QUOTED = 'it\'s "quoted", with, commas'
 # ``hotspots.export`` the attribute is the re-exported function; the module is in sys.modules.
-export_module = importlib.import_module("hotspots.export")
+export_module = importlib.import_module("hotspots.export.frames")
 METADATA_KEYS = {"period", "parameters", "data_version", "generated", "licence"}
 
 # -- builders -----------------------------------------------------------------------------------
