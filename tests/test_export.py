@@ -44,7 +44,8 @@ CAMBRIDGE_BNG = (545000.0, 258000.0)
 CAMBRIDGE_LONLAT = (0.12, 52.2)
 SCRIPT = '<script>alert("x")</script>'
 QUOTED = 'it\'s "quoted", with, commas'
-# ``hotspots.export`` the attribute is the re-exported function; the module is in sys.modules.
+# The module where ``export()`` lives (``hotspots.export`` re-exports the function), so a test
+# can replace a helper it calls.
 export_module = importlib.import_module("hotspots.export.frames")
 METADATA_KEYS = {"period", "parameters", "data_version", "generated", "licence"}
 
