@@ -265,3 +265,9 @@ def test_pdf_renders_to_a_page_that_is_not_blank(autumn: tuple, tmp_path: Path) 
         assert image.width > image.height  # landscape
         colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
     assert colours is not None and len(colours) > 200  # drawn, not an empty page
+
+
+def test_briefing_page_states_the_forecast_check(client: FlaskClient) -> None:
+    html = client.get("/briefing?from=2025-09&to=2025-11").get_data(as_text=True)
+    match = re.search(r"Forecast check:.*?PAI of ([\d.]+) at a patrol area of ([\d.]+) km", html)
+    assert match and float(match[1]) > 1 and float(match[2]) > 0

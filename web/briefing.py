@@ -24,7 +24,14 @@ from web.access import current_access
 from web.auth import audit
 from web.data import cache, state
 from web.filters import ViewRequest, presets
-from web.maps import cached_response, current_view, etag_for, get_analysis, wards_vintage
+from web.maps import (
+    cached_response,
+    current_view,
+    etag_for,
+    get_analysis,
+    parameter_score_of,
+    wards_vintage,
+)
 
 bp = Blueprint("briefing", __name__)
 
@@ -115,6 +122,7 @@ def page() -> Response:
             attribution=ATTRIBUTION,
             png_url=url_for("briefing.png") + "?" + query,
             pdf_url=url_for("briefing.pdf") + "?" + query,
+            score=parameter_score_of(view.eps_m, view.min_samples),
         )
 
     return cached_response(etag_for("briefing", view.analysis_key(), marking), make)
