@@ -440,3 +440,19 @@ def test_head_and_unread_downloads_close_their_file(client: FlaskClient) -> None
     unread = client.get(f"/api/v1/wards?{AUTUMN}&format=parquet", buffered=False)
     unread.close()
     gc.collect()
+
+
+def test_answers_carry_an_etag_and_a_repeat_gets_304(client: FlaskClient, app: Flask) -> None:
+    url = f"/api/v1/hotspots?{AUTUMN}&format=csv"
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+    other = client.get(f"/api/v1/hotspots?{AUTUMN}&format=geojson", headers={"If-None-Match": etag})
+    assert other.status_code == 200 and other.headers["ETag"] != etag
+    officer = sign_in(app.test_client(), "officer")
+    theirs = officer.get(url, headers={"If-None-Match": etag})
+    assert theirs.status_code == 200 and theirs.headers["ETag"] != etag  # what they may see
+    anonymous = app.test_client().get(url, headers={"If-None-Match": etag})
+    assert anonymous.status_code == 401  # a known ETag never skips the sign-in check
+    assert client.get("/api/v1/hotspots?from=2025-13").headers.get("ETag") is None  # errors: none
