@@ -1,0 +1,113 @@
+"""Hotspot detection by DBSCAN in metres (British National Grid, EPSG:27700).
+
+Input is either an ``(n, 2)`` array of x/y metres or a GeoSeries/GeoDataFrame of points whose CRS
+is projected in metres (a geographic CRS such as EPSG:4326 raises). Each row is one offence.
+
+How it works
+------------
+1. **Stacked snap points are collapsed.** police.uk moves every crime onto a shared map point, so
+   many offences have identical coordinates. Identical coordinates become one location whose
+   weight is the number of offences on it (times any ``sample_weight``). DBSCAN runs on the
+   locations and the labels are broadcast back to the rows. Core status and clusters are exactly
+   those of plain DBSCAN on the rows, because a location's neighbourhood weight is the same sum.
+2. **Core points** follow scikit-learn's rule: a location is core when the summed weight within
+   ``eps_m`` metres (distance ``<= eps_m``, itself included) is at least ``min_samples``.
+   Clusters are the connected groups of core locations less than or equal to ``eps_m`` apart.
+3. **Border rule.** A non-core location within ``eps_m`` of a core location is a border location.
+   scikit-learn gives a border location reachable from two clusters to whichever cluster its scan
+   reached first, which depends on the input order. Here it joins the cluster of its *nearest*
+   core location (smallest squared distance); ties go to the core location with the smallest
+   ``(x, y)``, compared as a pair. Locations with no core location within ``eps_m`` are
+   noise (``-1``).
+4. **Hotspot ids follow rank.** Hotspot 0 carries the most weight (offences), 1 the next, and so
+   on; equal weights are ordered by the smallest ``(x, y)`` member, compared as a pair. Clusters
+   never share a location, so this order is total. Ids and labels do not depend on the input order.
+5. **Engines.** ``"grid"`` (chosen by ``"auto"``) is an exact grid-based DBSCAN written with
+   numpy and scipy. Cells of side ``eps_m / 1.5`` are used, so every pair in a cell is within
+   ``eps_m``. A cell whose weight reaches ``min_samples`` makes all its locations core without any
+   distance work. Other locations count their neighbours in the 24 cells around them. Core cells
+   are joined when some pair of their core locations is within ``eps_m``. ``"sklearn"`` runs
+   :class:`sklearn.cluster.DBSCAN` (kd-tree) on the collapsed locations and applies the same
+   border and id rules. Both engines test ``dx*dx + dy*dy <= eps_m*eps_m`` point by point, as
+   scikit-learn's kd-tree does, so they agree exactly. Weights that are whole numbers (counts)
+   are summed exactly; fractional weights can differ in the last bit of a neighbourhood sum.
+   (scikit-learn's kd-tree can also admit a whole tree node through a square-rooted bound. That
+   can let in a pair whose squared distance is one rounding error above ``eps_m**2``, which
+   only happens for pairs whose distance equals ``eps_m`` to about 16 significant digits.)
+
+Automatic parameters
+--------------------
+``min_samples="auto"`` (or ``None``):
+    ``max(5, min(ceil(3 * n_months), ceil(0.01 * total_weight)))``. The months term asks for
+    at least 3 offences a month within ``eps_m`` of a core location: the West Midlands hot-spot
+    pilot floor of 36 crimes in 12 months in a place of at most 150 m radius (see
+    ``docs/accuracy.md``). The weight term caps that at 1% of all the offences, so thin data
+    (one force's drug offences: ~2,700 a year gives 28) still show their busiest places. Without
+    ``n_months`` the weight term alone is used.
+``eps_m="auto"`` (or ``None``):
+    the knee of the weighted k-distance curve, with ``k = min_samples`` (see :func:`k_distance`).
+    The curve is taken over locations sorted by k-distance, with the x axis the cumulative offence
+    weight and the y axis ``log10(max(k-distance, 1 m))``. Both axes are scaled to 0..1, and the
+    knee is the point farthest below the chord (Kneedle, Satopää et al. 2011). Past 100,000
+    locations the curve uses 100,000 of them evenly spaced in ``(x, y)`` order. The knee is clamped
+    to 50..150 m (hot-spot policing targets places of at most 150 m radius) and rounded to the
+    metre. With fewer than 3 finite k-distances there is no knee and 150 m is used.
+
+The values used and the reasons are kept in ``HotspotDetector.params_``.
+
+Modules
+-------
+:mod:`~hotspots.cluster.inputs` (input checks, collapsing stacked points),
+:mod:`~hotspots.cluster.grid` (the exact grid engine), :mod:`~hotspots.cluster.engines` (engine
+choice, the scikit-learn engine, ranked ids), :mod:`~hotspots.cluster.auto` (k-distance and the
+automatic rules), :mod:`~hotspots.cluster.detector` (:class:`HotspotDetector`,
+:func:`detect_hotspots`), with :mod:`~hotspots.cluster.pairs` and :mod:`~hotspots.cluster.types`
+shared by them. Private helpers are re-exported here for :mod:`hotspots.distributed`.
+"""
+
+from __future__ import annotations
+
+from hotspots.cluster.auto import EPS_RANGE_M as EPS_RANGE_M
+from hotspots.cluster.auto import KNEE_LOCATIONS as KNEE_LOCATIONS
+from hotspots.cluster.auto import MIN_SAMPLES_FLOOR as MIN_SAMPLES_FLOOR
+from hotspots.cluster.auto import MONTHLY_RATE as MONTHLY_RATE
+from hotspots.cluster.auto import WEIGHT_SHARE as WEIGHT_SHARE
+from hotspots.cluster.auto import _auto_eps as _auto_eps
+from hotspots.cluster.auto import _auto_min_samples as _auto_min_samples
+from hotspots.cluster.auto import _k_distance_locations as _k_distance_locations
+from hotspots.cluster.auto import _knee as _knee
+from hotspots.cluster.auto import k_distance
+from hotspots.cluster.detector import HotspotDetector, detect_hotspots
+from hotspots.cluster.engines import BORDER_RULE as BORDER_RULE
+from hotspots.cluster.engines import ID_RULE as ID_RULE
+from hotspots.cluster.engines import _rank_labels as _rank_labels
+from hotspots.cluster.engines import _run_engine as _run_engine
+from hotspots.cluster.engines import _sklearn_engine as _sklearn_engine
+from hotspots.cluster.grid import _CELL_DIVISOR as _CELL_DIVISOR
+from hotspots.cluster.grid import _HALF_OFFSETS as _HALF_OFFSETS
+from hotspots.cluster.grid import _OFFSETS as _OFFSETS
+from hotspots.cluster.grid import _components as _components
+from hotspots.cluster.grid import _CoreCells as _CoreCells
+from hotspots.cluster.grid import _gather as _gather
+from hotspots.cluster.grid import _grid_engine as _grid_engine
+from hotspots.cluster.inputs import _as_weights as _as_weights
+from hotspots.cluster.inputs import _as_xy as _as_xy
+from hotspots.cluster.inputs import _check_engine as _check_engine
+from hotspots.cluster.inputs import _check_eps as _check_eps
+from hotspots.cluster.inputs import _check_min_samples as _check_min_samples
+from hotspots.cluster.inputs import _check_months as _check_months
+from hotspots.cluster.inputs import _collapse as _collapse
+from hotspots.cluster.inputs import _geo_xy as _geo_xy
+from hotspots.cluster.pairs import _PAIR_BUDGET as _PAIR_BUDGET
+from hotspots.cluster.pairs import _chunks as _chunks
+from hotspots.cluster.pairs import _d2 as _d2
+from hotspots.cluster.pairs import _nearest as _nearest
+from hotspots.cluster.pairs import _ragged as _ragged
+from hotspots.cluster.types import Auto as Auto
+from hotspots.cluster.types import BoolArray as BoolArray
+from hotspots.cluster.types import Engine as Engine
+from hotspots.cluster.types import EngineResult as EngineResult
+from hotspots.cluster.types import FloatArray as FloatArray
+from hotspots.cluster.types import IntArray as IntArray
+
+__all__ = ["HotspotDetector", "detect_hotspots", "k_distance"]

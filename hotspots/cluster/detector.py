@@ -1,0 +1,239 @@
+"""The public API: :class:`HotspotDetector` (scikit-learn estimator) and
+:func:`detect_hotspots`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.base import BaseEstimator, ClusterMixin
+
+from hotspots.cluster.auto import _auto_eps, _auto_min_samples
+from hotspots.cluster.engines import BORDER_RULE, ID_RULE, _rank_labels, _run_engine
+from hotspots.cluster.inputs import (
+    _as_weights,
+    _as_xy,
+    _check_engine,
+    _check_eps,
+    _check_min_samples,
+    _check_months,
+    _collapse,
+)
+from hotspots.cluster.types import Auto, Engine, IntArray
+
+
+class HotspotDetector(ClusterMixin, BaseEstimator):
+    """DBSCAN hotspots in metres, with stacked snap points collapsed and ids ranked by weight.
+
+    Parameters
+    ----------
+    eps_m : float or "auto", default="auto"
+        Neighbourhood radius in metres (distance ``<= eps_m`` counts). ``"auto"`` or ``None``
+        chooses it from the data (:mod:`hotspots.cluster` docstring).
+    min_samples : int or "auto", default="auto"
+        Weight (offences) within ``eps_m`` of a location, itself included, that makes it core.
+        ``"auto"`` or ``None`` chooses it from ``n_months`` and the total weight.
+    n_months : float, optional
+        Length of the period the offences cover, in months; used by ``min_samples="auto"``.
+        ``fit(..., n_months=...)`` overrides it.
+    engine : {"auto", "grid", "sklearn"}, default="auto"
+        ``"grid"`` is the exact grid engine (what ``"auto"`` picks); ``"sklearn"`` runs
+        :class:`sklearn.cluster.DBSCAN` on the collapsed locations. Both give the same labels.
+        The grid falls back to scikit-learn when ``eps_m`` is tiny against the coordinates
+        (under about 3.5e-10 of the largest one: half a millimetre in EPSG:27700);
+        ``engine_`` and ``params_["engine_reason"]`` record it.
+
+    Attributes
+    ----------
+    labels_ : numpy.ndarray of shape (n,)
+        Hotspot id of each row: ``-1`` noise, ``0`` the hotspot with the most weight, and so on.
+    n_hotspots_ : int
+        Number of hotspots.
+    hotspot_weight_ : numpy.ndarray of shape (n_hotspots_,)
+        Weight (offences) of each hotspot, in id order (non-increasing).
+    core_sample_indices_ : numpy.ndarray
+        Row indices of the core samples, ascending.
+    eps_m_ : float
+        Radius used, metres.
+    min_samples_ : int
+        ``min_samples`` used.
+    engine_ : str
+        Engine that ran: ``"grid"`` or ``"sklearn"``.
+    params_ : dict
+        What was chosen and why: ``eps_m``, ``eps_m_reason``, ``eps_m_knee``, ``min_samples``,
+        ``min_samples_reason``, ``n_months``, ``n_samples``, ``n_locations``, ``total_weight``,
+        ``engine``, ``engine_reason``, ``border_rule`` and ``id_rule``.
+    n_features_in_ : int
+        Always 2 (x and y).
+
+    See Also
+    --------
+    detect_hotspots : the same as a function.
+    k_distance : the curve behind ``eps_m="auto"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> xy = np.array([[0, 0], [0, 50], [50, 0], [5000, 5000]], dtype=float)
+    >>> HotspotDetector(eps_m=100, min_samples=3).fit(xy).labels_
+    array([ 0,  0,  0, -1])
+    """
+
+    def __init__(
+        self,
+        eps_m: float | Auto | None = "auto",
+        min_samples: int | Auto | None = "auto",
+        *,
+        n_months: float | None = None,
+        engine: Engine = "auto",
+    ) -> None:
+        self.eps_m = eps_m
+        self.min_samples = min_samples
+        self.n_months = n_months
+        self.engine = engine
+
+    def fit(
+        self,
+        X: Any,
+        y: None = None,
+        sample_weight: npt.ArrayLike | None = None,
+        n_months: float | None = None,
+    ) -> HotspotDetector:
+        """Find the hotspots.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, 2), GeoSeries or GeoDataFrame
+            One row per offence: x/y metres (EPSG:27700 or another projected CRS in metres), or
+            points whose CRS is projected in metres. Not modified.
+        y : None
+            Ignored; for scikit-learn compatibility.
+        sample_weight : array-like of shape (n,), optional
+            Weight of each row (default 1), finite and >= 0. Not modified.
+        n_months : float, optional
+            Period length in months for ``min_samples="auto"``; overrides the constructor's.
+
+        Returns
+        -------
+        HotspotDetector
+            ``self``, fitted.
+
+        Raises
+        ------
+        ValueError
+            On a geographic or missing CRS, non-point geometries, bad shapes, non-finite
+            coordinates, negative weights or bad parameters; the message says what was received
+            and what was expected.
+        """
+        eps_m = _check_eps(self.eps_m)
+        min_samples = _check_min_samples(self.min_samples)
+        months = _check_months(n_months if n_months is not None else self.n_months)
+        engine = _check_engine(self.engine)
+        xy = _as_xy(X)
+        w = _as_weights(sample_weight, len(xy))
+        points, weights, inverse = _collapse(xy, w)
+        total_weight = float(weights.sum())
+
+        if min_samples is None:
+            min_samples, ms_why = _auto_min_samples(months, total_weight)
+        else:
+            ms_why = "given"
+        knee = None
+        if eps_m is None:
+            eps_m, eps_why, knee = _auto_eps(points, weights, min_samples)
+        else:
+            eps_why = "given"
+
+        n_loc = len(points)
+        if n_loc:
+            (is_core, comp, nearest), ran, engine_why = _run_engine(
+                engine, points, weights, eps_m, min_samples
+            )
+        else:
+            is_core = np.zeros(0, dtype=bool)
+            comp = nearest = np.empty(0, dtype=np.intp)
+            ran = "grid" if engine == "auto" else engine
+            engine_why = "no points"
+        loc_labels, hotspot_weight = _rank_labels(weights, comp, nearest)
+
+        self.labels_ = loc_labels[inverse]
+        self.core_sample_indices_ = np.flatnonzero(is_core[inverse])
+        self.n_hotspots_ = len(hotspot_weight)
+        self.hotspot_weight_ = hotspot_weight
+        self.eps_m_ = eps_m
+        self.min_samples_ = min_samples
+        self.engine_ = ran
+        self.n_features_in_ = 2
+        self.params_: dict[str, Any] = {
+            "eps_m": eps_m,
+            "eps_m_reason": eps_why,
+            "eps_m_knee": knee,
+            "min_samples": min_samples,
+            "min_samples_reason": ms_why,
+            "n_months": months,
+            "n_samples": len(xy),
+            "n_locations": n_loc,
+            "total_weight": total_weight,
+            "engine": ran,
+            "engine_reason": engine_why,
+            "border_rule": BORDER_RULE,
+            "id_rule": ID_RULE,
+        }
+        return self
+
+    def fit_predict(
+        self,
+        X: Any,
+        y: None = None,
+        sample_weight: npt.ArrayLike | None = None,
+        n_months: float | None = None,
+    ) -> IntArray:
+        """Fit and return ``labels_`` (see :meth:`fit` for the parameters).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n,)
+            Hotspot id of each row, ``-1`` for noise.
+        """
+        return self.fit(X, sample_weight=sample_weight, n_months=n_months).labels_
+
+
+def detect_hotspots(
+    X: Any,
+    eps_m: float | Auto | None = "auto",
+    min_samples: int | Auto | None = "auto",
+    sample_weight: npt.ArrayLike | None = None,
+    *,
+    n_months: float | None = None,
+    engine: Engine = "auto",
+) -> IntArray:
+    """Hotspot id of each offence by DBSCAN in metres; the function twin of `HotspotDetector`.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, 2), GeoSeries or GeoDataFrame
+        One row per offence: x/y metres (EPSG:27700), or points whose CRS is projected in metres.
+    eps_m : float or "auto", default="auto"
+        Neighbourhood radius in metres (``<= eps_m`` counts).
+    min_samples : int or "auto", default="auto"
+        Weight within ``eps_m`` (itself included) that makes a location core.
+    sample_weight : array-like of shape (n,), optional
+        Weight of each row (default 1), finite and >= 0.
+    n_months : float, optional
+        Period length in months, for ``min_samples="auto"``.
+    engine : {"auto", "grid", "sklearn"}, default="auto"
+        Engine; all give the same labels.
+
+    Returns
+    -------
+    numpy.ndarray of shape (n,)
+        ``-1`` for noise, else the hotspot id: 0 carries the most weight.
+
+    Raises
+    ------
+    ValueError
+        See :meth:`HotspotDetector.fit`.
+    """
+    detector = HotspotDetector(eps_m, min_samples, n_months=n_months, engine=engine)
+    return detector.fit(X, sample_weight=sample_weight).labels_
