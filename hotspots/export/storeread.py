@@ -115,11 +115,25 @@ def _store_chunks(
                 f"{file}: missing; the store changed during the export (retry it)"
             ) from None
         with parquet:
-            for batch in parquet.iter_batches(batch_size=chunk_rows):
+            if entry.get("row_order", "source") != "source":
+                # stored in spatial order: one source file (a force-month) is read whole and
+                # put back in source order, so an export lists rows as the source did
+                batches = _in_source_order(parquet.read(), chunk_rows)
+            else:
+                batches = parquet.iter_batches(batch_size=chunk_rows)
+            for batch in batches:
                 if months is not None:
                     batch = batch.filter(_in_months(batch.column(schema.MONTH), months))
                 if batch.num_rows:
                     yield _conform(batch, table_schema)
+
+
+def _in_source_order(table: pa.Table, chunk_rows: int) -> Iterator[pa.RecordBatch]:
+    """``table``'s rows sorted by ``source_row`` (stable), in batches of ``chunk_rows``."""
+    if schema.SOURCE_ROW in table.column_names:
+        order = pa.compute.sort_indices(table, sort_keys=[(schema.SOURCE_ROW, "ascending")])
+        table = table.take(order)
+    yield from table.to_batches(max_chunksize=chunk_rows)
 
 
 def _conform(batch: pa.RecordBatch, table_schema: pa.Schema) -> pa.Table:
