@@ -205,13 +205,13 @@ def test_events_are_partitioned_by_force_and_sorted_spatially(
     xy = [(501500, 201100), (500100, 200100), (501500, 200100), (500100, 201100)]
     rows = [street_row(f"r{i}", x, y) for i, (x, y) in enumerate(xy)]
     csv = write_street(rows, "2025-01-toyshire-street.csv")
-    plain = Store(tmp_path / "plain")  # the default: rows on disk in source order
+    plain = Store(tmp_path / "plain", spatial_order=False)  # rows on disk in source order
     _ingest([csv], toy, plain)
     (entry,) = plain.sources()
     assert entry["row_order"] == "source"
     on_disk = pq.read_table(plain.path / entry["events_file"], columns=["source_row"])
     assert on_disk.column("source_row").to_pylist() == [2, 3, 4, 5]
-    store = Store(tmp_path / "store", spatial_order=True)
+    store = Store(tmp_path / "store")  # the default: spatial order
     _ingest([csv], toy, store)
     (entry,) = store.sources()
     assert entry["row_order"] == "morton-1km"

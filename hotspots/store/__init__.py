@@ -1,0 +1,83 @@
+"""The embedded store: a directory of GeoParquet files and a JSON manifest. No server.
+
+Layout::
+
+    <store>/manifest.json                     what is current (the only file readers trust)
+    <store>/events/<layer>/force=<force>/<key>.<token>.parquet   kept events of one source
+    <store>/rejected/<key>.<token>.csv        rejected rows of that source, with reasons
+    <store>/boundaries/<name>.<token>.parquet wards and force area used for the join
+
+(format 2; format 1 stores, without the ``force=`` level and the spatial order, must be
+re-ingested: :meth:`Store.manifest` says so.)
+
+**Partitions.** One events file per source: a police.uk source is one force and one month, so the
+files are force x month partitions. The manifest records each source's ``force``, ``months`` and
+``bbox`` (EPSG:27700 metres), so :meth:`Store.event_files` (and :meth:`Store.load`) read only the
+files of a period, a force or an area; the ``force=<force>`` directory level (Hive style) lets
+other GeoParquet readers (dask-geopandas, DuckDB, Spark) prune by force without the manifest.
+Events files are written in row groups of at most :data:`ROW_GROUP_ROWS`; each file's
+GeoParquet metadata carries its bounding box, which dask-geopandas reads as the partition's
+extent. The rows of each file are sorted spatially (Morton order of 1 km cells, source order
+within a cell; ``Store(path, spatial_order=False)`` keeps source order; the entry's
+``row_order`` says which). :meth:`Store.load` and the event export return rows in source order
+whatever the order on disk.
+
+Layout before format 2::
+
+    <store>/events/<layer>/<key>.<token>.parquet   kept events of one source, EPSG:27700
+    <store>/rejected/<key>.<token>.csv        rejected rows of that source, with reasons
+    <store>/boundaries/<name>.<token>.parquet wards and force area used for the join
+
+The unit of replacement is a **source**: one published file, identified by its *source key*
+(``street:2025-07:cambridgeshire`` for police.uk's ``2025-07-cambridgeshire-street.csv``, or
+the kind and file name otherwise). Ingesting a source whose key is already stored replaces it, so
+re-running an ingest or loading a re-published month never duplicates anything.
+
+Writes are atomic: new files get fresh names, then ``manifest.json`` is replaced in one
+``os.replace``; files the new manifest no longer names are deleted afterwards. A crash or Ctrl-C
+at any point leaves either the old or the new manifest, each naming only complete files. An
+exclusive lock file keeps two ingests from racing.
+
+Modules: :mod:`.keys` (source keys, force partitions, slugs, ingest tokens), :mod:`.batch`
+(:class:`SourceBatch` and where its files go), :mod:`.manifest` (format version; reading,
+replacing and garbage-collecting by the manifest), :mod:`.reading` (selecting and loading
+sources), :mod:`.writing` (Parquet and CSV files, fsync), :mod:`.points` (the fast path for point
+layers), :mod:`.order` (spatial order), :mod:`.core` (:class:`Store`, composing them).
+"""
+
+from __future__ import annotations
+
+from hotspots.store.batch import SourceBatch
+from hotspots.store.batch import _placed_entry as _placed_entry
+from hotspots.store.core import Store
+from hotspots.store.keys import _POLICE_UK_NAME as _POLICE_UK_NAME
+from hotspots.store.keys import _slug as _slug
+from hotspots.store.keys import new_token, source_force, source_key
+from hotspots.store.manifest import FORMAT_VERSION, MANIFEST
+from hotspots.store.manifest import _empty_manifest as _empty_manifest
+from hotspots.store.order import SORT_CELL_M
+from hotspots.store.order import _morton_key as _morton_key
+from hotspots.store.order import _spread_bits as _spread_bits
+from hotspots.store.points import _compression as _compression
+from hotspots.store.points import _point_coordinates as _point_coordinates
+from hotspots.store.points import _point_layer_table as _point_layer_table
+from hotspots.store.points import _point_wkb as _point_wkb
+from hotspots.store.reading import _overlaps as _overlaps
+from hotspots.store.reading import _read_in_source_order as _read_in_source_order
+from hotspots.store.writing import _WRITERS as _WRITERS
+from hotspots.store.writing import ROW_GROUP_ROWS
+from hotspots.store.writing import _csv_text as _csv_text
+from hotspots.store.writing import _fsync as _fsync
+from hotspots.store.writing import _run_all as _run_all
+
+__all__ = [
+    "FORMAT_VERSION",
+    "MANIFEST",
+    "ROW_GROUP_ROWS",
+    "SORT_CELL_M",
+    "SourceBatch",
+    "Store",
+    "new_token",
+    "source_force",
+    "source_key",
+]

@@ -1,0 +1,270 @@
+"""The :class:`Store` itself: reads through the manifest, writes under an exclusive lock.
+
+It composes :mod:`.manifest` (reading and replacing ``manifest.json``), :mod:`.reading`
+(selecting and loading sources), :mod:`.batch` (naming a source's files) and :mod:`.writing`
+(the data files). The layout and the guarantees are in the :mod:`hotspots.store` docstring.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from hotspots import schema
+from hotspots.errors import StoreError
+from hotspots.store.batch import SourceBatch, _placed_entry
+from hotspots.store.manifest import MANIFEST, collect_garbage, read_manifest, replace_manifest
+from hotspots.store.reading import read_events, select_entries
+from hotspots.store.writing import _run_all, write_csv, write_parquet
+
+
+class Store:
+    """An embedded store rooted at ``path`` (created on first commit).
+
+    Parameters
+    ----------
+    path
+        The store directory.
+    spatial_order
+        Write each events file's rows in spatial (Morton) order (the default) rather than
+        source order; readers and exports give source order either way.
+    """
+
+    def __init__(self, path: str | Path, *, spatial_order: bool = True) -> None:
+        self.path = Path(path)
+        self.spatial_order = spatial_order
+
+    # -- reading -------------------------------------------------------------------------------
+    def file(self, rel: str) -> Path:
+        """The store file a manifest names, refusing any name that would leave the store
+        (absolute paths, ``..``): a tampered manifest can never make a reader read elsewhere."""
+        path = Path(rel)
+        if path.is_absolute() or ".." in path.parts or not rel:
+            raise StoreError(f"{self.path / MANIFEST}: names {rel!r}, outside the store")
+        return self.path / path
+
+    def exists(self) -> bool:
+        """True when the store has a manifest."""
+        return (self.path / MANIFEST).is_file()
+
+    def manifest(self) -> dict[str, Any]:
+        """The current manifest (an empty one for a store not yet written)."""
+        return read_manifest(self.path)
+
+    def sources(self, layer: str | None = None) -> list[dict[str, Any]]:
+        """Manifest entries of the stored sources, optionally of one layer, by key."""
+        entries = self.manifest()["sources"].values()
+        return sorted(
+            (e for e in entries if layer is None or e["layer"] == layer), key=lambda e: e["key"]
+        )
+
+    def select(
+        self,
+        layers: Sequence[str] | None = None,
+        months: Sequence[str] | None = None,
+        forces: Sequence[str] | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Manifest entries of the sources holding any of ``layers``, ``months``, ``forces``
+        and overlapping ``bbox`` (``xmin, ymin, xmax, ymax`` in EPSG:27700 metres); ``None``
+        matches all. Sorted by source key: the partitions a query needs to read."""
+        return select_entries(self.sources(), layers, months, forces, bbox)
+
+    def event_files(
+        self,
+        layers: Sequence[str] | None = None,
+        months: Sequence[str] | None = None,
+        forces: Sequence[str] | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> list[Path]:
+        """Paths of the GeoParquet events files :meth:`select` picks (for dask-geopandas & co)."""
+        return [self.file(e["events_file"]) for e in self.select(layers, months, forces, bbox)]
+
+    def load(
+        self,
+        layers: Sequence[str] | None = None,
+        months: Sequence[str] | None = None,
+        columns: Sequence[str] | None = None,
+        *,
+        forces: Sequence[str] | None = None,
+    ) -> gpd.GeoDataFrame:
+        """Load stored events.
+
+        Parameters
+        ----------
+        layers
+            Layers to load (default all).
+        months
+            ``YYYY-MM`` months to keep (default all); files holding none of them are not read.
+        columns
+            Columns to read besides ``geometry`` (default all).
+        forces
+            Force partitions to read (``entry["force"]``, default all).
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            Events in EPSG:27700, ordered by layer, source key and source row.
+        """
+        wanted = set(months) if months is not None else None
+        entries = self.select(layers, months, forces)
+        return read_events((self.file(e["events_file"]) for e in entries), wanted, columns)
+
+    def load_boundary(self, name: str) -> gpd.GeoDataFrame:
+        """Load the stored ``wards`` or ``force_area`` (EPSG:27700)."""
+        entry = self.manifest()["boundaries"].get(name)
+        if entry is None:
+            raise StoreError(f"{self.path}: no {name} stored yet; run `hotspots ingest` first")
+        return gpd.read_parquet(self.file(entry["file"]))
+
+    def stored_ids(self, layer: str, exclude_keys: set[str]) -> set[str]:
+        """Event ids stored for ``layer`` by sources other than ``exclude_keys``."""
+        ids: set[str] = set()
+        for entry in self.sources(layer):
+            if entry["key"] in exclude_keys:
+                continue
+            table = pd.read_parquet(self.file(entry["events_file"]), columns=[schema.EVENT_ID])
+            ids.update(table[schema.EVENT_ID].tolist())
+        return ids
+
+    # -- writing -------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's exclusive write lock (fails at once if another ingest holds it)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / ".lock", "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreError(f"{self.path}: another ingest is writing this store") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def commit(
+        self,
+        batches: Sequence[SourceBatch],
+        boundaries: dict[str, tuple[gpd.GeoDataFrame, dict[str, Any]]],
+        ingest_record: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Write ``batches`` (replacing stored sources of the same keys) and boundaries, atomically.
+
+        Call inside :meth:`locked`. Returns the new manifest. The same as :meth:`write_source`
+        for each batch followed by :meth:`publish`, with the writes run a few at a time.
+        """
+        token = ingest_record["token"]
+        written: list[Path] = []
+        writes: list[tuple[int, Callable[[], None]]] = []  # (rows, write): longest first
+        entries: list[dict[str, Any]] = []
+        try:
+            for batch in batches:
+                entry, events_rel, rejected_rel = _placed_entry(batch, token, self.spatial_order)
+                events, rejected = batch.events, batch.rejected
+                writes.append(
+                    (len(events), partial(self._write_parquet, events, events_rel, written, True))
+                )
+                writes.append(
+                    (len(rejected), partial(self._write_csv, rejected, rejected_rel, written))
+                )
+                entries.append(entry)
+            _run_all([write for _, write in sorted(writes, key=lambda w: -w[0])])
+            return self.publish(entries, boundaries, ingest_record)
+        except BaseException:
+            for path in written:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            raise
+
+    def write_source(self, batch: SourceBatch, token: str) -> dict[str, Any]:
+        """Write one source's events and rejected rows under fresh names; return its entry.
+
+        Nothing is visible until :meth:`publish` names the files (a distributed ingest runs
+        this on the workers, each writing its own files; the store directory must be shared).
+        On failure the files written are removed.
+        """
+        entry, events_rel, rejected_rel = _placed_entry(batch, token, self.spatial_order)
+        written: list[Path] = []
+        try:
+            self._write_parquet(batch.events, events_rel, written, True)
+            self._write_csv(batch.rejected, rejected_rel, written)
+        except BaseException:
+            for path in written:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            raise
+        return entry
+
+    def discard(self, entries: Sequence[dict[str, Any]]) -> None:
+        """Delete the files of unpublished ``entries`` (from :meth:`write_source`)."""
+        for entry in entries:
+            for rel in (entry["events_file"], entry["rejected_file"]):
+                with contextlib.suppress(OSError):
+                    (self.path / rel).unlink()
+
+    def publish(
+        self,
+        entries: Sequence[dict[str, Any]],
+        boundaries: dict[str, tuple[gpd.GeoDataFrame, dict[str, Any]]],
+        ingest_record: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Write the boundaries and replace the manifest so it names ``entries`` (atomically).
+
+        ``entries`` come from :meth:`write_source` (files already written); sources of the
+        same keys are replaced. Call inside :meth:`locked`. On failure the boundary files
+        written are removed (the caller discards the entries' files). Returns the new manifest.
+        """
+        old = self.manifest()
+        token = ingest_record["token"]
+        new = json.loads(json.dumps(old))
+        written: list[Path] = []
+        try:
+            for name, (frame, meta) in boundaries.items():
+                current = old["boundaries"].get(name)
+                if current and current.get("sha256") == meta.get("sha256"):
+                    continue
+                rel = f"boundaries/{name}.{token}.parquet"
+                self._write_parquet(frame, rel, written)
+                new["boundaries"][name] = {**meta, "file": rel}
+            for entry in entries:
+                new["sources"][entry["key"]] = entry
+            new["ingests"].append(ingest_record)
+            new["version"] = token
+            new["updated"] = ingest_record["finished"]
+            self._replace_manifest(new)
+        except BaseException:
+            for path in written:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            raise
+        self._collect_garbage(new)
+        return new
+
+    def _write_parquet(
+        self, frame: gpd.GeoDataFrame, rel: str, written: list[Path], events: bool = False
+    ) -> None:
+        path = self.path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        written.append(path)
+        write_parquet(frame, path, events and self.spatial_order)
+
+    def _write_csv(self, frame: pd.DataFrame, rel: str, written: list[Path]) -> None:
+        path = self.path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        written.append(path)
+        write_csv(frame, path)
+
+    def _replace_manifest(self, manifest: dict[str, Any]) -> None:
+        replace_manifest(self.path, manifest)
+
+    def _collect_garbage(self, manifest: dict[str, Any]) -> None:
+        """Delete data files the manifest does not name (left by replaced sources or crashes)."""
+        collect_garbage(self.path, manifest)

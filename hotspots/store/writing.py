@@ -1,0 +1,89 @@
+"""Writing a store's data files: GeoParquet (events and boundaries) and CSV (rejected rows).
+
+Every file is flushed to disk (:func:`_fsync`) before the manifest may name it. Layers of 2-D
+points take the fast path of :mod:`hotspots.store.points`, in row groups of at most
+:data:`ROW_GROUP_ROWS`, sorted by :mod:`hotspots.store.order` when asked. A commit runs its
+writes a few at a time (:func:`_run_all`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from hotspots.store.order import _morton_key
+from hotspots.store.points import _compression, _point_coordinates, _point_layer_table
+
+#: Most rows in one Parquet row group of an events file.
+ROW_GROUP_ROWS = 65_536
+#: Files written at once by a commit (Arrow's writers release the GIL: two cores, two files).
+_WRITERS = 2
+
+
+def write_parquet(frame: gpd.GeoDataFrame, path: Path, spatial_order: bool) -> None:
+    """Write ``frame`` to ``path`` as GeoParquet (rows in Morton order if ``spatial_order``
+    and the frame is a point layer), then flush it to disk."""
+    xy = _point_coordinates(frame)
+    if xy is None:
+        frame.to_parquet(path, index=False)
+    else:
+        if spatial_order:  # see the hotspots.store docstring
+            order = np.argsort(_morton_key(xy), kind="stable")
+            frame, xy = frame.take(order), xy[order]
+        # geopandas writes the first row (the schema and GeoParquet metadata are its own),
+        # then the whole layer replaces it, its WKB written straight from the coordinates.
+        frame.iloc[:1].to_parquet(path, index=False)
+        table = _point_layer_table(frame, xy, pq.read_schema(path))
+        pq.write_table(
+            table,
+            path,
+            compression=_compression(table.column_names),
+            row_group_size=ROW_GROUP_ROWS,
+        )
+    _fsync(path)
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` to ``path`` as CSV, every value as text, then flush it to disk."""
+    columns = [_csv_text(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    table = pa.Table.from_arrays(columns, names=[str(name) for name in frame.columns])
+    pacsv.write_csv(table, path)
+    _fsync(path)
+
+
+def _run_all(writes: Sequence[Callable[[], None]]) -> None:
+    """Run every write, a few at a time; re-raise the first failure once all have stopped."""
+    pool = ThreadPoolExecutor(max_workers=_WRITERS, thread_name_prefix="store-write")
+    try:
+        for future in [pool.submit(write) for write in writes]:
+            future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _csv_text(column: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """``column.astype(str)`` as Arrow strings (Arrow casts for text and integers: much faster)."""
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+        return pa.array(column.array)
+    if pd.api.types.is_integer_dtype(column.dtype) and not isinstance(
+        column.dtype, pd.api.extensions.ExtensionDtype
+    ):
+        return pa.array(column.to_numpy()).cast(pa.large_string())
+    return pa.array(column.astype(str).array)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
