@@ -36,13 +36,12 @@ def write_parquet(frame: gpd.GeoDataFrame, path: Path, spatial_order: bool) -> N
     if xy is None:
         frame.to_parquet(path, index=False)
     else:
-        if spatial_order:  # see the hotspots.store docstring
-            order = np.argsort(_morton_key(xy), kind="stable")
-            frame, xy = frame.take(order), xy[order]
         # geopandas writes the first row (the schema and GeoParquet metadata are its own),
         # then the whole layer replaces it, its WKB written straight from the coordinates.
         frame.iloc[:1].to_parquet(path, index=False)
         table = _point_layer_table(frame, xy, pq.read_schema(path))
+        if spatial_order:  # see the hotspots.store docstring; Arrow's take, not pandas'
+            table = table.take(pa.array(np.argsort(_morton_key(xy), kind="stable")))
         pq.write_table(
             table,
             path,
