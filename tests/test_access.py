@@ -332,3 +332,21 @@ def test_exports_are_audited_with_their_filters(app: Flask) -> None:
     audit = client_as(app, "admin").get("/admin/audit?action=export").get_data(as_text=True)
     assert "patrol-" in audit and "events_2025-09_2025-11" in audit
     assert client_as(app, "admin").get("/admin/audit?action=nonsense").status_code == 400
+
+
+def test_a_cached_page_never_shows_another_visitors_name_or_token(app: Flask) -> None:
+    """Pages carry the banner (name, sign-out token): the data is shared, the page is not."""
+    url = f"/?{AUTUMN}"
+    ensure_user(app, "analyst", name="second-analyst")
+    first = client_as(app, "analyst")
+    assert "test-analyst" in first.get(url).get_data(as_text=True)
+    second = app.test_client()
+    token = csrf_token(second)
+    second.post(
+        "/login", data={"username": "second-analyst", "password": PASSWORD, "csrf_token": token}
+    )
+    page = second.get(url).get_data(as_text=True)
+    assert "second-analyst" in page and "test-analyst" not in page
+    # the sign-out form on the page carries this session's token, so signing out works
+    form_token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    assert second.post("/logout", data={"csrf_token": form_token}).status_code == 302

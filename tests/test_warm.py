@@ -39,16 +39,21 @@ def test_preset_urls_of_the_demo_year() -> None:
 def test_app_start_makes_the_presets(demo_store: Path, tmp_path: Path) -> None:
     app = create_app({"STORE": str(demo_store), "CACHE_DIR": str(tmp_path / "c")})
     pages = app.extensions["hotspots"]["pages"]
-    made = pages.misses
-    # two presets (3 and 12 months; calendar 2025 repeats) x (page, frame) x (analyst,
+    analyses = app.extensions["hotspots"]["analyses"]
+    made, analysed = pages.misses, analyses.misses
+    # two presets (3 and 12 months; calendar 2025 repeats) x their map frame x (analyst,
     # commissioner)
-    assert made == 8
+    assert made == 4
     client = sign_in(app.test_client())
-    for url in ("/", "/?from=2025-10&to=2025-12", "/map/frame?from=2025-01&to=2025-12"):
+    for url in ("/map/frame?from=2025-01&to=2025-12", "/map/frame?from=2025-10&to=2025-12"):
         assert client.get(url).status_code == 200
-    assert pages.misses == made  # the default view and the presets: all from the cache
+    assert pages.misses == made  # the presets' maps: from the cache
+    for url in ("/", "/?from=2025-10&to=2025-12"):
+        assert client.get(url).status_code == 200
+    assert pages.misses == made + 2  # the pages themselves are this session's...
+    assert analyses.misses == analysed  # ...made from the analyses already made
     assert client.get("/?from=2025-02&to=2025-04").status_code == 200
-    assert pages.misses == made + 1  # any other period is made on request
+    assert analyses.misses > analysed  # any other period is analysed on request
 
 
 def test_no_warming_when_switched_off(demo_store: Path, tmp_path: Path) -> None:
@@ -77,5 +82,5 @@ def test_a_new_ingest_is_made_in_the_background(tmp_path: Path) -> None:
     assert after != before
     folder = app.extensions["hotspots"]["disk"].version_folder(after)
     assert folder.parent == tmp_path / "c"
-    # 2 analyses, the parameters' score, 2 x 2 pages per role
-    assert len([p for p in folder.iterdir() if p.is_file()]) == 2 + 1 + 8
+    # 2 analyses, the parameters' score, 2 map frames per role
+    assert len([p for p in folder.iterdir() if p.is_file()]) == 2 + 1 + 4

@@ -86,10 +86,9 @@ class Access:
         return self.role == "public"
 
     def key(self) -> tuple[str, tuple[str, ...]]:
-        """What makes outputs differ between visitors (for cache keys and ETags)."""
-        return (self.role if self.role in ("officer", "public") else (
-            "full" if self.exact_points else self.role
-        ), self.scope)
+        """What makes data outputs differ between visitors (for cache keys and ETags): analysts
+        and admins see the same data; every other role its own (officers: per area)."""
+        return ("full" if self.exact_points else self.role, self.scope)
 
     def allows(self, need: str) -> bool:
         """True when this access has the capability ``need`` (a property name, or "any")."""

@@ -125,7 +125,7 @@ def page() -> Response:
             score=parameter_score_of(view.eps_m, view.min_samples),
         )
 
-    return cached_response(etag_for("briefing", view.analysis_key(), marking), make)
+    return cached_response(etag_for("briefing", view.analysis_key(), marking, page=True), make)
 
 
 def _image(fmt: str) -> Response:

@@ -26,6 +26,7 @@ from hotspots.periods import Period
 from hotspots.render import TileConfig, compare_map, period_map, render_html
 from web.access import current_access, redact
 from web.assets import ASSET_BASE
+from web.csrf import csrf_token
 from web.data import config_fingerprint, shared, state
 from web.errors import BadParameter
 from web.filters import ViewRequest, parse_view, presets
@@ -145,10 +146,14 @@ def current_view() -> ViewRequest:
     return view
 
 
-def etag_for(*parts: Any) -> str:
-    """ETag (and page-cache key) of a response: its parts, the data version, the tiles and
-    what the visitor may see."""
-    key = current_access().key()
+def etag_for(*parts: Any, page: bool = False) -> str:
+    """ETag (and cache key) of a response: its parts, the data version, the settings and what
+    the visitor may see. ``page=True`` for pages with the site banner, which carries the
+    visitor's name and this session's sign-out token: those are kept per session (the analysis
+    and map frames they show stay shared)."""
+    key: tuple[Any, ...] = current_access().key()
+    if page:
+        key = (*key, current_access().username, csrf_token())
     text = repr((parts, key, state().version, config_fingerprint()))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -196,7 +201,7 @@ def index() -> Response:
             synthetic=bool(analysis.events[schema.SYNTHETIC].any()),
         )
 
-    return cached_response(etag_for("index", view.key()), make)
+    return cached_response(etag_for("index", view.key(), page=True), make)
 
 
 @bp.get("/map/frame")
@@ -270,7 +275,7 @@ def compare() -> Response:
             frame_url=url_for("maps.compare_frame") + "?" + frame_query,
         )
 
-    return cached_response(etag_for("compare", view.key(), other.key()), make)
+    return cached_response(etag_for("compare", view.key(), other.key(), page=True), make)
 
 
 @bp.get("/compare/frame")

@@ -190,7 +190,7 @@ def page() -> Response:
             **_choices(),
         )
 
-    return cached_response(etag_for("patrol", req, _dosage()), make)
+    return cached_response(etag_for("patrol", req, _dosage(), page=True), make)
 
 
 def _download(kind: str, mimetype: str) -> Response:

@@ -1,12 +1,13 @@
-"""Make the period presets' pages before anyone asks for them.
+"""Make the period presets' maps before anyone asks for them.
 
-Most visits open a preset (the default view is the last 12 months). The app makes the map page
+Most visits open a preset (the default view is the last 12 months). The app makes the analysis
 and map frame of the first ``WARM_PRESETS`` presets, as an analyst and as the commissioner's
 office see them, when it starts (before gunicorn forks its workers, with ``--preload``) and
 again, in the background, when a worker first sees a new data version (after an ingest). They
 go through the normal views into the caches, and so into the disk cache that every worker
-shares: the first visitor of a preset is served from the cache. (Officers' pages depend on
-their area and are made on request.)
+shares. The page around a map is made per session, cheaply, from the same analysis (its banner
+carries the visitor's name and sign-out token). Officers' maps depend on their area and are
+made on request.
 """
 
 from __future__ import annotations
@@ -43,8 +44,11 @@ def warm_presets(app: Flask) -> int:
     if n <= 0 or state.version is None or state.events is None:
         return 0
     made = 0
+    # the map frames (and through them the analyses); pages are made per session, cheaply,
+    # because their banner carries the visitor's name and sign-out token
+    frames = [url for url in preset_urls(state.months, n) if url.startswith("/map/frame")]
     for role in WARM_ROLES:
-        for url in dict.fromkeys(preset_urls(state.months, n)):
+        for url in dict.fromkeys(frames):
             with app.test_request_context(url):
                 g.access = Access(role, f"warm-up ({role})")
                 try:
