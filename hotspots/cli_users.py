@@ -1,5 +1,8 @@
 """``hotspots users``: create, change, disable and list accounts; read the audit log.
 
+A change of password, role or scope, and disabling or enabling an account, end every session of
+that account at its next request (see :mod:`hotspots.users`), as they do from the web app.
+
 The accounts file defaults to ``users.sqlite3`` in the store folder (``--users-db`` or
 ``HOTSPOTS_USERS_DB`` to put it elsewhere; the web app's ``USERS_DB`` setting must then match).
 Passwords are read from standard input (``--password-stdin``) or asked for without echo; with
@@ -111,7 +114,8 @@ def run_users(args: argparse.Namespace, store: Path) -> int:
     elif command == "list":
         everyone = users.users()
         if args.json:
-            print(json.dumps([u.__dict__ for u in everyone], indent=2))
+            fields = ("username", "role", "scope", "disabled")
+            print(json.dumps([{f: getattr(u, f) for f in fields} for u in everyone], indent=2))
         for user in [] if args.json else everyone:
             print(_describe(user))
     else:

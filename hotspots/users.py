@@ -14,6 +14,20 @@ Passwords are stored as salted scrypt hashes (``scrypt$n$r$p$salt$hash``, standa
 every sign-in, export and upload is appended to the ``audit`` table (who, what, when, details).
 Several server processes share the file: SQLite's write-ahead log and a busy timeout serialise
 their writes.
+
+Sessions can be ended: each account has a ``session_version``, stored in a session when it
+starts; a password, role or scope change, disabling or enabling the account, and signing out
+(:meth:`UserStore.end_sessions`) add one to it, so every session started before no longer
+matches. Files made before the column existed gain it when first opened.
+
+Sign-in limits (:meth:`UserStore.sign_in`): each attempt is written to ``login_attempts`` as
+pending in the same ``BEGIN IMMEDIATE`` transaction that counts the recent failures of its
+account and of its address, before its password is checked, so parallel attempts (threads or
+worker processes) cannot all pass the count; pending attempts count as failures until they are
+settled. The account limit counts failures for that name from any address; the address limit,
+meant to be far higher, counts failures for any name from that address. Successes count for
+neither. (Hand-written: a few lines of SQL on the file the accounts already live in; a limiter
+library would keep its counts per process or need a server.)
 """
 
 from __future__ import annotations
@@ -25,9 +39,10 @@ import json
 import re
 import secrets
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +51,8 @@ from hotspots.errors import HotspotsError
 __all__ = [
     "ROLES",
     "AuditEntry",
+    "SignInLimits",
+    "TooManyFailures",
     "User",
     "UserError",
     "UserStore",
@@ -57,7 +74,8 @@ CREATE TABLE IF NOT EXISTS users (
     scope TEXT NOT NULL DEFAULT '[]',
     disabled INTEGER NOT NULL DEFAULT 0,
     created TEXT NOT NULL,
-    updated TEXT NOT NULL
+    updated TEXT NOT NULL,
+    session_version INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -68,11 +86,44 @@ CREATE TABLE IF NOT EXISTS audit (
     address TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_action_at ON audit (action, at);
+CREATE TABLE IF NOT EXISTS login_attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    username TEXT NOT NULL,
+    address TEXT,
+    outcome TEXT NOT NULL DEFAULT 'pending'
+);
+CREATE INDEX IF NOT EXISTS login_attempts_username ON login_attempts (username, at);
+CREATE INDEX IF NOT EXISTS login_attempts_address ON login_attempts (address, at);
 """
+#: Columns added since the first release: (table, column, definition), added in place.
+_MIGRATIONS = (("users", "session_version", "INTEGER NOT NULL DEFAULT 0"),)
+_USER_COLUMNS = "username, role, scope, disabled, session_version"
 
 
 class UserError(HotspotsError, ValueError):
     """A bad username, role, scope or password, or an unknown account."""
+
+
+class TooManyFailures(HotspotsError):
+    """A sign-in refused before its password is checked: too many recent failures.
+
+    ``limit`` is ``"account"`` or ``"address"``.
+    """
+
+    def __init__(self, limit: str) -> None:
+        self.limit = limit
+        self.where = "for this account" if limit == "account" else "from this address"
+        super().__init__(f"too many failures {self.where}")
+
+
+@dataclass(frozen=True)
+class SignInLimits:
+    """Failed sign-ins allowed per account and per address in ``window_minutes``."""
+
+    per_account: int
+    per_address: int
+    window_minutes: float
 
 
 @dataclass(frozen=True)
@@ -83,6 +134,8 @@ class User:
     role: str
     scope: tuple[str, ...]
     disabled: bool
+    #: Sessions started when this was the account's version are live; any change bumps it.
+    session_version: int = 0
 
 
 @dataclass(frozen=True)
@@ -157,6 +210,24 @@ def check_scope(role: str, scope: Sequence[str]) -> tuple[str, ...]:
     return codes
 
 
+def _user(row: Sequence[Any]) -> User:
+    """A :class:`User` from a row of :data:`_USER_COLUMNS`."""
+    return User(row[0], row[1], tuple(json.loads(row[2])), bool(row[3]), int(row[4]))
+
+
+def _migrate(con: sqlite3.Connection) -> None:
+    """Add the columns of :data:`_MIGRATIONS` that a file made by an older release lacks."""
+    for table, column, definition in _MIGRATIONS:
+        present = {row[1] for row in con.execute(f"PRAGMA table_info({table})")}
+        if column in present:
+            continue
+        try:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+        except sqlite3.OperationalError as error:  # another process added it first
+            if "duplicate column" not in str(error):
+                raise
+
+
 def check_password(password: str) -> str:
     """``password`` if long enough, else :class:`UserError`."""
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -185,6 +256,7 @@ class UserStore:
             if not self._ready:
                 con.execute("PRAGMA journal_mode=WAL")
                 con.executescript(_SCHEMA)
+                _migrate(con)
                 self._ready = True
             yield con
         finally:
@@ -200,7 +272,8 @@ class UserStore:
         with self._db() as con:
             try:
                 con.execute(
-                    "INSERT INTO users VALUES (?, ?, ?, ?, 0, ?, ?)",
+                    "INSERT INTO users (username, password_hash, role, scope, disabled, created, "
+                    "updated) VALUES (?, ?, ?, ?, 0, ?, ?)",
                     (name, digest, role, json.dumps(list(codes)), now, now),
                 )
             except sqlite3.IntegrityError:
@@ -216,19 +289,15 @@ class UserStore:
             return None
         with self._db() as con:
             row = con.execute(
-                "SELECT username, role, scope, disabled FROM users WHERE username = ?", (name,)
+                f"SELECT {_USER_COLUMNS} FROM users WHERE username = ?", (name,)
             ).fetchone()
-        return (
-            None if row is None else User(row[0], row[1], tuple(json.loads(row[2])), bool(row[3]))
-        )
+        return None if row is None else _user(row)
 
     def users(self) -> list[User]:
         """Every account, by name."""
         with self._db() as con:
-            rows = con.execute(
-                "SELECT username, role, scope, disabled FROM users ORDER BY username"
-            ).fetchall()
-        return [User(r[0], r[1], tuple(json.loads(r[2])), bool(r[3])) for r in rows]
+            rows = con.execute(f"SELECT {_USER_COLUMNS} FROM users ORDER BY username").fetchall()
+        return [_user(r) for r in rows]
 
     def authenticate(self, username: str, password: str) -> User | None:
         """The enabled account whose password this is, else None (same cost either way)."""
@@ -245,28 +314,32 @@ class UserStore:
         return user if ok and user is not None and not user.disabled else None
 
     def set_role(self, username: str, role: str, scope: Sequence[str] = ()) -> User:
-        """Change an account's role (and scope)."""
+        """Change an account's role (and scope); its sessions end."""
         user = self._existing(username)
         role = check_role(role)
         codes = check_scope(role, scope)
         self._update(user.username, role=role, scope=json.dumps(list(codes)))
         detail = {"user": user.username, "role": role, "scope": list(codes)}
         self.audit(self.actor, "role_changed", detail)
-        return User(user.username, role, codes, user.disabled)
+        return self._existing(user.username)
 
     def set_password(self, username: str, password: str) -> None:
-        """Change an account's password."""
+        """Change an account's password; its sessions end."""
         user = self._existing(username)
         self._update(user.username, password_hash=hash_password(check_password(password)))
         self.audit(self.actor, "password_changed", {"user": user.username})
 
     def set_disabled(self, username: str, disabled: bool) -> User:
-        """Disable (no sign-in, sessions end at their next request) or enable an account."""
+        """Disable (no sign-in) or enable an account; either way its sessions end."""
         user = self._existing(username)
         self._update(user.username, disabled=int(disabled))
         action = "user_disabled" if disabled else "user_enabled"
         self.audit(self.actor, action, {"user": user.username})
-        return User(user.username, user.role, user.scope, disabled)
+        return self._existing(user.username)
+
+    def end_sessions(self, username: str) -> None:
+        """End every session of the account at its next request (on signing out)."""
+        self._update(self._existing(username).username)
 
     def _existing(self, username: str) -> User:
         user = self.get(username)
@@ -275,10 +348,13 @@ class UserStore:
         return user
 
     def _update(self, name: str, **values: Any) -> None:
-        columns = ", ".join(f"{column} = ?" for column in values)
+        """Set ``values`` on the account and bump its session version: every change to an
+        account ends the sessions started before it."""
+        columns = "".join(f"{column} = ?, " for column in values)
         with self._db() as con:
             con.execute(
-                f"UPDATE users SET {columns}, updated = ? WHERE username = ?",
+                f"UPDATE users SET {columns}session_version = session_version + 1, updated = ? "
+                "WHERE username = ?",
                 (*values.values(), _now(), name),
             )
 
@@ -309,13 +385,52 @@ class UserStore:
             rows = con.execute(query, (*args, int(limit))).fetchall()
         return [AuditEntry(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
 
-    def failures(self, *, username: str | None, address: str | None, minutes: float) -> int:
-        """Failed sign-ins in the last ``minutes`` for this username or from this address."""
-        since = (datetime.now(UTC) - timedelta(minutes=minutes)).isoformat(timespec="seconds")
+    # -- sign-in limits --------------------------------------------------------------------------
+    def sign_in(
+        self, username: str, password: str, address: str | None, limits: SignInLimits
+    ) -> User | None:
+        """The enabled account whose password this is, else None; :class:`TooManyFailures`
+        (before the password is checked) when the account or the address has had too many
+        failed sign-ins in the window."""
+        username = str(username).strip().lower()[:64]
+        attempt = self._claim_attempt(username, address, limits)
+        user: User | None = None
+        try:
+            user = self.authenticate(username, password)
+        finally:
+            with self._db() as con:
+                con.execute(
+                    "UPDATE login_attempts SET outcome = ? WHERE id = ?",
+                    ("success" if user is not None else "failure", attempt),
+                )
+        return user
+
+    def _claim_attempt(self, username: str, address: str | None, limits: SignInLimits) -> int:
+        """Count recent failures and record this attempt as pending, in one transaction."""
+        since = time.time() - float(limits.window_minutes) * 60
+        counted = "at >= ? AND outcome != 'success'"
         with self._db() as con:
-            row = con.execute(
-                "SELECT COUNT(*) FROM audit WHERE action = 'login_failed' AND at >= ? "
-                "AND (username = ? OR address = ?)",
-                (since, username, address),
-            ).fetchone()
-        return int(row[0])
+            con.execute("BEGIN IMMEDIATE")  # one writer at a time: counts cannot go stale
+            try:
+                con.execute("DELETE FROM login_attempts WHERE at < ?", (since,))
+                (by_account,) = con.execute(
+                    f"SELECT COUNT(*) FROM login_attempts WHERE username = ? AND {counted}",
+                    (username, since),
+                ).fetchone()
+                (by_address,) = con.execute(
+                    f"SELECT COUNT(*) FROM login_attempts WHERE address = ? AND {counted}",
+                    (address, since),
+                ).fetchone()
+                if by_account >= limits.per_account:
+                    raise TooManyFailures("account")
+                if address is not None and by_address >= limits.per_address:
+                    raise TooManyFailures("address")
+                cursor = con.execute(
+                    "INSERT INTO login_attempts (at, username, address) VALUES (?, ?, ?)",
+                    (time.time(), username, address),
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return int(cursor.lastrowid or 0)

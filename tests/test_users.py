@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import io
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 
 from hotspots.cli import main
-from hotspots.users import UserError, UserStore, hash_password, verify_password
+from hotspots.users import (
+    SignInLimits,
+    TooManyFailures,
+    UserError,
+    UserStore,
+    hash_password,
+    verify_password,
+)
 
 PASSWORD = "a long enough password"
 
@@ -73,16 +81,6 @@ def test_a_name_is_taken_once(tmp_path: Path) -> None:
         users.add("JO", PASSWORD, "admin")
 
 
-def test_failures_count_by_name_or_address(tmp_path: Path) -> None:
-    users = UserStore(tmp_path / "u.sqlite3")
-    for _ in range(2):
-        users.audit("jo", "login_failed", address="10.0.0.1")
-    users.audit("sam", "login_failed", address="10.0.0.2")
-    assert users.failures(username="jo", address="10.9.9.9", minutes=15) == 2
-    assert users.failures(username="kim", address="10.0.0.2", minutes=15) == 1
-    assert users.failures(username="kim", address="10.9.9.9", minutes=15) == 0
-
-
 def test_the_users_command(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -125,3 +123,71 @@ def test_the_database_is_plain_sqlite(tmp_path: Path) -> None:
     UserStore(tmp_path / "u.sqlite3").add("jo", PASSWORD, "analyst")
     with sqlite3.connect(tmp_path / "u.sqlite3") as con:
         assert con.execute("SELECT username, role FROM users").fetchall() == [("jo", "analyst")]
+
+
+def test_an_old_accounts_file_is_migrated_in_place(tmp_path: Path) -> None:
+    """A file made before session versions existed: accounts kept, the column added."""
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as con:
+        con.execute(
+            "CREATE TABLE users (username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, "
+            "role TEXT NOT NULL, scope TEXT NOT NULL DEFAULT '[]', disabled INTEGER NOT NULL "
+            "DEFAULT 0, created TEXT NOT NULL, updated TEXT NOT NULL)"
+        )
+        con.execute(
+            "INSERT INTO users VALUES ('jo', ?, 'analyst', '[]', 0, 'then', 'then')",
+            (hash_password(PASSWORD),),
+        )
+    con.close()
+    users = UserStore(path)
+    user = users.authenticate("jo", PASSWORD)
+    assert user is not None and (user.role, user.session_version) == ("analyst", 0)
+    users.set_password("jo", "another long password")
+    assert users.get("jo").session_version == 1
+    users.add("sam", PASSWORD, "admin")  # new rows fit the migrated table
+    assert UserStore(path).get("sam").session_version == 0  # a second opener migrates nothing
+
+
+def test_every_account_change_bumps_the_session_version(tmp_path: Path) -> None:
+    users = UserStore(tmp_path / "u.sqlite3")
+    users.add("jo", PASSWORD, "officer", ["E07000008"])
+    users.add("sam", PASSWORD, "analyst")
+    changes = [
+        lambda: users.set_password("jo", "another long password"),
+        lambda: users.set_role("jo", "officer", ["E06000031"]),
+        lambda: users.set_role("jo", "commissioner"),
+        lambda: users.set_disabled("jo", True),
+        lambda: users.set_disabled("jo", False),
+        lambda: users.end_sessions("jo"),
+    ]
+    for expected, change in enumerate(changes, start=1):
+        change()
+        assert users.get("jo").session_version == expected
+    assert users.get("sam").session_version == 0  # other accounts untouched
+
+
+def test_sign_in_limits_per_account_and_per_address(tmp_path: Path) -> None:
+    users = UserStore(tmp_path / "u.sqlite3")
+    users.add("jo", PASSWORD, "analyst")
+    users.add("sam", PASSWORD, "analyst")
+    limits = SignInLimits(per_account=2, per_address=3, window_minutes=15)
+    for _ in range(2):
+        assert users.sign_in("JO", "wrong password!!", "10.0.0.1", limits) is None
+    with pytest.raises(TooManyFailures, match="account"):
+        users.sign_in("jo", PASSWORD, "10.0.0.2", limits)  # the account, from anywhere
+    assert users.sign_in("sam", PASSWORD, "10.0.0.1", limits) is not None  # not the address
+    assert users.sign_in("nobody", "wrong password!!", "10.0.0.1", limits) is None  # 3rd there
+    with pytest.raises(TooManyFailures, match="address"):
+        users.sign_in("sam", PASSWORD, "10.0.0.1", limits)
+    assert users.sign_in("sam", PASSWORD, "10.0.0.3", limits) is not None
+
+
+def test_sign_in_limits_lift_when_the_window_passes(tmp_path: Path) -> None:
+    users = UserStore(tmp_path / "u.sqlite3")
+    users.add("jo", PASSWORD, "analyst")
+    limits = SignInLimits(per_account=1, per_address=100, window_minutes=2 / 60)
+    assert users.sign_in("jo", "wrong password!!", "10.0.0.1", limits) is None
+    with pytest.raises(TooManyFailures, match="account"):
+        users.sign_in("jo", PASSWORD, "10.0.0.1", limits)
+    time.sleep(2.1)  # the window (2 s) passes; the refused attempt did not count
+    assert users.sign_in("jo", PASSWORD, "10.0.0.1", limits) is not None

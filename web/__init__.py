@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotspots.cli_users import USERS_FILE
 from hotspots.render.popups import dynamics_text, significance_text
@@ -41,6 +42,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = int(float(app.config["UPLOAD_MAX_MB"]) * 1024 * 1024)
+    if int(app.config["PROXY_COUNT"]) > 0:  # client address from the trusted proxies only
+        proxies = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
 
     from web import (
         admin,

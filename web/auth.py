@@ -2,17 +2,23 @@
 
 Before each request the visitor's :class:`web.access.Access` is decided:
 
-1. a signed-in session (``/login``): its account must still exist and be enabled, and the session
-   is at most ``SESSION_HOURS`` old (the account's role is read afresh, so a role change or a
-   disabled account takes effect at the next request);
+1. a signed-in session (``/login``): its account must still exist and be enabled, the session
+   is at most ``SESSION_HOURS`` old, and it carries the account's current session version
+   (signing out, a password, role or scope change, disabling or enabling the account bump it,
+   from the web or from ``hotspots users``, so every older session of that account ends at its
+   next request: pages redirect to ``/login``, machine routes answer 401);
 2. else, when ``TRUSTED_USER_HEADER`` is set (the force's single sign-on proxy puts the signed-in
    user's name in that header, and strips it from what clients send), that account;
 3. else, when ``PUBLIC_MODE`` is on, the public-safe level;
 4. else pages redirect to ``/login`` and machine routes answer 401.
 
 Then the endpoint's capability (:func:`web.access.need_of`) is checked: 403 without it.
-Sign-in failures are rate limited per username and per address (``LOGIN_MAX_FAILURES`` in
-``LOGIN_WINDOW_MINUTES``: 429 after that). Sign-ins, failures and sign-outs are audited.
+Sign-in failures are limited per account (``LOGIN_MAX_FAILURES`` in ``LOGIN_WINDOW_MINUTES``)
+and, far higher, per address (``LOGIN_MAX_FAILURES_PER_ADDRESS``): 429 after that, before the
+password is checked; each attempt is counted atomically before its check
+(:meth:`hotspots.users.UserStore.sign_in`). The address is the TCP peer, or with
+``PROXY_COUNT`` trusted proxies in front the client address they forward (Werkzeug's
+``ProxyFix``, set up in :func:`web.create_app`). Sign-ins, failures and sign-outs are audited.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from flask import (
 from werkzeug.exceptions import Forbidden, TooManyRequests, Unauthorized
 from werkzeug.wrappers import Response as BaseResponse
 
-from hotspots.users import UserStore
+from hotspots.users import SignInLimits, TooManyFailures, UserStore
 from web.access import Access, need_of
 from web.errors import wants_json
 
@@ -67,7 +73,7 @@ def _session_access() -> Access | None:
         session.clear()
         return None
     user = users().get(name)
-    if user is None or user.disabled:
+    if user is None or user.disabled or session.get("version") != user.session_version:
         session.clear()
         return None
     return Access(user.role, user.username, user.scope)
@@ -125,21 +131,27 @@ def login_submit() -> BaseResponse | tuple[str, int]:
     username = request.form.get("username", "").strip().lower()[:64]
     password = request.form.get("password", "")[:1024]
     target = _safe_next(request.form.get("next"))
-    limit = int(current_app.config["LOGIN_MAX_FAILURES"])
-    minutes = float(current_app.config["LOGIN_WINDOW_MINUTES"])
-    if users().failures(username=username, address=request.remote_addr, minutes=minutes) >= limit:
-        audit("login_blocked", {"reason": "too many failures"}, username=username)
+    config = current_app.config
+    limits = SignInLimits(
+        per_account=int(config["LOGIN_MAX_FAILURES"]),
+        per_address=int(config["LOGIN_MAX_FAILURES_PER_ADDRESS"]),
+        window_minutes=float(config["LOGIN_WINDOW_MINUTES"]),
+    )
+    try:
+        user = users().sign_in(username, password, request.remote_addr, limits)
+    except TooManyFailures as refused:
+        audit("login_blocked", {"reason": str(refused)}, username=username)
         raise TooManyRequests(
-            f"Too many failed sign-ins for this account or address: try again in {minutes:g} "
-            "minutes."
-        )
-    user = users().authenticate(username, password)
+            f"Too many failed sign-ins {refused.where}: try again in "
+            f"{limits.window_minutes:g} minutes."
+        ) from None
     if user is None:
         audit("login_failed", username=username)
         error = "The username or password is not right, or the account is disabled."
         return render_template("login.html", next=target, error=error), 401
     session.clear()
     session["user"] = user.username
+    session["version"] = user.session_version
     session["since"] = time.time()
     session.permanent = True
     g.access = Access(user.role, user.username, user.scope)
@@ -149,8 +161,9 @@ def login_submit() -> BaseResponse | tuple[str, int]:
 
 @bp.post("/logout")
 def logout() -> BaseResponse:
-    """End the session."""
+    """End the session, and every other session of the account (see :func:`gate`)."""
     if session.get("user"):
+        users().end_sessions(session["user"])
         audit("logout")
     session.clear()
     return redirect(url_for("auth.login"))

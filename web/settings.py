@@ -104,8 +104,32 @@ SETTINGS: tuple[Setting, ...] = (
         "it off (plain HTTP that never leaves the machine); set false only for plain-HTTP "
         "tests.",
     ),
-    Setting("LOGIN_MAX_FAILURES", 5, "Failed sign-ins allowed per account or address..."),
-    Setting("LOGIN_WINDOW_MINUTES", 15, "...in this many minutes (then 429 until it passes)."),
+    Setting(
+        "LOGIN_MAX_FAILURES",
+        5,
+        "Failed sign-ins allowed per account (whatever the address) in LOGIN_WINDOW_MINUTES; "
+        "then that account's sign-ins get 429 until the window passes.",
+    ),
+    Setting(
+        "LOGIN_MAX_FAILURES_PER_ADDRESS",
+        100,
+        "Failed sign-ins allowed from one client address (for any accounts) in "
+        "LOGIN_WINDOW_MINUTES; then sign-ins from it get 429. Successes never count. Keep it "
+        "far above LOGIN_MAX_FAILURES: many users may share an address (a station's NAT).",
+    ),
+    Setting(
+        "LOGIN_WINDOW_MINUTES",
+        15,
+        "The window of both sign-in limits, in minutes (see docs/security.md).",
+    ),
+    Setting(
+        "PROXY_COUNT",
+        0,
+        "Trusted reverse proxies in front of the app: the client address (sign-in limits, "
+        "audit log) is the X-Forwarded-For entry that the outermost of them added, the "
+        "PROXY_COUNT-th from the end (Werkzeug's ProxyFix). 0: the header is ignored. Never "
+        "more than the proxies that append to it: a client can forge the entries before.",
+    ),
     Setting(
         "UPLOAD_MAX_MB",
         64,
