@@ -29,6 +29,7 @@ from hotspots.cli_evaluate import add_assessment_options, add_evaluate_parser, r
 from hotspots.cli_users import DEMO_ACCOUNTS_FILE, add_users_parser, demo_accounts, run_users
 from hotspots.errors import HotspotsError, StoreError
 from hotspots.ingest import IngestReport
+from hotspots.private import private_umask
 from hotspots.report import format_ingest, format_status, status_dict
 from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
@@ -76,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="M",
         help=f"tolerance for points in the force area but in no ward "
         f"(default {NEAREST_WARD_M:g} m; 0 rejects them)",
+    )
+    p.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="confirm replacing a stored source (a month) by a file keeping fewer than half its "
+        "rows, or none (refused without it; see docs/store.md)",
     )
     p.add_argument("--ward-code-column", metavar="COL")
     p.add_argument("--ward-name-column", metavar="COL")
@@ -136,8 +143,13 @@ def _add_server(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status.
+
+    Everything the command creates (store, rejected rows, exports, accounts) is private to the
+    user running it (umask 077, :mod:`hotspots.private`); the previous umask is restored after.
+    """
     args = build_parser().parse_args(argv)
+    umask = private_umask()
     try:
         if args.command == "ingest":
             return _ingest(args)
@@ -161,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("hotspots: interrupted; the store is as it was before this command", file=sys.stderr)
         return 130
+    finally:
+        os.umask(umask)
     raise AssertionError(args.command)  # argparse rejects unknown commands
 
 
@@ -175,6 +189,7 @@ def _run_ingest(
     nearest_ward_m: float = NEAREST_WARD_M,
     columns: dict[str, str | None] | None = None,
     scheduler: str | None = None,
+    allow_shrink: bool = False,
 ) -> IngestReport:
     wards = read_wards(ward_paths, **(columns or {}))
     area = read_force_area(force_area_path, force=force)
@@ -194,6 +209,7 @@ def _run_ingest(
             all_crime_types=all_crime_types,
             nearest_ward_m=nearest_ward_m,
             on_file=lambda _path: bar.update(1),
+            allow_shrink=allow_shrink,
         )
 
 
@@ -208,6 +224,7 @@ def _ingest(args: argparse.Namespace) -> int:
         all_crime_types=args.all_crime_types,
         nearest_ward_m=args.nearest_ward_m,
         scheduler=scheduler_address(args),
+        allow_shrink=args.allow_shrink,
         columns={
             "code_column": args.ward_code_column,
             "name_column": args.ward_name_column,
@@ -303,6 +320,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace, store: Store) -> int:
     from web import create_app  # the library never needs Flask; only this command does
+    from web.security import QuietRequestHandler
 
     config: dict[str, Any] = {"STORE": str(store.path)}
     loopback = args.host in ("127.0.0.1", "localhost", "::1")
@@ -317,7 +335,13 @@ def _serve(args: argparse.Namespace, store: Store) -> int:
         print("No accounts yet: make one with `hotspots users add NAME --role analyst --generate`")
     elif (store.path / DEMO_ACCOUNTS_FILE).is_file():
         print(f"Sign in with a demo account from {store.path / DEMO_ACCOUNTS_FILE}", flush=True)
-    app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+    app.run(
+        host=args.host,
+        port=args.port,
+        debug=False,
+        use_reloader=False,
+        request_handler=QuietRequestHandler,  # `Server: hotspots`, no versions
+    )
     return 0
 
 

@@ -29,3 +29,12 @@ class BoundaryError(HotspotsError):
 
 class StoreError(HotspotsError):
     """The store is missing, locked, or its manifest does not match its files."""
+
+
+class ReplacementRefused(HotspotsError):
+    """An ingest would replace stored sources with far fewer rows (see
+    :mod:`hotspots.store.replacement`); nothing was written. ``shrinks`` lists each one."""
+
+    def __init__(self, message: str, shrinks: list[dict[str, object]]) -> None:
+        self.shrinks = shrinks
+        super().__init__(message)

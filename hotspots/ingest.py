@@ -66,6 +66,7 @@ def ingest(
     all_crime_types: bool = False,
     nearest_ward_m: float = NEAREST_WARD_M,
     on_file: Callable[[Path], None] | None = None,
+    allow_shrink: bool = False,
 ) -> IngestReport:
     """Read, check, join and store ``paths``.
 
@@ -83,6 +84,9 @@ def ingest(
         Tolerance (metres) for giving a ward to a point in the force area but in no ward polygon.
     on_file
         Called after each file is read (for progress display).
+    allow_shrink
+        Confirm replacements that keep fewer than half of a stored source's rows (or none);
+        without it they are refused (:mod:`hotspots.store.replacement`).
 
     Raises
     ------
@@ -90,6 +94,9 @@ def ingest(
         A malformed file (nothing is written).
     StoreError
         The store was built with other ward boundaries, or another ingest holds its lock.
+    ReplacementRefused
+        A replacement would shrink a stored source and ``allow_shrink`` is false (nothing is
+        written).
     """
     started = datetime.now(UTC).isoformat(timespec="seconds")
     token = new_token()
@@ -103,7 +110,9 @@ def ingest(
             record = ingest_record(
                 token, started, [p for p, _ in kinds], skipped, all_crime_types, nearest_ward_m
             )
-            store.commit(batches, boundary_entries(wards, force_area), record)
+            store.commit(
+                batches, boundary_entries(wards, force_area), record, allow_shrink=allow_shrink
+            )
     entries = [batch.entry for batch in batches]
     return IngestReport(token, store.path, entries, skipped, wards.vintage)
 

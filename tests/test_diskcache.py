@@ -65,14 +65,40 @@ def test_unusable_folder_makes_the_value_in_memory(tmp_path: Path) -> None:
     assert cache.writes == 0
 
 
-def test_trimmed_to_max_entries_oldest_first(tmp_path: Path) -> None:
-    cache = DiskCache(tmp_path / "c", max_entries=10)
-    for i in range(64):  # trimming runs every 64 writes
-        cache.get_or_make("v1", f"k{i}", lambda i=i: str(i), _text, bytes.decode)
-    assert len(list((tmp_path / "c" / "v1").iterdir())) == 10
-    made: list[int] = []
-    value = cache.get_or_make("v1", "k63", lambda: made.append(1) or "again", _text, bytes.decode)
-    assert value == "63" and made == []  # the newest were kept
+def test_bounded_in_bytes_least_recently_used_first(tmp_path: Path) -> None:
+    """Ten values of 100 bytes under a 500-byte cap: five stay, the least recently used go."""
+    cache = DiskCache(tmp_path / "c", max_bytes=500)
+    value = "x" * 100
+    for i in range(5):
+        cache.get_or_make("v1", f"k{i}", lambda: value, _text, bytes.decode)
+        time.sleep(0.01)  # distinct modification times
+    made: list[str] = []
+    # k0 read again (another version's value counts against the same cap)
+    assert cache.get_or_make("v1", "k0", lambda: made.append("k0") or value, _text, bytes.decode)
+    time.sleep(0.01)
+    cache.get_or_make("v2", "new", lambda: value, _text, bytes.decode)
+    assert made == [] and cache.size_bytes() == 500
+    kept = {k for k in ("k0", "k1", "k2", "k3", "k4") if _on_disk(cache, "v1", k)}
+    assert kept == {"k0", "k2", "k3", "k4"}  # k1, the least recently used, went
+    for i in range(5, 10):
+        cache.get_or_make("v1", f"k{i}", lambda: value, _text, bytes.decode)
+        time.sleep(0.01)
+    assert cache.size_bytes() == 500
+    assert [k for k in ("k5", "k6", "k7", "k8", "k9") if _on_disk(cache, "v1", k)] == [
+        "k5", "k6", "k7", "k8", "k9"
+    ]  # fmt: skip
+
+
+def test_a_value_larger_than_the_cap_is_served_not_stored(tmp_path: Path) -> None:
+    cache = DiskCache(tmp_path / "c", max_bytes=10)
+    assert cache.get_or_make("v1", "big", lambda: "y" * 11, _text, bytes.decode) == "y" * 11
+    assert cache.size_bytes() == 0 and cache.writes == 0
+
+
+def _on_disk(cache: DiskCache, version: str, key: str) -> bool:
+    import hashlib
+
+    return (cache.version_folder(version) / hashlib.sha256(key.encode()).hexdigest()[:40]).is_file()
 
 
 def _worker(folder: str, log: str, start: float) -> str:
@@ -103,22 +129,22 @@ def demo_store(shared_demo_store: Path) -> Path:
 
 def test_two_app_processes_share_analyses_and_pages(demo_store: Path, tmp_path: Path) -> None:
     """A second app (another gunicorn worker) serves a view the first made, making only the page
-    around it (pages carry the session's banner)."""
+    around it (pages carry the session's banner: kept in memory, never on disk)."""
     config = {"STORE": str(demo_store), "CACHE_DIR": str(tmp_path / "shared"), "WARM_PRESETS": 0}
     first, second = create_app(config), create_app(config)
     one, two = sign_in(first.test_client()), sign_in(second.test_client())
     url = "/?from=2025-04&to=2025-06"
     body = one.get(url).get_data()
     frame = one.get("/map/frame?from=2025-04&to=2025-06").get_data()
-    # the analysis, the parameters' back-test score, the page and the frame
-    assert first.extensions["hotspots"]["disk"].writes == 4
+    # the analysis, the parameters' back-test score and the frame (not the page)
+    assert first.extensions["hotspots"]["disk"].writes == 3
     page = two.get(url).get_data()
     assert page != body and page.split(b"<main")[1] == body.split(b"<main")[1]
     assert two.get("/map/frame?from=2025-04&to=2025-06").get_data() == frame
-    assert second.extensions["hotspots"]["disk"].writes == 1  # its page, nothing else
+    assert second.extensions["hotspots"]["disk"].writes == 0  # its page in memory, nothing else
     # the frame's analysis came from the page's: one analysis file for the period
     files = list((tmp_path / "shared").rglob("*"))
-    assert len([f for f in files if f.is_file()]) == 5
+    assert len([f for f in files if f.is_file()]) == 3
 
 
 def test_disk_cache_off_with_an_empty_setting(demo_store: Path) -> None:
@@ -158,3 +184,54 @@ def test_a_value_that_no_longer_decodes_is_made_again(tmp_path: Path) -> None:
     value = cache.get_or_make("v1", "k", lambda: "new", pickle.dumps, pickle.loads)
     assert value == "new"
     assert pickle.loads(file.read_bytes()) == "new"
+
+
+def test_pages_with_a_visitors_name_and_token_never_reach_the_disk(
+    demo_store: Path, tmp_path: Path
+) -> None:
+    """Every page with the site banner, as two roles: the disk holds no name and no token."""
+    from tests.accounts import csrf_token
+
+    config = {"STORE": str(demo_store), "CACHE_DIR": str(tmp_path / "c"), "WARM_PRESETS": 0}
+    app = create_app(config)
+    secrets = []
+    for role in ("analyst", "commissioner"):
+        client = sign_in(app.test_client(), role)
+        for url in (
+            "/?from=2025-04&to=2025-06",
+            "/compare?from=2025-04&to=2025-06",
+            "/briefing?from=2025-04&to=2025-06",
+            "/patrol?from=2025-04&to=2025-06",
+        ):
+            response = client.get(url)
+            if role != "analyst" and response.status_code == 403:
+                continue  # a page this role may not see
+            assert response.status_code == 200, url
+            assert response.headers["ETag"].strip('"').startswith("s-")
+            assert client.get(url).get_data() == response.get_data()  # from memory
+        secrets += [f"test-{role}".encode(), csrf_token(client, "/").encode()]
+    assert app.extensions["hotspots"]["disk"].writes > 0  # analyses and frames are shared
+    for file in (tmp_path / "c").rglob("*"):
+        if file.is_file():
+            data = file.read_bytes()
+            assert not any(secret in data for secret in secrets), file
+
+
+def test_eps_m_is_one_cache_key_per_whole_metre(demo_store: Path, tmp_path: Path) -> None:
+    """New decimals of eps_m make no new analyses: 150.2, 149.6 and 1.5e2 are eps_m=150."""
+    config = {"STORE": str(demo_store), "CACHE_DIR": str(tmp_path / "c"), "WARM_PRESETS": 0}
+    app = create_app(config)
+    client = sign_in(app.test_client())
+    frames = [
+        client.get(f"/map/frame?from=2025-04&to=2025-06&eps_m={eps}")
+        for eps in ("150.2", "149.6", "1.5e2", "150")
+    ]
+    assert all(f.status_code == 200 for f in frames)
+    assert len({f.headers["ETag"] for f in frames}) == 1
+    disk = app.extensions["hotspots"]["disk"]
+    assert disk.writes == 3  # one analysis, one score, one frame
+    meta = client.get("/map.json?from=2025-04&to=2025-06&eps_m=150.4").get_json()
+    assert meta["metadata"]["parameters"]["eps_m"] == 150  # the analysis used the normalised value
+    other = client.get("/map.json?from=2025-04&to=2025-06&eps_m=150.5").get_json()
+    assert other["metadata"]["parameters"]["eps_m"] == 151  # half up
+    assert disk.writes == 5  # eps_m=151: its analysis and score

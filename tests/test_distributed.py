@@ -15,7 +15,7 @@ from hotspots.cluster import HotspotDetector
 from hotspots.distributed.client import close, connect
 from hotspots.distributed.detector import TiledHotspotDetector
 from hotspots.distributed.ingest import ingest_distributed
-from hotspots.errors import SourceFormatError
+from hotspots.errors import ReplacementRefused, SourceFormatError
 from hotspots.ingest import ingest
 from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
@@ -129,6 +129,25 @@ def test_a_malformed_file_leaves_the_store_byte_for_byte(client, toy, write_stre
     with pytest.raises(SourceFormatError, match=r"2025-03-toyshire-street\.csv, line 3"):
         ingest_distributed([good, bad], wards=wards, force_area=area, store=store, client=client)
     assert snapshot(store.path) == before
+
+
+def test_a_shrinking_replacement_is_refused_as_on_one_machine(
+    client, toy, write_street, tmp_path
+) -> None:
+    """The rule of hotspots.store.replacement applies to the distributed ingest too."""
+    wards, area = toy
+    store = Store(tmp_path / "store")
+    rows = [street_row(f"a{i}", 500100 + 100 * i, 200100) for i in range(4)]
+    ingest([write_street(rows)], wards=wards, force_area=area, store=store)
+    before = snapshot(store.path)
+    empty = write_street([])
+    with pytest.raises(ReplacementRefused, match=r"stored 4 rows kept, new 0"):
+        ingest_distributed([empty], wards=wards, force_area=area, store=store, client=client)
+    assert snapshot(store.path) == before
+    ingest_distributed(
+        [empty], wards=wards, force_area=area, store=store, client=client, allow_shrink=True
+    )
+    assert store.manifest()["sources"]["street:2025-01:toyshire"]["kept"] == 0
 
 
 def test_dask_geopandas_reads_the_store_partitions(client, demo_boundaries, tmp_path) -> None:

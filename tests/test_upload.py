@@ -186,3 +186,44 @@ def test_text_planted_in_uploads_is_escaped_everywhere(app: Flask) -> None:
     assert "alert" in frame  # the text is there, escaped
     admin = sign_in(app.test_client(), "admin")
     assert "<script>alert(" not in admin.get("/admin/audit").get_data(as_text=True)
+
+
+def test_a_header_only_file_for_a_stored_month_is_refused_unless_confirmed(
+    app: Flask, store: Path
+) -> None:
+    """The page used to say "every file reconciles" while July's offences were gone."""
+    stored = Store(store).manifest()["sources"]["street:2025-07:cambridgeshire"]["kept"]
+    assert stored > 0
+    header_only = JULY.read_text(encoding="utf-8").splitlines()[0] + "\n"
+    client = sign_in(app.test_client())
+    before = snapshot(store)
+    status, html = post_files(client, [(header_only.encode(), JULY.name)])
+    assert status == 400
+    assert "The upload was refused" in html and "every file reconciles" not in html
+    assert f"stored {stored:,} rows kept, new 0 (none)" in html and JULY.name in html
+    assert str(store) not in html and "/uploads/" not in html
+    assert 'name="allow_shrink"' in html
+    assert snapshot(store) == before
+    assert not list((store / "uploads").glob("*/*"))
+    # confirmed: replaced, and the page shows the month now keeps nothing
+    data = {
+        "csrf_token": csrf_token(client, "/upload"),
+        "allow_shrink": "1",
+        "files": [(io.BytesIO(header_only.encode()), JULY.name)],
+    }
+    response = client.post("/upload", data=data, content_type="multipart/form-data")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert Store(store).manifest()["sources"]["street:2025-07:cambridgeshire"]["kept"] == 0
+
+
+def test_refusals_name_files_never_server_folders(app: Flask, store: Path) -> None:
+    good = JULY.read_text(encoding="utf-8").splitlines()
+    broken = "\n".join([good[0], good[1][:40]]) + "\n"
+    status, html = post_files(
+        sign_in(app.test_client()), [(broken.encode(), "2025-08-cambridgeshire-street.csv")]
+    )
+    assert status == 400 and "2025-08-cambridgeshire-street.csv, line 2" in html
+    assert str(store) not in html and str(store.resolve()) not in html
+    assert "/uploads/" not in html and "/tmp" not in html
+    entry = UserStore(store / "users.sqlite3").recent(1)[0]
+    assert entry.action == "upload_refused" and str(store) not in entry.detail["reason"]

@@ -18,13 +18,18 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotspots.cli_users import USERS_FILE
+from hotspots.private import private_dirs, private_umask
 from hotspots.render.popups import dynamics_text, significance_text
 from web.settings import DEFAULTS
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create the app: defaults, then ``instance/hotspots.cfg``, then ``HOTSPOTS_*`` environment
-    variables, then ``test_config`` (see :mod:`web.settings`)."""
+    variables, then ``test_config`` (see :mod:`web.settings`).
+
+    Sets the process umask to 077: every file and folder the service creates (uploads, cache,
+    accounts, store writes) is private to its user (:mod:`hotspots.private`)."""
+    private_umask()
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(DEFAULTS)
     app.config.from_pyfile("hotspots.cfg", silent=True)
@@ -90,7 +95,7 @@ def _stored_secret(folder: Path) -> str:
     except OSError:
         return secrets.token_hex(32)  # unreadable: this process only
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dirs(folder)
         fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another worker made it first
         return file.read_text(encoding="ascii").strip()

@@ -136,8 +136,13 @@ def init_app(app: Flask) -> None:
         "state": state,
         "analyses": LRUCache(int(app.config["CACHE_SIZE"])),
         "pages": LRUCache(int(app.config["CACHE_SIZE"])),
-        "disk": DiskCache(folder) if folder else None,
+        "disk": DiskCache(folder, _megabytes(app.config["CACHE_MAX_MB"])) if folder else None,
     }
+
+
+def _megabytes(value: Any) -> int:
+    """``CACHE_MAX_MB`` in bytes."""
+    return int(float(value) * 1024 * 1024)
 
 
 def state() -> StoreState:
@@ -161,20 +166,24 @@ def shared(
     make: Callable[[], T],
     encode: Callable[[T], bytes],
     decode: Callable[[bytes], T],
+    *,
+    disk: bool = True,
 ) -> T:
     """``kind``'s value for ``key`` and the current data version, made once for the server.
 
     Looked up in this process's memory (:func:`cache`), then in the disk cache every worker
     process shares (:class:`web.diskcache.DiskCache`), and made only when in neither.
+    ``disk=False`` for values that must never be written to disk (a page carrying one
+    visitor's name and token): this process's memory only.
     """
     st = state()
-    disk: DiskCache | None = current_app.extensions["hotspots"]["disk"]
+    on_disk: DiskCache | None = current_app.extensions["hotspots"]["disk"] if disk else None
     version = st.version
 
     def from_disk() -> T:
-        if disk is None:
+        if on_disk is None:
             return make()
-        return disk.get_or_make(
+        return on_disk.get_or_make(
             version, f"{kind}:{config_fingerprint()}:{key!r}", make, encode, decode
         )
 

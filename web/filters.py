@@ -3,10 +3,16 @@
 Every view is a shareable URL: ``/?from=2025-09&to=2025-11&measure=change&offences=heat``.
 A bad value raises :class:`web.errors.BadParameter` naming the field, the value and what is
 expected (a 400, never a 500).
+
+Values are normalised here, once, before anything uses them: ``eps_m`` is rounded to whole
+metres (``eps_m=150.25`` and ``eps_m=1.5e2`` are the view ``eps_m=150``) and ``min_samples`` is
+an integer, so the analysis made is the one the key names and a visitor cannot fill the caches
+with new keys by sending new decimals: there are at most 1,991 ``eps_m`` values.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -41,7 +47,7 @@ class ViewRequest:
     offences: Literal["heat", "clusters", "none"] = "heat"
     searches: bool = True
     raids: bool = True
-    eps_m: float | str = "auto"
+    eps_m: int | str = "auto"
     min_samples: int | str = "auto"
     significant: bool = False
 
@@ -117,6 +123,12 @@ def _number(args: MultiDict[str, str], name: str, kind: type, low: float, high: 
     return number
 
 
+def _whole_metres(args: MultiDict[str, str], name: str, low: int, high: int) -> int | str:
+    """A distance in metres, rounded to a whole metre (half up), or ``"auto"``."""
+    number = _number(args, name, float, low, high)
+    return number if number == "auto" else math.floor(number + 0.5)
+
+
 def parse_view(args: MultiDict[str, str], months: list[str], default_months: int) -> ViewRequest:
     """Validate a map view's query parameters against the stored ``months``."""
     if not months:
@@ -142,7 +154,7 @@ def parse_view(args: MultiDict[str, str], months: list[str], default_months: int
         offences=_choice(args, "offences", OFFENCE_VIEWS),  # type: ignore[arg-type]
         searches=_flag(args, "searches", True),
         raids=_flag(args, "raids", True),
-        eps_m=_number(args, "eps_m", float, 10, 2000),
+        eps_m=_whole_metres(args, "eps_m", 10, 2000),
         min_samples=_number(args, "min_samples", int, 2, 10000),
         significant=_flag(args, "significant", False),
     )

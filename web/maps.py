@@ -1,7 +1,10 @@
 """Map pages: one period (``/``), two periods side by side (``/compare``), and their JSON twins.
 
 Pages are cached (analysis and rendered map) on every filter and the data version, and answer
-``If-None-Match`` with 304.
+``If-None-Match`` with 304. What every visitor of a role shares (analyses, map frames, files) is
+cached in memory and in the disk cache all workers share; a page with the site banner (the
+visitor's name, this session's sign-out token) is kept only in this process's memory (bounded by
+``CACHE_SIZE``), never written to disk (:func:`cached_response`).
 """
 
 from __future__ import annotations
@@ -155,15 +158,26 @@ def etag_for(*parts: Any, page: bool = False) -> str:
     if page:
         key = (*key, current_access().username, csrf_token())
     text = repr((parts, key, state().version, config_fingerprint()))
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    digest = hashlib.sha256(text.encode()).hexdigest()[:32]
+    return SESSION_ETAG_PREFIX + digest if page else digest
+
+
+#: Starts the ETag of a page made for one session (:func:`etag_for` with ``page=True``).
+SESSION_ETAG_PREFIX = "s-"
 
 
 def cached_response(etag: str, make_body: Any, mimetype: str = "text/html") -> Response:
-    """304 when the client holds ``etag``; else the (cached) body with the ETag set."""
+    """304 when the client holds ``etag``; else the (cached) body with the ETag set.
+
+    A body shared by every visitor of a role is cached in memory and on disk; a page made for
+    one session (its ETag from ``etag_for(..., page=True)``) only in this process's memory."""
     if etag in request.if_none_match:
         response = Response(status=304)
     else:
-        body = shared("pages", ("page", etag), make_body, _encode_body, _decode_body)
+        per_session = etag.startswith(SESSION_ETAG_PREFIX)
+        body = shared(
+            "pages", ("page", etag), make_body, _encode_body, _decode_body, disk=not per_session
+        )
         response = Response(body, mimetype=mimetype)
     response.set_etag(etag)
     response.cache_control.private = True

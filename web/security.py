@@ -6,6 +6,10 @@ frames (``/map/frame``, ``/compare/frame``) are Folium pages whose scripts and s
 so for them alone ``'unsafe-inline'`` is allowed for scripts and styles, and images may also
 come from the configured tile server. Every response also says: no MIME sniffing, no referrer
 to other sites, no camera/microphone/geolocation, and (on HTTPS) HSTS.
+
+No response names a software version: the app sets no ``Server`` header, and the development
+server of ``hotspots serve`` answers ``Server: hotspots`` (:class:`QuietRequestHandler`; by
+default Werkzeug's names itself and the Python version). gunicorn sends ``Server: gunicorn``.
 """
 
 from __future__ import annotations
@@ -13,8 +17,12 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request
+from werkzeug.serving import WSGIRequestHandler
 
-__all__ = ["content_security_policy", "init_app"]
+__all__ = ["QuietRequestHandler", "content_security_policy", "init_app"]
+
+#: The ``Server`` header of ``hotspots serve``: the product, no versions.
+SERVER_NAME = "hotspots"
 
 MAP_FRAMES = frozenset({"maps.frame", "maps.compare_frame"})
 
@@ -69,3 +77,15 @@ def _headers(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     """Add the headers to every response."""
     app.after_request(_headers)
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """Werkzeug's development request handler, naming no versions in ``Server`` (its own error
+    answers included)."""
+
+    @property
+    def server_version(self) -> str:  # type: ignore[override]
+        return SERVER_NAME
+
+    def version_string(self) -> str:
+        return SERVER_NAME

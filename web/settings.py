@@ -50,6 +50,13 @@ SETTINGS: tuple[Setting, ...] = (
         "instance folder. Empty string: no disk cache (each process keeps its own).",
     ),
     Setting(
+        "CACHE_MAX_MB",
+        512,
+        "Largest size of the disk cache (all data versions together); beyond it the least "
+        "recently used values are deleted. Pages carrying a visitor's name are never written "
+        "there.",
+    ),
+    Setting(
         "WARM_PRESETS",
         4,
         "Period presets (most recent first) whose map page and frame are made when the app "

@@ -5,12 +5,16 @@ their kind (street crime, stop-and-search or raids) is recognised from their hea
 are ingested with the store's own wards and force area. A police.uk month already stored is
 replaced, never duplicated. The page then shows, per file, rows read = kept + rejected by
 reason. A file that cannot be read is refused with the reader's message (file, row and what
-was expected) and the store is left exactly as it was. Uploads over ``UPLOAD_MAX_MB`` are
-refused with 413 before anything is saved.
+was expected) and the store is left exactly as it was. A file that would replace a stored month
+with fewer than half its rows (or none) is refused with both counts unless the confirm box
+(``allow_shrink``) is ticked (:mod:`hotspots.store.replacement`). Messages name files, never a
+folder of the server. Uploads over ``UPLOAD_MAX_MB`` are refused with 413 before anything is
+saved. Saved copies and their folder are private to the service's user (0600 / 0700).
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import shutil
 from datetime import UTC, datetime
@@ -20,8 +24,9 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from werkzeug.utils import secure_filename
 
-from hotspots.errors import HotspotsError
+from hotspots.errors import HotspotsError, ReplacementRefused
 from hotspots.ingest import IngestReport, ingest
+from hotspots.private import private_dirs, private_file
 from hotspots.sources.boundaries import Boundaries
 from hotspots.store import Store
 from web.auth import audit
@@ -61,7 +66,9 @@ def _safe_names(names: list[str]) -> list[str]:
 @bp.get("/upload")
 def page() -> str:
     """The upload form."""
-    return render_template("upload.html", report=None, error=None, max_files=MAX_FILES)
+    return render_template(
+        "upload.html", report=None, error=None, max_files=MAX_FILES, shrink_refused=False
+    )
 
 
 @bp.post("/upload")
@@ -81,12 +88,15 @@ def submit() -> tuple[str, int]:
     if error is not None:
         return _page(None, error, 400)
     st = state()
-    folder = _upload_folder(st.store)
+    allow_shrink = request.form.get("allow_shrink") == "1"
+    folder = None
     try:
+        folder = _upload_folder(st.store)
         paths = []
         for upload, name in zip(files, names, strict=True):
             path = folder / name
-            upload.save(path)
+            with private_file(path) as handle:
+                upload.save(handle)
             paths.append(path)
         report = ingest(
             paths,
@@ -94,17 +104,22 @@ def submit() -> tuple[str, int]:
             force_area=stored_boundaries(st.store, "force_area"),
             store=st.store,
             all_crime_types=_all_crime_types(st.store),
+            allow_shrink=allow_shrink,
         )
     except (HotspotsError, KeyError, OSError) as exc:
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
         message = str(exc) if isinstance(exc, HotspotsError) else f"could not ingest: {exc}"
+        message = without_paths(message, st.store.path)
         audit("upload_refused", {"files": names, "reason": message})
-        return _page(None, message, 400)
+        return _page(None, message, 400, shrink_refused=isinstance(exc, ReplacementRefused))
     audit("upload", {"files": names, "sources": _summary(report)})
     return _page(report, None, 200)
 
 
-def _page(report: IngestReport | None, error: str | None, status: int) -> tuple[str, int]:
+def _page(
+    report: IngestReport | None, error: str | None, status: int, shrink_refused: bool = False
+) -> tuple[str, int]:
     rows = _summary(report) if report is not None else []
     html = render_template(
         "upload.html",
@@ -113,6 +128,7 @@ def _page(report: IngestReport | None, error: str | None, status: int) -> tuple[
         reconciles=report.reconciles() if report is not None else None,
         error=error,
         max_files=MAX_FILES,
+        shrink_refused=shrink_refused,
     )
     return html, status
 
@@ -135,8 +151,17 @@ def _summary(report: IngestReport) -> list[dict[str, Any]]:
 def _upload_folder(store: Store) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     folder = store.path / "uploads" / f"{stamp}-{secrets.token_hex(4)}"
-    folder.mkdir(parents=True, mode=0o700)
+    private_dirs(folder)
     return folder
+
+
+def without_paths(message: str, store: Path) -> str:
+    """``message`` with every server folder taken out: the store's (as given and resolved) and
+    the upload folders under it, so a refusal names files only."""
+    for root in sorted({str(store), str(store.resolve())}, key=len, reverse=True):
+        message = re.sub(re.escape(root) + r"/uploads/[^/\s]+/", "", message)
+        message = message.replace(root + "/", "").replace(root, "the store")
+    return message
 
 
 def _all_crime_types(store: Store) -> bool:

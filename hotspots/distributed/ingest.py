@@ -65,6 +65,7 @@ def ingest_distributed(
     all_crime_types: bool = False,
     nearest_ward_m: float = NEAREST_WARD_M,
     on_file: Callable[[Path], None] | None = None,
+    allow_shrink: bool = False,
 ) -> IngestReport:
     """:func:`hotspots.ingest.ingest` with one task per file on the workers of ``client``.
 
@@ -110,7 +111,9 @@ def ingest_distributed(
             record = ingest_record(
                 token, started, [p for p, _ in kinds], skipped, all_crime_types, nearest_ward_m
             )
-            store.publish(entries, boundary_entries(wards, force_area), record)
+            store.publish(
+                entries, boundary_entries(wards, force_area), record, allow_shrink=allow_shrink
+            )
         except BaseException:
             store.discard(entries)
             raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import os
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
@@ -20,9 +21,11 @@ import pandas as pd
 
 from hotspots import schema
 from hotspots.errors import StoreError
+from hotspots.private import FILE_MODE, private_dirs
 from hotspots.store.batch import SourceBatch, _placed_entry
 from hotspots.store.manifest import MANIFEST, collect_garbage, read_manifest, replace_manifest
 from hotspots.store.reading import read_events, select_entries
+from hotspots.store.replacement import check_replacements
 from hotspots.store.writing import _run_all, write_csv, write_parquet
 
 
@@ -139,8 +142,9 @@ class Store:
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the store's exclusive write lock (fails at once if another ingest holds it)."""
-        self.path.mkdir(parents=True, exist_ok=True)
-        with open(self.path / ".lock", "a+") as handle:
+        private_dirs(self.path)
+        fd = os.open(self.path / ".lock", os.O_RDWR | os.O_CREAT, FILE_MODE)
+        with os.fdopen(fd, "a+") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -155,16 +159,24 @@ class Store:
         batches: Sequence[SourceBatch],
         boundaries: dict[str, tuple[gpd.GeoDataFrame, dict[str, Any]]],
         ingest_record: dict[str, Any],
+        *,
+        allow_shrink: bool = False,
     ) -> dict[str, Any]:
         """Write ``batches`` (replacing stored sources of the same keys) and boundaries, atomically.
 
         Call inside :meth:`locked`. Returns the new manifest. The same as :meth:`write_source`
         for each batch followed by :meth:`publish`, with the writes run a few at a time.
+        Replacements that shrink a stored source are refused before anything is written unless
+        ``allow_shrink`` (:mod:`hotspots.store.replacement`).
         """
         token = ingest_record["token"]
         written: list[Path] = []
         writes: list[tuple[int, Callable[[], None]]] = []  # (rows, write): longest first
         entries: list[dict[str, Any]] = []
+        stored = self.manifest()["sources"]
+        check_replacements(
+            stored, [b.entry | {"key": b.key} for b in batches], allow_shrink=allow_shrink
+        )
         try:
             for batch in batches:
                 entry, events_rel, rejected_rel = _placed_entry(batch, token, self.spatial_order)
@@ -177,7 +189,7 @@ class Store:
                 )
                 entries.append(entry)
             _run_all([write for _, write in sorted(writes, key=lambda w: -w[0])])
-            return self.publish(entries, boundaries, ingest_record)
+            return self.publish(entries, boundaries, ingest_record, allow_shrink=allow_shrink)
         except BaseException:
             for path in written:
                 with contextlib.suppress(OSError):
@@ -215,15 +227,23 @@ class Store:
         entries: Sequence[dict[str, Any]],
         boundaries: dict[str, tuple[gpd.GeoDataFrame, dict[str, Any]]],
         ingest_record: dict[str, Any],
+        *,
+        allow_shrink: bool = False,
     ) -> dict[str, Any]:
         """Write the boundaries and replace the manifest so it names ``entries`` (atomically).
 
         ``entries`` come from :meth:`write_source` (files already written); sources of the
-        same keys are replaced. Call inside :meth:`locked`. On failure the boundary files
-        written are removed (the caller discards the entries' files). Returns the new manifest.
+        same keys are replaced, unless a replacement shrinks a stored source and not
+        ``allow_shrink``: then :class:`~hotspots.errors.ReplacementRefused` and the manifest is
+        unchanged (:mod:`hotspots.store.replacement`). Call inside :meth:`locked`. On failure
+        the boundary files written are removed (the caller discards the entries' files).
+        Returns the new manifest.
         """
         old = self.manifest()
+        allowed = check_replacements(old["sources"], entries, allow_shrink=allow_shrink)
         token = ingest_record["token"]
+        if allowed:
+            ingest_record = {**ingest_record, "allowed_shrinks": allowed}
         new = json.loads(json.dumps(old))
         written: list[Path] = []
         try:
@@ -252,13 +272,13 @@ class Store:
         self, frame: gpd.GeoDataFrame, rel: str, written: list[Path], events: bool = False
     ) -> None:
         path = self.path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dirs(path.parent)
         written.append(path)
         write_parquet(frame, path, events and self.spatial_order)
 
     def _write_csv(self, frame: pd.DataFrame, rel: str, written: list[Path]) -> None:
         path = self.path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dirs(path.parent)
         written.append(path)
         write_csv(frame, path)
 

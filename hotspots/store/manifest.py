@@ -15,6 +15,7 @@ from typing import Any
 
 from hotspots import schema
 from hotspots.errors import StoreError
+from hotspots.private import FILE_MODE
 from hotspots.store.writing import _fsync
 
 MANIFEST = "manifest.json"
@@ -46,7 +47,8 @@ def replace_manifest(root: Path, manifest: dict[str, Any]) -> None:
     """Make ``manifest`` the store's manifest in one ``os.replace`` (crash-safe)."""
     tmp = root / f".{MANIFEST}.{secrets.token_hex(4)}.tmp"
     try:
-        with open(tmp, "w", encoding="utf-8") as handle:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(manifest, handle, indent=1, sort_keys=True)
             handle.flush()
             os.fsync(handle.fileno())

@@ -1,6 +1,7 @@
 """Writing a store's data files: GeoParquet (events and boundaries) and CSV (rejected rows).
 
-Every file is flushed to disk (:func:`_fsync`) before the manifest may name it. Layers of 2-D
+Every file is private to its user (mode 0600, :mod:`hotspots.private`) and flushed to disk
+(:func:`_fsync`) before the manifest may name it. Layers of 2-D
 points take the fast path of :mod:`hotspots.store.points`, in row groups of at most
 :data:`ROW_GROUP_ROWS`, sorted by :mod:`hotspots.store.order` when asked. A commit runs its
 writes a few at a time (:func:`_run_all`).
@@ -20,6 +21,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from hotspots.private import make_private
 from hotspots.store.order import _morton_key
 from hotspots.store.points import _compression, _point_coordinates, _point_layer_table
 
@@ -48,6 +50,7 @@ def write_parquet(frame: gpd.GeoDataFrame, path: Path, spatial_order: bool) -> N
             compression=_compression(table.column_names),
             row_group_size=ROW_GROUP_ROWS,
         )
+    make_private(path)
     _fsync(path)
 
 
@@ -56,6 +59,7 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     columns = [_csv_text(frame.iloc[:, i]) for i in range(frame.shape[1])]
     table = pa.Table.from_arrays(columns, names=[str(name) for name in frame.columns])
     pacsv.write_csv(table, path)
+    make_private(path)
     _fsync(path)
 
 
