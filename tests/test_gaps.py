@@ -35,7 +35,7 @@ from hotspots.periods import (
 from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
 from tests.accounts import sign_in
-from tests.conftest import DEMO
+from tests.conftest import DEMO, REAL
 from web import create_app
 
 MONTHS = tuple(f"2025-{m:02d}" for m in range(1, 13))
@@ -277,6 +277,63 @@ def test_the_full_demo_store_compares_by_default(shared_demo_store: Path) -> Non
     assert response.status_code == 200  # was a 400: 2025 against 2024, which is not held
     text = response.get_data(as_text=True)
     assert "Jul–Dec 2025" in text and "Jan–Jun 2025" in text
+
+
+# -- the real Cambridgeshire files: 2014-04, 2019-07..09, 2021-01, 2025-01..12 ------------------
+
+
+@pytest.fixture(scope="module")
+def real_gappy_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every real Cambridgeshire street and stop-and-search file, no raid file: five runs."""
+    if not REAL.is_dir():  # as the `real_data` fixture, for a module-scoped store
+        pytest.skip(f"real data not found at {REAL} (present in CI; optional for a clone)")
+    real_data = REAL
+    folder = real_data / "police_uk" / "cambridgeshire"
+    files = sorted((folder / "street").glob("*.csv")) + sorted(
+        (folder / "stop_and_search").glob("*.csv")
+    )
+    boundaries = real_data / "boundaries"
+    path = tmp_path_factory.mktemp("real-gaps") / "store"
+    report = ingest(
+        files,
+        wards=read_wards(
+            [boundaries / "wards_dec2023_bsc" / "cambs_peterborough_wards_dec2023_bsc.geojson"]
+        ),
+        force_area=read_force_area(
+            boundaries / "pfa_dec2023_bsc" / "cambridgeshire_pfa_dec2023_bsc.geojson"
+        ),
+        store=Store(path),
+    )
+    assert report.reconciles()
+    return path
+
+
+def test_real_store_with_gaps_serves_every_complete_period(
+    real_gappy_store: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert describe_months(store_months(Store(real_gappy_store))) == (
+        "2014-04, 2019-07..2019-09, 2021-01, 2025-01..2025-12"
+    )
+    client = sign_in(create_app({"STORE": str(real_gappy_store), **APP_CONFIG}).test_client())
+    assert client.get("/api/v1/periods").get_json()["default"] == {
+        "from": "2025-01", "to": "2025-12",
+    }  # fmt: skip
+    for url in ("/?from=2019-07&to=2019-09", "/briefing?from=2019-07&to=2019-09",
+                "/patrol.csv?to=2019-09", "/?from=2014-04&to=2014-04", "/compare"):  # fmt: skip
+        assert client.get(url).status_code == 200, url
+    data = client.get("/map.json?from=2019-07&to=2019-09").get_json()
+    score = data["metadata"]["parameters"]["parameter_score"]
+    assert score["months"] == 9 and score["reason"] is None  # Apr..Dec 2025, fit on 3 months
+    response = client.get("/?from=2019-09&to=2021-01")
+    assert response.status_code == 400
+    assert "none for 2019-10..2020-12" in response.get_data(as_text=True)
+    assert client.get("/patrol?to=2025-02").status_code == 400  # Dec 2024 is missing
+    store = ["--store", str(real_gappy_store)]
+    assert main(["evaluate", "--methods", "grid", "--k", "1", "3", *store]) == 0
+    out = capsys.readouterr().out
+    assert "(2014-04, 2019-07..2019-09, 2021-01, 2025-01..2025-12)" in out
+    # k = 1: Aug, Sep 2019 and Feb..Dec 2025 (13 months); k = 3: Apr..Dec 2025 (9)
+    assert "grid    1  1%        13" in out and "grid    3  1%        9" in out
 
 
 # -- the command line ---------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 ``/patrol.gpx`` (downloads for handhelds).
 
 ``/patrol?to=2025-11&district=E07000008&n=10`` or ``/patrol?to=2025-11&wards=E05..,E05..``;
-defaults: the latest stored month, the whole force, 10 places. ``area=force|district|wards``
-says which of ``district`` / ``wards`` applies (the form sends it; links may leave it out).
+defaults: the latest month whose 3 months to it are held (docs/periods.md), the whole force,
+10 places. ``area=force|district|wards`` says which of ``district`` / ``wards`` applies (the form
+sends it; links may leave it out).
 Hotspot places only: the plan never shows raid or search locations.
 """
 
