@@ -53,9 +53,13 @@ class Analysis:
 
 
 def store_months(store: Store) -> list[str]:
-    """Every month that any stored source holds."""
+    """The months the store holds: every month of its offence layer, oldest first.
+
+    A period may use these months only (``docs/periods.md``). Searches or raids held for a
+    month whose street file is missing do not make it held: its offences would read as 0.
+    """
     months: set[str] = set()
-    for entry in store.sources():
+    for entry in store.sources("offence"):
         months.update(entry["months"])
     return sorted(months)
 

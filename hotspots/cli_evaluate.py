@@ -20,6 +20,8 @@ from hotspots.evaluate.chart import backtest_chart
 from hotspots.evaluate.grid import CELL_M, Grid
 from hotspots.evaluate.methods import BANDWIDTH_M, METHOD_LABELS, METHODS, MethodOptions
 from hotspots.evaluate.metrics import FORMULAS
+from hotspots.evaluate.runs import unavailable_reason
+from hotspots.periods import describe_months
 from hotspots.significance import ALPHA, N_SIMS
 from hotspots.store import Store
 from hotspots.summary import BUFFER_M
@@ -119,8 +121,7 @@ def format_backtest(summary: Any, grid: dict[str, Any], settings: dict[str, Any]
     """The back-test table: median [min-max] over test months per method, k and coverage."""
     lines = [
         "Does the map predict? Rolling-origin back-test of drug offences "
-        f"({settings['months'][0] if settings['months'] else '-'}.."
-        f"{settings['months'][-1] if settings['months'] else '-'})",
+        f"({describe_months(settings['months']) or 'no months'})",
         f"grid: {grid['cell_m']:g} m cells, origin ({grid['origin_x_m']:.0f}, "
         f"{grid['origin_y_m']:.0f}) EPSG:27700 ({grid['origin_rule']}); "
         f"A = {grid['study_area_km2']:,.1f} km² in {grid['study_cells']:,} cells",
@@ -129,7 +130,10 @@ def format_backtest(summary: Any, grid: dict[str, Any], settings: dict[str, Any]
         "",
     ]
     if summary is None or len(summary) == 0:
-        return "\n".join([*lines, "No month has enough earlier months to test."])
+        reason = unavailable_reason(settings["months"], min(settings["ks"])) or (
+            "no drug offences in the force area to test"
+        )
+        return "\n".join([*lines, f"Back-test not available: {reason}."])
     header = ["method", "k", "coverage", "months", "hit rate", "PAI", "PEI", "RRI"]
     rows = [header]
     for r in summary.itertuples(index=False):
@@ -236,7 +240,9 @@ def format_assessment(analysis: Analysis, top: int) -> str:
     p = analysis.parameters
     lines: list[str] = []
     score = p.get("parameter_score")
-    if score:
+    if score and score.get("pai_median") is None and score.get("reason"):
+        lines.append(f"Parameters' back-test score: not available ({score['reason']})")
+    elif score:
         lines.append(
             f"Parameters' back-test score: median PAI {_num(score['pai_median'])} "
             f"[{_num(score['pai_min'])}-{_num(score['pai_max'])}] over {score['months']} "

@@ -144,22 +144,71 @@ def _month_label(month: str) -> str:
     return f"{_MONTH_ABBR[number - 1]} {year:04d}"
 
 
-def _describe_months(months: Iterable[str]) -> str:
-    """Sorted months as runs: ``"2025-01..2025-12"``, short runs listed (``"2026-01, 2026-02"``)."""
-    indices = sorted({_index(m) for m in months})
+def month_runs(months: Iterable[str]) -> list[tuple[str, ...]]:
+    """The distinct ``months`` as runs of consecutive months, oldest first.
+
+    ``month_runs(["2025-04", "2025-01", "2025-02"])`` is ``[("2025-01", "2025-02"),
+    ("2025-04",)]``. This is the one rule for gaps in a store (``docs/periods.md``): a default
+    period, a patrol plan's basis and a back-test's fit and test months always lie inside one
+    run, never across a missing month.
+    """
     runs: list[list[int]] = []
-    for i in indices:
+    for i in sorted({_index(m) for m in months}):
         if runs and i == runs[-1][-1] + 1:
             runs[-1].append(i)
         else:
             runs.append([i])
+    return [tuple(_from_index(i) for i in run) for run in runs]
+
+
+def describe_months(months: Iterable[str]) -> str:
+    """Sorted months as runs: ``"2025-01..2025-12"``, short runs listed (``"2026-01, 2026-02"``)."""
     parts: list[str] = []
-    for run in runs:
+    for run in month_runs(months):
         if len(run) >= 3:
-            parts.append(f"{_from_index(run[0])}..{_from_index(run[-1])}")
+            parts.append(f"{run[0]}..{run[-1]}")
         else:
-            parts.extend(_from_index(i) for i in run)
+            parts.extend(run)
     return ", ".join(parts)
+
+
+def complete_period(held: Iterable[str], n_months: int, end: str | None = None) -> Period | None:
+    """The latest period of at most ``n_months`` held months ending at ``end``.
+
+    ``end`` defaults to the latest held month; the period reaches back ``n_months`` months or
+    to the first month of ``end``'s run (:func:`month_runs`), whichever is later, so every
+    month of it is held. None when ``end`` is not held (or nothing is).
+    """
+    n = _check_int("n_months", n_months)
+    if n < 1:
+        raise PeriodError(f"n_months: got {n}; expected a whole number of months >= 1")
+    for run in reversed(month_runs(held)):
+        if end is None or end in run:
+            stop = run.index(end) if end is not None else len(run) - 1
+            return Period.months(run[max(0, stop - n + 1)], run[stop])
+    return None
+
+
+def complete_pair(held: Iterable[str], n_months: int) -> tuple[Period, Period] | None:
+    """The latest period of at most ``n_months`` months whose previous period (the same number
+    of months just before it) is held too, and that previous period: the last ``2n`` months of
+    the latest run of :func:`month_runs`, split in two. None when that run has one month."""
+    runs = month_runs(held)
+    if not runs:
+        return None
+    run = runs[-1]
+    n = min(_check_int("n_months", n_months), len(run) // 2)
+    if n < 1:
+        return None
+    later = Period.months(run[-n], run[-1])
+    return later, later.previous()
+
+
+def complete_ends(held: Iterable[str], n_months: int) -> list[str]:
+    """The held months whose ``n_months``-month rolling window (:meth:`Period.rolling`) is held
+    in full, oldest first."""
+    n = _check_int("n_months", n_months)
+    return [m for run in month_runs(held) for m in run[max(n, 1) - 1 :]]
 
 
 def _check_int(name: str, value: object) -> int:
@@ -473,7 +522,7 @@ class Period:
             parse_month(month)
         missing = [m for m in self.months if m not in available]
         if missing:
-            held = _describe_months(available) if available else "no months"
+            held = describe_months(available) if available else "no months"
             raise PeriodError(
-                f"no data for {_describe_months(missing)} in {self.label}; the store holds {held}"
+                f"no data for {describe_months(missing)} in {self.label}; the store holds {held}"
             )

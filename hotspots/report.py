@@ -7,6 +7,7 @@ from typing import Any
 
 from hotspots import schema
 from hotspots.ingest import IngestReport
+from hotspots.periods import month_runs
 from hotspots.store import Store
 
 
@@ -14,16 +15,7 @@ def months_label(months: list[str]) -> str:
     """``2025-01..2025-12`` for a run of months; gaps listed (``2019-07..2019-09, 2025-01``)."""
     if not months:
         return "-"
-    ordered = sorted(set(months))
-    runs: list[list[str]] = [[ordered[0], ordered[0]]]
-    for month in ordered[1:]:
-        y, m = map(int, runs[-1][1].split("-"))
-        nxt = f"{y + (m == 12)}-{m % 12 + 1:02d}"
-        if month == nxt:
-            runs[-1][1] = month
-        else:
-            runs.append([month, month])
-    return ", ".join(a if a == b else f"{a}..{b}" for a, b in runs)
+    return ", ".join(r[0] if len(r) == 1 else f"{r[0]}..{r[-1]}" for r in month_runs(months))
 
 
 def _table(rows: list[list[str]]) -> list[str]:

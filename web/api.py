@@ -28,6 +28,7 @@ from werkzeug.datastructures import MultiDict
 
 from hotspots import schema
 from hotspots.export import FORMATS, LICENCE, ExportMetadata, export
+from hotspots.periods import complete_period
 from web import openapi
 from web.auth import audit
 from web.data import StoreState, state
@@ -397,8 +398,9 @@ def docs() -> str:
 
 def _document() -> dict[str, Any]:
     months = current_app.extensions["hotspots"]["state"].months
-    if len(months) >= 3:
-        return openapi.document(months[-3], months[-1])
+    example = complete_period(months, 3)  # held in full: docs/periods.md
+    if example is not None:
+        return openapi.document(example.start, example.end)
     return openapi.document()
 
 

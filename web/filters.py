@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
-from hotspots.periods import Period, PeriodError
+from hotspots.periods import Period, PeriodError, complete_pair, complete_period, describe_months
 from web.errors import BadParameter
 
 MEASURES = ("count", "per_km2", "change")
@@ -130,22 +130,29 @@ def _whole_metres(args: MultiDict[str, str], name: str, low: int, high: int) -> 
 
 
 def parse_view(args: MultiDict[str, str], months: list[str], default_months: int) -> ViewRequest:
-    """Validate a map view's query parameters against the stored ``months``."""
+    """Validate a map view's query parameters against the stored ``months``.
+
+    Defaults (``docs/periods.md``): ``to`` is the latest held month, ``from`` the start of the
+    latest complete period of up to ``default_months`` months ending at ``to``
+    (:func:`hotspots.periods.complete_period`). A period with a month the store does not hold
+    is a 400 naming that month.
+    """
     if not months:
         raise BadParameter("store", "empty", "a store with data (run `hotspots ingest`)")
-    latest = months[-1]
-    default_start = Period.rolling(min(default_months, len(months)), latest).start
-    start = _month(args, "from", default_start)
-    end = _month(args, "to", latest)
+    end = _month(args, "to", months[-1])
+    default = complete_period(months, max(1, default_months), end)
+    start = _month(args, "from", default.start if default else end)
     if start > end:
         raise BadParameter("from", start, f"a month no later than to={end}")
-    missing = [m for m in Period.months(start, end).months if m not in set(months)]
+    held = set(months)
+    missing = [m for m in Period.months(start, end).months if m not in held]
     if missing:
+        field = "from" if missing[0] == start and "from" in args else "to"
         raise BadParameter(
-            "from" if start not in months else "to",
-            start if start not in months else end,
-            f"months with data: the store holds {months[0]} to {latest}"
-            + (f" (none for {', '.join(missing[:3])})" if missing else ""),
+            field,
+            start if field == "from" else end,
+            f"a period whose every month holds data: the store holds {describe_months(months)}"
+            f" (none for {describe_months(missing)})",
         )
     return ViewRequest(
         start=start,
@@ -158,6 +165,17 @@ def parse_view(args: MultiDict[str, str], months: list[str], default_months: int
         min_samples=_number(args, "min_samples", int, 2, 10000),
         significant=_flag(args, "significant", False),
     )
+
+
+def default_comparison(months: list[str], default_months: int) -> dict[str, str]:
+    """``from``/``to``/``from2``/``to2`` of the comparison page's default: the latest complete
+    period of up to ``default_months`` months whose previous period is held too
+    (:func:`hotspots.periods.complete_pair`); empty when there is none (a one-month run)."""
+    pair = complete_pair(months, max(1, default_months))
+    if pair is None:
+        return {}
+    now, before = pair
+    return {"from": now.start, "to": now.end, "from2": before.start, "to2": before.end}
 
 
 def presets(months: list[str]) -> list[tuple[str, str, str]]:

@@ -16,6 +16,7 @@ import pickle
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
 from hotspots import schema
 from hotspots.analysis import Analysis, analyse
@@ -32,7 +33,7 @@ from web.assets import ASSET_BASE
 from web.csrf import csrf_token
 from web.data import config_fingerprint, shared, state
 from web.errors import BadParameter
-from web.filters import ViewRequest, parse_view, presets
+from web.filters import ViewRequest, default_comparison, parse_view, presets
 
 bp = Blueprint("maps", __name__)
 
@@ -134,10 +135,11 @@ def wards_vintage() -> str:
     return f"{names.get(vintage, vintage)} wards ({wards.get('features', '?')})"
 
 
-def current_view() -> ViewRequest:
-    """The view the request asks for, within what the visitor's role may see."""
+def current_view(args: MultiDict[str, str] | None = None) -> ViewRequest:
+    """The view the request (or ``args``) asks for, within what the visitor's role may see."""
     st = state()
-    view = parse_view(request.args, st.months, int(current_app.config["DEFAULT_MONTHS"]))
+    args = request.args if args is None else args
+    view = parse_view(args, st.months, int(current_app.config["DEFAULT_MONTHS"]))
     access = current_access()
     if not access.exact_points:
         view = dataclasses.replace(
@@ -250,22 +252,26 @@ def map_json() -> Response:
 
 
 def _compare_views() -> tuple[ViewRequest, ViewRequest]:
-    view = current_view()
-    args = request.args
+    """The two periods compared: ``from``/``to`` and ``from2``/``to2`` (default: the previous
+    period); with none of them, :func:`web.filters.default_comparison`."""
+    args: MultiDict[str, str] = request.args
+    if not any(name in args for name in ("from", "to", "from2", "to2")):
+        months, n = state().months, int(current_app.config["DEFAULT_MONTHS"])
+        args = args.copy()
+        args.update(default_comparison(months, n))
+    view = current_view(args)
+    other_args = args.copy()
     if "from2" in args or "to2" in args:
-        other_args = args.copy()
         other_args["from"] = args.get("from2", "")
         other_args["to"] = args.get("to2", "")
-        try:
-            other = parse_view(other_args, state().months, 12)
-        except BadParameter as exc:
-            exc.field = {"from": "from2", "to": "to2"}.get(exc.field, exc.field)
-            raise
     else:
         prev: Period = view.period.previous()
-        other_args = args.copy()
         other_args["from"], other_args["to"] = prev.start, prev.end
+    try:
         other = parse_view(other_args, state().months, 12)
+    except BadParameter as exc:
+        exc.field = {"from": "from2", "to": "to2"}.get(exc.field, exc.field)
+        raise
     return view, other
 
 

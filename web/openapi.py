@@ -64,8 +64,9 @@ def parameters(example_from: str, example_to: str) -> dict[str, dict[str, Any]]:
     return {
         "from": _param(
             "from",
-            "First month of the period, YYYY-MM (default: the start of the last "
-            "DEFAULT_MONTHS months held). Every month of the period must hold data.",
+            "First month of the period, YYYY-MM (default: the start of the latest complete "
+            "period of up to DEFAULT_MONTHS months ending at `to`, docs/periods.md). Every month "
+            "of the period must hold data.",
             month,
             example_from,
         ),

@@ -2,8 +2,9 @@
 ``/patrol.gpx`` (downloads for handhelds).
 
 ``/patrol?to=2025-11&district=E07000008&n=10`` or ``/patrol?to=2025-11&wards=E05..,E05..``;
-defaults: the latest stored month, the whole force, 10 places. ``area=force|district|wards``
-says which of ``district`` / ``wards`` applies (the form sends it; links may leave it out).
+defaults: the latest month whose 3 months to it are held (docs/periods.md), the whole force,
+10 places. ``area=force|district|wards`` says which of ``district`` / ``wards`` applies (the form
+sends it; links may leave it out).
 Hotspot places only: the plan never shows raid or search locations.
 """
 
@@ -28,7 +29,7 @@ from hotspots.patrol import (
     plan_csv,
     plan_gpx,
 )
-from hotspots.periods import Period, PeriodError, add_months
+from hotspots.periods import Period, PeriodError, add_months, complete_ends, describe_months
 from web.access import current_access, scope_wards
 from web.auth import audit
 from web.data import cache, state
@@ -72,16 +73,18 @@ class PatrolRequest:
 def _parse(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
     if not months:
         raise BadParameter("store", "empty", "a store with data (run `hotspots ingest`)")
-    end = args.get("to", "").strip() or months[-1]
-    first = months[BASIS_MONTHS - 1] if len(months) >= BASIS_MONTHS else months[-1]
+    ends = complete_ends(months, BASIS_MONTHS)  # docs/periods.md: the default is the latest
+    end = args.get("to", "").strip() or (ends or months)[-1]
     try:
         basis = Period.rolling(BASIS_MONTHS, end)
     except PeriodError:
         raise BadParameter("to", end, "a month as YYYY-MM, e.g. 2025-11") from None
-    if not set(basis.months) <= set(months):
+    missing = [m for m in basis.months if m not in set(months)]
+    if missing:
         raise BadParameter(
-            "to", end, f"a month from {first} to {months[-1]} (the plan uses the "
-            f"{BASIS_MONTHS} months to it, and the store holds {months[0]} to {months[-1]})",
+            "to", end, f"a month whose {BASIS_MONTHS} months to it all hold data (the plan uses "
+            f"them): {describe_months(ends) or 'none'}; the store holds "
+            f"{describe_months(months)} (none for {describe_months(missing)})",
         )  # fmt: skip
     n_text = args.get("n", "").strip() or "10"
     if not n_text.isdigit() or not 1 <= int(n_text) <= MAX_PLACES:
@@ -183,7 +186,7 @@ def page() -> Response:
             req=req,
             plan=plan,
             maps=[Markup(place_svg(p)) for p in plan.places],
-            end_months=months[BASIS_MONTHS - 1 :][::-1],
+            end_months=complete_ends(months, BASIS_MONTHS)[::-1],
             query=req.query(),
             patrol_from=Period.months(following, following).label,
             score=parameter_score_of("auto", "auto"),

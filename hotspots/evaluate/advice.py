@@ -25,6 +25,7 @@ from hotspots.cluster import Auto
 from hotspots.evaluate.backtest import backtest
 from hotspots.evaluate.grid import Grid
 from hotspots.evaluate.methods import MethodOptions
+from hotspots.evaluate.runs import unavailable_reason
 
 #: Patrol area the parameters are scored at: 20 places of 150 m radius, km².
 ADVICE_AREA_KM2 = round(20 * math.pi * 0.150**2, 2)
@@ -76,7 +77,8 @@ def parameter_score(
     dict
         ``eps_m``, ``min_samples``, ``k``, ``area_km2``, ``coverage``, ``months`` (test months),
         ``pai_median``, ``pai_min``, ``pai_max`` and, with ``baselines``, ``kde_pai_median`` and
-        ``grid_pai_median``; the PAI values are None when no month can be tested.
+        ``grid_pai_median``; the PAI values are None when no month can be tested, and then
+        ``reason`` says why (:func:`hotspots.evaluate.runs.unavailable_reason`; else None).
     """
     cov = advice_coverage(grid, area_km2)
     month_arr = np.asarray(months).astype(str)
@@ -98,8 +100,10 @@ def parameter_score(
         "pai_median": None,
         "pai_min": None,
         "pai_max": None,
+        "reason": unavailable_reason(month_arr[keep], k),  # None when a month was tested
     }
     if rows.empty:
+        out["reason"] = out["reason"] or "no drug offences in the force area to test"
         return out
     at = rows[rows["coverage_label"] != "hotspot area"]
     pai = at.loc[at["method"] == "dbscan", "pai"]

@@ -1,6 +1,7 @@
 """Rolling-origin back-test: fit on the k months before month t, test on month t.
 
-For every month t of the run that has k stored months before it (k = 1, 3, 6, 12 by default),
+For every stored month t with the k months before it stored too (k = 1, 3, 6, 12 by default;
+months on either side of a gap are never joined, :mod:`hotspots.evaluate.runs`),
 each method scores the cells of a fixed :class:`~hotspots.evaluate.grid.Grid` from the drug
 offences of months t-k..t-1, and :func:`~hotspots.evaluate.metrics.coverage_measures` scores that
 ranking against the offences of month t at equal coverage (1%, 2% and 5% of the study area by
@@ -10,7 +11,6 @@ median and range over months, never as one number.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +30,7 @@ from hotspots.evaluate.methods import (
     check_methods,
 )
 from hotspots.evaluate.metrics import FORMULAS, coverage_measures
-from hotspots.periods import add_months
+from hotspots.evaluate.runs import fit_windows
 from hotspots.store import Store
 
 KS: tuple[int, ...] = (1, 3, 6, 12)
@@ -106,16 +106,6 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _check_months(values: Sequence[str]) -> list[str]:
-    months = sorted(set(values))
-    for a, b in itertools.pairwise(months):
-        if add_months(a, 1) != b:
-            raise ValueError(
-                f"the back-test needs consecutive months; {a} is followed by {b} in the store"
-            )
-    return months
-
-
 def backtest(
     xy: np.ndarray,
     months: npt.ArrayLike,
@@ -152,7 +142,7 @@ def backtest(
     month_arr = np.asarray(months, dtype=object)
     if len(month_arr) != len(xy):
         raise ValueError(f"months has {len(month_arr)} values; xy has {len(xy)} points")
-    held = _check_months(month_arr.tolist()) if len(month_arr) else []
+    held = sorted(set(month_arr.tolist()))
     pos = grid.position(xy)
     keep = pos >= 0
     xy, month_arr, pos = xy[keep], month_arr[keep], pos[keep]
@@ -163,11 +153,9 @@ def backtest(
     all_cov = sorted({*coverages, *curve_coverages})
     records: list[dict[str, Any]] = []
     for k in ks:
-        for t_index in range(k, len(held)):
-            t = held[t_index]
+        for t, fit in fit_windows(held, k):  # inside runs of consecutive months: runs.py
             if test_months is not None and t not in test_months:
                 continue
-            fit = held[t_index - k : t_index]
             rows = np.concatenate([by_month[m] for m in fit])
             fit_counts = np.sum([counts[m] for m in fit], axis=0)
             scores = {m: SCORERS[m](grid, xy[rows], k, options) for m in methods}
