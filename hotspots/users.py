@@ -20,6 +20,9 @@ starts; a password, role or scope change, disabling or enabling the account, and
 (:meth:`UserStore.end_sessions`) add one to it, so every session started before no longer
 matches. Files made before the column existed gain it when first opened.
 
+Personal API tokens (for GIS tools and scripts that cannot sign in with a browser) live in the
+``api_tokens`` table of the same file; :mod:`hotspots.tokens` issues, checks and revokes them.
+
 Sign-in limits (:meth:`UserStore.sign_in`): each attempt is written to ``login_attempts`` as
 pending in the same ``BEGIN IMMEDIATE`` transaction that counts the recent failures of its
 account and of its address, before its password is checked, so parallel attempts (threads or
@@ -95,8 +98,19 @@ CREATE TABLE IF NOT EXISTS login_attempts (
 );
 CREATE INDEX IF NOT EXISTS login_attempts_username ON login_attempts (username, at);
 CREATE INDEX IF NOT EXISTS login_attempts_address ON login_attempts (address, at);
+CREATE TABLE IF NOT EXISTS api_tokens (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    username TEXT NOT NULL,
+    token_sha256 TEXT NOT NULL UNIQUE,
+    created TEXT NOT NULL,
+    expires TEXT,
+    last_used TEXT,
+    revoked TEXT
+);
+CREATE INDEX IF NOT EXISTS api_tokens_username ON api_tokens (username);
 """
-#: Columns added since the first release: (table, column, definition), added in place.
+#: Columns added since the first release: (table, column, definition), added in place. (Tables
+#: added since, such as ``api_tokens``, are made by the ``CREATE TABLE IF NOT EXISTS`` above.)
 _MIGRATIONS = (("users", "session_version", "INTEGER NOT NULL DEFAULT 0"),)
 _USER_COLUMNS = "username, role, scope, disabled, session_version"
 
@@ -261,6 +275,11 @@ class UserStore:
             yield con
         finally:
             con.close()
+
+    def connection(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """A connection to the accounts file (schema made and migrated), closed on exit; for
+        modules that keep their own tables in it (:mod:`hotspots.tokens`)."""
+        return self._db()
 
     # -- accounts --------------------------------------------------------------------------------
     def add(self, username: str, password: str, role: str, scope: Sequence[str] = ()) -> User:
