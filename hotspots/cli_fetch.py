@@ -92,6 +92,12 @@ def run_fetch(args: argparse.Namespace, store_path: Path) -> int:
         raise FetchError(
             f"{store.path}: a new store: give --wards PATH and --force-area PATH (as for ingest)"
         )
+    ingests = store.manifest().get("ingests") if store.exists() else None
+    if ingests and ingests[-1].get("all_crime_types"):
+        raise FetchError(
+            f"{store.path}: this store keeps every crime type (--all-crime-types); fetch brings "
+            "drug crimes only, so its months would not match: ingest the CSV files instead"
+        )
     if args.requests_per_second <= 0:
         raise FetchError("--requests-per-second: expected a number above 0")
     api = PoliceUkApi(args.base_url, min_interval_s=1.0 / args.requests_per_second)

@@ -28,7 +28,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from hotspots.users import User, UserError, UserStore, _user, check_username
+from hotspots.users import USER_COLUMNS, User, UserError, UserStore, check_username, user_of_row
 
 __all__ = [
     "AUDIT_EVERY_S",
@@ -158,29 +158,33 @@ def token_account(
         return None
     now = _now()
     with users.connection() as con:
+        columns = ", ".join(f"u.{column.strip()}" for column in USER_COLUMNS.split(","))
         row = con.execute(
-            "SELECT t.id, t.username, t.expires, t.revoked, "
-            "u.username, u.role, u.scope, u.disabled, u.session_version "
+            f"SELECT t.id, t.username, t.expires, t.revoked, t.last_used, {columns} "
             "FROM api_tokens t LEFT JOIN users u ON u.username = t.username "
             "WHERE t.token_sha256 = ?",
             (_digest(token),),
         ).fetchone()
         if row is None:
             return None
-        token_id, owner, expires, revoked = row[:4]
+        token_id, owner, expires, revoked, last_used = row[:5]
+        account = None if row[5] is None else user_of_row(row[5:])
         reason = None
         if revoked:
             reason = "revoked"
         elif expires and expires <= now.isoformat():
             reason = "expired"
-        elif row[4] is None:
+        elif account is None:
             reason = "account removed"
-        elif row[7]:
+        elif account.disabled:
             reason = "account disabled"
         elif username is not None and str(username).strip().lower() != owner:
             reason = "sent with another account's name"
-        if reason is None:
-            since = (now - timedelta(seconds=AUDIT_EVERY_S)).isoformat()
+        since = (now - timedelta(seconds=AUDIT_EVERY_S)).isoformat()
+        first_this_minute = 0
+        if reason is None and (last_used is None or last_used <= since):
+            # Written only when stale (most requests only read); the condition settles a race
+            # between workers: one of them writes the row and audits.
             first_this_minute = con.execute(
                 "UPDATE api_tokens SET last_used = ? WHERE id = ? "
                 "AND (last_used IS NULL OR last_used <= ?)",
@@ -192,4 +196,5 @@ def token_account(
         raise TokenRefused(reason)
     if first_this_minute:
         users.audit(owner, "token_used", detail, address)
-    return _user(row[4:])
+    assert account is not None
+    return account

@@ -112,7 +112,9 @@ CREATE INDEX IF NOT EXISTS api_tokens_username ON api_tokens (username);
 #: Columns added since the first release: (table, column, definition), added in place. (Tables
 #: added since, such as ``api_tokens``, are made by the ``CREATE TABLE IF NOT EXISTS`` above.)
 _MIGRATIONS = (("users", "session_version", "INTEGER NOT NULL DEFAULT 0"),)
-_USER_COLUMNS = "username, role, scope, disabled, session_version"
+#: The columns :func:`user_of_row` reads, in order.
+USER_COLUMNS = "username, role, scope, disabled, session_version"
+_USER_COLUMNS = USER_COLUMNS
 
 
 class UserError(HotspotsError, ValueError):
@@ -224,7 +226,7 @@ def check_scope(role: str, scope: Sequence[str]) -> tuple[str, ...]:
     return codes
 
 
-def _user(row: Sequence[Any]) -> User:
+def user_of_row(row: Sequence[Any]) -> User:
     """A :class:`User` from a row of :data:`_USER_COLUMNS`."""
     return User(row[0], row[1], tuple(json.loads(row[2])), bool(row[3]), int(row[4]))
 
@@ -310,13 +312,13 @@ class UserStore:
             row = con.execute(
                 f"SELECT {_USER_COLUMNS} FROM users WHERE username = ?", (name,)
             ).fetchone()
-        return None if row is None else _user(row)
+        return None if row is None else user_of_row(row)
 
     def users(self) -> list[User]:
         """Every account, by name."""
         with self._db() as con:
             rows = con.execute(f"SELECT {_USER_COLUMNS} FROM users ORDER BY username").fetchall()
-        return [_user(r) for r in rows]
+        return [user_of_row(r) for r in rows]
 
     def authenticate(self, username: str, password: str) -> User | None:
         """The enabled account whose password this is, else None (same cost either way)."""

@@ -188,3 +188,13 @@ def test_an_api_that_does_not_answer_is_retried_then_named(tmp_path: Path) -> No
     with pytest.raises(FetchError, match=r"/api/stops-force .*after 3 attempt"):
         api.get("stops-force", {"force": "cambridgeshire", "date": "2025-07"})
     assert api.retries == 2 and waits == [1.0, 2.0]  # back-off doubles
+
+
+def test_a_store_of_every_crime_type_is_refused(stand_in: StandIn, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    ingest = ["ingest", str(STREET[0]), "--wards", str(WARDS), "--force-area", str(AREA)]
+    assert main([*ingest, "--all-crime-types", "--store", str(store)]) == 0
+    before = Store(store).manifest()
+    argv = ["fetch", "--base-url", stand_in.base_url, "--store", str(store)]
+    assert main([*argv, "--force", "cambridgeshire", "--from", "2025-02", "--to", "2025-02"]) == 2
+    assert Store(store).manifest() == before

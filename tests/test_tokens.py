@@ -173,3 +173,23 @@ def test_the_token_is_not_in_the_accounts_file(app: Flask) -> None:
     with sqlite3.connect(app.config["USERS_DB"]) as con:
         (digest,) = con.execute("SELECT token_sha256 FROM api_tokens").fetchone()
     assert len(digest) == 64 and digest != token
+
+
+def test_an_accounts_file_from_before_tokens_gains_the_table(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as con:
+        con.execute(
+            "CREATE TABLE users (username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, "
+            "role TEXT NOT NULL, scope TEXT NOT NULL DEFAULT '[]', disabled INTEGER NOT NULL "
+            "DEFAULT 0, created TEXT NOT NULL, updated TEXT NOT NULL)"
+        )
+        con.execute("INSERT INTO users VALUES ('jo', 'x', 'analyst', '[]', 0, 'then', 'then')")
+    con.close()
+    users = UserStore(path)
+    token = issue_token(users, "jo")
+    assert [t.username for t in list_tokens(users, "jo")] == ["jo"]
+    from hotspots.tokens import token_account
+
+    account = token_account(users, token)
+    assert account is not None and (account.username, account.role) == ("jo", "analyst")
+    assert token_account(users, PREFIX + "not-a-token") is None
