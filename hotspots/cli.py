@@ -26,6 +26,7 @@ from hotspots.cli_analysis import (
 )
 from hotspots.cli_distributed import add_scheduler_options, run_ingest, scheduler_address
 from hotspots.cli_evaluate import add_assessment_options, add_evaluate_parser, run_evaluate
+from hotspots.cli_fetch import add_fetch_parser, run_fetch
 from hotspots.cli_users import DEMO_ACCOUNTS_FILE, add_users_parser, demo_accounts, run_users
 from hotspots.errors import HotspotsError, StoreError
 from hotspots.ingest import IngestReport
@@ -112,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_store(add_evaluate_parser(sub))
 
     _add_store(add_users_parser(sub))
+    _add_store(add_fetch_parser(sub))
 
     p = sub.add_parser("serve", help="run the web app (development server; see README)")
     _add_store(p)
@@ -167,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_evaluate(args, _existing_store(args))
         if args.command == "users":
             return run_users(args, _store_path(args.store))
+        if args.command == "fetch":
+            return run_fetch(args, _store_path(args.store))
     except (HotspotsError, FileNotFoundError) as exc:
         print(f"hotspots: error: {exc}", file=sys.stderr)
         return 2

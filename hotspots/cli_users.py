@@ -7,6 +7,10 @@ The accounts file defaults to ``users.sqlite3`` in the store folder (``--users-d
 ``HOTSPOTS_USERS_DB`` to put it elsewhere; the web app's ``USERS_DB`` setting must then match).
 Passwords are read from standard input (``--password-stdin``) or asked for without echo; with
 ``--generate`` a random one is made and printed once.
+
+Personal API tokens (:mod:`hotspots.tokens`): ``token NAME`` prints a new one once, as the last
+line of standard output (so ``hotspots users token alice | tail -n 1`` captures it), ``tokens
+NAME`` lists them (never the token), ``revoke-token NAME ID`` revokes one.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import secrets
 import sys
 from pathlib import Path
 
+from hotspots.tokens import issue_token, list_tokens, revoke_token
 from hotspots.users import ROLES, User, UserError, UserStore
 
 __all__ = ["DEMO_ACCOUNTS", "add_users_parser", "demo_accounts", "run_users", "users_db_path"]
@@ -65,6 +70,19 @@ def add_users_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser
     for name, text in (("disable", "stop an account signing in"), ("enable", "allow it again")):
         actions.add_parser(name, help=text).add_argument("username")
     actions.add_parser("list", help="list the accounts").add_argument("--json", action="store_true")
+    token = actions.add_parser(
+        "token", help="make a personal API token (printed once, as the last line)"
+    )
+    token.add_argument("username")
+    token.add_argument(
+        "--expires-days", type=float, metavar="N", help="it stops working after N days"
+    )
+    tokens = actions.add_parser("tokens", help="list an account's API tokens (never the token)")
+    tokens.add_argument("username")
+    tokens.add_argument("--json", action="store_true")
+    revoke = actions.add_parser("revoke-token", help="revoke an API token (by its id)")
+    revoke.add_argument("username")
+    revoke.add_argument("token_id", type=int, metavar="ID")
     audit = actions.add_parser("audit", help="print the latest audit log entries")
     audit.add_argument("--last", type=int, default=50, metavar="N")
     audit.add_argument("--action", metavar="NAME", help="e.g. login, login_failed, export, upload")
@@ -118,11 +136,35 @@ def run_users(args: argparse.Namespace, store: Path) -> int:
             print(json.dumps([{f: getattr(u, f) for f in fields} for u in everyone], indent=2))
         for user in [] if args.json else everyone:
             print(_describe(user))
+    elif command in ("token", "tokens", "revoke-token"):
+        _run_tokens(args, users)
     else:
         for entry in users.recent(args.last, args.action):
             detail = json.dumps(entry.detail, sort_keys=True)
             print(f"{entry.at}  {entry.username or '-':20} {entry.action:16} {detail}")
     return 0
+
+
+def _run_tokens(args: argparse.Namespace, users: UserStore) -> None:
+    command = args.users_command
+    if command == "token":
+        token = issue_token(users, args.username, args.expires_days)
+        made = list_tokens(users, args.username)[-1]
+        until = f"until {made.expires}" if made.expires else "until revoked"
+        print(f"token {made.id} for {made.username}, {until}; shown once, keep it secret:")
+        print(token, flush=True)
+    elif command == "tokens":
+        listed = list_tokens(users, args.username)
+        if args.json:
+            print(json.dumps([{**vars(t), "state": t.state()} for t in listed], indent=2))
+            return
+        print(f"{'id':>4}  {'created':25} {'expires':25} {'last used':25} state")
+        for t in listed:
+            cells = (t.created, t.expires or "never", t.last_used or "never")
+            print(f"{t.id:>4}  {cells[0]:25} {cells[1]:25} {cells[2]:25} {t.state()}")
+    else:
+        revoked = revoke_token(users, args.username, args.token_id)
+        print(f"token {revoked.id} of {revoked.username}: {revoked.state()}")
 
 
 def demo_accounts(store: Path) -> list[tuple[str, str, str]]:

@@ -20,6 +20,9 @@ starts; a password, role or scope change, disabling or enabling the account, and
 (:meth:`UserStore.end_sessions`) add one to it, so every session started before no longer
 matches. Files made before the column existed gain it when first opened.
 
+Personal API tokens (for GIS tools and scripts that cannot sign in with a browser) live in the
+``api_tokens`` table of the same file; :mod:`hotspots.tokens` issues, checks and revokes them.
+
 Sign-in limits (:meth:`UserStore.sign_in`): each attempt is written to ``login_attempts`` as
 pending in the same ``BEGIN IMMEDIATE`` transaction that counts the recent failures of its
 account and of its address, before its password is checked, so parallel attempts (threads or
@@ -95,10 +98,23 @@ CREATE TABLE IF NOT EXISTS login_attempts (
 );
 CREATE INDEX IF NOT EXISTS login_attempts_username ON login_attempts (username, at);
 CREATE INDEX IF NOT EXISTS login_attempts_address ON login_attempts (address, at);
+CREATE TABLE IF NOT EXISTS api_tokens (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    username TEXT NOT NULL,
+    token_sha256 TEXT NOT NULL UNIQUE,
+    created TEXT NOT NULL,
+    expires TEXT,
+    last_used TEXT,
+    revoked TEXT
+);
+CREATE INDEX IF NOT EXISTS api_tokens_username ON api_tokens (username);
 """
-#: Columns added since the first release: (table, column, definition), added in place.
+#: Columns added since the first release: (table, column, definition), added in place. (Tables
+#: added since, such as ``api_tokens``, are made by the ``CREATE TABLE IF NOT EXISTS`` above.)
 _MIGRATIONS = (("users", "session_version", "INTEGER NOT NULL DEFAULT 0"),)
-_USER_COLUMNS = "username, role, scope, disabled, session_version"
+#: The columns :func:`user_of_row` reads, in order.
+USER_COLUMNS = "username, role, scope, disabled, session_version"
+_USER_COLUMNS = USER_COLUMNS
 
 
 class UserError(HotspotsError, ValueError):
@@ -210,7 +226,7 @@ def check_scope(role: str, scope: Sequence[str]) -> tuple[str, ...]:
     return codes
 
 
-def _user(row: Sequence[Any]) -> User:
+def user_of_row(row: Sequence[Any]) -> User:
     """A :class:`User` from a row of :data:`_USER_COLUMNS`."""
     return User(row[0], row[1], tuple(json.loads(row[2])), bool(row[3]), int(row[4]))
 
@@ -262,6 +278,11 @@ class UserStore:
         finally:
             con.close()
 
+    def connection(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """A connection to the accounts file (schema made and migrated), closed on exit; for
+        modules that keep their own tables in it (:mod:`hotspots.tokens`)."""
+        return self._db()
+
     # -- accounts --------------------------------------------------------------------------------
     def add(self, username: str, password: str, role: str, scope: Sequence[str] = ()) -> User:
         """Create an account; :class:`UserError` if the name is taken or a value is bad."""
@@ -291,13 +312,13 @@ class UserStore:
             row = con.execute(
                 f"SELECT {_USER_COLUMNS} FROM users WHERE username = ?", (name,)
             ).fetchone()
-        return None if row is None else _user(row)
+        return None if row is None else user_of_row(row)
 
     def users(self) -> list[User]:
         """Every account, by name."""
         with self._db() as con:
             rows = con.execute(f"SELECT {_USER_COLUMNS} FROM users ORDER BY username").fetchall()
-        return [_user(r) for r in rows]
+        return [user_of_row(r) for r in rows]
 
     def authenticate(self, username: str, password: str) -> User | None:
         """The enabled account whose password this is, else None (same cost either way)."""

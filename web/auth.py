@@ -2,6 +2,15 @@
 
 Before each request the visitor's :class:`web.access.Access` is decided:
 
+0. on the machine routes tools call (:data:`TOKEN_PATHS`: ``/api/v1/…`` and ``/ogc``), a request
+   with an ``Authorization`` header is decided by it alone: ``Bearer <token>``, or HTTP Basic with
+   the account's name and a personal API token as the password (:mod:`hotspots.tokens`), acts as
+   that account with its role and scope; anything else there, a password included, is 401 (no
+   password is ever checked here, so it is no way round the sign-in limits). No session is
+   started and no cookie is set. Pages ignore the header (a proxy's own Basic sign-in passes
+   through to them harmlessly) and never accept a token: tokens are for tools, not browsers.
+   CSRF: token requests are GETs (the machine routes only read); a POST still needs the form
+   token of a session (:mod:`web.csrf`), since browsers resend cached Basic credentials;
 1. a signed-in session (``/login``): its account must still exist and be enabled, the session
    is at most ``SESSION_HOURS`` old, and it carries the account's current session version
    (signing out, a password, role or scope change, disabling or enabling the account bump it,
@@ -41,6 +50,7 @@ from flask import (
 from werkzeug.exceptions import Forbidden, TooManyRequests, Unauthorized
 from werkzeug.wrappers import Response as BaseResponse
 
+from hotspots.tokens import TokenRefused, token_account
 from hotspots.users import SignInLimits, TooManyFailures, UserStore
 from web.access import Access, need_of
 from web.errors import wants_json
@@ -62,6 +72,54 @@ def audit(action: str, detail: dict[str, Any] | None = None, username: str | Non
     access: Access | None = g.get("access")
     who = username if username is not None else (access.username if access else None)
     users().audit(who, action, detail, request.remote_addr)
+
+
+#: Path prefixes where a personal API token is accepted (machine routes that tools call).
+TOKEN_PATHS = ("/api/v1/", "/ogc/")
+_NOT_A_TOKEN = (
+    "Not a valid API token. Send a personal API token (`hotspots users token NAME`) as "
+    "'Authorization: Bearer <token>', or as the password of HTTP Basic with the account's name; "
+    "an account's password is never accepted here."
+)
+
+
+def token_route() -> bool:
+    """Whether the request is for a route that accepts personal API tokens."""
+    path = request.path
+    return path.startswith(TOKEN_PATHS) or path == TOKEN_PATHS[1].rstrip("/")
+
+
+def _token_access() -> Access | None:
+    """The account of the request's API token; None when it sends no ``Authorization`` header
+    or is for a page; 401 for anything but a valid token."""
+    header = request.headers.get("Authorization", "")
+    if not header or not token_route():
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    name: str | None = None
+    if scheme.lower() == "bearer":
+        token = value.strip()
+    elif scheme.lower() == "basic" and request.authorization is not None:
+        name = request.authorization.username or ""
+        token = request.authorization.password or ""
+    else:
+        raise Unauthorized(_NOT_A_TOKEN)
+    try:
+        user = token_account(
+            users(), token, username=name, path=request.path, address=request.remote_addr
+        )
+    except TokenRefused as refused:
+        raise Unauthorized(f"This API token may not be used: {refused.reason}.") from None
+    if user is None:
+        raise Unauthorized(_NOT_A_TOKEN)
+    return Access(user.role, user.username, user.scope)
+
+
+def _challenge(response: BaseResponse) -> BaseResponse:
+    """401s of the token routes say how to authenticate (Bearer: browsers show no prompt)."""
+    if response.status_code == 401 and token_route():
+        response.headers["WWW-Authenticate"] = 'Bearer realm="hotspots"'
+    return response
 
 
 def _session_access() -> Access | None:
@@ -93,7 +151,7 @@ def _header_access() -> Access | None:
 def gate() -> BaseResponse | None:
     """Decide :class:`Access` for the request; redirect, 401 or 403 when it may not go on."""
     endpoint = request.endpoint or ""
-    access = _session_access() or _header_access()
+    access = _token_access() or _session_access() or _header_access()
     if access is None and current_app.config.get("PUBLIC_MODE"):
         access = Access("public")
     g.access = access
@@ -182,6 +240,7 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_NAME="hotspots_session",
     )
     app.before_request(gate)
+    app.after_request(_challenge)
     app.register_blueprint(bp)
 
     @app.context_processor
@@ -189,4 +248,4 @@ def init_app(app: Flask) -> None:
         return {"access": g.get("access")}
 
 
-__all__ = ["audit", "bp", "gate", "init_app", "users"]
+__all__ = ["TOKEN_PATHS", "audit", "bp", "gate", "init_app", "token_route", "users"]
