@@ -71,6 +71,11 @@ def add_fetch_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser
         metavar="N",
         help=f"at most N requests a second (default {REQUESTS_PER_SECOND:g}; the API allows 15)",
     )
+    p.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="confirm re-fetched months that keep fewer than half their stored rows (as ingest)",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     return p
 
@@ -118,6 +123,7 @@ def run_fetch(args: argparse.Namespace, store_path: Path) -> int:
             layers=layers,
             margin_m=args.margin_m,
             on_step=step,
+            allow_shrink=args.allow_shrink,
         )
     assert report.ingest is not None
     if args.json:

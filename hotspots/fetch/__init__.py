@@ -127,10 +127,13 @@ def fetch(
     layers: Sequence[str] = LAYERS,
     margin_m: float = MARGIN_M,
     on_step: Callable[[str], None] | None = None,
+    allow_shrink: bool = False,
 ) -> FetchReport:
     """Fetch ``force``'s months ``first``..``last`` (``YYYY-MM``) and ingest them into ``store``.
 
     ``on_step`` is called after each month's layer is fetched (for a progress bar) with a label.
+    ``allow_shrink`` confirms a replacement that would keep fewer than half a stored month's rows
+    (the store's shrink rule, :mod:`hotspots.store.replacement`; refused otherwise).
     Raises :class:`FetchError` for an unknown force or layer, a range with no published month,
     or an API that fails after its retries (nothing is ingested then).
     """
@@ -152,8 +155,13 @@ def fetch(
         _fetch_into(api, force, force_name, published, report, folder, force_area, layers,
                     margin_m, on_step)  # fmt: skip
         report.requests, report.retries, report.posts = api.requests, api.retries, api.posts
-        # TODO(storage): pass allow_shrink through once ingest() has it (the shrink rule).
-        report.ingest = ingest(report.files, wards=wards, force_area=force_area, store=store)
+        report.ingest = ingest(
+            report.files,
+            wards=wards,
+            force_area=force_area,
+            store=store,
+            allow_shrink=allow_shrink,
+        )
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)  # the store itself is as it was
         raise
