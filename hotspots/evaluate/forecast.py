@@ -1,0 +1,258 @@
+"""The ``forecast`` method: next month's drug offences per cell, chosen by the store's own history.
+
+Unlike the baselines, which see the ``k`` months before the test month, the forecast for month
+``t`` uses every consecutive stored month before ``t`` (at most ``cap_months``, default 24), and
+never month ``t`` or later.
+
+**Candidates.** Simple rankers of the study cells, each a forecast of next month's count:
+
+- ``cell h=H``: recency-weighted mean of the cell's monthly counts, a month ``j`` months back
+  weighted ``0.5 ** ((j - 1) / H)`` (half-life ``H`` months; ``H = inf`` is the long-run level,
+  the plain mean). A short half-life follows recent change, a long one the level.
+- ``cell+B m h=H``: the same plus its kernel-smoothed neighbourhood (Gaussian of sd ``B`` metres,
+  truncated at 4 sd, as the ``kde`` method), so a cell's own count comes first and busy
+  neighbourhoods break ties and fill the larger areas.
+- ``... +season``: with at least 24 months of history, the same plus the cell's count in the
+  same month a year before (seasonality needs two years).
+
+**Choice, nested.** For every earlier month ``m`` that has at least one month before it (within
+the cap), each candidate is built from the months before ``m`` only and scored by its PAI on
+month ``m`` at each target coverage (default 0.05% and 1% of the study area: a handful of
+micro-places and a district-wide patrol programme). For each target coverage the candidate with
+the best mean inner PAI is chosen (ties: the earlier candidate in the list above). The ranking
+is then built in tiers: the chosen candidate's top cells up to the smallest target coverage
+first, then the next coverage's choice up to its area, and so on; every remaining cell follows
+in the order of the last choice. Cells a candidate scores 0 stay tied. With no inner month yet
+(one month of history) the first candidate with smoothing at the middle bandwidth is used.
+
+Everything is deterministic (no random draws); ``info`` states the history used, the inner
+months, the choice per coverage and its inner PAI.
+
+Why hand-written: the candidates are a few array operations (``numpy``, ``scipy.ndimage``);
+the nested choice needs the back-test's own measure (:func:`coverage_measures`), and scoring each
+earlier month once and reusing it for every later test month keeps the cost near one back-test.
+Fitted models (scikit-learn ``PoissonRegressor`` on these features, ``HistGradientBoosting
+Regressor(loss="poisson")``) were tried on the same nested protocol and ranked worse than the
+best simple candidate on both real stores (``docs/forecast.md``), so they are not candidates.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import ndimage
+
+from hotspots.evaluate.grid import Grid
+from hotspots.evaluate.metrics import coverage_measures
+from hotspots.periods import add_months
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Most months of history the forecast uses.
+CAP_MONTHS = 24
+#: Half-lives of the recency weights, months (``inf`` = long-run mean).
+HALF_LIVES_MONTHS: tuple[float, ...] = (1.0, 3.0, 6.0, math.inf)
+#: Neighbourhood bandwidths (Gaussian sd), metres; 0 = the cell alone.
+NEIGHBOURHOOD_M: tuple[float, ...] = (0.0, 125.0, 250.0, 500.0)
+#: Coverages (shares of the study area) the choice is scored at.
+TARGET_COVERAGES: tuple[float, ...] = (0.0005, 0.01)
+#: History needed before the seasonal candidates exist, months.
+SEASON_MONTHS = 24
+
+
+@dataclass(frozen=True)
+class ForecastOptions:
+    """Settings of the forecast (months, metres, shares of the study area)."""
+
+    cap_months: int = CAP_MONTHS
+    half_lives_months: tuple[float, ...] = HALF_LIVES_MONTHS
+    neighbourhood_m: tuple[float, ...] = NEIGHBOURHOOD_M
+    target_coverages: tuple[float, ...] = TARGET_COVERAGES
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.cap_months, int) and self.cap_months >= 1):
+            raise ValueError(f"cap_months: got {self.cap_months!r}; expected months >= 1")
+        if not self.half_lives_months or any(not h > 0 for h in self.half_lives_months):
+            raise ValueError(f"half_lives_months: got {self.half_lives_months!r}; expected > 0")
+        if not self.neighbourhood_m or any(not b >= 0 for b in self.neighbourhood_m):
+            raise ValueError(f"neighbourhood_m: got {self.neighbourhood_m!r}; expected >= 0")
+        if not self.target_coverages or any(not 0 < c <= 1 for c in self.target_coverages):
+            raise ValueError(
+                f"target_coverages: got {self.target_coverages!r}; expected shares in (0, 1]"
+            )
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Expected-rank score per study cell for one month and what was chosen (``info``)."""
+
+    score: FloatArray
+    info: dict[str, Any]
+
+
+def _half_life_label(h: float) -> str:
+    return "inf" if math.isinf(h) else f"{h:g}"
+
+
+def recency_mean(history: Sequence[FloatArray], half_life_months: float) -> FloatArray:
+    """Recency-weighted mean of monthly counts (oldest first); the last month has weight 1."""
+    n = len(history)
+    lag = np.arange(n, 0, -1, dtype=float)  # 1 = the month just before the forecast month
+    w = np.ones(n) if math.isinf(half_life_months) else 0.5 ** ((lag - 1.0) / half_life_months)
+    return np.tensordot(w, np.asarray(history), axes=1) / w.sum()
+
+
+class Forecaster:
+    """Forecasts of the months of one store (cell counts per month), memoised across months.
+
+    Parameters
+    ----------
+    grid
+        The evaluation grid.
+    counts
+        Drug offences per study cell for each stored ``YYYY-MM`` month.
+    options
+        :class:`ForecastOptions`.
+    """
+
+    def __init__(
+        self, grid: Grid, counts: dict[str, FloatArray], options: ForecastOptions | None = None
+    ) -> None:
+        self.grid = grid
+        self.counts = {m: np.asarray(v, dtype=float) for m, v in counts.items()}
+        self.options = options or ForecastOptions()
+        self._candidates: dict[str, dict[str, FloatArray]] = {}
+        self._inner: dict[str, dict[str, tuple[float, ...]]] = {}
+        self._forecasts: dict[str, Forecast] = {}
+
+    def history(self, month: str) -> list[str]:
+        """The consecutive stored months just before ``month`` (oldest first, at most the cap)."""
+        out: list[str] = []
+        m = add_months(month, -1)
+        while m in self.counts and len(out) < self.options.cap_months:
+            out.append(m)
+            m = add_months(m, -1)
+        return out[::-1]
+
+    def candidates(self, month: str) -> dict[str, FloatArray]:
+        """Every candidate's score per cell for ``month``, from the months before it only."""
+        if month in self._candidates:
+            return self._candidates[month]
+        hist = self.history(month)
+        out: dict[str, FloatArray] = {}
+        if hist:
+            series = [self.counts[m] for m in hist]
+            season = None
+            if len(hist) >= SEASON_MONTHS:
+                season = self.counts[add_months(month, -12)]
+            for bandwidth_m in self.options.neighbourhood_m:
+                for h in self.options.half_lives_months:
+                    base = recency_mean(series, h)
+                    name = f"cell h={_half_life_label(h)}"
+                    if bandwidth_m > 0:
+                        name = f"cell+{bandwidth_m:g} m h={_half_life_label(h)}"
+                    out[name] = self._with_neighbourhood(base, bandwidth_m)
+                    if season is not None:
+                        out[f"{name} +season"] = self._with_neighbourhood(
+                            base + season, bandwidth_m
+                        )
+        self._candidates[month] = out
+        return out
+
+    def _with_neighbourhood(self, values: FloatArray, bandwidth_m: float) -> FloatArray:
+        if bandwidth_m <= 0:
+            return values
+        sigma = bandwidth_m / self.grid.cell_m
+        raster = ndimage.gaussian_filter(self.grid.raster(values), sigma, mode="constant")
+        return values + self.grid.from_raster(raster)
+
+    def inner_scores(self, month: str) -> dict[str, tuple[float, ...]]:
+        """PAI of every candidate on ``month`` (fitted on the months before it), per target
+        coverage; empty when ``month`` has no history or no offences."""
+        if month in self._inner:
+            return self._inner[month]
+        out: dict[str, tuple[float, ...]] = {}
+        actual = self.counts[month]
+        if actual.sum() > 0:
+            for name, score in self.candidates(month).items():
+                out[name] = tuple(
+                    coverage_measures(score, actual, actual, c, self.grid.cell_area_m2)["pai"]
+                    for c in self.options.target_coverages
+                )
+        self._inner[month] = out
+        return out
+
+    def forecast(self, month: str) -> Forecast:
+        """The forecast for ``month``: tiered ranking of the candidates chosen on earlier months."""
+        if month in self._forecasts:
+            return self._forecasts[month]
+        hist = self.history(month)
+        cands = self.candidates(month)
+        coverages = sorted(self.options.target_coverages)
+        inner_months = [m for m in hist if self.inner_scores(m)]
+        chosen: list[tuple[float, str, float | None]] = []
+        for cov in coverages:
+            j = list(self.options.target_coverages).index(cov)
+            best, best_pai = None, -math.inf
+            for name in cands:
+                values = [self.inner_scores(m)[name][j] for m in inner_months
+                          if name in self.inner_scores(m)]  # fmt: skip
+                values = [v for v in values if not math.isnan(v)]
+                if len(values) < min(2, len(inner_months)) or not values:
+                    continue
+                mean = float(np.mean(values))
+                if mean > best_pai:
+                    best, best_pai = name, mean
+            if best is None:
+                best = self._fallback(cands)
+                chosen.append((cov, best, None))
+            else:
+                chosen.append((cov, best, best_pai))
+        score = self._tiers(cands, chosen) if cands else np.zeros(self.grid.n_cells)
+        info = {
+            "history_months": f"{hist[0]}..{hist[-1]}" if hist else None,
+            "n_history_months": len(hist),
+            "inner_months": len(inner_months),
+            "chosen": {
+                f"{100 * cov:g}%": {"candidate": name, "inner_pai": pai}
+                for cov, name, pai in chosen
+            },
+        }
+        result = Forecast(score, info)
+        self._forecasts[month] = result
+        return result
+
+    def _fallback(self, cands: dict[str, FloatArray]) -> str:
+        """No inner month: the long-run cell count plus the middle neighbourhood bandwidth."""
+        bands = sorted(b for b in self.options.neighbourhood_m if b > 0)
+        if bands:
+            b = bands[len(bands) // 2]
+            name = f"cell+{b:g} m h=inf"
+            if name in cands:
+                return name
+        return next(iter(cands))
+
+    def _tiers(
+        self, cands: dict[str, FloatArray], chosen: list[tuple[float, str, float | None]]
+    ) -> FloatArray:
+        n = self.grid.n_cells
+        top = max(float(np.max(cands[name])) for _, name, _ in chosen) + 1.0
+        score = np.array(cands[chosen[-1][1]], dtype=float)
+        taken = np.zeros(n, dtype=bool)
+        n_tiers = len(chosen)
+        for tier, (cov, name, _) in enumerate(chosen[:-1]):
+            values = cands[name]
+            free = np.where(taken, -np.inf, values)
+            want = math.ceil(cov * n) - int(taken.sum())
+            if want <= 0:
+                continue
+            limit = np.sort(free)[::-1][min(want, n) - 1]
+            pick = (free >= limit) & (free > 0)
+            score[pick] = (n_tiers - 1 - tier) * top + values[pick]
+            taken |= pick
+        return score
