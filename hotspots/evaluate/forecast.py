@@ -18,12 +18,14 @@ never month ``t`` or later.
 **Choice, nested.** For every earlier month ``m`` that has at least one month before it (within
 the cap), each candidate is built from the months before ``m`` only and scored by its PAI on
 month ``m`` at each target coverage (default 0.05% and 1% of the study area: a handful of
-micro-places and a district-wide patrol programme). For each target coverage the candidate with
-the best mean inner PAI is chosen (ties: the earlier candidate in the list above). The ranking
-is then built in tiers: the chosen candidate's top cells up to the smallest target coverage
-first, then the next coverage's choice up to its area, and so on; every remaining cell follows
-in the order of the last choice. Cells a candidate scores 0 stay tied. With no inner month yet
-(one month of history) the first candidate with smoothing at the middle bandwidth is used.
+micro-places and a district-wide patrol programme). Each earlier month is scored once and reused
+for every later test month. At each target coverage the candidates are ranked by the median of
+their inner PAIs (ties: the earlier candidate in the list above), and the best ``blend_top``
+(default 3) are blended: each scaled to sum 1, then averaged. The ranking is built in tiers:
+the smallest coverage's blend fills its area first, the next coverage's blend its area, and so
+on; every remaining cell follows in the order of the last blend. Cells scored 0 stay tied. With
+no inner month yet (one month of history) the long-run cell count plus the middle neighbourhood
+bandwidth is used.
 
 Everything is deterministic (no random draws); ``info`` states the history used, the inner
 months, the choice per coverage and its inner PAI.
@@ -48,7 +50,6 @@ import numpy.typing as npt
 from scipy import ndimage
 
 from hotspots.evaluate.grid import Grid
-from hotspots.evaluate.metrics import coverage_measures
 from hotspots.periods import add_months
 
 FloatArray = npt.NDArray[np.float64]
@@ -63,6 +64,17 @@ NEIGHBOURHOOD_M: tuple[float, ...] = (0.0, 125.0, 250.0, 500.0)
 TARGET_COVERAGES: tuple[float, ...] = (0.0005, 0.01)
 #: History needed before the seasonal candidates exist, months.
 SEASON_MONTHS = 24
+#: Transforms of the monthly counts before averaging: raw counts (default), and ``log1p`` (damps
+#: one-off bursts; an option, it did not help on the real stores, ``docs/forecast.md``).
+TRANSFORMS: tuple[str, ...] = ("raw",)
+_TRANSFORMS: dict[str, Any] = {"raw": lambda c: c, "log": np.log1p}
+#: How many of the best candidates (by inner PAI) are blended at each target coverage.
+BLEND_TOP = 3
+#: Statistic of the inner months' PAIs that ranks the candidates: "median" (the goal's own
+#: statistic), "mean" or "gmean".
+INNER_STATISTIC = "median"
+#: Half-life of the weights of the inner months in the choice, months (inf = plain mean).
+INNER_HALF_LIFE_MONTHS = math.inf
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,10 @@ class ForecastOptions:
     half_lives_months: tuple[float, ...] = HALF_LIVES_MONTHS
     neighbourhood_m: tuple[float, ...] = NEIGHBOURHOOD_M
     target_coverages: tuple[float, ...] = TARGET_COVERAGES
+    transforms: tuple[str, ...] = TRANSFORMS
+    inner_half_life_months: float = INNER_HALF_LIFE_MONTHS
+    blend_top: int = BLEND_TOP
+    inner_statistic: str = INNER_STATISTIC
 
     def __post_init__(self) -> None:
         if not (isinstance(self.cap_months, int) and self.cap_months >= 1):
@@ -81,6 +97,18 @@ class ForecastOptions:
             raise ValueError(f"half_lives_months: got {self.half_lives_months!r}; expected > 0")
         if not self.neighbourhood_m or any(not b >= 0 for b in self.neighbourhood_m):
             raise ValueError(f"neighbourhood_m: got {self.neighbourhood_m!r}; expected >= 0")
+        if not self.transforms or any(t not in _TRANSFORMS for t in self.transforms):
+            raise ValueError(f"transforms: got {self.transforms!r}; expected some of raw, log")
+        if not (isinstance(self.blend_top, int) and self.blend_top >= 1):
+            raise ValueError(f"blend_top: got {self.blend_top!r}; expected a whole number >= 1")
+        if self.inner_statistic not in ("median", "mean", "gmean"):
+            raise ValueError(
+                f"inner_statistic: got {self.inner_statistic!r}; expected median, mean or gmean"
+            )
+        if not self.inner_half_life_months > 0:
+            raise ValueError(
+                f"inner_half_life_months: got {self.inner_half_life_months!r}; expected > 0"
+            )
         if not self.target_coverages or any(not 0 < c <= 1 for c in self.target_coverages):
             raise ValueError(
                 f"target_coverages: got {self.target_coverages!r}; expected shares in (0, 1]"
@@ -99,12 +127,39 @@ def _half_life_label(h: float) -> str:
     return "inf" if math.isinf(h) else f"{h:g}"
 
 
+def _name(transform: str, bandwidth_m: float, h: float) -> str:
+    cell = "cell" if transform == "raw" else f"{transform}(cell)"
+    near = f"+{bandwidth_m:g} m" if bandwidth_m > 0 else ""
+    return f"{cell}{near} h={_half_life_label(h)}"
+
+
 def recency_mean(history: Sequence[FloatArray], half_life_months: float) -> FloatArray:
     """Recency-weighted mean of monthly counts (oldest first); the last month has weight 1."""
     n = len(history)
     lag = np.arange(n, 0, -1, dtype=float)  # 1 = the month just before the forecast month
     w = np.ones(n) if math.isinf(half_life_months) else 0.5 ** ((lag - 1.0) / half_life_months)
     return np.tensordot(w, np.asarray(history), axes=1) / w.sum()
+
+
+def pai_at(score: FloatArray, actual: FloatArray, coverage: float) -> float:
+    """PAI of the top-scored cells covering ``coverage`` of the cells, ties shared evenly.
+
+    The same value as :func:`~hotspots.evaluate.metrics.coverage_measures` ``["pai"]`` (the
+    tests check it), found with a partial sort (``numpy.partition``) because the nested choice
+    scores every candidate on every earlier month.
+    """
+    n = len(score)
+    n_chosen = coverage * n
+    total = float(actual.sum())
+    if n_chosen <= 0 or total <= 0:
+        return math.nan
+    k = min(n, math.ceil(n_chosen))
+    limit = np.partition(score, n - k)[n - k]
+    above = score > limit
+    tied = score == limit
+    hits = float(actual[above].sum())
+    hits += (n_chosen - float(above.sum())) / float(tied.sum()) * float(actual[tied].sum())
+    return (hits / total) / (n_chosen / n)
 
 
 class Forecaster:
@@ -150,17 +205,18 @@ class Forecaster:
             season = None
             if len(hist) >= SEASON_MONTHS:
                 season = self.counts[add_months(month, -12)]
-            for bandwidth_m in self.options.neighbourhood_m:
-                for h in self.options.half_lives_months:
-                    base = recency_mean(series, h)
-                    name = f"cell h={_half_life_label(h)}"
-                    if bandwidth_m > 0:
-                        name = f"cell+{bandwidth_m:g} m h={_half_life_label(h)}"
-                    out[name] = self._with_neighbourhood(base, bandwidth_m)
-                    if season is not None:
-                        out[f"{name} +season"] = self._with_neighbourhood(
-                            base + season, bandwidth_m
-                        )
+            for transform in self.options.transforms:
+                f = _TRANSFORMS[transform]
+                values = [f(c) for c in series]
+                for bandwidth_m in self.options.neighbourhood_m:
+                    for h in self.options.half_lives_months:
+                        base = recency_mean(values, h)
+                        name = _name(transform, bandwidth_m, h)
+                        out[name] = self._with_neighbourhood(base, bandwidth_m)
+                        if season is not None:
+                            out[f"{name} +season"] = self._with_neighbourhood(
+                                base + f(season), bandwidth_m
+                            )
         self._candidates[month] = out
         return out
 
@@ -180,10 +236,7 @@ class Forecaster:
         actual = self.counts[month]
         if actual.sum() > 0:
             for name, score in self.candidates(month).items():
-                out[name] = tuple(
-                    coverage_measures(score, actual, actual, c, self.grid.cell_area_m2)["pai"]
-                    for c in self.options.target_coverages
-                )
+                out[name] = tuple(pai_at(score, actual, c) for c in self.options.target_coverages)
         self._inner[month] = out
         return out
 
@@ -195,32 +248,38 @@ class Forecaster:
         cands = self.candidates(month)
         coverages = sorted(self.options.target_coverages)
         inner_months = [m for m in hist if self.inner_scores(m)]
-        chosen: list[tuple[float, str, float | None]] = []
+        n_inner = len(inner_months)
+        h_inner = self.options.inner_half_life_months
+        weight = {
+            m: 1.0 if math.isinf(h_inner) else 0.5 ** ((n_inner - 1 - i) / h_inner)
+            for i, m in enumerate(inner_months)
+        }
+        chosen: list[tuple[float, list[str], float | None]] = []
         for cov in coverages:
             j = list(self.options.target_coverages).index(cov)
-            best, best_pai = None, -math.inf
-            for name in cands:
-                values = [self.inner_scores(m)[name][j] for m in inner_months
-                          if name in self.inner_scores(m)]  # fmt: skip
-                values = [v for v in values if not math.isnan(v)]
-                if len(values) < min(2, len(inner_months)) or not values:
+            ranked: list[tuple[float, int, str]] = []
+            for order, name in enumerate(cands):
+                pairs = [(self.inner_scores(m)[name][j], weight[m]) for m in inner_months
+                         if name in self.inner_scores(m)]  # fmt: skip
+                pairs = [(v, w) for v, w in pairs if not math.isnan(v)]
+                if len(pairs) < min(2, n_inner) or not pairs:
                     continue
-                mean = float(np.mean(values))
-                if mean > best_pai:
-                    best, best_pai = name, mean
-            if best is None:
-                best = self._fallback(cands)
-                chosen.append((cov, best, None))
-            else:
-                chosen.append((cov, best, best_pai))
+                v_arr, w_arr = np.array(pairs).T
+                ranked.append((-_centre(v_arr, w_arr, self.options.inner_statistic), order, name))
+            ranked.sort()
+            if ranked:
+                names = [name for _, _, name in ranked[: self.options.blend_top]]
+                chosen.append((cov, names, -ranked[0][0]))
+            elif cands:
+                chosen.append((cov, [self._fallback(cands)], None))
         score = self._tiers(cands, chosen) if cands else np.zeros(self.grid.n_cells)
         info = {
             "history_months": f"{hist[0]}..{hist[-1]}" if hist else None,
             "n_history_months": len(hist),
             "inner_months": len(inner_months),
             "chosen": {
-                f"{100 * cov:g}%": {"candidate": name, "inner_pai": pai}
-                for cov, name, pai in chosen
+                f"{100 * cov:g}%": {"candidates": names, "best_inner_pai": pai}
+                for cov, names, pai in chosen
             },
         }
         result = Forecast(score, info)
@@ -231,28 +290,45 @@ class Forecaster:
         """No inner month: the long-run cell count plus the middle neighbourhood bandwidth."""
         bands = sorted(b for b in self.options.neighbourhood_m if b > 0)
         if bands:
-            b = bands[len(bands) // 2]
-            name = f"cell+{b:g} m h=inf"
+            name = _name(self.options.transforms[0], bands[len(bands) // 2], math.inf)
             if name in cands:
                 return name
         return next(iter(cands))
 
     def _tiers(
-        self, cands: dict[str, FloatArray], chosen: list[tuple[float, str, float | None]]
+        self, cands: dict[str, FloatArray], chosen: list[tuple[float, list[str], float | None]]
     ) -> FloatArray:
+        """Tiered ranking: each coverage's choice fills its area, the last one the rest."""
         n = self.grid.n_cells
-        top = max(float(np.max(cands[name])) for _, name, _ in chosen) + 1.0
-        score = np.array(cands[chosen[-1][1]], dtype=float)
+        tiers = [_blend([cands[name] for name in names]) for _, names, _ in chosen]
+        top = max(float(np.max(v)) for v in tiers) + 1.0
+        score = np.array(tiers[-1], dtype=float)
         taken = np.zeros(n, dtype=bool)
-        n_tiers = len(chosen)
-        for tier, (cov, name, _) in enumerate(chosen[:-1]):
-            values = cands[name]
+        for tier, ((cov, _, _), values) in enumerate(zip(chosen[:-1], tiers, strict=False)):
             free = np.where(taken, -np.inf, values)
             want = math.ceil(cov * n) - int(taken.sum())
             if want <= 0:
                 continue
-            limit = np.sort(free)[::-1][min(want, n) - 1]
+            limit = np.partition(free, n - min(want, n))[n - min(want, n)]
             pick = (free >= limit) & (free > 0)
-            score[pick] = (n_tiers - 1 - tier) * top + values[pick]
+            score[pick] = (len(tiers) - 1 - tier) * top + values[pick]
             taken |= pick
         return score
+
+
+def _centre(values: FloatArray, weights: FloatArray, statistic: str) -> float:
+    """Weighted mean, geometric mean or median of the inner PAIs."""
+    if statistic == "median":
+        order = np.argsort(values)
+        cum = np.cumsum(weights[order])
+        return float(values[order][np.searchsorted(cum, cum[-1] / 2.0)])
+    if statistic == "gmean":
+        return float(np.exp(np.log(np.maximum(values, 1e-9)) @ weights / weights.sum()))
+    return float(values @ weights / weights.sum())
+
+
+def _blend(scores: list[FloatArray]) -> FloatArray:
+    """Mean of scores each scaled to sum 1 (one score: itself)."""
+    if len(scores) == 1:
+        return scores[0]
+    return np.mean([s / s.sum() if s.sum() > 0 else s for s in scores], axis=0)
