@@ -9,9 +9,11 @@ never month ``t`` or later.
 - ``cell h=H``: recency-weighted mean of the cell's monthly counts, a month ``j`` months back
   weighted ``0.5 ** ((j - 1) / H)`` (half-life ``H`` months; ``H = inf`` is the long-run level,
   the plain mean). A short half-life follows recent change, a long one the level.
-- ``cell+B m h=H``: the same plus its kernel-smoothed neighbourhood (Gaussian of sd ``B`` metres,
-  truncated at 4 sd, as the ``kde`` method), so a cell's own count comes first and busy
-  neighbourhoods break ties and fill the larger areas.
+- ``cell last W months``: the plain mean of the last ``W`` months (``W`` = 1, 3, 6, 12, when
+  that many months exist and fewer than the whole history): the ``grid`` baseline's rankers.
+- ``cell+B m h=H``, ``cell+B m last W months``: the same plus its kernel-smoothed neighbourhood
+  (Gaussian of sd ``B`` metres, truncated at 4 sd, as the ``kde`` method), so a cell's own count
+  comes first and busy neighbourhoods break ties and fill the larger areas.
 - ``... +season``: with at least 24 months of history, the same plus the cell's count in the
   same month a year before (seasonality needs two years).
 
@@ -21,7 +23,9 @@ month ``m`` at each target coverage (default 0.05% and 1% of the study area: a h
 micro-places and a district-wide patrol programme). Each earlier month is scored once and reused
 for every later test month. At each target coverage the candidates are ranked by the median of
 their inner PAIs (ties: the earlier candidate in the list above), and the best ``blend_top``
-(default 3) are blended: each scaled to sum 1, then averaged. The ranking is built in tiers:
+(default 3) are blended: each scaled to sum 1, then averaged. The ``last W months`` windows
+were added after a first run on the real stores (they are the ``grid`` baseline's own rankers);
+``docs/forecast.md`` lists the variants compared. The ranking is built in tiers:
 the smallest coverage's blend fills its area first, the next coverage's blend its area, and so
 on; every remaining cell follows in the order of the last blend. Cells scored 0 stay tied. With
 no inner month yet (one month of history) the long-run cell count plus the middle neighbourhood
@@ -31,11 +35,13 @@ Everything is deterministic (no random draws); ``info`` states the history used,
 months, the choice per coverage and its inner PAI.
 
 Why hand-written: the candidates are a few array operations (``numpy``, ``scipy.ndimage``);
-the nested choice needs the back-test's own measure (:func:`coverage_measures`), and scoring each
-earlier month once and reusing it for every later test month keeps the cost near one back-test.
-Fitted models (scikit-learn ``PoissonRegressor`` on these features, ``HistGradientBoosting
-Regressor(loss="poisson")``) were tried on the same nested protocol and ranked worse than the
-best simple candidate on both real stores (``docs/forecast.md``), so they are not candidates.
+the nested choice needs the back-test's own measure (:func:`pai_at`, equal to the back-test's
+PAI), and scoring each earlier month once and reusing it for every later test month keeps the
+cost near one back-test.
+Fitted models (scikit-learn ``PoissonRegressor`` on these features,
+``HistGradientBoostingRegressor(loss="poisson")``) were tried on the same nested protocol and
+forecast worse than this choice on both real stores (``docs/forecast.md``), so they are not
+candidates.
 """
 
 from __future__ import annotations
@@ -58,6 +64,8 @@ FloatArray = npt.NDArray[np.float64]
 CAP_MONTHS = 24
 #: Half-lives of the recency weights, months (``inf`` = long-run mean).
 HALF_LIVES_MONTHS: tuple[float, ...] = (1.0, 3.0, 6.0, math.inf)
+#: Windows of the plain mean of the last W months (the ``grid`` baseline's rankers), months.
+WINDOWS_MONTHS: tuple[int, ...] = (1, 3, 6, 12)
 #: Neighbourhood bandwidths (Gaussian sd), metres; 0 = the cell alone.
 NEIGHBOURHOOD_M: tuple[float, ...] = (0.0, 125.0, 250.0, 500.0)
 #: Coverages (shares of the study area) the choice is scored at.
@@ -83,6 +91,7 @@ class ForecastOptions:
 
     cap_months: int = CAP_MONTHS
     half_lives_months: tuple[float, ...] = HALF_LIVES_MONTHS
+    windows_months: tuple[int, ...] = WINDOWS_MONTHS
     neighbourhood_m: tuple[float, ...] = NEIGHBOURHOOD_M
     target_coverages: tuple[float, ...] = TARGET_COVERAGES
     transforms: tuple[str, ...] = TRANSFORMS
@@ -95,6 +104,8 @@ class ForecastOptions:
             raise ValueError(f"cap_months: got {self.cap_months!r}; expected months >= 1")
         if not self.half_lives_months or any(not h > 0 for h in self.half_lives_months):
             raise ValueError(f"half_lives_months: got {self.half_lives_months!r}; expected > 0")
+        if any(not (isinstance(w, int) and w >= 1) for w in self.windows_months):
+            raise ValueError(f"windows_months: got {self.windows_months!r}; expected months >= 1")
         if not self.neighbourhood_m or any(not b >= 0 for b in self.neighbourhood_m):
             raise ValueError(f"neighbourhood_m: got {self.neighbourhood_m!r}; expected >= 0")
         if not self.transforms or any(t not in _TRANSFORMS for t in self.transforms):
@@ -127,9 +138,11 @@ def _half_life_label(h: float) -> str:
     return "inf" if math.isinf(h) else f"{h:g}"
 
 
-def _name(transform: str, bandwidth_m: float, h: float) -> str:
+def _name(transform: str, bandwidth_m: float, h: float | None, window: int = 0) -> str:
     cell = "cell" if transform == "raw" else f"{transform}(cell)"
     near = f"+{bandwidth_m:g} m" if bandwidth_m > 0 else ""
+    if h is None:
+        return f"{cell}{near} last {window} months"
     return f"{cell}{near} h={_half_life_label(h)}"
 
 
@@ -209,6 +222,11 @@ class Forecaster:
                 f = _TRANSFORMS[transform]
                 values = [f(c) for c in series]
                 for bandwidth_m in self.options.neighbourhood_m:
+                    for w in self.options.windows_months:
+                        if w < len(values):
+                            base = np.mean(values[-w:], axis=0)
+                            name = _name(transform, bandwidth_m, None, w)
+                            out[name] = self._with_neighbourhood(base, bandwidth_m)
                     for h in self.options.half_lives_months:
                         base = recency_mean(values, h)
                         name = _name(transform, bandwidth_m, h)
