@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -128,10 +128,12 @@ class ForecastOptions:
 
 @dataclass(frozen=True)
 class Forecast:
-    """Expected-rank score per study cell for one month and what was chosen (``info``)."""
+    """Ranking score per study cell for one month, what was chosen (``info``) and the blend
+    chosen at each target coverage (``tier_values``: each sums to 1 when blended)."""
 
     score: FloatArray
     info: dict[str, Any]
+    tier_values: dict[float, FloatArray] = field(default_factory=dict)
 
 
 def _half_life_label(h: float) -> str:
@@ -290,7 +292,8 @@ class Forecaster:
                 chosen.append((cov, names, -ranked[0][0]))
             elif cands:
                 chosen.append((cov, [self._fallback(cands)], None))
-        score = self._tiers(cands, chosen) if cands else np.zeros(self.grid.n_cells)
+        tiers = {cov: _blend([cands[name] for name in names]) for cov, names, _ in chosen}
+        score = self._tiers(chosen, tiers) if cands else np.zeros(self.grid.n_cells)
         info = {
             "history_months": f"{hist[0]}..{hist[-1]}" if hist else None,
             "n_history_months": len(hist),
@@ -300,7 +303,7 @@ class Forecaster:
                 for cov, names, pai in chosen
             },
         }
-        result = Forecast(score, info)
+        result = Forecast(score, info, tiers)
         self._forecasts[month] = result
         return result
 
@@ -314,11 +317,13 @@ class Forecaster:
         return next(iter(cands))
 
     def _tiers(
-        self, cands: dict[str, FloatArray], chosen: list[tuple[float, list[str], float | None]]
+        self,
+        chosen: list[tuple[float, list[str], float | None]],
+        blends: dict[float, FloatArray],
     ) -> FloatArray:
         """Tiered ranking: each coverage's choice fills its area, the last one the rest."""
         n = self.grid.n_cells
-        tiers = [_blend([cands[name] for name in names]) for _, names, _ in chosen]
+        tiers = [blends[cov] for cov, _, _ in chosen]
         top = max(float(np.max(v)) for v in tiers) + 1.0
         score = np.array(tiers[-1], dtype=float)
         taken = np.zeros(n, dtype=bool)
