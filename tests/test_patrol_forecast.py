@@ -67,3 +67,23 @@ def test_patrol_plan_ranked_by_forecast(toy_store: Path) -> None:  # noqa: F811
     plain = patrol_plan(Store(toy_store), end_month="2025-06", eps_m=100)
     assert plain.parameters["forecast"] is None
     assert all(p.forecast_offences is None for p in plain.places)
+
+
+def test_forecast_layer_draws_the_top_cells(toy_store: Path) -> None:  # noqa: F811
+    import folium
+    import geopandas as gpd
+
+    from hotspots.render.layers import forecast_layer
+
+    ahead = next_month(Store(toy_store), "2025-06")
+    cells = gpd.GeoDataFrame(top_cells(ahead, 4), geometry="geometry", crs="EPSG:27700")
+    text = ahead.capture_at(4 / ahead.grid.n_cells)
+    layer = forecast_layer(cells, name="Forecast (analysts)", month=ahead.month,
+                           capture_text=f"median capture {text['median']:.2f}")  # fmt: skip
+    assert layer is not None
+    m = folium.Map(location=[52.2, 0.1], tiles=None)
+    layer.add_to(m)
+    page = m.get_root().render()
+    assert "Forecast cell 1:" in page and "expected drug offences in 2025-07" in page
+    assert "median capture" in page
+    assert forecast_layer(cells.iloc[:0], name="x", month="2025-07") is None
