@@ -27,6 +27,7 @@ from hotspots.evaluate.methods import (
     MethodOptions,
 )
 from hotspots.evaluate.metrics import FORMULAS
+from hotspots.evaluate.nested_advice import format_nested, nested_parameters
 from hotspots.significance import ALPHA, N_SIMS
 from hotspots.store import Store
 from hotspots.summary import BUFFER_M
@@ -79,6 +80,12 @@ def add_evaluate_parser(sub: Any) -> argparse.ArgumentParser:
         help=f"patrol area the advice scores PAI at (default {ADVICE_AREA_KM2:g})",
     )
     p.add_argument(
+        "--advise-nested",
+        action="store_true",
+        help="choose eps_m x min_samples per test month on the earlier months only and compare "
+        "its out-of-sample PAI with the automatic rule's",
+    )
+    p.add_argument(
         "--common-months",
         action="store_true",
         help="restrict every method and k to the test months they all share",
@@ -126,13 +133,21 @@ def run_evaluate(args: argparse.Namespace, store: Store) -> int:
     advice = None
     if args.advise:
         advice = advise_parameters(xy, months, grid, area_km2=args.advice_area_km2)
+    nested = None
+    if args.advise_nested:
+        nested = nested_parameters(xy, months, grid, area_km2=args.advice_area_km2)
     print(format_backtest(result.summary(), result.grid, result.settings))
     if advice is not None:
         print()
         print(format_advice(advice.table, advice.settings))
+        print("(in-sample: chosen and scored on the same months)")
+    if nested is not None:
+        print()
+        print(format_nested(nested))
     if args.json:
         data = result.to_dict()
         data["advice"] = advice.to_dict() if advice else None
+        data["advice_nested"] = nested.to_dict() if nested else None
         args.json.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
         print(f"wrote {args.json}")
     if args.chart:
