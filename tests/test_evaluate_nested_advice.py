@@ -73,7 +73,7 @@ def test_nested_choice_is_the_advice_on_earlier_months_scored_on_the_month(grid:
         pai = on_month.loc[on_month["coverage_label"] != "hotspot area", "pai"].iloc[0]
         assert row.pai == pytest.approx(pai)
     s = nested.summary
-    assert s["months"] == 3 and s["favoured"] in {"nested", "auto"}
+    assert s["months"] == 3 and s["favoured"] in {"nested", "auto"}  # 3 months: a verdict
     assert s["pai_median"] == pytest.approx(nested.months["pai"].median())
     text = format_nested(nested)
     assert "automatic rule (eps_m=auto, min_samples=auto): median PAI" in text

@@ -38,6 +38,8 @@ from hotspots.evaluate.methods import MethodOptions
 
 #: Earlier test months a choice needs.
 MIN_INNER_MONTHS = 2
+#: Out-of-sample months needed before one rule is said to be favoured.
+MIN_VERDICT_MONTHS = 3
 
 
 @dataclass
@@ -46,8 +48,8 @@ class NestedAdvice:
 
     ``months``: one row per test month (``test_month``, chosen ``eps_m`` / ``min_samples``, their
     ``inner_pai_median`` on earlier months, ``pai`` out of sample, ``auto_pai`` of the automatic
-    rule on the same month); ``summary``: medians and ranges, and ``favoured`` ("nested" or
-    "auto").
+    rule on the same month); ``summary``: medians and ranges, and ``favoured`` ("nested" when its
+    median is higher, else "auto"; undecided with fewer than 3 months).
     """
 
     months: pd.DataFrame
@@ -138,9 +140,11 @@ def nested_parameters(
             auto_pai_min=float(frame["auto_pai"].min()),
             auto_pai_max=float(frame["auto_pai"].max()),
         )
-        summary["favoured"] = (
-            "nested" if summary["pai_median"] > summary["auto_pai_median"] else "auto"
-        )
+        if len(frame) < MIN_VERDICT_MONTHS:
+            summary["favoured"] = f"undecided (fewer than {MIN_VERDICT_MONTHS} months)"
+        else:
+            better = summary["pai_median"] > summary["auto_pai_median"]
+            summary["favoured"] = "nested" if better else "auto"
     return NestedAdvice(frame, summary)
 
 
