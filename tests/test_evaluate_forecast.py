@@ -196,3 +196,14 @@ def test_cli_forecast_and_common_months(
     fc = [r for r in rows if r["method"] == "forecast"]
     assert all(r["info"]["n_history_months"] <= 6 for r in fc)
     assert main([*args[:-2], "--forecast-cap-months", "0", "--store", str(shared_demo_store)]) == 2
+
+
+def test_common_test_months_rule_handles_gaps() -> None:
+    from hotspots.evaluate.backtest import common_test_months
+
+    held = ["2025-01", "2025-02", "2025-03", "2025-04", "2025-06", "2025-07", "2025-08"]
+    # k = 1: Feb, Mar, Apr, Jul, Aug; k = 3: Apr only (Jun..Aug is a run of 3: nothing tested)
+    assert common_test_months(held, (1, 3)) == ["2025-04"]
+    assert common_test_months(held, (1, 12)) == ["2025-02", "2025-03", "2025-04", "2025-07",
+                                                 "2025-08"]  # fmt: skip
+    assert common_test_months([], (1,)) == []

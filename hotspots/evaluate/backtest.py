@@ -261,12 +261,15 @@ def _score(
 
 
 def common_test_months(held: Sequence[str], ks: Sequence[int]) -> list[str]:
-    """The test months every k shares (ks with no test month at all are left out): the months
-    of ``held`` (consecutive) with at least ``max(k)`` months before them."""
-    usable = [k for k in ks if k < len(held)]
-    if not usable:
-        return []
-    return list(held[max(usable) :])
+    """The test months every k shares: months of ``held`` with ``k`` consecutive stored months
+    just before them, for every k that has any such month (a k with none is left out)."""
+    stored = set(held)
+    per_k = []
+    for k in ks:
+        tests = {t for t in stored if all(add_months(t, -j) in stored for j in range(1, k + 1))}
+        if tests:
+            per_k.append(tests)
+    return sorted(set.intersection(*per_k)) if per_k else []
 
 
 def drug_offences(store: Store) -> tuple[np.ndarray, np.ndarray]:
