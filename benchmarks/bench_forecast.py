@@ -23,6 +23,8 @@ forecast at most 2x the back-test), and the machine's load average before and af
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import statistics
@@ -85,7 +87,8 @@ def main() -> None:
 
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "store"
-            cli(["demo", "--store", str(path)])
+            with contextlib.redirect_stdout(io.StringIO()):  # keep stdout pure JSON
+                cli(["demo", "--store", str(path)])
             out = run(path, args.k, args.repeats)
     else:
         out = run(args.store, args.k, args.repeats)
