@@ -17,9 +17,17 @@ from hotspots.errors import HotspotsError
 from hotspots.evaluate.advice import ADVICE_AREA_KM2, advise_parameters
 from hotspots.evaluate.backtest import COVERAGES, HOTSPOT_AREA, KS, backtest, drug_offences
 from hotspots.evaluate.chart import backtest_chart
+from hotspots.evaluate.forecast import CAP_MONTHS, TARGET_COVERAGES
 from hotspots.evaluate.grid import CELL_M, Grid
-from hotspots.evaluate.methods import BANDWIDTH_M, METHOD_LABELS, METHODS, MethodOptions
+from hotspots.evaluate.methods import (
+    ALL_METHODS,
+    BANDWIDTH_M,
+    METHOD_LABELS,
+    METHODS,
+    MethodOptions,
+)
 from hotspots.evaluate.metrics import FORMULAS
+from hotspots.evaluate.nested_advice import format_nested, nested_parameters
 from hotspots.evaluate.runs import unavailable_reason
 from hotspots.periods import describe_months
 from hotspots.significance import ALPHA, N_SIMS
@@ -47,7 +55,8 @@ def add_evaluate_parser(sub: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser(
         "evaluate", help="back-test the hotspot methods on the stored months (PAI, hit rate...)"
     )
-    p.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
+    p.add_argument("--methods", nargs="+", choices=ALL_METHODS, default=list(METHODS),
+                   help="methods to test (default: the baselines; add 'forecast')")  # fmt: skip
     p.add_argument("--k", nargs="+", type=int, default=list(KS), metavar="MONTHS",
                    help="fit lengths in months (default 1 3 6 12)")  # fmt: skip
     p.add_argument("--coverages", nargs="+", type=float, default=[100 * c for c in COVERAGES],
@@ -72,6 +81,28 @@ def add_evaluate_parser(sub: Any) -> argparse.ArgumentParser:
         metavar="KM2",
         help=f"patrol area the advice scores PAI at (default {ADVICE_AREA_KM2:g})",
     )
+    p.add_argument(
+        "--advise-nested",
+        action="store_true",
+        help="choose eps_m x min_samples per test month on the earlier months only and compare "
+        "its out-of-sample PAI with the automatic rule's",
+    )
+    p.add_argument(
+        "--common-months",
+        action="store_true",
+        help="restrict every method and k to the test months they all share",
+    )
+    p.add_argument(
+        "--forecast-cap-months",
+        type=int,
+        default=CAP_MONTHS,
+        metavar="MONTHS",
+        help=f"most months of history the forecast uses (default {CAP_MONTHS})",
+    )
+    p.add_argument("--forecast-coverages", nargs="+", type=float, metavar="PCT",
+                   default=[100 * c for c in TARGET_COVERAGES],
+                   help="coverages (%% of the area) the forecast's nested choice is scored at "
+                   "(default 0.05 1)")  # fmt: skip
     p.add_argument("--json", type=Path, metavar="PATH", help="write the full result as JSON")
     p.add_argument("--chart", type=Path, metavar="PATH", help="write the PAI curves as a PNG")
     return p
@@ -84,26 +115,41 @@ def run_evaluate(args: argparse.Namespace, store: Store) -> int:
             raise HotspotsError(f"--coverages {c}: expected a percentage in (0, 100]")
     if any(k < 1 for k in args.k):
         raise HotspotsError(f"--k {args.k}: expected whole numbers of months >= 1")
+    for c in args.forecast_coverages:
+        if not 0 < c <= 100:
+            raise HotspotsError(f"--forecast-coverages {c}: expected a percentage in (0, 100]")
+    if args.forecast_cap_months < 1:
+        raise HotspotsError(f"--forecast-cap-months {args.forecast_cap_months}: expected >= 1")
     grid = Grid.over(store.load_boundary("force_area"), args.cell_m)
     xy, months = drug_offences(store)
     options = MethodOptions(
         eps_m=args.eps_m, min_samples=args.min_samples, buffer_m=args.buffer_m,
-        bandwidth_m=args.bandwidth_m,
+        bandwidth_m=args.bandwidth_m, forecast_cap_months=args.forecast_cap_months,
+        forecast_coverages=tuple(c / 100 for c in args.forecast_coverages),
     )  # fmt: skip
     result = backtest(
         xy, months, grid, methods=args.methods, ks=args.k,
         coverages=[c / 100 for c in args.coverages], options=options,
+        common_months=args.common_months,
     )  # fmt: skip
     advice = None
     if args.advise:
         advice = advise_parameters(xy, months, grid, area_km2=args.advice_area_km2)
+    nested = None
+    if args.advise_nested:
+        nested = nested_parameters(xy, months, grid, area_km2=args.advice_area_km2)
     print(format_backtest(result.summary(), result.grid, result.settings))
     if advice is not None:
         print()
         print(format_advice(advice.table, advice.settings))
+        print("(in-sample: chosen and scored on the same months)")
+    if nested is not None:
+        print()
+        print(format_nested(nested))
     if args.json:
         data = result.to_dict()
         data["advice"] = advice.to_dict() if advice else None
+        data["advice_nested"] = nested.to_dict() if nested else None
         args.json.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
         print(f"wrote {args.json}")
     if args.chart:
@@ -154,6 +200,12 @@ def format_backtest(summary: Any, grid: dict[str, Any], settings: dict[str, Any]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for row in rows:
         lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    if settings.get("common_months"):
+        tested = settings.get("test_months") or []
+        lines.append(
+            f"--common-months: every method and k on the same {len(tested)} test month(s)"
+            + (f" ({tested[0]}..{tested[-1]})" if tested else "")
+        )
     untested = [k for k in settings["ks"] if k not in set(summary["k"])]
     if untested:
         lines.append(f"k = {', '.join(map(str, untested))}: no stored month has that many "
@@ -165,6 +217,11 @@ def format_backtest(summary: Any, grid: dict[str, Any], settings: dict[str, Any]
           (("hit rate", "hit_rate"), ("PAI", "pai"), ("PEI", "pei"), ("RRI", "rri"))),
         "methods: " + "; ".join(f"{m} = {METHOD_LABELS[m]}" for m in settings["methods"]),
     ]  # fmt: skip
+    if "forecast" in settings["methods"]:
+        lines.append(
+            f"forecast: history up to {settings['forecast_cap_months']} months before each test "
+            "month; per-month choices in the JSON rows' info (docs/forecast.md)"
+        )
     return "\n".join(lines)
 
 

@@ -4,7 +4,10 @@
 - :mod:`~hotspots.evaluate.metrics`: hit rate, PAI, PEI, RRI at a coverage;
 - :mod:`~hotspots.evaluate.methods`: DBSCAN hotspots, kernel density, previous counts, Gi*;
 - :mod:`~hotspots.evaluate.backtest`: the rolling-origin back-test;
-- :mod:`~hotspots.evaluate.advice`: parameter search scored by back-test PAI;
+- :mod:`~hotspots.evaluate.forecast`: the ``forecast`` method (whole history, nested choice);
+- :mod:`~hotspots.evaluate.next_month`: next month's forecast and its back-tested capture;
+- :mod:`~hotspots.evaluate.advice`: parameter search scored by back-test PAI (in-sample);
+- :mod:`~hotspots.evaluate.nested_advice`: the same choice made on earlier months only;
 - :mod:`~hotspots.evaluate.chart`: the PNG.
 """
 

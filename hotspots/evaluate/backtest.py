@@ -7,6 +7,11 @@ offences of months t-k..t-1, and :func:`~hotspots.evaluate.metrics.coverage_meas
 ranking against the offences of month t at equal coverage (1%, 2% and 5% of the study area by
 default) and along a PAI curve (coverages 0.01% to 20%). Results are given per month and as the
 median and range over months, never as one number.
+
+The ``forecast`` method (:mod:`hotspots.evaluate.forecast`) is not limited to k months: for each
+test month it uses every consecutive stored month before it (up to its cap), and its rows for a
+given k are on the same test months as the other methods' rows for that k. ``common_months``
+restricts every method and k to the test months they all share, so medians compare like with like.
 """
 
 from __future__ import annotations
@@ -21,12 +26,14 @@ import pandas as pd
 import shapely
 
 from hotspots import schema
+from hotspots.evaluate.forecast import Forecaster, ForecastOptions
 from hotspots.evaluate.grid import CELL_M, Grid
 from hotspots.evaluate.methods import (
     METHOD_LABELS,
     METHODS,
     SCORERS,
     MethodOptions,
+    Scored,
     check_methods,
 )
 from hotspots.evaluate.metrics import FORMULAS, coverage_measures
@@ -117,6 +124,7 @@ def backtest(
     curve_coverages: Sequence[float] = CURVE_COVERAGES,
     options: MethodOptions | None = None,
     test_months: Sequence[str] | None = None,
+    common_months: bool = False,
 ) -> Backtest:
     """Rolling-origin back-test of drug-offence points.
 
@@ -135,6 +143,8 @@ def backtest(
         Method settings (DBSCAN parameters, KDE bandwidth...).
     test_months
         Restrict the test months (default: every month with k months of data before it).
+    common_months
+        Keep only the test months that every k (with any test month) and method shares.
     """
     methods = check_methods(methods)
     options = options or MethodOptions()
@@ -151,6 +161,18 @@ def backtest(
         m: np.bincount(pos[i], minlength=grid.n_cells).astype(float) for m, i in by_month.items()
     }
     all_cov = sorted({*coverages, *curve_coverages})
+    if common_months:
+        shared = common_test_months(held, ks)
+        test_months = [m for m in shared if test_months is None or m in test_months]
+    forecaster = None
+    if "forecast" in methods:
+        forecaster = Forecaster(
+            grid, counts,
+            ForecastOptions(
+                cap_months=options.forecast_cap_months,
+                target_coverages=tuple(options.forecast_coverages),
+            ),
+        )  # fmt: skip
     records: list[dict[str, Any]] = []
     for k in ks:
         for t, fit in fit_windows(held, k):  # inside runs of consecutive months: runs.py
@@ -158,22 +180,27 @@ def backtest(
                 continue
             rows = np.concatenate([by_month[m] for m in fit])
             fit_counts = np.sum([counts[m] for m in fit], axis=0)
-            scores = {m: SCORERS[m](grid, xy[rows], k, options) for m in methods}
+            scores = {m: _score(m, grid, xy[rows], k, options, forecaster, t) for m in methods}
             points = [(c, _label(c), c not in coverages) for c in all_cov]
             own = scores["dbscan"].info["hotspot_cells_share"] if "dbscan" in scores else 0.0
             if own > 0:
                 points.append((own, HOTSPOT_AREA, False))
             for method, scored in scores.items():
+                fit_label, method_fit = f"{fit[0]}..{fit[-1]}", fit_counts
+                if method == "forecast" and forecaster is not None:
+                    history = forecaster.history(t)
+                    fit_label = f"{history[0]}..{history[-1]}"
+                    method_fit = np.sum([counts[m] for m in history], axis=0)
                 for cov, label, curve in points:
                     measures = coverage_measures(
-                        scored.score, fit_counts, counts[t], cov, grid.cell_area_m2
+                        scored.score, method_fit, counts[t], cov, grid.cell_area_m2
                     )
                     records.append(
                         {
                             "method": method,
                             "k": k,
                             "test_month": t,
-                            "fit_months": f"{fit[0]}..{fit[-1]}",
+                            "fit_months": fit_label,
                             "coverage": cov,
                             "coverage_label": label,
                             "curve": curve,
@@ -196,10 +223,40 @@ def backtest(
         "buffer_m": options.buffer_m,
         "bandwidth_m": options.bandwidth_m,
         "gi_radius_cells": options.gi_radius_cells,
+        "forecast_cap_months": options.forecast_cap_months,
+        "forecast_coverages": list(options.forecast_coverages),
+        "common_months": common_months,
+        "test_months": sorted(set(rows_frame["test_month"])) if len(rows_frame) else [],
         "months": held,
         "offences": len(xy),
     }
     return Backtest(rows_frame, grid.describe(), settings)
+
+
+def _score(
+    method: str,
+    grid: Grid,
+    xy: np.ndarray,
+    k: int,
+    options: MethodOptions,
+    forecaster: Forecaster | None,
+    month: str,
+) -> Scored:
+    if method == "forecast" and forecaster is not None:
+        made = forecaster.forecast(month)
+        return Scored(made.score, made.info)
+    return SCORERS[method](grid, xy, k, options)
+
+
+def common_test_months(held: Sequence[str], ks: Sequence[int]) -> list[str]:
+    """The test months every k shares: months of ``held`` with ``k`` consecutive stored months
+    just before them, for every k that has any such month (a k with none is left out)."""
+    per_k = []
+    for k in ks:
+        tests = {t for t, _ in fit_windows(held, k)}  # the one gap rule: runs.py
+        if tests:
+            per_k.append(tests)
+    return sorted(set.intersection(*per_k)) if per_k else []
 
 
 def drug_offences(store: Store) -> tuple[np.ndarray, np.ndarray]:

@@ -15,6 +15,9 @@ EPSG:27700) and their count of months.
   of standard deviation ``bandwidth_m`` (truncated at 4 standard deviations, zero outside the
   grid) (Chainey, Tompson & Uhlig 2008 found KDE the most accurate of the common methods).
 - ``grid``: the previous period's counts per cell (the baseline of Wheeler & Steenbeek 2021).
+- ``forecast``: next month's offences per cell from the store's whole history before the test
+  month, candidates chosen by a nested back-test (:mod:`hotspots.evaluate.forecast`); it needs
+  the months of the points, so :func:`~hotspots.evaluate.backtest.backtest` runs it itself.
 - ``gi``: Getis-Ord Gi* z-score of the cell counts over the ``(2r+1) x (2r+1)`` block of study
   cells around each cell, itself included, binary weights (``r = gi_radius_cells``, default 1).
 """
@@ -33,6 +36,7 @@ from scipy import ndimage
 
 from hotspots import schema
 from hotspots.cluster import Auto, HotspotDetector
+from hotspots.evaluate.forecast import CAP_MONTHS, TARGET_COVERAGES
 from hotspots.evaluate.grid import Grid
 from hotspots.summary import BUFFER_M, hotspot_polygons
 
@@ -46,7 +50,10 @@ METHOD_LABELS: dict[str, str] = {
     "kde": "kernel density",
     "grid": "previous-period grid counts",
     "gi": "Getis-Ord Gi*",
+    "forecast": "forecast: whole history, candidates chosen by nested back-test",
 }
+#: Every method name ``--methods`` accepts (the default :data:`METHODS` and the forecast).
+ALL_METHODS: tuple[str, ...] = (*METHODS, "forecast")
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,8 @@ class MethodOptions:
     buffer_m: float = BUFFER_M
     bandwidth_m: float = BANDWIDTH_M
     gi_radius_cells: int = 1
+    forecast_cap_months: int = CAP_MONTHS
+    forecast_coverages: tuple[float, ...] = TARGET_COVERAGES
 
 
 @dataclass(frozen=True)
@@ -137,7 +146,7 @@ SCORERS: dict[str, Callable[[Grid, FloatArray, int, MethodOptions], Scored]] = {
 def check_methods(methods: Any) -> tuple[str, ...]:
     """The method names, checked against :data:`METHODS`."""
     names = tuple(methods)
-    bad = [m for m in names if m not in SCORERS]
+    bad = [m for m in names if m not in ALL_METHODS]
     if bad or not names:
-        raise ValueError(f"methods: got {list(names)!r}; expected some of {list(METHODS)}")
+        raise ValueError(f"methods: got {list(names)!r}; expected some of {list(ALL_METHODS)}")
     return names

@@ -19,6 +19,7 @@ from hotspots.analysis import analyse, store_months
 from hotspots.assessment import assess
 from hotspots.assessment import significant_only as keep_significant
 from hotspots.cluster import Auto
+from hotspots.evaluate.next_month import next_month
 from hotspots.patrol.area import PatrolArea
 from hotspots.patrol.reasons import _note, _reason
 from hotspots.patrol.stability import STABILITY_WINDOWS, _monthly_hits
@@ -63,6 +64,10 @@ class PatrolPlace:
     q_value: float | None = None
     significant: bool | None = None
     dynamics_class: str | None = None
+    #: Forecast (``patrol_plan(..., forecast=True)``): expected drug offences next month in the
+    #: forecast cells the place overlaps, and their share of the force's expected total.
+    forecast_offences: float | None = None
+    forecast_share: float | None = None
 
     @property
     def name(self) -> str:
@@ -110,6 +115,7 @@ def patrol_plan(
     significant_only: bool = False,
     n_sims: int = N_SIMS,
     seed: int = 0,
+    forecast: bool = False,
 ) -> PatrolPlan:
     """Rank the hotspots of an area for patrol.
 
@@ -138,6 +144,12 @@ def patrol_plan(
         (:func:`hotspots.assessment.assess`, ``n_sims`` simulations, ``seed``);
         ``significant_only`` (implies assessing) lists significant hotspots only (none when
         the store holds drug offences only: the plan's ``parameters["significance"]`` says why).
+    forecast
+        Rank the area's hotspots by the forecast's expected drug offences next month
+        (:func:`hotspots.evaluate.next_month.next_month`, from months up to ``end_month`` only)
+        instead of by offences in the basis period; each place gets ``forecast_offences`` and
+        ``forecast_share``, and ``parameters["forecast"]`` the back-tested capture of the places'
+        area ("these cells held X% of the next month's offences, median of M months").
 
     Raises
     ------
@@ -166,6 +178,13 @@ def patrol_plan(
     if significant_only:
         hotspots = keep_significant(hotspots)
     in_area = hotspots[hotspots["ward_code"].isin(ward_codes)]
+    ahead = next_month(store, end_month) if forecast else None
+    if ahead is not None:
+        cells = ahead.cells_of(in_area.geometry.to_numpy())
+        in_area = in_area.assign(
+            forecast_offences=[float(ahead.expected_offences[c].sum()) for c in cells],
+            forecast_share=[float(ahead.expected_share[c].sum()) for c in cells],
+        ).sort_values(["forecast_offences", "rank"], ascending=[False, True], kind="stable")
     chosen = in_area.head(top_n).reset_index(drop=True)
 
     held = set(store_months(store))
@@ -208,6 +227,8 @@ def patrol_plan(
                 polygon=row.geometry,
                 ward_outline=outlines.get(row.ward_code),
                 **_assessed(row),
+                forecast_offences=getattr(row, "forecast_offences", None),
+                forecast_share=getattr(row, "forecast_share", None),
             )
         )
     parameters = {
@@ -222,7 +243,17 @@ def patrol_plan(
         "top_n": top_n,
         "significance": analysis.parameters.get("significance"),
         "significant_only": significant_only,
+        "forecast": None,
     }
+    if ahead is not None:
+        parameters["forecast"] = {
+            "month": ahead.month,
+            "ranked_by": "expected drug offences next month (forecast)",
+            "expected_total": ahead.info["expected_total"],
+            "history_months": ahead.info["history_months"],
+            "chosen": ahead.info["chosen"],
+            "capture": ahead.place_capture(list(chosen.geometry)),
+        }
     return PatrolPlan(
         area=area,
         area_label=area_label,

@@ -416,3 +416,36 @@ def _radius(n: int) -> float:
 
 def _span(text: Any) -> str:
     return f"<span>{html.escape(str(text), quote=True)}</span>"
+
+
+#: Outline of the forecast cells (dashed, not a hotspot fill: a forecast, not a record).
+FORECAST_STYLE = {"color": "#54278f", "weight": 2, "dashArray": "4 3", "fillColor": "#9e9ac8"}
+
+
+def forecast_layer(
+    cells: gpd.GeoDataFrame, *, name: str, month: str, capture_text: str = "", show: bool = False
+) -> folium.FeatureGroup | None:
+    """The forecast's top cells for ``month`` (analysts' layer), shaded by expected offences.
+
+    ``cells`` is :func:`hotspots.evaluate.next_month.top_cells` as a GeoDataFrame (any CRS):
+    ``rank``, ``expected_offences``, ``expected_share`` and the cell squares. ``capture_text``
+    (the back-tested capture) goes in every popup. None when there is no cell.
+    """
+    if cells.empty:
+        return None
+    frame = to_wgs84(cells, "forecast cells")
+    top = float(frame["expected_offences"].max()) or 1.0
+
+    def props(row: Mapping[str, Any]) -> dict[str, Any]:
+        expected = float(row["expected_offences"])
+        tip = (
+            f"Forecast cell {int(row['rank'])}: {expected:.1f} expected drug offences in "
+            f"{month} ({100 * float(row['expected_share']):.1f}% of the force's)"
+        )
+        style = {**FORECAST_STYLE, "fillOpacity": round(0.15 + 0.6 * expected / top, 3)}
+        popup = f"<p>{esc(tip)}</p>" + (f"<p>{esc(capture_text)}</p>" if capture_text else "")
+        return {"tip": esc(tip), "popup": popup, "style": style}
+
+    group = folium.FeatureGroup(name=name, show=show)
+    geojson_layer(feature_collection(frame, props), name).add_to(group)
+    return group

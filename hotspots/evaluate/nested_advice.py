@@ -1,0 +1,173 @@
+"""DBSCAN parameters chosen by the store's own back-test, nested (issue 15, deliverable 4).
+
+The parameter advice (:mod:`hotspots.evaluate.advice`) ranks every ``eps_m`` x ``min_samples``
+pair by its back-test PAI on all stored months, so its best pair is chosen and scored on the
+same months (in-sample). Here the choice is **nested**: for each test month ``t``, each pair is
+ranked by its back-test PAI on the months before ``t`` only (median, then worst month, then
+larger ``min_samples``, as the advice ranks), the best pair is used for ``t``, and its PAI on
+``t`` is the out-of-sample score. The automatic rule (``eps_m="auto"``, ``min_samples="auto"``)
+is scored on the same months, so the two can be compared fairly; the result says which the
+back-test favours.
+
+Each pair is back-tested once (:func:`~hotspots.evaluate.backtest.backtest`, ``dbscan`` only,
+fit ``k`` months, at the patrol area), and the per-month PAIs are reused for every test month.
+A test month needs at least ``min_inner_months`` earlier test months to choose on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from hotspots.cluster import Auto
+from hotspots.evaluate.advice import (
+    ADVICE_AREA_KM2,
+    ADVICE_K,
+    EPS_VALUES_M,
+    MIN_SAMPLES_VALUES,
+    advice_coverage,
+)
+from hotspots.evaluate.backtest import backtest
+from hotspots.evaluate.grid import Grid
+from hotspots.evaluate.methods import MethodOptions
+
+#: Earlier test months a choice needs.
+MIN_INNER_MONTHS = 2
+#: Out-of-sample months needed before one rule is said to be favoured.
+MIN_VERDICT_MONTHS = 3
+
+
+@dataclass
+class NestedAdvice:
+    """Result of :func:`nested_parameters`.
+
+    ``months``: one row per test month (``test_month``, chosen ``eps_m`` / ``min_samples``, their
+    ``inner_pai_median`` on earlier months, ``pai`` out of sample, ``auto_pai`` of the automatic
+    rule on the same month); ``summary``: medians and ranges, and ``favoured`` ("nested" when its
+    median is higher, else "auto"; undecided with fewer than 3 months).
+    """
+
+    months: pd.DataFrame
+    summary: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        records = self.months.astype(object).where(self.months.notna(), None)
+        return {"summary": self.summary, "months": records.to_dict(orient="records")}
+
+
+def _pair_key(eps: float | Auto, ms: int | Auto) -> tuple[float, int]:
+    """Sort key: automatic values rank as -1 (so larger numbers come first when descending)."""
+    return (-1.0 if eps == "auto" else float(eps), -1 if ms == "auto" else int(ms))
+
+
+def nested_parameters(
+    xy: np.ndarray,
+    months: npt.ArrayLike,
+    grid: Grid,
+    *,
+    eps_values: Sequence[float | Auto] = EPS_VALUES_M,
+    min_samples_values: Sequence[int | Auto] = MIN_SAMPLES_VALUES,
+    k: int = ADVICE_K,
+    area_km2: float = ADVICE_AREA_KM2,
+    min_inner_months: int = MIN_INNER_MONTHS,
+) -> NestedAdvice:
+    """Choose ``eps_m`` / ``min_samples`` for each test month on the months before it; score it
+    on that month; compare with the automatic rule on the same months."""
+    cov = advice_coverage(grid, area_km2)
+    pairs = [(e, m) for e in eps_values for m in min_samples_values]
+    if ("auto", "auto") not in pairs:
+        pairs.append(("auto", "auto"))
+    pai: dict[tuple[Any, Any], pd.Series] = {}
+    for eps, ms in pairs:
+        rows = backtest(
+            xy, months, grid, methods=("dbscan",), ks=(k,), coverages=(cov,),
+            curve_coverages=(), options=MethodOptions(eps_m=eps, min_samples=ms),
+        ).rows  # fmt: skip
+        at = rows[rows["coverage_label"] != "hotspot area"] if len(rows) else rows
+        pai[(eps, ms)] = (
+            at.set_index("test_month")["pai"].astype(float) if len(at) else pd.Series(dtype=float)
+        )
+    tested = sorted(pai[("auto", "auto")].index)
+    records = []
+    for i, t in enumerate(tested):
+        inner = tested[:i]
+        if len(inner) < min_inner_months:
+            continue
+        ranked = []
+        for pair, series in pai.items():
+            values = series.loc[inner].dropna()
+            if len(values):
+                ranked.append((float(values.median()), float(values.min()), _pair_key(*pair), pair))
+        if not ranked:
+            continue
+        ranked.sort(key=lambda r: (r[0], r[1], r[2][1]), reverse=True)
+        best_median, _, _, (eps, ms) = ranked[0]
+        records.append(
+            {
+                "test_month": t,
+                "inner_months": len(inner),
+                "eps_m": eps,
+                "min_samples": ms,
+                "inner_pai_median": best_median,
+                "pai": float(pai[(eps, ms)].get(t, np.nan)),
+                "auto_pai": float(pai[("auto", "auto")].get(t, np.nan)),
+            }
+        )
+    frame = pd.DataFrame.from_records(
+        records,
+        columns=["test_month", "inner_months", "eps_m", "min_samples", "inner_pai_median", "pai",
+                 "auto_pai"],
+    )  # fmt: skip
+    summary: dict[str, Any] = {
+        "k": k,
+        "area_km2": area_km2,
+        "coverage": cov,
+        "months": len(frame),
+        "rule": "each month: the pair with the best median back-test PAI on the earlier months",
+    }
+    if len(frame):
+        summary.update(
+            pai_median=float(frame["pai"].median()),
+            pai_min=float(frame["pai"].min()),
+            pai_max=float(frame["pai"].max()),
+            auto_pai_median=float(frame["auto_pai"].median()),
+            auto_pai_min=float(frame["auto_pai"].min()),
+            auto_pai_max=float(frame["auto_pai"].max()),
+        )
+        if len(frame) < MIN_VERDICT_MONTHS:
+            summary["favoured"] = f"undecided (fewer than {MIN_VERDICT_MONTHS} months)"
+        else:
+            better = summary["pai_median"] > summary["auto_pai_median"]
+            summary["favoured"] = "nested" if better else "auto"
+    return NestedAdvice(frame, summary)
+
+
+def format_nested(advice: NestedAdvice) -> str:
+    """Text: which rule the nested back-test favours and both out-of-sample scores."""
+    s = advice.summary
+    head = (
+        f"Nested parameter choice (out of sample): fit {s['k']} months, PAI at "
+        f"{s['area_km2']:g} km² ({100 * s['coverage']:.3f}% of the area)"
+    )
+    if not s["months"]:
+        return head + f"\nNo test month has {MIN_INNER_MONTHS} earlier test months to choose on."
+    lines = [
+        head,
+        f"automatic rule (eps_m=auto, min_samples=auto): median PAI {s['auto_pai_median']:.1f} "
+        f"[{s['auto_pai_min']:.1f}-{s['auto_pai_max']:.1f}] over {s['months']} month(s)",
+        f"chosen each month on the earlier months: median PAI {s['pai_median']:.1f} "
+        f"[{s['pai_min']:.1f}-{s['pai_max']:.1f}]; the back-test favours: {s['favoured']}",
+        "test month  eps_m  min_samples  inner PAI  PAI    auto PAI",
+    ]
+    for r in advice.months.itertuples(index=False):
+        lines.append(
+            f"{r.test_month:<10}  {r.eps_m!s:>5}  {r.min_samples!s:>11}  "
+            f"{r.inner_pai_median:>9.1f}  {r.pai:>5.1f}  {r.auto_pai:>8.1f}"
+        )
+    return "\n".join(lines)

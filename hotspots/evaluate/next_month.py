@@ -1,0 +1,176 @@
+"""Next month's forecast for patrol plans and maps, with its back-tested capture (issue 15).
+
+:func:`next_month` runs the ``forecast`` method (:mod:`hotspots.evaluate.forecast`) for the month
+after ``end_month`` on the store's drug offences up to ``end_month`` (nothing later is read), and
+back-tests the same method on every earlier month that has a month before it, so a plan can say
+how much a forecast of its area caught in the past ("these cells held X% of the next month's
+drug offences, median of M months").
+
+**Expected offences.** Each study cell's *expected share* is the forecast's blend at its largest
+target coverage (the candidates chosen by the nested back-test, each scaled to sum 1, averaged);
+it sums to 1 over the study area. *Expected offences* = share x the recency-weighted mean of
+the force's monthly drug-offence totals (half-life 3 months). The ranking (``score``) is the
+forecast's own (tiers: its small-area blend first), so the top cells can differ slightly from
+the top expected shares.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from hotspots.evaluate.backtest import drug_offences
+from hotspots.evaluate.forecast import Forecaster, ForecastOptions, pai_at, recency_mean
+from hotspots.evaluate.grid import CELL_M, Grid
+from hotspots.periods import add_months
+from hotspots.store import Store
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Half-life of the monthly totals behind the expected offences, months.
+TOTAL_HALF_LIFE_MONTHS = 3.0
+
+
+@dataclass(frozen=True)
+class NextMonth:
+    """Result of :func:`next_month`.
+
+    Attributes
+    ----------
+    month
+        The forecast month (``end_month`` + 1).
+    grid
+        The grid of the cells.
+    score
+        Ranking per study cell (higher first).
+    expected_share, expected_offences
+        Per study cell (see the module docstring).
+    info
+        What the forecast chose (:meth:`Forecaster.forecast` ``info``).
+    backtest
+        One row per earlier month: ``test_month``, ``offences`` and ``score`` (that month's
+        forecast) for :meth:`capture_at`.
+    """
+
+    month: str
+    grid: Grid
+    score: FloatArray = field(repr=False)
+    expected_share: FloatArray = field(repr=False)
+    expected_offences: FloatArray = field(repr=False)
+    info: dict[str, Any]
+    backtest: list[tuple[str, FloatArray, FloatArray]] = field(repr=False)
+
+    def cells_of(self, geometries: Any) -> list[npt.NDArray[np.intp]]:
+        """Study cells each geometry overlaps (:meth:`Grid.covering`)."""
+        return self.grid.covering(np.asarray(list(geometries), dtype=object))
+
+    def capture_at(self, coverage: float) -> dict[str, Any]:
+        """Back-tested capture of the forecast's top cells at ``coverage`` of the study area.
+
+        Returns ``months`` (test months used), ``median``, ``min``, ``max`` of the hit rate
+        (share of that month's drug offences in the cells) and ``pai_median``.
+        """
+        hits = []
+        for _, offences, score in self.backtest:
+            pai = pai_at(score, offences, coverage)
+            if not math.isnan(pai):
+                hits.append(pai * coverage)
+        out: dict[str, Any] = {"coverage": coverage, "months": len(hits)}
+        if hits:
+            out.update(
+                median=float(np.median(hits)),
+                min=float(np.min(hits)),
+                max=float(np.max(hits)),
+                pai_median=float(np.median(hits)) / coverage,
+            )
+        return out
+
+    def place_capture(self, polygons: list[BaseGeometry]) -> dict[str, Any]:
+        """Back-tested capture at the area of the cells the polygons overlap, with the text a
+        plan shows."""
+        cells = self.cells_of(polygons)
+        n_cells = len(set(np.concatenate(cells).tolist())) if cells else 0
+        if n_cells == 0:
+            return {"months": 0, "cells": 0, "text": "no forecast cells"}
+        coverage = n_cells / self.grid.n_cells
+        out = self.capture_at(coverage)
+        out["cells"] = n_cells
+        out["area_km2"] = n_cells * self.grid.cell_area_m2 / 1e6
+        if out["months"]:
+            share = f"{100 * out['median']:.0f}%"
+            out["text"] = (
+                f"In back-tests the forecast's top {n_cells} cells of {self.grid.cell_m:g} m, the "
+                f"area these places cover ({out['area_km2']:.2f} km²), held {share} of the next "
+                f"month's drug offences (median of {out['months']} months, "
+                f"{100 * out['min']:.0f}-{100 * out['max']:.0f}%)."
+            )
+        else:
+            out["text"] = "No earlier month to back-test the forecast on."
+        return out
+
+
+def next_month(
+    store: Store,
+    end_month: str,
+    *,
+    cell_m: float = CELL_M,
+    options: ForecastOptions | None = None,
+) -> NextMonth:
+    """The forecast for the month after ``end_month`` from the store's drug offences up to it."""
+    grid = Grid.over(store.load_boundary("force_area"), cell_m)
+    xy, months = drug_offences(store)
+    months = np.asarray(months).astype(str)
+    keep = months <= end_month
+    xy, months = xy[keep], months[keep]
+    pos = grid.position(xy)
+    counts = {
+        m: np.bincount(pos[(months == m) & (pos >= 0)], minlength=grid.n_cells).astype(float)
+        for m in sorted(set(months.tolist()))
+    }
+    forecaster = Forecaster(grid, counts, options)
+    month = add_months(end_month, 1)
+    made = forecaster.forecast(month)
+    hist = forecaster.history(month)
+    if hist:
+        largest = max(forecaster.options.target_coverages)
+        share = made.tier_values.get(largest, made.score)
+        share = share / share.sum() if share.sum() > 0 else share
+        totals = [counts[m].sum() for m in hist]
+        total = float(recency_mean([np.array([t]) for t in totals], TOTAL_HALF_LIFE_MONTHS)[0])
+    else:
+        share, total = np.zeros(grid.n_cells), 0.0
+    backtest = [
+        (m, counts[m], forecaster.forecast(m).score)
+        for m in counts
+        if forecaster.history(m) and counts[m].sum() > 0
+    ]
+    info = {**made.info, "expected_total": total}
+    return NextMonth(month, grid, made.score, share, share * total, info, backtest)
+
+
+def top_cells(result: NextMonth, n: int) -> pd.DataFrame:
+    """The ``n`` top-ranked cells: ``rank``, ``x_m``, ``y_m`` (centre), ``expected_share``,
+    ``expected_offences`` and ``geometry`` (the cell square, EPSG:27700)."""
+    order = np.argsort(-result.score, kind="stable")[:n]
+    centres = result.grid.centres()[order]
+    half = result.grid.cell_m / 2
+    return pd.DataFrame(
+        {
+            "rank": np.arange(1, len(order) + 1),
+            "x_m": centres[:, 0],
+            "y_m": centres[:, 1],
+            "expected_share": result.expected_share[order],
+            "expected_offences": result.expected_offences[order],
+            "geometry": shapely.box(
+                centres[:, 0] - half, centres[:, 1] - half, centres[:, 0] + half,
+                centres[:, 1] + half,
+            ),
+        }
+    )  # fmt: skip

@@ -1,0 +1,209 @@
+"""The ``forecast`` method (issue 15): no look-ahead, determinism, known answers, the nested
+choice, ``--common-months`` and the CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import box
+
+from hotspots.cli import main
+from hotspots.evaluate import Grid, backtest
+from hotspots.evaluate.forecast import Forecaster, ForecastOptions, pai_at, recency_mean
+from hotspots.evaluate.metrics import coverage_measures
+from hotspots.periods import add_months
+
+X0, Y0 = 500_000.0, 200_000.0
+MONTHS = [f"2025-{m:02d}" for m in range(1, 9)]
+HOT = (X0 + 1_125.0, Y0 + 1_875.0)  # centre of a 250 m cell, hot every month
+BURST = (X0 + 2_625.0, Y0 + 375.0)  # centre of another cell: one burst in month 1 only
+
+
+@pytest.fixture(scope="module")
+def grid() -> Grid:
+    area = gpd.GeoDataFrame(geometry=[box(X0, Y0, X0 + 3_000, Y0 + 3_000)], crs="EPSG:27700")
+    return Grid.over(area, 250)
+
+
+def _world(seed: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Each month: 8 offences on HOT, 30 spread uniformly; month 1 also 40 on BURST."""
+    rng = np.random.default_rng(seed)
+    xy, months = [], []
+    for i, m in enumerate(MONTHS):
+        parts = [
+            np.repeat([HOT], 8, axis=0),
+            rng.uniform([X0, Y0], [X0 + 3000, Y0 + 3000], (30, 2)),
+        ]
+        if i == 0:
+            parts.append(np.repeat([BURST], 40, axis=0))
+        block = np.vstack(parts)
+        xy.append(block)
+        months += [m] * len(block)
+    return np.vstack(xy), np.array(months)
+
+
+def _counts(grid: Grid, xy: np.ndarray, months: np.ndarray) -> dict[str, np.ndarray]:
+    return {m: grid.counts(xy[months == m]) for m in sorted(set(months))}
+
+
+def test_no_look_ahead_mutating_the_test_month_and_later_changes_nothing(grid: Grid) -> None:
+    xy, months = _world()
+    test = "2025-06"
+    before = Forecaster(grid, _counts(grid, xy, months)).forecast(test)
+    # Move every offence of the test month and later to the far corner and add more there.
+    later = months >= test
+    moved = xy.copy()
+    moved[later] = [X0 + 10.0, Y0 + 10.0]
+    extra = np.repeat([[X0 + 2_900.0, Y0 + 2_900.0]], 50, axis=0)
+    xy2 = np.vstack([moved, extra])
+    months2 = np.concatenate([months, ["2025-07"] * 50])
+    forecaster = Forecaster(grid, _counts(grid, xy2, months2))
+    for month in MONTHS:  # forecasting later months first must not leak either
+        forecaster.forecast(month)
+    after = forecaster.forecast(test)
+    assert np.array_equal(before.score, after.score)
+    assert before.info == after.info
+    # ... and the mutation does reach the months after it (the test could fail).
+    assert not np.array_equal(
+        Forecaster(grid, _counts(grid, xy, months)).forecast("2025-08").score,
+        forecaster.forecast("2025-08").score,
+    )
+    # Through the back-test too: the forecast's rows for the test month keep their choice.
+    rows1 = backtest(xy, months, grid, methods=("forecast",), ks=(3,), curve_coverages=()).rows
+    rows2 = backtest(xy2, months2, grid, methods=("forecast",), ks=(3,), curve_coverages=()).rows
+    info1 = rows1.loc[rows1["test_month"] == test, "info"].iloc[0]
+    info2 = rows2.loc[rows2["test_month"] == test, "info"].iloc[0]
+    assert info1 == info2 and info1["history_months"] == "2025-01..2025-05"
+
+
+def test_deterministic(grid: Grid) -> None:
+    xy, months = _world()
+    a = Forecaster(grid, _counts(grid, xy, months)).forecast("2025-07")
+    b = Forecaster(grid, _counts(grid, xy, months)).forecast("2025-07")
+    assert np.array_equal(a.score, b.score) and a.info == b.info
+
+
+def test_a_cell_hot_every_month_ranks_first_and_a_one_off_burst_does_not(grid: Grid) -> None:
+    xy, months = _world()
+    counts = _counts(grid, xy, months)
+    hot = int(grid.position(np.array([HOT]))[0])
+    burst = int(grid.position(np.array([BURST]))[0])
+    forecaster = Forecaster(grid, counts)
+    # Month 2 has only month 1 before it: the burst (40) outweighs the hot cell (8) there...
+    assert int(np.argmax(forecaster.forecast("2025-02").score)) == burst
+    # ...but once a few months show the burst was one-off, the hot cell leads.
+    for month in MONTHS[5:]:
+        made = forecaster.forecast(month)
+        assert int(np.argmax(made.score)) == hot, month
+    made = forecaster.forecast("2025-08")
+    assert made.info["history_months"] == "2025-01..2025-07"
+    assert made.info["inner_months"] == 6
+    chosen = made.info["chosen"]
+    assert set(chosen) == {"0.05%", "1%"}
+    assert all(len(c["candidates"]) == 3 for c in chosen.values())
+    # PAI at 1% of 144 cells (1.44 cells): the hot cell holds 8 of ~38 offences.
+    pai = coverage_measures(made.score, counts["2025-07"], counts["2025-08"], 0.01, 62_500.0)
+    assert pai["pai"] > 8 / 38 / (1.44 / 144) * 0.9
+
+
+def test_history_is_capped_and_stops_at_a_gap(grid: Grid) -> None:
+    counts = {m: np.zeros(grid.n_cells) for m in MONTHS if m != "2025-03"}
+    f = Forecaster(grid, counts, ForecastOptions(cap_months=2))
+    assert f.history("2025-08") == ["2025-06", "2025-07"]
+    assert Forecaster(grid, counts).history("2025-06") == ["2025-04", "2025-05"]
+    assert Forecaster(grid, counts).history("2025-01") == []
+
+
+def test_seasonal_candidates_only_with_two_years(grid: Grid) -> None:
+    months = [add_months("2023-01", i) for i in range(26)]
+    counts = {m: np.ones(grid.n_cells) for m in months}
+    f = Forecaster(grid, counts)
+    assert not any("season" in n for n in f.candidates(months[23]))  # 23 months before it
+    assert any("season" in n for n in f.candidates(months[24]))  # 24 months before it
+
+
+def test_recency_mean_weights() -> None:
+    history = [np.array([4.0]), np.array([0.0])]  # oldest first
+    assert recency_mean(history, math.inf)[0] == pytest.approx(2.0)
+    # half-life 1 month: weights 0.5 (older) and 1 (last month): 4 * 0.5 / 1.5
+    assert recency_mean(history, 1.0)[0] == pytest.approx(4 / 3)
+
+
+def test_fast_pai_equals_the_back_test_measure() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(100):
+        n = int(rng.integers(5, 400))
+        score = rng.integers(0, 4, n).astype(float)
+        actual = rng.poisson(1.0, n).astype(float)
+        cov = float(rng.uniform(0.001, 1.0))
+        expected = coverage_measures(score, actual, actual, cov, 1.0)["pai"]
+        got = pai_at(score, actual, cov)
+        assert (math.isnan(got) and math.isnan(expected)) or got == pytest.approx(expected)
+
+
+def test_options_are_checked() -> None:
+    with pytest.raises(ValueError, match="cap_months"):
+        ForecastOptions(cap_months=0)
+    with pytest.raises(ValueError, match="target_coverages"):
+        ForecastOptions(target_coverages=(0.0,))
+    with pytest.raises(ValueError, match="inner_statistic"):
+        ForecastOptions(inner_statistic="mode")
+
+
+def test_common_months_restricts_every_method_and_k(grid: Grid) -> None:
+    xy, months = _world()
+    kw = {"methods": ("forecast", "grid"), "ks": (1, 3), "curve_coverages": ()}
+    loose = backtest(xy, months, grid, **kw).rows
+    assert set(loose.loc[loose["k"] == 1, "test_month"]) == set(MONTHS[1:])
+    common = backtest(xy, months, grid, common_months=True, **kw)
+    rows = common.rows
+    by = rows.groupby(["method", "k"])["test_month"].agg(lambda s: tuple(sorted(set(s))))
+    assert set(by) == {tuple(MONTHS[3:])}
+    assert common.settings["common_months"] is True
+    assert common.settings["test_months"] == MONTHS[3:]
+    # The forecast's rows for k = 1 and k = 3 are the same forecast on the same months.
+    f = rows[rows["method"] == "forecast"].set_index(["test_month", "coverage_label", "k"])["n"]
+    assert f.xs(1, level="k").equals(f.xs(3, level="k"))
+    # Its fit months are its whole history, not k.
+    fit = rows.loc[(rows["method"] == "forecast") & (rows["test_month"] == "2025-08"), "fit_months"]
+    assert set(fit) == {"2025-01..2025-07"}
+
+
+def test_cli_forecast_and_common_months(
+    shared_demo_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "f.json"
+    args = ["evaluate", "--methods", "forecast", "grid", "--k", "1", "3", "--coverages", "0.05",
+            "1", "--cell-m", "500", "--common-months", "--forecast-cap-months", "6",
+            "--json", str(out), "--store", str(shared_demo_store)]  # fmt: skip
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "--common-months: every method and k on the same 9 test month(s)" in text
+    assert "forecast: history up to 6 months" in text
+    data = json.loads(out.read_text())
+    rows = data["rows"]
+    assert {r["method"] for r in rows} == {"forecast", "grid"}
+    months = {(r["method"], r["k"]): set() for r in rows}
+    for r in rows:
+        months[(r["method"], r["k"])].add(r["test_month"])
+    assert len({frozenset(v) for v in months.values()}) == 1
+    assert data["settings"]["forecast_cap_months"] == 6
+    fc = [r for r in rows if r["method"] == "forecast"]
+    assert all(r["info"]["n_history_months"] <= 6 for r in fc)
+    assert main([*args[:-2], "--forecast-cap-months", "0", "--store", str(shared_demo_store)]) == 2
+
+
+def test_common_test_months_rule_handles_gaps() -> None:
+    from hotspots.evaluate.backtest import common_test_months
+
+    held = ["2025-01", "2025-02", "2025-03", "2025-04", "2025-06", "2025-07", "2025-08"]
+    # k = 1: Feb, Mar, Apr, Jul, Aug; k = 3: Apr only (Jun..Aug is a run of 3: nothing tested)
+    assert common_test_months(held, (1, 3)) == ["2025-04"]
+    assert common_test_months(held, (1, 12)) == ["2025-02", "2025-03", "2025-04", "2025-07",
+                                                 "2025-08"]  # fmt: skip
+    assert common_test_months([], (1,)) == []
