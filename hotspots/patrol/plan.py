@@ -23,6 +23,7 @@ from hotspots.patrol.area import PatrolArea
 from hotspots.patrol.reasons import _note, _reason
 from hotspots.patrol.stability import STABILITY_WINDOWS, _monthly_hits
 from hotspots.periods import Period, add_months, parse_month
+from hotspots.publicsafe import snapped_hotspots
 from hotspots.significance import N_SIMS
 from hotspots.store import Store
 from hotspots.summary import BUFFER_M
@@ -110,6 +111,7 @@ def patrol_plan(
     significant_only: bool = False,
     n_sims: int = N_SIMS,
     seed: int = 0,
+    snap_m: float | None = None,
 ) -> PatrolPlan:
     """Rank the hotspots of an area for patrol.
 
@@ -138,6 +140,11 @@ def patrol_plan(
         (:func:`hotspots.assessment.assess`, ``n_sims`` simulations, ``seed``);
         ``significant_only`` (implies assessing) lists significant hotspots only (none when
         the store holds drug offences only: the plan's ``parameters["significance"]`` says why).
+    snap_m
+        For readers without exact points (officers): each place's polygon, and the ``lon`` /
+        ``lat`` of its centre, are made from the ``snap_m`` grid cells of its offences
+        (:func:`hotspots.publicsafe.snapped_hotspots`), not from exact locations; the place is
+        still named (its purpose) and its counts are unchanged. None: exact polygons.
 
     Raises
     ------
@@ -177,6 +184,8 @@ def patrol_plan(
         buffer_m, events,
     )  # fmt: skip
 
+    if snap_m is not None:
+        chosen = snapped_hotspots(chosen, analysis.events, snap_m)
     centroids = gpd.GeoSeries(chosen.geometry.centroid, crs=schema.CRS_BNG).to_crs(4326)
     outlines = wards.set_index("ward_code").geometry
     places = []
