@@ -28,7 +28,7 @@ from pyproj import Transformer
 
 from hotspots.analysis import analyse
 from hotspots.cli import main
-from hotspots.cli_analysis import analysis_json
+from hotspots.cli_analysis import analysis_json, format_analysis
 from hotspots.figures import layer_figure
 from hotspots.periods import Period
 from hotspots.store import Store
@@ -237,6 +237,10 @@ def test_real_store_without_raids_says_no_raid_records_held(
     assert data["figures"]["raid"]["value"] is None
     assert data["figures"]["raid"]["note"] == "no raid records held"
     assert data["totals"]["raid_count"] is None  # before: 0
+    text = format_analysis(autumn19, top=5)  # `hotspots analyse` (text)
+    assert "Drug raids: no data (no raid records held)" in text
+    assert f"Drug stop-and-searches: {data['figures']['search']['value']:,}" in text
+    assert "Raids: 0 of" not in text  # before: "Raids: 0 of N hotspots had raids"
     searches = store.load(layers=["search"], months=list(autumn19.period.months))
     assert data["figures"]["search"]["value"] == len(searches) > 0  # held every month
     assert data["figures"]["search"]["change"] is None  # 2019-04..06 not held
