@@ -17,7 +17,7 @@ import pandas as pd
 
 from hotspots import schema
 from hotspots.cluster import Auto, HotspotDetector
-from hotspots.figures import Figure, layer_figures, layer_months, period_totals
+from hotspots.figures import Figure, blank_unknown, layer_figures, layer_months, period_totals
 from hotspots.periods import Period
 from hotspots.store import Store
 from hotspots.summary import BUFFER_M, NEAR_M, RaidCoverage, raid_coverage, summarise_hotspots
@@ -162,6 +162,11 @@ def analyse(
         _blank_comparison(ward_table)
     districts = district_summary(ward_table)
     totals = period_totals(ward_table, events, period.months, comparable)
+    held_months = layer_months(store.sources())
+    figures = layer_figures(totals, period, compare_to, held_months)
+    # the tables follow the figure rule too: no count where the layer is not held (never 0)
+    ward_table, districts = blank_unknown(ward_table, figures), blank_unknown(districts, figures)
+    hotspots = blank_unknown(hotspots, figures)
     offences_labels = np.asarray(detector.labels_)
     parameters = {
         **{k: _plain(v) for k, v in detector.params_.items()},
@@ -188,7 +193,7 @@ def analyse(
         coverage=coverage,
         events=events,
         other_offences=other_offences[other_offences[schema.MONTH].isin(period.months)],
-        layer_months=layer_months(store.sources()),
+        layer_months=held_months,
     )
 
 

@@ -21,6 +21,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from hotspots import schema
@@ -31,6 +32,7 @@ __all__ = [
     "ARREST",
     "NO_FURTHER_ACTION",
     "Figure",
+    "blank_unknown",
     "event_totals",
     "layer_figure",
     "layer_figures",
@@ -239,6 +241,32 @@ def period_totals(
     in_period = events[events[schema.MONTH].isin(list(months))]
     totals.update(event_totals(in_period))
     return totals
+
+
+#: The hotspot table's count column of each layer.
+HOTSPOT_COUNTS = {"offence": "offences", "search": "searches", "raid": "raids"}
+
+
+def blank_unknown(table: pd.DataFrame, figures: Mapping[str, Figure]) -> pd.DataFrame:
+    """``table`` (a ward, district or hotspot table) with the counts the rule gives no number
+    blank (NaN): a layer's ``<layer>_count``, rates and rank (hotspots: ``searches``, ``raids``)
+    where its figure is not a number, its ``_prev``/``_change``/``_change_pct`` where there is
+    no change. A copy; the same table when nothing is blanked."""
+    blank: list[str] = []
+    for layer, fig in figures.items():
+        if not fig.is_number:
+            blank += [f"{layer}_{c}" for c in ("count", "per_km2", "per_1000", "rank")]
+            blank.append(HOTSPOT_COUNTS.get(layer, ""))
+        if fig.change is None:
+            blank += [f"{layer}_{c}" for c in ("prev", "change", "change_pct")]
+    # a hotspot's own offences stay: they are what the hotspot is made of
+    present = [c for c in blank if c in table.columns and c != "offences"]
+    if not present:
+        return table
+    out = table.copy()
+    for column in present:
+        out[column] = np.nan
+    return out
 
 
 def _column_sum(frame: pd.DataFrame, column: str) -> float:

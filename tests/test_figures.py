@@ -128,6 +128,14 @@ def test_a_layer_held_for_part_of_the_period_is_no_data_in_every_output(app: Fla
     assert data["totals"]["search_count"] is None  # before: 153, as if June and August were 0
     meta = client.get("/api/v1/meta").get_json()
     assert meta["layers"]["search"]["months_held"] == ["2025-07"]
+    # ward and hotspot tables too: no search count where searches are not held, not 0
+    for query, known in ((SUMMER, False), ("from=2025-07&to=2025-07", True)):
+        wards = client.get(f"/api/v1/wards?{query}").get_json()["features"]
+        counts = [f["properties"]["search_count"] for f in wards]
+        assert all((c is not None) == known for c in counts), query
+        assert (sum(counts) == 153) if known else True
+        hotspots = client.get(f"/api/v1/hotspots?{query}").get_json()["features"]
+        assert all((f["properties"]["searches"] is not None) == known for f in hotspots), query
 
 
 @pytest.mark.parametrize("role", ("analyst", "commissioner"))
@@ -152,8 +160,11 @@ def test_officers_and_the_public_get_no_raid_count_month_or_column(
 ) -> None:
     """Before: /api/v1/meta and /map.json gave officers raid counts and months."""
     officer = _client(app, "officer")
-    for url in (f"/map.json?{AUTUMN}", "/api/v1/meta"):
+    for url in (f"/map.json?{AUTUMN}", "/api/v1/meta", f"/api/v1/wards?{AUTUMN}",
+                f"/api/v1/hotspots?{AUTUMN}", f"/api/v1/hotspots?{AUTUMN}&format=csv",
+                f"/?{AUTUMN}", f"/map/frame?{AUTUMN}"):  # fmt: skip
         text = officer.get(url).get_data(as_text=True)
+        text = re.sub(r"&(amp;)?raids=0", "", text)  # the view's own (off) switch in links
         assert "raid" not in text.lower(), url
     public = create_app({"STORE": str(shared_demo_store), "PUBLIC_MODE": True,
                          "WARM_PRESETS": 0, "CACHE_DIR": ""}).test_client()  # fmt: skip

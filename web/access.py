@@ -46,7 +46,7 @@ from flask import current_app, g
 
 from hotspots import schema
 from hotspots.analysis import Analysis
-from hotspots.figures import period_totals
+from hotspots.figures import HOTSPOT_COUNTS, period_totals
 from hotspots.publicsafe import snap_to_grid, snapped_hotspots, suppress_small_counts
 from hotspots.summary import RaidCoverage
 
@@ -229,17 +229,13 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
     )
 
 
-#: The hotspot table's count column of each layer.
-_HOTSPOT_COUNTS = {"offence": "offences", "search": "searches", "raid": "raids"}
-
-
 def _suppress_hotspot_counts(
     hotspots: gpd.GeoDataFrame, below: int, layers: tuple[str, ...]
 ) -> gpd.GeoDataFrame:
     """Hotspot counts of ``layers`` under ``below`` blank (NaN), as in the ward table."""
     out = hotspots.copy()
     for layer in layers:
-        column = _HOTSPOT_COUNTS[layer]
+        column = HOTSPOT_COUNTS[layer]
         if column in out and layer != "offence":
             out[column] = out[column].astype("float64").mask(out[column].astype("float64") < below)
     return out
