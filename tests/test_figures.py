@@ -360,3 +360,25 @@ def test_officers_patrol_places_are_made_from_snapped_cells(
                                               if x.startswith("rank")):]))  # fmt: skip
     assert [r["location"] for r in a_rows] == [r["location"] for r in rows]  # same places
     assert snap_m > 0
+
+
+def test_real_store_pdf_briefing_says_no_raid_records_held(real_2019: Path, tmp_path: Path) -> None:
+    """The PDF twin of the briefing card (before: "Drug raids 0", "£0")."""
+    import os
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must install poppler-utils (pdftotext) to check the PDF briefing")
+        pytest.skip("pdftotext (Debian poppler-utils) is not installed")
+    app = create_app({"STORE": str(real_2019), "CACHE_DIR": str(tmp_path), "WARM_PRESETS": 0})
+    client = _client(app, "commissioner")
+    pdf = tmp_path / "briefing.pdf"
+    pdf.write_bytes(client.get("/briefing.pdf?from=2019-07&to=2019-09").get_data())
+    done = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True)
+    text = " ".join(done.stdout.decode().split())
+    assert "no raid records held" in text
+    assert "£0" not in text
+    searches = client.get("/map.json?from=2019-07&to=2019-09").get_json()["figures"]["search"]
+    assert f"{searches['value']:,}" in text
