@@ -382,3 +382,22 @@ def test_real_store_pdf_briefing_says_no_raid_records_held(real_2019: Path, tmp_
     assert "£0" not in text
     searches = client.get("/map.json?from=2019-07&to=2019-09").get_json()["figures"]["search"]
     assert f"{searches['value']:,}" in text
+
+
+def test_months_held_by_raids_alone_are_not_named_to_officers(tmp_path: Path) -> None:
+    """/api/v1/meta's months, for a role without raid figures, are those of the layers it
+    may see: a month only the raid file holds is not named."""
+    from tests.conftest import DEMO
+
+    streets = sorted((DEMO / "police_uk").glob("2025-*-street.csv"))[1:]  # no January
+    raids = DEMO / "raids" / "SYNTHETIC-raids-2025.csv"
+    boundaries = DEMO / "boundaries"
+    store = tmp_path / "store"
+    args = ["--store", str(store), "--wards", str(boundaries / "wards_dec2023_bsc.geojson"),
+            "--force-area", str(boundaries / "force_area_pfa_dec2023_bsc.geojson")]  # fmt: skip
+    assert main(["ingest", *args, *map(str, [*streets, raids])]) == 0
+    app = create_app({"STORE": str(store), "CACHE_DIR": "", "WARM_PRESETS": 0})
+    analyst = _client(app, "analyst").get("/api/v1/meta").get_json()
+    officer = _client(app, "officer").get("/api/v1/meta").get_json()
+    assert analyst["months"][0] == "2025-01" and analyst["layers"]["raid"]["events"] > 0
+    assert officer["months"][0] == "2025-02" and "2025-01" not in json.dumps(officer)

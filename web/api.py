@@ -245,7 +245,9 @@ def meta() -> Response:
         "data_version": st.version,
         "updated": manifest.get("updated"),
         "crs": manifest.get("crs"),
-        "months": st.months,
+        # months any layer the caller may see holds (no month held by raids alone, for roles
+        # without raid figures)
+        "months": sorted({m for entry in layers.values() for m in entry["months_held"]}),
         "layers": layers,
         "ward_vintage": boundaries.get("wards", {}).get("vintage"),
         "boundaries": boundaries,
