@@ -171,6 +171,9 @@ def test_officers_and_the_public_get_no_raid_count_month_or_column(
     for url in (f"/map.json?{AUTUMN}", "/api/v1/meta", f"/api/v1/wards?{AUTUMN}"):
         text = public.get(url).get_data(as_text=True)
         assert "raid" not in text.lower(), url
+    # suppressed ward counts are blanks on the compare page, not a crash (before: 500)
+    compare = public.get(f"/compare?{AUTUMN}")
+    assert compare.status_code == 200 and '<td class="num">–</td>' in compare.get_data(as_text=True)
 
 
 def test_a_scoped_officer_gets_the_areas_totals_and_headline(app: Flask) -> None:

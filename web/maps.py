@@ -305,20 +305,27 @@ def compare_frame() -> Response:
 
 
 def _ward_changes(a: Analysis, b: Analysis) -> list[dict[str, Any]]:
-    """Per ward: offences in period ``a`` and in ``b``, and the change, biggest moves first."""
+    """Per ward: offences in period ``a`` and in ``b``, and the change, biggest moves first.
+
+    A count the role or the figure rule leaves blank (public: under ``SUPPRESS_BELOW``) is
+    None, and so is a change from it (listed last), never a 0."""
     left = a.wards.set_index("ward_code")
     right = b.wards.set_index("ward_code")
     rows = []
     for code in left.index:
-        now, then = int(left.at[code, "offence_count"]), int(right.at[code, "offence_count"])
+        now, then = _count(left.at[code, "offence_count"]), _count(right.at[code, "offence_count"])
         rows.append(
             {
                 "ward_name": left.at[code, "ward_name"],
                 "district_name": left.at[code, "district_name"],
                 "now": now,
                 "then": then,
-                "change": now - then,
+                "change": None if now is None or then is None else now - then,
             }
         )
-    rows.sort(key=lambda r: (-abs(r["change"]), r["ward_name"]))
+    rows.sort(key=lambda r: (r["change"] is None, -abs(r["change"] or 0), r["ward_name"]))
     return rows
+
+
+def _count(value: Any) -> int | None:
+    return None if value is None or value != value else int(value)  # NaN != NaN
