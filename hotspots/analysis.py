@@ -17,10 +17,11 @@ import pandas as pd
 
 from hotspots import schema
 from hotspots.cluster import Auto, HotspotDetector
+from hotspots.figures import Figure, blank_unknown, layer_figures, layer_months, period_totals
 from hotspots.periods import Period
 from hotspots.store import Store
 from hotspots.summary import BUFFER_M, NEAR_M, RaidCoverage, raid_coverage, summarise_hotspots
-from hotspots.ward_summary import district_summary, force_totals, ward_summary
+from hotspots.ward_summary import district_summary, ward_summary
 
 
 @dataclass
@@ -40,6 +41,21 @@ class Analysis:
     events: gpd.GeoDataFrame = field(repr=False)
     #: Offences of other crime types in the period (empty unless the store has every type).
     other_offences: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    #: Months the store holds of each layer (:func:`hotspots.figures.layer_months`).
+    layer_months: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    #: The layers whose figures this analysis may show (a role without raid access: no raid).
+    layers: tuple[str, ...] = schema.LAYERS
+
+    def figures(self) -> dict[str, Figure]:
+        """Each shown layer's total by the figure rule (:mod:`hotspots.figures`): a number only
+        when the layer is held for every month of the period; a change only when both are."""
+        return layer_figures(
+            self.totals,
+            self.period,
+            self.compare_to if self.comparison_available else None,
+            self.layer_months,
+            self.layers,
+        )
 
     def metadata(self) -> dict[str, Any]:
         """What every output of this analysis records about itself."""
@@ -149,11 +165,12 @@ def analyse(
     if not comparable:
         _blank_comparison(ward_table)
     districts = district_summary(ward_table)
-    totals = force_totals(ward_table)
-    if not comparable:
-        for name in list(totals):
-            if name.endswith(("_prev", "_change", "_change_pct")):
-                totals[name] = None
+    totals = period_totals(ward_table, events, period.months, comparable)
+    held_months = layer_months(store.sources())
+    figures = layer_figures(totals, period, compare_to, held_months)
+    # the tables follow the figure rule too: no count where the layer is not held (never 0)
+    ward_table, districts = blank_unknown(ward_table, figures), blank_unknown(districts, figures)
+    hotspots = blank_unknown(hotspots, figures)
     offences_labels = np.asarray(detector.labels_)
     parameters = {
         **{k: _plain(v) for k, v in detector.params_.items()},
@@ -180,6 +197,7 @@ def analyse(
         coverage=coverage,
         events=events,
         other_offences=other_offences[other_offences[schema.MONTH].isin(period.months)],
+        layer_months=held_months,
     )
 
 

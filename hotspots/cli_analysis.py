@@ -141,16 +141,50 @@ def run_analysis(args: argparse.Namespace, store: Store) -> Analysis:
 
 
 def analysis_json(analysis: Analysis, top: int) -> dict[str, Any]:
-    """What ``hotspots analyse --json`` prints."""
+    """What ``hotspots analyse --json`` prints (and ``/map.json``, for the visitor's role).
+
+    ``figures`` gives each shown layer's total by the figure rule (:mod:`hotspots.figures`);
+    in ``totals`` a layer's count, change and rates are null where its figure is not a number
+    (never 0 for a layer not held), and a layer the role may not see is left out, with its
+    coverage lists.
+    """
+    figures = analysis.figures()
     hotspots = analysis.hotspots.drop(columns="geometry").head(top)
+    coverage = analysis.coverage.as_dict()
+    if "raid" not in analysis.layers:
+        coverage = {k: v for k, v in coverage.items() if "raid" not in k}
     return {
         "metadata": analysis.metadata(),
-        "totals": analysis.totals,
+        "figures": {layer: f.as_dict() for layer, f in figures.items()},
+        "totals": shown_totals(analysis),
         "headline": headline_text(analysis),
         "hotspots": _records(hotspots),
         "ward_movers": {k: _records(v) for k, v in ward_movers(analysis, 5).items()},
-        "coverage": analysis.coverage.as_dict(),
+        "coverage": coverage,
     }
+
+
+def shown_totals(analysis: Analysis) -> dict[str, Any]:
+    """``analysis.totals`` by the figure rule: a layer's ``*_count``/``*_per_*`` and its
+    ``search_*``/``raid_*`` sums are None when its figure is not a number, its ``*_prev`` and
+    ``*_change*`` None when there is no change; ``months_without_events`` lists shown layers
+    only."""
+    figures = analysis.figures()
+    out: dict[str, Any] = {}
+    for name, value in analysis.totals.items():
+        layer = name.split("_", 1)[0]
+        fig = figures.get(layer)
+        if layer in schema.LAYERS and fig is None:
+            continue  # a layer the role may not see
+        if fig is not None:
+            if name.endswith(("_prev", "_change", "_change_pct")):
+                value = value if fig.change is not None else None
+            elif not fig.is_number:
+                value = None
+        if name == "months_without_events":
+            value = {k: v for k, v in (value or {}).items() if k in figures}
+        out[name] = value
+    return out
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -183,12 +217,18 @@ def ward_movers(analysis: Analysis, n: int) -> dict[str, pd.DataFrame]:
 
 
 def headline_text(analysis: Analysis) -> str:
-    """The force-wide change in words (or why there is none)."""
-    if not analysis.comparison_available:
-        return (
-            f"{analysis.totals['offence_count']:,} drug offences in {analysis.period.label}; "
+    """The change in drug offences in words (or why there is none), by the figure rule: the
+    area's when the analysis is an officer's area, the force's otherwise."""
+    fig = analysis.figures()["offence"]
+    if not fig.is_number:
+        return f"No data on drug offences for {analysis.period.label}: {fig.note}"
+    if fig.change is None:
+        reason = (
             f"no data for the comparison period {analysis.compare_to.label}"
+            if fig.change_note.startswith("no data") or not analysis.comparison_available
+            else fig.change_note
         )
+        return f"{fig.value:,} drug offences in {analysis.period.label}; {reason}"
     return headline(analysis.totals, "offence")
 
 
@@ -226,8 +266,8 @@ def format_analysis(analysis: Analysis, top: int) -> str:
                 str(h.offences),
                 _int_or_dash(h.offences_prev),
                 _signed(h.change),
-                str(h.searches),
-                str(h.raids),
+                _int_or_dash(h.searches),
+                _int_or_dash(h.raids),
                 f"{h.area_m2:,.0f}",
                 f"{h.colocation_share:.0%}" + ("!" if h.colocated else ""),
                 f"{h.ward_name} ({h.district_name})",
@@ -260,12 +300,21 @@ def format_analysis(analysis: Analysis, top: int) -> str:
                 f"{r.ward_name} {_signed(r.offence_change)}" for r in table.itertuples()
             )
             lines.append(f"Wards {name}: {text}")
+    figures = analysis.figures()
+    for layer, label in (("search", "Drug stop-and-searches"), ("raid", "Drug raids")):
+        fig = figures.get(layer)
+        if fig is not None:
+            change = f" ({fig.change:+,} on {fig.compare_to})" if fig.change is not None else ""
+            lines.append(f"{label}: {fig.value:,}{change}" if fig.is_number else f"{label}: "
+                         f"no data ({fig.note})")  # fmt: skip
     c = analysis.coverage
-    lines.append(
-        f"Raids: {len(c.hotspots_with_raids)} of {len(analysis.hotspots)} hotspots had raids "
-        f"within {c.near_m:g} m; {len(c.raids_outside_hotspots)} raid(s) outside every hotspot; "
-        f"{len(c.hotspots_without_enforcement)} hotspot(s) with no raid or search."
-    )
+    if "raid" in figures and figures["raid"].is_number:
+        enforcement = "raid or search" if figures["search"].is_number else "raid"
+        lines.append(
+            f"Raids: {len(c.hotspots_with_raids)} of {len(analysis.hotspots)} hotspots had raids "
+            f"within {c.near_m:g} m; {len(c.raids_outside_hotspots)} raid(s) outside every "
+            f"hotspot; {len(c.hotspots_without_enforcement)} hotspot(s) with no {enforcement}."
+        )
     if analysis.events[schema.SYNTHETIC].any():
         lines.append("Note: raid records in this store are SYNTHETIC (demo data).")
     return "\n".join(lines)

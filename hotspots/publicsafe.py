@@ -4,20 +4,32 @@
   ranks and changes derived from it, and raid figures are dropped (the public-safe level of the
   web app and ``hotspots export wards --public-safe``);
 - :func:`snap_to_grid`: points moved to the centre of their grid cell (for roles or products
-  that may not hold exact locations).
+  that may not hold exact locations);
+- :func:`snapped_hotspots`: hotspot polygons remade as the union of the grid cells of their
+  offences, so no shape, centroid, label or coordinate of a hotspot places an offence more
+  precisely than its cell (a buffered hull of exact points gives them back by erosion).
 
 Dates are month-level in every ward table already.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from hotspots import schema
 
-__all__ = ["SNAP_M", "SUPPRESS_BELOW", "snap_to_grid", "suppress_small_counts"]
+__all__ = [
+    "SNAP_M",
+    "SUPPRESS_BELOW",
+    "snap_to_grid",
+    "snapped_hotspots",
+    "suppress_small_counts",
+]
 
 #: Default threshold: counts under it are suppressed.
 SUPPRESS_BELOW = 5
@@ -26,19 +38,24 @@ SNAP_M = 250.0
 
 
 def suppress_small_counts(
-    wards: gpd.GeoDataFrame, below: int = SUPPRESS_BELOW, *, drop_raids: bool = True
+    wards: gpd.GeoDataFrame,
+    below: int = SUPPRESS_BELOW,
+    *,
+    drop_raids: bool = True,
+    layers: Sequence[str] = schema.LAYERS,
 ) -> gpd.GeoDataFrame:
     """The ward table with counts under ``below`` (and what derives from them) blank (NaN).
 
     A change is blank when either period's count is under ``below``. With ``drop_raids`` the
-    ``raid_*`` columns are left out (raid figures never leave the force).
+    ``raid_*`` columns are left out (raid figures never leave the force). Only the counts of
+    ``layers`` are suppressed (the commissioner's office: searches and raids).
     """
     if below < 1:
         raise ValueError(f"below must be a whole number >= 1; got {below}")
     out = wards.copy()
     if drop_raids:
         out = out.drop(columns=[c for c in out.columns if c.startswith("raid_")])
-    for layer in schema.LAYERS:
+    for layer in layers:
         count = f"{layer}_count"
         if count not in out:
             continue
@@ -65,3 +82,45 @@ def snap_to_grid(points: gpd.GeoDataFrame, snap_m: float = SNAP_M) -> gpd.GeoDat
         gpd.GeoSeries(shapely.points(centres), index=points.index, crs=points.crs),
         crs=points.crs,
     )
+
+
+def snapped_hotspots(
+    hotspots: gpd.GeoDataFrame, offences: gpd.GeoDataFrame, snap_m: float = SNAP_M
+) -> gpd.GeoDataFrame:
+    """``hotspots`` (EPSG:27700) with each polygon remade from its offences' grid cells (a copy).
+
+    A hotspot's polygon becomes the union of the ``snap_m`` grid cells that hold its offences
+    (``offences``: points with ``hotspot_id``, e.g. :attr:`Analysis.events`), and ``area_m2`` and
+    ``offences_per_km2`` are recomputed from it. The shape, its centroid, label point and every
+    coordinate then depend only on which cells the offences fall in, never on where in a cell:
+    no output made from it places an offence more precisely than ``snap_m``.
+    """
+    if not snap_m > 0:
+        raise ValueError(f"snap_m must be > 0 metres; got {snap_m}")
+    out = hotspots.copy()
+    if out.empty:
+        return out
+    members = (
+        offences[offences[schema.LAYER] == "offence"] if schema.LAYER in offences else offences
+    )
+    members = members[members["hotspot_id"].isin(out["hotspot_id"])]
+    corners = np.floor(shapely.get_coordinates(members.geometry.to_numpy()) / snap_m) * snap_m
+    cells = pd.DataFrame(
+        {"hotspot_id": members["hotspot_id"].to_numpy(), "x": corners[:, 0], "y": corners[:, 1]}
+    ).drop_duplicates()
+    shapes = {
+        int(hotspot): shapely.union_all(
+            shapely.box(group["x"], group["y"], group["x"] + snap_m, group["y"] + snap_m)
+        )
+        for hotspot, group in cells.groupby("hotspot_id", sort=False)
+    }
+    missing = sorted(set(out["hotspot_id"].astype(int)) - set(shapes))
+    if missing:
+        raise ValueError(f"hotspots {missing[:5]} have no offences in `offences`")
+    geometry = [shapes[int(h)] for h in out["hotspot_id"]]
+    out = out.set_geometry(gpd.GeoSeries(geometry, index=out.index, crs=out.crs), crs=out.crs)
+    if "area_m2" in out:
+        out["area_m2"] = out.geometry.area.to_numpy()
+    if "offences_per_km2" in out and "offences" in out:
+        out["offences_per_km2"] = out["offences"] / (out["area_m2"] / 1e6)
+    return out

@@ -1,21 +1,38 @@
 """Who may see what: one :class:`Access` per request, enforced on the server.
 
-=============  ============  =======  ======  =========  ========  ==========  ======  =====
-role           exact points  raids    hotspots  patrol   briefing  events API  upload  audit
-=============  ============  =======  ======  =========  ========  ==========  ======  =====
-analyst        yes           yes      yes       yes      yes       yes         yes     no
-admin          yes           yes      yes       yes      yes       yes         yes     yes
-officer        no            no       own area  own area no        no          no      no
-commissioner   no            no       yes       no       yes       no          no      no
-public         no            no       no        no       no        no          no      no
-=============  ============  =======  ======  =========  ========  ==========  ======  =====
+=============  ============  =================  ================  ========  ========  ======  =====
+role           exact points  raid figures       hotspots          patrol    briefing  events  upload
+                                                                                      API
+=============  ============  =================  ================  ========  ========  ======  =====
+analyst        yes           all                exact             yes       yes       yes     yes
+admin          yes           all                exact             yes       yes       yes     yes
+officer        no            none               own area, cells   own area  no        no      no
+commissioner   no            force, district;   cells             no        yes       no      no
+                             ward < 5 blank
+public         no            none               no                no        no        no      no
+=============  ============  =================  ================  ========  ========  ======  =====
+
+(The audit log: admin only.) Counts: analysts and admins see every figure. **Officers** see the
+wards of their scope (districts or wards), the hotspots whose main ward is one of them, and the
+totals and headline of that area, never the force's (:func:`hotspots.figures.period_totals` on
+the area's wards and events); stop-and-search as aggregate counts; nothing about raids: no
+count, month or column names a raid. The **commissioner's office** sees force and district
+totals of every layer, raid arrests and seizures included, and ward counts with searches and
+raids under ``SUPPRESS_BELOW`` blank (offence counts in full). The **public** level (anonymous
+visitors when ``PUBLIC_MODE`` is on) sees ward aggregates only, every count under
+``SUPPRESS_BELOW`` blank, no raid figure, and no hotspots, heat or points.
+
+Figures are made from the whole analysis first and then reduced by :func:`redact`, so a role
+never gets a 0 where a layer was only hidden from it. Every figure follows the rule of
+:mod:`hotspots.figures` (no number for a layer not held for every month of the period).
 
 "No exact points" means the analysis a page, map, export or API answer is made from holds only
-drug offences, each moved to the centre of its ``SNAP_M`` grid cell: no stop-and-search or raid
-is in it, so no output can place one. Officers see the wards of their scope (districts or
-wards) and the hotspots whose main ward is one of them. The **public** level (anonymous visitors
-when ``PUBLIC_MODE`` is on) sees ward aggregates only, with counts under ``SUPPRESS_BELOW``
-suppressed (blank), and no hotspots, heat or points.
+drug offences, each moved to the centre of its ``SNAP_M`` grid cell, and hotspot polygons that
+are the union of the ``SNAP_M`` cells of their offences ("cells" above;
+:func:`hotspots.publicsafe.snapped_hotspots`): no stop-and-search or raid is in it, and no
+shape, centroid, label, popup or coordinate places an offence more precisely than its cell.
+Officers' patrol plans name the places to patrol (their purpose), with polygons and positions
+made from the same cells.
 """
 
 from __future__ import annotations
@@ -29,7 +46,9 @@ from flask import current_app, g
 
 from hotspots import schema
 from hotspots.analysis import Analysis
-from hotspots.publicsafe import snap_to_grid, suppress_small_counts
+from hotspots.figures import HOTSPOT_COUNTS, period_totals
+from hotspots.publicsafe import snap_to_grid, snapped_hotspots, suppress_small_counts
+from hotspots.summary import RaidCoverage
 
 __all__ = ["BLUEPRINT_NEEDS", "ENDPOINT_NEEDS", "Access", "current_access", "need_of", "redact"]
 
@@ -52,13 +71,29 @@ class Access:
 
     @property
     def raids(self) -> bool:
-        """Raid and warrant records (locations and counts)."""
-        return self.role in FULL_ROLES
+        """Raid and warrant figures: counts, arrests, seizures (their locations also need
+        :attr:`exact_points`)."""
+        return self.role in (*FULL_ROLES, "commissioner")
 
     @property
     def hotspots(self) -> bool:
         """Hotspot polygons and tables."""
         return self.role != "public"
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        """The layers whose counts, months and columns this access may see (no raid layer
+        without :attr:`raids`: no count, month or column names a raid)."""
+        return schema.LAYERS if self.raids else tuple(x for x in schema.LAYERS if x != "raid")
+
+    @property
+    def suppressed_layers(self) -> tuple[str, ...]:
+        """Layers whose ward (and hotspot) counts under ``SUPPRESS_BELOW`` are blank: every
+        layer for the public, searches and raids for the commissioner's office (who sees
+        every force and district total), none for the others."""
+        if self.public:
+            return schema.LAYERS
+        return ("search", "raid") if self.role == "commissioner" else ()
 
     @property
     def patrol(self) -> bool:
@@ -133,35 +168,77 @@ def scope_wards(wards: pd.DataFrame, scope: tuple[str, ...]) -> set[str]:
 
 
 def redact(analysis: Analysis, access: Access) -> Analysis:
-    """The part of ``analysis`` that ``access`` may see (the same object for full access)."""
+    """The part of ``analysis`` that ``access`` may see (the same object for full access).
+
+    ``analysis`` is the whole analysis (every layer, exact points). Figures are made from it
+    first and then reduced: an officer's totals and headline are their area's (remade from the
+    area's wards and events), a role without raid access gets no raid count, month or column,
+    and the counts of :attr:`Access.suppressed_layers` under ``SUPPRESS_BELOW`` are blank in
+    the ward and hotspot tables. Without exact points, the events are the snapped drug offences
+    and the hotspot polygons the union of their offences' ``SNAP_M`` cells
+    (:func:`hotspots.publicsafe.snapped_hotspots`), so no shape, centroid, label, popup or
+    coordinate is finer than the snap grid.
+    """
     if access.exact_points and not access.scope:
         return analysis
+    snap_m = float(current_app.config["SNAP_M"])
+    below = int(current_app.config["SUPPRESS_BELOW"])
     events = analysis.events
-    wards = analysis.wards
-    hotspots = analysis.hotspots
-    coverage = analysis.coverage
-    if not access.exact_points:
-        events = snapped_offences(events, float(current_app.config["SNAP_M"]))
-    if not access.raids:
-        wards = wards.drop(columns=[c for c in wards.columns if c.startswith("raid_")])
-        hotspots = hotspots.drop(columns=["raids"], errors="ignore")
-        coverage = dataclasses.replace(
-            coverage,
-            hotspots_with_raids=[],
-            raids_outside_hotspots=coverage.raids_outside_hotspots.iloc[:0],
-        )
+    wards, districts = analysis.wards, analysis.districts
+    hotspots, coverage, totals = analysis.hotspots, analysis.coverage, dict(analysis.totals)
     if access.scope:
         keep = scope_wards(wards, access.scope)
         wards = wards[wards[schema.WARD_CODE].isin(keep)]
+        districts = districts[
+            districts[schema.DISTRICT_CODE].isin(set(wards[schema.DISTRICT_CODE]))
+        ]
         events = events[events[schema.WARD_CODE].isin(keep)].reset_index(drop=True)
         hotspots = hotspots[hotspots[schema.WARD_CODE].isin(keep)].reset_index(drop=True)
+        totals = period_totals(wards, events, analysis.period.months, analysis.comparison_available)
+    if not access.exact_points:
+        hotspots = snapped_hotspots(hotspots, analysis.events, snap_m)
+        events = snapped_offences(events, snap_m)
+        coverage = RaidCoverage([], [], coverage.raids_outside_hotspots.iloc[:0], coverage.near_m)
+    layers = tuple(x for x in analysis.layers if x in access.layers)
+    if not access.raids:
+        wards = wards.drop(columns=[c for c in wards.columns if c.startswith("raid_")])
+        districts = districts.drop(columns=[c for c in districts.columns if c.startswith("raid_")])
+        hotspots = hotspots.drop(columns=["raids"], errors="ignore")
+        totals = {k: v for k, v in totals.items() if not k.startswith("raid_")}
+        gaps = totals.get("months_without_events") or {}
+        totals["months_without_events"] = {k: v for k, v in gaps.items() if k != "raid"}
+    if access.suppressed_layers:
+        wards = suppress_small_counts(
+            wards, below, drop_raids=not access.raids, layers=access.suppressed_layers
+        )
+        hotspots = _suppress_hotspot_counts(hotspots, below, access.suppressed_layers)
     if access.public:
         events = events.iloc[:0]
         hotspots = hotspots.iloc[:0]
-        wards = suppress_small_counts(wards, int(current_app.config["SUPPRESS_BELOW"]))
     return dataclasses.replace(
-        analysis, events=events, wards=wards, hotspots=hotspots, coverage=coverage
+        analysis,
+        events=events,
+        wards=wards,
+        districts=districts,
+        hotspots=hotspots,
+        coverage=coverage,
+        totals=totals,
+        layers=layers,
+        layer_months={k: v for k, v in analysis.layer_months.items() if k in layers},
+        other_offences=analysis.other_offences if access.exact_points else None,
     )
+
+
+def _suppress_hotspot_counts(
+    hotspots: gpd.GeoDataFrame, below: int, layers: tuple[str, ...]
+) -> gpd.GeoDataFrame:
+    """Hotspot counts of ``layers`` under ``below`` blank (NaN), as in the ward table."""
+    out = hotspots.copy()
+    for layer in layers:
+        column = HOTSPOT_COUNTS[layer]
+        if column in out and layer != "offence":
+            out[column] = out[column].astype("float64").mask(out[column].astype("float64") < below)
+    return out
 
 
 def snapped_offences(events: gpd.GeoDataFrame, snap_m: float) -> gpd.GeoDataFrame:

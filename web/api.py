@@ -28,8 +28,10 @@ from werkzeug.datastructures import MultiDict
 
 from hotspots import schema
 from hotspots.export import FORMATS, LICENCE, ExportMetadata, export
+from hotspots.figures import RECORDS, layer_months
 from hotspots.periods import complete_period
 from web import openapi
+from web.access import current_access, scope_wards
 from web.auth import audit
 from web.data import StoreState, state
 from web.errors import BadParameter
@@ -231,18 +233,7 @@ def meta() -> Response:
     _args("/api/v1/meta")
     st = state()
     manifest = st.store.manifest()
-    layers: dict[str, Any] = {}
-    if st.events is not None:
-        for layer, group in st.events.groupby(schema.LAYER, sort=False):
-            months = sorted(group[schema.MONTH].unique())
-            layers[str(layer)] = {
-                "events": len(group),
-                "months": [months[0], months[-1]] if months else None,
-                "synthetic_events": int(group[schema.SYNTHETIC].fillna(False).astype(bool).sum()),
-                "categories": {
-                    str(k): int(v) for k, v in group[schema.CATEGORY].value_counts().items()
-                },
-            }
+    layers = _layers(st)
     districts: list[dict[str, Any]] = []
     if st.wards is not None:
         grouped = st.wards.groupby([schema.DISTRICT_CODE, schema.DISTRICT_NAME]).size()
@@ -255,7 +246,9 @@ def meta() -> Response:
         "data_version": st.version,
         "updated": manifest.get("updated"),
         "crs": manifest.get("crs"),
-        "months": st.months,
+        # months any layer the caller may see holds (no month held by raids alone, for roles
+        # without raid figures)
+        "months": sorted({m for entry in layers.values() for m in entry["months_held"]}),
         "layers": layers,
         "ward_vintage": boundaries.get("wards", {}).get("vintage"),
         "boundaries": boundaries,
@@ -270,6 +263,39 @@ def meta() -> Response:
         "licence": LICENCE,
     }
     return _json(data, {})
+
+
+def _layers(st: StoreState) -> dict[str, Any]:
+    """Per layer the caller may see (:attr:`web.access.Access.layers`): events, months held
+    and categories, over the caller's area (an officer's wards; else the force). A layer the
+    store holds no record of has ``events`` null and a ``note``, never 0."""
+    access = current_access()
+    held = layer_months(st.store.sources())
+    frame = st.events
+    if frame is not None and access.scope and st.wards is not None:
+        frame = frame[frame[schema.WARD_CODE].isin(scope_wards(st.wards, access.scope))]
+    layers: dict[str, Any] = {}
+    for layer in access.layers:
+        months_held = list(held.get(layer, ()))
+        if not months_held or frame is None:
+            layers[layer] = {
+                "events": None,
+                "months": None,
+                "months_held": [],
+                "note": f"no {RECORDS[layer]} held",
+            }
+            continue
+        group = frame[frame[schema.LAYER] == layer]
+        layers[layer] = {
+            "events": len(group),
+            "months": [months_held[0], months_held[-1]],
+            "months_held": months_held,
+            "synthetic_events": int(group[schema.SYNTHETIC].fillna(False).astype(bool).sum()),
+            "categories": {
+                str(k): int(v) for k, v in group[schema.CATEGORY].value_counts().items()
+            },
+        }
+    return layers
 
 
 @bp.get("/periods")

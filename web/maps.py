@@ -31,7 +31,7 @@ from hotspots.render import TileConfig, compare_map, period_map, render_html
 from web.access import current_access, redact
 from web.assets import ASSET_BASE
 from web.csrf import csrf_token
-from web.data import config_fingerprint, shared, state
+from web.data import cache, config_fingerprint, shared, state
 from web.errors import BadParameter
 from web.filters import ViewRequest, default_comparison, parse_view, presets
 
@@ -55,7 +55,12 @@ def get_analysis(view: ViewRequest) -> Analysis:
     The whole analysis is made once for the whole server; :func:`web.access.redact` then keeps
     what the visitor's role and area allow.
     """
-    analysis = redact(full_analysis(view), current_access())
+    access = current_access()
+    if access.exact_points and not access.scope:
+        analysis = full_analysis(view)
+    else:  # redacted once per view, role and area (snapped shapes, area totals: ~50 ms)
+        key = ("redacted", view.analysis_key(), access.key(), state().version)
+        analysis = cache("analyses").get_or_make(key, lambda: redact(full_analysis(view), access))
     if view.significant:
         analysis = dataclasses.replace(analysis, hotspots=significant_only(analysis.hotspots))
     return analysis
@@ -111,7 +116,7 @@ def parameter_score_of(eps_m: float | str, min_samples: int | str) -> dict[str, 
         xy, months = drug_offences(st.store)
         return parameter_score(
             xy, months, grid, eps_m=eps_m, min_samples=min_samples  # type: ignore[arg-type]
-        )
+        )  # fmt: skip
 
     return shared(
         "analyses",
@@ -320,20 +325,27 @@ def compare_frame() -> Response:
 
 
 def _ward_changes(a: Analysis, b: Analysis) -> list[dict[str, Any]]:
-    """Per ward: offences in period ``a`` and in ``b``, and the change, biggest moves first."""
+    """Per ward: offences in period ``a`` and in ``b``, and the change, biggest moves first.
+
+    A count the role or the figure rule leaves blank (public: under ``SUPPRESS_BELOW``) is
+    None, and so is a change from it (listed last), never a 0."""
     left = a.wards.set_index("ward_code")
     right = b.wards.set_index("ward_code")
     rows = []
     for code in left.index:
-        now, then = int(left.at[code, "offence_count"]), int(right.at[code, "offence_count"])
+        now, then = _count(left.at[code, "offence_count"]), _count(right.at[code, "offence_count"])
         rows.append(
             {
                 "ward_name": left.at[code, "ward_name"],
                 "district_name": left.at[code, "district_name"],
                 "now": now,
                 "then": then,
-                "change": now - then,
+                "change": None if now is None or then is None else now - then,
             }
         )
-    rows.sort(key=lambda r: (-abs(r["change"]), r["ward_name"]))
+    rows.sort(key=lambda r: (r["change"] is None, -abs(r["change"] or 0), r["ward_name"]))
     return rows
+
+
+def _count(value: Any) -> int | None:
+    return None if value is None or value != value else int(value)  # NaN != NaN

@@ -172,8 +172,10 @@ PATH_PARAMETERS: Final[dict[str, tuple[str, ...]]] = {
 _SUMMARIES: Final = {
     "/api/v1/meta": (
         "Store metadata",
-        "Data version, months held, events per layer and category, ward vintage, boundaries, "
-        "districts and the settings that shape the outputs.",
+        "Data version, months held, and per layer the caller may see the months held "
+        "(`months_held`) and events per category over the caller's area (`events` null with a "
+        "`note` when the store holds none of the layer); ward vintage, boundaries, districts "
+        "and the settings that shape the outputs.",
     ),
     "/api/v1/periods": (
         "Periods",

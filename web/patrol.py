@@ -93,8 +93,11 @@ def _parse(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
     ward_codes = [c.strip() for v in args.getlist("wards") for c in v.split(",") if c.strip()]
     scope = current_access().scope
     if scope and not (district or ward_codes):  # an officer's plan: their area by default
-        district, ward_codes = (scope[0], []) if len(scope) == 1 and scope[0][:3] in (
-            "E06", "E07", "E08", "E09", "W06") else ("", list(scope))
+        district, ward_codes = (
+            (scope[0], [])
+            if len(scope) == 1 and scope[0][:3] in ("E06", "E07", "E08", "E09", "W06")
+            else ("", list(scope))
+        )
     kind = args.get("area", "").strip() or ("wards" if ward_codes else "district" if district
                                             else "force")  # fmt: skip
     if kind == "district":
@@ -137,13 +140,15 @@ def get_plan(req: PatrolRequest) -> PatrolPlan:
     """The cached plan of a request."""
     st = state()
     dosage = _dosage()
+    # readers without exact points get places made from snapped cells (web.access.redact)
+    snap_m = None if current_access().exact_points else float(current_app.config["SNAP_M"])
     return cache("analyses").get_or_make(
-        ("patrol", req, dosage, st.version),
+        ("patrol", req, dosage, snap_m, st.version),
         lambda: patrol_plan(
             st.store, end_month=req.end, area=req.area, top_n=req.n,
             basis_months=BASIS_MONTHS, dosage=dosage, events=st.events, wards=st.wards,
             assess_places=True, n_sims=int(current_app.config["SIGNIFICANCE_SIMS"]),
-            significant_only=req.significant,
+            significant_only=req.significant, snap_m=snap_m,
         ),
     )  # fmt: skip
 

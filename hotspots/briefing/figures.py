@@ -4,6 +4,12 @@
 raids, arrests and seizures, the wards that rose and fell most, the top hotspots, the monthly
 trend, the headline cards and plain-language caveats, all JSON-ready. Aggregates only: no
 offence, search or raid point is listed.
+
+Every count and change comes from :meth:`hotspots.analysis.Analysis.figures` (the figure rule
+of :mod:`hotspots.figures`): a layer not held for every month of the period is "No data" with
+the months held named, never 0, and a change is given only when both periods are numbers. The
+totals are made from every event before a role's redaction (:func:`web.access.redact`), so the
+commissioner's briefing gives the same figures as the analyst's.
 """
 
 from __future__ import annotations
@@ -12,16 +18,12 @@ from typing import Any
 
 import pandas as pd
 
-from hotspots import schema
 from hotspots.analysis import Analysis
 from hotspots.briefing.monthly import monthly_rows
 from hotspots.cli_analysis import headline_text, ward_movers
+from hotspots.figures import ARREST, NO_FURTHER_ACTION, Figure
 
 __all__ = ["ARREST", "NO_FURTHER_ACTION", "briefing_figures"]
-
-#: The stop-and-search outcome that means nothing was done.
-NO_FURTHER_ACTION = "A no further action disposal"
-ARREST = "Arrest"
 
 
 def briefing_figures(
@@ -36,7 +38,7 @@ def briefing_figures(
     Parameters
     ----------
     analysis : Analysis
-        The period's analysis (:func:`hotspots.analysis.analyse`).
+        The period's analysis (:func:`hotspots.analysis.analyse`), as the reader may see it.
     monthly : pandas.DataFrame or pandas.Series
         Offences per month for the trend: :func:`monthly_counts`, or a Series of offence
         counts indexed by ``YYYY-MM``.
@@ -48,50 +50,58 @@ def briefing_figures(
     Returns
     -------
     dict
-        ``period``, ``compare_to`` (None without comparison data), ``headline``, ``offences``,
-        ``searches`` (``count``, ``with_outcome``, ``action``, ``action_rate``, ``arrests``,
-        ``arrest_rate``, rates in percent or None, ``has_data``), ``raids`` (``count``,
-        ``prev``, ``arrests``, ``seizure_gbp``, ``synthetic``), ``cards`` (label, value,
-        detail strings), ``rising``, ``falling``, ``hotspots``, ``wards``, ``monthly``,
-        ``caveats``, ``data_version``.
+        ``period``, ``compare_to`` (None without comparison data), ``headline``, ``figures``
+        (each shown layer's :meth:`hotspots.figures.Figure.as_dict`), ``offences`` (``count``,
+        ``prev``, ``change``, ``change_pct``, ``note``), ``searches`` (``count``,
+        ``with_outcome``, ``action``, ``action_rate``, ``arrests``, ``arrest_rate``, rates in
+        percent or None, ``has_data``, ``note``), ``raids`` (``count``, ``prev``, ``change``,
+        ``arrests``, ``seizure_gbp``, ``synthetic``, ``has_data``, ``note``; None for a reader
+        without raid access), ``cards`` (label, value, detail strings), ``rising``,
+        ``falling``, ``hotspots``, ``wards``, ``monthly``, ``caveats``, ``data_version``.
+        A count is None where the figure rule gives no number.
     """
     totals, period = analysis.totals, analysis.period
     comparable = analysis.comparison_available
     then = analysis.compare_to.label if comparable else None
-    events = analysis.events
-    layer = events[schema.LAYER]
+    figs = analysis.figures()
 
+    off = figs["offence"]
     offences = {
-        "count": int(totals["offence_count"]),
-        "prev": _int_or_none(totals.get("offence_prev")),
-        "change": _int_or_none(totals.get("offence_change")),
-        "change_pct": _float_or_none(totals.get("offence_change_pct")),
+        "count": off.value,
+        "prev": off.prev,
+        "change": off.change,
+        "change_pct": off.change_pct,
+        "note": off.note or None,
     }
-
-    searches = events[
-        (layer == "search") & (events[schema.CATEGORY] == schema.CONTROLLED_DRUGS_OBJECT)
-    ]
-    outcome = searches[schema.OUTCOME].fillna("").astype(str).str.strip()
-    recorded = outcome[outcome != ""]
-    no_search_months = set((totals.get("months_without_events") or {}).get("search", []))
+    srch = figs["search"]
     search: dict[str, Any] = {
-        "count": len(searches),
-        "with_outcome": len(recorded),
-        "action": int((recorded != NO_FURTHER_ACTION).sum()),
-        "arrests": int((recorded == ARREST).sum()),
-        "has_data": not set(period.months) <= no_search_months,
+        "count": srch.value,
+        "has_data": srch.is_number,
+        "note": srch.note or None,
+        "with_outcome": None,
+        "action": None,
+        "arrests": None,
     }
+    if srch.is_number:
+        search["with_outcome"] = int(totals["search_with_outcome"])
+        search["action"] = int(totals["search_action"])
+        search["arrests"] = int(totals["search_arrests"])
     search["action_rate"] = _pct(search["action"], search["with_outcome"])
     search["arrest_rate"] = _pct(search["arrests"], search["with_outcome"])
 
-    raid_rows = events[layer == "raid"]
-    raid = {
-        "count": len(raid_rows),
-        "prev": _int_or_none(totals.get("raid_prev")),
-        "arrests": _column_sum(raid_rows, "arrests"),
-        "seizure_gbp": float(_column_sum(raid_rows, "seizure_gbp", cast=float)),
-        "synthetic": bool(raid_rows[schema.SYNTHETIC].fillna(False).astype(bool).any()),
-    }
+    raid: dict[str, Any] | None = None
+    if "raid" in figs:
+        fig = figs["raid"]
+        raid = {
+            "count": fig.value,
+            "prev": fig.prev,
+            "change": fig.change,
+            "has_data": fig.is_number,
+            "note": fig.note or None,
+            "arrests": int(totals["raid_arrests"]) if fig.is_number else None,
+            "seizure_gbp": float(totals["raid_seizure_gbp"]) if fig.is_number else None,
+            "synthetic": bool(totals.get("raid_synthetic", False)),
+        }
 
     movers = ward_movers(analysis, top)
     trend_rows = monthly_rows(monthly, analysis)
@@ -100,6 +110,7 @@ def briefing_figures(
         "period_slug": period.slug,
         "compare_to": then,
         "headline": headline_text(analysis),
+        "figures": {layer: f.as_dict() for layer, f in figs.items()},
         "offences": offences,
         "searches": search,
         "raids": raid,
@@ -111,40 +122,39 @@ def briefing_figures(
         "monthly": trend_rows,
         "data_version": analysis.data_version,
     }
-    figures["cards"] = _cards(figures, period.label)
+    figures["cards"] = _cards(figs, figures, period.label)
     figures["caveats"] = _caveats(figures, analysis, wards_vintage)
     return figures
 
 
-def _cards(f: dict[str, Any], now: str) -> list[dict[str, str]]:
-    off, srch, raid, then = f["offences"], f["searches"], f["raids"], f["compare_to"]
-    if then is None:
-        off_detail = "no data for the comparison period"
-    elif off["change_pct"] is None:
-        off_detail = f"{off['change']:+,} on {then} ({off['prev']:,})"
-    else:
-        off_detail = f"{off['change_pct']:+.0f}% on {then} ({off['prev']:,})"
+def _change_detail(fig: Figure) -> str:
+    """A card's comparison line: the change, or why there is none."""
+    if fig.change is None or fig.prev is None:
+        if fig.value is not None and fig.compare_to and fig.change_note.startswith("no data"):
+            return f"no data for the comparison period {fig.compare_to}"
+        return fig.change_note
+    if fig.change_pct is None or fig.prev < 10:
+        return f"{fig.change:+,} on {fig.compare_to} ({fig.prev:,})"
+    return f"{fig.change_pct:+.0f}% on {fig.compare_to} ({fig.prev:,})"
+
+
+def _cards(figs: dict[str, Figure], f: dict[str, Any], now: str) -> list[dict[str, str]]:
+    off, srch = figs["offence"], f["searches"]
     if not srch["has_data"]:
-        search_value, search_detail = "No data", f"no stop-and-search records held for {now}"
+        search_value, search_detail = "No data", srch["note"]
     elif srch["with_outcome"] == 0:
-        search_value, search_detail = f"{srch['count']:,}", "no outcomes recorded"
+        search_value, search_detail = figs["search"].text(), "no outcomes recorded"
     else:
-        search_value = f"{srch['count']:,}"
+        search_value = figs["search"].text()
         search_detail = (
             f"{srch['action_rate']:.0f}% led to action (not 'no further action'); "
             f"{srch['arrest_rate']:.0f}% arrest"
         )
-    tag = "SYNTHETIC" if raid["synthetic"] else ""
-    raid_detail = (
-        f"{raid['count'] - raid['prev']:+,} on {then} ({raid['prev']:,})"
-        if then is not None and raid["prev"] is not None
-        else "warrants executed"
-    )
-    return [
+    cards = [
         {
             "label": "Drug offences recorded",
-            "value": f"{off['count']:,}",
-            "detail": off_detail,
+            "value": off.text(),
+            "detail": _change_detail(off) if off.is_number else off.note,
             "tag": "",
         },
         {
@@ -153,7 +163,18 @@ def _cards(f: dict[str, Any], now: str) -> list[dict[str, str]]:
             "detail": search_detail,
             "tag": "",
         },
-        {"label": "Drug raids", "value": f"{raid['count']:,}", "detail": raid_detail, "tag": tag},
+    ]
+    raid = f["raids"]
+    if raid is None:  # a reader without raid access: no card names a raid
+        return cards
+    fig = figs["raid"]
+    tag = "SYNTHETIC" if raid["synthetic"] else ""
+    if not fig.is_number:
+        for label in ("Drug raids", "Arrests at raids", "Value of drugs seized"):
+            cards.append({"label": label, "value": "No data", "detail": fig.note, "tag": tag})
+        return cards
+    cards += [
+        {"label": "Drug raids", "value": fig.text(), "detail": _change_detail(fig), "tag": tag},
         {
             "label": "Arrests at raids",
             "value": f"{raid['arrests']:,}",
@@ -167,6 +188,7 @@ def _cards(f: dict[str, Any], now: str) -> list[dict[str, str]]:
             "tag": tag,
         },
     ]
+    return cards
 
 
 def _caveats(f: dict[str, Any], analysis: Analysis, vintage: str | None) -> list[str]:
@@ -183,13 +205,14 @@ def _caveats(f: dict[str, Any], analysis: Analysis, vintage: str | None) -> list
         f"Hotspots: at least {p.get('min_samples')} offences within "
         f"{float(p.get('eps_m') or 0):.0f} m of each other (DBSCAN), ranked by offences.",
     ]
-    if f["raids"]["synthetic"]:
+    if f["raids"] is not None and f["raids"]["synthetic"]:
         out.append(
             "Raid, arrest and seizure figures are SYNTHETIC: made up for the demonstration, "
             "not police data."
         )
-    if not f["searches"]["has_data"]:
-        out.append(f"No stop-and-search records are held for {f['period']}.")
+    for fig in f["figures"].values():
+        if fig["value"] is None:
+            out.append(f"{fig['note'][:1].upper()}{fig['note'][1:]}: shown as no data, not 0.")
     if f["compare_to"] is None:
         out.append(f"No data is held for the comparison period {analysis.compare_to.label}.")
     return out
@@ -235,14 +258,8 @@ def _ward_rows(wards: pd.DataFrame, comparable: bool) -> list[dict[str, Any]]:
     ]
 
 
-def _column_sum(frame: pd.DataFrame, column: str, cast: type = int) -> Any:
-    if column not in frame.columns or frame.empty:
-        return cast(0)
-    return cast(pd.to_numeric(frame[column], errors="coerce").fillna(0).sum())
-
-
-def _pct(part: int, whole: int) -> float | None:
-    return 100.0 * part / whole if whole else None
+def _pct(part: int | None, whole: int | None) -> float | None:
+    return 100.0 * part / whole if part is not None and whole else None
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -24,6 +24,7 @@ from hotspots.patrol.area import PatrolArea
 from hotspots.patrol.reasons import _note, _reason
 from hotspots.patrol.stability import STABILITY_WINDOWS, _monthly_hits
 from hotspots.periods import Period, add_months, parse_month
+from hotspots.publicsafe import snapped_hotspots
 from hotspots.significance import N_SIMS
 from hotspots.store import Store
 from hotspots.summary import BUFFER_M
@@ -116,6 +117,7 @@ def patrol_plan(
     n_sims: int = N_SIMS,
     seed: int = 0,
     forecast: bool = False,
+    snap_m: float | None = None,
 ) -> PatrolPlan:
     """Rank the hotspots of an area for patrol.
 
@@ -150,6 +152,11 @@ def patrol_plan(
         instead of by offences in the basis period; each place gets ``forecast_offences`` and
         ``forecast_share``, and ``parameters["forecast"]`` the back-tested capture of the places'
         area ("these cells held X% of the next month's offences, median of M months").
+    snap_m
+        For readers without exact points (officers): each place's polygon, and the ``lon`` /
+        ``lat`` of its centre, are made from the ``snap_m`` grid cells of its offences
+        (:func:`hotspots.publicsafe.snapped_hotspots`), not from exact locations; the place is
+        still named (its purpose) and its counts are unchanged. None: exact polygons.
 
     Raises
     ------
@@ -196,6 +203,8 @@ def patrol_plan(
         buffer_m, events,
     )  # fmt: skip
 
+    if snap_m is not None:
+        chosen = snapped_hotspots(chosen, analysis.events, snap_m)
     centroids = gpd.GeoSeries(chosen.geometry.centroid, crs=schema.CRS_BNG).to_crs(4326)
     outlines = wards.set_index("ward_code").geometry
     places = []

@@ -1,0 +1,279 @@
+"""The figure rule: when a layer's total is a number, when it is "no data", when there is a change.
+
+A figure (drug offences, stop-and-searches or raids in a period) is a **number only when its
+layer is held for every month of the period**. Otherwise it is no number, with the reason in
+words: "no stop-and-search records held for Sep–Nov 2025", "held for Jul 2025 only" (naming the
+months held), or "no raid records held" when the store holds none of the layer at all. A
+**change** is given only when the figures of both periods are numbers. "Held" means a stored
+source of that layer covers the month (:func:`layer_months`, from the store's manifest): a month
+of a held layer with no event is a real zero; a month of a layer never loaded is unknown.
+
+Every output that shows layer totals (the briefing page, PNG and PDF, the map headline,
+``/map.json``, the API and ``hotspots analyse``) takes its figures from :func:`layer_figures`,
+so they agree. :func:`period_totals` makes the totals those figures are read from (ward counts
+rolled up, plus stop-and-search outcomes and raid arrests and seizures); the web app calls it
+again on the wards of an officer's area, so the officer's totals are the area's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hotspots import schema
+from hotspots.periods import Period
+from hotspots.ward_summary import force_totals
+
+__all__ = [
+    "ARREST",
+    "NO_FURTHER_ACTION",
+    "Figure",
+    "blank_unknown",
+    "event_totals",
+    "layer_figure",
+    "layer_figures",
+    "layer_months",
+    "period_totals",
+]
+
+#: The stop-and-search outcome that means nothing was done.
+NO_FURTHER_ACTION = "A no further action disposal"
+ARREST = "Arrest"
+
+#: What a layer's records are called in the reasons.
+RECORDS = {
+    "offence": "drug offence records",
+    "search": "stop-and-search records",
+    "raid": "raid records",
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One layer's total in a period, against a comparison period, by the figure rule.
+
+    ``value`` is None unless the layer is held for every month of the period (``note`` says
+    why); ``prev``, ``change`` and ``change_pct`` are None unless both periods' figures are
+    numbers (``change_note`` says why; ``change_pct`` is also None when ``prev`` is 0).
+    """
+
+    layer: str
+    period: str
+    compare_to: str | None
+    value: int | None
+    prev: int | None
+    change: int | None
+    change_pct: float | None
+    #: "complete", "partial" (some months held), "not held" (none of the period's months) or
+    #: "no records" (the store holds none of the layer).
+    status: str
+    months_held: tuple[str, ...]
+    note: str
+    change_note: str
+
+    @property
+    def is_number(self) -> bool:
+        """True when the period's figure is a number."""
+        return self.value is not None
+
+    def text(self, fmt: str = "{:,}") -> str:
+        """The figure as shown: the number, or "No data"."""
+        return fmt.format(self.value) if self.value is not None else "No data"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: every field (``months_held``: the period's months held, a list)."""
+        return {
+            "layer": self.layer,
+            "period": self.period,
+            "compare_to": self.compare_to,
+            "value": self.value,
+            "prev": self.prev,
+            "change": self.change,
+            "change_pct": self.change_pct,
+            "status": self.status,
+            "months_held": list(self.months_held),
+            "note": self.note or None,
+            "change_note": self.change_note or None,
+        }
+
+
+def layer_months(sources: Iterable[Mapping[str, Any]]) -> dict[str, tuple[str, ...]]:
+    """Months held per layer (sorted; every layer of :data:`schema.LAYERS` has an entry).
+
+    ``sources``: the store's manifest entries (:meth:`hotspots.store.Store.sources`), each
+    with ``layer`` and ``months``.
+    """
+    held: dict[str, set[str]] = {layer: set() for layer in schema.LAYERS}
+    for entry in sources:
+        held.setdefault(str(entry["layer"]), set()).update(entry.get("months") or ())
+    return {layer: tuple(sorted(months)) for layer, months in held.items()}
+
+
+def _coverage(
+    layer: str, period: Period, held: Collection[str]
+) -> tuple[str, tuple[str, ...], str]:
+    """``(status, months of the period held, reason when not complete)``."""
+    records = RECORDS.get(layer, f"{layer} records")
+    if not held:
+        return "no records", (), f"no {records} held"
+    inside = tuple(m for m in period.months if m in set(held))
+    if len(inside) == period.n_months:
+        return "complete", inside, ""
+    if not inside:
+        return "not held", inside, f"no {records} held for {period.label}"
+    named = ", ".join(Period.months(m, m).label for m in inside)
+    return "partial", inside, f"{records} held for {named} only"
+
+
+def layer_figure(
+    layer: str,
+    count: Any,
+    prev: Any,
+    period: Period,
+    compare_to: Period | None,
+    held: Collection[str],
+) -> Figure:
+    """A layer's figure by the rule (module docstring).
+
+    Parameters
+    ----------
+    layer
+        ``offence``, ``search`` or ``raid``.
+    count, prev
+        The layer's total in ``period`` and in ``compare_to`` as counted (None when unknown).
+    period, compare_to
+        The periods; ``compare_to`` None when there is no comparison.
+    held
+        The months the store holds of the layer (:func:`layer_months`).
+    """
+    status, inside, note = _coverage(layer, period, held)
+    value = int(count) if status == "complete" and _is_number(count) else None
+    if value is None and not note:
+        note = f"no {RECORDS.get(layer, layer + ' records')} counted for {period.label}"
+    prev_value: int | None = None
+    change_note = ""
+    if compare_to is None:
+        change_note = "no comparison period"
+    elif value is None:
+        change_note = note
+    else:
+        then_status, _, then_note = _coverage(layer, compare_to, held)
+        if then_status == "complete" and _is_number(prev):
+            prev_value = int(prev)
+        else:
+            change_note = then_note or f"no data for {compare_to.label}"
+    change = value - prev_value if value is not None and prev_value is not None else None
+    pct = 100.0 * change / prev_value if change is not None and prev_value else None
+    return Figure(
+        layer=layer,
+        period=period.label,
+        compare_to=compare_to.label if compare_to is not None else None,
+        value=value,
+        prev=prev_value,
+        change=change,
+        change_pct=pct,
+        status=status,
+        months_held=inside,
+        note=note,
+        change_note=change_note,
+    )
+
+
+def layer_figures(
+    totals: Mapping[str, Any],
+    period: Period,
+    compare_to: Period | None,
+    held: Mapping[str, Collection[str]],
+    layers: Iterable[str] = schema.LAYERS,
+) -> dict[str, Figure]:
+    """The figure of every layer in ``layers`` whose ``<layer>_count`` is in ``totals``
+    (a role that may not see a layer has its totals left out, so it gets no figure of it).
+
+    ``compare_to`` None: no comparison (no data held for it)."""
+    return {
+        layer: layer_figure(
+            layer,
+            totals.get(f"{layer}_count"),
+            totals.get(f"{layer}_prev"),
+            period,
+            compare_to,
+            held.get(layer, ()),
+        )
+        for layer in layers
+        if f"{layer}_count" in totals
+    }
+
+
+def event_totals(events: pd.DataFrame) -> dict[str, Any]:
+    """Totals read from the events themselves (one period's drug events, any area):
+    ``search_with_outcome``, ``search_action`` (outcome other than no further action),
+    ``search_arrests``, ``raid_arrests``, ``raid_seizure_gbp`` and ``raid_synthetic``."""
+    layer = events[schema.LAYER]
+    searches = events[layer == "search"]
+    outcome = searches[schema.OUTCOME].fillna("").astype(str).str.strip()
+    recorded = outcome[outcome != ""]
+    raids = events[layer == "raid"]
+    return {
+        "search_with_outcome": len(recorded),
+        "search_action": int((recorded != NO_FURTHER_ACTION).sum()),
+        "search_arrests": int((recorded == ARREST).sum()),
+        "raid_arrests": int(_column_sum(raids, "arrests")),
+        "raid_seizure_gbp": float(_column_sum(raids, "seizure_gbp")),
+        "raid_synthetic": bool(raids[schema.SYNTHETIC].fillna(False).astype(bool).any()),
+    }
+
+
+def period_totals(
+    ward_table: pd.DataFrame, events: pd.DataFrame, months: Iterable[str], comparable: bool
+) -> dict[str, Any]:
+    """The totals of an area: :func:`hotspots.ward_summary.force_totals` of ``ward_table``
+    (the area's wards) and :func:`event_totals` of ``events`` in ``months`` (the period's);
+    without comparison data every ``*_prev``/``*_change*`` is None, never a zero."""
+    totals = force_totals(ward_table)
+    if not comparable:
+        for name in list(totals):
+            if name.endswith(("_prev", "_change", "_change_pct")):
+                totals[name] = None
+    in_period = events[events[schema.MONTH].isin(list(months))]
+    totals.update(event_totals(in_period))
+    return totals
+
+
+#: The hotspot table's count column of each layer.
+HOTSPOT_COUNTS = {"offence": "offences", "search": "searches", "raid": "raids"}
+
+
+def blank_unknown(table: pd.DataFrame, figures: Mapping[str, Figure]) -> pd.DataFrame:
+    """``table`` (a ward, district or hotspot table) with the counts the rule gives no number
+    blank (NaN): a layer's ``<layer>_count``, rates and rank (hotspots: ``searches``, ``raids``)
+    where its figure is not a number, its ``_prev``/``_change``/``_change_pct`` where there is
+    no change. A copy; the same table when nothing is blanked."""
+    blank: list[str] = []
+    for layer, fig in figures.items():
+        if not fig.is_number:
+            blank += [f"{layer}_{c}" for c in ("count", "per_km2", "per_1000", "rank")]
+            blank.append(HOTSPOT_COUNTS.get(layer, ""))
+        if fig.change is None:
+            blank += [f"{layer}_{c}" for c in ("prev", "change", "change_pct")]
+    # a hotspot's own offences stay: they are what the hotspot is made of
+    present = [c for c in blank if c in table.columns and c != "offences"]
+    if not present:
+        return table
+    out = table.copy()
+    for column in present:
+        out[column] = np.nan
+    return out
+
+
+def _column_sum(frame: pd.DataFrame, column: str) -> float:
+    if column not in frame.columns or frame.empty:
+        return 0.0
+    return float(pd.to_numeric(frame[column], errors="coerce").fillna(0).sum())
+
+
+def _is_number(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and pd.isna(value))
