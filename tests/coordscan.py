@@ -1,23 +1,38 @@
 """Find stored event locations in response bodies: the leak scanner of the route x role table.
 
-A role without exact points must never receive a number pair that places a stored offence,
-search or raid to within a metre. :class:`ExactPoints` holds the locations a role may not see
-(EPSG:27700 metres, from the store); :func:`coordinate_leaks` finds, in any text (HTML, map
-frames, JSON, CSV, GPX, PDF text), the number pairs that could be coordinates and lie within
-``tol_m`` of one of them:
+A role without exact points must never receive numbers that place a stored offence, search or
+raid to within a metre. :class:`ExactPoints` holds the locations a role may not see (EPSG:27700
+metres, from the store); :func:`coordinate_leaks` finds, in any text (HTML, map frames, JSON,
+CSV, GPX, PDF text), the number pairs that could be coordinates and lie within ``tol_m`` of one:
 
 - longitude/latitude pairs: two numbers with at least 5 decimals (about a metre), one a
-  latitude of Great Britain (49..61) and the other a longitude (-9..3), in either order and
-  any separator (``[lon, lat]`` arrays, ``lat,lon`` text, GPX ``lat="" lon=""`` attributes,
-  CSV columns), at most :data:`WINDOW` numbers apart;
+  latitude of Great Britain (49..61) and the other a longitude (-9..3), in either order;
 - British National Grid metre pairs: two numbers of 5 to 7 integer digits (any decimals), an
-  easting (0..700 000) and a northing (0..1 300 000), in either order, as close.
+  easting (0..700 000) and a northing (0..1 300 000), in either order.
 
-:func:`geometry_leaks` adds what can be worked out from hotspot polygons (GeoJSON anywhere in a
-text, e.g. the API's answers and the Folium map frames, and WKT in CSV): each polygon's centroid
-and representative point (where a map puts a label), and what is left after eroding it by the
-hotspot buffer less half a metre (a 50 m buffer of the hull of exact points, eroded by 49.5 m,
-is that hull: its vertices are offences).
+The two numbers of a pair are consecutive numbers of the text with at most
+:data:`MAX_SEPARATOR` characters and no bracket between them: ``[lon, lat]`` arrays, ``lat,lon``
+text, GPX ``lat="" lon=""`` attributes, ``{"lon": , "lat": }``, adjacent CSV columns, WKT
+``x y``. A bracket separates the latitude of one array from the longitude of the next: pairing
+across it would make points nobody wrote, and among thousands of them some fall within a metre
+of an offence by chance.
+
+Rings (the coordinates of GeoJSON polygons and multi-lines, and WKT polygons) are not read as
+single points: their vertices are many and lie anywhere, and one of them within a metre of an
+event by chance says nothing (a hotspot made by the rules, from snapped points, has a vertex
+0.84 m from a demo raid). They are judged by what they give away, with :func:`geometry_leaks`:
+for each hotspot polygon (marked by ``hotspot_id`` / ``rank`` properties or a "Hotspot N"
+popup, wherever its GeoJSON is, and WKT in a hotspot CSV), in EPSG:27700:
+
+- a polygon whose vertices all lie at one distance from its centroid is a disc: its centre
+  (the centroid) is the point it was drawn around;
+- a hull buffered by the hotspot buffer (:data:`hotspots.summary.BUFFER_M`), eroded by the
+  buffer less half a metre, leaves the hull: its vertices are offences. What is left is read:
+  a remnant under 2 m across gives its centroid; otherwise its vertices, and a leak needs two
+  or more events each within ``tol_m`` of a vertex (one is chance, as above);
+- the polygon's own vertices, with the same two-event rule (a hull not buffered at all).
+
+Labels and markers are points in the text, so :func:`coordinate_leaks` reads them.
 
 Hand-written (regular expressions, a k-d tree) because no library finds coordinates in free
 text; pyproj, shapely and scipy do the geodesy, geometry and search.
@@ -31,6 +46,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -41,14 +57,16 @@ from shapely.geometry import shape
 
 from hotspots.summary import BUFFER_M
 
-#: Coordinate candidates pair with numbers at most this many number tokens away.
-WINDOW = 4
+#: Most characters between the two numbers of a pair (``" lon="`` in GPX is 7).
+MAX_SEPARATOR = 12
 _TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
 # A number not glued to a letter, digit or dot on its left (so not part of "E05013057").
-_DEGREES = re.compile(r"(?<![\w.])-?\d{1,3}\.\d{5,}(?![\d])")
-_METRES = re.compile(r"(?<![\w.])\d{5,7}(?:\.\d+)?(?![\d])")
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
+_BRACKETS = re.compile(r"[\[\](){}]")
 _HOTSPOT_TEXT = re.compile(r"\bHotspot \d+\b")
 _JSON_START = re.compile(r'\{\s*"(?:type|features|geometry)"\s*:')
+_COORDINATES = re.compile(r'"coordinates"\s*:\s*(?=\[)')
+_WKT_RING = re.compile(r"\b(?:MULTI)?(?:POLYGON|LINESTRING)\s*(?=\()", re.I)
 _WKT_POLYGON = re.compile(r"^\s*(?:MULTI)?POLYGON\b", re.I)
 
 
@@ -84,45 +102,76 @@ class ExactPoints:
         return [(int(i), int(index[i]), float(distance[i])) for i in hits]
 
 
-def _numbers(pattern: re.Pattern[str], text: str) -> tuple[np.ndarray, list[str]]:
-    found = [(m.start(), m.group()) for m in pattern.finditer(text)]
-    return np.array([float(v) for _, v in found]), [v for _, v in found]
+# -- numbers in text ------------------------------------------------------------------------------
 
 
-def _pairs(values: np.ndarray, first: np.ndarray, second: np.ndarray) -> Iterator[tuple[int, int]]:
-    """Index pairs (i, j), i != j at most WINDOW apart, values[i] in ``first`` range and
-    values[j] in ``second`` range (either order in the text)."""
-    n = len(values)
-    for k in range(1, WINDOW + 1):
-        i = np.arange(n - k)
-        j = i + k
-        for a, b in ((i, j), (j, i)):
-            ok = first[a] & second[b]
-            yield from zip(a[ok].tolist(), b[ok].tolist(), strict=True)
+def _depth(value: Any) -> int:
+    return 1 + max((_depth(v) for v in value), default=0) if isinstance(value, list) else 0
+
+
+def without_rings(text: str) -> str:
+    """``text`` with the coordinates of rings (GeoJSON arrays three or more deep, WKT polygons
+    and lines) blanked out, every other character in place."""
+    spans: list[tuple[int, int]] = []
+    decoder = json.JSONDecoder()
+    for match in _COORDINATES.finditer(text):
+        try:
+            value, end = decoder.raw_decode(text, match.end())
+        except ValueError:
+            continue
+        if _depth(value) >= 3:
+            spans.append((match.end(), end))
+    for match in _WKT_RING.finditer(text):
+        level, end = 0, match.end()
+        while end < len(text):
+            level += {"(": 1, ")": -1}.get(text[end], 0)
+            end += 1
+            if level == 0:
+                break
+        spans.append((match.end(), end))
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
 
 
 def coordinate_candidates(text: str) -> list[tuple[str, str, float, float]]:
-    """Every number pair in ``text`` that could be a location of Great Britain: (kind, the
-    numbers as written, easting m, northing m)."""
+    """Every number pair of ``text`` (rings left out) that could be a location of Great
+    Britain: (kind, the numbers as written, easting m, northing m)."""
+    text = without_rings(text)
+    found = list(_NUMBER.finditer(text))
     out: list[tuple[str, str, float, float]] = []
-    values, raw = _numbers(_DEGREES, text)
-    if len(values):
-        is_lat = (values >= 49) & (values <= 61)
-        is_lon = (values >= -9) & (values <= 3)
-        pairs = list(_pairs(values, is_lon, is_lat))
-        if pairs:
-            lon = np.array([values[i] for i, _ in pairs])
-            lat = np.array([values[j] for _, j in pairs])
-            x, y = _TO_BNG.transform(lon, lat)
-            for (i, j), xi, yi in zip(pairs, x, y, strict=True):
-                out.append(("lon/lat", f"{raw[i]},{raw[j]}", float(xi), float(yi)))
-    values, raw = _numbers(_METRES, text)
-    if len(values):
-        is_x = values <= 700_000
-        is_y = values <= 1_300_000
-        for i, j in _pairs(values, is_x, is_y):
-            out.append(("BNG", f"{raw[i]},{raw[j]}", float(values[i]), float(values[j])))
+    lonlat: list[tuple[str, float, float]] = []
+    for a, b in pairwise(found):
+        between = text[a.end() : b.start()]
+        if len(between) > MAX_SEPARATOR or _BRACKETS.search(between):
+            continue
+        first, second = a.group(), b.group()
+        u, v = float(first), float(second)
+        written = f"{first},{second}"
+        if _decimals(first) >= 5 and _decimals(second) >= 5:
+            for lon, lat in ((u, v), (v, u)):
+                if -9 <= lon <= 3 and 49 <= lat <= 61:
+                    lonlat.append((written, lon, lat))
+        elif _integer_digits(first) >= 5 and _integer_digits(second) >= 5:
+            for x, y in ((u, v), (v, u)):
+                if 0 <= x <= 700_000 and 0 <= y <= 1_300_000:
+                    out.append(("BNG", written, x, y))
+    if lonlat:
+        xs, ys = _TO_BNG.transform([c[1] for c in lonlat], [c[2] for c in lonlat])
+        for (written, _, _), x, y in zip(lonlat, xs, ys, strict=True):
+            out.append(("lon/lat", written, float(x), float(y)))
     return out
+
+
+def _decimals(number: str) -> int:
+    return len(number.partition(".")[2])
+
+
+def _integer_digits(number: str) -> int:
+    return len(number.lstrip("-").partition(".")[0])
 
 
 def coordinate_leaks(text: str, points: ExactPoints, tol_m: float = 1.0) -> list[Leak]:
@@ -135,7 +184,7 @@ def coordinate_leaks(text: str, points: ExactPoints, tol_m: float = 1.0) -> list
     ]
 
 
-# -- geometry -------------------------------------------------------------------------------------
+# -- hotspot geometry -----------------------------------------------------------------------------
 
 
 def _json_values(text: str) -> Iterator[Any]:
@@ -206,33 +255,55 @@ def _to_bng(geometry: shapely.Geometry) -> shapely.Geometry:
     )
 
 
-def derived_points(
-    polygon_bng: shapely.Geometry, buffer_m: float = BUFFER_M
-) -> list[tuple[str, Any]]:
-    """Points an onlooker can work out from a hotspot polygon (EPSG:27700): its centroid, its
-    representative point, and the centroids and vertices of what is left after eroding it by
-    ``buffer_m - 0.5``."""
-    out: list[tuple[str, Any]] = [
-        ("centroid", polygon_bng.centroid),
-        ("label point", polygon_bng.representative_point()),
-    ]
-    eroded = polygon_bng.buffer(-(buffer_m - 0.5))
-    for part in getattr(eroded, "geoms", [eroded]):
-        if part.is_empty:
-            continue
-        out.append(("eroded centroid", part.centroid))
-        out.extend(("eroded vertex", p) for p in shapely.points(shapely.get_coordinates(part)))
-    return out
+def _parts(geometry: shapely.Geometry) -> list[shapely.Geometry]:
+    parts = getattr(geometry, "geoms", [geometry])
+    return [p for p in parts if not p.is_empty]
+
+
+def polygon_leaks(
+    polygon_bng: shapely.Geometry,
+    points: ExactPoints,
+    tol_m: float = 1.0,
+    buffer_m: float = BUFFER_M,
+) -> list[Leak]:
+    """What one hotspot polygon (EPSG:27700) gives away of ``points`` (see the module text)."""
+    leaks: list[Leak] = []
+
+    def single(how: str, point: shapely.Point) -> None:
+        for _, event, distance in points.near(np.array([[point.x, point.y]]), tol_m):
+            leaks.append(Leak(how, f"({point.x:.1f}, {point.y:.1f}) m", distance,
+                              points.labels[event]))  # fmt: skip
+
+    def several(how: str, xy: np.ndarray) -> None:
+        hits = points.near(xy, tol_m)
+        if len({event for _, event, _ in hits}) >= 2:
+            for row, event, distance in hits:
+                x, y = xy[row]
+                leaks.append(Leak(how, f"({x:.1f}, {y:.1f}) m", distance, points.labels[event]))
+
+    for part in _parts(polygon_bng):
+        ring = shapely.get_coordinates(part.exterior)
+        centre = part.centroid
+        radii = np.hypot(ring[:, 0] - centre.x, ring[:, 1] - centre.y)
+        if radii.max() - radii.min() < 2 * tol_m:
+            single("centre of a disc", centre)
+    several("vertices", shapely.get_coordinates(polygon_bng))
+    remnant = _parts(polygon_bng.buffer(-(buffer_m - 0.5)))
+    vertices = []
+    for part in remnant:
+        xy = shapely.get_coordinates(part)
+        if np.ptp(xy, axis=0).max() < 2 * tol_m:
+            single("eroded to a dot", part.centroid)
+        else:
+            vertices.append(xy)
+    if vertices:
+        several("eroded vertices", np.vstack(vertices))
+    return leaks
 
 
 def geometry_leaks(text: str, points: ExactPoints, tol_m: float = 1.0) -> list[Leak]:
-    """Points worked out from the hotspot polygons of ``text`` within ``tol_m`` of a point of
-    ``points``."""
+    """What the hotspot polygons of ``text`` give away of ``points``."""
     leaks: list[Leak] = []
     for polygon in hotspot_polygons(text):
-        derived = derived_points(_to_bng(polygon))
-        xy = np.array([(p.x, p.y) for _, p in derived]).reshape(-1, 2)
-        for row, event, distance in points.near(xy, tol_m):
-            how, p = derived[row]
-            leaks.append(Leak(how, f"({p.x:.1f}, {p.y:.1f}) m", distance, points.labels[event]))
+        leaks.extend(polygon_leaks(_to_bng(polygon), points, tol_m))
     return leaks

@@ -49,7 +49,7 @@ def stored() -> ExactPoints:
         "lon,lat,wkt\n{lon},{lat},POINT ({lon} {lat})\n",
         "Meet at {lat},{lon} at noon",  # prose
         "[[{lat}, {lon}, 1.0], [52.1, 0.1, 2.0]]",  # a heat layer
-        "POLYGON (({lon} {lat}, 0.1 52.1, 0.2 52.2, {lon} {lat}))",  # WKT
+        "POINT ({lon} {lat})",  # WKT
     ],
 )
 def test_a_stored_point_is_found_however_it_is_written(stored: ExactPoints, template: str) -> None:
@@ -79,10 +79,25 @@ def test_codes_dates_and_counts_are_not_coordinates() -> None:
     assert coordinate_candidates(text) == []
 
 
-def test_numbers_too_far_apart_are_not_paired(stored: ExactPoints) -> None:
+def test_a_latitude_is_not_paired_across_a_bracket(stored: ExactPoints) -> None:
+    """The latitude of one array and the longitude of the next are not a point."""
     lon, lat = lonlat(STORED)
-    between = ", ".join(["0.500000"] * 5)  # five other 6-decimal numbers in between
-    assert coordinate_leaks(f"{lon}, {between}, {lat}", stored) == []
+    other_lon, other_lat = lonlat((545900.0, 262500.0))
+    assert coordinate_leaks(f"[[{other_lon}, {lat}], [{lon}, {other_lat}]]", stored) == []
+    assert coordinate_leaks(f"{lon}, 12, {lat}", stored) == []  # another number between
+    assert coordinate_leaks(f"{lon} and then, much later, {lat}", stored) == []
+
+
+def test_rings_are_judged_by_geometry_not_read_as_points(stored: ExactPoints) -> None:
+    """A vertex of a ward or hotspot ring on a stored point is chance, not a placed point."""
+    lon, lat = lonlat(STORED)
+    ring = f"[[[0.1, 52.1], [{lon}, {lat}], [0.2, 52.2], [0.1, 52.1]]]"
+    assert coordinate_leaks(f'{{"type": "Polygon", "coordinates": {ring}}}', stored) == []
+    assert (
+        coordinate_leaks(f'"POLYGON ((0.1 52.1, {lon} {lat}, 0.2 52.2, 0.1 52.1))"', stored) == []
+    )
+    # a point is a point
+    assert coordinate_leaks(f'{{"type": "Point", "coordinates": [{lon}, {lat}]}}', stored)
 
 
 def _feature_collection(polygons: gpd.GeoSeries, properties: dict[str, str], decimals: int
@@ -110,7 +125,7 @@ def test_a_one_location_hotspot_from_exact_points_gives_the_offence_away(
         polygons, {"popup": "<h3>Hotspot 1 of 6</h3>"}, 5
     ) + ");"  # fmt: skip
     leaks = geometry_leaks(text, stored)
-    assert "centroid" in {leak.how for leak in leaks}
+    assert "centre of a disc" in {leak.how for leak in leaks}
     assert {leak.event for leak in leaks} == {"offence A"}
     # the same polygon as a ward (no hotspot marker) is not read as a hotspot
     ward = "geo_json_2_add(" + _feature_collection(polygons, {"popup": "<h3>Arbury</h3>"}, 5) + ")"
@@ -124,7 +139,7 @@ def test_eroding_a_hotspot_from_exact_points_gives_its_hull_away() -> None:
     polygons = hotspot_polygons(_points(members), np.zeros(9, dtype=int))
     text = _feature_collection(polygons, {"hotspot_id": "0", "rank": "1"}, 6)
     leaks = geometry_leaks(text, points)
-    assert {leak.how for leak in leaks} == {"eroded vertex"}  # not its centroid: the hull's
+    assert {leak.how for leak in leaks} == {"eroded vertices"}  # the hull's, not its centre
     assert {leak.event for leak in leaks} == {"offence 1", "offence 2", "offence 3"}
 
 
@@ -145,3 +160,17 @@ def test_hotspot_wkt_in_a_csv_is_read(stored: ExactPoints) -> None:
     wkt = shapely.to_wkt(polygon.iloc[0], rounding_precision=6)
     text = f'hotspot_id,rank,offences,wkt\n0,1,5,"{wkt}"\n'
     assert {leak.event for leak in geometry_leaks(text, stored)} == {"offence A"}
+
+
+def test_one_vertex_on_a_stored_point_is_chance_two_are_a_hull(stored: ExactPoints) -> None:
+    """A hotspot made by the rules (from snapped points) can have a vertex within a metre of an
+    event by chance: not a leak. A hull of exact points, not buffered, has every vertex on one."""
+    corners = [STORED, (545352.3, 261601.7), (545330.9, 261640.2)]
+    points = ExactPoints(np.array(corners), ["offence 1", "offence 2", "offence 3"])
+    hull = shapely.convex_hull(shapely.multipoints(corners))
+    text = _feature_collection(gpd.GeoSeries([hull], crs=27700), {"hotspot_id": "0"}, 6)
+    assert {leak.event for leak in geometry_leaks(text, points)} == set(points.labels)
+    # the same triangle moved so that one vertex only lies on an event
+    moved = shapely.Polygon([STORED, (545380.0, 261700.0), (545290.0, 261720.0)])
+    text = _feature_collection(gpd.GeoSeries([moved], crs=27700), {"hotspot_id": "0"}, 6)
+    assert geometry_leaks(text, points) == []

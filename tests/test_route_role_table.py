@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -261,7 +262,10 @@ def body_texts(response: TestResponse) -> Iterator[str]:
         return
     if mimetype == "application/pdf":
         if shutil.which("pdftotext") is None:
-            pytest.skip("pdftotext (poppler-utils) is not installed: PDF text not scanned")
+            reason = "pdftotext (poppler-utils) is not installed: PDF text not scanned"
+            if os.environ.get("CI"):
+                pytest.fail(reason)  # CI installs poppler-utils (.ci/run)
+            pytest.skip(reason)
         yield subprocess.run(
             ["pdftotext", "-", "-"], input=data, capture_output=True, check=True
         ).stdout.decode()
@@ -395,14 +399,15 @@ def test_the_table_is_consistent() -> None:
 def test_the_demo_data_lets_the_scan_tell_snapped_from_exact(
     apps: dict[str, Flask], shared_demo_store: Path
 ) -> None:
-    """Snapped roles see offences at grid cell centres: the scan can only tell those from exact
-    points when no stored event lies within a metre of its cell centre; the officer's scope
-    and the other area are in the store."""
+    """Snapped roles see offences at grid cell centres, and hotspots drawn around them: the scan
+    can only tell those from exact points when no stored event lies near its cell centre (within
+    the 1 m tolerance, plus the half metre the erosion leaves and the rounding of 5 decimals;
+    the demo's nearest is 4.0 m). The officer's scope and the other area are in the store."""
     snap_m = float(apps["plain"].config["SNAP_M"])
     events = Store(shared_demo_store).load()
     xy = np.column_stack([events.geometry.x, events.geometry.y])
     centres = (np.floor(xy / snap_m) + 0.5) * snap_m
-    assert np.hypot(*(xy - centres).T).min() > 1.0
+    assert np.hypot(*(xy - centres).T).min() > 2.5
     districts = set(events["district_code"])
     assert set(DEMO_OFFICER_SCOPE) <= districts and OTHER_DISTRICT in districts
     wards = set(events["ward_code"])
