@@ -3,10 +3,10 @@
 :data:`TABLE` lists, for every route of the app (a test fails when ``app.url_map`` has a route
 the table does not list) and every role, the status the route answers. Each 200 answer of a role
 without exact points is then scanned (:mod:`tests.coordscan`) for coordinates within a metre of
-a stored offence, search or raid, and for points worked out from its hotspot polygons
-(centroids, label points, erosion by the hotspot buffer). The roles and what each may see are
-the role table of ``docs/roles.md``; ``docs/roles.md`` and the README's role table are compared
-with this table by the tests at the end.
+a stored offence, search or raid, and for points worked out from its hotspot polygons (the
+centre of a disc-shaped hotspot, the hull left by eroding the hotspot buffer). The roles and
+what each may see are the role table of ``docs/roles.md``; ``docs/roles.md`` and the README's
+role table are compared with this table by the tests at the end.
 
 Roles (columns of :data:`TABLE`):
 
@@ -23,7 +23,7 @@ offence, search or raid location finer than the ``SNAP_M`` grid. One exception, 
 rules: an officer's patrol plan names the places to patrol (that is its purpose), so its place
 positions are not checked against offences (searches and raids still are).
 Raid figures: roles without them (anonymous, public, officers) get no JSON key, CSV column or
-table column that names a raid.
+GeoPackage/Parquet column that names a raid.
 
 Everything runs on the shared demo store (read-only: the one POST to /upload sends no file).
 """
@@ -115,74 +115,70 @@ class Door:
         return self.statuses[ROLES.index(role)]
 
 
-def _d(method: str, rule: str | None, url: str, statuses: tuple[int, ...], **kw: object) -> Door:
-    return Door(method, rule, url, statuses, **kw)  # type: ignore[arg-type]
-
-
 # fmt: off
 TABLE: tuple[Door, ...] = (
     # maps: every role (officers see their area, the public ward aggregates)
-    _d("GET", "/", f"/?{PERIOD}", PAGE),
-    _d("GET", "/map/frame", f"/map/frame?{PERIOD}", PAGE),
-    _d("GET", "/map/frame", f"/map/frame?{PERIOD}&offences=clusters&searches=1&raids=1", PAGE),
-    _d("GET", "/map.json", f"/map.json?{PERIOD}", MACHINE),
-    _d("GET", "/compare", f"/compare?{PERIOD}", PAGE),
-    _d("GET", "/compare/frame", f"/compare/frame?{PERIOD}&from2=2025-06&to2=2025-08", PAGE),
+    Door("GET", "/", f"/?{PERIOD}", PAGE),
+    Door("GET", "/map/frame", f"/map/frame?{PERIOD}", PAGE),
+    Door("GET", "/map/frame", f"/map/frame?{PERIOD}&offences=clusters&searches=1&raids=1", PAGE),
+    Door("GET", "/map.json", f"/map.json?{PERIOD}", MACHINE),
+    Door("GET", "/compare", f"/compare?{PERIOD}", PAGE),
+    Door("GET", "/compare/frame", f"/compare/frame?{PERIOD}&from2=2025-06&to2=2025-08", PAGE),
     # briefing: commissioner, analyst, admin
-    _d("GET", "/briefing", f"/briefing?{PERIOD}", BRIEFING),
-    _d("GET", "/briefing.png", f"/briefing.png?{PERIOD}", BRIEFING),
-    _d("GET", "/briefing.pdf", f"/briefing.pdf?{PERIOD}", BRIEFING),
+    Door("GET", "/briefing", f"/briefing?{PERIOD}", BRIEFING),
+    Door("GET", "/briefing.png", f"/briefing.png?{PERIOD}", BRIEFING),
+    Door("GET", "/briefing.pdf", f"/briefing.pdf?{PERIOD}", BRIEFING),
     # patrol plans: officers (own area), analyst, admin
-    _d("GET", "/patrol", "/patrol?to=2025-11", PATROL, places=True,
-       other_area=f"/patrol?to=2025-11&area=district&district={OTHER_DISTRICT}"),
-    _d("GET", "/patrol", f"/patrol?to=2025-11&area=wards&wards={OWN_WARD}", PATROL, places=True,
-       other_area=f"/patrol?to=2025-11&area=wards&wards={OTHER_WARD}"),
-    _d("GET", "/patrol.csv", "/patrol.csv?to=2025-11", PATROL, places=True,
-       other_area=f"/patrol.csv?to=2025-11&area=district&district={OTHER_DISTRICT}"),
-    _d("GET", "/patrol.gpx", "/patrol.gpx?to=2025-11", PATROL, places=True,
-       other_area=f"/patrol.gpx?to=2025-11&area=district&district={OTHER_DISTRICT}"),
+    Door("GET", "/patrol", "/patrol?to=2025-11", PATROL, places=True,
+         other_area=f"/patrol?to=2025-11&area=district&district={OTHER_DISTRICT}"),
+    Door("GET", "/patrol", f"/patrol?to=2025-11&area=wards&wards={OWN_WARD}", PATROL, places=True,
+         other_area=f"/patrol?to=2025-11&area=wards&wards={OTHER_WARD}"),
+    Door("GET", "/patrol.csv", "/patrol.csv?to=2025-11", PATROL, places=True,
+         other_area=f"/patrol.csv?to=2025-11&area=district&district={OTHER_DISTRICT}"),
+    Door("GET", "/patrol.gpx", "/patrol.gpx?to=2025-11", PATROL, places=True,
+         other_area=f"/patrol.gpx?to=2025-11&area=district&district={OTHER_DISTRICT}"),
     # uploads: analyst, admin (the POST sends no file: 400 "choose files", the store unchanged)
-    _d("GET", "/upload", "/upload", UPLOAD),
-    _d("POST", "/upload", "/upload", (302, 403, 403, 403, 403, 400, 400), form="token"),
+    Door("GET", "/upload", "/upload", UPLOAD),
+    Door("POST", "/upload", "/upload", (302, 403, 403, 403, 403, 400, 400), form="token"),
     # audit log: admin
-    _d("GET", "/admin/audit", "/admin/audit", (302, 403, 403, 403, 403, 403, 200)),
+    Door("GET", "/admin/audit", "/admin/audit", (302, 403, 403, 403, 403, 403, 200)),
     # the API: any role; hotspots not for the public; events for exact roles; an officer
     # asking for another area is refused, as the patrol plan refuses it
-    _d("GET", "/api/v1/meta", "/api/v1/meta", MACHINE),
-    _d("GET", "/api/v1/periods", "/api/v1/periods", MACHINE),
-    _d("GET", "/api/v1/wards", f"/api/v1/wards?{PERIOD}", (401, 200, 200, 403, 200, 200, 200),
-       other_area=f"/api/v1/wards?{PERIOD}&district={OTHER_DISTRICT}"),
-    _d("GET", "/api/v1/wards", f"/api/v1/wards?{PERIOD}&format=csv",
-       (401, 200, 200, 403, 200, 200, 200),
-       other_area=f"/api/v1/wards?{PERIOD}&format=csv&district={OTHER_DISTRICT}"),
-    _d("GET", "/api/v1/hotspots", f"/api/v1/hotspots?{PERIOD}",
-       (401, 403, 200, 403, 200, 200, 200),
-       other_area=f"/api/v1/hotspots?{PERIOD}&district={OTHER_DISTRICT}"),
-    _d("GET", "/api/v1/hotspots", f"/api/v1/hotspots?{PERIOD}&format=csv",
-       (401, 403, 200, 403, 200, 200, 200),
-       other_area=f"/api/v1/hotspots?{PERIOD}&format=csv&ward={OTHER_WARD}"),
-    _d("GET", "/api/v1/hotspots", f"/api/v1/hotspots?{PERIOD}&format=parquet",
-       (401, 403, 200, 403, 200, 200, 200),
-       other_area=f"/api/v1/hotspots?{PERIOD}&format=parquet&district={OTHER_DISTRICT}"),
-    _d("GET", "/api/v1/hotspots", f"/api/v1/hotspots?{PERIOD}&format=gpkg",
-       (401, 403, 200, 403, 200, 200, 200),
-       other_area=f"/api/v1/hotspots?{PERIOD}&format=gpkg&district={OTHER_DISTRICT}"),
-    _d("GET", "/api/v1/events", f"/api/v1/events?{PERIOD}&layer=raid", EVENTS,
-       other_area=f"/api/v1/events?{PERIOD}&layer=raid&district={OTHER_DISTRICT}"),
-    _d("GET", "/api/v1/events", f"/api/v1/events?{PERIOD}&layer=offence&format=csv", EVENTS,
-       other_area=f"/api/v1/events?{PERIOD}&layer=offence&format=csv&ward={OTHER_WARD}"),
-    _d("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", MACHINE),
-    _d("GET", "/api/docs", "/api/docs", MACHINE),
+    Door("GET", "/api/v1/meta", "/api/v1/meta", MACHINE),
+    Door("GET", "/api/v1/periods", "/api/v1/periods", MACHINE),
+    Door("GET", "/api/v1/wards", f"/api/v1/wards?{PERIOD}", (401, 200, 200, 403, 200, 200, 200),
+         other_area=f"/api/v1/wards?{PERIOD}&district={OTHER_DISTRICT}"),
+    Door("GET", "/api/v1/wards", f"/api/v1/wards?{PERIOD}&format=csv",
+         (401, 200, 200, 403, 200, 200, 200),
+         other_area=f"/api/v1/wards?{PERIOD}&format=csv&district={OTHER_DISTRICT}"),
+    Door("GET", "/api/v1/hotspots", f"/api/v1/hotspots?{PERIOD}",
+         (401, 403, 200, 403, 200, 200, 200),
+         other_area=f"/api/v1/hotspots?{PERIOD}&district={OTHER_DISTRICT}"),
+    Door("GET", "/api/v1/hotspots", f"/api/v1/hotspots?{PERIOD}&format=csv",
+         (401, 403, 200, 403, 200, 200, 200),
+         other_area=f"/api/v1/hotspots?{PERIOD}&format=csv&ward={OTHER_WARD}"),
+    Door("GET", "/api/v1/hotspots", f"/api/v1/hotspots?{PERIOD}&format=parquet",
+         (401, 403, 200, 403, 200, 200, 200),
+         other_area=f"/api/v1/hotspots?{PERIOD}&format=parquet&district={OTHER_DISTRICT}"),
+    Door("GET", "/api/v1/hotspots", f"/api/v1/hotspots?{PERIOD}&format=gpkg",
+         (401, 403, 200, 403, 200, 200, 200),
+         other_area=f"/api/v1/hotspots?{PERIOD}&format=gpkg&district={OTHER_DISTRICT}"),
+    Door("GET", "/api/v1/events", f"/api/v1/events?{PERIOD}&layer=raid", EVENTS,
+         other_area=f"/api/v1/events?{PERIOD}&layer=raid&district={OTHER_DISTRICT}"),
+    Door("GET", "/api/v1/events", f"/api/v1/events?{PERIOD}&layer=offence&format=csv", EVENTS,
+         other_area=f"/api/v1/events?{PERIOD}&layer=offence&format=csv&ward={OTHER_WARD}"),
+    Door("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", MACHINE),
+    Door("GET", "/api/docs", "/api/docs", MACHINE),
     # signing in and out: anyone (with the form's token)
-    _d("GET", "/login", "/login", OPEN),
-    _d("POST", "/login", "/login", (302,) * 7, form="sign-in", redirect="/"),
-    _d("POST", "/logout", "/logout", (302,) * 7, form="token"),
+    Door("GET", "/login", "/login", OPEN),
+    Door("POST", "/login", "/login", (302,) * 7, form="sign-in", redirect="/"),
+    Door("POST", "/logout", "/logout", (302,) * 7, form="token"),
     # files every page needs
-    _d("GET", "/static/<path:filename>", "/static/app.css", OPEN),
-    _d("GET", "/static/vendor/<path:filename>", "/static/vendor/leaflet@1.9.3/leaflet.js", OPEN),
+    Door("GET", "/static/<path:filename>", "/static/app.css", OPEN),
+    Door("GET", "/static/vendor/<path:filename>", "/static/vendor/leaflet@1.9.3/leaflet.js", OPEN),
     # no such route, no such method: the same answer for everyone
-    _d("GET", None, "/no-such-page", (404,) * 7),
-    _d("POST", None, "/map.json", (405,) * 7, form="token"),
+    Door("GET", None, "/no-such-page", (404,) * 7),
+    Door("POST", None, "/map.json", (405,) * 7, form="token"),
 )
 # fmt: on
 
