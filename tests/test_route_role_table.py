@@ -19,9 +19,9 @@ Roles (columns of :data:`TABLE`):
 - ``commissioner``, ``analyst``, ``admin``.
 
 Exact points: analysts and admins see every layer where it happened; every other role no
-offence, search or raid location finer than the ``SNAP_M`` grid. One exception, by the role
-rules: an officer's patrol plan names the places to patrol (that is its purpose), so its place
-positions are not checked against offences (searches and raids still are).
+offence, search or raid location finer than the ``SNAP_M`` grid, through any door. An officer's
+patrol plan names the places to patrol (that is its purpose) by their location text; their
+positions and shapes are checked like every other output.
 Raid figures: roles without them (anonymous, public, officers) get no JSON key, CSV column or
 GeoPackage/Parquet column that names a raid.
 
@@ -99,8 +99,6 @@ class Door:
     other_area: str | None = None
     #: POST: None, "token" (the session's CSRF token) or "sign-in" (token and an account).
     form: str | None = None
-    #: Names the places to patrol (the officer's exception to "no exact points").
-    places: bool = False
     #: Where a 302 goes (the sign-in page, with ``?next=`` for pages).
     redirect: str = "/login"
 
@@ -129,13 +127,13 @@ TABLE: tuple[Door, ...] = (
     Door("GET", "/briefing.png", f"/briefing.png?{PERIOD}", BRIEFING),
     Door("GET", "/briefing.pdf", f"/briefing.pdf?{PERIOD}", BRIEFING),
     # patrol plans: officers (own area), analyst, admin
-    Door("GET", "/patrol", "/patrol?to=2025-11", PATROL, places=True,
+    Door("GET", "/patrol", "/patrol?to=2025-11", PATROL,
          other_area=f"/patrol?to=2025-11&area=district&district={OTHER_DISTRICT}"),
-    Door("GET", "/patrol", f"/patrol?to=2025-11&area=wards&wards={OWN_WARD}", PATROL, places=True,
+    Door("GET", "/patrol", f"/patrol?to=2025-11&area=wards&wards={OWN_WARD}", PATROL,
          other_area=f"/patrol?to=2025-11&area=wards&wards={OTHER_WARD}"),
-    Door("GET", "/patrol.csv", "/patrol.csv?to=2025-11", PATROL, places=True,
+    Door("GET", "/patrol.csv", "/patrol.csv?to=2025-11", PATROL,
          other_area=f"/patrol.csv?to=2025-11&area=district&district={OTHER_DISTRICT}"),
-    Door("GET", "/patrol.gpx", "/patrol.gpx?to=2025-11", PATROL, places=True,
+    Door("GET", "/patrol.gpx", "/patrol.gpx?to=2025-11", PATROL,
          other_area=f"/patrol.gpx?to=2025-11&area=district&district={OTHER_DISTRICT}"),
     # uploads: analyst, admin (the POST sends no file: 400 "choose files", the store unchanged)
     Door("GET", "/upload", "/upload", UPLOAD),
@@ -216,21 +214,15 @@ def clients(apps: dict[str, Flask]) -> dict[str, FlaskClient]:
 
 
 @pytest.fixture(scope="module")
-def stored_points(shared_demo_store: Path) -> dict[str, ExactPoints]:
-    """Every stored event location, and the searches and raids alone."""
+def stored_points(shared_demo_store: Path) -> ExactPoints:
+    """Every stored event location: offences, searches and raids."""
     events = Store(shared_demo_store).load()
     xy = np.column_stack([events.geometry.x, events.geometry.y])
     labels = [
         f"{layer} {str(eid)[:12]}"
         for layer, eid in zip(events["layer"], events["event_id"], strict=True)
     ]
-    not_offence = (events["layer"] != "offence").to_numpy()
-    return {
-        "all": ExactPoints(xy, labels),
-        "searches and raids": ExactPoints(
-            xy[not_offence], [s for s, k in zip(labels, not_offence, strict=True) if k]
-        ),
-    }
+    return ExactPoints(xy, labels)
 
 
 def _request(apps: dict[str, Flask], clients: dict[str, FlaskClient], door: Door, role: str
@@ -310,13 +302,9 @@ def _json_keys(value: object) -> Iterator[str]:
             yield from _json_keys(item)
 
 
-def forbidden(door: Door, role: str, points: dict[str, ExactPoints]) -> ExactPoints | None:
-    """The stored points ``role`` may not be placed near through ``door`` (None: any)."""
-    if role in EXACT_ROLES:
-        return None
-    if door.places and role in ("officer", "officer_out"):
-        return points["searches and raids"]
-    return points["all"]
+def forbidden(role: str, points: ExactPoints) -> ExactPoints | None:
+    """The stored points ``role`` may not be placed near (None: it may see every one)."""
+    return None if role in EXACT_ROLES else points
 
 
 # -- the table ------------------------------------------------------------------------------------
@@ -327,7 +315,7 @@ def forbidden(door: Door, role: str, points: dict[str, ExactPoints]) -> ExactPoi
 def test_route_role_cell(
     apps: dict[str, Flask],
     clients: dict[str, FlaskClient],
-    stored_points: dict[str, ExactPoints],
+    stored_points: ExactPoints,
     door: Door,
     role: str,
 ) -> None:
@@ -348,7 +336,7 @@ def test_route_role_cell(
         problems: list[str] = []
         if RAID_FIGURES[role] == "none" and (named := raid_names(response)):
             problems.append(f"names raids: {named}")
-        points = forbidden(door, role, stored_points)
+        points = forbidden(role, stored_points)
         if points is not None:
             leaks: list[Leak] = []
             for text in body_texts(response):
