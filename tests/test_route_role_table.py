@@ -76,6 +76,7 @@ OTHER_DISTRICT = "E06000031"  # Peterborough
 OTHER_WARD = "E05010824"  # Werrington, Peterborough
 
 GEO_FILES = ("application/vnd.apache.parquet", "application/geopackage+sqlite3")
+_TABLE_HEADER = re.compile(r"<th\b[^>]*>(.*?)</th>", re.S | re.I)
 
 PAGE = (302, 200, 200, 200, 200, 200, 200)  # any role; anonymous to sign in
 MACHINE = (401, 200, 200, 200, 200, 200, 200)  # any role; anonymous 401
@@ -279,7 +280,8 @@ def _geo_frames(data: bytes, mimetype: str) -> list[pd.DataFrame]:
 
 
 def raid_names(response: TestResponse) -> list[str]:
-    """JSON keys, CSV columns and GeoPackage/Parquet columns of a body that name a raid."""
+    """JSON keys, CSV columns, GeoPackage/Parquet columns and HTML table headers (pages, and
+    the popups of map frames) of a body that name a raid."""
     mimetype = response.mimetype or ""
     names: list[str] = []
     if mimetype in ("application/json", "application/geo+json"):
@@ -289,7 +291,11 @@ def raid_names(response: TestResponse) -> list[str]:
         names = lines[0].split(",") if lines else []
     elif mimetype in GEO_FILES:
         names = [str(c) for f in _geo_frames(response.get_data(), mimetype) for c in f.columns]
-    return sorted({n for n in names if "raid" in n.lower()})
+    elif mimetype == "text/html":
+        text = response.get_data(as_text=True)
+        text = text.replace("\\u003c", "<").replace("\\u003e", ">").replace('\\"', '"')
+        names = _TABLE_HEADER.findall(text)
+    return sorted({n.strip() for n in names if "raid" in n.lower()})
 
 
 def _json_keys(value: object) -> Iterator[str]:
