@@ -38,11 +38,13 @@ made from the same cells.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import geopandas as gpd
 import pandas as pd
 from flask import current_app, g
+from werkzeug.exceptions import Forbidden
 
 from hotspots import schema
 from hotspots.analysis import Analysis
@@ -50,7 +52,15 @@ from hotspots.figures import HOTSPOT_COUNTS, period_totals
 from hotspots.publicsafe import snap_to_grid, snapped_hotspots, suppress_small_counts
 from hotspots.summary import RaidCoverage
 
-__all__ = ["BLUEPRINT_NEEDS", "ENDPOINT_NEEDS", "Access", "current_access", "need_of", "redact"]
+__all__ = [
+    "BLUEPRINT_NEEDS",
+    "ENDPOINT_NEEDS",
+    "Access",
+    "current_access",
+    "need_of",
+    "redact",
+    "require_in_scope",
+]
 
 FULL_ROLES = ("analyst", "admin")
 
@@ -165,6 +175,30 @@ def scope_wards(wards: pd.DataFrame, scope: tuple[str, ...]) -> set[str]:
     codes = set(scope)
     inside = wards[schema.WARD_CODE].isin(codes) | wards[schema.DISTRICT_CODE].isin(codes)
     return set(wards.loc[inside, schema.WARD_CODE])
+
+
+def require_in_scope(
+    wards: pd.DataFrame,
+    access: Access,
+    *,
+    ward_codes: Iterable[str] = (),
+    district_codes: Iterable[str] = (),
+) -> None:
+    """Refuse (403) a request that names wards or districts outside a scoped visitor's area.
+
+    The one rule for every door that takes an area (API filters, patrol plans): an empty answer
+    for another area would read as "no offences there", so it is refused instead.
+    """
+    if not access.scope:
+        return
+    districts = set(district_codes)
+    asked = set(ward_codes) | set(
+        wards.loc[wards[schema.DISTRICT_CODE].isin(districts), schema.WARD_CODE]
+    )
+    if not asked <= scope_wards(wards, access.scope):
+        raise Forbidden(
+            f"Your area is {', '.join(access.scope)}: choose wards or a district inside it."
+        )
 
 
 def redact(analysis: Analysis, access: Access) -> Analysis:

@@ -31,7 +31,7 @@ from hotspots.export import FORMATS, LICENCE, ExportMetadata, export
 from hotspots.figures import RECORDS, layer_months
 from hotspots.periods import complete_period
 from web import openapi
-from web.access import current_access, scope_wards
+from web.access import current_access, require_in_scope, scope_wards
 from web.auth import audit
 from web.data import StoreState, state
 from web.errors import BadParameter
@@ -110,6 +110,15 @@ def _known(args: MultiDict[str, str], name: str, known: set[str], what: str) -> 
         if value not in known:
             raise BadParameter(name, value, f"{what} held in the store (see /api/v1/meta)")
     return values
+
+
+def _in_scope(districts: list[str] | None = None, wards: list[str] | None = None) -> None:
+    """403 when a scoped visitor names an area outside their own (:func:`require_in_scope`)."""
+    table = state().wards
+    if table is not None:
+        require_in_scope(
+            table, current_access(), ward_codes=wards or (), district_codes=districts or ()
+        )
 
 
 def _view(args: MultiDict[str, str]) -> ViewRequest:
@@ -325,6 +334,7 @@ def wards() -> Response:
     view = _view(args)
     _, district_codes = _ward_codes(state())
     districts = _known(args, "district", district_codes, "district codes")
+    _in_scope(districts=districts)
     analysis = get_analysis(view)
     table = analysis.wards
     if districts is not None:
@@ -344,6 +354,7 @@ def hotspots() -> Response:
     districts = _known(args, "district", district_codes, "district codes")
     wards_wanted = _known(args, "ward", ward_codes, "ward codes")
     bbox = _bbox(args)
+    _in_scope(districts=districts, wards=wards_wanted)
     analysis = get_analysis(view)
     table = analysis.hotspots
     if districts is not None:

@@ -112,11 +112,18 @@ def parameters(example_from: str, example_to: str) -> dict[str, dict[str, Any]]:
         ),
         "district": _list(
             "district",
-            "Local authority district GSS code(s) held in the store.",
+            "Local authority district GSS code(s) held in the store (an officer naming one "
+            "outside their area gets 403).",
             code,
             ["E06000031"],
         ),
-        "ward": _list("ward", "Electoral ward GSS code(s) held in the store.", code, ["E05010824"]),
+        "ward": _list(
+            "ward",
+            "Electoral ward GSS code(s) held in the store (an officer naming one outside their "
+            "area gets 403).",
+            code,
+            ["E05010824"],
+        ),
         "layer": _list(
             "layer",
             "Event layer(s) (default all).",

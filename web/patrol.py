@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, render_template, request
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import Forbidden
 
 from hotspots.patrol import (
     DEFAULT_DOSAGE,
@@ -30,7 +29,7 @@ from hotspots.patrol import (
     plan_gpx,
 )
 from hotspots.periods import Period, PeriodError, add_months, complete_ends, describe_months
-from web.access import current_access, scope_wards
+from web.access import current_access, require_in_scope, scope_wards
 from web.auth import audit
 from web.data import cache, state
 from web.errors import BadParameter
@@ -120,10 +119,7 @@ def _parse(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
             field = "district" if kind == "district" else "wards"
             value = district if kind == "district" else ",".join(ward_codes)
             raise BadParameter(field, value, str(exc).split("; expected ", 1)[-1]) from None
-        if scope and not chosen <= scope_wards(wards, scope):
-            raise Forbidden(
-                f"Your area is {', '.join(scope)}: choose wards or a district inside it."
-            )
+        require_in_scope(wards, current_access(), ward_codes=chosen)
     significant = args.get("significant", "0").strip().lower()
     if significant not in ("0", "1", "true", "false", ""):
         raise BadParameter("significant", significant, "1 or 0")
