@@ -246,8 +246,8 @@ def test_shrinkage_lifts_a_steady_place_in_a_busy_street_above_a_lone_burst(grid
     counts["2025-07"] = np.zeros(grid.n_cells)
     cands = Forecaster(grid, counts).candidates("2025-07")
     assert cands["cell h=inf"][steady] == cands["cell h=inf"][lone]
-    for name in ("eb 250 m h=inf", "persist 6 months x cell h=inf",
-                 "persist 6 months x eb 250 m h=inf"):  # fmt: skip
+    for name in ("eb 250 m h=inf", "persist x cell h=inf",
+                 "persist x eb 250 m h=inf"):  # fmt: skip
         assert cands[name][steady] > cands[name][lone], name
 
 

@@ -219,7 +219,7 @@ def recency_weights(n_months: int, half_life_months: float) -> FloatArray:
     return np.asarray(0.5 ** ((lag - 1.0) / half_life_months), dtype=float)
 
 
-def recency_mean(history: Sequence[FloatArray], half_life_months: float) -> FloatArray:
+def recency_mean(history: Sequence[FloatArray] | FloatArray, half_life_months: float) -> FloatArray:
     """Recency-weighted mean of monthly counts (oldest first); the last month has weight 1."""
     w = recency_weights(len(history), half_life_months)
     return np.tensordot(w, np.asarray(history), axes=1) / w.sum()
@@ -247,8 +247,8 @@ def pai_at(score: FloatArray, actual: FloatArray, coverage: float) -> float:
     """PAI of the top-scored cells covering ``coverage`` of the cells, ties shared evenly.
 
     The same value as :func:`~hotspots.evaluate.metrics.coverage_measures` ``["pai"]`` (the
-    tests check it), found with a partial sort (``numpy.partition``) because the nested choice
-    scores every candidate on every earlier month.
+    tests check it), found with a partial sort (``numpy.partition``) of the scores above the
+    lowest, because the nested choice scores every candidate on every earlier month.
     """
     n = len(score)
     n_chosen = coverage * n
@@ -256,7 +256,11 @@ def pai_at(score: FloatArray, actual: FloatArray, coverage: float) -> float:
     if n_chosen <= 0 or total <= 0:
         return math.nan
     k = min(n, math.ceil(n_chosen))
-    limit = np.partition(score, n - k)[n - k]
+    # The k-th largest score. Partitioning only the scores above the lowest is the same value
+    # and much faster: numpy's partition is slow on the many tied zeros of a force's cells.
+    lowest = score.min()
+    upper = score[score > lowest]
+    limit = np.partition(upper, len(upper) - k)[len(upper) - k] if len(upper) >= k else lowest
     above = score > limit
     tied = score == limit
     hits = float(actual[above].sum())
@@ -308,13 +312,14 @@ class Forecaster:
         out: dict[str, FloatArray] = {}
         strengths: dict[str, float] = {}
         if hist:
-            series = [self.counts[m] for m in hist]
+            series = np.asarray([self.counts[m] for m in hist])
             season = None
             if len(hist) >= SEASON_MONTHS:
                 season = self.counts[add_months(month, -12)]
             for transform in self.options.transforms:
                 f = _TRANSFORMS[transform]
-                values = [f(c) for c in series]
+                values = np.asarray([f(c) for c in series])
+                level = {h: recency_mean(values, h) for h in self.options.half_lives_months}
                 for bandwidth_m in self.options.neighbourhood_m:
                     for w in self.options.windows_months:
                         if w < len(values):
@@ -322,7 +327,7 @@ class Forecaster:
                             name = _name(transform, bandwidth_m, None, w)
                             out[name] = self._with_neighbourhood(base, bandwidth_m)
                     for h in self.options.half_lives_months:
-                        base = recency_mean(values, h)
+                        base = level[h]
                         name = _name(transform, bandwidth_m, h)
                         out[name] = self._with_neighbourhood(base, bandwidth_m)
                         if season is not None:
@@ -337,7 +342,7 @@ class Forecaster:
         self._strengths[month] = strengths
         return out
 
-    def _add_kde(self, out: dict[str, FloatArray], series: list[FloatArray]) -> None:
+    def _add_kde(self, out: dict[str, FloatArray], series: FloatArray) -> None:
         """The ``kde`` baseline's rankers: kernel density of the last W months and of all."""
         b = self.options.kde_bandwidth_m
         if b <= 0:
@@ -347,9 +352,7 @@ class Forecaster:
                 out[f"kde {b:g} m last {w} months"] = self._smooth(np.mean(series[-w:], 0), b)
         out[f"kde {b:g} m h=inf"] = self._smooth(np.mean(series, axis=0), b)
 
-    def _add_shrunken(
-        self, out: dict[str, FloatArray], series: list[FloatArray]
-    ) -> dict[str, float]:
+    def _add_shrunken(self, out: dict[str, FloatArray], series: FloatArray) -> dict[str, float]:
         """Empirical-Bayes candidates (:func:`shrink`); returns the prior strength of each."""
         strengths: dict[str, float] = {}
         for h in self.options.half_lives_months:
@@ -364,7 +367,7 @@ class Forecaster:
                                                     n_eff)  # fmt: skip
         return strengths
 
-    def _add_persistence(self, out: dict[str, FloatArray], series: list[FloatArray]) -> None:
+    def _add_persistence(self, out: dict[str, FloatArray], series: FloatArray) -> None:
         """Persistence (share of the last N months with an offence) times a rate."""
         n = min(self.options.persistence_months, len(series))
         if n < 2:  # one month: persistence is the count's sign, nothing new
@@ -375,7 +378,7 @@ class Forecaster:
             label = _half_life_label(h)
             for base in (f"cell h={label}", f"{eb} h={label}"):
                 if base in out:
-                    out[f"persist {n} months x {base}"] = persist * out[base]
+                    out[f"persist x {base}"] = persist * out[base]  # one name whatever n
 
     def _smooth(self, values: FloatArray, bandwidth_m: float) -> FloatArray:
         sigma = bandwidth_m / self.grid.cell_m
