@@ -79,6 +79,9 @@ def test_no_look_ahead_mutating_the_test_month_and_later_changes_nothing(grid: G
     info1 = rows1.loc[rows1["test_month"] == test, "info"].iloc[0]
     info2 = rows2.loc[rows2["test_month"] == test, "info"].iloc[0]
     assert info1 == info2 and info1["history_months"] == "2025-01..2025-05"
+    # Both nested levels ran for that month: candidates on 4 inner months, the blend on 3.
+    assert info1["inner_months"] == 4
+    assert all(c["blend_months"] == 3 for c in info1["chosen"].values())
 
 
 def test_deterministic(grid: Grid) -> None:
