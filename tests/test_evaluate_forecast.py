@@ -14,7 +14,7 @@ from shapely.geometry import box
 
 from hotspots.cli import main
 from hotspots.evaluate import Grid, backtest
-from hotspots.evaluate.forecast import Forecaster, ForecastOptions, pai_at, recency_mean
+from hotspots.evaluate.forecast import Forecaster, ForecastOptions, pai_at, recency_mean, shrink
 from hotspots.evaluate.metrics import coverage_measures
 from hotspots.periods import add_months
 
@@ -79,6 +79,9 @@ def test_no_look_ahead_mutating_the_test_month_and_later_changes_nothing(grid: G
     info1 = rows1.loc[rows1["test_month"] == test, "info"].iloc[0]
     info2 = rows2.loc[rows2["test_month"] == test, "info"].iloc[0]
     assert info1 == info2 and info1["history_months"] == "2025-01..2025-05"
+    # Both nested levels ran for that month: candidates on 4 inner months, the blend on 3.
+    assert info1["inner_months"] == 4
+    assert all(c["blend_months"] == 3 for c in info1["chosen"].values())
 
 
 def test_deterministic(grid: Grid) -> None:
@@ -207,3 +210,80 @@ def test_common_test_months_rule_handles_gaps() -> None:
     assert common_test_months(held, (1, 12)) == ["2025-02", "2025-03", "2025-04", "2025-07",
                                                  "2025-08"]  # fmt: skip
     assert common_test_months([], (1,)) == []
+
+
+def test_shrinkage_by_hand() -> None:
+    """Gamma-Poisson posterior with the method-of-moments strength, worked out by hand."""
+    rate = np.array([2.0, 0.0, 0.0, 2.0])
+    prior = np.ones(4)
+    # n_eff = 2: sum (r - mu)^2 = 4, Poisson part sum(mu) / n_eff = 2, excess 2; b = 4 / 2 = 2;
+    # posterior (2 * 2 + 2 * 1) / 4 = 1.5 and (0 + 2) / 4 = 0.5.
+    post, b = shrink(rate, prior, 2.0)
+    assert b == pytest.approx(2.0)
+    assert post == pytest.approx([1.5, 0.5, 0.5, 1.5])
+    # n_eff = 1: the spread is all Poisson noise, no excess: the prior alone.
+    post, b = shrink(rate, prior, 1.0)
+    assert b == pytest.approx(1e6)
+    assert post == pytest.approx(prior, abs=1e-5)
+    # No neighbourhood at all: nothing to shrink toward, the rate stays.
+    post, b = shrink(rate, np.zeros(4), 2.0)
+    assert b == 0.0 and np.array_equal(post, rate)
+
+
+def test_shrinkage_lifts_a_steady_place_in_a_busy_street_above_a_lone_burst(grid: Grid) -> None:
+    """Two cells with the same 6 offences over 6 months: one steady (1 a month) among busy
+    neighbours, one a single burst in open country. Raw counts tie them; the shrunken rate
+    ranks the steady one first, and persistence does too."""
+    steady = int(grid.position(np.array([HOT]))[0])
+    lone = int(grid.position(np.array([BURST]))[0])
+    raster_steady = np.unravel_index(grid.cells[steady], (grid.ny, grid.nx))
+    months = MONTHS[:6]
+    counts = {m: np.zeros(grid.n_cells) for m in months}
+    for i, m in enumerate(months):
+        counts[m][steady] = 1.0
+        for dr, dc in ((0, 1), (1, 0), (0, -1), (-1, 0)):  # a neighbour each side, 1 a month
+            r, c = raster_steady[0] + dr, raster_steady[1] + dc
+            counts[m][int(np.searchsorted(grid.cells, r * grid.nx + c))] = 1.0
+        if i == 2:
+            counts[m][lone] = 6.0
+    counts["2025-07"] = np.zeros(grid.n_cells)
+    cands = Forecaster(grid, counts).candidates("2025-07")
+    assert cands["cell h=inf"][steady] == cands["cell h=inf"][lone]
+    for name in ("eb 250 m h=inf", "persist x cell h=inf",
+                 "persist x eb 250 m h=inf"):  # fmt: skip
+        assert cands[name][steady] > cands[name][lone], name
+
+
+def test_the_candidates_include_the_baselines_own_rankers(grid: Grid) -> None:
+    """The choice can at worst pick the baseline: grid k = W and kde are candidates as they are."""
+    from hotspots.evaluate.methods import MethodOptions, score_grid, score_kde
+
+    xy, months = _world()
+    counts = _counts(grid, xy, months)
+    cands = Forecaster(grid, counts).candidates("2025-08")
+    for w in (1, 3, 6):
+        fit = months >= add_months("2025-08", -w)
+        fit &= months < "2025-08"
+        grid_score = score_grid(grid, xy[fit], w, MethodOptions()).score
+        kde_score = score_kde(grid, xy[fit], w, MethodOptions()).score
+        assert np.allclose(cands[f"cell last {w} months"] * w, grid_score)
+        assert np.allclose(cands[f"kde 250 m last {w} months"] * w, kde_score)
+
+
+def test_blend_is_chosen_one_level_up_only_with_enough_months(grid: Grid) -> None:
+    xy, months = _world()
+    forecaster = Forecaster(grid, _counts(grid, xy, months))
+    # 2025-04: inner months 02, 03; months with their own inner month: 03 only (< 3): the rule.
+    early = forecaster.forecast("2025-04").info["chosen"]
+    assert all(c["blend"] == "best 3, scaled mean" and c["blend_months"] == 0
+               for c in early.values())  # fmt: skip
+    # 2025-08: inner 02..07; months 03..07 (5) score each blend on their own forecasts.
+    late = forecaster.forecast("2025-08").info["chosen"]
+    assert all(c["blend_months"] == 5 for c in late.values())
+    for cov, c in late.items():
+        share = {"0.05%": 0.0005, "1%": 0.01}[cov]
+        n = {"best 1": 1}.get(c["blend"], 3)
+        config = (n, "rank" if "rank" in c["blend"] else "scaled")
+        best = np.median([forecaster.config_pai(m, share, config) for m in MONTHS[2:7]])
+        for other in forecaster.options.blend_configs:
+            assert best >= np.median([forecaster.config_pai(m, share, other) for m in MONTHS[2:7]])

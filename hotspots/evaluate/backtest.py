@@ -171,6 +171,7 @@ def backtest(
             ForecastOptions(
                 cap_months=options.forecast_cap_months,
                 target_coverages=tuple(options.forecast_coverages),
+                kde_bandwidth_m=options.bandwidth_m,  # its kde candidates = the kde method's
             ),
         )  # fmt: skip
     records: list[dict[str, Any]] = []

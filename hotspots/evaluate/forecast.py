@@ -4,41 +4,68 @@ Unlike the baselines, which see the ``k`` months before the test month, the fore
 ``t`` uses every consecutive stored month before ``t`` (at most ``cap_months``, default 24), and
 never month ``t`` or later.
 
-**Candidates.** Simple rankers of the study cells, each a forecast of next month's count:
+**Candidates.** Rankers of the study cells, each an estimate of next month's count. Every
+family is stated here in advance; which of them a force uses is left to its own nested
+back-test (below), never to the months reported in ``docs/forecast.md``.
 
 - ``cell h=H``: recency-weighted mean of the cell's monthly counts, a month ``j`` months back
   weighted ``0.5 ** ((j - 1) / H)`` (half-life ``H`` months; ``H = inf`` is the long-run level,
   the plain mean). A short half-life follows recent change, a long one the level.
 - ``cell last W months``: the plain mean of the last ``W`` months (``W`` = 1, 3, 6, 12, when
-  that many months exist and fewer than the whole history): the ``grid`` baseline's rankers.
-- ``cell+B m h=H``, ``cell+B m last W months``: the same plus its kernel-smoothed neighbourhood
-  (Gaussian of sd ``B`` metres, truncated at 4 sd, as the ``kde`` method), so a cell's own count
-  comes first and busy neighbourhoods break ties and fill the larger areas.
+  that many months exist and fewer than the whole history): exactly the ``grid`` baseline's
+  rankers, so the choice can at worst pick the baseline.
+- ``kde B m last W months``, ``kde B m h=inf``: the Gaussian kernel density of the same counts
+  (sd ``B`` = the ``kde`` method's bandwidth, truncated at 4 sd): exactly the ``kde``
+  baseline's rankers.
+- ``cell+B m ...``: the cell's estimate plus its kernel-smoothed neighbourhood (sd ``B`` metres):
+  the cell first, busy surroundings break ties and fill the larger areas.
+- ``eb B m h=H``: **empirical-Bayes (gamma-Poisson) shrinkage** of the cell's recency-weighted
+  rate ``r`` toward its neighbourhood rate ``mu`` (leave-one-out Gaussian smoothing of ``r``,
+  sd ``B``): the cell's rate has a gamma prior of mean ``mu`` and variance ``mu / b`` (strength
+  ``b`` months), its counts are Poisson, so the posterior mean is
+  ``(n_eff * r + b * mu) / (n_eff + b)`` with ``n_eff = (sum w) ** 2 / sum w ** 2`` the months
+  the weights amount to. ``b`` is estimated from the store's own months by the method of moments
+  over the study cells: ``E[(r - mu) ** 2] = mu / b + mu / n_eff`` (Clayton & Kaldor 1987;
+  Marshall 1991). Noisy single-month counts over-rank one-off bursts and under-rank stable
+  places; shrinkage corrects both by the amount the data say.
+- ``persist x ...``: **persistence** times a rate (``cell h=H`` or ``eb 250 m h=H``):
+  ``persist`` is the share of the last ``N`` months (``N`` = ``persistence_months``, default
+  12, or the whole history if shorter) in which the cell had at least one offence. police.uk
+  snaps offences to fixed points, and places whose points carry offences month after month (a
+  station, a shopping street) are steadier than a one-off burst on a quiet point; this ranks
+  them above it.
 - ``... +season``: with at least 24 months of history, the same plus the cell's count in the
   same month a year before (seasonality needs two years).
 
-**Choice, nested.** For every earlier month ``m`` that has at least one month before it (within
-the cap), each candidate is built from the months before ``m`` only and scored by its PAI on
-month ``m`` at each target coverage (default 0.05% and 1% of the study area: a handful of
-micro-places and a district-wide patrol programme). Each earlier month is scored once and reused
-for every later test month. At each target coverage the candidates are ranked by the median of
-their inner PAIs (ties: the earlier candidate in the list above), and the best ``blend_top``
-(default 3) are blended: each scaled to sum 1, then averaged. The ``last W months`` windows
-were added after a first run on the real stores (they are the ``grid`` baseline's own rankers);
-``docs/forecast.md`` lists the variants compared. The ranking is built in tiers:
-the smallest coverage's blend fills its area first, the next coverage's blend its area, and so
-on; every remaining cell follows in the order of the last blend. Cells scored 0 stay tied. With
-no inner month yet (one month of history) the long-run cell count plus the middle neighbourhood
-bandwidth is used.
+**Choice, nested (level 1).** For every earlier month ``m`` that has at least one month before
+it (within the cap), each candidate is built from the months before ``m`` only and scored by
+its PAI on month ``m`` at each target coverage (default 0.05% and 1% of the study area: a
+handful of micro-places and a district-wide patrol programme). Each earlier month is scored
+once and reused for every later test month. At each target coverage the candidates are ranked
+by the median of their inner PAIs (the goal's own statistic; ties: the earlier candidate in the
+list above).
+
+**Blend, nested (level 2).** The best candidates are combined by one of the
+``blend_configs``: the best one alone, the best 3 each scaled to sum 1 and averaged, or the
+best 3 by the mean of their ranks (rank averaging). Which one is chosen per coverage by the
+same rule one level up: each configuration's own forecast of every earlier month ``m`` (made
+from ``m``'s own level-1 ranking, so from months before ``m`` only) is scored on ``m``, and
+the best median wins, when at least ``meta_min_months`` (3) such months exist; with fewer, the
+first configuration (the best 3, scaled) is used, a rule stated in advance (averaging a few
+good rankers lowers the variance of the choice).
+
+The ranking is built in tiers: the smallest coverage's blend fills its area first, the next
+coverage's blend its area, and so on; every remaining cell follows in the order of the last
+blend. Cells scored 0 stay tied. With no inner month yet (one month of history) the long-run
+cell count plus the middle neighbourhood bandwidth is used.
 
 Everything is deterministic (no random draws); ``info`` states the history used, the inner
-months, the choice per coverage and its inner PAI.
+months, the choice per coverage, its inner PAI, the blend and the shrinkage strengths.
 
 Why hand-written: the candidates are a few array operations (``numpy``, ``scipy.ndimage``);
 the nested choice needs the back-test's own measure (:func:`pai_at`, equal to the back-test's
 PAI), and scoring each earlier month once and reusing it for every later test month keeps the
-cost near one back-test.
-Fitted models (scikit-learn ``PoissonRegressor`` on these features,
+cost near one back-test. Fitted models (scikit-learn ``PoissonRegressor`` on these features,
 ``HistGradientBoostingRegressor(loss="poisson")``) were tried on the same nested protocol and
 forecast worse than this choice on both real stores (``docs/forecast.md``), so they are not
 candidates.
@@ -53,7 +80,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import ndimage
+from scipy import ndimage, stats
 
 from hotspots.evaluate.grid import Grid
 from hotspots.periods import add_months
@@ -68,6 +95,12 @@ HALF_LIVES_MONTHS: tuple[float, ...] = (1.0, 3.0, 6.0, math.inf)
 WINDOWS_MONTHS: tuple[int, ...] = (1, 3, 6, 12)
 #: Neighbourhood bandwidths (Gaussian sd), metres; 0 = the cell alone.
 NEIGHBOURHOOD_M: tuple[float, ...] = (0.0, 125.0, 250.0, 500.0)
+#: Bandwidth of the ``kde`` candidates, metres (the ``kde`` method's default, methods.py).
+KDE_BANDWIDTH_M = 250.0
+#: Months over which persistence (share of months with an offence) is counted.
+PERSISTENCE_MONTHS = 12
+#: Neighbourhood bandwidth of the shrunken rate that persistence multiplies, metres.
+PERSISTENCE_EB_M = 250.0
 #: Coverages (shares of the study area) the choice is scored at.
 TARGET_COVERAGES: tuple[float, ...] = (0.0005, 0.01)
 #: History needed before the seasonal candidates exist, months.
@@ -76,13 +109,18 @@ SEASON_MONTHS = 24
 #: one-off bursts; an option, it did not help on the real stores, ``docs/forecast.md``).
 TRANSFORMS: tuple[str, ...] = ("raw",)
 _TRANSFORMS: dict[str, Any] = {"raw": lambda c: c, "log": np.log1p}
-#: How many of the best candidates (by inner PAI) are blended at each target coverage.
-BLEND_TOP = 3
+#: Blends the level-2 choice picks from: (how many of the best candidates, how combined). The
+#: first is used when fewer than ``META_MIN_MONTHS`` months can score them.
+BLEND_CONFIGS: tuple[tuple[int, str], ...] = ((3, "scaled"), (1, "scaled"), (3, "rank"))
+#: Months the level-2 (blend) choice needs before it departs from the first configuration.
+META_MIN_MONTHS = 3
 #: Statistic of the inner months' PAIs that ranks the candidates: "median" (the goal's own
 #: statistic), "mean" or "gmean".
 INNER_STATISTIC = "median"
 #: Half-life of the weights of the inner months in the choice, months (inf = plain mean).
 INNER_HALF_LIFE_MONTHS = math.inf
+#: Largest gamma-prior strength (months) the shrinkage uses (no excess variance = this).
+_EB_MAX_STRENGTH = 1e6
 
 
 @dataclass(frozen=True)
@@ -93,10 +131,14 @@ class ForecastOptions:
     half_lives_months: tuple[float, ...] = HALF_LIVES_MONTHS
     windows_months: tuple[int, ...] = WINDOWS_MONTHS
     neighbourhood_m: tuple[float, ...] = NEIGHBOURHOOD_M
+    kde_bandwidth_m: float = KDE_BANDWIDTH_M
+    shrinkage: bool = True
+    persistence_months: int = PERSISTENCE_MONTHS
     target_coverages: tuple[float, ...] = TARGET_COVERAGES
     transforms: tuple[str, ...] = TRANSFORMS
     inner_half_life_months: float = INNER_HALF_LIFE_MONTHS
-    blend_top: int = BLEND_TOP
+    blend_configs: tuple[tuple[int, str], ...] = BLEND_CONFIGS
+    meta_min_months: int = META_MIN_MONTHS
     inner_statistic: str = INNER_STATISTIC
 
     def __post_init__(self) -> None:
@@ -108,10 +150,25 @@ class ForecastOptions:
             raise ValueError(f"windows_months: got {self.windows_months!r}; expected months >= 1")
         if not self.neighbourhood_m or any(not b >= 0 for b in self.neighbourhood_m):
             raise ValueError(f"neighbourhood_m: got {self.neighbourhood_m!r}; expected >= 0")
+        if not self.kde_bandwidth_m >= 0:
+            raise ValueError(f"kde_bandwidth_m: got {self.kde_bandwidth_m!r}; expected >= 0")
+        if not (isinstance(self.persistence_months, int) and self.persistence_months >= 0):
+            raise ValueError(
+                f"persistence_months: got {self.persistence_months!r}; expected months >= 0"
+            )
         if not self.transforms or any(t not in _TRANSFORMS for t in self.transforms):
             raise ValueError(f"transforms: got {self.transforms!r}; expected some of raw, log")
-        if not (isinstance(self.blend_top, int) and self.blend_top >= 1):
-            raise ValueError(f"blend_top: got {self.blend_top!r}; expected a whole number >= 1")
+        if not self.blend_configs or any(
+            not (isinstance(n, int) and n >= 1) or how not in ("scaled", "rank")
+            for n, how in self.blend_configs
+        ):
+            raise ValueError(
+                f"blend_configs: got {self.blend_configs!r}; expected (n >= 1, scaled|rank) pairs"
+            )
+        if not (isinstance(self.meta_min_months, int) and self.meta_min_months >= 1):
+            raise ValueError(
+                f"meta_min_months: got {self.meta_min_months!r}; expected a whole number >= 1"
+            )
         if self.inner_statistic not in ("median", "mean", "gmean"):
             raise ValueError(
                 f"inner_statistic: got {self.inner_statistic!r}; expected median, mean or gmean"
@@ -129,7 +186,8 @@ class ForecastOptions:
 @dataclass(frozen=True)
 class Forecast:
     """Ranking score per study cell for one month, what was chosen (``info``) and the blend
-    chosen at each target coverage (``tier_values``: each sums to 1 when blended)."""
+    chosen at each target coverage (``tier_values``: the chosen candidates each scaled to sum 1
+    and averaged, so they sum to 1 whatever the ranking blend)."""
 
     score: FloatArray
     info: dict[str, Any]
@@ -148,20 +206,49 @@ def _name(transform: str, bandwidth_m: float, h: float | None, window: int = 0) 
     return f"{cell}{near} h={_half_life_label(h)}"
 
 
-def recency_mean(history: Sequence[FloatArray], half_life_months: float) -> FloatArray:
+def _config_label(config: tuple[int, str]) -> str:
+    n, how = config
+    return "best 1" if n == 1 else f"best {n}, {'rank mean' if how == 'rank' else 'scaled mean'}"
+
+
+def recency_weights(n_months: int, half_life_months: float) -> FloatArray:
+    """Weights of ``n_months`` months (oldest first); the last month has weight 1."""
+    lag = np.arange(n_months, 0, -1, dtype=float)  # 1 = the month just before the forecast
+    if math.isinf(half_life_months):
+        return np.ones(n_months)
+    return np.asarray(0.5 ** ((lag - 1.0) / half_life_months), dtype=float)
+
+
+def recency_mean(history: Sequence[FloatArray] | FloatArray, half_life_months: float) -> FloatArray:
     """Recency-weighted mean of monthly counts (oldest first); the last month has weight 1."""
-    n = len(history)
-    lag = np.arange(n, 0, -1, dtype=float)  # 1 = the month just before the forecast month
-    w = np.ones(n) if math.isinf(half_life_months) else 0.5 ** ((lag - 1.0) / half_life_months)
+    w = recency_weights(len(history), half_life_months)
     return np.tensordot(w, np.asarray(history), axes=1) / w.sum()
+
+
+def shrink(rate: FloatArray, prior: FloatArray, n_eff: float) -> tuple[FloatArray, float]:
+    """Gamma-Poisson (empirical-Bayes) posterior mean of each cell's rate and the prior strength.
+
+    ``rate`` is each cell's mean monthly count over ``n_eff`` months' worth of data, ``prior``
+    its prior mean (the neighbourhood rate). The prior of a cell is gamma with mean ``prior``
+    and variance ``prior / b``; the strength ``b`` (months) is the method-of-moments estimate
+    ``sum(prior) / (sum((rate - prior) ** 2) - sum(prior) / n_eff)`` (excess variance over
+    Poisson noise), at most ``1e6`` (no excess variance: the prior alone). Returns the
+    posterior means ``(n_eff * rate + b * prior) / (n_eff + b)`` and ``b``.
+    """
+    total_prior = float(prior.sum())
+    excess = float(((rate - prior) ** 2).sum()) - total_prior / n_eff
+    if total_prior <= 0:
+        return rate.copy(), 0.0
+    b = _EB_MAX_STRENGTH if excess <= 0 else min(total_prior / excess, _EB_MAX_STRENGTH)
+    return (n_eff * rate + b * prior) / (n_eff + b), b
 
 
 def pai_at(score: FloatArray, actual: FloatArray, coverage: float) -> float:
     """PAI of the top-scored cells covering ``coverage`` of the cells, ties shared evenly.
 
     The same value as :func:`~hotspots.evaluate.metrics.coverage_measures` ``["pai"]`` (the
-    tests check it), found with a partial sort (``numpy.partition``) because the nested choice
-    scores every candidate on every earlier month.
+    tests check it), found with a partial sort (``numpy.partition``) of the scores above the
+    lowest, because the nested choice scores every candidate on every earlier month.
     """
     n = len(score)
     n_chosen = coverage * n
@@ -169,7 +256,11 @@ def pai_at(score: FloatArray, actual: FloatArray, coverage: float) -> float:
     if n_chosen <= 0 or total <= 0:
         return math.nan
     k = min(n, math.ceil(n_chosen))
-    limit = np.partition(score, n - k)[n - k]
+    # The k-th largest score. Partitioning only the scores above the lowest is the same value
+    # and much faster: numpy's partition is slow on the many tied zeros of a force's cells.
+    lowest = score.min()
+    upper = score[score > lowest]
+    limit = np.partition(upper, len(upper) - k)[len(upper) - k] if len(upper) >= k else lowest
     above = score > limit
     tied = score == limit
     hits = float(actual[above].sum())
@@ -197,8 +288,12 @@ class Forecaster:
         self.counts = {m: np.asarray(v, dtype=float) for m, v in counts.items()}
         self.options = options or ForecastOptions()
         self._candidates: dict[str, dict[str, FloatArray]] = {}
+        self._strengths: dict[str, dict[str, float]] = {}
         self._inner: dict[str, dict[str, tuple[float, ...]]] = {}
+        self._ranked: dict[str, dict[float, tuple[list[str], float | None]]] = {}
+        self._config_pai: dict[tuple[str, float, tuple[int, str]], float] = {}
         self._forecasts: dict[str, Forecast] = {}
+        self._rank_cache: dict[tuple[str, str], FloatArray] = {}
 
     def history(self, month: str) -> list[str]:
         """The consecutive stored months just before ``month`` (oldest first, at most the cap)."""
@@ -215,14 +310,16 @@ class Forecaster:
             return self._candidates[month]
         hist = self.history(month)
         out: dict[str, FloatArray] = {}
+        strengths: dict[str, float] = {}
         if hist:
-            series = [self.counts[m] for m in hist]
+            series = np.asarray([self.counts[m] for m in hist])
             season = None
             if len(hist) >= SEASON_MONTHS:
                 season = self.counts[add_months(month, -12)]
             for transform in self.options.transforms:
                 f = _TRANSFORMS[transform]
-                values = [f(c) for c in series]
+                values = np.asarray([f(c) for c in series])
+                level = {h: recency_mean(values, h) for h in self.options.half_lives_months}
                 for bandwidth_m in self.options.neighbourhood_m:
                     for w in self.options.windows_months:
                         if w < len(values):
@@ -230,22 +327,78 @@ class Forecaster:
                             name = _name(transform, bandwidth_m, None, w)
                             out[name] = self._with_neighbourhood(base, bandwidth_m)
                     for h in self.options.half_lives_months:
-                        base = recency_mean(values, h)
+                        base = level[h]
                         name = _name(transform, bandwidth_m, h)
                         out[name] = self._with_neighbourhood(base, bandwidth_m)
                         if season is not None:
                             out[f"{name} +season"] = self._with_neighbourhood(
                                 base + f(season), bandwidth_m
                             )
+            self._add_kde(out, series)
+            if self.options.shrinkage:
+                strengths = self._add_shrunken(out, series)
+            self._add_persistence(out, series)
         self._candidates[month] = out
+        self._strengths[month] = strengths
         return out
+
+    def _add_kde(self, out: dict[str, FloatArray], series: FloatArray) -> None:
+        """The ``kde`` baseline's rankers: kernel density of the last W months and of all."""
+        b = self.options.kde_bandwidth_m
+        if b <= 0:
+            return
+        for w in self.options.windows_months:
+            if w < len(series):
+                out[f"kde {b:g} m last {w} months"] = self._smooth(np.mean(series[-w:], 0), b)
+        out[f"kde {b:g} m h=inf"] = self._smooth(np.mean(series, axis=0), b)
+
+    def _add_shrunken(self, out: dict[str, FloatArray], series: FloatArray) -> dict[str, float]:
+        """Empirical-Bayes candidates (:func:`shrink`); returns the prior strength of each."""
+        strengths: dict[str, float] = {}
+        for h in self.options.half_lives_months:
+            w = recency_weights(len(series), h)
+            n_eff = float(w.sum() ** 2 / (w * w).sum())
+            rate = recency_mean(series, h)
+            for bandwidth_m in self.options.neighbourhood_m:
+                if bandwidth_m <= 0:
+                    continue
+                name = f"eb {bandwidth_m:g} m h={_half_life_label(h)}"
+                out[name], strengths[name] = shrink(rate, self._leave_one_out(rate, bandwidth_m),
+                                                    n_eff)  # fmt: skip
+        return strengths
+
+    def _add_persistence(self, out: dict[str, FloatArray], series: FloatArray) -> None:
+        """Persistence (share of the last N months with an offence) times a rate."""
+        n = min(self.options.persistence_months, len(series))
+        if n < 2:  # one month: persistence is the count's sign, nothing new
+            return
+        persist = np.mean([c > 0 for c in series[-n:]], axis=0)
+        eb = f"eb {PERSISTENCE_EB_M:g} m"
+        for h in self.options.half_lives_months:
+            label = _half_life_label(h)
+            for base in (f"cell h={label}", f"{eb} h={label}"):
+                if base in out:
+                    out[f"persist x {base}"] = persist * out[base]  # one name whatever n
+
+    def _smooth(self, values: FloatArray, bandwidth_m: float) -> FloatArray:
+        sigma = bandwidth_m / self.grid.cell_m
+        raster = ndimage.gaussian_filter(self.grid.raster(values), sigma, mode="constant")
+        return self.grid.from_raster(raster)
+
+    def _leave_one_out(self, values: FloatArray, bandwidth_m: float) -> FloatArray:
+        """Gaussian neighbourhood mean of ``values`` leaving each cell itself out."""
+        delta = np.zeros((9, 9))
+        delta[4, 4] = 1.0
+        centre = float(
+            ndimage.gaussian_filter(delta, bandwidth_m / self.grid.cell_m, mode="constant")[4, 4]
+        )
+        smooth = self._smooth(values, bandwidth_m)
+        return np.maximum(smooth - centre * values, 0.0) / (1.0 - centre)
 
     def _with_neighbourhood(self, values: FloatArray, bandwidth_m: float) -> FloatArray:
         if bandwidth_m <= 0:
             return values
-        sigma = bandwidth_m / self.grid.cell_m
-        raster = ndimage.gaussian_filter(self.grid.raster(values), sigma, mode="constant")
-        return values + self.grid.from_raster(raster)
+        return values + self._smooth(values, bandwidth_m)
 
     def inner_scores(self, month: str) -> dict[str, tuple[float, ...]]:
         """PAI of every candidate on ``month`` (fitted on the months before it), per target
@@ -260,26 +413,28 @@ class Forecaster:
         self._inner[month] = out
         return out
 
-    def forecast(self, month: str) -> Forecast:
-        """The forecast for ``month``: tiered ranking of the candidates chosen on earlier months."""
-        if month in self._forecasts:
-            return self._forecasts[month]
-        hist = self.history(month)
+    def inner_months(self, month: str) -> list[str]:
+        """Months before ``month`` (in its history) on which the candidates could be scored."""
+        return [m for m in self.history(month) if self.inner_scores(m)]
+
+    def ranking(self, month: str) -> dict[float, tuple[list[str], float | None]]:
+        """Level 1: per target coverage, the candidates for ``month`` by median inner PAI on the
+        months before it (best first) and the best median; no inner month: the fallback."""
+        if month in self._ranked:
+            return self._ranked[month]
         cands = self.candidates(month)
-        coverages = sorted(self.options.target_coverages)
-        inner_months = [m for m in hist if self.inner_scores(m)]
-        n_inner = len(inner_months)
+        inner = self.inner_months(month)
+        n_inner = len(inner)
         h_inner = self.options.inner_half_life_months
         weight = {
             m: 1.0 if math.isinf(h_inner) else 0.5 ** ((n_inner - 1 - i) / h_inner)
-            for i, m in enumerate(inner_months)
+            for i, m in enumerate(inner)
         }
-        chosen: list[tuple[float, list[str], float | None]] = []
-        for cov in coverages:
-            j = list(self.options.target_coverages).index(cov)
+        out: dict[float, tuple[list[str], float | None]] = {}
+        for j, cov in enumerate(self.options.target_coverages):
             ranked: list[tuple[float, int, str]] = []
             for order, name in enumerate(cands):
-                pairs = [(self.inner_scores(m)[name][j], weight[m]) for m in inner_months
+                pairs = [(self.inner_scores(m)[name][j], weight[m]) for m in inner
                          if name in self.inner_scores(m)]  # fmt: skip
                 pairs = [(v, w) for v, w in pairs if not math.isnan(v)]
                 if len(pairs) < min(2, n_inner) or not pairs:
@@ -288,22 +443,97 @@ class Forecaster:
                 ranked.append((-_centre(v_arr, w_arr, self.options.inner_statistic), order, name))
             ranked.sort()
             if ranked:
-                names = [name for _, _, name in ranked[: self.options.blend_top]]
-                chosen.append((cov, names, -ranked[0][0]))
+                out[cov] = ([name for _, _, name in ranked], -ranked[0][0])
             elif cands:
-                chosen.append((cov, [self._fallback(cands)], None))
-        tiers = {cov: _blend([cands[name] for name in names]) for cov, names, _ in chosen}
-        score = self._tiers(chosen, tiers) if cands else np.zeros(self.grid.n_cells)
+                out[cov] = ([self._fallback(cands)], None)
+        self._ranked[month] = out
+        return out
+
+    def _blend(self, month: str, names: list[str], how: str) -> FloatArray:
+        cands = self.candidates(month)
+        if len(names) == 1:
+            return cands[names[0]]
+        if how == "rank":
+            return np.mean([self._ranks(month, name) for name in names], axis=0)
+        return _scaled_mean([cands[name] for name in names])
+
+    def _ranks(self, month: str, name: str) -> FloatArray:
+        """Ranks of a candidate's cells scaled to 0..1 (ties: mean rank; the lowest value 0)."""
+        key = (month, name)
+        if key not in self._rank_cache:
+            r = stats.rankdata(self.candidates(month)[name], method="average")
+            self._rank_cache[key] = (r - r.min()) / len(r)
+        return self._rank_cache[key]
+
+    def config_pai(self, month: str, cov: float, config: tuple[int, str]) -> float:
+        """PAI on ``month`` at ``cov`` of a blend configuration's forecast of it (level 2)."""
+        key = (month, cov, config)
+        if key not in self._config_pai:
+            names, _ = self.ranking(month)[cov]
+            values = self._blend(month, names[: config[0]], config[1])
+            self._config_pai[key] = pai_at(values, self.counts[month], cov)
+        return self._config_pai[key]
+
+    def choose_config(self, month: str, cov: float) -> tuple[tuple[int, str], int]:
+        """Level 2: the blend configuration for ``month`` at ``cov`` and the months it was
+        chosen on (0: the first configuration by rule, too few months)."""
+        configs = self.options.blend_configs
+        meta = [m for m in self.inner_months(month) if self.inner_months(m)]
+        if len(meta) < self.options.meta_min_months:
+            return configs[0], 0
+        best: tuple[float, int] | None = None
+        for order, config in enumerate(configs):
+            values = np.array([self.config_pai(m, cov, config) for m in meta])
+            values = values[~np.isnan(values)]
+            if len(values) == 0:
+                continue
+            key = (-float(np.median(values)), order)
+            if best is None or key < best:
+                best = key
+        return (configs[best[1]] if best else configs[0]), len(meta)
+
+    def forecast(self, month: str) -> Forecast:
+        """The forecast for ``month``: tiered ranking of the candidates chosen on earlier months."""
+        if month in self._forecasts:
+            return self._forecasts[month]
+        hist = self.history(month)
+        cands = self.candidates(month)
+        ranking = self.ranking(month)
+        coverages = sorted(ranking)
+        chosen: list[tuple[float, list[str], float | None]] = []
+        ranks: dict[float, FloatArray] = {}
+        shares: dict[float, FloatArray] = {}
+        blend_info: dict[str, Any] = {}
+        for cov in coverages:
+            names_all, best = ranking[cov]
+            config, n_meta = self.choose_config(month, cov)
+            names = names_all[: config[0]]
+            chosen.append((cov, names, best))
+            ranks[cov] = self._blend(month, names, config[1])
+            shares[cov] = _scaled_mean([cands[name] for name in names])
+            blend_info[f"{100 * cov:g}%"] = (config, n_meta)
+        score = self._tiers(chosen, ranks) if cands else np.zeros(self.grid.n_cells)
+        strengths = self._strengths.get(month, {})
         info = {
             "history_months": f"{hist[0]}..{hist[-1]}" if hist else None,
             "n_history_months": len(hist),
-            "inner_months": len(inner_months),
+            "inner_months": len(self.inner_months(month)),
             "chosen": {
-                f"{100 * cov:g}%": {"candidates": names, "best_inner_pai": pai}
+                f"{100 * cov:g}%": {
+                    "candidates": names,
+                    "best_inner_pai": pai,
+                    "blend": _config_label(blend_info[f"{100 * cov:g}%"][0]),
+                    "blend_months": blend_info[f"{100 * cov:g}%"][1],
+                    **{
+                        "eb_strength_months": {
+                            n: round(strengths[n], 3) for n in names if n in strengths
+                        }
+                    },
+                }
                 for cov, names, pai in chosen
             },
         }
-        result = Forecast(score, info, tiers)
+        result = Forecast(score, info, shares)
         self._forecasts[month] = result
         return result
 
@@ -350,7 +580,7 @@ def _centre(values: FloatArray, weights: FloatArray, statistic: str) -> float:
     return float(values @ weights / weights.sum())
 
 
-def _blend(scores: list[FloatArray]) -> FloatArray:
+def _scaled_mean(scores: list[FloatArray]) -> FloatArray:
     """Mean of scores each scaled to sum 1 (one score: itself)."""
     if len(scores) == 1:
         return scores[0]
