@@ -94,7 +94,8 @@ def read_layer(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     except (*_OGR_ERRORS, shapely.errors.GEOSException, ValueError) as exc:
         # GEOS refuses broken geometries (a one-point ring...); ValueError covers bad text.
         raise BoundaryError(f"{path}: cannot read as a vector layer ({str(exc).strip()})") from None
-    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    shapes = frame.geometry.to_numpy()  # shapely directly: GeoSeries.notna warns on empties
+    frame = frame[~shapely.is_missing(shapes) & ~shapely.is_empty(shapes)]
     polygonal = frame.geom_type.isin(["Polygon", "MultiPolygon"])
     if not polygonal.any():
         raise BoundaryError(
