@@ -40,11 +40,9 @@ def _auto_or(kind: type, name: str) -> Any:
     return parse
 
 
-def add_evaluate_parser(sub: Any) -> argparse.ArgumentParser:
+def add_evaluate_parser(sub: Any, help_text: str) -> argparse.ArgumentParser:
     """Add ``hotspots evaluate`` to the subcommands (the caller adds ``--store``)."""
-    p: argparse.ArgumentParser = sub.add_parser(
-        "evaluate", help="back-test the hotspot methods on the stored months (PAI, hit rate...)"
-    )
+    p: argparse.ArgumentParser = sub.add_parser("evaluate", help=help_text)
     p.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
     p.add_argument("--k", nargs="+", type=int, default=list(KS), metavar="MONTHS",
                    help="fit lengths in months (default 1 3 6 12)")  # fmt: skip

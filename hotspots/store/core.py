@@ -13,17 +13,17 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
-
-import geopandas as gpd
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from hotspots import schema
 from hotspots.errors import StoreError
-from hotspots.store.batch import SourceBatch, _placed_entry
 from hotspots.store.manifest import MANIFEST, collect_garbage, read_manifest, replace_manifest
-from hotspots.store.reading import read_events, select_entries
-from hotspots.store.writing import _run_all, write_csv, write_parquet
+
+if TYPE_CHECKING:  # the methods that need them import them: reading the manifest needs neither
+    import geopandas as gpd
+    import pandas as pd
+
+    from hotspots.store.batch import SourceBatch
 
 
 class Store:
@@ -76,6 +76,8 @@ class Store:
         """Manifest entries of the sources holding any of ``layers``, ``months``, ``forces``
         and overlapping ``bbox`` (``xmin, ymin, xmax, ymax`` in EPSG:27700 metres); ``None``
         matches all. Sorted by source key: the partitions a query needs to read."""
+        from hotspots.store.reading import select_entries
+
         return select_entries(self.sources(), layers, months, forces, bbox)
 
     def event_files(
@@ -114,6 +116,8 @@ class Store:
         geopandas.GeoDataFrame
             Events in EPSG:27700, ordered by layer, source key and source row.
         """
+        from hotspots.store.reading import read_events
+
         wanted = set(months) if months is not None else None
         entries = self.select(layers, months, forces)
         return read_events((self.file(e["events_file"]) for e in entries), wanted, columns)
@@ -123,10 +127,14 @@ class Store:
         entry = self.manifest()["boundaries"].get(name)
         if entry is None:
             raise StoreError(f"{self.path}: no {name} stored yet; run `hotspots ingest` first")
+        import geopandas as gpd
+
         return gpd.read_parquet(self.file(entry["file"]))
 
     def stored_ids(self, layer: str, exclude_keys: set[str]) -> set[str]:
         """Event ids stored for ``layer`` by sources other than ``exclude_keys``."""
+        import pandas as pd
+
         ids: set[str] = set()
         for entry in self.sources(layer):
             if entry["key"] in exclude_keys:
@@ -161,6 +169,9 @@ class Store:
         Call inside :meth:`locked`. Returns the new manifest. The same as :meth:`write_source`
         for each batch followed by :meth:`publish`, with the writes run a few at a time.
         """
+        from hotspots.store.batch import _placed_entry
+        from hotspots.store.writing import _run_all
+
         token = ingest_record["token"]
         written: list[Path] = []
         writes: list[tuple[int, Callable[[], None]]] = []  # (rows, write): longest first
@@ -191,6 +202,8 @@ class Store:
         this on the workers, each writing its own files; the store directory must be shared).
         On failure the files written are removed.
         """
+        from hotspots.store.batch import _placed_entry
+
         entry, events_rel, rejected_rel = _placed_entry(batch, token, self.spatial_order)
         written: list[Path] = []
         try:
@@ -254,12 +267,16 @@ class Store:
         path = self.path / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         written.append(path)
+        from hotspots.store.writing import write_parquet
+
         write_parquet(frame, path, events and self.spatial_order)
 
     def _write_csv(self, frame: pd.DataFrame, rel: str, written: list[Path]) -> None:
         path = self.path / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         written.append(path)
+        from hotspots.store.writing import write_csv
+
         write_csv(frame, path)
 
     def _replace_manifest(self, manifest: dict[str, Any]) -> None:

@@ -15,7 +15,6 @@ from typing import Any
 
 from hotspots import schema
 from hotspots.errors import StoreError
-from hotspots.store.writing import _fsync
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 2
@@ -44,6 +43,8 @@ def read_manifest(root: Path) -> dict[str, Any]:
 
 def replace_manifest(root: Path, manifest: dict[str, Any]) -> None:
     """Make ``manifest`` the store's manifest in one ``os.replace`` (crash-safe)."""
+    from hotspots.store.writing import _fsync  # imported here: reading needs no pyarrow
+
     tmp = root / f".{MANIFEST}.{secrets.token_hex(4)}.tmp"
     try:
         with open(tmp, "w", encoding="utf-8") as handle:
