@@ -29,7 +29,8 @@ How it works
    distance work. Other locations count their neighbours in the 24 cells around them. Core cells
    are joined when some pair of their core locations is within ``eps_m``. On several cores
    (``n_jobs``, default all) large inputs are cut into vertical strips with a ``2 * eps_m``
-   halo, clustered on threads and merged exactly (:mod:`~hotspots.cluster.tiles`). ``"sklearn"`` runs
+   halo, clustered on threads and merged exactly (:mod:`~hotspots.cluster.tiles`).
+   ``"sklearn"`` runs
    :class:`sklearn.cluster.DBSCAN` (kd-tree) on the collapsed locations and applies the same
    border and id rules. Both engines test ``dx*dx + dy*dy <= eps_m*eps_m`` point by point, as
    scikit-learn's kd-tree does, so they agree exactly. Weights that are whole numbers (counts)
