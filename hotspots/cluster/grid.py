@@ -17,7 +17,7 @@ import numpy.typing as npt
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-from hotspots.cluster.pairs import _chunks, _d2, _nearest, _ragged
+from hotspots.cluster.pairs import PAIR_BUDGET, _chunks, _d2, _nearest, _ragged
 from hotspots.cluster.types import BoolArray, EngineResult, FloatArray, IntArray
 
 _CELL_DIVISOR = 1.5  # cell side = eps / 1.5: cell diagonal 0.94 eps, neighbours within +-2 cells
@@ -36,6 +36,9 @@ _OFFSETS: tuple[tuple[int, int], ...] = tuple(
 _HALF_OFFSETS = tuple(o for o in _OFFSETS if o > (0, 0))
 # Distances between the 8 extreme core locations of two cells (the joins' first, cheap check).
 _REP_PAIRS = 8 * 8
+# The exhaustive joins hold ~8 arrays per candidate pair: a quarter of the pair budget each round
+# keeps their temporaries below those of the neighbour counts.
+_JOIN_BUDGET_SHARE = 4
 
 
 def _grid_engine(
@@ -224,7 +227,10 @@ class _CoreCells:
         rows, cols = [a_all[hit]], [b_all[hit]]
         a_rest, b_rest = a_all[~hit], b_all[~hit]
 
-        # 2. Check every core pair, cheapest cell pairs first, skipping cells already joined.
+        # 2. Check every core pair, cheapest cell pairs first (sorted once: what is left of a
+        #    sorted list stays sorted), skipping cells already joined.
+        by_cost = np.argsort(self.core_count[a_rest] * self.core_count[b_rest], kind="stable")
+        a_rest, b_rest = a_rest[by_cost], b_rest[by_cost]
         while len(a_rest):
             comp = _components(n_cells, np.concatenate(rows), np.concatenate(cols))
             apart = comp[a_rest] != comp[b_rest]
@@ -232,9 +238,7 @@ class _CoreCells:
             if not len(a_rest):
                 break
             cost = self.core_count[a_rest] * self.core_count[b_rest]
-            by_cost = np.argsort(cost, kind="stable")
-            a_rest, b_rest, cost = a_rest[by_cost], b_rest[by_cost], cost[by_cost]
-            sl = next(_chunks(cost))
+            sl = next(_chunks(cost, PAIR_BUDGET.get() // _JOIN_BUDGET_SHARE))
             hit = self._full_check(a_rest[sl], b_rest[sl])
             rows.append(a_rest[sl][hit])
             cols.append(b_rest[sl][hit])

@@ -167,7 +167,7 @@ def _collapse(
     z = np.empty(n, dtype=np.complex128)
     z.real, z.imag = xy[:, 0], xy[:, 1]
     codes, uniques = _factorize(z, n_jobs)
-    order = np.lexsort((uniques.imag, uniques.real))  # unique locations in (x, y) order
+    order = np.argsort(uniques)  # (x, y) order: complex numbers sort by real, then imaginary
     rank = np.empty(len(order), dtype=np.intp)
     rank[order] = np.arange(len(order))
     inverse = rank[codes]

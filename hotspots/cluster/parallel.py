@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from hotspots.cluster.pairs import _PAIR_BUDGET, PAIR_BUDGET
 from hotspots.cluster.tiles import TileResult, Window, cluster_window, merge_tiles
 from hotspots.cluster.types import EngineResult, FloatArray
 
@@ -76,6 +77,7 @@ def strip_engine(
     windows = make_strips(points, weights, eps_m, n_strips)
 
     def run(window: Window) -> TileResult:
+        PAIR_BUDGET.set(max(1, _PAIR_BUDGET // len(windows)))  # no more temporaries than one
         return cluster_window(window, eps_m, min_samples)
 
     with ThreadPoolExecutor(max_workers=len(windows), thread_name_prefix="hotspots") as pool:
