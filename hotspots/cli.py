@@ -12,30 +12,21 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tqdm import tqdm
-
-from hotspots.cli_analysis import (
-    add_export_arguments,
-    add_period_options,
-    analysis_json,
-    format_analysis,
-    run_analysis,
-    run_export,
-)
-from hotspots.cli_distributed import add_scheduler_options, run_ingest, scheduler_address
-from hotspots.cli_evaluate import add_assessment_options, add_evaluate_parser, run_evaluate
-from hotspots.cli_fetch import add_fetch_parser, run_fetch
+from hotspots.cli_distributed import add_scheduler_options, scheduler_address
 from hotspots.cli_users import DEMO_ACCOUNTS_FILE, add_users_parser, demo_accounts, run_users
 from hotspots.errors import HotspotsError, StoreError
-from hotspots.ingest import IngestReport
 from hotspots.private import private_umask
-from hotspots.report import format_ingest, format_status, status_dict
-from hotspots.sources.boundaries import read_force_area, read_wards
-from hotspots.store import Store
-from hotspots.users import UserStore
-from hotspots.wards import NEAREST_WARD_M
+
+if TYPE_CHECKING:
+    from hotspots.ingest import IngestReport
+    from hotspots.store import Store
+
+# Start-up: this module imports only what parsing needs. Each command imports its own modules
+# when it runs, and `build_parser(command)` adds the arguments of that command alone (their
+# defaults come from the modules that use them), so `hotspots --help` and `hotspots status`
+# never load geopandas, scikit-learn, matplotlib, folium or dask (tests/test_cli_startup.py).
 
 DEFAULT_STORE = "store"
 #: Demo data shipped with the project (present in a clone / editable install).
@@ -46,14 +37,25 @@ def _store_path(value: str | None) -> Path:
     return Path(value or os.environ.get("HOTSPOTS_STORE") or DEFAULT_STORE)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for every subcommand."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; ``command`` names the one subcommand given its arguments (the others
+    are listed with their help only), ``None`` gives every subcommand its arguments."""
     parser = argparse.ArgumentParser(
         prog="hotspots", description="Drug-crime hotspot mapping for a UK police force area."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (help_text, add) in _COMMANDS.items():
+        if command is None or command == name:
+            add(sub, name, help_text)
+        else:
+            sub.add_parser(name, help=help_text)
+    return parser
 
-    p = sub.add_parser("ingest", help="read source files into the store, joined to wards")
+
+def _ingest_parser(sub: Any, name: str, help_text: str) -> None:
+    from hotspots.wards import NEAREST_WARD_M
+
+    p = sub.add_parser(name, help=help_text)
     p.add_argument("files", nargs="+", type=Path, metavar="FILES", help="CSV files (any kind)")
     p.add_argument(
         "--wards",
@@ -92,11 +94,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     add_scheduler_options(p)
 
-    p = sub.add_parser("status", help="what the store holds, per layer")
+
+def _status_parser(sub: Any, name: str, help_text: str) -> None:
+    p = sub.add_parser(name, help=help_text)
     _add_store(p)
     p.add_argument("--json", action="store_true", help="print as JSON")
 
-    p = sub.add_parser("analyse", help="ranked hotspots and ward movers for a period")
+
+def _analyse_parser(sub: Any, name: str, help_text: str) -> None:
+    from hotspots.cli_analysis import add_period_options
+    from hotspots.cli_evaluate import add_assessment_options
+
+    p = sub.add_parser(name, help=help_text)
     add_period_options(p)
     add_scheduler_options(p)
     _add_store(p)
@@ -104,22 +113,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print as JSON")
     add_assessment_options(p)
 
-    p = sub.add_parser("export", help="write hotspots, ward summaries or events to a file")
+
+def _export_parser(sub: Any, name: str, help_text: str) -> None:
+    from hotspots.cli_analysis import add_export_arguments, add_period_options
+    from hotspots.cli_evaluate import add_assessment_options
+
+    p = sub.add_parser(name, help=help_text)
     add_export_arguments(p)
     add_period_options(p)
     add_scheduler_options(p)
     _add_store(p)
     add_assessment_options(p)
-    _add_store(add_evaluate_parser(sub))
 
-    _add_store(add_users_parser(sub))
-    _add_store(add_fetch_parser(sub))
 
-    p = sub.add_parser("serve", help="run the web app (development server; see README)")
+def _evaluate_parser(sub: Any, name: str, help_text: str) -> None:
+    from hotspots.cli_evaluate import add_evaluate_parser
+
+    _add_store(add_evaluate_parser(sub, help_text))
+
+
+def _fetch_parser(sub: Any, name: str, help_text: str) -> None:
+    from hotspots.cli_fetch import add_fetch_parser
+
+    _add_store(add_fetch_parser(sub, help_text))
+
+
+def _users_parser(sub: Any, name: str, help_text: str) -> None:
+    _add_store(add_users_parser(sub, help_text))
+
+
+def _serve_parser(sub: Any, name: str, help_text: str) -> None:
+    p = sub.add_parser(name, help=help_text)
     _add_store(p)
     _add_server(p)
 
-    p = sub.add_parser("demo", help="ingest the bundled demo data and show the store's status")
+
+def _demo_parser(sub: Any, name: str, help_text: str) -> None:
+    p = sub.add_parser(name, help=help_text)
     _add_store(p)
     p.add_argument(
         "--data",
@@ -128,7 +158,29 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="the demo data folder (default: the project's data/)",
     )
-    return parser
+
+
+#: The subcommands in help order: name -> (help, function adding its parser and arguments).
+_COMMANDS: dict[str, tuple[str, Any]] = {
+    "ingest": ("read source files into the store, joined to wards", _ingest_parser),
+    "status": ("what the store holds, per layer", _status_parser),
+    "analyse": ("ranked hotspots and ward movers for a period", _analyse_parser),
+    "export": ("write hotspots, ward summaries or events to a file", _export_parser),
+    "evaluate": (
+        "back-test the hotspot methods on the stored months (PAI, hit rate...)",
+        _evaluate_parser,
+    ),
+    "users": ("create, change, disable and list accounts; the audit log", _users_parser),
+    "fetch": ("bring months from the police.uk API into the store", _fetch_parser),
+    "serve": ("run the web app (development server; see README)", _serve_parser),
+    "demo": ("ingest the bundled demo data and show the store's status", _demo_parser),
+}
+
+
+def _command_of(argv: Sequence[str]) -> str:
+    """The subcommand named in ``argv`` (its first word), or "" for none or an unknown one."""
+    first = next((a for a in argv if not a.startswith("-")), "")
+    return first if first in _COMMANDS else ""
 
 
 def _add_store(p: argparse.ArgumentParser) -> None:
@@ -150,7 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Everything the command creates (store, rejected rows, exports, accounts) is private to the
     user running it (umask 077, :mod:`hotspots.private`); the previous umask is restored after.
     """
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(_command_of(argv)).parse_args(argv)
     umask = private_umask()
     try:
         if args.command == "ingest":
@@ -166,10 +219,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "export":
             return _export(args)
         if args.command == "evaluate":
+            from hotspots.cli_evaluate import run_evaluate
+
             return run_evaluate(args, _existing_store(args))
         if args.command == "users":
             return run_users(args, _store_path(args.store))
         if args.command == "fetch":
+            from hotspots.cli_fetch import run_fetch
+
             return run_fetch(args, _store_path(args.store))
     except (HotspotsError, FileNotFoundError) as exc:
         print(f"hotspots: error: {exc}", file=sys.stderr)
@@ -190,11 +247,19 @@ def _run_ingest(
     *,
     force: str | None = None,
     all_crime_types: bool = False,
-    nearest_ward_m: float = NEAREST_WARD_M,
+    nearest_ward_m: float | None = None,
     columns: dict[str, str | None] | None = None,
     scheduler: str | None = None,
     allow_shrink: bool = False,
 ) -> IngestReport:
+    from tqdm import tqdm
+
+    from hotspots.cli_distributed import run_ingest
+    from hotspots.sources.boundaries import read_force_area, read_wards
+    from hotspots.wards import NEAREST_WARD_M
+
+    if nearest_ward_m is None:
+        nearest_ward_m = NEAREST_WARD_M
     wards = read_wards(ward_paths, **(columns or {}))
     area = read_force_area(force_area_path, force=force)
     with tqdm(
@@ -218,6 +283,9 @@ def _run_ingest(
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    from hotspots.report import format_ingest
+    from hotspots.store import Store
+
     store = Store(_store_path(args.store))
     report = _run_ingest(
         args.files,
@@ -252,6 +320,9 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from hotspots.report import format_status, status_dict
+    from hotspots.store import Store
+
     store = Store(_store_path(args.store))
     if not store.exists():
         print(
@@ -268,6 +339,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _existing_store(args: argparse.Namespace) -> Store:
+    from hotspots.store import Store
+
     store = Store(_store_path(args.store))
     if not store.exists():
         raise StoreError(
@@ -277,6 +350,8 @@ def _existing_store(args: argparse.Namespace) -> Store:
 
 
 def _analyse(args: argparse.Namespace) -> int:
+    from hotspots.cli_analysis import analysis_json, format_analysis, run_analysis
+
     analysis = run_analysis(args, _existing_store(args))
     if args.json:
         _print_json(analysis_json(analysis, args.top))
@@ -286,12 +361,17 @@ def _analyse(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from hotspots.cli_analysis import run_export
+
     path = run_export(args, _existing_store(args))
     print(f"wrote {path}")
     return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from hotspots.report import format_ingest, format_status
+    from hotspots.store import Store
+
     data: Path = args.data
     street = sorted((data / "police_uk").glob("*.csv"))
     raids = sorted((data / "raids").glob("*.csv"))
@@ -312,8 +392,10 @@ def _demo(args: argparse.Namespace) -> int:
     print(format_status(store))
     made = demo_accounts(store.path)
     if made:
-        print("\nDemo accounts (random passwords, also in "
-              f"{store.path / DEMO_ACCOUNTS_FILE}, readable by you only):")
+        print(
+            "\nDemo accounts (random passwords, also in "
+            f"{store.path / DEMO_ACCOUNTS_FILE}, readable by you only):"
+        )
         for name, role, password in made:
             print(f"  {name:18} {role:13} {password}")
     else:
@@ -323,8 +405,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace, store: Store) -> int:
+    from hotspots.users import UserStore
     from web import create_app  # the library never needs Flask; only this command does
-    from web.security import QuietRequestHandler
 
     config: dict[str, Any] = {"STORE": str(store.path)}
     loopback = args.host in ("127.0.0.1", "localhost", "::1")
@@ -339,6 +421,8 @@ def _serve(args: argparse.Namespace, store: Store) -> int:
         print("No accounts yet: make one with `hotspots users add NAME --role analyst --generate`")
     elif (store.path / DEMO_ACCOUNTS_FILE).is_file():
         print(f"Sign in with a demo account from {store.path / DEMO_ACCOUNTS_FILE}", flush=True)
+    from web.security import QuietRequestHandler
+
     app.run(
         host=args.host,
         port=args.port,

@@ -16,13 +16,14 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tqdm import tqdm
+if TYPE_CHECKING:  # imported when used: `hotspots --help` must not load them
+    from tqdm import tqdm
 
-from hotspots.cluster import HotspotDetector
-from hotspots.ingest import IngestReport, ingest
-from hotspots.sources.boundaries import Boundaries
+    from hotspots.cluster import HotspotDetector
+    from hotspots.ingest import IngestReport
+    from hotspots.sources.boundaries import Boundaries
 
 #: Environment variable naming the dask scheduler (``local`` for a LocalCluster).
 SCHEDULER_ENV = "HOTSPOTS_DASK_SCHEDULER"
@@ -54,6 +55,8 @@ def scheduler_address(args: argparse.Namespace) -> str | None:
 
 
 def _bar(desc: str, unit: str) -> tqdm:
+    from tqdm import tqdm
+
     return tqdm(unit=unit, disable=not sys.stderr.isatty(), desc=desc, file=sys.stderr)
 
 
@@ -68,6 +71,8 @@ def run_ingest(
 ) -> IngestReport:
     """:func:`hotspots.ingest.ingest`, on the dask cluster ``scheduler`` names when given."""
     if not scheduler:
+        from hotspots.ingest import ingest
+
         return ingest(files, wards=wards, force_area=force_area, on_file=on_file, **options)
     from hotspots.distributed.client import connected
     from hotspots.distributed.ingest import ingest_distributed
@@ -84,6 +89,8 @@ def hotspot_detectors(args: argparse.Namespace) -> Iterator[Callable[..., Hotspo
     :func:`hotspots.analysis.analyse` (tiles on the dask cluster when one is configured)."""
     scheduler = scheduler_address(args)
     if not scheduler:
+        from hotspots.cluster import HotspotDetector
+
         yield HotspotDetector
         return
     from hotspots.distributed.client import connected

@@ -50,11 +50,9 @@ def _auto_or(kind: type, name: str) -> Any:
     return parse
 
 
-def add_evaluate_parser(sub: Any) -> argparse.ArgumentParser:
+def add_evaluate_parser(sub: Any, help_text: str) -> argparse.ArgumentParser:
     """Add ``hotspots evaluate`` to the subcommands (the caller adds ``--store``)."""
-    p: argparse.ArgumentParser = sub.add_parser(
-        "evaluate", help="back-test the hotspot methods on the stored months (PAI, hit rate...)"
-    )
+    p: argparse.ArgumentParser = sub.add_parser("evaluate", help=help_text)
     p.add_argument("--methods", nargs="+", choices=ALL_METHODS, default=list(METHODS),
                    help="methods to test (default: the baselines; add 'forecast')")  # fmt: skip
     p.add_argument("--k", nargs="+", type=int, default=list(KS), metavar="MONTHS",

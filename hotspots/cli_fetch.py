@@ -31,9 +31,9 @@ __all__ = ["add_fetch_parser", "run_fetch"]
 REQUESTS_PER_SECOND = 5.0
 
 
-def add_fetch_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+def add_fetch_parser(sub: argparse._SubParsersAction, help_text: str) -> argparse.ArgumentParser:
     """Add ``hotspots fetch`` to the command's subparsers; returns its parser."""
-    p = sub.add_parser("fetch", help="bring months from the police.uk API into the store")
+    p = sub.add_parser("fetch", help=help_text)
     p.add_argument("--force", required=True, metavar="SLUG", help="police.uk force id")
     p.add_argument("--from", dest="first", required=True, metavar="YYYY-MM")
     p.add_argument("--to", dest="last", required=True, metavar="YYYY-MM")

@@ -45,9 +45,9 @@ def users_db_path(store: Path, users_db: str | None = None) -> Path:
     return Path(chosen) if chosen else store / USERS_FILE
 
 
-def add_users_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+def add_users_parser(sub: argparse._SubParsersAction, help_text: str) -> argparse.ArgumentParser:
     """Add ``hotspots users ...`` to the command's subparsers; returns its parser."""
-    p = sub.add_parser("users", help="create, change, disable and list accounts; the audit log")
+    p = sub.add_parser("users", help=help_text)
     p.add_argument("--users-db", metavar="FILE", help="accounts file (default: in the store)")
     actions = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")
     add = actions.add_parser("add", help="create an account")

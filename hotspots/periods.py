@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Final, Literal, overload
+from typing import TYPE_CHECKING, Any, Final, Literal, overload
 
-import pandas as pd
+if TYPE_CHECKING:  # annotations only: `hotspots status` must not import pandas
+    import pandas as pd
 
 from hotspots.errors import HotspotsError
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hotspots import schema
-from hotspots.ingest import IngestReport
 from hotspots.periods import month_runs
-from hotspots.store import Store
+
+if TYPE_CHECKING:  # annotations only: `hotspots status` must not import the ingest pipeline
+    from hotspots.ingest import IngestReport
+    from hotspots.store import Store
 
 
 def months_label(months: list[str]) -> str:

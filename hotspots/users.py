@@ -36,6 +36,7 @@ library would keep its counts per process or need a server.)
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import json
@@ -187,8 +188,13 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(got.hex(), digest)
 
 
-#: A hash nothing matches, checked for unknown users so that timing does not reveal them.
-_DUMMY_HASH = hash_password(secrets.token_hex(16))
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash nothing matches, checked for unknown users so that timing does not reveal them.
+
+    Made on first use, not at import: scrypt costs ~0.2 s, which every ``hotspots`` command paid.
+    """
+    return hash_password(secrets.token_hex(16))
 
 
 def _now() -> str:
@@ -331,7 +337,7 @@ class UserStore:
                 if user
                 else None
             )
-        ok = verify_password(password, row[0] if row else _DUMMY_HASH)
+        ok = verify_password(password, row[0] if row else _dummy_hash())
         return user if ok and user is not None and not user.disabled else None
 
     def set_role(self, username: str, role: str, scope: Sequence[str] = ()) -> User:

@@ -19,6 +19,8 @@ from sklearn.base import clone
 from sklearn.cluster import DBSCAN
 
 import hotspots.cluster as cluster_module
+import hotspots.cluster.inputs as inputs_module
+import hotspots.cluster.parallel as parallel_module
 from hotspots.cluster import HotspotDetector, detect_hotspots, k_distance
 
 # -- builders -------------------------------------------------------------------------------------
@@ -302,6 +304,70 @@ def test_grid_and_sklearn_engines_give_identical_labels(
         np.testing.assert_array_equal(grid.labels_, reference_labels(xy, eps, min_samples, w))
 
 
+@pytest.mark.parametrize("n_jobs", [2, 3, 7])
+@pytest.mark.parametrize(("xy", "w", "eps", "min_samples"), engine_cases())
+def test_threads_give_the_labels_of_one_thread_and_of_sklearn(
+    xy: np.ndarray,
+    w: np.ndarray | None,
+    eps: float,
+    min_samples: int,
+    n_jobs: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Strips of a few locations (the default needs 20,000 each) and row shares of a few rows, so
+    # that every case is cut: cuts fall inside clusters, between equal x values and on pairs
+    # exactly eps apart (the lattices).
+    monkeypatch.setattr(parallel_module, "MIN_STRIP_LOCATIONS", 5)
+    monkeypatch.setattr(inputs_module, "_MIN_ROWS_PER_THREAD", 50)
+    one = HotspotDetector(eps, min_samples, engine="grid", n_jobs=1).fit(xy, sample_weight=w)
+    threads = HotspotDetector(eps, min_samples, engine="grid", n_jobs=n_jobs)
+    threads.fit(xy, sample_weight=w)
+    sk = HotspotDetector(eps, min_samples, engine="sklearn").fit(xy, sample_weight=w)
+    if len(np.unique(xy, axis=0)) >= 10:
+        assert "strips on" in threads.params_["engine_reason"]
+    for other in (one, sk):
+        np.testing.assert_array_equal(threads.labels_, other.labels_)
+        np.testing.assert_array_equal(threads.core_sample_indices_, other.core_sample_indices_)
+        np.testing.assert_array_equal(threads.hotspot_weight_, other.hotspot_weight_)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_engines_agree_on_random_police_like_points(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Snap points stacked as on police.uk (rounded to 1 m, heavy-tailed popularity), random
+    # parameters: one thread, threads, scikit-learn's engine and plain sklearn on the raw rows.
+    monkeypatch.setattr(parallel_module, "MIN_STRIP_LOCATIONS", 40)
+    rng = np.random.default_rng(100 + seed)
+    snap = np.round(rng.uniform(0, 4000, size=(1500, 2)) + np.array([520_000.0, 240_000.0]))
+    popularity = rng.lognormal(0.0, 1.5, len(snap))
+    xy = snap[rng.choice(len(snap), size=6000, p=popularity / popularity.sum())]
+    eps, min_samples = float(rng.integers(40, 200)), int(rng.integers(3, 30))
+    results = [
+        HotspotDetector(eps, min_samples, engine=engine, n_jobs=jobs).fit(xy)
+        for engine, jobs in (("grid", 1), ("grid", 2), ("grid", 4), ("sklearn", 1))
+    ]
+    for det in results[1:]:
+        np.testing.assert_array_equal(det.labels_, results[0].labels_)
+        np.testing.assert_array_equal(det.core_sample_indices_, results[0].core_sample_indices_)
+    np.testing.assert_array_equal(results[0].labels_, reference_labels(xy, eps, min_samples))
+
+
+def test_same_core_points_and_clusters_as_the_dbscan_package() -> None:
+    # The PyPI `dbscan` package (Wang, Gu & Shun's exact parallel DBSCAN; the `bench` extra):
+    # the same core rows and the same partition of them (its border rule is its own).
+    dbscan = pytest.importorskip("dbscan")
+    rng = np.random.default_rng(5)
+    snap = np.round(rng.normal(0, 400, size=(3000, 2)) + np.array([530_000.0, 260_000.0]), 1)
+    xy = snap[rng.choice(len(snap), size=12_000)]
+    theirs, core_mask = dbscan.DBSCAN(xy, eps=30.0, min_samples=6)
+    ours = HotspotDetector(30.0, 6, n_jobs=2).fit(xy)
+    np.testing.assert_array_equal(ours.core_sample_indices_, np.flatnonzero(core_mask))
+    core = ours.core_sample_indices_
+    assert same_partition(ours.labels_[core], theirs[core])
+    np.testing.assert_array_equal(ours.labels_ < 0, theirs < 0)
+
+
 def test_grid_engine_exhaustive_cell_joins_alone_give_the_same_labels(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -313,7 +379,7 @@ def test_grid_engine_exhaustive_cell_joins_alone_give_the_same_labels(
     full_check = core_cells._full_check
     joins = []
 
-    def no_extremes(self: cluster_module._CoreCells) -> np.ndarray:
+    def no_extremes(self: cluster_module._CoreCells, cells: np.ndarray) -> np.ndarray:
         return np.zeros((len(self.core_count), 0), dtype=np.intp)
 
     def counted(self: cluster_module._CoreCells, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -423,6 +489,8 @@ def test_bad_input_raises_with_got_and_expected(X: object, w: object, match: str
         ({"min_samples": 2.5}, "min_samples: got 2.5"),
         ({"n_months": -1}, "n_months: got -1; expected a number of months > 0"),
         ({"engine": "fast"}, "engine: got 'fast'; expected 'auto', 'grid' or 'sklearn'"),
+        ({"n_jobs": 0}, "n_jobs: got 0; expected an integer >= 1, -1 or None"),
+        ({"n_jobs": 1.5}, "n_jobs: got 1.5"),
     ],
 )
 def test_bad_parameters_raise_in_fit_not_in_init(params: dict[str, object], match: str) -> None:
@@ -448,8 +516,9 @@ def test_callers_inputs_are_not_modified() -> None:
 
 
 def test_scikit_learn_estimator_api() -> None:
-    det = HotspotDetector(eps_m=15, min_samples=3, n_months=6, engine="sklearn")
-    assert det.get_params() == {"eps_m": 15, "min_samples": 3, "n_months": 6, "engine": "sklearn"}
+    det = HotspotDetector(eps_m=15, min_samples=3, n_months=6, engine="sklearn", n_jobs=2)
+    params = {"eps_m": 15, "min_samples": 3, "n_months": 6, "engine": "sklearn", "n_jobs": 2}
+    assert det.get_params() == params
     assert not hasattr(det, "labels_")
     assert det.fit(two_groups_and_noise()) is det
     copy = clone(det)

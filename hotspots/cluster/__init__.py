@@ -7,8 +7,9 @@ How it works
 ------------
 1. **Stacked snap points are collapsed.** police.uk moves every crime onto a shared map point, so
    many offences have identical coordinates. Identical coordinates become one location whose
-   weight is the number of offences on it (times any ``sample_weight``). DBSCAN runs on the
-   locations and the labels are broadcast back to the rows. Core status and clusters are exactly
+   weight is the number of offences on it (times any ``sample_weight``); rows are grouped by
+   hashing (``pandas.factorize``), on threads for large inputs. DBSCAN runs on the locations and
+   the labels are broadcast back to the rows. Core status and clusters are exactly
    those of plain DBSCAN on the rows, because a location's neighbourhood weight is the same sum.
 2. **Core points** follow scikit-learn's rule: a location is core when the summed weight within
    ``eps_m`` metres (distance ``<= eps_m``, itself included) is at least ``min_samples``.
@@ -26,7 +27,10 @@ How it works
    numpy and scipy. Cells of side ``eps_m / 1.5`` are used, so every pair in a cell is within
    ``eps_m``. A cell whose weight reaches ``min_samples`` makes all its locations core without any
    distance work. Other locations count their neighbours in the 24 cells around them. Core cells
-   are joined when some pair of their core locations is within ``eps_m``. ``"sklearn"`` runs
+   are joined when some pair of their core locations is within ``eps_m``. On several cores
+   (``n_jobs``, default all) large inputs are cut into vertical strips with a ``2 * eps_m``
+   halo, clustered on threads and merged exactly (:mod:`~hotspots.cluster.tiles`).
+   ``"sklearn"`` runs
    :class:`sklearn.cluster.DBSCAN` (kd-tree) on the collapsed locations and applies the same
    border and id rules. Both engines test ``dx*dx + dy*dy <= eps_m*eps_m`` point by point, as
    scikit-learn's kd-tree does, so they agree exactly. Weights that are whole numbers (counts)
@@ -58,7 +62,9 @@ The values used and the reasons are kept in ``HotspotDetector.params_``.
 Modules
 -------
 :mod:`~hotspots.cluster.inputs` (input checks, collapsing stacked points),
-:mod:`~hotspots.cluster.grid` (the exact grid engine), :mod:`~hotspots.cluster.engines` (engine
+:mod:`~hotspots.cluster.grid` (the exact grid engine), :mod:`~hotspots.cluster.parallel` (the
+grid engine on threads, by strips), :mod:`~hotspots.cluster.tiles` (windows and their exact
+merge, shared with :mod:`hotspots.distributed`), :mod:`~hotspots.cluster.engines` (engine
 choice, the scikit-learn engine, ranked ids), :mod:`~hotspots.cluster.auto` (k-distance and the
 automatic rules), :mod:`~hotspots.cluster.detector` (:class:`HotspotDetector`,
 :func:`detect_hotspots`), with :mod:`~hotspots.cluster.pairs` and :mod:`~hotspots.cluster.types`

@@ -11,6 +11,7 @@ import numpy as np
 
 from hotspots.cluster.grid import _grid_engine
 from hotspots.cluster.pairs import _d2, _nearest
+from hotspots.cluster.parallel import strip_count, strip_engine
 from hotspots.cluster.types import EngineResult, FloatArray, IntArray
 
 BORDER_RULE = (
@@ -47,11 +48,25 @@ def _sklearn_engine(
 
 
 def _run_engine(
-    engine: str, points: FloatArray, weights: FloatArray, eps_m: float, min_samples: int
+    engine: str,
+    points: FloatArray,
+    weights: FloatArray,
+    eps_m: float,
+    min_samples: int,
+    n_jobs: int = 1,
 ) -> tuple[EngineResult, str, str]:
-    """Run the chosen engine; returns the result, the engine that ran and why."""
+    """Run the chosen engine (the grid on up to ``n_jobs`` threads); returns the result, the
+    engine that ran and why."""
     if engine == "sklearn":
         return _sklearn_engine(points, weights, eps_m, min_samples), "sklearn", "asked for"
+    strips = strip_count(len(points), n_jobs)
+    if strips > 1:
+        parallel, ran = strip_engine(points, weights, eps_m, min_samples, strips)
+        how = f"exact grid engine, {strips} strips on {strips} threads"
+        if ran == "grid":
+            return parallel, "grid", f"asked for: {how}" if engine == "grid" else f"auto: {how}"
+        why = f"{how}; eps_m too small against the coordinates in some strips: used {ran}"
+        return parallel, ran, why
     result = _grid_engine(points, weights, eps_m, min_samples)
     if result is not None:
         why = "asked for" if engine == "grid" else "auto: exact grid engine"

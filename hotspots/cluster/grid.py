@@ -17,7 +17,7 @@ import numpy.typing as npt
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-from hotspots.cluster.pairs import _chunks, _d2, _nearest, _ragged
+from hotspots.cluster.pairs import PAIR_BUDGET, _chunks, _d2, _nearest, _ragged
 from hotspots.cluster.types import BoolArray, EngineResult, FloatArray, IntArray
 
 _CELL_DIVISOR = 1.5  # cell side = eps / 1.5: cell diagonal 0.94 eps, neighbours within +-2 cells
@@ -34,6 +34,11 @@ _OFFSETS: tuple[tuple[int, int], ...] = tuple(
 )
 # One of each symmetric pair, for cell-to-cell joins.
 _HALF_OFFSETS = tuple(o for o in _OFFSETS if o > (0, 0))
+# Distances between the 8 extreme core locations of two cells (the joins' first, cheap check).
+_REP_PAIRS = 8 * 8
+# The exhaustive joins hold ~8 arrays per candidate pair: a quarter of the pair budget each round
+# keeps their temporaries below those of the neighbour counts.
+_JOIN_BUDGET_SHARE = 4
 
 
 def _grid_engine(
@@ -138,9 +143,8 @@ def _grid_engine(
 
 
 def _gather(values: npt.NDArray[Any], index: IntArray, missing: Any) -> npt.NDArray[Any]:
-    """``values[index]`` with ``missing`` where ``index`` is -1."""
-    ok = index >= 0
-    return np.where(ok, values[np.where(ok, index, 0)], missing)
+    """``values[index]`` with ``missing`` where ``index`` is -1 (the appended last element)."""
+    return np.append(values, np.asarray(missing, dtype=values.dtype))[index]
 
 
 def _components(n: int, rows: IntArray, cols: IntArray) -> IntArray:
@@ -163,14 +167,17 @@ class _CoreCells:
         self.gp, self.eps2 = gp, eps2
         self.core_idx, self.core_start, self.core_count = core_idx, core_start, core_count
 
-    def _extremes(self) -> IntArray:
-        """Per cell, the core locations extreme in 8 directions (cheap first candidates)."""
-        gp, core_idx = self.gp, self.core_idx
+    def _extremes(self, cells: IntArray) -> IntArray:
+        """For ``cells`` (ascending, each holding core locations), the core locations extreme in
+        8 directions (cheap first candidates); rows of other cells are 0."""
+        gp = self.gp
         reps = np.zeros((len(self.core_count), 8), dtype=np.intp)
-        if not len(core_idx):
+        if not len(cells):
             return reps
-        cells = np.flatnonzero(self.core_count)
-        starts, counts = self.core_start[cells], self.core_count[cells]
+        counts = self.core_count[cells]
+        _, pos_in = _ragged(self.core_start[cells], counts)
+        core_idx = self.core_idx[pos_in]
+        starts = (np.cumsum(counts) - counts).astype(np.intp)
         x, y = gp[core_idx, 0], gp[core_idx, 1]
         group_of = np.repeat(np.arange(len(cells)), counts)
         for j, v in enumerate((x, -x, y, -y, x + y, -x - y, x - y, y - x)):
@@ -206,18 +213,24 @@ class _CoreCells:
         a_all = np.concatenate(a_parts) if a_parts else np.empty(0, dtype=np.intp)
         b_all = np.concatenate(b_parts) if b_parts else np.empty(0, dtype=np.intp)
 
-        # 1. Extreme points facing each other usually settle dense neighbours at once.
-        reps = self._extremes()
+        # 1. Extreme points facing each other usually settle dense neighbours at once. Only
+        #    for pairs of cells whose full check costs more than these 8 x 8 distances (most
+        #    pairs hold a few core locations each and are cheaper to check in full).
+        dense = np.flatnonzero(self.core_count[a_all] * self.core_count[b_all] > _REP_PAIRS)
+        reps = self._extremes(np.unique(np.concatenate((a_all[dense], b_all[dense]))))
         hit = np.zeros(len(a_all), dtype=bool)
-        for sl in _chunks(np.full(len(a_all), 64, dtype=np.intp)):
-            ra, rb = reps[a_all[sl]], reps[b_all[sl]]
+        for sl in _chunks(np.full(len(dense), _REP_PAIRS, dtype=np.intp)):
+            ra, rb = reps[a_all[dense[sl]]], reps[b_all[dense[sl]]]
             dx = self.gp[ra, 0][:, :, None] - self.gp[rb, 0][:, None, :]
             dy = self.gp[ra, 1][:, :, None] - self.gp[rb, 1][:, None, :]
-            hit[sl] = (dx * dx + dy * dy <= self.eps2).any(axis=(1, 2))
+            hit[dense[sl]] = (dx * dx + dy * dy <= self.eps2).any(axis=(1, 2))
         rows, cols = [a_all[hit]], [b_all[hit]]
         a_rest, b_rest = a_all[~hit], b_all[~hit]
 
-        # 2. Check every core pair, cheapest cell pairs first, skipping cells already joined.
+        # 2. Check every core pair, cheapest cell pairs first (sorted once: what is left of a
+        #    sorted list stays sorted), skipping cells already joined.
+        by_cost = np.argsort(self.core_count[a_rest] * self.core_count[b_rest], kind="stable")
+        a_rest, b_rest = a_rest[by_cost], b_rest[by_cost]
         while len(a_rest):
             comp = _components(n_cells, np.concatenate(rows), np.concatenate(cols))
             apart = comp[a_rest] != comp[b_rest]
@@ -225,9 +238,7 @@ class _CoreCells:
             if not len(a_rest):
                 break
             cost = self.core_count[a_rest] * self.core_count[b_rest]
-            by_cost = np.argsort(cost, kind="stable")
-            a_rest, b_rest, cost = a_rest[by_cost], b_rest[by_cost], cost[by_cost]
-            sl = next(_chunks(cost))
+            sl = next(_chunks(cost, PAIR_BUDGET.get() // _JOIN_BUDGET_SHARE))
             hit = self._full_check(a_rest[sl], b_rest[sl])
             rows.append(a_rest[sl][hit])
             cols.append(b_rest[sl][hit])

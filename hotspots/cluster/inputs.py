@@ -11,6 +11,7 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from hotspots.cluster.types import FloatArray, IntArray
 
@@ -130,6 +131,17 @@ def _check_months(n_months: Any) -> float | None:
     return float(n_months)
 
 
+def _check_jobs(n_jobs: Any) -> int:
+    """Threads to use: ``None`` or ``-1`` every available core, else an integer >= 1."""
+    from hotspots.cluster.parallel import available_cores
+
+    if n_jobs is None or (isinstance(n_jobs, Integral) and n_jobs == -1):
+        return available_cores()
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral) or n_jobs < 1:
+        raise ValueError(f"n_jobs: got {n_jobs!r}; expected an integer >= 1, -1 or None")
+    return int(n_jobs)
+
+
 def _check_engine(engine: Any) -> str:
     if engine not in ("auto", "grid", "sklearn"):
         raise ValueError(f"engine: got {engine!r}; expected 'auto', 'grid' or 'sklearn'")
@@ -139,27 +151,63 @@ def _check_engine(engine: Any) -> str:
 # -- collapsing stacked points --------------------------------------------------------------------
 
 
-def _collapse(xy: FloatArray, w: FloatArray | None) -> tuple[FloatArray, FloatArray, IntArray]:
+def _collapse(
+    xy: FloatArray, w: FloatArray | None, n_jobs: int = 1
+) -> tuple[FloatArray, FloatArray, IntArray]:
     """Unique locations in (x, y) order, their summed weights, and each row's location index.
 
-    Duplicate weights are summed in sorted order, so the sums do not depend on the row order.
+    Rows are grouped by hashing (``pandas.factorize`` of ``x + iy``: linear time, where sorting
+    every row cost ~3x more; on up to ``n_jobs`` threads); only the unique locations are sorted.
+    Weights are summed exactly whatever the row order: whole-number weights (counts) are exact
+    in any order, and other weights are summed in sorted ``(x, y, weight)`` order.
     """
     n = len(xy)
     if n == 0:
         return np.empty((0, 2)), np.empty(0), np.empty(0, dtype=np.intp)
-    keys = (xy[:, 1], xy[:, 0]) if w is None else (w, xy[:, 1], xy[:, 0])
-    order = np.lexsort(keys)
-    xs, ys = xy[order, 0], xy[order, 1]
-    new = np.empty(n, dtype=bool)
-    new[0] = True
-    np.not_equal(xs[1:], xs[:-1], out=new[1:])
-    new[1:] |= ys[1:] != ys[:-1]
-    starts = np.flatnonzero(new)
-    inverse = np.empty(n, dtype=np.intp)
-    inverse[order] = np.cumsum(new) - 1
-    points = np.column_stack((xs[starts], ys[starts]))
+    z = np.empty(n, dtype=np.complex128)
+    z.real, z.imag = xy[:, 0], xy[:, 1]
+    codes, uniques = _factorize(z, n_jobs)
+    order = np.argsort(uniques)  # (x, y) order: complex numbers sort by real, then imaginary
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    inverse = rank[codes]
+    points = np.column_stack((uniques.real[order], uniques.imag[order]))
+    weights: FloatArray
     if w is None:
-        weights = np.diff(np.append(starts, n)).astype(np.float64)
+        weights = np.bincount(inverse, minlength=len(order)).astype(np.float64)
+    elif _exact_sum(w):
+        weights = np.bincount(inverse, weights=w, minlength=len(order)).astype(np.float64)
     else:
-        weights = np.add.reduceat(w[order], starts)
+        by_loc = np.lexsort((w, inverse))
+        starts = np.flatnonzero(np.r_[True, inverse[by_loc][1:] != inverse[by_loc][:-1]])
+        weights = np.add.reduceat(w[by_loc], starts)
     return points, weights, inverse
+
+
+#: Fewest rows per thread when grouping rows by location.
+_MIN_ROWS_PER_THREAD = 200_000
+
+
+def _factorize(z: npt.NDArray[np.complex128], n_jobs: int) -> tuple[IntArray, Any]:
+    """``pandas.factorize(z)``: codes and uniques; on threads, each factorizing a share of the
+    rows (pandas' hash tables release the GIL), then the shares' uniques together."""
+    import pandas as pd
+
+    parts = max(1, min(n_jobs, len(z) // _MIN_ROWS_PER_THREAD))
+    if parts == 1:
+        return pd.factorize(z)
+    from concurrent.futures import ThreadPoolExecutor
+
+    shares = np.array_split(z, parts)
+    with ThreadPoolExecutor(max_workers=parts, thread_name_prefix="hotspots") as pool:
+        found = list(pool.map(pd.factorize, shares))
+        merged, uniques = pd.factorize(np.concatenate([u for _, u in found]))
+        starts = np.cumsum([0] + [len(u) for _, u in found[:-1]])
+        pieces = pool.map(lambda f: merged[f[1] + f[0][0]], zip(found, starts, strict=True))
+        codes = np.concatenate(list(pieces))
+    return codes, uniques
+
+
+def _exact_sum(w: FloatArray) -> bool:
+    """True when every partial sum of ``w`` is exact in float64 (whole numbers below 2**53)."""
+    return bool(np.all(w == np.floor(w))) and float(w.sum()) < 2.0**53

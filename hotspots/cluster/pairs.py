@@ -4,12 +4,15 @@ distances as scikit-learn computes them, and nearest-candidate picks."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextvars import ContextVar
 
 import numpy as np
 
 from hotspots.cluster.types import FloatArray, IntArray
 
 _PAIR_BUDGET = 1 << 21  # candidate pairs materialised at once (~100 MB of temporaries)
+#: The budget of the running thread: threads clustering strips at once share _PAIR_BUDGET.
+PAIR_BUDGET: ContextVar[int] = ContextVar("pair_budget", default=_PAIR_BUDGET)
 
 
 def _ragged(starts: IntArray, counts: IntArray) -> tuple[IntArray, IntArray]:
@@ -21,8 +24,11 @@ def _ragged(starts: IntArray, counts: IntArray) -> tuple[IntArray, IntArray]:
     return owner, index
 
 
-def _chunks(costs: IntArray, budget: int = _PAIR_BUDGET) -> Iterator[slice]:
-    """Consecutive slices whose summed cost stays near ``budget`` (one item may exceed it)."""
+def _chunks(costs: IntArray, budget: int | None = None) -> Iterator[slice]:
+    """Consecutive slices whose summed cost stays near ``budget`` (default: this thread's
+    :data:`PAIR_BUDGET`; one item may exceed it)."""
+    if budget is None:
+        budget = PAIR_BUDGET.get()
     n = len(costs)
     cum = np.cumsum(costs)
     start = 0
@@ -35,10 +41,16 @@ def _chunks(costs: IntArray, budget: int = _PAIR_BUDGET) -> Iterator[slice]:
 
 
 def _d2(points: FloatArray, a: IntArray, b: IntArray) -> FloatArray:
-    """Squared distances computed as scikit-learn's kd-tree does: ``dx*dx + dy*dy``."""
-    dx = points[a, 0] - points[b, 0]
-    dy = points[a, 1] - points[b, 1]
-    return dx * dx + dy * dy
+    """Squared distances computed as scikit-learn's kd-tree does: ``dx*dx + dy*dy`` (in place:
+    two arrays of temporaries, not seven)."""
+    dx = points[a, 0]
+    dx -= points[b, 0]
+    dx *= dx
+    dy = points[a, 1]
+    dy -= points[b, 1]
+    dy *= dy
+    dx += dy
+    return dx
 
 
 def _nearest(owner: IntArray, cand: IntArray, d2: FloatArray, n_owner: int) -> IntArray:

@@ -51,28 +51,64 @@ creates is private to its user (0600 / 0700, :mod:`hotspots.private`).
 
 from __future__ import annotations
 
-from hotspots.store.batch import SourceBatch
-from hotspots.store.batch import _placed_entry as _placed_entry
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from hotspots.store.core import Store
 from hotspots.store.keys import _POLICE_UK_NAME as _POLICE_UK_NAME
 from hotspots.store.keys import _slug as _slug
 from hotspots.store.keys import new_token, source_force, source_key
 from hotspots.store.manifest import FORMAT_VERSION, MANIFEST
 from hotspots.store.manifest import _empty_manifest as _empty_manifest
-from hotspots.store.order import SORT_CELL_M
-from hotspots.store.order import _morton_key as _morton_key
-from hotspots.store.order import _spread_bits as _spread_bits
-from hotspots.store.points import _compression as _compression
-from hotspots.store.points import _point_coordinates as _point_coordinates
-from hotspots.store.points import _point_layer_table as _point_layer_table
-from hotspots.store.points import _point_wkb as _point_wkb
-from hotspots.store.reading import _overlaps as _overlaps
-from hotspots.store.reading import _read_in_source_order as _read_in_source_order
-from hotspots.store.writing import _WRITERS as _WRITERS
-from hotspots.store.writing import ROW_GROUP_ROWS
-from hotspots.store.writing import _csv_text as _csv_text
-from hotspots.store.writing import _fsync as _fsync
-from hotspots.store.writing import _run_all as _run_all
+
+# Names from the modules that need geopandas/pyarrow are imported on first use (PEP 562), so
+# reading the manifest (`hotspots status`) does not load them.
+_LAZY: dict[str, str] = {
+    "SourceBatch": "hotspots.store.batch",
+    "_placed_entry": "hotspots.store.batch",
+    "SORT_CELL_M": "hotspots.store.order",
+    "_morton_key": "hotspots.store.order",
+    "_spread_bits": "hotspots.store.order",
+    "_compression": "hotspots.store.points",
+    "_point_coordinates": "hotspots.store.points",
+    "_point_layer_table": "hotspots.store.points",
+    "_point_wkb": "hotspots.store.points",
+    "_overlaps": "hotspots.store.reading",
+    "_read_in_source_order": "hotspots.store.reading",
+    "_WRITERS": "hotspots.store.writing",
+    "ROW_GROUP_ROWS": "hotspots.store.writing",
+    "_csv_text": "hotspots.store.writing",
+    "_fsync": "hotspots.store.writing",
+    "_run_all": "hotspots.store.writing",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a name's module on first use (PEP 562)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'hotspots.store' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from hotspots.store.batch import SourceBatch as SourceBatch
+    from hotspots.store.batch import _placed_entry as _placed_entry
+    from hotspots.store.order import SORT_CELL_M as SORT_CELL_M
+    from hotspots.store.order import _morton_key as _morton_key
+    from hotspots.store.order import _spread_bits as _spread_bits
+    from hotspots.store.points import _compression as _compression
+    from hotspots.store.points import _point_coordinates as _point_coordinates
+    from hotspots.store.points import _point_layer_table as _point_layer_table
+    from hotspots.store.points import _point_wkb as _point_wkb
+    from hotspots.store.reading import _overlaps as _overlaps
+    from hotspots.store.reading import _read_in_source_order as _read_in_source_order
+    from hotspots.store.writing import _WRITERS as _WRITERS
+    from hotspots.store.writing import ROW_GROUP_ROWS as ROW_GROUP_ROWS
+    from hotspots.store.writing import _csv_text as _csv_text
+    from hotspots.store.writing import _fsync as _fsync
+    from hotspots.store.writing import _run_all as _run_all
 
 __all__ = [
     "FORMAT_VERSION",

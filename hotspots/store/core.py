@@ -14,19 +14,19 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
-
-import geopandas as gpd
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from hotspots import schema
 from hotspots.errors import StoreError
 from hotspots.private import FILE_MODE, private_dirs
-from hotspots.store.batch import SourceBatch, _placed_entry
 from hotspots.store.manifest import MANIFEST, collect_garbage, read_manifest, replace_manifest
-from hotspots.store.reading import read_events, select_entries
 from hotspots.store.replacement import check_replacements
-from hotspots.store.writing import _run_all, write_csv, write_parquet
+
+if TYPE_CHECKING:  # the methods that need them import them: reading the manifest needs neither
+    import geopandas as gpd
+    import pandas as pd
+
+    from hotspots.store.batch import SourceBatch
 
 
 class Store:
@@ -79,6 +79,8 @@ class Store:
         """Manifest entries of the sources holding any of ``layers``, ``months``, ``forces``
         and overlapping ``bbox`` (``xmin, ymin, xmax, ymax`` in EPSG:27700 metres); ``None``
         matches all. Sorted by source key: the partitions a query needs to read."""
+        from hotspots.store.reading import select_entries
+
         return select_entries(self.sources(), layers, months, forces, bbox)
 
     def event_files(
@@ -117,6 +119,8 @@ class Store:
         geopandas.GeoDataFrame
             Events in EPSG:27700, ordered by layer, source key and source row.
         """
+        from hotspots.store.reading import read_events
+
         wanted = set(months) if months is not None else None
         entries = self.select(layers, months, forces)
         return read_events((self.file(e["events_file"]) for e in entries), wanted, columns)
@@ -126,10 +130,14 @@ class Store:
         entry = self.manifest()["boundaries"].get(name)
         if entry is None:
             raise StoreError(f"{self.path}: no {name} stored yet; run `hotspots ingest` first")
+        import geopandas as gpd
+
         return gpd.read_parquet(self.file(entry["file"]))
 
     def stored_ids(self, layer: str, exclude_keys: set[str]) -> set[str]:
         """Event ids stored for ``layer`` by sources other than ``exclude_keys``."""
+        import pandas as pd
+
         ids: set[str] = set()
         for entry in self.sources(layer):
             if entry["key"] in exclude_keys:
@@ -169,6 +177,9 @@ class Store:
         Replacements that shrink a stored source are refused before anything is written unless
         ``allow_shrink`` (:mod:`hotspots.store.replacement`).
         """
+        from hotspots.store.batch import _placed_entry
+        from hotspots.store.writing import _run_all
+
         token = ingest_record["token"]
         written: list[Path] = []
         writes: list[tuple[int, Callable[[], None]]] = []  # (rows, write): longest first
@@ -203,6 +214,8 @@ class Store:
         this on the workers, each writing its own files; the store directory must be shared).
         On failure the files written are removed.
         """
+        from hotspots.store.batch import _placed_entry
+
         entry, events_rel, rejected_rel = _placed_entry(batch, token, self.spatial_order)
         written: list[Path] = []
         try:
@@ -274,12 +287,16 @@ class Store:
         path = self.path / rel
         private_dirs(path.parent)
         written.append(path)
+        from hotspots.store.writing import write_parquet
+
         write_parquet(frame, path, events and self.spatial_order)
 
     def _write_csv(self, frame: pd.DataFrame, rel: str, written: list[Path]) -> None:
         path = self.path / rel
         private_dirs(path.parent)
         written.append(path)
+        from hotspots.store.writing import write_csv
+
         write_csv(frame, path)
 
     def _replace_manifest(self, manifest: dict[str, Any]) -> None:

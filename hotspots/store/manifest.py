@@ -16,7 +16,6 @@ from typing import Any
 from hotspots import schema
 from hotspots.errors import StoreError
 from hotspots.private import FILE_MODE
-from hotspots.store.writing import _fsync
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 2
@@ -45,6 +44,8 @@ def read_manifest(root: Path) -> dict[str, Any]:
 
 def replace_manifest(root: Path, manifest: dict[str, Any]) -> None:
     """Make ``manifest`` the store's manifest in one ``os.replace`` (crash-safe)."""
+    from hotspots.store.writing import _fsync  # imported here: reading needs no pyarrow
+
     tmp = root / f".{MANIFEST}.{secrets.token_hex(4)}.tmp"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
