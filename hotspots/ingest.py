@@ -229,12 +229,15 @@ def _place(
     no_ward = placed.no_ward
     keep = ~(outside | no_ward)
     ward_index = placed.ward_index[keep]
-    # Reject in two steps; the second mask is taken over the rows the first one left.
-    read.reject_kept(outside, schema.REASON_OUTSIDE_AREA, _where(x_m, y_m))
-    read.reject_kept(
-        no_ward[~outside],
-        schema.REASON_NO_WARD,
-        _where(x_m[~outside], y_m[~outside], f" (no ward within {nearest_ward_m:g} m)"),
+    read.reject_kept_all(
+        [
+            (outside, schema.REASON_OUTSIDE_AREA, _where(x_m, y_m)),
+            (
+                no_ward,
+                schema.REASON_NO_WARD,
+                _where(x_m, y_m, f" (no ward within {nearest_ward_m:g} m)"),
+            ),
+        ]
     )
     events = read.events.drop(columns=["x_m", "y_m"])
     for column in (schema.WARD_CODE, schema.WARD_NAME, schema.DISTRICT_CODE, schema.DISTRICT_NAME):
