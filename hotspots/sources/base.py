@@ -66,17 +66,24 @@ class SourceRead:
         rejections: Sequence[
             tuple[np.ndarray, str, np.ndarray | str | Callable[[np.ndarray], np.ndarray]]
         ],
+        *,
+        order: np.ndarray | None = None,
     ) -> None:
         """:meth:`reject_kept` for several ``(mask, reason, detail)`` at once, every mask over
         the events as they are now (an event in several takes the first reason): the rejected
-        rows are made again once, not once per reason."""
+        rows are made again once, not once per reason. ``order``: the positions of the events
+        that stay, in the order they are to be kept in (default: their order now)."""
         masks: list[np.ndarray] = []
         taken = np.zeros(len(self.events), dtype=bool)
         for mask, _, _ in rejections:
             own = np.asarray(mask, dtype=bool) & ~taken
             taken |= own
             masks.append(own)
+        if order is not None and len(order) != int((~taken).sum()):
+            raise ValueError(f"order names {len(order)} events; {int((~taken).sum())} stay")
         if not taken.any():
+            if order is not None:
+                self.events = take_rows(self.events, order)
             return
         source_rows = self.events[schema.SOURCE_ROW].to_numpy()
         positions = source_rows - self.first_line
@@ -98,7 +105,7 @@ class SourceRead:
         if remake and self.verdicts is not None:
             self.rejected = pd.DataFrame()  # let the old rows go before the new ones are made
             self.rejected = rejected_frame(self.raw, self.verdicts, self.path.name, self.first_line)
-        self.events = take_rows(self.events, ~taken)
+        self.events = take_rows(self.events, ~taken if order is None else order)
 
     def _record_rejection(self, positions: np.ndarray, reason: str, details: object) -> None:
         """Record the rejection of the rows at ``positions`` of :attr:`raw` in the verdicts."""
