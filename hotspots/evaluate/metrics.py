@@ -121,8 +121,10 @@ def coverage_measures(
     n_chosen = coverage * n_cells
     w = selection_weights(score, n_chosen)
     big_n = float(np.sum(test_counts))
-    n = float(w @ test_counts)
-    n_fit = float(w @ fit_counts)
+    # Sums of products, not ``w @ counts``: BLAS's threaded dot product took ~15 ms for 55k
+    # cells on a busy 2-core machine (threads waiting on each other), this ~0.1 ms.
+    n = float(np.sum(w * test_counts))
+    n_fit = float(np.sum(w * fit_counts))
     n_fit_total = float(np.sum(fit_counts))
     n_star = oracle_hits(test_counts, n_chosen)
     area_share = n_chosen / n_cells
