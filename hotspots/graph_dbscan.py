@@ -56,18 +56,14 @@ class NeighbourGraph:
         rows = np.concatenate([pairs[:, 0], pairs[:, 1], np.arange(n, dtype=np.intp)])
         cols = np.concatenate([pairs[:, 1], pairs[:, 0], np.arange(n, dtype=np.intp)])
         dist2 = np.concatenate([d2, d2, np.zeros(n)])
-        order = np.lexsort((cols, rows))
-        rows, cols, dist2 = rows[order], cols[order], dist2[order]
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
-        #: Squared distance of each stored pair, in the order of :attr:`near`'s entries.
-        self.dist2: FloatArray = dist2
-        # Entry number + 1 as the data: selecting rows and columns keeps track of the pairs
-        # (no entry is 0, so none is dropped as an explicit zero).
-        self._pair = csr_array(
-            (np.arange(1, len(rows) + 1, dtype=np.float64), cols, indptr), shape=(n, n)
-        )
+        order = np.argsort(rows, kind="stable")  # grouped by row (CSR); columns in any order
+        counts = np.bincount(rows, minlength=n)
+        #: CSR row starts, column of each entry and its squared distance.
+        self.indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.intp)
+        self.indices = cols[order]
+        self.dist2: FloatArray = dist2[order]
         #: 0/1 matrix of the pairs within ``eps_m`` (diagonal included).
-        self.near = csr_array((np.ones(len(rows)), cols, indptr), shape=(n, n))
+        self.near = csr_array((np.ones(len(rows)), self.indices, self.indptr), shape=(n, n))
 
     def labels(self, weight: FloatArray, min_samples: float) -> tuple[IntArray, int]:
         """DBSCAN of the locations with ``weight`` (> 0 where present; 0: absent).
@@ -82,11 +78,19 @@ class NeighbourGraph:
         present = np.flatnonzero(weight > 0)
         if not len(present):
             return out, 0
-        sub = self._pair[present][:, present]
+        # The entries of the present locations' rows, then those whose column is present too.
         k = len(present)
-        rows = np.repeat(np.arange(k, dtype=np.intp), np.diff(sub.indptr))
-        cols = sub.indices.astype(np.intp)
-        d2 = self.dist2[sub.data.astype(np.intp) - 1]
+        starts = self.indptr[present]
+        counts = self.indptr[present + 1] - starts
+        owner = np.repeat(np.arange(k, dtype=np.intp), counts)
+        entry = np.arange(int(counts.sum()), dtype=np.intp) + np.repeat(
+            starts - (np.cumsum(counts) - counts), counts
+        )
+        local_of = np.full(len(weight), -1, dtype=np.intp)
+        local_of[present] = np.arange(k, dtype=np.intp)
+        col = local_of[self.indices[entry]]
+        both_present = col >= 0
+        rows, cols, d2 = owner[both_present], col[both_present], self.dist2[entry[both_present]]
         w = weight[present]
         core = np.bincount(rows, weights=w[cols], minlength=k) >= min_samples
         if not core.any():
