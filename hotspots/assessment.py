@@ -62,8 +62,9 @@ def assess(
     cell_m
         Grid cell of that back-test, metres.
     events
-        The store's events already in memory (a server keeps them per data version); by
-        default the months the dynamics need are read from ``store``.
+        The store's events already in memory (a server keeps them per data version; the CLI
+        reads them once per analysis), holding at least every month up to the analysis' last
+        one; by default the months the dynamics and the score need are read from ``store``.
     """
     hotspots = analysis.hotspots.copy()
     params = dict(analysis.parameters)
@@ -120,7 +121,7 @@ def assess(
         }
     if score:
         grid = Grid.over(store.load_boundary("force_area"), cell_m)
-        xy, months_all = drug_offences(store)
+        xy, months_all = drug_offences(store, events)
         params["parameter_score"] = parameter_score(
             xy, months_all, grid, eps_m=analysis.parameters["requested_eps_m"],
             min_samples=analysis.parameters["requested_min_samples"],

@@ -123,9 +123,17 @@ def _parameter(value: str, name: str, kind: type) -> Any:
 
 
 def run_analysis(args: argparse.Namespace, store: Store) -> Analysis:
-    """Analyse the period and parameters the options name."""
+    """Analyse the period and parameters the options name.
+
+    The store's events are read once, every month up to the period's last (the period, its
+    comparison, the dynamics' months and the parameter score's back-test all lie there), and
+    passed to the analysis and its assessment.
+    """
     period = period_from_args(args, store)
+    held = store_months(store)
+    period.require_data(held)
     population = read_population(args.population) if args.population else None
+    events = store.load(months=[m for m in held if m <= period.end])
     with hotspot_detectors(args) as detector_factory:  # tiles on a dask cluster if configured
         analysis = analyse(
             store,
@@ -135,9 +143,11 @@ def run_analysis(args: argparse.Namespace, store: Store) -> Analysis:
             buffer_m=args.buffer_m,
             near_m=args.near_m,
             population=population,
+            events=events,
             detector_factory=detector_factory,
         )
-    return assess_from_args(args, analysis, store)  # significance, dynamics, parameter score
+    # significance, dynamics, parameter score
+    return assess_from_args(args, analysis, store, events)
 
 
 def analysis_json(analysis: Analysis, top: int) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import json
 import math
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hotspots.analysis import Analysis
 from hotspots.assessment import assess, significant_only
@@ -33,6 +33,9 @@ from hotspots.periods import describe_months
 from hotspots.significance import ALPHA, N_SIMS
 from hotspots.store import Store
 from hotspots.summary import BUFFER_M
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 
 def _auto_or(kind: type, name: str) -> Any:
@@ -272,8 +275,14 @@ def add_assessment_options(p: argparse.ArgumentParser) -> None:
                    help="skip the back-test score of the parameters used")  # fmt: skip
 
 
-def assess_from_args(args: argparse.Namespace, analysis: Analysis, store: Store) -> Analysis:
-    """:func:`hotspots.assessment.assess` with the options (no-op without them)."""
+def assess_from_args(
+    args: argparse.Namespace,
+    analysis: Analysis,
+    store: Store,
+    events: gpd.GeoDataFrame | None = None,
+) -> Analysis:
+    """:func:`hotspots.assessment.assess` with the options (no-op without them); ``events``:
+    the store's events of every month up to the analysis' last, already read."""
     if not hasattr(args, "sims"):
         return analysis
     if args.sims < 0 or args.dynamics_periods < 0:
@@ -282,7 +291,7 @@ def assess_from_args(args: argparse.Namespace, analysis: Analysis, store: Store)
         raise HotspotsError(f"--alpha {args.alpha}: expected 0 < alpha < 1")
     out = assess(
         analysis, store, n_sims=args.sims, seed=args.seed, alpha=args.alpha,
-        dynamics_periods=args.dynamics_periods, score=not args.no_score,
+        dynamics_periods=args.dynamics_periods, score=not args.no_score, events=events,
     )  # fmt: skip
     if args.significant_only:
         out = replace(out, hotspots=significant_only(out.hotspots))

@@ -25,6 +25,7 @@ from hotspots.sources import SourceRead, detect_kind, read_source
 from hotspots.sources.boundaries import Boundaries
 from hotspots.sources.csvio import digests_remembered
 from hotspots.store import SourceBatch, Store, new_token, source_key
+from hotspots.store.order import _morton_key
 from hotspots.validate import take_column, text_array
 from hotspots.wards import NEAREST_WARD_M, WardAssignment, assign_wards
 
@@ -137,7 +138,9 @@ def _read_all(
         if layer not in seen:
             seen[layer] = store.stored_ids(layer, exclude_keys=keys)
         read = read_source(path, kind, all_crime_types=all_crime_types, seen_ids=seen[layer])
-        events, matches = _place(read, wards.frame, area, nearest_ward_m)
+        events, matches = _place(
+            read, wards.frame, area, nearest_ward_m, spatial_order=store.spatial_order
+        )
         entry = _entry(read, events, matches, token, all_crime_types)
         batches.append(SourceBatch(source_key(kind, path.name), entry, events, read.rejected))
         if on_file is not None:
@@ -229,28 +232,42 @@ def _place(
     wards: gpd.GeoDataFrame,
     area: shapely.Geometry,
     nearest_ward_m: float,
+    *,
+    spatial_order: bool = False,
 ) -> tuple[gpd.GeoDataFrame, dict[str, int]]:
-    """Clip to the force area, give wards, and return the events as a GeoDataFrame."""
+    """Clip to the force area, give wards, and return the events as a GeoDataFrame.
+
+    With ``spatial_order`` the events come in the order the store writes them
+    (:mod:`hotspots.store.order`: the Morton key, stably), taken in the same pass that drops
+    the rejected rows, so that the store's writer need not move every row again.
+    """
     x_m = read.events["x_m"].to_numpy()
     y_m = read.events["y_m"].to_numpy()
     placed = assign_wards(x_m, y_m, wards, area, nearest_ward_m=nearest_ward_m)
     outside = ~placed.in_area
     no_ward = placed.no_ward
     keep = ~(outside | no_ward)
-    ward_index = placed.ward_index[keep]
-    # Reject in two steps; the second mask is taken over the rows the first one left.
-    read.reject_kept(outside, schema.REASON_OUTSIDE_AREA, _where(x_m, y_m))
-    read.reject_kept(
-        no_ward[~outside],
-        schema.REASON_NO_WARD,
-        _where(x_m[~outside], y_m[~outside], f" (no ward within {nearest_ward_m:g} m)"),
+    rows = np.flatnonzero(keep)  # the kept events, in source order
+    order = np.arange(len(rows))
+    if spatial_order and len(rows) > 1:
+        order = np.argsort(_morton_key(np.column_stack([x_m[rows], y_m[rows]])), kind="stable")
+    read.reject_kept_all(
+        [
+            (outside, schema.REASON_OUTSIDE_AREA, _where(x_m, y_m)),
+            (
+                no_ward,
+                schema.REASON_NO_WARD,
+                _where(x_m, y_m, f" (no ward within {nearest_ward_m:g} m)"),
+            ),
+        ],
+        order=rows[order],
     )
     events = read.events.drop(columns=["x_m", "y_m"])
     for column in (schema.WARD_CODE, schema.WARD_NAME, schema.DISTRICT_CODE, schema.DISTRICT_NAME):
-        events[column] = _ward_values(wards[column], ward_index)
-    match_codes, match_names = pd.factorize(placed.match[keep])
-    events[schema.WARD_MATCH] = _text_of_codes(match_codes, match_names)
-    geometry = _points(placed, keep, x_m, y_m)
+        events[column] = _ward_values(wards[column], placed.ward_index[rows[order]])
+    match_codes, match_names = pd.factorize(placed.match[rows])  # named in source order
+    events[schema.WARD_MATCH] = _text_of_codes(match_codes[order], match_names)
+    geometry = _points(placed, rows[order], x_m, y_m)
     frame = gpd.GeoDataFrame(events, geometry=geometry, crs=schema.CRS_BNG)
     counts = np.bincount(match_codes, minlength=len(match_names))
     return frame, {str(m): int(c) for m, c in zip(match_names, counts, strict=True)}
@@ -280,12 +297,13 @@ def _text_of_codes(codes: np.ndarray, names: np.ndarray) -> Any:
 
 
 def _points(
-    placed: WardAssignment, keep: np.ndarray, x_m: np.ndarray, y_m: np.ndarray
+    placed: WardAssignment, rows: np.ndarray, x_m: np.ndarray, y_m: np.ndarray
 ) -> np.ndarray:
-    """The kept events' Points: those the ward join made (stacked events share one)."""
+    """The Points of the events at ``rows``: those the ward join made (stacked events share
+    one)."""
     if placed.points is not None:
-        return placed.points[keep]
-    return shapely.points(x_m[keep], y_m[keep])
+        return placed.points[rows]
+    return shapely.points(x_m[rows], y_m[rows])
 
 
 def _entry(

@@ -18,9 +18,13 @@ Simulation
     Each of ``n_sims`` simulations relabels, within each month, that month's number of drug
     offences at random among all that month's offences (a seeded :class:`numpy.random.Generator`),
     then **re-runs the detector** with the same ``eps_m`` and ``min_samples`` and keeps the largest
-    LLR of the zones of the hotspots it finds (0 when none). Re-detecting is what makes the test
-    honest: the observed hotspots were chosen because drug offences bunch there, and chance
-    bunching is chosen the same way in every simulation.
+    LLR of the zones of the hotspots it finds (0 when none). The offences are grouped by month
+    and collapsed to their snap points once; a simulation draws each month's drug offences with
+    ``Generator.choice(..., replace=False)`` (a uniform subset of that size, as before) and
+    re-runs DBSCAN on the snap points with the drawn counts as weights, on their neighbour
+    graph found once (:mod:`hotspots.graph_dbscan`: the detector's rules, the same hotspots).
+    Re-detecting is what makes the test honest: the observed hotspots were chosen because drug
+    offences bunch there, and chance bunching is chosen the same way in every simulation.
 p-value
     ``p = (1 + #{simulations whose largest LLR >= the hotspot's LLR}) / (1 + n_sims)``. Comparing
     with the largest LLR of each simulation adjusts for testing every hotspot (family-wise, as
@@ -28,6 +32,10 @@ p-value
     (so ``q >= p``); a hotspot is ``significant`` when ``q <= alpha`` (default 0.05).
 
 The same seed and data give the same p-values; the cost (simulations, seconds) is reported.
+Since session 3 (issue 17) the draw above replaced a sort of all the period's offences by random
+keys in every simulation, and the graph the detector's fit (the same null and statistic, about
+7x faster): the same seed now draws other simulations, so p-values differ from earlier
+versions' within Monte Carlo noise (e.g. 0.585 -> 0.575 for one hotspot of Cambridgeshire 2025).
 """
 
 from __future__ import annotations
@@ -40,10 +48,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy.sparse import coo_array, csr_array
-from scipy.spatial import cKDTree
 from scipy.special import xlogy
 
-from hotspots.cluster import HotspotDetector
+from hotspots.graph_dbscan import NeighbourGraph
 
 N_SIMS = 199
 ALPHA = 0.05
@@ -99,15 +106,6 @@ def bernoulli_llr(c: npt.ArrayLike, n: npt.ArrayLike, total_c: float, total_n: f
     return np.where(higher & (n > 0), np.maximum(llr, 0.0), 0.0)
 
 
-def _neighbours(xy: FloatArray, eps_m: float) -> csr_array:
-    """Sparse 0/1 matrix of location pairs within ``eps_m`` (itself included)."""
-    pairs = cKDTree(xy).query_pairs(eps_m, output_type="ndarray")
-    n = len(xy)
-    rows = np.concatenate([pairs[:, 0], pairs[:, 1], np.arange(n)])
-    cols = np.concatenate([pairs[:, 1], pairs[:, 0], np.arange(n)])
-    return csr_array(coo_array((np.ones(len(rows)), (rows, cols)), shape=(n, n)))
-
-
 def _zone_sums(
     hot_of_loc: npt.NDArray[np.intp],
     n_hot: int,
@@ -124,6 +122,31 @@ def _zone_sums(
     )
     zone = (m @ near) > 0
     return np.asarray(zone @ drugs, dtype=float), np.asarray(zone @ total, dtype=float)
+
+
+def _relabel(
+    rng: np.random.Generator,
+    loc_by_month: npt.NDArray[np.intp],
+    block_start: npt.NDArray[np.intp],
+    offences_per_month: npt.NDArray[np.intp],
+    drugs_per_month: npt.NDArray[np.intp],
+) -> npt.NDArray[np.intp]:
+    """One simulation's drug offences: per month, that month's number of drug offences drawn
+    uniformly without replacement among all its offences; returns their locations.
+
+    ``loc_by_month`` holds every offence's location, grouped by month (``block_start``,
+    ``offences_per_month``). ``Generator.choice(..., replace=False, shuffle=False)`` costs about
+    the number drawn, not the month's offences (Floyd's algorithm for small draws).
+    """
+    picked = [
+        start + rng.choice(size, drawn, replace=False, shuffle=False)
+        for start, size, drawn in zip(
+            block_start.tolist(), offences_per_month.tolist(), drugs_per_month.tolist(), strict=True
+        )
+        if drawn
+    ]
+    rows = np.concatenate(picked) if picked else np.zeros(0, dtype=np.intp)
+    return loc_by_month[rows]
 
 
 def benjamini_hochberg(p: FloatArray) -> FloatArray:
@@ -226,7 +249,8 @@ def hotspot_significance(
     loc_total = np.bincount(loc, minlength=len(loc_xy)).astype(float)
     total_c, total_n = float(len(dxy)), float(len(pool_xy))
 
-    near = _neighbours(loc_xy, float(eps_m))
+    graph = NeighbourGraph(loc_xy, float(eps_m))
+    near = graph.near
     loc_drugs = np.bincount(loc[: len(dxy)], minlength=len(loc_xy)).astype(float)
 
     # Observed: each hotspot's zone (a location belongs to at most one hotspot).
@@ -235,23 +259,20 @@ def hotspot_significance(
     c_obs, n_obs = _zone_sums(hot_of_loc, len(ids), near, loc_drugs, loc_total)
     llr = bernoulli_llr(c_obs, n_obs, total_c, total_n)
 
-    # Null: relabel within months and re-detect.
+    # Null: relabel within months and re-detect. The pool's locations are grouped by month
+    # once; each simulation only draws, per month, which of that month's offences are drugs.
     rng = np.random.default_rng(seed)
     drugs_per_month = np.bincount(month_code[: len(dxy)], minlength=month_code.max() + 1)
-    block_start = np.concatenate([[0], np.cumsum(np.bincount(month_code))[:-1]])
-    detector = HotspotDetector(eps_m=float(eps_m), min_samples=int(min_samples))
+    loc_by_month = loc[np.argsort(month_code, kind="stable")]
+    offences_per_month = np.bincount(month_code)
+    block_start = np.concatenate([[0], np.cumsum(offences_per_month)[:-1]])
     null = np.zeros(n_sims)
     for s in range(n_sims):
-        order = np.lexsort((rng.random(len(pool_xy)), month_code))
-        rank = np.arange(len(order)) - block_start[month_code[order]]
-        chosen = order[rank < drugs_per_month[month_code[order]]]
-        weight = np.bincount(loc[chosen], minlength=len(loc_xy)).astype(float)
-        nz = np.flatnonzero(weight)
-        sim_labels = detector.fit(loc_xy[nz], sample_weight=weight[nz]).labels_
-        if detector.n_hotspots_:
-            sim_hot = np.full(len(loc_xy), -1)
-            sim_hot[nz] = sim_labels
-            c, n = _zone_sums(sim_hot, detector.n_hotspots_, near, weight, loc_total)
+        chosen = _relabel(rng, loc_by_month, block_start, offences_per_month, drugs_per_month)
+        weight = np.bincount(chosen, minlength=len(loc_xy)).astype(float)
+        sim_hot, n_hot = graph.labels(weight, int(min_samples))
+        if n_hot:
+            c, n = _zone_sums(sim_hot, n_hot, near, weight, loc_total)
             null[s] = bernoulli_llr(c, n, total_c, total_n).max()
     p = (1.0 + (null[None, :] >= llr[:, None] - 1e-9).sum(axis=1)) / (1.0 + n_sims)
     p = np.where(llr > 0, p, 1.0)

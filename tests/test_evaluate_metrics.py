@@ -134,3 +134,23 @@ def test_gi_star_matches_a_direct_computation() -> None:
             w = block.size
             want = (block.sum() - mean * w) / (s * math.sqrt((n * w - w * w) / (n - 1)))
             assert z[r, c] == pytest.approx(want)
+
+
+def test_partial_sorts_match_the_full_sort_definitions() -> None:
+    """selection_weights and oracle_hits (partial sorts) against the sorted-order definitions,
+    on counts with many ties and fractional numbers of cells."""
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        n = int(rng.integers(1, 60))
+        score = rng.integers(0, 5, n).astype(float)
+        counts = rng.integers(0, 4, n).astype(float)
+        n_chosen = float(rng.uniform(0, n))
+        top = np.sort(counts)[::-1]
+        whole = int(np.floor(n_chosen))
+        want = top[:whole].sum() + ((n_chosen - whole) * top[whole] if whole < n else 0.0)
+        assert oracle_hits(counts, n_chosen) == want
+        limit = np.sort(score)[::-1][min(n - 1, int(np.ceil(n_chosen)) - 1)] if n_chosen else None
+        w = selection_weights(score, n_chosen)
+        assert w.sum() == pytest.approx(n_chosen)
+        if limit is not None:
+            assert (w[score > limit] == 1).all() and (w[score < limit] == 0).all()

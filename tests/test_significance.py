@@ -7,7 +7,13 @@ import pytest
 from scipy.stats import false_discovery_control
 
 from hotspots.cluster import HotspotDetector
-from hotspots.significance import benjamini_hochberg, bernoulli_llr, hotspot_significance
+from hotspots.graph_dbscan import NeighbourGraph
+from hotspots.significance import (
+    _relabel,
+    benjamini_hochberg,
+    bernoulli_llr,
+    hotspot_significance,
+)
 
 X0, Y0 = 500_000.0, 200_000.0
 MONTHS = np.array(["2025-01", "2025-02", "2025-03"])
@@ -114,3 +120,42 @@ def test_bad_arguments_raise() -> None:
         hotspot_significance(xy, ["a"] * 2, xy, ["a"] * 2, [0, 0], eps_m=1, min_samples=1, n_sims=0)
     with pytest.raises(ValueError, match="labels has 1"):
         hotspot_significance(xy, ["a"] * 2, xy, ["a"] * 2, [0], eps_m=1, min_samples=1)
+
+
+def _partition(labels: np.ndarray) -> list[tuple[int, ...]]:
+    """Hotspots as sets of location indices (ids left out), sorted."""
+    return sorted(tuple(np.flatnonzero(labels == h)) for h in np.unique(labels[labels >= 0]))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_graph_dbscan_finds_the_detectors_hotspots(seed: int) -> None:
+    """The simulations' DBSCAN on a fixed neighbour graph gives the detector's hotspots, borders
+    included, on weighted snap points with many equal distances (a 25 m lattice, eps 50 m)."""
+    rng = np.random.default_rng(seed)
+    lattice = rng.integers(0, 40, (3000, 2)) * 25.0 + np.array([X0, Y0])
+    locations = np.unique(lattice, axis=0)
+    graph = NeighbourGraph(locations, 50.0)
+    for _ in range(5):
+        weight = rng.poisson(0.6, len(locations)).astype(float)
+        ours, n_ours = graph.labels(weight, 4)
+        present = np.flatnonzero(weight)
+        theirs = HotspotDetector(50.0, 4).fit(locations[present], sample_weight=weight[present])
+        want = np.full(len(locations), -1)
+        want[present] = theirs.labels_
+        assert n_ours == theirs.n_hotspots_ > 0
+        assert _partition(ours) == _partition(want)
+
+
+def test_each_simulation_draws_each_months_number_of_drug_offences() -> None:
+    # Months of 5, 3 and 4 offences (locations 0-11 in order), 2, 0 and 4 of them drugs.
+    loc_by_month = np.arange(12)
+    start, size, drawn = np.array([0, 5, 8]), np.array([5, 3, 4]), np.array([2, 0, 4])
+    rng = np.random.default_rng(1)
+    seen = set()
+    for _ in range(200):
+        chosen = _relabel(rng, loc_by_month, start, size, drawn)
+        assert len(set(chosen.tolist())) == 6  # without replacement
+        assert ((chosen < 5).sum(), ((chosen >= 5) & (chosen < 8)).sum()) == (2, 0)
+        assert sorted(chosen[chosen >= 8].tolist()) == [8, 9, 10, 11]
+        seen.add(tuple(sorted(chosen[chosen < 5].tolist())))
+    assert len(seen) == 10  # every pair of the first month's 5 offences comes up

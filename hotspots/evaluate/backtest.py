@@ -260,9 +260,15 @@ def common_test_months(held: Sequence[str], ks: Sequence[int]) -> list[str]:
     return sorted(set.intersection(*per_k)) if per_k else []
 
 
-def drug_offences(store: Store) -> tuple[np.ndarray, np.ndarray]:
-    """The store's drug offences as ``(xy, months)`` (other crime types left out)."""
-    events = store.load(["offence"], columns=[schema.MONTH, schema.CATEGORY])
+def drug_offences(
+    store: Store, events: pd.DataFrame | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The store's drug offences as ``(xy, months)`` (other crime types left out), read from
+    ``store`` or taken from its ``events`` already in memory (any layers and months)."""
+    if events is None:
+        events = store.load(["offence"], columns=[schema.MONTH, schema.CATEGORY])
+    else:
+        events = events[(events[schema.LAYER] == "offence").to_numpy()]
     drugs = events[events[schema.CATEGORY] == schema.DRUGS_CRIME_TYPE]
     xy = shapely.get_coordinates(drugs.geometry.to_numpy())
     return xy, drugs[schema.MONTH].to_numpy()

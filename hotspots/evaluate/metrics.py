@@ -57,8 +57,7 @@ def selection_weights(score: FloatArray, n_chosen: float) -> FloatArray:
     weights = np.zeros(n)
     if n_chosen == 0:
         return weights
-    order = np.sort(score)[::-1]
-    limit = order[min(n - 1, math.ceil(n_chosen) - 1)]
+    limit = _kth_largest(score, min(n - 1, math.ceil(n_chosen) - 1))
     above = score > limit
     tied = score == limit
     weights[above] = 1.0
@@ -68,12 +67,26 @@ def selection_weights(score: FloatArray, n_chosen: float) -> FloatArray:
 
 def oracle_hits(test_counts: FloatArray, n_chosen: float) -> float:
     """``n*``: the most test offences ``n_chosen`` cells can hold (fractional cell pro rata)."""
-    top = np.sort(np.asarray(test_counts, dtype=float))[::-1]
+    counts = np.asarray(test_counts, dtype=float)
+    if len(counts) and counts.min() >= 0:
+        counts = counts[counts > 0]  # most cells hold none: zeros add nothing to the top
+    top = np.sort(counts)[::-1]
     whole = math.floor(n_chosen)
     hits = float(top[:whole].sum())
     if whole < len(top) and n_chosen > whole:
         hits += (n_chosen - whole) * float(top[whole])
     return hits
+
+
+def _kth_largest(values: FloatArray, k: int) -> float:
+    """The value at descending rank ``k`` (0-based). Most cells of a sparse score share the
+    lowest value, so only the values above it are sorted when they are enough (and
+    ``numpy.partition`` is slow on many ties)."""
+    lowest = values.min()
+    above = values[values > lowest]
+    if len(above) <= k:
+        return float(lowest)
+    return float(np.sort(above)[len(above) - 1 - k])
 
 
 def coverage_measures(
@@ -108,8 +121,10 @@ def coverage_measures(
     n_chosen = coverage * n_cells
     w = selection_weights(score, n_chosen)
     big_n = float(np.sum(test_counts))
-    n = float(w @ test_counts)
-    n_fit = float(w @ fit_counts)
+    # Sums of products, not ``w @ counts``: BLAS's threaded dot product took ~15 ms for 55k
+    # cells on a busy 2-core machine (threads waiting on each other), this ~0.1 ms.
+    n = float(np.sum(w * test_counts))
+    n_fit = float(np.sum(w * fit_counts))
     n_fit_total = float(np.sum(fit_counts))
     n_star = oracle_hits(test_counts, n_chosen)
     area_share = n_chosen / n_cells

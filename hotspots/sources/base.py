@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,33 +59,61 @@ class SourceRead:
         ``detail`` is one text, per-event texts (aligned with :attr:`events`), or a function of
         the positions of the events moved returning their texts (built only for those).
         """
-        mask = np.asarray(mask, dtype=bool)
-        if not mask.any():
-            return
-        moved = np.flatnonzero(mask)
-        source_rows = self.events[schema.SOURCE_ROW].to_numpy()[moved]
-        if callable(detail):
-            details: object = detail(moved)
-        elif isinstance(detail, np.ndarray):
-            details = detail[mask]
-        else:
-            details = detail
-        positions = source_rows - self.first_line
-        if self.verdicts is not None and self.verdicts.kept[positions].all():
-            self._remake_rejected(positions, reason, details)
-        else:
-            self._merge_rejected(moved, source_rows, reason, details)
-        self.events = take_rows(self.events, ~mask)
+        self.reject_kept_all([(mask, reason, detail)])
 
-    def _remake_rejected(self, positions: np.ndarray, reason: str, details: object) -> None:
-        """Record the rejection in the verdicts and make the rejected rows again from them."""
+    def reject_kept_all(
+        self,
+        rejections: Sequence[
+            tuple[np.ndarray, str, np.ndarray | str | Callable[[np.ndarray], np.ndarray]]
+        ],
+        *,
+        order: np.ndarray | None = None,
+    ) -> None:
+        """:meth:`reject_kept` for several ``(mask, reason, detail)`` at once, every mask over
+        the events as they are now (an event in several takes the first reason): the rejected
+        rows are made again once, not once per reason. ``order``: the positions of the events
+        that stay, in the order they are to be kept in (default: their order now)."""
+        masks: list[np.ndarray] = []
+        taken = np.zeros(len(self.events), dtype=bool)
+        for mask, _, _ in rejections:
+            own = np.asarray(mask, dtype=bool) & ~taken
+            taken |= own
+            masks.append(own)
+        if order is not None and len(order) != int((~taken).sum()):
+            raise ValueError(f"order names {len(order)} events; {int((~taken).sum())} stay")
+        if not taken.any():
+            if order is not None:
+                self.events = take_rows(self.events, order)
+            return
+        source_rows = self.events[schema.SOURCE_ROW].to_numpy()
+        positions = source_rows - self.first_line
+        remake = self.verdicts is not None and bool(self.verdicts.kept[positions[taken]].all())
+        for own, (_, reason, detail) in zip(masks, rejections, strict=True):
+            if not own.any():
+                continue
+            moved = np.flatnonzero(own)
+            if callable(detail):
+                details: object = detail(moved)
+            elif isinstance(detail, np.ndarray):
+                details = detail[own]
+            else:
+                details = detail
+            if remake:
+                self._record_rejection(positions[moved], reason, details)
+            else:
+                self._merge_rejected(moved, source_rows[moved], reason, details)
+        if remake and self.verdicts is not None:
+            self.rejected = pd.DataFrame()  # let the old rows go before the new ones are made
+            self.rejected = rejected_frame(self.raw, self.verdicts, self.path.name, self.first_line)
+        self.events = take_rows(self.events, ~taken if order is None else order)
+
+    def _record_rejection(self, positions: np.ndarray, reason: str, details: object) -> None:
+        """Record the rejection of the rows at ``positions`` of :attr:`raw` in the verdicts."""
         assert self.verdicts is not None
         rows = np.zeros(len(self.verdicts), dtype=bool)
         rows[positions] = True
         texts = details if isinstance(details, str) else (lambda _rows: details)
         self.verdicts.reject(rows, reason, texts)
-        self.rejected = pd.DataFrame()  # let the old rows go before the new ones are made
-        self.rejected = rejected_frame(self.raw, self.verdicts, self.path.name, self.first_line)
 
     def _merge_rejected(
         self, moved: np.ndarray, source_rows: np.ndarray, reason: str, details: object

@@ -43,7 +43,9 @@ def write_parquet(frame: gpd.GeoDataFrame, path: Path, spatial_order: bool) -> N
         frame.iloc[:1].to_parquet(path, index=False)
         table = _point_layer_table(frame, xy, pq.read_schema(path))
         if spatial_order:  # see the hotspots.store docstring; Arrow's take, not pandas'
-            table = table.take(pa.array(np.argsort(_morton_key(xy), kind="stable")))
+            order = np.argsort(_morton_key(xy), kind="stable")
+            if (np.diff(order) < 0).any():  # the ingest gives its rows in this order already
+                table = table.take(pa.array(order))
         pq.write_table(
             table,
             path,
