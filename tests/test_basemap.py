@@ -1,0 +1,165 @@
+"""The base map from a file: readers, the /tiles route, the map frame, the static maps."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from flask import Flask
+from PIL import Image
+
+from hotspots.basemap import BaseMapError, image_bng, open_basemap
+from tests.accounts import sign_in
+from tests.basemaps import ATTRIBUTION, COLOURS, make_mbtiles, make_pmtiles, png
+from web import create_app
+
+MAKERS: dict[str, Callable[[Path], Path]] = {
+    "mbtiles": lambda folder: make_mbtiles(folder / "base.mbtiles"),
+    "pmtiles": lambda folder: make_pmtiles(folder / "base.pmtiles"),
+}
+
+
+@pytest.fixture(params=sorted(MAKERS))
+def basemap_file(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    return MAKERS[request.param](tmp_path)
+
+
+def test_files_give_each_xyz_tile_and_nothing_outside(basemap_file: Path) -> None:
+    basemap = open_basemap(basemap_file)
+    assert (basemap.min_zoom, basemap.max_zoom, basemap.format) == (0, 1, "png")
+    assert basemap.attribution == ATTRIBUTION
+    for (z, x, y), colour in COLOURS.items():  # y flipped back for MBTiles' TMS rows
+        assert basemap.tile(z, x, y) == png(colour), (z, x, y)
+    assert basemap.tile(2, 0, 0) is None  # deeper than the file
+    assert basemap.tile(1, 2, 0) is None  # outside the world at zoom 1
+    assert basemap.tile(1, 0, -1) is None
+
+
+def test_bad_files_are_refused_with_their_name(tmp_path: Path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    with pytest.raises(BaseMapError, match=r"notes\.txt: neither an MBTiles"):
+        open_basemap(text)
+    vector = make_mbtiles(tmp_path / "vector.mbtiles", format="pbf")
+    with pytest.raises(BaseMapError, match="expected raster tiles"):
+        open_basemap(vector)
+    with pytest.raises(BaseMapError, match=r"missing\.pmtiles: cannot read"):
+        open_basemap(tmp_path / "missing.pmtiles")
+
+
+def test_image_bng_is_the_tile_under_each_pixel(tmp_path: Path) -> None:
+    basemap = open_basemap(make_mbtiles(tmp_path / "b.mbtiles"))
+    # zoom 1 quarters meet at lon 0, lat 0; a BNG box straddling the Greenwich meridian
+    # (x about 540 km at 51.5 N) gives red (north-west) on the left, green (north-east) on the
+    # right; at 5 km per pixel the zoom chosen is the file's deepest, 1.
+    image = image_bng(basemap, (500_000.0, 150_000.0, 580_000.0, 200_000.0), 16, 10)
+    assert image is not None and image.shape == (10, 16, 4)
+    assert tuple(image[5, 0, :3]) == (255, 0, 0)
+    assert tuple(image[5, -1, :3]) == (0, 255, 0)
+    assert (image[..., 3] == 255).all()
+    empty = open_basemap(make_mbtiles(tmp_path / "e.mbtiles", {(1, 1, 1): (1, 2, 3)}))
+    assert image_bng(empty, (500_000.0, 150_000.0, 580_000.0, 200_000.0), 4, 4) is None
+
+
+@pytest.fixture
+def tiles_app(shared_demo_store: Path, basemap_file: Path, tmp_path: Path) -> Flask:
+    return create_app(
+        {
+            "STORE": str(shared_demo_store),
+            "TESTING": True,
+            "BASEMAP": str(basemap_file),
+            "USERS_DB": str(tmp_path / "users.sqlite3"),
+            "CACHE_DIR": "",
+            "WARM_PRESETS": 0,
+        }
+    )
+
+
+def test_tile_route_serves_xyz_tiles_with_etag_and_404(tiles_app: Flask) -> None:
+    client = sign_in(tiles_app.test_client(), "officer")
+    for (z, x, y), colour in COLOURS.items():
+        response = client.get(f"/tiles/{z}/{x}/{y}")
+        assert response.status_code == 200, (z, x, y)
+        assert response.data == png(colour)
+        assert response.mimetype == "image/png"
+    response = client.get("/tiles/1/0/1")
+    assert response.headers["ETag"]
+    assert "max-age=86400" in response.headers["Cache-Control"]
+    assert "private" in response.headers["Cache-Control"]
+    again = client.get("/tiles/1/0/1", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    other = client.get("/tiles/1/1/1", headers={"If-None-Match": response.headers["ETag"]})
+    assert other.status_code == 200
+    for missing in ("/tiles/2/0/0", "/tiles/1/2/0", "/tiles/0/0/1", "/tiles/-1/0/0"):
+        assert client.get(missing).status_code == 404, missing
+
+
+def test_tile_route_needs_a_sign_in_unless_public_mode(
+    shared_demo_store: Path, tmp_path: Path
+) -> None:
+    base = make_pmtiles(tmp_path / "b.pmtiles")
+    config = {
+        "STORE": str(shared_demo_store),
+        "BASEMAP": str(base),
+        "USERS_DB": str(tmp_path / "users.sqlite3"),
+        "CACHE_DIR": "",
+        "WARM_PRESETS": 0,
+    }
+    anonymous = create_app(config).test_client()
+    response = anonymous.get("/tiles/0/0/0")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    json_client = anonymous.get("/tiles/0/0/0", headers={"Accept": "application/json"})
+    assert json_client.status_code == 401
+    public = create_app({**config, "PUBLIC_MODE": True}).test_client()
+    assert public.get("/tiles/0/0/0").data == png(COLOURS[0, 0, 0])
+
+
+def test_without_basemap_the_tile_route_is_404(shared_demo_store: Path, tmp_path: Path) -> None:
+    app = create_app(
+        {
+            "STORE": str(shared_demo_store),
+            "USERS_DB": str(tmp_path / "u.sqlite3"),
+            "WARM_PRESETS": 0,
+        }
+    )
+    assert sign_in(app.test_client()).get("/tiles/0/0/0").status_code == 404
+
+
+def test_basemap_and_tile_url_together_are_refused(shared_demo_store: Path, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="BASEMAP and HOTSPOTS_TILE_URL"):
+        create_app(
+            {
+                "STORE": str(shared_demo_store),
+                "BASEMAP": str(make_mbtiles(tmp_path / "b.mbtiles")),
+                "TILE_URL": "https://tiles.test/{z}/{x}/{y}.png",
+                "TILE_ATTRIBUTION": "x",
+            }
+        )
+
+
+def test_basemap_without_attribution_needs_the_setting(
+    shared_demo_store: Path, tmp_path: Path
+) -> None:
+    bare = make_mbtiles(tmp_path / "bare.mbtiles", attribution="")
+    config = {"STORE": str(shared_demo_store), "BASEMAP": str(bare), "WARM_PRESETS": 0}
+    with pytest.raises(ValueError, match=r"bare\.mbtiles has no attribution"):
+        create_app(config)
+    app = create_app({**config, "BASEMAP_ATTRIBUTION": "Ours © us"})
+    assert app.extensions["basemap"].attribution == "Ours © us"
+
+
+def test_map_frame_draws_on_the_served_tiles_with_attribution(tiles_app: Flask) -> None:
+    client = sign_in(tiles_app.test_client(), "analyst")
+    html = client.get("/map/frame?from=2025-09&to=2025-11").get_data(as_text=True)
+    assert '"/tiles/{z}/{x}/{y}"' in html
+    # the attribution, HTML-escaped (Leaflet shows it as HTML) inside a JSON string
+    assert '"attribution": "Test tiles \\u00a9 Nobody \\u0026amp; friends"' in html
+    assert '"maxNativeZoom": 1' in html
+
+
+def _colour_pixels(png_bytes: bytes, colour: tuple[int, int, int]) -> int:
+    image = np.asarray(Image.open(io.BytesIO(png_bytes)).convert("RGB"))
+    return int((image == np.array(colour, dtype=np.uint8)).all(axis=2).sum())
