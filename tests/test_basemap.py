@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -163,3 +165,59 @@ def test_map_frame_draws_on_the_served_tiles_with_attribution(tiles_app: Flask) 
 def _colour_pixels(png_bytes: bytes, colour: tuple[int, int, int]) -> int:
     image = np.asarray(Image.open(io.BytesIO(png_bytes)).convert("RGB"))
     return int((image == np.array(colour, dtype=np.uint8)).all(axis=2).sum())
+
+
+def test_briefing_map_draws_the_tiles_under_the_wards(
+    tiles_app: Flask, shared_demo_store: Path, tmp_path: Path
+) -> None:
+    # Cambridgeshire straddles the Greenwich meridian: the zoom-1 tiles there are red
+    # (north-west) and green (north-east); no other part of the page uses those pure colours.
+    query = "from=2025-09&to=2025-11"
+    png_bytes = sign_in(tiles_app.test_client()).get(f"/briefing.png?{query}").data
+    red, green = _colour_pixels(png_bytes, (255, 0, 0)), _colour_pixels(png_bytes, (0, 255, 0))
+    assert red > 500 and green > 500
+    plain = create_app(
+        {
+            "STORE": str(shared_demo_store),
+            "USERS_DB": str(tmp_path / "plain.sqlite3"),
+            "CACHE_DIR": "",
+            "WARM_PRESETS": 0,
+        }
+    )
+    blank = sign_in(plain.test_client()).get(f"/briefing.png?{query}").data
+    assert _colour_pixels(blank, (255, 0, 0)) == 0 and _colour_pixels(blank, (0, 255, 0)) == 0
+    pdf = sign_in(tiles_app.test_client()).get(f"/briefing.pdf?{query}").data
+    assert pdf.startswith(b"%PDF") and b"/Subtype /Image" in pdf
+    assert b"/Subtype /Image" not in sign_in(plain.test_client()).get(f"/briefing.pdf?{query}").data
+
+
+def test_patrol_mini_maps_draw_on_the_tiles(tiles_app: Flask) -> None:
+    html = sign_in(tiles_app.test_client()).get("/patrol?to=2025-11").get_data(as_text=True)
+    images = re.findall(r'<image [^>]*href="data:image/png;base64,([^"]+)"', html)
+    assert len(images) == html.count('class="place-map"') > 0
+    seen = set()
+    for encoded in images:
+        pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(encoded))).convert("RGBA"))
+        colours = {tuple(int(v) for v in c) for c in pixels.reshape(-1, 4)}
+        assert len(colours) == 1  # a 700 m square lies in one zoom-1 quarter
+        seen |= colours
+    # places in Peterborough lie west of Greenwich (red, north-west quarter), those in
+    # Cambridge east of it (green, north-east): never the southern quarters (rows not flipped)
+    assert seen == {(255, 0, 0, 255), (0, 255, 0, 255)}
+    assert "Test tiles © Nobody &amp; friends</text>" in html
+    assert "Base map: Test tiles © Nobody &amp; friends." in html
+
+
+def test_patrol_mini_maps_stay_blank_without_a_basemap(
+    shared_demo_store: Path, tmp_path: Path
+) -> None:
+    plain = create_app(
+        {
+            "STORE": str(shared_demo_store),
+            "USERS_DB": str(tmp_path / "plain.sqlite3"),
+            "CACHE_DIR": "",
+            "WARM_PRESETS": 0,
+        }
+    )
+    html = sign_in(plain.test_client()).get("/patrol?to=2025-11").get_data(as_text=True)
+    assert 'class="place-map"' in html and "<image " not in html
