@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import re
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -221,3 +226,52 @@ def test_patrol_mini_maps_stay_blank_without_a_basemap(
     )
     html = sign_in(plain.test_client()).get("/patrol?to=2025-11").get_data(as_text=True)
     assert 'class="place-map"' in html and "<image " not in html
+
+
+@pytest.mark.skipif(
+    shutil.which("gdal_translate") is None, reason="gdal-bin (gdal_translate) is not installed"
+)
+def test_a_file_made_with_gdal_puts_each_place_where_it_is(tmp_path: Path) -> None:
+    """docs/basemap.md's recipe: a BNG GeoTIFF whose red rises west to east across 8 km,
+    made into MBTiles with gdal_translate (and PMTiles with pmtiles-convert); the briefing's
+    resampling gives back the red of each place (to within one source pixel, 20 m)."""
+    ramp = np.zeros((400, 400, 3), dtype=np.uint8)
+    ramp[:, :, 0] = np.linspace(0, 255, 400).astype(np.uint8)[None, :]
+    ramp[:, :, 2] = 120
+    Image.fromarray(ramp).save(tmp_path / "ramp.png")
+    tif, mbtiles = tmp_path / "ramp.tif", tmp_path / "ramp.mbtiles"
+    run = functools.partial(subprocess.run, check=True, capture_output=True)
+    corners = ["-a_ullr", "540000", "262000", "548000", "254000"]  # west north east south
+    run(
+        [
+            "gdal_translate",
+            "-q",
+            "-a_srs",
+            "EPSG:27700",
+            *corners,
+            str(tmp_path / "ramp.png"),
+            str(tif),
+        ]
+    )
+    run(["gdal_translate", "-q", "-of", "MBTILES", str(tif), str(mbtiles)])
+    files = [mbtiles]
+    convert = Path(sys.executable).parent / "pmtiles-convert"
+    if convert.exists():
+        run([str(convert), str(mbtiles), str(tmp_path / "ramp.pmtiles")])
+        files.append(tmp_path / "ramp.pmtiles")
+    for file in files:
+        image = image_bng(open_basemap(file), (541_000.0, 255_000.0, 547_000.0, 261_000.0), 50, 50)
+        assert image is not None and (image[..., 3] == 255).all()
+        for col in (5, 25, 45):
+            x_m = 541_000 + (col + 0.5) * 120  # the pixel centre's easting
+            expected = 255 * (x_m - 540_000) / 8_000
+            assert abs(int(image[25, col, 0]) - expected) <= 255 / 400 + 2, (file.name, col)
+            assert image[25, col, 2] == 120
+
+
+def test_tiles_are_read_right_from_many_threads(basemap_file: Path) -> None:
+    basemap = open_basemap(basemap_file)
+    addresses = list(COLOURS) * 20
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(lambda zxy: basemap.tile(*zxy), addresses))
+    assert got == [png(COLOURS[zxy]) for zxy in addresses]

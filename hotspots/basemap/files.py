@@ -15,9 +15,11 @@ vector tiles need a style renderer the app does not have.
 from __future__ import annotations
 
 import gzip
+import os
 import re
 import sqlite3
 import threading
+from contextlib import closing
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
@@ -32,6 +34,7 @@ __all__ = ["MEDIA_TYPES", "BaseMap", "BaseMapError", "media_type", "open_basemap
 MEDIA_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
 
 _PMTILES_TYPES = {TileType.PNG: "png", TileType.JPEG: "jpg", TileType.WEBP: "webp"}
+_TILE_SQL = "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?"
 _MBTILES_FORMATS = {"png": "png", "jpg": "jpg", "jpeg": "jpg", "webp": "webp"}
 
 
@@ -154,16 +157,20 @@ def _open_mbtiles(path: Path) -> BaseMap:
     uri = f"{path.resolve().as_uri()}?mode=ro"
 
     def connection() -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(uri, uri=True)
-            local.conn = conn
-        return conn
+        """This thread's connection; a new one in a forked worker (never one made before the
+        fork, which SQLite does not allow)."""
+        held: tuple[int, sqlite3.Connection] | None = getattr(local, "held", None)
+        if held is None or held[0] != os.getpid():
+            held = (os.getpid(), sqlite3.connect(uri, uri=True))
+            local.held = held
+        return held[1]
 
     try:
-        conn = connection()
-        meta = dict(conn.execute("SELECT name, value FROM metadata").fetchall())
-        low, high = conn.execute("SELECT MIN(zoom_level), MAX(zoom_level) FROM tiles").fetchone()
+        with closing(sqlite3.connect(uri, uri=True)) as conn:
+            meta = dict(conn.execute("SELECT name, value FROM metadata").fetchall())
+            low, high = conn.execute(
+                "SELECT MIN(zoom_level), MAX(zoom_level) FROM tiles"
+            ).fetchone()
     except sqlite3.Error as exc:
         raise BaseMapError(
             f"base map {path.name}: not an MBTiles file ({exc}); expected tables metadata and tiles"
@@ -178,14 +185,8 @@ def _open_mbtiles(path: Path) -> BaseMap:
         raise BaseMapError(f"base map {path.name}: holds no tiles")
 
     def read(z: int, x: int, y: int) -> bytes | None:
-        row = (
-            connection()
-            .execute(
-                "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?",
-                (z, x, 2**z - 1 - y),  # TMS rows count from the south
-            )
-            .fetchone()
-        )
+        tms_row = 2**z - 1 - y  # TMS rows count from the south
+        row = connection().execute(_TILE_SQL, (z, x, tms_row)).fetchone()
         return row[0] if row else None
 
     return BaseMap(
