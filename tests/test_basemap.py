@@ -275,3 +275,16 @@ def test_tiles_are_read_right_from_many_threads(basemap_file: Path) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         got = list(pool.map(lambda zxy: basemap.tile(*zxy), addresses))
     assert got == [png(COLOURS[zxy]) for zxy in addresses]
+
+
+def test_grid_projection_between_exact_points_is_far_below_a_pixel() -> None:
+    from pyproj import Transformer
+
+    from hotspots.basemap.raster import _to_mercator
+
+    exact = Transformer.from_crs("EPSG:27700", "EPSG:3857", always_xy=True)
+    xs = 500_000 + (np.arange(700) + 0.5) * 75_000 / 700  # a force, 107 m pixels
+    ys = 320_000 - (np.arange(800) + 0.5) * 85_000 / 800
+    mx, my = _to_mercator(xs, ys)
+    ex, ey = exact.transform(*np.meshgrid(xs, ys))
+    assert np.abs(mx - ex).max() < 0.5 and np.abs(my - ey).max() < 0.5  # metres

@@ -2,10 +2,11 @@
 
 :func:`image_bng` reads the Web Mercator tiles covering an extent straight from the file (no
 HTTP), mosaics them with Pillow and resamples the mosaic onto the requested BNG pixel grid:
-each output pixel's centre is projected to Web Mercator with pyproj and takes the nearest
-mosaic pixel. Hand-written because it is short and exact enough (nearest neighbour at about the
-output resolution) and avoids a raster-warping dependency (rasterio/GDAL bindings) for one
-picture; the result is drawn with ``imshow`` under the wards, so the map stays in EPSG:27700.
+each output pixel's centre is projected to Web Mercator with pyproj (exactly on a grid every
+few pixels, linearly in between) and takes the nearest mosaic pixel. Hand-written because it is
+short and exact enough (nearest neighbour at about the output resolution) and avoids a
+raster-warping dependency (rasterio/GDAL bindings) for one picture; the result is drawn with
+``imshow`` under the wards, so the map stays in EPSG:27700.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from pyproj import Transformer
 
 from hotspots.basemap.files import BaseMap
 
-__all__ = ["MAX_TILES", "image_bng", "png_bytes"]
+__all__ = ["GRID_STEP_PX", "MAX_TILES", "image_bng", "png_bytes"]
 
+#: Pixels between exactly projected grid points (linear in between).
+GRID_STEP_PX = 8
 #: Most tiles read for one picture (the zoom is lowered until the extent needs no more).
 MAX_TILES = 144
 _HALF_WORLD_M = 20037508.342789244
@@ -41,8 +44,7 @@ def image_bng(
     minx, miny, maxx, maxy = bounds_m
     xs = minx + (np.arange(width_px) + 0.5) * (maxx - minx) / width_px
     ys = maxy - (np.arange(height_px) + 0.5) * (maxy - miny) / height_px
-    gx, gy = np.meshgrid(xs, ys)
-    mx, my = _TO_MERCATOR.transform(gx, gy)
+    mx, my = _to_mercator(xs, ys)
     zoom = _zoom(basemap, mx, my, width_px)
     span = 2 * _HALF_WORLD_M / 2**zoom
     # tile coordinates of every output pixel (fractional)
@@ -59,6 +61,30 @@ def image_bng(
     out = np.zeros((height_px, width_px, 4), dtype=np.uint8)
     out[inside] = mosaic[row[inside], col[inside]]
     return out
+
+
+def _to_mercator(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Web Mercator coordinates of the grid ``xs`` x ``ys`` (BNG): projected exactly every
+    :data:`GRID_STEP_PX` pixels and linearly in between (the projection is smooth: the
+    difference is far below a pixel, and it is several times faster)."""
+    rows = np.unique(np.r_[np.arange(0, len(ys), GRID_STEP_PX), len(ys) - 1])
+    cols = np.unique(np.r_[np.arange(0, len(xs), GRID_STEP_PX), len(xs) - 1])
+    cx, cy = np.meshgrid(xs[cols], ys[rows])
+    coarse = _TO_MERCATOR.transform(cx, cy)
+    if len(rows) < 2 or len(cols) < 2:
+        gx, gy = np.meshgrid(xs, ys)
+        mx, my = _TO_MERCATOR.transform(gx, gy)
+        return np.asarray(mx), np.asarray(my)
+    # bilinear in between, as matrix products: (rows x coarse rows) @ coarse @ (coarse cols x cols)
+    down = _weights(len(ys), rows)
+    across = _weights(len(xs), cols).T
+    return down @ np.asarray(coarse[0]) @ across, down @ np.asarray(coarse[1]) @ across
+
+
+def _weights(n: int, knots: np.ndarray) -> np.ndarray:
+    """Linear-interpolation weights of positions ``0..n-1`` on ``knots`` (n x len(knots))."""
+    identity = np.eye(len(knots))
+    return np.stack([np.interp(np.arange(n), knots, column) for column in identity], axis=1)
 
 
 def png_bytes(image: np.ndarray) -> bytes:
