@@ -261,3 +261,19 @@ def test_qgis_loads_each_layers_default_style(exports: dict[str, Path], tmp_path
     assert results["hotspots"]["colours"] == list(cls.HOTSPOT_COLOURS)
     assert results["offence"]["colours"] == ["#fc8d59"]
     assert results["raid"]["colours"] == ["#1a1a1a"]
+
+
+VALIDATOR = Path("/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py")
+
+
+@pytest.mark.skipif(
+    not VALIDATOR.exists(), reason="GDAL's validate_gpkg.py (Debian python3-gdal) is absent"
+)
+def test_gdal_validator_accepts_the_files(exports: dict[str, Path]) -> None:
+    """GDAL 3.6's GeoPackage validator (Debian 12, what QGIS 3.22 there reads with) finds no
+    fault; a GeoPackage 1.4 file made by a newer GDAL fails it (R-tree triggers)."""
+    for path in exports.values():
+        done = subprocess.run(
+            [str(SYSTEM_PYTHON), str(VALIDATOR), str(path)], capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr[-500:]
