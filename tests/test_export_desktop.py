@@ -129,6 +129,8 @@ def test_each_spatial_layer_has_one_default_style_drawn_like_the_map(
     )
     hexes = ["#" + "".join(f"{int(v):02x}" for v in c) for c in colours]
     assert hexes == list(cls.HOTSPOT_COLOURS)
+    labels = ET.fromstring(hotspot_qml.split("\n", 1)[1]).find("labeling/settings/text-style")
+    assert labels is not None and labels.get("fieldName") == "rank"
 
 
 def test_ward_style_uses_the_maps_classes(exports: dict[str, Path]) -> None:
@@ -220,6 +222,7 @@ QGIS_SCRIPT = textwrap.dedent(
             "name": name, "valid": layer.isValid(), "ok": ok, "message": message,
             "renderer": layer.renderer().type(),
             "colours": [r.symbol().color().name() for r in rules],
+            "label": layer.labeling().settings().fieldName if layer.labelsEnabled() else None,
         })
     print(json.dumps(out))
     """
@@ -259,6 +262,8 @@ def test_qgis_loads_each_layers_default_style(exports: dict[str, Path], tmp_path
         assert result["valid"] and result["ok"], (name, result["message"])
         assert result["renderer"] == "RuleRenderer", name
     assert results["hotspots"]["colours"] == list(cls.HOTSPOT_COLOURS)
+    assert results["hotspots"]["label"] == "rank"  # numbered, as on the map
+    assert results["wards"]["label"] is None
     assert results["offence"]["colours"] == ["#fc8d59"]
     assert results["raid"]["colours"] == ["#1a1a1a"]
 

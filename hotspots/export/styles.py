@@ -10,7 +10,7 @@ QGIS and the same rules as OGC SLD 1.1 (for other tools that read SLD).
 The rules are the map's (:mod:`hotspots.render.classes`, :mod:`hotspots.render.layers`):
 
 - ``hotspots``: filled by rank, ColorBrewer OrRd (rank 1, ranks 2–3, 4–6, 7 and below), dark
-  outline;
+  outline, labelled with the rank;
 - ``wards``: drug offences (``offence_count``) in the map's classes (none, then quartiles of the
   wards with any; ColorBrewer Blues), grey "no data" where the count is missing (e.g. suppressed
   in a public-safe export);
@@ -52,6 +52,8 @@ HOTSPOT_OPACITY: Final = 0.85
 _POINT_STYLES: Final = {"offence": OFFENCE_STYLE, "search": SEARCH_STYLE, "raid": RAID_STYLE}
 _POINT_LABELS: Final = {"offence": "Drug offences", "search": "Stop-and-searches", "raid": "Raids"}
 _QGIS_VERSION: Final = "3.22.0"
+#: Layers labelled with a field, as on the map (hotspots carry their rank).
+_LABELS: Final = {"hotspots": "rank"}
 _GEOMETRY_TYPE: Final = {"point": 0, "line": 1, "fill": 2}
 
 
@@ -152,9 +154,15 @@ def _marker(style: dict[str, object]) -> Symbol:
 # -- QML ----------------------------------------------------------------------------------------
 
 
-def qml(rules: Sequence[Rule], geometry_type: str) -> str:
-    """A QGIS style document (QML) drawing ``rules`` with a rule-based renderer."""
-    root = ET.Element("qgis", {"version": _QGIS_VERSION, "styleCategories": "Symbology"})
+def qml(rules: Sequence[Rule], geometry_type: str, label_field: str | None = None) -> str:
+    """A QGIS style document (QML) drawing ``rules`` with a rule-based renderer; with
+    ``label_field``, each feature is labelled with that field (bold, white halo), as the map
+    numbers its hotspots."""
+    categories = "Symbology|Labeling" if label_field else "Symbology"
+    attrs = {"version": _QGIS_VERSION, "styleCategories": categories}
+    if label_field:
+        attrs["labelsEnabled"] = "1"
+    root = ET.Element("qgis", attrs)
     renderer = ET.SubElement(
         root,
         "renderer-v2",
@@ -167,9 +175,35 @@ def qml(rules: Sequence[Rule], geometry_type: str) -> str:
         attrs["filter"] = "ELSE" if rule.otherwise else _expression(rule.conditions)
         ET.SubElement(tree, "rule", attrs)
         symbols.append(_qml_symbol(str(i), rule.symbol))
+    if label_field:
+        root.append(_labeling(label_field))
     ET.SubElement(root, "layerGeometryType").text = str(_GEOMETRY_TYPE[_kind(geometry_type)])
     body = ET.tostring(root, encoding="unicode")
     return f"<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n{body}\n"
+
+
+def _labeling(field: str) -> ET.Element:
+    labeling = ET.Element("labeling", {"type": "simple"})
+    settings = ET.SubElement(labeling, "settings", {"calloutType": "simple"})
+    style = ET.SubElement(
+        settings,
+        "text-style",
+        {
+            "fieldName": field,
+            "isExpression": "0",
+            "fontSize": "9",
+            "fontSizeUnit": "Point",
+            "fontWeight": "75",
+            "textColor": "26,26,26,255",
+            "textOpacity": "1",
+        },
+    )
+    buffer = {"bufferDraw": "1", "bufferSize": "0.8", "bufferSizeUnits": "MM"}
+    ET.SubElement(style, "text-buffer", {**buffer, "bufferColor": "255,255,255,255"})
+    # placement 1: over the polygon's centroid, always shown (the map numbers every hotspot)
+    ET.SubElement(settings, "placement", {"placement": "1", "centroidInside": "1"})
+    ET.SubElement(settings, "rendering", {"obstacle": "0", "displayAll": "1"})
+    return labeling
 
 
 def _expression(conditions: Sequence[tuple[str, str, float | str]]) -> str:
@@ -341,7 +375,7 @@ def write_default_styles(path: Path, updated: datetime | None = None) -> list[st
                 "f_table_name": name,
                 "f_geometry_column": info["geometry_name"] or "geom",
                 "styleName": name,
-                "styleQML": qml(rules, str(geometry_type)),
+                "styleQML": qml(rules, str(geometry_type), _LABELS.get(name)),
                 "styleSLD": sld(name, rules),
                 "useAsDefault": True,
                 "description": f"The hotspots web map's style for {name}",
