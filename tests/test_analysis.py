@@ -199,7 +199,11 @@ def _rows(path: Path, fmt: str) -> int:
     if fmt == "gpkg":
         import pyogrio
 
-        (layer,) = [name for name, _ in pyogrio.list_layers(path) if name != "metadata"]
+        (layer,) = [
+            name
+            for name, _ in pyogrio.list_layers(path)
+            if name not in ("metadata", "layer_styles")
+        ]
         return len(gpd.read_file(path, layer=layer))
     if fmt == "parquet":
         return len(gpd.read_parquet(path))

@@ -265,7 +265,12 @@ def test_gpkg_holds_every_frame_as_a_layer_in_bng(tmp_path: Path) -> None:
     path = export(frames, tmp_path / "out.gpkg", "gpkg", meta())
     assert path == tmp_path / "out.gpkg"
     layers = dict(pyogrio.list_layers(path))
-    assert layers == {"events": "Point", "hotspots": "Polygon", "metadata": None}
+    assert layers == {
+        "events": "Point",
+        "hotspots": "Polygon",
+        "metadata": None,
+        "layer_styles": None,
+    }
     for name, frame in frames.items():
         back = gpd.read_file(path, layer=name)
         assert back.crs.to_epsg() == 27700
@@ -286,9 +291,13 @@ def test_gpkg_holds_every_frame_as_a_layer_in_bng(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.gpkg"]  # no temp or .aux.xml
 
 
-def test_gpkg_layer_of_a_bare_frame_is_named_after_the_file(tmp_path: Path) -> None:
+def test_gpkg_layer_of_a_bare_frame_of_unknown_kind_is_named_after_the_file(
+    tmp_path: Path,
+) -> None:
+    # (frames of known kinds are named by what they hold: tests/test_export_desktop.py)
     path = export(polygons(), tmp_path / "hotspots 2025.gpkg", "gpkg", meta())
-    assert [name for name, _ in pyogrio.list_layers(path)] == ["hotspots_2025", "metadata"]
+    names = [name for name, _ in pyogrio.list_layers(path)]
+    assert names == ["hotspots_2025", "metadata", "layer_styles"]
 
 
 # -- CSV ----------------------------------------------------------------------------------------
@@ -435,7 +444,7 @@ def read_events(path: Path, fmt: str) -> pd.DataFrame:
         return pd.read_csv(path, dtype=str, keep_default_na=False)
     if fmt == "parquet":
         return gpd.read_parquet(path)
-    layers = [n for n, _ in pyogrio.list_layers(path) if n != "metadata"]
+    layers = [n for n, _ in pyogrio.list_layers(path) if n not in ("metadata", "layer_styles")]
     assert layers == ["offence", "search", "raid"]
     return pd.concat([gpd.read_file(path, layer=n) for n in layers], ignore_index=True)
 
@@ -555,7 +564,10 @@ def test_csv_text_that_a_spreadsheet_would_run_is_made_inert(tmp_path: Path) -> 
     with out.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["location"] for r in rows] == [
-        "'" + evil, "'@SUM(1)", "On or near Park Street", "'-dash"
+        "'" + evil,
+        "'@SUM(1)",
+        "On or near Park Street",
+        "'-dash",
     ]
     assert [r["change"] for r in rows] == ["-3", "4", "0", "1"]
     assert cell_text("+44 1223") == "'+44 1223" and cell_text("plain") == "plain"

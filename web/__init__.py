@@ -63,6 +63,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         maps,
         patrol,
         security,
+        tiles,
         upload,
         warm,
     )  # fmt: skip
@@ -80,6 +81,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(patrol.bp)
     app.register_blueprint(upload.bp)
     app.register_blueprint(admin.bp)
+    tiles.init_app(app)
     warm.warm_presets(app)
     return app
 

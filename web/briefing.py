@@ -32,6 +32,7 @@ from web.maps import (
     parameter_score_of,
     wards_vintage,
 )
+from web.tiles import current_basemap
 
 bp = Blueprint("briefing", __name__)
 
@@ -141,6 +142,7 @@ def _image(fmt: str) -> Response:
             data_date=_data_date(),
             fmt="pdf" if fmt == "pdf" else "png",
             force_area=st.force_area,
+            basemap=current_basemap(),
         )
 
     mimetype = "application/pdf" if fmt == "pdf" else "image/png"

@@ -34,11 +34,14 @@ from web.csrf import csrf_token
 from web.data import cache, config_fingerprint, shared, state
 from web.errors import BadParameter
 from web.filters import ViewRequest, default_comparison, parse_view, presets
+from web.tiles import basemap_tiles
 
 bp = Blueprint("maps", __name__)
 
 
 def _tiles() -> TileConfig | None:
+    if (served := basemap_tiles()) is not None:  # the BASEMAP file, served at /tiles
+        return served
     url = current_app.config.get("TILE_URL")
     if not url:
         return None

@@ -34,6 +34,7 @@ from web.auth import audit
 from web.data import cache, state
 from web.errors import BadParameter
 from web.maps import cached_response, etag_for, parameter_score_of
+from web.tiles import current_basemap
 
 bp = Blueprint("patrol", __name__)
 
@@ -186,7 +187,7 @@ def page() -> Response:
             "patrol.html",
             req=req,
             plan=plan,
-            maps=[Markup(place_svg(p)) for p in plan.places],
+            maps=[Markup(place_svg(p, basemap=current_basemap())) for p in plan.places],
             end_months=complete_ends(months, BASIS_MONTHS)[::-1],
             query=req.query(),
             patrol_from=Period.months(following, following).label,

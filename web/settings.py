@@ -37,6 +37,20 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("TILE_MAX_ZOOM", 18, "Highest zoom level the tile server offers."),
     Setting(
+        "BASEMAP",
+        None,
+        "Path of an MBTiles or PMTiles file of raster tiles (PNG, JPEG or WebP) that the app "
+        "serves itself at `/tiles/{z}/{x}/{y}` to every signed-in user (and in public mode); "
+        "the map frames, patrol mini-maps and briefing map draw on it (docs/basemap.md). "
+        "Not with TILE_URL. None: no base map.",
+    ),
+    Setting(
+        "BASEMAP_ATTRIBUTION",
+        None,
+        "Attribution of the BASEMAP tiles when the file's metadata has none (or to replace "
+        "it); the app refuses to start with a base map and no attribution.",
+    ),
+    Setting(
         "DEFAULT_MONTHS",
         12,
         "Months shown when a page names no period: the N months to the latest stored month, "

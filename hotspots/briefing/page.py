@@ -24,6 +24,7 @@ from matplotlib.patches import Rectangle
 
 from hotspots import schema
 from hotspots.analysis import Analysis
+from hotspots.basemap import BaseMap
 from hotspots.briefing.errors import BriefingError
 from hotspots.briefing.panels import draw_caveats, draw_hotspots, draw_movers, draw_trend
 from hotspots.briefing.style import GREY, INK, NOW, RULE
@@ -49,6 +50,7 @@ def briefing_image(
     fmt: Literal["png", "pdf"] = "png",
     wards: gpd.GeoDataFrame | None = None,
     force_area: gpd.GeoDataFrame | None = None,
+    basemap: BaseMap | None = None,
 ) -> bytes:
     """Draw the one-page A4 landscape briefing.
 
@@ -68,6 +70,8 @@ def briefing_image(
         Ward summary to shade (default ``analysis.wards``); EPSG:27700 with ``offence_count``.
     force_area : geopandas.GeoDataFrame, optional
         Force boundary (EPSG:27700), drawn as an outline.
+    basemap : hotspots.basemap.BaseMap, optional
+        Base-map tiles drawn under the ward map, with their attribution.
 
     Returns
     -------
@@ -94,7 +98,9 @@ def briefing_image(
     )
     for x, heading in headings:
         fig.text(x, 0.735, heading, fontsize=10, weight="bold", color=INK, va="center")
-    draw_map(fig.add_axes((0.015, 0.07, 0.40, 0.645)), wards, force_area, analysis, figures)
+    draw_map(
+        fig.add_axes((0.015, 0.07, 0.40, 0.645)), wards, force_area, analysis, figures, basemap
+    )
     draw_trend(fig.add_axes((0.46, 0.53, 0.245, 0.18)), figures)
     draw_movers(fig.add_axes((0.435, 0.075, 0.27, 0.39)), figures)
     draw_hotspots(fig.add_axes((0.735, 0.52, 0.25, 0.195)), figures)

@@ -3,6 +3,10 @@
 Geometry is British National Grid (EPSG:27700, metres), drawn as matplotlib paths with
 coordinates unchanged; wards fall into at most five count classes (0, then up to four ranges by
 quantile), with a legend, a 10 km scale bar and a north mark.
+
+With a base map (:mod:`hotspots.basemap`) its tiles, read from the file and resampled onto the
+map's BNG grid (:func:`hotspots.basemap.image_bng`), are drawn first, the wards are shaded
+translucently over them, and the base map's attribution is printed in the map's corner.
 """
 
 from __future__ import annotations
@@ -20,16 +24,31 @@ from matplotlib.path import Path
 from shapely.geometry.base import BaseGeometry
 
 from hotspots.analysis import Analysis
+from hotspots.basemap import BaseMap, image_bng
 from hotspots.briefing.style import INK, RULE
 
-__all__ = ["draw_map"]
+__all__ = ["BASEMAP_WARD_ALPHA", "draw_map"]
+
+#: Opacity of the ward shading over a base map (streets stay readable through it).
+BASEMAP_WARD_ALPHA = 0.55
+#: Largest base-map image drawn under the map, pixels along its longer side.
+BASEMAP_MAX_PX = 1600
 
 
 def draw_map(
-    ax: Axes, wards: gpd.GeoDataFrame, area: gpd.GeoDataFrame | None, a: Analysis, f: dict[str, Any]
+    ax: Axes,
+    wards: gpd.GeoDataFrame,
+    area: gpd.GeoDataFrame | None,
+    a: Analysis,
+    f: dict[str, Any],
+    basemap: BaseMap | None = None,
 ) -> None:
     """Wards shaded by offence class, the force outline and the top hotspots with their rank,
-    a legend, a 10 km scale bar and a north mark."""
+    a legend, a 10 km scale bar and a north mark; on ``basemap``'s tiles when given."""
+    minx, miny, maxx, maxy = wards.total_bounds
+    pad = 0.02 * max(maxx - minx, maxy - miny)
+    extent = (minx - pad, miny - pad, maxx + pad, maxy + pad)
+    drawn = basemap is not None and _draw_basemap(ax, basemap, extent)
     counts = wards["offence_count"].to_numpy(dtype=np.int64)
     classes = _classes(counts)
     palette = [to_hex(c) for c in colormaps["YlGnBu"](np.linspace(0.03, 1.0, len(classes)))]
@@ -38,7 +57,11 @@ def draw_map(
         which[counts >= low] = i
     patches = [PathPatch(_path(g)) for g in wards.geometry]
     coll = PatchCollection(
-        patches, facecolors=[palette[i] for i in which], edgecolors="white", linewidths=0.25
+        patches,
+        facecolors=[palette[i] for i in which],
+        edgecolors="white",
+        linewidths=0.25,
+        alpha=BASEMAP_WARD_ALPHA if drawn else None,
     )
     ax.add_collection(coll)
     if area is not None:
@@ -75,10 +98,8 @@ def draw_map(
             bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": INK, "lw": 0.6},
             arrowprops={"arrowstyle": "-", "lw": 0.5, "color": INK},
         )
-    minx, miny, maxx, maxy = wards.total_bounds
-    pad = 0.02 * max(maxx - minx, maxy - miny)
-    ax.set_xlim(minx - pad, maxx + pad)
-    ax.set_ylim(miny - pad, maxy + pad)
+    ax.set_xlim(extent[0], extent[2])
+    ax.set_ylim(extent[1], extent[3])
     ax.set_aspect("equal")
     ax.set_axis_off()
     labels = [
@@ -86,7 +107,13 @@ def draw_map(
         for lo, hi in classes
     ]
     handles: list[Any] = [
-        Patch(facecolor=p, edgecolor=RULE, lw=0.3, label=lbl)
+        Patch(
+            facecolor=p,
+            edgecolor=RULE,
+            lw=0.3,
+            label=lbl,
+            alpha=BASEMAP_WARD_ALPHA if drawn else None,
+        )
         for p, lbl in zip(palette, labels, strict=True)
     ]
     handles.append(Patch(facecolor="#d55e00", edgecolor=INK, lw=0.4, label="Top hotspots (rank)"))
@@ -103,6 +130,38 @@ def draw_map(
     ax.plot([x0, x0 + bar_m], [y0, y0], color=INK, lw=2, solid_capstyle="butt")
     ax.text(x0 + bar_m / 2, y0 + pad * 0.4, "10 km", fontsize=6.5, ha="center", color=INK)
     ax.text(maxx, maxy, "N ↑", fontsize=8, ha="right", va="top", color=INK, weight="bold")
+
+
+def _draw_basemap(ax: Axes, basemap: BaseMap, extent: tuple[float, float, float, float]) -> bool:
+    """Draw the base map's tiles over ``extent`` (EPSG:27700) at about the axes' resolution,
+    with its attribution; False when the file has no tile there."""
+    minx, miny, maxx, maxy = extent
+    box = ax.get_window_extent()  # display pixels at the figure's dpi
+    scale = min(max(box.width, box.height), BASEMAP_MAX_PX) / max(maxx - minx, maxy - miny)
+    width_px = max(1, round((maxx - minx) * scale))
+    height_px = max(1, round((maxy - miny) * scale))
+    image = image_bng(basemap, extent, width_px, height_px)
+    if image is None:
+        return False
+    ax.imshow(
+        image,
+        extent=(minx, maxx, miny, maxy),
+        origin="upper",
+        interpolation="nearest",
+        zorder=0,
+    )
+    ax.text(
+        0.995,
+        0.005,
+        basemap.attribution,
+        transform=ax.transAxes,
+        fontsize=5,
+        ha="right",
+        va="bottom",
+        color=INK,
+        bbox={"fc": "white", "ec": "none", "alpha": 0.7, "pad": 1},
+    )
+    return True
 
 
 def _path(geometry: BaseGeometry) -> Path:

@@ -12,9 +12,11 @@ Formats
     :meth:`ExportMetadata.to_dict`. Properties: NaN/inf/NA → ``null``, numpy numbers → JSON
     numbers, timestamps and dates → ISO 8601 strings; any other value raises.
 ``"gpkg"``
-    Every frame as a layer of one GeoPackage in EPSG:27700, plus a non-spatial layer
-    ``metadata`` (columns ``key``, ``value``; non-string values as JSON) and the same metadata as
-    JSON in the GeoPackage's dataset metadata under ``hotspots``.
+    Every frame as a layer of one GeoPackage (version 1.2) in EPSG:27700, plus a non-spatial
+    layer ``metadata`` (columns ``key``, ``value``; non-string values as JSON) and the same
+    metadata as JSON in the GeoPackage's dataset metadata under ``hotspots``. Field names and
+    types are made safe for desktop GIS (:mod:`.desktop`) and each spatial layer gets a default
+    QGIS style in ``layer_styles`` (:mod:`.styles`).
 ``"csv"``
     UTF-8, ``\\n`` line ends; the properties, then ``lon``, ``lat`` (WGS84, 6 decimals; for
     lines and polygons a point on the surface) and ``wkt`` (geometry in WGS84, 6 decimals).
@@ -25,10 +27,12 @@ Formats
     :func:`geopandas.read_parquet`; the metadata is JSON in the schema metadata under
     ``hotspots``.
 
-File naming: with one frame, ``path`` is the file (and layer name, for a bare GeoDataFrame in a
-GeoPackage, is its stem). With several frames, a GeoPackage holds them as layers named by the
-mapping's keys; CSV and GeoParquet treat ``path`` as a directory holding ``<name>.csv`` (+
-``<name>.metadata.json``) or ``<name>.parquet``; GeoJSON refuses.
+File naming: with one frame, ``path`` is the file; a bare GeoDataFrame in a GeoPackage is a
+layer named by what it holds (``hotspots``, ``wards``, or one layer per event layer, see
+:func:`.desktop.gpkg_layers`), or by the file's stem when it is none of these. With several
+frames, a GeoPackage holds them as layers named by the mapping's keys; CSV and GeoParquet treat
+``path`` as a directory holding ``<name>.csv`` (+ ``<name>.metadata.json``) or
+``<name>.parquet``; GeoJSON refuses.
 
 Every write is atomic: files are written beside their targets under temporary names and moved
 into place with :func:`os.replace` only when all of them are complete, so a failure leaves any
@@ -44,7 +48,7 @@ Layout: :mod:`.formats` (format names, shared constants, :class:`ExportError`), 
 checks), :mod:`.wgs84` (reprojection and coordinate text), :mod:`.geojson` and :mod:`.tabular`
 (the streaming GeoJSON and CSV writers), :mod:`.geoparquet` and :mod:`.geopackage`, :mod:`.atomic`
 (atomic writes), :mod:`.frames` (:func:`export`), :mod:`.storeread` and :mod:`.events`
-(:func:`export_events`).
+(:func:`export_events`), :mod:`.desktop` and :mod:`.styles` (GeoPackages for desktop GIS).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from hotspots.export.storeread import (
     _store_has_synthetic,
     _union_schema,
 )
+from hotspots.export.styles import write_default_styles
 from hotspots.export.tabular import _CsvWriter, _write_sidecar
 from hotspots.periods import Period, parse_month
 from hotspots.store import Store
@@ -152,6 +153,7 @@ def export_events(
                     writer.close()
         if fmt == "gpkg":
             _write_gpkg_metadata(tmp, meta)
+            write_default_styles(tmp)
         if fmt == "csv":
             _write_sidecar(staging, path, meta)
     return path

@@ -18,11 +18,13 @@ from hotspots.export.checks import (
     _named_frames,
     _property_names,
 )
+from hotspots.export.desktop import desktop_frame, gpkg_layers, write_options
 from hotspots.export.formats import _EXT, CHUNK_ROWS, ExportError
 from hotspots.export.geojson import _GeoJSONWriter
 from hotspots.export.geopackage import _write_gpkg_metadata
 from hotspots.export.geoparquet import _frame_to_arrow
 from hotspots.export.metadata import ExportMetadata
+from hotspots.export.styles import write_default_styles
 from hotspots.export.tabular import _CsvWriter, _write_sidecar
 
 
@@ -72,9 +74,14 @@ def export(
     with _Staging() as staging:
         if fmt == "gpkg":
             tmp = staging.add(path, fmt)
-            for name, frame in named.items():
-                pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG")
+            if isinstance(frames, gpd.GeoDataFrame):  # layers named by what they hold
+                ((stem, frame),) = named.items()
+                named = gpkg_layers(frame, fallback=stem)
+            for i, (name, frame) in enumerate(named.items()):
+                clean, _ = desktop_frame(frame, name)
+                pyogrio.write_dataframe(clean, tmp, layer=name, **write_options(i == 0))
             _write_gpkg_metadata(tmp, meta)
+            write_default_styles(tmp)
             return path
         if len(named) > 1 and path.exists() and not path.is_dir():
             raise ExportError(

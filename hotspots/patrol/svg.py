@@ -1,16 +1,20 @@
 """A small static map of a plan's place: its hotspot within its ward outline, as inline SVG.
 
 No JavaScript; north up, a scale bar, and a text alternative (``role="img"``, ``<title>``).
+With a base map (:mod:`hotspots.basemap`) its tiles are resampled onto the sketch's square
+(EPSG:27700) and embedded as a PNG ``data:`` image under the outlines, with the attribution.
 """
 
 from __future__ import annotations
 
+import base64
 from html import escape
 
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from hotspots.basemap import BaseMap, image_bng, png_bytes
 from hotspots.patrol.plan import PatrolPlace
 
 __all__ = ["place_svg"]
@@ -29,11 +33,18 @@ def _path(geometry: BaseGeometry, x0: float, y0: float) -> str:
     return " ".join(parts)
 
 
-def place_svg(place: PatrolPlace, *, size_px: int = 150, min_extent_m: float = 700.0) -> str:
+def place_svg(
+    place: PatrolPlace,
+    *,
+    size_px: int = 150,
+    min_extent_m: float = 700.0,
+    basemap: BaseMap | None = None,
+) -> str:
     """A small static map of a place: its hotspot polygon (shaded) within its ward outline,
     north up, with a scale bar; inline SVG with a text alternative (``role="img"``, ``<title>``).
 
-    The view is a square of at least ``min_extent_m`` metres (EPSG:27700) around the hotspot.
+    The view is a square of at least ``min_extent_m`` metres (EPSG:27700) around the hotspot;
+    ``basemap`` tiles are drawn under it (at twice ``size_px``, for sharp print) when given.
     """
     minx, miny, maxx, maxy = place.polygon.bounds
     extent = max(min_extent_m, 1.6 * max(maxx - minx, maxy - miny))
@@ -42,10 +53,24 @@ def place_svg(place: PatrolPlace, *, size_px: int = 150, min_extent_m: float = 7
     box = (x0, y0 - extent, x0 + extent, y0)
     ward = ""
     inside = True
+    under, credit = "", ""
+    image = image_bng(basemap, box, 2 * size_px, 2 * size_px) if basemap is not None else None
+    if basemap is not None and image is not None:
+        encoded = base64.b64encode(png_bytes(image)).decode("ascii")
+        under = (
+            f'<image x="0" y="0" width="{extent:.0f}" height="{extent:.0f}" '
+            f'preserveAspectRatio="none" href="data:image/png;base64,{encoded}"/>'
+        )
+        credit = (
+            f'<text x="{extent - extent / 60:.0f}" y="{extent - extent / 60:.0f}" '
+            f'font-size="{extent / 24:.0f}" fill="#0b0c0c" text-anchor="end">'
+            f"{escape(basemap.attribution)}</text>"
+        )
     if place.ward_outline is not None:
         clipped = shapely.clip_by_rect(place.ward_outline, *box)
+        fill = 'fill="#f3f2f1" fill-opacity="0.35"' if under else 'fill="#f3f2f1"'
         ward = (
-            f'<path d="{_path(clipped, x0, y0)}" fill="#f3f2f1" stroke="#505a5f" '
+            f'<path d="{_path(clipped, x0, y0)}" {fill} stroke="#505a5f" '
             'stroke-width="2" stroke-dasharray="6 3" vector-effect="non-scaling-stroke" '
             'fill-rule="evenodd"/>'
         )
@@ -72,6 +97,8 @@ def place_svg(place: PatrolPlace, *, size_px: int = 150, min_extent_m: float = 7
         f"{where} the dashed outline of {place.ward_name} ward. North is up; the scale bar is "
         f"{bar} m."
     )
+    if under and basemap is not None:
+        alt += f" Base map: {basemap.attribution}."
     title_id = f"place-map-{place.rank}"
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="place-map" role="img" '
@@ -79,5 +106,5 @@ def place_svg(place: PatrolPlace, *, size_px: int = 150, min_extent_m: float = 7
         f'viewBox="0 0 {extent:.0f} {extent:.0f}">'
         f'<title id="{title_id}">{escape(alt)}</title>'
         f'<rect width="{extent:.0f}" height="{extent:.0f}" fill="#ffffff"/>'
-        f"{ward}{spot}{scale}</svg>"
+        f"{under}{ward}{spot}{scale}{credit}</svg>"
     )

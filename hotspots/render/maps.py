@@ -79,12 +79,16 @@ class TileConfig:
     attribution
         Attribution shown on the map, plain text (escaped; no links).
     max_zoom
-        Highest zoom the tiles (and so the map) offer.
+        Highest zoom the map offers.
+    native_max_zoom
+        Highest zoom the tiles exist at, when lower than ``max_zoom`` (Leaflet enlarges them
+        beyond it); None: ``max_zoom``.
     """
 
     url: str
     attribution: str
     max_zoom: int = 18
+    native_max_zoom: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.url, str) or not all(k in self.url for k in ("{z}", "{x}", "{y}")):
@@ -277,6 +281,7 @@ def new_map(
             attr=esc(tiles.attribution),
             name="Base map",
             max_zoom=tiles.max_zoom,
+            max_native_zoom=tiles.native_max_zoom,
             control=False,
         ).add_to(m)
     MapSetup(attribution=ATTRIBUTION, label=label).add_to(m)
