@@ -51,6 +51,7 @@ from werkzeug.test import TestResponse
 
 from hotspots.store import Store
 from tests.accounts import DEMO_OFFICER_SCOPE, PASSWORD, csrf_token, ensure_user, sign_in
+from tests.basemaps import make_pmtiles
 from tests.coordscan import ExactPoints, Leak, coordinate_leaks, geometry_leaks
 from web import create_app
 
@@ -168,7 +169,10 @@ TABLE: tuple[Door, ...] = (
          other_area=f"/api/v1/events?{PERIOD}&layer=offence&format=csv&ward={OTHER_WARD}"),
     Door("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", MACHINE),
     Door("GET", "/api/docs", "/api/docs", MACHINE),
-    # signing in and out: anyone (with the form's token)
+    # base-map tiles (BASEMAP, a file): any signed-in role and public mode; no police data
+    Door("GET", "/tiles/<int:z>/<int:x>/<int:y>", "/tiles/0/0/0", PAGE),
+    # signing in and out: anyone (with the form's token). These come last among the signed-in
+    # rows: signing out ends every session of the account (docs/security.md).
     Door("GET", "/login", "/login", OPEN),
     Door("POST", "/login", "/login", (302,) * 7, form="sign-in", redirect="/"),
     Door("POST", "/logout", "/logout", (302,) * 7, form="token"),
@@ -195,6 +199,7 @@ def apps(shared_demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> d
         "USERS_DB": str(folder / "users.sqlite3"),
         "CACHE_DIR": str(folder / "cache"),
         "WARM_PRESETS": 0,
+        "BASEMAP": str(make_pmtiles(folder / "basemap.pmtiles")),
     }
     return {"plain": create_app(config), "public": create_app({**config, "PUBLIC_MODE": True})}
 
@@ -263,8 +268,8 @@ def body_texts(response: TestResponse) -> Iterator[str]:
         for frame in _geo_frames(data, mimetype):
             if isinstance(frame, gpd.GeoDataFrame):
                 yield frame.to_crs("EPSG:4326").to_json()
-            else:
-                yield frame.to_json()
+            else:  # a table without geometry (e.g. the GeoPackage's layer_styles)
+                yield frame.to_json(date_format="iso")
         return
     yield data.decode("utf-8")
 
