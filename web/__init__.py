@@ -61,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         data,
         errors,
         maps,
+        ogc,
         patrol,
         security,
         upload,
@@ -76,6 +77,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(assets.bp)
     app.register_blueprint(maps.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(ogc.bp)
     app.register_blueprint(briefing.bp)
     app.register_blueprint(patrol.bp)
     app.register_blueprint(upload.bp)

@@ -49,7 +49,7 @@ def feature_texts(
     else:
         geoms = _wgs84(chunk.geometry)
     rows = list(zip(*columns, strict=True)) if names else [()] * len(geoms)
-    ids = [None] * len(geoms)
+    ids: list[str | None] = [None] * len(geoms)
     if id_column is not None:
         ids = [_dumps(v) for v in columns[names.index(id_column)]]
     return [
