@@ -57,6 +57,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         assets,
         auth,
         briefing,
+        compress,
         csrf,
         data,
         errors,
@@ -72,6 +73,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     data.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    compress.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)
     app.register_blueprint(assets.bp)
