@@ -48,6 +48,7 @@ from web.maps import etag_for
 from web.ogc import openapi, params
 from web.ogc.collections import (
     COLLECTIONS,
+    HOTSPOT_PARAMETERS,
     Collection,
     bbox_wgs84,
     collection_months,
@@ -67,9 +68,11 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ]
 _UK = ZoneInfo("Europe/London")
-_LIST_PARAMETERS = ("f",)
 _ITEMS_PARAMETERS = ("f", "limit", "offset", "bbox", "bbox-crs", "datetime", "crs")
 _ITEM_PARAMETERS = ("f", "datetime", "crs")
+#: The other routes ignore the items' parameters: GDAL sends the query of an ``OAPIF:`` root
+#: URL (``OAPIF:https://host/ogc?datetime=2025-07``) with every request, these included.
+_LIST_PARAMETERS = (*_ITEMS_PARAMETERS, *HOTSPOT_PARAMETERS)
 
 
 # -- caching ----------------------------------------------------------------------------------
