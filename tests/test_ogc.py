@@ -397,3 +397,46 @@ def test_gdal_as_an_officer_sees_its_area_and_no_points(
     wards = json.loads(out.read_text())["features"]
     assert len(wards) == 26  # South Cambridgeshire's wards, fetched in pages of 10
     assert {f["properties"]["district_code"] for f in wards} == set(OTHER_AREA)
+
+
+# -- QGIS's own OAPIF provider (Debian's python3-qgis, headless) ------------------------------
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def _qgis(server: str, name: str, token: str, *collections: str) -> dict[str, Any]:
+    probe = subprocess.run(
+        [SYSTEM_PYTHON, "-c", "import qgis.core"], capture_output=True, timeout=60
+    ) if Path(SYSTEM_PYTHON).exists() else None  # fmt: skip
+    if probe is None or probe.returncode != 0:
+        pytest.skip("QGIS's Python bindings not installed (Debian: apt-get install python3-qgis)")
+    script = Path(__file__).with_name("qgis_oapif.py")
+    done = subprocess.run(
+        [SYSTEM_PYTHON, str(script), server, name, token, *collections],
+        capture_output=True, text=True, timeout=300,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"),
+             "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_qgis_adds_the_collections_an_officer_may_see(app: Flask, server: str) -> None:
+    """QGIS starts at the landing page, reads the OpenAPI limit, and pages with Basic auth."""
+    name, token = _token_of(app, "officer", OTHER_AREA)
+    layers = _qgis(server, name, token, "wards", "hotspots", "offences")
+    assert layers["wards"]["valid"] and layers["wards"]["read"] == 26  # its district's wards
+    assert layers["wards"]["count"] == 26
+    assert "raid_count" not in layers["wards"]["fields"]
+    assert layers["hotspots"]["valid"]
+    assert not layers["offences"]["valid"]  # hidden from officers: 404, no layer
+
+
+def test_qgis_reads_every_offence_as_an_analyst(
+    app: Flask, server: str, shared_demo_store: Path
+) -> None:
+    name, token = _token_of(app, "analyst")
+    layers = _qgis(server, name, token, "offences")
+    events = Store(shared_demo_store).load()
+    assert layers["offences"]["read"] == int((events["layer"] == "offence").sum())
