@@ -52,9 +52,9 @@ COLLECTIONS: dict[str, Collection] = {
         Collection(
             "hotspots",
             "Drug hotspots",
-            "DBSCAN clusters of drug offences in the period (polygons), ranked by offences; "
-            "for officers and the commissioner made from offences snapped to grid cells. "
-            "eps_m, min_samples and significant as on /api/v1/hotspots.",
+            "DBSCAN clusters of drug offences in the period (polygons), ranked by offences, "
+            "as your role sees them on /api/v1/hotspots (officers: their area). "
+            "eps_m, min_samples and significant as there.",
             ("hotspots",),
             "hotspot_id",
             extra_parameters=HOTSPOT_PARAMETERS,

@@ -15,6 +15,7 @@ The period must then be held in full, as everywhere else (:func:`web.filters.par
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -128,6 +129,7 @@ def bbox_27700(
         numbers = [float(p) for p in raw.split(",")]
     except ValueError:
         raise BadParameter("bbox", raw, expected) from None
-    if len(numbers) != 4 or not (numbers[0] < numbers[2] and numbers[1] < numbers[3]):
+    finite = all(math.isfinite(n) for n in numbers)
+    if len(numbers) != 4 or not finite or not (numbers[0] < numbers[2] and numbers[1] < numbers[3]):
         raise BadParameter("bbox", raw, expected)
     return numbers[0], numbers[1], numbers[2], numbers[3]
