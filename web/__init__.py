@@ -57,10 +57,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         assets,
         auth,
         briefing,
+        compress,
         csrf,
         data,
         errors,
         maps,
+        ogc,
         patrol,
         security,
         tiles,
@@ -72,11 +74,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     data.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    compress.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)
     app.register_blueprint(assets.bp)
     app.register_blueprint(maps.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(ogc.bp)
     app.register_blueprint(briefing.bp)
     app.register_blueprint(patrol.bp)
     app.register_blueprint(upload.bp)

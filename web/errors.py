@@ -1,7 +1,7 @@
 """Errors: 400 naming the field, the value and what is expected; 404; never a stack trace.
 
-Pages get an HTML page; machine routes (``/api/...``, ``*.json``, ``*.geojson``, or a client that
-asks for JSON) get one JSON shape::
+Pages get an HTML page; machine routes (``/api/...``, ``/ogc...``, ``*.json``, ``*.geojson``,
+or a client that asks for JSON) get one JSON shape::
 
     {"error": {"status": 400, "message": "...", "field": "from", "value": "2025-13",
                "expected": "a month as YYYY-MM"}}
@@ -35,7 +35,11 @@ class BadParameter(Exception):
 def wants_json() -> bool:
     """Whether the current request is for a machine route."""
     path = request.path
-    if path.startswith("/api/") or path.endswith((".json", ".geojson")):
+    if (
+        path.startswith(("/api/", "/ogc/"))
+        or path == "/ogc"
+        or path.endswith((".json", ".geojson"))
+    ):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return (

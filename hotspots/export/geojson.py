@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 import geopandas as gpd
+import numpy as np
+import shapely
 from shapely.geometry import mapping
 
+from hotspots import schema
 from hotspots.export.checks import _property_names
 from hotspots.export.jsonvalues import _dumps, _json_columns
 from hotspots.export.wgs84 import _number, _wgs84
@@ -29,6 +32,43 @@ def _geometry_json(geom: Any) -> str:
     return '{"type":"' + kind + '","coordinates":' + coords + "}"
 
 
+def feature_texts(
+    chunk: gpd.GeoDataFrame, id_column: str | None = None, crs: str = schema.CRS_WGS84
+) -> list[str]:
+    """Each row of ``chunk`` (EPSG:27700) as the JSON text of one GeoJSON Feature.
+
+    Coordinates are WGS84 lon/lat (RFC 7946: 6 decimals, counter-clockwise exteriors) unless
+    ``crs`` is :data:`hotspots.schema.CRS_BNG`, when they stay British National Grid metres
+    (OGC API - Features Part 2). With ``id_column``, each feature's ``id`` member is that
+    column's value (it stays a property too). Used by the file export and the OGC API.
+    """
+    names = _property_names(chunk)
+    columns = _json_columns(chunk, names)
+    if crs == schema.CRS_BNG:
+        geoms = shapely.transform(np.asarray(chunk.geometry.values, dtype=object), _round_2)
+    else:
+        geoms = _wgs84(chunk.geometry)
+    rows = list(zip(*columns, strict=True)) if names else [()] * len(geoms)
+    ids: list[str | None] = [None] * len(geoms)
+    if id_column is not None:
+        ids = [_dumps(v) for v in columns[names.index(id_column)]]
+    return [
+        '{"type":"Feature"'
+        + ("" if fid is None else ',"id":' + fid)
+        + ',"geometry":'
+        + _geometry_json(geom)
+        + ',"properties":'
+        + _dumps(dict(zip(names, row, strict=True)))
+        + "}"
+        for geom, row, fid in zip(geoms, rows, ids, strict=True)
+    ]
+
+
+def _round_2(coords: np.ndarray) -> np.ndarray:
+    """Metres to the centimetre."""
+    return np.round(coords, 2)
+
+
 class _GeoJSONWriter:
     """Streams one RFC 7946 FeatureCollection with a ``metadata`` foreign member."""
 
@@ -39,18 +79,7 @@ class _GeoJSONWriter:
         handle.write(',"features":[')
 
     def write(self, chunk: gpd.GeoDataFrame) -> None:
-        names = _property_names(chunk)
-        columns = _json_columns(chunk, names)
-        geoms = _wgs84(chunk.geometry)
-        rows = list(zip(*columns, strict=True)) if names else [()] * len(geoms)
-        features = [
-            '{"type":"Feature","geometry":'
-            + _geometry_json(geom)
-            + ',"properties":'
-            + _dumps(dict(zip(names, row, strict=True)))
-            + "}"
-            for geom, row in zip(geoms, rows, strict=True)
-        ]
+        features = feature_texts(chunk)
         if features:
             self._handle.write(("\n" if self._first else ",\n") + ",\n".join(features))
             self._first = False
