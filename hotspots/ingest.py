@@ -58,6 +58,17 @@ class IngestReport:
         return all(e["rows_read"] == e["kept"] + sum(e["rejected"].values()) for e in self.sources)
 
 
+def stored_boundaries(store: Store, name: str) -> Boundaries:
+    """The ``wards`` or ``force_area`` the store's events were joined to, as ingest takes them."""
+    meta = store.manifest()["boundaries"][name]
+    return Boundaries(
+        frame=store.load_boundary(name),
+        vintage=str(meta.get("vintage", "")),
+        sources=list(meta.get("sources", [])),
+        repaired=int(meta.get("repaired", 0)),
+    )
+
+
 def ingest(
     paths: Sequence[str | Path],
     *,

@@ -156,7 +156,8 @@ def test_each_role_sees_its_collections_with_the_api_features(
         assert districts == set(scope or ("E07000008",))
     else:
         assert len(districts) == 6
-    assert bool(raid_columns) == (role in ("analyst", "admin"))
+    # raid figures: aggregates for the commissioner too (docs/roles.md); none for officers
+    assert bool(raid_columns) == (role in ("commissioner", "analyst", "admin"))
 
 
 def test_points_collections_hold_the_stored_events_of_the_period(

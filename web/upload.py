@@ -25,9 +25,8 @@ from flask import Blueprint, render_template, request
 from werkzeug.utils import secure_filename
 
 from hotspots.errors import HotspotsError, ReplacementRefused
-from hotspots.ingest import IngestReport, ingest
+from hotspots.ingest import IngestReport, ingest, stored_boundaries
 from hotspots.private import private_dirs, private_file
-from hotspots.sources.boundaries import Boundaries
 from hotspots.store import Store
 from web.auth import audit
 from web.data import state
@@ -37,17 +36,6 @@ bp = Blueprint("upload", __name__)
 #: Files per upload.
 MAX_FILES = 40
 ALLOWED_SUFFIXES = (".csv",)
-
-
-def stored_boundaries(store: Store, name: str) -> Boundaries:
-    """The ``wards`` or ``force_area`` the store's events were joined to, as ingest takes them."""
-    meta = store.manifest()["boundaries"][name]
-    return Boundaries(
-        frame=store.load_boundary(name),
-        vintage=str(meta.get("vintage", "")),
-        sources=list(meta.get("sources", [])),
-        repaired=int(meta.get("repaired", 0)),
-    )
 
 
 def _safe_names(names: list[str]) -> list[str]:

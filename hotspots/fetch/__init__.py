@@ -51,7 +51,7 @@ from hotspots.fetch.convert import (
     write_csv,
 )
 from hotspots.fetch.cover import MARGIN_M, cover, poly_text, split
-from hotspots.ingest import IngestReport, ingest
+from hotspots.ingest import IngestReport, ingest, stored_boundaries
 from hotspots.periods import month_range
 from hotspots.sources.boundaries import Boundaries
 from hotspots.sources.police_uk import STREET_COLUMNS
@@ -102,17 +102,6 @@ class FetchReport:
             "posts": self.posts,
             "splits": self.splits,
         }
-
-
-def stored_boundaries(store: Store, name: str) -> Boundaries:
-    """The ``wards`` or ``force_area`` the store's events were joined to, as ingest takes them."""
-    meta = store.manifest()["boundaries"][name]
-    return Boundaries(
-        frame=store.load_boundary(name),
-        vintage=str(meta.get("vintage", "")),
-        sources=list(meta.get("sources", [])),
-        repaired=int(meta.get("repaired", 0)),
-    )
 
 
 def fetch(

@@ -41,9 +41,10 @@ from hotspots.export.geojson import feature_texts
 from web.access import current_access
 from web.api import _bbox, _in_bbox
 from web.auth import audit
-from web.data import StoreState, state
+from web.data import state
 from web.errors import BadParameter
 from web.filters import ViewRequest, parse_view
+from web.httpcache import revalidated
 from web.maps import etag_for
 from web.ogc import openapi, params
 from web.ogc.collections import (
@@ -92,25 +93,7 @@ def _request_etag() -> str:
     return etag_for("ogc", request.path, sorted(request.args.items(multi=True)), _wants_html())
 
 
-@bp.before_request
-def _not_modified() -> Response | None:
-    """A caller holding the current answer's ETag gets 304 before any work is done."""
-    if request.method in ("GET", "HEAD") and _request_etag() in request.if_none_match:
-        response = Response(status=304)
-        response.set_etag(_request_etag())
-        return response
-    return None
-
-
-@bp.after_request
-def _headers(response: Response) -> Response:
-    st: StoreState = current_app.extensions["hotspots"]["state"]
-    response.headers["X-Data-Version"] = st.version or ""
-    response.cache_control.private = True
-    if response.status_code == 200 and request.method in ("GET", "HEAD"):
-        response.set_etag(_request_etag())
-        response.cache_control.no_cache = True  # may keep it, but ask (304 when unchanged)
-    return response
+revalidated(bp, _request_etag)
 
 
 # -- helpers ----------------------------------------------------------------------------------
