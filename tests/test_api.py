@@ -106,7 +106,7 @@ def test_meta_describes_the_store(client: FlaskClient, demo_store: Path) -> None
 def test_periods_lists_months_default_and_presets(client: FlaskClient) -> None:
     data = client.get("/api/v1/periods").get_json()
     assert len(data["months"]) == 12
-    assert data["default"] == {"from": "2025-01", "to": "2025-12"}
+    assert data["default"] == {"from": "2025-10", "to": "2025-12"}  # the map's default
     labels = [p["label"] for p in data["presets"]]
     assert "Last 3 months" in labels and "Calendar year 2025" in labels
     assert data["metadata"]["data_version"]
@@ -343,7 +343,9 @@ def test_openapi_document_describes_every_endpoint(client: FlaskClient, app: Fla
     assert params["format"]["schema"]["enum"] == ["geojson", "gpkg", "csv", "parquet"]
     assert set(hotspots["responses"]) >= {"200", "400"}
     assert "application/geo+json" in hotspots["responses"]["200"]["content"]
-    assert "authorised roles" in doc["info"]["description"]
+    description = doc["info"]["description"]
+    assert "analysts and admins only" in description and "docs/roles.md" in description
+    assert "later release" not in json.dumps(doc)  # access control is here (issue 12)
     assert "authorised roles" in doc["paths"]["/api/v1/events"]["get"]["description"]
 
 
