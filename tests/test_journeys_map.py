@@ -198,10 +198,12 @@ def test_a_layer_without_data_says_so_on_the_map_and_in_tables(demo_app: Flask) 
     autumn = analyst.get("/map/frame?from=2025-10&to=2025-12").get_data(as_text=True)
     assert "No data: no stop-and-search records held for Oct–Dec 2025." in autumn
     summer = analyst.get("/map/frame?from=2025-06&to=2025-08").get_data(as_text=True)
+    # drawn (July's searches) and named with what is held: in the layer list and the key
     assert (
-        "Stop-and-searches for drugs, Jun–Aug 2025 (stop-and-search records held for Jul 2025 "
-        "only)" in summer
+        '"Stop-and-searches for drugs, Jun\\u2013Aug 2025 (stop-and-search records held for '
+        'Jul 2025 only)"' in summer
     )
+    assert "Stop-and-search (stop-and-search records held for Jul 2025 only)" in summer
     page = analyst.get("/?from=2025-06&to=2025-08").get_data(as_text=True)
     assert "Searches nearby: no data (stop-and-search records held for Jul 2025 only)" in page
     # the public's suppressed ward counts are "no data" in the tooltips, never 0
@@ -234,3 +236,14 @@ def test_no_raid_records_held_is_said_not_drawn_empty(no_raid_store: Path) -> No
     page = analyst.get("/").get_data(as_text=True)
     assert "Raids nearby: no data (no raid records held)" in page
     assert "Drug hotspots, Oct–Dec 2025" in page and "against Jul–Sep 2025" in page
+
+
+def test_each_role_is_offered_only_the_options_it_can_use(demo_app: Flask) -> None:
+    officer = sign_in(demo_app.test_client(), "officer").get("/").get_data(as_text=True)
+    assert 'value="heat"' in officer and 'value="clusters"' not in officer  # no exact points
+    assert 'name="raids"' not in officer and 'name="searches"' not in officer
+    analyst = sign_in(demo_app.test_client(), "analyst").get("/").get_data(as_text=True)
+    assert 'value="clusters"' in analyst and 'name="raids"' in analyst
+    public_app = create_app({"STORE": demo_app.config["STORE"], **APP_CONFIG, "PUBLIC_MODE": True})
+    public = public_app.test_client().get("/").get_data(as_text=True)
+    assert 'name="offences"' not in public and 'name="eps_m"' not in public

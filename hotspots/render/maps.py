@@ -205,8 +205,9 @@ def period_map(
         )
         if layer is not None:
             layer.add_to(m)
-            legend.append(key.symbol_section(layer, "Stop-and-search", layers.SEARCH_STYLE))
-        if note:
+            label = "Stop-and-search" + (f" ({note})" if note else "")
+            legend.append(key.symbol_section(layer, label, layers.SEARCH_STYLE))
+        elif note:  # nothing drawn: say why, never an empty layer
             legend.append(key.no_data_section("Stop-and-search", note))
     if show_exact_points and show_raids:
         raids = events[events[schema.LAYER] == "raid"]
@@ -221,8 +222,9 @@ def period_map(
         )
         if layer is not None:
             layer.add_to(m)
-            legend.append(key.symbol_section(layer, raid_name, layers.RAID_STYLE))
-        if note:
+            label = raid_name + (f" ({note})" if note else "")
+            legend.append(key.symbol_section(layer, label, layers.RAID_STYLE))
+        elif note:
             legend.append(key.no_data_section("Raids", note))
     add_orientation(m, area, wards, legend)
     HtmlControl(
