@@ -346,7 +346,7 @@ def test_openapi_document_describes_every_endpoint(client: FlaskClient, app: Fla
     description = doc["info"]["description"]
     assert "analysts and admins only" in description and "docs/roles.md" in description
     assert "later release" not in json.dumps(doc)  # access control is here (issue 12)
-    assert "authorised roles" in doc["paths"]["/api/v1/events"]["get"]["description"]
+    assert "analysts and admins only" in doc["paths"]["/api/v1/events"]["get"]["description"]
 
 
 def test_docs_page_is_generated_accessible_and_offline(client: FlaskClient) -> None:
@@ -358,7 +358,7 @@ def test_docs_page_is_generated_accessible_and_offline(client: FlaskClient) -> N
     for path in ("/api/v1/meta", "/api/v1/periods", "/api/v1/wards", "/api/v1/hotspots"):
         assert f"GET {path}</code>" in html
     assert "<h1>" in html and "<caption>" in html and 'scope="col"' in html
-    assert "authorised roles" in html
+    assert "analysts and admins only" in html and "later release" not in html
     assert 'href="/api/v1/hotspots?from=' in html
 
 

@@ -251,6 +251,8 @@ class MapSetup(MacroElement):
                 var text = tip ? tip.getContent() : (layer.options || {}).title;
                 if (typeof text === 'string' && text) {
                     var doc = new DOMParser().parseFromString(text, 'text/html');
+                    // a shape (SVG path) is a graphic; a marker keeps Leaflet's role
+                    if (!el.getAttribute('role')) { el.setAttribute('role', 'img'); }
                     el.setAttribute('aria-label', doc.body.textContent.trim());
                 }
             }

@@ -364,7 +364,9 @@ def ward_tip(measure: str, compare: str | None) -> Callable[[Mapping[str, Any], 
         if measure == "count":
             # a blank count (not held, or suppressed) is "no data", never 0
             text = f"{name}: " + (
-                "no data" if value is None or value != value else f"{int(value):,} drug offences"
+                "no data"
+                if value is None or value != value
+                else f"{int(value):,} drug offence" + ("" if int(value) == 1 else "s")
             )
         elif measure == "per_km2":
             text = f"{name}: {rate_text(value)} drug offences per km²"
