@@ -246,8 +246,10 @@ def test_the_default_period_is_the_latest_complete_one(analyst: FlaskClient) -> 
 
 
 def test_only_to_given_reaches_back_within_its_run(analyst: FlaskClient) -> None:
-    data = analyst.get("/map.json?to=2025-04").get_json()
-    assert data["metadata"]["period_months"] == ["2025-01", "2025-04"]
+    data = analyst.get("/map.json?to=2025-04").get_json()  # DEFAULT_MONTHS (3) to April
+    assert data["metadata"]["period_months"] == ["2025-02", "2025-04"]
+    data = analyst.get("/map.json?to=2025-07").get_json()  # 3 months would hold May
+    assert data["metadata"]["period_months"] == ["2025-06", "2025-07"]
 
 
 def test_the_forecast_check_runs_over_the_runs(analyst: FlaskClient) -> None:
