@@ -115,8 +115,8 @@ def test_without_exact_points_offences_are_snapped_to_grid_centres(app: Flask) -
         # every point is a cell centre (to the ~1 m of the 5 decimals the page keeps)
         offset_x, offset_y = np.mod(x, snap_m) - snap_m / 2, np.mod(y, snap_m) - snap_m / 2
         assert np.abs(offset_x).max() < 3 and np.abs(offset_y).max() < 3, role
-    exact = client_as(app, "analyst").get(f"/map/frame?{AUTUMN}&offences=heat").get_data(
-        as_text=True
+    exact = (
+        client_as(app, "analyst").get(f"/map/frame?{AUTUMN}&offences=heat").get_data(as_text=True)
     )
     points = np.array(eval(re.search(r"L\.heatLayer\(\s*(\[\[.*?\]\])", exact, re.S)[1]))
     x, _ = _TO_BNG.transform(points[:, 1], points[:, 0])
