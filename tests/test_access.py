@@ -106,7 +106,8 @@ def test_officers_see_their_area_without_raids_or_exact_points(app: Flask) -> No
 def test_without_exact_points_offences_are_snapped_to_grid_centres(app: Flask) -> None:
     snap_m = float(app.config["SNAP_M"])
     for role in ("commissioner", "officer"):
-        frame = client_as(app, role).get(f"/map/frame?{AUTUMN}").get_data(as_text=True)
+        heat_view = f"/map/frame?{AUTUMN}&offences=heat"  # heat is an option (issue 14)
+        frame = client_as(app, role).get(heat_view).get_data(as_text=True)
         heat = re.search(r"L\.heatLayer\(\s*(\[\[.*?\]\])", frame, re.S)
         assert heat, role
         points = np.array(eval(heat[1]))
@@ -114,7 +115,9 @@ def test_without_exact_points_offences_are_snapped_to_grid_centres(app: Flask) -
         # every point is a cell centre (to the ~1 m of the 5 decimals the page keeps)
         offset_x, offset_y = np.mod(x, snap_m) - snap_m / 2, np.mod(y, snap_m) - snap_m / 2
         assert np.abs(offset_x).max() < 3 and np.abs(offset_y).max() < 3, role
-    exact = client_as(app, "analyst").get(f"/map/frame?{AUTUMN}").get_data(as_text=True)
+    exact = (
+        client_as(app, "analyst").get(f"/map/frame?{AUTUMN}&offences=heat").get_data(as_text=True)
+    )
     points = np.array(eval(re.search(r"L\.heatLayer\(\s*(\[\[.*?\]\])", exact, re.S)[1]))
     x, _ = _TO_BNG.transform(points[:, 1], points[:, 0])
     assert np.abs(np.mod(x, snap_m) - snap_m / 2).max() > 50  # analysts: where they happened
@@ -139,7 +142,7 @@ def test_public_mode_shows_suppressed_ward_aggregates_only(demo_store: Path) -> 
     )
     client = app.test_client()
     assert client.get(f"/?{AUTUMN}").status_code == 200
-    frame = client.get(f"/map/frame?{AUTUMN}").get_data(as_text=True)
+    frame = client.get(f"/map/frame?{AUTUMN}&offences=heat").get_data(as_text=True)
     assert "heatLayer" not in frame and "Hotspots," not in frame and "Raids" not in frame
     below = int(app.config["SUPPRESS_BELOW"])
     wards = client.get(f"/api/v1/wards?{AUTUMN}").get_json()["features"]

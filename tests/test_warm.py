@@ -48,7 +48,7 @@ def test_app_start_makes_the_presets(demo_store: Path, tmp_path: Path) -> None:
     for url in ("/map/frame?from=2025-01&to=2025-12", "/map/frame?from=2025-10&to=2025-12"):
         assert client.get(url).status_code == 200
     assert pages.misses == made  # the presets' maps: from the cache
-    for url in ("/", "/?from=2025-10&to=2025-12"):
+    for url in ("/", "/?from=2025-01&to=2025-12"):  # "/" is the 3-month preset, Oct-Dec
         assert client.get(url).status_code == 200
     assert pages.misses == made + 2  # the pages themselves are this session's...
     assert analyses.misses == analysed  # ...made from the analyses already made

@@ -47,18 +47,21 @@ def test_configuration_layers(demo_store: Path, monkeypatch: pytest.MonkeyPatch,
     app = create_app({"STORE": str(demo_store)})
     assert app.config["CACHE_SIZE"] == 7  # JSON-parsed from the environment
     assert app.config["PROTECTIVE_MARKING"] == "OFFICIAL-SENSITIVE"
-    assert app.config["DEFAULT_MONTHS"] == 12  # default
+    assert app.config["DEFAULT_MONTHS"] == 3  # default: a quarter against the one before
     assert create_app({"STORE": str(demo_store), "CACHE_SIZE": 3}).config["CACHE_SIZE"] == 3
     with pytest.raises(ValueError, match="TILE_ATTRIBUTION is not"):
         create_app({"STORE": str(demo_store), "TILE_URL": "https://tiles.test/{z}/{x}/{y}.png"})
 
 
-def test_map_page_defaults_to_the_last_12_months(client: FlaskClient) -> None:
+def test_map_page_defaults_to_the_last_quarter_with_its_comparison(client: FlaskClient) -> None:
     response = client.get("/")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "Drug hotspots, Jan–Dec 2025" in html
-    assert 'src="/map/frame?from=2025-01&amp;to=2025-12' in html
+    # was Jan-Dec 2025, a year with nothing before it: "no data for the comparison period"
+    assert "Drug hotspots, Oct–Dec 2025" in html
+    assert 'src="/map/frame?from=2025-10&amp;to=2025-12' in html
+    assert "no data for the comparison period" not in html
+    assert "against Jul–Sep 2025" in html  # the top hotspots' change and the ward movers
     assert "OFFICIAL" in html  # protective marking
     assert "Open Government Licence v3.0" in html
 

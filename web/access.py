@@ -56,6 +56,7 @@ __all__ = [
     "BLUEPRINT_NEEDS",
     "ENDPOINT_NEEDS",
     "Access",
+    "area_name",
     "current_access",
     "need_of",
     "redact",
@@ -177,6 +178,24 @@ def scope_wards(wards: pd.DataFrame, scope: tuple[str, ...]) -> set[str]:
     return set(wards.loc[inside, schema.WARD_CODE])
 
 
+def area_name(wards: pd.DataFrame, scope: tuple[str, ...]) -> str:
+    """A scope named as people name it: districts by name (``Cambridge``), wards by name with
+    their district (``Abbey (Cambridge)``), never by code; a code the wards do not know is
+    kept as it is. Empty for no scope (the whole force)."""
+    names = []
+    for code in scope:
+        district = wards.loc[wards[schema.DISTRICT_CODE] == code, schema.DISTRICT_NAME]
+        ward = wards.loc[wards[schema.WARD_CODE] == code]
+        if len(district):
+            names.append(str(district.iloc[0]))
+        elif len(ward):
+            row = ward.iloc[0]
+            names.append(f"{row[schema.WARD_NAME]} ({row[schema.DISTRICT_NAME]})")
+        else:
+            names.append(code)
+    return ", ".join(names)
+
+
 def require_in_scope(
     wards: pd.DataFrame,
     access: Access,
@@ -197,7 +216,7 @@ def require_in_scope(
     )
     if not asked <= scope_wards(wards, access.scope):
         raise Forbidden(
-            f"Your area is {', '.join(access.scope)}: choose wards or a district inside it."
+            f"Your area is {area_name(wards, access.scope)}: choose wards or a district inside it."
         )
 
 

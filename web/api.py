@@ -20,22 +20,23 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import geopandas as gpd
+import markdown
 import numpy as np
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask.blueprints import BlueprintSetupState
+from markupsafe import Markup
 from shapely.geometry import box
 from werkzeug.datastructures import MultiDict
 
 from hotspots import schema
 from hotspots.export import FORMATS, LICENCE, ExportMetadata, export
 from hotspots.figures import RECORDS, layer_months
-from hotspots.periods import complete_period
 from web import openapi
 from web.access import current_access, require_in_scope, scope_wards
 from web.auth import audit
 from web.data import StoreState, state
 from web.errors import BadParameter
-from web.filters import ViewRequest, parse_view, presets
+from web.filters import ViewRequest, default_period, parse_view, presets
 from web.httpcache import revalidated
 from web.maps import etag_for, get_analysis
 
@@ -411,6 +412,17 @@ def openapi_json() -> Response:
     return jsonify(_document())
 
 
+@bp.app_template_filter("markdown")
+def markdown_filter(text: str) -> Markup:
+    """A description of the OpenAPI document (CommonMark-ish inline Markdown: `code`, **bold**,
+    links) as HTML, for ``/api/docs``. The text is this app's own (:mod:`web.openapi`), never a
+    visitor's."""
+    html = markdown.markdown(text)
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return Markup(html)
+
+
 def docs() -> str:
     """The API's documentation page, rendered from the OpenAPI document (no JavaScript)."""
     return render_template("api_docs.html", doc=_document())
@@ -418,7 +430,8 @@ def docs() -> str:
 
 def _document() -> dict[str, Any]:
     months = current_app.extensions["hotspots"]["state"].months
-    example = complete_period(months, 3)  # held in full: docs/periods.md
+    # the examples use the map's default view, so they give the hotspots the map shows
+    example = default_period(months, int(current_app.config["DEFAULT_MONTHS"])) if months else None
     if example is not None:
         return openapi.document(example.start, example.end)
     return openapi.document()

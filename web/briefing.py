@@ -123,6 +123,7 @@ def page() -> Response:
             attribution=ATTRIBUTION,
             png_url=url_for("briefing.png") + "?" + query,
             pdf_url=url_for("briefing.pdf") + "?" + query,
+            frame_url=url_for("maps.frame") + "?" + view.query(),
             score=parameter_score_of(view.eps_m, view.min_samples),
         )
 

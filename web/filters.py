@@ -23,7 +23,8 @@ from hotspots.periods import Period, PeriodError, complete_pair, complete_period
 from web.errors import BadParameter
 
 MEASURES = ("count", "per_km2", "change")
-OFFENCE_VIEWS = ("heat", "clusters", "none")
+#: The first is the default: shaded wards and hotspots, no heat over them (heat is an option).
+OFFENCE_VIEWS = ("none", "heat", "clusters")
 _BOOL = {
     "1": True,
     "true": True,
@@ -44,7 +45,7 @@ class ViewRequest:
     start: str
     end: str
     measure: Literal["count", "per_km2", "change"] = "count"
-    offences: Literal["heat", "clusters", "none"] = "heat"
+    offences: Literal["heat", "clusters", "none"] = "none"
     searches: bool = True
     raids: bool = True
     eps_m: int | str = "auto"
@@ -82,6 +83,27 @@ class ViewRequest:
         if values["significant"]:
             params["significant"] = 1
         return urlencode(params)
+
+    def api_query(self, resource: str, fmt: str) -> str:
+        """The query of ``/api/v1/<resource>`` (``wards``, ``hotspots``, ``events``) that
+        gives this view's table of it as ``fmt``: the same period and, for hotspots, the same
+        DBSCAN parameters and significance filter; for events, the layers the view shows."""
+        params: list[tuple[str, Any]] = [("from", self.start), ("to", self.end)]
+        if resource == "hotspots":
+            params += [(k, v) for k, v in (("eps_m", self.eps_m), ("min_samples", self.min_samples))
+                       if v != "auto"]  # fmt: skip
+            if self.significant:
+                params.append(("significant", 1))
+        if resource == "events":
+            params += [("layer", layer) for layer in self.event_layers()]
+        params.append(("format", fmt))
+        return urlencode(params)
+
+    def event_layers(self) -> list[str]:
+        """The event layers of this view: its offences, and searches and raids when shown."""
+        # the offences are what the hotspots and ward shades are made of: always
+        shown = {"offence": True, "search": self.searches, "raid": self.raids}
+        return [layer for layer, on in shown.items() if on]
 
 
 def _month(args: MultiDict[str, str], name: str, default: str) -> str:
@@ -132,15 +154,18 @@ def _whole_metres(args: MultiDict[str, str], name: str, low: int, high: int) -> 
 def parse_view(args: MultiDict[str, str], months: list[str], default_months: int) -> ViewRequest:
     """Validate a map view's query parameters against the stored ``months``.
 
-    Defaults (``docs/periods.md``): ``to`` is the latest held month, ``from`` the start of the
-    latest complete period of up to ``default_months`` months ending at ``to``
+    Defaults (``docs/periods.md``): with neither ``from`` nor ``to``, :func:`default_period`
+    (the latest complete period with a comparison); with ``to`` only, ``from`` is the start of
+    the latest complete period of up to ``default_months`` months ending at ``to``
     (:func:`hotspots.periods.complete_period`). A period with a month the store does not hold
     is a 400 naming that month.
     """
     if not months:
         raise BadParameter("store", "empty", "a store with data (run `hotspots ingest`)")
     end = _month(args, "to", months[-1])
-    default = complete_period(months, max(1, default_months), end)
+    default = default_period(months, default_months)
+    if "to" in args or default is None:
+        default = complete_period(months, max(1, default_months), end)
     start = _month(args, "from", default.start if default else end)
     if start > end:
         raise BadParameter("from", start, f"a month no later than to={end}")
@@ -167,13 +192,27 @@ def parse_view(args: MultiDict[str, str], months: list[str], default_months: int
     )
 
 
+def default_period(months: list[str], default_months: int) -> Period | None:
+    """The period a page shows when it names none: the latest complete period of up to
+    ``default_months`` months whose previous period is held too, so its change can be given
+    (:func:`hotspots.periods.complete_pair`); with a one-month latest run, that month
+    (:func:`hotspots.periods.complete_period`). None for an empty store."""
+    pair = complete_pair(months, max(1, default_months))
+    if pair is not None:
+        return pair[0]
+    return complete_period(months, max(1, default_months))
+
+
 def default_comparison(months: list[str], default_months: int) -> dict[str, str]:
-    """``from``/``to``/``from2``/``to2`` of the comparison page's default: the latest complete
-    period of up to ``default_months`` months whose previous period is held too
-    (:func:`hotspots.periods.complete_pair`); empty when there is none (a one-month run)."""
+    """``from``/``to``/``from2``/``to2`` of the comparison page's default: the default period
+    (:func:`default_period`) against the previous one (:func:`hotspots.periods.complete_pair`).
+    When the latest run has one month, that month against the latest held month before it
+    (across the gap: the page names both); empty when the store holds one month only."""
     pair = complete_pair(months, max(1, default_months))
     if pair is None:
-        return {}
+        if len(months) < 2:
+            return {}
+        return {"from": months[-1], "to": months[-1], "from2": months[-2], "to2": months[-2]}
     now, before = pair
     return {"from": now.start, "to": now.end, "from2": before.start, "to2": before.end}
 
@@ -198,3 +237,14 @@ def presets(months: list[str]) -> list[tuple[str, str, str]]:
         if set(cy.months) <= held:
             out.append((f"Calendar year {y}", cy.start, cy.end))
     return out
+
+
+def compare_presets(months: list[str]) -> list[tuple[str, str, str]]:
+    """The :func:`presets` the comparison page can show: those whose previous period (the
+    same number of months just before) is held too, so no preset link leads to a 400."""
+    held = set(months)
+    return [
+        (label, start, end)
+        for label, start, end in presets(months)
+        if set(Period.months(start, end).previous().months) <= held
+    ]

@@ -15,7 +15,7 @@ import json
 import pickle
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from hotspots import schema
@@ -28,15 +28,30 @@ from hotspots.evaluate.backtest import drug_offences
 from hotspots.evaluate.grid import CELL_M, Grid
 from hotspots.periods import Period
 from hotspots.render import TileConfig, compare_map, period_map, render_html
-from web.access import current_access, redact
+from web.access import area_name, current_access, redact
 from web.assets import ASSET_BASE
 from web.csrf import csrf_token
 from web.data import cache, config_fingerprint, shared, state
 from web.errors import BadParameter
-from web.filters import ViewRequest, default_comparison, parse_view, presets
+from web.filters import (
+    ViewRequest,
+    compare_presets,
+    default_comparison,
+    parse_view,
+    presets,
+)
 from web.tiles import basemap_tiles
 
 bp = Blueprint("maps", __name__)
+
+
+@bp.app_context_processor
+def _area() -> dict[str, Any]:
+    """``area``: the signed-in officer's area by name (``Cambridge``), empty for the force."""
+    access = g.get("access")
+    if access is None or not access.scope:
+        return {"area": ""}
+    return {"area": area_name(state().wards, access.scope)}
 
 
 def _tiles() -> TileConfig | None:
@@ -244,6 +259,7 @@ def frame() -> Response:
             show_raids=view.raids,
             show_exact_points=current_access().exact_points,
             tiles=_tiles(),
+            fit_wards=bool(current_access().scope),  # an officer's map opens on their area
         )
         title = f"Map of drug hotspots and wards, {analysis.period.label}"
         return render_html(fmap, ASSET_BASE, title=title)
@@ -284,8 +300,12 @@ def _compare_views() -> tuple[ViewRequest, ViewRequest]:
 
 
 @bp.get("/compare")
-def compare() -> Response:
+def compare() -> Response | tuple[str, int]:
     """Two periods side by side, with the change per ward."""
+    months = state().months
+    if len(months) == 1 and not any(n in request.args for n in ("from", "to", "from2", "to2")):
+        # the menu's link never leads to an error: say why there is nothing to compare
+        return render_template("compare_none.html", month=Period.months(months[0], months[0])), 200
     view, other = _compare_views()
     frame_query = view.query() + f"&from2={other.start}&to2={other.end}"
 
@@ -298,7 +318,7 @@ def compare() -> Response:
             a=a,
             b=b,
             changes=_ward_changes(a, b),
-            presets=presets(state().months),
+            presets=compare_presets(state().months),
             months=state().months,
             frame_url=url_for("maps.compare_frame") + "?" + frame_query,
         )
@@ -320,6 +340,7 @@ def compare_frame() -> Response:
             ward_measure=view.measure if view.measure != "change" else "count",
             tiles=_tiles(),
             show_raids=view.raids,
+            fit_wards=bool(current_access().scope),
         )
         title = f"Drug hotspots: {a.period.label} (left) and {b.period.label} (right)"
         return render_html(fmap, ASSET_BASE, title=title)

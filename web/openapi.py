@@ -24,9 +24,11 @@ MEDIA: Final[dict[str, str]] = {
 }
 
 SENSITIVE: Final = (
-    "**Sensitive data.** Event-level records (`/api/v1/events`), and raid records above all, "
-    "are for authorised roles only; a later release adds role-based access control. Until "
-    "then, serve the API only on the force network behind its single sign-on."
+    "**Who may call what.** Each role gets what `web/access.py` allows it, on every endpoint "
+    "and in every format (docs/roles.md): event-level records (`/api/v1/events`) are for "
+    "analysts and admins only; officers get their own area (another area is 403); the "
+    "commissioner's office and officers get hotspot shapes made from snapped points; the "
+    "public gets no hotspots and no raid figures."
 )
 
 

@@ -52,9 +52,10 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "DEFAULT_MONTHS",
-        12,
-        "Months shown when a page names no period: the N months to the latest stored month, "
-        "fewer when a month before them is missing (docs/periods.md).",
+        3,
+        "Months shown when a page names no period: the N months to the latest stored month "
+        "whose N months before are held too, so the change is given; fewer when a month is "
+        "missing (docs/periods.md).",
     ),
     Setting("CACHE_SIZE", 64, "Analyses and rendered maps kept in memory (least recently used)."),
     Setting(

@@ -1,13 +1,13 @@
 """Make the period presets' maps before anyone asks for them.
 
-Most visits open a preset (the default view is the last 12 months). The app makes the analysis
-and map frame of the first ``WARM_PRESETS`` presets, as an analyst and as the commissioner's
-office see them, when it starts (before gunicorn forks its workers, with ``--preload``) and
-again, in the background, when a worker first sees a new data version (after an ingest). They
-go through the normal views into the caches, and so into the disk cache that every worker
-shares. The page around a map is made per session, cheaply, from the same analysis (its banner
-carries the visitor's name and sign-out token). Officers' maps depend on their area and are
-made on request.
+Most visits open a preset (the default view, the latest quarter, is usually the first: "Last 3
+months"). The app makes the analysis and map frame of the first ``WARM_PRESETS`` presets, as an
+analyst and as the commissioner's office see them, when it starts (before gunicorn forks its
+workers, with ``--preload``) and again, in the background, when a worker first sees a new data
+version (after an ingest). They go through the normal views into the caches, and so into the
+disk cache that every worker shares. The page around a map is made per session, cheaply, from
+the same analysis (its banner carries the visitor's name and sign-out token). Officers' maps
+depend on their area and are made on request.
 """
 
 from __future__ import annotations

@@ -62,6 +62,7 @@ def _table(
         )
         y -= 0.075
     for i, row in enumerate([header, *rows]):
+        lines = max(str(text).count("\n") + 1 for text in row)
         for text, x, r in zip(row, cols, right, strict=True):
             ax.text(
                 x,
@@ -73,10 +74,11 @@ def _table(
                 color=GREY if i == 0 else INK,
                 weight="bold" if i == 0 else "normal",
                 transform=ax.transAxes,
+                linespacing=1.1,
             )
         if i == 0:
             ax.axhline(y - step * 0.8, color=RULE, lw=0.5)
-        y -= step
+        y -= step * (1 + 0.75 * (lines - 1))  # a wrapped name takes its lines, never cut
     if not rows:
         ax.text(0, y, "None", fontsize=size, va="top", color=GREY, transform=ax.transAxes)
         y -= step
@@ -97,7 +99,7 @@ def draw_movers(ax: Axes, f: dict[str, Any]) -> None:
     for key, word in (("rising", "Biggest rises"), ("falling", "Biggest falls")):
         rows = [
             (
-                _clip(f"{w['ward_name']} ({w['district_name']})", 40),
+                _wrap(f"{w['ward_name']} ({w['district_name']})", 36),
                 f"{w['count']:,}",
                 f"{w['prev']:,}",
                 f"{w['change']:+,}",
@@ -125,14 +127,14 @@ def draw_hotspots(ax: Axes, f: dict[str, Any]) -> None:
     rows = [
         (
             str(h["rank"]),
-            _clip(h["place"].removeprefix("On or near "), 20),
-            _clip(h["ward_name"], 12),
+            _clip(h["place"].removeprefix("On or near "), 18),
+            _wrap(h["ward_name"], 20),
             f"{h['offences']:,}",
             "–" if h["change"] is None else f"{h['change']:+,}",
         )
         for h in f["hotspots"]
     ]
-    cols, right = (0.0, 0.055, 0.47, 0.83, 1.0), (False, False, False, True, True)
+    cols, right = (0.0, 0.055, 0.42, 0.81, 1.0), (False, False, False, True, True)
     header = ("#", "Near", "Ward", "Offences", "Change")
     y = _table(ax, 1.0, "", header, rows, cols, right, 7.0, step=0.11)
     note = (
@@ -168,6 +170,11 @@ def draw_caveats(ax: Axes, caveats: list[str]) -> None:
     ax.text(
         0, 0.93, text, fontsize=6.9, va="top", color=INK, linespacing=1.35, transform=ax.transAxes
     )
+
+
+def _wrap(text: str, n: int) -> str:
+    """A name on lines of at most ``n`` characters (at word breaks): never cut short."""
+    return textwrap.fill(text, n, break_long_words=False)
 
 
 def _clip(text: str, n: int) -> str:

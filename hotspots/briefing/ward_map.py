@@ -19,6 +19,7 @@ from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.collections import PatchCollection
 from matplotlib.colors import to_hex
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path
 from shapely.geometry.base import BaseGeometry
@@ -116,7 +117,21 @@ def draw_map(
         )
         for p, lbl in zip(palette, labels, strict=True)
     ]
-    handles.append(Patch(facecolor="#d55e00", edgecolor=INK, lw=0.4, label="Top hotspots (rank)"))
+    # the key shows the two marks the map draws: the hotspot's area and its rank's circle
+    handles.append(Patch(facecolor="#d55e00", edgecolor=INK, lw=0.4, label="Top hotspot area"))
+    handles.append(
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker="o",
+            markersize=8,
+            markerfacecolor="white",
+            markeredgecolor=INK,
+            markeredgewidth=0.6,
+            label="Its rank (1 = most offences)",
+        )
+    )
     ax.legend(
         handles=handles,
         title="Offences",

@@ -46,6 +46,7 @@ def compare_map(
     tiles: TileConfig | None = None,
     force_area: gpd.GeoDataFrame | None = None,
     show_raids: bool = True,
+    fit_wards: bool = False,
 ) -> Figure:
     """Two periods side by side on synchronised maps, with the change per ward.
 
@@ -57,8 +58,9 @@ def compare_map(
     ward_measure
         As for :func:`hotspots.render.period_map`; ``"change"`` shows each period's change
         against its own comparison period.
-    tiles, force_area, show_raids
-        As for :func:`hotspots.render.period_map` (``show_raids``: raid counts in popups).
+    tiles, force_area, show_raids, fit_wards
+        As for :func:`hotspots.render.period_map` (``show_raids``: raid counts in popups;
+        ``fit_wards``: open on the analyses' wards, an officer's area).
 
     Returns
     -------
@@ -77,7 +79,13 @@ def compare_map(
         area = force_area_wgs84(this, force_area, wards)
         period = this.period.label
         compare = this.compare_to.label if this.comparison_available else None
-        m = new_map(area, tiles, label=f"Map of drug offences, {period}", figure=figure, pane=side)
+        m = new_map(
+            wards if fit_wards else area,
+            tiles,
+            label=f"Map of drug offences, {period}",
+            figure=figure,
+            pane=side,
+        )
         name = ward_layer_name(ward_measure, period, compare)
         layer = layers.ward_layer(
             wards,

@@ -238,6 +238,26 @@ class MapSetup(MacroElement):
             var box = map.getContainer();
             box.setAttribute('role', 'region');
             box.setAttribute('aria-label', {{ this.label|tojson }});
+            // Shapes and markers are not Tab stops (about 200 of them would stand between the
+            // keyboard and the map's controls): each keeps tabindex -1 and is named by its
+            // tooltip (or title) for screen readers; the page's tables give the same figures.
+            function quiet(layer) {
+                var el = layer.getElement && layer.getElement();
+                if (!el || !el.classList || !el.classList.contains('leaflet-interactive')) {
+                    return;
+                }
+                el.setAttribute('tabindex', '-1');
+                var tip = layer.getTooltip && layer.getTooltip();
+                var text = tip ? tip.getContent() : (layer.options || {}).title;
+                if (typeof text === 'string' && text) {
+                    var doc = new DOMParser().parseFromString(text, 'text/html');
+                    // a shape (SVG path) is a graphic; a marker keeps Leaflet's role
+                    if (!el.getAttribute('role')) { el.setAttribute('role', 'img'); }
+                    el.setAttribute('aria-label', doc.body.textContent.trim());
+                }
+            }
+            map.on('layeradd', function (e) { quiet(e.layer); });
+            map.whenReady(function () { map.eachLayer(quiet); });
             function zoomed() {
                 box.classList.toggle('hs-zoomed', map.getZoom() >= {{ this.label_zoom }});
             }

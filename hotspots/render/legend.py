@@ -20,9 +20,10 @@ NARROW_PX = 700
 
 
 def map_key(sections: Sequence[str]) -> HtmlControl:
-    """The key control: a disclosure widget (open unless the map is narrow)."""
+    """The key control: a disclosure widget (open unless the map is narrow), bottom left, so
+    it never covers the layer list and the title (top right) whatever its length."""
     html = f"<details open><summary>Map key</summary>{''.join(sections)}</details>"
-    return HtmlControl(html, label="Map key", collapse_below=NARROW_PX)
+    return HtmlControl(html, position="bottomleft", label="Map key", collapse_below=NARROW_PX)
 
 
 def classes_section(title: str, classes: cls.ColourClasses, layer: Element) -> str:
@@ -66,6 +67,12 @@ def hotspot_section(layer: Element) -> str:
 
 def no_hotspots_section(period: str) -> str:
     return f"<h3>Hotspots</h3><p class='hs-note'>None found in {esc(period)}.</p>"
+
+
+def no_data_section(title: str, note: str) -> str:
+    """A layer the period holds no figure of (:mod:`hotspots.figures`' words, e.g. "no raid
+    records held"): said in the key, so an absent layer is never read as "none"."""
+    return f"<h3>{esc(title)}</h3><p class='hs-note'>No data: {esc(note)}.</p>"
 
 
 def symbol_section(layer: Element, label: str, style: Mapping[str, Any]) -> str:

@@ -34,6 +34,7 @@ from folium.utilities import JsCode
 
 from hotspots import schema
 from hotspots.analysis import Analysis
+from hotspots.figures import Figure as LayerFigure
 from hotspots.render import classes as cls
 from hotspots.render import layers
 from hotspots.render import legend as key
@@ -109,6 +110,7 @@ def period_map(
     show_exact_points: bool = True,
     tiles: TileConfig | None = None,
     force_area: gpd.GeoDataFrame | None = None,
+    fit_wards: bool = False,
 ) -> folium.Map:
     """The map of one analysed period.
 
@@ -134,6 +136,9 @@ def period_map(
     force_area
         The force boundary (any CRS); default ``analysis.force_area`` if it has one, else the
         outline of the wards.
+    fit_wards
+        Open the map on the bounds of ``analysis.wards`` rather than the force area (an
+        officer's analysis holds the wards of their area only).
 
     Returns
     -------
@@ -152,7 +157,7 @@ def period_map(
     period = analysis.period.label
     compare = analysis.compare_to.label if analysis.comparison_available else None
     synthetic = raids_synthetic(analysis)
-    m = new_map(area, tiles, label=f"Map of drug offences, {period}")
+    m = new_map(wards if fit_wards else area, tiles, label=f"Map of drug offences, {period}")
     legend: list[str] = []
 
     values = ward_values(analysis.wards, ward_measure)
@@ -191,31 +196,40 @@ def period_map(
             )
 
     add_hotspots(m, analysis, legend, raids=show_raids)
+    figures = analysis.figures()
     if show_exact_points and show_searches:
         searches = events[events[schema.LAYER] == "search"]
+        note = _no_data_note(figures.get("search"))
         layer = layers.point_layer(
             searches,
-            name=f"Stop-and-searches for drugs, {period}",
+            name=f"Stop-and-searches for drugs, {period}" + (f" ({note})" if note else ""),
             noun=("stop-and-search", "stop-and-searches"),
             style=layers.SEARCH_STYLE,
             describe=describe_search,
         )
         if layer is not None:
             layer.add_to(m)
-            legend.append(key.symbol_section(layer, "Stop-and-search", layers.SEARCH_STYLE))
+            label = "Stop-and-search" + (f" ({note})" if note else "")
+            legend.append(key.symbol_section(layer, label, layers.SEARCH_STYLE))
+        elif note:  # nothing drawn: say why, never an empty layer
+            legend.append(key.no_data_section("Stop-and-search", note))
     if show_exact_points and show_raids:
         raids = events[events[schema.LAYER] == "raid"]
         raid_name = "Raids" + _synthetic_suffix(raids)
+        note = _no_data_note(figures.get("raid"))
         layer = layers.point_layer(
             raids,
-            name=f"{raid_name}, {period}",
+            name=f"{raid_name}, {period}" + (f" ({note})" if note else ""),
             noun=("raid", "raids"),
             style=layers.RAID_STYLE,
             describe=describe_raid,
         )
         if layer is not None:
             layer.add_to(m)
-            legend.append(key.symbol_section(layer, raid_name, layers.RAID_STYLE))
+            label = raid_name + (f" ({note})" if note else "")
+            legend.append(key.symbol_section(layer, label, layers.RAID_STYLE))
+        elif note:
+            legend.append(key.no_data_section("Raids", note))
     add_orientation(m, area, wards, legend)
     HtmlControl(
         f'<div class="hs-title">Drug offences, {esc(period)}</div>',
@@ -353,7 +367,12 @@ def ward_tip(measure: str, compare: str | None) -> Callable[[Mapping[str, Any], 
     def tip(row: Mapping[str, Any], value: float | None) -> str:
         name = row[schema.WARD_NAME]
         if measure == "count":
-            text = f"{name}: {0 if value is None else int(value):,} drug offences"
+            # a blank count (not held, or suppressed) is "no data", never 0
+            text = f"{name}: " + (
+                "no data"
+                if value is None or value != value
+                else f"{int(value):,} drug offence" + ("" if int(value) == 1 else "s")
+            )
         elif measure == "per_km2":
             text = f"{name}: {rate_text(value)} drug offences per km²"
         elif compare is None:
@@ -383,6 +402,12 @@ def raids_synthetic(analysis: Analysis) -> bool:
         return False
     raids = events[events[schema.LAYER] == "raid"]
     return bool(raids[schema.SYNTHETIC].fillna(False).astype(bool).any())
+
+
+def _no_data_note(figure: LayerFigure | None) -> str:
+    """Why a layer has no figure for the period ("no raid records held", "stop-and-search
+    records held for Jul 2025 only"); empty when its figure is a number."""
+    return "" if figure is None or figure.is_number else figure.note
 
 
 def force_area_wgs84(

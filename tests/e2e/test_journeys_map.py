@@ -1,0 +1,176 @@
+"""Journeys on the map (issue 14), in Debian's Chromium: an analyst downloads what the map
+shows, the commissioner's office gets the latest quarter's briefing PDF, the keyboard reaches
+the map's controls in a few presses, and the key leaves the layer list readable.
+
+``docs/screenshot-map.png`` (the README's picture) is taken here at 1366×900: run with
+``UPDATE_SCREENSHOTS=1`` to renew it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import SCREENSHOTS, BrowsedPage
+from tests.e2e.test_browser import axe_violations, draw_map, report
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+#: Tab presses from the top of the map page to the map's zoom-in button: the skip link, the
+#: menu, sign-out, "Skip the map", the map itself, then its first control.
+MAX_TABS_TO_ZOOM = 14
+
+#: The element focused, looking into the map frame: its class and accessible name.
+FOCUSED_JS = """() => {
+  let el = document.activeElement;
+  if (el && el.tagName === 'IFRAME' && el.contentDocument) {
+    el = el.contentDocument.activeElement;
+  }
+  const name = el.className;
+  const cls = name && name.baseVal !== undefined ? name.baseVal : name;
+  return String(cls || el.tagName);
+}"""
+
+
+def _download(page: BrowsedPage, link: Any) -> bytes:
+    with page.page.expect_download() as info:
+        link.click()
+    path = info.value.path()
+    return Path(path).read_bytes()
+
+
+@pytest.mark.parametrize("viewport_width", [1366])
+def test_an_analyst_downloads_the_maps_hotspots_as_geojson(page: BrowsedPage) -> None:
+    page.goto("/")
+    draw_map(page)
+    link = page.page.get_by_role("link", name="GeoJSON of the hotspots", exact=False)
+    href = link.get_attribute("href")
+    assert href and href.startswith("/api/v1/hotspots?from=2025-10&to=2025-12")
+    got = json.loads(_download(page, link))
+    api = page.page.request.get(page.base_url + href.replace("&amp;", "&"))
+    assert api.status == 200
+    expected = api.json()
+    assert got["features"] == expected["features"] and len(got["features"]) >= 1
+    # the hotspots the map draws: as many as its hotspot layer says
+    shown = page.page.locator("table").first.locator("tbody tr").count()
+    assert len(got["features"]) >= shown
+    page.clean()
+
+
+@pytest.mark.parametrize("role", ["commissioner"])
+def test_the_commissioners_office_gets_the_latest_quarters_briefing_pdf(
+    page: BrowsedPage,
+) -> None:
+    page.goto("/")
+    page.page.get_by_role("link", name="Briefing").first.click()
+    page.page.wait_for_load_state("load")
+    assert "Oct–Dec 2025" in page.page.locator("h1").inner_text()  # the latest quarter
+    pdf = _download(page, page.page.get_by_role("link", name="download PDF"))
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    page.clean()
+
+
+@pytest.mark.parametrize("viewport_width", [1366])
+def test_the_keyboard_reaches_the_maps_controls_in_a_few_presses(page: BrowsedPage) -> None:
+    page.goto("/")
+    frame, _ = draw_map(page)
+    page.page.locator("body").focus()
+    presses = 0
+    focused = ""
+    while "leaflet-control-zoom-in" not in focused and presses < 60:
+        page.page.keyboard.press("Tab")
+        presses += 1
+        focused = page.page.evaluate(FOCUSED_JS)
+        assert "leaflet-interactive" not in focused, f"a shape is a Tab stop ({presses})"
+    assert presses <= MAX_TABS_TO_ZOOM, presses
+    # every interactive shape is named by its tooltip and is not in the Tab order
+    shapes = frame.evaluate(
+        """() => {
+          const out = [];
+          for (const map of Object.values(window).filter((v) => v instanceof L.Map)) {
+            map.eachLayer((l) => {
+              const el = l.getElement && l.getElement();
+              if (!el || !el.classList || !el.classList.contains('leaflet-interactive')) return;
+              const tip = l.getTooltip && l.getTooltip();
+              const text = tip ? new DOMParser().parseFromString(tip.getContent(), 'text/html')
+                .body.textContent.trim() : (l.options.title || null);
+              out.push({label: el.getAttribute('aria-label'), tip: text,
+                        tabindex: el.getAttribute('tabindex')});
+            });
+          }
+          return out;
+        }"""
+    )
+    assert len(shapes) > 100  # about 120 wards and the hotspots
+    named = [s for s in shapes if s["tip"]]
+    assert named and all(s["label"] == s["tip"] for s in named), named[:3]
+    assert {s["tabindex"] for s in shapes} == {"-1"}
+    page.clean()
+
+
+@pytest.mark.parametrize("viewport_width", [1366])
+def test_the_key_never_covers_the_layer_list_and_heat_is_off_by_default(
+    page: BrowsedPage,
+) -> None:
+    page.goto("/")
+    frame, stats = draw_map(page)
+    boxes = frame.evaluate(
+        """() => [document.querySelector('.leaflet-control-layers'),
+                   document.querySelector('[aria-label="Map key"]')]
+                  .map((el) => el.getBoundingClientRect().toJSON())"""
+    )
+    layers, key = boxes
+    apart = (
+        key["right"] <= layers["left"]
+        or key["left"] >= layers["right"]
+        or key["bottom"] <= layers["top"]
+        or key["top"] >= layers["bottom"]
+    )
+    assert apart, boxes
+    names = [s["name"] for s in stats["layers"]]
+    assert not any("(heat map)" in n for n in names), names
+    assert any(n.startswith("Drug offences per ward") for n in names)
+    assert any(n.startswith("Hotspots,") for n in names)
+    # the map starts near the top of the page
+    top = page.page.locator("iframe.map-frame").bounding_box()["y"]
+    assert top < 260, top
+    assert axe_violations(page.page) == [], report(axe_violations(page.page))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOTS / "journey-map-1366x900.png"
+    page.page.screenshot(path=str(shot))  # the first screen, 1366×900
+    if os.environ.get("UPDATE_SCREENSHOTS"):  # the README's picture, made small (256 colours)
+        from PIL import Image
+
+        with Image.open(shot) as image:
+            image.convert("RGB").quantize(256).save(DOCS / "screenshot-map.png", optimize=True)
+    page.clean()
+
+
+@pytest.mark.parametrize("role", ["commissioner"])
+def test_the_web_briefing_shows_the_ward_map_and_prints_on_one_a4_page(
+    page: BrowsedPage, tmp_path: Path
+) -> None:
+    page.goto("/briefing")
+    _, stats = draw_map(page)  # the ward map, on the page
+    assert any(
+        s["name"].startswith("Drug offences per ward, Oct–Dec 2025") for s in stats["layers"]
+    )
+    page.page.wait_for_function(
+        "() => { const i = document.querySelector('img.print-sheet'); return i && i.complete"
+        " && i.naturalWidth > 0; }"
+    )
+    page.page.emulate_media(media="print")
+    printed = tmp_path / "briefing.pdf"
+    page.page.pdf(path=str(printed), format="A4", landscape=True, prefer_css_page_size=True)
+    if shutil.which("pdfinfo") is None:
+        pytest.skip("pdfinfo (Debian poppler-utils) is not installed")
+    info = subprocess.run(["pdfinfo", str(printed)], check=True, capture_output=True, text=True)
+    pages = int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1))  # type: ignore[union-attr]
+    assert pages == 1, info.stdout
+    page.clean()
