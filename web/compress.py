@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Response, request
 from flask_compress import Compress
@@ -75,12 +75,35 @@ def _encoded_304(response: Response) -> Response:
     return response
 
 
+def _file_in_memory(response: Response) -> Response:
+    """A compressible file answer (``send_file``: the stylesheets and scripts) read into memory
+    and its file closed, before flask-compress wraps it: compressing the file wrapper as a
+    stream left the file open (a ``ResourceWarning`` per page in the browser tests)."""
+    body = response.response
+    if (
+        response.status_code == 200
+        and response.direct_passthrough
+        and response.mimetype in MIMETYPES
+        and hasattr(body, "close")
+    ):
+        try:
+            data = b"".join(cast(Iterable[bytes], body))
+        finally:
+            body.close()
+        response.direct_passthrough = False
+        response.set_data(data)
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Compress the app's responses (settings: flask-compress's ``COMPRESS_*`` keys)."""
     app.config.setdefault("COMPRESS_MIMETYPES", list(MIMETYPES))
     app.config.setdefault("COMPRESS_ALGORITHM", list(ALGORITHMS))
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", list(ALGORITHMS))
     Compress(app)
+    # after_request functions run last-registered first: these see the answer before
+    # flask-compress does.
+    app.after_request(_file_in_memory)
     app.after_request(_encoded_304)
     app.wsgi_app = EncodedETags(app.wsgi_app)  # type: ignore[method-assign]
 
