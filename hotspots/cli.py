@@ -328,8 +328,8 @@ def _demo(args: argparse.Namespace) -> int:
         )
         scopes = {name: scope for name, _role, scope in DEMO_ACCOUNTS}
         for name, role, password in made:
-            area = f"  area: {area_names(store.path, scopes[name])}" if scopes.get(name) else ""
-            print(f"  {name:18} {role:13} {password}{area}")
+            named = f"  area: {area_names(store.path, scopes[name])}" if scopes.get(name) else ""
+            print(f"  {name:18} {role:13} {password}{named}")
     else:
         print(f"\nDemo accounts: as before (passwords in {store.path / DEMO_ACCOUNTS_FILE})")
     serve = "hotspots serve" + (f" --store {shlex.quote(str(args.store))}" if args.store else "")
