@@ -369,6 +369,7 @@ def test_colocation_warning_words() -> None:
 
     assert colocation_warning([]) == ""
     assert colocation_warning([(2, 1.0)]).startswith("Place 2: 100% of its offences")
+    assert colocation_warning([(1, 1.0), (2, 1.0)]).startswith("Places 1 and 2: 100% of their")
     assert colocation_warning([(1, 1.0), (3, 0.8), (4, 0.84)]).startswith(
         "Places 1, 3 and 4: 100%, 80% and 84% of their offences are on one map point"
     )

@@ -87,6 +87,8 @@ def colocation_warning(places: list[tuple[int, float]]) -> str:
     def both(items: list[str]) -> str:
         return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
+    if len(set(shares)) == 1:
+        shares = shares[:1]
     whose = "its" if len(places) == 1 else "their"
     return (
         f"{'Place' if len(places) == 1 else 'Places'} {both(ranks)}: {both(shares)} of {whose} "
