@@ -1,5 +1,6 @@
 """The audit log page (issue 14 item 8): filters by account, action and day, pages of 50, details
-as text, and a bad filter re-shown beside its field. Accounts in their own users file beside the
+as text, and a bad filter re-shown beside its field; and any 400 page re-showing its
+request as a form (web.errors.form_fields). Accounts in their own users file beside the
 shared demo store, so the entries counted here are only this module's."""
 
 from __future__ import annotations
@@ -85,3 +86,27 @@ def test_detail_text() -> None:
     assert detail_text({}) == ""
     assert detail_text({"files": ["a.csv", "b.csv"], "reason": None}) == "files: a.csv, b.csv"
     assert detail_text({"sources": {"offence": 3}}) == "sources (offence: 3)"
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "value"),
+    [
+        ("/patrol?n=ten&to=2025-11", "n", "ten"),
+        ("/?from=2025-13&to=2025-11", "from", "2025-13"),
+        ("/compare?from=2025-01&to=2025-03&from2=2024-13&to2=2024-12", "from2", "2024-13"),
+    ],
+)
+def test_a_400_page_reshows_the_request_as_a_form_with_the_message_beside_the_bad_field(
+    app: Flask, path: str, field: str, value: str
+) -> None:
+    client = sign_in(app.test_client(), "analyst")
+    response = client.get(path)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    form = html.split('<form class="filters fix-form" method="get" action="', 1)[1]
+    assert form.startswith(path.split("?")[0] + '"')
+    bad = form.split(f'name="{field}"', 1)[1].split("</div>", 1)[0]
+    assert bad.startswith(f' value="{value}" aria-invalid="true"')
+    assert 'class="field-error"' in bad and "Expected " in bad
+    # the other fields keep their values, not marked
+    assert 'name="to" value="2025-' in form and form.count('aria-invalid="true"') == 1
