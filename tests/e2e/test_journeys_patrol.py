@@ -88,3 +88,27 @@ def test_an_admin_finds_a_users_sign_ins_in_the_audit_log(
     assert "matching the filter" in p.locator("caption").inner_text()
     assert axe_violations(p) == [], report(axe_violations(p))
     page.clean()
+
+
+@pytest.mark.parametrize("viewport_width", [1280])
+def test_a_new_view_shows_work_under_way_and_disables_its_button(
+    page: BrowsedPage, viewport_width: int
+) -> None:
+    p = page.page
+    page.goto("/patrol?to=2025-11")
+    # the result opens in a new tab, so this page (and its busy form) can be read while it loads
+    p.evaluate("() => { document.querySelector('.patrol-form').target = '_blank'; }")
+    p.get_by_text("Change the area, month or number of places").click()
+    button = p.get_by_role("button", name="Make plan")
+    with p.context.expect_page() as new_tab:
+        button.click()
+    status = p.locator(".patrol-form .busy-status")
+    status.wait_for()
+    assert "Working on it" in status.inner_text() and status.get_attribute("role") == "status"
+    assert button.is_disabled()
+    assert p.locator(".patrol-form").get_attribute("aria-busy") == "true"
+    result = new_tab.value
+    result.wait_for_load_state("load")
+    assert "n=10" in result.url and "to=2025-11" in result.url  # sent with the form's values
+    result.close()
+    page.clean()
