@@ -7,15 +7,25 @@ Errors print one line naming the file, row and what was expected, and exit with 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
+import shlex
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hotspots.cli_distributed import add_scheduler_options, scheduler_address
-from hotspots.cli_users import DEMO_ACCOUNTS_FILE, add_users_parser, demo_accounts, run_users
+from hotspots.cli_users import (
+    DEMO_ACCOUNTS,
+    DEMO_ACCOUNTS_FILE,
+    add_users_parser,
+    area_names,
+    demo_accounts,
+    run_users,
+)
 from hotspots.errors import HotspotsError, StoreError
 from hotspots.private import private_umask
 
@@ -396,17 +406,23 @@ def _demo(args: argparse.Namespace) -> int:
             "\nDemo accounts (random passwords, also in "
             f"{store.path / DEMO_ACCOUNTS_FILE}, readable by you only):"
         )
+        scopes = {name: scope for name, _role, scope in DEMO_ACCOUNTS}
         for name, role, password in made:
-            print(f"  {name:18} {role:13} {password}")
+            named = f"  area: {area_names(store.path, scopes[name])}" if scopes.get(name) else ""
+            print(f"  {name:18} {role:13} {password}{named}")
     else:
         print(f"\nDemo accounts: as before (passwords in {store.path / DEMO_ACCOUNTS_FILE})")
-    print("\nNext: `hotspots serve`, open http://127.0.0.1:5000/ and sign in with an account above")
+    serve = "hotspots serve" + (f" --store {shlex.quote(str(args.store))}" if args.store else "")
+    print(f"\nNext: `{serve}`, open http://127.0.0.1:5000/ and sign in with an account above")
     return 0 if report.reconciles() else 1
 
 
 def _serve(args: argparse.Namespace, store: Store) -> int:
+    from werkzeug.serving import make_server
+
     from hotspots.users import UserStore
     from web import create_app  # the library never needs Flask; only this command does
+    from web.security import QuietRequestHandler
 
     config: dict[str, Any] = {"STORE": str(store.path)}
     loopback = args.host in ("127.0.0.1", "localhost", "::1")
@@ -415,22 +431,46 @@ def _serve(args: argparse.Namespace, store: Store) -> int:
         # cookies on http://localhost; behind TLS in production the default (Secure) stands
         config["COOKIE_SECURE"] = False
     app = create_app(config)
+    try:  # bind first, so a busy port is one clear line, not "Serving at ..." and werkzeug's
+        listening = _listen(args.host, args.port)
+    except OSError as exc:
+        busy = exc.errno == errno.EADDRINUSE
+        print(
+            f"hotspots: error: cannot listen on {args.host}:{args.port}: "
+            + ("the port is in use (another `hotspots serve`?)" if busy else str(exc.strerror))
+            + f"; choose another with --port, e.g. `hotspots serve --port {args.port + 1}`",
+            file=sys.stderr,
+        )
+        return 2
+    server = make_server(
+        args.host, args.port, app, threaded=True, request_handler=QuietRequestHandler,
+        fd=listening.fileno(),
+    )  # fmt: skip
     print(f"Serving {store.path} at http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
     accounts = UserStore(app.config["USERS_DB"]).users()
     if not accounts:
         print("No accounts yet: make one with `hotspots users add NAME --role analyst --generate`")
     elif (store.path / DEMO_ACCOUNTS_FILE).is_file():
         print(f"Sign in with a demo account from {store.path / DEMO_ACCOUNTS_FILE}", flush=True)
-    from web.security import QuietRequestHandler
-
-    app.run(
-        host=args.host,
-        port=args.port,
-        debug=False,
-        use_reloader=False,
-        request_handler=QuietRequestHandler,  # `Server: hotspots`, no versions
-    )
+    server.serve_forever()  # `Server: hotspots`, no versions (QuietRequestHandler)
     return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` and listening, as werkzeug's server binds it (raises
+    OSError, e.g. EADDRINUSE, instead of werkzeug's two lines and exit status 1)."""
+    from werkzeug.serving import LISTEN_QUEUE, get_sockaddr, select_address_family
+
+    family = select_address_family(host, port)
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(get_sockaddr(host, port, family))
+        sock.listen(LISTEN_QUEUE)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def _print_json(data: Any) -> None:

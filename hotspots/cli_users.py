@@ -21,12 +21,21 @@ import json
 import os
 import secrets
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
+from hotspots.errors import StoreError
 from hotspots.tokens import issue_token, list_tokens, revoke_token
 from hotspots.users import ROLES, User, UserError, UserStore
 
-__all__ = ["DEMO_ACCOUNTS", "add_users_parser", "demo_accounts", "run_users", "users_db_path"]
+__all__ = [
+    "DEMO_ACCOUNTS",
+    "add_users_parser",
+    "area_names",
+    "demo_accounts",
+    "run_users",
+    "users_db_path",
+]
 
 USERS_FILE = "users.sqlite3"
 #: The demo's accounts: one per role; the officer's area is Cambridge (district E07000008).
@@ -187,6 +196,22 @@ def demo_accounts(store: Path) -> list[tuple[str, str, str]]:
             for name, role, password in made:
                 handle.write(f"{name}\t{role}\t{password}\n")
     return made
+
+
+def area_names(store: Path, codes: Sequence[str]) -> str:
+    """An account's area by name, ``"Cambridge"`` or ``"Arbury, Castle"`` (district or ward
+    names of the store's wards); a code the store does not hold is given as it is."""
+    import geopandas as gpd  # only when a demo lists its accounts
+
+    from hotspots.store import Store
+
+    try:
+        wards: gpd.GeoDataFrame = Store(store).load_boundary("wards")
+    except (StoreError, OSError):  # no store or no wards yet: the codes are all there is
+        return ", ".join(codes)
+    names = dict(zip(wards["district_code"], wards["district_name"], strict=True))
+    names.update(zip(wards["ward_code"], wards["ward_name"], strict=True))
+    return ", ".join(str(names.get(code, code)) for code in codes)
 
 
 def _os_user() -> str:

@@ -24,6 +24,7 @@ import pandas as pd
 import shapely
 
 from hotspots import schema
+from hotspots.placenames import location_text
 
 #: Default buffer around the hull of a hotspot's locations, metres.
 BUFFER_M = 50.0
@@ -213,7 +214,8 @@ def _describe(members: pd.DataFrame) -> pd.DataFrame:
     text = members[schema.LOCATION].fillna("").astype(str).to_numpy()
     loc_codes, loc_values = _groups(np.where(text == "", None, text))
     top = _most_frequent(group, loc_codes, n)
-    out["top_location"] = np.where(top >= 0, loc_values[np.maximum(top, 0)], "")
+    names = np.array([location_text(str(v)) for v in loc_values], dtype=object)  # police.uk's 'S
+    out["top_location"] = np.where(top >= 0, names[np.maximum(top, 0)] if len(names) else "", "")
 
     ward_codes, ward_values = _groups(members[schema.WARD_CODE].to_numpy())
     main = _most_frequent(group, ward_codes, n)

@@ -46,7 +46,7 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -411,6 +411,46 @@ class UserStore:
         with self._db() as con:
             rows = con.execute(query, (*args, int(limit))).fetchall()
         return [AuditEntry(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
+
+    def search_audit(
+        self,
+        *,
+        username: str | None = None,
+        action: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[AuditEntry], int]:
+        """One page of the audit log, newest first, and how many entries match in all.
+
+        Filters (each optional, all must hold): the account's ``username`` (exact), the
+        ``action``, and the UTC days ``since`` and ``until`` (``YYYY-MM-DD``, both included).
+        """
+        where: list[str] = []
+        args: list[Any] = []
+        if username:
+            where.append("username = ?")
+            args.append(username)
+        if action:
+            where.append("action = ?")
+            args.append(action)
+        if since:
+            where.append("at >= ?")
+            args.append(since)
+        if until:
+            where.append("at < ?")
+            args.append((date.fromisoformat(until) + timedelta(days=1)).isoformat())
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        with self._db() as con:
+            (total,) = con.execute(f"SELECT count(*) FROM audit{clause}", args).fetchone()
+            rows = con.execute(
+                "SELECT at, username, action, detail, address FROM audit"
+                f"{clause} ORDER BY id DESC LIMIT ? OFFSET ?",
+                (*args, int(limit), int(offset)),
+            ).fetchall()
+        entries = [AuditEntry(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
+        return entries, int(total)
 
     # -- sign-in limits --------------------------------------------------------------------------
     def sign_in(

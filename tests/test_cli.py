@@ -183,3 +183,35 @@ def test_serve_runs_the_app_and_a_demo_account_signs_in(tmp_path: Path) -> None:
         server.terminate()
         out = server.communicate(timeout=30)[0].decode()
     assert f"Serving {store}" in out and "DEMO-ACCOUNTS.txt" in out
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line_naming_port(shared_demo_store: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "hotspots.cli", "serve", "--store", str(shared_demo_store),
+             "--port", str(port)],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert done.returncode == 2
+    assert "Serving" not in done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert lines == [
+        f"hotspots: error: cannot listen on 127.0.0.1:{port}: the port is in use (another "
+        f"`hotspots serve`?); choose another with --port, e.g. `hotspots serve --port {port + 1}`"
+    ]
+
+
+def test_demo_suggests_serving_its_store_and_names_the_officers_area(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    store = tmp_path / "my store"
+    assert main(["demo", "--store", str(store)]) == 0
+    out = capsys.readouterr().out
+    officer = next(line for line in out.splitlines() if "demo-officer" in line)
+    assert officer.endswith("  area: Cambridge") and "E07000008" not in officer
+    assert out.rstrip().splitlines()[-1].startswith(f"Next: `hotspots serve --store '{store}'`")

@@ -1,5 +1,9 @@
 """Errors: 400 naming the field, the value and what is expected; 404; never a stack trace.
 
+A 400 page for a GET form (map, compare, briefing, patrol plan, audit log, ...) re-shows the
+request's fields as a form, each with its value, and the message beside the bad field
+(``aria-invalid``), so a mistyped month is corrected in place rather than retyped from the start.
+
 Pages get an HTML page; machine routes (``/api/...``, ``/ogc...``, ``*.json``, ``*.geojson``,
 or a client that asks for JSON) get one JSON shape::
 
@@ -48,6 +52,32 @@ def wants_json() -> bool:
     )
 
 
+#: Labels of the request fields a form re-shows (others are labelled by their name).
+FIELD_LABELS = {
+    "from": "From (YYYY-MM)", "to": "To (YYYY-MM)", "from2": "Compare with: from (YYYY-MM)",
+    "to2": "Compare with: to (YYYY-MM)", "n": "Number of places", "area": "Area",
+    "district": "District code", "wards": "Ward codes", "measure": "Wards shaded by",
+    "offences": "Offences as", "eps_m": "Radius, metres (eps_m)",
+    "min_samples": "Offences that make a hotspot core (min_samples)", "user": "Account",
+    "action": "Action", "page": "Page", "significant": "Only significant hotspots (1 or 0)",
+    "searches": "Stop and search (1 or 0)", "raids": "Raids (1 or 0)",
+}  # fmt: skip
+
+
+def form_fields(field: str) -> list[dict[str, str | bool]]:
+    """The current GET request's fields to re-show in a form, the bad ``field`` marked (added
+    when the request did not send it, e.g. a default that does not hold)."""
+    fields: list[dict[str, str | bool]] = []
+    names = list(dict.fromkeys([*request.args.keys(), field]))
+    for name in names:
+        for i, value in enumerate(request.args.getlist(name) or [""]):
+            fields.append({
+                "name": name, "id": f"fix-{name}-{i}", "value": value, "bad": name == field,
+                "label": FIELD_LABELS.get(name, name),
+            })  # fmt: skip
+    return fields
+
+
 def error_response(
     status: int,
     message: str,
@@ -61,7 +91,8 @@ def error_response(
         body.update({"field": field, "value": value, "expected": expected})
     if wants_json():
         return jsonify({"error": body}), status
-    return render_template("error.html", error=body), status
+    fields = form_fields(field) if status == 400 and field and request.method == "GET" else []
+    return render_template("error.html", error=body, fields=fields), status
 
 
 def init_app(app: Flask) -> None:

@@ -187,7 +187,10 @@ def page() -> Response:
             "patrol.html",
             req=req,
             plan=plan,
-            maps=[Markup(place_svg(p, basemap=current_basemap())) for p in plan.places],
+            maps=[
+                Markup(place_svg(p, basemap=current_basemap(), neighbours=plan.places))
+                for p in plan.places
+            ],
             end_months=complete_ends(months, BASIS_MONTHS)[::-1],
             query=req.query(),
             patrol_from=Period.months(following, following).label,

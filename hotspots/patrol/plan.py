@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import geopandas as gpd
 import pandas as pd
@@ -21,7 +22,7 @@ from hotspots.assessment import significant_only as keep_significant
 from hotspots.cluster import Auto
 from hotspots.evaluate.next_month import next_month
 from hotspots.patrol.area import PatrolArea
-from hotspots.patrol.reasons import _note, _reason
+from hotspots.patrol.reasons import _note, _reason, _summary, colocation_warning
 from hotspots.patrol.stability import STABILITY_WINDOWS, _monthly_hits
 from hotspots.periods import Period, add_months, parse_month
 from hotspots.publicsafe import snapped_hotspots
@@ -69,11 +70,27 @@ class PatrolPlace:
     #: forecast cells the place overlaps, and their share of the force's expected total.
     forecast_offences: float | None = None
     forecast_share: float | None = None
+    #: One line of why (the phone list): offences, change and single months hot.
+    why: str = ""
+    #: Share of the place's offences on its busiest map point, when flagged (``note``).
+    colocation_share: float | None = None
 
     @property
     def name(self) -> str:
         """``"1. On or near Station Road"`` (the GPX waypoint name)."""
         return f"{self.rank}. {self.location or f'Place in {self.ward_name}'}"
+
+    @property
+    def label(self) -> str:
+        """The place without its rank: ``"On or near Station Road"``."""
+        return self.location or f"Place in {self.ward_name}"
+
+    @property
+    def geo_uri(self) -> str:
+        """``geo:52.2,0.12?q=52.2,0.12(On%20or%20near%20Station%20Road)`` (RFC 5870, with
+        the label Android and iOS maps show): opens the place's centre in the phone's maps."""
+        at = f"{self.lat:.5f},{self.lon:.5f}"
+        return f"geo:{at}?q={at}({quote(self.label, safe='')})"
 
 
 @dataclass(frozen=True)
@@ -92,6 +109,13 @@ class PatrolPlan:
     months_available: dict[int, tuple[str, ...]]
     parameters: dict[str, Any]
     data_version: str | None
+
+    @property
+    def warning(self) -> str:
+        """The plan's one co-location warning, naming its places ("" when none)."""
+        return colocation_warning(
+            [(p.rank, p.colocation_share) for p in self.places if p.colocation_share is not None]
+        )
 
     @property
     def title(self) -> str:
@@ -214,7 +238,10 @@ def patrol_plan(
         prev = None if not analysis.comparison_available else int(row.offences_prev)
         change = None if prev is None else int(row.change)
         offences = int(row.offences)
-        reason = _reason(period, analysis.compare_to, offences, change, stable, counts)
+        reason = _reason(
+            period, analysis.compare_to, offences, change, stable, counts,
+            month_params.get("min_samples"),
+        )  # fmt: skip
         places.append(
             PatrolPlace(
                 rank=i + 1,
@@ -238,6 +265,8 @@ def patrol_plan(
                 **_assessed(row),
                 forecast_offences=getattr(row, "forecast_offences", None),
                 forecast_share=getattr(row, "forecast_share", None),
+                why=_summary(period, offences, change, stable, counts),
+                colocation_share=float(row.colocation_share) if row.colocated else None,
             )
         )
     parameters = {

@@ -1,4 +1,9 @@
-"""Why a place is on a plan, in words: offences, trend and stability, and a co-location note."""
+"""Why a place is on a plan, in words: offences, trend and stability, and a co-location note.
+
+Every place of a plan is a hotspot of the plan's basis period (the months together); the reason
+says so, and when the place was a hotspot in no single month alone it says why it is listed all
+the same (too few offences in each month for a one-month hotspot, enough over the months).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,16 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def _change_words(change: int | None, compare_to: Period) -> str:
+    if change is None:
+        return f" (no comparison: the data does not cover {compare_to.label})"
+    if change > 0:
+        return f", up {change} on {compare_to.label}"
+    if change < 0:
+        return f", down {-change} on {compare_to.label}"
+    return f", the same as in {compare_to.label}"
+
+
 def _reason(
     period: Period,
     compare_to: Period,
@@ -17,28 +32,66 @@ def _reason(
     change: int | None,
     stable: dict[int, int],
     available: dict[int, int],
+    month_min_samples: int | None = None,
 ) -> str:
     """``"24 drug offences in Sep–Nov 2025, up 10 on Jun–Aug 2025; a hotspot in 5 of the last
-    6 months and 9 of the last 12"``."""
+    6 months and 9 of the last 12"``; a place hot in no single month of the last 6 adds why it is
+    listed (``"; in no single month alone: each had fewer than 5 offences here, the 3 months
+    together make it a hotspot"``)."""
     text = f"{_plural(offences, 'drug offence')} in {period.label}"
-    if change is None:
-        text += f" (no comparison: the data does not cover {compare_to.label})"
-    elif change > 0:
-        text += f", up {change} on {compare_to.label}"
-    elif change < 0:
-        text += f", down {-change} on {compare_to.label}"
-    else:
-        text += f", the same as in {compare_to.label}"
+    text += _change_words(change, compare_to)
     parts: list[str] = []
     for n in STABILITY_WINDOWS:
         of = "" if available[n] == n else f" (of {available[n]} available)"
         last = f"the last {n} months" if not parts else f"the last {n}"
         parts.append(f"{stable[n]} of {last}{of}")
-    return f"{text}; a hotspot in {' and '.join(parts)}"
+    text = f"{text}; a hotspot in {' and '.join(parts)}"
+    if stable[min(STABILITY_WINDOWS)] == 0:
+        fewer = f"fewer than {month_min_samples} offences" if month_min_samples else "too few"
+        text += (
+            f": listed because the {_plural(len(period.months), 'month')} of {period.label} "
+            f"together make it a hotspot, though no single month alone had enough ({fewer} "
+            "close together here)"
+        )
+    return text
+
+
+def _summary(period: Period, offences: int, change: int | None, stable: dict[int, int],
+             available: dict[int, int]) -> str:  # fmt: skip
+    """One line of why, for the phone list: ``"24 offences in Sep–Nov 2025 (+10); hot in 5 of
+    the last 6 months"`` or ``"...; hot over the months together, no single month alone"``."""
+    text = f"{_plural(offences, 'offence')} in {period.label}"
+    if change is not None:
+        text += f" ({change:+d})"
+    n = min(STABILITY_WINDOWS)
+    if stable[n] == 0:
+        return f"{text}; a hotspot over the months together, in no single month alone"
+    return f"{text}; a hotspot in {stable[n]} of the last {available[n]} months"
 
 
 def _note(share: float) -> str:
     return (
         f"{round(share * 100)}% of these offences are on one map point: check it is a street "
         "place, not where offences are recorded (e.g. a police station)."
+    )
+
+
+def colocation_warning(places: list[tuple[int, float]]) -> str:
+    """The plan's one co-location warning, naming the places (rank, share on one map point):
+    ``"Places 1 and 4: 100% and 85% of their offences are on one map point: check ..."``."""
+    if not places:
+        return ""
+    ranks = [str(rank) for rank, _ in places]
+    shares = [f"{round(share * 100)}%" for _, share in places]
+
+    def both(items: list[str]) -> str:
+        return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+    if len(set(shares)) == 1:
+        shares = shares[:1]
+    whose = "its" if len(places) == 1 else "their"
+    return (
+        f"{'Place' if len(places) == 1 else 'Places'} {both(ranks)}: {both(shares)} of {whose} "
+        "offences are on one map point: check each is a street place, not where offences are "
+        "recorded (e.g. a police station)."
     )

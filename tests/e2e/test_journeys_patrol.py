@@ -1,0 +1,114 @@
+"""Journeys (issue 14 item 10): a sergeant's patrol plan on a phone, an admin's audit search.
+
+Real Chromium at 360 x 740 (the phone of ``conftest.PHONE_HEIGHT``), the demo store, axe-core
+WCAG 2.2 AA. The phone patrol test also writes ``docs/screenshot-patrol.png`` (its first screen).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hotspots.patrol import GPX_NS
+from tests.e2e.conftest import PHONE_HEIGHT, BrowsedPage
+from tests.e2e.test_browser import axe_violations, report
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+@pytest.mark.parametrize("role", ["officer"])
+@pytest.mark.parametrize("viewport_width", [360])
+def test_a_sergeant_on_a_phone_gets_the_places_into_gpx_and_opens_one_in_maps(
+    page: BrowsedPage, viewport_width: int, role: str, tmp_path: Path
+) -> None:
+    p = page.page
+    page.goto("/")
+    p.get_by_role("link", name="Patrol plan").first.click()  # from the menu, as a person would
+    p.wait_for_url("**/patrol*")
+    places = p.locator(".place-list li")
+    DOCS.mkdir(exist_ok=True)
+    p.screenshot(path=str(DOCS / "screenshot-patrol.png"))  # the first screen, 360 x 740
+    assert places.count() >= 1
+    first = places.first.bounding_box()
+    assert first is not None and first["y"] + first["height"] <= 640 < PHONE_HEIGHT  # 1st screen
+    assert p.evaluate("() => document.documentElement.scrollWidth") <= viewport_width
+    # the downloads are on the first screen too
+    gpx_link = p.get_by_role("link", name="GPX for map apps")
+    box = gpx_link.bounding_box()
+    assert box is not None and box["y"] < first["y"]
+    with p.expect_download() as download_info:
+        gpx_link.click()
+    download = download_info.value
+    assert download.suggested_filename.startswith(
+        "patrol-"
+    ) and download.suggested_filename.endswith(".gpx")
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    waypoints = list(ET.parse(saved).getroot().iter(f"{{{GPX_NS}}}wpt"))
+    assert len(waypoints) == places.count()
+    name = waypoints[0].findtext(f"{{{GPX_NS}}}name")
+    assert p.locator(".place-list .place-name").first.inner_text() == name
+    # the first place opens in the phone's maps at the waypoint
+    geo = places.first.get_by_role("link", name="Open place 1").get_attribute("href")
+    lat, lon = (waypoints[0].get(k) for k in ("lat", "lon"))
+    assert geo is not None and geo.startswith(f"geo:{lat},{lon}?q={lat},{lon}(")
+    assert axe_violations(p) == [], report(axe_violations(p))
+    page.clean()
+
+
+@pytest.mark.parametrize("role", ["admin"])
+@pytest.mark.parametrize("viewport_width", [1280])
+def test_an_admin_finds_a_users_sign_ins_in_the_audit_log(
+    page: BrowsedPage,
+    viewport_width: int,
+    role: str,
+    signed_in_states: Callable[[str], Any],
+    demo_store: Path,
+) -> None:
+    from tests.accounts import ensure_user
+    from web import create_app
+
+    signed_in_states("officer")  # the officer has signed in through the sign-in page
+    officer = ensure_user(create_app({"STORE": str(demo_store), "WARM_PRESETS": 0}), "officer")
+    p = page.page
+    page.goto("/admin/audit")
+    p.get_by_label("Account").fill(officer)
+    p.get_by_label("Action").select_option("login")
+    p.get_by_role("button", name="Show").click()
+    p.wait_for_url("**/admin/audit?*")
+    rows = p.locator("tbody tr")
+    assert rows.count() >= 1
+    cells = [rows.nth(i).locator("td").all_inner_texts() for i in range(rows.count())]
+    assert {c[1] for c in cells} == {officer} and {c[2] for c in cells} == {"login"}
+    assert all(c[4] == "role: officer" for c in cells)  # details as text
+    assert "matching the filter" in p.locator("caption").inner_text()
+    assert axe_violations(p) == [], report(axe_violations(p))
+    page.clean()
+
+
+@pytest.mark.parametrize("viewport_width", [1280])
+def test_a_new_view_shows_work_under_way_and_disables_its_button(
+    page: BrowsedPage, viewport_width: int
+) -> None:
+    p = page.page
+    page.goto("/patrol?to=2025-11")
+    # the result opens in a new tab, so this page (and its busy form) can be read while it loads
+    p.evaluate("() => { document.querySelector('.patrol-form').target = '_blank'; }")
+    p.get_by_text("Change the area, month or number of places").click()
+    button = p.get_by_role("button", name="Make plan")
+    with p.context.expect_page() as new_tab:
+        button.click()
+    status = p.locator(".patrol-form .busy-status")
+    status.wait_for()
+    assert "Working on it" in status.inner_text() and status.get_attribute("role") == "status"
+    assert button.is_disabled()
+    assert p.locator(".patrol-form").get_attribute("aria-busy") == "true"
+    result = new_tab.value
+    result.wait_for_load_state("load")
+    assert "n=10" in result.url and "to=2025-11" in result.url  # sent with the form's values
+    result.close()
+    page.clean()
