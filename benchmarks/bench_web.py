@@ -128,10 +128,21 @@ class Server:
         if self.warm is not None:  # presets made at start-up (the app's default otherwise)
             env["HOTSPOTS_WARM_PRESETS"] = str(self.warm)
         self.process = subprocess.Popen(
-            [Path(sys.executable).parent / "gunicorn", "--workers", str(self.workers),
-             "--threads", str(self.threads), "--preload", "--bind", f"127.0.0.1:{port}",
-             "--log-level", "warning", "web:create_app()"],
-            env=env, cwd=ROOT,
+            [
+                Path(sys.executable).parent / "gunicorn",
+                "--workers",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+                "--preload",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                "web:create_app()",
+            ],
+            env=env,
+            cwd=ROOT,
         )
         base = f"http://127.0.0.1:{port}"
         deadline = time.time() + 30
@@ -172,8 +183,9 @@ def browsing(base: str, paths: list[str], clients: int, seconds: float) -> dict[
     ``seconds``. A request is *cold* when its URL had not been requested from the server before;
     ~25% of warm requests revalidate with their ETag (304)."""
     pages = [p for p in paths if p.startswith("/?")]
-    weights = [2.0 if ("2025-01&to=2025-12" in p or "2025-10&to=2025-12" in p) else 1.0
-               for p in pages]
+    weights = [
+        2.0 if ("2025-01&to=2025-12" in p or "2025-10&to=2025-12" in p) else 1.0 for p in pages
+    ]
     seen: set[str] = set()
     etags: dict[str, str] = {}
     lock = threading.Lock()
@@ -211,7 +223,10 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument(
-        "--warm-presets", type=int, default=None, metavar="N",
+        "--warm-presets",
+        type=int,
+        default=None,
+        metavar="N",
         help="HOTSPOTS_WARM_PRESETS for the servers (default: the app's, 4); 0 = none made "
         "at start-up, every view truly cold",
     )
@@ -219,8 +234,11 @@ def main() -> int:
     paths = views()
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "store"
-        subprocess.run([Path(sys.executable).parent / "hotspots", "demo", "--store", store],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [Path(sys.executable).parent / "hotspots", "demo", "--store", store],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         sys.path.insert(0, str(ROOT))
         from hotspots.users import UserStore
 
@@ -242,21 +260,32 @@ def main() -> int:
         "page": max(r[2] for p, r in first if p.startswith("/?")),
         "frame": max(r[2] for p, r in first if "frame" in p),
     }
-    result = {"warm_presets": args.warm_presets,
-              "clients": args.clients, "workers": args.workers, "threads": args.threads,
-              "views": len(paths), "cpus": os.cpu_count(), "seconds": args.seconds,
-              "phases": phases, "max_bytes": sizes,
-              "status_304": sum(1 for r in used["revalidate"] if r[1] == 304)}
+    result = {
+        "warm_presets": args.warm_presets,
+        "clients": args.clients,
+        "workers": args.workers,
+        "threads": args.threads,
+        "views": len(paths),
+        "cpus": os.cpu_count(),
+        "seconds": args.seconds,
+        "phases": phases,
+        "max_bytes": sizes,
+        "status_304": sum(1 for r in used["revalidate"] if r[1] == 304),
+    }
     OUT.mkdir(parents=True, exist_ok=True)
     tag = "" if args.warm_presets is None else f"-warm{args.warm_presets}"
     (OUT / f"web{tag}.json").write_text(json.dumps(result, indent=1))
-    print(f"{args.clients} clients, gunicorn {args.workers} workers x {args.threads} threads, "
-          f"{len(paths)} views, {os.cpu_count()} CPUs, browsing {args.seconds:g} s")
+    print(
+        f"{args.clients} clients, gunicorn {args.workers} workers x {args.threads} threads, "
+        f"{len(paths)} views, {os.cpu_count()} CPUs, browsing {args.seconds:g} s"
+    )
     print("| phase | requests | errors | p50 ms | p95 ms | max ms |")
     print("|---|---:|---:|---:|---:|---:|")
     for ph in phases:
-        print(f"| {ph['phase']} | {ph['requests']} | {ph['errors']} | {ph['p50_ms']} | "
-              f"{ph['p95_ms']} | {ph['max_ms']} |")
+        print(
+            f"| {ph['phase']} | {ph['requests']} | {ph['errors']} | {ph['p50_ms']} | "
+            f"{ph['p95_ms']} | {ph['max_ms']} |"
+        )
     print(f"largest map page {sizes['page']:,} bytes, largest map frame {sizes['frame']:,} bytes")
     return 0
 

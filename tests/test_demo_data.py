@@ -33,8 +33,18 @@ PFA_FILE = DATA / "boundaries" / "force_area_pfa_dec2023_bsc.geojson"
 STREET_HEADER = list(STREET_COLUMNS)
 # The documented raid format, spelled out: the demo file must match it column for column.
 RAID_HEADER = [
-    "raid_id", "date", "longitude", "latitude", "location", "operation", "warrant_type",
-    "arrests", "charges", "seizure_gbp", "drugs_seized", "synthetic",
+    "raid_id",
+    "date",
+    "longitude",
+    "latitude",
+    "location",
+    "operation",
+    "warrant_type",
+    "arrests",
+    "charges",
+    "seizure_gbp",
+    "drugs_seized",
+    "synthetic",
 ]
 WARRANT_TYPES = set(schema.WARRANT_TYPES)
 

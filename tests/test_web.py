@@ -86,9 +86,7 @@ def test_json_twin_records_period_and_parameters(client: FlaskClient) -> None:
 
 
 def test_map_frame_needs_nothing_from_another_host(client: FlaskClient) -> None:
-    html = client.get("/map/frame?from=2025-09&to=2025-11&offences=clusters").get_data(
-        as_text=True
-    )
+    html = client.get("/map/frame?from=2025-09&to=2025-11&offences=clusters").get_data(as_text=True)
     assert external_urls(html) == []
     local = set(re.findall(r'(?:src|href)="(/static/vendor/[^"]+)"', html))
     assert local, "the map must load Leaflet from the app"
@@ -198,9 +196,14 @@ def test_text_from_data_is_escaped_everywhere(tmp_path: Path) -> None:
     evil_ward = '<script>alert("ward")</script>'
     evil_place = "<img src=x onerror=alert(1)>"
     wards = gpd.GeoDataFrame(
-        {"WD24CD": ["E05000001"], "WD24NM": [evil_ward], "LAD24CD": ["E07000001"],
-         "LAD24NM": ["Shire"]},
-        geometry=[box(500000, 200000, 502000, 201000)], crs="EPSG:27700",
+        {
+            "WD24CD": ["E05000001"],
+            "WD24NM": [evil_ward],
+            "LAD24CD": ["E07000001"],
+            "LAD24NM": ["Shire"],
+        },
+        geometry=[box(500000, 200000, 502000, 201000)],
+        crs="EPSG:27700",
     )
     wards.to_file(tmp_path / "wards.gpkg")
     wards.to_file(tmp_path / "area.gpkg")
@@ -208,12 +211,29 @@ def test_text_from_data_is_escaped_everywhere(tmp_path: Path) -> None:
     street = tmp_path / "2025-01-evil-street.csv"
     street.write_text("\n".join([STREET_HEADER, *rows]) + "\n")
     store = tmp_path / "store"
-    assert main(["ingest", str(street), "--wards", str(tmp_path / "wards.gpkg"),
-                 "--force-area", str(tmp_path / "area.gpkg"), "--store", str(store)]) == 0
+    assert (
+        main(
+            [
+                "ingest",
+                str(street),
+                "--wards",
+                str(tmp_path / "wards.gpkg"),
+                "--force-area",
+                str(tmp_path / "area.gpkg"),
+                "--store",
+                str(store),
+            ]
+        )
+        == 0
+    )
     client = sign_in(create_app({"STORE": str(store)}).test_client())
     query = "from=2025-01&to=2025-01&eps_m=150&min_samples=2"
-    for url in (f"/?{query}", f"/map/frame?{query}", f"/compare?{query}&from2=2025-01&to2=2025-01",
-                f"/compare/frame?{query}&from2=2025-01&to2=2025-01"):
+    for url in (
+        f"/?{query}",
+        f"/map/frame?{query}",
+        f"/compare?{query}&from2=2025-01&to2=2025-01",
+        f"/compare/frame?{query}&from2=2025-01&to2=2025-01",
+    ):
         html = client.get(url).get_data(as_text=True)
         assert "<script>alert(" not in html, url
         assert "<img src=x" not in html, url
@@ -236,8 +256,10 @@ def test_cache_computes_a_missing_key_once_for_concurrent_requests() -> None:
         return "value"
 
     results: list[str] = []
-    threads = [threading.Thread(target=lambda: results.append(cache.get_or_make("k", slow)))
-               for _ in range(5)]
+    threads = [
+        threading.Thread(target=lambda: results.append(cache.get_or_make("k", slow)))
+        for _ in range(5)
+    ]
     for t in threads:
         t.start()
     for t in threads:

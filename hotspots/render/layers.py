@@ -262,9 +262,9 @@ def label_layer(wards: gpd.GeoDataFrame, name: str) -> folium.FeatureGroup:
     ward_rows, district_rows = geomemo.memo("labels", key, lambda: _label_rows(wards))
     LabelLayer(ward_rows, css_class="hs-label hs-label-ward", z_index=-1000).add_to(group)
     if district_rows:
-        LabelLayer(
-            district_rows, css_class="hs-label hs-label-district", z_index=-1000
-        ).add_to(group)
+        LabelLayer(district_rows, css_class="hs-label hs-label-district", z_index=-1000).add_to(
+            group
+        )
     return group
 
 

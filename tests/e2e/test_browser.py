@@ -90,7 +90,8 @@ def draw_map(page: BrowsedPage) -> tuple[Any, dict[str, Any]]:
 
 def layer(stats: dict[str, Any], prefix: str, map_id: str | None = None) -> dict[str, Any]:
     found = [
-        s for s in stats["layers"]
+        s
+        for s in stats["layers"]
         if s["name"].startswith(prefix) and (map_id is None or s["map"] == map_id)
     ]
     assert len(found) == 1, (prefix, [s["name"] for s in stats["layers"]])
@@ -107,13 +108,26 @@ def axe_violations(target: Any, *, iframes: bool = False) -> list[dict[str, Any]
     """axe-core's WCAG 2.x A/AA violations on a page or frame, with the elements concerned."""
     from axe_playwright_python.sync_playwright import Axe
 
-    options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "iframes": iframes,
-               "resultTypes": ["violations"]}
+    options = {
+        "runOnly": {"type": "tag", "values": WCAG_TAGS},
+        "iframes": iframes,
+        "resultTypes": ["violations"],
+    }
     results = Axe().run(target, options=options)
     return [
-        {"rule": v["id"], "impact": v["impact"], "help": v["help"],
-         "nodes": [{"target": n["target"], "html": n["html"][:200],
-                    "summary": n.get("failureSummary", "")} for n in v["nodes"]]}
+        {
+            "rule": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [
+                {
+                    "target": n["target"],
+                    "html": n["html"][:200],
+                    "summary": n.get("failureSummary", ""),
+                }
+                for n in v["nodes"]
+            ],
+        }
         for v in results.response["violations"]
     ]
 
@@ -231,8 +245,14 @@ def test_the_period_can_be_changed_with_the_keyboard_alone(page: BrowsedPage) ->
             " return e.id || e.getAttribute('class') || e.tagName.toLowerCase(); }"
         )
 
-    labels = {"From": "from", "To": "to", "Wards shaded by": "measure", "Offences as": "offences",
-              "Stop and search for drugs": "searches", "Raids and warrants": "raids"}
+    labels = {
+        "From": "from",
+        "To": "to",
+        "Wards shaded by": "measure",
+        "Offences as": "offences",
+        "Stop and search for drugs": "searches",
+        "Raids and warrants": "raids",
+    }
     for text, control in labels.items():  # every control is found by its visible label
         assert page.page.get_by_label(text, exact=True).get_attribute("id") == control
     kb.press("Tab")
