@@ -6,6 +6,7 @@ import io
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -131,6 +132,20 @@ def test_monthly_counts_fills_months_without_events(store: Store) -> None:
     assert table.loc["2025-06", "label"] == "Jun 2025"
     with pytest.raises(BriefingError, match="lack column"):
         monthly_counts(store.load(columns=["month"]), ["2025-06"])
+
+
+def test_monthly_counts_count_drug_events_only_in_a_store_of_every_crime_type() -> None:
+    """A store ingested with --all-crime-types: the trend counts what the headline counts (the
+    chart once showed ~6,500 "drug offences" a month on Cambridgeshire 2025: every crime)."""
+    events = pd.DataFrame(
+        {
+            "layer": ["offence", "offence", "offence", "search", "search", "raid"],
+            "month": ["2025-07"] * 6,
+            "category": ["Drugs", "Burglary", "Drugs", "Controlled drugs", "Stolen goods", None],
+        }
+    )
+    table = monthly_counts(events, ["2025-07"])
+    assert table.loc["2025-07", ["offences", "searches", "raids"]].tolist() == [2, 1, 1]
 
 
 # -- image ----------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from hotspots import schema
-from hotspots.analysis import Analysis
+from hotspots.analysis import Analysis, split_drug_events
 from hotspots.briefing.errors import BriefingError
 from hotspots.periods import Period, add_months, month_range
 
@@ -33,7 +33,9 @@ def trend_months(period: Period, compare_to: Period, held: Sequence[str], n: int
 
 
 def monthly_counts(store_events: pd.DataFrame, months: Sequence[str]) -> pd.DataFrame:
-    """Events per month and layer.
+    """Drug events per month and layer: drug offences, controlled-drugs searches and raids
+    (other crime types and search objects of a store ingested with ``--all-crime-types`` are
+    left out, as the analysis leaves them out: :func:`hotspots.analysis.split_drug_events`).
 
     Parameters
     ----------
@@ -53,6 +55,8 @@ def monthly_counts(store_events: pd.DataFrame, months: Sequence[str]) -> pd.Data
         raise BriefingError(f"store_events lack column(s) {missing}; expected layer and month")
     wanted = list(months)
     frame = store_events[store_events[schema.MONTH].isin(wanted)]
+    if schema.CATEGORY in frame.columns:  # a store of every crime type: drug events only
+        frame = split_drug_events(frame)[0]
     table = frame.groupby([schema.MONTH, schema.LAYER]).size().unstack(fill_value=0)
     out = pd.DataFrame(index=pd.Index(wanted, name="month"))
     for layer, column in (("offence", "offences"), ("search", "searches"), ("raid", "raids")):

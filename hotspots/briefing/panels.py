@@ -127,7 +127,7 @@ def draw_hotspots(ax: Axes, f: dict[str, Any]) -> None:
     rows = [
         (
             str(h["rank"]),
-            _clip(h["place"].removeprefix("On or near "), 18),
+            _wrap(h["place"].removeprefix("On or near "), 22),
             _wrap(h["ward_name"], 20),
             f"{h['offences']:,}",
             "–" if h["change"] is None else f"{h['change']:+,}",
@@ -175,7 +175,3 @@ def draw_caveats(ax: Axes, caveats: list[str]) -> None:
 def _wrap(text: str, n: int) -> str:
     """A name on lines of at most ``n`` characters (at word breaks): never cut short."""
     return textwrap.fill(text, n, break_long_words=False)
-
-
-def _clip(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
