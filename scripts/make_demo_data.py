@@ -32,6 +32,7 @@ import pandas as pd
 import shapely
 
 from hotspots.sources.police_uk import STREET_COLUMNS
+from hotspots.sources.stop_search import SEARCH_COLUMNS
 
 YEAR = "2025"
 MONTHS = tuple(f"{YEAR}-{m:02d}" for m in range(1, 13))
@@ -40,23 +41,7 @@ N_RAIDS = 150
 SEED = 2025
 
 STREET_HEADER = STREET_COLUMNS  # the reader's own list: one definition of the format
-SEARCH_HEADER = (
-    "Type",
-    "Date",
-    "Part of a policing operation",
-    "Policing operation",
-    "Latitude",
-    "Longitude",
-    "Gender",
-    "Age range",
-    "Self-defined ethnicity",
-    "Officer-defined ethnicity",
-    "Legislation",
-    "Object of search",
-    "Outcome",
-    "Outcome linked to object of search",
-    "Removal of more than just outer clothing",
-)
+SEARCH_HEADER = SEARCH_COLUMNS  # the published order, defined beside the reader
 
 WARDS_SRC = "boundaries/wards_dec2023_bsc/cambs_peterborough_wards_dec2023_bsc.geojson"
 WARDS_LICENCE_SRC = "boundaries/wards_dec2023_bsc/LICENCE.txt"

@@ -26,27 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from hotspots.sources.police_uk import STREET_COLUMNS
+from hotspots.sources.stop_search import SEARCH_COLUMNS
 
 __all__ = ["SEARCH_COLUMNS", "search_row", "street_row", "write_csv"]
 
-#: The columns of a police.uk stop-and-search CSV, in the published order.
-SEARCH_COLUMNS: tuple[str, ...] = (
-    "Type",
-    "Date",
-    "Part of a policing operation",
-    "Policing operation",
-    "Latitude",
-    "Longitude",
-    "Gender",
-    "Age range",
-    "Self-defined ethnicity",
-    "Officer-defined ethnicity",
-    "Legislation",
-    "Object of search",
-    "Outcome",
-    "Outcome linked to object of search",
-    "Removal of more than just outer clothing",
-)
 #: API search fields by CSV column (Latitude and Longitude come from ``location``).
 _SEARCH_FIELDS = {
     "Type": "type",

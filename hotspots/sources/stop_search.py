@@ -35,6 +35,24 @@ from hotspots.validate import (
     rejected_frame,
 )
 
+#: The columns of a police.uk stop-and-search CSV, in the published order.
+SEARCH_COLUMNS: tuple[str, ...] = (
+    "Type",
+    "Date",
+    "Part of a policing operation",
+    "Policing operation",
+    "Latitude",
+    "Longitude",
+    "Gender",
+    "Age range",
+    "Self-defined ethnicity",
+    "Officer-defined ethnicity",
+    "Legislation",
+    "Object of search",
+    "Outcome",
+    "Outcome linked to object of search",
+    "Removal of more than just outer clothing",
+)
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "Type",
     "Date",
