@@ -14,6 +14,7 @@ Screenshots go to ``tests/artifacts/screenshots/`` (git-ignored) for a reviewer 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -79,11 +80,17 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def live_server(demo_store: Path) -> Iterator[str]:
     """The app on the demo store, served from a background thread; yields its base URL."""
-    from werkzeug.serving import make_server
-
     from web import create_app
 
-    app = create_app({"STORE": str(demo_store)})
+    with serving(create_app({"STORE": str(demo_store)})) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """``app`` served on a free loopback port from a background thread; yields its base URL."""
+    from werkzeug.serving import make_server
+
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()

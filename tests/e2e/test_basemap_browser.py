@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,27 +10,19 @@ import pytest
 
 from tests.accounts import PASSWORD, ensure_user
 from tests.basemaps import make_pmtiles
-from tests.e2e.conftest import SCREENSHOTS, TIMEOUT_MS
+from tests.e2e.conftest import SCREENSHOTS, TIMEOUT_MS, serving
 
 
 @pytest.fixture(scope="module")
 def basemap_server(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from werkzeug.serving import make_server
 
     from web import create_app
 
     base = make_pmtiles(tmp_path_factory.mktemp("basemap") / "base.pmtiles")
     app = create_app({"STORE": str(demo_store), "BASEMAP": str(base), "WARM_PRESETS": 0})
     ensure_user(app, "officer")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="basemap-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
 
 
 def test_map_frame_draws_the_file_tiles_with_attribution(browser: Any, basemap_server: str) -> None:
