@@ -66,6 +66,8 @@ __all__ = [
 
 ROLES: tuple[str, ...] = ("analyst", "officer", "commissioner", "admin")
 #: Shortest password accepted (NCSC guidance: length over complexity rules).
+#: The accounts file's name inside the store (the default place of the accounts).
+USERS_FILE = "users.sqlite3"
 MIN_PASSWORD_LENGTH = 12
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{1,63}")
 _SCOPE_CODE = re.compile(r"[EWSN]\d{8}")

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from hotspots.cli import main
-from hotspots.cli_distributed import SCHEDULER_ENV, scheduler_address
+from hotspots.cli.distributed import SCHEDULER_ENV, scheduler_address
 from hotspots.store import Store
 from tests.conftest import DEMO
 

@@ -28,9 +28,10 @@ from pyproj import Transformer
 
 from hotspots.analysis import analyse
 from hotspots.cli import main
-from hotspots.cli_analysis import analysis_json, format_analysis
+from hotspots.cli.analysis import format_analysis
 from hotspots.figures import layer_figure
 from hotspots.periods import Period
+from hotspots.presentation import analysis_json
 from hotspots.store import Store
 from tests.accounts import sign_in
 from web import create_app

@@ -106,7 +106,7 @@ def test_the_users_command(
 
 
 def test_demo_makes_one_account_per_role_once(tmp_path: Path) -> None:
-    from hotspots.cli_users import DEMO_ACCOUNTS, demo_accounts
+    from hotspots.cli.users import DEMO_ACCOUNTS, demo_accounts
 
     made = demo_accounts(tmp_path)
     assert [(n, r) for n, r, _ in made] == [(n, r) for n, r, _ in DEMO_ACCOUNTS]

@@ -17,9 +17,9 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from hotspots.cli_users import USERS_FILE
 from hotspots.private import private_dirs, private_umask
 from hotspots.render.popups import dynamics_text, significance_text
+from hotspots.users import USERS_FILE
 from web.settings import DEFAULTS
 
 

@@ -21,12 +21,12 @@ from werkzeug.datastructures import MultiDict
 from hotspots import schema
 from hotspots.analysis import Analysis, analyse
 from hotspots.assessment import assess, significant_only
-from hotspots.cli_analysis import analysis_json, headline_text, ward_movers
 from hotspots.distributed import detector_factory
 from hotspots.evaluate.advice import parameter_score
 from hotspots.evaluate.backtest import drug_offences
 from hotspots.evaluate.grid import CELL_M, Grid
 from hotspots.periods import Period
+from hotspots.presentation import analysis_json, headline_text, ward_movers
 from hotspots.render import TileConfig, compare_map, period_map, render_html
 from web.access import area_name, current_access, redact
 from web.assets import ASSET_BASE

@@ -20,8 +20,8 @@ import pandas as pd
 
 from hotspots.analysis import Analysis
 from hotspots.briefing.monthly import monthly_rows
-from hotspots.cli_analysis import headline_text, ward_movers
 from hotspots.figures import ARREST, NO_FURTHER_ACTION, Figure
+from hotspots.presentation import headline_text, ward_movers
 
 __all__ = ["ARREST", "NO_FURTHER_ACTION", "briefing_figures"]
 

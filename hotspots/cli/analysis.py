@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +11,16 @@ import pandas as pd
 
 from hotspots import schema
 from hotspots.analysis import Analysis, analyse, store_months
-from hotspots.cli_distributed import hotspot_detectors
-from hotspots.cli_evaluate import assess_from_args, format_assessment
+from hotspots.cli.distributed import hotspot_detectors
+from hotspots.cli.evaluate import assess_from_args, format_assessment
 from hotspots.errors import HotspotsError
 from hotspots.export import FORMATS, ExportError, ExportMetadata, export, export_events
 from hotspots.periods import Period, PeriodError
+from hotspots.presentation import headline_text, ward_movers
 from hotspots.publicsafe import SUPPRESS_BELOW, suppress_small_counts
 from hotspots.store import Store
 from hotspots.summary import BUFFER_M, NEAR_M
-from hotspots.ward_summary import headline, read_population
+from hotspots.ward_summary import read_population
 
 
 def add_period_options(p: argparse.ArgumentParser) -> None:
@@ -148,98 +148,6 @@ def run_analysis(args: argparse.Namespace, store: Store) -> Analysis:
         )
     # significance, dynamics, parameter score
     return assess_from_args(args, analysis, store, events)
-
-
-def analysis_json(analysis: Analysis, top: int) -> dict[str, Any]:
-    """What ``hotspots analyse --json`` prints (and ``/map.json``, for the visitor's role).
-
-    ``figures`` gives each shown layer's total by the figure rule (:mod:`hotspots.figures`);
-    in ``totals`` a layer's count, change and rates are null where its figure is not a number
-    (never 0 for a layer not held), and a layer the role may not see is left out, with its
-    coverage lists.
-    """
-    figures = analysis.figures()
-    hotspots = analysis.hotspots.drop(columns="geometry").head(top)
-    coverage = analysis.coverage.as_dict()
-    if "raid" not in analysis.layers:
-        coverage = {k: v for k, v in coverage.items() if "raid" not in k}
-    return {
-        "metadata": analysis.metadata(),
-        "figures": {layer: f.as_dict() for layer, f in figures.items()},
-        "totals": shown_totals(analysis),
-        "headline": headline_text(analysis),
-        "hotspots": _records(hotspots),
-        "ward_movers": {k: _records(v) for k, v in ward_movers(analysis, 5).items()},
-        "coverage": coverage,
-    }
-
-
-def shown_totals(analysis: Analysis) -> dict[str, Any]:
-    """``analysis.totals`` by the figure rule: a layer's ``*_count``/``*_per_*`` and its
-    ``search_*``/``raid_*`` sums are None when its figure is not a number, its ``*_prev`` and
-    ``*_change*`` None when there is no change; ``months_without_events`` lists shown layers
-    only."""
-    figures = analysis.figures()
-    out: dict[str, Any] = {}
-    for name, value in analysis.totals.items():
-        layer = name.split("_", 1)[0]
-        fig = figures.get(layer)
-        if layer in schema.LAYERS and fig is None:
-            continue  # a layer the role may not see
-        if fig is not None:
-            if name.endswith(("_prev", "_change", "_change_pct")):
-                value = value if fig.change is not None else None
-            elif not fig.is_number:
-                value = None
-        if name == "months_without_events":
-            value = {k: v for k, v in (value or {}).items() if k in figures}
-        out[name] = value
-    return out
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    out = json.loads(frame.to_json(orient="records", force_ascii=False))
-    return list(out)
-
-
-def ward_movers(analysis: Analysis, n: int) -> dict[str, pd.DataFrame]:
-    """The ``n`` wards with the largest rise and fall in offences (empty without comparison)."""
-    columns = [
-        "ward_code",
-        "ward_name",
-        "district_name",
-        "offence_count",
-        "offence_prev",
-        "offence_change",
-        "offence_change_pct",
-    ]
-    if not analysis.comparison_available:
-        empty = analysis.wards[columns].iloc[0:0]
-        return {"rising": empty, "falling": empty}
-    table = pd.DataFrame(analysis.wards[columns])
-    rising = table[table["offence_change"] > 0].sort_values(
-        ["offence_change", "ward_code"], ascending=[False, True]
-    )
-    falling = table[table["offence_change"] < 0].sort_values(
-        ["offence_change", "ward_code"], ascending=[True, True]
-    )
-    return {"rising": rising.head(n), "falling": falling.head(n)}
-
-
-def headline_text(analysis: Analysis) -> str:
-    """The change in drug offences in words (or why there is none), by the figure rule: the
-    area's when the analysis is an officer's area, the force's otherwise."""
-    fig = analysis.figures()["offence"]
-    if not fig.is_number:
-        return f"No data on drug offences for {analysis.period.label}: {fig.note}"
-    if fig.change is None:
-        reason = (
-            f"no data for the comparison period {analysis.compare_to.label}"
-            if fig.change_note.startswith("no data") or not analysis.comparison_available
-            else fig.change_note
-        )
-        return f"{fig.value:,} drug offences in {analysis.period.label}; {reason}"
-    return headline(analysis.totals, "offence")
 
 
 def format_analysis(analysis: Analysis, top: int) -> str:

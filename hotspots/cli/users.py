@@ -26,7 +26,7 @@ from pathlib import Path
 
 from hotspots.errors import StoreError
 from hotspots.tokens import issue_token, list_tokens, revoke_token
-from hotspots.users import ROLES, User, UserError, UserStore
+from hotspots.users import ROLES, USERS_FILE, User, UserError, UserStore
 
 __all__ = [
     "DEMO_ACCOUNTS",
@@ -37,7 +37,6 @@ __all__ = [
     "users_db_path",
 ]
 
-USERS_FILE = "users.sqlite3"
 #: The demo's accounts: one per role; the officer's area is Cambridge (district E07000008).
 DEMO_ACCOUNTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("demo-analyst", "analyst", ()),

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hotspots.cli_distributed import add_scheduler_options, scheduler_address
-from hotspots.cli_users import (
+from hotspots.cli.distributed import add_scheduler_options, scheduler_address
+from hotspots.cli.users import (
     DEMO_ACCOUNTS,
     DEMO_ACCOUNTS_FILE,
     add_users_parser,
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 DEFAULT_STORE = "store"
 #: Demo data shipped with the project (present in a clone / editable install).
-DEMO_DATA = Path(__file__).resolve().parent.parent / "data"
+DEMO_DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def _store_path(value: str | None) -> Path:
@@ -112,8 +112,8 @@ def _status_parser(sub: Any, name: str, help_text: str) -> None:
 
 
 def _analyse_parser(sub: Any, name: str, help_text: str) -> None:
-    from hotspots.cli_analysis import add_period_options
-    from hotspots.cli_evaluate import add_assessment_options
+    from hotspots.cli.analysis import add_period_options
+    from hotspots.cli.evaluate import add_assessment_options
 
     p = sub.add_parser(name, help=help_text)
     add_period_options(p)
@@ -125,8 +125,8 @@ def _analyse_parser(sub: Any, name: str, help_text: str) -> None:
 
 
 def _export_parser(sub: Any, name: str, help_text: str) -> None:
-    from hotspots.cli_analysis import add_export_arguments, add_period_options
-    from hotspots.cli_evaluate import add_assessment_options
+    from hotspots.cli.analysis import add_export_arguments, add_period_options
+    from hotspots.cli.evaluate import add_assessment_options
 
     p = sub.add_parser(name, help=help_text)
     add_export_arguments(p)
@@ -137,13 +137,13 @@ def _export_parser(sub: Any, name: str, help_text: str) -> None:
 
 
 def _evaluate_parser(sub: Any, name: str, help_text: str) -> None:
-    from hotspots.cli_evaluate import add_evaluate_parser
+    from hotspots.cli.evaluate import add_evaluate_parser
 
     _add_store(add_evaluate_parser(sub, help_text))
 
 
 def _fetch_parser(sub: Any, name: str, help_text: str) -> None:
-    from hotspots.cli_fetch import add_fetch_parser
+    from hotspots.cli.fetch import add_fetch_parser
 
     _add_store(add_fetch_parser(sub, help_text))
 
@@ -229,13 +229,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "export":
             return _export(args)
         if args.command == "evaluate":
-            from hotspots.cli_evaluate import run_evaluate
+            from hotspots.cli.evaluate import run_evaluate
 
             return run_evaluate(args, _existing_store(args))
         if args.command == "users":
             return run_users(args, _store_path(args.store))
         if args.command == "fetch":
-            from hotspots.cli_fetch import run_fetch
+            from hotspots.cli.fetch import run_fetch
 
             return run_fetch(args, _store_path(args.store))
     except (HotspotsError, FileNotFoundError) as exc:
@@ -264,7 +264,7 @@ def _run_ingest(
 ) -> IngestReport:
     from tqdm import tqdm
 
-    from hotspots.cli_distributed import run_ingest
+    from hotspots.cli.distributed import run_ingest
     from hotspots.sources.boundaries import read_force_area, read_wards
     from hotspots.wards import NEAREST_WARD_M
 
@@ -360,7 +360,8 @@ def _existing_store(args: argparse.Namespace) -> Store:
 
 
 def _analyse(args: argparse.Namespace) -> int:
-    from hotspots.cli_analysis import analysis_json, format_analysis, run_analysis
+    from hotspots.cli.analysis import format_analysis, run_analysis
+    from hotspots.presentation import analysis_json
 
     analysis = run_analysis(args, _existing_store(args))
     if args.json:
@@ -371,7 +372,7 @@ def _analyse(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from hotspots.cli_analysis import run_export
+    from hotspots.cli.analysis import run_export
 
     path = run_export(args, _existing_store(args))
     print(f"wrote {path}")
@@ -475,7 +476,3 @@ def _listen(host: str, port: int) -> socket.socket:
 
 def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, sort_keys=True, default=str))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
