@@ -82,3 +82,15 @@ def test_each_command_still_parses_its_own_options(command: str) -> None:
     assert "--store" in text
     full = build_parser()  # every command with its arguments, as before
     assert full._subparsers._group_actions[0].choices[command].format_help() == text  # type: ignore[union-attr]
+
+
+def test_analyse_loads_neither_the_writers_nor_charts_nor_folium() -> None:
+    """``hotspots analyse`` needs the analysis, not the export writers (which pull in the map
+    styles and folium) nor the back-test's chart (matplotlib)."""
+    loaded = _loaded_after(
+        "import sys\nfrom hotspots.cli import build_parser\n"
+        "build_parser('analyse')\nimport hotspots.cli.analysis, hotspots.analysis\n"
+        "assert 'hotspots.export.events' not in sys.modules, 'export writers imported'"
+    )
+    assert not loaded["matplotlib"] and not loaded["folium"], loaded
+    assert not loaded["flask"] and not loaded["dask"], loaded

@@ -14,7 +14,6 @@ from hotspots.analysis import Analysis, analyse, store_months
 from hotspots.cli.distributed import hotspot_detectors
 from hotspots.cli.evaluate import assess_from_args, format_assessment
 from hotspots.errors import HotspotsError
-from hotspots.export import FORMATS, ExportError, ExportMetadata, export, export_events
 from hotspots.periods import Period, PeriodError
 from hotspots.presentation import headline_text, ward_movers
 from hotspots.publicsafe import SUPPRESS_BELOW, suppress_small_counts
@@ -252,6 +251,9 @@ def _int_or_dash(value: Any) -> str:
 
 def run_export(args: argparse.Namespace, store: Store) -> Path:
     """Write the export the options name; return its path."""
+    # Imported here: `hotspots analyse` must not load the writers (and folium through styles).
+    from hotspots.export import ExportError, ExportMetadata, export, export_events
+
     if args.public_safe and args.what != "wards":
         raise ExportError(
             f"--public-safe exports ward aggregates only; {args.what} hold exact locations "
@@ -287,6 +289,8 @@ def run_export(args: argparse.Namespace, store: Store) -> Path:
 
 def add_export_arguments(p: argparse.ArgumentParser) -> None:
     """Arguments of ``hotspots export``."""
+    from hotspots.export.formats import FORMATS
+
     p.add_argument("what", choices=("hotspots", "wards", "events"))
     p.add_argument("--format", required=True, choices=FORMATS)
     p.add_argument("-o", "--output", required=True, type=Path, metavar="PATH")

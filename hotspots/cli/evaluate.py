@@ -16,7 +16,6 @@ from hotspots.dynamics import N_PERIODS
 from hotspots.errors import HotspotsError
 from hotspots.evaluate.advice import ADVICE_AREA_KM2, advise_parameters
 from hotspots.evaluate.backtest import COVERAGES, HOTSPOT_AREA, KS, backtest, drug_offences
-from hotspots.evaluate.chart import backtest_chart
 from hotspots.evaluate.forecast import CAP_MONTHS, TARGET_COVERAGES
 from hotspots.evaluate.grid import CELL_M, Grid
 from hotspots.evaluate.methods import (
@@ -154,6 +153,8 @@ def run_evaluate(args: argparse.Namespace, store: Store) -> int:
         args.json.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
         print(f"wrote {args.json}")
     if args.chart:
+        from hotspots.evaluate.chart import backtest_chart  # matplotlib: only for a chart
+
         print(f"wrote {backtest_chart(result, args.chart)}")
     return 0
 
