@@ -18,7 +18,7 @@ from shapely.geometry import LineString
 from sklearn.base import clone
 from sklearn.cluster import DBSCAN
 
-import hotspots.cluster as cluster_module
+import hotspots.cluster.grid as grid_module
 import hotspots.cluster.inputs as inputs_module
 import hotspots.cluster.parallel as parallel_module
 from hotspots.cluster import HotspotDetector, detect_hotspots, k_distance
@@ -375,14 +375,14 @@ def test_grid_engine_exhaustive_cell_joins_alone_give_the_same_labels(
     # points that step finds nothing, so every join must come from the exhaustive pair check.
     xy, eps, min_samples = clustered(21, 2500, grid_m=2), 30.0, 6
     expected = HotspotDetector(eps, min_samples, engine="sklearn").fit(xy).labels_
-    core_cells = cluster_module._CoreCells
+    core_cells = grid_module._CoreCells
     full_check = core_cells._full_check
     joins = []
 
-    def no_extremes(self: cluster_module._CoreCells, cells: np.ndarray) -> np.ndarray:
+    def no_extremes(self: grid_module._CoreCells, cells: np.ndarray) -> np.ndarray:
         return np.zeros((len(self.core_count), 0), dtype=np.intp)
 
-    def counted(self: cluster_module._CoreCells, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def counted(self: grid_module._CoreCells, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         hit = full_check(self, a, b)
         joins.append(int(hit.sum()))
         return hit

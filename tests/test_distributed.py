@@ -184,6 +184,17 @@ def test_tiled_hotspots_on_the_cluster_equal_single_machine(client) -> None:
     assert ticks[-1][0] == ticks[-1][1] == got.params_["distributed"]["tiles"] > 20
 
 
+def test_clone_shares_the_live_client(client) -> None:
+    from sklearn.base import clone
+
+    det = TiledHotspotDetector(150, 10, tile_m=2_000, client=client)
+    copy = clone(det)  # a live client cannot be deep-copied: the clone shares it
+    assert copy.client is client and copy.get_params() == det.get_params()
+    xy = np.column_stack([np.arange(0, 5_000, 10.0), np.zeros(500)])  # one hotspot, 3 tiles
+    np.testing.assert_array_equal(copy.fit(xy).labels_, HotspotDetector(150, 10).fit(xy).labels_)
+    assert copy.n_hotspots_ == 1 and copy.params_["distributed"]["workers"] == 2
+
+
 def test_hotspots_from_the_store_partitions_equal_single_machine(
     client, demo_boundaries, tmp_path
 ) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.base import clone
 
 from hotspots.cluster import HotspotDetector
 from hotspots.distributed.detector import TiledHotspotDetector
@@ -111,3 +112,58 @@ def test_auto_parameters_and_params_are_single_machines() -> None:
 def test_no_points() -> None:
     got = TiledHotspotDetector(eps_m=10, min_samples=2).fit(np.empty((0, 2)))
     assert got.n_hotspots_ == 0 and len(got.labels_) == 0
+
+
+def on_tile(done: int, total: int) -> None:
+    """A progress callback to pass as a parameter."""
+
+
+@pytest.mark.parametrize(
+    ("cls", "params"),
+    [
+        (HotspotDetector, {"n_months": 6.0, "engine": "sklearn", "n_jobs": 2}),
+        (
+            TiledHotspotDetector,
+            {"n_months": 6.0, "engine": "sklearn", "n_jobs": 2, "tile_m": 25.0},
+        ),
+    ],
+)
+def test_parameters_follow_scikit_learns_conventions(cls, params: dict) -> None:
+    params = {"eps_m": 10.0, "min_samples": 3, **params}
+    if cls is TiledHotspotDetector:
+        params |= {"client": None, "on_tile": on_tile}
+    det = cls(**params)
+    assert det.get_params() == params  # every parameter, engine included
+    assert vars(det) == params  # each stored unchanged, nothing else set by __init__
+    xy = np.column_stack([np.arange(0, 201, 10.0), np.zeros(21)])
+    det.fit(xy)
+    copy = clone(det)
+    assert type(copy) is cls and copy.get_params() == params and not hasattr(copy, "labels_")
+    np.testing.assert_array_equal(copy.fit(xy).labels_, det.labels_)
+    assert copy.set_params(engine="grid") is copy and copy.get_params()["engine"] == "grid"
+    assert det.engine_ == "sklearn" and copy.fit(xy).engine_ == "grid"
+
+
+def test_the_engine_runs_on_every_tile_and_is_checked() -> None:
+    xy = np.column_stack([np.arange(0, 201, 10.0), np.zeros(21)])
+    got = TiledHotspotDetector(10, 3, tile_m=50, engine="sklearn").fit(xy)
+    want = HotspotDetector(10, 3, engine="sklearn").fit(xy)
+    np.testing.assert_array_equal(got.labels_, want.labels_)
+    assert got.engine_ == got.params_["engine"] == want.engine_ == "sklearn"
+    with pytest.raises(ValueError, match="engine: got 'kd'"):
+        TiledHotspotDetector(10, 3, engine="kd").fit(xy)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("cls", [HotspotDetector, TiledHotspotDetector])
+def test_fit_locations_is_fit_on_the_rows_behind_them(cls) -> None:
+    # Stacked rows on a line 10 m apart; the distinct points sorted by (x, y) with their counts.
+    rng = np.random.default_rng(5)
+    rows = np.column_stack([rng.integers(0, 30, 200) * 10.0, rng.integers(0, 3, 200) * 40.0])
+    points, inverse, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
+    want = HotspotDetector(10, 12).fit(rows)
+    got = cls(10, 12).fit_locations(points, counts)
+    np.testing.assert_array_equal(got.labels_[inverse.ravel()], want.labels_)
+    assert got.n_hotspots_ == want.n_hotspots_ > 1
+    assert got.params_["n_locations"] == got.params_["n_samples"] == len(points)
+    with pytest.raises(ValueError, match="expected \\(n, 2\\) and \\(n,\\)"):
+        cls(10, 12).fit_locations(points, counts[:-1])

@@ -68,52 +68,15 @@ merge, shared with :mod:`hotspots.distributed`), :mod:`~hotspots.cluster.engines
 choice, the scikit-learn engine, ranked ids), :mod:`~hotspots.cluster.auto` (k-distance and the
 automatic rules), :mod:`~hotspots.cluster.detector` (:class:`HotspotDetector`,
 :func:`detect_hotspots`), with :mod:`~hotspots.cluster.pairs` and :mod:`~hotspots.cluster.types`
-shared by them. Private helpers are re-exported here for :mod:`hotspots.distributed`.
+shared by them. A subclass of HotspotDetector may replace the one step that clusters the
+distinct locations, as :class:`hotspots.distributed.TiledHotspotDetector` does. Only the public
+API is exported here; helpers are imported from their module.
 """
 
 from __future__ import annotations
 
-from hotspots.cluster.auto import EPS_RANGE_M as EPS_RANGE_M
-from hotspots.cluster.auto import KNEE_LOCATIONS as KNEE_LOCATIONS
-from hotspots.cluster.auto import MIN_SAMPLES_FLOOR as MIN_SAMPLES_FLOOR
-from hotspots.cluster.auto import MONTHLY_RATE as MONTHLY_RATE
-from hotspots.cluster.auto import WEIGHT_SHARE as WEIGHT_SHARE
-from hotspots.cluster.auto import _auto_eps as _auto_eps
-from hotspots.cluster.auto import _auto_min_samples as _auto_min_samples
-from hotspots.cluster.auto import _k_distance_locations as _k_distance_locations
-from hotspots.cluster.auto import _knee as _knee
 from hotspots.cluster.auto import k_distance
 from hotspots.cluster.detector import HotspotDetector, detect_hotspots
-from hotspots.cluster.engines import BORDER_RULE as BORDER_RULE
-from hotspots.cluster.engines import ID_RULE as ID_RULE
-from hotspots.cluster.engines import _rank_labels as _rank_labels
-from hotspots.cluster.engines import _run_engine as _run_engine
-from hotspots.cluster.engines import _sklearn_engine as _sklearn_engine
-from hotspots.cluster.grid import _CELL_DIVISOR as _CELL_DIVISOR
-from hotspots.cluster.grid import _HALF_OFFSETS as _HALF_OFFSETS
-from hotspots.cluster.grid import _OFFSETS as _OFFSETS
-from hotspots.cluster.grid import _components as _components
-from hotspots.cluster.grid import _CoreCells as _CoreCells
-from hotspots.cluster.grid import _gather as _gather
-from hotspots.cluster.grid import _grid_engine as _grid_engine
-from hotspots.cluster.inputs import _as_weights as _as_weights
-from hotspots.cluster.inputs import _as_xy as _as_xy
-from hotspots.cluster.inputs import _check_engine as _check_engine
-from hotspots.cluster.inputs import _check_eps as _check_eps
-from hotspots.cluster.inputs import _check_min_samples as _check_min_samples
-from hotspots.cluster.inputs import _check_months as _check_months
-from hotspots.cluster.inputs import _collapse as _collapse
-from hotspots.cluster.inputs import _geo_xy as _geo_xy
-from hotspots.cluster.pairs import _PAIR_BUDGET as _PAIR_BUDGET
-from hotspots.cluster.pairs import _chunks as _chunks
-from hotspots.cluster.pairs import _d2 as _d2
-from hotspots.cluster.pairs import _nearest as _nearest
-from hotspots.cluster.pairs import _ragged as _ragged
-from hotspots.cluster.types import Auto as Auto
-from hotspots.cluster.types import BoolArray as BoolArray
-from hotspots.cluster.types import Engine as Engine
-from hotspots.cluster.types import EngineResult as EngineResult
-from hotspots.cluster.types import FloatArray as FloatArray
-from hotspots.cluster.types import IntArray as IntArray
+from hotspots.cluster.types import Auto, Engine
 
-__all__ = ["HotspotDetector", "detect_hotspots", "k_distance"]
+__all__ = ["Auto", "Engine", "HotspotDetector", "detect_hotspots", "k_distance"]

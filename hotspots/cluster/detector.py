@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -21,7 +22,17 @@ from hotspots.cluster.inputs import (
     _check_months,
     _collapse,
 )
-from hotspots.cluster.types import Auto, Engine, IntArray
+from hotspots.cluster.types import Auto, BoolArray, Engine, EngineResult, FloatArray, IntArray
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A detector's parameters once checked; ``None`` stands for "auto"."""
+
+    eps_m: float | None
+    min_samples: int | None
+    n_months: float | None
+    n_jobs: int
 
 
 class HotspotDetector(ClusterMixin, BaseEstimator):
@@ -106,7 +117,7 @@ class HotspotDetector(ClusterMixin, BaseEstimator):
         y: None = None,
         sample_weight: npt.ArrayLike | None = None,
         n_months: float | None = None,
-    ) -> HotspotDetector:
+    ) -> Self:
         """Find the hotspots.
 
         Parameters
@@ -133,45 +144,75 @@ class HotspotDetector(ClusterMixin, BaseEstimator):
             coordinates, negative weights or bad parameters; the message says what was received
             and what was expected.
         """
+        checked = self._checked(n_months)
+        xy = _as_xy(X)
+        w = _as_weights(sample_weight, len(xy))
+        points, weights, inverse = _collapse(xy, w, checked.n_jobs)
+        loc_labels, is_core = self._fit_collapsed(points, weights, checked)
+        self.labels_ = loc_labels[inverse]
+        self.core_sample_indices_ = np.flatnonzero(is_core[inverse])
+        self.params_["n_samples"] = len(xy)
+        return self
+
+    def fit_locations(
+        self,
+        points: npt.ArrayLike,
+        weights: npt.ArrayLike,
+        n_months: float | None = None,
+    ) -> Self:
+        """Fit on locations already collapsed: distinct ``(n, 2)`` x/y metres in ``(x, y)``
+        order (as ``numpy.lexsort((y, x))`` sorts them) and the summed weight of each.
+
+        The same rules and attributes as :meth:`fit` on the rows behind them, but ``labels_``
+        and ``core_sample_indices_`` are per location. The order and distinctness are not
+        checked (:meth:`fit` makes them).
+        """
+        checked = self._checked(n_months)
+        xy = np.asarray(points, dtype=np.float64)
+        w = np.asarray(weights, dtype=np.float64)
+        if xy.ndim != 2 or xy.shape[1] != 2 or w.shape != (len(xy),):
+            raise ValueError(
+                f"points, weights: got shapes {xy.shape} and {w.shape}; expected (n, 2) and (n,)"
+            )
+        labels, is_core = self._fit_collapsed(xy, w, checked)
+        self.labels_ = labels
+        self.core_sample_indices_ = np.flatnonzero(is_core)
+        return self
+
+    def _checked(self, n_months: float | None) -> _Checked:
+        """The constructor's parameters checked (``None`` for "auto"); ``n_months`` given to
+        ``fit`` overrides the constructor's."""
         eps_m = _check_eps(self.eps_m)
         min_samples = _check_min_samples(self.min_samples)
         months = _check_months(n_months if n_months is not None else self.n_months)
-        engine = _check_engine(self.engine)
-        n_jobs = _check_jobs(getattr(self, "n_jobs", None))
-        xy = _as_xy(X)
-        w = _as_weights(sample_weight, len(xy))
-        points, weights, inverse = _collapse(xy, w, n_jobs)
-        total_weight = float(weights.sum())
+        _check_engine(self.engine)
+        return _Checked(eps_m, min_samples, months, _check_jobs(self.n_jobs))
 
-        if min_samples is None:
-            min_samples, ms_why = _auto_min_samples(months, total_weight)
+    def _fit_collapsed(
+        self, points: FloatArray, weights: FloatArray, checked: _Checked
+    ) -> tuple[IntArray, BoolArray]:
+        """Every fitted attribute from the distinct locations; returns the location labels and
+        core flags (``labels_`` and ``core_sample_indices_`` are left to the caller)."""
+        total_weight = float(weights.sum())
+        if checked.min_samples is None:
+            min_samples, ms_why = _auto_min_samples(checked.n_months, total_weight)
         else:
-            ms_why = "given"
+            min_samples, ms_why = checked.min_samples, "given"
         knee = None
-        if eps_m is None:
+        if checked.eps_m is None:
             eps_m, eps_why, knee = _auto_eps(points, weights, min_samples)
         else:
-            eps_why = "given"
-
-        n_loc = len(points)
-        if n_loc:
-            (is_core, comp, nearest), ran, engine_why = _run_engine(
-                engine, points, weights, eps_m, min_samples, n_jobs
-            )
-        else:
-            is_core = np.zeros(0, dtype=bool)
-            comp = nearest = np.empty(0, dtype=np.intp)
-            ran = "grid" if engine == "auto" else engine
-            engine_why = "no points"
+            eps_m, eps_why = checked.eps_m, "given"
+        (is_core, comp, nearest), run = self._cluster_locations(
+            points, weights, eps_m, min_samples, checked.n_jobs
+        )
         loc_labels, hotspot_weight = _rank_labels(weights, comp, nearest)
 
-        self.labels_ = loc_labels[inverse]
-        self.core_sample_indices_ = np.flatnonzero(is_core[inverse])
         self.n_hotspots_ = len(hotspot_weight)
         self.hotspot_weight_ = hotspot_weight
         self.eps_m_ = eps_m
         self.min_samples_ = min_samples
-        self.engine_ = ran
+        self.engine_ = run["engine"]
         self.n_features_in_ = 2
         self.params_: dict[str, Any] = {
             "eps_m": eps_m,
@@ -179,16 +220,40 @@ class HotspotDetector(ClusterMixin, BaseEstimator):
             "eps_m_knee": knee,
             "min_samples": min_samples,
             "min_samples_reason": ms_why,
-            "n_months": months,
-            "n_samples": len(xy),
-            "n_locations": n_loc,
+            "n_months": checked.n_months,
+            "n_samples": len(points),
+            "n_locations": len(points),
             "total_weight": total_weight,
-            "engine": ran,
-            "engine_reason": engine_why,
+            "engine": run["engine"],
+            "engine_reason": run["engine_reason"],
             "border_rule": BORDER_RULE,
             "id_rule": ID_RULE,
         }
-        return self
+        self.params_.update(run)  # a subclass's entries (e.g. "distributed") after these
+        return loc_labels, is_core
+
+    def _cluster_locations(
+        self,
+        points: FloatArray,
+        weights: FloatArray,
+        eps_m: float,
+        min_samples: int,
+        n_jobs: int,
+    ) -> tuple[EngineResult, dict[str, Any]]:
+        """DBSCAN of the distinct weighted locations (``self.engine`` on up to ``n_jobs``
+        threads): the one step a subclass may replace; the parameters are already checked.
+
+        Returns the engine result (per location: core flag, core component id, nearest core
+        location; see :mod:`hotspots.cluster.engines`) and the ``params_`` entries describing
+        the run: at least ``engine`` (what ``engine_`` becomes) and ``engine_reason``.
+        """
+        if len(points):
+            result, ran, why = _run_engine(self.engine, points, weights, eps_m, min_samples, n_jobs)
+        else:
+            result = np.zeros(0, dtype=bool), np.empty(0, dtype=np.intp), np.empty(0, np.intp)
+            ran = "grid" if self.engine == "auto" else self.engine
+            why = "no points"
+        return result, {"engine": ran, "engine_reason": why}
 
     def fit_predict(
         self,

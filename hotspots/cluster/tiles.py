@@ -63,12 +63,14 @@ class TileResult:
     engine: str
 
 
-def cluster_window(window: Window, eps_m: float, min_samples: int) -> TileResult:
-    """Cluster one window with HotspotDetector's engine (on a thread or a dask worker)."""
+def cluster_window(
+    window: Window, eps_m: float, min_samples: int, engine: str = "auto"
+) -> TileResult:
+    """Cluster one window with HotspotDetector's ``engine`` (on a thread or a dask worker)."""
     from hotspots.cluster.engines import _run_engine
 
-    (is_core, comp, nearest), engine, _ = _run_engine(
-        "auto", window.points, window.weights, eps_m, min_samples
+    (is_core, comp, nearest), ran, _ = _run_engine(
+        engine, window.points, window.weights, eps_m, min_samples
     )
     own = window.owned
     owned_nearest = np.where(nearest[own] >= 0, window.index[np.maximum(nearest[own], 0)], -1)
@@ -80,7 +82,7 @@ def cluster_window(window: Window, eps_m: float, min_samples: int) -> TileResult
         owned_nearest=owned_nearest,
         core_index=window.index[is_core],
         core_comp=comp[is_core],
-        engine=engine,
+        engine=ran,
     )
 
 

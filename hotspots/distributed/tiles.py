@@ -90,6 +90,7 @@ def tiled_engine(
     tile_m: float = TILE_M,
     client: Any = None,
     on_tile: Callable[[int, int], None] | None = None,
+    engine: str = "auto",
 ) -> tuple[tuple[np.ndarray, IntArray, IntArray], dict[str, Any]]:
     """Exact DBSCAN of unique locations by tiles, on a dask ``client`` (or in this process).
 
@@ -105,6 +106,9 @@ def tiled_engine(
         A ``dask.distributed.Client``; ``None`` clusters the tiles here, one after another.
     on_tile
         Called with ``(done, total)`` as tiles finish (progress display).
+    engine
+        HotspotDetector's engine for each tile: ``"auto"`` (the grid), ``"grid"`` or
+        ``"sklearn"``.
 
     Returns
     -------
@@ -116,14 +120,19 @@ def tiled_engine(
     results: list[TileResult] = []
     if client is None:
         for window in windows:
-            results.append(cluster_window(window, eps_m, min_samples))
+            results.append(cluster_window(window, eps_m, min_samples, engine))
             if on_tile is not None:
                 on_tile(len(results), len(windows))
     else:
         from distributed import as_completed
 
         futures = client.map(
-            cluster_window, windows, eps_m=eps_m, min_samples=min_samples, pure=False
+            cluster_window,
+            windows,
+            eps_m=eps_m,
+            min_samples=min_samples,
+            engine=engine,
+            pure=False,
         )
         for future in as_completed(futures):
             results.append(future.result())
@@ -131,7 +140,7 @@ def tiled_engine(
                 on_tile(len(results), len(windows))
             future.release()
     results.sort(key=lambda r: r.tile)
-    engines = sorted({r.engine for r in results}) or ["grid"]
+    engines = sorted({r.engine for r in results}) or ["grid" if engine == "auto" else engine]
     facts = {
         "tiles": len(windows),
         "tile_m": float(tile_m),
