@@ -50,6 +50,7 @@ import pandas as pd
 from scipy.sparse import coo_array, csr_array
 from scipy.special import xlogy
 
+from hotspots.cluster.inputs import collapse_points
 from hotspots.graph_dbscan import NeighbourGraph
 
 N_SIMS = 199
@@ -244,9 +245,7 @@ def hotspot_significance(
     pool_xy = np.vstack([dxy, oxy])
     month_values = np.concatenate([np.asarray(drug_months), np.asarray(other_months)]).astype(str)
     _, month_code = np.unique(month_values, return_inverse=True)
-    loc_xy, loc = np.unique(pool_xy, axis=0, return_inverse=True)
-    loc = loc.ravel()
-    loc_total = np.bincount(loc, minlength=len(loc_xy)).astype(float)
+    loc_xy, loc_total, loc = collapse_points(pool_xy, None)  # distinct locations, (x, y) order
     total_c, total_n = float(len(dxy)), float(len(pool_xy))
 
     graph = NeighbourGraph(loc_xy, float(eps_m))

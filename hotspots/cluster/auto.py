@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
-from hotspots.cluster.inputs import _as_weights, _as_xy, _collapse
+from hotspots.cluster.inputs import _as_weights, _as_xy, collapse_points
 from hotspots.cluster.pairs import _chunks
 from hotspots.cluster.types import FloatArray, IntArray
 
@@ -92,7 +92,7 @@ def k_distance(X: Any, k: float, sample_weight: npt.ArrayLike | None = None) -> 
     w = _as_weights(sample_weight, len(xy))
     if isinstance(k, bool) or not isinstance(k, Real) or not 0 < float(k) < math.inf:
         raise ValueError(f"k: got {k!r}; expected a weight > 0, usually min_samples")
-    points, weights, inverse = _collapse(xy, w)
+    points, weights, inverse = collapse_points(xy, w)
     return np.sort(_k_distance_locations(points, weights, float(k))[inverse])
 
 

@@ -20,7 +20,7 @@ from hotspots.cluster.inputs import (
     _check_jobs,
     _check_min_samples,
     _check_months,
-    _collapse,
+    collapse_points,
 )
 from hotspots.cluster.types import Auto, BoolArray, Engine, EngineResult, FloatArray, IntArray
 
@@ -147,7 +147,7 @@ class HotspotDetector(ClusterMixin, BaseEstimator):
         checked = self._checked(n_months)
         xy = _as_xy(X)
         w = _as_weights(sample_weight, len(xy))
-        points, weights, inverse = _collapse(xy, w, checked.n_jobs)
+        points, weights, inverse = collapse_points(xy, w, checked.n_jobs)
         loc_labels, is_core = self._fit_collapsed(points, weights, checked)
         self.labels_ = loc_labels[inverse]
         self.core_sample_indices_ = np.flatnonzero(is_core[inverse])

@@ -151,7 +151,7 @@ def _check_engine(engine: Any) -> str:
 # -- collapsing stacked points --------------------------------------------------------------------
 
 
-def _collapse(
+def collapse_points(
     xy: FloatArray, w: FloatArray | None, n_jobs: int = 1
 ) -> tuple[FloatArray, FloatArray, IntArray]:
     """Unique locations in (x, y) order, their summed weights, and each row's location index.
