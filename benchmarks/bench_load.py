@@ -12,7 +12,8 @@ and status, and the resident memory of the gunicorn processes every 5 s.
 Pass: zero errors (any 5xx, any failed connection, any 4xx other than the 304s of revalidation),
 and memory stable (the last sample within 20% of the sample at 10 s). Writes
 ``benchmarks/out/load.json``. Plain HTTP on loopback: the session cookie's Secure flag is
-switched off for it (``HOTSPOTS_COOKIE_SECURE=false``), as the README says for plain-HTTP tests.
+switched off for it (``HOTSPOTS_COOKIE_SECURE=false``), as docs/settings.md says for plain-HTTP
+tests.
 """
 
 from __future__ import annotations

@@ -117,7 +117,7 @@ def assess(
             hotspots[column] = dyn[column].to_numpy()
         params["dynamics"] = {
             "periods": [p.label for p in periods],
-            "rules": "hotspots.dynamics (README: Hotspot dynamics)",
+            "rules": "hotspots.dynamics (docs/evaluation.md: Hotspot dynamics)",
         }
     if score:
         grid = Grid.over(store.load_boundary("force_area"), cell_m)

@@ -10,7 +10,8 @@ from typing import Final, Literal
 
 #: Analysis CRS: British National Grid, metres. Everything is projected to it once, at ingest.
 CRS_BNG: Final = "EPSG:27700"
-#: Interchange CRS: WGS84 longitude/latitude. Used only at the edges (readers, export, render).
+#: Interchange CRS: WGS84 longitude/latitude. Used only at the edges (readers, exports, maps,
+#: patrol places, police.uk queries, the API's bbox: docs/layout.md).
 CRS_WGS84: Final = "EPSG:4326"
 
 Layer = Literal["offence", "search", "raid"]

@@ -39,7 +39,7 @@ def test_default_method_at_2_percent_matches_the_best_baseline(all_types_2025: S
     pai = result.summary().set_index(["method", "coverage_label"])["pai_median"]
     best_baseline = max(pai[("kde", "2%")], pai[("grid", "2%")])
     assert pai[("dbscan", "2%")] >= best_baseline
-    # README, "Does the map predict?": 30.8 (DBSCAN = KDE) against 19.9 for the grid.
+    # docs/evaluation.md, "Goal (issue 7)": 30.8 (DBSCAN = KDE) against 19.9 for the grid.
     assert pai[("dbscan", "2%")] == pytest.approx(30.8, abs=0.05)
     assert pai[("grid", "2%")] == pytest.approx(19.9, abs=0.05)
     assert result.summary().set_index(["method", "coverage_label"]).loc[("dbscan", "2%"),
@@ -48,7 +48,7 @@ def test_default_method_at_2_percent_matches_the_best_baseline(all_types_2025: S
 
 def test_autumn_2025_hotspots_get_reproducible_p_values(all_types_2025: Store) -> None:
     analysis = analyse(all_types_2025, Period.months("2025-09", "2025-11"))
-    assert analysis.totals["offence_count"] == 1125  # drug offences only, as in the README
+    assert analysis.totals["offence_count"] == 1125  # drug offences only, as in docs/analysis.md
     a = assess(analysis, all_types_2025, n_sims=99, seed=4, score=False)
     b = assess(analysis, all_types_2025, n_sims=99, seed=4, score=False)
     info = a.parameters["significance"]

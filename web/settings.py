@@ -2,8 +2,8 @@
 
 Layered, later wins: these defaults -> ``instance/hotspots.cfg`` (a Python file of ``NAME = value``
 lines in the app's instance folder) -> environment variables ``HOTSPOTS_<NAME>`` (values parsed
-as JSON when they can be, e.g. ``HOTSPOTS_CACHE_SIZE=128``) -> the test config. The README's
-settings table is checked against this list by a test.
+as JSON when they can be, e.g. ``HOTSPOTS_CACHE_SIZE=128``) -> the test config. The settings
+table of docs/settings.md is checked against this list by a test.
 """
 
 from __future__ import annotations

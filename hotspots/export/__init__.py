@@ -1,7 +1,8 @@
 """Exports for analysts: GeoJSON (RFC 7946), GeoPackage, CSV and GeoParquet.
 
-Frames come in British National Grid (EPSG:27700, metres). This package is, with rendering, the
-only place that reprojects to WGS84 (EPSG:4326, longitude/latitude degrees).
+Frames come in British National Grid (EPSG:27700, metres). Exported GeoJSON and CSV (and so the
+API's and OGC API's features) are reprojected to WGS84 (EPSG:4326, longitude/latitude degrees) by
+:mod:`hotspots.export.wgs84`; the other places that make WGS84 are listed in docs/layout.md.
 
 Formats
 -------

@@ -1,8 +1,8 @@
 """Reader for raid / warrant records in the project's documented CSV format.
 
-Real raid data is never public; a force exports its own records to this format (README, "Raid
-and warrant CSV format"). The demo file in ``data/raids/`` is synthetic and says so in its name,
-in every row (``synthetic=true``) and in its operation names.
+Real raid data is never public; a force exports its own records to this format (docs/ingest.md,
+"Raid and warrant CSV format"). The demo file in ``data/raids/`` is synthetic and says so in its
+name, in every row (``synthetic=true``) and in its operation names.
 
 Columns (header required, names case-sensitive, any order): ``raid_id``, ``date``
 (``YYYY-MM-DD``), ``warrant_type`` are required; a location as ``longitude``/``latitude`` (WGS84)
