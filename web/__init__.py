@@ -56,6 +56,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         api,
         assets,
         auth,
+        basemaps,
         briefing,
         compress,
         csrf,
@@ -85,7 +86,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(patrol.bp)
     app.register_blueprint(upload.bp)
     app.register_blueprint(admin.bp)
-    tiles.init_app(app)
+    basemaps.init_app(app)
+    app.register_blueprint(tiles.bp)
     warm.warm_presets(app)
     return app
 

@@ -7,10 +7,9 @@ from pathlib import Path
 from flask import Blueprint, Response, send_from_directory
 
 import hotspots.render
+from web.frames import ASSET_BASE
 
 VENDOR_DIR = Path(hotspots.render.__file__).resolve().parent / "static" / "vendor"
-#: URL prefix the renderer writes into pages for vendored files.
-ASSET_BASE = "/static/vendor"
 
 bp = Blueprint("assets", __name__)
 

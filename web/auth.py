@@ -53,25 +53,13 @@ from werkzeug.wrappers import Response as BaseResponse
 from hotspots.tokens import TokenRefused, token_account
 from hotspots.users import SignInLimits, TooManyFailures, UserStore
 from web.access import Access, need_of
+from web.accounts import audit, users
 from web.errors import wants_json
 
 bp = Blueprint("auth", __name__)
 
 #: Endpoints anyone may reach (the sign-in page and the files every page needs).
 OPEN_ENDPOINTS = frozenset({"auth.login", "auth.login_submit", "static", "assets.vendor"})
-
-
-def users() -> UserStore:
-    """The app's account store."""
-    store: UserStore = current_app.extensions["hotspots"]["users"]
-    return store
-
-
-def audit(action: str, detail: dict[str, Any] | None = None, username: str | None = None) -> None:
-    """Append ``action`` by the current visitor to the audit log."""
-    access: Access | None = g.get("access")
-    who = username if username is not None else (access.username if access else None)
-    users().audit(who, action, detail, request.remote_addr)
 
 
 #: Path prefixes where a personal API token is accepted (machine routes that tools call).
@@ -248,4 +236,4 @@ def init_app(app: Flask) -> None:
         return {"access": g.get("access")}
 
 
-__all__ = ["TOKEN_PATHS", "audit", "bp", "gate", "init_app", "token_route", "users"]
+__all__ = ["TOKEN_PATHS", "bp", "gate", "init_app", "token_route"]
