@@ -72,7 +72,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )  # fmt: skip
 
     app.jinja_env.globals.update(significance_text=significance_text, dynamics_text=dynamics_text)
-    data.init_app(app)
+    data.init_app(app, on_new_version=warm.warm_in_background)
     errors.init_app(app)
     security.init_app(app)
     compress.init_app(app)
