@@ -16,9 +16,8 @@ from flask import Blueprint, Response, current_app, g, jsonify, render_template,
 from werkzeug.datastructures import MultiDict
 
 from hotspots import schema
-from hotspots.analysis import Analysis
 from hotspots.periods import Period
-from hotspots.presentation import analysis_json, headline_text, ward_movers
+from hotspots.presentation import analysis_json, headline_text, ward_changes, ward_movers
 from web import frames
 from web.access import area_name
 from web.analyses import current_view, get_analysis, wards_vintage
@@ -126,7 +125,7 @@ def compare() -> Response | tuple[str, int]:
             other=other,
             a=a,
             b=b,
-            changes=_ward_changes(a, b),
+            changes=ward_changes(a, b),
             presets=compare_presets(state().months),
             months=state().months,
             frame_url=url_for("maps.compare_frame") + "?" + frame_query,
@@ -141,30 +140,3 @@ def compare_frame() -> Response:
     view, other = _compare_views()
     etag = etag_for("compare-frame", view.key(), other.key())
     return cached_response(etag, lambda: frames.compare_frame(view, other))
-
-
-def _ward_changes(a: Analysis, b: Analysis) -> list[dict[str, Any]]:
-    """Per ward: offences in period ``a`` and in ``b``, and the change, biggest moves first.
-
-    A count the role or the figure rule leaves blank (public: under ``SUPPRESS_BELOW``) is
-    None, and so is a change from it (listed last), never a 0."""
-    left = a.wards.set_index("ward_code")
-    right = b.wards.set_index("ward_code")
-    rows = []
-    for code in left.index:
-        now, then = _count(left.at[code, "offence_count"]), _count(right.at[code, "offence_count"])
-        rows.append(
-            {
-                "ward_name": left.at[code, "ward_name"],
-                "district_name": left.at[code, "district_name"],
-                "now": now,
-                "then": then,
-                "change": None if now is None or then is None else now - then,
-            }
-        )
-    rows.sort(key=lambda r: (r["change"] is None, -abs(r["change"] or 0), r["ward_name"]))
-    return rows
-
-
-def _count(value: Any) -> int | None:
-    return None if value is None or value != value else int(value)  # NaN != NaN
