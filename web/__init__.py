@@ -52,6 +52,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
 
     from web import (
+        accounts,
         admin,
         api,
         assets,
@@ -62,6 +63,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         csrf,
         data,
         errors,
+        gate,
         maps,
         ogc,
         patrol,
@@ -77,7 +79,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     compress.init_app(app)
     csrf.init_app(app)
-    auth.init_app(app)
+    accounts.init_app(app)
+    gate.init_app(app)
+    app.register_blueprint(auth.bp)
     app.register_blueprint(assets.bp)
     app.register_blueprint(maps.bp)
     app.register_blueprint(api.bp)

@@ -1,6 +1,6 @@
 """The app's account store and its audit log, for every route that names or records a visitor.
 
-The store is opened when the app starts (:func:`web.auth.init_app`); :func:`audit` appends an
+The store is opened when the app starts (:func:`init_app`); :func:`audit` appends an
 action of the current visitor (sign-ins, exports, uploads, account changes) to its log.
 """
 
@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, request
+from flask import Flask, current_app, g, request
 
 from hotspots.users import UserStore
 from web.access import Access
 
-__all__ = ["audit", "users"]
+__all__ = ["audit", "init_app", "users"]
+
+
+def init_app(app: Flask) -> None:
+    """Open the account store (``USERS_DB``)."""
+    app.extensions["hotspots"]["users"] = UserStore(app.config["USERS_DB"], actor="web")
 
 
 def users() -> UserStore:

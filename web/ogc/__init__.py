@@ -2,7 +2,7 @@
 
 QGIS, ArcGIS Pro and GDAL (``OAPIF:<root>/ogc``) read the hotspots, wards and, for the roles
 allowed, the offence, search and raid points as live layers, signed in with a personal API
-token (:mod:`web.auth`). Routes: the landing page ``/ogc`` (JSON; HTML for a browser),
+token (:mod:`web.gate`). Routes: the landing page ``/ogc`` (JSON; HTML for a browser),
 ``/ogc/conformance``, ``/ogc/api`` (OpenAPI), ``/ogc/collections``,
 ``/ogc/collections/{id}``, ``/ogc/collections/{id}/items`` and ``…/items/{featureId}``.
 Parameters and paging: :mod:`web.ogc.params`; collections and who sees them:
