@@ -95,7 +95,7 @@ def full_analysis(view: ViewRequest) -> Analysis:
 
 def parameter_score_of(eps_m: float | str, min_samples: int | str) -> dict[str, Any]:
     """Back-test score of a parameter pair on every stored month (made once per data version:
-    fit on 3 months, PAI at the patrol area; see the README's evaluation section)."""
+    fit on 3 months, PAI at the patrol area; see docs/evaluation.md)."""
     st = state()
 
     def make() -> dict[str, Any]:

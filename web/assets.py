@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Blueprint, Response, send_from_directory
 
-import hotspots.render
+from hotspots.render import VENDOR_DIR
 from web.frames import ASSET_BASE
-
-VENDOR_DIR = Path(hotspots.render.__file__).resolve().parent / "static" / "vendor"
 
 bp = Blueprint("assets", __name__)
 
