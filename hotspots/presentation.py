@@ -1,5 +1,5 @@
-"""The analysis in words and JSON: the contract of ``/map.json``, ``hotspots analyse --json``
-and the briefing's headline and ward movers.
+"""The analysis in words and JSON: the contract of ``/map.json``, ``hotspots analyse --json``,
+the briefing's headline and ward movers, and the two-period comparison's ward changes.
 
 One place for these so that the command line, the web app and the briefing say the same thing
 (the figure rule, :mod:`hotspots.figures`).
@@ -109,3 +109,31 @@ def headline_text(analysis: Analysis) -> str:
         )
         return f"{fig.value:,} drug offences in {analysis.period.label}; {reason}"
     return headline(analysis.totals, "offence")
+
+
+def ward_changes(a: Analysis, b: Analysis) -> list[dict[str, Any]]:
+    """Per ward: offences in period ``a`` and in ``b``, and the change, biggest moves first
+    (the web app's two-period comparison).
+
+    A count the role or the figure rule leaves blank (the web's public: under
+    ``SUPPRESS_BELOW``) is None, and so is a change from it (listed last), never a 0."""
+    left = a.wards.set_index("ward_code")
+    right = b.wards.set_index("ward_code")
+    rows = []
+    for code in left.index:
+        now, then = _count(left.at[code, "offence_count"]), _count(right.at[code, "offence_count"])
+        rows.append(
+            {
+                "ward_name": left.at[code, "ward_name"],
+                "district_name": left.at[code, "district_name"],
+                "now": now,
+                "then": then,
+                "change": None if now is None or then is None else now - then,
+            }
+        )
+    rows.sort(key=lambda r: (r["change"] is None, -abs(r["change"] or 0), r["ward_name"]))
+    return rows
+
+
+def _count(value: Any) -> int | None:
+    return None if value is None or value != value else int(value)  # NaN != NaN

@@ -49,7 +49,7 @@ def client_as(app: Flask, role: str | None) -> FlaskClient:
 def test_every_route_is_gated(app: Flask) -> None:
     """Only the sign-in page and static files are open; every other route needs access."""
     from web.access import need_of
-    from web.auth import OPEN_ENDPOINTS
+    from web.gate import OPEN_ENDPOINTS
 
     for rule in app.url_map.iter_rules():
         if rule.endpoint in OPEN_ENDPOINTS:

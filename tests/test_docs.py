@@ -24,23 +24,6 @@ PAGES = [README, *sorted(DOCS.glob("*.md"))]
 #: The README's size limit: a front door, not a reference manual.
 README_MAX_BYTES = 12_500
 
-#: Module paths the docs already cite that land with issue 13 restructure (lands with issue 13
-#: restructure: the ``hotspots/cli/`` package, ``hotspots/presentation.py``,
-#: ``web/analyses.py``); the lead removes this list once they are merged.
-LANDING_SOON = frozenset(
-    {
-        "hotspots/cli/__init__.py",
-        "hotspots/cli/commands.py",
-        "hotspots/cli/analysis.py",
-        "hotspots/cli/evaluate.py",
-        "hotspots/cli/fetch.py",
-        "hotspots/cli/users.py",
-        "hotspots/cli/distributed.py",
-        "hotspots/presentation.py",
-        "web/analyses.py",
-    }
-)
-
 _FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.M | re.S)
 _CODE_SPAN = re.compile(r"`[^`\n]*`")
 _MD_LINK = re.compile(r"!?\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -122,7 +105,7 @@ def test_every_cited_module_exists() -> None:
     missing = set()
     for page in PAGES:
         for module in _MODULE.findall(page.read_text(encoding="utf-8")):
-            if not (ROOT / module).is_file() and module not in LANDING_SOON:
+            if not (ROOT / module).is_file():
                 missing.add(f"{page.relative_to(ROOT)}: {module}")
     assert sorted(missing) == []
 

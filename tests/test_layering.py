@@ -89,7 +89,6 @@ def _blueprint_modules() -> set[str]:
     }
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: shared web steps move out of blueprints next")
 def test_no_web_module_imports_a_blueprint() -> None:
     blueprints = _blueprint_modules()
     assert {"web.maps", "web.api", "web.patrol"} <= blueprints

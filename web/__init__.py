@@ -52,15 +52,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
 
     from web import (
+        accounts,
         admin,
         api,
         assets,
         auth,
+        basemaps,
         briefing,
         compress,
         csrf,
         data,
         errors,
+        gate,
         maps,
         ogc,
         patrol,
@@ -71,12 +74,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )  # fmt: skip
 
     app.jinja_env.globals.update(significance_text=significance_text, dynamics_text=dynamics_text)
-    data.init_app(app)
+    data.init_app(app, on_new_version=warm.warm_in_background)
     errors.init_app(app)
     security.init_app(app)
     compress.init_app(app)
     csrf.init_app(app)
-    auth.init_app(app)
+    accounts.init_app(app)
+    gate.init_app(app)
+    app.register_blueprint(auth.bp)
     app.register_blueprint(assets.bp)
     app.register_blueprint(maps.bp)
     app.register_blueprint(api.bp)
@@ -85,7 +90,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(patrol.bp)
     app.register_blueprint(upload.bp)
     app.register_blueprint(admin.bp)
-    tiles.init_app(app)
+    basemaps.init_app(app)
+    app.register_blueprint(tiles.bp)
     warm.warm_presets(app)
     return app
 

@@ -164,7 +164,7 @@ def need_of(endpoint: str) -> str:
 
 
 def current_access() -> Access:
-    """The access of this request (set by :mod:`web.auth` before the view runs)."""
+    """The access of this request (set by :mod:`web.gate` before the view runs)."""
     access: Access | None = g.get("access")
     if access is None:
         raise RuntimeError("no access decided for this request")

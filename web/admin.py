@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, render_template, request
 
-from web.auth import users
+from web.accounts import users
 from web.errors import BadParameter
 
 bp = Blueprint("admin", __name__)

@@ -11,7 +11,6 @@ unlinked before the response starts, so nothing is left behind. The OpenAPI docu
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import tempfile
@@ -25,7 +24,6 @@ import numpy as np
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask.blueprints import BlueprintSetupState
 from markupsafe import Markup
-from shapely.geometry import box
 from werkzeug.datastructures import MultiDict
 
 from hotspots import schema
@@ -33,12 +31,13 @@ from hotspots.export import FORMATS, LICENCE, ExportMetadata, export
 from hotspots.figures import RECORDS, layer_months
 from web import openapi
 from web.access import current_access, require_in_scope, scope_wards
-from web.auth import audit
+from web.accounts import audit
+from web.analyses import get_analysis
+from web.bbox import in_bbox_wgs84, parse_bbox
 from web.data import StoreState, state
 from web.errors import BadParameter
 from web.filters import ViewRequest, default_period, parse_view, presets
-from web.httpcache import revalidated
-from web.maps import etag_for, get_analysis
+from web.httpcache import etag_for, revalidated
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 #: Bytes sent at a time from a download's temporary file.
@@ -120,38 +119,10 @@ def _format(args: MultiDict[str, str]) -> str:
     return value
 
 
-def _bbox(args: MultiDict[str, str]) -> tuple[float, float, float, float] | None:
-    raw = args.get("bbox")
-    if raw is None:
-        return None
-    expected = (
-        "minlon,minlat,maxlon,maxlat: four numbers, longitudes -180 to 180, latitudes -90 to "
-        "90, min < max"
-    )
-    parts = raw.split(",")
-    try:
-        numbers = [float(p) for p in parts]
-    except ValueError:
-        raise BadParameter("bbox", raw, expected) from None
-    if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
-        raise BadParameter("bbox", raw, expected)
-    x0, y0, x1, y1 = numbers
-    if not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
-        raise BadParameter("bbox", raw, expected)
-    return x0, y0, x1, y1
-
-
 def _ward_codes(st: StoreState) -> tuple[set[str], set[str]]:
     if st.wards is None:
         return set(), set()
     return set(st.wards[schema.WARD_CODE]), set(st.wards[schema.DISTRICT_CODE])
-
-
-def _in_bbox(frame: gpd.GeoDataFrame, bbox: tuple[float, float, float, float]) -> np.ndarray:
-    """Rows whose geometry (EPSG:27700) meets the WGS84 box (points: inside or on an edge)."""
-    if frame.empty:
-        return np.zeros(0, dtype=bool)
-    return frame.geometry.to_crs(schema.CRS_WGS84).intersects(box(*bbox)).to_numpy(dtype=bool)
 
 
 # -- responses --------------------------------------------------------------------------------
@@ -337,7 +308,7 @@ def hotspots() -> Response:
     ward_codes, district_codes = _ward_codes(state())
     districts = _known(args, "district", district_codes, "district codes")
     wards_wanted = _known(args, "ward", ward_codes, "ward codes")
-    bbox = _bbox(args)
+    bbox = parse_bbox(args)
     _in_scope(districts=districts, wards=wards_wanted)
     analysis = get_analysis(view)
     table = analysis.hotspots
@@ -349,7 +320,7 @@ def hotspots() -> Response:
         members = [set(str(codes).split(";")) for codes in table["wards"]]
         table = table[np.array([bool(m & wanted) for m in members], dtype=bool)]
     if bbox is not None:
-        table = table[_in_bbox(table, bbox)]
+        table = table[in_bbox_wgs84(table, bbox)]
     return _download(
         f"hotspots_{view.start}_{view.end}", fmt, _metadata(analysis, args, view), _writer(table)
     )
@@ -368,7 +339,7 @@ def events() -> Response:
     categories = _known(args, "category", set(frame[schema.CATEGORY].dropna()), "categories")
     wards_wanted = _known(args, "ward", ward_codes, "ward codes")
     districts = _known(args, "district", district_codes, "district codes")
-    bbox = _bbox(args)
+    bbox = parse_bbox(args)
     keep = frame[schema.MONTH].isin(view.period.months).to_numpy().copy()
     for column, wanted in (
         (schema.LAYER, layers),
@@ -380,7 +351,7 @@ def events() -> Response:
             keep &= frame[column].isin(wanted).to_numpy()
     selected = frame[keep]
     if bbox is not None:
-        selected = selected[_in_bbox(selected, bbox)]
+        selected = selected[in_bbox_wgs84(selected, bbox)]
     selected = selected.reset_index(drop=True)
     parameters = {
         "layers": layers,

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Blueprint, Response, send_from_directory
 
-import hotspots.render
-
-VENDOR_DIR = Path(hotspots.render.__file__).resolve().parent / "static" / "vendor"
-#: URL prefix the renderer writes into pages for vendored files.
-ASSET_BASE = "/static/vendor"
+from hotspots.render import VENDOR_DIR
+from web.frames import ASSET_BASE
 
 bp = Blueprint("assets", __name__)
 

@@ -21,18 +21,12 @@ from hotspots.briefing import (
 )
 from hotspots.periods import Period
 from web.access import current_access
-from web.auth import audit
+from web.accounts import audit
+from web.analyses import current_view, get_analysis, parameter_score_of, wards_vintage
+from web.basemaps import current_basemap
 from web.data import cache, state
 from web.filters import ViewRequest, presets
-from web.maps import (
-    cached_response,
-    current_view,
-    etag_for,
-    get_analysis,
-    parameter_score_of,
-    wards_vintage,
-)
-from web.tiles import current_basemap
+from web.httpcache import cached_response, etag_for
 
 bp = Blueprint("briefing", __name__)
 

@@ -22,7 +22,6 @@ from hotspots.errors import StoreError
 from hotspots.store import Store
 from web.diskcache import DiskCache
 from web.settings import SETTINGS
-from web.warm import warm_in_background
 
 T = TypeVar("T")
 
@@ -122,8 +121,10 @@ def _plain_text(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def init_app(app: Flask) -> None:
-    """Attach the store state and caches to the app."""
+def init_app(app: Flask, on_new_version: Callable[[Flask], object] | None = None) -> None:
+    """Attach the store state and caches to the app; ``on_new_version(app)`` is called when a
+    request first sees a new data version (the app factory passes
+    :func:`web.warm.warm_in_background`, which makes pages with this module's caches)."""
     state = StoreState(Path(app.config["STORE"]))
     try:
         state.refresh()  # load once at start-up (with gunicorn --preload, once for all workers)
@@ -137,6 +138,7 @@ def init_app(app: Flask) -> None:
         "analyses": LRUCache(int(app.config["CACHE_SIZE"])),
         "pages": LRUCache(int(app.config["CACHE_SIZE"])),
         "disk": DiskCache(folder, _megabytes(app.config["CACHE_MAX_MB"])) if folder else None,
+        "on_new_version": on_new_version,
     }
 
 
@@ -147,10 +149,12 @@ def _megabytes(value: Any) -> int:
 
 def state() -> StoreState:
     """The store state, refreshed."""
-    st: StoreState = current_app.extensions["hotspots"]["state"]
-    if st.refresh() and st.events is not None:
+    extensions = current_app.extensions["hotspots"]
+    st: StoreState = extensions["state"]
+    on_new_version = extensions["on_new_version"]
+    if st.refresh() and st.events is not None and on_new_version is not None:
         # a new ingest: make the presets' pages for this version before anyone asks
-        warm_in_background(current_app._get_current_object())  # type: ignore[attr-defined]
+        on_new_version(current_app._get_current_object())  # type: ignore[attr-defined]
     return st
 
 

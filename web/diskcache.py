@@ -21,7 +21,7 @@ value is one file, ``<folder>/<data version>/<key digest>.<kind>``:
 The folders are created private (mode 0700) and every file 0600: analyses are stored with
 :mod:`pickle`, which must only ever read files this app wrote. Only values shared by every
 visitor of a role belong here (analyses, map frames, files), never a page carrying a visitor's
-name or token (see :func:`web.maps.cached_response`).
+name or token (see :func:`web.httpcache.cached_response`).
 
 Why hand-written and not the ``diskcache`` package (which has ``size_limit`` and LRU eviction):
 its LRU policy writes an access time to its SQLite database on every read (a write transaction

@@ -30,11 +30,12 @@ from hotspots.patrol import (
 )
 from hotspots.periods import Period, PeriodError, add_months, complete_ends, describe_months
 from web.access import current_access, require_in_scope, scope_wards
-from web.auth import audit
+from web.accounts import audit
+from web.analyses import parameter_score_of
+from web.basemaps import current_basemap
 from web.data import cache, state
 from web.errors import BadParameter
-from web.maps import cached_response, etag_for, parameter_score_of
-from web.tiles import current_basemap
+from web.httpcache import cached_response, etag_for
 
 bp = Blueprint("patrol", __name__)
 

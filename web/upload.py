@@ -28,7 +28,7 @@ from hotspots.errors import HotspotsError, ReplacementRefused
 from hotspots.ingest import IngestReport, ingest, stored_boundaries
 from hotspots.private import private_dirs, private_file
 from hotspots.store import Store
-from web.auth import audit
+from web.accounts import audit
 from web.data import state
 
 bp = Blueprint("upload", __name__)

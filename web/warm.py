@@ -4,38 +4,50 @@ Most visits open a preset (the default view, the latest quarter, is usually the 
 months"). The app makes the analysis and map frame of the first ``WARM_PRESETS`` presets, as an
 analyst and as the commissioner's office see them, when it starts (before gunicorn forks its
 workers, with ``--preload``) and again, in the background, when a worker first sees a new data
-version (after an ingest). They go through the normal views into the caches, and so into the
-disk cache that every worker shares. The page around a map is made per session, cheaply, from
-the same analysis (its banner carries the visitor's name and sign-out token). Officers' maps
-depend on their area and are made on request.
+version (after an ingest). They are made by the same steps as the map frame route
+(:func:`web.analyses.current_view`, :func:`web.frames.period_frame`, under the ETag of
+:func:`web.frames.period_frame_etag`) into the same caches, and so into the disk cache that every
+worker shares. The page around a map is made per session, cheaply, from the same analysis (its
+banner carries the visitor's name and sign-out token). Officers' maps depend on their area and
+are made on request.
 """
 
 from __future__ import annotations
 
 import threading
+from functools import partial
 
 from flask import Flask, g
+from werkzeug.datastructures import MultiDict
 
 from web.access import Access
+from web.analyses import current_view
 from web.filters import presets
+from web.frames import period_frame, period_frame_etag
+from web.httpcache import cached_body
 
-__all__ = ["WARM_ROLES", "preset_urls", "warm_in_background", "warm_presets"]
+__all__ = ["WARM_ROLES", "preset_periods", "preset_urls", "warm_in_background", "warm_presets"]
 
 #: The access levels whose preset pages are made in advance.
 WARM_ROLES = ("analyst", "commissioner")
 
 
+def preset_periods(months: list[str], n: int) -> list[tuple[str, str]]:
+    """First and last months of the first ``n`` presets of a store holding ``months``."""
+    return [(start, end) for _label, start, end in presets(months)[: max(0, n)]]
+
+
 def preset_urls(months: list[str], n: int) -> list[str]:
     """Page and map-frame URLs of the first ``n`` presets of a store holding ``months``."""
     urls = []
-    for _label, start, end in presets(months)[: max(0, n)]:
+    for start, end in preset_periods(months, n):
         query = f"from={start}&to={end}"
         urls += [f"/?{query}", f"/map/frame?{query}"]
     return urls
 
 
 def warm_presets(app: Flask) -> int:
-    """Make the pages of the first ``WARM_PRESETS`` presets; returns how many were made.
+    """Make the map frames of the first ``WARM_PRESETS`` presets; returns how many were made.
 
     A store that cannot be read is left to the pages to explain: nothing is made then.
     """
@@ -46,18 +58,18 @@ def warm_presets(app: Flask) -> int:
     made = 0
     # the map frames (and through them the analyses); pages are made per session, cheaply,
     # because their banner carries the visitor's name and sign-out token
-    frames = [url for url in preset_urls(state.months, n) if url.startswith("/map/frame")]
+    periods = dict.fromkeys(preset_periods(state.months, n))
     for role in WARM_ROLES:
-        for url in dict.fromkeys(frames):
-            with app.test_request_context(url):
-                g.access = Access(role, f"warm-up ({role})")
+        with app.app_context():
+            g.access = Access(role, f"warm-up ({role})")
+            for start, end in periods:
                 try:
-                    view = app.view_functions[app.url_map.bind("").match(url.split("?")[0])[0]]
-                    response = app.make_response(view())  # type: ignore[arg-type]
-                except Exception:  # never stop the server for a page it could not pre-make
-                    app.logger.exception("could not pre-make %s", url)
+                    view = current_view(MultiDict({"from": start, "to": end}))
+                    cached_body(period_frame_etag(view), partial(period_frame, view))
+                except Exception:  # never stop the server for a map it could not pre-make
+                    app.logger.exception("could not pre-make the map of %s to %s", start, end)
                     continue
-                made += response.status_code == 200
+                made += 1
     return made
 
 

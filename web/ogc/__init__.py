@@ -2,7 +2,7 @@
 
 QGIS, ArcGIS Pro and GDAL (``OAPIF:<root>/ogc``) read the hotspots, wards and, for the roles
 allowed, the offence, search and raid points as live layers, signed in with a personal API
-token (:mod:`web.auth`). Routes: the landing page ``/ogc`` (JSON; HTML for a browser),
+token (:mod:`web.gate`). Routes: the landing page ``/ogc`` (JSON; HTML for a browser),
 ``/ogc/conformance``, ``/ogc/api`` (OpenAPI), ``/ogc/collections``,
 ``/ogc/collections/{id}``, ``/ogc/collections/{id}/items`` and ``…/items/{featureId}``.
 Parameters and paging: :mod:`web.ogc.params`; collections and who sees them:
@@ -13,7 +13,7 @@ from a YAML configuration at import time; its collection list is that static con
 and its providers' ``query(offset, limit, bbox, datetime_, ...)`` receive no request or user.
 Our answers differ per request by role and area (collections hidden, features redacted and
 snapped by :func:`web.access.redact`, which needs the Flask request's access) and are made by
-the cached analysis of :mod:`web.maps`; pygeoapi would need its collection listing filtered
+the cached analysis of :mod:`web.analyses`; pygeoapi would need its collection listing filtered
 and its providers fed the visitor through a side channel, plus a second app mounted under
 ours (and it brings rasterio, SQLAlchemy, pygeofilter and more). The part of the standard we
 need (six GET routes, offset paging) is small, and its features are written by the same
@@ -39,13 +39,12 @@ from werkzeug.exceptions import NotFound
 from hotspots.export import ExportMetadata
 from hotspots.export.geojson import feature_texts
 from web.access import current_access
-from web.api import _bbox, _in_bbox
-from web.auth import audit
+from web.accounts import audit
+from web.bbox import in_bbox_wgs84, parse_bbox
 from web.data import state
 from web.errors import BadParameter
 from web.filters import ViewRequest, parse_view
-from web.httpcache import revalidated
-from web.maps import etag_for
+from web.httpcache import etag_for, revalidated
 from web.ogc import openapi, params
 from web.ogc.collections import (
     COLLECTIONS,
@@ -303,7 +302,7 @@ def items(cid: str) -> Response:
         if params.crs(args, "bbox-crs") == params.BNG:
             frame = frame[in_bbox_27700(frame, params.bbox_27700(args))]  # type: ignore[arg-type]
         else:
-            frame = frame[_in_bbox(frame, _bbox(args))]  # type: ignore[arg-type]
+            frame = frame[in_bbox_wgs84(frame, parse_bbox(args))]  # type: ignore[arg-type]
     elif "bbox-crs" in args:
         params.crs(args, "bbox-crs")
     matched = len(frame)

@@ -1,7 +1,7 @@
 """The OGC API collections: what each holds, who may see it, and its features for a request.
 
 Every frame comes from the functions the analyst API (``/api/v1``) uses: hotspots and wards
-from :func:`web.maps.get_analysis` (the whole analysis, then :func:`web.access.redact` for the
+from :func:`web.analyses.get_analysis` (the whole analysis, then :func:`web.access.redact` for the
 visitor's role and area); the point layers from the store's events filtered by month, as
 ``/api/v1/events`` does, for the roles :mod:`web.access` lets see exact points (and raids).
 A collection a role may not see is absent from its ``collections`` and 404 everywhere else.
@@ -17,9 +17,9 @@ from shapely.geometry import box
 
 from hotspots import schema
 from web.access import Access
+from web.analyses import get_analysis
 from web.data import state
 from web.filters import ViewRequest
-from web.maps import get_analysis
 
 
 @dataclass(frozen=True)

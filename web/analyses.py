@@ -1,0 +1,144 @@
+"""The views and analyses every output shares: the map pages, the briefing, the patrol plan,
+the analyst API, OGC API - Features and pre-warming (:mod:`web.warm`) all take them from here.
+
+:func:`current_view` reads the period and parameters a request asks for, within what the
+visitor's role may see; :func:`full_analysis` makes the whole analysis of a view once for the
+whole server (memory, then the disk cache every worker shares); :func:`get_analysis` is that
+analysis as the visitor may see it (:func:`web.access.redact`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pickle
+from typing import Any
+
+from flask import current_app, request
+from werkzeug.datastructures import MultiDict
+
+from hotspots.analysis import Analysis, analyse
+from hotspots.assessment import assess, significant_only
+from hotspots.distributed import detector_factory
+from hotspots.evaluate.advice import parameter_score
+from hotspots.evaluate.backtest import drug_offences
+from hotspots.evaluate.grid import CELL_M, Grid
+from web.access import current_access, redact
+from web.data import cache, shared, state
+from web.filters import ViewRequest, parse_view
+
+__all__ = [
+    "current_view",
+    "full_analysis",
+    "get_analysis",
+    "parameter_score_of",
+    "wards_vintage",
+]
+
+
+def get_analysis(view: ViewRequest) -> Analysis:
+    """The analysis of a view's period and parameters, as the current visitor may see it.
+
+    The whole analysis is made once for the whole server; :func:`web.access.redact` then keeps
+    what the visitor's role and area allow.
+    """
+    access = current_access()
+    if access.exact_points and not access.scope:
+        analysis = full_analysis(view)
+    else:  # redacted once per view, role and area (snapped shapes, area totals: ~50 ms)
+        key = ("redacted", view.analysis_key(), access.key(), state().version)
+        analysis = cache("analyses").get_or_make(key, lambda: redact(full_analysis(view), access))
+    if view.significant:
+        analysis = dataclasses.replace(analysis, hotspots=significant_only(analysis.hotspots))
+    return analysis
+
+
+def full_analysis(view: ViewRequest) -> Analysis:
+    """The whole analysis of a view (every layer, exact points), with its hotspots' significance
+    and dynamics and the back-test score of its parameters: never shown as it is to a visitor
+    without full access; use :func:`get_analysis`."""
+    st = state()
+    config = current_app.config
+
+    def make() -> Analysis:
+        analysis = analyse(
+            st.store,
+            view.period,
+            eps_m=view.eps_m,  # type: ignore[arg-type]
+            min_samples=view.min_samples,  # type: ignore[arg-type]
+            events=st.events,
+            wards=st.wards,
+            detector_factory=detector_factory(config["DASK_SCHEDULER"]),
+        )
+        return assess(
+            analysis,
+            st.store,
+            n_sims=int(config["SIGNIFICANCE_SIMS"]),
+            seed=0,
+            dynamics_periods=int(config["DYNAMICS_PERIODS"]),
+            score=False,
+            events=st.events,
+        )
+
+    analysis = shared(
+        "analyses",
+        ("analysis", view.analysis_key()),
+        make,
+        encode=lambda analysis: pickle.dumps(analysis, protocol=pickle.HIGHEST_PROTOCOL),
+        decode=pickle.loads,
+    )
+    score = parameter_score_of(view.eps_m, view.min_samples)
+    return dataclasses.replace(
+        analysis, parameters={**analysis.parameters, "parameter_score": score}
+    )
+
+
+def parameter_score_of(eps_m: float | str, min_samples: int | str) -> dict[str, Any]:
+    """Back-test score of a parameter pair on every stored month (made once per data version:
+    fit on 3 months, PAI at the patrol area; see docs/evaluation.md)."""
+    st = state()
+
+    def make() -> dict[str, Any]:
+        grid = Grid.over(st.store.load_boundary("force_area"), CELL_M)
+        xy, months = drug_offences(st.store)
+        return parameter_score(
+            xy, months, grid, eps_m=eps_m, min_samples=min_samples  # type: ignore[arg-type]
+        )  # fmt: skip
+
+    return shared(
+        "analyses",
+        ("parameter_score", eps_m, min_samples),
+        make,
+        encode=lambda score: json.dumps(score, default=str).encode(),
+        decode=json.loads,
+    )
+
+
+def wards_vintage() -> str:
+    """The store's ward boundaries: vintage and count, e.g. ``December 2023 wards (<n>)``."""
+    wards = state().store.manifest()["boundaries"].get("wards", {})
+    vintage = str(wards.get("vintage", "unknown"))
+    names = {
+        "WD23": "December 2023",
+        "WD22": "December 2022",
+        "WD21": "December 2021",
+        "WD19": "December 2019",
+        "WD13": "2013",
+    }
+    return f"{names.get(vintage, vintage)} wards ({wards.get('features', '?')})"
+
+
+def current_view(args: MultiDict[str, str] | None = None) -> ViewRequest:
+    """The view the request (or ``args``) asks for, within what the visitor's role may see."""
+    st = state()
+    args = request.args if args is None else args
+    view = parse_view(args, st.months, int(current_app.config["DEFAULT_MONTHS"]))
+    access = current_access()
+    if not access.exact_points:
+        view = dataclasses.replace(
+            view,
+            searches=False,
+            raids=False,
+            offences="none" if access.public or view.offences == "none" else "heat",
+        )
+    return view
