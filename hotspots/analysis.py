@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from hotspots import schema
-from hotspots.cluster import Auto, HotspotDetector
+from hotspots.cluster import Auto, DetectorCore
 from hotspots.figures import Figure, blank_unknown, layer_figures, layer_months, period_totals
 from hotspots.periods import Period
 from hotspots.store import Store
@@ -92,7 +92,7 @@ def analyse(
     population: pd.DataFrame | None = None,
     events: gpd.GeoDataFrame | None = None,
     wards: gpd.GeoDataFrame | None = None,
-    detector_factory: Callable[..., HotspotDetector] = HotspotDetector,
+    detector_factory: Callable[..., DetectorCore] = DetectorCore,
 ) -> Analysis:
     """Analyse ``period`` from the store.
 
@@ -117,7 +117,8 @@ def analyse(
         by default they are read from ``store``.
     detector_factory
         Makes the hotspot detector from ``eps_m``, ``min_samples`` and ``n_months`` keywords:
-        :class:`~hotspots.cluster.HotspotDetector`, or a ``functools.partial`` of
+        :class:`~hotspots.cluster.DetectorCore` (the detector's fit without scikit-learn), or a
+        ``functools.partial`` of
         :class:`hotspots.distributed.TiledHotspotDetector` with a dask client (same labels).
 
     Raises

@@ -41,7 +41,7 @@ import shapely
 from scipy.special import ndtr  # the normal CDF: scipy.stats costs ~0.4 s to import
 
 from hotspots import schema
-from hotspots.cluster import HotspotDetector
+from hotspots.cluster import DetectorCore
 from hotspots.periods import Period
 from hotspots.summary import BUFFER_M, hotspot_polygons
 
@@ -216,7 +216,7 @@ def period_hotspots(
         if key in _PERIOD_MEMO:
             _PERIOD_MEMO.move_to_end(key)
             return _PERIOD_MEMO[key]
-    labels = HotspotDetector(eps_m=eps_m, n_months=n_months).fit(offences).labels_
+    labels = DetectorCore(eps_m=eps_m, n_months=n_months).fit(offences).labels_
     polys = (
         hotspot_polygons(offences, labels, buffer_m=buffer_m).to_numpy()
         if (labels >= 0).any()

@@ -94,3 +94,16 @@ def test_analyse_loads_neither_the_writers_nor_charts_nor_folium() -> None:
     )
     assert not loaded["matplotlib"] and not loaded["folium"], loaded
     assert not loaded["flask"] and not loaded["dask"], loaded
+
+
+def test_the_analyse_path_does_not_need_scikit_learn() -> None:
+    """The library's own callers fit with :class:`hotspots.cluster.DetectorCore` (the estimator
+    without scikit-learn's base classes); ``HotspotDetector`` brings scikit-learn when asked."""
+    loaded = _loaded_after(
+        "import numpy as np\nimport hotspots.analysis, hotspots.assessment, hotspots.dynamics\n"
+        "import hotspots.evaluate.methods\nfrom hotspots.cluster import DetectorCore\n"
+        "xy = np.array([[0, 0], [0, 50], [50, 0], [5000, 5000]], dtype=float)\n"
+        "assert DetectorCore(eps_m=100, min_samples=3).fit(xy).labels_.tolist() == [0, 0, 0, -1]"
+    )
+    assert not loaded["sklearn"], loaded
+    assert _loaded_after("from hotspots.cluster import HotspotDetector")["sklearn"]

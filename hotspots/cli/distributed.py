@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # imported when used: `hotspots --help` must not load them
     from tqdm import tqdm
 
-    from hotspots.cluster import HotspotDetector
+    from hotspots.cluster import DetectorCore
     from hotspots.ingest import IngestReport
     from hotspots.sources.boundaries import Boundaries
 
@@ -84,14 +84,14 @@ def run_ingest(
 
 
 @contextlib.contextmanager
-def hotspot_detectors(args: argparse.Namespace) -> Iterator[Callable[..., HotspotDetector]]:
+def hotspot_detectors(args: argparse.Namespace) -> Iterator[Callable[..., DetectorCore]]:
     """``with hotspot_detectors(args) as make``: the detector factory for
     :func:`hotspots.analysis.analyse` (tiles on the dask cluster when one is configured)."""
     scheduler = scheduler_address(args)
     if not scheduler:
-        from hotspots.cluster import HotspotDetector
+        from hotspots.cluster import DetectorCore
 
-        yield HotspotDetector
+        yield DetectorCore
         return
     from hotspots.distributed.client import connected
     from hotspots.distributed.detector import TiledHotspotDetector

@@ -66,8 +66,9 @@ Modules
 grid engine on threads, by strips), :mod:`~hotspots.cluster.tiles` (windows and their exact
 merge, shared with :mod:`hotspots.distributed`), :mod:`~hotspots.cluster.engines` (engine
 choice, the scikit-learn engine, ranked ids), :mod:`~hotspots.cluster.auto` (k-distance and the
-automatic rules), :mod:`~hotspots.cluster.detector` (:class:`HotspotDetector`,
-:func:`detect_hotspots`), with :mod:`~hotspots.cluster.pairs` and :mod:`~hotspots.cluster.types`
+automatic rules), :mod:`~hotspots.cluster.core` (the fit, :class:`DetectorCore`,
+:func:`detect_hotspots`), :mod:`~hotspots.cluster.detector` (:class:`HotspotDetector`, the
+scikit-learn estimator), with :mod:`~hotspots.cluster.pairs` and :mod:`~hotspots.cluster.types`
 shared by them. A subclass of HotspotDetector may replace the one step that clusters the
 distinct locations, as :class:`hotspots.distributed.TiledHotspotDetector` does. Only the public
 API is exported here; helpers are imported from their module.
@@ -75,8 +76,23 @@ API is exported here; helpers are imported from their module.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from hotspots.cluster.auto import k_distance
-from hotspots.cluster.detector import HotspotDetector, detect_hotspots
+from hotspots.cluster.core import DetectorCore, detect_hotspots
 from hotspots.cluster.types import Auto, Engine
 
-__all__ = ["Auto", "Engine", "HotspotDetector", "detect_hotspots", "k_distance"]
+if TYPE_CHECKING:
+    from hotspots.cluster.detector import HotspotDetector
+
+__all__ = ["Auto", "DetectorCore", "Engine", "HotspotDetector", "detect_hotspots", "k_distance"]
+
+
+def __getattr__(name: str) -> Any:
+    """``HotspotDetector`` is imported on first use (PEP 562): it brings scikit-learn, which
+    the library's own callers (:class:`DetectorCore`) do not need."""
+    if name == "HotspotDetector":
+        from hotspots.cluster.detector import HotspotDetector
+
+        return HotspotDetector
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

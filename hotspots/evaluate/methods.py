@@ -35,7 +35,7 @@ import numpy.typing as npt
 from scipy import ndimage
 
 from hotspots import schema
-from hotspots.cluster import Auto, HotspotDetector
+from hotspots.cluster import Auto, DetectorCore
 from hotspots.evaluate.forecast import CAP_MONTHS, TARGET_COVERAGES
 from hotspots.evaluate.grid import Grid
 from hotspots.summary import BUFFER_M, hotspot_polygons
@@ -109,7 +109,7 @@ def score_gi(grid: Grid, xy: FloatArray, n_months: int, options: MethodOptions) 
 def score_dbscan(grid: Grid, xy: FloatArray, n_months: int, options: MethodOptions) -> Scored:
     """DBSCAN hotspots first (by rank), then the kernel density of the fit offences."""
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
-    detector = HotspotDetector(options.eps_m, options.min_samples, n_months=n_months)
+    detector = DetectorCore(options.eps_m, options.min_samples, n_months=n_months)
     detector.fit(xy)
     eps_m = float(detector.eps_m_)
     density = score_kde(grid, xy, n_months, options).score

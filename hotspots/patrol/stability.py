@@ -14,7 +14,7 @@ import numpy as np
 import shapely
 
 from hotspots import schema
-from hotspots.cluster import HotspotDetector
+from hotspots.cluster import DetectorCore
 from hotspots.store import Store
 from hotspots.summary import hotspot_polygons
 
@@ -44,7 +44,7 @@ def _monthly_hits(
         month_offences = offences[offences[schema.MONTH] == month]
         hit = np.zeros(len(polygons), dtype=bool)
         if len(month_offences) and len(polygons):
-            detector = HotspotDetector(eps_m=eps_m, min_samples="auto", n_months=1)
+            detector = DetectorCore(eps_m=eps_m, min_samples="auto", n_months=1)
             detector.fit(month_offences)
             params = detector.params_
             month_polygons = hotspot_polygons(month_offences, detector.labels_, buffer_m=buffer_m)
