@@ -17,6 +17,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from hotspots import parameters
 from hotspots.private import private_dirs, private_umask
 from hotspots.render.popups import dynamics_text, significance_text
 from hotspots.users import USERS_FILE
@@ -70,7 +71,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         warm,
     )  # fmt: skip
 
-    app.jinja_env.globals.update(significance_text=significance_text, dynamics_text=dynamics_text)
+    app.jinja_env.globals.update(
+        significance_text=significance_text, dynamics_text=dynamics_text, parameters=parameters
+    )
     data.init_app(app)
     errors.init_app(app)
     security.init_app(app)

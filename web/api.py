@@ -31,6 +31,7 @@ from werkzeug.datastructures import MultiDict
 from hotspots import schema
 from hotspots.export import FORMATS, LICENCE, ExportMetadata, export
 from hotspots.figures import RECORDS, layer_months
+from hotspots.parameters import EPS_M_MAX, EPS_M_MIN, MIN_SAMPLES_MAX, MIN_SAMPLES_MIN
 from web import openapi
 from web.access import current_access, require_in_scope, scope_wards
 from web.auth import audit
@@ -249,8 +250,8 @@ def meta() -> Response:
         "settings": {
             "default_months": int(current_app.config["DEFAULT_MONTHS"]),
             "protective_marking": current_app.config.get("PROTECTIVE_MARKING"),
-            "eps_m_range": list(openapi.EPS_M_RANGE),
-            "min_samples_range": list(openapi.MIN_SAMPLES_RANGE),
+            "eps_m_range": [EPS_M_MIN, EPS_M_MAX],
+            "min_samples_range": [MIN_SAMPLES_MIN, MIN_SAMPLES_MAX],
             "formats": list(FORMATS),
         },
         "licence": LICENCE,

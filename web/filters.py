@@ -7,18 +7,21 @@ expected (a 400, never a 500).
 Values are normalised here, once, before anything uses them: ``eps_m`` is rounded to whole
 metres (``eps_m=150.25`` and ``eps_m=1.5e2`` are the view ``eps_m=150``) and ``min_samples`` is
 an integer, so the analysis made is the one the key names and a visitor cannot fill the caches
-with new keys by sending new decimals: there are at most 1,991 ``eps_m`` values.
+with new keys by sending new decimals: there are at most 1,991 ``eps_m`` values. Their bounds and
+parsing are the library's (:mod:`hotspots.parameters`), as on the command line.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
+from hotspots.parameters import AUTO, ParameterError, parse_eps_m, parse_min_samples
 from hotspots.periods import Period, PeriodError, complete_pair, complete_period, describe_months
 from web.errors import BadParameter
 
@@ -132,23 +135,19 @@ def _flag(args: MultiDict[str, str], name: str, default: bool) -> bool:
     return _BOOL[value]
 
 
-def _number(args: MultiDict[str, str], name: str, kind: type, low: float, high: float) -> Any:
-    value = args.get(name, "auto").strip() or "auto"
-    if value == "auto":
-        return "auto"
+def _parameter(args: MultiDict[str, str], name: str, parse: Callable[[str, str], Any]) -> Any:
+    """A hotspot parameter by its one rule (:mod:`hotspots.parameters`); empty is ``auto``."""
     try:
-        number = kind(value)
-    except ValueError:
-        number = None
-    if number is None or not low <= number <= high:
-        raise BadParameter(name, value, f"'auto' or a number from {low:g} to {high:g}")
-    return number
+        return parse(args.get(name, "").strip() or AUTO, name)
+    except ParameterError as exc:
+        raise BadParameter(exc.field, exc.value, exc.expected) from None
 
 
-def _whole_metres(args: MultiDict[str, str], name: str, low: int, high: int) -> int | str:
-    """A distance in metres, rounded to a whole metre (half up), or ``"auto"``."""
-    number = _number(args, name, float, low, high)
-    return number if number == "auto" else math.floor(number + 0.5)
+def _whole_metres(args: MultiDict[str, str], name: str) -> int | str:
+    """``eps_m`` (:func:`hotspots.parameters.parse_eps_m`), rounded to a whole metre (half up),
+    or ``"auto"``."""
+    number = _parameter(args, name, parse_eps_m)
+    return number if number == AUTO else math.floor(number + 0.5)
 
 
 def parse_view(args: MultiDict[str, str], months: list[str], default_months: int) -> ViewRequest:
@@ -186,8 +185,8 @@ def parse_view(args: MultiDict[str, str], months: list[str], default_months: int
         offences=_choice(args, "offences", OFFENCE_VIEWS),  # type: ignore[arg-type]
         searches=_flag(args, "searches", True),
         raids=_flag(args, "raids", True),
-        eps_m=_whole_metres(args, "eps_m", 10, 2000),
-        min_samples=_number(args, "min_samples", int, 2, 10000),
+        eps_m=_whole_metres(args, "eps_m"),
+        min_samples=_parameter(args, "min_samples", parse_min_samples),
         significant=_flag(args, "significant", False),
     )
 

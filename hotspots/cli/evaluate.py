@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,15 @@ from hotspots.evaluate.methods import (
 from hotspots.evaluate.metrics import FORMULAS
 from hotspots.evaluate.nested_advice import format_nested, nested_parameters
 from hotspots.evaluate.runs import unavailable_reason
+from hotspots.parameters import (
+    EPS_M_MAX,
+    EPS_M_MIN,
+    MIN_SAMPLES_MAX,
+    MIN_SAMPLES_MIN,
+    ParameterError,
+    parse_eps_m,
+    parse_min_samples,
+)
 from hotspots.periods import describe_months
 from hotspots.significance import ALPHA, N_SIMS
 from hotspots.store import Store
@@ -38,19 +48,17 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 
-def _auto_or(kind: type, name: str) -> Any:
-    def parse(value: str) -> Any:
-        if value == "auto":
-            return "auto"
-        try:
-            number = kind(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{value!r}: expected a number or 'auto'") from None
-        if number <= 0:
-            raise argparse.ArgumentTypeError(f"{value!r}: {name} must be > 0 or 'auto'")
-        return number
+def _auto_or(parse: Callable[[str, str], Any], name: str) -> Callable[[str], Any]:
+    """An argparse type: ``--eps-m`` / ``--min-samples`` by the one rule of
+    :mod:`hotspots.parameters` (argparse names the option before the message)."""
 
-    return parse
+    def parsed(value: str) -> Any:
+        try:
+            return parse(value, name)
+        except ParameterError as exc:
+            raise argparse.ArgumentTypeError(f"{exc.value!r}: expected {exc.expected}") from None
+
+    return parsed
 
 
 def add_evaluate_parser(sub: Any, help_text: str) -> argparse.ArgumentParser:
@@ -66,9 +74,20 @@ def add_evaluate_parser(sub: Any, help_text: str) -> argparse.ArgumentParser:
                    help=f"grid cell side (default {CELL_M:g} m)")  # fmt: skip
     p.add_argument("--bandwidth-m", type=float, default=BANDWIDTH_M, metavar="M",
                    help=f"KDE bandwidth, Gaussian sd (default {BANDWIDTH_M:g} m)")  # fmt: skip
-    p.add_argument("--eps-m", type=_auto_or(float, "eps-m"), default="auto", metavar="M|auto")
-    p.add_argument("--min-samples", type=_auto_or(int, "min-samples"), default="auto",
-                   metavar="N|auto")  # fmt: skip
+    p.add_argument(
+        "--eps-m",
+        type=_auto_or(parse_eps_m, "--eps-m"),
+        default="auto",
+        metavar="M|auto",
+        help=f"DBSCAN radius in metres, {EPS_M_MIN} to {EPS_M_MAX} (default auto)",
+    )
+    p.add_argument(
+        "--min-samples",
+        type=_auto_or(parse_min_samples, "--min-samples"),
+        default="auto",
+        metavar="N|auto",
+        help=f"core point weight, {MIN_SAMPLES_MIN} to {MIN_SAMPLES_MAX} (default auto)",
+    )
     p.add_argument("--buffer-m", type=float, default=BUFFER_M, metavar="M")
     p.add_argument(
         "--advise",
