@@ -6,6 +6,12 @@ the analyst API and the OGC API; the OpenAPI documents state the same ``minimum`
 All of them take their bounds and their parsing from here, so a value is accepted or refused
 alike everywhere, with one message naming the field and the range.
 
+``significant`` (only hotspots whose Monte Carlo test is significant) and the map's layer
+checkboxes are yes/no flags with one vocabulary, :data:`FLAG_WORDS`, read by
+:func:`parse_flag`: ``1 true on yes`` and ``0 false off no``, in any case; an empty value is the
+flag's default. This is the union of what the map form and the patrol form accepted when each
+had its own list (the patrol form had ``0 1 true false`` and empty).
+
 The bounds are for what a person types: :class:`hotspots.cluster.HotspotDetector` itself accepts
 any radius above 0 (scikit-learn's conventions), which tests and back-tests use.
 """
@@ -25,6 +31,18 @@ EPS_M_MAX: Final = 2000
 MIN_SAMPLES_MIN: Final = 2
 MIN_SAMPLES_MAX: Final = 10_000
 
+#: What each word of a yes/no flag means (any case; an empty value is the flag's default).
+FLAG_WORDS: Final[dict[str, bool]] = {
+    "1": True,
+    "true": True,
+    "on": True,
+    "yes": True,
+    "0": False,
+    "false": False,
+    "off": False,
+    "no": False,
+}
+FLAG_EXPECTED: Final = "1 or 0"
 EPS_M_EXPECTED: Final = f"a number of metres from {EPS_M_MIN} to {EPS_M_MAX}, or '{AUTO}'"
 MIN_SAMPLES_EXPECTED: Final = (
     f"a whole number from {MIN_SAMPLES_MIN} to {MIN_SAMPLES_MAX}, or '{AUTO}'"
@@ -70,3 +88,14 @@ def parse_min_samples(value: str | int, field: str = "min_samples") -> int | Lit
     if not MIN_SAMPLES_MIN <= number <= MIN_SAMPLES_MAX:
         raise ParameterError(field, text, MIN_SAMPLES_EXPECTED)
     return number
+
+
+def parse_flag(value: str, field: str = "significant", default: bool = False) -> bool:
+    """A yes/no flag by :data:`FLAG_WORDS` (any case, spaces ignored; empty: ``default``);
+    :class:`ParameterError` naming ``field`` for any other word."""
+    text = str(value).strip().lower()
+    if not text:
+        return default
+    if text not in FLAG_WORDS:
+        raise ParameterError(field, text, FLAG_EXPECTED)
+    return FLAG_WORDS[text]

@@ -4,6 +4,7 @@ refuse a value outside them with a message naming the field and the range."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,47 @@ def test_the_command_line_refuses_alike(
     assert stopped.value.code == 2
     err = capsys.readouterr().err
     assert f"argument {option}: {value!r}: expected {EXPECTED[field]}" in err
+
+
+# -- significant: one vocabulary, one parser -------------------------------------------------------
+
+#: The words each form accepted before they shared one parser (the map form / the patrol form).
+MAP_WORDS = {"1", "true", "on", "yes", "0", "false", "off", "no"}
+PATROL_WORDS = {"0", "1", "true", "false", ""}
+
+
+def test_one_vocabulary_is_the_union_of_the_old_ones() -> None:
+    assert set(rule.FLAG_WORDS) | {""} == MAP_WORDS | PATROL_WORDS
+    assert [w for w, on in rule.FLAG_WORDS.items() if on] == ["1", "true", "on", "yes"]
+    assert rule.parse_flag(" TRUE ") is True and rule.parse_flag("Off") is False
+    assert rule.parse_flag("", default=True) is True  # empty: the flag's default
+    with pytest.raises(ParameterError, match=r"significant 'maybe': expected 1 or 0"):
+        rule.parse_flag("maybe")
+
+
+@pytest.mark.parametrize("word", sorted(MAP_WORDS | PATROL_WORDS))
+def test_the_map_and_the_patrol_plan_read_significant_alike(client: FlaskClient, word: str) -> None:
+    on = rule.FLAG_WORDS.get(word, False)  # empty: the default, off
+    listed = "Only hotspots whose Monte Carlo"
+    patrol = client.get(f"/patrol?to=2025-11&significant={word}")
+    assert patrol.status_code == 200 and (listed in patrol.get_data(as_text=True)) is on
+    # the drug-only demo cannot be tested: "only significant" leaves no hotspot
+    shown = client.get(f"/map.json?from=2025-09&to=2025-11&significant={word}").get_json()
+    assert (shown["hotspots"] == []) is on
+
+
+@pytest.mark.parametrize("path", ["/patrol?to=2025-11&", "/?from=2025-09&to=2025-11&"])
+def test_a_ticked_checkbox_after_its_hidden_fallback_is_on(client: FlaskClient, path: str) -> None:
+    """Both forms send a hidden ``significant=0`` before the checkbox's ``1``: the last wins."""
+    ticked = client.get(path + "significant=0&significant=1").get_data(as_text=True)
+    assert re.search(r'id="significant" name="significant" value="1" checked', ticked)
+    plain = client.get(path + "significant=0").get_data(as_text=True)
+    assert not re.search(r'id="significant" name="significant" value="1" checked', plain)
+
+
+@pytest.mark.parametrize("path", ["/patrol?to=2025-11&", "/map.json?", "/api/v1/hotspots?"])
+def test_a_word_outside_the_vocabulary_is_refused_alike(client: FlaskClient, path: str) -> None:
+    response = client.get(path + "significant=maybe", headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert (error["field"], error["value"], error["expected"]) == ("significant", "maybe", "1 or 0")

@@ -21,23 +21,19 @@ from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
-from hotspots.parameters import AUTO, ParameterError, parse_eps_m, parse_min_samples
+from hotspots.parameters import (
+    AUTO,
+    ParameterError,
+    parse_eps_m,
+    parse_flag,
+    parse_min_samples,
+)
 from hotspots.periods import Period, PeriodError, complete_pair, complete_period, describe_months
 from web.errors import BadParameter
 
 MEASURES = ("count", "per_km2", "change")
 #: The first is the default: shaded wards and hotspots, no heat over them (heat is an option).
 OFFENCE_VIEWS = ("none", "heat", "clusters")
-_BOOL = {
-    "1": True,
-    "true": True,
-    "on": True,
-    "yes": True,
-    "0": False,
-    "false": False,
-    "off": False,
-    "no": False,
-}
 
 
 @dataclass(frozen=True)
@@ -125,14 +121,15 @@ def _choice(args: MultiDict[str, str], name: str, choices: tuple[str, ...]) -> s
     return value
 
 
-def _flag(args: MultiDict[str, str], name: str, default: bool) -> bool:
+def flag(args: MultiDict[str, str], name: str, default: bool) -> bool:
+    """A yes/no field by the one vocabulary (:func:`hotspots.parameters.parse_flag`); a form's
+    checkbox sends ``1`` after its hidden ``0`` fallback, so the last value wins."""
     if name not in args:
         return default
-    # A checkbox sends "1" after its hidden "0" fallback: the last value wins.
-    value = args.getlist(name)[-1].strip().lower()
-    if value not in _BOOL:
-        raise BadParameter(name, value, "1 or 0")
-    return _BOOL[value]
+    try:
+        return parse_flag(args.getlist(name)[-1], name, default)
+    except ParameterError as exc:
+        raise BadParameter(exc.field, exc.value, exc.expected) from None
 
 
 def _parameter(args: MultiDict[str, str], name: str, parse: Callable[[str, str], Any]) -> Any:
@@ -183,11 +180,11 @@ def parse_view(args: MultiDict[str, str], months: list[str], default_months: int
         end=end,
         measure=_choice(args, "measure", MEASURES),  # type: ignore[arg-type]
         offences=_choice(args, "offences", OFFENCE_VIEWS),  # type: ignore[arg-type]
-        searches=_flag(args, "searches", True),
-        raids=_flag(args, "raids", True),
+        searches=flag(args, "searches", True),
+        raids=flag(args, "raids", True),
         eps_m=_whole_metres(args, "eps_m"),
         min_samples=_parameter(args, "min_samples", parse_min_samples),
-        significant=_flag(args, "significant", False),
+        significant=flag(args, "significant", False),
     )
 
 

@@ -113,7 +113,9 @@ def parameters(example_from: str, example_to: str) -> dict[str, dict[str, Any]]:
         "significant": _param(
             "significant",
             "1: only hotspots whose Monte Carlo significance test gives q <= 0.05 (none when "
-            "the store holds drug offences only, so nothing can be tested).",
+            "the store holds drug offences only, so nothing can be tested). The words "
+            "`true`, `on`, `yes` mean 1 and `false`, `off`, `no` or empty mean 0, in any case, "
+            "as on the map and patrol forms (docs/parameters.md).",
             {"type": "integer", "enum": [0, 1], "default": 0},
             0,
         ),

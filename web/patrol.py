@@ -33,6 +33,7 @@ from web.access import current_access, require_in_scope, scope_wards
 from web.auth import audit
 from web.data import cache, state
 from web.errors import BadParameter
+from web.filters import flag
 from web.maps import cached_response, etag_for, parameter_score_of
 from web.tiles import current_basemap
 
@@ -121,12 +122,8 @@ def _parse(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
             value = district if kind == "district" else ",".join(ward_codes)
             raise BadParameter(field, value, str(exc).split("; expected ", 1)[-1]) from None
         require_in_scope(wards, current_access(), ward_codes=chosen)
-    significant = args.get("significant", "0").strip().lower()
-    if significant not in ("0", "1", "true", "false", ""):
-        raise BadParameter("significant", significant, "1 or 0")
-    return PatrolRequest(
-        end=end, area=area, n=int(n_text), significant=significant in ("1", "true")
-    )
+    significant = flag(args, "significant", False)  # the map's vocabulary and rule
+    return PatrolRequest(end=end, area=area, n=int(n_text), significant=significant)
 
 
 def _dosage() -> str:
