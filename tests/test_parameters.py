@@ -175,3 +175,28 @@ def test_a_word_outside_the_vocabulary_is_refused_alike(client: FlaskClient, pat
     assert response.status_code == 400
     error = response.get_json()["error"]
     assert (error["field"], error["value"], error["expected"]) == ("significant", "maybe", "1 or 0")
+
+
+# -- the map's measures and offence views: one list, in the library --------------------------------
+
+
+def _options(html: str, select: str) -> list[str]:
+    block = re.search(rf'<select id="{select}" name="{select}">(.*?)</select>', html, re.S)
+    assert block, select
+    return re.findall(r'<option value="([^"]+)"', block[1])
+
+
+def test_the_form_offers_and_accepts_the_render_lists(client: FlaskClient) -> None:
+    from hotspots.render.maps import MEASURE_LABELS, OFFENCE_VIEWS, WARD_MEASURES
+
+    html = client.get("/?from=2025-09&to=2025-11").get_data(as_text=True)
+    assert _options(html, "measure") == list(WARD_MEASURES) == list(MEASURE_LABELS)
+    assert _options(html, "offences") == list(OFFENCE_VIEWS)  # an analyst: clusters too
+    for measure in WARD_MEASURES:
+        assert client.get(f"/?from=2025-09&to=2025-11&measure={measure}").status_code == 200
+    for view in OFFENCE_VIEWS:
+        assert client.get(f"/?from=2025-09&to=2025-11&offences={view}").status_code == 200
+    error = client.get("/map.json?measure=rate").get_json()["error"]
+    assert error["expected"] == "one of " + ", ".join(WARD_MEASURES)
+    error = client.get("/map.json?offences=dots").get_json()["error"]
+    assert error["expected"] == "one of " + ", ".join(OFFENCE_VIEWS)

@@ -19,6 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotspots import parameters
 from hotspots.private import private_dirs, private_umask
+from hotspots.render.maps import MEASURE_LABELS, OFFENCE_VIEW_LABELS
 from hotspots.render.popups import dynamics_text, significance_text
 from hotspots.users import USERS_FILE
 from web.settings import DEFAULTS
@@ -72,7 +73,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )  # fmt: skip
 
     app.jinja_env.globals.update(
-        significance_text=significance_text, dynamics_text=dynamics_text, parameters=parameters
+        significance_text=significance_text,
+        dynamics_text=dynamics_text,
+        parameters=parameters,
+        measure_labels=MEASURE_LABELS,
+        offence_view_labels=OFFENCE_VIEW_LABELS,
     )
     data.init_app(app)
     errors.init_app(app)

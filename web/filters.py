@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
@@ -29,11 +29,8 @@ from hotspots.parameters import (
     parse_min_samples,
 )
 from hotspots.periods import Period, PeriodError, complete_pair, complete_period, describe_months
+from hotspots.render.maps import OFFENCE_VIEWS, WARD_MEASURES, OffenceView, WardMeasure
 from web.errors import BadParameter
-
-MEASURES = ("count", "per_km2", "change")
-#: The first is the default: shaded wards and hotspots, no heat over them (heat is an option).
-OFFENCE_VIEWS = ("none", "heat", "clusters")
 
 
 @dataclass(frozen=True)
@@ -43,8 +40,9 @@ class ViewRequest:
 
     start: str
     end: str
-    measure: Literal["count", "per_km2", "change"] = "count"
-    offences: Literal["heat", "clusters", "none"] = "none"
+    measure: WardMeasure = "count"
+    #: By default shaded wards and hotspots, no heat over them (heat is an option).
+    offences: OffenceView = "none"
     searches: bool = True
     raids: bool = True
     eps_m: int | str = "auto"
@@ -114,8 +112,8 @@ def _month(args: MultiDict[str, str], name: str, default: str) -> str:
     return value
 
 
-def _choice(args: MultiDict[str, str], name: str, choices: tuple[str, ...]) -> str:
-    value = args.get(name, choices[0]).strip()
+def _choice(args: MultiDict[str, str], name: str, choices: tuple[str, ...], default: str) -> Any:
+    value = args.get(name, default).strip()
     if value not in choices:
         raise BadParameter(name, value, "one of " + ", ".join(choices))
     return value
@@ -178,8 +176,8 @@ def parse_view(args: MultiDict[str, str], months: list[str], default_months: int
     return ViewRequest(
         start=start,
         end=end,
-        measure=_choice(args, "measure", MEASURES),  # type: ignore[arg-type]
-        offences=_choice(args, "offences", OFFENCE_VIEWS),  # type: ignore[arg-type]
+        measure=_choice(args, "measure", WARD_MEASURES, ViewRequest.measure),
+        offences=_choice(args, "offences", OFFENCE_VIEWS, ViewRequest.offences),
         searches=flag(args, "searches", True),
         raids=flag(args, "raids", True),
         eps_m=_whole_metres(args, "eps_m"),
