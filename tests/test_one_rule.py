@@ -14,6 +14,7 @@ from hotspots import schema
 from hotspots.errors import BoundaryError
 from hotspots.sources.boundaries import read_force_area
 from hotspots.validate import RowVerdicts, check_bng
+from tests.conftest import STREET_HEADER, street_row
 
 # -- the British National Grid extent: points and boundaries -------------------------------------
 
@@ -62,3 +63,34 @@ def test_points_and_boundaries_share_the_grid_extent(
     """A polygon is on the grid exactly when its outermost corners are points on the grid."""
     assert (_point_on_grid(x0, y0) and _point_on_grid(x1, y1)) is on
     assert _area_on_grid(tmp_path, x0, y0, x1, y1) is on
+
+
+# -- month labels: the store's status names held months as periods.describe_months does -----------
+
+
+def test_status_names_months_as_everywhere_else(
+    toy_boundaries: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """Months held 2025-01, 2025-02 and 2025-04: a two-month run and a gap, as the status table,
+    a period error and the web's 400s all write them."""
+    from hotspots.cli import main
+    from hotspots.periods import Period, PeriodError, describe_months
+
+    paths = []
+    for month in ("2025-01", "2025-02", "2025-04"):
+        path = tmp_path / f"{month}-toyshire-street.csv"
+        row = street_row(f"C{month}", 500_500, 200_500, month=month)
+        path.write_text(f"{STREET_HEADER}\n{','.join(row)}\n", encoding="utf-8")
+        paths.append(str(path))
+    wards, area = toy_boundaries
+    store = ["--store", str(tmp_path / "store")]
+    boundaries = ["--wards", str(wards), "--force-area", str(area)]
+    assert main(["ingest", *paths, *boundaries, *store]) == 0
+    capsys.readouterr()
+    assert main(["status", *store]) == 0
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("offence")]
+    held = describe_months(["2025-01", "2025-02", "2025-04"])
+    assert held == "2025-01, 2025-02, 2025-04"
+    assert held in line
+    with pytest.raises(PeriodError, match=f"the store holds {held}"):
+        Period.months("2025-01", "2025-04").require_data(["2025-01", "2025-02", "2025-04"])
