@@ -8,13 +8,17 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from flask import Flask
 from shapely.geometry import box
 
 from hotspots import schema
 from hotspots.errors import BoundaryError
 from hotspots.sources.boundaries import read_force_area
+from hotspots.store import Store
 from hotspots.validate import RowVerdicts, check_bng
+from tests.accounts import sign_in
 from tests.conftest import STREET_HEADER, street_row
+from web import create_app
 
 # -- the British National Grid extent: points and boundaries -------------------------------------
 
@@ -94,3 +98,67 @@ def test_status_names_months_as_everywhere_else(
     assert held in line
     with pytest.raises(PeriodError, match=f"the store holds {held}"):
         Period.months("2025-01", "2025-04").require_data(["2025-01", "2025-02", "2025-04"])
+
+
+# -- GSS codes: wards and districts, one rule ------------------------------------------------------
+
+#: Worked by hand from the ONS register's entity types (hotspots/gss.py's docstring).
+CODES = {
+    "E05013051": "ward",  # Cambridge, Abbey
+    "W05000981": "ward",
+    "S13002517": "ward",
+    "N08000101": "ward",
+    "E06000031": "district",  # Peterborough, a unitary authority
+    "E07000008": "district",  # Cambridge
+    "E08000025": "district",  # Birmingham
+    "E09000033": "district",  # Westminster
+    "W06000015": "district",  # Cardiff
+    "S12000036": "district",  # City of Edinburgh
+    "N09000003": "district",  # Belfast
+    "E01000001": None,  # an LSOA
+    "E23000023": None,  # a police force area
+    "E10000015": None,  # a county
+    "e07000008": None,  # lower case: not a code as stored
+    "E0700008": None,  # seven digits
+}
+
+
+@pytest.mark.parametrize(("code", "kind"), CODES.items())
+def test_codes_are_wards_districts_or_neither(code: str, kind: str | None) -> None:
+    from hotspots.gss import is_district_code, is_ward_code
+
+    assert is_ward_code(code) is (kind == "ward")
+    assert is_district_code(code) is (kind == "district")
+
+
+@pytest.mark.parametrize(("code", "kind"), CODES.items())
+def test_an_officers_scope_takes_wards_and_districts_only(code: str, kind: str | None) -> None:
+    from hotspots.users import UserError, check_scope
+
+    if kind is None and code.upper() != "E07000008":
+        with pytest.raises(UserError, match=r"expected district .* or ward .* GSS codes"):
+            check_scope("officer", [code])
+    else:
+        assert check_scope("officer", [code]) == (code.upper(),)
+
+
+@pytest.fixture(scope="module")
+def demo_app(shared_demo_store: Path) -> Flask:
+    return create_app({"STORE": str(shared_demo_store), "TESTING": True})
+
+
+def test_an_officers_patrol_plan_defaults_to_their_district_or_wards(demo_app: Flask) -> None:
+    """One district in scope: the plan is of that district; a ward: of that ward."""
+    from hotspots.gss import is_district_code, is_ward_code
+
+    wards = Store(demo_app.config["STORE"]).load_boundary("wards")
+    districts = sorted(set(wards[schema.DISTRICT_CODE]))
+    ward = sorted(wards.loc[wards[schema.DISTRICT_CODE] == "E07000008", schema.WARD_CODE])[0]
+    assert "E06000031" in districts and is_ward_code(ward)
+    for code in ("E06000031", "E07000008", ward):
+        client = sign_in(demo_app.test_client(), "officer", (code,))
+        html = client.get("/patrol?to=2025-11").get_data(as_text=True)
+        if is_district_code(code):
+            assert f"area=district&amp;n=10&amp;district={code}" in html, code
+        else:
+            assert f"area=wards&amp;n=10&amp;wards={code}" in html, code

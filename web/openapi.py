@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any, Final
 
 from hotspots.export import FORMATS
+from hotspots.gss import CODE_PATTERN
 from hotspots.parameters import AUTO, EPS_M_MAX, EPS_M_MIN, MIN_SAMPLES_MAX, MIN_SAMPLES_MIN
 
 MONTH_PATTERN: Final = r"^\d{4}-(0[1-9]|1[0-2])$"
-CODE_PATTERN: Final = r"^[ENSW]\d{8}$"
 LAYERS: Final = ("offence", "search", "raid")
 MEDIA: Final[dict[str, str]] = {
     "geojson": "application/geo+json",

@@ -18,6 +18,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from hotspots.gss import is_district_code
 from hotspots.patrol import (
     DEFAULT_DOSAGE,
     PatrolArea,
@@ -95,9 +96,7 @@ def _parse(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
     scope = current_access().scope
     if scope and not (district or ward_codes):  # an officer's plan: their area by default
         district, ward_codes = (
-            (scope[0], [])
-            if len(scope) == 1 and scope[0][:3] in ("E06", "E07", "E08", "E09", "W06")
-            else ("", list(scope))
+            (scope[0], []) if len(scope) == 1 and is_district_code(scope[0]) else ("", list(scope))
         )
     kind = args.get("area", "").strip() or ("wards" if ward_codes else "district" if district
                                             else "force")  # fmt: skip
