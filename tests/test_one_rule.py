@@ -162,3 +162,30 @@ def test_an_officers_patrol_plan_defaults_to_their_district_or_wards(demo_app: F
             assert f"area=district&amp;n=10&amp;district={code}" in html, code
         else:
             assert f"area=wards&amp;n=10&amp;wards={code}" in html, code
+
+
+# -- DEFAULT_MONTHS: one default, one reader -------------------------------------------------------
+
+
+def test_the_default_months_setting_is_the_periods_default(demo_app: Flask) -> None:
+    from hotspots.periods import DEFAULT_MONTHS
+    from web.settings import DEFAULTS
+
+    assert DEFAULTS["DEFAULT_MONTHS"] == DEFAULT_MONTHS == demo_app.config["DEFAULT_MONTHS"]
+
+
+def test_every_page_and_api_reads_default_months(shared_demo_store: Path) -> None:
+    """Two months by setting (the demo holds 2025-01..2025-12): the latest two with the two
+    before held are Nov-Dec 2025; every door gives that, and a comparison given only its end
+    (``to2``) spans two months too (it was 12, hard-coded)."""
+    app = create_app({"STORE": str(shared_demo_store), "TESTING": True, "DEFAULT_MONTHS": 2})
+    client = sign_in(app.test_client())
+    assert client.get("/api/v1/meta").get_json()["settings"]["default_months"] == 2
+    assert client.get("/api/v1/periods").get_json()["default"] == {
+        "from": "2025-11",
+        "to": "2025-12",
+    }
+    assert client.get("/map.json").get_json()["metadata"]["period"] == "Nov–Dec 2025"
+    assert "<h1>Compare Nov–Dec 2025 with Sep–Oct 2025</h1>" in client.get("/compare").text
+    one_end = client.get("/compare?from=2025-10&to=2025-11&to2=2025-09").text
+    assert "<h1>Compare Oct–Nov 2025 with Aug–Sep 2025</h1>" in one_end

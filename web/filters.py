@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from hotspots.parameters import (
@@ -184,6 +185,12 @@ def parse_view(args: MultiDict[str, str], months: list[str], default_months: int
         min_samples=_parameter(args, "min_samples", parse_min_samples),
         significant=flag(args, "significant", False),
     )
+
+
+def default_months() -> int:
+    """The app's ``DEFAULT_MONTHS`` setting (default :data:`hotspots.periods.DEFAULT_MONTHS`),
+    at least 1: the one reader of it for every page, API and pre-warm."""
+    return max(1, int(current_app.config["DEFAULT_MONTHS"]))
 
 
 def default_period(months: list[str], default_months: int) -> Period | None:

@@ -37,6 +37,7 @@ from web.filters import (
     ViewRequest,
     compare_presets,
     default_comparison,
+    default_months,
     parse_view,
     presets,
 )
@@ -162,7 +163,7 @@ def current_view(args: MultiDict[str, str] | None = None) -> ViewRequest:
     """The view the request (or ``args``) asks for, within what the visitor's role may see."""
     st = state()
     args = request.args if args is None else args
-    view = parse_view(args, st.months, int(current_app.config["DEFAULT_MONTHS"]))
+    view = parse_view(args, st.months, default_months())
     access = current_access()
     if not access.exact_points:
         view = dataclasses.replace(
@@ -280,7 +281,7 @@ def _compare_views() -> tuple[ViewRequest, ViewRequest]:
     period); with none of them, :func:`web.filters.default_comparison`."""
     args: MultiDict[str, str] = request.args
     if not any(name in args for name in ("from", "to", "from2", "to2")):
-        months, n = state().months, int(current_app.config["DEFAULT_MONTHS"])
+        months, n = state().months, default_months()
         args = args.copy()
         args.update(default_comparison(months, n))
     view = current_view(args)
@@ -292,7 +293,7 @@ def _compare_views() -> tuple[ViewRequest, ViewRequest]:
         prev: Period = view.period.previous()
         other_args["from"], other_args["to"] = prev.start, prev.end
     try:
-        other = parse_view(other_args, state().months, 12)
+        other = parse_view(other_args, state().months, default_months())
     except BadParameter as exc:
         exc.field = {"from": "from2", "to": "to2"}.get(exc.field, exc.field)
         raise

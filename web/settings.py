@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from hotspots.periods import DEFAULT_MONTHS
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -52,7 +54,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "DEFAULT_MONTHS",
-        3,
+        DEFAULT_MONTHS,
         "Months shown when a page names no period: the N months to the latest stored month "
         "whose N months before are held too, so the change is given; fewer when a month is "
         "missing (docs/periods.md).",
