@@ -3,6 +3,7 @@ each test would fail if a copy came back and drifted from the rule."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import geopandas as gpd
@@ -189,3 +190,86 @@ def test_every_page_and_api_reads_default_months(shared_demo_store: Path) -> Non
     assert "<h1>Compare Nov–Dec 2025 with Sep–Oct 2025</h1>" in client.get("/compare").text
     one_end = client.get("/compare?from=2025-10&to=2025-11&to2=2025-09").text
     assert "<h1>Compare Oct–Nov 2025 with Aug–Sep 2025</h1>" in one_end
+
+
+# -- settings: one table, read by the web app and the command line alike ---------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _environment_readers(path: Path) -> list[str]:
+    """``os.environ`` / ``os.getenv`` uses in ``path`` (reading the process environment)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "environb"):
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+        elif isinstance(node, ast.ImportFrom) and node.module == "os":
+            names = {a.name for a in node.names} & {"environ", "getenv", "environb"}
+            found += [f"{path.relative_to(ROOT)}:{node.lineno}"] if names else []
+    return found
+
+
+def test_only_the_command_lines_environment_module_reads_the_environment() -> None:
+    library = sorted((ROOT / "hotspots").rglob("*.py"))
+    readers = [r for path in library for r in _environment_readers(path)]
+    assert readers and all(r.startswith("hotspots/cli/environment.py:") for r in readers), readers
+
+
+def test_the_command_lines_settings_are_in_the_table() -> None:
+    from hotspots.settings import BY_NAME, COMMAND_LINE, SETTINGS
+    from web.settings import SETTINGS as WEB_SETTINGS
+
+    assert WEB_SETTINGS is SETTINGS
+    assert set(COMMAND_LINE) <= set(BY_NAME)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert [n for n in COMMAND_LINE if f"`HOTSPOTS_{n}`" not in readme] == []
+
+
+@pytest.mark.parametrize("value", ["elsewhere/store", "", " spaced "])
+def test_the_store_setting_means_the_same_to_the_app_and_the_command_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, value: str
+) -> None:
+    from hotspots.cli import commands
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOTSPOTS_STORE", value)
+    monkeypatch.setenv("HOTSPOTS_USERS_DB", str(tmp_path / "accounts.sqlite3"))
+    monkeypatch.setenv("HOTSPOTS_SECRET_KEY", "k")
+    app = create_app()
+    cli_store = commands._store_path(None)
+    assert cli_store == Path(str(app.config["STORE"]) or "store")
+    from hotspots.cli.users import users_db_path
+
+    assert users_db_path(cli_store) == Path(app.config["USERS_DB"]) == tmp_path / "accounts.sqlite3"
+
+
+def test_the_command_line_reads_only_the_settings_it_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotspots.cli.environment import setting
+
+    monkeypatch.setenv("HOTSPOTS_DASK_SCHEDULER", "null")  # JSON null, as the app reads it
+    assert setting("DASK_SCHEDULER") is None
+    monkeypatch.delenv("HOTSPOTS_DASK_SCHEDULER")
+    assert setting("DASK_SCHEDULER") is None  # the table's default
+    with pytest.raises(KeyError, match="the command line reads only"):
+        setting("CACHE_SIZE")
+
+
+@pytest.mark.parametrize(
+    ("name", "module", "constant"),
+    [
+        ("SUPPRESS_BELOW", "hotspots.publicsafe", "SUPPRESS_BELOW"),
+        ("SNAP_M", "hotspots.publicsafe", "SNAP_M"),
+        ("SIGNIFICANCE_SIMS", "hotspots.significance", "N_SIMS"),
+        ("DYNAMICS_PERIODS", "hotspots.dynamics", "N_PERIODS"),
+        ("DEFAULT_MONTHS", "hotspots.periods", "DEFAULT_MONTHS"),
+    ],
+)
+def test_setting_defaults_are_the_librarys(name: str, module: str, constant: str) -> None:
+    """The web's defaults of the library's parameters are the library's (the table cannot
+    import those modules: `hotspots status` must start without pandas)."""
+    import importlib
+
+    from hotspots.settings import DEFAULTS
+
+    assert DEFAULTS[name] == getattr(importlib.import_module(module), constant)
