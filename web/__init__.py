@@ -70,7 +70,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         tiles,
         upload,
         warm,
-    )  # fmt: skip
+    )
 
     app.jinja_env.globals.update(
         significance_text=significance_text,

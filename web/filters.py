@@ -88,8 +88,11 @@ class ViewRequest:
         DBSCAN parameters and significance filter; for events, the layers the view shows."""
         params: list[tuple[str, Any]] = [("from", self.start), ("to", self.end)]
         if resource == "hotspots":
-            params += [(k, v) for k, v in (("eps_m", self.eps_m), ("min_samples", self.min_samples))
-                       if v != "auto"]  # fmt: skip
+            params += [
+                (k, v)
+                for k, v in (("eps_m", self.eps_m), ("min_samples", self.min_samples))
+                if v != "auto"
+            ]
             if self.significant:
                 params.append(("significant", 1))
         if resource == "events":

@@ -84,10 +84,12 @@ def _parse(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
     missing = [m for m in basis.months if m not in set(months)]
     if missing:
         raise BadParameter(
-            "to", end, f"a month whose {BASIS_MONTHS} months to it all hold data (the plan uses "
+            "to",
+            end,
+            f"a month whose {BASIS_MONTHS} months to it all hold data (the plan uses "
             f"them): {describe_months(ends) or 'none'}; the store holds "
             f"{describe_months(months)} (none for {describe_months(missing)})",
-        )  # fmt: skip
+        )
     n_text = args.get("n", "").strip() or "10"
     if not n_text.isdigit() or not 1 <= int(n_text) <= MAX_PLACES:
         raise BadParameter("n", n_text, f"a whole number of places from 1 to {MAX_PLACES}")
@@ -98,8 +100,9 @@ def _parse(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
         district, ward_codes = (
             (scope[0], []) if len(scope) == 1 and is_district_code(scope[0]) else ("", list(scope))
         )
-    kind = args.get("area", "").strip() or ("wards" if ward_codes else "district" if district
-                                            else "force")  # fmt: skip
+    kind = args.get("area", "").strip() or (
+        "wards" if ward_codes else "district" if district else "force"
+    )
     if kind == "district":
         if not district:
             raise BadParameter("district", "", "a district code when area=district")
@@ -138,12 +141,20 @@ def get_plan(req: PatrolRequest) -> PatrolPlan:
     return cache("analyses").get_or_make(
         ("patrol", req, dosage, snap_m, st.version),
         lambda: patrol_plan(
-            st.store, end_month=req.end, area=req.area, top_n=req.n,
-            basis_months=BASIS_MONTHS, dosage=dosage, events=st.events, wards=st.wards,
-            assess_places=True, n_sims=int(current_app.config["SIGNIFICANCE_SIMS"]),
-            significant_only=req.significant, snap_m=snap_m,
+            st.store,
+            end_month=req.end,
+            area=req.area,
+            top_n=req.n,
+            basis_months=BASIS_MONTHS,
+            dosage=dosage,
+            events=st.events,
+            wards=st.wards,
+            assess_places=True,
+            n_sims=int(current_app.config["SIGNIFICANCE_SIMS"]),
+            significant_only=req.significant,
+            snap_m=snap_m,
         ),
-    )  # fmt: skip
+    )
 
 
 def _request() -> PatrolRequest:

@@ -233,8 +233,11 @@ def format_analysis(analysis: Analysis, top: int) -> str:
         fig = figures.get(layer)
         if fig is not None:
             change = f" ({fig.change:+,} on {fig.compare_to})" if fig.change is not None else ""
-            lines.append(f"{label}: {fig.value:,}{change}" if fig.is_number else f"{label}: "
-                         f"no data ({fig.note})")  # fmt: skip
+            lines.append(
+                f"{label}: {fig.value:,}{change}"
+                if fig.is_number
+                else f"{label}: no data ({fig.note})"
+            )
     c = analysis.coverage
     if "raid" in figures and figures["raid"].is_number:
         enforcement = "raid or search" if figures["search"].is_number else "raid"

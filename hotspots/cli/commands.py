@@ -447,9 +447,13 @@ def _serve(args: argparse.Namespace, store: Store) -> int:
         )
         return 2
     server = make_server(
-        args.host, args.port, app, threaded=True, request_handler=QuietRequestHandler,
+        args.host,
+        args.port,
+        app,
+        threaded=True,
+        request_handler=QuietRequestHandler,
         fd=listening.fileno(),
-    )  # fmt: skip
+    )
     print(f"Serving {store.path} at http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
     accounts = UserStore(app.config["USERS_DB"]).users()
     if not accounts:

@@ -64,16 +64,43 @@ def _auto_or(parse: Callable[[str, str], Any], name: str) -> Callable[[str], Any
 def add_evaluate_parser(sub: Any, help_text: str) -> argparse.ArgumentParser:
     """Add ``hotspots evaluate`` to the subcommands (the caller adds ``--store``)."""
     p: argparse.ArgumentParser = sub.add_parser("evaluate", help=help_text)
-    p.add_argument("--methods", nargs="+", choices=ALL_METHODS, default=list(METHODS),
-                   help="methods to test (default: the baselines; add 'forecast')")  # fmt: skip
-    p.add_argument("--k", nargs="+", type=int, default=list(KS), metavar="MONTHS",
-                   help="fit lengths in months (default 1 3 6 12)")  # fmt: skip
-    p.add_argument("--coverages", nargs="+", type=float, default=[100 * c for c in COVERAGES],
-                   metavar="PCT", help="coverages, %% of the area (default 1 2 5)")  # fmt: skip
-    p.add_argument("--cell-m", type=float, default=CELL_M, metavar="M",
-                   help=f"grid cell side (default {CELL_M:g} m)")  # fmt: skip
-    p.add_argument("--bandwidth-m", type=float, default=BANDWIDTH_M, metavar="M",
-                   help=f"KDE bandwidth, Gaussian sd (default {BANDWIDTH_M:g} m)")  # fmt: skip
+    p.add_argument(
+        "--methods",
+        nargs="+",
+        choices=ALL_METHODS,
+        default=list(METHODS),
+        help="methods to test (default: the baselines; add 'forecast')",
+    )
+    p.add_argument(
+        "--k",
+        nargs="+",
+        type=int,
+        default=list(KS),
+        metavar="MONTHS",
+        help="fit lengths in months (default 1 3 6 12)",
+    )
+    p.add_argument(
+        "--coverages",
+        nargs="+",
+        type=float,
+        default=[100 * c for c in COVERAGES],
+        metavar="PCT",
+        help="coverages, %% of the area (default 1 2 5)",
+    )
+    p.add_argument(
+        "--cell-m",
+        type=float,
+        default=CELL_M,
+        metavar="M",
+        help=f"grid cell side (default {CELL_M:g} m)",
+    )
+    p.add_argument(
+        "--bandwidth-m",
+        type=float,
+        default=BANDWIDTH_M,
+        metavar="M",
+        help=f"KDE bandwidth, Gaussian sd (default {BANDWIDTH_M:g} m)",
+    )
     p.add_argument(
         "--eps-m",
         type=_auto_or(parse_eps_m, "--eps-m"),
@@ -119,10 +146,15 @@ def add_evaluate_parser(sub: Any, help_text: str) -> argparse.ArgumentParser:
         metavar="MONTHS",
         help=f"most months of history the forecast uses (default {CAP_MONTHS})",
     )
-    p.add_argument("--forecast-coverages", nargs="+", type=float, metavar="PCT",
-                   default=[100 * c for c in TARGET_COVERAGES],
-                   help="coverages (%% of the area) the forecast's nested choice is scored at "
-                   "(default 0.05 1)")  # fmt: skip
+    p.add_argument(
+        "--forecast-coverages",
+        nargs="+",
+        type=float,
+        metavar="PCT",
+        default=[100 * c for c in TARGET_COVERAGES],
+        help="coverages (%% of the area) the forecast's nested choice is scored at "
+        "(default 0.05 1)",
+    )
     p.add_argument("--json", type=Path, metavar="PATH", help="write the full result as JSON")
     p.add_argument("--chart", type=Path, metavar="PATH", help="write the PAI curves as a PNG")
     return p
@@ -143,15 +175,23 @@ def run_evaluate(args: argparse.Namespace, store: Store) -> int:
     grid = Grid.over(store.load_boundary("force_area"), args.cell_m)
     xy, months = drug_offences(store)
     options = MethodOptions(
-        eps_m=args.eps_m, min_samples=args.min_samples, buffer_m=args.buffer_m,
-        bandwidth_m=args.bandwidth_m, forecast_cap_months=args.forecast_cap_months,
+        eps_m=args.eps_m,
+        min_samples=args.min_samples,
+        buffer_m=args.buffer_m,
+        bandwidth_m=args.bandwidth_m,
+        forecast_cap_months=args.forecast_cap_months,
         forecast_coverages=tuple(c / 100 for c in args.forecast_coverages),
-    )  # fmt: skip
+    )
     result = backtest(
-        xy, months, grid, methods=args.methods, ks=args.k,
-        coverages=[c / 100 for c in args.coverages], options=options,
+        xy,
+        months,
+        grid,
+        methods=args.methods,
+        ks=args.k,
+        coverages=[c / 100 for c in args.coverages],
+        options=options,
         common_months=args.common_months,
-    )  # fmt: skip
+    )
     advice = None
     if args.advise:
         advice = advise_parameters(xy, months, grid, area_km2=args.advice_area_km2)
@@ -208,15 +248,22 @@ def format_backtest(summary: Any, grid: dict[str, Any], settings: dict[str, Any]
             cov = f"hotspots ({100 * r.coverage:.3f}%)"
         rows.append(
             [
-                str(r.method), str(r.k), cov, str(r.months),
+                str(r.method),
+                str(r.k),
+                cov,
+                str(r.months),
                 *(
                     f"{_num(getattr(r, f'{m}_median'), f)} "
                     f"[{_num(getattr(r, f'{m}_min'), f)}-{_num(getattr(r, f'{m}_max'), f)}]"
-                    for m, f in (("hit_rate", ".2f"), ("pai", ".1f"), ("pei", ".2f"),
-                                 ("rri", ".2f"))
+                    for m, f in (
+                        ("hit_rate", ".2f"),
+                        ("pai", ".1f"),
+                        ("pei", ".2f"),
+                        ("rri", ".2f"),
+                    )
                 ),
             ]
-        )  # fmt: skip
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for row in rows:
         lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
@@ -228,15 +275,24 @@ def format_backtest(summary: Any, grid: dict[str, Any], settings: dict[str, Any]
         )
     untested = [k for k in settings["ks"] if k not in set(summary["k"])]
     if untested:
-        lines.append(f"k = {', '.join(map(str, untested))}: no stored month has that many "
-                     "consecutive months before it")  # fmt: skip
+        lines.append(
+            f"k = {', '.join(map(str, untested))}: no stored month has that many "
+            "consecutive months before it"
+        )
     lines += [
         "",
         "median [min-max] over test months. " + FORMULAS["notation"] + ".",
-        *(f"  {name}: {FORMULAS[key]}" for name, key in
-          (("hit rate", "hit_rate"), ("PAI", "pai"), ("PEI", "pei"), ("RRI", "rri"))),
+        *(
+            f"  {name}: {FORMULAS[key]}"
+            for name, key in (
+                ("hit rate", "hit_rate"),
+                ("PAI", "pai"),
+                ("PEI", "pei"),
+                ("RRI", "rri"),
+            )
+        ),
         "methods: " + "; ".join(f"{m} = {METHOD_LABELS[m]}" for m in settings["methods"]),
-    ]  # fmt: skip
+    ]
     if "forecast" in settings["methods"]:
         lines.append(
             f"forecast: history up to {settings['forecast_cap_months']} months before each test "
@@ -290,8 +346,9 @@ def add_assessment_options(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"months in the dynamics run (default {N_PERIODS}; 0 = none)",
     )
-    g.add_argument("--no-score", action="store_true",
-                   help="skip the back-test score of the parameters used")  # fmt: skip
+    g.add_argument(
+        "--no-score", action="store_true", help="skip the back-test score of the parameters used"
+    )
 
 
 def assess_from_args(
@@ -309,9 +366,15 @@ def assess_from_args(
     if not 0 < args.alpha < 1:
         raise HotspotsError(f"--alpha {args.alpha}: expected 0 < alpha < 1")
     out = assess(
-        analysis, store, n_sims=args.sims, seed=args.seed, alpha=args.alpha,
-        dynamics_periods=args.dynamics_periods, score=not args.no_score, events=events,
-    )  # fmt: skip
+        analysis,
+        store,
+        n_sims=args.sims,
+        seed=args.seed,
+        alpha=args.alpha,
+        dynamics_periods=args.dynamics_periods,
+        score=not args.no_score,
+        events=events,
+    )
     if args.significant_only:
         out = replace(out, hotspots=significant_only(out.hotspots))
         out.parameters["significant_only"] = True
@@ -349,8 +412,11 @@ def format_assessment(analysis: Analysis, top: int) -> str:
     if "dynamics_class" in hot or "p_value" in hot:
         lines.append("rank  p      q      significant  dynamics (months, oldest first)")
         for r in hot.itertuples():
-            sig_text = "-" if r.significant is None or str(r.significant) == "<NA>" else (
-                "yes" if bool(r.significant) else "no")  # fmt: skip
+            sig_text = (
+                "-"
+                if r.significant is None or str(r.significant) == "<NA>"
+                else ("yes" if bool(r.significant) else "no")
+            )
             dyn = getattr(r, "dynamics_class", "-")
             flags = getattr(r, "dynamics_hot", "")
             lines.append(
