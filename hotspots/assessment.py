@@ -110,9 +110,12 @@ def assess(
             earlier = store.load(["offence"], months=months)
         earlier = earlier[earlier[schema.CATEGORY] == schema.DRUGS_CRIME_TYPE]
         dyn = hotspot_dynamics(
-            hotspots.geometry, earlier, periods, eps_m=float(params["eps_m"]),
+            hotspots.geometry,
+            earlier,
+            periods,
+            eps_m=float(params["eps_m"]),
             buffer_m=float(params["buffer_m"]),
-        )  # fmt: skip
+        )
         for column in DYNAMICS_COLUMNS:
             hotspots[column] = dyn[column].to_numpy()
         params["dynamics"] = {
@@ -123,10 +126,14 @@ def assess(
         grid = Grid.over(store.load_boundary("force_area"), cell_m)
         xy, months_all = drug_offences(store, events)
         params["parameter_score"] = parameter_score(
-            xy, months_all, grid, eps_m=analysis.parameters["requested_eps_m"],
+            xy,
+            months_all,
+            grid,
+            eps_m=analysis.parameters["requested_eps_m"],
             min_samples=analysis.parameters["requested_min_samples"],
-            area_km2=score_area_km2, up_to=analysis.period.end,
-        )  # fmt: skip
+            area_km2=score_area_km2,
+            up_to=analysis.period.end,
+        )
     return replace(analysis, hotspots=hotspots, parameters=params)
 
 

@@ -20,6 +20,10 @@ from hotspots.errors import HotspotsError
 PeriodKind = Literal["months", "calendar_year", "financial_year", "rolling"]
 PERIOD_KINDS: Final[tuple[str, ...]] = ("months", "calendar_year", "financial_year", "rolling")
 
+#: Months a page shows when it names no period: the latest N months whose N months before are
+#: held too, so the change can be given (:func:`complete_pair`; docs/periods.md). The default of
+#: the web app's ``DEFAULT_MONTHS`` setting (web/settings.py), a quarter against the one before.
+DEFAULT_MONTHS: Final = 3
 #: The one accepted spelling of a month.
 MONTH_FORM: Final = "YYYY-MM"
 #: The strings :meth:`Period.parse` accepts (case-insensitive, surrounding spaces ignored).

@@ -6,18 +6,11 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from hotspots import schema
-from hotspots.periods import month_runs
+from hotspots.periods import describe_months
 
 if TYPE_CHECKING:  # annotations only: `hotspots status` must not import the ingest pipeline
     from hotspots.ingest import IngestReport
     from hotspots.store import Store
-
-
-def months_label(months: list[str]) -> str:
-    """``2025-01..2025-12`` for a run of months; gaps listed (``2019-07..2019-09, 2025-01``)."""
-    if not months:
-        return "-"
-    return ", ".join(r[0] if len(r) == 1 else f"{r[0]}..{r[-1]}" for r in month_runs(months))
 
 
 def _table(rows: list[list[str]]) -> list[str]:
@@ -118,7 +111,7 @@ def format_status(store: Store) -> str:
             [
                 layer,
                 f"{t['events']:,}",
-                months_label(t["months"]),
+                describe_months(t["months"]) or "-",
                 str(t["sources"]),
                 f"{sum(t['rejected'].values()):,}",
             ]

@@ -10,6 +10,11 @@ from typing import Final, Literal
 
 #: Analysis CRS: British National Grid, metres. Everything is projected to it once, at ingest.
 CRS_BNG: Final = "EPSG:27700"
+#: British National Grid's extent in metres (easting, northing), per EPSG:27700's area of use,
+#: generous: the one test of "on the grid" for points (:mod:`hotspots.validate`, which also
+#: tells swapped easting/northing by it) and boundary polygons (:mod:`hotspots.sources.boundaries`).
+BNG_EASTING_M: Final = (-100_000.0, 800_000.0)
+BNG_NORTHING_M: Final = (-100_000.0, 1_400_000.0)
 #: Interchange CRS: WGS84 longitude/latitude. Used only at the edges (readers, exports, maps,
 #: patrol places, police.uk queries, the API's bbox: docs/layout.md).
 CRS_WGS84: Final = "EPSG:4326"

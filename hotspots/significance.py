@@ -241,7 +241,7 @@ def hotspot_significance(
             "the store holds drug offences only: no other recorded offences to relabel among "
             "(ingest with --all-crime-types to test significance)",
             {**info, "seconds": time.perf_counter() - start},
-        )  # fmt: skip
+        )
     pool_xy = np.vstack([dxy, oxy])
     month_values = np.concatenate([np.asarray(drug_months), np.asarray(other_months)]).astype(str)
     _, month_code = np.unique(month_values, return_inverse=True)

@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from hotspots.errors import HotspotsError
+from hotspots.gss import DISTRICT_PREFIXES, WARD_PREFIXES, is_district_code, is_ward_code
 
 __all__ = [
     "ROLES",
@@ -70,7 +71,6 @@ ROLES: tuple[str, ...] = ("analyst", "officer", "commissioner", "admin")
 USERS_FILE = "users.sqlite3"
 MIN_PASSWORD_LENGTH = 12
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{1,63}")
-_SCOPE_CODE = re.compile(r"[EWSN]\d{8}")
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -222,11 +222,14 @@ def check_role(role: str) -> str:
 
 
 def check_scope(role: str, scope: Sequence[str]) -> tuple[str, ...]:
-    """Scope codes (district ``E07…``/``E06…`` or ward ``E05…`` GSS codes), checked."""
+    """Scope codes: district or ward GSS codes by :mod:`hotspots.gss`, checked."""
     codes = tuple(sorted({str(c).strip().upper() for c in scope if str(c).strip()}))
-    bad = [c for c in codes if not _SCOPE_CODE.fullmatch(c)]
+    bad = [c for c in codes if not (is_district_code(c) or is_ward_code(c))]
     if bad:
-        raise UserError(f"scope codes {bad}: expected GSS codes such as E07000008 or E05013051")
+        raise UserError(
+            f"scope codes {bad}: expected district ({'/'.join(DISTRICT_PREFIXES)}…) or ward "
+            f"({'/'.join(WARD_PREFIXES)}…) GSS codes such as E07000008 or E05013051"
+        )
     if role == "officer" and not codes:
         raise UserError("an officer needs a scope: the district or ward codes of their area")
     if role != "officer" and codes:

@@ -25,9 +25,8 @@ from hotspots import schema
 # Great Britain and Northern Ireland, generous: used to recognise swapped lon/lat.
 _UK_LON = (-9.0, 3.0)
 _UK_LAT = (49.0, 61.0)
-# British National Grid extent (metres), per EPSG:27700's area of use, generous.
-_BNG_E = (-100_000.0, 800_000.0)
-_BNG_N = (-100_000.0, 1_400_000.0)
+_BNG_E = schema.BNG_EASTING_M
+_BNG_N = schema.BNG_NORTHING_M
 
 _TO_BNG = Transformer.from_crs(schema.CRS_WGS84, schema.CRS_BNG, always_xy=True)
 _NO_LONLAT = "no longitude/latitude"

@@ -117,7 +117,7 @@ def test_cli_analyse_table_and_json(demo_store: Store, capsys: pytest.CaptureFix
         (["--from", "2025-01"], "--from needs --to"),
         (["--year", "2025", "--last", "3"], "give one period"),
         (["--year", "2025", "--eps-m", "wide"], "--eps-m 'wide': expected a number"),
-        (["--year", "2025", "--min-samples", "-3"], "expected a number > 0"),
+        (["--year", "2025", "--min-samples", "-3"], "expected a whole number from 2 to 10000"),
         (["--fy", "next"], "--fy 'next'"),
     ],
 )

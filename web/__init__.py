@@ -7,7 +7,6 @@ Run it with ``hotspots serve`` (development) or, in production::
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 from collections.abc import Mapping
@@ -17,8 +16,11 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from hotspots import parameters
 from hotspots.private import private_dirs, private_umask
+from hotspots.render.maps import MEASURE_LABELS, OFFENCE_VIEW_LABELS
 from hotspots.render.popups import dynamics_text, significance_text
+from hotspots.settings import PREFIX, parse_value
 from hotspots.users import USERS_FILE
 from web.settings import DEFAULTS
 
@@ -33,7 +35,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(DEFAULTS)
     app.config.from_pyfile("hotspots.cfg", silent=True)
-    app.config.from_prefixed_env("HOTSPOTS", loads=_loads)
+    app.config.from_prefixed_env(PREFIX.rstrip("_"), loads=parse_value)
     if test_config is not None:
         app.config.from_mapping(test_config)
     if not app.config.get("USERS_DB"):
@@ -71,9 +73,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         tiles,
         upload,
         warm,
-    )  # fmt: skip
+    )
 
-    app.jinja_env.globals.update(significance_text=significance_text, dynamics_text=dynamics_text)
+    app.jinja_env.globals.update(
+        significance_text=significance_text,
+        dynamics_text=dynamics_text,
+        parameters=parameters,
+        measure_labels=MEASURE_LABELS,
+        offence_view_labels=OFFENCE_VIEW_LABELS,
+    )
     data.init_app(app, on_new_version=warm.warm_in_background)
     errors.init_app(app)
     security.init_app(app)
@@ -117,14 +125,6 @@ def _stored_secret(folder: Path) -> str:
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(key)
     return key
-
-
-def _loads(value: str) -> Any:
-    """Environment values: JSON where they parse (numbers, true, null), else the text."""
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
 
 
 __all__ = ["create_app"]

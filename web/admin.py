@@ -78,13 +78,26 @@ def audit() -> tuple[str, int]:
         chosen = _filters()
     except BadParameter as exc:  # the form again, the message beside its field
         return render_template(
-            "audit.html", entries=[], total=0, error=exc, form=form, accounts=accounts,
-            actions=ACTIONS, page=1, pages=0, link=None, detail_text=detail_text,
-        ), 400  # fmt: skip
+            "audit.html",
+            entries=[],
+            total=0,
+            error=exc,
+            form=form,
+            accounts=accounts,
+            actions=ACTIONS,
+            page=1,
+            pages=0,
+            link=None,
+            detail_text=detail_text,
+        ), 400
     entries, total = users().search_audit(
-        username=chosen["user"], action=chosen["action"], since=chosen["from"],
-        until=chosen["to"], limit=PAGE_SIZE, offset=(chosen["page"] - 1) * PAGE_SIZE,
-    )  # fmt: skip
+        username=chosen["user"],
+        action=chosen["action"],
+        since=chosen["from"],
+        until=chosen["to"],
+        limit=PAGE_SIZE,
+        offset=(chosen["page"] - 1) * PAGE_SIZE,
+    )
     pages = max(1, -(-total // PAGE_SIZE))
     kept = {k: v for k, v in form.items() if v}
 
@@ -92,7 +105,16 @@ def audit() -> tuple[str, int]:
         return "?" + urlencode({**kept, "page": page})
 
     return render_template(
-        "audit.html", entries=entries, total=total, error=None, form=form, accounts=accounts,
-        actions=ACTIONS, page=chosen["page"], pages=pages, link=link, detail_text=detail_text,
+        "audit.html",
+        entries=entries,
+        total=total,
+        error=None,
+        form=form,
+        accounts=accounts,
+        actions=ACTIONS,
+        page=chosen["page"],
+        pages=pages,
+        link=link,
+        detail_text=detail_text,
         first=(chosen["page"] - 1) * PAGE_SIZE + 1,
-    ), 200  # fmt: skip
+    ), 200

@@ -25,7 +25,7 @@ from hotspots.evaluate.backtest import drug_offences
 from hotspots.evaluate.grid import CELL_M, Grid
 from web.access import current_access, redact
 from web.data import cache, shared, state
-from web.filters import ViewRequest, parse_view
+from web.filters import ViewRequest, default_months, parse_view
 
 __all__ = [
     "current_view",
@@ -132,7 +132,7 @@ def current_view(args: MultiDict[str, str] | None = None) -> ViewRequest:
     """The view the request (or ``args``) asks for, within what the visitor's role may see."""
     st = state()
     args = request.args if args is None else args
-    view = parse_view(args, st.months, int(current_app.config["DEFAULT_MONTHS"]))
+    view = parse_view(args, st.months, default_months())
     access = current_access()
     if not access.exact_points:
         view = dataclasses.replace(

@@ -29,6 +29,7 @@ from werkzeug.datastructures import MultiDict
 from hotspots import schema
 from hotspots.export import FORMATS, LICENCE, ExportMetadata, export
 from hotspots.figures import RECORDS, layer_months
+from hotspots.parameters import EPS_M_MAX, EPS_M_MIN, MIN_SAMPLES_MAX, MIN_SAMPLES_MIN
 from web import openapi
 from web.access import current_access, require_in_scope, scope_wards
 from web.accounts import audit
@@ -36,7 +37,7 @@ from web.analyses import get_analysis
 from web.bbox import in_bbox_wgs84, parse_bbox
 from web.data import StoreState, state
 from web.errors import BadParameter
-from web.filters import ViewRequest, default_period, parse_view, presets
+from web.filters import ViewRequest, default_months, default_period, parse_view, presets
 from web.httpcache import etag_for, revalidated
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -109,7 +110,7 @@ def _view(args: MultiDict[str, str]) -> ViewRequest:
     names = ("from", "to", "eps_m", "min_samples", "significant")
     view_args = MultiDict([(n, args[n]) for n in names if n in args])
     st = state()
-    return parse_view(view_args, st.months, int(current_app.config["DEFAULT_MONTHS"]))
+    return parse_view(view_args, st.months, default_months())
 
 
 def _format(args: MultiDict[str, str]) -> str:
@@ -218,10 +219,10 @@ def meta() -> Response:
         "boundaries": boundaries,
         "districts": districts,
         "settings": {
-            "default_months": int(current_app.config["DEFAULT_MONTHS"]),
+            "default_months": default_months(),
             "protective_marking": current_app.config.get("PROTECTIVE_MARKING"),
-            "eps_m_range": list(openapi.EPS_M_RANGE),
-            "min_samples_range": list(openapi.MIN_SAMPLES_RANGE),
+            "eps_m_range": [EPS_M_MIN, EPS_M_MAX],
+            "min_samples_range": [MIN_SAMPLES_MIN, MIN_SAMPLES_MAX],
             "formats": list(FORMATS),
         },
         "licence": LICENCE,
@@ -269,7 +270,7 @@ def periods() -> Response:
     st = state()
     default = None
     if st.months:
-        view = parse_view(MultiDict(), st.months, int(current_app.config["DEFAULT_MONTHS"]))
+        view = parse_view(MultiDict(), st.months, default_months())
         default = {"from": view.start, "to": view.end}
     data = {
         "months": st.months,
@@ -402,7 +403,7 @@ def docs() -> str:
 def _document() -> dict[str, Any]:
     months = current_app.extensions["hotspots"]["state"].months
     # the examples use the map's default view, so they give the hotspots the map shows
-    example = default_period(months, int(current_app.config["DEFAULT_MONTHS"])) if months else None
+    example = default_period(months, default_months()) if months else None
     if example is not None:
         return openapi.document(example.start, example.end)
     return openapi.document()

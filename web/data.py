@@ -201,8 +201,9 @@ def config_fingerprint() -> str:
     extensions = current_app.extensions["hotspots"]
     if "config_fingerprint" not in extensions:
         values = sorted(
-            (s.name, repr(current_app.config.get(s.name))) for s in SETTINGS
+            (s.name, repr(current_app.config.get(s.name)))
+            for s in SETTINGS
             if s.name != "SECRET_KEY"
-        )  # fmt: skip
+        )
         extensions["config_fingerprint"] = hashlib.sha256(repr(values).encode()).hexdigest()[:16]
     return str(extensions["config_fingerprint"])

@@ -71,10 +71,15 @@ def form_fields(field: str) -> list[dict[str, str | bool]]:
     names = list(dict.fromkeys([*request.args.keys(), field]))
     for name in names:
         for i, value in enumerate(request.args.getlist(name) or [""]):
-            fields.append({
-                "name": name, "id": f"fix-{name}-{i}", "value": value, "bad": name == field,
-                "label": FIELD_LABELS.get(name, name),
-            })  # fmt: skip
+            fields.append(
+                {
+                    "name": name,
+                    "id": f"fix-{name}-{i}",
+                    "value": value,
+                    "bad": name == field,
+                    "label": FIELD_LABELS.get(name, name),
+                }
+            )
     return fields
 
 

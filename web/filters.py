@@ -7,34 +7,31 @@ expected (a 400, never a 500).
 Values are normalised here, once, before anything uses them: ``eps_m`` is rounded to whole
 metres (``eps_m=150.25`` and ``eps_m=1.5e2`` are the view ``eps_m=150``) and ``min_samples`` is
 an integer, so the analysis made is the one the key names and a visitor cannot fill the caches
-with new keys by sending new decimals: there are at most 1,991 ``eps_m`` values.
+with new keys by sending new decimals: there are at most 1,991 ``eps_m`` values. Their bounds and
+parsing are the library's (:mod:`hotspots.parameters`), as on the command line.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlencode
 
+from flask import current_app
 from werkzeug.datastructures import MultiDict
 
+from hotspots.parameters import (
+    AUTO,
+    ParameterError,
+    parse_eps_m,
+    parse_flag,
+    parse_min_samples,
+)
 from hotspots.periods import Period, PeriodError, complete_pair, complete_period, describe_months
+from hotspots.render.maps import OFFENCE_VIEWS, WARD_MEASURES, OffenceView, WardMeasure
 from web.errors import BadParameter
-
-MEASURES = ("count", "per_km2", "change")
-#: The first is the default: shaded wards and hotspots, no heat over them (heat is an option).
-OFFENCE_VIEWS = ("none", "heat", "clusters")
-_BOOL = {
-    "1": True,
-    "true": True,
-    "on": True,
-    "yes": True,
-    "0": False,
-    "false": False,
-    "off": False,
-    "no": False,
-}
 
 
 @dataclass(frozen=True)
@@ -44,8 +41,9 @@ class ViewRequest:
 
     start: str
     end: str
-    measure: Literal["count", "per_km2", "change"] = "count"
-    offences: Literal["heat", "clusters", "none"] = "none"
+    measure: WardMeasure = "count"
+    #: By default shaded wards and hotspots, no heat over them (heat is an option).
+    offences: OffenceView = "none"
     searches: bool = True
     raids: bool = True
     eps_m: int | str = "auto"
@@ -90,8 +88,11 @@ class ViewRequest:
         DBSCAN parameters and significance filter; for events, the layers the view shows."""
         params: list[tuple[str, Any]] = [("from", self.start), ("to", self.end)]
         if resource == "hotspots":
-            params += [(k, v) for k, v in (("eps_m", self.eps_m), ("min_samples", self.min_samples))
-                       if v != "auto"]  # fmt: skip
+            params += [
+                (k, v)
+                for k, v in (("eps_m", self.eps_m), ("min_samples", self.min_samples))
+                if v != "auto"
+            ]
             if self.significant:
                 params.append(("significant", 1))
         if resource == "events":
@@ -115,40 +116,37 @@ def _month(args: MultiDict[str, str], name: str, default: str) -> str:
     return value
 
 
-def _choice(args: MultiDict[str, str], name: str, choices: tuple[str, ...]) -> str:
-    value = args.get(name, choices[0]).strip()
+def _choice(args: MultiDict[str, str], name: str, choices: tuple[str, ...], default: str) -> Any:
+    value = args.get(name, default).strip()
     if value not in choices:
         raise BadParameter(name, value, "one of " + ", ".join(choices))
     return value
 
 
-def _flag(args: MultiDict[str, str], name: str, default: bool) -> bool:
+def flag(args: MultiDict[str, str], name: str, default: bool) -> bool:
+    """A yes/no field by the one vocabulary (:func:`hotspots.parameters.parse_flag`); a form's
+    checkbox sends ``1`` after its hidden ``0`` fallback, so the last value wins."""
     if name not in args:
         return default
-    # A checkbox sends "1" after its hidden "0" fallback: the last value wins.
-    value = args.getlist(name)[-1].strip().lower()
-    if value not in _BOOL:
-        raise BadParameter(name, value, "1 or 0")
-    return _BOOL[value]
-
-
-def _number(args: MultiDict[str, str], name: str, kind: type, low: float, high: float) -> Any:
-    value = args.get(name, "auto").strip() or "auto"
-    if value == "auto":
-        return "auto"
     try:
-        number = kind(value)
-    except ValueError:
-        number = None
-    if number is None or not low <= number <= high:
-        raise BadParameter(name, value, f"'auto' or a number from {low:g} to {high:g}")
-    return number
+        return parse_flag(args.getlist(name)[-1], name, default)
+    except ParameterError as exc:
+        raise BadParameter(exc.field, exc.value, exc.expected) from None
 
 
-def _whole_metres(args: MultiDict[str, str], name: str, low: int, high: int) -> int | str:
-    """A distance in metres, rounded to a whole metre (half up), or ``"auto"``."""
-    number = _number(args, name, float, low, high)
-    return number if number == "auto" else math.floor(number + 0.5)
+def _parameter(args: MultiDict[str, str], name: str, parse: Callable[[str, str], Any]) -> Any:
+    """A hotspot parameter by its one rule (:mod:`hotspots.parameters`); empty is ``auto``."""
+    try:
+        return parse(args.get(name, "").strip() or AUTO, name)
+    except ParameterError as exc:
+        raise BadParameter(exc.field, exc.value, exc.expected) from None
+
+
+def _whole_metres(args: MultiDict[str, str], name: str) -> int | str:
+    """``eps_m`` (:func:`hotspots.parameters.parse_eps_m`), rounded to a whole metre (half up),
+    or ``"auto"``."""
+    number = _parameter(args, name, parse_eps_m)
+    return number if number == AUTO else math.floor(number + 0.5)
 
 
 def parse_view(args: MultiDict[str, str], months: list[str], default_months: int) -> ViewRequest:
@@ -182,14 +180,20 @@ def parse_view(args: MultiDict[str, str], months: list[str], default_months: int
     return ViewRequest(
         start=start,
         end=end,
-        measure=_choice(args, "measure", MEASURES),  # type: ignore[arg-type]
-        offences=_choice(args, "offences", OFFENCE_VIEWS),  # type: ignore[arg-type]
-        searches=_flag(args, "searches", True),
-        raids=_flag(args, "raids", True),
-        eps_m=_whole_metres(args, "eps_m", 10, 2000),
-        min_samples=_number(args, "min_samples", int, 2, 10000),
-        significant=_flag(args, "significant", False),
+        measure=_choice(args, "measure", WARD_MEASURES, ViewRequest.measure),
+        offences=_choice(args, "offences", OFFENCE_VIEWS, ViewRequest.offences),
+        searches=flag(args, "searches", True),
+        raids=flag(args, "raids", True),
+        eps_m=_whole_metres(args, "eps_m"),
+        min_samples=_parameter(args, "min_samples", parse_min_samples),
+        significant=flag(args, "significant", False),
     )
+
+
+def default_months() -> int:
+    """The app's ``DEFAULT_MONTHS`` setting (default :data:`hotspots.periods.DEFAULT_MONTHS`),
+    at least 1: the one reader of it for every page, API and pre-warm."""
+    return max(1, int(current_app.config["DEFAULT_MONTHS"]))
 
 
 def default_period(months: list[str], default_months: int) -> Period | None:

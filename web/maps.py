@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, g, jsonify, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from hotspots import schema
@@ -27,6 +27,7 @@ from web.filters import (
     ViewRequest,
     compare_presets,
     default_comparison,
+    default_months,
     parse_view,
     presets,
 )
@@ -88,7 +89,7 @@ def _compare_views() -> tuple[ViewRequest, ViewRequest]:
     period); with none of them, :func:`web.filters.default_comparison`."""
     args: MultiDict[str, str] = request.args
     if not any(name in args for name in ("from", "to", "from2", "to2")):
-        months, n = state().months, int(current_app.config["DEFAULT_MONTHS"])
+        months, n = state().months, default_months()
         args = args.copy()
         args.update(default_comparison(months, n))
     view = current_view(args)
@@ -100,7 +101,7 @@ def _compare_views() -> tuple[ViewRequest, ViewRequest]:
         prev: Period = view.period.previous()
         other_args["from"], other_args["to"] = prev.start, prev.end
     try:
-        other = parse_view(other_args, state().months, 12)
+        other = parse_view(other_args, state().months, default_months())
     except BadParameter as exc:
         exc.field = {"from": "from2", "to": "to2"}.get(exc.field, exc.field)
         raise

@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import Any, Final
 
 from hotspots.export import FORMATS
+from hotspots.gss import CODE_PATTERN
+from hotspots.parameters import AUTO, EPS_M_MAX, EPS_M_MIN, MIN_SAMPLES_MAX, MIN_SAMPLES_MIN
 
 MONTH_PATTERN: Final = r"^\d{4}-(0[1-9]|1[0-2])$"
-CODE_PATTERN: Final = r"^[ENSW]\d{8}$"
-EPS_M_RANGE: Final = (10, 2000)
-MIN_SAMPLES_RANGE: Final = (2, 10000)
 LAYERS: Final = ("offence", "search", "raid")
 MEDIA: Final[dict[str, str]] = {
     "geojson": "application/geo+json",
@@ -59,6 +58,26 @@ def _list(name: str, description: str, items: dict[str, Any], example: Any) -> d
     )
 
 
+def eps_m_schema() -> dict[str, Any]:
+    """The schema of ``eps_m``: the bounds of :mod:`hotspots.parameters`, or ``auto``."""
+    return {
+        "anyOf": [
+            {"type": "number", "minimum": EPS_M_MIN, "maximum": EPS_M_MAX},
+            {"type": "string", "enum": [AUTO]},
+        ]
+    }
+
+
+def min_samples_schema() -> dict[str, Any]:
+    """The schema of ``min_samples``: the bounds of :mod:`hotspots.parameters`, or ``auto``."""
+    return {
+        "anyOf": [
+            {"type": "integer", "minimum": MIN_SAMPLES_MIN, "maximum": MIN_SAMPLES_MAX},
+            {"type": "string", "enum": [AUTO]},
+        ]
+    }
+
+
 def parameters(example_from: str, example_to: str) -> dict[str, dict[str, Any]]:
     """Every query parameter of the API, by name."""
     month = {"type": "string", "pattern": MONTH_PATTERN}
@@ -82,33 +101,21 @@ def parameters(example_from: str, example_to: str) -> dict[str, dict[str, Any]]:
             "eps_m",
             "DBSCAN radius in metres, or `auto` (the knee of the k-distance curve, "
             "clamped to 50-150 m).",
-            {
-                "anyOf": [
-                    {"type": "number", "minimum": EPS_M_RANGE[0], "maximum": EPS_M_RANGE[1]},
-                    {"type": "string", "enum": ["auto"]},
-                ]
-            },
+            eps_m_schema(),
             150,
         ),
         "min_samples": _param(
             "min_samples",
             "Offences within eps_m that make a core point, or `auto`.",
-            {
-                "anyOf": [
-                    {
-                        "type": "integer",
-                        "minimum": MIN_SAMPLES_RANGE[0],
-                        "maximum": MIN_SAMPLES_RANGE[1],
-                    },
-                    {"type": "string", "enum": ["auto"]},
-                ]
-            },
+            min_samples_schema(),
             9,
         ),
         "significant": _param(
             "significant",
             "1: only hotspots whose Monte Carlo significance test gives q <= 0.05 (none when "
-            "the store holds drug offences only, so nothing can be tested).",
+            "the store holds drug offences only, so nothing can be tested). The words "
+            "`true`, `on`, `yes` mean 1 and `false`, `off`, `no` or empty mean 0, in any case, "
+            "as on the map and patrol forms (docs/parameters.md).",
             {"type": "integer", "enum": [0, 1], "default": 0},
             0,
         ),

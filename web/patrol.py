@@ -18,6 +18,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from hotspots.gss import is_district_code
 from hotspots.patrol import (
     DEFAULT_DOSAGE,
     PatrolArea,
@@ -35,6 +36,7 @@ from web.analyses import parameter_score_of
 from web.basemaps import current_basemap
 from web.data import cache, state
 from web.errors import BadParameter
+from web.filters import flag
 from web.httpcache import cached_response, etag_for
 
 bp = Blueprint("patrol", __name__)
@@ -83,10 +85,12 @@ def _parse(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
     missing = [m for m in basis.months if m not in set(months)]
     if missing:
         raise BadParameter(
-            "to", end, f"a month whose {BASIS_MONTHS} months to it all hold data (the plan uses "
+            "to",
+            end,
+            f"a month whose {BASIS_MONTHS} months to it all hold data (the plan uses "
             f"them): {describe_months(ends) or 'none'}; the store holds "
             f"{describe_months(months)} (none for {describe_months(missing)})",
-        )  # fmt: skip
+        )
     n_text = args.get("n", "").strip() or "10"
     if not n_text.isdigit() or not 1 <= int(n_text) <= MAX_PLACES:
         raise BadParameter("n", n_text, f"a whole number of places from 1 to {MAX_PLACES}")
@@ -95,12 +99,11 @@ def _parse(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
     scope = current_access().scope
     if scope and not (district or ward_codes):  # an officer's plan: their area by default
         district, ward_codes = (
-            (scope[0], [])
-            if len(scope) == 1 and scope[0][:3] in ("E06", "E07", "E08", "E09", "W06")
-            else ("", list(scope))
+            (scope[0], []) if len(scope) == 1 and is_district_code(scope[0]) else ("", list(scope))
         )
-    kind = args.get("area", "").strip() or ("wards" if ward_codes else "district" if district
-                                            else "force")  # fmt: skip
+    kind = args.get("area", "").strip() or (
+        "wards" if ward_codes else "district" if district else "force"
+    )
     if kind == "district":
         if not district:
             raise BadParameter("district", "", "a district code when area=district")
@@ -122,12 +125,8 @@ def _parse(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
             value = district if kind == "district" else ",".join(ward_codes)
             raise BadParameter(field, value, str(exc).split("; expected ", 1)[-1]) from None
         require_in_scope(wards, current_access(), ward_codes=chosen)
-    significant = args.get("significant", "0").strip().lower()
-    if significant not in ("0", "1", "true", "false", ""):
-        raise BadParameter("significant", significant, "1 or 0")
-    return PatrolRequest(
-        end=end, area=area, n=int(n_text), significant=significant in ("1", "true")
-    )
+    significant = flag(args, "significant", False)  # the map's vocabulary and rule
+    return PatrolRequest(end=end, area=area, n=int(n_text), significant=significant)
 
 
 def _dosage() -> str:
@@ -143,12 +142,20 @@ def get_plan(req: PatrolRequest) -> PatrolPlan:
     return cache("analyses").get_or_make(
         ("patrol", req, dosage, snap_m, st.version),
         lambda: patrol_plan(
-            st.store, end_month=req.end, area=req.area, top_n=req.n,
-            basis_months=BASIS_MONTHS, dosage=dosage, events=st.events, wards=st.wards,
-            assess_places=True, n_sims=int(current_app.config["SIGNIFICANCE_SIMS"]),
-            significant_only=req.significant, snap_m=snap_m,
+            st.store,
+            end_month=req.end,
+            area=req.area,
+            top_n=req.n,
+            basis_months=BASIS_MONTHS,
+            dosage=dosage,
+            events=st.events,
+            wards=st.wards,
+            assess_places=True,
+            n_sims=int(current_app.config["SIGNIFICANCE_SIMS"]),
+            significant_only=req.significant,
+            snap_m=snap_m,
         ),
-    )  # fmt: skip
+    )
 
 
 def _request() -> PatrolRequest:

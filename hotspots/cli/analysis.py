@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,15 @@ from hotspots.analysis import Analysis, analyse, store_months
 from hotspots.cli.distributed import hotspot_detectors
 from hotspots.cli.evaluate import assess_from_args, format_assessment
 from hotspots.errors import HotspotsError
+from hotspots.parameters import (
+    EPS_M_MAX,
+    EPS_M_MIN,
+    MIN_SAMPLES_MAX,
+    MIN_SAMPLES_MIN,
+    ParameterError,
+    parse_eps_m,
+    parse_min_samples,
+)
 from hotspots.periods import Period, PeriodError
 from hotspots.presentation import headline_text, ward_movers
 from hotspots.publicsafe import SUPPRESS_BELOW, suppress_small_counts
@@ -48,13 +58,17 @@ def add_period_options(p: argparse.ArgumentParser) -> None:
     )
     a = p.add_argument_group("hotspot parameters")
     a.add_argument(
-        "--eps-m", default="auto", metavar="M|auto", help="DBSCAN radius in metres (default auto)"
+        "--eps-m",
+        default="auto",
+        metavar="M|auto",
+        help=f"DBSCAN radius in metres, {EPS_M_MIN} to {EPS_M_MAX} (default auto)",
     )
     a.add_argument(
         "--min-samples",
         default="auto",
         metavar="N|auto",
-        help="offences within eps-m that make a core point (default auto)",
+        help=f"offences within eps-m that make a core point, {MIN_SAMPLES_MIN} to "
+        f"{MIN_SAMPLES_MAX} (default auto)",
     )
     a.add_argument(
         "--buffer-m",
@@ -109,16 +123,12 @@ def period_from_args(args: argparse.Namespace, store: Store) -> Period:
     return Period.parse(args.period)
 
 
-def _parameter(value: str, name: str, kind: type) -> Any:
-    if value == "auto":
-        return "auto"
+def _parameter(value: str, name: str, parse: Callable[[str, str], Any]) -> Any:
+    """``--eps-m`` / ``--min-samples`` by the one rule of :mod:`hotspots.parameters`."""
     try:
-        number = kind(value)
-    except ValueError:
-        raise HotspotsError(f"--{name} {value!r}: expected a number or 'auto'") from None
-    if number <= 0:
-        raise HotspotsError(f"--{name} {value!r}: expected a number > 0 or 'auto'")
-    return number
+        return parse(value, f"--{name}")
+    except ParameterError as exc:
+        raise HotspotsError(str(exc)) from None
 
 
 def run_analysis(args: argparse.Namespace, store: Store) -> Analysis:
@@ -137,8 +147,8 @@ def run_analysis(args: argparse.Namespace, store: Store) -> Analysis:
         analysis = analyse(
             store,
             period,
-            eps_m=_parameter(str(args.eps_m), "eps-m", float),
-            min_samples=_parameter(str(args.min_samples), "min-samples", int),
+            eps_m=_parameter(str(args.eps_m), "eps-m", parse_eps_m),
+            min_samples=_parameter(str(args.min_samples), "min-samples", parse_min_samples),
             buffer_m=args.buffer_m,
             near_m=args.near_m,
             population=population,
@@ -222,8 +232,11 @@ def format_analysis(analysis: Analysis, top: int) -> str:
         fig = figures.get(layer)
         if fig is not None:
             change = f" ({fig.change:+,} on {fig.compare_to})" if fig.change is not None else ""
-            lines.append(f"{label}: {fig.value:,}{change}" if fig.is_number else f"{label}: "
-                         f"no data ({fig.note})")  # fmt: skip
+            lines.append(
+                f"{label}: {fig.value:,}{change}"
+                if fig.is_number
+                else f"{label}: no data ({fig.note})"
+            )
     c = analysis.coverage
     if "raid" in figures and figures["raid"].is_number:
         enforcement = "raid or search" if figures["search"].is_number else "raid"

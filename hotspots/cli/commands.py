@@ -1,6 +1,7 @@
 """The ``hotspots`` command: the same library functions, under the names the docs use.
 
-Configuration: ``--store`` or the ``HOTSPOTS_STORE`` environment variable (default ``./store``).
+Configuration: ``--store`` or the ``HOTSPOTS_STORE`` environment variable (default ``./store``),
+read through the settings table (:mod:`hotspots.cli.environment`).
 Errors print one line naming the file, row and what was expected, and exit with status 2.
 """
 
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hotspots.cli.distributed import add_scheduler_options, scheduler_address
+from hotspots.cli.environment import configured, setting
 from hotspots.cli.users import (
     DEMO_ACCOUNTS,
     DEMO_ACCOUNTS_FILE,
@@ -28,6 +30,7 @@ from hotspots.cli.users import (
 )
 from hotspots.errors import HotspotsError, StoreError
 from hotspots.private import private_umask
+from hotspots.settings import BY_NAME
 
 if TYPE_CHECKING:
     from hotspots.ingest import IngestReport
@@ -38,13 +41,13 @@ if TYPE_CHECKING:
 # defaults come from the modules that use them), so `hotspots --help` and `hotspots status`
 # never load geopandas, scikit-learn, matplotlib, folium or dask (tests/test_cli_startup.py).
 
-DEFAULT_STORE = "store"
+DEFAULT_STORE = str(BY_NAME["STORE"].default)
 #: Demo data shipped with the project (present in a clone / editable install).
 DEMO_DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def _store_path(value: str | None) -> Path:
-    return Path(value or os.environ.get("HOTSPOTS_STORE") or DEFAULT_STORE)
+    return Path(value or str(setting("STORE") or "") or DEFAULT_STORE)
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -427,7 +430,7 @@ def _serve(args: argparse.Namespace, store: Store) -> int:
 
     config: dict[str, Any] = {"STORE": str(store.path)}
     loopback = args.host in ("127.0.0.1", "localhost", "::1")
-    if loopback and "HOTSPOTS_COOKIE_SECURE" not in os.environ:
+    if loopback and "COOKIE_SECURE" not in configured():
         # plain HTTP that never leaves this machine: some browsers (Safari) refuse Secure
         # cookies on http://localhost; behind TLS in production the default (Secure) stands
         config["COOKIE_SECURE"] = False
@@ -444,9 +447,13 @@ def _serve(args: argparse.Namespace, store: Store) -> int:
         )
         return 2
     server = make_server(
-        args.host, args.port, app, threaded=True, request_handler=QuietRequestHandler,
+        args.host,
+        args.port,
+        app,
+        threaded=True,
+        request_handler=QuietRequestHandler,
         fd=listening.fileno(),
-    )  # fmt: skip
+    )
     print(f"Serving {store.path} at http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
     accounts = UserStore(app.config["USERS_DB"]).users()
     if not accounts:

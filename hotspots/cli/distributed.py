@@ -12,11 +12,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
-import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from hotspots.cli.environment import setting
+from hotspots.settings import BY_NAME
 
 if TYPE_CHECKING:  # imported when used: `hotspots --help` must not load them
     from tqdm import tqdm
@@ -26,7 +28,7 @@ if TYPE_CHECKING:  # imported when used: `hotspots --help` must not load them
     from hotspots.sources.boundaries import Boundaries
 
 #: Environment variable naming the dask scheduler (``local`` for a LocalCluster).
-SCHEDULER_ENV = "HOTSPOTS_DASK_SCHEDULER"
+SCHEDULER_ENV = BY_NAME["DASK_SCHEDULER"].env
 
 
 def add_scheduler_options(p: argparse.ArgumentParser) -> None:
@@ -51,7 +53,7 @@ def scheduler_address(args: argparse.Namespace) -> str | None:
         return str(args.scheduler)
     if getattr(args, "distributed", False):
         return "local"
-    return os.environ.get(SCHEDULER_ENV, "").strip() or None
+    return str(setting("DASK_SCHEDULER") or "").strip() or None
 
 
 def _bar(desc: str, unit: str) -> tqdm:

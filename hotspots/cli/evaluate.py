@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,15 @@ from hotspots.evaluate.methods import (
 from hotspots.evaluate.metrics import FORMULAS
 from hotspots.evaluate.nested_advice import format_nested, nested_parameters
 from hotspots.evaluate.runs import unavailable_reason
+from hotspots.parameters import (
+    EPS_M_MAX,
+    EPS_M_MIN,
+    MIN_SAMPLES_MAX,
+    MIN_SAMPLES_MIN,
+    ParameterError,
+    parse_eps_m,
+    parse_min_samples,
+)
 from hotspots.periods import describe_months
 from hotspots.significance import ALPHA, N_SIMS
 from hotspots.store import Store
@@ -37,37 +47,73 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 
-def _auto_or(kind: type, name: str) -> Any:
-    def parse(value: str) -> Any:
-        if value == "auto":
-            return "auto"
-        try:
-            number = kind(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{value!r}: expected a number or 'auto'") from None
-        if number <= 0:
-            raise argparse.ArgumentTypeError(f"{value!r}: {name} must be > 0 or 'auto'")
-        return number
+def _auto_or(parse: Callable[[str, str], Any], name: str) -> Callable[[str], Any]:
+    """An argparse type: ``--eps-m`` / ``--min-samples`` by the one rule of
+    :mod:`hotspots.parameters` (argparse names the option before the message)."""
 
-    return parse
+    def parsed(value: str) -> Any:
+        try:
+            return parse(value, name)
+        except ParameterError as exc:
+            raise argparse.ArgumentTypeError(f"{exc.value!r}: expected {exc.expected}") from None
+
+    return parsed
 
 
 def add_evaluate_parser(sub: Any, help_text: str) -> argparse.ArgumentParser:
     """Add ``hotspots evaluate`` to the subcommands (the caller adds ``--store``)."""
     p: argparse.ArgumentParser = sub.add_parser("evaluate", help=help_text)
-    p.add_argument("--methods", nargs="+", choices=ALL_METHODS, default=list(METHODS),
-                   help="methods to test (default: the baselines; add 'forecast')")  # fmt: skip
-    p.add_argument("--k", nargs="+", type=int, default=list(KS), metavar="MONTHS",
-                   help="fit lengths in months (default 1 3 6 12)")  # fmt: skip
-    p.add_argument("--coverages", nargs="+", type=float, default=[100 * c for c in COVERAGES],
-                   metavar="PCT", help="coverages, %% of the area (default 1 2 5)")  # fmt: skip
-    p.add_argument("--cell-m", type=float, default=CELL_M, metavar="M",
-                   help=f"grid cell side (default {CELL_M:g} m)")  # fmt: skip
-    p.add_argument("--bandwidth-m", type=float, default=BANDWIDTH_M, metavar="M",
-                   help=f"KDE bandwidth, Gaussian sd (default {BANDWIDTH_M:g} m)")  # fmt: skip
-    p.add_argument("--eps-m", type=_auto_or(float, "eps-m"), default="auto", metavar="M|auto")
-    p.add_argument("--min-samples", type=_auto_or(int, "min-samples"), default="auto",
-                   metavar="N|auto")  # fmt: skip
+    p.add_argument(
+        "--methods",
+        nargs="+",
+        choices=ALL_METHODS,
+        default=list(METHODS),
+        help="methods to test (default: the baselines; add 'forecast')",
+    )
+    p.add_argument(
+        "--k",
+        nargs="+",
+        type=int,
+        default=list(KS),
+        metavar="MONTHS",
+        help="fit lengths in months (default 1 3 6 12)",
+    )
+    p.add_argument(
+        "--coverages",
+        nargs="+",
+        type=float,
+        default=[100 * c for c in COVERAGES],
+        metavar="PCT",
+        help="coverages, %% of the area (default 1 2 5)",
+    )
+    p.add_argument(
+        "--cell-m",
+        type=float,
+        default=CELL_M,
+        metavar="M",
+        help=f"grid cell side (default {CELL_M:g} m)",
+    )
+    p.add_argument(
+        "--bandwidth-m",
+        type=float,
+        default=BANDWIDTH_M,
+        metavar="M",
+        help=f"KDE bandwidth, Gaussian sd (default {BANDWIDTH_M:g} m)",
+    )
+    p.add_argument(
+        "--eps-m",
+        type=_auto_or(parse_eps_m, "--eps-m"),
+        default="auto",
+        metavar="M|auto",
+        help=f"DBSCAN radius in metres, {EPS_M_MIN} to {EPS_M_MAX} (default auto)",
+    )
+    p.add_argument(
+        "--min-samples",
+        type=_auto_or(parse_min_samples, "--min-samples"),
+        default="auto",
+        metavar="N|auto",
+        help=f"core point weight, {MIN_SAMPLES_MIN} to {MIN_SAMPLES_MAX} (default auto)",
+    )
     p.add_argument("--buffer-m", type=float, default=BUFFER_M, metavar="M")
     p.add_argument(
         "--advise",
@@ -99,10 +145,15 @@ def add_evaluate_parser(sub: Any, help_text: str) -> argparse.ArgumentParser:
         metavar="MONTHS",
         help=f"most months of history the forecast uses (default {CAP_MONTHS})",
     )
-    p.add_argument("--forecast-coverages", nargs="+", type=float, metavar="PCT",
-                   default=[100 * c for c in TARGET_COVERAGES],
-                   help="coverages (%% of the area) the forecast's nested choice is scored at "
-                   "(default 0.05 1)")  # fmt: skip
+    p.add_argument(
+        "--forecast-coverages",
+        nargs="+",
+        type=float,
+        metavar="PCT",
+        default=[100 * c for c in TARGET_COVERAGES],
+        help="coverages (%% of the area) the forecast's nested choice is scored at "
+        "(default 0.05 1)",
+    )
     p.add_argument("--json", type=Path, metavar="PATH", help="write the full result as JSON")
     p.add_argument("--chart", type=Path, metavar="PATH", help="write the PAI curves as a PNG")
     return p
@@ -123,15 +174,23 @@ def run_evaluate(args: argparse.Namespace, store: Store) -> int:
     grid = Grid.over(store.load_boundary("force_area"), args.cell_m)
     xy, months = drug_offences(store)
     options = MethodOptions(
-        eps_m=args.eps_m, min_samples=args.min_samples, buffer_m=args.buffer_m,
-        bandwidth_m=args.bandwidth_m, forecast_cap_months=args.forecast_cap_months,
+        eps_m=args.eps_m,
+        min_samples=args.min_samples,
+        buffer_m=args.buffer_m,
+        bandwidth_m=args.bandwidth_m,
+        forecast_cap_months=args.forecast_cap_months,
         forecast_coverages=tuple(c / 100 for c in args.forecast_coverages),
-    )  # fmt: skip
+    )
     result = backtest(
-        xy, months, grid, methods=args.methods, ks=args.k,
-        coverages=[c / 100 for c in args.coverages], options=options,
+        xy,
+        months,
+        grid,
+        methods=args.methods,
+        ks=args.k,
+        coverages=[c / 100 for c in args.coverages],
+        options=options,
         common_months=args.common_months,
-    )  # fmt: skip
+    )
     advice = None
     if args.advise:
         advice = advise_parameters(xy, months, grid, area_km2=args.advice_area_km2)
@@ -190,15 +249,22 @@ def format_backtest(summary: Any, grid: dict[str, Any], settings: dict[str, Any]
             cov = f"hotspots ({100 * r.coverage:.3f}%)"
         rows.append(
             [
-                str(r.method), str(r.k), cov, str(r.months),
+                str(r.method),
+                str(r.k),
+                cov,
+                str(r.months),
                 *(
                     f"{_num(getattr(r, f'{m}_median'), f)} "
                     f"[{_num(getattr(r, f'{m}_min'), f)}-{_num(getattr(r, f'{m}_max'), f)}]"
-                    for m, f in (("hit_rate", ".2f"), ("pai", ".1f"), ("pei", ".2f"),
-                                 ("rri", ".2f"))
+                    for m, f in (
+                        ("hit_rate", ".2f"),
+                        ("pai", ".1f"),
+                        ("pei", ".2f"),
+                        ("rri", ".2f"),
+                    )
                 ),
             ]
-        )  # fmt: skip
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for row in rows:
         lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
@@ -210,15 +276,24 @@ def format_backtest(summary: Any, grid: dict[str, Any], settings: dict[str, Any]
         )
     untested = [k for k in settings["ks"] if k not in set(summary["k"])]
     if untested:
-        lines.append(f"k = {', '.join(map(str, untested))}: no stored month has that many "
-                     "consecutive months before it")  # fmt: skip
+        lines.append(
+            f"k = {', '.join(map(str, untested))}: no stored month has that many "
+            "consecutive months before it"
+        )
     lines += [
         "",
         "median [min-max] over test months. " + FORMULAS["notation"] + ".",
-        *(f"  {name}: {FORMULAS[key]}" for name, key in
-          (("hit rate", "hit_rate"), ("PAI", "pai"), ("PEI", "pei"), ("RRI", "rri"))),
+        *(
+            f"  {name}: {FORMULAS[key]}"
+            for name, key in (
+                ("hit rate", "hit_rate"),
+                ("PAI", "pai"),
+                ("PEI", "pei"),
+                ("RRI", "rri"),
+            )
+        ),
         "methods: " + "; ".join(f"{m} = {METHOD_LABELS[m]}" for m in settings["methods"]),
-    ]  # fmt: skip
+    ]
     if "forecast" in settings["methods"]:
         lines.append(
             f"forecast: history up to {settings['forecast_cap_months']} months before each test "
@@ -272,8 +347,9 @@ def add_assessment_options(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"months in the dynamics run (default {N_PERIODS}; 0 = none)",
     )
-    g.add_argument("--no-score", action="store_true",
-                   help="skip the back-test score of the parameters used")  # fmt: skip
+    g.add_argument(
+        "--no-score", action="store_true", help="skip the back-test score of the parameters used"
+    )
 
 
 def assess_from_args(
@@ -291,9 +367,15 @@ def assess_from_args(
     if not 0 < args.alpha < 1:
         raise HotspotsError(f"--alpha {args.alpha}: expected 0 < alpha < 1")
     out = assess(
-        analysis, store, n_sims=args.sims, seed=args.seed, alpha=args.alpha,
-        dynamics_periods=args.dynamics_periods, score=not args.no_score, events=events,
-    )  # fmt: skip
+        analysis,
+        store,
+        n_sims=args.sims,
+        seed=args.seed,
+        alpha=args.alpha,
+        dynamics_periods=args.dynamics_periods,
+        score=not args.no_score,
+        events=events,
+    )
     if args.significant_only:
         out = replace(out, hotspots=significant_only(out.hotspots))
         out.parameters["significant_only"] = True
@@ -331,8 +413,11 @@ def format_assessment(analysis: Analysis, top: int) -> str:
     if "dynamics_class" in hot or "p_value" in hot:
         lines.append("rank  p      q      significant  dynamics (months, oldest first)")
         for r in hot.itertuples():
-            sig_text = "-" if r.significant is None or str(r.significant) == "<NA>" else (
-                "yes" if bool(r.significant) else "no")  # fmt: skip
+            sig_text = (
+                "-"
+                if r.significant is None or str(r.significant) == "<NA>"
+                else ("yes" if bool(r.significant) else "no")
+            )
             dyn = getattr(r, "dynamics_class", "-")
             flags = getattr(r, "dynamics_hot", "")
             lines.append(

@@ -18,12 +18,12 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import os
 import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from hotspots.cli.environment import setting
 from hotspots.errors import StoreError
 from hotspots.tokens import issue_token, list_tokens, revoke_token
 from hotspots.users import ROLES, USERS_FILE, User, UserError, UserStore
@@ -49,7 +49,7 @@ DEMO_ACCOUNTS_FILE = "DEMO-ACCOUNTS.txt"
 
 def users_db_path(store: Path, users_db: str | None = None) -> Path:
     """Where the accounts live: ``--users-db``, else ``$HOTSPOTS_USERS_DB``, else in the store."""
-    chosen = users_db or os.environ.get("HOTSPOTS_USERS_DB")
+    chosen = users_db or setting("USERS_DB")
     return Path(chosen) if chosen else store / USERS_FILE
 
 

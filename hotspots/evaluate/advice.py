@@ -85,10 +85,15 @@ def parameter_score(
     keep = month_arr <= up_to if up_to is not None else np.ones(len(month_arr), dtype=bool)
     methods = ("dbscan", "kde", "grid") if baselines else ("dbscan",)
     result = backtest(
-        np.asarray(xy)[keep], month_arr[keep], grid, methods=methods, ks=(k,),
-        coverages=(cov,), curve_coverages=(),
+        np.asarray(xy)[keep],
+        month_arr[keep],
+        grid,
+        methods=methods,
+        ks=(k,),
+        coverages=(cov,),
+        curve_coverages=(),
         options=MethodOptions(eps_m=eps_m, min_samples=min_samples),
-    )  # fmt: skip
+    )
     rows = result.rows
     out: dict[str, Any] = {
         "eps_m": eps_m,
@@ -153,10 +158,16 @@ def advise_parameters(
         for ms in min_samples_values:
             rows.append(
                 parameter_score(
-                    xy, months, grid, eps_m=eps, min_samples=ms, k=k, area_km2=area_km2,
+                    xy,
+                    months,
+                    grid,
+                    eps_m=eps,
+                    min_samples=ms,
+                    k=k,
+                    area_km2=area_km2,
                     baselines=False,
                 )
-            )  # fmt: skip
+            )
     table = pd.DataFrame(rows)
     table["_ms"] = [-1 if v == "auto" else v for v in table["min_samples"]]
     table = table.sort_values(

@@ -167,13 +167,14 @@ def backtest(
     forecaster = None
     if "forecast" in methods:
         forecaster = Forecaster(
-            grid, counts,
+            grid,
+            counts,
             ForecastOptions(
                 cap_months=options.forecast_cap_months,
                 target_coverages=tuple(options.forecast_coverages),
                 kde_bandwidth_m=options.bandwidth_m,  # its kde candidates = the kde method's
             ),
-        )  # fmt: skip
+        )
     records: list[dict[str, Any]] = []
     for k in ks:
         for t, fit in fit_windows(held, k):  # inside runs of consecutive months: runs.py

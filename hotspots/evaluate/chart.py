@@ -27,8 +27,9 @@ def backtest_chart(result: Backtest, path: str | Path, *, dpi: int = 120) -> Pat
     if not curve.empty:
         curve = curve[curve["coverage_label"] != HOTSPOT_AREA]
     ks = sorted(curve["k"].unique()) if not curve.empty else []
-    fig, axes = plt.subplots(1, max(1, len(ks)), figsize=(4.2 * max(1, len(ks)), 4.2),
-                             squeeze=False, sharey=True)  # fmt: skip
+    fig, axes = plt.subplots(
+        1, max(1, len(ks)), figsize=(4.2 * max(1, len(ks)), 4.2), squeeze=False, sharey=True
+    )
     for ax, k in zip(axes[0], ks or [None], strict=False):
         if k is None:
             ax.text(0.5, 0.5, "no month could be tested", ha="center", transform=ax.transAxes)
@@ -38,11 +39,25 @@ def backtest_chart(result: Backtest, path: str | Path, *, dpi: int = 120) -> Pat
             x = 100 * rows["coverage"].to_numpy(dtype=float)
             colour = COLOURS.get(str(method))
             top = method == "dbscan"  # drawn on top: it equals KDE once its hotspots are full
-            ax.plot(x, rows["pai_median"], marker="o", ms=3, color=colour,
-                    ls="--" if top else "-", lw=2.0 if top else 1.4, zorder=3 if top else 2,
-                    label=METHOD_LABELS.get(str(method), str(method)))  # fmt: skip
-            ax.fill_between(x, rows["pai_min"].astype(float), rows["pai_max"].astype(float),
-                            color=colour, alpha=0.12, linewidth=0)  # fmt: skip
+            ax.plot(
+                x,
+                rows["pai_median"],
+                marker="o",
+                ms=3,
+                color=colour,
+                ls="--" if top else "-",
+                lw=2.0 if top else 1.4,
+                zorder=3 if top else 2,
+                label=METHOD_LABELS.get(str(method), str(method)),
+            )
+            ax.fill_between(
+                x,
+                rows["pai_min"].astype(float),
+                rows["pai_max"].astype(float),
+                color=colour,
+                alpha=0.12,
+                linewidth=0,
+            )
         for c in result.settings.get("coverages", []):
             ax.axvline(100 * c, color="#bbbbbb", lw=0.8, ls=":")
         months = int(curve.loc[curve["k"] == k, "months"].max())
@@ -55,9 +70,13 @@ def backtest_chart(result: Backtest, path: str | Path, *, dpi: int = 120) -> Pat
     axes[0][0].legend(fontsize=7, loc="lower left")
     g = result.grid
     fig.suptitle("Does the map predict? Rolling-origin back-test", fontsize=11)
-    fig.text(0.01, 0.01, f"grid: {g['cell_m']:g} m cells, origin ({g['origin_x_m']:.0f}, "
-             f"{g['origin_y_m']:.0f}) EPSG:27700, A = {g['study_area_km2']:,.0f} km²",
-             fontsize=7)  # fmt: skip
+    fig.text(
+        0.01,
+        0.01,
+        f"grid: {g['cell_m']:g} m cells, origin ({g['origin_x_m']:.0f}, "
+        f"{g['origin_y_m']:.0f}) EPSG:27700, A = {g['study_area_km2']:,.0f} km²",
+        fontsize=7,
+    )
     fig.tight_layout(rect=(0, 0.04, 1, 0.95))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi)

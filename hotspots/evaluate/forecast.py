@@ -363,8 +363,9 @@ class Forecaster:
                 if bandwidth_m <= 0:
                     continue
                 name = f"eb {bandwidth_m:g} m h={_half_life_label(h)}"
-                out[name], strengths[name] = shrink(rate, self._leave_one_out(rate, bandwidth_m),
-                                                    n_eff)  # fmt: skip
+                out[name], strengths[name] = shrink(
+                    rate, self._leave_one_out(rate, bandwidth_m), n_eff
+                )
         return strengths
 
     def _add_persistence(self, out: dict[str, FloatArray], series: FloatArray) -> None:
@@ -434,8 +435,11 @@ class Forecaster:
         for j, cov in enumerate(self.options.target_coverages):
             ranked: list[tuple[float, int, str]] = []
             for order, name in enumerate(cands):
-                pairs = [(self.inner_scores(m)[name][j], weight[m]) for m in inner
-                         if name in self.inner_scores(m)]  # fmt: skip
+                pairs = [
+                    (self.inner_scores(m)[name][j], weight[m])
+                    for m in inner
+                    if name in self.inner_scores(m)
+                ]
                 pairs = [(v, w) for v, w in pairs if not math.isnan(v)]
                 if len(pairs) < min(2, n_inner) or not pairs:
                     continue

@@ -86,9 +86,15 @@ def nested_parameters(
     pai: dict[tuple[Any, Any], pd.Series] = {}
     for eps, ms in pairs:
         rows = backtest(
-            xy, months, grid, methods=("dbscan",), ks=(k,), coverages=(cov,),
-            curve_coverages=(), options=MethodOptions(eps_m=eps, min_samples=ms),
-        ).rows  # fmt: skip
+            xy,
+            months,
+            grid,
+            methods=("dbscan",),
+            ks=(k,),
+            coverages=(cov,),
+            curve_coverages=(),
+            options=MethodOptions(eps_m=eps, min_samples=ms),
+        ).rows
         at = rows[rows["coverage_label"] != "hotspot area"] if len(rows) else rows
         pai[(eps, ms)] = (
             at.set_index("test_month")["pai"].astype(float) if len(at) else pd.Series(dtype=float)
@@ -121,9 +127,16 @@ def nested_parameters(
         )
     frame = pd.DataFrame.from_records(
         records,
-        columns=["test_month", "inner_months", "eps_m", "min_samples", "inner_pai_median", "pai",
-                 "auto_pai"],
-    )  # fmt: skip
+        columns=[
+            "test_month",
+            "inner_months",
+            "eps_m",
+            "min_samples",
+            "inner_pai_median",
+            "pai",
+            "auto_pai",
+        ],
+    )
     summary: dict[str, Any] = {
         "k": k,
         "area_km2": area_km2,

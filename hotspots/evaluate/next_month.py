@@ -169,8 +169,10 @@ def top_cells(result: NextMonth, n: int) -> pd.DataFrame:
             "expected_share": result.expected_share[order],
             "expected_offences": result.expected_offences[order],
             "geometry": shapely.box(
-                centres[:, 0] - half, centres[:, 1] - half, centres[:, 0] + half,
+                centres[:, 0] - half,
+                centres[:, 1] - half,
+                centres[:, 0] + half,
                 centres[:, 1] + half,
             ),
         }
-    )  # fmt: skip
+    )

@@ -141,8 +141,9 @@ def fetch(
         )
     folder = _fetch_folder(store)
     try:
-        _fetch_into(api, force, force_name, published, report, folder, force_area, layers,
-                    margin_m, on_step)  # fmt: skip
+        _fetch_into(
+            api, force, force_name, published, report, folder, force_area, layers, margin_m, on_step
+        )
         report.requests, report.retries, report.posts = api.requests, api.retries, api.posts
         report.ingest = ingest(
             report.files,

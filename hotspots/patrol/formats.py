@@ -98,8 +98,9 @@ def _assessed_text(place: PatrolPlace) -> str:
     """``"Significant (q = 0.006); emerging."``, or "" when not assessed."""
     parts = []
     if place.significant is not None:
-        parts.append(f"{'Significant' if place.significant else 'Not significant'} "
-                     f"(q = {place.q_value:.3f})")  # fmt: skip
+        parts.append(
+            f"{'Significant' if place.significant else 'Not significant'} (q = {place.q_value:.3f})"
+        )
     if place.dynamics_class:
         parts.append(place.dynamics_class)
     return "; ".join(parts) + "." if parts else ""

@@ -200,9 +200,14 @@ def patrol_plan(
     ward_codes, area_label = area.resolve(wards)
     period = Period.months(add_months(end_month, 1 - basis_months), end_month)
     analysis = analyse(
-        store, period, eps_m=eps_m, min_samples=min_samples, buffer_m=buffer_m,
-        events=events, wards=wards,
-    )  # fmt: skip
+        store,
+        period,
+        eps_m=eps_m,
+        min_samples=min_samples,
+        buffer_m=buffer_m,
+        events=events,
+        wards=wards,
+    )
     if assess_places or significant_only:
         analysis = assess(analysis, store, n_sims=n_sims, seed=seed, score=False)
     hotspots = analysis.hotspots
@@ -223,9 +228,13 @@ def patrol_plan(
     available = {n: tuple(m for m in months if m in held) for n, months in windows.items()}
     used_eps = float(analysis.parameters["eps_m"])
     hits, month_params = _monthly_hits(
-        store, chosen.geometry.to_numpy(), available[max(STABILITY_WINDOWS)], used_eps,
-        buffer_m, events,
-    )  # fmt: skip
+        store,
+        chosen.geometry.to_numpy(),
+        available[max(STABILITY_WINDOWS)],
+        used_eps,
+        buffer_m,
+        events,
+    )
 
     if snap_m is not None:
         chosen = snapped_hotspots(chosen, analysis.events, snap_m)
@@ -239,9 +248,14 @@ def patrol_plan(
         change = None if prev is None else int(row.change)
         offences = int(row.offences)
         reason = _reason(
-            period, analysis.compare_to, offences, change, stable, counts,
+            period,
+            analysis.compare_to,
+            offences,
+            change,
+            stable,
+            counts,
             month_params.get("min_samples"),
-        )  # fmt: skip
+        )
         places.append(
             PatrolPlace(
                 rank=i + 1,

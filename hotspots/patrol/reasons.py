@@ -56,8 +56,13 @@ def _reason(
     return text
 
 
-def _summary(period: Period, offences: int, change: int | None, stable: dict[int, int],
-             available: dict[int, int]) -> str:  # fmt: skip
+def _summary(
+    period: Period,
+    offences: int,
+    change: int | None,
+    stable: dict[int, int],
+    available: dict[int, int],
+) -> str:
     """One line of why, for the phone list: ``"24 offences in Sep–Nov 2025 (+10); hot in 5 of
     the last 6 months"`` or ``"...; hot over the months together, no single month alone"``."""
     text = f"{_plural(offences, 'offence')} in {period.label}"

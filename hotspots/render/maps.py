@@ -52,9 +52,22 @@ from hotspots.render.popups import (
 __all__ = ["ATTRIBUTION", "TileConfig", "period_map"]
 
 WardMeasure = Literal["count", "per_km2", "change"]
-OffenceView = Literal["heat", "clusters", "none"]
-WARD_MEASURES: tuple[str, ...] = ("count", "per_km2", "change")
-OFFENCE_VIEWS: tuple[str, ...] = ("heat", "clusters", "none")
+OffenceView = Literal["none", "heat", "clusters"]
+#: The measures wards can be shaded by, with the words a form shows for each: the one list,
+#: which the web's map form and its parameter check (:mod:`web.filters`) use too.
+MEASURE_LABELS: dict[str, str] = {
+    "count": "Drug offences",
+    "per_km2": "Drug offences per km²",
+    "change": "Change on previous period",
+}
+#: The ways offences can be drawn, with a form's words for each (one list, as above).
+OFFENCE_VIEW_LABELS: dict[str, str] = {
+    "none": "Not drawn",
+    "heat": "Heat map",
+    "clusters": "Clusters",
+}
+WARD_MEASURES: tuple[str, ...] = tuple(MEASURE_LABELS)
+OFFENCE_VIEWS: tuple[str, ...] = tuple(OFFENCE_VIEW_LABELS)
 
 #: Attribution lines shown on every map (plain text).
 ATTRIBUTION: tuple[str, ...] = (

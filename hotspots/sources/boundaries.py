@@ -50,9 +50,8 @@ _OGR_ERRORS = (
     pyogrio.errors.FieldError,
     pyogrio.errors.GeometryError,
 )
-#: British National Grid extent (metres), generous, as :mod:`hotspots.validate` checks points.
-_BNG_E = (-100_000.0, 800_000.0)
-_BNG_N = (-100_000.0, 1_400_000.0)
+_BNG_E = schema.BNG_EASTING_M  # the extent points are checked against too
+_BNG_N = schema.BNG_NORTHING_M
 
 
 @dataclass

@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, jsonify, render_template_string, request
+from flask import Blueprint, Response, jsonify, render_template_string, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 
@@ -43,7 +43,7 @@ from web.accounts import audit
 from web.bbox import in_bbox_wgs84, parse_bbox
 from web.data import state
 from web.errors import BadParameter
-from web.filters import ViewRequest, parse_view
+from web.filters import ViewRequest, default_months, parse_view
 from web.httpcache import etag_for, revalidated
 from web.ogc import openapi, params
 from web.ogc.collections import (
@@ -139,7 +139,7 @@ def _view(args: MultiDict[str, str], collection: Collection) -> ViewRequest:
         if name in args:
             view_args[name] = args[name]
     try:
-        return parse_view(view_args, st.months, int(current_app.config["DEFAULT_MONTHS"]))
+        return parse_view(view_args, st.months, default_months())
     except BadParameter as exc:
         if exc.field in ("from", "to"):
             raise BadParameter("datetime", args.get("datetime", ""), exc.expected) from None

@@ -7,6 +7,7 @@ from typing import Any
 
 from web.ogc.collections import COLLECTIONS, HOTSPOT_PARAMETERS
 from web.ogc.params import BNG, CRS84, DEFAULT_LIMIT, MAX_LIMIT
+from web.openapi import eps_m_schema, min_samples_schema
 
 
 def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -55,8 +56,8 @@ _ITEMS_PARAMETERS = [
     _query("f", "json", {"type": "string", "enum": ["json"]}),
 ]
 _HOTSPOT_PARAMETERS = [
-    _query(HOTSPOT_PARAMETERS[0], "DBSCAN radius in metres (10-2000) or auto.", {"type": "string"}),
-    _query(HOTSPOT_PARAMETERS[1], "DBSCAN minimum points (2-10000) or auto.", {"type": "string"}),
+    _query(HOTSPOT_PARAMETERS[0], "DBSCAN radius in metres, or auto.", eps_m_schema()),
+    _query(HOTSPOT_PARAMETERS[1], "DBSCAN minimum points, or auto.", min_samples_schema()),
     _query(
         HOTSPOT_PARAMETERS[2], "1: only statistically significant hotspots.", {"type": "string"}
     ),

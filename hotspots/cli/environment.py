@@ -1,0 +1,26 @@
+"""The command line's settings from the environment, through the one settings table.
+
+The command line reads ``HOTSPOTS_STORE``, ``HOTSPOTS_USERS_DB``, ``HOTSPOTS_DASK_SCHEDULER`` and
+``HOTSPOTS_COOKIE_SECURE`` (:data:`hotspots.settings.COMMAND_LINE`) here and nowhere else, with
+the web app's parsing and defaults (:mod:`hotspots.settings`); its options win over them.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from hotspots.settings import BY_NAME, COMMAND_LINE, from_environment
+
+
+def configured() -> dict[str, Any]:
+    """The command line's settings that the environment sets (others are absent)."""
+    return from_environment(os.environ, COMMAND_LINE)
+
+
+def setting(name: str) -> Any:
+    """Setting ``name`` (one of :data:`hotspots.settings.COMMAND_LINE`): from the environment,
+    else its default from the table."""
+    if name not in COMMAND_LINE:
+        raise KeyError(f"{name!r}: the command line reads only {', '.join(COMMAND_LINE)}")
+    return configured().get(name, BY_NAME[name].default)
