@@ -50,12 +50,17 @@ class PatrolRequest:
     area: PatrolArea
     n: int
     significant: bool = False
+    #: Places ranked by next month's forecast (the default; ``rank=hotspots``: the hotspots of
+    #: the basis months by offences; "only significant" lists hotspots).
+    forecast: bool = True
 
     def query(self) -> str:
         """The canonical query string of this plan."""
         params: dict[str, str | int] = {"to": self.end, "area": self.area.kind, "n": self.n}
         if self.significant:
             params["significant"] = 1
+        elif not self.forecast:
+            params["rank"] = "hotspots"
         if self.area.kind == "district":
             params["district"] = self.area.codes[0]
         elif self.area.kind == "wards":
@@ -124,9 +129,14 @@ def _parse(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
     significant = args.get("significant", "0").strip().lower()
     if significant not in ("0", "1", "true", "false", ""):
         raise BadParameter("significant", significant, "1 or 0")
+    rank = args.get("rank", "").strip() or "forecast"
+    if rank not in ("forecast", "hotspots"):
+        raise BadParameter("rank", rank, "forecast or hotspots")
+    significant_only = significant in ("1", "true")
     return PatrolRequest(
-        end=end, area=area, n=int(n_text), significant=significant in ("1", "true")
-    )
+        end=end, area=area, n=int(n_text), significant=significant_only,
+        forecast=rank == "forecast" and not significant_only,
+    )  # fmt: skip
 
 
 def _dosage() -> str:
@@ -145,7 +155,7 @@ def get_plan(req: PatrolRequest) -> PatrolPlan:
             st.store, end_month=req.end, area=req.area, top_n=req.n,
             basis_months=BASIS_MONTHS, dosage=dosage, events=st.events, wards=st.wards,
             assess_places=True, n_sims=int(current_app.config["SIGNIFICANCE_SIMS"]),
-            significant_only=req.significant, snap_m=snap_m,
+            significant_only=req.significant, snap_m=snap_m, forecast=req.forecast,
         ),
     )  # fmt: skip
 

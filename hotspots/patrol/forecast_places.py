@@ -9,7 +9,8 @@ of a plan, ranked by expected drug offences next month. The rule, stated in adva
   177 m from its centre). Neighbouring busy cells stay separate places rather than growing
   into a street-long area, so each place can be walked in a 10-15 minute visit.
 - **DBSCAN hotspots merge into the cells they overlap**: a place overlapping a hotspot of the
-  basis period carries its force rank(s) (``hotspot_ranks``), and a large hotspot is split into
+  basis period carries its force rank(s) (``hotspot_ranks``) and the significance and trend of
+  the best-ranked of them (when assessed), and a large hotspot is split into
   its cells, each ranked by its own expected offences. A cell with no hotspot can still be a
   place (the forecast's persistent or rising cells): both sources compete on one measure.
 - **Only cells with a drug offence before**: a cell where no offence was ever recorded has no
@@ -42,6 +43,9 @@ from hotspots.evaluate.next_month import NextMonth
 from hotspots.placenames import location_text
 from hotspots.summary import COLOCATION_FLAG
 
+#: Columns of an assessed hotspot (:func:`hotspots.assessment.assess`) a place takes from the
+#: best-ranked hotspot it overlaps.
+ASSESSED_COLUMNS = ("p_value", "q_value", "significant", "dynamics_class")
 #: Fewest offences of a cell before its busiest map point is flagged (one month's automatic
 #: ``min_samples``, the smallest hotspot).
 COLOCATION_MIN_OFFENCES = 5
@@ -123,6 +127,8 @@ def forecast_places(
         hot_rank = hotspots["rank"].to_numpy()
         ranks_of = [tuple(sorted(int(r) for r in hot_rank[hot_i[place_i == i]]))
                     for i in range(len(cells))]  # fmt: skip
+    assessed = [c for c in ASSESSED_COLUMNS if c in hotspots]
+    by_rank = hotspots.set_index("rank")[assessed] if assessed else None
     rows = []
     month_of = offences[schema.MONTH].astype(str).to_numpy()
     xy = shapely.get_coordinates(offences.geometry.to_numpy())
@@ -171,6 +177,12 @@ def forecast_places(
                 "centre_y": float(centre[1]),
                 "colocated": colocated,
                 "colocation_share": busiest_share,
+                # the significance and trend of the best-ranked hotspot the place is part of
+                **(
+                    by_rank.loc[ranks_of[i][0]].to_dict()
+                    if by_rank is not None and ranks_of[i]
+                    else {}
+                ),
             }
         )
     places = gpd.GeoDataFrame(rows, geometry=list(squares), crs=schema.CRS_BNG)

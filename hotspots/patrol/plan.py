@@ -184,7 +184,7 @@ def patrol_plan(
         (:mod:`~hotspots.patrol.forecast_places`); each gets ``forecast_offences``,
         ``forecast_share`` and ``hotspot_ranks``, and ``parameters["forecast"]`` the
         back-tested capture of the same rule in the same area ("these N places held X% of the
-        next month's drug offences, median of M months").
+        next month's drug offences, median of M months"). Not with ``significant_only``.
     snap_m
         For readers without exact points (officers): each place's polygon, and the ``lon`` /
         ``lat`` of its centre, are made from the ``snap_m`` grid cells of its offences
@@ -205,6 +205,9 @@ def patrol_plan(
     for name, value in (("top_n", top_n), ("basis_months", basis_months)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name}: got {value!r}; expected a whole number >= 1")
+    if forecast and significant_only:
+        raise ValueError("forecast and significant_only: choose one (significance belongs to "
+                         "hotspots; a forecast plan lists cells)")  # fmt: skip
     parse_month(end_month)
     area = area or PatrolArea.force()
     wards = store.load_boundary("wards") if wards is None else wards
