@@ -8,6 +8,7 @@ forecast for 2025-07 puts its cell first and expects more there than at Q (6 in 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -137,3 +138,24 @@ def test_forecast_layer_draws_the_top_cells(toy_store: Path) -> None:  # noqa: F
     assert "Forecast cell 1:" in page and "expected drug offences in 2025-07" in page
     assert "median capture" in page
     assert forecast_layer(cells.iloc[:0], name="x", month="2025-07") is None
+
+
+def test_analysts_map_has_a_forecast_layer_others_do_not(
+    shared_demo_store: Path, tmp_path: Path
+) -> None:
+    from tests.accounts import sign_in
+    from web import create_app
+
+    app = create_app({"STORE": str(shared_demo_store), "CACHE_DIR": str(tmp_path / "cache"),
+                      "WARM_PRESETS": 0})  # fmt: skip
+    view = "/map/frame?from=2025-09&to=2025-11"
+    analyst = sign_in(app.test_client(), "analyst").get(view).get_data(as_text=True)
+    assert "Forecast for Dec 2025 (top cells)" in analyst
+    assert "expected drug offences in 2025-12" in analyst
+    quote = r".{1,12}"  # the apostrophe, escaped for HTML inside the map's script
+    assert re.search(rf"In back-tests, the forecast{quote}s top \d+ cells \(1% of the area\) "
+                     rf"held \d+% of the next month{quote}s drug offences \(median of \d+ months",
+                     analyst)  # fmt: skip
+    for role in ("officer", "commissioner"):
+        page = sign_in(app.test_client(), role).get(view).get_data(as_text=True)
+        assert "Forecast for" not in page and "Forecast cell" not in page, role

@@ -26,8 +26,10 @@ from hotspots.distributed import detector_factory
 from hotspots.evaluate.advice import parameter_score
 from hotspots.evaluate.backtest import drug_offences
 from hotspots.evaluate.grid import CELL_M, Grid
+from hotspots.evaluate.next_month import next_month
 from hotspots.periods import Period
 from hotspots.render import TileConfig, compare_map, period_map, render_html
+from hotspots.render.maps import ForecastOverlay, forecast_overlay
 from web.access import area_name, current_access, redact
 from web.assets import ASSET_BASE
 from web.csrf import csrf_token
@@ -260,11 +262,21 @@ def frame() -> Response:
             show_exact_points=current_access().exact_points,
             tiles=_tiles(),
             fit_wards=bool(current_access().scope),  # an officer's map opens on their area
+            forecast=map_forecast(view.end) if current_access().forecast else None,
         )
         title = f"Map of drug hotspots and wards, {analysis.period.label}"
         return render_html(fmap, ASSET_BASE, title=title)
 
     return cached_response(etag_for("frame", view.key()), make)
+
+
+def map_forecast(end: str) -> ForecastOverlay:
+    """Next month's forecast cells after ``end`` (from months up to ``end`` only), cached."""
+    st = state()
+    return cache("analyses").get_or_make(
+        ("map-forecast", end, st.version),
+        lambda: forecast_overlay(next_month(st.store, end)),
+    )
 
 
 @bp.get("/map.json")
