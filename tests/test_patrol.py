@@ -455,3 +455,12 @@ def test_page_ranks_by_the_forecast_by_default_and_states_its_back_test(
     for lat, lon in geo:
         x, y = to_bng.transform(float(lon), float(lat))
         assert abs(x % 250 - 125) < 2 and abs(y % 250 - 125) < 2  # 5 decimals: about 1 m
+    # ... and their area's figures only: shares of Cambridge's expected total, never the force's.
+    from hotspots.evaluate.next_month import next_month
+    from hotspots.store import Store
+
+    force_total = next_month(Store(demo_store), "2025-11").info["expected_total"]
+    (area_total,) = {int(v) for v in re.findall(r"% of the (\d+) expected in Cambridge<", page)}
+    assert 0 < area_total < force_total - 1
+    assert f"of the {force_total:.0f} expected" not in page and "the force" not in page.split(
+        "How places were chosen")[0]  # fmt: skip

@@ -68,6 +68,7 @@ def test_patrol_plan_ranked_by_forecast(toy_store: Path) -> None:  # noqa: F811
         # One 250 m cell of the forecast grid (origin on whole km): a ~150 m micro-place.
         x0, y0, x1, y1 = p.polygon.bounds
         assert (x1 - x0, y1 - y0) == (250, 250) and x0 % 250 == 0 and y0 % 250 == 0
+        # Shares are of the plan area's expected total (here the whole toy force).
         assert p.forecast_share == pytest.approx(p.forecast_offences / info["expected_total"])
         assert len(p.hotspot_ranks) == 1  # each place overlaps its own basis hotspot
     # P's counts (tests/test_patrol.py): Apr-Jun 8 + 1 + 6, Jan-Mar 5 + 7 + 2.

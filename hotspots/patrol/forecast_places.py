@@ -20,7 +20,8 @@ of a plan, ranked by expected drug offences next month. The rule, stated in adva
   the ward nearest its centre.
 - **Ranking**: by the expected share of the blend the forecast chose for areas this small
   (:meth:`NextMonth.coverage_for`: 10 places in a force are ranked by the blend chosen at 0.05%
-  of the force area); expected offences = that share x the expected force total. The plan's
+  of the force area); expected offences = that share x the expected force total; a place's
+  share is of the area's expected total (an officer sees their area's figures only). The plan's
   back-tested capture (:meth:`NextMonth.area_capture`) scores exactly this rule.
 - **Position**: readers with exact points get the cell's busiest offence location (the police.uk
   snap point with most drug offences up to ``end_month``) as the place's centre; readers without
@@ -71,7 +72,7 @@ def forecast_places(
     basis_months: Sequence[str],
     compare_months: Sequence[str] | None,
     exact_points: bool,
-) -> tuple[gpd.GeoDataFrame, dict[str, object]]:
+) -> tuple[gpd.GeoDataFrame, dict[str, object], float]:
     """The ``top_n`` micro-places of the area and the back-tested capture of the rule.
 
     Parameters
@@ -95,9 +96,12 @@ def forecast_places(
 
     Returns
     -------
-    (places, capture)
-        ``places``: one row per place (:data:`PLACE_COLUMNS`), best first; ``capture``:
-        :meth:`NextMonth.area_capture` of the same rule and area.
+    (places, capture, area_total)
+        ``places``: one row per place (:data:`PLACE_COLUMNS`), best first, its
+        ``forecast_share`` the share of the area's expected total; ``capture``:
+        :meth:`NextMonth.area_capture` of the same rule and area; ``area_total``: the drug
+        offences expected next month in the area's cells (never the force's: an officer's
+        plan shows only their area's figures).
     """
     grid = ahead.grid
     end = max(ahead.counts) if ahead.counts else ""
@@ -110,10 +114,11 @@ def forecast_places(
     n_area = int((area & ahead.seen(ahead.month)).sum())
     capture = ahead.area_capture(area, min(top_n, n_area))
     if not ahead.shares or n_area == 0:
-        return _empty(), capture
+        return _empty(), capture, 0.0
     cov = capture.get("coverage") or ahead.coverage_for(top_n / grid.n_cells)
     share = ahead.shares[cov]
     total = float(ahead.info.get("expected_total") or 0.0)
+    area_share = float(share[area].sum())
     force_rank = np.empty(grid.n_cells, dtype=int)
     force_rank[np.argsort(-share, kind="stable")] = np.arange(1, grid.n_cells + 1)
     cells = np.flatnonzero(area & ahead.seen(ahead.month))  # a place has had an offence
@@ -171,7 +176,7 @@ def forecast_places(
                 "offences": int(basis.sum()),
                 "offences_prev": prev,
                 "forecast_offences": float(share[cell] * total),
-                "forecast_share": float(share[cell]),
+                "forecast_share": float(share[cell] / area_share),
                 "hotspot_ranks": ranks_of[i],
                 "centre_x": float(centre[0]),
                 "centre_y": float(centre[1]),
@@ -186,7 +191,7 @@ def forecast_places(
             }
         )
     places = gpd.GeoDataFrame(rows, geometry=list(squares), crs=schema.CRS_BNG)
-    return places, capture
+    return places, capture, area_share * total
 
 
 def _cell_wards(

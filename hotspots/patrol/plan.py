@@ -71,8 +71,8 @@ class PatrolPlace:
     dynamics_class: str | None = None
     #: Forecast (``patrol_plan(..., forecast=True)``): the place is a forecast cell
     #: (:mod:`~hotspots.patrol.forecast_places`); its expected drug offences next month, their
-    #: share of the force's expected total, and the force ranks of the basis period's DBSCAN
-    #: hotspots it overlaps.
+    #: share of the plan area's expected total, and the force ranks of the basis period's
+    #: DBSCAN hotspots it overlaps.
     forecast_offences: float | None = None
     forecast_share: float | None = None
     hotspot_ranks: tuple[int, ...] = ()
@@ -223,7 +223,7 @@ def patrol_plan(
     if significant_only:
         hotspots = keep_significant(hotspots)
     in_area = hotspots[hotspots["ward_code"].isin(ward_codes)]
-    ahead, capture = None, None
+    ahead, capture, area_total = None, None, 0.0
     if forecast:
         ahead = next_month(store, end_month, cell_m=snap_m or CELL_M)
         if snap_m is not None and (
@@ -232,7 +232,7 @@ def patrol_plan(
             raise ValueError(f"snap_m: got {snap_m}; the forecast grid (origin on whole km) is "
                              "not on that snap grid: expected a divisor of 1000 m")  # fmt: skip
         compare = analysis.compare_to.months if analysis.comparison_available else None
-        chosen, capture = forecast_places(
+        chosen, capture, area_total = forecast_places(
             ahead, _drug_offences(store, events), wards, ward_codes, in_area, top_n=top_n,
             basis_months=period.months, compare_months=compare, exact_points=snap_m is None,
         )  # fmt: skip
@@ -316,7 +316,7 @@ def patrol_plan(
             "month": ahead.month,
             "ranked_by": "expected drug offences next month (forecast)",
             "cell_m": ahead.grid.cell_m,
-            "expected_total": ahead.info["expected_total"],
+            "expected_total": area_total,
             "history_months": ahead.info["history_months"],
             "chosen": ahead.info["chosen"],
             "capture": capture,
