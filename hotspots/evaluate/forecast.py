@@ -230,7 +230,12 @@ def recency_weights(n_months: int, half_life_months: float) -> FloatArray:
 def recency_mean(history: Sequence[FloatArray] | FloatArray, half_life_months: float) -> FloatArray:
     """Recency-weighted mean of monthly counts (oldest first); the last month has weight 1."""
     w = recency_weights(len(history), half_life_months)
-    return np.tensordot(w, np.asarray(history), axes=1) / w.sum()
+    return (
+        np.einsum("i,ij->j", w, np.asarray(history).reshape(len(w), -1)).reshape(
+            np.shape(history)[1:]
+        )
+        / w.sum()
+    )  # einsum: BLAS threads are slower here on a shared machine
 
 
 def shrink(rate: FloatArray, prior: FloatArray, n_eff: float) -> tuple[FloatArray, float]:
