@@ -108,7 +108,9 @@ def test_a_cell_hot_every_month_ranks_first_and_a_one_off_burst_does_not(grid: G
     assert made.info["inner_months"] == 6
     chosen = made.info["chosen"]
     assert set(chosen) == {"0.05%", "1%"}
-    assert all(len(c["candidates"]) == 3 for c in chosen.values())
+    for c in chosen.values():  # as many candidates as the blend chosen one level up takes
+        n = 1 if c["blend"] == "best 1" else int(c["blend"].split()[1].rstrip(","))
+        assert len(c["candidates"]) == n, c
     # PAI at 1% of 144 cells (1.44 cells): the hot cell holds 8 of ~38 offences.
     pai = coverage_measures(made.score, counts["2025-07"], counts["2025-08"], 0.01, 62_500.0)
     assert pai["pai"] > 8 / 38 / (1.44 / 144) * 0.9
@@ -275,15 +277,38 @@ def test_blend_is_chosen_one_level_up_only_with_enough_months(grid: Grid) -> Non
     forecaster = Forecaster(grid, _counts(grid, xy, months))
     # 2025-04: inner months 02, 03; months with their own inner month: 03 only (< 3): the rule.
     early = forecaster.forecast("2025-04").info["chosen"]
-    assert all(c["blend"] == "best 3, scaled mean" and c["blend_months"] == 0
+    assert all(c["blend"] == "best 10, scaled mean" and c["blend_months"] == 0
                for c in early.values())  # fmt: skip
     # 2025-08: inner 02..07; months 03..07 (5) score each blend on their own forecasts.
     late = forecaster.forecast("2025-08").info["chosen"]
     assert all(c["blend_months"] == 5 for c in late.values())
     for cov, c in late.items():
         share = {"0.05%": 0.0005, "1%": 0.01}[cov]
-        n = {"best 1": 1}.get(c["blend"], 3)
+        n = 1 if c["blend"] == "best 1" else int(c["blend"].split()[1].rstrip(","))
         config = (n, "rank" if "rank" in c["blend"] else "scaled")
         best = np.median([forecaster.config_pai(m, share, config) for m in MONTHS[2:7]])
         for other in forecaster.options.blend_configs:
             assert best >= np.median([forecaster.config_pai(m, share, other) for m in MONTHS[2:7]])
+
+
+def test_months_with_an_offence_come_first_and_the_rate_breaks_ties(grid: Grid) -> None:
+    """``months then cell h=H``: months with an offence order the cells, the rate only ties."""
+    n = grid.n_cells
+    steady, burst, steady_busier = 10, 20, 30
+    counts = {}
+    for i, m in enumerate(MONTHS[:6]):
+        c = np.zeros(n)
+        c[steady] = 1.0 if i != 2 else 0.0  # 5 of 6 months, 1 each
+        c[steady_busier] = 2.0 if i != 2 else 0.0  # 5 of 6 months, 2 each
+        c[burst] = 10.0 if i == 5 else 0.0  # 1 of 6 months, 10 (the last month)
+        counts[m] = c
+    cands = Forecaster(grid, counts).candidates(MONTHS[6])
+    lex = cands["months then cell h=1"]
+    rate = cands["cell h=1"]
+    # By hand: months with an offence + rate / (largest rate + 1); the burst has the largest rate.
+    top = rate[burst]
+    assert lex[burst] == pytest.approx(1 + top / (top + 1))
+    assert lex[steady] == pytest.approx(5 + rate[steady] / (top + 1))
+    assert lex[steady_busier] == pytest.approx(5 + rate[steady_busier] / (top + 1))
+    assert lex[steady_busier] > lex[steady] > lex[burst] > 0
+    assert rate[burst] > rate[steady_busier]  # the rate alone orders them the other way

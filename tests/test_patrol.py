@@ -242,6 +242,7 @@ def test_print_stylesheet_is_a4() -> None:
         ("wards=E05999999", "wards"),
         ("area=county", "area"),
         ("area=wards", "wards"),
+        ("rank=busiest", "rank"),
     ],
 )
 def test_bad_parameters_give_400_naming_the_field(
@@ -261,8 +262,11 @@ def test_location_text_is_escaped_on_the_page(toy_store: Path) -> None:
     assert "a hotspot in 4 of the last 6 months" in html
 
 
-def test_patrol_page_shows_each_places_trend_and_significance(client: FlaskClient) -> None:
-    html = client.get("/patrol?to=2025-11").get_data(as_text=True)
+@pytest.mark.parametrize("rank", ["hotspots", "forecast"])
+def test_patrol_page_shows_each_places_trend_and_significance(
+    client: FlaskClient, rank: str
+) -> None:
+    html = client.get(f"/patrol?to=2025-11&rank={rank}").get_data(as_text=True)
     trends = re.findall(r"<dt>Trend</dt><dd>([^<]+)</dd>", html)
     assert trends and set(trends) <= {
         "new", "emerging", "persistent", "intermittent", "diminishing",
@@ -270,7 +274,11 @@ def test_patrol_page_shows_each_places_trend_and_significance(client: FlaskClien
     }  # fmt: skip
     # the demo holds drug offences only: nothing to relabel among, so not tested (and said so)
     tested = re.findall(r"<dt>Significance</dt><dd>([^<]+)</dd>", html)
-    assert tested == ["not tested"] * len(trends)
+    cards = html.count('<li class="place"')
+    assert tested == ["not tested"] * cards
+    # Hotspots: each has a trend. Forecast places: those part of a hotspot take its trend.
+    merged = len(re.findall(r"<dt>DBSCAN hotspot</dt><dd>part of hotspot", html))
+    assert len(trends) == (cards if rank == "hotspots" else merged)
 
 
 def test_patrol_page_states_the_forecast_check_and_filters_significant(
@@ -416,3 +424,43 @@ def test_mini_map_names_the_street_and_numbers_neighbouring_places(toy_store: Pa
     assert ">Pear Street</text>" in svg
     assert "Other places of the plan in view, outlined and numbered: 3 (" in svg
     assert "2 (On or near Quince Road)" not in svg
+
+
+def test_page_ranks_by_the_forecast_by_default_and_states_its_back_test(
+    client: FlaskClient, demo_store: Path
+) -> None:
+    from pyproj import Transformer
+
+    html = client.get("/patrol?to=2025-11").get_data(as_text=True)
+    assert "where drug offences are expected in Dec 2025, most expected first" in html
+    assert re.search(r"In back-tests, the \d+ places the forecast ranked first in this area held "
+                     r"\d+% of the area&#39;s drug offences the next month \(median of \d+ months",
+                     html)  # fmt: skip
+    expected = [float(v) for v in re.findall(r'<span class="expected">([\d.]+) expected', html)]
+    assert expected and expected == sorted(expected, reverse=True)
+    assert '<option value="forecast" selected>' in html
+    hotspots = client.get("/patrol?to=2025-11&rank=hotspots").get_data(as_text=True)
+    assert 'class="expected"' not in hotspots and "busiest first" in hotspots
+    assert 'href="/patrol.gpx?to=2025-11&amp;area=force&amp;n=10&amp;rank=hotspots"' in hotspots
+    rows = list(csv.DictReader(io.StringIO(client.get("/patrol.csv?to=2025-11").get_data(
+        as_text=True))))  # fmt: skip
+    assert rows and all(r["forecast_month"] == "2025-12" and float(r["expected_offences"]) > 0
+                        for r in rows)  # fmt: skip
+    # Officers: the forecast on the 250 m snap grid, each place at its cell's centre.
+    officer = sign_in(_app(demo_store).test_client(), "officer")
+    page = officer.get("/patrol?to=2025-11").get_data(as_text=True)
+    to_bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+    geo = re.findall(r'href="geo:([-\d.]+),([-\d.]+)\?q=', page)
+    assert geo
+    for lat, lon in geo:
+        x, y = to_bng.transform(float(lon), float(lat))
+        assert abs(x % 250 - 125) < 2 and abs(y % 250 - 125) < 2  # 5 decimals: about 1 m
+    # ... and their area's figures only: shares of Cambridge's expected total, never the force's.
+    from hotspots.evaluate.next_month import next_month
+    from hotspots.store import Store
+
+    force_total = next_month(Store(demo_store), "2025-11").info["expected_total"]
+    (area_total,) = {int(v) for v in re.findall(r"% of the (\d+) expected in Cambridge<", page)}
+    assert 0 < area_total < force_total - 1
+    assert f"of the {force_total:.0f} expected" not in page and "the force" not in page.split(
+        "How places were chosen")[0]  # fmt: skip

@@ -8,6 +8,7 @@ forecast for 2025-07 puts its cell first and expects more there than at Q (6 in 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 
 from hotspots.evaluate import drug_offences
 from hotspots.evaluate.next_month import next_month, top_cells
-from hotspots.patrol import patrol_plan
+from hotspots.patrol import PatrolArea, patrol_plan
 from hotspots.store import Store
 from tests.test_patrol import PLACES, toy_store  # noqa: F401  (the fixture)
 
@@ -54,19 +55,70 @@ def test_next_month_reads_nothing_after_its_end_month(toy_store: Path) -> None: 
 
 
 def test_patrol_plan_ranked_by_forecast(toy_store: Path) -> None:  # noqa: F811
+    """Places are forecast cells with an offence before, by expected offences; the hotspots
+    merge into the cells they overlap."""
     plan = patrol_plan(Store(toy_store), end_month="2025-06", eps_m=100, forecast=True)
+    # Only the cells of P, R and Q ever had an offence: three places, whatever top_n.
+    assert [p.location for p in plan.places] == [PLACES["P"][1], PLACES["Q"][1], PLACES["R"][1]]
     offences = [p.forecast_offences for p in plan.places]
-    assert plan.places and all(v is not None for v in offences)
-    assert offences == sorted(offences, reverse=True)
-    assert plan.places[0].location == PLACES["P"][1]
-    assert all(0 < (p.forecast_share or 0) <= 1 for p in plan.places)
+    assert all(v is not None for v in offences) and offences == sorted(offences, reverse=True)
     info = plan.parameters["forecast"]
-    assert info["month"] == "2025-07"
-    assert info["capture"]["months"] == 5 and "median of 5 months" in info["capture"]["text"]
-    # Without the option nothing changes: no forecast fields.
+    assert info["month"] == "2025-07" and info["cell_m"] == 250
+    for p in plan.places:
+        # One 250 m cell of the forecast grid (origin on whole km): a ~150 m micro-place.
+        x0, y0, x1, y1 = p.polygon.bounds
+        assert (x1 - x0, y1 - y0) == (250, 250) and x0 % 250 == 0 and y0 % 250 == 0
+        # Shares are of the plan area's expected total (here the whole toy force).
+        assert p.forecast_share == pytest.approx(p.forecast_offences / info["expected_total"])
+        assert len(p.hotspot_ranks) == 1  # each place overlaps its own basis hotspot
+    # P's counts (tests/test_patrol.py): Apr-Jun 8 + 1 + 6, Jan-Mar 5 + 7 + 2.
+    assert (plan.places[0].offences, plan.places[0].offences_prev) == (15, 14)
+    assert plan.places[0].change == 1
+    # Without the option nothing changes: hotspots, no forecast fields.
     plain = patrol_plan(Store(toy_store), end_month="2025-06", eps_m=100)
     assert plain.parameters["forecast"] is None
-    assert all(p.forecast_offences is None for p in plain.places)
+    assert all(p.forecast_offences is None and not p.hotspot_ranks for p in plain.places)
+
+
+def test_plan_capture_is_the_back_test_of_the_same_rule(toy_store: Path) -> None:  # noqa: F811
+    """By hand, one place: Feb-Apr only P's cell had had offences and every offence was there
+    (100%); in May P held 1 of 6 (R's cell had none before May); in June 6 of 12 (P first)."""
+    plan = patrol_plan(Store(toy_store), end_month="2025-06", eps_m=100, forecast=True, top_n=1)
+    capture = plan.parameters["forecast"]["capture"]
+    assert capture["months"] == 5
+    assert (capture["median"], capture["min"], capture["max"]) == pytest.approx((1.0, 1 / 6, 1))
+    assert capture["text"] == (
+        "In back-tests, the 1 place the forecast ranked first in this area held 100% of the "
+        "area's drug offences the next month (median of 5 months, 17-100%)."
+    )
+    # An area of one ward: Bravo held only Q's cell, with no offence before June: no place.
+    bravo = patrol_plan(
+        Store(toy_store), end_month="2025-05", eps_m=100, forecast=True,
+        area=PatrolArea.wards(["E05000002"]),
+    )  # fmt: skip
+    assert bravo.places == () and bravo.parameters["forecast"]["capture"]["months"] == 0
+
+
+def test_readers_without_exact_points_get_cell_centres_only(toy_store: Path) -> None:  # noqa: F811
+    from pyproj import Transformer
+
+    to_wgs84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+    exact = patrol_plan(Store(toy_store), end_month="2025-06", eps_m=100, forecast=True)
+    snapped = patrol_plan(
+        Store(toy_store), end_month="2025-06", eps_m=100, forecast=True, snap_m=250.0
+    )
+    xy, _ = drug_offences(Store(toy_store))
+    at_p = xy[np.hypot(*(xy - np.array(PLACES["P"][0])).T) < 1.0][0]
+    # Exact readers: the busiest offence location of the cell (P's point).
+    assert (exact.places[0].lon, exact.places[0].lat) == pytest.approx(
+        to_wgs84.transform(*at_p), abs=1e-5
+    )
+    for place in snapped.places:  # others: the 250 m cell's centre, nothing finer
+        cx, cy = place.polygon.centroid.x, place.polygon.centroid.y
+        assert (cx % 250, cy % 250) == (125, 125)
+        assert (place.lon, place.lat) == pytest.approx(to_wgs84.transform(cx, cy), abs=1e-5)
+    with pytest.raises(ValueError, match="snap_m"):
+        patrol_plan(Store(toy_store), end_month="2025-06", eps_m=100, forecast=True, snap_m=300.0)
 
 
 def test_forecast_layer_draws_the_top_cells(toy_store: Path) -> None:  # noqa: F811
@@ -87,3 +139,24 @@ def test_forecast_layer_draws_the_top_cells(toy_store: Path) -> None:  # noqa: F
     assert "Forecast cell 1:" in page and "expected drug offences in 2025-07" in page
     assert "median capture" in page
     assert forecast_layer(cells.iloc[:0], name="x", month="2025-07") is None
+
+
+def test_analysts_map_has_a_forecast_layer_others_do_not(
+    shared_demo_store: Path, tmp_path: Path
+) -> None:
+    from tests.accounts import sign_in
+    from web import create_app
+
+    app = create_app({"STORE": str(shared_demo_store), "CACHE_DIR": str(tmp_path / "cache"),
+                      "WARM_PRESETS": 0})  # fmt: skip
+    view = "/map/frame?from=2025-09&to=2025-11"
+    analyst = sign_in(app.test_client(), "analyst").get(view).get_data(as_text=True)
+    assert "Forecast for Dec 2025 (top cells)" in analyst
+    assert "expected drug offences in 2025-12" in analyst
+    quote = r".{1,12}"  # the apostrophe, escaped for HTML inside the map's script
+    assert re.search(rf"In back-tests, the forecast{quote}s top \d+ cells \(1% of the area\) "
+                     rf"held \d+% of the next month{quote}s drug offences \(median of \d+ months",
+                     analyst)  # fmt: skip
+    for role in ("officer", "commissioner"):
+        page = sign_in(app.test_client(), role).get(view).get_data(as_text=True)
+        assert "Forecast for" not in page and "Forecast cell" not in page, role

@@ -107,6 +107,12 @@ class Access:
         return ("search", "raid") if self.role == "commissioner" else ()
 
     @property
+    def forecast(self) -> bool:
+        """The map's layer of next month's forecast cells (analysts; officers' patrol plans
+        use the forecast on the snap grid, :mod:`web.patrol`)."""
+        return self.role in FULL_ROLES
+
+    @property
     def patrol(self) -> bool:
         """Patrol plans."""
         return self.role in (*FULL_ROLES, "officer")

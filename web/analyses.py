@@ -23,6 +23,8 @@ from hotspots.distributed import detector_factory
 from hotspots.evaluate.advice import parameter_score
 from hotspots.evaluate.backtest import drug_offences
 from hotspots.evaluate.grid import CELL_M, Grid
+from hotspots.evaluate.next_month import next_month
+from hotspots.render.maps import ForecastOverlay, forecast_overlay
 from web.access import current_access, redact
 from web.data import cache, shared, state
 from web.filters import ViewRequest, default_months, parse_view
@@ -142,3 +144,13 @@ def current_view(args: MultiDict[str, str] | None = None) -> ViewRequest:
             offences="none" if access.public or view.offences == "none" else "heat",
         )
     return view
+
+
+def map_forecast(end: str) -> ForecastOverlay:
+    """Next month's forecast cells after ``end`` (from months up to ``end`` only), made once per
+    end month and data version (the analysts' map layer; who sees it: ``Access.forecast``)."""
+    st = state()
+    return cache("analyses").get_or_make(
+        ("map-forecast", end, st.version),
+        lambda: forecast_overlay(next_month(st.store, end)),
+    )

@@ -12,7 +12,7 @@ from flask import current_app
 
 from hotspots.render import TileConfig, compare_map, period_map, render_html
 from web.access import current_access
-from web.analyses import get_analysis
+from web.analyses import get_analysis, map_forecast
 from web.basemaps import basemap_tiles
 from web.data import state
 from web.filters import ViewRequest
@@ -57,6 +57,7 @@ def period_frame(view: ViewRequest) -> str:
         show_exact_points=current_access().exact_points,
         tiles=tile_layer(),
         fit_wards=bool(current_access().scope),  # an officer's map opens on their area
+        forecast=map_forecast(view.end) if current_access().forecast else None,
     )
     title = f"Map of drug hotspots and wards, {analysis.period.label}"
     return render_html(fmap, ASSET_BASE, title=title)

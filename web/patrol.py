@@ -53,12 +53,17 @@ class PatrolRequest:
     area: PatrolArea
     n: int
     significant: bool = False
+    #: Places ranked by next month's forecast (the default; ``rank=hotspots``: the hotspots of
+    #: the basis months by offences; "only significant" lists hotspots).
+    forecast: bool = True
 
     def query(self) -> str:
         """The canonical query string of this plan."""
         params: dict[str, str | int] = {"to": self.end, "area": self.area.kind, "n": self.n}
         if self.significant:
             params["significant"] = 1
+        elif not self.forecast:
+            params["rank"] = "hotspots"
         if self.area.kind == "district":
             params["district"] = self.area.codes[0]
         elif self.area.kind == "wards":
@@ -126,7 +131,16 @@ def _parse(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
             raise BadParameter(field, value, str(exc).split("; expected ", 1)[-1]) from None
         require_in_scope(wards, current_access(), ward_codes=chosen)
     significant = flag(args, "significant", False)  # the map's vocabulary and rule
-    return PatrolRequest(end=end, area=area, n=int(n_text), significant=significant)
+    rank = args.get("rank", "").strip() or "forecast"
+    if rank not in ("forecast", "hotspots"):
+        raise BadParameter("rank", rank, "forecast or hotspots")
+    return PatrolRequest(
+        end=end,
+        area=area,
+        n=int(n_text),
+        significant=significant,
+        forecast=rank == "forecast" and not significant,
+    )
 
 
 def _dosage() -> str:
@@ -154,6 +168,7 @@ def get_plan(req: PatrolRequest) -> PatrolPlan:
             n_sims=int(current_app.config["SIGNIFICANCE_SIMS"]),
             significant_only=req.significant,
             snap_m=snap_m,
+            forecast=req.forecast,
         ),
     )
 

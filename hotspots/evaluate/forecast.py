@@ -34,6 +34,10 @@ back-test (below), never to the months reported in ``docs/forecast.md``.
   snaps offences to fixed points, and places whose points carry offences month after month (a
   station, a shopping street) are steadier than a one-off burst on a quiet point; this ranks
   them above it.
+- ``months then cell h=H``: the same idea as a strict order: the number of the last ``N``
+  months with at least one offence in the cell first, the recency-weighted rate (``cell h=H``)
+  only breaking ties (a cell with offences in 5 of 6 months outranks one with 4, whatever
+  their counts).
 - ``... +season``: with at least 24 months of history, the same plus the cell's count in the
   same month a year before (seasonality needs two years).
 
@@ -46,13 +50,15 @@ by the median of their inner PAIs (the goal's own statistic; ties: the earlier c
 list above).
 
 **Blend, nested (level 2).** The best candidates are combined by one of the
-``blend_configs``: the best one alone, the best 3 each scaled to sum 1 and averaged, or the
-best 3 by the mean of their ranks (rank averaging). Which one is chosen per coverage by the
-same rule one level up: each configuration's own forecast of every earlier month ``m`` (made
-from ``m``'s own level-1 ranking, so from months before ``m`` only) is scored on ``m``, and
-the best median wins, when at least ``meta_min_months`` (3) such months exist; with fewer, the
-first configuration (the best 3, scaled) is used, a rule stated in advance (averaging a few
-good rankers lowers the variance of the choice).
+``blend_configs``: the best 10 or the best 3 each scaled to sum 1 and averaged, the best one
+alone, or the best 3 or 10 by the mean of their ranks (rank averaging). Which one is chosen per
+coverage by the same rule one level up: each configuration's own forecast of every earlier
+month ``m`` (made from ``m``'s own level-1 ranking, so from months before ``m`` only) is scored
+on ``m``, and the best median wins (ties: the earlier configuration), when at least
+``meta_min_months`` (3) such months exist; with fewer, the first configuration (the best 10,
+scaled) is used, a rule stated in advance: with two or three inner months the level-1 order
+is mostly noise, so the choice is shrunk toward the consensus of many good rankers (averaging
+lowers the variance of the choice) until the store's own months can say otherwise.
 
 The ranking is built in tiers: the smallest coverage's blend fills its area first, the next
 coverage's blend its area, and so on; every remaining cell follows in the order of the last
@@ -111,7 +117,9 @@ TRANSFORMS: tuple[str, ...] = ("raw",)
 _TRANSFORMS: dict[str, Any] = {"raw": lambda c: c, "log": np.log1p}
 #: Blends the level-2 choice picks from: (how many of the best candidates, how combined). The
 #: first is used when fewer than ``META_MIN_MONTHS`` months can score them.
-BLEND_CONFIGS: tuple[tuple[int, str], ...] = ((3, "scaled"), (1, "scaled"), (3, "rank"))
+BLEND_CONFIGS: tuple[tuple[int, str], ...] = (
+    (10, "scaled"), (1, "scaled"), (3, "scaled"), (3, "rank"), (10, "rank"),
+)  # fmt: skip
 #: Months the level-2 (blend) choice needs before it departs from the first configuration.
 META_MIN_MONTHS = 3
 #: Statistic of the inner months' PAIs that ranks the candidates: "median" (the goal's own
@@ -222,7 +230,12 @@ def recency_weights(n_months: int, half_life_months: float) -> FloatArray:
 def recency_mean(history: Sequence[FloatArray] | FloatArray, half_life_months: float) -> FloatArray:
     """Recency-weighted mean of monthly counts (oldest first); the last month has weight 1."""
     w = recency_weights(len(history), half_life_months)
-    return np.tensordot(w, np.asarray(history), axes=1) / w.sum()
+    return (
+        np.einsum("i,ij->j", w, np.asarray(history).reshape(len(w), -1)).reshape(
+            np.shape(history)[1:]
+        )
+        / w.sum()
+    )  # einsum: BLAS threads are slower here on a shared machine
 
 
 def shrink(rate: FloatArray, prior: FloatArray, n_eff: float) -> tuple[FloatArray, float]:
@@ -380,6 +393,14 @@ class Forecaster:
             for base in (f"cell h={label}", f"{eb} h={label}"):
                 if base in out:
                     out[f"persist x {base}"] = persist * out[base]  # one name whatever n
+        # Snap points repeat: months with an offence first, the recent rate breaks ties.
+        n_with = np.sum(series[-n:] > 0, axis=0).astype(float)
+        for h in self.options.half_lives_months:
+            rate = out.get(f"cell h={_half_life_label(h)}")
+            if rate is not None:
+                out[f"months then cell h={_half_life_label(h)}"] = n_with + rate / (
+                    float(rate.max()) + 1.0
+                )
 
     def _smooth(self, values: FloatArray, bandwidth_m: float) -> FloatArray:
         sigma = bandwidth_m / self.grid.cell_m

@@ -57,6 +57,13 @@ class NextMonth:
     backtest
         One row per earlier month: ``test_month``, ``offences`` and ``score`` (that month's
         forecast) for :meth:`capture_at`.
+    shares
+        Per target coverage, the expected share of each cell by the blend chosen at that
+        coverage (sums to 1): :meth:`share_for` picks one for a plan's area.
+    backtest_shares
+        The same for each back-test month (``test_month`` -> coverage -> shares).
+    counts
+        Drug offences per cell of every month up to ``end_month``.
     """
 
     month: str
@@ -66,6 +73,63 @@ class NextMonth:
     expected_offences: FloatArray = field(repr=False)
     info: dict[str, Any]
     backtest: list[tuple[str, FloatArray, FloatArray]] = field(repr=False)
+    shares: dict[float, FloatArray] = field(default_factory=dict, repr=False)
+    backtest_shares: dict[str, dict[float, FloatArray]] = field(default_factory=dict, repr=False)
+    counts: dict[str, FloatArray] = field(default_factory=dict, repr=False)
+
+    def coverage_for(self, share_of_cells: float) -> float:
+        """The target coverage whose blend ranks an area of ``share_of_cells`` (a share of the
+        study cells): the smallest target coverage at least that large, else the largest (a
+        plan of 10 places in a force is ranked by the blend chosen for its smallest areas)."""
+        targets = sorted(self.shares)
+        if not targets:
+            return math.nan
+        return next((c for c in targets if c >= share_of_cells), targets[-1])
+
+    def seen(self, month: str) -> npt.NDArray[np.bool_]:
+        """Cells with at least one drug offence in a stored month before ``month``."""
+        before = [c for m, c in self.counts.items() if m < month]
+        return np.sum(before, axis=0) > 0 if before else np.zeros(self.grid.n_cells, dtype=bool)
+
+    def area_capture(self, area_cells: npt.NDArray[np.bool_], n_places: int) -> dict[str, Any]:
+        """Back-tested capture of the rule "the ``n_places`` cells of the area, among those with
+        an offence before, with the highest expected share": for every back-test month, that
+        month's forecast (from earlier months only) ranks those cells, and the share of the
+        area's drug offences of that month in its top ``n_places`` cells (ties shared evenly) is
+        the capture. Returns ``months``, ``median``, ``min``, ``max``, ``coverage`` (the blend
+        used) and ``text``."""
+        out: dict[str, Any] = {"places": n_places, "months": 0}
+        if not area_cells.any() or n_places <= 0 or not self.shares:
+            out["text"] = "No forecast cell in the area."
+            return out
+        cov = self.coverage_for(n_places / self.grid.n_cells)
+        hits = []
+        for month, shares in self.backtest_shares.items():
+            total = float(self.counts[month][area_cells].sum())
+            eligible = area_cells & self.seen(month)
+            if total <= 0 or cov not in shares or not eligible.any():
+                continue
+            actual = self.counts[month][eligible]
+            if actual.sum() <= 0:  # none of the month's offences where offences had been
+                hits.append(0.0)
+                continue
+            # The top n by share, ties at the limit shared evenly (as the back-test's PAI).
+            share_of_cells = min(n_places, int(eligible.sum())) / int(eligible.sum())
+            pai = pai_at(shares[cov][eligible], actual, share_of_cells)
+            hits.append(pai * share_of_cells * float(actual.sum()) / total)
+        out.update(months=len(hits), coverage=cov)
+        if not hits:
+            out["text"] = "No earlier month to back-test the forecast on."
+            return out
+        out.update(median=float(np.median(hits)), min=float(np.min(hits)),
+                   max=float(np.max(hits)))  # fmt: skip
+        places = f"{n_places} place{'s' if n_places != 1 else ''}"
+        out["text"] = (
+            f"In back-tests, the {places} the forecast ranked first in this area held "
+            f"{100 * out['median']:.0f}% of the area's drug offences the next month (median of "
+            f"{len(hits)} months, {100 * out['min']:.0f}-{100 * out['max']:.0f}%)."
+        )
+        return out
 
     def cells_of(self, geometries: Any) -> list[npt.NDArray[np.intp]]:
         """Study cells each geometry overlaps (:meth:`Grid.covering`)."""
@@ -140,19 +204,29 @@ def next_month(
     hist = forecaster.history(month)
     if hist:
         largest = max(forecaster.options.target_coverages)
-        share = made.tier_values.get(largest, made.score)
-        share = share / share.sum() if share.sum() > 0 else share
+        share = _normalised(made.tier_values.get(largest, made.score))
         totals = [counts[m].sum() for m in hist]
         total = float(recency_mean([np.array([t]) for t in totals], TOTAL_HALF_LIFE_MONTHS)[0])
     else:
         share, total = np.zeros(grid.n_cells), 0.0
-    backtest = [
-        (m, counts[m], forecaster.forecast(m).score)
-        for m in counts
-        if forecaster.history(m) and counts[m].sum() > 0
-    ]
+    tested = [m for m in counts if forecaster.history(m) and counts[m].sum() > 0]
+    backtest = [(m, counts[m], forecaster.forecast(m).score) for m in tested]
     info = {**made.info, "expected_total": total}
-    return NextMonth(month, grid, made.score, share, share * total, info, backtest)
+    return NextMonth(
+        month, grid, made.score, share, share * total, info, backtest,
+        shares={c: _normalised(v) for c, v in made.tier_values.items()} if hist else {},
+        backtest_shares={
+            m: {c: _normalised(v) for c, v in forecaster.forecast(m).tier_values.items()}
+            for m in tested
+        },
+        counts=counts,
+    )  # fmt: skip
+
+
+def _normalised(values: FloatArray) -> FloatArray:
+    """``values`` scaled to sum 1 (all zero: unchanged)."""
+    total = float(values.sum())
+    return values / total if total > 0 else values
 
 
 def top_cells(result: NextMonth, n: int) -> pd.DataFrame:

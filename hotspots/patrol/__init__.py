@@ -20,6 +20,7 @@ Modules
 -------
 - :mod:`~hotspots.patrol.area`: :class:`PatrolArea`, where a plan looks;
 - :mod:`~hotspots.patrol.plan`: :func:`patrol_plan`, :class:`PatrolPlan`, :class:`PatrolPlace`;
+- :mod:`~hotspots.patrol.forecast_places`: the micro-places of a plan ranked by the forecast;
 - :mod:`~hotspots.patrol.stability`: in which single months a place was part of a hotspot;
 - :mod:`~hotspots.patrol.reasons`: why each place is listed, in words;
 - :mod:`~hotspots.patrol.formats`: :func:`plan_csv` and :func:`plan_gpx`;

@@ -41,6 +41,10 @@ CSV_COLUMNS = (
     "q_value",
     "significant",
     "dynamics_class",
+    "forecast_month",
+    "expected_offences",
+    "expected_share",
+    "hotspot_ranks",
 )
 
 
@@ -65,6 +69,7 @@ def plan_csv(plan: PatrolPlan, *, marking: str | None = None) -> str:
             p.stable[6], p.available[6], p.stable[12], p.available[12],
             f"{p.lon:.5f}", f"{p.lat:.5f}", p.reason, p.note,
             p.p_value, p.q_value, p.significant, p.dynamics_class,
+            *_forecast_cells(plan, p),
         ]  # fmt: skip
         writer.writerow([_cell(v) for v in row] + ([marking] if marking else []))
     return out.getvalue()
@@ -87,11 +92,30 @@ def plan_gpx(plan: PatrolPlan, *, marking: str | None = None, creator: str = "ho
     for p in plan.places:
         wpt = sub(root, "wpt", lat=f"{p.lat:.5f}", lon=f"{p.lon:.5f}")
         sub(wpt, "name", p.name)
-        sub(wpt, "desc", " ".join(t for t in (p.reason + ".", p.note, _assessed_text(p)) if t))
-        sub(wpt, "type", "drug hotspot")
+        texts = (_expected_text(plan, p), p.reason + ".", p.note, _assessed_text(p))
+        sub(wpt, "desc", " ".join(t for t in texts if t))
+        sub(wpt, "type", "drug hotspot" if p.forecast_offences is None else "forecast place")
     ET.indent(root)
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+def _forecast_cells(plan: PatrolPlan, place: PatrolPlace) -> list[Any]:
+    """The forecast columns of a place (blank in a plan of hotspots)."""
+    if place.forecast_offences is None or place.forecast_share is None:
+        return [None, None, None, None]
+    month = (plan.parameters.get("forecast") or {}).get("month")
+    ranks = " ".join(str(r) for r in place.hotspot_ranks)
+    return [month, f"{place.forecast_offences:.2f}", f"{place.forecast_share:.4f}", ranks]
+
+
+def _expected_text(plan: PatrolPlan, place: PatrolPlace) -> str:
+    """``"Expected in 2025-12: 2.3 drug offences (0.8% of the area's)."``, or ""."""
+    if place.forecast_offences is None or place.forecast_share is None:
+        return ""
+    month = (plan.parameters.get("forecast") or {}).get("month")
+    return (f"Expected in {month}: {place.forecast_offences:.1f} drug offences "
+            f"({100 * place.forecast_share:.1f}% of the area's).")  # fmt: skip
 
 
 def _assessed_text(place: PatrolPlace) -> str:

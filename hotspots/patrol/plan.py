@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 from hotspots import schema
@@ -20,8 +21,10 @@ from hotspots.analysis import analyse, store_months
 from hotspots.assessment import assess
 from hotspots.assessment import significant_only as keep_significant
 from hotspots.cluster import Auto
+from hotspots.evaluate.grid import CELL_M
 from hotspots.evaluate.next_month import next_month
 from hotspots.patrol.area import PatrolArea
+from hotspots.patrol.forecast_places import forecast_places
 from hotspots.patrol.reasons import _note, _reason, _summary, colocation_warning
 from hotspots.patrol.stability import STABILITY_WINDOWS, _monthly_hits
 from hotspots.periods import Period, add_months, parse_month
@@ -66,10 +69,13 @@ class PatrolPlace:
     q_value: float | None = None
     significant: bool | None = None
     dynamics_class: str | None = None
-    #: Forecast (``patrol_plan(..., forecast=True)``): expected drug offences next month in the
-    #: forecast cells the place overlaps, and their share of the force's expected total.
+    #: Forecast (``patrol_plan(..., forecast=True)``): the place is a forecast cell
+    #: (:mod:`~hotspots.patrol.forecast_places`); its expected drug offences next month, their
+    #: share of the plan area's expected total, and the force ranks of the basis period's
+    #: DBSCAN hotspots it overlaps.
     forecast_offences: float | None = None
     forecast_share: float | None = None
+    hotspot_ranks: tuple[int, ...] = ()
     #: One line of why (the phone list): offences, change and single months hot.
     why: str = ""
     #: Share of the place's offences on its busiest map point, when flagged (``note``).
@@ -171,16 +177,21 @@ def patrol_plan(
         ``significant_only`` (implies assessing) lists significant hotspots only (none when
         the store holds drug offences only: the plan's ``parameters["significance"]`` says why).
     forecast
-        Rank the area's hotspots by the forecast's expected drug offences next month
+        List micro-places ranked by the forecast's expected drug offences next month
         (:func:`hotspots.evaluate.next_month.next_month`, from months up to ``end_month`` only)
-        instead of by offences in the basis period; each place gets ``forecast_offences`` and
-        ``forecast_share``, and ``parameters["forecast"]`` the back-tested capture of the places'
-        area ("these cells held X% of the next month's offences, median of M months").
+        instead of the hotspots by offences in the basis period: each place is one forecast
+        cell, the DBSCAN hotspots merged into the cells they overlap
+        (:mod:`~hotspots.patrol.forecast_places`); each gets ``forecast_offences``,
+        ``forecast_share`` and ``hotspot_ranks``, and ``parameters["forecast"]`` the
+        back-tested capture of the same rule in the same area ("these N places held X% of the
+        next month's drug offences, median of M months"). Not with ``significant_only``.
     snap_m
         For readers without exact points (officers): each place's polygon, and the ``lon`` /
         ``lat`` of its centre, are made from the ``snap_m`` grid cells of its offences
         (:func:`hotspots.publicsafe.snapped_hotspots`), not from exact locations; the place is
-        still named (its purpose) and its counts are unchanged. None: exact polygons.
+        still named (its purpose) and its counts are unchanged. With ``forecast`` the forecast
+        itself is made on the ``snap_m`` grid and a place is its cell and cell centre. None:
+        exact polygons (and with ``forecast``, 250 m cells centred on their busiest point).
 
     Raises
     ------
@@ -194,6 +205,9 @@ def patrol_plan(
     for name, value in (("top_n", top_n), ("basis_months", basis_months)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name}: got {value!r}; expected a whole number >= 1")
+    if forecast and significant_only:
+        raise ValueError("forecast and significant_only: choose one (significance belongs to "
+                         "hotspots; a forecast plan lists cells)")  # fmt: skip
     parse_month(end_month)
     area = area or PatrolArea.force()
     wards = store.load_boundary("wards") if wards is None else wards
@@ -214,14 +228,22 @@ def patrol_plan(
     if significant_only:
         hotspots = keep_significant(hotspots)
     in_area = hotspots[hotspots["ward_code"].isin(ward_codes)]
-    ahead = next_month(store, end_month) if forecast else None
-    if ahead is not None:
-        cells = ahead.cells_of(in_area.geometry.to_numpy())
-        in_area = in_area.assign(
-            forecast_offences=[float(ahead.expected_offences[c].sum()) for c in cells],
-            forecast_share=[float(ahead.expected_share[c].sum()) for c in cells],
-        ).sort_values(["forecast_offences", "rank"], ascending=[False, True], kind="stable")
-    chosen = in_area.head(top_n).reset_index(drop=True)
+    ahead, capture, area_total = None, None, 0.0
+    if forecast:
+        ahead = next_month(store, end_month, cell_m=snap_m or CELL_M)
+        if snap_m is not None and (
+            ahead.grid.origin_x_m % snap_m or ahead.grid.origin_y_m % snap_m
+        ):
+            raise ValueError(f"snap_m: got {snap_m}; the forecast grid (origin on whole km) is "
+                             "not on that snap grid: expected a divisor of 1000 m")  # fmt: skip
+        compare = analysis.compare_to.months if analysis.comparison_available else None
+        chosen, capture, area_total = forecast_places(
+            ahead, _drug_offences(store, events), wards, ward_codes, in_area, top_n=top_n,
+            basis_months=period.months, compare_months=compare, exact_points=snap_m is None,
+        )  # fmt: skip
+        chosen = chosen.assign(change=chosen["offences"] - chosen["offences_prev"].fillna(0))
+    else:
+        chosen = in_area.head(top_n).reset_index(drop=True)
 
     held = set(store_months(store))
     windows = {n: Period.rolling(n, end_month).months for n in STABILITY_WINDOWS}
@@ -236,9 +258,14 @@ def patrol_plan(
         events,
     )
 
-    if snap_m is not None:
+    if snap_m is not None and ahead is None:
         chosen = snapped_hotspots(chosen, analysis.events, snap_m)
-    centroids = gpd.GeoSeries(chosen.geometry.centroid, crs=schema.CRS_BNG).to_crs(4326)
+    centres = (
+        shapely.points(chosen["centre_x"].to_numpy(), chosen["centre_y"].to_numpy())
+        if ahead is not None
+        else chosen.geometry.centroid
+    )
+    centroids = gpd.GeoSeries(centres, crs=schema.CRS_BNG).to_crs(4326)
     outlines = wards.set_index("ward_code").geometry
     places = []
     for i, row in enumerate(chosen.itertuples(index=False)):
@@ -279,6 +306,7 @@ def patrol_plan(
                 **_assessed(row),
                 forecast_offences=getattr(row, "forecast_offences", None),
                 forecast_share=getattr(row, "forecast_share", None),
+                hotspot_ranks=tuple(getattr(row, "hotspot_ranks", ())),
                 why=_summary(period, offences, change, stable, counts),
                 colocation_share=float(row.colocation_share) if row.colocated else None,
             )
@@ -301,10 +329,11 @@ def patrol_plan(
         parameters["forecast"] = {
             "month": ahead.month,
             "ranked_by": "expected drug offences next month (forecast)",
-            "expected_total": ahead.info["expected_total"],
+            "cell_m": ahead.grid.cell_m,
+            "expected_total": area_total,
             "history_months": ahead.info["history_months"],
             "chosen": ahead.info["chosen"],
-            "capture": ahead.place_capture(list(chosen.geometry)),
+            "capture": capture,
         }
     return PatrolPlan(
         area=area,
@@ -333,3 +362,11 @@ def _assessed(row: Any) -> dict[str, Any]:
     dyn = getattr(row, "dynamics_class", None)
     out["dynamics_class"] = None if dyn is None or pd.isna(dyn) else str(dyn)
     return out
+
+
+def _drug_offences(store: Store, events: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """The store's drug offences (every month), from ``events`` when already in memory."""
+    if events is None:
+        events = store.load(["offence"])
+    events = events[(events[schema.LAYER] == "offence").to_numpy()]
+    return events[(events[schema.CATEGORY] == schema.DRUGS_CRIME_TYPE).to_numpy()]

@@ -34,7 +34,9 @@ from folium.utilities import JsCode
 
 from hotspots import schema
 from hotspots.analysis import Analysis
+from hotspots.evaluate.next_month import NextMonth, top_cells
 from hotspots.figures import Figure as LayerFigure
+from hotspots.periods import Period
 from hotspots.render import classes as cls
 from hotspots.render import layers
 from hotspots.render import legend as key
@@ -113,6 +115,33 @@ class TileConfig:
             raise ValueError(f"max_zoom must be between 1 and 22; got {self.max_zoom}")
 
 
+@dataclass(frozen=True)
+class ForecastOverlay:
+    """Next month's forecast cells for the analysts' map (:func:`forecast_overlay`)."""
+
+    cells: gpd.GeoDataFrame
+    month: str
+    capture_text: str = ""
+
+
+def forecast_overlay(ahead: NextMonth, coverage: float | None = None) -> ForecastOverlay:
+    """The forecast's top cells covering ``coverage`` of the study area (default its largest
+    target coverage, 1%), with the back-tested capture of that area in words."""
+    coverage = max(ahead.shares, default=0.01) if coverage is None else coverage
+    n_cells = max(1, round(coverage * ahead.grid.n_cells))
+    cells = gpd.GeoDataFrame(top_cells(ahead, n_cells), geometry="geometry", crs=schema.CRS_BNG)
+    cells = cells[cells["expected_offences"] > 0]
+    capture = ahead.capture_at(n_cells / ahead.grid.n_cells)
+    text = (
+        f"In back-tests, the forecast's top {n_cells} cells ({100 * coverage:g}% of the area) "
+        f"held {100 * capture['median']:.0f}% of the next month's drug offences (median of "
+        f"{capture['months']} months, {100 * capture['min']:.0f}-{100 * capture['max']:.0f}%)."
+        if capture["months"]
+        else "No earlier month to back-test the forecast on."
+    )
+    return ForecastOverlay(cells, ahead.month, text)
+
+
 def period_map(
     analysis: Analysis,
     *,
@@ -124,6 +153,7 @@ def period_map(
     tiles: TileConfig | None = None,
     force_area: gpd.GeoDataFrame | None = None,
     fit_wards: bool = False,
+    forecast: ForecastOverlay | None = None,
 ) -> folium.Map:
     """The map of one analysed period.
 
@@ -152,6 +182,9 @@ def period_map(
     fit_wards
         Open the map on the bounds of ``analysis.wards`` rather than the force area (an
         officer's analysis holds the wards of their area only).
+    forecast
+        Next month's forecast cells (:func:`forecast_overlay`, analysts), a layer hidden until
+        switched on; None: no forecast layer.
 
     Returns
     -------
@@ -209,6 +242,15 @@ def period_map(
             )
 
     add_hotspots(m, analysis, legend, raids=show_raids)
+    if forecast is not None:
+        label = f"Forecast for {Period.months(forecast.month, forecast.month).label}"
+        overlay = layers.forecast_layer(
+            forecast.cells, name=f"{label} (top cells)", month=forecast.month,
+            capture_text=forecast.capture_text,
+        )  # fmt: skip
+        if overlay is not None:
+            overlay.add_to(m)
+            legend.append(key.symbol_section(overlay, label, layers.FORECAST_STYLE))
     figures = analysis.figures()
     if show_exact_points and show_searches:
         searches = events[events[schema.LAYER] == "search"]
