@@ -24,15 +24,11 @@ AUTUMN = "from=2025-09&to=2025-11"
 _TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
 
 
-@pytest.fixture(scope="module")
-def demo_store(shared_demo_store: Path) -> Path:
-    return shared_demo_store
-
 
 @pytest.fixture(scope="module")
-def app(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def app(demo_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Flask:
     cache = tmp_path_factory.mktemp("access-cache")
-    return create_app({"STORE": str(demo_store), "CACHE_DIR": str(cache), "WARM_PRESETS": 0})
+    return create_app({"STORE": str(demo_store_path), "CACHE_DIR": str(cache), "WARM_PRESETS": 0})
 
 
 def client_as(app: Flask, role: str | None) -> FlaskClient:
@@ -136,9 +132,9 @@ def test_pages_for_different_roles_never_share_a_cache_entry(app: Flask) -> None
     assert again.status_code == 200 and "Raids" not in again.get_data(as_text=True)
 
 
-def test_public_mode_shows_suppressed_ward_aggregates_only(demo_store: Path) -> None:
+def test_public_mode_shows_suppressed_ward_aggregates_only(demo_store_path: Path) -> None:
     app = create_app(
-        {"STORE": str(demo_store), "PUBLIC_MODE": True, "WARM_PRESETS": 0, "CACHE_DIR": ""}
+        {"STORE": str(demo_store_path), "PUBLIC_MODE": True, "WARM_PRESETS": 0, "CACHE_DIR": ""}
     )
     client = app.test_client()
     assert client.get(f"/?{AUTUMN}").status_code == 200
@@ -170,9 +166,9 @@ def test_wrong_password_is_refused_and_audited(app: Flask) -> None:
     assert entry.username == name and entry.address == "127.0.0.1"
 
 
-def test_sign_in_is_rate_limited(demo_store: Path, tmp_path: Path) -> None:
+def test_sign_in_is_rate_limited(demo_store_path: Path, tmp_path: Path) -> None:
     app = create_app(
-        {"STORE": str(demo_store), "USERS_DB": str(tmp_path / "u.sqlite3"), "WARM_PRESETS": 0,
+        {"STORE": str(demo_store_path), "USERS_DB": str(tmp_path / "u.sqlite3"), "WARM_PRESETS": 0,
          "LOGIN_MAX_FAILURES": 3, "LOGIN_WINDOW_MINUTES": 15, "CACHE_DIR": ""}
     )  # fmt: skip
     name = ensure_user(app, "analyst")
@@ -198,9 +194,9 @@ def test_session_cookie_is_http_only_secure_and_same_site(app: Flask) -> None:
     assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie
 
 
-def test_disabling_an_account_ends_its_session(demo_store: Path, tmp_path: Path) -> None:
+def test_disabling_an_account_ends_its_session(demo_store_path: Path, tmp_path: Path) -> None:
     app = create_app(
-        {"STORE": str(demo_store), "USERS_DB": str(tmp_path / "u.sqlite3"), "WARM_PRESETS": 0,
+        {"STORE": str(demo_store_path), "USERS_DB": str(tmp_path / "u.sqlite3"), "WARM_PRESETS": 0,
          "CACHE_DIR": ""}
     )  # fmt: skip
     client = sign_in(app.test_client(), "analyst")
@@ -209,9 +205,9 @@ def test_disabling_an_account_ends_its_session(demo_store: Path, tmp_path: Path)
     assert client.get("/api/v1/meta").status_code == 401
 
 
-def test_sessions_expire(demo_store: Path, tmp_path: Path) -> None:
+def test_sessions_expire(demo_store_path: Path, tmp_path: Path) -> None:
     app = create_app(
-        {"STORE": str(demo_store), "USERS_DB": str(tmp_path / "u.sqlite3"), "WARM_PRESETS": 0,
+        {"STORE": str(demo_store_path), "USERS_DB": str(tmp_path / "u.sqlite3"), "WARM_PRESETS": 0,
          "CACHE_DIR": "", "SESSION_HOURS": 1 / 3600}
     )  # fmt: skip
     client = sign_in(app.test_client(), "analyst")
@@ -235,8 +231,8 @@ def test_sign_in_form_needs_its_token(app: Flask) -> None:
     assert client.post("/login", data={**data, "csrf_token": "forged"}).status_code == 400
 
 
-def test_trusted_proxy_header_signs_in_known_users_only(demo_store: Path, tmp_path: Path) -> None:
-    config = {"STORE": str(demo_store), "USERS_DB": str(tmp_path / "u.sqlite3"),
+def test_trusted_proxy_header_signs_in_known_users_only(demo_store_path: Path, tmp_path: Path) -> None:
+    config = {"STORE": str(demo_store_path), "USERS_DB": str(tmp_path / "u.sqlite3"),
               "WARM_PRESETS": 0, "CACHE_DIR": ""}  # fmt: skip
     plain = create_app(config)
     name = ensure_user(plain, "commissioner")
@@ -250,8 +246,8 @@ def test_trusted_proxy_header_signs_in_known_users_only(demo_store: Path, tmp_pa
     assert client.get("/api/v1/meta", headers={"X-Remote-User": "stranger"}).status_code == 403
 
 
-def test_one_signing_key_for_every_worker(demo_store: Path, tmp_path: Path) -> None:
-    config = {"STORE": str(demo_store), "USERS_DB": str(tmp_path / "u.sqlite3"),
+def test_one_signing_key_for_every_worker(demo_store_path: Path, tmp_path: Path) -> None:
+    config = {"STORE": str(demo_store_path), "USERS_DB": str(tmp_path / "u.sqlite3"),
               "WARM_PRESETS": 0, "CACHE_DIR": ""}  # fmt: skip
     first, second = create_app(config), create_app(config)
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
@@ -281,9 +277,9 @@ def test_security_headers(app: Flask) -> None:
         assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
 
 
-def test_tile_server_is_allowed_for_map_images_only(demo_store: Path) -> None:
+def test_tile_server_is_allowed_for_map_images_only(demo_store_path: Path) -> None:
     app = create_app(
-        {"STORE": str(demo_store), "WARM_PRESETS": 0, "CACHE_DIR": "",
+        {"STORE": str(demo_store_path), "WARM_PRESETS": 0, "CACHE_DIR": "",
          "TILE_URL": "https://tiles.force.example/{z}/{x}/{y}.png", "TILE_ATTRIBUTION": "OS"}
     )  # fmt: skip
     client = sign_in(app.test_client(), "analyst")

@@ -20,14 +20,10 @@ from hotspots.patrol import patrol_plan, plan_csv, plan_gpx
 from hotspots.periods import Period
 from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
-from tests.conftest import STREET_HEADER, street_row
+from tests.helpers import STREET_HEADER, street_row
 
 AUTUMN = Period.months("2025-09", "2025-11")
 
-
-@pytest.fixture(scope="module")
-def demo_store(shared_demo_store: Path) -> Store:
-    return Store(shared_demo_store)
 
 
 @pytest.fixture(scope="module")

@@ -19,9 +19,9 @@ from web.admin import detail_text
 
 
 @pytest.fixture(scope="module")
-def app(shared_demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def app(demo_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Flask:
     users_db = tmp_path_factory.mktemp("audit") / "users.sqlite3"
-    app = create_app({"STORE": str(shared_demo_store), "TESTING": True, "USERS_DB": str(users_db)})
+    app = create_app({"STORE": str(demo_store_path), "TESTING": True, "USERS_DB": str(users_db)})
     log = UserStore(str(users_db), actor="test")
     for i in range(60):  # 60 exports by alice, then 3 sign-ins of bob on two days
         log.audit("alice", "export", {"name": f"file-{i}.csv", "format": "csv"}, "10.0.0.1")

@@ -72,10 +72,10 @@ def test_image_bng_is_the_tile_under_each_pixel(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def tiles_app(shared_demo_store: Path, basemap_file: Path, tmp_path: Path) -> Flask:
+def tiles_app(demo_store_path: Path, basemap_file: Path, tmp_path: Path) -> Flask:
     return create_app(
         {
-            "STORE": str(shared_demo_store),
+            "STORE": str(demo_store_path),
             "TESTING": True,
             "BASEMAP": str(basemap_file),
             "USERS_DB": str(tmp_path / "users.sqlite3"),
@@ -105,11 +105,11 @@ def test_tile_route_serves_xyz_tiles_with_etag_and_404(tiles_app: Flask) -> None
 
 
 def test_tile_route_needs_a_sign_in_unless_public_mode(
-    shared_demo_store: Path, tmp_path: Path
+    demo_store_path: Path, tmp_path: Path
 ) -> None:
     base = make_pmtiles(tmp_path / "b.pmtiles")
     config = {
-        "STORE": str(shared_demo_store),
+        "STORE": str(demo_store_path),
         "BASEMAP": str(base),
         "USERS_DB": str(tmp_path / "users.sqlite3"),
         "CACHE_DIR": "",
@@ -124,10 +124,10 @@ def test_tile_route_needs_a_sign_in_unless_public_mode(
     assert public.get("/tiles/0/0/0").data == png(COLOURS[0, 0, 0])
 
 
-def test_without_basemap_the_tile_route_is_404(shared_demo_store: Path, tmp_path: Path) -> None:
+def test_without_basemap_the_tile_route_is_404(demo_store_path: Path, tmp_path: Path) -> None:
     app = create_app(
         {
-            "STORE": str(shared_demo_store),
+            "STORE": str(demo_store_path),
             "USERS_DB": str(tmp_path / "u.sqlite3"),
             "WARM_PRESETS": 0,
         }
@@ -135,11 +135,11 @@ def test_without_basemap_the_tile_route_is_404(shared_demo_store: Path, tmp_path
     assert sign_in(app.test_client()).get("/tiles/0/0/0").status_code == 404
 
 
-def test_basemap_and_tile_url_together_are_refused(shared_demo_store: Path, tmp_path: Path) -> None:
+def test_basemap_and_tile_url_together_are_refused(demo_store_path: Path, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="BASEMAP and HOTSPOTS_TILE_URL"):
         create_app(
             {
-                "STORE": str(shared_demo_store),
+                "STORE": str(demo_store_path),
                 "BASEMAP": str(make_mbtiles(tmp_path / "b.mbtiles")),
                 "TILE_URL": "https://tiles.test/{z}/{x}/{y}.png",
                 "TILE_ATTRIBUTION": "x",
@@ -148,10 +148,10 @@ def test_basemap_and_tile_url_together_are_refused(shared_demo_store: Path, tmp_
 
 
 def test_basemap_without_attribution_needs_the_setting(
-    shared_demo_store: Path, tmp_path: Path
+    demo_store_path: Path, tmp_path: Path
 ) -> None:
     bare = make_mbtiles(tmp_path / "bare.mbtiles", attribution="")
-    config = {"STORE": str(shared_demo_store), "BASEMAP": str(bare), "WARM_PRESETS": 0}
+    config = {"STORE": str(demo_store_path), "BASEMAP": str(bare), "WARM_PRESETS": 0}
     with pytest.raises(ValueError, match=r"bare\.mbtiles has no attribution"):
         create_app(config)
     app = create_app({**config, "BASEMAP_ATTRIBUTION": "Ours © us"})
@@ -173,7 +173,7 @@ def _colour_pixels(png_bytes: bytes, colour: tuple[int, int, int]) -> int:
 
 
 def test_briefing_map_draws_the_tiles_under_the_wards(
-    tiles_app: Flask, shared_demo_store: Path, tmp_path: Path
+    tiles_app: Flask, demo_store_path: Path, tmp_path: Path
 ) -> None:
     # Cambridgeshire straddles the Greenwich meridian: the zoom-1 tiles there are red
     # (north-west) and green (north-east); no other part of the page uses those pure colours.
@@ -183,7 +183,7 @@ def test_briefing_map_draws_the_tiles_under_the_wards(
     assert red > 500 and green > 500
     plain = create_app(
         {
-            "STORE": str(shared_demo_store),
+            "STORE": str(demo_store_path),
             "USERS_DB": str(tmp_path / "plain.sqlite3"),
             "CACHE_DIR": "",
             "WARM_PRESETS": 0,
@@ -214,11 +214,11 @@ def test_patrol_mini_maps_draw_on_the_tiles(tiles_app: Flask) -> None:
 
 
 def test_patrol_mini_maps_stay_blank_without_a_basemap(
-    shared_demo_store: Path, tmp_path: Path
+    demo_store_path: Path, tmp_path: Path
 ) -> None:
     plain = create_app(
         {
-            "STORE": str(shared_demo_store),
+            "STORE": str(demo_store_path),
             "USERS_DB": str(tmp_path / "plain.sqlite3"),
             "CACHE_DIR": "",
             "WARM_PRESETS": 0,

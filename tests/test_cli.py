@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hotspots.cli import main
-from tests.conftest import DEMO, street_row
+from tests.helpers import DEMO, street_row
 
 WARDS = DEMO / "boundaries" / "wards_dec2023_bsc.geojson"
 AREA = DEMO / "boundaries" / "force_area_pfa_dec2023_bsc.geojson"
@@ -185,7 +185,7 @@ def test_serve_runs_the_app_and_a_demo_account_signs_in(tmp_path: Path) -> None:
     assert f"Serving {store}" in out and "DEMO-ACCOUNTS.txt" in out
 
 
-def test_serve_on_a_busy_port_says_so_in_one_line_naming_port(shared_demo_store: Path) -> None:
+def test_serve_on_a_busy_port_says_so_in_one_line_naming_port(demo_store_path: Path) -> None:
     import socket
 
     with socket.socket() as taken:
@@ -193,7 +193,7 @@ def test_serve_on_a_busy_port_says_so_in_one_line_naming_port(shared_demo_store:
         taken.listen()
         port = taken.getsockname()[1]
         done = subprocess.run(
-            [sys.executable, "-m", "hotspots.cli", "serve", "--store", str(shared_demo_store),
+            [sys.executable, "-m", "hotspots.cli", "serve", "--store", str(demo_store_path),
              "--port", str(port)],
             capture_output=True, text=True, timeout=120,
         )  # fmt: skip

@@ -20,9 +20,9 @@ EVERY = "zstd, br, gzip, deflate"
 
 
 @pytest.fixture
-def app(shared_demo_store: Path, tmp_path: Path) -> Flask:
+def app(demo_store_path: Path, tmp_path: Path) -> Flask:
     app = create_app(
-        {"STORE": str(shared_demo_store), "USERS_DB": str(tmp_path / "u.sqlite3"),
+        {"STORE": str(demo_store_path), "USERS_DB": str(tmp_path / "u.sqlite3"),
          "WARM_PRESETS": 0, "CACHE_DIR": "", "TESTING": True, "TRUSTED_USER_HEADER": "X-User"}
     )  # fmt: skip
     ensure_user(app, "analyst", name="ana")

@@ -3,7 +3,6 @@ single-machine path, and a store that dask-geopandas reads."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from hotspots.errors import ReplacementRefused, SourceFormatError
 from hotspots.ingest import ingest
 from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
-from tests.conftest import DEMO, street_row
+from tests.helpers import DEMO, snapshot, street_row
 
 
 @pytest.fixture(scope="module")
@@ -39,25 +38,12 @@ def demo_boundaries():
     )
 
 
-@pytest.fixture
-def toy(toy_boundaries):
-    return read_wards(toy_boundaries[0]), read_force_area(toy_boundaries[1])
-
-
 def demo_files() -> list[Path]:
     return sorted((DEMO / "police_uk").glob("*.csv")) + sorted((DEMO / "raids").glob("*.csv"))
 
 
 def without_tokens(entry: dict) -> dict:
     return {k: v for k, v in entry.items() if k not in ("ingest", "events_file", "rejected_file")}
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def assert_same_store(one: Store, two: Store) -> None:

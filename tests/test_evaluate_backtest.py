@@ -113,10 +113,6 @@ def test_method_options_reach_the_methods(grid: Grid, stationary) -> None:
     assert not narrow.rows["n"].equals(wide.rows["n"])
 
 
-@pytest.fixture(scope="module")
-def demo_store(shared_demo_store: Path) -> Store:
-    return Store(shared_demo_store)
-
 
 def test_cli_evaluate_prints_formulas_and_writes_json_and_chart(
     demo_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -178,12 +178,12 @@ def test_common_months_restricts_every_method_and_k(grid: Grid) -> None:
 
 
 def test_cli_forecast_and_common_months(
-    shared_demo_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    demo_store_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "f.json"
     args = ["evaluate", "--methods", "forecast", "grid", "--k", "1", "3", "--coverages", "0.05",
             "1", "--cell-m", "500", "--common-months", "--forecast-cap-months", "6",
-            "--json", str(out), "--store", str(shared_demo_store)]  # fmt: skip
+            "--json", str(out), "--store", str(demo_store_path)]  # fmt: skip
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "--common-months: every method and k on the same 9 test month(s)" in text
@@ -198,7 +198,7 @@ def test_cli_forecast_and_common_months(
     assert data["settings"]["forecast_cap_months"] == 6
     fc = [r for r in rows if r["method"] == "forecast"]
     assert all(r["info"]["n_history_months"] <= 6 for r in fc)
-    assert main([*args[:-2], "--forecast-cap-months", "0", "--store", str(shared_demo_store)]) == 2
+    assert main([*args[:-2], "--forecast-cap-months", "0", "--store", str(demo_store_path)]) == 2
 
 
 def test_common_test_months_rule_handles_gaps() -> None:

@@ -92,9 +92,9 @@ def test_nested_choice_does_not_look_ahead(grid: Grid) -> None:
     assert before.loc["2025-07", "pai"] != after.loc["2025-07", "pai"]  # the month itself moved
 
 
-def test_cli_advise_nested(shared_demo_store, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_advise_nested(demo_store_path, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["evaluate", "--methods", "grid", "--k", "3", "--coverages", "1", "--cell-m", "1000",
-            "--advise-nested", "--store", str(shared_demo_store)]  # fmt: skip
+            "--advise-nested", "--store", str(demo_store_path)]  # fmt: skip
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "Nested parameter choice (out of sample)" in out and "the back-test favours:" in out

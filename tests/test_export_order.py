@@ -11,7 +11,7 @@ from hotspots.export import ExportMetadata, export_events
 from hotspots.ingest import ingest
 from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
-from tests.conftest import DEMO
+from tests.helpers import DEMO
 
 BOUNDARIES = DEMO / "boundaries"
 

@@ -79,9 +79,9 @@ def test_a_change_needs_both_periods_held() -> None:
 
 
 @pytest.fixture(scope="module")
-def app(shared_demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def app(demo_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Flask:
     cache = tmp_path_factory.mktemp("figures-cache")
-    return create_app({"STORE": str(shared_demo_store), "CACHE_DIR": str(cache), "WARM_PRESETS": 0})
+    return create_app({"STORE": str(demo_store_path), "CACHE_DIR": str(cache), "WARM_PRESETS": 0})
 
 
 def _client(app: Flask, role: str) -> FlaskClient:
@@ -157,7 +157,7 @@ def test_briefing_map_json_and_map_page_agree(app: Flask, role: str) -> None:
 
 
 def test_officers_and_the_public_get_no_raid_count_month_or_column(
-    app: Flask, shared_demo_store: Path
+    app: Flask, demo_store_path: Path
 ) -> None:
     """Before: /api/v1/meta and /map.json gave officers raid counts and months."""
     officer = _client(app, "officer")
@@ -167,7 +167,7 @@ def test_officers_and_the_public_get_no_raid_count_month_or_column(
         text = officer.get(url).get_data(as_text=True)
         text = re.sub(r"&(amp;)?raids=0", "", text)  # the view's own (off) switch in links
         assert "raid" not in text.lower(), url
-    public = create_app({"STORE": str(shared_demo_store), "PUBLIC_MODE": True,
+    public = create_app({"STORE": str(demo_store_path), "PUBLIC_MODE": True,
                          "WARM_PRESETS": 0, "CACHE_DIR": ""}).test_client()  # fmt: skip
     for url in (f"/map.json?{AUTUMN}", "/api/v1/meta", f"/api/v1/wards?{AUTUMN}"):
         text = public.get(url).get_data(as_text=True)
@@ -214,7 +214,7 @@ def test_the_commissioner_sees_raid_aggregates_with_small_ward_counts_suppressed
 def _real_store(folder: Path, months: tuple[str, ...]) -> Path:
     """A store of the real Cambridgeshire street and stop-and-search files of ``months`` (no
     raid file: the store holds no raid record at all)."""
-    from tests.conftest import REAL
+    from tests.helpers import REAL
 
     if not REAL.is_dir():
         pytest.skip(f"real data not found at {REAL} (present in CI; optional for a clone)")
@@ -325,9 +325,9 @@ def test_hotspot_shapes_are_unions_of_snap_cells(app: Flask, role: str) -> None:
 
 @pytest.mark.parametrize("role", ("commissioner", "officer"))
 def test_no_hotspot_coordinate_label_or_popup_is_an_offence(
-    app: Flask, role: str, shared_demo_store: Path
+    app: Flask, role: str, demo_store_path: Path
 ) -> None:
-    tree = _offences_bng(shared_demo_store, ["2025-09", "2025-10", "2025-11"])
+    tree = _offences_bng(demo_store_path, ["2025-09", "2025-10", "2025-11"])
     client = _client(app, role)
     rows = list(csv.DictReader(io.StringIO(
         client.get(f"/api/v1/hotspots?{AUTUMN}&format=csv").get_data(as_text=True))))  # fmt: skip
@@ -338,8 +338,8 @@ def test_no_hotspot_coordinate_label_or_popup_is_an_offence(
     assert _near_an_offence(tree, _frame_lonlat(frame), 1.5) == 0  # shapes, labels, popups, heat
 
 
-def test_analysts_still_see_exact_hotspots(app: Flask, shared_demo_store: Path) -> None:
-    tree = _offences_bng(shared_demo_store, ["2025-09", "2025-10", "2025-11"])
+def test_analysts_still_see_exact_hotspots(app: Flask, demo_store_path: Path) -> None:
+    tree = _offences_bng(demo_store_path, ["2025-09", "2025-10", "2025-11"])
     rows = list(csv.DictReader(io.StringIO(_client(app, "analyst").get(
         f"/api/v1/hotspots?{AUTUMN}&format=csv").get_data(as_text=True))))  # fmt: skip
     lonlat = np.array([[float(r["lon"]), float(r["lat"])] for r in rows])
@@ -347,10 +347,10 @@ def test_analysts_still_see_exact_hotspots(app: Flask, shared_demo_store: Path) 
 
 
 def test_officers_patrol_places_are_made_from_snapped_cells(
-    app: Flask, shared_demo_store: Path
+    app: Flask, demo_store_path: Path
 ) -> None:
     snap_m = float(app.config["SNAP_M"])
-    tree = _offences_bng(shared_demo_store, ["2025-09", "2025-10", "2025-11"])
+    tree = _offences_bng(demo_store_path, ["2025-09", "2025-10", "2025-11"])
     text = _client(app, "officer").get("/patrol.csv?to=2025-11").get_data(as_text=True)
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("rank"))
@@ -391,7 +391,7 @@ def test_real_store_pdf_briefing_says_no_raid_records_held(real_2019: Path, tmp_
 def test_months_held_by_raids_alone_are_not_named_to_officers(tmp_path: Path) -> None:
     """/api/v1/meta's months, for a role without raid figures, are those of the layers it
     may see: a month only the raid file holds is not named."""
-    from tests.conftest import DEMO
+    from tests.helpers import DEMO
 
     streets = sorted((DEMO / "police_uk").glob("2025-*-street.csv"))[1:]  # no January
     raids = DEMO / "raids" / "SYNTHETIC-raids-2025.csv"

@@ -35,7 +35,7 @@ from hotspots.periods import (
 from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
 from tests.accounts import sign_in
-from tests.conftest import DEMO, REAL
+from tests.helpers import DEMO, REAL
 from web import create_app
 
 MONTHS = tuple(f"2025-{m:02d}" for m in range(1, 13))
@@ -274,8 +274,8 @@ def test_the_forecast_check_says_why_it_is_unavailable(
     assert why in client.get("/patrol").get_data(as_text=True)
 
 
-def test_the_full_demo_store_compares_by_default(shared_demo_store: Path) -> None:
-    client = sign_in(create_app({"STORE": str(shared_demo_store), **APP_CONFIG}).test_client())
+def test_the_full_demo_store_compares_by_default(demo_store_path: Path) -> None:
+    client = sign_in(create_app({"STORE": str(demo_store_path), **APP_CONFIG}).test_client())
     response = client.get("/compare")
     assert response.status_code == 200  # was a 400: 2025 against 2024, which is not held
     text = response.get_data(as_text=True)

@@ -27,11 +27,11 @@ _HREF = re.compile(r'href="([^"]+)"')
 
 
 @pytest.fixture(scope="module")
-def apps(shared_demo_store: Path, gap_store: Path) -> dict[str, Flask]:
+def apps(demo_store_path: Path, gap_store: Path) -> dict[str, Flask]:
     """One app per store (analyses shared by every role), ``PUBLIC_MODE`` on for the public."""
     config = {**APP_CONFIG, "PUBLIC_MODE": True}
     return {
-        "demo": create_app({"STORE": str(shared_demo_store), **config}),
+        "demo": create_app({"STORE": str(demo_store_path), **config}),
         "gap": create_app({"STORE": str(gap_store), **config}),
     }
 
@@ -84,8 +84,8 @@ def test_no_menu_link_leads_to_an_error(role: str, which: str, apps: dict[str, F
 
 
 @pytest.fixture(scope="module")
-def demo_app(shared_demo_store: Path) -> Flask:
-    return create_app({"STORE": str(shared_demo_store), **APP_CONFIG})
+def demo_app(demo_store_path: Path) -> Flask:
+    return create_app({"STORE": str(demo_store_path), **APP_CONFIG})
 
 
 def test_the_default_view_has_its_comparison(demo_app: Flask) -> None:

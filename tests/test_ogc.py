@@ -43,8 +43,8 @@ def _app(store: Path, tmp_path: Path, **extra: Any) -> Flask:
 
 
 @pytest.fixture
-def app(shared_demo_store: Path, tmp_path: Path) -> Flask:
-    return _app(shared_demo_store, tmp_path)
+def app(demo_store_path: Path, tmp_path: Path) -> Flask:
+    return _app(demo_store_path, tmp_path)
 
 
 def _headers(app: Flask, role: str, scope: tuple[str, ...] = ()) -> dict[str, str]:
@@ -162,10 +162,10 @@ def test_each_role_sees_its_collections_with_the_api_features(
 
 
 def test_points_collections_hold_the_stored_events_of_the_period(
-    app: Flask, shared_demo_store: Path
+    app: Flask, demo_store_path: Path
 ) -> None:
     client, headers = app.test_client(), _headers(app, "analyst")
-    events = Store(shared_demo_store).load()
+    events = Store(demo_store_path).load()
     in_period = events[events["month"].between("2025-06", "2025-08")]
     for cid, layer in (("offences", "offence"), ("searches", "search"), ("raids", "raid")):
         url = f"/ogc/collections/{cid}/items?datetime=2025-06/2025-08&limit=97"
@@ -185,8 +185,8 @@ def test_points_collections_hold_the_stored_events_of_the_period(
     assert [f["geometry"] for f in ogc] == [f["geometry"] for f in api]
 
 
-def test_public_mode_sees_suppressed_wards_only(shared_demo_store: Path, tmp_path: Path) -> None:
-    app = _app(shared_demo_store, tmp_path, PUBLIC_MODE=True)
+def test_public_mode_sees_suppressed_wards_only(demo_store_path: Path, tmp_path: Path) -> None:
+    app = _app(demo_store_path, tmp_path, PUBLIC_MODE=True)
     client = app.test_client()
     listing = _get(client, "/ogc/collections", {})
     assert [c["id"] for c in listing["collections"]] == ["wards"]
@@ -378,7 +378,7 @@ def _token_of(app: Flask, role: str, scope: tuple[str, ...] = ()) -> tuple[str, 
 
 
 def test_gdal_lists_and_pages_every_feature_an_analyst_may_see(
-    app: Flask, server: str, shared_demo_store: Path, tmp_path: Path
+    app: Flask, server: str, demo_store_path: Path, tmp_path: Path
 ) -> None:
     name, token = _token_of(app, "analyst")
     bearer = {"GDAL_HTTP_HEADERS": f"Authorization: Bearer {token}"}
@@ -387,7 +387,7 @@ def test_gdal_lists_and_pages_every_feature_an_analyst_may_see(
         assert f": {cid} (" in listing
     basic = {"GDAL_HTTP_USERPWD": f"{name}:{token}"}
     summary = _gdal("ogrinfo", "-ro", "-al", "-so", f"OAPIF:{server}", "offences", env=basic)
-    events = Store(shared_demo_store).load()
+    events = Store(demo_store_path).load()
     offences = _default_period_offences(app, events)  # no datetime: the maps' default period
     assert f"Feature Count: {len(offences)}" in summary
     out = tmp_path / "offences.json"
@@ -447,9 +447,9 @@ def test_qgis_adds_the_collections_an_officer_may_see(app: Flask, server: str) -
 
 
 def test_qgis_reads_every_offence_as_an_analyst(
-    app: Flask, server: str, shared_demo_store: Path
+    app: Flask, server: str, demo_store_path: Path
 ) -> None:
     name, token = _token_of(app, "analyst")
     layers = _qgis(server, name, token, "offences")
-    events = Store(shared_demo_store).load()
+    events = Store(demo_store_path).load()
     assert layers["offences"]["read"] == len(_default_period_offences(app, events))

@@ -40,7 +40,7 @@ from hotspots.render import external_urls
 from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
 from tests.accounts import sign_in
-from tests.conftest import STREET_HEADER, street_row
+from tests.helpers import STREET_HEADER, street_row
 from web import create_app
 from web.patrol import bp
 

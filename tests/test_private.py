@@ -26,7 +26,7 @@ from hotspots.ingest import ingest
 from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
 from tests.accounts import csrf_token, sign_in
-from tests.conftest import DEMO, street_row
+from tests.helpers import DEMO, street_row
 from web import create_app
 
 JULY = DEMO / "police_uk" / "2025-07-cambridgeshire-street.csv"

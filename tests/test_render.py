@@ -46,8 +46,8 @@ PLANTED = '<script>alert("pwned")</script>'
 
 
 @pytest.fixture(scope="module")
-def store(shared_demo_store: Path) -> Store:
-    return Store(shared_demo_store)
+def store(demo_store_path: Path) -> Store:
+    return Store(demo_store_path)
 
 
 @pytest.fixture(scope="module")

@@ -223,12 +223,12 @@ TABLE: tuple[Door, ...] = (
 
 
 @pytest.fixture(scope="module")
-def apps(shared_demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Flask]:
+def apps(demo_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Flask]:
     """The app as signed-in roles and anonymous visitors meet it, and in public mode (one
     account store and one disk cache for both)."""
     folder = tmp_path_factory.mktemp("truth-table")
     config = {
-        "STORE": str(shared_demo_store),
+        "STORE": str(demo_store_path),
         "USERS_DB": str(folder / "users.sqlite3"),
         "CACHE_DIR": str(folder / "cache"),
         "WARM_PRESETS": 0,
@@ -253,9 +253,9 @@ def clients(apps: dict[str, Flask]) -> dict[str, FlaskClient]:
 
 
 @pytest.fixture(scope="module")
-def stored_points(shared_demo_store: Path) -> ExactPoints:
+def stored_points(demo_store_path: Path) -> ExactPoints:
     """Every stored event location: offences, searches and raids."""
-    events = Store(shared_demo_store).load()
+    events = Store(demo_store_path).load()
     xy = np.column_stack([events.geometry.x, events.geometry.y])
     labels = [
         f"{layer} {str(eid)[:12]}"
@@ -425,14 +425,14 @@ def test_the_table_is_consistent() -> None:
 
 
 def test_the_demo_data_lets_the_scan_tell_snapped_from_exact(
-    apps: dict[str, Flask], shared_demo_store: Path
+    apps: dict[str, Flask], demo_store_path: Path
 ) -> None:
     """Snapped roles see offences at grid cell centres, and hotspots drawn around them: the scan
     can only tell those from exact points when no stored event lies near its cell centre (within
     the 1 m tolerance, plus the half metre the erosion leaves and the rounding of 5 decimals;
     the demo's nearest is 4.0 m). The officer's scope and the other area are in the store."""
     snap_m = float(apps["plain"].config["SNAP_M"])
-    events = Store(shared_demo_store).load()
+    events = Store(demo_store_path).load()
     xy = np.column_stack([events.geometry.x, events.geometry.y])
     centres = (np.floor(xy / snap_m) + 0.5) * snap_m
     assert np.hypot(*(xy - centres).T).min() > 2.5

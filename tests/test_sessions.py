@@ -31,9 +31,9 @@ JSON = "/api/v1/meta"
 
 
 @pytest.fixture
-def app(shared_demo_store: Path, tmp_path: Path) -> Flask:
+def app(demo_store_path: Path, tmp_path: Path) -> Flask:
     return create_app(
-        {"STORE": str(shared_demo_store), "USERS_DB": str(tmp_path / "u.sqlite3"),
+        {"STORE": str(demo_store_path), "USERS_DB": str(tmp_path / "u.sqlite3"),
          "WARM_PRESETS": 0, "CACHE_DIR": ""}
     )  # fmt: skip
 
@@ -146,9 +146,9 @@ def test_a_session_from_before_the_upgrade_is_refused(app: Flask) -> None:
 # -- sign-in limits ------------------------------------------------------------------------------
 
 
-def _limited_app(shared_demo_store: Path, tmp_path: Path, **config: object) -> Flask:
+def _limited_app(demo_store_path: Path, tmp_path: Path, **config: object) -> Flask:
     return create_app(
-        {"STORE": str(shared_demo_store), "USERS_DB": str(tmp_path / "u.sqlite3"),
+        {"STORE": str(demo_store_path), "USERS_DB": str(tmp_path / "u.sqlite3"),
          "WARM_PRESETS": 0, "CACHE_DIR": "", "LOGIN_MAX_FAILURES": 5,
          "LOGIN_WINDOW_MINUTES": 15, **config}
     )  # fmt: skip
@@ -165,9 +165,9 @@ def _attempt(
 
 
 def test_failures_for_one_account_do_not_lock_out_others_at_the_address(
-    shared_demo_store: Path, tmp_path: Path
+    demo_store_path: Path, tmp_path: Path
 ) -> None:
-    app = _limited_app(shared_demo_store, tmp_path)
+    app = _limited_app(demo_store_path, tmp_path)
     victim = ensure_user(app, "analyst", name="user-a")
     colleague = ensure_user(app, "analyst", name="user-b")
     assert [_attempt(app, victim, "wrong password") for _ in range(5)] == [401] * 5
@@ -180,9 +180,9 @@ def test_failures_for_one_account_do_not_lock_out_others_at_the_address(
 
 
 def test_the_address_limit_is_far_higher_and_counts_failures_only(
-    shared_demo_store: Path, tmp_path: Path
+    demo_store_path: Path, tmp_path: Path
 ) -> None:
-    app = _limited_app(shared_demo_store, tmp_path, LOGIN_MAX_FAILURES_PER_ADDRESS=12)
+    app = _limited_app(demo_store_path, tmp_path, LOGIN_MAX_FAILURES_PER_ADDRESS=12)
     assert app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] == 12
     good = ensure_user(app, "analyst", name="good-user")
     for _ in range(20):  # successes from the address count for nothing
@@ -202,11 +202,11 @@ def test_the_default_address_limit_is_far_above_the_account_limit(app: Flask) ->
 
 
 def test_parallel_wrong_attempts_cannot_all_pass_the_limit(
-    shared_demo_store: Path, tmp_path: Path
+    demo_store_path: Path, tmp_path: Path
 ) -> None:
     """20 threads sign in with a wrong password at once against a limit of 5: at most 5 reach
     the password check (each answered 401 and audited ``login_failed``), the rest get 429."""
-    app = _limited_app(shared_demo_store, tmp_path)
+    app = _limited_app(demo_store_path, tmp_path)
     name = ensure_user(app, "analyst")
     clients = []
     for _ in range(20):
@@ -233,10 +233,10 @@ def test_parallel_wrong_attempts_cannot_all_pass_the_limit(
 
 @pytest.mark.parametrize("proxies", [0, 1])
 def test_the_client_address_comes_from_the_trusted_proxies(
-    shared_demo_store: Path, tmp_path: Path, proxies: int
+    demo_store_path: Path, tmp_path: Path, proxies: int
 ) -> None:
     app = _limited_app(
-        shared_demo_store, tmp_path, PROXY_COUNT=proxies, LOGIN_MAX_FAILURES_PER_ADDRESS=2
+        demo_store_path, tmp_path, PROXY_COUNT=proxies, LOGIN_MAX_FAILURES_PER_ADDRESS=2
     )
     name = ensure_user(app, "analyst")
     # the proxy (10.0.0.1) appends the client's address; a client may forge earlier entries

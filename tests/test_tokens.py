@@ -25,9 +25,9 @@ WARDS = f"/api/v1/wards?{AUTUMN}"
 
 
 @pytest.fixture
-def app(shared_demo_store: Path, tmp_path: Path) -> Flask:
+def app(demo_store_path: Path, tmp_path: Path) -> Flask:
     return create_app(
-        {"STORE": str(shared_demo_store), "USERS_DB": str(tmp_path / "u.sqlite3"),
+        {"STORE": str(demo_store_path), "USERS_DB": str(tmp_path / "u.sqlite3"),
          "WARM_PRESETS": 0, "CACHE_DIR": "", "TESTING": True}
     )  # fmt: skip
 

@@ -17,7 +17,7 @@ from hotspots.cli import main
 from hotspots.store import Store
 from hotspots.users import UserStore
 from tests.accounts import csrf_token, sign_in
-from tests.conftest import DEMO
+from tests.helpers import DEMO
 from web import create_app
 
 JULY = DEMO / "police_uk" / "2025-07-cambridgeshire-street.csv"

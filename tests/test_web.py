@@ -191,7 +191,7 @@ def test_text_from_data_is_escaped_everywhere(tmp_path: Path) -> None:
     import geopandas as gpd
     from shapely.geometry import box
 
-    from tests.conftest import STREET_HEADER, street_row
+    from tests.helpers import STREET_HEADER, street_row
 
     evil_ward = '<script>alert("ward")</script>'
     evil_place = "<img src=x onerror=alert(1)>"
