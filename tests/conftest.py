@@ -7,9 +7,11 @@ street rows, snapshots) are in ``tests/helpers.py``; this module is never import
   writes to it (ingest, upload, accounts in the store).
 - ``app_factory(store=None, **config)``: a Flask app for a store (default: the demo store) with
   config overrides; on the demo store its accounts are in a session copy of the demo's accounts
-  file, never in the store; the disk cache is a session folder unless ``CACHE_DIR`` is given.
+  file, never in the store; the disk cache is a session folder per store unless ``CACHE_DIR``
+  is given.
 - ``app``: the demo app (a module overrides it for its own settings); ``client_for(role)`` a
   client of ``app`` signed in as ``role`` (None: anonymous); ``client``: an analyst's client.
+- ``store_of(months)``: a store of the demo's files for some months; ``gap_store``: without May.
 - ``toy``: the hand-made wards and force area, read.
 
 The hand-made world, in British National Grid metres (EPSG:27700)::
@@ -41,7 +43,18 @@ from shapely.geometry import box
 from hotspots.sources.boundaries import Boundaries, read_force_area, read_wards
 from hotspots.store import Store
 from tests.accounts import client_as
-from tests.helpers import REAL, STREET_HEADER, AppFactory, snapshot
+from tests.helpers import (
+    DEMO_ALWAYS,
+    DEMO_AREA,
+    DEMO_MONTHS,
+    DEMO_STREET,
+    DEMO_WARDS,
+    REAL,
+    STREET_HEADER,
+    AppFactory,
+    ClientFor,
+    snapshot,
+)
 
 
 @pytest.fixture
@@ -139,14 +152,42 @@ def demo_store_copy(demo_store_path: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def store_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[[frozenset[str]], Path]:
+    """``store_of(months)``: a store holding the demo's street files of the given months (plus
+    its July searches and its raids), ingested once per set of months for the whole session."""
+    from hotspots.ingest import ingest
+
+    folder = tmp_path_factory.mktemp("gaps")
+    wards, area = read_wards([DEMO_WARDS]), read_force_area(DEMO_AREA)
+    made: dict[frozenset[str], Path] = {}
+
+    def build(months: frozenset[str]) -> Path:
+        if months not in made:
+            path = folder / ("store-" + "-".join(sorted(m[5:] for m in months)))
+            files = [DEMO_STREET[m] for m in sorted(months)] + DEMO_ALWAYS
+            report = ingest(files, wards=wards, force_area=area, store=Store(path))
+            assert report.reconciles()
+            made[months] = path
+        return made[months]
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def gap_store(store_of: Callable[[frozenset[str]], Path]) -> Path:
+    """The demo store without May 2025's street file."""
+    return store_of(frozenset(DEMO_MONTHS) - {"2025-05"})
+
+
+@pytest.fixture(scope="session")
 def app_factory(demo_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> AppFactory:
     """``make(store=None, **config)``: ``web.create_app`` for ``store`` (default: the shared demo
     store) with ``config`` over the settings.
 
     On the shared demo store, ``USERS_DB`` defaults to one session copy of the demo's accounts
-    file (so the store stays unchanged; the signing key is kept beside that copy); for any store
-    ``CACHE_DIR`` defaults to one session folder (not the checkout's ``instance/``). A key given
-    in ``config`` (``None`` included) wins."""
+    file (so the store stays unchanged; the signing key is kept beside that copy); ``CACHE_DIR``
+    defaults to one session folder per store (not the checkout's ``instance/``). A key given in
+    ``config`` (``None`` included) wins."""
     from web import create_app
 
     folder = tmp_path_factory.mktemp("apps")
@@ -154,9 +195,13 @@ def app_factory(demo_store_path: Path, tmp_path_factory: pytest.TempPathFactory)
     demo_users.parent.mkdir()
     shutil.copy2(demo_store_path / "users.sqlite3", demo_users)
 
+    caches: dict[Path, Path] = {}
+
     def make(store: Path | str | None = None, /, **config: Any) -> Flask:
         path = Path(store) if store is not None else demo_store_path
-        defaults: dict[str, Any] = {"STORE": str(path), "CACHE_DIR": str(folder / "cache")}
+        if path not in caches:  # a copy of a store has its data version: a cache of its own
+            caches[path] = folder / f"cache-{len(caches)}"
+        defaults: dict[str, Any] = {"STORE": str(path), "CACHE_DIR": str(caches[path])}
         if path == demo_store_path:
             defaults["USERS_DB"] = str(demo_users)
         return create_app({**defaults, **config})
@@ -171,7 +216,7 @@ def app(app_factory: AppFactory) -> Flask:
 
 
 @pytest.fixture
-def client_for(app: Flask) -> Callable[..., FlaskClient]:
+def client_for(app: Flask) -> ClientFor:
     """``client_for(role, scope=())``: a new client of ``app`` signed in as ``role`` through the
     sign-in form (an account made if missing); ``None``: an anonymous client."""
 
@@ -182,6 +227,6 @@ def client_for(app: Flask) -> Callable[..., FlaskClient]:
 
 
 @pytest.fixture
-def client(client_for: Callable[..., FlaskClient]) -> FlaskClient:
+def client(client_for: ClientFor) -> FlaskClient:
     """An analyst's client of ``app``."""
     return client_for("analyst")

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask
+from flask.testing import FlaskClient
 from pyproj import Transformer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,6 +17,16 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data"
 #: The real public data beside the project (see the ``real_data`` fixture; absent in a clone).
 REAL = ROOT.parent / "shared" / "data" / "real"
+#: The demo's months, boundary files, street file per month, and the files held whatever months
+#: are stored (its July stop-and-search file and its raids, all 2025).
+DEMO_MONTHS = tuple(f"2025-{m:02d}" for m in range(1, 13))
+DEMO_WARDS = DEMO / "boundaries" / "wards_dec2023_bsc.geojson"
+DEMO_AREA = DEMO / "boundaries" / "force_area_pfa_dec2023_bsc.geojson"
+DEMO_STREET = {m: DEMO / "police_uk" / f"{m}-cambridgeshire-street.csv" for m in DEMO_MONTHS}
+DEMO_ALWAYS = [
+    DEMO / "police_uk" / "2025-07-cambridgeshire-stop-and-search.csv",
+    *sorted((DEMO / "raids").glob("*.csv")),
+]
 
 STREET_HEADER = (
     "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
@@ -70,3 +81,5 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 #: The ``app_factory`` fixture: ``make(store=None, **config)`` -> a Flask app.
 AppFactory = Callable[..., Flask]
+#: The ``client_for`` fixture: ``client_for(role, scope=())`` -> a signed-in test client.
+ClientFor = Callable[..., FlaskClient]

@@ -25,24 +25,19 @@ from schemathesis.checks import not_a_server_error
 from hotspots.cli import main
 from hotspots.render import external_urls
 from tests.accounts import ensure_user, sign_in
-from web import api, create_app, openapi
+from tests.helpers import AppFactory
+from web import api, openapi
 
 AUTUMN = "from=2025-09&to=2025-11"
 CLI_AUTUMN = ["--from", "2025-09", "--to", "2025-11"]
 
 
-
-@pytest.fixture(scope="module")
-def app(demo_store_path: Path) -> Flask:
-    # One app for the module, so its analysis cache serves the many requests below.
-    flask_app = create_app({"STORE": str(demo_store_path), "TESTING": True})
-    assert "api" in flask_app.blueprints  # registered by create_app
-    return flask_app
+# ``app``: the shared demo app (tests/conftest.py), whose analysis cache serves the many requests
+# below; ``client``: an analyst's client of it.
 
 
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return sign_in(app.test_client())
+def test_the_api_is_registered_by_create_app(app: Flask) -> None:
+    assert "api" in app.blueprints
 
 
 def comparable(parameters: dict[str, Any]) -> dict[str, Any]:
@@ -260,7 +255,9 @@ def test_hotspots_equal_the_cli(
     assert got["metadata"]["data_version"] == cli["metadata"]["data_version"]
 
 
-def test_wards_equal_the_cli_export(client: FlaskClient, demo_store_path: Path, tmp_path: Path) -> None:
+def test_wards_equal_the_cli_export(
+    client: FlaskClient, demo_store_path: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "wards.geojson"
     args = ["export", "wards", *CLI_AUTUMN, "--format", "geojson", "-o", str(out)]
     assert main([*args, "--store", str(demo_store_path)]) == 0
@@ -271,10 +268,13 @@ def test_wards_equal_the_cli_export(client: FlaskClient, demo_store_path: Path, 
     assert comparable(got["metadata"]["parameters"]) == comparable(cli["metadata"]["parameters"])
 
 
-def test_events_equal_the_cli_export(client: FlaskClient, demo_store_path: Path, tmp_path: Path) -> None:
+def test_events_equal_the_cli_export(
+    client: FlaskClient, demo_store_path: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "events.geojson"
     args = ["export", "events", *CLI_AUTUMN, "--layers", "raid", "search"]
-    assert main([*args, "--format", "geojson", "-o", str(out), "--store", str(demo_store_path)]) == 0
+    args += ["--format", "geojson", "-o", str(out)]
+    assert main([*args, "--store", str(demo_store_path)]) == 0
     cli = {f["properties"]["event_id"]: f for f in json.loads(out.read_text())["features"]}
     got = geojson(client, f"/api/v1/events?{AUTUMN}&layer=raid,search")
     api_events = {f["properties"]["event_id"]: f for f in got["features"]}
@@ -379,12 +379,10 @@ def test_the_served_document_is_the_one_tested(client: FlaskClient) -> None:
 
 
 @pytest.fixture(scope="module")
-def sso_app(demo_store_path: Path) -> Flask:
+def sso_app(app_factory: AppFactory) -> Flask:
     """The app behind a single sign-on proxy that names the user in ``X-Remote-User`` (the
     werkzeug client schemathesis drives drops Cookie headers, so roles come this way)."""
-    return create_app(
-        {"STORE": str(demo_store_path), "TESTING": True, "TRUSTED_USER_HEADER": "X-Remote-User"}
-    )
+    return app_factory(TESTING=True, TRUSTED_USER_HEADER="X-Remote-User")
 
 
 @pytest.fixture(scope="module")
