@@ -41,9 +41,18 @@ NAME = st.text(
     max_size=60,
 ).filter(lambda n: n not in (".", "..") and len(n.encode()) <= 200)
 AWKWARD_NAMES = [
-    "..\\..\\x.csv", "...csv", " .csv", "a\nb.csv", "a b.csv", "a_b.csv", "%2e%2e%2fetc.csv",
-    "2025-01-..-street.csv", "2025-01-\u202e-street.csv", "-rf.csv", "x" * 200 + ".csv",
-]  # fmt: skip
+    "..\\..\\x.csv",
+    "...csv",
+    " .csv",
+    "a\nb.csv",
+    "a b.csv",
+    "a_b.csv",
+    "%2e%2e%2fetc.csv",
+    "2025-01-..-street.csv",
+    "2025-01-\u202e-street.csv",
+    "-rf.csv",
+    "x" * 200 + ".csv",
+]
 
 
 def _written(store: Store, kind: str, name: str) -> tuple[str, str]:

@@ -161,8 +161,9 @@ def test_serve_runs_the_app_and_a_demo_account_signs_in(tmp_path: Path) -> None:
         port = s.getsockname()[1]
     server = subprocess.Popen(
         [sys.executable, "-m", "hotspots.cli", "serve", "--store", str(store), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         jar = http.cookiejar.CookieJar()
@@ -193,10 +194,20 @@ def test_serve_on_a_busy_port_says_so_in_one_line_naming_port(demo_store_path: P
         taken.listen()
         port = taken.getsockname()[1]
         done = subprocess.run(
-            [sys.executable, "-m", "hotspots.cli", "serve", "--store", str(demo_store_path),
-             "--port", str(port)],
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "hotspots.cli",
+                "serve",
+                "--store",
+                str(demo_store_path),
+                "--port",
+                str(port),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert done.returncode == 2
     assert "Serving" not in done.stdout + done.stderr
     lines = done.stderr.strip().splitlines()

@@ -83,8 +83,12 @@ def test_bounded_in_bytes_least_recently_used_first(tmp_path: Path) -> None:
         time.sleep(0.01)
     assert cache.size_bytes() == 500
     assert [k for k in ("k5", "k6", "k7", "k8", "k9") if _on_disk(cache, "v1", k)] == [
-        "k5", "k6", "k7", "k8", "k9"
-    ]  # fmt: skip
+        "k5",
+        "k6",
+        "k7",
+        "k8",
+        "k9",
+    ]
 
 
 def test_a_value_larger_than_the_cap_is_served_not_stored(tmp_path: Path) -> None:

@@ -39,8 +39,13 @@ def test_next_month_puts_the_busy_place_first_and_back_tests_itself(toy_store: P
     assert ahead.info["expected_total"] == pytest.approx(totals @ w / w.sum())
     assert ahead.expected_offences.sum() == pytest.approx(ahead.info["expected_total"])
     # Back-test: Feb..Jun each have a month before them.
-    assert [m for m, _, _ in ahead.backtest] == ["2025-02", "2025-03", "2025-04", "2025-05",
-                                                 "2025-06"]  # fmt: skip
+    assert [m for m, _, _ in ahead.backtest] == [
+        "2025-02",
+        "2025-03",
+        "2025-04",
+        "2025-05",
+        "2025-06",
+    ]
     capture = ahead.capture_at(1 / ahead.grid.n_cells)
     assert capture["months"] == 5 and 0 <= capture["min"] <= capture["median"] <= 1
 
@@ -78,8 +83,12 @@ def test_forecast_layer_draws_the_top_cells(toy_store: Path) -> None:  # noqa: F
     ahead = next_month(Store(toy_store), "2025-06")
     cells = gpd.GeoDataFrame(top_cells(ahead, 4), geometry="geometry", crs="EPSG:27700")
     text = ahead.capture_at(4 / ahead.grid.n_cells)
-    layer = forecast_layer(cells, name="Forecast (analysts)", month=ahead.month,
-                           capture_text=f"median capture {text['median']:.2f}")  # fmt: skip
+    layer = forecast_layer(
+        cells,
+        name="Forecast (analysts)",
+        month=ahead.month,
+        capture_text=f"median capture {text['median']:.2f}",
+    )
     assert layer is not None
     m = folium.Map(location=[52.2, 0.1], tiles=None)
     layer.add_to(m)
