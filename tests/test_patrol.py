@@ -156,8 +156,9 @@ def test_csv_and_gpx_escape_and_guard_text(toy_store: Path) -> None:
 # -- the demo data and the web page ---------------------------------------------------------------
 
 
-def _app(app_factory: AppFactory) -> Flask:
-    app = app_factory(TESTING=True, PROTECTIVE_MARKING="OFFICIAL-TEST")
+def _app(app_factory: AppFactory, store: Path | None = None) -> Flask:
+    """The app on ``store`` (default: the demo store) with a marking to look for."""
+    app = app_factory(store, TESTING=True, PROTECTIVE_MARKING="OFFICIAL-TEST")
     if "patrol" not in app.blueprints:  # until web/__init__.py registers it
         app.register_blueprint(bp)
     return app
@@ -247,8 +248,8 @@ def test_bad_parameters_give_400_naming_the_field(
         assert f"Field <code>{field}</code>" in response.get_data(as_text=True)
 
 
-def test_location_text_is_escaped_on_the_page(toy_store: Path) -> None:
-    client = sign_in(_app(toy_store).test_client())
+def test_location_text_is_escaped_on_the_page(app_factory: AppFactory, toy_store: Path) -> None:
+    client = sign_in(_app(app_factory, toy_store).test_client())
     html = client.get("/patrol?to=2025-06").get_data(as_text=True)
     assert EVIL not in html
     assert "3. &lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -317,12 +318,12 @@ def test_place_names_keep_the_streets_case(
     assert "St Bede's Gardens" in plan_gpx(plan) and "Bede'S" not in plan_gpx(plan)
 
 
-def test_each_place_opens_in_the_phones_maps(toy_store: Path) -> None:
+def test_each_place_opens_in_the_phones_maps(app_factory: AppFactory, toy_store: Path) -> None:
     p = _plan(toy_store).places[0]
     assert p.geo_uri == (
         f"geo:{p.lat:.5f},{p.lon:.5f}?q={p.lat:.5f},{p.lon:.5f}(On%20or%20near%20Pear%20Street)"
     )
-    client = sign_in(_app(toy_store).test_client())
+    client = sign_in(_app(app_factory, toy_store).test_client())
     html = client.get("/patrol?to=2025-06").get_data(as_text=True)
     assert f'href="{p.geo_uri}"' in html
     # the evil location text is escaped inside the URI too
