@@ -173,7 +173,7 @@ def test_officers_and_the_public_get_no_raid_count_month_or_column(
         text = officer.get(url).get_data(as_text=True)
         text = re.sub(r"&(amp;)?raids=0", "", text)  # the view's own (off) switch in links
         assert "raid" not in text.lower(), url
-    public = app_factory(PUBLIC_MODE=True, WARM_PRESETS=0, CACHE_DIR="").testclient_as()
+    public = app_factory(PUBLIC_MODE=True, WARM_PRESETS=0, CACHE_DIR="").test_client()
     for url in (f"/map.json?{AUTUMN}", "/api/v1/meta", f"/api/v1/wards?{AUTUMN}"):
         text = public.get(url).get_data(as_text=True)
         assert "raid" not in text.lower(), url
