@@ -116,12 +116,13 @@ def test_console_script_runs_without_a_terminal(tmp_path: Path) -> None:
     assert result.stderr == ""
 
 
-def test_public_safe_ward_export(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_public_safe_ward_export(
+    demo_store_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     """Leaving the force: small ward counts blank, no raid figures; never hotspots or events."""
     import json
 
-    store = str(tmp_path / "store")
-    assert main(["demo", "--store", store]) == 0
+    store = str(demo_store_path)
     out = tmp_path / "wards.geojson"
     args = ["export", "wards", "--from", "2025-09", "--to", "2025-11", "--format", "geojson"]
     assert main([*args, "-o", str(out), "--public-safe", "--store", store]) == 0
@@ -186,27 +187,17 @@ def test_serve_runs_the_app_and_a_demo_account_signs_in(tmp_path: Path) -> None:
     assert f"Serving {store}" in out and "DEMO-ACCOUNTS.txt" in out
 
 
-def test_serve_on_a_busy_port_says_so_in_one_line_naming_port(demo_store_path: Path) -> None:
+def test_serve_on_a_busy_port_says_so_in_one_line_naming_port(demo_store_copy: Path) -> None:
+    """(On a copy: the app keeps its signing key beside the store's accounts.)"""
     import socket
 
+    serve = [sys.executable, "-m", "hotspots.cli", "serve", "--store", str(demo_store_copy)]
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "hotspots.cli",
-                "serve",
-                "--store",
-                str(demo_store_path),
-                "--port",
-                str(port),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
+            [*serve, "--port", str(port)], capture_output=True, text=True, timeout=120
         )
     assert done.returncode == 2
     assert "Serving" not in done.stdout + done.stderr
