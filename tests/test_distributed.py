@@ -22,11 +22,12 @@ from tests.helpers import DEMO, snapshot, street_row
 
 
 @pytest.fixture(scope="module")
-def dask_client() -> Iterator[object]:
-    """Two worker processes of one thread: what `--scheduler local` starts (smaller memory)."""
-    started = connect("local", n_workers=2, memory_limit="2GiB")
-    yield started
-    close(started)
+def client() -> Iterator[object]:
+    """Two worker processes of one thread: what `--scheduler local` starts (smaller memory).
+    A dask client: in this module it overrides the conftest's web ``client``."""
+    dask_client = connect("local", n_workers=2, memory_limit="2GiB")
+    yield dask_client
+    close(dask_client)
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +58,7 @@ def assert_same_store(one: Store, two: Store) -> None:
     assert a["boundaries"]["wards"]["sha256"] == b["boundaries"]["wards"]["sha256"]
 
 
-def test_demo_data_distributed_equals_single_machine(
-    dask_client, demo_boundaries, tmp_path
-) -> None:
+def test_demo_data_distributed_equals_single_machine(client, demo_boundaries, tmp_path) -> None:
     wards, area = demo_boundaries
     single, distributed = Store(tmp_path / "single"), Store(tmp_path / "dask")
     want = ingest(demo_files(), wards=wards, force_area=area, store=single)
@@ -69,7 +68,7 @@ def test_demo_data_distributed_equals_single_machine(
         wards=wards,
         force_area=area,
         store=distributed,
-        client=dask_client,
+        client=client,
         on_file=seen.append,
     )
     assert sorted(seen) == sorted(demo_files())
@@ -81,7 +80,7 @@ def test_demo_data_distributed_equals_single_machine(
 
 
 def test_duplicate_ids_across_files_and_stored_sources_are_single_machines(
-    dask_client, toy, write_street, tmp_path
+    client, toy, write_street, tmp_path
 ) -> None:
     wards, area = toy
     old = write_street(
@@ -101,7 +100,7 @@ def test_duplicate_ids_across_files_and_stored_sources_are_single_machines(
     for store in (single, distributed):
         ingest([old], wards=wards, force_area=area, store=store)
     ingest(new, wards=wards, force_area=area, store=single)
-    ingest_distributed(new, wards=wards, force_area=area, store=distributed, client=dask_client)
+    ingest_distributed(new, wards=wards, force_area=area, store=distributed, client=client)
     assert_same_store(single, distributed)
     kept = distributed.load()
     assert sorted(kept["event_id"]) == ["A", "B", "C", "D", "E", "X", "Y"]
@@ -109,7 +108,7 @@ def test_duplicate_ids_across_files_and_stored_sources_are_single_machines(
     assert rejected["2025-03-toyshire-street.csv"] == {"duplicate": 2}  # B (file 2), Y (stored)
 
 
-def test_a_malformed_file_leaves_the_store_byte_for_byte(dask_client, toy, write_street, tmp_path):
+def test_a_malformed_file_leaves_the_store_byte_for_byte(client, toy, write_street, tmp_path):
     wards, area = toy
     store = Store(tmp_path / "store")
     ingest(
@@ -124,14 +123,12 @@ def test_a_malformed_file_leaves_the_store_byte_for_byte(dask_client, toy, write
     )
     bad.write_text(bad.read_text() + "b2,2025-03,only,four fields\n")
     with pytest.raises(SourceFormatError, match=r"2025-03-toyshire-street\.csv, line 3"):
-        ingest_distributed(
-            [good, bad], wards=wards, force_area=area, store=store, client=dask_client
-        )
+        ingest_distributed([good, bad], wards=wards, force_area=area, store=store, client=client)
     assert snapshot(store.path) == before
 
 
 def test_a_shrinking_replacement_is_refused_as_on_one_machine(
-    dask_client, toy, write_street, tmp_path
+    client, toy, write_street, tmp_path
 ) -> None:
     """The rule of hotspots.store.replacement applies to the distributed ingest too."""
     wards, area = toy
@@ -141,15 +138,15 @@ def test_a_shrinking_replacement_is_refused_as_on_one_machine(
     before = snapshot(store.path)
     empty = write_street([])
     with pytest.raises(ReplacementRefused, match=r"stored 4 rows kept, new 0"):
-        ingest_distributed([empty], wards=wards, force_area=area, store=store, client=dask_client)
+        ingest_distributed([empty], wards=wards, force_area=area, store=store, client=client)
     assert snapshot(store.path) == before
     ingest_distributed(
-        [empty], wards=wards, force_area=area, store=store, client=dask_client, allow_shrink=True
+        [empty], wards=wards, force_area=area, store=store, client=client, allow_shrink=True
     )
     assert store.manifest()["sources"]["street:2025-01:toyshire"]["kept"] == 0
 
 
-def test_dask_geopandas_reads_the_store_partitions(dask_client, demo_boundaries, tmp_path) -> None:
+def test_dask_geopandas_reads_the_store_partitions(client, demo_boundaries, tmp_path) -> None:
     import dask_geopandas
 
     wards, area = demo_boundaries
@@ -166,14 +163,14 @@ def test_dask_geopandas_reads_the_store_partitions(dask_client, demo_boundaries,
     pd.testing.assert_frame_equal(got[want.columns], want, check_dtype=False)
 
 
-def test_tiled_hotspots_on_the_cluster_equal_single_machine(dask_client) -> None:
+def test_tiled_hotspots_on_the_cluster_equal_single_machine(client) -> None:
     rng = np.random.default_rng(7)
     centres = rng.uniform(0, 20_000, size=(40, 2))
     which = rng.integers(0, 40, size=20_000)
     xy = np.round(centres[which] + rng.normal(0, 120, size=(20_000, 2)))
     ticks: list[tuple[int, int]] = []
     got = TiledHotspotDetector(
-        150, 10, tile_m=2_000, client=dask_client, on_tile=lambda *t: ticks.append(t)
+        150, 10, tile_m=2_000, client=client, on_tile=lambda *t: ticks.append(t)
     )
     got.fit(xy)
     want = HotspotDetector(150, 10).fit(xy)
@@ -184,7 +181,7 @@ def test_tiled_hotspots_on_the_cluster_equal_single_machine(dask_client) -> None
 
 
 def test_hotspots_from_the_store_partitions_equal_single_machine(
-    dask_client, demo_boundaries, tmp_path
+    client, demo_boundaries, tmp_path
 ) -> None:
     from hotspots.distributed.store_hotspots import detect_store_hotspots
 
@@ -193,7 +190,7 @@ def test_hotspots_from_the_store_partitions_equal_single_machine(
     ingest(demo_files(), wards=wards, force_area=area, store=store)
     months = [f"2025-{m:02d}" for m in range(3, 9)]
     got, points, counts = detect_store_hotspots(
-        store, months, eps_m=150, min_samples=9, client=dask_client, tile_m=3_000
+        store, months, eps_m=150, min_samples=9, client=client, tile_m=3_000
     )
     offences = store.load(layers=["offence"], months=months)
     want = HotspotDetector(150, 9).fit(offences)
