@@ -68,9 +68,14 @@ def measure(store: Path, repeat: int) -> list[dict[str, Any]]:
 
     folder = Path(tempfile.mkdtemp(prefix="bench-compress-"))
     app = create_app(
-        {"STORE": str(store), "USERS_DB": str(folder / "u.sqlite3"), "WARM_PRESETS": 0,
-         "CACHE_DIR": "", "TRUSTED_USER_HEADER": "X-User"}
-    )  # fmt: skip
+        {
+            "STORE": str(store),
+            "USERS_DB": str(folder / "u.sqlite3"),
+            "WARM_PRESETS": 0,
+            "CACHE_DIR": "",
+            "TRUSTED_USER_HEADER": "X-User",
+        }
+    )
     UserStore(app.config["USERS_DB"]).add("bench", "correct horse battery staple", "analyst")
     client = app.test_client()
     rows: dict[tuple[str, str], dict[str, Any]] = {}
@@ -137,8 +142,11 @@ def main() -> int:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         subprocess.run(
             [sys.executable, "-m", "hotspots.cli", "demo", "--store", str(store)],
-            check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            check=True,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     load_before = os.getloadavg()
     rows = measure(store, args.repeat)
     load_after = os.getloadavg()

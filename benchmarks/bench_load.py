@@ -54,8 +54,14 @@ def requests_for(role: str, rng: random.Random) -> str:
     """One request a ``role`` may make, on a random period."""
     start, end = rng.choice(periods())
     q = f"from={start}&to={end}"
-    choices = [f"/?{q}", f"/map/frame?{q}", f"/map.json?{q}",
-               f"/api/v1/wards?{q}", f"/api/v1/hotspots?{q}", "/api/v1/meta"]  # fmt: skip
+    choices = [
+        f"/?{q}",
+        f"/map/frame?{q}",
+        f"/map.json?{q}",
+        f"/api/v1/wards?{q}",
+        f"/api/v1/hotspots?{q}",
+        "/api/v1/meta",
+    ]
     n = MONTHS.index(end) - MONTHS.index(start) + 1
     if MONTHS.index(start) >= n:  # the compare page needs the previous period's data too
         choices.append(f"/compare?{q}")
@@ -139,8 +145,9 @@ def main() -> int:
     bin_dir = Path(sys.executable).parent
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "store"
-        subprocess.run([bin_dir / "hotspots", "demo", "--store", store], check=True,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            [bin_dir / "hotspots", "demo", "--store", store], check=True, stdout=subprocess.DEVNULL
+        )
         sys.path.insert(0, str(ROOT))
         from hotspots.users import UserStore
 
@@ -156,20 +163,38 @@ def main() -> int:
                     role = candidate
                     break
             name = f"load-{role}-{i:02d}"
-            scope = ["E07000008"] if role == "officer" and i % 2 else (
-                ["E06000031"] if role == "officer" else [])  # fmt: skip
+            scope = (
+                ["E07000008"]
+                if role == "officer" and i % 2
+                else (["E06000031"] if role == "officer" else [])
+            )
             users.add(name, PASSWORD, role, scope)
             accounts.append((name, role))
         port = free_port()
-        env = {**os.environ, "HOTSPOTS_STORE": str(store), "HOTSPOTS_COOKIE_SECURE": "false",
-               "HOTSPOTS_CACHE_DIR": str(Path(tmp) / "cache"),
-               "HOTSPOTS_LOGIN_MAX_FAILURES": "1000"}  # fmt: skip
+        env = {
+            **os.environ,
+            "HOTSPOTS_STORE": str(store),
+            "HOTSPOTS_COOKIE_SECURE": "false",
+            "HOTSPOTS_CACHE_DIR": str(Path(tmp) / "cache"),
+            "HOTSPOTS_LOGIN_MAX_FAILURES": "1000",
+        }
         server = subprocess.Popen(
-            [bin_dir / "gunicorn", "--workers", str(args.workers), "--threads",
-             str(args.threads), "--preload", "--bind", f"127.0.0.1:{port}",
-             "--log-level", "warning", "web:create_app()"],
-            env=env, cwd=ROOT,
-        )  # fmt: skip
+            [
+                bin_dir / "gunicorn",
+                "--workers",
+                str(args.workers),
+                "--threads",
+                str(args.threads),
+                "--preload",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                "web:create_app()",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.time() + 60
@@ -221,16 +246,28 @@ def main() -> int:
     at_10 = next((m for t, m in memory if t >= 10), memory[0][1] if memory else 0.0)
     last = memory[-1][1] if memory else 0.0
     result = {
-        "clients": args.clients, "seconds": args.seconds, "workers": args.workers,
-        "threads": args.threads, "cpus": os.cpu_count(), "requests": len(results),
-        "requests_per_s": round(len(results) / args.seconds, 1), "errors": len(errors),
+        "clients": args.clients,
+        "seconds": args.seconds,
+        "workers": args.workers,
+        "threads": args.threads,
+        "cpus": os.cpu_count(),
+        "requests": len(results),
+        "requests_per_s": round(len(results) / args.seconds, 1),
+        "errors": len(errors),
         "error_examples": errors[:10],
         "p50_ms": round(1000 * statistics.median(times), 1),
         "p95_ms": round(1000 * pct(times, 95), 1),
-        "by_kind": {k: {"requests": len(v), "p50_ms": round(1000 * statistics.median(v), 1),
-                        "p95_ms": round(1000 * pct(v, 95), 1)} for k, v in by_kind.items()},
-        "memory_mib": memory, "memory_stable": bool(memory) and last <= 1.2 * at_10,
-    }  # fmt: skip
+        "by_kind": {
+            k: {
+                "requests": len(v),
+                "p50_ms": round(1000 * statistics.median(v), 1),
+                "p95_ms": round(1000 * pct(v, 95), 1),
+            }
+            for k, v in by_kind.items()
+        },
+        "memory_mib": memory,
+        "memory_stable": bool(memory) and last <= 1.2 * at_10,
+    }
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "load.json").write_text(json.dumps(result, indent=1))
     print(

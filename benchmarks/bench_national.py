@@ -178,8 +178,9 @@ def run_distributed(args: argparse.Namespace, files: list[Path], store_dir: Path
         # detect_store_hotspots(store, months, categories=None, client=client, ...), in its
         # steps so that the parallel and the serial (client) parts are timed apart.
         files_read = [str(f) for f in store.event_files(layers=["offence"], months=months)]
-        parts = client.gather(client.map(file_locations, files_read, months=months,
-                                         categories=None, pure=False))  # fmt: skip
+        parts = client.gather(
+            client.map(file_locations, files_read, months=months, categories=None, pure=False)
+        )
         t1a = time.perf_counter()
         points, weights = collapse(
             np.concatenate([p for p, _ in parts]), np.concatenate([w for _, w in parts])
@@ -278,12 +279,29 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(store_dir, ignore_errors=True)
         store_dir.parent.mkdir(parents=True, exist_ok=True)
         command = [
-            sys.executable, __file__, "--child", side, "--files",
-            json.dumps([str(f) for f in files]), "--store", str(store_dir),
-            "--wards-path", wards, "--area-path", area, "--months", str(args.months),
-            "--workers", str(args.workers), "--tile-m", str(args.tile_m),
-            "--eps-m", args.eps_m, "--min-samples", args.min_samples,
-        ]  # fmt: skip
+            sys.executable,
+            __file__,
+            "--child",
+            side,
+            "--files",
+            json.dumps([str(f) for f in files]),
+            "--store",
+            str(store_dir),
+            "--wards-path",
+            wards,
+            "--area-path",
+            area,
+            "--months",
+            str(args.months),
+            "--workers",
+            str(args.workers),
+            "--tile-m",
+            str(args.tile_m),
+            "--eps-m",
+            args.eps_m,
+            "--min-samples",
+            args.min_samples,
+        ]
         load_before = os.getloadavg()[0]
         began = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -303,8 +321,13 @@ def main(argv: list[str] | None = None) -> int:
         same = bool(np.array_equal(np.load(labels["single"]), np.load(labels["distributed"])))
         results["hotspots_identical"] = same
         print(f"hotspot labels identical: {same}")
-    results["inputs"] = {"rows": args.rows, "months": args.months, "files": len(files),
-                         "wards": args.wards, "seed": args.seed}  # fmt: skip
+    results["inputs"] = {
+        "rows": args.rows,
+        "months": args.months,
+        "files": len(files),
+        "wards": args.wards,
+        "seed": args.seed,
+    }
     results["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
     out = OUT / f"bench_national-{args.rows}{'-' + args.tag if args.tag else ''}.json"
     out.write_text(json.dumps(results, indent=1))

@@ -47,3 +47,10 @@ def sign_in(
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return client
+
+
+def client_as(app: Flask, role: str | None, scope: Sequence[str] = ()) -> FlaskClient:
+    """A new client of ``app``: signed in as ``role`` (see :func:`sign_in`), or anonymous for
+    ``None``."""
+    client = app.test_client()
+    return client if role is None else sign_in(client, role, scope)

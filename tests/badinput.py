@@ -3,7 +3,6 @@ must have, and hypothesis strategies for the text of fields."""
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ from hotspots.sources import SourceRead
 from hotspots.sources.police_uk import read_street
 from hotspots.sources.raids import read_raids
 from hotspots.sources.stop_search import read_stop_search
-from tests.conftest import STREET_HEADER, lonlat, street_row
+from tests.helpers import STREET_HEADER, lonlat, street_row
 
 Reader = Callable[[Path], SourceRead]
 READERS: dict[str, Reader] = {
@@ -104,15 +103,6 @@ def assert_clean_refusal(exc: HotspotsError, path: Path) -> None:
     assert path.name in str(exc)
     assert exc.line is not None and exc.line >= 1, str(exc)
     assert "expected" in str(exc)
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    """Every file under ``folder`` (relative path -> SHA-256 of its bytes)."""
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 #: Text of one CSV field: anything but the field and line separators and the quote.

@@ -1,5 +1,18 @@
-"""Shared fixtures: the real public data (skipped when absent), the shipped demo data, and a
-small hand-made world whose answers are worked out by hand.
+"""Shared fixtures: the real public data (skipped when absent), the shipped demo data, the web
+app, and a small hand-made world whose answers are worked out by hand. Plain helpers (paths,
+street rows, snapshots) are in ``tests/helpers.py``; this module is never imported.
+
+- ``demo_store_path`` / ``demo_store``: the demo data ingested once per session, **read-only**
+  (checked at the end of the session); ``demo_store_copy``: a private copy for a test that
+  writes to it (ingest, upload, accounts in the store).
+- ``app_factory(store=None, **config)``: a Flask app for a store (default: the demo store) with
+  config overrides; on the demo store its accounts are in a session copy of the demo's accounts
+  file, never in the store; the disk cache is a session folder per store unless ``CACHE_DIR``
+  is given.
+- ``app``: the demo app (a module overrides it for its own settings); ``client_for(role)`` a
+  client of ``app`` signed in as ``role`` (None: anonymous); ``client``: an analyst's client.
+- ``store_of(months)``: a store of the demo's files for some months; ``gap_store``: without May.
+- ``toy``: the hand-made wards and force area, read.
 
 The hand-made world, in British National Grid metres (EPSG:27700)::
 
@@ -16,29 +29,32 @@ Alpha is in district E07000001 "Northshire", Bravo in E07000002 "Southshire".
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pytest
-from pyproj import Transformer
+from flask import Flask
+from flask.testing import FlaskClient
 from shapely.geometry import box
 
-ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "data"
-REAL = ROOT.parent / "shared" / "data" / "real"
-
-STREET_HEADER = (
-    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
-    "LSOA code,LSOA name,Crime type,Last outcome category,Context"
+from hotspots.sources.boundaries import Boundaries, read_force_area, read_wards
+from hotspots.store import Store
+from tests.accounts import client_as
+from tests.helpers import (
+    DEMO_ALWAYS,
+    DEMO_AREA,
+    DEMO_MONTHS,
+    DEMO_STREET,
+    DEMO_WARDS,
+    REAL,
+    STREET_HEADER,
+    AppFactory,
+    ClientFor,
+    snapshot,
 )
-_TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
-
-
-def lonlat(x_m: float, y_m: float) -> tuple[str, str]:
-    """BNG metres to lon/lat text with 6 decimals, as police.uk writes them."""
-    lon, lat = _TO_WGS84.transform(x_m, y_m)
-    return f"{lon:.6f}", f"{lat:.6f}"
 
 
 @pytest.fixture
@@ -76,6 +92,13 @@ def toy_boundaries(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path
 
 
 @pytest.fixture
+def toy(toy_boundaries: tuple[Path, Path]) -> tuple[Boundaries, Boundaries]:
+    """The hand-made wards and force area as the ingest takes them (read afresh per test)."""
+    wards_path, area_path = toy_boundaries
+    return read_wards(wards_path), read_force_area(area_path)
+
+
+@pytest.fixture
 def write_street(tmp_path: Path) -> Callable[..., Path]:
     """Write a street CSV from rows of field lists (header optional, BOM/CRLF optional)."""
 
@@ -97,44 +120,113 @@ def write_street(tmp_path: Path) -> Callable[..., Path]:
     return _write
 
 
-def street_row(
-    crime_id: str,
-    x_m: float | None,
-    y_m: float | None,
-    *,
-    month: str = "2025-01",
-    crime_type: str = "Drugs",
-    location: str = "On or near Toy Street",
-    lon_lat: tuple[str, str] | None = None,
-) -> list[str]:
-    """One street CSV row at BNG (x_m, y_m), or with explicit lon/lat text."""
-    if lon_lat is None:
-        lon_lat = ("", "") if x_m is None or y_m is None else lonlat(x_m, y_m)
-    return [
-        crime_id,
-        month,
-        "Toyshire Police",
-        "Toyshire Police",
-        lon_lat[0],
-        lon_lat[1],
-        location,
-        "E01000001",
-        "Toyshire 001A",
-        crime_type,
-        "Under investigation",
-        "",
-    ]
+# -- the demo store and the web app --------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
-def shared_demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_store_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The shipped demo data ingested once for the whole session (`hotspots demo`).
 
-    Read-only for its users: tests may add accounts and caches beside it, never change its data
-    (tests that ingest or upload build their own store).
-    """
+    Read-only: a test that writes to a store (ingest, upload, accounts or caches inside it)
+    takes ``demo_store_copy``. The session fails at its end if any file here changed."""
     from hotspots.cli import main
 
     path = tmp_path_factory.mktemp("demo") / "store"
     assert main(["demo", "--store", str(path)]) == 0
-    return path
+    before = snapshot(path)
+    yield path
+    changed = sorted(set(before.items()) ^ set(snapshot(path).items()))
+    assert not changed, f"a test wrote to the shared demo store: {sorted({n for n, _ in changed})}"
+
+
+@pytest.fixture(scope="session")
+def demo_store(demo_store_path: Path) -> Store:
+    """The shared demo store (read-only, see ``demo_store_path``)."""
+    return Store(demo_store_path)
+
+
+@pytest.fixture
+def demo_store_copy(demo_store_path: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo store (its data version included) for one test to change."""
+    return Path(shutil.copytree(demo_store_path, tmp_path / "demo-store"))
+
+
+@pytest.fixture(scope="session")
+def store_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[[frozenset[str]], Path]:
+    """``store_of(months)``: a store holding the demo's street files of the given months (plus
+    its July searches and its raids), ingested once per set of months for the whole session."""
+    from hotspots.ingest import ingest
+
+    folder = tmp_path_factory.mktemp("gaps")
+    wards, area = read_wards([DEMO_WARDS]), read_force_area(DEMO_AREA)
+    made: dict[frozenset[str], Path] = {}
+
+    def build(months: frozenset[str]) -> Path:
+        if months not in made:
+            path = folder / ("store-" + "-".join(sorted(m[5:] for m in months)))
+            files = [DEMO_STREET[m] for m in sorted(months)] + DEMO_ALWAYS
+            report = ingest(files, wards=wards, force_area=area, store=Store(path))
+            assert report.reconciles()
+            made[months] = path
+        return made[months]
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def gap_store(store_of: Callable[[frozenset[str]], Path]) -> Path:
+    """The demo store without May 2025's street file."""
+    return store_of(frozenset(DEMO_MONTHS) - {"2025-05"})
+
+
+@pytest.fixture(scope="session")
+def app_factory(demo_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> AppFactory:
+    """``make(store=None, **config)``: ``web.create_app`` for ``store`` (default: the shared demo
+    store) with ``config`` over the settings.
+
+    On the shared demo store, ``USERS_DB`` defaults to one session copy of the demo's accounts
+    file (so the store stays unchanged; the signing key is kept beside that copy); ``CACHE_DIR``
+    defaults to one session folder per store (not the checkout's ``instance/``). A key given in
+    ``config`` (``None`` included) wins."""
+    from web import create_app
+
+    folder = tmp_path_factory.mktemp("apps")
+    demo_users = folder / "demo-accounts" / "users.sqlite3"
+    demo_users.parent.mkdir()
+    shutil.copy2(demo_store_path / "users.sqlite3", demo_users)
+
+    caches: dict[Path, Path] = {}
+
+    def make(store: Path | str | None = None, /, **config: Any) -> Flask:
+        path = Path(store) if store is not None else demo_store_path
+        if path not in caches:  # a copy of a store has its data version: a cache of its own
+            caches[path] = folder / f"cache-{len(caches)}"
+        defaults: dict[str, Any] = {"STORE": str(path), "CACHE_DIR": str(caches[path])}
+        if path == demo_store_path:
+            defaults["USERS_DB"] = str(demo_users)
+        return create_app({**defaults, **config})
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def app(app_factory: AppFactory) -> Flask:
+    """The app on the shared demo store (``TESTING``); a module overrides it for its settings."""
+    return app_factory(TESTING=True)
+
+
+@pytest.fixture
+def client_for(app: Flask) -> ClientFor:
+    """``client_for(role, scope=())``: a new client of ``app`` signed in as ``role`` through the
+    sign-in form (an account made if missing); ``None``: an anonymous client."""
+
+    def make(role: str | None, scope: tuple[str, ...] = ()) -> FlaskClient:
+        return client_as(app, role, scope)
+
+    return make
+
+
+@pytest.fixture
+def client(client_for: ClientFor) -> FlaskClient:
+    """An analyst's client of ``app``."""
+    return client_for("analyst")

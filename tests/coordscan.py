@@ -271,8 +271,9 @@ def polygon_leaks(
 
     def single(how: str, point: shapely.Point) -> None:
         for _, event, distance in points.near(np.array([[point.x, point.y]]), tol_m):
-            leaks.append(Leak(how, f"({point.x:.1f}, {point.y:.1f}) m", distance,
-                              points.labels[event]))  # fmt: skip
+            leaks.append(
+                Leak(how, f"({point.x:.1f}, {point.y:.1f}) m", distance, points.labels[event])
+            )
 
     def several(how: str, xy: np.ndarray) -> None:
         hits = points.near(xy, tol_m)

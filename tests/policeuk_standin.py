@@ -69,9 +69,16 @@ class Data:
                     data.forces[force] = row["Reported by"]
                     data.crimes[month].append(_crime(row, next(next_id)))
                 lat, lng = BTP_AT
-                btp = {"Crime ID": "f" * 64, "Month": month, "Latitude": lat, "Longitude": lng,
-                       "Location": "On or near Station Road", "Crime type": "Drugs",
-                       "Last outcome category": "", "Context": ""}  # fmt: skip
+                btp = {
+                    "Crime ID": "f" * 64,
+                    "Month": month,
+                    "Latitude": lat,
+                    "Longitude": lng,
+                    "Location": "On or near Station Road",
+                    "Crime type": "Drugs",
+                    "Last outcome category": "",
+                    "Context": "",
+                }
                 data.crimes[month].append({**_crime(btp, next(next_id)), "location_type": "BTP"})
             else:
                 data.stops[(force, month)] = [_stop(row, n) for n, row in enumerate(rows)]

@@ -13,31 +13,20 @@ from urllib.parse import unquote
 import numpy as np
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from pyproj import Transformer
 
 from hotspots.users import UserStore
 from tests.accounts import PASSWORD, csrf_token, ensure_user, sign_in
-from web import create_app
+from tests.helpers import AppFactory, ClientFor
 
 AUTUMN = "from=2025-09&to=2025-11"
 _TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
 
 
 @pytest.fixture(scope="module")
-def demo_store(shared_demo_store: Path) -> Path:
-    return shared_demo_store
-
-
-@pytest.fixture(scope="module")
-def app(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def app(app_factory: AppFactory, tmp_path_factory: pytest.TempPathFactory) -> Flask:
     cache = tmp_path_factory.mktemp("access-cache")
-    return create_app({"STORE": str(demo_store), "CACHE_DIR": str(cache), "WARM_PRESETS": 0})
-
-
-def client_as(app: Flask, role: str | None) -> FlaskClient:
-    client = app.test_client()
-    return client if role is None else sign_in(client, role)
+    return app_factory(CACHE_DIR=str(cache), WARM_PRESETS=0)
 
 
 # -- who may see what --------------------------------------------------------------------------
@@ -70,22 +59,30 @@ def test_anonymous_pages_go_to_sign_in_and_come_back(app: Flask) -> None:
     name = ensure_user(app, "analyst")
     back = client.post(
         "/login",
-        data={"username": name, "password": PASSWORD, "csrf_token": token,
-              "next": f"/compare?{AUTUMN}"},
-    )  # fmt: skip
+        data={
+            "username": name,
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": f"/compare?{AUTUMN}",
+        },
+    )
     assert back.status_code == 302 and back.headers["Location"] == f"/compare?{AUTUMN}"
     # never to another site after signing in
     for evil in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
         again = client.post(
             "/login",
-            data={"username": name, "password": PASSWORD, "csrf_token": csrf_token(client),
-                  "next": evil},
-        )  # fmt: skip
+            data={
+                "username": name,
+                "password": PASSWORD,
+                "csrf_token": csrf_token(client),
+                "next": evil,
+            },
+        )
         assert again.headers["Location"] == "/", evil
 
 
-def test_officers_see_their_area_without_raids_or_exact_points(app: Flask) -> None:
-    client = client_as(app, "officer")  # Cambridge, E07000008
+def test_officers_see_their_area_without_raids_or_exact_points(client_for: ClientFor) -> None:
+    client = client_for("officer")  # Cambridge, E07000008
     frame = client.get(f"/map/frame?{AUTUMN}&raids=1&searches=1&offences=clusters").get_data(
         as_text=True
     )
@@ -103,11 +100,13 @@ def test_officers_see_their_area_without_raids_or_exact_points(app: Flask) -> No
     assert outside.status_code == 403
 
 
-def test_without_exact_points_offences_are_snapped_to_grid_centres(app: Flask) -> None:
+def test_without_exact_points_offences_are_snapped_to_grid_centres(
+    app: Flask, client_for: ClientFor
+) -> None:
     snap_m = float(app.config["SNAP_M"])
     for role in ("commissioner", "officer"):
         heat_view = f"/map/frame?{AUTUMN}&offences=heat"  # heat is an option (issue 14)
-        frame = client_as(app, role).get(heat_view).get_data(as_text=True)
+        frame = client_for(role).get(heat_view).get_data(as_text=True)
         heat = re.search(r"L\.heatLayer\(\s*(\[\[.*?\]\])", frame, re.S)
         assert heat, role
         points = np.array(eval(heat[1]))
@@ -115,31 +114,27 @@ def test_without_exact_points_offences_are_snapped_to_grid_centres(app: Flask) -
         # every point is a cell centre (to the ~1 m of the 5 decimals the page keeps)
         offset_x, offset_y = np.mod(x, snap_m) - snap_m / 2, np.mod(y, snap_m) - snap_m / 2
         assert np.abs(offset_x).max() < 3 and np.abs(offset_y).max() < 3, role
-    exact = (
-        client_as(app, "analyst").get(f"/map/frame?{AUTUMN}&offences=heat").get_data(as_text=True)
-    )
+    exact = client_for("analyst").get(f"/map/frame?{AUTUMN}&offences=heat").get_data(as_text=True)
     points = np.array(eval(re.search(r"L\.heatLayer\(\s*(\[\[.*?\]\])", exact, re.S)[1]))
     x, _ = _TO_BNG.transform(points[:, 1], points[:, 0])
     assert np.abs(np.mod(x, snap_m) - snap_m / 2).max() > 50  # analysts: where they happened
 
 
-def test_pages_for_different_roles_never_share_a_cache_entry(app: Flask) -> None:
-    analyst = client_as(app, "analyst").get(f"/map/frame?{AUTUMN}")
-    officer = client_as(app, "officer").get(f"/map/frame?{AUTUMN}")
+def test_pages_for_different_roles_never_share_a_cache_entry(client_for: ClientFor) -> None:
+    analyst = client_for("analyst").get(f"/map/frame?{AUTUMN}")
+    officer = client_for("officer").get(f"/map/frame?{AUTUMN}")
     assert analyst.headers["ETag"] != officer.headers["ETag"]
     assert "Raids" in analyst.get_data(as_text=True)
     assert "Raids" not in officer.get_data(as_text=True)
     # the analyst's ETag does not unlock the analyst's page for the officer
-    again = client_as(app, "officer").get(
+    again = client_for("officer").get(
         f"/map/frame?{AUTUMN}", headers={"If-None-Match": analyst.headers["ETag"]}
     )
     assert again.status_code == 200 and "Raids" not in again.get_data(as_text=True)
 
 
-def test_public_mode_shows_suppressed_ward_aggregates_only(demo_store: Path) -> None:
-    app = create_app(
-        {"STORE": str(demo_store), "PUBLIC_MODE": True, "WARM_PRESETS": 0, "CACHE_DIR": ""}
-    )
+def test_public_mode_shows_suppressed_ward_aggregates_only(app_factory: AppFactory) -> None:
+    app = app_factory(PUBLIC_MODE=True, WARM_PRESETS=0, CACHE_DIR="")
     client = app.test_client()
     assert client.get(f"/?{AUTUMN}").status_code == 200
     frame = client.get(f"/map/frame?{AUTUMN}&offences=heat").get_data(as_text=True)
@@ -170,11 +165,14 @@ def test_wrong_password_is_refused_and_audited(app: Flask) -> None:
     assert entry.username == name and entry.address == "127.0.0.1"
 
 
-def test_sign_in_is_rate_limited(demo_store: Path, tmp_path: Path) -> None:
-    app = create_app(
-        {"STORE": str(demo_store), "USERS_DB": str(tmp_path / "u.sqlite3"), "WARM_PRESETS": 0,
-         "LOGIN_MAX_FAILURES": 3, "LOGIN_WINDOW_MINUTES": 15, "CACHE_DIR": ""}
-    )  # fmt: skip
+def test_sign_in_is_rate_limited(app_factory: AppFactory, tmp_path: Path) -> None:
+    app = app_factory(
+        USERS_DB=str(tmp_path / "u.sqlite3"),
+        WARM_PRESETS=0,
+        LOGIN_MAX_FAILURES=3,
+        LOGIN_WINDOW_MINUTES=15,
+        CACHE_DIR="",
+    )
     name = ensure_user(app, "analyst")
     client = app.test_client()
     for _ in range(3):
@@ -198,30 +196,26 @@ def test_session_cookie_is_http_only_secure_and_same_site(app: Flask) -> None:
     assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie
 
 
-def test_disabling_an_account_ends_its_session(demo_store: Path, tmp_path: Path) -> None:
-    app = create_app(
-        {"STORE": str(demo_store), "USERS_DB": str(tmp_path / "u.sqlite3"), "WARM_PRESETS": 0,
-         "CACHE_DIR": ""}
-    )  # fmt: skip
+def test_disabling_an_account_ends_its_session(app_factory: AppFactory, tmp_path: Path) -> None:
+    app = app_factory(USERS_DB=str(tmp_path / "u.sqlite3"), WARM_PRESETS=0, CACHE_DIR="")
     client = sign_in(app.test_client(), "analyst")
     assert client.get("/api/v1/meta").status_code == 200
     UserStore(tmp_path / "u.sqlite3").set_disabled(ensure_user(app, "analyst"), True)
     assert client.get("/api/v1/meta").status_code == 401
 
 
-def test_sessions_expire(demo_store: Path, tmp_path: Path) -> None:
-    app = create_app(
-        {"STORE": str(demo_store), "USERS_DB": str(tmp_path / "u.sqlite3"), "WARM_PRESETS": 0,
-         "CACHE_DIR": "", "SESSION_HOURS": 1 / 3600}
-    )  # fmt: skip
+def test_sessions_expire(app_factory: AppFactory, tmp_path: Path) -> None:
+    app = app_factory(
+        USERS_DB=str(tmp_path / "u.sqlite3"), WARM_PRESETS=0, CACHE_DIR="", SESSION_HOURS=1 / 3600
+    )
     client = sign_in(app.test_client(), "analyst")
     assert client.get("/api/v1/meta").status_code == 200
     time.sleep(1.2)
     assert client.get("/api/v1/meta").status_code == 401
 
 
-def test_sign_out_needs_the_form_token(app: Flask) -> None:
-    client = client_as(app, "analyst")
+def test_sign_out_needs_the_form_token(client_for: ClientFor) -> None:
+    client = client_for("analyst")
     assert client.post("/logout").status_code == 400  # a cross-site POST cannot sign you out
     assert client.get("/api/v1/meta").status_code == 200
     assert client.post("/logout", data={"csrf_token": csrf_token(client, "/")}).status_code == 302
@@ -235,25 +229,25 @@ def test_sign_in_form_needs_its_token(app: Flask) -> None:
     assert client.post("/login", data={**data, "csrf_token": "forged"}).status_code == 400
 
 
-def test_trusted_proxy_header_signs_in_known_users_only(demo_store: Path, tmp_path: Path) -> None:
-    config = {"STORE": str(demo_store), "USERS_DB": str(tmp_path / "u.sqlite3"),
-              "WARM_PRESETS": 0, "CACHE_DIR": ""}  # fmt: skip
-    plain = create_app(config)
+def test_trusted_proxy_header_signs_in_known_users_only(
+    app_factory: AppFactory, tmp_path: Path
+) -> None:
+    config = {"USERS_DB": str(tmp_path / "u.sqlite3"), "WARM_PRESETS": 0, "CACHE_DIR": ""}
+    plain = app_factory(**config)
     name = ensure_user(plain, "commissioner")
     # off by default: the header means nothing
     response = plain.test_client().get("/api/v1/meta", headers={"X-Remote-User": name})
     assert response.status_code == 401
-    sso = create_app({**config, "TRUSTED_USER_HEADER": "X-Remote-User"})
+    sso = app_factory(**config, TRUSTED_USER_HEADER="X-Remote-User")
     client = sso.test_client()
     assert client.get("/api/v1/meta", headers={"X-Remote-User": name}).status_code == 200
     assert client.get("/api/v1/events", headers={"X-Remote-User": name}).status_code == 403
     assert client.get("/api/v1/meta", headers={"X-Remote-User": "stranger"}).status_code == 403
 
 
-def test_one_signing_key_for_every_worker(demo_store: Path, tmp_path: Path) -> None:
-    config = {"STORE": str(demo_store), "USERS_DB": str(tmp_path / "u.sqlite3"),
-              "WARM_PRESETS": 0, "CACHE_DIR": ""}  # fmt: skip
-    first, second = create_app(config), create_app(config)
+def test_one_signing_key_for_every_worker(app_factory: AppFactory, tmp_path: Path) -> None:
+    config = {"USERS_DB": str(tmp_path / "u.sqlite3"), "WARM_PRESETS": 0, "CACHE_DIR": ""}
+    first, second = app_factory(**config), app_factory(**config)
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
     key_file = tmp_path / ".secret_key"
     assert key_file.stat().st_mode & 0o777 == 0o600
@@ -267,8 +261,8 @@ def test_one_signing_key_for_every_worker(demo_store: Path, tmp_path: Path) -> N
 # -- headers, escaping, audit ------------------------------------------------------------------
 
 
-def test_security_headers(app: Flask) -> None:
-    client = client_as(app, "analyst")
+def test_security_headers(app: Flask, client_for: ClientFor) -> None:
+    client = client_for("analyst")
     page = client.get(f"/?{AUTUMN}")
     csp = page.headers["Content-Security-Policy"]
     assert "script-src 'self';" in csp and "unsafe-inline" not in csp
@@ -281,11 +275,13 @@ def test_security_headers(app: Flask) -> None:
         assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
 
 
-def test_tile_server_is_allowed_for_map_images_only(demo_store: Path) -> None:
-    app = create_app(
-        {"STORE": str(demo_store), "WARM_PRESETS": 0, "CACHE_DIR": "",
-         "TILE_URL": "https://tiles.force.example/{z}/{x}/{y}.png", "TILE_ATTRIBUTION": "OS"}
-    )  # fmt: skip
+def test_tile_server_is_allowed_for_map_images_only(app_factory: AppFactory) -> None:
+    app = app_factory(
+        WARM_PRESETS=0,
+        CACHE_DIR="",
+        TILE_URL="https://tiles.force.example/{z}/{x}/{y}.png",
+        TILE_ATTRIBUTION="OS",
+    )
     client = sign_in(app.test_client(), "analyst")
     frame = client.get(f"/map/frame?{AUTUMN}").headers["Content-Security-Policy"]
     assert "img-src 'self' data: https://tiles.force.example" in frame
@@ -293,26 +289,28 @@ def test_tile_server_is_allowed_for_map_images_only(demo_store: Path) -> None:
     assert "tiles.force.example" not in page
 
 
-def test_exports_are_audited_with_their_filters(app: Flask) -> None:
-    client = client_as(app, "analyst")
+def test_exports_are_audited_with_their_filters(app: Flask, client_for: ClientFor) -> None:
+    client = client_for("analyst")
     assert client.get(f"/api/v1/events?{AUTUMN}&layer=raid&format=csv").status_code == 200
     entry = UserStore(app.config["USERS_DB"]).recent(1, "export")[0]
     assert entry.username == ensure_user(app, "analyst")
     assert entry.detail["format"] == "csv"
     assert entry.detail["request"]["layer"] == "raid"
     assert entry.detail["request"]["from"] == "2025-09"
-    assert client_as(app, "analyst").get("/patrol.gpx?to=2025-11").status_code == 200
+    assert client_for("analyst").get("/patrol.gpx?to=2025-11").status_code == 200
     assert UserStore(app.config["USERS_DB"]).recent(1, "export")[0].detail["format"] == "gpx"
-    audit = client_as(app, "admin").get("/admin/audit?action=export").get_data(as_text=True)
+    audit = client_for("admin").get("/admin/audit?action=export").get_data(as_text=True)
     assert "patrol-" in audit and "events_2025-09_2025-11" in audit
-    assert client_as(app, "admin").get("/admin/audit?action=nonsense").status_code == 400
+    assert client_for("admin").get("/admin/audit?action=nonsense").status_code == 400
 
 
-def test_a_cached_page_never_shows_another_visitors_name_or_token(app: Flask) -> None:
+def test_a_cached_page_never_shows_another_visitors_name_or_token(
+    app: Flask, client_for: ClientFor
+) -> None:
     """Pages carry the banner (name, sign-out token): the data is shared, the page is not."""
     url = f"/?{AUTUMN}"
     ensure_user(app, "analyst", name="second-analyst")
-    first = client_as(app, "analyst")
+    first = client_for("analyst")
     assert "test-analyst" in first.get(url).get_data(as_text=True)
     second = app.test_client()
     token = csrf_token(second)

@@ -15,11 +15,6 @@ from hotspots.store import Store
 
 
 @pytest.fixture(scope="module")
-def demo_store(shared_demo_store: Path) -> Store:
-    return Store(shared_demo_store)
-
-
-@pytest.fixture(scope="module")
 def autumn(demo_store: Store):
     return analyse(demo_store, Period.months("2025-09", "2025-11"), eps_m=150, min_samples=9)
 

@@ -25,28 +25,19 @@ from schemathesis.checks import not_a_server_error
 from hotspots.cli import main
 from hotspots.render import external_urls
 from tests.accounts import ensure_user, sign_in
-from web import api, create_app, openapi
+from tests.helpers import AppFactory
+from web import api, openapi
 
 AUTUMN = "from=2025-09&to=2025-11"
 CLI_AUTUMN = ["--from", "2025-09", "--to", "2025-11"]
 
 
-@pytest.fixture(scope="module")
-def demo_store(shared_demo_store: Path) -> Path:
-    return shared_demo_store
+# ``app``: the shared demo app (tests/conftest.py), whose analysis cache serves the many requests
+# below; ``client``: an analyst's client of it.
 
 
-@pytest.fixture(scope="module")
-def app(demo_store: Path) -> Flask:
-    # One app for the module, so its analysis cache serves the many requests below.
-    flask_app = create_app({"STORE": str(demo_store), "TESTING": True})
-    assert "api" in flask_app.blueprints  # registered by create_app
-    return flask_app
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return sign_in(app.test_client())
+def test_the_api_is_registered_by_create_app(app: Flask) -> None:
+    assert "api" in app.blueprints
 
 
 def comparable(parameters: dict[str, Any]) -> dict[str, Any]:
@@ -82,11 +73,11 @@ def geojson(client: FlaskClient, url: str) -> dict[str, Any]:
 # -- JSON endpoints ---------------------------------------------------------------------------
 
 
-def test_meta_describes_the_store(client: FlaskClient, demo_store: Path) -> None:
+def test_meta_describes_the_store(client: FlaskClient, demo_store_path: Path) -> None:
     response = client.get("/api/v1/meta")
     assert response.status_code == 200
     data = response.get_json()
-    version = json.loads((demo_store / "manifest.json").read_text())["version"]
+    version = json.loads((demo_store_path / "manifest.json").read_text())["version"]
     assert data["data_version"] == data["metadata"]["data_version"] == version
     assert response.headers["X-Data-Version"] == version
     assert data["metadata"]["parameters"] == {}
@@ -248,11 +239,11 @@ def test_hotspots_bbox_ward_and_district(client: FlaskClient) -> None:
 
 
 def test_hotspots_equal_the_cli(
-    client: FlaskClient, demo_store: Path, capsys: pytest.CaptureFixture[str]
+    client: FlaskClient, demo_store_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     capsys.readouterr()
     args = ["analyse", *CLI_AUTUMN, "--eps-m", "150", "--min-samples", "9", "--json"]
-    assert main([*args, "--top", "1000", "--store", str(demo_store)]) == 0
+    assert main([*args, "--top", "1000", "--store", str(demo_store_path)]) == 0
     cli = json.loads(capsys.readouterr().out)
     got = geojson(client, f"/api/v1/hotspots?{AUTUMN}&eps_m=150&min_samples=9")
     props = [f["properties"] for f in got["features"]]
@@ -264,10 +255,12 @@ def test_hotspots_equal_the_cli(
     assert got["metadata"]["data_version"] == cli["metadata"]["data_version"]
 
 
-def test_wards_equal_the_cli_export(client: FlaskClient, demo_store: Path, tmp_path: Path) -> None:
+def test_wards_equal_the_cli_export(
+    client: FlaskClient, demo_store_path: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "wards.geojson"
     args = ["export", "wards", *CLI_AUTUMN, "--format", "geojson", "-o", str(out)]
-    assert main([*args, "--store", str(demo_store)]) == 0
+    assert main([*args, "--store", str(demo_store_path)]) == 0
     cli = json.loads(out.read_text(encoding="utf-8"))
     got = geojson(client, f"/api/v1/wards?{AUTUMN}")
     assert [f["properties"] for f in got["features"]] == [f["properties"] for f in cli["features"]]
@@ -275,10 +268,13 @@ def test_wards_equal_the_cli_export(client: FlaskClient, demo_store: Path, tmp_p
     assert comparable(got["metadata"]["parameters"]) == comparable(cli["metadata"]["parameters"])
 
 
-def test_events_equal_the_cli_export(client: FlaskClient, demo_store: Path, tmp_path: Path) -> None:
+def test_events_equal_the_cli_export(
+    client: FlaskClient, demo_store_path: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "events.geojson"
     args = ["export", "events", *CLI_AUTUMN, "--layers", "raid", "search"]
-    assert main([*args, "--format", "geojson", "-o", str(out), "--store", str(demo_store)]) == 0
+    args += ["--format", "geojson", "-o", str(out)]
+    assert main([*args, "--store", str(demo_store_path)]) == 0
     cli = {f["properties"]["event_id"]: f for f in json.loads(out.read_text())["features"]}
     got = geojson(client, f"/api/v1/events?{AUTUMN}&layer=raid,search")
     api_events = {f["properties"]["event_id"]: f for f in got["features"]}
@@ -383,12 +379,10 @@ def test_the_served_document_is_the_one_tested(client: FlaskClient) -> None:
 
 
 @pytest.fixture(scope="module")
-def sso_app(demo_store: Path) -> Flask:
+def sso_app(app_factory: AppFactory) -> Flask:
     """The app behind a single sign-on proxy that names the user in ``X-Remote-User`` (the
     werkzeug client schemathesis drives drops Cookie headers, so roles come this way)."""
-    return create_app(
-        {"STORE": str(demo_store), "TESTING": True, "TRUSTED_USER_HEADER": "X-Remote-User"}
-    )
+    return app_factory(TESTING=True, TRUSTED_USER_HEADER="X-Remote-User")
 
 
 @pytest.fixture(scope="module")

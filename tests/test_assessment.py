@@ -20,14 +20,9 @@ from hotspots.patrol import patrol_plan, plan_csv, plan_gpx
 from hotspots.periods import Period
 from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
-from tests.conftest import STREET_HEADER, street_row
+from tests.helpers import STREET_HEADER, street_row
 
 AUTUMN = Period.months("2025-09", "2025-11")
-
-
-@pytest.fixture(scope="module")
-def demo_store(shared_demo_store: Path) -> Store:
-    return Store(shared_demo_store)
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +49,13 @@ def mixed_store(
         paths.append(path)
     wards, area = toy_boundaries
     store = Store(folder / "store")
-    ingest(paths, wards=read_wards(wards), force_area=read_force_area(area), store=store,
-           all_crime_types=True)  # fmt: skip
+    ingest(
+        paths,
+        wards=read_wards(wards),
+        force_area=read_force_area(area),
+        store=store,
+        all_crime_types=True,
+    )
     return store
 
 
@@ -90,8 +90,14 @@ def test_demo_data_has_no_p_values_and_says_why(demo_store: Store) -> None:
     assert hot["p_value"].isna().all() and hot["significant"].isna().all()
     reason = analysis.parameters["significance"]["reason"]
     assert "drug offences only" in reason and "--all-crime-types" in reason
-    assert set(hot["dynamics_class"]) <= {"new", "emerging", "persistent", "intermittent",
-                                          "diminishing", "not hot"}  # fmt: skip
+    assert set(hot["dynamics_class"]) <= {
+        "new",
+        "emerging",
+        "persistent",
+        "intermittent",
+        "diminishing",
+        "not hot",
+    }
     assert hot["dynamics_hot"].str.len().eq(6).all()
     score = analysis.parameters["parameter_score"]
     assert score["area_km2"] == 1.41 and score["months"] >= 1 and score["pai_median"] > 1
@@ -122,16 +128,18 @@ def test_exports_carry_the_columns_and_the_metadata(
 def test_patrol_plan_carries_significance_and_dynamics(
     mixed_store: Store, demo_store: Store
 ) -> None:
-    plan = patrol_plan(mixed_store, end_month="2025-03", eps_m=50, min_samples=6,
-                       assess_places=True, n_sims=99)  # fmt: skip
+    plan = patrol_plan(
+        mixed_store, end_month="2025-03", eps_m=50, min_samples=6, assess_places=True, n_sims=99
+    )
     places = {p.offences: p for p in plan.places}
     assert places[36].significant is True and places[6].significant is False
     assert places[36].dynamics_class == "persistent"
     header, *_ = list(csv.reader(io.StringIO(plan_csv(plan))))
     assert header[-4:] == ["p_value", "q_value", "significant", "dynamics_class"]
     assert "Significant (q = " in plan_gpx(plan)
-    only = patrol_plan(mixed_store, end_month="2025-03", eps_m=50, min_samples=6,
-                       significant_only=True, n_sims=99)  # fmt: skip
+    only = patrol_plan(
+        mixed_store, end_month="2025-03", eps_m=50, min_samples=6, significant_only=True, n_sims=99
+    )
     assert [p.offences for p in only.places] == [36]
     assert only.parameters["significant_only"] is True
     # Drugs-only data: significant-only leaves nothing, and the plan says why.
@@ -154,7 +162,7 @@ def test_cli_analyse_and_export_show_significance_dynamics_and_score(
     assert [h["offences"] for h in data["hotspots"]] == [36]
     assert data["metadata"]["parameters"]["significant_only"] is True
     out = tmp_path / "h.geojson"
-    assert main(["export", "hotspots", *args, "--format", "geojson", "-o", str(out),
-                 "--significant-only", "--dynamics-periods", "0", *store]) == 0  # fmt: skip
+    export = ["export", "hotspots", *args, "--format", "geojson", "-o", str(out)]
+    assert main([*export, "--significant-only", "--dynamics-periods", "0", *store]) == 0
     features = json.loads(out.read_text())["features"]
     assert len(features) == 1 and features[0]["properties"]["significant"] is True

@@ -6,7 +6,6 @@ shared demo store, so the entries counted here are only this module's."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -14,14 +13,14 @@ from flask.testing import FlaskClient
 
 from hotspots.users import UserStore
 from tests.accounts import sign_in
-from web import create_app
+from tests.helpers import AppFactory
 from web.admin import detail_text
 
 
 @pytest.fixture(scope="module")
-def app(shared_demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def app(app_factory: AppFactory, tmp_path_factory: pytest.TempPathFactory) -> Flask:
     users_db = tmp_path_factory.mktemp("audit") / "users.sqlite3"
-    app = create_app({"STORE": str(shared_demo_store), "TESTING": True, "USERS_DB": str(users_db)})
+    app = app_factory(TESTING=True, USERS_DB=str(users_db))
     log = UserStore(str(users_db), actor="test")
     for i in range(60):  # 60 exports by alice, then 3 sign-ins of bob on two days
         log.audit("alice", "export", {"name": f"file-{i}.csv", "format": "csv"}, "10.0.0.1")

@@ -27,7 +27,7 @@ from tests.badinput import (
     read_or_refuse,
     valid_file,
 )
-from tests.conftest import STREET_HEADER, street_row
+from tests.helpers import STREET_HEADER, street_row
 
 KINDS = list(READERS)
 T = TypeVar("T")

@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 
 from hotspots.errors import SourceFormatError, StoreError
 from hotspots.ingest import ingest
-from hotspots.sources.boundaries import Boundaries, read_force_area, read_wards
+from hotspots.sources.boundaries import Boundaries
 from hotspots.store import SourceBatch, Store, source_key
-from tests.badinput import RAID_HEADER, snapshot, valid_file
-from tests.conftest import STREET_HEADER, street_row
+from tests.badinput import RAID_HEADER, valid_file
+from tests.helpers import STREET_HEADER, snapshot, street_row
 
 SLOW = settings(
     max_examples=25,
@@ -41,15 +41,18 @@ NAME = st.text(
     max_size=60,
 ).filter(lambda n: n not in (".", "..") and len(n.encode()) <= 200)
 AWKWARD_NAMES = [
-    "..\\..\\x.csv", "...csv", " .csv", "a\nb.csv", "a b.csv", "a_b.csv", "%2e%2e%2fetc.csv",
-    "2025-01-..-street.csv", "2025-01-\u202e-street.csv", "-rf.csv", "x" * 200 + ".csv",
-]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def toy(toy_boundaries: tuple[Path, Path]) -> tuple[Boundaries, Boundaries]:
-    wards_path, area_path = toy_boundaries
-    return read_wards(wards_path), read_force_area(area_path)
+    "..\\..\\x.csv",
+    "...csv",
+    " .csv",
+    "a\nb.csv",
+    "a b.csv",
+    "a_b.csv",
+    "%2e%2e%2fetc.csv",
+    "2025-01-..-street.csv",
+    "2025-01-\u202e-street.csv",
+    "-rf.csv",
+    "x" * 200 + ".csv",
+]
 
 
 def _written(store: Store, kind: str, name: str) -> tuple[str, str]:

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from hotspots.ingest import ingest
 from hotspots.sources import SourceRead
-from hotspots.sources.boundaries import Boundaries, read_force_area, read_wards
 from hotspots.sources.stop_search import uk_local_times
 from hotspots.store import Store
 from hotspots.validate import YEARS
@@ -27,18 +26,12 @@ from tests.badinput import (
     file_with,
     read_or_refuse,
 )
-from tests.conftest import STREET_HEADER, street_row
+from tests.helpers import STREET_HEADER, street_row
 
 COORDINATE_REASONS = {"no location", "coordinates out of range", "coordinates swapped"}
 #: A longitude 90° or more from the grid's meridian has no grid position: outside any force.
 LONLAT_REASONS = {*COORDINATE_REASONS, "outside force area"}
 PAIRS = st.lists(st.tuples(COORDINATE, COORDINATE), min_size=1, max_size=8)
-
-
-@pytest.fixture(scope="module")
-def toy(toy_boundaries: tuple[Path, Path]) -> tuple[Boundaries, Boundaries]:
-    wards_path, area_path = toy_boundaries
-    return read_wards(wards_path), read_force_area(area_path)
 
 
 def _number(text: str) -> float:

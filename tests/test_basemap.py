@@ -21,7 +21,7 @@ from PIL import Image
 from hotspots.basemap import BaseMapError, image_bng, open_basemap
 from tests.accounts import sign_in
 from tests.basemaps import ATTRIBUTION, COLOURS, make_mbtiles, make_pmtiles, png
-from web import create_app
+from tests.helpers import AppFactory
 
 MAKERS: dict[str, Callable[[Path], Path]] = {
     "mbtiles": lambda folder: make_mbtiles(folder / "base.mbtiles"),
@@ -72,16 +72,13 @@ def test_image_bng_is_the_tile_under_each_pixel(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def tiles_app(shared_demo_store: Path, basemap_file: Path, tmp_path: Path) -> Flask:
-    return create_app(
-        {
-            "STORE": str(shared_demo_store),
-            "TESTING": True,
-            "BASEMAP": str(basemap_file),
-            "USERS_DB": str(tmp_path / "users.sqlite3"),
-            "CACHE_DIR": "",
-            "WARM_PRESETS": 0,
-        }
+def tiles_app(app_factory: AppFactory, basemap_file: Path, tmp_path: Path) -> Flask:
+    return app_factory(
+        TESTING=True,
+        BASEMAP=str(basemap_file),
+        USERS_DB=str(tmp_path / "users.sqlite3"),
+        CACHE_DIR="",
+        WARM_PRESETS=0,
     )
 
 
@@ -105,56 +102,46 @@ def test_tile_route_serves_xyz_tiles_with_etag_and_404(tiles_app: Flask) -> None
 
 
 def test_tile_route_needs_a_sign_in_unless_public_mode(
-    shared_demo_store: Path, tmp_path: Path
+    app_factory: AppFactory, tmp_path: Path
 ) -> None:
     base = make_pmtiles(tmp_path / "b.pmtiles")
     config = {
-        "STORE": str(shared_demo_store),
         "BASEMAP": str(base),
         "USERS_DB": str(tmp_path / "users.sqlite3"),
         "CACHE_DIR": "",
         "WARM_PRESETS": 0,
     }
-    anonymous = create_app(config).test_client()
+    anonymous = app_factory(**config).test_client()
     response = anonymous.get("/tiles/0/0/0")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     json_client = anonymous.get("/tiles/0/0/0", headers={"Accept": "application/json"})
     assert json_client.status_code == 401
-    public = create_app({**config, "PUBLIC_MODE": True}).test_client()
+    public = app_factory(**config, PUBLIC_MODE=True).test_client()
     assert public.get("/tiles/0/0/0").data == png(COLOURS[0, 0, 0])
 
 
-def test_without_basemap_the_tile_route_is_404(shared_demo_store: Path, tmp_path: Path) -> None:
-    app = create_app(
-        {
-            "STORE": str(shared_demo_store),
-            "USERS_DB": str(tmp_path / "u.sqlite3"),
-            "WARM_PRESETS": 0,
-        }
-    )
+def test_without_basemap_the_tile_route_is_404(app_factory: AppFactory, tmp_path: Path) -> None:
+    app = app_factory(USERS_DB=str(tmp_path / "u.sqlite3"), WARM_PRESETS=0)
     assert sign_in(app.test_client()).get("/tiles/0/0/0").status_code == 404
 
 
-def test_basemap_and_tile_url_together_are_refused(shared_demo_store: Path, tmp_path: Path) -> None:
+def test_basemap_and_tile_url_together_are_refused(app_factory: AppFactory, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="BASEMAP and HOTSPOTS_TILE_URL"):
-        create_app(
-            {
-                "STORE": str(shared_demo_store),
-                "BASEMAP": str(make_mbtiles(tmp_path / "b.mbtiles")),
-                "TILE_URL": "https://tiles.test/{z}/{x}/{y}.png",
-                "TILE_ATTRIBUTION": "x",
-            }
+        app_factory(
+            BASEMAP=str(make_mbtiles(tmp_path / "b.mbtiles")),
+            TILE_URL="https://tiles.test/{z}/{x}/{y}.png",
+            TILE_ATTRIBUTION="x",
         )
 
 
 def test_basemap_without_attribution_needs_the_setting(
-    shared_demo_store: Path, tmp_path: Path
+    app_factory: AppFactory, tmp_path: Path
 ) -> None:
     bare = make_mbtiles(tmp_path / "bare.mbtiles", attribution="")
-    config = {"STORE": str(shared_demo_store), "BASEMAP": str(bare), "WARM_PRESETS": 0}
+    config = {"BASEMAP": str(bare), "WARM_PRESETS": 0}
     with pytest.raises(ValueError, match=r"bare\.mbtiles has no attribution"):
-        create_app(config)
-    app = create_app({**config, "BASEMAP_ATTRIBUTION": "Ours © us"})
+        app_factory(**config)
+    app = app_factory(**config, BASEMAP_ATTRIBUTION="Ours © us")
     assert app.extensions["basemap"].attribution == "Ours © us"
 
 
@@ -173,7 +160,7 @@ def _colour_pixels(png_bytes: bytes, colour: tuple[int, int, int]) -> int:
 
 
 def test_briefing_map_draws_the_tiles_under_the_wards(
-    tiles_app: Flask, shared_demo_store: Path, tmp_path: Path
+    tiles_app: Flask, app_factory: AppFactory, tmp_path: Path
 ) -> None:
     # Cambridgeshire straddles the Greenwich meridian: the zoom-1 tiles there are red
     # (north-west) and green (north-east); no other part of the page uses those pure colours.
@@ -181,14 +168,7 @@ def test_briefing_map_draws_the_tiles_under_the_wards(
     png_bytes = sign_in(tiles_app.test_client()).get(f"/briefing.png?{query}").data
     red, green = _colour_pixels(png_bytes, (255, 0, 0)), _colour_pixels(png_bytes, (0, 255, 0))
     assert red > 500 and green > 500
-    plain = create_app(
-        {
-            "STORE": str(shared_demo_store),
-            "USERS_DB": str(tmp_path / "plain.sqlite3"),
-            "CACHE_DIR": "",
-            "WARM_PRESETS": 0,
-        }
-    )
+    plain = app_factory(USERS_DB=str(tmp_path / "plain.sqlite3"), CACHE_DIR="", WARM_PRESETS=0)
     blank = sign_in(plain.test_client()).get(f"/briefing.png?{query}").data
     assert _colour_pixels(blank, (255, 0, 0)) == 0 and _colour_pixels(blank, (0, 255, 0)) == 0
     pdf = sign_in(tiles_app.test_client()).get(f"/briefing.pdf?{query}").data
@@ -214,16 +194,9 @@ def test_patrol_mini_maps_draw_on_the_tiles(tiles_app: Flask) -> None:
 
 
 def test_patrol_mini_maps_stay_blank_without_a_basemap(
-    shared_demo_store: Path, tmp_path: Path
+    app_factory: AppFactory, tmp_path: Path
 ) -> None:
-    plain = create_app(
-        {
-            "STORE": str(shared_demo_store),
-            "USERS_DB": str(tmp_path / "plain.sqlite3"),
-            "CACHE_DIR": "",
-            "WARM_PRESETS": 0,
-        }
-    )
+    plain = app_factory(USERS_DB=str(tmp_path / "plain.sqlite3"), CACHE_DIR="", WARM_PRESETS=0)
     html = sign_in(plain.test_client()).get("/patrol?to=2025-11").get_data(as_text=True)
     assert 'class="place-map"' in html and "<image " not in html
 

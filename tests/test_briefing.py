@@ -21,42 +21,21 @@ from hotspots.briefing import (
     monthly_counts,
     trend_months,
 )
-from hotspots.cli import main
 from hotspots.periods import Period
 from hotspots.render import external_urls
 from hotspots.store import Store
-from tests.accounts import sign_in
-from web import create_app
+from tests.helpers import AppFactory
 from web.briefing import bp
 
 AUTUMN = "from=2025-09&to=2025-11"
 
 
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("briefing") / "store"
-    assert main(["demo", "--store", str(path)]) == 0
-    return path
-
-
-@pytest.fixture(scope="module")
-def store(demo_store: Path) -> Store:
-    return Store(demo_store)
-
-
 @pytest.fixture
-def app(demo_store: Path) -> Flask:
-    app = create_app(
-        {"STORE": str(demo_store), "TESTING": True, "PROTECTIVE_MARKING": "OFFICIAL-SENSITIVE"}
-    )
+def app(app_factory: AppFactory) -> Flask:
+    app = app_factory(TESTING=True, PROTECTIVE_MARKING="OFFICIAL-SENSITIVE")
     if "briefing" not in app.blueprints:  # until web/__init__.py registers it
         app.register_blueprint(bp)
     return app
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return sign_in(app.test_client())
 
 
 def _figures(store: Store, start: str, end: str) -> tuple[object, dict]:
@@ -67,20 +46,20 @@ def _figures(store: Store, start: str, end: str) -> tuple[object, dict]:
 
 
 @pytest.fixture(scope="module")
-def autumn(store: Store) -> tuple[object, dict]:
-    return _figures(store, "2025-09", "2025-11")
+def autumn(demo_store: Store) -> tuple[object, dict]:
+    return _figures(demo_store, "2025-09", "2025-11")
 
 
 # -- figures --------------------------------------------------------------------------------------
 
 
-def test_headline_figures_match_the_demo_data(store: Store, autumn: tuple) -> None:
+def test_headline_figures_match_the_demo_data(demo_store: Store, autumn: tuple) -> None:
     _, f = autumn
     assert f["period"] == "Sep–Nov 2025" and f["compare_to"] == "Jun–Aug 2025"
     assert f["offences"]["count"] == 1125 and f["offences"]["prev"] == 593
     assert f["offences"]["change"] == 532
     assert round(f["offences"]["change_pct"]) == 90
-    raids = store.load(layers=["raid"])
+    raids = demo_store.load(layers=["raid"])
     raids = raids[raids["month"].isin(["2025-09", "2025-10", "2025-11"])]
     assert f["raids"]["count"] == len(raids) == 71
     assert f["raids"]["arrests"] == int(raids["arrests"].sum()) == 110
@@ -93,8 +72,8 @@ def test_headline_figures_match_the_demo_data(store: Store, autumn: tuple) -> No
     assert "90% more drug offences" in f["headline"]
 
 
-def test_search_outcome_rates_in_july(store: Store) -> None:
-    _, f = _figures(store, "2025-07", "2025-07")
+def test_search_outcome_rates_in_july(demo_store: Store) -> None:
+    _, f = _figures(demo_store, "2025-07", "2025-07")
     s = f["searches"]
     # 153 searches: 95 no further action, 31 arrests, 16 community resolutions, 10 cautions, 1
     # summons -> 58 with an action (37.9%), 31 arrests (20.3%).
@@ -126,12 +105,12 @@ def test_monthly_trend_and_movers(autumn: tuple) -> None:
         assert words in caveats
 
 
-def test_monthly_counts_fills_months_without_events(store: Store) -> None:
-    table = monthly_counts(store.load(columns=["layer", "month"]), ["2025-06", "2025-07"])
+def test_monthly_counts_fills_months_without_events(demo_store: Store) -> None:
+    table = monthly_counts(demo_store.load(columns=["layer", "month"]), ["2025-06", "2025-07"])
     assert table.loc["2025-07", "searches"] == 153 and table.loc["2025-06", "searches"] == 0
     assert table.loc["2025-06", "label"] == "Jun 2025"
     with pytest.raises(BriefingError, match="lack column"):
-        monthly_counts(store.load(columns=["month"]), ["2025-06"])
+        monthly_counts(demo_store.load(columns=["month"]), ["2025-06"])
 
 
 def test_monthly_counts_count_drug_events_only_in_a_store_of_every_crime_type() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hotspots.cli import main
-from tests.conftest import DEMO, street_row
+from tests.helpers import DEMO, street_row
 
 WARDS = DEMO / "boundaries" / "wards_dec2023_bsc.geojson"
 AREA = DEMO / "boundaries" / "force_area_pfa_dec2023_bsc.geojson"
@@ -116,12 +116,13 @@ def test_console_script_runs_without_a_terminal(tmp_path: Path) -> None:
     assert result.stderr == ""
 
 
-def test_public_safe_ward_export(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_public_safe_ward_export(
+    demo_store_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     """Leaving the force: small ward counts blank, no raid figures; never hotspots or events."""
     import json
 
-    store = str(tmp_path / "store")
-    assert main(["demo", "--store", store]) == 0
+    store = str(demo_store_path)
     out = tmp_path / "wards.geojson"
     args = ["export", "wards", "--from", "2025-09", "--to", "2025-11", "--format", "geojson"]
     assert main([*args, "-o", str(out), "--public-safe", "--store", store]) == 0
@@ -161,8 +162,9 @@ def test_serve_runs_the_app_and_a_demo_account_signs_in(tmp_path: Path) -> None:
         port = s.getsockname()[1]
     server = subprocess.Popen(
         [sys.executable, "-m", "hotspots.cli", "serve", "--store", str(store), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         jar = http.cookiejar.CookieJar()
@@ -185,18 +187,18 @@ def test_serve_runs_the_app_and_a_demo_account_signs_in(tmp_path: Path) -> None:
     assert f"Serving {store}" in out and "DEMO-ACCOUNTS.txt" in out
 
 
-def test_serve_on_a_busy_port_says_so_in_one_line_naming_port(shared_demo_store: Path) -> None:
+def test_serve_on_a_busy_port_says_so_in_one_line_naming_port(demo_store_copy: Path) -> None:
+    """(On a copy: the app keeps its signing key beside the store's accounts.)"""
     import socket
 
+    serve = [sys.executable, "-m", "hotspots.cli", "serve", "--store", str(demo_store_copy)]
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         done = subprocess.run(
-            [sys.executable, "-m", "hotspots.cli", "serve", "--store", str(shared_demo_store),
-             "--port", str(port)],
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+            [*serve, "--port", str(port)], capture_output=True, text=True, timeout=120
+        )
     assert done.returncode == 2
     assert "Serving" not in done.stdout + done.stderr
     lines = done.stderr.strip().splitlines()

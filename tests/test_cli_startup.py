@@ -62,11 +62,11 @@ def test_help_loads_no_heavy_package() -> None:
     assert not loaded["geopandas"] and not loaded["pandas"], loaded
 
 
-def test_status_reads_the_manifest_without_geopandas(shared_demo_store: Path) -> None:
+def test_status_reads_the_manifest_without_geopandas(demo_store_path: Path) -> None:
     loaded = _loaded_after(
         "import contextlib, io\nfrom hotspots.cli import main\nout = io.StringIO()\n"
         "with contextlib.redirect_stdout(out):\n"
-        f"    assert main(['status', '--store', {str(shared_demo_store)!r}]) == 0\n"
+        f"    assert main(['status', '--store', {str(demo_store_path)!r}]) == 0\n"
         "assert 'offence' in out.getvalue(), out.getvalue()"
     )
     assert not any(loaded[n] for n in HEAVY), loaded

@@ -13,18 +13,21 @@ import pytest
 from flask import Flask
 
 from tests.accounts import ensure_user
-from web import create_app
+from tests.helpers import AppFactory
 
 AUTUMN = "from=2025-09&to=2025-11"
 EVERY = "zstd, br, gzip, deflate"
 
 
 @pytest.fixture
-def app(shared_demo_store: Path, tmp_path: Path) -> Flask:
-    app = create_app(
-        {"STORE": str(shared_demo_store), "USERS_DB": str(tmp_path / "u.sqlite3"),
-         "WARM_PRESETS": 0, "CACHE_DIR": "", "TESTING": True, "TRUSTED_USER_HEADER": "X-User"}
-    )  # fmt: skip
+def app(app_factory: AppFactory, tmp_path: Path) -> Flask:
+    app = app_factory(
+        USERS_DB=str(tmp_path / "u.sqlite3"),
+        WARM_PRESETS=0,
+        CACHE_DIR="",
+        TESTING=True,
+        TRUSTED_USER_HEADER="X-User",
+    )
     ensure_user(app, "analyst", name="ana")
     return app
 

@@ -100,14 +100,16 @@ def test_rings_are_judged_by_geometry_not_read_as_points(stored: ExactPoints) ->
     assert coordinate_leaks(f'{{"type": "Point", "coordinates": [{lon}, {lat}]}}', stored)
 
 
-def _feature_collection(polygons: gpd.GeoSeries, properties: dict[str, str], decimals: int
-                        ) -> str:  # fmt: skip
+def _feature_collection(polygons: gpd.GeoSeries, properties: dict[str, str], decimals: int) -> str:
     wgs84 = polygons.to_crs("EPSG:4326")
     features = [
-        {"type": "Feature", "properties": properties,
-         "geometry": mapping(shapely.set_precision(g, 10**-decimals))}
+        {
+            "type": "Feature",
+            "properties": properties,
+            "geometry": mapping(shapely.set_precision(g, 10**-decimals)),
+        }
         for g in wgs84
-    ]  # fmt: skip
+    ]
     return json.dumps({"type": "FeatureCollection", "features": features})
 
 
@@ -121,9 +123,11 @@ def test_a_one_location_hotspot_from_exact_points_gives_the_offence_away(
     offences = _points([STORED] * 9)
     polygons = hotspot_polygons(offences, np.zeros(9, dtype=int))
     # as a map frame embeds it: a script calling an add function with the GeoJSON
-    text = "geo_json_1_add(" + _feature_collection(
-        polygons, {"popup": "<h3>Hotspot 1 of 6</h3>"}, 5
-    ) + ");"  # fmt: skip
+    text = (
+        "geo_json_1_add("
+        + _feature_collection(polygons, {"popup": "<h3>Hotspot 1 of 6</h3>"}, 5)
+        + ");"
+    )
     leaks = geometry_leaks(text, stored)
     assert "centre of a disc" in {leak.how for leak in leaks}
     assert {leak.event for leak in leaks} == {"offence A"}

@@ -8,10 +8,8 @@ import stat
 import time
 from pathlib import Path
 
-import pytest
-
 from tests.accounts import sign_in
-from web import create_app
+from tests.helpers import AppFactory
 from web.diskcache import STALE_VERSION_S, DiskCache
 
 
@@ -85,8 +83,12 @@ def test_bounded_in_bytes_least_recently_used_first(tmp_path: Path) -> None:
         time.sleep(0.01)
     assert cache.size_bytes() == 500
     assert [k for k in ("k5", "k6", "k7", "k8", "k9") if _on_disk(cache, "v1", k)] == [
-        "k5", "k6", "k7", "k8", "k9"
-    ]  # fmt: skip
+        "k5",
+        "k6",
+        "k7",
+        "k8",
+        "k9",
+    ]
 
 
 def test_a_value_larger_than_the_cap_is_served_not_stored(tmp_path: Path) -> None:
@@ -122,16 +124,13 @@ def test_processes_asking_at_once_make_it_once(tmp_path: Path) -> None:
     assert set(results) == {f"made by {makers[0]}"}
 
 
-@pytest.fixture(scope="module")
-def demo_store(shared_demo_store: Path) -> Path:
-    return shared_demo_store
-
-
-def test_two_app_processes_share_analyses_and_pages(demo_store: Path, tmp_path: Path) -> None:
+def test_two_app_processes_share_analyses_and_pages(
+    app_factory: AppFactory, tmp_path: Path
+) -> None:
     """A second app (another gunicorn worker) serves a view the first made, making only the page
     around it (pages carry the session's banner: kept in memory, never on disk)."""
-    config = {"STORE": str(demo_store), "CACHE_DIR": str(tmp_path / "shared"), "WARM_PRESETS": 0}
-    first, second = create_app(config), create_app(config)
+    config = {"CACHE_DIR": str(tmp_path / "shared"), "WARM_PRESETS": 0}
+    first, second = app_factory(**config), app_factory(**config)
     one, two = sign_in(first.test_client()), sign_in(second.test_client())
     url = "/?from=2025-04&to=2025-06"
     body = one.get(url).get_data()
@@ -147,24 +146,24 @@ def test_two_app_processes_share_analyses_and_pages(demo_store: Path, tmp_path: 
     assert len([f for f in files if f.is_file()]) == 3
 
 
-def test_disk_cache_off_with_an_empty_setting(demo_store: Path) -> None:
-    app = create_app({"STORE": str(demo_store), "CACHE_DIR": ""})
+def test_disk_cache_off_with_an_empty_setting(app_factory: AppFactory) -> None:
+    app = app_factory(CACHE_DIR="")
     assert app.extensions["hotspots"]["disk"] is None
     assert sign_in(app.test_client()).get("/?from=2025-04&to=2025-06").status_code == 200
 
 
-def test_default_folder_is_in_the_instance_folder(demo_store: Path) -> None:
-    app = create_app({"STORE": str(demo_store)})
+def test_default_folder_is_in_the_instance_folder(app_factory: AppFactory) -> None:
+    app = app_factory(CACHE_DIR=None)  # the setting's default
     assert app.extensions["hotspots"]["disk"].folder == Path(app.instance_path) / "cache"
 
 
 def test_a_changed_setting_never_gets_pages_made_under_the_old_one(
-    demo_store: Path, tmp_path: Path
+    app_factory: AppFactory, tmp_path: Path
 ) -> None:
     """The disk cache outlives the process: a restart with another marking makes new pages."""
-    config = {"STORE": str(demo_store), "CACHE_DIR": str(tmp_path / "c"), "WARM_PRESETS": 0}
-    before = create_app({**config, "PROTECTIVE_MARKING": "OFFICIAL"})
-    after = create_app({**config, "PROTECTIVE_MARKING": "OFFICIAL-SENSITIVE"})
+    config = {"CACHE_DIR": str(tmp_path / "c"), "WARM_PRESETS": 0}
+    before = app_factory(**config, PROTECTIVE_MARKING="OFFICIAL")
+    after = app_factory(**config, PROTECTIVE_MARKING="OFFICIAL-SENSITIVE")
     url = "/?from=2025-04&to=2025-06"
     old = sign_in(before.test_client()).get(url)
     new = sign_in(after.test_client()).get(url)
@@ -187,13 +186,12 @@ def test_a_value_that_no_longer_decodes_is_made_again(tmp_path: Path) -> None:
 
 
 def test_pages_with_a_visitors_name_and_token_never_reach_the_disk(
-    demo_store: Path, tmp_path: Path
+    app_factory: AppFactory, tmp_path: Path
 ) -> None:
     """Every page with the site banner, as two roles: the disk holds no name and no token."""
     from tests.accounts import csrf_token
 
-    config = {"STORE": str(demo_store), "CACHE_DIR": str(tmp_path / "c"), "WARM_PRESETS": 0}
-    app = create_app(config)
+    app = app_factory(CACHE_DIR=str(tmp_path / "c"), WARM_PRESETS=0)
     secrets = []
     for role in ("analyst", "commissioner"):
         client = sign_in(app.test_client(), role)
@@ -217,10 +215,9 @@ def test_pages_with_a_visitors_name_and_token_never_reach_the_disk(
             assert not any(secret in data for secret in secrets), file
 
 
-def test_eps_m_is_one_cache_key_per_whole_metre(demo_store: Path, tmp_path: Path) -> None:
+def test_eps_m_is_one_cache_key_per_whole_metre(app_factory: AppFactory, tmp_path: Path) -> None:
     """New decimals of eps_m make no new analyses: 150.2, 149.6 and 1.5e2 are eps_m=150."""
-    config = {"STORE": str(demo_store), "CACHE_DIR": str(tmp_path / "c"), "WARM_PRESETS": 0}
-    app = create_app(config)
+    app = app_factory(CACHE_DIR=str(tmp_path / "c"), WARM_PRESETS=0)
     client = sign_in(app.test_client())
     frames = [
         client.get(f"/map/frame?from=2025-04&to=2025-06&eps_m={eps}")

@@ -3,7 +3,6 @@ single-machine path, and a store that dask-geopandas reads."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,12 +18,13 @@ from hotspots.errors import ReplacementRefused, SourceFormatError
 from hotspots.ingest import ingest
 from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
-from tests.conftest import DEMO, street_row
+from tests.helpers import DEMO, snapshot, street_row
 
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[object]:
-    """Two worker processes of one thread: what `--scheduler local` starts (smaller memory)."""
+    """Two worker processes of one thread: what `--scheduler local` starts (smaller memory).
+    A dask client: in this module it overrides the conftest's web ``client``."""
     dask_client = connect("local", n_workers=2, memory_limit="2GiB")
     yield dask_client
     close(dask_client)
@@ -39,25 +39,12 @@ def demo_boundaries():
     )
 
 
-@pytest.fixture
-def toy(toy_boundaries):
-    return read_wards(toy_boundaries[0]), read_force_area(toy_boundaries[1])
-
-
 def demo_files() -> list[Path]:
     return sorted((DEMO / "police_uk").glob("*.csv")) + sorted((DEMO / "raids").glob("*.csv"))
 
 
 def without_tokens(entry: dict) -> dict:
     return {k: v for k, v in entry.items() if k not in ("ingest", "events_file", "rejected_file")}
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def assert_same_store(one: Store, two: Store) -> None:
@@ -77,9 +64,13 @@ def test_demo_data_distributed_equals_single_machine(client, demo_boundaries, tm
     want = ingest(demo_files(), wards=wards, force_area=area, store=single)
     seen: list[Path] = []
     got = ingest_distributed(
-        demo_files(), wards=wards, force_area=area, store=distributed, client=client,
+        demo_files(),
+        wards=wards,
+        force_area=area,
+        store=distributed,
+        client=client,
         on_file=seen.append,
-    )  # fmt: skip
+    )
     assert sorted(seen) == sorted(demo_files())
     assert got.reconciles() and got.by_layer() == want.by_layer()
     assert [without_tokens(e) for e in got.sources] == [without_tokens(e) for e in want.sources]
@@ -92,8 +83,10 @@ def test_duplicate_ids_across_files_and_stored_sources_are_single_machines(
     client, toy, write_street, tmp_path
 ) -> None:
     wards, area = toy
-    old = write_street([street_row("X", 500100, 200100), street_row("Y", 500200, 200100)],
-                       "2025-01-toyshire-street.csv")  # fmt: skip
+    old = write_street(
+        [street_row("X", 500100, 200100), street_row("Y", 500200, 200100)],
+        "2025-01-toyshire-street.csv",
+    )
     rows2 = [street_row(i, 500300, 200200, month="2025-02") for i in ("X", "A", "B", "A")]
     rows3 = [street_row(i, 501300, 200200, month="2025-03") for i in ("B", "C", "Y", "D")]
     rows4 = [street_row(i, 501500, 200900, month="2025-04") for i in ("D", "E")]
@@ -118,13 +111,16 @@ def test_duplicate_ids_across_files_and_stored_sources_are_single_machines(
 def test_a_malformed_file_leaves_the_store_byte_for_byte(client, toy, write_street, tmp_path):
     wards, area = toy
     store = Store(tmp_path / "store")
-    ingest([write_street([street_row("a", 500100, 200100)])], wards=wards, force_area=area,
-           store=store)  # fmt: skip
+    ingest(
+        [write_street([street_row("a", 500100, 200100)])], wards=wards, force_area=area, store=store
+    )
     before = snapshot(store.path)
-    good = write_street([street_row("g", 500100, 200100, month="2025-02")],
-                        "2025-02-toyshire-street.csv")  # fmt: skip
-    bad = write_street([street_row("b1", 500500, 200500, month="2025-03")],
-                       "2025-03-toyshire-street.csv")  # fmt: skip
+    good = write_street(
+        [street_row("g", 500100, 200100, month="2025-02")], "2025-02-toyshire-street.csv"
+    )
+    bad = write_street(
+        [street_row("b1", 500500, 200500, month="2025-03")], "2025-03-toyshire-street.csv"
+    )
     bad.write_text(bad.read_text() + "b2,2025-03,only,four fields\n")
     with pytest.raises(SourceFormatError, match=r"2025-03-toyshire-street\.csv, line 3"):
         ingest_distributed([good, bad], wards=wards, force_area=area, store=store, client=client)

@@ -13,7 +13,7 @@ import pytest
 from hotspots.cli import main
 from hotspots.cli.distributed import SCHEDULER_ENV, scheduler_address
 from hotspots.store import Store
-from tests.conftest import DEMO
+from tests.helpers import DEMO
 
 BOUNDARIES = DEMO / "boundaries"
 

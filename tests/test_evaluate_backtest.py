@@ -49,8 +49,10 @@ def test_rolling_origin_rows_and_known_answers(grid: Grid, stationary) -> None:
     assert len(rows) == (5 + 3) * 4 * 4
     assert set(rows.loc[rows["k"] == 3, "test_month"]) == {"2025-04", "2025-05", "2025-06"}
     assert set(rows.loc[rows["k"] == 3, "fit_months"]) == {
-        "2025-01..2025-03", "2025-02..2025-04", "2025-03..2025-05",
-    }  # fmt: skip
+        "2025-01..2025-03",
+        "2025-02..2025-04",
+        "2025-03..2025-05",
+    }
     one = rows[(rows["coverage"] == 0.01) & (rows["method"] == "grid")]
     # 1% of 144 cells = 1.44 cells: the hotspot's cell (20 + ~0.14 noise offences) is chosen.
     assert (one["n"] >= 20).all() and (one["pai"] > 30).all()
@@ -113,19 +115,14 @@ def test_method_options_reach_the_methods(grid: Grid, stationary) -> None:
     assert not narrow.rows["n"].equals(wide.rows["n"])
 
 
-@pytest.fixture(scope="module")
-def demo_store(shared_demo_store: Path) -> Store:
-    return Store(shared_demo_store)
-
-
 def test_cli_evaluate_prints_formulas_and_writes_json_and_chart(
     demo_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     capsys.readouterr()
     out_json, out_png = tmp_path / "e.json", tmp_path / "e.png"
     args = ["evaluate", "--k", "3", "--coverages", "1", "2", "--cell-m", "500"]
-    assert main([*args, "--json", str(out_json), "--chart", str(out_png),
-                 "--store", str(demo_store.path)]) == 0  # fmt: skip
+    args += ["--json", str(out_json), "--chart", str(out_png)]
+    assert main([*args, "--store", str(demo_store.path)]) == 0
     text = capsys.readouterr().out
     assert "PAI: (n / N) / (a / A)" in text and "RRI: PAI_T2 / PAI_T1" in text
     assert "500 m cells, origin (" in text

@@ -180,12 +180,12 @@ def test_common_months_restricts_every_method_and_k(grid: Grid) -> None:
 
 
 def test_cli_forecast_and_common_months(
-    shared_demo_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    demo_store_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "f.json"
-    args = ["evaluate", "--methods", "forecast", "grid", "--k", "1", "3", "--coverages", "0.05",
-            "1", "--cell-m", "500", "--common-months", "--forecast-cap-months", "6",
-            "--json", str(out), "--store", str(shared_demo_store)]  # fmt: skip
+    args = ["evaluate", "--methods", "forecast", "grid", "--k", "1", "3", "--coverages", "0.05"]
+    args += ["1", "--cell-m", "500", "--common-months", "--forecast-cap-months", "6"]
+    args += ["--json", str(out), "--store", str(demo_store_path)]
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "--common-months: every method and k on the same 9 test month(s)" in text
@@ -200,7 +200,7 @@ def test_cli_forecast_and_common_months(
     assert data["settings"]["forecast_cap_months"] == 6
     fc = [r for r in rows if r["method"] == "forecast"]
     assert all(r["info"]["n_history_months"] <= 6 for r in fc)
-    assert main([*args[:-2], "--forecast-cap-months", "0", "--store", str(shared_demo_store)]) == 2
+    assert main([*args[:-2], "--forecast-cap-months", "0", "--store", str(demo_store_path)]) == 2
 
 
 def test_common_test_months_rule_handles_gaps() -> None:
@@ -209,8 +209,13 @@ def test_common_test_months_rule_handles_gaps() -> None:
     held = ["2025-01", "2025-02", "2025-03", "2025-04", "2025-06", "2025-07", "2025-08"]
     # k = 1: Feb, Mar, Apr, Jul, Aug; k = 3: Apr only (Jun..Aug is a run of 3: nothing tested)
     assert common_test_months(held, (1, 3)) == ["2025-04"]
-    assert common_test_months(held, (1, 12)) == ["2025-02", "2025-03", "2025-04", "2025-07",
-                                                 "2025-08"]  # fmt: skip
+    assert common_test_months(held, (1, 12)) == [
+        "2025-02",
+        "2025-03",
+        "2025-04",
+        "2025-07",
+        "2025-08",
+    ]
     assert common_test_months([], (1,)) == []
 
 
@@ -251,8 +256,7 @@ def test_shrinkage_lifts_a_steady_place_in_a_busy_street_above_a_lone_burst(grid
     counts["2025-07"] = np.zeros(grid.n_cells)
     cands = Forecaster(grid, counts).candidates("2025-07")
     assert cands["cell h=inf"][steady] == cands["cell h=inf"][lone]
-    for name in ("eb 250 m h=inf", "persist x cell h=inf",
-                 "persist x eb 250 m h=inf"):  # fmt: skip
+    for name in ("eb 250 m h=inf", "persist x cell h=inf", "persist x eb 250 m h=inf"):
         assert cands[name][steady] > cands[name][lone], name
 
 
@@ -277,8 +281,9 @@ def test_blend_is_chosen_one_level_up_only_with_enough_months(grid: Grid) -> Non
     forecaster = Forecaster(grid, _counts(grid, xy, months))
     # 2025-04: inner months 02, 03; months with their own inner month: 03 only (< 3): the rule.
     early = forecaster.forecast("2025-04").info["chosen"]
-    assert all(c["blend"] == "best 10, scaled mean" and c["blend_months"] == 0
-               for c in early.values())  # fmt: skip
+    assert all(
+        c["blend"] == "best 10, scaled mean" and c["blend_months"] == 0 for c in early.values()
+    )
     # 2025-08: inner 02..07; months 03..07 (5) score each blend on their own forecasts.
     late = forecaster.forecast("2025-08").info["chosen"]
     assert all(c["blend_months"] == 5 for c in late.values())

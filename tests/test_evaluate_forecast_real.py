@@ -34,9 +34,13 @@ def merseyside(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 def test_forecast_beats_kde_gi_dbscan_on_merseyside(merseyside: Store) -> None:
     result = backtest_store(
-        merseyside, methods=("forecast", "kde", "grid", "gi", "dbscan"), ks=(1, 3),
-        coverages=(0.0005, 0.01), curve_coverages=(), common_months=True,
-    )  # fmt: skip
+        merseyside,
+        methods=("forecast", "kde", "grid", "gi", "dbscan"),
+        ks=(1, 3),
+        coverages=(0.0005, 0.01),
+        curve_coverages=(),
+        common_months=True,
+    )
     assert result.settings["test_months"] == ["2019-10", "2019-11", "2019-12"]
     pai = result.summary().set_index(["method", "k", "coverage_label"])["pai_median"]
     for k in (1, 3):

@@ -58,18 +58,32 @@ def test_nested_choice_is_the_advice_on_earlier_months_scored_on_the_month(grid:
         before = add_months(row.test_month, -1)
         scores = {
             (e, m): parameter_score(
-                xy, months, grid, eps_m=e, min_samples=m, k=3, area_km2=AREA_KM2, up_to=before,
+                xy,
+                months,
+                grid,
+                eps_m=e,
+                min_samples=m,
+                k=3,
+                area_km2=AREA_KM2,
+                up_to=before,
                 baselines=False,
             )["pai_median"]
-            for e in EPS for m in (*MS, "auto")
-        }  # fmt: skip
+            for e in EPS
+            for m in (*MS, "auto")
+        }
         assert row.inner_pai_median == pytest.approx(max(scores.values()))
         assert scores[(row.eps_m, row.min_samples)] == pytest.approx(row.inner_pai_median)
         on_month = backtest(
-            xy, months, grid, methods=("dbscan",), ks=(3,), coverages=(AREA_KM2 / 9,),
-            curve_coverages=(), options=MethodOptions(eps_m=row.eps_m, min_samples=row.min_samples),
+            xy,
+            months,
+            grid,
+            methods=("dbscan",),
+            ks=(3,),
+            coverages=(AREA_KM2 / 9,),
+            curve_coverages=(),
+            options=MethodOptions(eps_m=row.eps_m, min_samples=row.min_samples),
             test_months=[row.test_month],
-        ).rows  # fmt: skip
+        ).rows
         pai = on_month.loc[on_month["coverage_label"] != "hotspot area", "pai"].iloc[0]
         assert row.pai == pytest.approx(pai)
     s = nested.summary
@@ -92,9 +106,9 @@ def test_nested_choice_does_not_look_ahead(grid: Grid) -> None:
     assert before.loc["2025-07", "pai"] != after.loc["2025-07", "pai"]  # the month itself moved
 
 
-def test_cli_advise_nested(shared_demo_store, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["evaluate", "--methods", "grid", "--k", "3", "--coverages", "1", "--cell-m", "1000",
-            "--advise-nested", "--store", str(shared_demo_store)]  # fmt: skip
+def test_cli_advise_nested(demo_store_path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["evaluate", "--methods", "grid", "--k", "3", "--coverages", "1", "--cell-m", "1000"]
+    args += ["--advise-nested", "--store", str(demo_store_path)]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "Nested parameter choice (out of sample)" in out and "the back-test favours:" in out

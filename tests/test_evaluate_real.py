@@ -42,8 +42,10 @@ def test_default_method_at_2_percent_matches_the_best_baseline(all_types_2025: S
     # docs/evaluation.md, "Goal (issue 7)": 30.8 (DBSCAN = KDE) against 19.9 for the grid.
     assert pai[("dbscan", "2%")] == pytest.approx(30.8, abs=0.05)
     assert pai[("grid", "2%")] == pytest.approx(19.9, abs=0.05)
-    assert result.summary().set_index(["method", "coverage_label"]).loc[("dbscan", "2%"),
-                                                                        "months"] == 9  # fmt: skip
+    assert (
+        result.summary().set_index(["method", "coverage_label"]).loc[("dbscan", "2%"), "months"]
+        == 9
+    )
 
 
 def test_autumn_2025_hotspots_get_reproducible_p_values(all_types_2025: Store) -> None:
@@ -56,5 +58,10 @@ def test_autumn_2025_hotspots_get_reproducible_p_values(all_types_2025: Store) -
     assert a.hotspots["p_value"].equals(b.hotspots["p_value"])
     assert a.hotspots["p_value"].between(0.01, 1).all()
     assert set(a.hotspots["dynamics_class"]) <= {
-        "new", "emerging", "persistent", "intermittent", "diminishing", "not hot",
-    }  # fmt: skip
+        "new",
+        "emerging",
+        "persistent",
+        "intermittent",
+        "diminishing",
+        "not hot",
+    }

@@ -27,7 +27,6 @@ import shapely
 from shapely import wkt
 from shapely.geometry import Point, Polygon, shape
 
-from hotspots.cli import main
 from hotspots.export import (
     FORMATS,
     LICENCE,
@@ -426,13 +425,6 @@ def test_failed_multi_file_export_writes_none_of_the_files(tmp_path: Path) -> No
 
 
 # -- streaming the store ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    folder = tmp_path_factory.mktemp("demo") / "store"
-    assert main(["demo", "--store", str(folder)]) == 0
-    return Store(folder)
 
 
 def read_events(path: Path, fmt: str) -> pd.DataFrame:

@@ -32,14 +32,14 @@ SE = "{http://www.opengis.net/se}"
 
 
 @pytest.fixture(scope="module")
-def exports(shared_demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def exports(demo_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The CLI's GeoPackages of the demo store, under file names that say nothing."""
     folder = tmp_path_factory.mktemp("gpkg")
     paths = {}
     for what in ("hotspots", "wards", "events"):
         path = folder / f"download 2025 ({what[0]}).gpkg"
         args = ["export", what, "--format", "gpkg", "-o", str(path), "--store"]
-        args += [str(shared_demo_store), "--from", "2025-07", "--to", "2025-09"]
+        args += [str(demo_store_path), "--from", "2025-07", "--to", "2025-09"]
         if what != "events":
             args += ["--sims", "0", "--no-score"]
         assert main(args) == 0

@@ -11,7 +11,7 @@ from hotspots.export import ExportMetadata, export_events
 from hotspots.ingest import ingest
 from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
-from tests.conftest import DEMO
+from tests.helpers import DEMO
 
 BOUNDARIES = DEMO / "boundaries"
 
@@ -48,9 +48,13 @@ def test_exports_and_loads_are_the_same(
     source, spatial = stores
     texts = []
     for store in (source, spatial):
-        out = export_events(store, tmp_path / f"{store.path.parent.name}.{fmt}", fmt,
-                            ExportMetadata("2025", generated="fixed"),
-                            chunk_rows=100)  # fmt: skip
+        out = export_events(
+            store,
+            tmp_path / f"{store.path.parent.name}.{fmt}",
+            fmt,
+            ExportMetadata("2025", generated="fixed"),
+            chunk_rows=100,
+        )
         text = out.read_text(encoding="utf-8")
         # the two stores differ only in their data version, which the metadata records
         texts.append(json.loads(text)["features"] if fmt == "geojson" else text)

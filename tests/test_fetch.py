@@ -46,9 +46,20 @@ def csv_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _fetch(stand_in: StandIn, store: Path, *extra: str) -> dict:
     return _run(
-        ["fetch", "--force", "cambridgeshire", "--base-url", stand_in.base_url,
-         "--store", str(store), "--requests-per-second", "1000", "--json", *extra]
-    )  # fmt: skip
+        [
+            "fetch",
+            "--force",
+            "cambridgeshire",
+            "--base-url",
+            stand_in.base_url,
+            "--store",
+            str(store),
+            "--requests-per-second",
+            "1000",
+            "--json",
+            *extra,
+        ]
+    )
 
 
 def _run(argv: list[str]) -> dict:

@@ -23,7 +23,6 @@ import numpy as np
 import pytest
 import shapely
 from flask import Flask
-from flask.testing import FlaskClient
 from pyproj import Transformer
 
 from hotspots.analysis import analyse
@@ -33,8 +32,8 @@ from hotspots.figures import layer_figure
 from hotspots.periods import Period
 from hotspots.presentation import analysis_json
 from hotspots.store import Store
-from tests.accounts import sign_in
-from web import create_app
+from tests.accounts import client_as
+from tests.helpers import DEMO, REAL, AppFactory, ClientFor
 
 AUTUMN = "from=2025-09&to=2025-11"
 SUMMER = "from=2025-06&to=2025-08"
@@ -79,13 +78,9 @@ def test_a_change_needs_both_periods_held() -> None:
 
 
 @pytest.fixture(scope="module")
-def app(shared_demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def app(app_factory: AppFactory, tmp_path_factory: pytest.TempPathFactory) -> Flask:
     cache = tmp_path_factory.mktemp("figures-cache")
-    return create_app({"STORE": str(shared_demo_store), "CACHE_DIR": str(cache), "WARM_PRESETS": 0})
-
-
-def _client(app: Flask, role: str) -> FlaskClient:
-    return sign_in(app.test_client(), role)
+    return app_factory(CACHE_DIR=str(cache), WARM_PRESETS=0)
 
 
 def _cards(html: str) -> dict[str, tuple[str, str]]:
@@ -98,10 +93,12 @@ def _cards(html: str) -> dict[str, tuple[str, str]]:
     return {label: (value, detail) for label, value, detail in found}
 
 
-def test_the_commissioners_briefing_gives_the_analysts_force_figures(app: Flask) -> None:
+def test_the_commissioners_briefing_gives_the_analysts_force_figures(client_for: ClientFor) -> None:
     """Before: 0 searches, 0 raids, 0 arrests and £0, and "0, -50 on the previous period"."""
-    cards = {r: _cards(_client(app, r).get(f"/briefing?{AUTUMN}").get_data(as_text=True))
-             for r in ("analyst", "commissioner")}  # fmt: skip
+    cards = {
+        r: _cards(client_for(r).get(f"/briefing?{AUTUMN}").get_data(as_text=True))
+        for r in ("analyst", "commissioner")
+    }
     assert cards["commissioner"] == cards["analyst"]
     got = cards["commissioner"]
     assert got["Drug raids"][0] == "71" and got["Arrests at raids"][0] == "110"
@@ -111,13 +108,16 @@ def test_the_commissioners_briefing_gives_the_analysts_force_figures(app: Flask)
         "No data",
         "no stop-and-search records held for Sep–Nov 2025",
     )
-    july = _cards(_client(app, "commissioner").get("/briefing?from=2025-07&to=2025-07").get_data(
-        as_text=True))  # fmt: skip
+    july = _cards(
+        client_for("commissioner").get("/briefing?from=2025-07&to=2025-07").get_data(as_text=True)
+    )
     assert july["Drug stop-and-searches"][0] == "153"
 
 
-def test_a_layer_held_for_part_of_the_period_is_no_data_in_every_output(app: Flask) -> None:
-    client = _client(app, "analyst")
+def test_a_layer_held_for_part_of_the_period_is_no_data_in_every_output(
+    client_for: ClientFor,
+) -> None:
+    client = client_for("analyst")
     cards = _cards(client.get(f"/briefing?{SUMMER}").get_data(as_text=True))
     assert cards["Drug stop-and-searches"] == (
         "No data",
@@ -140,8 +140,8 @@ def test_a_layer_held_for_part_of_the_period_is_no_data_in_every_output(app: Fla
 
 
 @pytest.mark.parametrize("role", ("analyst", "commissioner"))
-def test_briefing_map_json_and_map_page_agree(app: Flask, role: str) -> None:
-    client = _client(app, role)
+def test_briefing_map_json_and_map_page_agree(client_for: ClientFor, role: str) -> None:
+    client = client_for(role)
     for query in (AUTUMN, SUMMER, "from=2025-07&to=2025-07"):
         data = client.get(f"/map.json?{query}").get_json()
         page = client.get(f"/briefing?{query}").get_data(as_text=True)
@@ -157,18 +157,23 @@ def test_briefing_map_json_and_map_page_agree(app: Flask, role: str) -> None:
 
 
 def test_officers_and_the_public_get_no_raid_count_month_or_column(
-    app: Flask, shared_demo_store: Path
+    client_for: ClientFor, app_factory: AppFactory
 ) -> None:
     """Before: /api/v1/meta and /map.json gave officers raid counts and months."""
-    officer = _client(app, "officer")
-    for url in (f"/map.json?{AUTUMN}", "/api/v1/meta", f"/api/v1/wards?{AUTUMN}",
-                f"/api/v1/hotspots?{AUTUMN}", f"/api/v1/hotspots?{AUTUMN}&format=csv",
-                f"/?{AUTUMN}", f"/map/frame?{AUTUMN}"):  # fmt: skip
+    officer = client_for("officer")
+    for url in (
+        f"/map.json?{AUTUMN}",
+        "/api/v1/meta",
+        f"/api/v1/wards?{AUTUMN}",
+        f"/api/v1/hotspots?{AUTUMN}",
+        f"/api/v1/hotspots?{AUTUMN}&format=csv",
+        f"/?{AUTUMN}",
+        f"/map/frame?{AUTUMN}",
+    ):
         text = officer.get(url).get_data(as_text=True)
         text = re.sub(r"&(amp;)?raids=0", "", text)  # the view's own (off) switch in links
         assert "raid" not in text.lower(), url
-    public = create_app({"STORE": str(shared_demo_store), "PUBLIC_MODE": True,
-                         "WARM_PRESETS": 0, "CACHE_DIR": ""}).test_client()  # fmt: skip
+    public = app_factory(PUBLIC_MODE=True, WARM_PRESETS=0, CACHE_DIR="").test_client()
     for url in (f"/map.json?{AUTUMN}", "/api/v1/meta", f"/api/v1/wards?{AUTUMN}"):
         text = public.get(url).get_data(as_text=True)
         assert "raid" not in text.lower(), url
@@ -177,26 +182,26 @@ def test_officers_and_the_public_get_no_raid_count_month_or_column(
     assert compare.status_code == 200 and '<td class="num">–</td>' in compare.get_data(as_text=True)
 
 
-def test_a_scoped_officer_gets_the_areas_totals_and_headline(app: Flask) -> None:
+def test_a_scoped_officer_gets_the_areas_totals_and_headline(client_for: ClientFor) -> None:
     """Before: the force's totals and headline."""
-    force = _client(app, "analyst").get(f"/map.json?{AUTUMN}").get_json()
-    area = _client(app, "officer").get(f"/map.json?{AUTUMN}").get_json()
-    wards = _client(app, "officer").get(f"/api/v1/wards?{AUTUMN}").get_json()["features"]
+    force = client_for("analyst").get(f"/map.json?{AUTUMN}").get_json()
+    area = client_for("officer").get(f"/map.json?{AUTUMN}").get_json()
+    wards = client_for("officer").get(f"/api/v1/wards?{AUTUMN}").get_json()["features"]
     count = sum(f["properties"]["offence_count"] for f in wards)
     prev = sum(f["properties"]["offence_prev"] for f in wards)
     assert {f["properties"]["district_code"] for f in wards} == {"E07000008"}
     assert area["totals"]["offence_count"] == count < force["totals"]["offence_count"]
     assert area["figures"]["offence"]["prev"] == prev
     assert f"({count:,} vs {prev:,})" in area["headline"]
-    meta = _client(app, "officer").get("/api/v1/meta").get_json()
-    everyone = _client(app, "analyst").get("/api/v1/meta").get_json()
+    meta = client_for("officer").get("/api/v1/meta").get_json()
+    everyone = client_for("analyst").get("/api/v1/meta").get_json()
     assert 0 < meta["layers"]["offence"]["events"] < everyone["layers"]["offence"]["events"]
 
 
 def test_the_commissioner_sees_raid_aggregates_with_small_ward_counts_suppressed(
-    app: Flask,
+    app: Flask, client_for: ClientFor
 ) -> None:
-    client = _client(app, "commissioner")
+    client = client_for("commissioner")
     below = int(app.config["SUPPRESS_BELOW"])
     data = client.get(f"/map.json?{AUTUMN}").get_json()
     assert data["totals"]["raid_count"] == 71
@@ -214,8 +219,6 @@ def test_the_commissioner_sees_raid_aggregates_with_small_ward_counts_suppressed
 def _real_store(folder: Path, months: tuple[str, ...]) -> Path:
     """A store of the real Cambridgeshire street and stop-and-search files of ``months`` (no
     raid file: the store holds no raid record at all)."""
-    from tests.conftest import REAL
-
     if not REAL.is_dir():
         pytest.skip(f"real data not found at {REAL} (present in CI; optional for a clone)")
     cambs = REAL / "police_uk" / "cambridgeshire"
@@ -266,10 +269,12 @@ def test_real_store_without_raids_says_no_raid_records_held(
     )
 
 
-def test_real_store_briefing_and_map_json_agree(real_2019: Path, tmp_path: Path) -> None:
-    app = create_app({"STORE": str(real_2019), "CACHE_DIR": str(tmp_path), "WARM_PRESETS": 0})
+def test_real_store_briefing_and_map_json_agree(
+    app_factory: AppFactory, real_2019: Path, tmp_path: Path
+) -> None:
+    app = app_factory(real_2019, CACHE_DIR=str(tmp_path), WARM_PRESETS=0)
     for role in ("analyst", "commissioner"):
-        client = _client(app, role)
+        client = client_as(app, role)
         cards = _cards(client.get("/briefing?from=2019-07&to=2019-09").get_data(as_text=True))
         data = client.get("/map.json?from=2019-07&to=2019-09").get_json()
         assert cards["Drug raids"] == ("No data", "no raid records held"), role  # before: "0"
@@ -305,16 +310,21 @@ def _frame_lonlat(html: str) -> np.ndarray:
 
 def _coordinates(geojson: dict) -> np.ndarray:
     return np.array(
-        [xy for f in geojson["features"] for xy in shapely.get_coordinates(
-            shapely.from_geojson(json.dumps(f["geometry"])))]
-    )  # fmt: skip
+        [
+            xy
+            for f in geojson["features"]
+            for xy in shapely.get_coordinates(shapely.from_geojson(json.dumps(f["geometry"])))
+        ]
+    )
 
 
 @pytest.mark.parametrize("role", ("commissioner", "officer"))
-def test_hotspot_shapes_are_unions_of_snap_cells(app: Flask, role: str) -> None:
+def test_hotspot_shapes_are_unions_of_snap_cells(
+    app: Flask, client_for: ClientFor, role: str
+) -> None:
     """Before: a 50 m buffer of the hull of exact points (erode by 49.5 m: the offences)."""
     snap_m = float(app.config["SNAP_M"])
-    hotspots = _client(app, role).get(f"/api/v1/hotspots?{AUTUMN}").get_json()
+    hotspots = client_for(role).get(f"/api/v1/hotspots?{AUTUMN}").get_json()
     assert hotspots["features"]
     xy = _coordinates(hotspots)
     x, y = _TO_BNG.transform(xy[:, 0], xy[:, 1])
@@ -325,12 +335,15 @@ def test_hotspot_shapes_are_unions_of_snap_cells(app: Flask, role: str) -> None:
 
 @pytest.mark.parametrize("role", ("commissioner", "officer"))
 def test_no_hotspot_coordinate_label_or_popup_is_an_offence(
-    app: Flask, role: str, shared_demo_store: Path
+    client_for: ClientFor, role: str, demo_store_path: Path
 ) -> None:
-    tree = _offences_bng(shared_demo_store, ["2025-09", "2025-10", "2025-11"])
-    client = _client(app, role)
-    rows = list(csv.DictReader(io.StringIO(
-        client.get(f"/api/v1/hotspots?{AUTUMN}&format=csv").get_data(as_text=True))))  # fmt: skip
+    tree = _offences_bng(demo_store_path, ["2025-09", "2025-10", "2025-11"])
+    client = client_for(role)
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get(f"/api/v1/hotspots?{AUTUMN}&format=csv").get_data(as_text=True))
+        )
+    )
     assert rows
     lonlat = np.array([[float(r["lon"]), float(r["lat"])] for r in rows])
     assert _near_an_offence(tree, lonlat, 1.0) == 0  # before: every one-location hotspot
@@ -338,35 +351,45 @@ def test_no_hotspot_coordinate_label_or_popup_is_an_offence(
     assert _near_an_offence(tree, _frame_lonlat(frame), 1.5) == 0  # shapes, labels, popups, heat
 
 
-def test_analysts_still_see_exact_hotspots(app: Flask, shared_demo_store: Path) -> None:
-    tree = _offences_bng(shared_demo_store, ["2025-09", "2025-10", "2025-11"])
-    rows = list(csv.DictReader(io.StringIO(_client(app, "analyst").get(
-        f"/api/v1/hotspots?{AUTUMN}&format=csv").get_data(as_text=True))))  # fmt: skip
+def test_analysts_still_see_exact_hotspots(client_for: ClientFor, demo_store_path: Path) -> None:
+    tree = _offences_bng(demo_store_path, ["2025-09", "2025-10", "2025-11"])
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                client_for("analyst")
+                .get(f"/api/v1/hotspots?{AUTUMN}&format=csv")
+                .get_data(as_text=True)
+            )
+        )
+    )
     lonlat = np.array([[float(r["lon"]), float(r["lat"])] for r in rows])
     assert _near_an_offence(tree, lonlat, 1.0) > 0  # one-location hotspots sit on their point
 
 
 def test_officers_patrol_places_are_made_from_snapped_cells(
-    app: Flask, shared_demo_store: Path
+    app: Flask, client_for: ClientFor, demo_store_path: Path
 ) -> None:
     snap_m = float(app.config["SNAP_M"])
-    tree = _offences_bng(shared_demo_store, ["2025-09", "2025-10", "2025-11"])
-    text = _client(app, "officer").get("/patrol.csv?to=2025-11").get_data(as_text=True)
+    tree = _offences_bng(demo_store_path, ["2025-09", "2025-10", "2025-11"])
+    text = client_for("officer").get("/patrol.csv?to=2025-11").get_data(as_text=True)
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("rank"))
     rows = list(csv.DictReader(lines[start:]))
     assert rows and all(r["location"] for r in rows)  # places are still named
     lonlat = np.array([[float(r["lon"]), float(r["lat"])] for r in rows])
     assert _near_an_offence(tree, lonlat, 1.0) == 0
-    analyst = _client(app, "analyst").get("/patrol.csv?to=2025-11&area=district&district=E07000008")
+    analyst = client_for("analyst").get("/patrol.csv?to=2025-11&area=district&district=E07000008")
     a_lines = analyst.get_data(as_text=True).splitlines()
-    a_rows = list(csv.DictReader(a_lines[next(i for i, x in enumerate(a_lines)
-                                              if x.startswith("rank")):]))  # fmt: skip
+    a_rows = list(
+        csv.DictReader(a_lines[next(i for i, x in enumerate(a_lines) if x.startswith("rank")) :])
+    )
     assert [r["location"] for r in a_rows] == [r["location"] for r in rows]  # same places
     assert snap_m > 0
 
 
-def test_real_store_pdf_briefing_says_no_raid_records_held(real_2019: Path, tmp_path: Path) -> None:
+def test_real_store_pdf_briefing_says_no_raid_records_held(
+    app_factory: AppFactory, real_2019: Path, tmp_path: Path
+) -> None:
     """The PDF twin of the briefing card (before: "Drug raids 0", "£0")."""
     import os
     import shutil
@@ -376,8 +399,8 @@ def test_real_store_pdf_briefing_says_no_raid_records_held(real_2019: Path, tmp_
         if os.environ.get("CI"):
             pytest.fail("CI must install poppler-utils (pdftotext) to check the PDF briefing")
         pytest.skip("pdftotext (Debian poppler-utils) is not installed")
-    app = create_app({"STORE": str(real_2019), "CACHE_DIR": str(tmp_path), "WARM_PRESETS": 0})
-    client = _client(app, "commissioner")
+    app = app_factory(real_2019, CACHE_DIR=str(tmp_path), WARM_PRESETS=0)
+    client = client_as(app, "commissioner")
     pdf = tmp_path / "briefing.pdf"
     pdf.write_bytes(client.get("/briefing.pdf?from=2019-07&to=2019-09").get_data())
     done = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True)
@@ -388,20 +411,26 @@ def test_real_store_pdf_briefing_says_no_raid_records_held(real_2019: Path, tmp_
     assert f"{searches['value']:,}" in text
 
 
-def test_months_held_by_raids_alone_are_not_named_to_officers(tmp_path: Path) -> None:
+def test_months_held_by_raids_alone_are_not_named_to_officers(
+    app_factory: AppFactory, tmp_path: Path
+) -> None:
     """/api/v1/meta's months, for a role without raid figures, are those of the layers it
     may see: a month only the raid file holds is not named."""
-    from tests.conftest import DEMO
-
     streets = sorted((DEMO / "police_uk").glob("2025-*-street.csv"))[1:]  # no January
     raids = DEMO / "raids" / "SYNTHETIC-raids-2025.csv"
     boundaries = DEMO / "boundaries"
     store = tmp_path / "store"
-    args = ["--store", str(store), "--wards", str(boundaries / "wards_dec2023_bsc.geojson"),
-            "--force-area", str(boundaries / "force_area_pfa_dec2023_bsc.geojson")]  # fmt: skip
+    args = [
+        "--store",
+        str(store),
+        "--wards",
+        str(boundaries / "wards_dec2023_bsc.geojson"),
+        "--force-area",
+        str(boundaries / "force_area_pfa_dec2023_bsc.geojson"),
+    ]
     assert main(["ingest", *args, *map(str, [*streets, raids])]) == 0
-    app = create_app({"STORE": str(store), "CACHE_DIR": "", "WARM_PRESETS": 0})
-    analyst = _client(app, "analyst").get("/api/v1/meta").get_json()
-    officer = _client(app, "officer").get("/api/v1/meta").get_json()
+    app = app_factory(store, CACHE_DIR="", WARM_PRESETS=0)
+    analyst = client_as(app, "analyst").get("/api/v1/meta").get_json()
+    officer = client_as(app, "officer").get("/api/v1/meta").get_json()
     assert analyst["months"][0] == "2025-01" and analyst["layers"]["raid"]["events"] > 0
     assert officer["months"][0] == "2025-02" and "2025-01" not in json.dumps(officer)

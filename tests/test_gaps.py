@@ -35,18 +35,8 @@ from hotspots.periods import (
 from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
 from tests.accounts import sign_in
-from tests.conftest import DEMO, REAL
-from web import create_app
+from tests.helpers import DEMO_MONTHS, REAL, AppFactory
 
-MONTHS = tuple(f"2025-{m:02d}" for m in range(1, 13))
-WARDS = DEMO / "boundaries" / "wards_dec2023_bsc.geojson"
-AREA = DEMO / "boundaries" / "force_area_pfa_dec2023_bsc.geojson"
-#: Every month's street file, and the files held whatever months are stored (raids: all 2025).
-STREET = {m: DEMO / "police_uk" / f"{m}-cambridgeshire-street.csv" for m in MONTHS}
-ALWAYS = [
-    DEMO / "police_uk" / "2025-07-cambridgeshire-stop-and-search.csv",
-    *sorted((DEMO / "raids").glob("*.csv")),
-]
 #: Routes whose answer is about one period (``from``/``to``).
 PERIOD_ROUTES = (
     "/",
@@ -77,34 +67,8 @@ def runs_by_hand(months: list[str]) -> list[list[str]]:
 
 
 @pytest.fixture(scope="module")
-def store_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[[frozenset[str]], Path]:
-    """A store holding the demo's street files of the given months (plus its July searches and
-    its raids), ingested once per set of months for the whole module."""
-    folder = tmp_path_factory.mktemp("gaps")
-    wards, area = read_wards([WARDS]), read_force_area(AREA)
-    made: dict[frozenset[str], Path] = {}
-
-    def build(months: frozenset[str]) -> Path:
-        if months not in made:
-            path = folder / ("store-" + "-".join(sorted(m[5:] for m in months)))
-            files = [STREET[m] for m in sorted(months)] + ALWAYS
-            report = ingest(files, wards=wards, force_area=area, store=Store(path))
-            assert report.reconciles()
-            made[months] = path
-        return made[months]
-
-    return build
-
-
-@pytest.fixture(scope="module")
-def gap_store(store_of: Callable[[frozenset[str]], Path]) -> Path:
-    """The demo store without May 2025's street file."""
-    return store_of(frozenset(MONTHS) - {"2025-05"})
-
-
-@pytest.fixture(scope="module")
-def gap_app(gap_store: Path) -> Flask:
-    return create_app({"STORE": str(gap_store), **APP_CONFIG})
+def gap_app(app_factory: AppFactory, gap_store: Path) -> Flask:
+    return app_factory(gap_store, **APP_CONFIG)
 
 
 @pytest.fixture(scope="module")
@@ -131,8 +95,10 @@ def test_month_runs_and_the_complete_periods_they_allow() -> None:
     assert complete_period(held, 3, end="2025-05") is None
     assert complete_period([], 3) is None
     # comparison: the last 2n months of the latest run, split in two
-    assert complete_pair(held, 12) == (Period.months("2025-07", "2025-07"),
-                                       Period.months("2025-06", "2025-06"))  # fmt: skip
+    assert complete_pair(held, 12) == (
+        Period.months("2025-07", "2025-07"),
+        Period.months("2025-06", "2025-06"),
+    )
     assert complete_pair(["2025-01"], 12) is None
     # patrol plans: months whose 3 months to them are held
     assert complete_ends(held, 3) == ["2025-03", "2025-04"]
@@ -142,7 +108,7 @@ def test_held_months_are_the_offence_months(gap_store: Path) -> None:
     store = Store(gap_store)
     raid_months = {m for e in store.sources("raid") for m in e["months"]}
     assert "2025-05" in raid_months  # the raids cover May ...
-    assert store_months(store) == [m for m in MONTHS if m != "2025-05"]  # ... offences do not
+    assert store_months(store) == [m for m in DEMO_MONTHS if m != "2025-05"]  # ... offences do not
 
 
 # -- back-tests over runs ---------------------------------------------------------------------
@@ -162,8 +128,10 @@ def _points(months: list[str]) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(5)
     xy, out = [], []
     for m in months:
-        xy += [np.repeat([[501_125.0, 201_875.0]], 20, axis=0),
-               rng.uniform([500_000, 200_000], [503_000, 203_000], (20, 2))]  # fmt: skip
+        xy += [
+            np.repeat([[501_125.0, 201_875.0]], 20, axis=0),
+            rng.uniform([500_000, 200_000], [503_000, 203_000], (20, 2)),
+        ]
         out += [m] * 40
     return np.vstack(xy), np.array(out)
 
@@ -171,16 +139,22 @@ def _points(months: list[str]) -> tuple[np.ndarray, np.ndarray]:
 def test_backtest_tests_inside_runs_of_consecutive_months_only(grid: Grid) -> None:
     held = ["2025-01", "2025-02", "2025-03", "2025-04", "2025-06", "2025-07", "2025-08", "2025-09"]
     xy, months = _points(held)
-    rows = backtest(xy, months, grid, methods=("grid",), ks=(1, 3), coverages=(0.01,),
-                    curve_coverages=()).rows  # fmt: skip
+    rows = backtest(
+        xy, months, grid, methods=("grid",), ks=(1, 3), coverages=(0.01,), curve_coverages=()
+    ).rows
     three = rows[rows["k"] == 3]
     # Apr (fit Jan-Mar) and Sep (fit Jun-Aug); Jun..Aug would need May
     assert sorted(set(three["test_month"])) == ["2025-04", "2025-09"]
     assert sorted(set(three["fit_months"])) == ["2025-01..2025-03", "2025-06..2025-08"]
     one = rows[rows["k"] == 1]
     assert sorted(set(one["test_month"])) == [
-        "2025-02", "2025-03", "2025-04", "2025-07", "2025-08", "2025-09",
-    ]  # fmt: skip
+        "2025-02",
+        "2025-03",
+        "2025-04",
+        "2025-07",
+        "2025-08",
+        "2025-09",
+    ]
 
 
 def test_parameter_score_says_why_it_is_unavailable(grid: Grid) -> None:
@@ -233,8 +207,9 @@ def test_the_default_period_is_the_latest_complete_one(analyst: FlaskClient) -> 
     assert periods["default"] == {"from": "2025-10", "to": "2025-12"}
     assert "Drug hotspots, Oct–Dec 2025" in analyst.get("/").get_data(as_text=True)
     assert analyst.get("/map.json").get_json()["metadata"]["period_months"] == [
-        "2025-10", "2025-12",
-    ]  # fmt: skip
+        "2025-10",
+        "2025-12",
+    ]
     assert "Oct–Dec 2025" in analyst.get("/briefing").get_data(as_text=True)
     compare = analyst.get("/compare").get_data(as_text=True)  # the same, against Jul-Sep
     assert "Oct–Dec 2025" in compare and "Jul–Sep 2025" in compare
@@ -264,18 +239,19 @@ def test_the_forecast_check_runs_over_the_runs(analyst: FlaskClient) -> None:
 
 
 def test_the_forecast_check_says_why_it_is_unavailable(
+    app_factory: AppFactory,
     store_of: Callable[[frozenset[str]], Path],
 ) -> None:
     path = store_of(frozenset({"2025-01", "2025-02", "2025-04", "2025-05", "2025-06"}))
-    client = sign_in(create_app({"STORE": str(path), **APP_CONFIG}).test_client())
+    client = sign_in(app_factory(path, **APP_CONFIG).test_client())
     why = "it needs 4 consecutive stored months (fit on 3, test on the next)"
     assert why in client.get("/").get_data(as_text=True)
     assert why in client.get("/briefing").get_data(as_text=True)
     assert why in client.get("/patrol").get_data(as_text=True)
 
 
-def test_the_full_demo_store_compares_by_default(shared_demo_store: Path) -> None:
-    client = sign_in(create_app({"STORE": str(shared_demo_store), **APP_CONFIG}).test_client())
+def test_the_full_demo_store_compares_by_default(app_factory: AppFactory) -> None:
+    client = sign_in(app_factory(**APP_CONFIG).test_client())
     response = client.get("/compare")
     assert response.status_code == 200  # was a 400: 2025 against 2024, which is not held
     text = response.get_data(as_text=True)
@@ -312,17 +288,23 @@ def real_gappy_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_real_store_with_gaps_serves_every_complete_period(
-    real_gappy_store: Path, capsys: pytest.CaptureFixture
+    app_factory: AppFactory, real_gappy_store: Path, capsys: pytest.CaptureFixture
 ) -> None:
     assert describe_months(store_months(Store(real_gappy_store))) == (
         "2014-04, 2019-07..2019-09, 2021-01, 2025-01..2025-12"
     )
-    client = sign_in(create_app({"STORE": str(real_gappy_store), **APP_CONFIG}).test_client())
+    client = sign_in(app_factory(real_gappy_store, **APP_CONFIG).test_client())
     assert client.get("/api/v1/periods").get_json()["default"] == {
-        "from": "2025-10", "to": "2025-12",
-    }  # fmt: skip
-    for url in ("/?from=2019-07&to=2019-09", "/briefing?from=2019-07&to=2019-09",
-                "/patrol.csv?to=2019-09", "/?from=2014-04&to=2014-04", "/compare"):  # fmt: skip
+        "from": "2025-10",
+        "to": "2025-12",
+    }
+    for url in (
+        "/?from=2019-07&to=2019-09",
+        "/briefing?from=2019-07&to=2019-09",
+        "/patrol.csv?to=2019-09",
+        "/?from=2014-04&to=2014-04",
+        "/compare",
+    ):
         assert client.get(url).status_code == 200, url
     data = client.get("/map.json?from=2019-07&to=2019-09").get_json()
     score = data["metadata"]["parameters"]["parameter_score"]
@@ -374,9 +356,8 @@ def test_evaluate_says_why_no_month_can_be_tested(
 
 def _get_routes(app: Flask) -> list[str]:
     return sorted(
-        r.rule for r in app.url_map.iter_rules()
-        if "GET" in (r.methods or ()) and "<" not in r.rule
-    )  # fmt: skip
+        r.rule for r in app.url_map.iter_rules() if "GET" in (r.methods or ()) and "<" not in r.rule
+    )
 
 
 @settings(
@@ -385,14 +366,14 @@ def _get_routes(app: Flask) -> list[str]:
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(held=st.sets(st.sampled_from(MONTHS), min_size=1))
-@example(held=set(MONTHS) - {"2025-05"})
+@given(held=st.sets(st.sampled_from(DEMO_MONTHS), min_size=1))
+@example(held=set(DEMO_MONTHS) - {"2025-05"})
 @example(held={"2025-12"})
 @example(held={"2025-01", "2025-03", "2025-04", "2025-12"})
 def test_no_route_answers_5xx_whatever_months_are_stored(
-    store_of: Callable[[frozenset[str]], Path], held: set[str]
+    app_factory: AppFactory, store_of: Callable[[frozenset[str]], Path], held: set[str]
 ) -> None:
-    app = create_app({"STORE": str(store_of(frozenset(held))), **APP_CONFIG})
+    app = app_factory(store_of(frozenset(held)), **APP_CONFIG)
     runs = runs_by_hand(sorted(held))
     inside = runs[0][-3:]  # a period holding every month
     latest = runs[-1]

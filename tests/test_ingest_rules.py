@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from hotspots.ingest import ingest
-from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
-from tests.conftest import lonlat, street_row
+from tests.helpers import lonlat, street_row
 
 # Expected verdict for each row of the hand-made street file (see conftest's map).
 SWAPPED = tuple(reversed(lonlat(500500, 200500)))
@@ -31,12 +30,6 @@ STREET_ROWS = [
     (street_row("", 500200, 200200), "kept"),  # blank Crime ID is not a key
     (street_row("", 500200, 200200), "kept"),  # ... so an identical row is kept too
 ]
-
-
-@pytest.fixture
-def toy(toy_boundaries: tuple[Path, Path]):
-    wards_path, area_path = toy_boundaries
-    return read_wards(wards_path), read_force_area(area_path)
 
 
 def _ingest(paths, toy, store_dir: Path, **kwargs):

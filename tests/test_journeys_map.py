@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html as htmllib
 import re
-from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,9 +16,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.accounts import sign_in
-from tests.test_gaps import APP_CONFIG, MONTHS, store_of  # noqa: F401 - store_of is a fixture
-from web import create_app
+from tests.accounts import client_as, sign_in
+from tests.helpers import AppFactory
+from tests.test_gaps import APP_CONFIG
 
 ROLES = ("public", "officer", "commissioner", "analyst", "admin")
 _NAV = re.compile(r"<nav\b[^>]*>(.*?)</nav>", re.S)
@@ -27,19 +26,18 @@ _HREF = re.compile(r'href="([^"]+)"')
 
 
 @pytest.fixture(scope="module")
-def apps(shared_demo_store: Path, gap_store: Path) -> dict[str, Flask]:
+def apps(app_factory: AppFactory, gap_store: Path) -> dict[str, Flask]:
     """One app per store (analyses shared by every role), ``PUBLIC_MODE`` on for the public."""
     config = {**APP_CONFIG, "PUBLIC_MODE": True}
     return {
-        "demo": create_app({"STORE": str(shared_demo_store), **config}),
-        "gap": create_app({"STORE": str(gap_store), **config}),
+        "demo": app_factory(**config),
+        "gap": app_factory(gap_store, **config),
     }
 
 
 def client_of(app: Flask, role: str) -> FlaskClient:
     """A client of ``app`` signed in as ``role`` (public: anonymous)."""
-    client = app.test_client()
-    return client if role == "public" else sign_in(client, role)
+    return client_as(app, None if role == "public" else role)
 
 
 def menu_links(page: str) -> list[str]:
@@ -68,11 +66,6 @@ def crawl_menus(client: FlaskClient, limit: int = 60) -> dict[str, int]:
     return seen
 
 
-@pytest.fixture(scope="module")
-def gap_store(store_of: Callable[[frozenset[str]], Path]) -> Path:  # noqa: F811
-    return store_of(frozenset(MONTHS) - {"2025-05"})
-
-
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("which", ["demo", "gap"])
 def test_no_menu_link_leads_to_an_error(role: str, which: str, apps: dict[str, Flask]) -> None:
@@ -84,8 +77,8 @@ def test_no_menu_link_leads_to_an_error(role: str, which: str, apps: dict[str, F
 
 
 @pytest.fixture(scope="module")
-def demo_app(shared_demo_store: Path) -> Flask:
-    return create_app({"STORE": str(shared_demo_store), **APP_CONFIG})
+def demo_app(app_factory: AppFactory) -> Flask:
+    return app_factory(**APP_CONFIG)
 
 
 def test_the_default_view_has_its_comparison(demo_app: Flask) -> None:
@@ -165,8 +158,12 @@ def test_the_map_offers_the_views_files_as_the_api_gives_them(demo_app: Flask) -
     formats = ("geojson", "gpkg", "csv")
     assert set(links) == {(r, f) for r in ("hotspots", "wards", "events") for f in formats}
     hotspots = parse_qs(urlsplit(links[("hotspots", "geojson")]).query)
-    assert hotspots == {"from": ["2025-09"], "to": ["2025-11"], "eps_m": ["150"],
-                        "format": ["geojson"]}  # fmt: skip
+    assert hotspots == {
+        "from": ["2025-09"],
+        "to": ["2025-11"],
+        "eps_m": ["150"],
+        "format": ["geojson"],
+    }
     events = parse_qs(urlsplit(links[("events", "csv")]).query)
     assert events["layer"] == ["offence", "search"]  # raids are off in this view
     for href in links.values():
@@ -209,7 +206,9 @@ def test_the_api_docs_are_rendered_current_and_use_the_maps_defaults(demo_app: F
 # -- honest emptiness ------------------------------------------------------------------------
 
 
-def test_a_layer_without_data_says_so_on_the_map_and_in_tables(demo_app: Flask) -> None:
+def test_a_layer_without_data_says_so_on_the_map_and_in_tables(
+    app_factory: AppFactory, demo_app: Flask
+) -> None:
     analyst = sign_in(demo_app.test_client(), "analyst")
     autumn = analyst.get("/map/frame?from=2025-10&to=2025-12").get_data(as_text=True)
     assert "No data: no stop-and-search records held for Oct–Dec 2025." in autumn
@@ -223,7 +222,7 @@ def test_a_layer_without_data_says_so_on_the_map_and_in_tables(demo_app: Flask) 
     page = analyst.get("/?from=2025-06&to=2025-08").get_data(as_text=True)
     assert "Searches nearby: no data (stop-and-search records held for Jul 2025 only)" in page
     # the public's suppressed ward counts are "no data" in the tooltips, never 0
-    public = create_app({"STORE": demo_app.config["STORE"], **APP_CONFIG, "PUBLIC_MODE": True})
+    public = app_factory(**APP_CONFIG, PUBLIC_MODE=True)
     frame = public.test_client().get("/map/frame").get_data(as_text=True)
     assert ": no data" in frame and ": 0 drug offences" not in frame
 
@@ -234,18 +233,20 @@ def no_raid_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from hotspots.ingest import ingest
     from hotspots.sources.boundaries import read_force_area, read_wards
     from hotspots.store import Store
-    from tests.test_gaps import AREA, STREET, WARDS
+    from tests.helpers import DEMO_AREA, DEMO_MONTHS, DEMO_STREET, DEMO_WARDS
 
     path = tmp_path_factory.mktemp("noraid") / "store"
-    files = [STREET[m] for m in MONTHS[6:]]
-    report = ingest(files, wards=read_wards([WARDS]), force_area=read_force_area(AREA),
-                    store=Store(path))  # fmt: skip
+    files = [DEMO_STREET[m] for m in DEMO_MONTHS[6:]]
+    wards, area = read_wards([DEMO_WARDS]), read_force_area(DEMO_AREA)
+    report = ingest(files, wards=wards, force_area=area, store=Store(path))
     assert report.reconciles()
     return path
 
 
-def test_no_raid_records_held_is_said_not_drawn_empty(no_raid_store: Path) -> None:
-    app = create_app({"STORE": str(no_raid_store), **APP_CONFIG})
+def test_no_raid_records_held_is_said_not_drawn_empty(
+    app_factory: AppFactory, no_raid_store: Path
+) -> None:
+    app = app_factory(no_raid_store, **APP_CONFIG)
     analyst = sign_in(app.test_client(), "analyst")
     frame = analyst.get("/map/frame").get_data(as_text=True)
     assert "No data: no raid records held." in frame
@@ -254,12 +255,14 @@ def test_no_raid_records_held_is_said_not_drawn_empty(no_raid_store: Path) -> No
     assert "Drug hotspots, Oct–Dec 2025" in page and "against Jul–Sep 2025" in page
 
 
-def test_each_role_is_offered_only_the_options_it_can_use(demo_app: Flask) -> None:
+def test_each_role_is_offered_only_the_options_it_can_use(
+    app_factory: AppFactory, demo_app: Flask
+) -> None:
     officer = sign_in(demo_app.test_client(), "officer").get("/").get_data(as_text=True)
     assert 'value="heat"' in officer and 'value="clusters"' not in officer  # no exact points
     assert 'name="raids"' not in officer and 'name="searches"' not in officer
     analyst = sign_in(demo_app.test_client(), "analyst").get("/").get_data(as_text=True)
     assert 'value="clusters"' in analyst and 'name="raids"' in analyst
-    public_app = create_app({"STORE": demo_app.config["STORE"], **APP_CONFIG, "PUBLIC_MODE": True})
+    public_app = app_factory(**APP_CONFIG, PUBLIC_MODE=True)
     public = public_app.test_client().get("/").get_data(as_text=True)
     assert 'name="offences"' not in public and 'name="eps_m"' not in public

@@ -28,7 +28,7 @@ from hotspots.store import Store
 from hotspots.tokens import issue_token
 from hotspots.users import UserStore
 from tests.accounts import ensure_user, sign_in
-from web import create_app
+from tests.helpers import AppFactory
 
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
 BNG = "http://www.opengis.net/def/crs/EPSG/0/27700"
@@ -36,15 +36,14 @@ ALL = ["hotspots", "wards", "offences", "searches", "raids"]
 OTHER_AREA = ("E07000012",)  # South Cambridgeshire: not the default officer's Cambridge
 
 
-def _app(store: Path, tmp_path: Path, **extra: Any) -> Flask:
-    config = {"STORE": str(store), "USERS_DB": str(tmp_path / "u.sqlite3"), "WARM_PRESETS": 0,
-              "CACHE_DIR": "", "TESTING": True, **extra}  # fmt: skip
-    return create_app(config)
+def _app(app_factory: AppFactory, tmp_path: Path, **extra: Any) -> Flask:
+    users_db = str(tmp_path / "u.sqlite3")
+    return app_factory(USERS_DB=users_db, WARM_PRESETS=0, CACHE_DIR="", TESTING=True, **extra)
 
 
 @pytest.fixture
-def app(shared_demo_store: Path, tmp_path: Path) -> Flask:
-    return _app(shared_demo_store, tmp_path)
+def app(app_factory: AppFactory, tmp_path: Path) -> Flask:
+    return _app(app_factory, tmp_path)
 
 
 def _headers(app: Flask, role: str, scope: tuple[str, ...] = ()) -> dict[str, str]:
@@ -162,10 +161,10 @@ def test_each_role_sees_its_collections_with_the_api_features(
 
 
 def test_points_collections_hold_the_stored_events_of_the_period(
-    app: Flask, shared_demo_store: Path
+    app: Flask, demo_store: Store
 ) -> None:
     client, headers = app.test_client(), _headers(app, "analyst")
-    events = Store(shared_demo_store).load()
+    events = demo_store.load()
     in_period = events[events["month"].between("2025-06", "2025-08")]
     for cid, layer in (("offences", "offence"), ("searches", "search"), ("raids", "raid")):
         url = f"/ogc/collections/{cid}/items?datetime=2025-06/2025-08&limit=97"
@@ -185,8 +184,8 @@ def test_points_collections_hold_the_stored_events_of_the_period(
     assert [f["geometry"] for f in ogc] == [f["geometry"] for f in api]
 
 
-def test_public_mode_sees_suppressed_wards_only(shared_demo_store: Path, tmp_path: Path) -> None:
-    app = _app(shared_demo_store, tmp_path, PUBLIC_MODE=True)
+def test_public_mode_sees_suppressed_wards_only(app_factory: AppFactory, tmp_path: Path) -> None:
+    app = _app(app_factory, tmp_path, PUBLIC_MODE=True)
     client = app.test_client()
     listing = _get(client, "/ogc/collections", {})
     assert [c["id"] for c in listing["collections"]] == ["wards"]
@@ -354,9 +353,12 @@ def _gdal(tool: str, *args: str, env: dict[str, str]) -> str:
     if shutil.which(tool) is None:
         pytest.skip(f"{tool} not installed (Debian: apt-get install gdal-bin)")
     done = subprocess.run(
-        [tool, *args], capture_output=True, text=True, timeout=300,
+        [tool, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, "GDAL_HTTP_TIMEOUT": "120", **env},
-    )  # fmt: skip
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 
@@ -378,7 +380,7 @@ def _token_of(app: Flask, role: str, scope: tuple[str, ...] = ()) -> tuple[str, 
 
 
 def test_gdal_lists_and_pages_every_feature_an_analyst_may_see(
-    app: Flask, server: str, shared_demo_store: Path, tmp_path: Path
+    app: Flask, server: str, demo_store: Store, tmp_path: Path
 ) -> None:
     name, token = _token_of(app, "analyst")
     bearer = {"GDAL_HTTP_HEADERS": f"Authorization: Bearer {token}"}
@@ -387,12 +389,21 @@ def test_gdal_lists_and_pages_every_feature_an_analyst_may_see(
         assert f": {cid} (" in listing
     basic = {"GDAL_HTTP_USERPWD": f"{name}:{token}"}
     summary = _gdal("ogrinfo", "-ro", "-al", "-so", f"OAPIF:{server}", "offences", env=basic)
-    events = Store(shared_demo_store).load()
+    events = demo_store.load()
     offences = _default_period_offences(app, events)  # no datetime: the maps' default period
     assert f"Feature Count: {len(offences)}" in summary
     out = tmp_path / "offences.json"
-    _gdal("ogr2ogr", "-oo", "PAGE_SIZE=1000", "-f", "GeoJSON", str(out), f"OAPIF:{server}",
-          "offences", env=bearer)  # fmt: skip
+    _gdal(
+        "ogr2ogr",
+        "-oo",
+        "PAGE_SIZE=1000",
+        "-f",
+        "GeoJSON",
+        str(out),
+        f"OAPIF:{server}",
+        "offences",
+        env=bearer,
+    )
     got = json.loads(out.read_text())["features"]
     assert sorted(f["properties"]["event_id"] for f in got) == sorted(offences["event_id"])
 
@@ -418,18 +429,25 @@ SYSTEM_PYTHON = "/usr/bin/python3"
 
 
 def _qgis(server: str, name: str, token: str, *collections: str) -> dict[str, Any]:
-    probe = subprocess.run(
-        [SYSTEM_PYTHON, "-c", "import qgis.core"], capture_output=True, timeout=60
-    ) if Path(SYSTEM_PYTHON).exists() else None  # fmt: skip
+    probe = (
+        subprocess.run([SYSTEM_PYTHON, "-c", "import qgis.core"], capture_output=True, timeout=60)
+        if Path(SYSTEM_PYTHON).exists()
+        else None
+    )
     if probe is None or probe.returncode != 0:
         pytest.skip("QGIS's Python bindings not installed (Debian: apt-get install python3-qgis)")
     script = Path(__file__).with_name("qgis_oapif.py")
     done = subprocess.run(
         [SYSTEM_PYTHON, str(script), server, name, token, *collections],
-        capture_output=True, text=True, timeout=300,
-        env={"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"),
-             "QT_QPA_PLATFORM": "offscreen"},
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": os.environ.get("HOME", "/tmp"),
+            "QT_QPA_PLATFORM": "offscreen",
+        },
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
@@ -446,10 +464,8 @@ def test_qgis_adds_the_collections_an_officer_may_see(app: Flask, server: str) -
     assert not layers["offences"]["valid"]  # hidden from officers: 404, no layer
 
 
-def test_qgis_reads_every_offence_as_an_analyst(
-    app: Flask, server: str, shared_demo_store: Path
-) -> None:
+def test_qgis_reads_every_offence_as_an_analyst(app: Flask, server: str, demo_store: Store) -> None:
     name, token = _token_of(app, "analyst")
     layers = _qgis(server, name, token, "offences")
-    events = Store(shared_demo_store).load()
+    events = demo_store.load()
     assert layers["offences"]["read"] == len(_default_period_offences(app, events))

@@ -18,7 +18,7 @@ from hotspots.sources.boundaries import read_force_area
 from hotspots.store import Store
 from hotspots.validate import RowVerdicts, check_bng
 from tests.accounts import sign_in
-from tests.conftest import STREET_HEADER, street_row
+from tests.helpers import STREET_HEADER, AppFactory, street_row
 from web import create_app
 
 # -- the British National Grid extent: points and boundaries -------------------------------------
@@ -144,8 +144,8 @@ def test_an_officers_scope_takes_wards_and_districts_only(code: str, kind: str |
 
 
 @pytest.fixture(scope="module")
-def demo_app(shared_demo_store: Path) -> Flask:
-    return create_app({"STORE": str(shared_demo_store), "TESTING": True})
+def demo_app(app_factory: AppFactory) -> Flask:
+    return app_factory(TESTING=True)
 
 
 def test_an_officers_patrol_plan_defaults_to_their_district_or_wards(demo_app: Flask) -> None:
@@ -175,11 +175,11 @@ def test_the_default_months_setting_is_the_periods_default(demo_app: Flask) -> N
     assert DEFAULTS["DEFAULT_MONTHS"] == DEFAULT_MONTHS == demo_app.config["DEFAULT_MONTHS"]
 
 
-def test_every_page_and_api_reads_default_months(shared_demo_store: Path) -> None:
+def test_every_page_and_api_reads_default_months(app_factory: AppFactory) -> None:
     """Two months by setting (the demo holds 2025-01..2025-12): the latest two with the two
     before held are Nov-Dec 2025; every door gives that, and a comparison given only its end
     (``to2``) spans two months too (it was 12, hard-coded)."""
-    app = create_app({"STORE": str(shared_demo_store), "TESTING": True, "DEFAULT_MONTHS": 2})
+    app = app_factory(TESTING=True, DEFAULT_MONTHS=2)
     client = sign_in(app.test_client())
     assert client.get("/api/v1/meta").get_json()["settings"]["default_months"] == 2
     assert client.get("/api/v1/periods").get_json()["default"] == {

@@ -8,14 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from hotspots import parameters as rule
 from hotspots.cli import main
 from hotspots.parameters import ParameterError, parse_eps_m, parse_min_samples
-from tests.accounts import sign_in
-from web import create_app
 from web import openapi as api_openapi
 from web.ogc import openapi as ogc_openapi
 
@@ -33,21 +30,6 @@ BAD = [
 ]
 EXPECTED = {"eps_m": rule.EPS_M_EXPECTED, "min_samples": rule.MIN_SAMPLES_EXPECTED}
 RANGE = {"eps_m": EPS_RANGE, "min_samples": SAMPLES_RANGE}
-
-
-@pytest.fixture(scope="module")
-def demo_store(shared_demo_store: Path) -> Path:
-    return shared_demo_store
-
-
-@pytest.fixture(scope="module")
-def app(demo_store: Path) -> Flask:
-    return create_app({"STORE": str(demo_store), "TESTING": True})
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return sign_in(app.test_client())
 
 
 def _bounds(schema: dict) -> tuple[float, float]:
@@ -119,10 +101,10 @@ def test_the_web_form_and_the_apis_refuse_alike(
 
 @pytest.mark.parametrize(("field", "value"), BAD)
 def test_the_command_line_refuses_alike(
-    demo_store: Path, capsys: pytest.CaptureFixture, field: str, value: str
+    demo_store_path: Path, capsys: pytest.CaptureFixture, field: str, value: str
 ) -> None:
     option = "--" + field.replace("_", "-")
-    store = ["--store", str(demo_store)]
+    store = ["--store", str(demo_store_path)]
     assert main(["analyse", "--last", "3", option, value, *store]) == 2
     err = capsys.readouterr().err
     assert f"{option} {value!r}: expected {EXPECTED[field]}" in err

@@ -23,7 +23,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from hotspots.cli import main
 from hotspots.ingest import ingest
 from hotspots.patrol import (
     DEFAULT_DOSAGE,
@@ -40,8 +39,7 @@ from hotspots.render import external_urls
 from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
 from tests.accounts import sign_in
-from tests.conftest import STREET_HEADER, street_row
-from web import create_app
+from tests.helpers import STREET_HEADER, AppFactory, street_row
 from web.patrol import bp
 
 EVIL = "<script>alert(1)</script>"
@@ -85,8 +83,11 @@ def _plan(store: Path, **kwargs):
 
 def test_stability_counts_the_single_months_a_place_was_a_hotspot(toy_store: Path) -> None:
     plan = _plan(toy_store)
-    assert [p.location for p in plan.places] == ["On or near Pear Street", "On or near Quince Road",
-                                                 EVIL]  # fmt: skip
+    assert [p.location for p in plan.places] == [
+        "On or near Pear Street",
+        "On or near Quince Road",
+        EVIL,
+    ]
     p, q, r = plan.places
     assert (p.offences, p.offences_prev, p.change) == (15, 14, 1)
     assert p.stable == {6: 4, 12: 4}
@@ -155,23 +156,17 @@ def test_csv_and_gpx_escape_and_guard_text(toy_store: Path) -> None:
 # -- the demo data and the web page ---------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("patrol_demo") / "store"
-    assert main(["demo", "--store", str(path)]) == 0
-    return path
-
-
-def _app(store: Path) -> Flask:
-    app = create_app({"STORE": str(store), "TESTING": True, "PROTECTIVE_MARKING": "OFFICIAL-TEST"})
+def _app(app_factory: AppFactory, store: Path | None = None) -> Flask:
+    """The app on ``store`` (default: the demo store) with a marking to look for."""
+    app = app_factory(store, TESTING=True, PROTECTIVE_MARKING="OFFICIAL-TEST")
     if "patrol" not in app.blueprints:  # until web/__init__.py registers it
         app.register_blueprint(bp)
     return app
 
 
 @pytest.fixture(scope="module")
-def client(demo_store: Path) -> FlaskClient:
-    return sign_in(_app(demo_store).test_client())
+def client(app_factory: AppFactory) -> FlaskClient:
+    return sign_in(_app(app_factory).test_client())
 
 
 def test_gpx_download_is_gpx_11_inside_cambridgeshire(client: FlaskClient) -> None:
@@ -254,8 +249,8 @@ def test_bad_parameters_give_400_naming_the_field(
         assert f"Field <code>{field}</code>" in response.get_data(as_text=True)
 
 
-def test_location_text_is_escaped_on_the_page(toy_store: Path) -> None:
-    client = sign_in(_app(toy_store).test_client())
+def test_location_text_is_escaped_on_the_page(app_factory: AppFactory, toy_store: Path) -> None:
+    client = sign_in(_app(app_factory, toy_store).test_client())
     html = client.get("/patrol?to=2025-06").get_data(as_text=True)
     assert EVIL not in html
     assert "3. &lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -269,9 +264,13 @@ def test_patrol_page_shows_each_places_trend_and_significance(
     html = client.get(f"/patrol?to=2025-11&rank={rank}").get_data(as_text=True)
     trends = re.findall(r"<dt>Trend</dt><dd>([^<]+)</dd>", html)
     assert trends and set(trends) <= {
-        "new", "emerging", "persistent", "intermittent", "diminishing",
+        "new",
+        "emerging",
+        "persistent",
+        "intermittent",
+        "diminishing",
         "a hotspot over the months together, in no single month of the last 6",  # "not hot"
-    }  # fmt: skip
+    }
     # the demo holds drug offences only: nothing to relabel among, so not tested (and said so)
     tested = re.findall(r"<dt>Significance</dt><dd>([^<]+)</dd>", html)
     cards = html.count('<li class="place"')
@@ -316,19 +315,23 @@ def test_place_names_keep_the_streets_case(
     path = tmp_path / "2025-06-toyshire-street.csv"
     path.write_text("\n".join([STREET_HEADER, *(",".join(r) for r in rows)]) + "\n")
     wards_path, area_path = toy_boundaries
-    ingest([path], wards=read_wards(wards_path), force_area=read_force_area(area_path),
-           store=Store(tmp_path / "store"))  # fmt: skip
+    ingest(
+        [path],
+        wards=read_wards(wards_path),
+        force_area=read_force_area(area_path),
+        store=Store(tmp_path / "store"),
+    )
     plan = patrol_plan(Store(tmp_path / "store"), end_month="2025-06", eps_m=100)
     assert plan.places[0].name == "1. On or near St Bede's Gardens"
     assert "St Bede's Gardens" in plan_gpx(plan) and "Bede'S" not in plan_gpx(plan)
 
 
-def test_each_place_opens_in_the_phones_maps(toy_store: Path) -> None:
+def test_each_place_opens_in_the_phones_maps(app_factory: AppFactory, toy_store: Path) -> None:
     p = _plan(toy_store).places[0]
     assert p.geo_uri == (
         f"geo:{p.lat:.5f},{p.lon:.5f}?q={p.lat:.5f},{p.lon:.5f}(On%20or%20near%20Pear%20Street)"
     )
-    client = sign_in(_app(toy_store).test_client())
+    client = sign_in(_app(app_factory, toy_store).test_client())
     html = client.get("/patrol?to=2025-06").get_data(as_text=True)
     assert f'href="{p.geo_uri}"' in html
     # the evil location text is escaped inside the URI too
@@ -352,8 +355,12 @@ def test_a_place_hot_in_no_single_month_says_why_it_is_listed(
         path.write_text("\n".join([STREET_HEADER, *(",".join(r) for r in mine)]) + "\n")
         paths.append(path)
     wards_path, area_path = toy_boundaries
-    ingest(paths, wards=read_wards(wards_path), force_area=read_force_area(area_path),
-           store=Store(tmp_path / "store"))  # fmt: skip
+    ingest(
+        paths,
+        wards=read_wards(wards_path),
+        force_area=read_force_area(area_path),
+        store=Store(tmp_path / "store"),
+    )
     plan = patrol_plan(Store(tmp_path / "store"), end_month="2025-06", eps_m=100, min_samples=5)
     (p,) = plan.places
     assert p.stable[6] == 0
@@ -405,15 +412,19 @@ def test_phone_order_downloads_and_list_before_the_cards_and_form(client: FlaskC
     assert len(re.findall(r'<span class="why">[^<]+ offences? in ', html)) == len(items)
 
 
-def test_officers_plan_offers_no_whole_force_and_snapped_geo_links(demo_store: Path) -> None:
-    client = sign_in(_app(demo_store).test_client(), "officer")
+def test_officers_plan_offers_no_whole_force_and_snapped_geo_links(
+    app_factory: AppFactory,
+) -> None:
+    client = sign_in(_app(app_factory).test_client(), "officer")
     html = client.get("/patrol?to=2025-11").get_data(as_text=True)
     assert 'id="area-force"' not in html and 'id="area-district"' in html
     geo = re.findall(r'href="geo:([-\d.]+),([-\d.]+)\?q=', html)
     assert geo
-    analyst = sign_in(_app(demo_store).test_client())
-    exact = re.findall(r'href="geo:([-\d.]+),([-\d.]+)\?q=', analyst.get(
-        "/patrol?to=2025-11&district=E07000008").get_data(as_text=True))  # fmt: skip
+    analyst = sign_in(_app(app_factory).test_client())
+    exact = re.findall(
+        r'href="geo:([-\d.]+),([-\d.]+)\?q=',
+        analyst.get("/patrol?to=2025-11&district=E07000008").get_data(as_text=True),
+    )
     assert len(exact) == len(geo) and exact != geo  # officers get the snapped centres
 
 

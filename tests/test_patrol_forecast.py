@@ -18,6 +18,7 @@ from hotspots.evaluate import drug_offences
 from hotspots.evaluate.next_month import next_month, top_cells
 from hotspots.patrol import PatrolArea, patrol_plan
 from hotspots.store import Store
+from tests.helpers import AppFactory
 from tests.test_patrol import PLACES, toy_store  # noqa: F401  (the fixture)
 
 
@@ -40,8 +41,13 @@ def test_next_month_puts_the_busy_place_first_and_back_tests_itself(toy_store: P
     assert ahead.info["expected_total"] == pytest.approx(totals @ w / w.sum())
     assert ahead.expected_offences.sum() == pytest.approx(ahead.info["expected_total"])
     # Back-test: Feb..Jun each have a month before them.
-    assert [m for m, _, _ in ahead.backtest] == ["2025-02", "2025-03", "2025-04", "2025-05",
-                                                 "2025-06"]  # fmt: skip
+    assert [m for m, _, _ in ahead.backtest] == [
+        "2025-02",
+        "2025-03",
+        "2025-04",
+        "2025-05",
+        "2025-06",
+    ]
     capture = ahead.capture_at(1 / ahead.grid.n_cells)
     assert capture["months"] == 5 and 0 <= capture["min"] <= capture["median"] <= 1
 
@@ -130,8 +136,12 @@ def test_forecast_layer_draws_the_top_cells(toy_store: Path) -> None:  # noqa: F
     ahead = next_month(Store(toy_store), "2025-06")
     cells = gpd.GeoDataFrame(top_cells(ahead, 4), geometry="geometry", crs="EPSG:27700")
     text = ahead.capture_at(4 / ahead.grid.n_cells)
-    layer = forecast_layer(cells, name="Forecast (analysts)", month=ahead.month,
-                           capture_text=f"median capture {text['median']:.2f}")  # fmt: skip
+    layer = forecast_layer(
+        cells,
+        name="Forecast (analysts)",
+        month=ahead.month,
+        capture_text=f"median capture {text['median']:.2f}",
+    )
     assert layer is not None
     m = folium.Map(location=[52.2, 0.1], tiles=None)
     layer.add_to(m)
@@ -141,22 +151,20 @@ def test_forecast_layer_draws_the_top_cells(toy_store: Path) -> None:  # noqa: F
     assert forecast_layer(cells.iloc[:0], name="x", month="2025-07") is None
 
 
-def test_analysts_map_has_a_forecast_layer_others_do_not(
-    shared_demo_store: Path, tmp_path: Path
-) -> None:
+def test_analysts_map_has_a_forecast_layer_others_do_not(app_factory: AppFactory) -> None:
     from tests.accounts import sign_in
-    from web import create_app
 
-    app = create_app({"STORE": str(shared_demo_store), "CACHE_DIR": str(tmp_path / "cache"),
-                      "WARM_PRESETS": 0})  # fmt: skip
+    app = app_factory(WARM_PRESETS=0)
     view = "/map/frame?from=2025-09&to=2025-11"
     analyst = sign_in(app.test_client(), "analyst").get(view).get_data(as_text=True)
     assert "Forecast for Dec 2025 (top cells)" in analyst
     assert "expected drug offences in 2025-12" in analyst
     quote = r".{1,12}"  # the apostrophe, escaped for HTML inside the map's script
-    assert re.search(rf"In back-tests, the forecast{quote}s top \d+ cells \(1% of the area\) "
-                     rf"held \d+% of the next month{quote}s drug offences \(median of \d+ months",
-                     analyst)  # fmt: skip
+    assert re.search(
+        rf"In back-tests, the forecast{quote}s top \d+ cells \(1% of the area\) "
+        rf"held \d+% of the next month{quote}s drug offences \(median of \d+ months",
+        analyst,
+    )
     for role in ("officer", "commissioner"):
         page = sign_in(app.test_client(), role).get(view).get_data(as_text=True)
         assert "Forecast for" not in page and "Forecast cell" not in page, role

@@ -26,8 +26,7 @@ from hotspots.ingest import ingest
 from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
 from tests.accounts import csrf_token, sign_in
-from tests.conftest import DEMO, street_row
-from web import create_app
+from tests.helpers import DEMO, AppFactory, street_row
 
 JULY = DEMO / "police_uk" / "2025-07-cambridgeshire-street.csv"
 
@@ -64,8 +63,8 @@ def test_demo_store_accounts_and_exports_are_private(tmp_path: Path) -> None:
     out = tmp_path / "exports"
     args = ["export", "wards", "--from", "2025-09", "--to", "2025-11", "--format", "geojson"]
     assert main([*args, "-o", str(out / "wards.geojson"), "--store", str(store)]) == 0
-    assert main(["users", "--store", str(store), "add", "ana", "--role", "analyst",
-                 "--generate"]) == 0  # fmt: skip
+    users = ["users", "--store", str(store)]
+    assert main([*users, "add", "ana", "--role", "analyst", "--generate"]) == 0
     assert not_private(store) == []
     assert not_private(out) == []
     assert stat.S_IMODE(existing.stat().st_mode) == 0o755
@@ -84,18 +83,11 @@ def test_the_library_alone_writes_a_private_store(
     assert not_private(tmp_path / "new" / "store") == []
 
 
-@pytest.fixture(scope="module")
-def demo_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    store = tmp_path_factory.mktemp("private") / "store"
-    assert main(["demo", "--store", str(store)]) == 0
-    return store
-
-
 def test_uploads_cache_and_accounts_of_the_service_are_private(
-    demo_copy: Path, tmp_path: Path
+    demo_store_copy: Path, app_factory: AppFactory, tmp_path: Path
 ) -> None:
-    app = create_app({"STORE": str(demo_copy), "CACHE_DIR": str(tmp_path / "c"),
-                      "WARM_PRESETS": 0})  # fmt: skip
+    demo_copy = demo_store_copy
+    app = app_factory(demo_copy, CACHE_DIR=str(tmp_path / "c"), WARM_PRESETS=0)
     assert os.umask(0o022) == 0o077  # the app set it; back to 022 to test the explicit modes
     client = sign_in(app.test_client(), "admin")  # an account made by the service
     assert client.get("/?from=2025-04&to=2025-06").status_code == 200  # cache writes
@@ -112,17 +104,27 @@ def test_uploads_cache_and_accounts_of_the_service_are_private(
     assert not_private(demo_copy) == []  # uploads, new store files, accounts, secret key
 
 
-def test_hotspots_serve_names_no_versions(demo_copy: Path, tmp_path: Path) -> None:
+def test_hotspots_serve_names_no_versions(demo_store_copy: Path, tmp_path: Path) -> None:
     """`Server` of a real `hotspots serve`, on a page and on the server's own error answer."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "HOTSPOTS_CACHE_DIR": str(tmp_path / "c"), "HOTSPOTS_WARM_PRESETS": "0"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "hotspots.cli", "serve", "--store", str(demo_copy),
-         "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "hotspots.cli",
+            "serve",
+            "--store",
+            str(demo_store_copy),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     try:
         headers = None
         for _ in range(150):

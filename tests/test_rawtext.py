@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -22,13 +21,8 @@ JINJA = "{{ 7*7 }} {% if true %}yes{% endif %} {# note #}"
 
 
 @pytest.fixture(scope="module")
-def store(shared_demo_store: Path) -> Store:
-    return Store(shared_demo_store)
-
-
-@pytest.fixture(scope="module")
-def year(store: Store) -> Analysis:
-    return analyse(store, Period("2025-01", "2025-12"))
+def year(demo_store: Store) -> Analysis:
+    return analyse(demo_store, Period("2025-01", "2025-12"))
 
 
 def planted(year: Analysis) -> Analysis:
@@ -51,13 +45,13 @@ def test_installed_by_importing_render() -> None:
 
 @pytest.mark.parametrize("offences", ["heat", "clusters"])
 def test_jinja_in_data_is_shown_as_text_never_run(
-    year: Analysis, store: Store, offences: str
+    year: Analysis, demo_store: Store, offences: str
 ) -> None:
     page = render_html(
         period_map(
             planted(year),
             show_offences=offences,  # type: ignore[arg-type]
-            force_area=store.load_boundary("force_area"),
+            force_area=demo_store.load_boundary("force_area"),
         ),
         "/static/vendor",
     )
@@ -67,7 +61,7 @@ def test_jinja_in_data_is_shown_as_text_never_run(
     assert " 49 " not in page
 
 
-def test_compare_map_shows_jinja_as_text(year: Analysis, store: Store) -> None:
+def test_compare_map_shows_jinja_as_text(year: Analysis, demo_store: Store) -> None:
     a = planted(year)
     page = render_html(compare_map(a, a), "/static/vendor")
     assert "{{ 7*7 }}" in page
@@ -81,9 +75,9 @@ def normalised(page: str) -> str:
     return re.sub(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])", number, page)
 
 
-def test_same_page_as_branca_for_ordinary_text(year: Analysis, store: Store) -> None:
+def test_same_page_as_branca_for_ordinary_text(year: Analysis, demo_store: Store) -> None:
     """The same map rendered by branca's own MacroElement.render gives the same page."""
-    area = store.load_boundary("force_area")
+    area = demo_store.load_boundary("force_area")
     ours = render_html(period_map(year, force_area=area), "/static/vendor")
     try:
         folium.elements.MacroElement.render = rawtext.original_render  # type: ignore[method-assign]
@@ -111,7 +105,7 @@ def test_render_outside_a_figure_is_refused() -> None:
         element.render()
 
 
-def test_geometry_memo_gives_the_same_map(year: Analysis, store: Store) -> None:
+def test_geometry_memo_gives_the_same_map(year: Analysis, demo_store: Store) -> None:
     """Wards drawn from the memo equal wards projected afresh; changed wards are not reused."""
     from hotspots.render import layers
 

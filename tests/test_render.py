@@ -1,6 +1,6 @@
 """Web maps: every map the app makes renders offline, escaped, small and labelled.
 
-The demo store is built once for the module; each map is rendered with :func:`render_html` and
+The demo store is built once for the session; each map is rendered with :func:`render_html` and
 checked for external URLs, vendored paths that exist, size, layers, escaping and attribution.
 """
 
@@ -10,7 +10,6 @@ import dataclasses
 import html as htmllib
 import math
 import re
-from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -46,30 +45,25 @@ PLANTED = '<script>alert("pwned")</script>'
 
 
 @pytest.fixture(scope="module")
-def store(shared_demo_store: Path) -> Store:
-    return Store(shared_demo_store)
+def force_area(demo_store: Store) -> gpd.GeoDataFrame:
+    return demo_store.load_boundary("force_area")
 
 
 @pytest.fixture(scope="module")
-def force_area(store: Store) -> gpd.GeoDataFrame:
-    return store.load_boundary("force_area")
-
-
-@pytest.fixture(scope="module")
-def year(store: Store) -> Analysis:
+def year(demo_store: Store) -> Analysis:
     """The demo year (about 2,700 offences; no 2024 data, so no comparison)."""
-    return analyse(store, Period.calendar_year(2025))
+    return analyse(demo_store, Period.calendar_year(2025))
 
 
 @pytest.fixture(scope="module")
-def autumn(store: Store) -> Analysis:
+def autumn(demo_store: Store) -> Analysis:
     """Sep-Nov 2025, compared with Jun-Aug 2025."""
-    return analyse(store, Period.months("2025-09", "2025-11"))
+    return analyse(demo_store, Period.months("2025-09", "2025-11"))
 
 
 @pytest.fixture(scope="module")
-def summer(store: Store) -> Analysis:
-    return analyse(store, Period.months("2025-06", "2025-08"))
+def summer(demo_store: Store) -> Analysis:
+    return analyse(demo_store, Period.months("2025-06", "2025-08"))
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,7 @@ from hotspots.errors import ReplacementRefused
 from hotspots.ingest import ingest
 from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
-from tests.badinput import snapshot
-from tests.conftest import street_row
+from tests.helpers import snapshot, street_row
 
 JANUARY = "2025-01-toyshire-street.csv"
 

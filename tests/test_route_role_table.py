@@ -50,10 +50,16 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from hotspots.store import Store
-from tests.accounts import DEMO_OFFICER_SCOPE, PASSWORD, csrf_token, ensure_user, sign_in
+from tests.accounts import (
+    DEMO_OFFICER_SCOPE,
+    PASSWORD,
+    client_as,
+    csrf_token,
+    ensure_user,
+)
 from tests.basemaps import make_pmtiles
 from tests.coordscan import ExactPoints, Leak, coordinate_leaks, geometry_leaks
-from web import create_app
+from tests.helpers import AppFactory
 
 ROOT = Path(__file__).resolve().parents[1]
 ROLES = ("anonymous", "public", "officer", "officer_out", "commissioner", "analyst", "admin")
@@ -223,27 +229,23 @@ TABLE: tuple[Door, ...] = (
 
 
 @pytest.fixture(scope="module")
-def apps(shared_demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Flask]:
+def apps(app_factory: AppFactory, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Flask]:
     """The app as signed-in roles and anonymous visitors meet it, and in public mode (one
     account store and one disk cache for both)."""
     folder = tmp_path_factory.mktemp("truth-table")
     config = {
-        "STORE": str(shared_demo_store),
         "USERS_DB": str(folder / "users.sqlite3"),
         "CACHE_DIR": str(folder / "cache"),
         "WARM_PRESETS": 0,
         "BASEMAP": str(make_pmtiles(folder / "basemap.pmtiles")),
     }
-    return {"plain": create_app(config), "public": create_app({**config, "PUBLIC_MODE": True})}
+    return {"plain": app_factory(**config), "public": app_factory(**config, PUBLIC_MODE=True)}
 
 
 def _client(apps: dict[str, Flask], role: str) -> FlaskClient:
-    if role == "public":
-        return apps["public"].test_client()
-    client = apps["plain"].test_client()
-    if role == "anonymous":
-        return client
-    return sign_in(client, "officer" if role == "officer_out" else role)
+    if role in ("public", "anonymous"):
+        return client_as(apps["public" if role == "public" else "plain"], None)
+    return client_as(apps["plain"], "officer" if role == "officer_out" else role)
 
 
 @pytest.fixture(scope="module")
@@ -253,9 +255,9 @@ def clients(apps: dict[str, Flask]) -> dict[str, FlaskClient]:
 
 
 @pytest.fixture(scope="module")
-def stored_points(shared_demo_store: Path) -> ExactPoints:
+def stored_points(demo_store: Store) -> ExactPoints:
     """Every stored event location: offences, searches and raids."""
-    events = Store(shared_demo_store).load()
+    events = demo_store.load()
     xy = np.column_stack([events.geometry.x, events.geometry.y])
     labels = [
         f"{layer} {str(eid)[:12]}"
@@ -264,8 +266,9 @@ def stored_points(shared_demo_store: Path) -> ExactPoints:
     return ExactPoints(xy, labels)
 
 
-def _request(apps: dict[str, Flask], clients: dict[str, FlaskClient], door: Door, role: str
-             ) -> TestResponse:  # fmt: skip
+def _request(
+    apps: dict[str, Flask], clients: dict[str, FlaskClient], door: Door, role: str
+) -> TestResponse:
     url = door.url_for(role)
     if door.form is None:
         return clients[role].get(url)
@@ -425,14 +428,14 @@ def test_the_table_is_consistent() -> None:
 
 
 def test_the_demo_data_lets_the_scan_tell_snapped_from_exact(
-    apps: dict[str, Flask], shared_demo_store: Path
+    apps: dict[str, Flask], demo_store: Store
 ) -> None:
     """Snapped roles see offences at grid cell centres, and hotspots drawn around them: the scan
     can only tell those from exact points when no stored event lies near its cell centre (within
     the 1 m tolerance, plus the half metre the erosion leaves and the rounding of 5 decimals;
     the demo's nearest is 4.0 m). The officer's scope and the other area are in the store."""
     snap_m = float(apps["plain"].config["SNAP_M"])
-    events = Store(shared_demo_store).load()
+    events = demo_store.load()
     xy = np.column_stack([events.geometry.x, events.geometry.y])
     centres = (np.floor(xy / snap_m) + 0.5) * snap_m
     assert np.hypot(*(xy - centres).T).min() > 2.5
@@ -460,8 +463,12 @@ DOC_ROLES = {  # docs/roles.md route table columns
 #: the scan (exact points: :data:`EXACT_ROLES`; raid figures: :data:`RAID_FIGURES`).
 CAPABILITIES: dict[str, tuple[tuple[str, str], ...] | None] = {
     "map and ward figures": (
-        ("GET", "/"), ("GET", "/map/frame"), ("GET", "/map.json"), ("GET", "/compare"),
-        ("GET", "/compare/frame"), ("GET", "/api/v1/wards"),
+        ("GET", "/"),
+        ("GET", "/map/frame"),
+        ("GET", "/map.json"),
+        ("GET", "/compare"),
+        ("GET", "/compare/frame"),
+        ("GET", "/api/v1/wards"),
     ),
     "hotspots": (("GET", "/api/v1/hotspots"),),
     "patrol plan": (("GET", "/patrol"), ("GET", "/patrol.csv"), ("GET", "/patrol.gpx")),
@@ -471,10 +478,15 @@ CAPABILITIES: dict[str, tuple[tuple[str, str], ...] | None] = {
     "audit log": (("GET", "/admin/audit"),),
     "exact points": None,
     "raid figures": None,
-}  # fmt: skip
+}
 #: Role names of the role tables -> the truth table's roles.
-TABLE_ROLES = {"analyst": ("analyst",), "admin": ("admin",), "officer": ("officer", "officer_out"),
-               "commissioner": ("commissioner",), "public": ("public",)}  # fmt: skip
+TABLE_ROLES = {
+    "analyst": ("analyst",),
+    "admin": ("admin",),
+    "officer": ("officer", "officer_out"),
+    "commissioner": ("commissioner",),
+    "public": ("public",),
+}
 _VALUE = re.compile(r"(own area|aggregates|yes|no)\b")
 
 

@@ -23,7 +23,7 @@ from flask.testing import FlaskClient
 from hotspots.cli import main
 from hotspots.users import UserStore
 from tests.accounts import PASSWORD, csrf_token, ensure_user, sign_in
-from web import create_app
+from tests.helpers import AppFactory
 
 COOKIE = "hotspots_session"
 PAGE = "/upload"  # a page analysts may see that needs no analysis
@@ -31,11 +31,8 @@ JSON = "/api/v1/meta"
 
 
 @pytest.fixture
-def app(shared_demo_store: Path, tmp_path: Path) -> Flask:
-    return create_app(
-        {"STORE": str(shared_demo_store), "USERS_DB": str(tmp_path / "u.sqlite3"),
-         "WARM_PRESETS": 0, "CACHE_DIR": ""}
-    )  # fmt: skip
+def app(app_factory: AppFactory, tmp_path: Path) -> Flask:
+    return app_factory(USERS_DB=str(tmp_path / "u.sqlite3"), WARM_PRESETS=0, CACHE_DIR="")
 
 
 def _store(app: Flask) -> UserStore:
@@ -127,9 +124,12 @@ def test_signing_in_again_after_the_event_works(app: Flask) -> None:
     client = app.test_client()
     response = client.post(
         "/login",
-        data={"username": "test-analyst", "password": "a brand new password",
-              "csrf_token": csrf_token(client)},
-    )  # fmt: skip
+        data={
+            "username": "test-analyst",
+            "password": "a brand new password",
+            "csrf_token": csrf_token(client),
+        },
+    )
     assert response.status_code == 302
     assert client.get(JSON).status_code == 200
 
@@ -146,12 +146,15 @@ def test_a_session_from_before_the_upgrade_is_refused(app: Flask) -> None:
 # -- sign-in limits ------------------------------------------------------------------------------
 
 
-def _limited_app(shared_demo_store: Path, tmp_path: Path, **config: object) -> Flask:
-    return create_app(
-        {"STORE": str(shared_demo_store), "USERS_DB": str(tmp_path / "u.sqlite3"),
-         "WARM_PRESETS": 0, "CACHE_DIR": "", "LOGIN_MAX_FAILURES": 5,
-         "LOGIN_WINDOW_MINUTES": 15, **config}
-    )  # fmt: skip
+def _limited_app(app_factory: AppFactory, tmp_path: Path, **config: object) -> Flask:
+    return app_factory(
+        USERS_DB=str(tmp_path / "u.sqlite3"),
+        WARM_PRESETS=0,
+        CACHE_DIR="",
+        LOGIN_MAX_FAILURES=5,
+        LOGIN_WINDOW_MINUTES=15,
+        **config,
+    )
 
 
 def _attempt(
@@ -165,9 +168,9 @@ def _attempt(
 
 
 def test_failures_for_one_account_do_not_lock_out_others_at_the_address(
-    shared_demo_store: Path, tmp_path: Path
+    app_factory: AppFactory, tmp_path: Path
 ) -> None:
-    app = _limited_app(shared_demo_store, tmp_path)
+    app = _limited_app(app_factory, tmp_path)
     victim = ensure_user(app, "analyst", name="user-a")
     colleague = ensure_user(app, "analyst", name="user-b")
     assert [_attempt(app, victim, "wrong password") for _ in range(5)] == [401] * 5
@@ -180,9 +183,9 @@ def test_failures_for_one_account_do_not_lock_out_others_at_the_address(
 
 
 def test_the_address_limit_is_far_higher_and_counts_failures_only(
-    shared_demo_store: Path, tmp_path: Path
+    app_factory: AppFactory, tmp_path: Path
 ) -> None:
-    app = _limited_app(shared_demo_store, tmp_path, LOGIN_MAX_FAILURES_PER_ADDRESS=12)
+    app = _limited_app(app_factory, tmp_path, LOGIN_MAX_FAILURES_PER_ADDRESS=12)
     assert app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] == 12
     good = ensure_user(app, "analyst", name="good-user")
     for _ in range(20):  # successes from the address count for nothing
@@ -202,11 +205,11 @@ def test_the_default_address_limit_is_far_above_the_account_limit(app: Flask) ->
 
 
 def test_parallel_wrong_attempts_cannot_all_pass_the_limit(
-    shared_demo_store: Path, tmp_path: Path
+    app_factory: AppFactory, tmp_path: Path
 ) -> None:
     """20 threads sign in with a wrong password at once against a limit of 5: at most 5 reach
     the password check (each answered 401 and audited ``login_failed``), the rest get 429."""
-    app = _limited_app(shared_demo_store, tmp_path)
+    app = _limited_app(app_factory, tmp_path)
     name = ensure_user(app, "analyst")
     clients = []
     for _ in range(20):
@@ -233,11 +236,9 @@ def test_parallel_wrong_attempts_cannot_all_pass_the_limit(
 
 @pytest.mark.parametrize("proxies", [0, 1])
 def test_the_client_address_comes_from_the_trusted_proxies(
-    shared_demo_store: Path, tmp_path: Path, proxies: int
+    app_factory: AppFactory, tmp_path: Path, proxies: int
 ) -> None:
-    app = _limited_app(
-        shared_demo_store, tmp_path, PROXY_COUNT=proxies, LOGIN_MAX_FAILURES_PER_ADDRESS=2
-    )
+    app = _limited_app(app_factory, tmp_path, PROXY_COUNT=proxies, LOGIN_MAX_FAILURES_PER_ADDRESS=2)
     name = ensure_user(app, "analyst")
     # the proxy (10.0.0.1) appends the client's address; a client may forge earlier entries
     first = {"X-Forwarded-For": "192.0.2.66, 203.0.113.7"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import geopandas as gpd
@@ -10,29 +9,14 @@ import pytest
 
 from hotspots.errors import SourceFormatError, StoreError
 from hotspots.ingest import ingest
-from hotspots.sources.boundaries import read_force_area, read_wards
+from hotspots.sources.boundaries import read_wards
 from hotspots.store import Store, source_key
-from tests.conftest import street_row
-
-
-@pytest.fixture
-def toy(toy_boundaries: tuple[Path, Path]):
-    wards_path, area_path = toy_boundaries
-    return read_wards(wards_path), read_force_area(area_path)
+from tests.helpers import snapshot, street_row
 
 
 def _ingest(paths, toy, store: Store, **kwargs):
     wards, area = toy
     return ingest(paths, wards=wards, force_area=area, store=store, **kwargs)
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    """Every file under ``folder`` (relative path -> SHA-256 of its bytes)."""
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def _month(write_street, month: str, n: int, outcome: str = "Under investigation") -> Path:

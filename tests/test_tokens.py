@@ -17,7 +17,7 @@ from hotspots.cli import main
 from hotspots.tokens import AUDIT_EVERY_S, PREFIX, issue_token, list_tokens
 from hotspots.users import UserStore
 from tests.accounts import PASSWORD, ensure_user
-from web import create_app
+from tests.helpers import AppFactory
 
 AUTUMN = "from=2025-09&to=2025-11"
 EVENTS = f"/api/v1/events?{AUTUMN}&format=geojson"
@@ -25,11 +25,10 @@ WARDS = f"/api/v1/wards?{AUTUMN}"
 
 
 @pytest.fixture
-def app(shared_demo_store: Path, tmp_path: Path) -> Flask:
-    return create_app(
-        {"STORE": str(shared_demo_store), "USERS_DB": str(tmp_path / "u.sqlite3"),
-         "WARM_PRESETS": 0, "CACHE_DIR": "", "TESTING": True}
-    )  # fmt: skip
+def app(app_factory: AppFactory, tmp_path: Path) -> Flask:
+    return app_factory(
+        USERS_DB=str(tmp_path / "u.sqlite3"), WARM_PRESETS=0, CACHE_DIR="", TESTING=True
+    )
 
 
 def _users(app: Flask) -> UserStore:

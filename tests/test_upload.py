@@ -13,26 +13,23 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from hotspots.cli import main
 from hotspots.store import Store
 from hotspots.users import UserStore
 from tests.accounts import csrf_token, sign_in
-from tests.conftest import DEMO
-from web import create_app
+from tests.helpers import DEMO, AppFactory
 
 JULY = DEMO / "police_uk" / "2025-07-cambridgeshire-street.csv"
 
 
 @pytest.fixture
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("upload") / "store"
-    assert main(["demo", "--store", str(path)]) == 0
-    return path
+def store(demo_store_copy: Path) -> Path:
+    """The store uploads go to: a private copy of the demo store."""
+    return demo_store_copy
 
 
 @pytest.fixture
-def app(store: Path, tmp_path: Path) -> Flask:
-    return create_app({"STORE": str(store), "CACHE_DIR": str(tmp_path / "c"), "WARM_PRESETS": 0})
+def app(app_factory: AppFactory, store: Path, tmp_path: Path) -> Flask:
+    return app_factory(store, CACHE_DIR=str(tmp_path / "c"), WARM_PRESETS=0)
 
 
 def post_files(client: FlaskClient, files: list[tuple[bytes, str]]) -> tuple[int, str]:
@@ -117,10 +114,8 @@ def test_names_cannot_leave_the_store(app: Flask, store: Path, tmp_path: Path) -
     assert status == 400 and "expected a .csv file" in html
 
 
-def test_oversized_uploads_are_refused_with_413(store: Path, tmp_path: Path) -> None:
-    app = create_app(
-        {"STORE": str(store), "CACHE_DIR": "", "WARM_PRESETS": 0, "UPLOAD_MAX_MB": 0.01}
-    )
+def test_oversized_uploads_are_refused_with_413(app_factory: AppFactory, store: Path) -> None:
+    app = app_factory(store, CACHE_DIR="", WARM_PRESETS=0, UPLOAD_MAX_MB=0.01)
     before = snapshot(store)
     client = sign_in(app.test_client())
     status, html = post_files(client, [(JULY.read_bytes(), JULY.name)])  # ~40 kB > 10 kB
@@ -172,8 +167,15 @@ def test_text_planted_in_uploads_is_escaped_everywhere(app: Flask) -> None:
     status, html = post_files(client, [(csv_text.encode(), "SYNTHETIC-evil-raids.csv")])
     assert status == 200, html
     q = "from=2025-10&to=2025-12"
-    pages = [f"/?{q}", f"/map/frame?{q}", f"/compare?{q}", f"/compare/frame?{q}",
-             f"/briefing?{q}", "/patrol?to=2025-12", "/patrol.gpx?to=2025-12"]  # fmt: skip
+    pages = [
+        f"/?{q}",
+        f"/map/frame?{q}",
+        f"/compare?{q}",
+        f"/compare/frame?{q}",
+        f"/briefing?{q}",
+        "/patrol?to=2025-12",
+        "/patrol.gpx?to=2025-12",
+    ]
     for url in pages:
         body = client.get(url).get_data(as_text=True)
         assert "<script>alert(" not in body and "<img src=x" not in body, url

@@ -50,8 +50,12 @@ def test_accounts_roles_scopes_and_disabling(tmp_path: Path) -> None:
     assert users.authenticate("jo.bloggs", "another long password") is not None
     actions = [e.action for e in users.recent(10)]
     assert actions == [
-        "password_changed", "user_enabled", "user_disabled", "role_changed", "user_added",
-    ]  # fmt: skip
+        "password_changed",
+        "user_enabled",
+        "user_disabled",
+        "role_changed",
+        "user_added",
+    ]
     assert {e.username for e in users.recent(10)} == {"cli:test"}
 
 
@@ -86,11 +90,11 @@ def test_the_users_command(
 ) -> None:
     store = tmp_path / "store"
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
-    assert main(["users", "--store", str(store), "add", "Jo.Bloggs", "--role", "officer",
-                 "--scope", "E07000008", "--password-stdin"]) == 0  # fmt: skip
+    users = ["users", "--store", str(store)]
+    add = ["add", "Jo.Bloggs", "--role", "officer", "--scope", "E07000008", "--password-stdin"]
+    assert main([*users, *add]) == 0
     assert "added jo.bloggs: officer (E07000008)" in capsys.readouterr().out
-    assert main(["users", "--store", str(store), "add", "sam", "--role", "admin",
-                 "--generate"]) == 0  # fmt: skip
+    assert main([*users, "add", "sam", "--role", "admin", "--generate"]) == 0
     out = capsys.readouterr().out
     generated = out.split("password: ")[1].strip()
     assert UserStore(store / "users.sqlite3").authenticate("sam", generated) is not None

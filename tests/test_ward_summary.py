@@ -30,7 +30,6 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from hotspots.cli import main
 from hotspots.periods import Period, PeriodError, month_range
 from hotspots.store import Store
 from hotspots.ward_summary import (
@@ -474,13 +473,6 @@ def test_bad_population_files(tmp_path: Path) -> None:
 
 
 # -- real data: the shipped demo ------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    path = tmp_path_factory.mktemp("ward_summary_demo") / "s"
-    assert main(["demo", "--store", str(path)]) == 0
-    return Store(path)
 
 
 def test_demo_autumn_2025_rise_force_wide(demo_store: Store) -> None:

@@ -23,8 +23,12 @@ def _toy() -> tuple[gpd.GeoDataFrame, Polygon]:
     sharing the edge x = 1000; Charlie (...03) [0, 2000] x [1100, 2000] with a hole
     [500, 700]^2 + (0, 1100): a 100 m strip between them in no ward; the force area
     [0, 2000] x [0, 2100] (metres from X0, Y0)."""
-    hole = [(X0 + 500, Y0 + 1600), (X0 + 700, Y0 + 1600), (X0 + 700, Y0 + 1800),
-            (X0 + 500, Y0 + 1800)]  # fmt: skip
+    hole = [
+        (X0 + 500, Y0 + 1600),
+        (X0 + 700, Y0 + 1600),
+        (X0 + 700, Y0 + 1800),
+        (X0 + 500, Y0 + 1800),
+    ]
     charlie = Polygon(
         [(X0, Y0 + 1100), (X0 + 2000, Y0 + 1100), (X0 + 2000, Y0 + 2000), (X0, Y0 + 2000)],
         [hole],

@@ -5,16 +5,10 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import pytest
-
 from hotspots.cli import main
 from tests.accounts import sign_in
-from web import create_app, warm
-
-
-@pytest.fixture(scope="module")
-def demo_store(shared_demo_store: Path) -> Path:
-    return shared_demo_store
+from tests.helpers import AppFactory
+from web import warm
 
 
 def test_preset_urls_of_the_demo_year() -> None:
@@ -36,8 +30,8 @@ def test_preset_urls_of_the_demo_year() -> None:
     assert warm.preset_urls([], 4) == []
 
 
-def test_app_start_makes_the_presets(demo_store: Path, tmp_path: Path) -> None:
-    app = create_app({"STORE": str(demo_store), "CACHE_DIR": str(tmp_path / "c")})
+def test_app_start_makes_the_presets(app_factory: AppFactory, tmp_path: Path) -> None:
+    app = app_factory(CACHE_DIR=str(tmp_path / "c"))
     pages = app.extensions["hotspots"]["pages"]
     analyses = app.extensions["hotspots"]["analyses"]
     made, analysed = pages.misses, analyses.misses
@@ -56,22 +50,21 @@ def test_app_start_makes_the_presets(demo_store: Path, tmp_path: Path) -> None:
     assert analyses.misses > analysed  # any other period is analysed on request
 
 
-def test_no_warming_when_switched_off(demo_store: Path, tmp_path: Path) -> None:
-    app = create_app(
-        {"STORE": str(demo_store), "CACHE_DIR": str(tmp_path / "c"), "WARM_PRESETS": 0}
-    )
+def test_no_warming_when_switched_off(app_factory: AppFactory, tmp_path: Path) -> None:
+    app = app_factory(CACHE_DIR=str(tmp_path / "c"), WARM_PRESETS=0)
     assert app.extensions["hotspots"]["pages"].misses == 0
 
 
-def test_unreadable_store_makes_nothing(tmp_path: Path) -> None:
-    app = create_app({"STORE": str(tmp_path / "missing"), "CACHE_DIR": str(tmp_path / "c")})
+def test_unreadable_store_makes_nothing(app_factory: AppFactory, tmp_path: Path) -> None:
+    app = app_factory(tmp_path / "missing", CACHE_DIR=str(tmp_path / "c"))
     assert app.extensions["hotspots"]["pages"].misses == 0
 
 
-def test_a_new_ingest_is_made_in_the_background(tmp_path: Path) -> None:
-    store = tmp_path / "store"
-    assert main(["demo", "--store", str(store)]) == 0
-    app = create_app({"STORE": str(store), "CACHE_DIR": str(tmp_path / "c")})
+def test_a_new_ingest_is_made_in_the_background(
+    demo_store_copy: Path, app_factory: AppFactory, tmp_path: Path
+) -> None:
+    store = demo_store_copy
+    app = app_factory(store, CACHE_DIR=str(tmp_path / "c"))
     before = app.extensions["hotspots"]["state"].version
     assert main(["demo", "--store", str(store)]) == 0  # same data, new data version
     client = sign_in(app.test_client())

@@ -6,33 +6,17 @@ import re
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from hotspots.cli import main
 from hotspots.render import external_urls
 from tests.accounts import sign_in
-from web import create_app
+from tests.helpers import STREET_HEADER, AppFactory, street_row
 from web.settings import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("web") / "store"
-    assert main(["demo", "--store", str(path)]) == 0
-    return path
-
-
-@pytest.fixture
-def app(demo_store: Path) -> Flask:
-    return create_app({"STORE": str(demo_store), "TESTING": True})
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return sign_in(app.test_client())
+# ``client``: an analyst's client of the shared demo app (tests/conftest.py).
 
 
 def test_every_setting_is_documented_in_docs_settings() -> None:
@@ -41,16 +25,16 @@ def test_every_setting_is_documented_in_docs_settings() -> None:
     assert missing == []
 
 
-def test_configuration_layers(demo_store: Path, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+def test_configuration_layers(app_factory: AppFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOTSPOTS_CACHE_SIZE", "7")
     monkeypatch.setenv("HOTSPOTS_PROTECTIVE_MARKING", "OFFICIAL-SENSITIVE")
-    app = create_app({"STORE": str(demo_store)})
+    app = app_factory()
     assert app.config["CACHE_SIZE"] == 7  # JSON-parsed from the environment
     assert app.config["PROTECTIVE_MARKING"] == "OFFICIAL-SENSITIVE"
     assert app.config["DEFAULT_MONTHS"] == 3  # default: a quarter against the one before
-    assert create_app({"STORE": str(demo_store), "CACHE_SIZE": 3}).config["CACHE_SIZE"] == 3
+    assert app_factory(CACHE_SIZE=3).config["CACHE_SIZE"] == 3
     with pytest.raises(ValueError, match="TILE_ATTRIBUTION is not"):
-        create_app({"STORE": str(demo_store), "TILE_URL": "https://tiles.test/{z}/{x}/{y}.png"})
+        app_factory(TILE_URL="https://tiles.test/{z}/{x}/{y}.png")
 
 
 def test_map_page_defaults_to_the_last_quarter_with_its_comparison(client: FlaskClient) -> None:
@@ -136,11 +120,11 @@ def test_unknown_routes_are_404(client: FlaskClient) -> None:
     assert api.get_json() == {"error": {"status": 404, "message": "No such page."}}
 
 
-def test_a_server_error_shows_no_stack_trace(tmp_path: Path) -> None:
+def test_a_server_error_shows_no_stack_trace(app_factory: AppFactory, tmp_path: Path) -> None:
     broken = tmp_path / "store"
     broken.mkdir()
     (broken / "manifest.json").write_text("{ not json")
-    app = create_app({"STORE": str(broken)})
+    app = app_factory(broken)
     response = sign_in(app.test_client()).get("/")
     assert response.status_code == 503
     html = response.get_data(as_text=True)
@@ -157,10 +141,9 @@ def test_etag_gives_304_on_repeat(client: FlaskClient) -> None:
     assert other.status_code == 200 and other.headers["ETag"] != etag
 
 
-def test_a_new_ingest_changes_the_etag(tmp_path: Path) -> None:
-    store = tmp_path / "store"
-    assert main(["demo", "--store", str(store)]) == 0
-    client = sign_in(create_app({"STORE": str(store)}).test_client())
+def test_a_new_ingest_changes_the_etag(app_factory: AppFactory, demo_store_copy: Path) -> None:
+    store = demo_store_copy
+    client = sign_in(app_factory(store).test_client())
     before = client.get("/?from=2025-09&to=2025-11").headers["ETag"]
     assert main(["demo", "--store", str(store)]) == 0  # same data, new data version
     after = client.get("/?from=2025-09&to=2025-11").headers["ETag"]
@@ -187,11 +170,9 @@ def test_vendored_assets_cannot_escape_their_folder(client: FlaskClient) -> None
             assert response.status_code == 404
 
 
-def test_text_from_data_is_escaped_everywhere(tmp_path: Path) -> None:
+def test_text_from_data_is_escaped_everywhere(app_factory: AppFactory, tmp_path: Path) -> None:
     import geopandas as gpd
     from shapely.geometry import box
-
-    from tests.conftest import STREET_HEADER, street_row
 
     evil_ward = '<script>alert("ward")</script>'
     evil_place = "<img src=x onerror=alert(1)>"
@@ -226,7 +207,7 @@ def test_text_from_data_is_escaped_everywhere(tmp_path: Path) -> None:
         )
         == 0
     )
-    client = sign_in(create_app({"STORE": str(store)}).test_client())
+    client = sign_in(app_factory(store).test_client())
     query = "from=2025-01&to=2025-01&eps_m=150&min_samples=2"
     for url in (
         f"/?{query}",
