@@ -250,7 +250,12 @@ def test_bad_parameters_give_400_naming_the_field(
     for path in ("/patrol", "/patrol.gpx"):
         response = client.get(f"{path}?{query}")
         assert response.status_code == 400, (path, query)
-        assert f"Field <code>{field}</code>" in response.get_data(as_text=True)
+        html = response.get_data(as_text=True)
+        if path == "/patrol":  # the plan's own form, the message beside the field
+            assert 'class="filters patrol-form"' in html and f'id="{field}-error"' in html
+            assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', html), (query, field)
+        else:
+            assert f"Field <code>{field}</code>" in html
 
 
 def test_location_text_is_escaped_on_the_page(toy_store: Path) -> None:

@@ -33,6 +33,7 @@ from web.access import current_access, require_in_scope, scope_wards
 from web.auth import audit
 from web.data import cache, state
 from web.errors import BadParameter
+from web.formpages import render_form_page, reshows_form, sent_flag
 from web.maps import cached_response, etag_for, parameter_score_of
 from web.tiles import current_basemap
 
@@ -174,9 +175,51 @@ def _choices() -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class _SentArea:
+    kind: str
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _SentPlan:
+    """The plan form's values as the request sent them (its 400 page)."""
+
+    end: str
+    area: _SentArea
+    n: str
+    significant: bool
+
+
+@reshows_form("patrol.page")
+def _form_page(error: dict[str, Any]) -> str:
+    """The plan's 400: its form with the values sent, the message beside the bad field."""
+    args, months = request.args, state().months
+    ends = complete_ends(months, BASIS_MONTHS)
+    district = args.get("district", "").strip()
+    wards = tuple(c.strip() for v in args.getlist("wards") for c in v.split(",") if c.strip())
+    kind = args.get("area", "").strip() or ("wards" if wards else "district" if district
+                                            else "force")  # fmt: skip
+    sent = _SentPlan(
+        end=args.get("to", "").strip() or (ends or months or [""])[-1],
+        area=_SentArea(kind, wards if kind == "wards" else (district,) if district else ()),
+        n=args.get("n", "").strip() or "10",
+        significant=sent_flag("significant", False),
+    )
+    return render_form_page(
+        "Patrol plan", "_patrol_form.html", error, labels={"to": "Hotspots of the 3 months to"},
+        req=sent, end_months=ends[::-1], **_choices(),
+    )  # fmt: skip
+
+
 @bp.get("/patrol")
 def page() -> Response:
     """The patrol plan page (prints as an A4 patrol sheet)."""
+    months = state().months
+    if months and not request.args and not complete_ends(months, BASIS_MONTHS):
+        # the menu's link never leads to an error: say why there is no plan
+        held = describe_months(months)
+        return Response(render_template("patrol_none.html", basis=BASIS_MONTHS, held=held))
     req = _request()
 
     def make() -> str:
