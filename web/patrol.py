@@ -208,7 +208,7 @@ def _form_page(error: dict[str, Any]) -> str:
     )
     return render_form_page(
         "Patrol plan", "_patrol_form.html", error, labels={"to": "Hotspots of the 3 months to"},
-        req=sent, end_months=ends[::-1], **_choices(),
+        req=sent, end_months=ends[::-1], stylesheet="patrol.css", **_choices(),
     )  # fmt: skip
 
 

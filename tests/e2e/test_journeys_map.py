@@ -2,14 +2,12 @@
 shows, the commissioner's office gets the latest quarter's briefing PDF, the keyboard reaches
 the map's controls in a few presses, and the key leaves the layer list readable.
 
-``docs/screenshot-map.png`` (the README's picture) is taken here at 1366×900: run with
-``UPDATE_SCREENSHOTS=1`` to renew it.
+``docs/screenshot-map.png`` (the README's picture) is made by ``test_screenshots.py``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -18,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import SCREENSHOTS, BrowsedPage
+from tests.e2e.conftest import BrowsedPage
 from tests.e2e.test_browser import axe_violations, draw_map, report
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -141,14 +139,7 @@ def test_the_key_never_covers_the_layer_list_and_heat_is_off_by_default(
     top = page.page.locator("iframe.map-frame").bounding_box()["y"]
     assert top < 260, top
     assert axe_violations(page.page) == [], report(axe_violations(page.page))
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shot = SCREENSHOTS / "journey-map-1366x900.png"
-    page.page.screenshot(path=str(shot))  # the first screen, 1366×900
-    if os.environ.get("UPDATE_SCREENSHOTS"):  # the README's picture, made small (256 colours)
-        from PIL import Image
-
-        with Image.open(shot) as image:
-            image.convert("RGB").quantize(256).save(DOCS / "screenshot-map.png", optimize=True)
+    page.screenshot("journey-map")  # docs/screenshot-map.png: tests/e2e/test_screenshots.py
     page.clean()
 
 

@@ -1,7 +1,7 @@
 """Journeys (issue 14 item 10): a sergeant's patrol plan on a phone, an admin's audit search.
 
 Real Chromium at 360 x 740 (the phone of ``conftest.PHONE_HEIGHT``), the demo store, axe-core
-WCAG 2.2 AA. The phone patrol test also writes ``docs/screenshot-patrol.png`` (its first screen).
+WCAG 2.2 AA. (``docs/screenshot-patrol.png`` is made by ``test_screenshots.py``.)
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from hotspots.patrol import GPX_NS
 from tests.e2e.conftest import PHONE_HEIGHT, BrowsedPage
 from tests.e2e.test_browser import axe_violations, report
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
-
 
 @pytest.mark.parametrize("role", ["officer"])
 @pytest.mark.parametrize("viewport_width", [360])
@@ -30,8 +28,7 @@ def test_a_sergeant_on_a_phone_gets_the_places_into_gpx_and_opens_one_in_maps(
     p.get_by_role("link", name="Patrol plan").first.click()  # from the menu, as a person would
     p.wait_for_url("**/patrol*")
     places = p.locator(".place-list li")
-    DOCS.mkdir(exist_ok=True)
-    p.screenshot(path=str(DOCS / "screenshot-patrol.png"))  # the first screen, 360 x 740
+    page.screenshot("journey-patrol")  # docs/screenshot-patrol.png: tests/e2e/test_screenshots.py
     assert places.count() >= 1
     first = places.first.bounding_box()
     assert first is not None and first["y"] + first["height"] <= 640 < PHONE_HEIGHT  # 1st screen
