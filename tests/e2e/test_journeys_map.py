@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import BrowsedPage
+from tests.e2e.conftest import PHONE_HEIGHT, BrowsedPage
 from tests.e2e.test_browser import axe_violations, draw_map, report
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -109,6 +109,39 @@ def test_the_keyboard_reaches_the_maps_controls_in_a_few_presses(page: BrowsedPa
     named = [s for s in shapes if s["tip"]]
     assert named and all(s["label"] == s["tip"] for s in named), named[:3]
     assert {s["tabindex"] for s in shapes} == {"-1"}
+    page.clean()
+
+
+@pytest.mark.parametrize("viewport_width", [1366, 360])
+def test_the_compare_maps_come_first_and_the_keyboard_reaches_or_skips_them(
+    page: BrowsedPage, viewport_width: int
+) -> None:
+    page.goto("/compare")
+    draw_map(page)
+    top = page.page.locator("iframe.compare-frame").bounding_box()["y"]
+    # under the heading and the headline, before the form (the phone's banner is taller)
+    assert top < (260 if viewport_width > 600 else 0.6 * PHONE_HEIGHT), top
+    form = page.page.locator("main form.filters").bounding_box()
+    assert form["y"] > top
+    if viewport_width < 600:
+        page.clean()
+        return
+    page.page.locator("body").focus()
+    presses, focused = 0, ""
+    while "leaflet-control-zoom-in" not in focused and presses < 60:
+        page.page.keyboard.press("Tab")
+        presses += 1
+        focused = page.page.evaluate(FOCUSED_JS)
+    assert presses <= MAX_TABS_TO_ZOOM, presses
+    # "Skip the maps" takes the keyboard past both maps, to the form
+    page.page.locator("body").focus()
+    skip = page.page.get_by_role("link", name="Skip the maps")
+    skip.focus()
+    assert skip.is_visible()  # shown when focused
+    page.page.keyboard.press("Enter")
+    assert page.page.evaluate("() => document.activeElement.id") == "after-map"
+    page.page.keyboard.press("Tab")
+    assert page.page.evaluate("() => document.activeElement.name") == "from"
     page.clean()
 
 
