@@ -62,14 +62,19 @@ def test_an_analyst_downloads_the_maps_hotspots_as_geojson(page: BrowsedPage) ->
 
 
 @pytest.mark.parametrize("role", ["commissioner"])
+@pytest.mark.parametrize("viewport_width", [1280, 360])
 def test_the_commissioners_office_gets_the_latest_quarters_briefing_pdf(
-    page: BrowsedPage,
+    page: BrowsedPage, viewport_width: int
 ) -> None:
     page.goto("/")
     page.page.get_by_role("link", name="Briefing").first.click()
     page.page.wait_for_load_state("load")
     assert "Oct–Dec 2025" in page.page.locator("h1").inner_text()  # the latest quarter
-    pdf = _download(page, page.page.get_by_role("link", name="download PDF"))
+    link = page.page.get_by_role("link", name="download PDF")
+    box = link.bounding_box()
+    height = PHONE_HEIGHT if viewport_width < 600 else 900
+    assert box is not None and box["y"] + box["height"] <= height  # on the first screen
+    pdf = _download(page, link)
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
     page.clean()
 
