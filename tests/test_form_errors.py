@@ -149,3 +149,11 @@ def test_a_refused_upload_says_why_beside_the_file_field_and_keeps_the_box(
     assert "checked" in tag(html, "allow_shrink")
     page = analyst.get("/upload").get_data(as_text=True)
     assert "aria-invalid" not in page and "checked" not in tag(page, "allow_shrink")
+
+
+def test_a_bad_field_the_roles_form_does_not_show_is_named_in_the_summary(app: Flask) -> None:
+    officer = sign_in(app.test_client(), "officer")  # no exact points: no raids box
+    html = officer.get("/?raids=maybe").get_data(as_text=True)
+    summary = html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert 'id="raids"' not in html and 'href="#raids"' not in summary
+    assert "Raids (1 or 0) (<code>raids</code>): expected 1 or 0; got <code>maybe</code>" in summary

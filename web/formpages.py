@@ -57,10 +57,16 @@ def render_form_page(
     (named by ``labels``, else :data:`web.errors.FIELD_LABELS`)."""
     field = str(error.get("field") or "")
     label = {**FIELD_LABELS, **(labels or {})}.get(field, field)
-    return render_template(
+    html = render_template(
         "form_error.html", heading=heading, form_template=form, error=error,
         anchor=field, label=label, **context,
     )  # fmt: skip
+    if field and f'id="{field}"' not in html:  # a field this role's form does not show
+        html = render_template(
+            "form_error.html", heading=heading, form_template=form, error=error, anchor="",
+            label=label, **context,
+        )  # fmt: skip
+    return html
 
 
 def sent_flag(name: str, default: bool) -> bool:
