@@ -8,6 +8,9 @@ patrol plan in :mod:`web.patrol`); :func:`web.errors.error_response` asks :func:
 the endpoint of a 400 and falls back to the request's fields as a plain form for any other GET.
 The form is filled from the request as sent, not from a validated view (there is none): a value
 a select does not offer is shown as an extra, selected "(not available)" option.
+
+A store without drug offence records is not a bad request: those pages then show what the store
+holds (:func:`no_offences_page`, 200) rather than a 400 naming a "store" field.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ FormPage = Callable[[dict[str, Any]], str]
 
 _PAGES: dict[str, FormPage] = {}
 
+#: Checkbox values shown ticked (what web.filters reads as true; any other value is unticked
+#: here, the 400 itself says when it is not 1 or 0).
 _TRUE = ("1", "true", "on", "yes")
 
 

@@ -71,6 +71,19 @@ class PatrolRequest:
         return f"wards-{len(codes)}" if kind == "wards" else "force"
 
 
+def _area_codes(args: MultiDict[str, str]) -> tuple[str, list[str]]:
+    """The district code and ward codes sent (``wards`` repeated or comma-separated)."""
+    wards = [c.strip() for v in args.getlist("wards") for c in v.split(",") if c.strip()]
+    return args.get("district", "").strip(), wards
+
+
+def _area_kind(args: MultiDict[str, str], district: str, ward_codes: list[str]) -> str:
+    """``area`` as sent, else what the codes imply (links may leave it out)."""
+    return args.get("area", "").strip() or (
+        "wards" if ward_codes else "district" if district else "force"
+    )
+
+
 def _parse(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
     if not months:
         raise BadParameter("store", "empty", "a store with data (run `hotspots ingest`)")
@@ -90,8 +103,7 @@ def _parse(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
     n_text = args.get("n", "").strip() or "10"
     if not n_text.isdigit() or not 1 <= int(n_text) <= MAX_PLACES:
         raise BadParameter("n", n_text, f"a whole number of places from 1 to {MAX_PLACES}")
-    district = args.get("district", "").strip()
-    ward_codes = [c.strip() for v in args.getlist("wards") for c in v.split(",") if c.strip()]
+    district, ward_codes = _area_codes(args)
     scope = current_access().scope
     if scope and not (district or ward_codes):  # an officer's plan: their area by default
         district, ward_codes = (
@@ -99,8 +111,7 @@ def _parse(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
             if len(scope) == 1 and scope[0][:3] in ("E06", "E07", "E08", "E09", "W06")
             else ("", list(scope))
         )
-    kind = args.get("area", "").strip() or ("wards" if ward_codes else "district" if district
-                                            else "force")  # fmt: skip
+    kind = _area_kind(args, district, ward_codes)
     if kind == "district":
         if not district:
             raise BadParameter("district", "", "a district code when area=district")
@@ -196,13 +207,11 @@ def _form_page(error: dict[str, Any]) -> str:
     """The plan's 400: its form with the values sent, the message beside the bad field."""
     args, months = request.args, state().months
     ends = complete_ends(months, BASIS_MONTHS)
-    district = args.get("district", "").strip()
-    wards = tuple(c.strip() for v in args.getlist("wards") for c in v.split(",") if c.strip())
-    kind = args.get("area", "").strip() or ("wards" if wards else "district" if district
-                                            else "force")  # fmt: skip
+    district, wards = _area_codes(args)
+    kind = _area_kind(args, district, wards)
     sent = _SentPlan(
         end=args.get("to", "").strip() or (ends or months or [""])[-1],
-        area=_SentArea(kind, wards if kind == "wards" else (district,) if district else ()),
+        area=_SentArea(kind, tuple(wards) if kind == "wards" else (district,) if district else ()),
         n=args.get("n", "").strip() or "10",
         significant=sent_flag("significant", False),
     )
