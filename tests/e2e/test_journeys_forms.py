@@ -35,15 +35,16 @@ def test_a_bad_number_on_the_patrol_form_is_shown_beside_it_and_corrected_in_pla
 ) -> None:
     p = page.page
     page.goto("/patrol?to=2025-11&area=district&district=E07000011")
-    p.get_by_text("Change the area, month or number of places").click()
-    p.get_by_label("Number of places").fill("ten")
+    p.get_by_role("link", name="Change area or month").click()  # from the headline
+    assert p.get_by_role("textbox", name="Number of places").is_visible()  # the form, open, at once
+    p.get_by_role("textbox", name="Number of places").fill("ten")
     with p.expect_navigation():
         p.get_by_role("button", name="Make plan").click()
     assert "n=ten" in p.url
     # the patrol form again, not a generic one: same fields, the values sent, the message beside
     assert p.locator("h1").inner_text() == "Patrol plan"
     assert p.locator("form.patrol-form").count() == 1
-    number = p.get_by_label("Number of places")
+    number = p.get_by_role("textbox", name="Number of places")
     assert number.input_value() == "ten" and number.get_attribute("aria-invalid") == "true"
     said = described_by(p, "#n")
     assert "1 to 50." in said and "a whole number of places from 1 to 50; got ten" in said
