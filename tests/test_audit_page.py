@@ -1,6 +1,7 @@
 """The audit log page (issue 14 item 8): filters by account, action and day, pages of 50, details
-as text, and a bad filter re-shown beside its field; and any 400 page re-showing its
-request as a form (web.errors.form_fields). Accounts in their own users file beside the
+as text, and a bad filter re-shown beside its field; and a 400 of a page without a form of its own
+re-showing its request as a form (web.errors.form_fields; pages with their own form:
+tests/test_form_errors.py). Accounts in their own users file beside the
 shared demo store, so the entries counted here are only this module's."""
 
 from __future__ import annotations
@@ -90,12 +91,12 @@ def test_detail_text() -> None:
 @pytest.mark.parametrize(
     ("path", "field", "value"),
     [
-        ("/patrol?n=ten&to=2025-11", "n", "ten"),
-        ("/?from=2025-13&to=2025-11", "from", "2025-13"),
-        ("/compare?from=2025-01&to=2025-03&from2=2024-13&to2=2024-12", "from2", "2024-13"),
+        ("/patrol.csv?n=ten&to=2025-11", "n", "ten"),
+        ("/map/frame?from=2025-13&to=2025-11", "from", "2025-13"),
+        ("/compare/frame?from=2025-01&to=2025-03&from2=2024-13&to2=2024-12", "from2", "2024-13"),
     ],
 )
-def test_a_400_page_reshows_the_request_as_a_form_with_the_message_beside_the_bad_field(
+def test_a_400_without_its_own_form_reshows_the_request_as_a_form_beside_the_bad_field(
     app: Flask, path: str, field: str, value: str
 ) -> None:
     client = sign_in(app.test_client(), "analyst")

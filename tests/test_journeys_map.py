@@ -2,7 +2,9 @@
 downloads of the current view, the API docs and the keyboard on the map.
 
 Stores: the shared demo store and the demo store without May 2025 (``tests/test_gaps.py``'s
-builders), so "no menu link leads to an error" is asserted on a store with a gap too.
+builders), so "no menu link leads to an error" is asserted on a store with a gap too: every menu
+link, map frame and form sent as it stands, for every role (``tests/crawl.py``; on subsets of the
+shared real data: ``tests/test_journeys_real_stores.py``).
 """
 
 from __future__ import annotations
@@ -17,12 +19,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.accounts import client_as, sign_in
+from tests.crawl import menu_links, walk
 from tests.helpers import AppFactory
 from tests.test_gaps import APP_CONFIG
 
 ROLES = ("public", "officer", "commissioner", "analyst", "admin")
-_NAV = re.compile(r"<nav\b[^>]*>(.*?)</nav>", re.S)
-_HREF = re.compile(r'href="([^"]+)"')
 
 
 @pytest.fixture(scope="module")
@@ -40,37 +41,11 @@ def client_of(app: Flask, role: str) -> FlaskClient:
     return client_as(app, None if role == "public" else role)
 
 
-def menu_links(page: str) -> list[str]:
-    """The local links of every ``<nav>`` of a page (the main menu, the period presets)."""
-    links = []
-    for block in _NAV.findall(page):
-        for href in _HREF.findall(block):
-            href = htmllib.unescape(href)
-            if href.startswith("/") and not href.startswith("/static/"):
-                links.append(href)
-    return links
-
-
-def crawl_menus(client: FlaskClient, limit: int = 60) -> dict[str, int]:
-    """Every page reached from ``/`` by menu links, and its status."""
-    seen: dict[str, int] = {}
-    queue = ["/"]
-    while queue and len(seen) < limit:
-        url = queue.pop(0)
-        if url in seen:
-            continue
-        response = client.get(url)
-        seen[url] = response.status_code
-        if response.status_code == 200 and response.mimetype == "text/html":
-            queue += [u for u in menu_links(response.get_data(as_text=True)) if u not in seen]
-    return seen
-
-
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("which", ["demo", "gap"])
 def test_no_menu_link_leads_to_an_error(role: str, which: str, apps: dict[str, Flask]) -> None:
     client = client_of(apps[which], role)
-    statuses = crawl_menus(client)
+    statuses = walk(client)
     assert "/compare" in statuses and len(statuses) > 3, statuses
     bad = {url: status for url, status in statuses.items() if status >= 400}
     assert not bad, bad

@@ -246,7 +246,12 @@ def test_bad_parameters_give_400_naming_the_field(
     for path in ("/patrol", "/patrol.gpx"):
         response = client.get(f"{path}?{query}")
         assert response.status_code == 400, (path, query)
-        assert f"Field <code>{field}</code>" in response.get_data(as_text=True)
+        html = response.get_data(as_text=True)
+        if path == "/patrol":  # the plan's own form, the message beside the field
+            assert 'class="filters patrol-form"' in html and f'id="{field}-error"' in html
+            assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', html), (query, field)
+        else:
+            assert f"Field <code>{field}</code>" in html
 
 
 def test_location_text_is_escaped_on_the_page(app_factory: AppFactory, toy_store: Path) -> None:
@@ -438,27 +443,29 @@ def test_mini_map_names_the_street_and_numbers_neighbouring_places(toy_store: Pa
 
 
 def test_page_ranks_by_the_forecast_by_default_and_states_its_back_test(
-    client: FlaskClient, demo_store: Path
+    client: FlaskClient, app_factory: AppFactory, demo_store: Store
 ) -> None:
     from pyproj import Transformer
 
     html = client.get("/patrol?to=2025-11").get_data(as_text=True)
     assert "where drug offences are expected in Dec 2025, most expected first" in html
-    assert re.search(r"In back-tests, the \d+ places the forecast ranked first in this area held "
-                     r"\d+% of the area&#39;s drug offences the next month \(median of \d+ months",
-                     html)  # fmt: skip
+    assert re.search(
+        r"In back-tests, the \d+ places the forecast ranked first in this area held "
+        r"\d+% of the area&#39;s drug offences the next month \(median of \d+ months",
+        html,
+    )
     expected = [float(v) for v in re.findall(r'<span class="expected">([\d.]+) expected', html)]
     assert expected and expected == sorted(expected, reverse=True)
     assert '<option value="forecast" selected>' in html
     hotspots = client.get("/patrol?to=2025-11&rank=hotspots").get_data(as_text=True)
     assert 'class="expected"' not in hotspots and "busiest first" in hotspots
     assert 'href="/patrol.gpx?to=2025-11&amp;area=force&amp;n=10&amp;rank=hotspots"' in hotspots
-    rows = list(csv.DictReader(io.StringIO(client.get("/patrol.csv?to=2025-11").get_data(
-        as_text=True))))  # fmt: skip
-    assert rows and all(r["forecast_month"] == "2025-12" and float(r["expected_offences"]) > 0
-                        for r in rows)  # fmt: skip
+    text = client.get("/patrol.csv?to=2025-11").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows
+    assert all(r["forecast_month"] == "2025-12" and float(r["expected_offences"]) > 0 for r in rows)
     # Officers: the forecast on the 250 m snap grid, each place at its cell's centre.
-    officer = sign_in(_app(demo_store).test_client(), "officer")
+    officer = sign_in(_app(app_factory).test_client(), "officer")
     page = officer.get("/patrol?to=2025-11").get_data(as_text=True)
     to_bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
     geo = re.findall(r'href="geo:([-\d.]+),([-\d.]+)\?q=', page)
@@ -468,10 +475,9 @@ def test_page_ranks_by_the_forecast_by_default_and_states_its_back_test(
         assert abs(x % 250 - 125) < 2 and abs(y % 250 - 125) < 2  # 5 decimals: about 1 m
     # ... and their area's figures only: shares of Cambridge's expected total, never the force's.
     from hotspots.evaluate.next_month import next_month
-    from hotspots.store import Store
 
-    force_total = next_month(Store(demo_store), "2025-11").info["expected_total"]
+    force_total = next_month(demo_store, "2025-11").info["expected_total"]
     (area_total,) = {int(v) for v in re.findall(r"% of the (\d+) expected in Cambridge<", page)}
     assert 0 < area_total < force_total - 1
-    assert f"of the {force_total:.0f} expected" not in page and "the force" not in page.split(
-        "How places were chosen")[0]  # fmt: skip
+    assert f"of the {force_total:.0f} expected" not in page
+    assert "the force" not in page.split("How places were chosen")[0]

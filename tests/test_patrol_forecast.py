@@ -99,9 +99,12 @@ def test_plan_capture_is_the_back_test_of_the_same_rule(toy_store: Path) -> None
     )
     # An area of one ward: Bravo held only Q's cell, with no offence before June: no place.
     bravo = patrol_plan(
-        Store(toy_store), end_month="2025-05", eps_m=100, forecast=True,
+        Store(toy_store),
+        end_month="2025-05",
+        eps_m=100,
+        forecast=True,
         area=PatrolArea.wards(["E05000002"]),
-    )  # fmt: skip
+    )
     assert bravo.places == () and bravo.parameters["forecast"]["capture"]["months"] == 0
 
 

@@ -104,8 +104,12 @@ def parameter_score_of(eps_m: float | str, min_samples: int | str) -> dict[str, 
         grid = Grid.over(st.store.load_boundary("force_area"), CELL_M)
         xy, months = drug_offences(st.store)
         return parameter_score(
-            xy, months, grid, eps_m=eps_m, min_samples=min_samples  # type: ignore[arg-type]
-        )  # fmt: skip
+            xy,
+            months,
+            grid,
+            eps_m=eps_m,  # type: ignore[arg-type]
+            min_samples=min_samples,  # type: ignore[arg-type]
+        )
 
     return shared(
         "analyses",

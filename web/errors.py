@@ -1,8 +1,9 @@
 """Errors: 400 naming the field, the value and what is expected; 404; never a stack trace.
 
-A 400 page for a GET form (map, compare, briefing, patrol plan, audit log, ...) re-shows the
-request's fields as a form, each with its value, and the message beside the bad field
-(``aria-invalid``), so a mistyped month is corrected in place rather than retyped from the start.
+A 400 of a page with a form (map, compare, briefing, patrol plan) re-shows that page's own form
+with the values sent and the message beside the bad field (:mod:`web.formpages`); any other GET
+re-shows the request's fields as a plain form, the bad one marked (``aria-invalid``), so a
+mistyped month is corrected in place rather than retyped from the start.
 
 Pages get an HTML page; machine routes (``/api/...``, ``/ogc...``, ``*.json``, ``*.geojson``,
 or a client that asks for JSON) get one JSON shape::
@@ -96,6 +97,14 @@ def error_response(
         body.update({"field": field, "value": value, "expected": expected})
     if wants_json():
         return jsonify({"error": body}), status
+    if status == 400 and field and request.method == "GET":
+        from web.formpages import form_page, no_offences_page  # (not at module load)
+
+        if field == "store":  # no offences held: not the request's fault; say what is held
+            return no_offences_page(), 200
+        page = form_page(request.endpoint)
+        if page is not None:  # the page's own form, the message beside the bad field
+            return page(body), status
     fields = form_fields(field) if status == 400 and field and request.method == "GET" else []
     return render_template("error.html", error=body, fields=fields), status
 

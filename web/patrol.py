@@ -37,6 +37,7 @@ from web.basemaps import current_basemap
 from web.data import cache, state
 from web.errors import BadParameter
 from web.filters import flag
+from web.formpages import render_form_page, reshows_form, sent_flag
 from web.httpcache import cached_response, etag_for
 
 bp = Blueprint("patrol", __name__)
@@ -78,6 +79,19 @@ class PatrolRequest:
         return f"wards-{len(codes)}" if kind == "wards" else "force"
 
 
+def _area_codes(args: MultiDict[str, str]) -> tuple[str, list[str]]:
+    """The district code and ward codes sent (``wards`` repeated or comma-separated)."""
+    wards = [c.strip() for v in args.getlist("wards") for c in v.split(",") if c.strip()]
+    return args.get("district", "").strip(), wards
+
+
+def _area_kind(args: MultiDict[str, str], district: str, ward_codes: list[str]) -> str:
+    """``area`` as sent, else what the codes imply (links may leave it out)."""
+    return args.get("area", "").strip() or (
+        "wards" if ward_codes else "district" if district else "force"
+    )
+
+
 def _parse(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
     if not months:
         raise BadParameter("store", "empty", "a store with data (run `hotspots ingest`)")
@@ -99,16 +113,13 @@ def _parse(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
     n_text = args.get("n", "").strip() or "10"
     if not n_text.isdigit() or not 1 <= int(n_text) <= MAX_PLACES:
         raise BadParameter("n", n_text, f"a whole number of places from 1 to {MAX_PLACES}")
-    district = args.get("district", "").strip()
-    ward_codes = [c.strip() for v in args.getlist("wards") for c in v.split(",") if c.strip()]
+    district, ward_codes = _area_codes(args)
     scope = current_access().scope
     if scope and not (district or ward_codes):  # an officer's plan: their area by default
         district, ward_codes = (
             (scope[0], []) if len(scope) == 1 and is_district_code(scope[0]) else ("", list(scope))
         )
-    kind = args.get("area", "").strip() or (
-        "wards" if ward_codes else "district" if district else "force"
-    )
+    kind = _area_kind(args, district, ward_codes)
     if kind == "district":
         if not district:
             raise BadParameter("district", "", "a district code when area=district")
@@ -197,9 +208,57 @@ def _choices() -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class _SentArea:
+    kind: str
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _SentPlan:
+    """The plan form's values as the request sent them (its 400 page)."""
+
+    end: str
+    area: _SentArea
+    n: str
+    significant: bool
+    forecast: bool
+
+
+@reshows_form("patrol.page")
+def _form_page(error: dict[str, Any]) -> str:
+    """The plan's 400: its form with the values sent, the message beside the bad field."""
+    args, months = request.args, state().months
+    ends = complete_ends(months, BASIS_MONTHS)
+    district, wards = _area_codes(args)
+    kind = _area_kind(args, district, wards)
+    sent = _SentPlan(
+        end=args.get("to", "").strip() or (ends or months or [""])[-1],
+        area=_SentArea(kind, tuple(wards) if kind == "wards" else (district,) if district else ()),
+        n=args.get("n", "").strip() or "10",
+        significant=sent_flag("significant", False),
+        forecast=args.get("rank", "").strip() != "hotspots",
+    )
+    return render_form_page(
+        "Patrol plan",
+        "_patrol_form.html",
+        error,
+        labels={"to": "Hotspots of the 3 months to"},
+        req=sent,
+        end_months=ends[::-1],
+        stylesheet="patrol.css",
+        **_choices(),
+    )
+
+
 @bp.get("/patrol")
 def page() -> Response:
     """The patrol plan page (prints as an A4 patrol sheet)."""
+    months = state().months
+    if months and not request.args and not complete_ends(months, BASIS_MONTHS):
+        # the menu's link never leads to an error: say why there is no plan
+        held = describe_months(months)
+        return Response(render_template("patrol_none.html", basis=BASIS_MONTHS, held=held))
     req = _request()
 
     def make() -> str:

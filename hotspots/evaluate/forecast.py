@@ -118,8 +118,12 @@ _TRANSFORMS: dict[str, Any] = {"raw": lambda c: c, "log": np.log1p}
 #: Blends the level-2 choice picks from: (how many of the best candidates, how combined). The
 #: first is used when fewer than ``META_MIN_MONTHS`` months can score them.
 BLEND_CONFIGS: tuple[tuple[int, str], ...] = (
-    (10, "scaled"), (1, "scaled"), (3, "scaled"), (3, "rank"), (10, "rank"),
-)  # fmt: skip
+    (10, "scaled"),
+    (1, "scaled"),
+    (3, "scaled"),
+    (3, "rank"),
+    (10, "rank"),
+)
 #: Months the level-2 (blend) choice needs before it departs from the first configuration.
 META_MIN_MONTHS = 3
 #: Statistic of the inner months' PAIs that ranks the candidates: "median" (the goal's own

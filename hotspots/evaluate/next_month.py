@@ -121,8 +121,7 @@ class NextMonth:
         if not hits:
             out["text"] = "No earlier month to back-test the forecast on."
             return out
-        out.update(median=float(np.median(hits)), min=float(np.min(hits)),
-                   max=float(np.max(hits)))  # fmt: skip
+        out.update(median=float(np.median(hits)), min=float(np.min(hits)), max=float(np.max(hits)))
         places = f"{n_places} place{'s' if n_places != 1 else ''}"
         out["text"] = (
             f"In back-tests, the {places} the forecast ranked first in this area held "
@@ -213,14 +212,20 @@ def next_month(
     backtest = [(m, counts[m], forecaster.forecast(m).score) for m in tested]
     info = {**made.info, "expected_total": total}
     return NextMonth(
-        month, grid, made.score, share, share * total, info, backtest,
+        month,
+        grid,
+        made.score,
+        share,
+        share * total,
+        info,
+        backtest,
         shares={c: _normalised(v) for c, v in made.tier_values.items()} if hist else {},
         backtest_shares={
             m: {c: _normalised(v) for c, v in forecaster.forecast(m).tier_values.items()}
             for m in tested
         },
         counts=counts,
-    )  # fmt: skip
+    )
 
 
 def _normalised(values: FloatArray) -> FloatArray:

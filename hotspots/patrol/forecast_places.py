@@ -55,10 +55,23 @@ __all__ = ["PLACE_COLUMNS", "forecast_places"]
 
 #: Columns of :func:`forecast_places` (besides ``geometry``, the cell square, EPSG:27700).
 PLACE_COLUMNS = (
-    "cell", "rank", "top_location", "ward_code", "ward_name", "district_code", "district_name",
-    "offences", "offences_prev", "forecast_offences", "forecast_share", "hotspot_ranks",
-    "centre_x", "centre_y", "colocated", "colocation_share",
-)  # fmt: skip
+    "cell",
+    "rank",
+    "top_location",
+    "ward_code",
+    "ward_name",
+    "district_code",
+    "district_name",
+    "offences",
+    "offences_prev",
+    "forecast_offences",
+    "forecast_share",
+    "hotspot_ranks",
+    "centre_x",
+    "centre_y",
+    "colocated",
+    "colocation_share",
+)
 
 
 def forecast_places(
@@ -130,8 +143,9 @@ def forecast_places(
     if tree is not None:
         place_i, hot_i = tree.query(squares, predicate="intersects")
         hot_rank = hotspots["rank"].to_numpy()
-        ranks_of = [tuple(sorted(int(r) for r in hot_rank[hot_i[place_i == i]]))
-                    for i in range(len(cells))]  # fmt: skip
+        ranks_of = [
+            tuple(sorted(int(r) for r in hot_rank[hot_i[place_i == i]])) for i in range(len(cells))
+        ]
     assessed = [c for c in ASSESSED_COLUMNS if c in hotspots]
     by_rank = hotspots.set_index("rank")[assessed] if assessed else None
     rows = []
@@ -215,8 +229,9 @@ def _cell_wards(
 def _squares(grid: Grid, cells: np.ndarray) -> np.ndarray:
     centres = grid.centres()[cells]
     half = grid.cell_m / 2
-    return shapely.box(centres[:, 0] - half, centres[:, 1] - half, centres[:, 0] + half,
-                       centres[:, 1] + half)  # fmt: skip
+    return shapely.box(
+        centres[:, 0] - half, centres[:, 1] - half, centres[:, 0] + half, centres[:, 1] + half
+    )
 
 
 def _empty() -> gpd.GeoDataFrame:

@@ -114,8 +114,10 @@ def _expected_text(plan: PatrolPlan, place: PatrolPlace) -> str:
     if place.forecast_offences is None or place.forecast_share is None:
         return ""
     month = (plan.parameters.get("forecast") or {}).get("month")
-    return (f"Expected in {month}: {place.forecast_offences:.1f} drug offences "
-            f"({100 * place.forecast_share:.1f}% of the area's).")  # fmt: skip
+    return (
+        f"Expected in {month}: {place.forecast_offences:.1f} drug offences "
+        f"({100 * place.forecast_share:.1f}% of the area's)."
+    )
 
 
 def _assessed_text(place: PatrolPlace) -> str:

@@ -206,8 +206,10 @@ def patrol_plan(
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name}: got {value!r}; expected a whole number >= 1")
     if forecast and significant_only:
-        raise ValueError("forecast and significant_only: choose one (significance belongs to "
-                         "hotspots; a forecast plan lists cells)")  # fmt: skip
+        raise ValueError(
+            "forecast and significant_only: choose one (significance belongs to "
+            "hotspots; a forecast plan lists cells)"
+        )
     parse_month(end_month)
     area = area or PatrolArea.force()
     wards = store.load_boundary("wards") if wards is None else wards
@@ -234,13 +236,22 @@ def patrol_plan(
         if snap_m is not None and (
             ahead.grid.origin_x_m % snap_m or ahead.grid.origin_y_m % snap_m
         ):
-            raise ValueError(f"snap_m: got {snap_m}; the forecast grid (origin on whole km) is "
-                             "not on that snap grid: expected a divisor of 1000 m")  # fmt: skip
+            raise ValueError(
+                f"snap_m: got {snap_m}; the forecast grid (origin on whole km) is "
+                "not on that snap grid: expected a divisor of 1000 m"
+            )
         compare = analysis.compare_to.months if analysis.comparison_available else None
         chosen, capture, area_total = forecast_places(
-            ahead, _drug_offences(store, events), wards, ward_codes, in_area, top_n=top_n,
-            basis_months=period.months, compare_months=compare, exact_points=snap_m is None,
-        )  # fmt: skip
+            ahead,
+            _drug_offences(store, events),
+            wards,
+            ward_codes,
+            in_area,
+            top_n=top_n,
+            basis_months=period.months,
+            compare_months=compare,
+            exact_points=snap_m is None,
+        )
         chosen = chosen.assign(change=chosen["offences"] - chosen["offences_prev"].fillna(0))
     else:
         chosen = in_area.head(top_n).reset_index(drop=True)

@@ -245,9 +245,11 @@ def period_map(
     if forecast is not None:
         label = f"Forecast for {Period.months(forecast.month, forecast.month).label}"
         overlay = layers.forecast_layer(
-            forecast.cells, name=f"{label} (top cells)", month=forecast.month,
+            forecast.cells,
+            name=f"{label} (top cells)",
+            month=forecast.month,
             capture_text=forecast.capture_text,
-        )  # fmt: skip
+        )
         if overlay is not None:
             overlay.add_to(m)
             legend.append(key.symbol_section(overlay, label, layers.FORECAST_STYLE))

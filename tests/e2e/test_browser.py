@@ -24,6 +24,7 @@ PAGES = {
     "map": ("/?from=2025-09&to=2025-11", 200),
     "compare": ("/compare?from=2025-09&to=2025-11", 200),
     "error": ("/?from=2025-13", 400),
+    "patrol-error": ("/patrol?to=2025-11&n=ten", 400),
     "briefing": ("/briefing?from=2025-09&to=2025-11", 200),
     "patrol": ("/patrol?to=2025-11", 200),
     "api-docs": ("/api/docs", 200),

@@ -2,14 +2,12 @@
 shows, the commissioner's office gets the latest quarter's briefing PDF, the keyboard reaches
 the map's controls in a few presses, and the key leaves the layer list readable.
 
-``docs/screenshot-map.png`` (the README's picture) is taken here at 1366×900: run with
-``UPDATE_SCREENSHOTS=1`` to renew it.
+``docs/screenshot-map.png`` (the README's picture) is made by ``test_screenshots.py``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -18,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import SCREENSHOTS, BrowsedPage
+from tests.e2e.conftest import PHONE_HEIGHT, BrowsedPage
 from tests.e2e.test_browser import axe_violations, draw_map, report
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -64,14 +62,19 @@ def test_an_analyst_downloads_the_maps_hotspots_as_geojson(page: BrowsedPage) ->
 
 
 @pytest.mark.parametrize("role", ["commissioner"])
+@pytest.mark.parametrize("viewport_width", [1280, 360])
 def test_the_commissioners_office_gets_the_latest_quarters_briefing_pdf(
-    page: BrowsedPage,
+    page: BrowsedPage, viewport_width: int
 ) -> None:
     page.goto("/")
     page.page.get_by_role("link", name="Briefing").first.click()
     page.page.wait_for_load_state("load")
     assert "Oct–Dec 2025" in page.page.locator("h1").inner_text()  # the latest quarter
-    pdf = _download(page, page.page.get_by_role("link", name="download PDF"))
+    link = page.page.get_by_role("link", name="download PDF")
+    box = link.bounding_box()
+    height = PHONE_HEIGHT if viewport_width < 600 else 900
+    assert box is not None and box["y"] + box["height"] <= height  # on the first screen
+    pdf = _download(page, link)
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
     page.clean()
 
@@ -114,6 +117,39 @@ def test_the_keyboard_reaches_the_maps_controls_in_a_few_presses(page: BrowsedPa
     page.clean()
 
 
+@pytest.mark.parametrize("viewport_width", [1366, 360])
+def test_the_compare_maps_come_first_and_the_keyboard_reaches_or_skips_them(
+    page: BrowsedPage, viewport_width: int
+) -> None:
+    page.goto("/compare")
+    draw_map(page)
+    top = page.page.locator("iframe.compare-frame").bounding_box()["y"]
+    # under the heading and the headline, before the form (the phone's banner is taller)
+    assert top < (260 if viewport_width > 600 else 0.6 * PHONE_HEIGHT), top
+    form = page.page.locator("main form.filters").bounding_box()
+    assert form["y"] > top
+    if viewport_width < 600:
+        page.clean()
+        return
+    page.page.locator("body").focus()
+    presses, focused = 0, ""
+    while "leaflet-control-zoom-in" not in focused and presses < 60:
+        page.page.keyboard.press("Tab")
+        presses += 1
+        focused = page.page.evaluate(FOCUSED_JS)
+    assert presses <= MAX_TABS_TO_ZOOM, presses
+    # "Skip the maps" takes the keyboard past both maps, to the form
+    page.page.locator("body").focus()
+    skip = page.page.get_by_role("link", name="Skip the maps")
+    skip.focus()
+    assert skip.is_visible()  # shown when focused
+    page.page.keyboard.press("Enter")
+    assert page.page.evaluate("() => document.activeElement.id") == "after-map"
+    page.page.keyboard.press("Tab")
+    assert page.page.evaluate("() => document.activeElement.name") == "from"
+    page.clean()
+
+
 @pytest.mark.parametrize("viewport_width", [1366])
 def test_the_key_never_covers_the_layer_list_and_heat_is_off_by_default(
     page: BrowsedPage,
@@ -141,14 +177,7 @@ def test_the_key_never_covers_the_layer_list_and_heat_is_off_by_default(
     top = page.page.locator("iframe.map-frame").bounding_box()["y"]
     assert top < 260, top
     assert axe_violations(page.page) == [], report(axe_violations(page.page))
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shot = SCREENSHOTS / "journey-map-1366x900.png"
-    page.page.screenshot(path=str(shot))  # the first screen, 1366×900
-    if os.environ.get("UPDATE_SCREENSHOTS"):  # the README's picture, made small (256 colours)
-        from PIL import Image
-
-        with Image.open(shot) as image:
-            image.convert("RGB").quantize(256).save(DOCS / "screenshot-map.png", optimize=True)
+    page.screenshot("journey-map")  # docs/screenshot-map.png: tests/e2e/test_screenshots.py
     page.clean()
 
 
