@@ -18,11 +18,14 @@ any radius above 0 (scikit-learn's conventions), which tests and back-tests use.
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
 
 from hotspots.errors import HotspotsError
 
 #: The word that leaves the choice to the automatic rules (:mod:`hotspots.cluster.auto`).
+#: A number kind a parameter is read as.
+_N = TypeVar("_N", int, float)
+
 AUTO: Final = "auto"
 #: Smallest and largest DBSCAN radius, metres.
 EPS_M_MIN: Final = 10
@@ -63,30 +66,28 @@ class ParameterError(HotspotsError, ValueError):
 def parse_eps_m(value: str | float, field: str = "eps_m") -> float | Literal["auto"]:
     """``value`` as a radius in metres within :data:`EPS_M_MIN`..:data:`EPS_M_MAX`, or
     ``"auto"``; :class:`ParameterError` naming ``field`` otherwise (NaN and infinity too)."""
-    text = str(value).strip()
-    if text == AUTO:
-        return AUTO
-    try:
-        number = float(text)
-    except ValueError:
-        raise ParameterError(field, text, EPS_M_EXPECTED) from None
-    if not EPS_M_MIN <= number <= EPS_M_MAX:  # False for NaN
-        raise ParameterError(field, text, EPS_M_EXPECTED)
-    return number
+    return _parse_bounded(value, field, float, EPS_M_MIN, EPS_M_MAX, EPS_M_EXPECTED)
 
 
 def parse_min_samples(value: str | int, field: str = "min_samples") -> int | Literal["auto"]:
     """``value`` as a whole number within :data:`MIN_SAMPLES_MIN`..:data:`MIN_SAMPLES_MAX`, or
     ``"auto"``; :class:`ParameterError` naming ``field`` otherwise (``1.5`` too)."""
+    return _parse_bounded(value, field, int, MIN_SAMPLES_MIN, MIN_SAMPLES_MAX, MIN_SAMPLES_EXPECTED)
+
+
+def _parse_bounded(
+    value: str | float, field: str, kind: type[_N], low: float, high: float, expected: str
+) -> _N | Literal["auto"]:
+    """``"auto"``, or ``value`` read as ``kind`` within ``low``..``high`` (NaN is outside)."""
     text = str(value).strip()
     if text == AUTO:
         return AUTO
     try:
-        number = int(text)
+        number = kind(text)
     except ValueError:
-        raise ParameterError(field, text, MIN_SAMPLES_EXPECTED) from None
-    if not MIN_SAMPLES_MIN <= number <= MIN_SAMPLES_MAX:
-        raise ParameterError(field, text, MIN_SAMPLES_EXPECTED)
+        raise ParameterError(field, text, expected) from None
+    if not low <= number <= high:  # False for NaN
+        raise ParameterError(field, text, expected)
     return number
 
 
