@@ -36,6 +36,19 @@ def _loaded_after(code: str) -> dict[str, bool]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _modules_after(code: str) -> set[str]:
+    """Every module name in ``sys.modules`` after ``code`` in a fresh interpreter."""
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
+    )
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 def test_importing_the_cli_loads_no_heavy_package() -> None:
     loaded = _loaded_after("import hotspots.cli")
     assert not any(loaded[n] for n in HEAVY), loaded
@@ -106,4 +119,7 @@ def test_the_analyse_path_does_not_need_scikit_learn() -> None:
         "assert DetectorCore(eps_m=100, min_samples=3).fit(xy).labels_.tolist() == [0, 0, 0, -1]"
     )
     assert not loaded["sklearn"], loaded
+    assert "scipy.stats" not in _modules_after(
+        "import hotspots.cli.analysis, hotspots.analysis, hotspots.assessment"
+    )  # ~0.3-0.4 s to import: only the back-test's forecast and the estimator need it
     assert _loaded_after("from hotspots.cluster import HotspotDetector")["sklearn"]

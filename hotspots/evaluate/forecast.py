@@ -86,7 +86,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import ndimage, stats
+from scipy import ndimage
 
 from hotspots.evaluate.grid import Grid
 from hotspots.periods import add_months
@@ -490,6 +490,8 @@ class Forecaster:
         """Ranks of a candidate's cells scaled to 0..1 (ties: mean rank; the lowest value 0)."""
         key = (month, name)
         if key not in self._rank_cache:
+            from scipy import stats  # here: ~0.3 s to import, which `hotspots analyse` skips
+
             r = stats.rankdata(self.candidates(month)[name], method="average")
             self._rank_cache[key] = (r - r.min()) / len(r)
         return self._rank_cache[key]
