@@ -135,7 +135,8 @@ def test_patrol_plan_carries_significance_and_dynamics(
     assert places[36].significant is True and places[6].significant is False
     assert places[36].dynamics_class == "persistent"
     header, *_ = list(csv.reader(io.StringIO(plan_csv(plan))))
-    assert header[-4:] == ["p_value", "q_value", "significant", "dynamics_class"]
+    at = header.index("p_value")  # the forecast's columns follow (blank in a plan of hotspots)
+    assert header[at : at + 4] == ["p_value", "q_value", "significant", "dynamics_class"]
     assert "Significant (q = " in plan_gpx(plan)
     only = patrol_plan(
         mixed_store, end_month="2025-03", eps_m=50, min_samples=6, significant_only=True, n_sims=99
