@@ -6,8 +6,9 @@ Nothing is written until every file has been read and checked: a malformed file 
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from hotspots.errors import StoreError
 from hotspots.sources import SourceRead, detect_kind, read_source
 from hotspots.sources.boundaries import Boundaries
 from hotspots.sources.csvio import digests_remembered
+from hotspots.sources.police_uk import read_streets
 from hotspots.store import SourceBatch, Store, new_token, source_key
 from hotspots.store.order import _morton_key
 from hotspots.validate import take_column, text_array
@@ -139,23 +141,38 @@ def _read_all(
     token: str,
     on_file: Callable[[Path], None] | None,
 ) -> list[SourceBatch]:
-    """Read, check and place every file (nothing is written yet)."""
+    """Read, check and place every file (nothing is written yet).
+
+    Consecutive street files are read as groups (:func:`~hotspots.sources.police_uk.read_streets`)
+    and each group's points given wards in one pass; other files one by one.
+    """
     keys = {source_key(kind, p.name) for p, kind in kinds}
     seen: dict[str, set[str]] = {}
     batches: list[SourceBatch] = []
     area = force_area.frame.geometry.iloc[0]
-    for path, kind in kinds:
+    for kind, run in itertools.groupby(kinds, key=lambda pair: pair[1]):
+        paths = [path for path, _ in run]
         layer = schema.LAYER_OF_KIND[kind]
         if layer not in seen:
             seen[layer] = store.stored_ids(layer, exclude_keys=keys)
-        read = read_source(path, kind, all_crime_types=all_crime_types, seen_ids=seen[layer])
-        events, matches = _place(
-            read, wards.frame, area, nearest_ward_m, spatial_order=store.spatial_order
-        )
-        entry = _entry(read, events, matches, token, all_crime_types)
-        batches.append(SourceBatch(source_key(kind, path.name), entry, events, read.rejected))
-        if on_file is not None:
-            on_file(path)
+        groups: Iterable[list[SourceRead]]
+        if kind == "street":
+            groups = read_streets(paths, all_crime_types=all_crime_types, seen_ids=seen[layer])
+        else:
+            groups = (
+                [read_source(p, kind, all_crime_types=all_crime_types, seen_ids=seen[layer])]
+                for p in paths
+            )
+        for reads in groups:
+            placed = _place_all(
+                reads, wards.frame, area, nearest_ward_m, spatial_order=store.spatial_order
+            )
+            for read, (events, matches) in zip(reads, placed, strict=True):
+                entry = _entry(read, events, matches, token, all_crime_types)
+                key = source_key(kind, read.path.name)
+                batches.append(SourceBatch(key, entry, events, read.rejected))
+                if on_file is not None:
+                    on_file(read.path)
     return batches
 
 
@@ -238,6 +255,34 @@ def _boundary_meta(boundaries: Boundaries) -> dict[str, Any]:
     }
 
 
+def _place_all(
+    reads: Sequence[SourceRead],
+    wards: gpd.GeoDataFrame,
+    area: shapely.Geometry,
+    nearest_ward_m: float,
+    *,
+    spatial_order: bool = False,
+) -> list[tuple[gpd.GeoDataFrame, dict[str, int]]]:
+    """:func:`_place` for several reads, their points given wards in one pass."""
+    if len(reads) == 1:
+        return [_place(reads[0], wards, area, nearest_ward_m, spatial_order=spatial_order)]
+    x_m = np.concatenate([read.events["x_m"].to_numpy() for read in reads])
+    y_m = np.concatenate([read.events["y_m"].to_numpy() for read in reads])
+    placed = assign_wards(x_m, y_m, wards, area, nearest_ward_m=nearest_ward_m)
+    starts = np.cumsum([0] + [len(read.events) for read in reads])
+    return [
+        _place(
+            read,
+            wards,
+            area,
+            nearest_ward_m,
+            spatial_order=spatial_order,
+            placed=placed.rows(slice(start, stop)),
+        )
+        for read, start, stop in zip(reads, starts[:-1], starts[1:], strict=True)
+    ]
+
+
 def _place(
     read: SourceRead,
     wards: gpd.GeoDataFrame,
@@ -245,16 +290,19 @@ def _place(
     nearest_ward_m: float,
     *,
     spatial_order: bool = False,
+    placed: WardAssignment | None = None,
 ) -> tuple[gpd.GeoDataFrame, dict[str, int]]:
     """Clip to the force area, give wards, and return the events as a GeoDataFrame.
 
     With ``spatial_order`` the events come in the order the store writes them
     (:mod:`hotspots.store.order`: the Morton key, stably), taken in the same pass that drops
-    the rejected rows, so that the store's writer need not move every row again.
+    the rejected rows, so that the store's writer need not move every row again. ``placed``:
+    the wards of the events' points, if already given.
     """
     x_m = read.events["x_m"].to_numpy()
     y_m = read.events["y_m"].to_numpy()
-    placed = assign_wards(x_m, y_m, wards, area, nearest_ward_m=nearest_ward_m)
+    if placed is None:
+        placed = assign_wards(x_m, y_m, wards, area, nearest_ward_m=nearest_ward_m)
     outside = ~placed.in_area
     no_ward = placed.no_ward
     keep = ~(outside | no_ward)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +33,8 @@ class SourceRead:
         extra columns) and ``x_m``/``y_m``, British National Grid metres (EPSG:27700).
     rejected : pandas.DataFrame
         Rejected rows: ``source_file``, ``source_row``, ``reason``, ``detail``, then the file's own
-        fields unchanged.
+        fields unchanged. Made from ``raw`` and ``verdicts`` when first asked for, unless given
+        (the spatial checks of the ingest reject more rows first: the frame is made once).
     """
 
     path: Path
@@ -41,11 +42,30 @@ class SourceRead:
     sha256: str
     rows_read: int
     events: pd.DataFrame
-    rejected: pd.DataFrame
+    given_rejected: InitVar[pd.DataFrame | None] = None
     raw: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     first_line: int = 2
     #: The reader's verdicts on the rows of ``raw`` (``rejected`` is made from them), if given.
     verdicts: RowVerdicts | None = field(repr=False, default=None)
+    _rejected: pd.DataFrame | None = field(init=False, repr=False, default=None)
+
+    def __post_init__(self, given_rejected: pd.DataFrame | None) -> None:
+        if given_rejected is None and self.verdicts is None:
+            raise ValueError("a SourceRead needs its rejected rows or the verdicts they come from")
+        self._rejected = given_rejected
+
+    @property
+    def rejected(self) -> pd.DataFrame:
+        if self._rejected is None:
+            assert self.verdicts is not None
+            self._rejected = rejected_frame(
+                self.raw, self.verdicts, self.path.name, self.first_line
+            )
+        return self._rejected
+
+    @rejected.setter
+    def rejected(self, frame: pd.DataFrame) -> None:
+        self._rejected = frame
 
     def reject_kept(
         self,
@@ -102,9 +122,8 @@ class SourceRead:
                 self._record_rejection(positions[moved], reason, details)
             else:
                 self._merge_rejected(moved, source_rows[moved], reason, details)
-        if remake and self.verdicts is not None:
-            self.rejected = pd.DataFrame()  # let the old rows go before the new ones are made
-            self.rejected = rejected_frame(self.raw, self.verdicts, self.path.name, self.first_line)
+        if remake:
+            self._rejected = None  # made again from the verdicts when next asked for
         self.events = take_rows(self.events, ~taken if order is None else order)
 
     def _record_rejection(self, positions: np.ndarray, reason: str, details: object) -> None:
@@ -139,6 +158,8 @@ class SourceRead:
 
     def rejected_by_reason(self) -> dict[str, int]:
         """Rejected rows counted by reason."""
+        if self._rejected is None and self.verdicts is not None:
+            return self.verdicts.counts()
         if self.rejected.empty:
             return {}
         counts = _first(self.rejected, "reason").value_counts()
@@ -146,7 +167,11 @@ class SourceRead:
 
     def reconciles(self) -> bool:
         """True when rows read equal rows kept plus rows rejected."""
-        return self.rows_read == len(self.events) + len(self.rejected)
+        if self._rejected is None and self.verdicts is not None:
+            rejected = len(self.verdicts) - int(self.verdicts.kept.sum())
+        else:
+            rejected = len(self.rejected)
+        return self.rows_read == len(self.events) + rejected
 
 
 def _first(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -164,7 +189,7 @@ def canonical_frame(
     date: object,
     location: object,
     outcome: object,
-    source_file: str,
+    source_file: object,
     source_row: np.ndarray,
     synthetic: object,
     x_m: np.ndarray,
