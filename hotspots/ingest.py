@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +23,7 @@ import shapely
 from hotspots import schema
 from hotspots.errors import StoreError
 from hotspots.sources import SourceRead, detect_kind, read_source
+from hotspots.sources.base import ReadGroup
 from hotspots.sources.boundaries import Boundaries
 from hotspots.sources.csvio import digests_remembered
 from hotspots.sources.police_uk import read_streets
@@ -155,22 +156,30 @@ def _read_all(
         layer = schema.LAYER_OF_KIND[kind]
         if layer not in seen:
             seen[layer] = store.stored_ids(layer, exclude_keys=keys)
-        groups: Iterable[list[SourceRead]]
-        if kind == "street":
-            groups = read_streets(paths, all_crime_types=all_crime_types, seen_ids=seen[layer])
-        else:
-            groups = (
-                [read_source(p, kind, all_crime_types=all_crime_types, seen_ids=seen[layer])]
-                for p in paths
-            )
-        for reads in groups:
-            placed = _place_all(
-                reads, wards.frame, area, nearest_ward_m, spatial_order=store.spatial_order
-            )
-            for read, (events, matches) in zip(reads, placed, strict=True):
+        if kind != "street":
+            for path in paths:
+                read = read_source(
+                    path, kind, all_crime_types=all_crime_types, seen_ids=seen[layer]
+                )
+                events, matches = _place(
+                    read, wards.frame, area, nearest_ward_m, spatial_order=store.spatial_order
+                )
                 entry = _entry(read, events, matches, token, all_crime_types)
-                key = source_key(kind, read.path.name)
-                batches.append(SourceBatch(key, entry, events, read.rejected))
+                batches.append(
+                    SourceBatch(source_key(kind, path.name), entry, events, read.rejected)
+                )
+                if on_file is not None:
+                    on_file(path)
+            continue
+        for group in read_streets(paths, all_crime_types=all_crime_types, seen_ids=seen[layer]):
+            placed = _place_group(
+                group, wards.frame, area, nearest_ward_m, spatial_order=store.spatial_order
+            )
+            for read, (events, matches) in zip(group.reads(), placed, strict=True):
+                entry = _entry(read, events, matches, token, all_crime_types)
+                batches.append(
+                    SourceBatch(source_key(kind, read.path.name), entry, events, read.rejected)
+                )
                 if on_file is not None:
                     on_file(read.path)
     return batches
@@ -255,32 +264,32 @@ def _boundary_meta(boundaries: Boundaries) -> dict[str, Any]:
     }
 
 
-def _place_all(
-    reads: Sequence[SourceRead],
+def _place_group(
+    group: ReadGroup,
     wards: gpd.GeoDataFrame,
     area: shapely.Geometry,
     nearest_ward_m: float,
     *,
     spatial_order: bool = False,
 ) -> list[tuple[gpd.GeoDataFrame, dict[str, int]]]:
-    """:func:`_place` for several reads, their points given wards in one pass."""
-    if len(reads) == 1:
-        return [_place(reads[0], wards, area, nearest_ward_m, spatial_order=spatial_order)]
-    x_m = np.concatenate([read.events["x_m"].to_numpy() for read in reads])
-    y_m = np.concatenate([read.events["y_m"].to_numpy() for read in reads])
-    placed = assign_wards(x_m, y_m, wards, area, nearest_ward_m=nearest_ward_m)
-    starts = np.cumsum([0] + [len(read.events) for read in reads])
-    return [
-        _place(
-            read,
-            wards,
-            area,
-            nearest_ward_m,
-            spatial_order=spatial_order,
-            placed=placed.rows(slice(start, stop)),
-        )
-        for read, start, stop in zip(reads, starts[:-1], starts[1:], strict=True)
-    ]
+    """:func:`_place` for a group of files checked as one table: one pass for all their rows
+    (the rows rejected here go to the group's verdicts), then each file's share."""
+    within = group.file_of(group.combined.events) if len(group.paths) > 1 else None
+    events, matches = _place(
+        group.combined, wards, area, nearest_ward_m, spatial_order=spatial_order, within=within
+    )
+    if within is None:
+        return [(events, matches)]
+    parts = group.split(events)
+    return [(part, _match_counts(part)) for part in parts]
+
+
+def _match_counts(events: gpd.GeoDataFrame) -> dict[str, int]:
+    """Events by ``ward_match``, the matches named in source row order."""
+    in_source_order = np.argsort(events[schema.SOURCE_ROW].to_numpy(), kind="stable")
+    codes, names = pd.factorize(events[schema.WARD_MATCH].to_numpy()[in_source_order])
+    counts = np.bincount(codes, minlength=len(names))
+    return {str(m): int(c) for m, c in zip(names, counts, strict=True)}
 
 
 def _place(
@@ -290,26 +299,30 @@ def _place(
     nearest_ward_m: float,
     *,
     spatial_order: bool = False,
-    placed: WardAssignment | None = None,
+    within: np.ndarray | None = None,
 ) -> tuple[gpd.GeoDataFrame, dict[str, int]]:
     """Clip to the force area, give wards, and return the events as a GeoDataFrame.
 
     With ``spatial_order`` the events come in the order the store writes them
     (:mod:`hotspots.store.order`: the Morton key, stably), taken in the same pass that drops
-    the rejected rows, so that the store's writer need not move every row again. ``placed``:
-    the wards of the events' points, if already given.
+    the rejected rows, so that the store's writer need not move every row again. ``within``:
+    the file of each event (ascending), when the events are several files' (each file's events
+    are ordered apart).
     """
     x_m = read.events["x_m"].to_numpy()
     y_m = read.events["y_m"].to_numpy()
-    if placed is None:
-        placed = assign_wards(x_m, y_m, wards, area, nearest_ward_m=nearest_ward_m)
+    placed = assign_wards(x_m, y_m, wards, area, nearest_ward_m=nearest_ward_m)
     outside = ~placed.in_area
     no_ward = placed.no_ward
     keep = ~(outside | no_ward)
     rows = np.flatnonzero(keep)  # the kept events, in source order
     order = np.arange(len(rows))
     if spatial_order and len(rows) > 1:
-        order = np.argsort(_morton_key(np.column_stack([x_m[rows], y_m[rows]])), kind="stable")
+        key = _morton_key(np.column_stack([x_m[rows], y_m[rows]]))
+        if within is None:
+            order = np.argsort(key, kind="stable")
+        else:
+            order = np.lexsort((key, within[rows]))  # stable: by file, then by key
     read.reject_kept_all(
         [
             (outside, schema.REASON_OUTSIDE_AREA, _where(x_m, y_m)),

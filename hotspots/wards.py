@@ -46,11 +46,6 @@ class WardAssignment:
     in_area: np.ndarray
     points: np.ndarray | None = None
 
-    def rows(self, part: slice) -> WardAssignment:
-        """The assignment of the points in ``part`` (views, not copies)."""
-        points = self.points[part] if self.points is not None else None
-        return WardAssignment(self.ward_index[part], self.match[part], self.in_area[part], points)
-
     @property
     def no_ward(self) -> np.ndarray:
         """In the force area but given no ward (rule 5)."""

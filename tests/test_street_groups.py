@@ -51,7 +51,7 @@ def _one_by_one(paths: list[Path]) -> list[police_uk.SourceRead]:
 
 def _grouped(paths: list[Path]) -> list[police_uk.SourceRead]:
     groups = read_streets(paths, all_crime_types=True, seen_ids=set())
-    return [read for group in groups for read in group]
+    return [read for group in groups for read in group.reads()]
 
 
 def test_the_hand_worked_verdicts(three_files: list[Path]) -> None:

@@ -174,6 +174,70 @@ class SourceRead:
         return self.rows_read == len(self.events) + rejected
 
 
+@dataclass
+class ReadGroup:
+    """Several files of one kind read and checked as one table.
+
+    ``combined`` reads the files' rows one after another as if they were one file (its
+    ``source_row`` numbers the combined rows; ``source_file`` names each row's own file), so
+    that later checks (the ingest's spatial ones) run once for all of them; :meth:`split` and
+    :meth:`reads` then give each file its own share, numbered in the file.
+    """
+
+    combined: SourceRead
+    paths: list[Path]
+    sha256: list[str]
+    raws: list[pd.DataFrame]
+    #: Each file's first row in the combined rows, and the number of combined rows last.
+    starts: np.ndarray
+
+    def file_of(self, events: pd.DataFrame) -> np.ndarray:
+        """The file (0, 1, ...) of each of the combined ``events``."""
+        rows = events[schema.SOURCE_ROW].to_numpy() - self.combined.first_line
+        return np.searchsorted(self.starts, rows, side="right") - 1
+
+    def split(self, events: pd.DataFrame) -> list[pd.DataFrame]:
+        """Each file's share of ``events`` (rows of :attr:`combined`, ordered by file), its
+        ``source_row`` numbered in the file."""
+        if len(self.paths) == 1:
+            return [events]
+        bounds = np.searchsorted(self.file_of(events), np.arange(len(self.paths) + 1))
+        parts: list[pd.DataFrame] = []
+        for i in range(len(self.paths)):
+            part = events.iloc[bounds[i] : bounds[i + 1]].reset_index(drop=True)
+            part[schema.SOURCE_ROW] = part[schema.SOURCE_ROW].to_numpy() - self.starts[i]
+            parts.append(part)
+        return parts
+
+    def reads(self) -> list[SourceRead]:
+        """One read per file, with its share of the combined events and verdicts."""
+        if len(self.paths) == 1:
+            return [self.combined]
+        verdicts = self.combined.verdicts
+        assert verdicts is not None
+        return [
+            SourceRead(
+                path=path,
+                kind=self.combined.kind,
+                sha256=sha,
+                rows_read=len(raw),
+                events=events,
+                raw=raw,
+                first_line=self.combined.first_line,
+                verdicts=verdicts.slice(start, stop),
+            )
+            for path, sha, raw, events, start, stop in zip(
+                self.paths,
+                self.sha256,
+                self.raws,
+                self.split(self.combined.events),
+                self.starts[:-1],
+                self.starts[1:],
+                strict=True,
+            )
+        ]
+
+
 def _first(frame: pd.DataFrame, name: str) -> pd.Series:
     """The first column called ``name`` (a file's own fields may repeat the name)."""
     return frame.iloc[:, list(frame.columns).index(name)]

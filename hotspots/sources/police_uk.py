@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from hotspots import schema
 from hotspots.errors import SourceFormatError
-from hotspots.sources.base import SourceRead, canonical_frame
+from hotspots.sources.base import ReadGroup, SourceRead, canonical_frame
 from hotspots.sources.csvio import (
     CsvTable,
     check_named_once,
@@ -103,7 +103,7 @@ def read_street(
         The header lacks standard columns, or a row has the wrong number of fields.
     """
     group = next(read_streets([path], all_crime_types=all_crime_types, seen_ids=seen_ids))
-    return group[0]
+    return group.combined
 
 
 #: Most rows checked at once by :func:`read_streets` (bounds the memory of the files held).
@@ -131,15 +131,15 @@ def read_streets(
     *,
     all_crime_types: bool = False,
     seen_ids: set[str] | None = None,
-) -> Iterator[list[SourceRead]]:
-    """:func:`read_street` for several files, in order; yields their reads a group at a time.
+) -> Iterator[ReadGroup]:
+    """:func:`read_street` for several files, in order, a group of files at a time.
 
     Consecutive files of the same layout (up to :data:`GROUP_ROWS` rows) are checked as one
     table: every check is one pass over all their rows instead of one per monthly file (the
     fixed cost of each pass is most of the time on a force's monthly files). The result is the
     same as reading the files one by one: a malformed file raises before any of its group is
     checked, a Crime ID kept in an earlier file makes a later one a duplicate, each file's
-    rows are numbered and rejected in its own right.
+    rows are numbered and rejected in its own right (:meth:`ReadGroup.reads`).
     """
     seen: set[str] = set() if seen_ids is None else seen_ids
     group: list[_StreetFile] = []
@@ -166,10 +166,8 @@ def _open_street(path: Path) -> _StreetFile:
     return _StreetFile(path, tuple(columns), table, sha256_soon(path))  # hashed meanwhile
 
 
-def _check_streets(
-    files: list[_StreetFile], all_crime_types: bool, seen: set[str]
-) -> list[SourceRead]:
-    """Check the rows of ``files`` (one layout) as one table; one read per file."""
+def _check_streets(files: list[_StreetFile], all_crime_types: bool, seen: set[str]) -> ReadGroup:
+    """Check the rows of ``files`` (one layout) as one table."""
     raw = _stacked([f.table.frame for f in files])
     first_line = files[0].table.first_line
     starts = np.cumsum([0] + [len(f.table.frame) for f in files])
@@ -203,31 +201,29 @@ def _check_streets(
         location=k["Location"].str.strip().array,
         outcome=k["Last outcome category"].str.strip().array,
         source_file=_names_of(files, file_of_row),
-        source_row=rows - starts[file_of_row] + first_line,
+        source_row=rows + first_line,  # numbered in the combined rows (ReadGroup.split)
         synthetic=False,
         x_m=x_m[rows],
         y_m=y_m[rows],
         extra={"lsoa_code": k["LSOA code"].str.strip().array},
     )
-    reads: list[SourceRead] = []
-    bounds = np.searchsorted(rows, starts)  # each file's kept rows: one run of events
-    for i, file in enumerate(files):
-        part = events
-        if len(files) > 1:
-            part = events.iloc[bounds[i] : bounds[i + 1]].reset_index(drop=True)
-        reads.append(
-            SourceRead(
-                path=file.path,
-                kind="street",
-                sha256=file.digest.result(),
-                rows_read=len(file.table.frame),
-                events=part,
-                raw=file.table.frame,
-                first_line=first_line,
-                verdicts=verdicts if len(files) == 1 else verdicts.slice(starts[i], starts[i + 1]),
-            )
-        )
-    return reads
+    combined = SourceRead(
+        path=files[0].path,
+        kind="street",
+        sha256=files[0].digest.result(),
+        rows_read=len(raw),
+        events=events,
+        raw=raw,
+        first_line=first_line,
+        verdicts=verdicts,
+    )
+    return ReadGroup(
+        combined,
+        paths=[f.path for f in files],
+        sha256=[f.digest.result() for f in files],
+        raws=[f.table.frame for f in files],
+        starts=starts,
+    )
 
 
 def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
