@@ -161,13 +161,12 @@ def _read_all(
                 read = read_source(
                     path, kind, all_crime_types=all_crime_types, seen_ids=seen[layer]
                 )
-                events, matches = _place(
+                events, matches, xy = _place(
                     read, wards.frame, area, nearest_ward_m, spatial_order=store.spatial_order
                 )
                 entry = _entry(read, events, matches, token, all_crime_types)
-                batches.append(
-                    SourceBatch(source_key(kind, path.name), entry, events, read.rejected)
-                )
+                key = source_key(kind, path.name)
+                batches.append(SourceBatch(key, entry, events, read.rejected, xy))
                 if on_file is not None:
                     on_file(path)
             continue
@@ -175,11 +174,10 @@ def _read_all(
             placed = _place_group(
                 group, wards.frame, area, nearest_ward_m, spatial_order=store.spatial_order
             )
-            for read, (events, matches) in zip(group.reads(), placed, strict=True):
+            for read, (events, matches, xy) in zip(group.reads(), placed, strict=True):
                 entry = _entry(read, events, matches, token, all_crime_types)
-                batches.append(
-                    SourceBatch(source_key(kind, read.path.name), entry, events, read.rejected)
-                )
+                key = source_key(kind, read.path.name)
+                batches.append(SourceBatch(key, entry, events, read.rejected, xy))
                 if on_file is not None:
                     on_file(read.path)
     return batches
@@ -271,17 +269,21 @@ def _place_group(
     nearest_ward_m: float,
     *,
     spatial_order: bool = False,
-) -> list[tuple[gpd.GeoDataFrame, dict[str, int]]]:
+) -> list[tuple[gpd.GeoDataFrame, dict[str, int], np.ndarray]]:
     """:func:`_place` for a group of files checked as one table: one pass for all their rows
     (the rows rejected here go to the group's verdicts), then each file's share."""
     within = group.file_of(group.combined.events) if len(group.paths) > 1 else None
-    events, matches = _place(
+    events, matches, xy = _place(
         group.combined, wards, area, nearest_ward_m, spatial_order=spatial_order, within=within
     )
     if within is None:
-        return [(events, matches)]
+        return [(events, matches, xy)]
     parts = group.split(events)
-    return [(part, _match_counts(part)) for part in parts]
+    ends = np.cumsum([len(part) for part in parts])
+    return [
+        (part, _match_counts(part), xy[end - len(part) : end])
+        for part, end in zip(parts, ends, strict=True)
+    ]
 
 
 def _match_counts(events: gpd.GeoDataFrame) -> dict[str, int]:
@@ -300,8 +302,9 @@ def _place(
     *,
     spatial_order: bool = False,
     within: np.ndarray | None = None,
-) -> tuple[gpd.GeoDataFrame, dict[str, int]]:
-    """Clip to the force area, give wards, and return the events as a GeoDataFrame.
+) -> tuple[gpd.GeoDataFrame, dict[str, int], np.ndarray]:
+    """Clip to the force area, give wards, and return the events as a GeoDataFrame, with the
+    events by ``ward_match`` and their coordinates ``(n, 2)`` in their order.
 
     With ``spatial_order`` the events come in the order the store writes them
     (:mod:`hotspots.store.order`: the Morton key, stably), taken in the same pass that drops
@@ -318,10 +321,13 @@ def _place(
     rows = np.flatnonzero(keep)  # the kept events, in source order
     order = np.arange(len(rows))
     if spatial_order and len(rows) > 1:
-        key = _morton_key(np.column_stack([x_m[rows], y_m[rows]]))
+        xy = np.column_stack([x_m[rows], y_m[rows]])
         if within is None:
-            order = np.argsort(key, kind="stable")
-        else:
+            order = np.argsort(_morton_key(xy), kind="stable")
+        else:  # each file's own key (its cells numbered from its own corner), as its writer's
+            ends = np.searchsorted(within[rows], np.arange(int(within[-1]) + 1), side="right")
+            parts = [xy[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+            key = np.concatenate([_morton_key(p) for p in parts if len(p)])
             order = np.lexsort((key, within[rows]))  # stable: by file, then by key
     read.reject_kept_all(
         [
@@ -342,7 +348,8 @@ def _place(
     geometry = _points(placed, rows[order], x_m, y_m)
     frame = gpd.GeoDataFrame(events, geometry=geometry, crs=schema.CRS_BNG)
     counts = np.bincount(match_codes, minlength=len(match_names))
-    return frame, {str(m): int(c) for m, c in zip(match_names, counts, strict=True)}
+    xy = np.column_stack([x_m[rows[order]], y_m[rows[order]]])
+    return frame, {str(m): int(c) for m, c in zip(match_names, counts, strict=True)}, xy
 
 
 def _where(x_m: np.ndarray, y_m: np.ndarray, suffix: str = "") -> Callable[[np.ndarray], Any]:

@@ -11,11 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
+from shapely.geometry import box
 
+from hotspots.ingest import ingest
 from hotspots.sources import police_uk
+from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.sources.police_uk import read_street, read_streets
+from hotspots.store import Store, source_key
 from tests.conftest import street_row
 
 X, Y = 531_000.0, 258_000.0  # any point: these checks do not look at wards
@@ -82,3 +87,42 @@ def test_groups_read_as_the_files_one_by_one(
         assert grouped.path == single.path and grouped.rows_read == single.rows_read
         pd.testing.assert_frame_equal(grouped.events, single.events)
         pd.testing.assert_frame_equal(grouped.rejected, single.rejected)
+
+
+def test_each_file_of_a_group_is_in_its_own_spatial_order(
+    write_street: Callable[..., Path], tmp_path: Path
+) -> None:
+    """The store orders each events file by the Morton key of its 1 km cells, numbered from
+    the file's own south-west cell. February alone: (501500, 201500) is cell (0, 1), key 2, and
+    (502500, 200500) is cell (1, 0), key 1, so its second row comes first. Numbered from
+    January's cell (0, 0) with it, they would be (1, 1), key 3, and (2, 0), key 4: the other way.
+    """
+    folder = tmp_path / "boundaries"
+    folder.mkdir()
+    square = box(500000, 200000, 508000, 208000)
+    ward = {"WD24CD": ["E05000001"], "WD24NM": ["Alpha"], "LAD24CD": ["E07000001"]}
+    gpd.GeoDataFrame(ward | {"LAD24NM": ["Northshire"]}, geometry=[square], crs=27700).to_file(
+        folder / "wards.gpkg"
+    )
+    gpd.GeoDataFrame({"PFA24NM": ["Toyshire"]}, geometry=[square], crs=27700).to_file(
+        folder / "area.gpkg"
+    )
+    wards, area = read_wards(folder / "wards.gpkg"), read_force_area(folder / "area.gpkg")
+    january = write_street([street_row("J1", 500500, 200500)], "2025-01-toyshire-street.csv")
+    february = write_street(
+        [
+            street_row("F1", 501500, 201500, month="2025-02"),
+            street_row("F2", 502500, 200500, month="2025-02"),
+        ],
+        "2025-02-toyshire-street.csv",
+    )
+    together, alone = Store(tmp_path / "together"), Store(tmp_path / "alone")
+    ingest([january, february], wards=wards, force_area=area, store=together)
+    ingest([february], wards=wards, force_area=area, store=alone)
+
+    def february_file(store: Store) -> pd.DataFrame:
+        entry = store.manifest()["sources"][source_key("street", "2025-02-toyshire-street.csv")]
+        return pd.read_parquet(store.path / entry["events_file"])
+
+    assert february_file(together)["event_id"].tolist() == ["F2", "F1"]
+    pd.testing.assert_frame_equal(february_file(together), february_file(alone))

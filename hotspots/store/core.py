@@ -24,6 +24,7 @@ from hotspots.store.replacement import check_replacements
 
 if TYPE_CHECKING:  # the methods that need them import them: reading the manifest needs neither
     import geopandas as gpd
+    import numpy as np
     import pandas as pd
 
     from hotspots.store.batch import SourceBatch
@@ -193,7 +194,10 @@ class Store:
                 entry, events_rel, rejected_rel = _placed_entry(batch, token, self.spatial_order)
                 events, rejected = batch.events, batch.rejected
                 writes.append(
-                    (len(events), partial(self._write_parquet, events, events_rel, written, True))
+                    (
+                        len(events),
+                        partial(self._write_parquet, events, events_rel, written, True, batch.xy),
+                    )
                 )
                 writes.append(
                     (len(rejected), partial(self._write_csv, rejected, rejected_rel, written))
@@ -229,7 +233,7 @@ class Store:
         entry, events_rel, rejected_rel = _placed_entry(batch, token, self.spatial_order)
         written: list[Path] = []
         try:
-            self._write_parquet(batch.events, events_rel, written, True)
+            self._write_parquet(batch.events, events_rel, written, True, batch.xy)
             self._write_csv(batch.rejected, rejected_rel, written)
         except BaseException:
             for path in written:
@@ -307,14 +311,19 @@ class Store:
         return out
 
     def _write_parquet(
-        self, frame: gpd.GeoDataFrame, rel: str, written: list[Path], events: bool = False
+        self,
+        frame: gpd.GeoDataFrame,
+        rel: str,
+        written: list[Path],
+        events: bool = False,
+        xy: np.ndarray | None = None,
     ) -> None:
         path = self.path / rel
         private_dirs(path.parent)
         written.append(path)
         from hotspots.store.writing import write_parquet
 
-        write_parquet(frame, path, events and self.spatial_order)
+        write_parquet(frame, path, events and self.spatial_order, xy)
 
     def _write_csv(self, frame: pd.DataFrame, rel: str, written: list[Path]) -> None:
         path = self.path / rel
