@@ -479,10 +479,14 @@ def _repeats_earlier_in_file(
     """:func:`_repeats_earlier` with each row compared only to the earlier rows of its file."""
     key_rows = np.flatnonzero(nonblank)
     texts = np.array(_at(keys, nonblank).tolist(), dtype=object)
-    codes, _ = pd.factorize(texts)
-    files = np.asarray(within, dtype=np.int64)[key_rows]
-    in_file = codes.astype(np.int64) * (int(files.max()) + 1) + files
-    repeated = pd.Series(in_file).duplicated(keep="first").to_numpy(dtype=bool)
+    files = np.asarray(within, dtype=np.int64)[key_rows]  # ascending
+    ends = np.searchsorted(files, np.arange(int(files[-1]) + 1), side="right")
+    repeated = np.concatenate(
+        [
+            pd.Series(texts[a:b], dtype=object).duplicated(keep="first").to_numpy(dtype=bool)
+            for a, b in zip([0, *ends[:-1]], ends, strict=True)
+        ]
+    )
     at = np.searchsorted(key_rows, rows)
     return repeated[at], texts[at]
 

@@ -222,20 +222,43 @@ class ReadGroup:
                 sha256=sha,
                 rows_read=len(raw),
                 events=events,
+                given_rejected=rejected,
                 raw=raw,
                 first_line=self.combined.first_line,
                 verdicts=verdicts.slice(start, stop),
             )
-            for path, sha, raw, events, start, stop in zip(
+            for path, sha, raw, events, rejected, start, stop in zip(
                 self.paths,
                 self.sha256,
                 self.raws,
                 self.split(self.combined.events),
+                self._split_rejected(),
                 self.starts[:-1],
                 self.starts[1:],
                 strict=True,
             )
         ]
+
+    def _split_rejected(self) -> list[pd.DataFrame]:
+        """Each file's rejected rows, made once for all the files (one layout: the same
+        columns), then cut at the files' first rows."""
+        combined = self.combined.rejected  # source_file, source_row, reason, detail, fields
+        first_line = self.combined.first_line
+        rows = combined.iloc[:, 1].to_numpy() - first_line  # of the combined rows
+        bounds = np.searchsorted(rows, self.starts)
+        parts: list[pd.DataFrame] = []
+        for i, path in enumerate(self.paths):
+            a, b = bounds[i], bounds[i + 1]
+            name = pa.repeat(pa.scalar(path.name, type=pa.large_string()), int(b - a))
+            head = pd.DataFrame(
+                {
+                    schema.SOURCE_FILE: text_array(name),
+                    schema.SOURCE_ROW: rows[a:b] - self.starts[i] + first_line,
+                }
+            )
+            rest = combined.iloc[a:b, 2:].reset_index(drop=True)
+            parts.append(pd.concat([head, rest], axis=1))
+        return parts
 
 
 def _first(frame: pd.DataFrame, name: str) -> pd.Series:
