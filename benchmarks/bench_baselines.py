@@ -69,6 +69,11 @@ REAL_SETS: dict[str, tuple[str, str, str]] = {
         "boundaries/wards_dec2023_bsc/cambs_peterborough_wards_dec2023_bsc.geojson",
         "boundaries/pfa_dec2023_bsc/cambridgeshire_pfa_dec2023_bsc.geojson",
     ),
+    "cambridgeshire-all": (  # 17 monthly files, 2014-04 to 2025-12
+        "police_uk/cambridgeshire/street/*-cambridgeshire-street.csv",
+        "boundaries/wards_dec2023_bsc/cambs_peterborough_wards_dec2023_bsc.geojson",
+        "boundaries/pfa_dec2023_bsc/cambridgeshire_pfa_dec2023_bsc.geojson",
+    ),
     "merseyside-2019": (
         "police_uk/merseyside/street/2019-*-merseyside-street.csv",
         "boundaries/merseyside_dec2023_bsc/merseyside_wards_dec2023_bsc.geojson",
