@@ -24,7 +24,9 @@ the same moments of this shared machine):
   ``ST_Transform(ST_Point(lon, lat))`` + a join ``ON ST_Within(point, ward)`` (DuckDB's spatial
   join operator) + ``COPY ... TO parquet``; all cores (DuckDB's default threads);
 * ``cli``: ``python -m hotspots.cli ingest FILES --wards W --force-area F --store NEW`` (with
-  ``--all-crime-types`` in mode ``all``), the ``hotspots`` package found on ``PYTHONPATH``.
+  ``--all-crime-types`` in mode ``all``), the ``hotspots`` package found on ``PYTHONPATH``;
+* ``cli-before``: the same, run in the folder ``--before DIR`` (which holds an older
+  ``hotspots`` package, e.g. ``git archive <commit> hotspots | tar -x -C DIR``).
 
 The baselines check nothing, keep no rejected row with its reason, do not clip to the force area
 and give a point on a shared ward edge to either ward; ``hotspots ingest`` does all of that and
@@ -57,13 +59,18 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 REAL = HERE.parent.parent / "shared" / "data" / "real"
-CONTENDERS = ("geopandas", "geopandas-intersects", "duckdb", "cli")
+CONTENDERS = ("geopandas", "geopandas-intersects", "duckdb", "cli", "cli-before")
 DEFAULT_CONTENDERS = "geopandas,duckdb,cli"
 
 #: Real extracts under ``../shared/data/real`` (``--real NAME``): files, wards, force area.
 REAL_SETS: dict[str, tuple[str, str, str]] = {
     "cambridgeshire-2025": (
         "police_uk/cambridgeshire/street/2025-*-cambridgeshire-street.csv",
+        "boundaries/wards_dec2023_bsc/cambs_peterborough_wards_dec2023_bsc.geojson",
+        "boundaries/pfa_dec2023_bsc/cambridgeshire_pfa_dec2023_bsc.geojson",
+    ),
+    "cambridgeshire-all": (  # 17 monthly files, 2014-04 to 2025-12
+        "police_uk/cambridgeshire/street/*-cambridgeshire-street.csv",
         "boundaries/wards_dec2023_bsc/cambs_peterborough_wards_dec2023_bsc.geojson",
         "boundaries/pfa_dec2023_bsc/cambridgeshire_pfa_dec2023_bsc.geojson",
     ),
@@ -175,7 +182,7 @@ def child_main(args: argparse.Namespace) -> None:
 # the parent: one process per run, interleaved rounds
 # --------------------------------------------------------------------------------------------
 def _command(args: argparse.Namespace, contender: str, mode: str, store: Path) -> list[str]:
-    if contender == "cli":
+    if contender in ("cli", "cli-before"):
         cmd = [sys.executable, "-m", "hotspots.cli", "ingest", *args.csv, "--wards", args.wards]
         cmd += ["--force-area", args.force_area, "--store", str(store / "store"), "--json"]
         return cmd + (["--all-crime-types"] if mode == "all" else [])
@@ -203,7 +210,14 @@ def run_once(args: argparse.Namespace, contender: str, mode: str) -> dict[str, A
     try:
         with out_path.open("w") as out, err_path.open("w") as err:
             started = time.perf_counter()
-            proc = subprocess.Popen(_command(args, contender, mode, store), stdout=out, stderr=err)
+            proc = subprocess.Popen(
+                _command(args, contender, mode, store),
+                stdout=out,
+                stderr=err,
+                # python -m finds the package in its working folder first
+                cwd=args.before if contender == "cli-before" else None,
+                env=_env_before(args) if contender == "cli-before" else None,
+            )
             _, status, usage = os.wait4(proc.pid, 0)  # rusage of this child alone
             wall = time.perf_counter() - started
         code = os.waitstatus_to_exitcode(status)
@@ -212,11 +226,11 @@ def run_once(args: argparse.Namespace, contender: str, mode: str) -> dict[str, A
         shutil.rmtree(store, ignore_errors=True)
         out_path.unlink(missing_ok=True)
         err_path.unlink(missing_ok=True)
-    if code not in (0, 1) or (code and contender != "cli"):
+    if code not in (0, 1) or (code and not contender.startswith("cli")):
         raise RuntimeError(f"{contender}/{mode} failed ({code}):\n{stderr[-3000:]}")
     run: dict[str, Any] = {"contender": contender, "mode": mode, "wall_s": wall}
     run["load_1min_before"] = load[0]
-    if contender == "cli":
+    if contender.startswith("cli"):
         run["rows_read"], run["kept"] = _cli_counts(stdout)
         run["step_s"] = None
     else:
@@ -224,6 +238,13 @@ def run_once(args: argparse.Namespace, contender: str, mode: str) -> dict[str, A
         run.update(json.loads(lines[-1][len("RESULT ") :]))
     run.update(_child_usage(usage))
     return run
+
+
+def _env_before(args: argparse.Namespace) -> dict[str, str]:
+    """The environment of ``cli-before``: its package first on the path."""
+    if not args.before:
+        raise SystemExit("the contender cli-before needs --before DIR")
+    return {**os.environ, "PYTHONPATH": str(Path(args.before).resolve())}
 
 
 def _child_usage(usage: Any) -> dict[str, Any]:
@@ -316,6 +337,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="interleaved rounds")
     parser.add_argument("--out", type=Path, default=OUT, help="cache and results folder")
     parser.add_argument("--tag", default="", help="suffix for the results file name")
+    parser.add_argument("--before", help="folder holding an older hotspots package (cli-before)")
     parser.add_argument("--child", choices=CONTENDERS, help=argparse.SUPPRESS)
     parser.add_argument("--mode", help=argparse.SUPPRESS)
     parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)

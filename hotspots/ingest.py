@@ -6,6 +6,7 @@ Nothing is written until every file has been read and checked: a malformed file 
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,8 +23,10 @@ import shapely
 from hotspots import schema
 from hotspots.errors import StoreError
 from hotspots.sources import SourceRead, detect_kind, read_source
+from hotspots.sources.base import ReadGroup
 from hotspots.sources.boundaries import Boundaries
 from hotspots.sources.csvio import digests_remembered
+from hotspots.sources.police_uk import read_streets
 from hotspots.store import SourceBatch, Store, new_token, source_key
 from hotspots.store.order import _morton_key
 from hotspots.validate import take_column, text_array
@@ -139,23 +142,44 @@ def _read_all(
     token: str,
     on_file: Callable[[Path], None] | None,
 ) -> list[SourceBatch]:
-    """Read, check and place every file (nothing is written yet)."""
+    """Read, check and place every file (nothing is written yet).
+
+    Consecutive street files are read as groups (:func:`~hotspots.sources.police_uk.read_streets`)
+    and each group's points given wards in one pass; other files one by one.
+    """
     keys = {source_key(kind, p.name) for p, kind in kinds}
     seen: dict[str, set[str]] = {}
     batches: list[SourceBatch] = []
     area = force_area.frame.geometry.iloc[0]
-    for path, kind in kinds:
+    for kind, run in itertools.groupby(kinds, key=lambda pair: pair[1]):
+        paths = [path for path, _ in run]
         layer = schema.LAYER_OF_KIND[kind]
         if layer not in seen:
             seen[layer] = store.stored_ids(layer, exclude_keys=keys)
-        read = read_source(path, kind, all_crime_types=all_crime_types, seen_ids=seen[layer])
-        events, matches = _place(
-            read, wards.frame, area, nearest_ward_m, spatial_order=store.spatial_order
-        )
-        entry = _entry(read, events, matches, token, all_crime_types)
-        batches.append(SourceBatch(source_key(kind, path.name), entry, events, read.rejected))
-        if on_file is not None:
-            on_file(path)
+        if kind != "street":
+            for path in paths:
+                read = read_source(
+                    path, kind, all_crime_types=all_crime_types, seen_ids=seen[layer]
+                )
+                events, matches, xy = _place(
+                    read, wards.frame, area, nearest_ward_m, spatial_order=store.spatial_order
+                )
+                entry = _entry(read, events, matches, token, all_crime_types)
+                key = source_key(kind, path.name)
+                batches.append(SourceBatch(key, entry, events, read.rejected, xy))
+                if on_file is not None:
+                    on_file(path)
+            continue
+        for group in read_streets(paths, all_crime_types=all_crime_types, seen_ids=seen[layer]):
+            placed = _place_group(
+                group, wards.frame, area, nearest_ward_m, spatial_order=store.spatial_order
+            )
+            for read, (events, matches, xy) in zip(group.reads(), placed, strict=True):
+                entry = _entry(read, events, matches, token, all_crime_types)
+                key = source_key(kind, read.path.name)
+                batches.append(SourceBatch(key, entry, events, read.rejected, xy))
+                if on_file is not None:
+                    on_file(read.path)
     return batches
 
 
@@ -238,6 +262,38 @@ def _boundary_meta(boundaries: Boundaries) -> dict[str, Any]:
     }
 
 
+def _place_group(
+    group: ReadGroup,
+    wards: gpd.GeoDataFrame,
+    area: shapely.Geometry,
+    nearest_ward_m: float,
+    *,
+    spatial_order: bool = False,
+) -> list[tuple[gpd.GeoDataFrame, dict[str, int], np.ndarray]]:
+    """:func:`_place` for a group of files checked as one table: one pass for all their rows
+    (the rows rejected here go to the group's verdicts), then each file's share."""
+    within = group.file_of(group.combined.events) if len(group.paths) > 1 else None
+    events, matches, xy = _place(
+        group.combined, wards, area, nearest_ward_m, spatial_order=spatial_order, within=within
+    )
+    if within is None:
+        return [(events, matches, xy)]
+    parts = group.split(events)
+    ends = np.cumsum([len(part) for part in parts])
+    return [
+        (part, _match_counts(part), xy[end - len(part) : end])
+        for part, end in zip(parts, ends, strict=True)
+    ]
+
+
+def _match_counts(events: gpd.GeoDataFrame) -> dict[str, int]:
+    """Events by ``ward_match``, the matches named in source row order."""
+    in_source_order = np.argsort(events[schema.SOURCE_ROW].to_numpy(), kind="stable")
+    codes, names = pd.factorize(events[schema.WARD_MATCH].to_numpy()[in_source_order])
+    counts = np.bincount(codes, minlength=len(names))
+    return {str(m): int(c) for m, c in zip(names, counts, strict=True)}
+
+
 def _place(
     read: SourceRead,
     wards: gpd.GeoDataFrame,
@@ -245,12 +301,16 @@ def _place(
     nearest_ward_m: float,
     *,
     spatial_order: bool = False,
-) -> tuple[gpd.GeoDataFrame, dict[str, int]]:
-    """Clip to the force area, give wards, and return the events as a GeoDataFrame.
+    within: np.ndarray | None = None,
+) -> tuple[gpd.GeoDataFrame, dict[str, int], np.ndarray]:
+    """Clip to the force area, give wards, and return the events as a GeoDataFrame, with the
+    events by ``ward_match`` and their coordinates ``(n, 2)`` in their order.
 
     With ``spatial_order`` the events come in the order the store writes them
     (:mod:`hotspots.store.order`: the Morton key, stably), taken in the same pass that drops
-    the rejected rows, so that the store's writer need not move every row again.
+    the rejected rows, so that the store's writer need not move every row again. ``within``:
+    the file of each event (ascending), when the events are several files' (each file's events
+    are ordered apart).
     """
     x_m = read.events["x_m"].to_numpy()
     y_m = read.events["y_m"].to_numpy()
@@ -261,7 +321,14 @@ def _place(
     rows = np.flatnonzero(keep)  # the kept events, in source order
     order = np.arange(len(rows))
     if spatial_order and len(rows) > 1:
-        order = np.argsort(_morton_key(np.column_stack([x_m[rows], y_m[rows]])), kind="stable")
+        xy = np.column_stack([x_m[rows], y_m[rows]])
+        if within is None:
+            order = np.argsort(_morton_key(xy), kind="stable")
+        else:  # each file's own key (its cells numbered from its own corner), as its writer's
+            ends = np.searchsorted(within[rows], np.arange(int(within[-1]) + 1), side="right")
+            parts = [xy[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+            key = np.concatenate([_morton_key(p) for p in parts if len(p)])
+            order = np.lexsort((key, within[rows]))  # stable: by file, then by key
     read.reject_kept_all(
         [
             (outside, schema.REASON_OUTSIDE_AREA, _where(x_m, y_m)),
@@ -281,7 +348,8 @@ def _place(
     geometry = _points(placed, rows[order], x_m, y_m)
     frame = gpd.GeoDataFrame(events, geometry=geometry, crs=schema.CRS_BNG)
     counts = np.bincount(match_codes, minlength=len(match_names))
-    return frame, {str(m): int(c) for m, c in zip(match_names, counts, strict=True)}
+    xy = np.column_stack([x_m[rows[order]], y_m[rows[order]]])
+    return frame, {str(m): int(c) for m, c in zip(match_names, counts, strict=True)}, xy
 
 
 def _where(x_m: np.ndarray, y_m: np.ndarray, suffix: str = "") -> Callable[[np.ndarray], Any]:

@@ -122,6 +122,25 @@ class RowVerdicts:
             self._code[rows] = self._reasons.index(reason) + 1
             self._details.append((rows, details))
 
+    def slice(self, start: int, stop: int) -> RowVerdicts:
+        """The verdicts of rows ``start`` to ``stop`` (exclusive), numbered from 0, with their
+        details: one file's share of verdicts made on several files' rows at once."""
+        part = RowVerdicts(0)
+        part._code = self._code[start:stop].copy()
+        part._reasons = list(self._reasons)
+        for rows, details in self._details:  # each chunk's rows ascend: a slice of them
+            lo, hi = np.searchsorted(rows, [start, stop])
+            if lo == hi:
+                continue
+            if isinstance(details, str):
+                taken: Any = details
+            elif isinstance(details, pd.Series):
+                taken = details.iloc[lo:hi]
+            else:
+                taken = details[lo:hi]
+            part._details.append((rows[lo:hi] - start, taken))
+        return part
+
     def _rejected_details(self) -> tuple[np.ndarray, Any]:
         """Rejected rows (ascending) and their detail texts (an Arrow-backed string array)."""
         if not self._details:
@@ -393,20 +412,39 @@ def reject_blank_rows(verdicts: RowVerdicts, raw: pd.DataFrame) -> None:
     verdicts.reject(blank, schema.REASON_BLANK_ROW, "every field is empty")
 
 
-def reject_duplicates(verdicts: RowVerdicts, keys: pd.Series, seen: set[str], label: str) -> None:
+def reject_duplicates(
+    verdicts: RowVerdicts,
+    keys: pd.Series,
+    seen: set[str],
+    label: str,
+    within: np.ndarray | None = None,
+) -> None:
     """Reject rows whose non-blank key was seen before (earlier in this file or in ``seen``).
 
     ``seen`` is updated with the keys of the rows still kept, so that one ``seen`` set shared
     across the files of an ingest catches duplicates between files too.
+
+    ``within``: the file (0, 1, ...) of each row, when the rows are several files' one after
+    another; the verdicts are then those of checking the files one by one with one ``seen``:
+    a key is a repeat when an earlier row of its own file has it (kept or not), or a row
+    kept in an earlier file.
     """
     keys = keys.str.strip().reset_index(drop=True)
     nonblank = (keys != "").to_numpy(dtype=bool)
     rows = np.flatnonzero(nonblank & verdicts.kept)
     if len(rows) == 0:
         return
-    earlier, texts = _repeats_earlier(keys, nonblank, rows)
+    if within is None:
+        earlier, texts = _repeats_earlier(keys, nonblank, rows)
+    else:
+        earlier, texts = _repeats_earlier_in_file(keys, nonblank, rows, within)
     if seen:
         earlier |= np.fromiter(map(seen.__contains__, texts), dtype=bool, count=len(texts))
+    if within is not None:
+        # Of the rows kept in their own file, the first with a key keeps it for later files.
+        firsts = np.flatnonzero(~earlier)
+        later = pd.Series(texts[firsts], dtype=object).duplicated(keep="first").to_numpy(bool)
+        earlier[firsts[later]] = True
     repeated = _spread(rows, earlier, len(keys))
     verdicts.reject(repeated, schema.REASON_DUPLICATE, _value_detail(label, keys))
     seen.update(texts[~earlier])
@@ -432,6 +470,24 @@ def _repeats_earlier(
     repeated = _at(keys, related).duplicated(keep="first").to_numpy(dtype=bool)
     texts = np.array(candidates.tolist(), dtype=object)
     return repeated[np.searchsorted(related, rows)], texts
+
+
+def _repeats_earlier_in_file(
+    keys: pd.Series, nonblank: np.ndarray, rows: np.ndarray, within: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_repeats_earlier` with each row compared only to the earlier rows of its file."""
+    key_rows = np.flatnonzero(nonblank)
+    texts = np.array(_at(keys, nonblank).tolist(), dtype=object)
+    files = np.asarray(within, dtype=np.int64)[key_rows]  # ascending
+    ends = np.searchsorted(files, np.arange(int(files[-1]) + 1), side="right")
+    repeated = np.concatenate(
+        [
+            pd.Series(texts[a:b], dtype=object).duplicated(keep="first").to_numpy(dtype=bool)
+            for a, b in zip([0, *ends[:-1]], ends, strict=True)
+        ]
+    )
+    at = np.searchsorted(key_rows, rows)
+    return repeated[at], texts[at]
 
 
 def _is_in(values: pd.Series, options: pd.Series) -> np.ndarray:

@@ -177,11 +177,11 @@ def _ingest_file(
         seen = set(claimed[np.asarray(hit, dtype=bool)].tolist())
     read = read_source(file, kind, all_crime_types=options["all_crime_types"], seen_ids=seen)
     claimed_ids = np.array(sorted(seen), dtype=object)
-    events, matches = _place(
+    events, matches, xy = _place(
         read, wards_frame, area, options["nearest_ward_m"], spatial_order=options["spatial_order"]
     )
     entry = _entry(read, events, matches, options["token"], options["all_crime_types"])
-    batch = SourceBatch(source_key(kind, file.name), entry, events, read.rejected)
+    batch = SourceBatch(source_key(kind, file.name), entry, events, read.rejected, xy)
     store = Store(options["store_path"], spatial_order=options["spatial_order"])
     written = store.write_source(batch, options["token"])
     return written, _hash_ids(claimed_ids)

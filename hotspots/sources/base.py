@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +33,8 @@ class SourceRead:
         extra columns) and ``x_m``/``y_m``, British National Grid metres (EPSG:27700).
     rejected : pandas.DataFrame
         Rejected rows: ``source_file``, ``source_row``, ``reason``, ``detail``, then the file's own
-        fields unchanged.
+        fields unchanged. Made from ``raw`` and ``verdicts`` when first asked for, unless given
+        (the spatial checks of the ingest reject more rows first: the frame is made once).
     """
 
     path: Path
@@ -41,11 +42,30 @@ class SourceRead:
     sha256: str
     rows_read: int
     events: pd.DataFrame
-    rejected: pd.DataFrame
+    given_rejected: InitVar[pd.DataFrame | None] = None
     raw: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     first_line: int = 2
     #: The reader's verdicts on the rows of ``raw`` (``rejected`` is made from them), if given.
     verdicts: RowVerdicts | None = field(repr=False, default=None)
+    _rejected: pd.DataFrame | None = field(init=False, repr=False, default=None)
+
+    def __post_init__(self, given_rejected: pd.DataFrame | None) -> None:
+        if given_rejected is None and self.verdicts is None:
+            raise ValueError("a SourceRead needs its rejected rows or the verdicts they come from")
+        self._rejected = given_rejected
+
+    @property
+    def rejected(self) -> pd.DataFrame:
+        if self._rejected is None:
+            assert self.verdicts is not None
+            self._rejected = rejected_frame(
+                self.raw, self.verdicts, self.path.name, self.first_line
+            )
+        return self._rejected
+
+    @rejected.setter
+    def rejected(self, frame: pd.DataFrame) -> None:
+        self._rejected = frame
 
     def reject_kept(
         self,
@@ -102,9 +122,8 @@ class SourceRead:
                 self._record_rejection(positions[moved], reason, details)
             else:
                 self._merge_rejected(moved, source_rows[moved], reason, details)
-        if remake and self.verdicts is not None:
-            self.rejected = pd.DataFrame()  # let the old rows go before the new ones are made
-            self.rejected = rejected_frame(self.raw, self.verdicts, self.path.name, self.first_line)
+        if remake:
+            self._rejected = None  # made again from the verdicts when next asked for
         self.events = take_rows(self.events, ~taken if order is None else order)
 
     def _record_rejection(self, positions: np.ndarray, reason: str, details: object) -> None:
@@ -139,6 +158,8 @@ class SourceRead:
 
     def rejected_by_reason(self) -> dict[str, int]:
         """Rejected rows counted by reason."""
+        if self._rejected is None and self.verdicts is not None:
+            return self.verdicts.counts()
         if self.rejected.empty:
             return {}
         counts = _first(self.rejected, "reason").value_counts()
@@ -146,7 +167,98 @@ class SourceRead:
 
     def reconciles(self) -> bool:
         """True when rows read equal rows kept plus rows rejected."""
-        return self.rows_read == len(self.events) + len(self.rejected)
+        if self._rejected is None and self.verdicts is not None:
+            rejected = len(self.verdicts) - int(self.verdicts.kept.sum())
+        else:
+            rejected = len(self.rejected)
+        return self.rows_read == len(self.events) + rejected
+
+
+@dataclass
+class ReadGroup:
+    """Several files of one kind read and checked as one table.
+
+    ``combined`` reads the files' rows one after another as if they were one file (its
+    ``source_row`` numbers the combined rows; ``source_file`` names each row's own file), so
+    that later checks (the ingest's spatial ones) run once for all of them; :meth:`split` and
+    :meth:`reads` then give each file its own share, numbered in the file.
+    """
+
+    combined: SourceRead
+    paths: list[Path]
+    sha256: list[str]
+    raws: list[pd.DataFrame]
+    #: Each file's first row in the combined rows, and the number of combined rows last.
+    starts: np.ndarray
+
+    def file_of(self, events: pd.DataFrame) -> np.ndarray:
+        """The file (0, 1, ...) of each of the combined ``events``."""
+        rows = events[schema.SOURCE_ROW].to_numpy() - self.combined.first_line
+        return np.searchsorted(self.starts, rows, side="right") - 1
+
+    def split(self, events: pd.DataFrame) -> list[pd.DataFrame]:
+        """Each file's share of ``events`` (rows of :attr:`combined`, ordered by file), its
+        ``source_row`` numbered in the file."""
+        if len(self.paths) == 1:
+            return [events]
+        bounds = np.searchsorted(self.file_of(events), np.arange(len(self.paths) + 1))
+        parts: list[pd.DataFrame] = []
+        for i in range(len(self.paths)):
+            part = events.iloc[bounds[i] : bounds[i + 1]].reset_index(drop=True)
+            part[schema.SOURCE_ROW] = part[schema.SOURCE_ROW].to_numpy() - self.starts[i]
+            parts.append(part)
+        return parts
+
+    def reads(self) -> list[SourceRead]:
+        """One read per file, with its share of the combined events and verdicts."""
+        if len(self.paths) == 1:
+            return [self.combined]
+        verdicts = self.combined.verdicts
+        assert verdicts is not None
+        return [
+            SourceRead(
+                path=path,
+                kind=self.combined.kind,
+                sha256=sha,
+                rows_read=len(raw),
+                events=events,
+                given_rejected=rejected,
+                raw=raw,
+                first_line=self.combined.first_line,
+                verdicts=verdicts.slice(start, stop),
+            )
+            for path, sha, raw, events, rejected, start, stop in zip(
+                self.paths,
+                self.sha256,
+                self.raws,
+                self.split(self.combined.events),
+                self._split_rejected(),
+                self.starts[:-1],
+                self.starts[1:],
+                strict=True,
+            )
+        ]
+
+    def _split_rejected(self) -> list[pd.DataFrame]:
+        """Each file's rejected rows, made once for all the files (one layout: the same
+        columns), then cut at the files' first rows."""
+        combined = self.combined.rejected  # source_file, source_row, reason, detail, fields
+        first_line = self.combined.first_line
+        rows = combined.iloc[:, 1].to_numpy() - first_line  # of the combined rows
+        bounds = np.searchsorted(rows, self.starts)
+        parts: list[pd.DataFrame] = []
+        for i, path in enumerate(self.paths):
+            a, b = bounds[i], bounds[i + 1]
+            name = pa.repeat(pa.scalar(path.name, type=pa.large_string()), int(b - a))
+            head = pd.DataFrame(
+                {
+                    schema.SOURCE_FILE: text_array(name),
+                    schema.SOURCE_ROW: rows[a:b] - self.starts[i] + first_line,
+                }
+            )
+            rest = combined.iloc[a:b, 2:].reset_index(drop=True)
+            parts.append(pd.concat([head, rest], axis=1))
+        return parts
 
 
 def _first(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -164,7 +276,7 @@ def canonical_frame(
     date: object,
     location: object,
     outcome: object,
-    source_file: str,
+    source_file: object,
     source_row: np.ndarray,
     synthetic: object,
     x_m: np.ndarray,

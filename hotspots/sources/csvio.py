@@ -193,7 +193,9 @@ def read_text_table(path: str | Path, columns: list[str], *, has_header: bool) -
         column_names=columns, skip_rows=1 if has_header else 0, block_size=_BLOCK_BYTES
     )
     convert_options = pacsv.ConvertOptions(
-        column_types={name: pa.string() for name in columns},
+        # large_string: the type of pandas' ``str`` columns, so ``to_pandas`` wraps the parsed
+        # buffers instead of copying every value (measured: 1 s of a 1M-row file's read).
+        column_types={name: pa.large_string() for name in columns},
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
     )
@@ -208,7 +210,7 @@ def read_text_table(path: str | Path, columns: list[str], *, has_header: bool) -
         )
     except pa.ArrowInvalid as exc:
         if has_header and _only_a_header(path, exc):
-            table = pa.table({name: pa.array([], type=pa.string()) for name in columns})
+            table = pa.table({name: pa.array([], type=pa.large_string()) for name in columns})
         else:
             _raise_read_error(path, columns, has_header, exc)
     # One chunk per column: every later row selection (an Arrow take) on a column of many

@@ -11,6 +11,9 @@ id. A non-blank ``Crime ID`` seen twice in one ingest is a ``duplicate``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +23,9 @@ import pyarrow.compute as pc
 
 from hotspots import schema
 from hotspots.errors import SourceFormatError
-from hotspots.sources.base import SourceRead, canonical_frame
+from hotspots.sources.base import ReadGroup, SourceRead, canonical_frame
 from hotspots.sources.csvio import (
+    CsvTable,
     check_named_once,
     read_first_record,
     read_text_table,
@@ -33,7 +37,6 @@ from hotspots.validate import (
     check_month,
     reject_blank_rows,
     reject_duplicates,
-    rejected_frame,
     take_column,
     take_rows,
     text_array,
@@ -99,14 +102,75 @@ def read_street(
     SourceFormatError
         The header lacks standard columns, or a row has the wrong number of fields.
     """
-    path = Path(path)
+    group = next(read_streets([path], all_crime_types=all_crime_types, seen_ids=seen_ids))
+    return group.combined
+
+
+#: Most rows checked at once by :func:`read_streets` (bounds the memory of the files held).
+GROUP_ROWS = 2_000_000
+
+
+@dataclass(frozen=True)
+class _StreetFile:
+    """One street file read as text, its rows not yet checked."""
+
+    path: Path
+    columns: tuple[str, ...]
+    table: CsvTable
+    digest: Future[str]
+
+    @property
+    def layout(self) -> tuple[tuple[str, ...], bool]:
+        """Files of one layout (the same columns, both with or without a header) are checked
+        as one table."""
+        return self.columns, self.table.has_header
+
+
+def read_streets(
+    paths: Sequence[str | Path],
+    *,
+    all_crime_types: bool = False,
+    seen_ids: set[str] | None = None,
+) -> Iterator[ReadGroup]:
+    """:func:`read_street` for several files, in order, a group of files at a time.
+
+    Consecutive files of the same layout (up to :data:`GROUP_ROWS` rows) are checked as one
+    table: every check is one pass over all their rows instead of one per monthly file (the
+    fixed cost of each pass is most of the time on a force's monthly files). The result is the
+    same as reading the files one by one: a malformed file raises before any of its group is
+    checked, a Crime ID kept in an earlier file makes a later one a duplicate, each file's
+    rows are numbered and rejected in its own right (:meth:`ReadGroup.reads`).
+    """
+    seen: set[str] = set() if seen_ids is None else seen_ids
+    group: list[_StreetFile] = []
+    rows = 0
+    for path in paths:
+        file = _open_street(Path(path))
+        n = len(file.table.frame)
+        if group and (file.layout != group[0].layout or rows + n > GROUP_ROWS):
+            yield _check_streets(group, all_crime_types, seen)
+            group, rows = [], 0
+        group.append(file)
+        rows += n
+    if group:
+        yield _check_streets(group, all_crime_types, seen)
+
+
+def _open_street(path: Path) -> _StreetFile:
+    """Read a street file's fields as text, after checking its header."""
     first = read_first_record(path)
     has_header = _check_header(path, first)
     columns = [c.strip() for c in first] if has_header else list(STREET_COLUMNS)
     check_named_once(path, columns, STREET_COLUMNS)
     table = read_text_table(path, columns, has_header=has_header)
-    digest = sha256_soon(path)  # hashed while the rows are checked
-    raw = table.frame
+    return _StreetFile(path, tuple(columns), table, sha256_soon(path))  # hashed meanwhile
+
+
+def _check_streets(files: list[_StreetFile], all_crime_types: bool, seen: set[str]) -> ReadGroup:
+    """Check the rows of ``files`` (one layout) as one table."""
+    raw = _stacked([f.table.frame for f in files])
+    first_line = files[0].table.first_line
+    starts = np.cumsum([0] + [len(f.table.frame) for f in files])
     verdicts = RowVerdicts(len(raw))
     reject_blank_rows(verdicts, raw)
 
@@ -120,40 +184,72 @@ def read_street(
         )
     month = check_month(verdicts, raw["Month"])
     x_m, y_m = check_lonlat(verdicts, raw["Longitude"], raw["Latitude"])
-    reject_duplicates(
-        verdicts, raw["Crime ID"], set() if seen_ids is None else seen_ids, "Crime ID"
-    )
+    within = np.repeat(np.arange(len(files)), np.diff(starts)) if len(files) > 1 else None
+    reject_duplicates(verdicts, raw["Crime ID"], seen, "Crime ID", within)
 
     kept = verdicts.kept
     rows = np.flatnonzero(kept)
+    file_of_row = np.searchsorted(starts, rows, side="right") - 1  # of each kept row
     k = take_rows(raw[list(_KEPT_FIELDS)], kept)
     events = canonical_frame(
         len(rows),
-        event_id=_event_ids(raw, rows).array,
+        event_id=_event_ids(raw, rows, file_of_row if len(files) > 1 else None).array,
         layer="offence",
         category=k["Crime type"].str.strip().array,
         month=take_column(month, kept),
         date=None,
         location=k["Location"].str.strip().array,
         outcome=k["Last outcome category"].str.strip().array,
-        source_file=path.name,
-        source_row=rows + table.first_line,
+        source_file=_names_of(files, file_of_row),
+        source_row=rows + first_line,  # numbered in the combined rows (ReadGroup.split)
         synthetic=False,
         x_m=x_m[rows],
         y_m=y_m[rows],
         extra={"lsoa_code": k["LSOA code"].str.strip().array},
     )
-    return SourceRead(
-        path=path,
+    combined = SourceRead(
+        path=files[0].path,
         kind="street",
-        sha256=digest.result(),
+        sha256=files[0].digest.result(),
         rows_read=len(raw),
         events=events,
-        rejected=rejected_frame(raw, verdicts, path.name, table.first_line),
         raw=raw,
-        first_line=table.first_line,
+        first_line=first_line,
         verdicts=verdicts,
     )
+    return ReadGroup(
+        combined,
+        paths=[f.path for f in files],
+        sha256=[f.digest.result() for f in files],
+        raws=[f.table.frame for f in files],
+        starts=starts,
+    )
+
+
+def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The rows of ``frames`` (the same columns) one after another, each column one Arrow
+    chunk (a later row selection on many chunks would join them again each time)."""
+    if len(frames) == 1:
+        return frames[0]
+    columns = {
+        i: text_array(
+            pa.chunked_array(
+                [pa.array(f.iloc[:, i].array) for f in frames], type=pa.large_string()
+            ).combine_chunks()
+        )
+        for i in range(frames[0].shape[1])
+    }
+    out = pd.DataFrame(columns, index=pd.RangeIndex(sum(len(f) for f in frames)))
+    out.columns = frames[0].columns  # by position: a file may repeat a column name
+    return out
+
+
+def _names_of(files: list[_StreetFile], file_of_row: np.ndarray) -> object:
+    """The file name of each row: one text when there is one file."""
+    if len(files) == 1:
+        return files[0].path.name
+    names = pa.array([f.path.name for f in files], type=pa.large_string())
+    return text_array(names.take(pa.array(file_of_row)))
 
 
 def _check_header(path: Path, first: list[str]) -> bool:
@@ -174,26 +270,32 @@ def _check_header(path: Path, first: list[str]) -> bool:
     )
 
 
-def _event_ids(raw: pd.DataFrame, rows: np.ndarray) -> pd.Series:
+def _event_ids(raw: pd.DataFrame, rows: np.ndarray, file_of_row: np.ndarray | None) -> pd.Series:
     """For the rows at ``rows``: ``Crime ID`` where present; otherwise a stable id derived from
-    the row's content."""
+    the row's content (numbered within its file: ``file_of_row``, when rows of several files)."""
     crime_id = pd.Series(take_column(raw["Crime ID"], rows)).str.strip()
     blank = (crime_id == "").to_numpy(dtype=bool)
     if not blank.any():
         return crime_id
     fields = take_rows(raw[_ID_FIELDS], rows[blank])
-    derived = derived_ids("street", fields)
+    within = file_of_row[blank] if file_of_row is not None else None
+    derived = derived_ids("street", fields, within)
     ids = pc.replace_with_mask(pa.array(crime_id.array), pa.array(blank), pa.array(derived.array))
     return pd.Series(text_array(ids), index=crime_id.index)
 
 
-def derived_ids(prefix: str, fields: pd.DataFrame) -> pd.Series:
+def derived_ids(prefix: str, fields: pd.DataFrame, within: np.ndarray | None = None) -> pd.Series:
     """Stable ids for rows without a natural key: a hash of their fields plus an occurrence
-    number, so identical rows in one file get distinct ids in file order."""
+    number, so identical rows in one file get distinct ids in file order (``within``: the file
+    of each row, when the rows come from several files; each file numbers its own)."""
     hashed = pd.util.hash_pandas_object(fields, index=False).to_numpy(dtype="uint64")
     # f"{h:016x}" for every hash at once: the big-endian bytes, written in hex.
     hex_digits = np.frombuffer(hashed.astype(">u8").tobytes().hex().encode("ascii"), dtype="S16")
-    occurrence = pd.Series(hashed).groupby(hashed).cumcount().to_numpy(dtype=np.int64)
+    if within is None:
+        occurrence = pd.Series(hashed).groupby(hashed).cumcount().to_numpy(dtype=np.int64)
+    else:
+        keys = pd.DataFrame({"file": within, "hash": hashed})
+        occurrence = keys.groupby(["file", "hash"], sort=False).cumcount().to_numpy(np.int64)
     text = pa.large_string()
     ids = pc.binary_join_element_wise(
         pa.scalar(prefix, type=text),

@@ -35,7 +35,6 @@ from hotspots.validate import (
     parse_decimal,
     reject_blank_rows,
     reject_duplicates,
-    rejected_frame,
 )
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("raid_id", "date", "warrant_type")
@@ -177,7 +176,6 @@ def read_raids(path: str | Path, *, seen_ids: set[str] | None = None) -> SourceR
         sha256=digest.result(),
         rows_read=len(raw),
         events=events,
-        rejected=rejected_frame(table.frame, verdicts, path.name, table.first_line),
         raw=table.frame,
         first_line=table.first_line,
         verdicts=verdicts,

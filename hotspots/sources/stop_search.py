@@ -32,7 +32,6 @@ from hotspots.validate import (
     RowVerdicts,
     check_lonlat,
     reject_blank_rows,
-    rejected_frame,
 )
 
 #: The columns of a police.uk stop-and-search CSV, in the published order.
@@ -151,7 +150,6 @@ def read_stop_search(path: str | Path, *, all_objects: bool = False) -> SourceRe
         sha256=digest.result(),
         rows_read=len(raw),
         events=events,
-        rejected=rejected_frame(raw, verdicts, path.name, table.first_line),
         raw=raw,
         first_line=table.first_line,
         verdicts=verdicts,

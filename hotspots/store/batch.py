@@ -27,6 +27,9 @@ class SourceBatch:
     entry: dict[str, Any]
     events: gpd.GeoDataFrame
     rejected: pd.DataFrame
+    #: The events' point coordinates ``(n, 2)`` in their order, when the caller made the points
+    #: from them: the writer then need not read them back from a million Points.
+    xy: np.ndarray | None = None
 
 
 def _placed_entry(
@@ -44,7 +47,10 @@ def _placed_entry(
     rejected_rel = f"rejected/{slug}.{token}.csv"
     bbox = None
     if len(batch.events):
-        bounds = batch.events.geometry.total_bounds
+        if batch.xy is not None and len(batch.xy) == len(batch.events):
+            bounds = np.concatenate([batch.xy.min(axis=0), batch.xy.max(axis=0)])
+        else:
+            bounds = batch.events.geometry.total_bounds
         bbox = [float(v) for v in bounds] if np.isfinite(bounds).all() else None
     entry = {
         **batch.entry,

@@ -24,6 +24,7 @@ from hotspots.store.replacement import check_replacements
 
 if TYPE_CHECKING:  # the methods that need them import them: reading the manifest needs neither
     import geopandas as gpd
+    import numpy as np
     import pandas as pd
 
     from hotspots.store.batch import SourceBatch
@@ -193,14 +194,27 @@ class Store:
                 entry, events_rel, rejected_rel = _placed_entry(batch, token, self.spatial_order)
                 events, rejected = batch.events, batch.rejected
                 writes.append(
-                    (len(events), partial(self._write_parquet, events, events_rel, written, True))
+                    (
+                        len(events),
+                        partial(self._write_parquet, events, events_rel, written, True, batch.xy),
+                    )
                 )
                 writes.append(
                     (len(rejected), partial(self._write_csv, rejected, rejected_rel, written))
                 )
                 entries.append(entry)
+            boundary_files = self._new_boundary_files(boundaries, token)
+            for name, rel in boundary_files.items():  # written beside the events, not after
+                frame = boundaries[name][0]
+                writes.append((len(frame), partial(self._write_parquet, frame, rel, written)))
             _run_all([write for _, write in sorted(writes, key=lambda w: -w[0])])
-            return self.publish(entries, boundaries, ingest_record, allow_shrink=allow_shrink)
+            return self.publish(
+                entries,
+                boundaries,
+                ingest_record,
+                allow_shrink=allow_shrink,
+                boundary_files=boundary_files,
+            )
         except BaseException:
             for path in written:
                 with contextlib.suppress(OSError):
@@ -219,7 +233,7 @@ class Store:
         entry, events_rel, rejected_rel = _placed_entry(batch, token, self.spatial_order)
         written: list[Path] = []
         try:
-            self._write_parquet(batch.events, events_rel, written, True)
+            self._write_parquet(batch.events, events_rel, written, True, batch.xy)
             self._write_csv(batch.rejected, rejected_rel, written)
         except BaseException:
             for path in written:
@@ -242,6 +256,7 @@ class Store:
         ingest_record: dict[str, Any],
         *,
         allow_shrink: bool = False,
+        boundary_files: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         """Write the boundaries and replace the manifest so it names ``entries`` (atomically).
 
@@ -250,7 +265,8 @@ class Store:
         ``allow_shrink``: then :class:`~hotspots.errors.ReplacementRefused` and the manifest is
         unchanged (:mod:`hotspots.store.replacement`). Call inside :meth:`locked`. On failure
         the boundary files written are removed (the caller discards the entries' files).
-        Returns the new manifest.
+        ``boundary_files``: boundaries the caller has written already (name: file, from
+        :meth:`_new_boundary_files`). Returns the new manifest.
         """
         old = self.manifest()
         allowed = check_replacements(old["sources"], entries, allow_shrink=allow_shrink)
@@ -260,13 +276,11 @@ class Store:
         new = json.loads(json.dumps(old))
         written: list[Path] = []
         try:
-            for name, (frame, meta) in boundaries.items():
-                current = old["boundaries"].get(name)
-                if current and current.get("sha256") == meta.get("sha256"):
-                    continue
-                rel = f"boundaries/{name}.{token}.parquet"
-                self._write_parquet(frame, rel, written)
-                new["boundaries"][name] = {**meta, "file": rel}
+            given = boundary_files or {}
+            for name, rel in self._new_boundary_files(boundaries, token, old).items():
+                if name not in given:
+                    self._write_parquet(boundaries[name][0], rel, written)
+                new["boundaries"][name] = {**boundaries[name][1], "file": given.get(name, rel)}
             for entry in entries:
                 new["sources"][entry["key"]] = entry
             new["ingests"].append(ingest_record)
@@ -281,15 +295,35 @@ class Store:
         self._collect_garbage(new)
         return new
 
+    def _new_boundary_files(
+        self,
+        boundaries: dict[str, tuple[gpd.GeoDataFrame, dict[str, Any]]],
+        token: str,
+        manifest: dict[str, Any] | None = None,
+    ) -> dict[str, str]:
+        """The boundaries that differ from the stored ones (by checksum), with their new file."""
+        stored = (manifest or self.manifest())["boundaries"]
+        out: dict[str, str] = {}
+        for name, (_, meta) in boundaries.items():
+            current = stored.get(name)
+            if not (current and current.get("sha256") == meta.get("sha256")):
+                out[name] = f"boundaries/{name}.{token}.parquet"
+        return out
+
     def _write_parquet(
-        self, frame: gpd.GeoDataFrame, rel: str, written: list[Path], events: bool = False
+        self,
+        frame: gpd.GeoDataFrame,
+        rel: str,
+        written: list[Path],
+        events: bool = False,
+        xy: np.ndarray | None = None,
     ) -> None:
         path = self.path / rel
         private_dirs(path.parent)
         written.append(path)
         from hotspots.store.writing import write_parquet
 
-        write_parquet(frame, path, events and self.spatial_order)
+        write_parquet(frame, path, events and self.spatial_order, xy)
 
     def _write_csv(self, frame: pd.DataFrame, rel: str, written: list[Path]) -> None:
         path = self.path / rel

@@ -31,6 +31,14 @@ def _point_coordinates(frame: gpd.GeoDataFrame) -> np.ndarray | None:
     return xy
 
 
+def _point_coordinates_given(frame: gpd.GeoDataFrame, xy: np.ndarray) -> bool:
+    """Whether ``xy`` can stand for :func:`_point_coordinates` of ``frame`` (the caller vouches
+    that they are its points' coordinates): the same conditions, but on ``xy`` alone."""
+    if len(frame) == 0 or frame.attrs or int((frame.dtypes == "geometry").sum()) != 1:
+        return False
+    return xy.shape == (len(frame), 2) and bool(np.isfinite(xy).all()) and len(xy) * 21 < 2**31
+
+
 def _point_layer_table(frame: gpd.GeoDataFrame, xy: np.ndarray, first_row: pa.Schema) -> pa.Table:
     """The Arrow table ``frame.to_parquet(index=False)`` writes, built faster for a point layer.
 

@@ -23,7 +23,12 @@ import pyarrow.parquet as pq
 
 from hotspots.private import make_private
 from hotspots.store.order import _morton_key
-from hotspots.store.points import _compression, _point_coordinates, _point_layer_table
+from hotspots.store.points import (
+    _compression,
+    _point_coordinates,
+    _point_coordinates_given,
+    _point_layer_table,
+)
 
 #: Most rows in one Parquet row group of an events file.
 ROW_GROUP_ROWS = 65_536
@@ -31,10 +36,17 @@ ROW_GROUP_ROWS = 65_536
 _WRITERS = 2
 
 
-def write_parquet(frame: gpd.GeoDataFrame, path: Path, spatial_order: bool) -> None:
+def write_parquet(
+    frame: gpd.GeoDataFrame, path: Path, spatial_order: bool, xy: np.ndarray | None = None
+) -> None:
     """Write ``frame`` to ``path`` as GeoParquet (rows in Morton order if ``spatial_order``
-    and the frame is a point layer), then flush it to disk."""
-    xy = _point_coordinates(frame)
+    and the frame is a point layer), then flush it to disk.
+
+    ``xy``: the coordinates of ``frame``'s points, in its order, if the caller has them (a
+    layer of finite 2-D points made from them); else they are read from the geometries.
+    """
+    if xy is None or len(xy) != len(frame) or not _point_coordinates_given(frame, xy):
+        xy = _point_coordinates(frame)
     if xy is None:
         frame.to_parquet(path, index=False)
     else:
@@ -43,9 +55,9 @@ def write_parquet(frame: gpd.GeoDataFrame, path: Path, spatial_order: bool) -> N
         frame.iloc[:1].to_parquet(path, index=False)
         table = _point_layer_table(frame, xy, pq.read_schema(path))
         if spatial_order:  # see the hotspots.store docstring; Arrow's take, not pandas'
-            order = np.argsort(_morton_key(xy), kind="stable")
-            if (np.diff(order) < 0).any():  # the ingest gives its rows in this order already
-                table = table.take(pa.array(order))
+            key = _morton_key(xy)
+            if (key[1:] < key[:-1]).any():  # the ingest gives its rows in this order already
+                table = table.take(pa.array(np.argsort(key, kind="stable")))
         pq.write_table(
             table,
             path,
