@@ -150,34 +150,79 @@ def test_the_compare_maps_come_first_and_the_keyboard_reaches_or_skips_them(
     page.clean()
 
 
-@pytest.mark.parametrize("viewport_width", [1366])
+#: Run in a map frame: the boxes of the layer list and the key, and the share of a grid of
+#: points over the layer list where something other than the layer list is on top.
+KEY_AND_LAYERS_JS = """() => {
+  const layers = document.querySelector('.leaflet-control-layers');
+  const key = document.querySelector('[aria-label="Map key"]');
+  const box = layers.getBoundingClientRect();
+  let covered = 0;
+  for (let i = 0; i < 10; i++) {
+    for (let j = 0; j < 10; j++) {
+      const hit = document.elementFromPoint(box.left + (i + 0.5) * box.width / 10,
+                                            box.top + (j + 0.5) * box.height / 10);
+      if (!(hit && layers.contains(hit))) { covered += 1; }
+    }
+  }
+  return {layers: box.toJSON(), key: key.getBoundingClientRect().toJSON(),
+          covered: covered / 100};
+}"""
+
+
+def _apart(a: dict[str, float], b: dict[str, float]) -> bool:
+    """Two boxes (getBoundingClientRect) do not overlap."""
+    return (
+        a["right"] <= b["left"]
+        or a["left"] >= b["right"]
+        or a["bottom"] <= b["top"]
+        or a["top"] >= b["bottom"]
+    )
+
+
+@pytest.mark.parametrize("viewport_width", [1366, 360])
 def test_the_key_never_covers_the_layer_list_and_heat_is_off_by_default(
-    page: BrowsedPage,
+    page: BrowsedPage, viewport_width: int
 ) -> None:
     page.goto("/")
     frame, stats = draw_map(page)
-    boxes = frame.evaluate(
-        """() => [document.querySelector('.leaflet-control-layers'),
-                   document.querySelector('[aria-label="Map key"]')]
-                  .map((el) => el.getBoundingClientRect().toJSON())"""
-    )
-    layers, key = boxes
-    apart = (
-        key["right"] <= layers["left"]
-        or key["left"] >= layers["right"]
-        or key["bottom"] <= layers["top"]
-        or key["top"] >= layers["bottom"]
-    )
-    assert apart, boxes
+    # as the page opens (on a phone: the key closed, the layer list a button) ...
+    first = frame.evaluate(KEY_AND_LAYERS_JS)
+    assert _apart(first["key"], first["layers"]) and first["covered"] == 0, first
+    # ... and as a reader opens the key, then the layer list (on a phone they take turns)
+    key = frame.locator('[aria-label="Map key"] details')
+    if not key.evaluate("(d) => d.open"):
+        key.locator("summary").click()
+    assert key.evaluate("(d) => d.open")
+    toggle = frame.locator(".leaflet-control-layers-toggle")
+    if toggle.is_visible():  # the collapsed list on a phone: its button opens it
+        toggle.focus()
+        page.page.keyboard.press("Enter")
+    frame.wait_for_selector(".leaflet-control-layers-expanded")
+    both = frame.evaluate(KEY_AND_LAYERS_JS)
+    assert both["layers"]["height"] > 60, both  # the list is open
+    assert _apart(both["key"], both["layers"]) and both["covered"] == 0, both
+    if viewport_width < 600:  # then the key again: the list gives way
+        key.locator("summary").click()
+        again = frame.evaluate(KEY_AND_LAYERS_JS)
+        assert key.evaluate("(d) => d.open") and again["key"]["height"] > 100, again
+        assert _apart(again["key"], again["layers"]) and again["covered"] == 0, again
     names = [s["name"] for s in stats["layers"]]
     assert not any("(heat map)" in n for n in names), names
     assert any(n.startswith("Drug offences per ward") for n in names)
     assert any(n.startswith("Hotspots,") for n in names)
-    # the map starts near the top of the page
+    # the map starts near the top of the page (the phone's banner is taller)
     top = page.page.locator("iframe.map-frame").bounding_box()["y"]
-    assert top < 260, top
+    assert top < (260 if viewport_width > 600 else 0.6 * PHONE_HEIGHT), top
     assert axe_violations(page.page) == [], report(axe_violations(page.page))
     page.screenshot("journey-map")  # docs/screenshot-map.png: tests/e2e/test_screenshots.py
+    # heat is an option of the form, drawn on request with the shades and hotspots
+    option = page.page.locator("form.filters select[name=offences] option[value=heat]")
+    assert option.count() == 1
+    page.goto("/?offences=heat")
+    _, heat = draw_map(page)
+    names = [s["name"] for s in heat["layers"]]
+    assert any(n.endswith("(heat map)") for n in names), names
+    assert any(n.startswith("Drug offences per ward") for n in names)
     page.clean()
 
 
