@@ -138,7 +138,7 @@ def draw_hotspots(ax: Axes, f: dict[str, Any]) -> None:
     header = ("#", "Near", "Ward", "Offences", "Change")
     y = _table(ax, 1.0, "", header, rows, cols, right, 7.0, step=0.11)
     note = (
-        "Near: the commonest police.uk location text. Hotspot areas are shown on the map with "
+        "Near: the commonest police.uk location text. Hotspots are marked on the map by a dot with "
         "their rank; change is against the same area in the comparison period."
     )
     ax.text(
