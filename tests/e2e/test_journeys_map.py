@@ -7,6 +7,7 @@ the map's controls in a few presses, and the key leaves the layer list readable.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from tests.e2e.conftest import PHONE_HEIGHT, BrowsedPage
 from tests.e2e.test_browser import axe_violations, draw_map, report
@@ -34,6 +36,18 @@ FOCUSED_JS = """() => {
   const cls = name && name.baseVal !== undefined ? name.baseVal : name;
   return String(cls || el.tagName);
 }"""
+
+
+def _poppler(command: list[str]) -> str:
+    """A poppler-utils command's output (Debian's poppler-utils, as CI installs)."""
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+
+def _pdf_pages(pdf: Path) -> int:
+    """Pages of a PDF, as ``pdfinfo`` counts them."""
+    match = re.search(r"^Pages:\s+(\d+)", _poppler(["pdfinfo", str(pdf)]), re.M)
+    assert match, pdf
+    return int(match.group(1))
 
 
 def _download(page: BrowsedPage, link: Any) -> bytes:
@@ -64,7 +78,7 @@ def test_an_analyst_downloads_the_maps_hotspots_as_geojson(page: BrowsedPage) ->
 @pytest.mark.parametrize("role", ["commissioner"])
 @pytest.mark.parametrize("viewport_width", [1280, 360])
 def test_the_commissioners_office_gets_the_latest_quarters_briefing_pdf(
-    page: BrowsedPage, viewport_width: int
+    page: BrowsedPage, viewport_width: int, tmp_path: Path
 ) -> None:
     page.goto("/")
     page.page.get_by_role("link", name="Briefing").first.click()
@@ -74,8 +88,22 @@ def test_the_commissioners_office_gets_the_latest_quarters_briefing_pdf(
     box = link.bounding_box()
     height = PHONE_HEIGHT if viewport_width < 600 else 900
     assert box is not None and box["y"] + box["height"] <= height  # on the first screen
+    assert axe_violations(page.page) == [], report(axe_violations(page.page))
     pdf = _download(page, link)
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    saved = tmp_path / "briefing.pdf"
+    saved.write_bytes(pdf)
+    if shutil.which("pdfinfo") is None:
+        pytest.skip("pdfinfo (Debian poppler-utils) is not installed")
+    # what the office got: the latest quarter's one-page briefing, against the quarter before
+    assert _pdf_pages(saved) == 1
+    text = " ".join(_poppler(["pdftotext", str(saved), "-"]).split())
+    assert "Drug crime briefing: Oct–Dec 2025" in text
+    assert "Oct–Dec 2025, compared with Jul–Sep 2025" in text
+    # and its PNG twin: one A4 landscape sheet
+    png = _download(page, page.page.get_by_role("link", name="download PNG"))
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.size == (1754, 1240) or image.size == (1753, 1240), image.size
     page.clean()
 
 
@@ -240,11 +268,19 @@ def test_the_web_briefing_shows_the_ward_map_and_prints_on_one_a4_page(
         " && i.naturalWidth > 0; }"
     )
     page.page.emulate_media(media="print")
-    printed = tmp_path / "briefing.pdf"
-    page.page.pdf(path=str(printed), format="A4", landscape=True, prefer_css_page_size=True)
     if shutil.which("pdfinfo") is None:
         pytest.skip("pdfinfo (Debian poppler-utils) is not installed")
-    info = subprocess.run(["pdfinfo", str(printed)], check=True, capture_output=True, text=True)
-    pages = int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1))  # type: ignore[union-attr]
-    assert pages == 1, info.stdout
+    # as the print dialog gives it (the page's own A4 landscape), and on A4 paper as set
+    for name, options in (
+        ("css", {"landscape": True, "prefer_css_page_size": True}),
+        ("paper", {}),
+    ):
+        printed = tmp_path / f"briefing-{name}.pdf"
+        page.page.pdf(path=str(printed), format="A4", **options)
+        assert _pdf_pages(printed) == 1, name
+        # what prints is the one-page briefing sheet, the PDF's own image, with its title
+        images = _poppler(["pdfimages", "-list", str(printed)]).splitlines()[2:]
+        sizes = [(int(line.split()[3]), int(line.split()[4])) for line in images]
+        assert (1754, 1240) in sizes or (1753, 1240) in sizes, sizes
+        assert "Drug crime briefing: Oct–Dec 2025" in _poppler(["pdftotext", str(printed), "-"])
     page.clean()
