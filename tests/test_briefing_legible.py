@@ -132,6 +132,24 @@ def _clear_of_the_next_column(
     pytest.fail(f"{name!r} is not in the PDF as whole words")
 
 
+def _laid_out(words: list[tuple[str, float, float, float, float]]) -> None:
+    """Every word lies inside the page's margins (1.5% of its width each side: a printer's
+    unprintable edge) and no word is drawn over another."""
+    page_w = 841.9  # A4 landscape, points
+    outside = [w for w in words if w[1] < 0.015 * page_w - 1 or w[3] > 0.985 * page_w + 1]
+    assert outside == [], outside[:5]
+    # poppler's boxes run from the font's ascent to its descent: keep the middle 40% of each
+    # line's height (where letters overlap if lines or columns do), less 0.5 pt each side
+    boxes = np.array([w[1:] for w in words])
+    height = boxes[:, 3] - boxes[:, 1]
+    boxes += np.c_[np.full(len(boxes), 0.5), 0.3 * height, np.full(len(boxes), -0.5), -0.3 * height]
+    x0, y0, x1, y1 = boxes.T
+    over = (x0[:, None] < x1) & (x0 < x1[:, None]) & (y0[:, None] < y1) & (y0 < y1[:, None])
+    np.fill_diagonal(over, False)
+    pairs = [(words[i][0], words[j][0]) for i, j in zip(*np.nonzero(np.triu(over)), strict=True)]
+    assert pairs == [], pairs[:5]
+
+
 def test_no_name_is_cut_in_the_latest_quarters_pdf(latest: tuple, tmp_path: Path) -> None:
     analysis, f = latest
     assert f["period"] == "Oct–Dec 2025"
@@ -142,6 +160,7 @@ def test_no_name_is_cut_in_the_latest_quarters_pdf(latest: tuple, tmp_path: Path
     for name in _names(f):
         assert name in text, name
     words = _words(pdf)
+    _laid_out(words)
     for w in f["falling"] + f["rising"]:
         _clear_of_the_next_column(words, f"{w['ward_name']} ({w['district_name']})", 3)
 
@@ -167,6 +186,7 @@ def test_the_longest_names_in_the_store_are_printed_whole(
     for name in _names(g):
         assert name in text, name
     words = _words(pdf)
+    _laid_out(words)
     _clear_of_the_next_column(words, f"{longest.ward_name} ({longest.district_name})", 3)
     _clear_of_the_next_column(words, str(place).removeprefix("On or near "), 1)
     _clear_of_the_next_column(words, str(longest.ward_name), 2)
