@@ -25,6 +25,7 @@ from scipy import ndimage
 from hotspots.analysis import Analysis, analyse, store_months
 from hotspots.briefing import briefing_figures, briefing_image, monthly_counts, trend_months
 from hotspots.briefing.style import HOTSPOT
+from hotspots.briefing.textfit import fill, width_pt
 from hotspots.briefing.ward_map import draw_map
 from hotspots.periods import Period
 from hotspots.store import Store
@@ -285,3 +286,13 @@ def test_the_keys_marks_are_the_maps_size_and_colour_in_pixels(
     dot_px = np.pi * (HOTSPOT.dot_pt / 72 * DPI / 2) ** 2
     assert all(0.5 * dot_px < s < 1.3 * dot_px for s in sizes), (sizes, dot_px)
     assert sizes.max() - sizes.min() <= 0.2 * sizes.max(), sizes
+
+
+def test_fill_breaks_by_the_fonts_width_not_by_characters() -> None:
+    narrow = "iiii iiii"
+    column = width_pt(narrow, 7) + 0.1
+    assert width_pt("WWWW WWWW", 7) > column  # same characters, wider letters
+    assert fill("iiii iiii WWWW WWWW", column, 7) == "iiii iiii\nWWWW\nWWWW"
+    assert fill("Supercalifragilistic word", 10, 7) == "Supercalifragilistic\nword"  # kept whole
+    assert fill("a b c", 100, 7, indent="  ") == "a b c"
+    assert fill("• aaaa bbbb", width_pt("• aaaa", 7) + 0.1, 7, indent="  ") == "• aaaa\n  bbbb"
