@@ -13,7 +13,8 @@ renders in several server threads do not interfere, and identical input gives id
 Modules: :mod:`~hotspots.briefing.monthly` (trend months and monthly counts),
 :mod:`~hotspots.briefing.figures` (what the briefing says), :mod:`~hotspots.briefing.page` (the
 page layout and file), :mod:`~hotspots.briefing.ward_map` and :mod:`~hotspots.briefing.panels`
-(what is drawn on it), :mod:`~hotspots.briefing.style` (colours) and
+(what is drawn on it), :mod:`~hotspots.briefing.style` (colours and the hotspot marks),
+:mod:`~hotspots.briefing.textfit` (text fitted to a column's width in points) and
 :mod:`~hotspots.briefing.errors`.
 """
 

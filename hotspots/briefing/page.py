@@ -14,7 +14,6 @@ gives identical bytes.
 from __future__ import annotations
 
 import io
-import textwrap
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -28,6 +27,7 @@ from hotspots.basemap import BaseMap
 from hotspots.briefing.errors import BriefingError
 from hotspots.briefing.panels import draw_caveats, draw_hotspots, draw_movers, draw_trend
 from hotspots.briefing.style import GREY, INK, NOW, RULE
+from hotspots.briefing.textfit import fill
 from hotspots.briefing.ward_map import draw_map
 
 __all__ = ["A4_LANDSCAPE_IN", "ATTRIBUTION", "DPI", "briefing_image"]
@@ -39,6 +39,8 @@ ATTRIBUTION = (
 #: A4 landscape, inches; 150 dpi gives 1754 x 1240 pixels.
 A4_LANDSCAPE_IN = (11.69, 8.27)
 DPI = 150
+#: Font size of a headline card's detail line, points (fitted to the card, less its margins).
+CARD_DETAIL_PT = 6.8
 
 
 def briefing_image(
@@ -103,8 +105,9 @@ def briefing_image(
     )
     draw_trend(fig.add_axes((0.46, 0.53, 0.245, 0.18)), figures)
     draw_movers(fig.add_axes((0.435, 0.075, 0.27, 0.39)), figures)
-    draw_hotspots(fig.add_axes((0.735, 0.52, 0.25, 0.195)), figures)
-    draw_caveats(fig.add_axes((0.735, 0.075, 0.25, 0.445)), figures["caveats"])
+    # the caveats start under the hotspots' note, wherever long names have put it
+    below = draw_hotspots(fig.add_axes((0.735, 0.52, 0.25, 0.195)), figures) - 0.02
+    draw_caveats(fig.add_axes((0.735, 0.075, 0.25, below - 0.075)), figures["caveats"])
 
     buffer = io.BytesIO()
     if fmt == "png":
@@ -198,8 +201,8 @@ def _cards_row(fig: Figure, cards: list[dict[str, str]]) -> None:
         fig.text(
             x + 0.012,
             0.785,
-            textwrap.fill(card["detail"], 44),
-            fontsize=6.8,
+            fill(card["detail"], (w - 0.02) * A4_LANDSCAPE_IN[0] * 72, CARD_DETAIL_PT),
+            fontsize=CARD_DETAIL_PT,
             color=INK,
             va="center",
             linespacing=1.2,

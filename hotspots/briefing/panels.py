@@ -8,7 +8,6 @@ the top hotspots; :func:`draw_caveats` the "Read with care" notes. Each draws on
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +16,11 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
 from hotspots.briefing.style import BEFORE, GREY, INK, NOW, OTHER, RULE
+from hotspots.briefing.textfit import fill, width_pt
+
+#: Font sizes of the tables, the notes under them and the caveats, points; the space kept
+#: between a column's text and the next column's, points.
+TABLE_PT, NOTE_PT, CAVEAT_PT, GAP_PT = 7.0, 6.3, 6.9, 4.0
 
 __all__ = ["draw_caveats", "draw_hotspots", "draw_movers", "draw_trend"]
 
@@ -52,7 +56,7 @@ def _table(
     rows: Sequence[Sequence[str]],
     cols: Sequence[float],
     right: Sequence[bool],
-    size: float = 7.0,
+    size: float = TABLE_PT,
     step: float = 0.062,
 ) -> float:
     """Text rows in axes coordinates from ``y`` down; returns the y below the table."""
@@ -78,7 +82,7 @@ def _table(
             )
         if i == 0:
             ax.axhline(y - step * 0.8, color=RULE, lw=0.5)
-        y -= step * (1 + 0.75 * (lines - 1))  # a wrapped name takes its lines, never cut
+        y -= step + _line(ax, size) * (lines - 1)  # a wrapped name takes its lines, never cut
     if not rows:
         ax.text(0, y, "None", fontsize=size, va="top", color=GREY, transform=ax.transAxes)
         y -= step
@@ -95,62 +99,75 @@ def draw_movers(ax: Axes, f: dict[str, Any]) -> None:
         ax.text(0, 0.9, "No comparison data.", fontsize=7.5, va="top")
         return
     cols, right = (0, 0.68, 0.84, 1.0), (False, True, True, True)
-    y = 1.0
+    header = ("Ward (district)", "Now", "Before", "Change")
+    tables = []
     for key, word in (("rising", "Biggest rises"), ("falling", "Biggest falls")):
+        counts = [(f"{w['count']:,}", f"{w['prev']:,}", f"{w['change']:+,}") for w in f[key]]
+        name_pt = _room(ax, cols[0], cols[1], [c[0] for c in counts])
         rows = [
-            (
-                _wrap(f"{w['ward_name']} ({w['district_name']})", 36),
-                f"{w['count']:,}",
-                f"{w['prev']:,}",
-                f"{w['change']:+,}",
-            )
-            for w in f[key]
+            (fill(f"{w['ward_name']} ({w['district_name']})", name_pt, TABLE_PT), *c)
+            for w, c in zip(f[key], counts, strict=True)
         ]
-        header = ("Ward (district)", "Now", "Before", "Change")
-        y = _table(ax, y, f"{word} in drug offences, by ward", header, rows, cols, right) - 0.03
+        tables.append((f"{word} in drug offences, by ward", rows))
+    # rows close up when long names take more lines, so the tables and the note below them
+    # stay inside the panel (titles 0.075, gaps 0.03, the note 0.05 of its height)
+    n_rows = sum(1 + max(len(rows), 1) for _, rows in tables)
+    extra = sum(r[0].count("\n") for _, rows in tables for r in rows) * _line(ax, TABLE_PT)
+    step = min(0.062, (1 - 2 * 0.075 - 2 * 0.03 - 0.05 - extra) / n_rows)
+    y = 1.0
+    for title, rows in tables:
+        y = _table(ax, y, title, header, rows, cols, right, step=step) - 0.03
     ax.text(
         0,
         y + 0.01,
         f"Now: {f['period']}. Before: {f['compare_to']}.",
-        fontsize=6.3,
+        fontsize=NOTE_PT,
         color=GREY,
         va="top",
         transform=ax.transAxes,
     )
 
 
-def draw_hotspots(ax: Axes, f: dict[str, Any]) -> None:
-    """The top hotspots: rank, place, ward, offences and change, with a note on reading them."""
+def draw_hotspots(ax: Axes, f: dict[str, Any]) -> float:
+    """The top hotspots: rank, place, ward, offences and change, with a note on reading them;
+    returns the bottom of the note in figure coordinates (long names take more lines)."""
     ax.set_axis_off()
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
+    cols, right = (0.0, 0.055, 0.42, 0.81, 1.0), (False, False, False, True, True)
+    header = ("#", "Near", "Ward", "Offences", "Change")
+    offences = [f"{h['offences']:,}" for h in f["hotspots"]]
+    place_pt = _room(ax, cols[1], cols[2], [])
+    ward_pt = _room(ax, cols[2], cols[3], offences)
     rows = [
         (
             str(h["rank"]),
-            _wrap(h["place"].removeprefix("On or near "), 22),
-            _wrap(h["ward_name"], 20),
-            f"{h['offences']:,}",
+            fill(h["place"].removeprefix("On or near "), place_pt, TABLE_PT),
+            fill(h["ward_name"], ward_pt, TABLE_PT),
+            n,
             "–" if h["change"] is None else f"{h['change']:+,}",
         )
-        for h in f["hotspots"]
+        for h, n in zip(f["hotspots"], offences, strict=True)
     ]
-    cols, right = (0.0, 0.055, 0.42, 0.81, 1.0), (False, False, False, True, True)
-    header = ("#", "Near", "Ward", "Offences", "Change")
-    y = _table(ax, 1.0, "", header, rows, cols, right, 7.0, step=0.11)
+    y = _table(ax, 1.0, "", header, rows, cols, right, TABLE_PT, step=0.11)
     note = (
-        "Near: the commonest police.uk location text. Hotspot areas are shown on the map with "
+        "Near: the commonest police.uk location text. Hotspots are marked on the map by a dot with "
         "their rank; change is against the same area in the comparison period."
     )
-    ax.text(
+    text = ax.text(
         0,
         y - 0.03,
-        textwrap.fill(note, 64),
-        fontsize=6.3,
+        fill(note, _room(ax, 0, 1, []), NOTE_PT),
+        fontsize=NOTE_PT,
         color=GREY,
         va="top",
         transform=ax.transAxes,
         linespacing=1.3,
     )
+    figure = ax.get_figure(root=True)
+    assert figure is not None  # drawn on a page
+    box = text.get_window_extent(figure.canvas.get_renderer())  # type: ignore[attr-defined]
+    return float(figure.transFigure.inverted().transform((0, box.y0))[1])
 
 
 def draw_caveats(ax: Axes, caveats: list[str]) -> None:
@@ -166,12 +183,35 @@ def draw_caveats(ax: Axes, caveats: list[str]) -> None:
         color=INK,
         transform=ax.transAxes,
     )
-    text = "\n".join("• " + textwrap.fill(c, 58, subsequent_indent="   ") for c in caveats)
+    column_pt = _room(ax, 0, 1, [])
+    text = "\n".join(fill("• " + c, column_pt, CAVEAT_PT, indent="   ") for c in caveats)
     ax.text(
-        0, 0.93, text, fontsize=6.9, va="top", color=INK, linespacing=1.35, transform=ax.transAxes
+        0,
+        0.93,
+        text,
+        fontsize=CAVEAT_PT,
+        va="top",
+        color=INK,
+        linespacing=1.35,
+        transform=ax.transAxes,
     )
 
 
-def _wrap(text: str, n: int) -> str:
-    """A name on lines of at most ``n`` characters (at word breaks): never cut short."""
-    return textwrap.fill(text, n, break_long_words=False)
+def _line(ax: Axes, size_pt: float) -> float:
+    """Height of one more line of a wrapped table cell (``linespacing`` 1.1 of a line 1.2 times
+    the font size), as a fraction of the axes' height."""
+    figure = ax.get_figure(root=True)
+    assert figure is not None  # drawn on a page
+    return 1.1 * 1.2 * size_pt / (ax.get_position().height * figure.get_figheight() * 72)
+
+
+def _room(ax: Axes, left: float, right: float, beside: Sequence[str]) -> float:
+    """Points free for a left-aligned column from ``left`` to ``right`` (axes fractions) when
+    the next column is right-aligned at ``right`` and holds the texts ``beside`` (else the
+    next column starts at ``right``), keeping :data:`GAP_PT` clear. Headers are not counted:
+    they have their own row, and the one long one ("Offences") is beside a short one."""
+    figure = ax.get_figure(root=True)
+    assert figure is not None  # drawn on a page
+    axes_pt = ax.get_position().width * figure.get_figwidth() * 72
+    taken = max((width_pt(t, TABLE_PT, "bold") for t in beside), default=0.0)
+    return (right - left) * axes_pt - taken - GAP_PT

@@ -16,22 +16,29 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 from matplotlib import colormaps
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.collections import PatchCollection
 from matplotlib.colors import to_hex
+from matplotlib.legend import Legend
+from matplotlib.legend_handler import HandlerBase
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path
+from matplotlib.text import Text
+from matplotlib.transforms import ScaledTranslation, Transform
 from shapely.geometry.base import BaseGeometry
 
 from hotspots.analysis import Analysis
 from hotspots.basemap import BaseMap, image_bng
-from hotspots.briefing.style import INK, RULE
+from hotspots.briefing.style import HOTSPOT, INK, RULE
 
-__all__ = ["BASEMAP_WARD_ALPHA", "draw_map"]
+__all__ = ["BASEMAP_WARD_ALPHA", "draw_map", "hotspot_dot", "rank_badge"]
 
 #: Opacity of the ward shading over a base map (streets stay readable through it).
 BASEMAP_WARD_ALPHA = 0.55
+#: Font size of the map's key, points.
+KEY_FONT_PT = 6.5
 #: Largest base-map image drawn under the map, pixels along its longer side.
 BASEMAP_MAX_PX = 1600
 
@@ -75,30 +82,37 @@ def draw_map(
             )
         )
     top = a.hotspots.head(len(f["hotspots"]))
-    if len(top):
+    if len(top):  # the areas at true size (tens of metres: a speck) under their marks
         ax.add_collection(
             PatchCollection(
                 [PathPatch(_path(g)) for g in top.geometry],
-                facecolors="#d55e00",
-                edgecolors=INK,
-                linewidths=0.4,
+                facecolors=HOTSPOT.fill,
+                edgecolors=HOTSPOT.edge,
+                linewidths=HOTSPOT.dot_edge_pt,
+                zorder=3,
             )
         )
+    shift_in = HOTSPOT.offset_pt / 72  # points to inches
+    badge_at = ax.transData + ScaledTranslation(shift_in, shift_in, ax.figure.dpi_scale_trans)
     for h in top.itertuples():
         c = h.geometry.centroid
-        ax.annotate(
-            str(h.rank),
+        ax.annotate(  # the leader line, from the dot's edge to the rank's circle
+            "",
             (c.x, c.y),
-            xytext=(6, 6),
+            xytext=(HOTSPOT.offset_pt, HOTSPOT.offset_pt),
             textcoords="offset points",
-            fontsize=7,
-            weight="bold",
-            ha="center",
-            va="center",
-            color=INK,
-            bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": INK, "lw": 0.6},
-            arrowprops={"arrowstyle": "-", "lw": 0.5, "color": INK},
+            arrowprops={
+                "arrowstyle": "-",
+                "lw": HOTSPOT.leader_pt,
+                "color": HOTSPOT.edge,
+                "shrinkA": HOTSPOT.badge_pt / 2,
+                "shrinkB": HOTSPOT.dot_pt / 2,
+            },
+            zorder=4,
         )
+        ax.add_artist(hotspot_dot(c.x, c.y, ax.transData))
+        for artist in rank_badge(c.x, c.y, str(h.rank), badge_at):
+            ax.add_artist(artist)
     ax.set_xlim(extent[0], extent[2])
     ax.set_ylim(extent[1], extent[3])
     ax.set_aspect("equal")
@@ -117,34 +131,106 @@ def draw_map(
         )
         for p, lbl in zip(palette, labels, strict=True)
     ]
-    # the key shows the two marks the map draws: the hotspot's area and its rank's circle
-    handles.append(Patch(facecolor="#d55e00", edgecolor=INK, lw=0.4, label="Top hotspot area"))
-    handles.append(
-        Line2D(
-            [],
-            [],
-            linestyle="none",
-            marker="o",
-            markersize=8,
-            markerfacecolor="white",
-            markeredgecolor=INK,
-            markeredgewidth=0.6,
-            label="Its rank (1 = most offences)",
-        )
-    )
+    # the key draws the map's two hotspot marks with the same functions and style
+    handles.append(_Key("dot", "Top hotspot"))
+    handles.append(_Key("badge", "Its rank (1 = most offences)"))
     ax.legend(
         handles=handles,
+        handler_map={_Key: _KeyHandler()},
+        handleheight=HOTSPOT.badge_pt / KEY_FONT_PT,  # each row fits the rank's circle
         title="Offences",
         loc="lower left",
-        fontsize=6.5,
+        fontsize=KEY_FONT_PT,
         title_fontsize=7,
-        frameon=False,
+        facecolor="white",  # readable over the wards it may lie on
+        edgecolor="none",
+        framealpha=0.85,
     )
     bar_m = 10_000.0
     x0, y0 = maxx - bar_m, miny
     ax.plot([x0, x0 + bar_m], [y0, y0], color=INK, lw=2, solid_capstyle="butt")
     ax.text(x0 + bar_m / 2, y0 + pad * 0.4, "10 km", fontsize=6.5, ha="center", color=INK)
     ax.text(maxx, maxy, "N ↑", fontsize=8, ha="right", va="top", color=INK, weight="bold")
+
+
+def hotspot_dot(x: float, y: float, transform: Transform) -> Line2D:
+    """The dot marking a top hotspot's centre at ``(x, y)`` in ``transform``'s coordinates
+    (:data:`hotspots.briefing.style.HOTSPOT`); the map and its key both draw it."""
+    return Line2D(
+        [x],
+        [y],
+        transform=transform,
+        linestyle="none",
+        marker="o",
+        markersize=HOTSPOT.dot_pt,
+        markerfacecolor=HOTSPOT.fill,
+        markeredgecolor=HOTSPOT.edge,
+        markeredgewidth=HOTSPOT.dot_edge_pt,
+        zorder=5,
+        clip_on=False,
+    )
+
+
+def rank_badge(x: float, y: float, rank: str, transform: Transform) -> list[Artist]:
+    """A hotspot's rank in a circle of fixed size centred on ``(x, y)`` in ``transform``'s
+    coordinates (:data:`hotspots.briefing.style.HOTSPOT`); the map and its key both draw it."""
+    circle = Line2D(
+        [x],
+        [y],
+        transform=transform,
+        linestyle="none",
+        marker="o",
+        markersize=HOTSPOT.badge_pt,
+        markerfacecolor=HOTSPOT.badge_fill,
+        markeredgecolor=HOTSPOT.edge,
+        markeredgewidth=HOTSPOT.badge_edge_pt,
+        zorder=6,
+        clip_on=False,
+    )
+    text = Text(
+        x,
+        y,
+        rank,
+        transform=transform,
+        fontsize=HOTSPOT.rank_font_pt,
+        weight="bold",
+        ha="center",
+        va="center_baseline",
+        color=HOTSPOT.edge,
+        zorder=7,
+        clip_on=False,
+    )
+    return [circle, text]
+
+
+class _Key:
+    """A key entry for one of the hotspot marks: ``"dot"`` or ``"badge"``."""
+
+    def __init__(self, mark: str, label: str) -> None:
+        self.mark, self.label = mark, label
+
+    def get_label(self) -> str:
+        return self.label
+
+
+class _KeyHandler(HandlerBase):
+    """Draws a :class:`_Key` in the legend with :func:`hotspot_dot` or :func:`rank_badge`."""
+
+    def create_artists(
+        self,
+        legend: Legend,
+        orig_handle: Any,
+        xdescent: float,
+        ydescent: float,
+        width: float,
+        height: float,
+        fontsize: float,
+        trans: Transform,
+    ) -> list[Artist]:
+        x, y = width / 2 - xdescent, height / 2 - ydescent
+        if orig_handle.mark == "dot":
+            return [hotspot_dot(x, y, trans)]
+        return rank_badge(x, y, "1", trans)
 
 
 def _draw_basemap(ax: Axes, basemap: BaseMap, extent: tuple[float, float, float, float]) -> bool:

@@ -116,7 +116,8 @@ class HtmlControl(MacroElement):
 
     Elements inside with ``data-layer="<folium layer name>"`` are shown only while that layer
     is on the map, so a legend follows the layer control. With ``collapse_below``, a
-    ``<details>`` inside starts closed on maps narrower than that many pixels.
+    ``<details>`` inside starts closed on maps narrower than that many pixels, and there it
+    takes turns with the layer list: opening one closes the other, so neither covers the other.
     """
 
     _template = Template(
@@ -143,6 +144,32 @@ class HtmlControl(MacroElement):
                 return div;
             };
             control.addTo(map);
+            {%- if this.collapse_below %}
+            // on a narrow map the key and the layer list take turns: opening one closes the
+            // other, so neither covers the other (each is tall beside a phone's small map)
+            (function () {
+                var details = control.getContainer().querySelector('details');
+                var expanded = 'leaflet-control-layers-expanded';
+                function narrow() { return map.getSize().x < {{ this.collapse_below }}; }
+                function lists() {
+                    return map.getContainer().querySelectorAll('.leaflet-control-layers');
+                }
+                if (!details) { return; }
+                details.addEventListener('toggle', function () {
+                    if (!details.open || !narrow()) { return; }
+                    lists().forEach(function (el) { el.classList.remove(expanded); });
+                });
+                setTimeout(function () {  // the layer list is added after the key
+                    lists().forEach(function (el) {
+                        new MutationObserver(function () {
+                            if (narrow() && details.open && el.classList.contains(expanded)) {
+                                details.open = false;
+                            }
+                        }).observe(el, {attributes: true, attributeFilter: ['class']});
+                    });
+                }, 0);
+            })();
+            {%- endif %}
             function follow() {
                 var parts = control.getContainer().querySelectorAll('[data-layer]');
                 for (var i = 0; i < parts.length; i++) {

@@ -7,6 +7,7 @@ the map's controls in a few presses, and the key leaves the layer list readable.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from tests.e2e.conftest import PHONE_HEIGHT, BrowsedPage
 from tests.e2e.test_browser import axe_violations, draw_map, report
@@ -34,6 +36,18 @@ FOCUSED_JS = """() => {
   const cls = name && name.baseVal !== undefined ? name.baseVal : name;
   return String(cls || el.tagName);
 }"""
+
+
+def _poppler(command: list[str]) -> str:
+    """A poppler-utils command's output (Debian's poppler-utils, as CI installs)."""
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+
+def _pdf_pages(pdf: Path) -> int:
+    """Pages of a PDF, as ``pdfinfo`` counts them."""
+    match = re.search(r"^Pages:\s+(\d+)", _poppler(["pdfinfo", str(pdf)]), re.M)
+    assert match, pdf
+    return int(match.group(1))
 
 
 def _download(page: BrowsedPage, link: Any) -> bytes:
@@ -64,7 +78,7 @@ def test_an_analyst_downloads_the_maps_hotspots_as_geojson(page: BrowsedPage) ->
 @pytest.mark.parametrize("role", ["commissioner"])
 @pytest.mark.parametrize("viewport_width", [1280, 360])
 def test_the_commissioners_office_gets_the_latest_quarters_briefing_pdf(
-    page: BrowsedPage, viewport_width: int
+    page: BrowsedPage, viewport_width: int, tmp_path: Path
 ) -> None:
     page.goto("/")
     page.page.get_by_role("link", name="Briefing").first.click()
@@ -74,8 +88,22 @@ def test_the_commissioners_office_gets_the_latest_quarters_briefing_pdf(
     box = link.bounding_box()
     height = PHONE_HEIGHT if viewport_width < 600 else 900
     assert box is not None and box["y"] + box["height"] <= height  # on the first screen
+    assert axe_violations(page.page) == [], report(axe_violations(page.page))
     pdf = _download(page, link)
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    saved = tmp_path / "briefing.pdf"
+    saved.write_bytes(pdf)
+    if shutil.which("pdfinfo") is None:
+        pytest.skip("pdfinfo (Debian poppler-utils) is not installed")
+    # what the office got: the latest quarter's one-page briefing, against the quarter before
+    assert _pdf_pages(saved) == 1
+    text = " ".join(_poppler(["pdftotext", str(saved), "-"]).split())
+    assert "Drug crime briefing: Oct–Dec 2025" in text
+    assert "Oct–Dec 2025, compared with Jul–Sep 2025" in text
+    # and its PNG twin: one A4 landscape sheet
+    png = _download(page, page.page.get_by_role("link", name="download PNG"))
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.size == (1754, 1240) or image.size == (1753, 1240), image.size
     page.clean()
 
 
@@ -150,34 +178,79 @@ def test_the_compare_maps_come_first_and_the_keyboard_reaches_or_skips_them(
     page.clean()
 
 
-@pytest.mark.parametrize("viewport_width", [1366])
+#: Run in a map frame: the boxes of the layer list and the key, and the share of a grid of
+#: points over the layer list where something other than the layer list is on top.
+KEY_AND_LAYERS_JS = """() => {
+  const layers = document.querySelector('.leaflet-control-layers');
+  const key = document.querySelector('[aria-label="Map key"]');
+  const box = layers.getBoundingClientRect();
+  let covered = 0;
+  for (let i = 0; i < 10; i++) {
+    for (let j = 0; j < 10; j++) {
+      const hit = document.elementFromPoint(box.left + (i + 0.5) * box.width / 10,
+                                            box.top + (j + 0.5) * box.height / 10);
+      if (!(hit && layers.contains(hit))) { covered += 1; }
+    }
+  }
+  return {layers: box.toJSON(), key: key.getBoundingClientRect().toJSON(),
+          covered: covered / 100};
+}"""
+
+
+def _apart(a: dict[str, float], b: dict[str, float]) -> bool:
+    """Two boxes (getBoundingClientRect) do not overlap."""
+    return (
+        a["right"] <= b["left"]
+        or a["left"] >= b["right"]
+        or a["bottom"] <= b["top"]
+        or a["top"] >= b["bottom"]
+    )
+
+
+@pytest.mark.parametrize("viewport_width", [1366, 360])
 def test_the_key_never_covers_the_layer_list_and_heat_is_off_by_default(
-    page: BrowsedPage,
+    page: BrowsedPage, viewport_width: int
 ) -> None:
     page.goto("/")
     frame, stats = draw_map(page)
-    boxes = frame.evaluate(
-        """() => [document.querySelector('.leaflet-control-layers'),
-                   document.querySelector('[aria-label="Map key"]')]
-                  .map((el) => el.getBoundingClientRect().toJSON())"""
-    )
-    layers, key = boxes
-    apart = (
-        key["right"] <= layers["left"]
-        or key["left"] >= layers["right"]
-        or key["bottom"] <= layers["top"]
-        or key["top"] >= layers["bottom"]
-    )
-    assert apart, boxes
+    # as the page opens (on a phone: the key closed, the layer list a button) ...
+    first = frame.evaluate(KEY_AND_LAYERS_JS)
+    assert _apart(first["key"], first["layers"]) and first["covered"] == 0, first
+    # ... and as a reader opens the key, then the layer list (on a phone they take turns)
+    key = frame.locator('[aria-label="Map key"] details')
+    if not key.evaluate("(d) => d.open"):
+        key.locator("summary").click()
+    assert key.evaluate("(d) => d.open")
+    toggle = frame.locator(".leaflet-control-layers-toggle")
+    if toggle.is_visible():  # the collapsed list on a phone: its button opens it
+        toggle.focus()
+        page.page.keyboard.press("Enter")
+    frame.wait_for_selector(".leaflet-control-layers-expanded")
+    both = frame.evaluate(KEY_AND_LAYERS_JS)
+    assert both["layers"]["height"] > 60, both  # the list is open
+    assert _apart(both["key"], both["layers"]) and both["covered"] == 0, both
+    if viewport_width < 600:  # then the key again: the list gives way
+        key.locator("summary").click()
+        again = frame.evaluate(KEY_AND_LAYERS_JS)
+        assert key.evaluate("(d) => d.open") and again["key"]["height"] > 100, again
+        assert _apart(again["key"], again["layers"]) and again["covered"] == 0, again
     names = [s["name"] for s in stats["layers"]]
     assert not any("(heat map)" in n for n in names), names
     assert any(n.startswith("Drug offences per ward") for n in names)
     assert any(n.startswith("Hotspots,") for n in names)
-    # the map starts near the top of the page
+    # the map starts near the top of the page (the phone's banner is taller)
     top = page.page.locator("iframe.map-frame").bounding_box()["y"]
-    assert top < 260, top
+    assert top < (260 if viewport_width > 600 else 0.6 * PHONE_HEIGHT), top
     assert axe_violations(page.page) == [], report(axe_violations(page.page))
     page.screenshot("journey-map")  # docs/screenshot-map.png: tests/e2e/test_screenshots.py
+    # heat is an option of the form, drawn on request with the shades and hotspots
+    option = page.page.locator("form.filters select[name=offences] option[value=heat]")
+    assert option.count() == 1
+    page.goto("/?offences=heat")
+    _, heat = draw_map(page)
+    names = [s["name"] for s in heat["layers"]]
+    assert any(n.endswith("(heat map)") for n in names), names
+    assert any(n.startswith("Drug offences per ward") for n in names)
     page.clean()
 
 
@@ -195,11 +268,19 @@ def test_the_web_briefing_shows_the_ward_map_and_prints_on_one_a4_page(
         " && i.naturalWidth > 0; }"
     )
     page.page.emulate_media(media="print")
-    printed = tmp_path / "briefing.pdf"
-    page.page.pdf(path=str(printed), format="A4", landscape=True, prefer_css_page_size=True)
     if shutil.which("pdfinfo") is None:
         pytest.skip("pdfinfo (Debian poppler-utils) is not installed")
-    info = subprocess.run(["pdfinfo", str(printed)], check=True, capture_output=True, text=True)
-    pages = int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1))  # type: ignore[union-attr]
-    assert pages == 1, info.stdout
+    # as the print dialog gives it (the page's own A4 landscape), and on A4 paper as set
+    for name, options in (
+        ("css", {"landscape": True, "prefer_css_page_size": True}),
+        ("paper", {}),
+    ):
+        printed = tmp_path / f"briefing-{name}.pdf"
+        page.page.pdf(path=str(printed), format="A4", **options)
+        assert _pdf_pages(printed) == 1, name
+        # what prints is the one-page briefing sheet, the PDF's own image, with its title
+        images = _poppler(["pdfimages", "-list", str(printed)]).splitlines()[2:]
+        sizes = [(int(line.split()[3]), int(line.split()[4])) for line in images]
+        assert (1754, 1240) in sizes or (1753, 1240) in sizes, sizes
+        assert "Drug crime briefing: Oct–Dec 2025" in _poppler(["pdftotext", str(printed), "-"])
     page.clean()
