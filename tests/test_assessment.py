@@ -14,6 +14,7 @@ import pytest
 from hotspots.analysis import analyse
 from hotspots.assessment import ASSESSMENT_COLUMNS, assess, significant_only
 from hotspots.cli import main
+from hotspots.dynamics import CLASSES
 from hotspots.export import ExportMetadata, export
 from hotspots.ingest import ingest
 from hotspots.patrol import patrol_plan, plan_csv, plan_gpx
@@ -90,14 +91,7 @@ def test_demo_data_has_no_p_values_and_says_why(demo_store: Store) -> None:
     assert hot["p_value"].isna().all() and hot["significant"].isna().all()
     reason = analysis.parameters["significance"]["reason"]
     assert "drug offences only" in reason and "--all-crime-types" in reason
-    assert set(hot["dynamics_class"]) <= {
-        "new",
-        "emerging",
-        "persistent",
-        "intermittent",
-        "diminishing",
-        "not hot",
-    }
+    assert set(hot["dynamics_class"]) <= set(CLASSES)
     assert hot["dynamics_hot"].str.len().eq(6).all()
     score = analysis.parameters["parameter_score"]
     assert score["area_km2"] == 1.41 and score["months"] >= 1 and score["pai_median"] > 1
