@@ -21,7 +21,7 @@ from hotspots.sources import police_uk
 from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.sources.police_uk import read_street, read_streets
 from hotspots.store import Store, source_key
-from tests.conftest import street_row
+from tests.helpers import street_row
 
 X, Y = 531_000.0, 258_000.0  # any point: these checks do not look at wards
 

@@ -19,7 +19,11 @@ from hotspots.store import Store
 from tests.accounts import PASSWORD, ensure_user
 from tests.e2e.conftest import PHONE_HEIGHT, serving
 from tests.e2e.test_browser import axe_violations, report
-from tests.test_gaps import ALWAYS, APP_CONFIG, AREA, STREET, WARDS
+from tests.helpers import DEMO_ALWAYS as ALWAYS
+from tests.helpers import DEMO_AREA as AREA
+from tests.helpers import DEMO_STREET as STREET
+from tests.helpers import DEMO_WARDS as WARDS
+from tests.test_gaps import APP_CONFIG
 
 #: name -> the demo files it holds: July's street crime alone; July's searches alone.
 THIN = {
