@@ -86,7 +86,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import ndimage, stats
+from scipy import ndimage
 
 from hotspots.evaluate.grid import Grid
 from hotspots.periods import add_months
@@ -285,6 +285,82 @@ def pai_at(score: FloatArray, actual: FloatArray, coverage: float) -> float:
     return (hits / total) / (n_chosen / n)
 
 
+class MonthCounts:
+    """One month's offences per cell, held for scoring many rankings on it (:meth:`pais`).
+
+    Only the cells with offences are kept beside the total: a force's month has offences in a
+    few hundred of its tens of thousands of cells.
+    """
+
+    def __init__(self, actual: FloatArray) -> None:
+        self.n_cells = len(actual)
+        self.total = float(actual.sum())
+        self.where = np.flatnonzero(actual)
+        self.offences = actual[self.where]
+
+    def pais(self, score: FloatArray, coverages: Sequence[float]) -> tuple[float, ...]:
+        """:func:`pai_at` of ``score`` at each coverage, the same values when the month's
+        offences are whole numbers (their sums are then exact in any order).
+
+        The scores above the lowest are selected and partially sorted once for all coverages,
+        and the offences are summed over the cells with offences only.
+        """
+        n = self.n_cells
+        lowest = score.min()
+        upper = score[score > lowest]
+        ks = [min(n, math.ceil(c * n)) for c in coverages]
+        kth = sorted({len(upper) - k for k in ks if 0 < k <= len(upper)})
+        part = np.partition(upper, kth) if kth else upper
+        at = score[self.where]
+        out: list[float] = []
+        for cov, k in zip(coverages, ks, strict=True):
+            n_chosen = cov * n
+            if n_chosen <= 0 or self.total <= 0:
+                out.append(math.nan)
+                continue
+            if len(upper) >= k:
+                limit = part[len(upper) - k]
+                n_above = int(np.count_nonzero(upper > limit))
+                n_tied = int(np.count_nonzero(upper == limit))
+            else:  # the limit is the lowest score: every score above it is in
+                limit = lowest
+                n_above = len(upper)
+                n_tied = n - len(upper)
+            hits = float(self.offences[at > limit].sum())
+            tied_hits = float(self.offences[at == limit].sum())
+            hits += (n_chosen - float(n_above)) / float(n_tied) * tied_hits
+            out.append((hits / self.total) / (n_chosen / n))
+        return tuple(out)
+
+
+def average_ranks(values: FloatArray) -> FloatArray:
+    """``scipy.stats.rankdata(values, method="average")`` (no NaN), the same values, faster.
+
+    Only the values above the lowest are sorted (a force's many empty cells share the lowest):
+    the ``n0`` lowest values' mean rank is ``(n0 + 1) / 2``; a group of equal values above it
+    at sorted positions ``start..end - 1`` (0-based, counting the lowest) has the mean rank
+    ``(start + end + 1) / 2``, the formula ``rankdata`` uses, computed here in one sort and a
+    few passes instead of its several. Ranks are half-integers, exact in floating point.
+    """
+    n = len(values)
+    lowest = values.min()
+    above = np.flatnonzero(values > lowest)
+    n_lowest = n - len(above)
+    out = np.full(n, 0.5 * (n_lowest + 1))
+    if len(above):
+        upper = values[above]
+        order = np.argsort(upper)
+        ordered = upper[order]
+        new_group = np.empty(len(upper), dtype=bool)
+        new_group[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=new_group[1:])
+        starts = np.flatnonzero(new_group) + n_lowest
+        ends = np.append(starts[1:], n)
+        mean_rank = 0.5 * (starts + ends + 1)
+        out[above[order]] = mean_rank[np.cumsum(new_group) - 1]
+    return out
+
+
 class Forecaster:
     """Forecasts of the months of one store (cell counts per month), memoised across months.
 
@@ -311,6 +387,10 @@ class Forecaster:
         self._config_pai: dict[tuple[str, float, tuple[int, str]], float] = {}
         self._forecasts: dict[str, Forecast] = {}
         self._rank_cache: dict[tuple[str, str], FloatArray] = {}
+        self._month_counts: dict[str, MonthCounts] = {}
+        # Smoothed single months (the "last 1 months" bases), reused by later months.
+        self._smoothed_month: dict[tuple[str, str, float], FloatArray] = {}
+        self._loo_centre: dict[float, float] = {}
 
     def history(self, month: str) -> list[str]:
         """The consecutive stored months just before ``month`` (oldest first, at most the cap)."""
@@ -333,55 +413,109 @@ class Forecaster:
             season = None
             if len(hist) >= SEASON_MONTHS:
                 season = self.counts[add_months(month, -12)]
+            # Each base (a mean of the months) is smoothed once per bandwidth, keyed by its
+            # name (transform, window or half-life) and reused by every candidate built on it.
+            smoothed: dict[tuple[str, float], FloatArray] = {}
+            raw_means: dict[str, FloatArray] = {}
             for transform in self.options.transforms:
                 f = _TRANSFORMS[transform]
                 values = np.asarray([f(c) for c in series])
                 level = {h: recency_mean(values, h) for h in self.options.half_lives_months}
+                windows = {
+                    w: np.mean(values[-w:], axis=0)
+                    for w in self.options.windows_months
+                    if w < len(values)
+                }
+                if transform == "raw":
+                    raw_means = {_name("raw", 0.0, h): v for h, v in level.items()}
+                    raw_means.update({_name("raw", 0.0, None, w): v for w, v in windows.items()})
                 for bandwidth_m in self.options.neighbourhood_m:
-                    for w in self.options.windows_months:
-                        if w < len(values):
-                            base = np.mean(values[-w:], axis=0)
-                            name = _name(transform, bandwidth_m, None, w)
-                            out[name] = self._with_neighbourhood(base, bandwidth_m)
+                    for w, base in windows.items():
+                        key = _name(transform, 0.0, None, w)
+                        name = _name(transform, bandwidth_m, None, w)
+                        single = hist[-1] if w == 1 else None
+                        out[name] = self._with_neighbourhood(
+                            base, bandwidth_m, smoothed, key, (transform, single)
+                        )
                     for h in self.options.half_lives_months:
                         base = level[h]
                         name = _name(transform, bandwidth_m, h)
-                        out[name] = self._with_neighbourhood(base, bandwidth_m)
+                        out[name] = self._with_neighbourhood(
+                            base, bandwidth_m, smoothed, _name(transform, 0.0, h)
+                        )
                         if season is not None:
                             out[f"{name} +season"] = self._with_neighbourhood(
-                                base + f(season), bandwidth_m
+                                base + f(season),
+                                bandwidth_m,
+                                smoothed,
+                                f"{_name(transform, 0.0, h)} +season",
                             )
-            self._add_kde(out, series)
+            self._add_kde(out, series, smoothed, raw_means)
             if self.options.shrinkage:
-                strengths = self._add_shrunken(out, series)
+                strengths = self._add_shrunken(out, series, smoothed, raw_means)
             self._add_persistence(out, series)
         self._candidates[month] = out
         self._strengths[month] = strengths
         return out
 
-    def _add_kde(self, out: dict[str, FloatArray], series: FloatArray) -> None:
+    def _add_kde(
+        self,
+        out: dict[str, FloatArray],
+        series: FloatArray,
+        smoothed: dict[tuple[str, float], FloatArray],
+        raw_means: dict[str, FloatArray],
+    ) -> None:
         """The ``kde`` baseline's rankers: kernel density of the last W months and of all."""
         b = self.options.kde_bandwidth_m
         if b <= 0:
             return
         for w in self.options.windows_months:
             if w < len(series):
-                out[f"kde {b:g} m last {w} months"] = self._smooth(np.mean(series[-w:], 0), b)
-        out[f"kde {b:g} m h=inf"] = self._smooth(np.mean(series, axis=0), b)
+                base = np.mean(series[-w:], 0)
+                out[f"kde {b:g} m last {w} months"] = self._smooth_same(
+                    base, b, smoothed, raw_means, _name("raw", 0.0, None, w)
+                )
+        base = np.mean(series, axis=0)
+        out[f"kde {b:g} m h=inf"] = self._smooth_same(
+            base, b, smoothed, raw_means, _name("raw", 0.0, math.inf)
+        )
 
-    def _add_shrunken(self, out: dict[str, FloatArray], series: FloatArray) -> dict[str, float]:
+    def _smooth_same(
+        self,
+        values: FloatArray,
+        bandwidth_m: float,
+        smoothed: dict[tuple[str, float], FloatArray],
+        raw_means: dict[str, FloatArray],
+        key: str,
+    ) -> FloatArray:
+        """``values`` smoothed, reusing the smoothing of the raw mean ``key`` when ``values``
+        equals it exactly (the same numbers give the same smoothing)."""
+        done = smoothed.get((key, bandwidth_m))
+        if done is not None and key in raw_means and np.array_equal(raw_means[key], values):
+            return done
+        return self._smooth(values, bandwidth_m)
+
+    def _add_shrunken(
+        self,
+        out: dict[str, FloatArray],
+        series: FloatArray,
+        smoothed: dict[tuple[str, float], FloatArray],
+        raw_means: dict[str, FloatArray],
+    ) -> dict[str, float]:
         """Empirical-Bayes candidates (:func:`shrink`); returns the prior strength of each."""
         strengths: dict[str, float] = {}
         for h in self.options.half_lives_months:
             w = recency_weights(len(series), h)
             n_eff = float(w.sum() ** 2 / (w * w).sum())
-            rate = recency_mean(series, h)
+            key = _name("raw", 0.0, h)
+            rate = raw_means[key] if key in raw_means else recency_mean(series, h)
             for bandwidth_m in self.options.neighbourhood_m:
                 if bandwidth_m <= 0:
                     continue
                 name = f"eb {bandwidth_m:g} m h={_half_life_label(h)}"
+                near = self._smooth_same(rate, bandwidth_m, smoothed, raw_means, key)
                 out[name], strengths[name] = shrink(
-                    rate, self._leave_one_out(rate, bandwidth_m), n_eff
+                    rate, self._leave_one_out(rate, bandwidth_m, near), n_eff
                 )
         return strengths
 
@@ -411,20 +545,43 @@ class Forecaster:
         raster = ndimage.gaussian_filter(self.grid.raster(values), sigma, mode="constant")
         return self.grid.from_raster(raster)
 
-    def _leave_one_out(self, values: FloatArray, bandwidth_m: float) -> FloatArray:
-        """Gaussian neighbourhood mean of ``values`` leaving each cell itself out."""
-        delta = np.zeros((9, 9))
-        delta[4, 4] = 1.0
-        centre = float(
-            ndimage.gaussian_filter(delta, bandwidth_m / self.grid.cell_m, mode="constant")[4, 4]
-        )
-        smooth = self._smooth(values, bandwidth_m)
+    def _leave_one_out(
+        self, values: FloatArray, bandwidth_m: float, smooth: FloatArray
+    ) -> FloatArray:
+        """Gaussian neighbourhood mean of ``values`` leaving each cell itself out (``smooth``:
+        ``values`` smoothed with sd ``bandwidth_m``)."""
+        if bandwidth_m not in self._loo_centre:
+            delta = np.zeros((9, 9))
+            delta[4, 4] = 1.0
+            sigma = bandwidth_m / self.grid.cell_m
+            self._loo_centre[bandwidth_m] = float(
+                ndimage.gaussian_filter(delta, sigma, mode="constant")[4, 4]
+            )
+        centre = self._loo_centre[bandwidth_m]
         return np.maximum(smooth - centre * values, 0.0) / (1.0 - centre)
 
-    def _with_neighbourhood(self, values: FloatArray, bandwidth_m: float) -> FloatArray:
+    def _with_neighbourhood(
+        self,
+        values: FloatArray,
+        bandwidth_m: float,
+        smoothed: dict[tuple[str, float], FloatArray],
+        key: str,
+        single: tuple[str, str | None] = ("", None),
+    ) -> FloatArray:
+        """``values`` plus its smoothing, memoised under ``key`` in ``smoothed``; a single
+        month's (``single`` = (transform, month)) is kept for later months too."""
         if bandwidth_m <= 0:
             return values
-        return values + self._smooth(values, bandwidth_m)
+        transform, month = single
+        across = (transform, month, bandwidth_m) if month is not None else None
+        if (key, bandwidth_m) not in smoothed:
+            if across is not None and across in self._smoothed_month:
+                smoothed[key, bandwidth_m] = self._smoothed_month[across]
+            else:
+                smoothed[key, bandwidth_m] = self._smooth(values, bandwidth_m)
+                if across is not None:
+                    self._smoothed_month[across] = smoothed[key, bandwidth_m]
+        return values + smoothed[key, bandwidth_m]
 
     def inner_scores(self, month: str) -> dict[str, tuple[float, ...]]:
         """PAI of every candidate on ``month`` (fitted on the months before it), per target
@@ -432,12 +589,17 @@ class Forecaster:
         if month in self._inner:
             return self._inner[month]
         out: dict[str, tuple[float, ...]] = {}
-        actual = self.counts[month]
-        if actual.sum() > 0:
+        actual = self._scorer(month)
+        if actual.total > 0:
             for name, score in self.candidates(month).items():
-                out[name] = tuple(pai_at(score, actual, c) for c in self.options.target_coverages)
+                out[name] = actual.pais(score, self.options.target_coverages)
         self._inner[month] = out
         return out
+
+    def _scorer(self, month: str) -> MonthCounts:
+        if month not in self._month_counts:
+            self._month_counts[month] = MonthCounts(self.counts[month])
+        return self._month_counts[month]
 
     def inner_months(self, month: str) -> list[str]:
         """Months before ``month`` (in its history) on which the candidates could be scored."""
@@ -490,7 +652,7 @@ class Forecaster:
         """Ranks of a candidate's cells scaled to 0..1 (ties: mean rank; the lowest value 0)."""
         key = (month, name)
         if key not in self._rank_cache:
-            r = stats.rankdata(self.candidates(month)[name], method="average")
+            r = average_ranks(self.candidates(month)[name])
             self._rank_cache[key] = (r - r.min()) / len(r)
         return self._rank_cache[key]
 
@@ -500,7 +662,7 @@ class Forecaster:
         if key not in self._config_pai:
             names, _ = self.ranking(month)[cov]
             values = self._blend(month, names[: config[0]], config[1])
-            self._config_pai[key] = pai_at(values, self.counts[month], cov)
+            self._config_pai[key] = self._scorer(month).pais(values, (cov,))[0]
         return self._config_pai[key]
 
     def choose_config(self, month: str, cov: float) -> tuple[tuple[int, str], int]:
