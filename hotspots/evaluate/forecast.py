@@ -388,6 +388,7 @@ class Forecaster:
         self._forecasts: dict[str, Forecast] = {}
         self._rank_cache: dict[tuple[str, str], FloatArray] = {}
         self._month_counts: dict[str, MonthCounts] = {}
+        self._scaled_cache: dict[tuple[str, str], FloatArray] = {}
         # Smoothed single months (the "last 1 months" bases), reused by later months.
         self._smoothed_month: dict[tuple[str, str, float], FloatArray] = {}
         self._loo_centre: dict[float, float] = {}
@@ -419,7 +420,7 @@ class Forecaster:
             raw_means: dict[str, FloatArray] = {}
             for transform in self.options.transforms:
                 f = _TRANSFORMS[transform]
-                values = np.asarray([f(c) for c in series])
+                values = series if transform == "raw" else np.asarray([f(c) for c in series])
                 level = {h: recency_mean(values, h) for h in self.options.half_lives_months}
                 windows = {
                     w: np.mean(values[-w:], axis=0)
@@ -524,7 +525,8 @@ class Forecaster:
         n = min(self.options.persistence_months, len(series))
         if n < 2:  # one month: persistence is the count's sign, nothing new
             return
-        persist = np.mean([c > 0 for c in series[-n:]], axis=0)
+        n_with = np.sum(series[-n:] > 0, axis=0).astype(float)
+        persist = n_with / n  # the share of the months; the same as their mean
         eb = f"eb {PERSISTENCE_EB_M:g} m"
         for h in self.options.half_lives_months:
             label = _half_life_label(h)
@@ -532,7 +534,6 @@ class Forecaster:
                 if base in out:
                     out[f"persist x {base}"] = persist * out[base]  # one name whatever n
         # Snap points repeat: months with an offence first, the recent rate breaks ties.
-        n_with = np.sum(series[-n:] > 0, axis=0).astype(float)
         for h in self.options.half_lives_months:
             rate = out.get(f"cell h={_half_life_label(h)}")
             if rate is not None:
@@ -645,8 +646,17 @@ class Forecaster:
         if len(names) == 1:
             return cands[names[0]]
         if how == "rank":
-            return np.mean([self._ranks(month, name) for name in names], axis=0)
-        return _scaled_mean([cands[name] for name in names])
+            return _mean_of([self._ranks(month, name) for name in names])
+        return _mean_of([self._scaled(month, name) for name in names])
+
+    def _scaled(self, month: str, name: str) -> FloatArray:
+        """A candidate scaled to sum 1 (all zero: unchanged), memoised for the blends."""
+        key = (month, name)
+        if key not in self._scaled_cache:
+            score = self.candidates(month)[name]
+            total = score.sum()
+            self._scaled_cache[key] = score / total if total > 0 else score
+        return self._scaled_cache[key]
 
     def _ranks(self, month: str, name: str) -> FloatArray:
         """Ranks of a candidate's cells scaled to 0..1 (ties: mean rank; the lowest value 0)."""
@@ -701,7 +711,11 @@ class Forecaster:
             names = names_all[: config[0]]
             chosen.append((cov, names, best))
             ranks[cov] = self._blend(month, names, config[1])
-            shares[cov] = _scaled_mean([cands[name] for name in names])
+            shares[cov] = (
+                cands[names[0]]
+                if len(names) == 1
+                else _mean_of([self._scaled(month, name) for name in names])
+            )
             blend_info[f"{100 * cov:g}%"] = (config, n_meta)
         score = self._tiers(chosen, ranks) if cands else np.zeros(self.grid.n_cells)
         strengths = self._strengths.get(month, {})
@@ -753,8 +767,14 @@ class Forecaster:
             want = math.ceil(cov * n) - int(taken.sum())
             if want <= 0:
                 continue
-            limit = np.partition(free, n - min(want, n))[n - min(want, n)]
-            pick = (free >= limit) & (free > 0)
+            # The want-th largest free value; only positive values are picked, so only they
+            # are partitioned (numpy's partition is slow on the many tied zeros).
+            positive = free[free > 0]
+            if len(positive) >= want:
+                limit = np.partition(positive, len(positive) - want)[len(positive) - want]
+                pick = free >= limit
+            else:
+                pick = free > 0
             score[pick] = (len(tiers) - 1 - tier) * top + values[pick]
             taken |= pick
         return score
@@ -771,8 +791,12 @@ def _centre(values: FloatArray, weights: FloatArray, statistic: str) -> float:
     return float(values @ weights / weights.sum())
 
 
-def _scaled_mean(scores: list[FloatArray]) -> FloatArray:
-    """Mean of scores each scaled to sum 1 (one score: itself)."""
-    if len(scores) == 1:
-        return scores[0]
-    return np.mean([s / s.sum() if s.sum() > 0 else s for s in scores], axis=0)
+def _mean_of(arrays: list[FloatArray]) -> FloatArray:
+    """``numpy.mean(arrays, axis=0)``, the same numbers (numpy adds the rows in order, then
+    divides), without stacking a copy of the arrays first."""
+    if len(arrays) == 1:
+        return arrays[0] / 1
+    total = arrays[0] + arrays[1]
+    for a in arrays[2:]:
+        total += a
+    return total / len(arrays)
