@@ -19,9 +19,9 @@ from hotspots.evaluate.forecast import (
     Forecaster,
     ForecastOptions,
     MonthCounts,
-    average_ranks,
     pai_at,
     recency_mean,
+    scaled_ranks,
     shrink,
 )
 from hotspots.evaluate.metrics import coverage_measures
@@ -328,7 +328,7 @@ def test_months_with_an_offence_come_first_and_the_rate_breaks_ties(grid: Grid) 
     assert rate[burst] > rate[steady_busier]  # the rate alone orders them the other way
 
 
-def test_average_ranks_equal_scipy_rankdata_exactly() -> None:
+def test_scaled_ranks_equal_scipy_rankdata_exactly() -> None:
     rng = np.random.default_rng(5)
     for _ in range(200):
         n = int(rng.integers(1, 300))
@@ -337,8 +337,11 @@ def test_average_ranks_equal_scipy_rankdata_exactly() -> None:
             values += rng.random(n) * (rng.random(n) < 0.3)
         if rng.random() < 0.2:
             values -= 2.5  # a lowest value below zero
-        assert np.array_equal(average_ranks(values), stats.rankdata(values, method="average"))
-    assert np.array_equal(average_ranks(np.zeros(4)), [2.5, 2.5, 2.5, 2.5])
+        r = stats.rankdata(values, method="average")
+        assert np.array_equal(scaled_ranks(values), (r - r.min()) / len(r))
+    # ties share their mean rank: ranks 1.5, 1.5, 3, 4.5, 4.5 -> minus 1.5, over 5
+    assert np.array_equal(scaled_ranks(np.array([0.0, 0.0, 1.0, 2.0, 2.0])), [0, 0, 0.3, 0.6, 0.6])
+    assert np.array_equal(scaled_ranks(np.zeros(4)), np.zeros(4))
 
 
 def test_month_counts_pais_equal_pai_at_exactly() -> None:

@@ -319,9 +319,15 @@ class MonthCounts:
                 out.append(math.nan)
                 continue
             if len(upper) >= k:
-                limit = part[len(upper) - k]
-                n_above = int(np.count_nonzero(upper > limit))
-                n_tied = int(np.count_nonzero(upper == limit))
+                # After the partition the top k hold every score above the limit; equal
+                # scores may also sit below them.
+                cut = len(upper) - k
+                limit = part[cut]
+                top = part[cut:]
+                n_above = int(np.count_nonzero(top > limit))
+                n_tied = int(np.count_nonzero(top == limit))
+                if cut and part[:cut].max() == limit:
+                    n_tied += int(np.count_nonzero(part[:cut] == limit))
             else:  # the limit is the lowest score: every score above it is in
                 limit = lowest
                 n_above = len(upper)
@@ -333,20 +339,22 @@ class MonthCounts:
         return tuple(out)
 
 
-def average_ranks(values: FloatArray) -> FloatArray:
-    """``scipy.stats.rankdata(values, method="average")`` (no NaN), the same values, faster.
+def scaled_ranks(values: FloatArray) -> FloatArray:
+    """Average ranks (ties: their mean rank) scaled to 0..1: ``(r - r.min()) / len(r)`` with
+    ``r = scipy.stats.rankdata(values, method="average")`` (no NaN), the same numbers, faster.
 
-    Only the values above the lowest are sorted (a force's many empty cells share the lowest):
-    the ``n0`` lowest values' mean rank is ``(n0 + 1) / 2``; a group of equal values above it
-    at sorted positions ``start..end - 1`` (0-based, counting the lowest) has the mean rank
-    ``(start + end + 1) / 2``, the formula ``rankdata`` uses, computed here in one sort and a
-    few passes instead of its several. Ranks are half-integers, exact in floating point.
+    Only the values above the lowest are sorted (a force's many empty cells share the lowest,
+    whose scaled rank is 0): the ``n0`` lowest values' mean rank is ``(n0 + 1) / 2``; a group of
+    equal values above it at sorted positions ``start..end - 1`` (0-based, counting the lowest)
+    has the mean rank ``(start + end + 1) / 2``, the formula ``rankdata`` uses, computed here in
+    one sort and a few passes instead of its several. Ranks are half-integers, exact in floating
+    point, so the scaled values are those of the formula above.
     """
     n = len(values)
     lowest = values.min()
     above = np.flatnonzero(values > lowest)
     n_lowest = n - len(above)
-    out = np.full(n, 0.5 * (n_lowest + 1))
+    out = np.zeros(n)
     if len(above):
         upper = values[above]
         order = np.argsort(upper)
@@ -356,13 +364,16 @@ def average_ranks(values: FloatArray) -> FloatArray:
         np.not_equal(ordered[1:], ordered[:-1], out=new_group[1:])
         starts = np.flatnonzero(new_group) + n_lowest
         ends = np.append(starts[1:], n)
-        mean_rank = 0.5 * (starts + ends + 1)
-        out[above[order]] = mean_rank[np.cumsum(new_group) - 1]
+        scaled = (0.5 * (starts + ends + 1) - 0.5 * (n_lowest + 1)) / n
+        out[above[order]] = scaled[np.cumsum(new_group) - 1]
     return out
 
 
 class Forecaster:
     """Forecasts of the months of one store (cell counts per month), memoised across months.
+
+    One instance per thread: it keeps its memos and smoothing buffers without locks (the
+    back-test and :func:`~hotspots.evaluate.next_month.next_month` each make their own).
 
     Parameters
     ----------
@@ -392,6 +403,7 @@ class Forecaster:
         # Smoothed single months (the "last 1 months" bases), reused by later months.
         self._smoothed_month: dict[tuple[str, str, float], FloatArray] = {}
         self._loo_centre: dict[float, float] = {}
+        self._rasters: tuple[FloatArray, FloatArray, FloatArray] | None = None
 
     def history(self, month: str) -> list[str]:
         """The consecutive stored months just before ``month`` (oldest first, at most the cap)."""
@@ -542,9 +554,18 @@ class Forecaster:
                 )
 
     def _smooth(self, values: FloatArray, bandwidth_m: float) -> FloatArray:
+        """Gaussian smoothing (sd ``bandwidth_m``, truncated at 4 sd, zero outside the grid):
+        ``ndimage.gaussian_filter``'s two 1-D passes, the same numbers, into buffers kept for
+        the next call (the cells outside the study area stay zero in the input buffer)."""
         sigma = bandwidth_m / self.grid.cell_m
-        raster = ndimage.gaussian_filter(self.grid.raster(values), sigma, mode="constant")
-        return self.grid.from_raster(raster)
+        ny, nx = self.grid.ny, self.grid.nx
+        if self._rasters is None:
+            self._rasters = (np.zeros((ny, nx)), np.empty((ny, nx)), np.empty((ny, nx)))
+        raster, first, second = self._rasters
+        raster.ravel()[self.grid.cells] = values
+        ndimage.gaussian_filter1d(raster, sigma, axis=0, output=first, mode="constant")
+        ndimage.gaussian_filter1d(first, sigma, axis=1, output=second, mode="constant")
+        return self.grid.from_raster(second)
 
     def _leave_one_out(
         self, values: FloatArray, bandwidth_m: float, smooth: FloatArray
@@ -662,8 +683,7 @@ class Forecaster:
         """Ranks of a candidate's cells scaled to 0..1 (ties: mean rank; the lowest value 0)."""
         key = (month, name)
         if key not in self._rank_cache:
-            r = average_ranks(self.candidates(month)[name])
-            self._rank_cache[key] = (r - r.min()) / len(r)
+            self._rank_cache[key] = scaled_ranks(self.candidates(month)[name])
         return self._rank_cache[key]
 
     def config_pai(self, month: str, cov: float, config: tuple[int, str]) -> float:
