@@ -400,8 +400,6 @@ class Forecaster:
         self._rank_cache: dict[tuple[str, str], FloatArray] = {}
         self._month_counts: dict[str, MonthCounts] = {}
         self._scaled_cache: dict[tuple[str, str], FloatArray] = {}
-        # Smoothed single months (the "last 1 months" bases), reused by later months.
-        self._smoothed_month: dict[tuple[str, str, float], FloatArray] = {}
         self._loo_centre: dict[float, float] = {}
         self._rasters: tuple[FloatArray, FloatArray, FloatArray] | None = None
 
@@ -446,10 +444,7 @@ class Forecaster:
                     for w, base in windows.items():
                         key = _name(transform, 0.0, None, w)
                         name = _name(transform, bandwidth_m, None, w)
-                        single = hist[-1] if w == 1 else None
-                        out[name] = self._with_neighbourhood(
-                            base, bandwidth_m, smoothed, key, (transform, single)
-                        )
+                        out[name] = self._with_neighbourhood(base, bandwidth_m, smoothed, key)
                     for h in self.options.half_lives_months:
                         base = level[h]
                         name = _name(transform, bandwidth_m, h)
@@ -588,21 +583,13 @@ class Forecaster:
         bandwidth_m: float,
         smoothed: dict[tuple[str, float], FloatArray],
         key: str,
-        single: tuple[str, str | None] = ("", None),
     ) -> FloatArray:
-        """``values`` plus its smoothing, memoised under ``key`` in ``smoothed``; a single
-        month's (``single`` = (transform, month)) is kept for later months too."""
+        """``values`` plus its smoothing, memoised under ``key`` (the base's name) in
+        ``smoothed`` (one month's) for the kde and shrinkage candidates built on it."""
         if bandwidth_m <= 0:
             return values
-        transform, month = single
-        across = (transform, month, bandwidth_m) if month is not None else None
         if (key, bandwidth_m) not in smoothed:
-            if across is not None and across in self._smoothed_month:
-                smoothed[key, bandwidth_m] = self._smoothed_month[across]
-            else:
-                smoothed[key, bandwidth_m] = self._smooth(values, bandwidth_m)
-                if across is not None:
-                    self._smoothed_month[across] = smoothed[key, bandwidth_m]
+            smoothed[key, bandwidth_m] = self._smooth(values, bandwidth_m)
         return values + smoothed[key, bandwidth_m]
 
     def inner_scores(self, month: str) -> dict[str, tuple[float, ...]]:
