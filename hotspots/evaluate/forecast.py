@@ -75,6 +75,14 @@ cost near one back-test. Fitted models (scikit-learn ``PoissonRegressor`` on the
 ``HistGradientBoostingRegressor(loss="poisson")``) were tried on the same nested protocol and
 forecast worse than this choice on both real stores (``docs/forecast.md``), so they are not
 candidates.
+
+Cost (``docs/forecast.md``, *Cost*): each base (a mean of the months) is smoothed once per
+bandwidth and month and reused by every candidate built on it (``cell+B``, ``kde``, ``eb``);
+every candidate is scored at all target coverages with one partial sort, summing the month's
+offences over the cells that have any (:class:`MonthCounts`); the rank blends sort only the
+values above the lowest (:func:`scaled_ranks`). Each gives the same numbers as the plain
+computation (``scipy.ndimage.gaussian_filter``, :func:`pai_at`, ``scipy.stats.rankdata``;
+the tests check the last two), so the forecast's rankings and ``info`` are unchanged.
 """
 
 from __future__ import annotations
