@@ -98,6 +98,13 @@ SETTINGS: tuple[Setting, ...] = (
         "starts and after each new ingest, so their first visitors wait for nothing. 0: none.",
     ),
     Setting(
+        "WARM_PATROL",
+        True,
+        "Make the patrol page's default plan (the whole force's, as analysts see it) and next "
+        "month's forecast it ranks by (shared by every role's plans and the analysts' map) when "
+        "the app starts and after each new ingest. false: on the first request.",
+    ),
+    Setting(
         "CACHE_MAX_AGE",
         300,
         "Seconds browsers may reuse a page before revalidating it (ETag / 304 after that).",

@@ -182,7 +182,7 @@ def gap_store(store_of: Callable[[frozenset[str]], Path]) -> Path:
 @pytest.fixture(scope="session")
 def app_factory(demo_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> AppFactory:
     """``make(store=None, **config)``: ``web.create_app`` for ``store`` (default: the shared demo
-    store) with ``config`` over the settings.
+    store) with ``config`` over the settings (``WARM_PATROL`` off unless given).
 
     On the shared demo store, ``USERS_DB`` defaults to one session copy of the demo's accounts
     file (so the store stays unchanged; the signing key is kept beside that copy); ``CACHE_DIR``
@@ -201,7 +201,13 @@ def app_factory(demo_store_path: Path, tmp_path_factory: pytest.TempPathFactory)
         path = Path(store) if store is not None else demo_store_path
         if path not in caches:  # a copy of a store has its data version: a cache of its own
             caches[path] = folder / f"cache-{len(caches)}"
-        defaults: dict[str, Any] = {"STORE": str(path), "CACHE_DIR": str(caches[path])}
+        # WARM_PATROL off: the default patrol plan (seconds) is made at start-up only where a
+        # test asks for it (tests/test_warm.py), not in every app of the suite
+        defaults: dict[str, Any] = {
+            "STORE": str(path),
+            "CACHE_DIR": str(caches[path]),
+            "WARM_PATROL": False,
+        }
         if path == demo_store_path:
             defaults["USERS_DB"] = str(demo_users)
         return create_app({**defaults, **config})

@@ -10,11 +10,20 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
+from scipy import stats
 from shapely.geometry import box
 
 from hotspots.cli import main
 from hotspots.evaluate import Grid, backtest
-from hotspots.evaluate.forecast import Forecaster, ForecastOptions, pai_at, recency_mean, shrink
+from hotspots.evaluate.forecast import (
+    Forecaster,
+    ForecastOptions,
+    MonthCounts,
+    pai_at,
+    recency_mean,
+    scaled_ranks,
+    shrink,
+)
 from hotspots.evaluate.metrics import coverage_measures
 from hotspots.periods import add_months
 
@@ -317,3 +326,35 @@ def test_months_with_an_offence_come_first_and_the_rate_breaks_ties(grid: Grid) 
     assert lex[steady_busier] == pytest.approx(5 + rate[steady_busier] / (top + 1))
     assert lex[steady_busier] > lex[steady] > lex[burst] > 0
     assert rate[burst] > rate[steady_busier]  # the rate alone orders them the other way
+
+
+def test_scaled_ranks_equal_scipy_rankdata_exactly() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        n = int(rng.integers(1, 300))
+        values = rng.integers(0, 6, n).astype(float) * float(rng.choice([1.0, 0.1, 1 / 3]))
+        if rng.random() < 0.5:
+            values += rng.random(n) * (rng.random(n) < 0.3)
+        if rng.random() < 0.2:
+            values -= 2.5  # a lowest value below zero
+        r = stats.rankdata(values, method="average")
+        assert np.array_equal(scaled_ranks(values), (r - r.min()) / len(r))
+    # ties share their mean rank: ranks 1.5, 1.5, 3, 4.5, 4.5 -> minus 1.5, over 5
+    assert np.array_equal(scaled_ranks(np.array([0.0, 0.0, 1.0, 2.0, 2.0])), [0, 0, 0.3, 0.6, 0.6])
+    assert np.array_equal(scaled_ranks(np.zeros(4)), np.zeros(4))
+
+
+def test_month_counts_pais_equal_pai_at_exactly() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        n = int(rng.integers(5, 400))
+        actual = (rng.poisson(0.4, n) * (rng.random(n) < 0.5)).astype(float)
+        score = rng.integers(0, 4, n).astype(float)
+        if rng.random() < 0.5:
+            score = score + rng.random(n) * (rng.random(n) < 0.5)
+        covs = (*(float(c) for c in rng.uniform(0.001, 1.0, 3)), 0.0005, 1.0)
+        got = MonthCounts(actual).pais(score, covs)
+        want = [pai_at(score, actual, c) for c in covs]
+        assert all(
+            (math.isnan(g) and math.isnan(w)) or g == w for g, w in zip(got, want, strict=True)
+        )

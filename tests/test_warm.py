@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
+
+from flask import Flask
 
 from hotspots.cli import main
 from tests.accounts import sign_in
@@ -75,5 +78,55 @@ def test_a_new_ingest_is_made_in_the_background(
     assert after != before
     folder = app.extensions["hotspots"]["disk"].version_folder(after)
     assert folder.parent == tmp_path / "c"
-    # 2 analyses, the parameters' score, 2 map frames per role
-    assert len([p for p in folder.iterdir() if p.is_file()]) == 2 + 1 + 4
+    # 2 analyses, the parameters' score, next month's forecast (the analysts' map layer, shared
+    # with every patrol plan of that month), 2 map frames per role
+    assert len([p for p in folder.iterdir() if p.is_file()]) == 2 + 1 + 1 + 4
+
+
+def _patrol_app(app_factory: AppFactory, tmp_path: Path, warm_patrol: bool, **config: Any) -> Flask:
+    return app_factory(CACHE_DIR=str(tmp_path / "c"), WARM_PATROL=warm_patrol, **config)
+
+
+def test_app_start_makes_the_default_patrol_plan_and_its_forecast(
+    app_factory: AppFactory, tmp_path: Path
+) -> None:
+    app = _patrol_app(app_factory, tmp_path, True, WARM_PRESETS=0)
+    analyses = app.extensions["hotspots"]["analyses"]
+    made = analyses.misses
+    # next month's forecast (analysts' cells = officers' snap grid), the plan, the parameters'
+    # score its page states
+    assert made == 3
+    analyst = sign_in(app.test_client())
+    page = analyst.get("/patrol")  # the default: the whole force, ranked by the forecast
+    assert page.status_code == 200 and "forecast" in page.get_data(as_text=True)
+    assert analyses.misses == made  # neither the forecast nor the plan made again
+    # an officer's plan covers their own district (made on request), ranked by the same
+    # forecast (snap grid = the analysts' 250 m cells): one more value, the plan only
+    officer = sign_in(app.test_client(), "officer", scope=("E07000008",))
+    assert officer.get("/patrol").status_code == 200
+    assert analyses.misses == made + 1
+
+
+def test_without_warming_the_first_plan_makes_the_forecast_once_for_every_role(
+    app_factory: AppFactory, tmp_path: Path
+) -> None:
+    app = _patrol_app(app_factory, tmp_path, False, WARM_PRESETS=0)
+    analyses = app.extensions["hotspots"]["analyses"]
+    assert analyses.misses == 0
+    assert sign_in(app.test_client()).get("/patrol").status_code == 200
+    assert analyses.misses == 3  # the forecast, the plan, the parameters' score
+    officer = sign_in(app.test_client(), "officer", scope=("E07000008",))
+    assert officer.get("/patrol").status_code == 200
+    assert analyses.misses == 4  # the officer's plan; the forecast is shared
+
+
+def test_the_maps_forecast_layer_and_the_plans_share_one_forecast(
+    app_factory: AppFactory, tmp_path: Path
+) -> None:
+    # the presets' analyst map (Oct-Dec 2025) shows next month's forecast layer: the default
+    # plan (to Dec 2025) ranks by that same forecast
+    app = _patrol_app(app_factory, tmp_path, False)
+    analyses = app.extensions["hotspots"]["analyses"]
+    made = analyses.misses
+    assert sign_in(app.test_client()).get("/patrol").status_code == 200
+    assert analyses.misses == made + 1  # the plan only

@@ -101,6 +101,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     basemaps.init_app(app)
     app.register_blueprint(tiles.bp)
     warm.warm_presets(app)
+    warm.warm_patrol(app)
     return app
 
 

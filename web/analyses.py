@@ -23,7 +23,7 @@ from hotspots.distributed import detector_factory
 from hotspots.evaluate.advice import parameter_score
 from hotspots.evaluate.backtest import drug_offences
 from hotspots.evaluate.grid import CELL_M, Grid
-from hotspots.evaluate.next_month import next_month
+from hotspots.evaluate.next_month import NextMonth, next_month
 from hotspots.render.maps import ForecastOverlay, forecast_overlay
 from web.access import current_access, redact
 from web.data import cache, shared, state
@@ -150,11 +150,27 @@ def current_view(args: MultiDict[str, str] | None = None) -> ViewRequest:
     return view
 
 
+def forecast_after(end: str, cell_m: float = CELL_M) -> NextMonth:
+    """Next month's forecast after ``end`` on ``cell_m`` cells (from every drug offence up to
+    ``end``), made once per end month, cell size and data version for the whole server (memory,
+    then the disk cache every worker shares). It is the same for every role and area: the
+    analysts' map layer and every patrol plan of that month rank by it, and what a visitor sees
+    of it is decided after (:mod:`web.patrol`, ``Access.forecast``)."""
+    cell_m = float(cell_m)
+    return shared(
+        "analyses",
+        ("next-month", end, cell_m),
+        lambda: next_month(state().store, end, cell_m=cell_m),
+        lambda made: pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL),
+        pickle.loads,
+    )
+
+
 def map_forecast(end: str) -> ForecastOverlay:
-    """Next month's forecast cells after ``end`` (from months up to ``end`` only), made once per
-    end month and data version (the analysts' map layer; who sees it: ``Access.forecast``)."""
+    """Next month's forecast cells after ``end`` (:func:`forecast_after`), made once per end
+    month and data version (the analysts' map layer; who sees it: ``Access.forecast``)."""
     st = state()
     return cache("analyses").get_or_make(
         ("map-forecast", end, st.version),
-        lambda: forecast_overlay(next_month(st.store, end)),
+        lambda: forecast_overlay(forecast_after(end)),
     )

@@ -18,6 +18,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from hotspots.evaluate.grid import CELL_M
 from hotspots.gss import is_district_code
 from hotspots.patrol import (
     DEFAULT_DOSAGE,
@@ -32,7 +33,7 @@ from hotspots.patrol import (
 from hotspots.periods import Period, PeriodError, add_months, complete_ends, describe_months
 from web.access import current_access, require_in_scope, scope_wards
 from web.accounts import audit
-from web.analyses import parameter_score_of
+from web.analyses import forecast_after, parameter_score_of
 from web.basemaps import current_basemap
 from web.data import cache, state
 from web.errors import BadParameter
@@ -159,7 +160,9 @@ def _dosage() -> str:
 
 
 def get_plan(req: PatrolRequest) -> PatrolPlan:
-    """The cached plan of a request."""
+    """The cached plan of a request (one per request, reader kind and data version); a forecast
+    plan ranks by the server's one forecast of that month on its cells
+    (:func:`web.analyses.forecast_after`, shared by every role and area)."""
     st = state()
     dosage = _dosage()
     # readers without exact points get places made from snapped cells (web.access.redact)
@@ -180,8 +183,15 @@ def get_plan(req: PatrolRequest) -> PatrolPlan:
             significant_only=req.significant,
             snap_m=snap_m,
             forecast=req.forecast,
+            ahead=forecast_after(req.end, snap_m or CELL_M) if req.forecast else None,
         ),
     )
+
+
+def default_request() -> PatrolRequest:
+    """The plan ``/patrol`` shows the current visitor when asked with no parameters (their
+    area: the whole force, or an officer's own)."""
+    return _parse(MultiDict(), state().months)
 
 
 def _request() -> PatrolRequest:

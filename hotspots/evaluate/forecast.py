@@ -75,6 +75,14 @@ cost near one back-test. Fitted models (scikit-learn ``PoissonRegressor`` on the
 ``HistGradientBoostingRegressor(loss="poisson")``) were tried on the same nested protocol and
 forecast worse than this choice on both real stores (``docs/forecast.md``), so they are not
 candidates.
+
+Cost (``docs/forecast.md``, *Cost*): each base (a mean of the months) is smoothed once per
+bandwidth and month and reused by every candidate built on it (``cell+B``, ``kde``, ``eb``);
+every candidate is scored at all target coverages with one partial sort, summing the month's
+offences over the cells that have any (:class:`MonthCounts`); the rank blends sort only the
+values above the lowest (:func:`scaled_ranks`). Each gives the same numbers as the plain
+computation (``scipy.ndimage.gaussian_filter``, :func:`pai_at`, ``scipy.stats.rankdata``;
+the tests check the last two), so the forecast's rankings and ``info`` are unchanged.
 """
 
 from __future__ import annotations
@@ -285,8 +293,95 @@ def pai_at(score: FloatArray, actual: FloatArray, coverage: float) -> float:
     return (hits / total) / (n_chosen / n)
 
 
+class MonthCounts:
+    """One month's offences per cell, held for scoring many rankings on it (:meth:`pais`).
+
+    Only the cells with offences are kept beside the total: a force's month has offences in a
+    few hundred of its tens of thousands of cells.
+    """
+
+    def __init__(self, actual: FloatArray) -> None:
+        self.n_cells = len(actual)
+        self.total = float(actual.sum())
+        self.where = np.flatnonzero(actual)
+        self.offences = actual[self.where]
+
+    def pais(self, score: FloatArray, coverages: Sequence[float]) -> tuple[float, ...]:
+        """:func:`pai_at` of ``score`` at each coverage, the same values when the month's
+        offences are whole numbers (their sums are then exact in any order).
+
+        The scores above the lowest are selected and partially sorted once for all coverages,
+        and the offences are summed over the cells with offences only.
+        """
+        n = self.n_cells
+        lowest = score.min()
+        upper = score[score > lowest]
+        ks = [min(n, math.ceil(c * n)) for c in coverages]
+        kth = sorted({len(upper) - k for k in ks if 0 < k <= len(upper)})
+        part = np.partition(upper, kth) if kth else upper
+        at = score[self.where]
+        out: list[float] = []
+        for cov, k in zip(coverages, ks, strict=True):
+            n_chosen = cov * n
+            if n_chosen <= 0 or self.total <= 0:
+                out.append(math.nan)
+                continue
+            if len(upper) >= k:
+                # After the partition the top k hold every score above the limit; equal
+                # scores may also sit below them.
+                cut = len(upper) - k
+                limit = part[cut]
+                top = part[cut:]
+                n_above = int(np.count_nonzero(top > limit))
+                n_tied = int(np.count_nonzero(top == limit))
+                if cut and part[:cut].max() == limit:
+                    n_tied += int(np.count_nonzero(part[:cut] == limit))
+            else:  # the limit is the lowest score: every score above it is in
+                limit = lowest
+                n_above = len(upper)
+                n_tied = n - len(upper)
+            hits = float(self.offences[at > limit].sum())
+            tied_hits = float(self.offences[at == limit].sum())
+            hits += (n_chosen - float(n_above)) / float(n_tied) * tied_hits
+            out.append((hits / self.total) / (n_chosen / n))
+        return tuple(out)
+
+
+def scaled_ranks(values: FloatArray) -> FloatArray:
+    """Average ranks (ties: their mean rank) scaled to 0..1: ``(r - r.min()) / len(r)`` with
+    ``r = scipy.stats.rankdata(values, method="average")`` (no NaN), the same numbers, faster.
+
+    Only the values above the lowest are sorted (a force's many empty cells share the lowest,
+    whose scaled rank is 0): the ``n0`` lowest values' mean rank is ``(n0 + 1) / 2``; a group of
+    equal values above it at sorted positions ``start..end - 1`` (0-based, counting the lowest)
+    has the mean rank ``(start + end + 1) / 2``, the formula ``rankdata`` uses, computed here in
+    one sort and a few passes instead of its several. Ranks are half-integers, exact in floating
+    point, so the scaled values are those of the formula above.
+    """
+    n = len(values)
+    lowest = values.min()
+    above = np.flatnonzero(values > lowest)
+    n_lowest = n - len(above)
+    out = np.zeros(n)
+    if len(above):
+        upper = values[above]
+        order = np.argsort(upper)
+        ordered = upper[order]
+        new_group = np.empty(len(upper), dtype=bool)
+        new_group[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=new_group[1:])
+        starts = np.flatnonzero(new_group) + n_lowest
+        ends = np.append(starts[1:], n)
+        scaled = (0.5 * (starts + ends + 1) - 0.5 * (n_lowest + 1)) / n
+        out[above[order]] = scaled[np.cumsum(new_group) - 1]
+    return out
+
+
 class Forecaster:
     """Forecasts of the months of one store (cell counts per month), memoised across months.
+
+    One instance per thread: it keeps its memos and smoothing buffers without locks (the
+    back-test and :func:`~hotspots.evaluate.next_month.next_month` each make their own).
 
     Parameters
     ----------
@@ -311,6 +406,10 @@ class Forecaster:
         self._config_pai: dict[tuple[str, float, tuple[int, str]], float] = {}
         self._forecasts: dict[str, Forecast] = {}
         self._rank_cache: dict[tuple[str, str], FloatArray] = {}
+        self._month_counts: dict[str, MonthCounts] = {}
+        self._scaled_cache: dict[tuple[str, str], FloatArray] = {}
+        self._loo_centre: dict[float, float] = {}
+        self._rasters: tuple[FloatArray, FloatArray, FloatArray] | None = None
 
     def history(self, month: str) -> list[str]:
         """The consecutive stored months just before ``month`` (oldest first, at most the cap)."""
@@ -333,55 +432,106 @@ class Forecaster:
             season = None
             if len(hist) >= SEASON_MONTHS:
                 season = self.counts[add_months(month, -12)]
+            # Each base (a mean of the months) is smoothed once per bandwidth, keyed by its
+            # name (transform, window or half-life) and reused by every candidate built on it.
+            smoothed: dict[tuple[str, float], FloatArray] = {}
+            raw_means: dict[str, FloatArray] = {}
             for transform in self.options.transforms:
                 f = _TRANSFORMS[transform]
-                values = np.asarray([f(c) for c in series])
+                values = series if transform == "raw" else np.asarray([f(c) for c in series])
                 level = {h: recency_mean(values, h) for h in self.options.half_lives_months}
+                windows = {
+                    w: np.mean(values[-w:], axis=0)
+                    for w in self.options.windows_months
+                    if w < len(values)
+                }
+                if transform == "raw":
+                    raw_means = {_name("raw", 0.0, h): v for h, v in level.items()}
+                    raw_means.update({_name("raw", 0.0, None, w): v for w, v in windows.items()})
                 for bandwidth_m in self.options.neighbourhood_m:
-                    for w in self.options.windows_months:
-                        if w < len(values):
-                            base = np.mean(values[-w:], axis=0)
-                            name = _name(transform, bandwidth_m, None, w)
-                            out[name] = self._with_neighbourhood(base, bandwidth_m)
+                    for w, base in windows.items():
+                        key = _name(transform, 0.0, None, w)
+                        name = _name(transform, bandwidth_m, None, w)
+                        out[name] = self._with_neighbourhood(base, bandwidth_m, smoothed, key)
                     for h in self.options.half_lives_months:
                         base = level[h]
                         name = _name(transform, bandwidth_m, h)
-                        out[name] = self._with_neighbourhood(base, bandwidth_m)
+                        out[name] = self._with_neighbourhood(
+                            base, bandwidth_m, smoothed, _name(transform, 0.0, h)
+                        )
                         if season is not None:
                             out[f"{name} +season"] = self._with_neighbourhood(
-                                base + f(season), bandwidth_m
+                                base + f(season),
+                                bandwidth_m,
+                                smoothed,
+                                f"{_name(transform, 0.0, h)} +season",
                             )
-            self._add_kde(out, series)
+            self._add_kde(out, series, smoothed, raw_means)
             if self.options.shrinkage:
-                strengths = self._add_shrunken(out, series)
+                strengths = self._add_shrunken(out, series, smoothed, raw_means)
             self._add_persistence(out, series)
         self._candidates[month] = out
         self._strengths[month] = strengths
         return out
 
-    def _add_kde(self, out: dict[str, FloatArray], series: FloatArray) -> None:
+    def _add_kde(
+        self,
+        out: dict[str, FloatArray],
+        series: FloatArray,
+        smoothed: dict[tuple[str, float], FloatArray],
+        raw_means: dict[str, FloatArray],
+    ) -> None:
         """The ``kde`` baseline's rankers: kernel density of the last W months and of all."""
         b = self.options.kde_bandwidth_m
         if b <= 0:
             return
         for w in self.options.windows_months:
             if w < len(series):
-                out[f"kde {b:g} m last {w} months"] = self._smooth(np.mean(series[-w:], 0), b)
-        out[f"kde {b:g} m h=inf"] = self._smooth(np.mean(series, axis=0), b)
+                base = np.mean(series[-w:], 0)
+                out[f"kde {b:g} m last {w} months"] = self._smooth_same(
+                    base, b, smoothed, raw_means, _name("raw", 0.0, None, w)
+                )
+        base = np.mean(series, axis=0)
+        out[f"kde {b:g} m h=inf"] = self._smooth_same(
+            base, b, smoothed, raw_means, _name("raw", 0.0, math.inf)
+        )
 
-    def _add_shrunken(self, out: dict[str, FloatArray], series: FloatArray) -> dict[str, float]:
+    def _smooth_same(
+        self,
+        values: FloatArray,
+        bandwidth_m: float,
+        smoothed: dict[tuple[str, float], FloatArray],
+        raw_means: dict[str, FloatArray],
+        key: str,
+    ) -> FloatArray:
+        """``values`` smoothed, reusing the smoothing of the raw mean ``key`` when ``values``
+        equals it exactly (the same numbers give the same smoothing)."""
+        done = smoothed.get((key, bandwidth_m))
+        if done is not None and key in raw_means and np.array_equal(raw_means[key], values):
+            return done
+        return self._smooth(values, bandwidth_m)
+
+    def _add_shrunken(
+        self,
+        out: dict[str, FloatArray],
+        series: FloatArray,
+        smoothed: dict[tuple[str, float], FloatArray],
+        raw_means: dict[str, FloatArray],
+    ) -> dict[str, float]:
         """Empirical-Bayes candidates (:func:`shrink`); returns the prior strength of each."""
         strengths: dict[str, float] = {}
         for h in self.options.half_lives_months:
             w = recency_weights(len(series), h)
             n_eff = float(w.sum() ** 2 / (w * w).sum())
-            rate = recency_mean(series, h)
+            key = _name("raw", 0.0, h)
+            rate = raw_means[key] if key in raw_means else recency_mean(series, h)
             for bandwidth_m in self.options.neighbourhood_m:
                 if bandwidth_m <= 0:
                     continue
                 name = f"eb {bandwidth_m:g} m h={_half_life_label(h)}"
+                near = self._smooth_same(rate, bandwidth_m, smoothed, raw_means, key)
                 out[name], strengths[name] = shrink(
-                    rate, self._leave_one_out(rate, bandwidth_m), n_eff
+                    rate, self._leave_one_out(rate, bandwidth_m, near), n_eff
                 )
         return strengths
 
@@ -390,7 +540,8 @@ class Forecaster:
         n = min(self.options.persistence_months, len(series))
         if n < 2:  # one month: persistence is the count's sign, nothing new
             return
-        persist = np.mean([c > 0 for c in series[-n:]], axis=0)
+        n_with = np.sum(series[-n:] > 0, axis=0).astype(float)
+        persist = n_with / n  # the share of the months; the same as their mean
         eb = f"eb {PERSISTENCE_EB_M:g} m"
         for h in self.options.half_lives_months:
             label = _half_life_label(h)
@@ -398,7 +549,6 @@ class Forecaster:
                 if base in out:
                     out[f"persist x {base}"] = persist * out[base]  # one name whatever n
         # Snap points repeat: months with an offence first, the recent rate breaks ties.
-        n_with = np.sum(series[-n:] > 0, axis=0).astype(float)
         for h in self.options.half_lives_months:
             rate = out.get(f"cell h={_half_life_label(h)}")
             if rate is not None:
@@ -407,24 +557,48 @@ class Forecaster:
                 )
 
     def _smooth(self, values: FloatArray, bandwidth_m: float) -> FloatArray:
+        """Gaussian smoothing (sd ``bandwidth_m``, truncated at 4 sd, zero outside the grid):
+        ``ndimage.gaussian_filter``'s two 1-D passes, the same numbers, into buffers kept for
+        the next call (the cells outside the study area stay zero in the input buffer)."""
         sigma = bandwidth_m / self.grid.cell_m
-        raster = ndimage.gaussian_filter(self.grid.raster(values), sigma, mode="constant")
-        return self.grid.from_raster(raster)
+        ny, nx = self.grid.ny, self.grid.nx
+        if self._rasters is None:
+            self._rasters = (np.zeros((ny, nx)), np.empty((ny, nx)), np.empty((ny, nx)))
+        raster, first, second = self._rasters
+        raster.ravel()[self.grid.cells] = values
+        ndimage.gaussian_filter1d(raster, sigma, axis=0, output=first, mode="constant")
+        ndimage.gaussian_filter1d(first, sigma, axis=1, output=second, mode="constant")
+        return self.grid.from_raster(second)
 
-    def _leave_one_out(self, values: FloatArray, bandwidth_m: float) -> FloatArray:
-        """Gaussian neighbourhood mean of ``values`` leaving each cell itself out."""
-        delta = np.zeros((9, 9))
-        delta[4, 4] = 1.0
-        centre = float(
-            ndimage.gaussian_filter(delta, bandwidth_m / self.grid.cell_m, mode="constant")[4, 4]
-        )
-        smooth = self._smooth(values, bandwidth_m)
+    def _leave_one_out(
+        self, values: FloatArray, bandwidth_m: float, smooth: FloatArray
+    ) -> FloatArray:
+        """Gaussian neighbourhood mean of ``values`` leaving each cell itself out (``smooth``:
+        ``values`` smoothed with sd ``bandwidth_m``)."""
+        if bandwidth_m not in self._loo_centre:
+            delta = np.zeros((9, 9))
+            delta[4, 4] = 1.0
+            sigma = bandwidth_m / self.grid.cell_m
+            self._loo_centre[bandwidth_m] = float(
+                ndimage.gaussian_filter(delta, sigma, mode="constant")[4, 4]
+            )
+        centre = self._loo_centre[bandwidth_m]
         return np.maximum(smooth - centre * values, 0.0) / (1.0 - centre)
 
-    def _with_neighbourhood(self, values: FloatArray, bandwidth_m: float) -> FloatArray:
+    def _with_neighbourhood(
+        self,
+        values: FloatArray,
+        bandwidth_m: float,
+        smoothed: dict[tuple[str, float], FloatArray],
+        key: str,
+    ) -> FloatArray:
+        """``values`` plus its smoothing, memoised under ``key`` (the base's name) in
+        ``smoothed`` (one month's) for the kde and shrinkage candidates built on it."""
         if bandwidth_m <= 0:
             return values
-        return values + self._smooth(values, bandwidth_m)
+        if (key, bandwidth_m) not in smoothed:
+            smoothed[key, bandwidth_m] = self._smooth(values, bandwidth_m)
+        return values + smoothed[key, bandwidth_m]
 
     def inner_scores(self, month: str) -> dict[str, tuple[float, ...]]:
         """PAI of every candidate on ``month`` (fitted on the months before it), per target
@@ -432,12 +606,17 @@ class Forecaster:
         if month in self._inner:
             return self._inner[month]
         out: dict[str, tuple[float, ...]] = {}
-        actual = self.counts[month]
-        if actual.sum() > 0:
+        actual = self._scorer(month)
+        if actual.total > 0:
             for name, score in self.candidates(month).items():
-                out[name] = tuple(pai_at(score, actual, c) for c in self.options.target_coverages)
+                out[name] = actual.pais(score, self.options.target_coverages)
         self._inner[month] = out
         return out
+
+    def _scorer(self, month: str) -> MonthCounts:
+        if month not in self._month_counts:
+            self._month_counts[month] = MonthCounts(self.counts[month])
+        return self._month_counts[month]
 
     def inner_months(self, month: str) -> list[str]:
         """Months before ``month`` (in its history) on which the candidates could be scored."""
@@ -483,17 +662,23 @@ class Forecaster:
         if len(names) == 1:
             return cands[names[0]]
         if how == "rank":
-            return np.mean([self._ranks(month, name) for name in names], axis=0)
-        return _scaled_mean([cands[name] for name in names])
+            return _mean_of([self._ranks(month, name) for name in names])
+        return _mean_of([self._scaled(month, name) for name in names])
+
+    def _scaled(self, month: str, name: str) -> FloatArray:
+        """A candidate scaled to sum 1 (all zero: unchanged), memoised for the blends."""
+        key = (month, name)
+        if key not in self._scaled_cache:
+            score = self.candidates(month)[name]
+            total = score.sum()
+            self._scaled_cache[key] = score / total if total > 0 else score
+        return self._scaled_cache[key]
 
     def _ranks(self, month: str, name: str) -> FloatArray:
         """Ranks of a candidate's cells scaled to 0..1 (ties: mean rank; the lowest value 0)."""
         key = (month, name)
         if key not in self._rank_cache:
-            from scipy import stats  # here: ~0.3 s to import, which `hotspots analyse` skips
-
-            r = stats.rankdata(self.candidates(month)[name], method="average")
-            self._rank_cache[key] = (r - r.min()) / len(r)
+            self._rank_cache[key] = scaled_ranks(self.candidates(month)[name])
         return self._rank_cache[key]
 
     def config_pai(self, month: str, cov: float, config: tuple[int, str]) -> float:
@@ -502,7 +687,7 @@ class Forecaster:
         if key not in self._config_pai:
             names, _ = self.ranking(month)[cov]
             values = self._blend(month, names[: config[0]], config[1])
-            self._config_pai[key] = pai_at(values, self.counts[month], cov)
+            self._config_pai[key] = self._scorer(month).pais(values, (cov,))[0]
         return self._config_pai[key]
 
     def choose_config(self, month: str, cov: float) -> tuple[tuple[int, str], int]:
@@ -541,7 +726,11 @@ class Forecaster:
             names = names_all[: config[0]]
             chosen.append((cov, names, best))
             ranks[cov] = self._blend(month, names, config[1])
-            shares[cov] = _scaled_mean([cands[name] for name in names])
+            shares[cov] = (
+                cands[names[0]]
+                if len(names) == 1
+                else _mean_of([self._scaled(month, name) for name in names])
+            )
             blend_info[f"{100 * cov:g}%"] = (config, n_meta)
         score = self._tiers(chosen, ranks) if cands else np.zeros(self.grid.n_cells)
         strengths = self._strengths.get(month, {})
@@ -593,8 +782,14 @@ class Forecaster:
             want = math.ceil(cov * n) - int(taken.sum())
             if want <= 0:
                 continue
-            limit = np.partition(free, n - min(want, n))[n - min(want, n)]
-            pick = (free >= limit) & (free > 0)
+            # The want-th largest free value; only positive values are picked, so only they
+            # are partitioned (numpy's partition is slow on the many tied zeros).
+            positive = free[free > 0]
+            if len(positive) >= want:
+                limit = np.partition(positive, len(positive) - want)[len(positive) - want]
+                pick = free >= limit
+            else:
+                pick = free > 0
             score[pick] = (len(tiers) - 1 - tier) * top + values[pick]
             taken |= pick
         return score
@@ -611,8 +806,12 @@ def _centre(values: FloatArray, weights: FloatArray, statistic: str) -> float:
     return float(values @ weights / weights.sum())
 
 
-def _scaled_mean(scores: list[FloatArray]) -> FloatArray:
-    """Mean of scores each scaled to sum 1 (one score: itself)."""
-    if len(scores) == 1:
-        return scores[0]
-    return np.mean([s / s.sum() if s.sum() > 0 else s for s in scores], axis=0)
+def _mean_of(arrays: list[FloatArray]) -> FloatArray:
+    """``numpy.mean(arrays, axis=0)``, the same numbers (numpy adds the rows in order, then
+    divides), without stacking a copy of the arrays first."""
+    if len(arrays) == 1:
+        return arrays[0] / 1
+    total = arrays[0] + arrays[1]
+    for a in arrays[2:]:
+        total += a
+    return total / len(arrays)

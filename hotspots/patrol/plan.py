@@ -22,7 +22,7 @@ from hotspots.assessment import assess
 from hotspots.assessment import significant_only as keep_significant
 from hotspots.cluster import Auto
 from hotspots.evaluate.grid import CELL_M
-from hotspots.evaluate.next_month import next_month
+from hotspots.evaluate.next_month import NextMonth, next_month
 from hotspots.patrol.area import PatrolArea
 from hotspots.patrol.forecast_places import forecast_places
 from hotspots.patrol.reasons import _note, _reason, _summary, colocation_warning
@@ -148,6 +148,7 @@ def patrol_plan(
     seed: int = 0,
     forecast: bool = False,
     snap_m: float | None = None,
+    ahead: NextMonth | None = None,
 ) -> PatrolPlan:
     """Rank the hotspots of an area for patrol.
 
@@ -192,6 +193,11 @@ def patrol_plan(
         still named (its purpose) and its counts are unchanged. With ``forecast`` the forecast
         itself is made on the ``snap_m`` grid and a place is its cell and cell centre. None:
         exact polygons (and with ``forecast``, 250 m cells centred on their busiest point).
+    ahead
+        With ``forecast``: next month's forecast already made, exactly
+        ``next_month(store, end_month, cell_m=snap_m or CELL_M)`` (it reads every drug offence
+        up to ``end_month`` whatever the area or reader, so one forecast serves every plan of
+        that month); None: made here.
 
     Raises
     ------
@@ -230,9 +236,16 @@ def patrol_plan(
     if significant_only:
         hotspots = keep_significant(hotspots)
     in_area = hotspots[hotspots["ward_code"].isin(ward_codes)]
-    ahead, capture, area_total = None, None, 0.0
+    capture, area_total = None, 0.0
     if forecast:
-        ahead = next_month(store, end_month, cell_m=snap_m or CELL_M)
+        cell_m = snap_m or CELL_M
+        if ahead is None:
+            ahead = next_month(store, end_month, cell_m=cell_m)
+        elif ahead.month != add_months(end_month, 1) or ahead.grid.cell_m != cell_m:
+            raise ValueError(
+                f"ahead: the forecast of {ahead.month} on {ahead.grid.cell_m:g} m cells; "
+                f"expected {add_months(end_month, 1)} on {cell_m:g} m cells"
+            )
         if snap_m is not None and (
             ahead.grid.origin_x_m % snap_m or ahead.grid.origin_y_m % snap_m
         ):
@@ -253,7 +266,8 @@ def patrol_plan(
             exact_points=snap_m is None,
         )
         chosen = chosen.assign(change=chosen["offences"] - chosen["offences_prev"].fillna(0))
-    else:
+    else:  # the hotspots of the basis period rank the places, not the forecast
+        ahead = None
         chosen = in_area.head(top_n).reset_index(drop=True)
 
     held = set(store_months(store))
