@@ -231,6 +231,10 @@ def test_the_key_never_covers_the_layer_list_and_heat_is_off_by_default(
     assert _apart(both["key"], both["layers"]) and both["covered"] == 0, both
     if viewport_width < 600:  # then the key again: the list gives way
         key.locator("summary").click()
+        # the details' toggle event comes a task after the click: wait for the list to close
+        frame.wait_for_function(
+            "() => !document.querySelector('.leaflet-control-layers-expanded')", timeout=5000
+        )
         again = frame.evaluate(KEY_AND_LAYERS_JS)
         assert key.evaluate("(d) => d.open") and again["key"]["height"] > 100, again
         assert _apart(again["key"], again["layers"]) and again["covered"] == 0, again
