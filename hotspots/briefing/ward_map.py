@@ -153,39 +153,43 @@ def draw_map(
     ax.text(maxx, maxy, "N ↑", fontsize=8, ha="right", va="top", color=INK, weight="bold")
 
 
-def hotspot_dot(x: float, y: float, transform: Transform) -> Line2D:
-    """The dot marking a top hotspot's centre at ``(x, y)`` in ``transform``'s coordinates
-    (:data:`hotspots.briefing.style.HOTSPOT`); the map and its key both draw it."""
+def _circle(
+    x: float,
+    y: float,
+    transform: Transform,
+    size_pt: float,
+    fill: str,
+    edge_pt: float,
+    *,
+    zorder: int,
+) -> Line2D:
+    """A circle marker of ``size_pt`` at ``(x, y)``, edged in the hotspot colour, never clipped."""
     return Line2D(
         [x],
         [y],
         transform=transform,
         linestyle="none",
         marker="o",
-        markersize=HOTSPOT.dot_pt,
-        markerfacecolor=HOTSPOT.fill,
+        markersize=size_pt,
+        markerfacecolor=fill,
         markeredgecolor=HOTSPOT.edge,
-        markeredgewidth=HOTSPOT.dot_edge_pt,
-        zorder=5,
+        markeredgewidth=edge_pt,
+        zorder=zorder,
         clip_on=False,
     )
+
+
+def hotspot_dot(x: float, y: float, transform: Transform) -> Line2D:
+    """The dot marking a top hotspot's centre at ``(x, y)`` in ``transform``'s coordinates
+    (:data:`hotspots.briefing.style.HOTSPOT`); the map and its key both draw it."""
+    return _circle(x, y, transform, HOTSPOT.dot_pt, HOTSPOT.fill, HOTSPOT.dot_edge_pt, zorder=5)
 
 
 def rank_badge(x: float, y: float, rank: str, transform: Transform) -> list[Artist]:
     """A hotspot's rank in a circle of fixed size centred on ``(x, y)`` in ``transform``'s
     coordinates (:data:`hotspots.briefing.style.HOTSPOT`); the map and its key both draw it."""
-    circle = Line2D(
-        [x],
-        [y],
-        transform=transform,
-        linestyle="none",
-        marker="o",
-        markersize=HOTSPOT.badge_pt,
-        markerfacecolor=HOTSPOT.badge_fill,
-        markeredgecolor=HOTSPOT.edge,
-        markeredgewidth=HOTSPOT.badge_edge_pt,
-        zorder=6,
-        clip_on=False,
+    circle = _circle(
+        x, y, transform, HOTSPOT.badge_pt, HOTSPOT.badge_fill, HOTSPOT.badge_edge_pt, zorder=6
     )
     text = Text(
         x,
