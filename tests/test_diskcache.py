@@ -135,15 +135,17 @@ def test_two_app_processes_share_analyses_and_pages(
     url = "/?from=2025-04&to=2025-06"
     body = one.get(url).get_data()
     frame = one.get("/map/frame?from=2025-04&to=2025-06").get_data()
-    # the analysis, the parameters' back-test score and the frame (not the page)
-    assert first.extensions["hotspots"]["disk"].writes == 3
+    # the analysis, the parameters' back-test score, next month's forecast (the analyst's map
+    # layer, one for every role) and the frame (not the page)
+    assert first.extensions["hotspots"]["disk"].writes == 4
     page = two.get(url).get_data()
     assert page != body and page.split(b"<main")[1] == body.split(b"<main")[1]
     assert two.get("/map/frame?from=2025-04&to=2025-06").get_data() == frame
     assert second.extensions["hotspots"]["disk"].writes == 0  # its page in memory, nothing else
-    # the frame's analysis came from the page's: one analysis file for the period
+    # the frame's analysis came from the page's: one analysis file for the period (4 files:
+    # analysis, score, forecast, frame)
     files = list((tmp_path / "shared").rglob("*"))
-    assert len([f for f in files if f.is_file()]) == 3
+    assert len([f for f in files if f.is_file()]) == 4
 
 
 def test_disk_cache_off_with_an_empty_setting(app_factory: AppFactory) -> None:
@@ -226,9 +228,9 @@ def test_eps_m_is_one_cache_key_per_whole_metre(app_factory: AppFactory, tmp_pat
     assert all(f.status_code == 200 for f in frames)
     assert len({f.headers["ETag"] for f in frames}) == 1
     disk = app.extensions["hotspots"]["disk"]
-    assert disk.writes == 3  # one analysis, one score, one frame
+    assert disk.writes == 4  # one analysis, one score, one forecast (the map layer), one frame
     meta = client.get("/map.json?from=2025-04&to=2025-06&eps_m=150.4").get_json()
     assert meta["metadata"]["parameters"]["eps_m"] == 150  # the analysis used the normalised value
     other = client.get("/map.json?from=2025-04&to=2025-06&eps_m=150.5").get_json()
     assert other["metadata"]["parameters"]["eps_m"] == 151  # half up
-    assert disk.writes == 5  # eps_m=151: its analysis and score
+    assert disk.writes == 6  # eps_m=151: its analysis and score

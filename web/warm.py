@@ -33,7 +33,7 @@ from web.analyses import current_view, forecast_after, parameter_score_of
 from web.filters import presets
 from web.frames import period_frame, period_frame_etag
 from web.httpcache import cached_body
-from web.patrol import default_request, get_plan
+from web.plans import default_request, get_plan
 
 __all__ = [
     "WARM_ROLES",

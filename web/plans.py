@@ -1,0 +1,181 @@
+"""Patrol plan requests and plans: what ``/patrol`` asks for (:class:`PatrolRequest`, read from
+the query by :func:`parse_request`) and the plan made for it (:func:`get_plan`, cached per data
+version, area and role).
+
+Shared by the patrol blueprint (:mod:`web.patrol`) and pre-warming (:mod:`web.warm`), so it is
+not a blueprint module (tests/test_layering.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from flask import current_app
+from werkzeug.datastructures import MultiDict
+
+from hotspots.evaluate.grid import CELL_M
+from hotspots.gss import is_district_code
+from hotspots.patrol import (
+    DEFAULT_DOSAGE,
+    PatrolArea,
+    PatrolAreaError,
+    PatrolPlan,
+    patrol_plan,
+)
+from hotspots.periods import Period, PeriodError, complete_ends, describe_months
+from web.access import current_access, require_in_scope
+from web.analyses import forecast_after
+from web.data import cache, state
+from web.errors import BadParameter
+from web.filters import flag
+
+BASIS_MONTHS = 3
+MAX_PLACES = 50
+
+
+@dataclass(frozen=True)
+class PatrolRequest:
+    """A validated patrol-plan request (hashable: the cache and ETag key)."""
+
+    end: str
+    area: PatrolArea
+    n: int
+    significant: bool = False
+    #: Places ranked by next month's forecast (the default; ``rank=hotspots``: the hotspots of
+    #: the basis months by offences; "only significant" lists hotspots).
+    forecast: bool = True
+
+    def query(self) -> str:
+        """The canonical query string of this plan."""
+        params: dict[str, str | int] = {"to": self.end, "area": self.area.kind, "n": self.n}
+        if self.significant:
+            params["significant"] = 1
+        elif not self.forecast:
+            params["rank"] = "hotspots"
+        if self.area.kind == "district":
+            params["district"] = self.area.codes[0]
+        elif self.area.kind == "wards":
+            params["wards"] = ",".join(self.area.codes)
+        return urlencode(params)
+
+    def slug(self) -> str:
+        """File-name part: ``force``, ``E07000008`` or ``wards-3``."""
+        kind, codes = self.area.kind, self.area.codes
+        if kind == "district":
+            return codes[0]
+        return f"wards-{len(codes)}" if kind == "wards" else "force"
+
+
+def area_codes(args: MultiDict[str, str]) -> tuple[str, list[str]]:
+    """The district code and ward codes sent (``wards`` repeated or comma-separated)."""
+    wards = [c.strip() for v in args.getlist("wards") for c in v.split(",") if c.strip()]
+    return args.get("district", "").strip(), wards
+
+
+def area_kind(args: MultiDict[str, str], district: str, ward_codes: list[str]) -> str:
+    """``area`` as sent, else what the codes imply (links may leave it out)."""
+    return args.get("area", "").strip() or (
+        "wards" if ward_codes else "district" if district else "force"
+    )
+
+
+def parse_request(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
+    if not months:
+        raise BadParameter("store", "empty", "a store with data (run `hotspots ingest`)")
+    ends = complete_ends(months, BASIS_MONTHS)  # docs/periods.md: the default is the latest
+    end = args.get("to", "").strip() or (ends or months)[-1]
+    try:
+        basis = Period.rolling(BASIS_MONTHS, end)
+    except PeriodError:
+        raise BadParameter("to", end, "a month as YYYY-MM, e.g. 2025-11") from None
+    missing = [m for m in basis.months if m not in set(months)]
+    if missing:
+        raise BadParameter(
+            "to",
+            end,
+            f"a month whose {BASIS_MONTHS} months to it all hold data (the plan uses "
+            f"them): {describe_months(ends) or 'none'}; the store holds "
+            f"{describe_months(months)} (none for {describe_months(missing)})",
+        )
+    n_text = args.get("n", "").strip() or "10"
+    if not n_text.isdigit() or not 1 <= int(n_text) <= MAX_PLACES:
+        raise BadParameter("n", n_text, f"a whole number of places from 1 to {MAX_PLACES}")
+    district, ward_codes = area_codes(args)
+    scope = current_access().scope
+    if scope and not (district or ward_codes):  # an officer's plan: their area by default
+        district, ward_codes = (
+            (scope[0], []) if len(scope) == 1 and is_district_code(scope[0]) else ("", list(scope))
+        )
+    kind = area_kind(args, district, ward_codes)
+    if kind == "district":
+        if not district:
+            raise BadParameter("district", "", "a district code when area=district")
+        area = PatrolArea.district(district)
+    elif kind == "wards":
+        if not ward_codes:
+            raise BadParameter("wards", "", "one or more ward codes when area=wards")
+        area = PatrolArea.wards(ward_codes)
+    elif kind == "force":
+        area = PatrolArea.force()
+    else:
+        raise BadParameter("area", kind, "one of force, district, wards")
+    wards = state().wards
+    if wards is not None:
+        try:
+            chosen, _ = area.resolve(wards)
+        except PatrolAreaError as exc:
+            field = "district" if kind == "district" else "wards"
+            value = district if kind == "district" else ",".join(ward_codes)
+            raise BadParameter(field, value, str(exc).split("; expected ", 1)[-1]) from None
+        require_in_scope(wards, current_access(), ward_codes=chosen)
+    significant = flag(args, "significant", False)  # the map's vocabulary and rule
+    rank = args.get("rank", "").strip() or "forecast"
+    if rank not in ("forecast", "hotspots"):
+        raise BadParameter("rank", rank, "forecast or hotspots")
+    return PatrolRequest(
+        end=end,
+        area=area,
+        n=int(n_text),
+        significant=significant,
+        forecast=rank == "forecast" and not significant,
+    )
+
+
+def dosage_text() -> str:
+    return str(current_app.config.get("PATROL_DOSAGE") or DEFAULT_DOSAGE)
+
+
+def get_plan(req: PatrolRequest) -> PatrolPlan:
+    """The cached plan of a request (one per request, reader kind and data version); a forecast
+    plan ranks by the server's one forecast of that month on its cells
+    (:func:`web.analyses.forecast_after`, shared by every role and area)."""
+    st = state()
+    dosage = dosage_text()
+    # readers without exact points get places made from snapped cells (web.access.redact)
+    snap_m = None if current_access().exact_points else float(current_app.config["SNAP_M"])
+    return cache("analyses").get_or_make(
+        ("patrol", req, dosage, snap_m, st.version),
+        lambda: patrol_plan(
+            st.store,
+            end_month=req.end,
+            area=req.area,
+            top_n=req.n,
+            basis_months=BASIS_MONTHS,
+            dosage=dosage,
+            events=st.events,
+            wards=st.wards,
+            assess_places=True,
+            n_sims=int(current_app.config["SIGNIFICANCE_SIMS"]),
+            significant_only=req.significant,
+            snap_m=snap_m,
+            forecast=req.forecast,
+            ahead=forecast_after(req.end, snap_m or CELL_M) if req.forecast else None,
+        ),
+    )
+
+
+def default_request() -> PatrolRequest:
+    """The plan ``/patrol`` shows the current visitor when asked with no parameters (their
+    area: the whole force, or an officer's own)."""
+    return parse_request(MultiDict(), state().months)
