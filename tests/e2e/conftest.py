@@ -1,7 +1,8 @@
 """Browser tests: the app served on a free port, driven by Playwright in Debian's headless Chromium.
 
-- ``live_server``: the demo store behind ``web.create_app`` in a background werkzeug server bound
-  to ``127.0.0.1`` port 0 (Chromium refuses some ports, so never a fixed one).
+- ``live_store``, ``live_server``: a demo store of their own (the server writes to it) behind
+  ``web.create_app`` in a background werkzeug server bound to ``127.0.0.1`` port 0 (Chromium
+  refuses some ports, so never a fixed one).
 - ``browser``: ``/usr/bin/chromium`` (never a Playwright-downloaded browser) with the flags from
   ``shared/docs/maps-offline.md``. Absent Chromium skips this folder on a user's machine and
   **fails** it when the environment variable ``CI`` is set, so CI cannot pass without it.
@@ -14,34 +15,23 @@ Screenshots go to ``tests/artifacts/screenshots/`` (git-ignored) for a reviewer 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
-PHONE_HEIGHT = 740
-DESKTOP_HEIGHT = 900
-#: Milliseconds to wait for a page, a frame or a map to draw.
-TIMEOUT_MS = 20_000
+from tests.e2e.browsing import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP_HEIGHT,
+    PHONE_HEIGHT,
+    TIMEOUT_MS,
+    BrowsedPage,
+    serving,
+)
 
 
 def _require_browser() -> None:
@@ -69,7 +59,9 @@ def _browser_tooling() -> None:
 
 
 @pytest.fixture(scope="session")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def live_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo store of the browser tests' own: the live server writes to it (accounts, sessions,
+    caches), so it is not the suite's read-only ``demo_store``."""
     from hotspots.cli import main
 
     path = tmp_path_factory.mktemp("e2e") / "store"
@@ -78,38 +70,22 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_server(demo_store: Path) -> Iterator[str]:
+def live_server(live_store: Path) -> Iterator[str]:
     """The app on the demo store, served from a background thread; yields its base URL."""
     from web import create_app
 
-    with serving(create_app({"STORE": str(demo_store)})) as url:
+    with serving(create_app({"STORE": str(live_store)})) as url:
         yield url
 
 
-@contextlib.contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """``app`` served on a free loopback port from a background thread; yields its base URL."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
 @pytest.fixture(scope="session")
-def signed_in_states(browser: Any, live_server: str, demo_store: Path) -> Callable[[str], Any]:
+def signed_in_states(browser: Any, live_server: str, live_store: Path) -> Callable[[str], Any]:
     """Cookies per role, each signed in once through the sign-in page (as a person would):
     ``states(role)``; ``"anonymous"`` gives None (no session)."""
     from tests.accounts import PASSWORD, ensure_user
     from web import create_app
 
-    app = create_app({"STORE": str(demo_store), "WARM_PRESETS": 0})
+    app = create_app({"STORE": str(live_store), "WARM_PRESETS": 0})
     made: dict[str, Any] = {"anonymous": None}
 
     def states(role: str) -> Any:
@@ -156,48 +132,6 @@ def browser() -> Iterator[Any]:
 def viewport_width() -> int:
     """Width of the page in CSS px; tests parametrize it (1280 desktop, 360 phone)."""
     return 1280
-
-
-@dataclass
-class BrowsedPage:
-    """A Playwright page on the test server and what it did that it should not have."""
-
-    page: Any
-    base_url: str
-    width: int
-    external: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    bad_requests: list[str] = field(default_factory=list)
-
-    def goto(self, path: str, *, status: int = 200) -> Any:
-        response = self.page.goto(self.base_url + path, wait_until="load")
-        assert response is not None and response.status == status, (path, response)
-        return response
-
-    def frame(self, selector: str = "iframe.map-frame") -> Any:
-        """The frame of the map iframe, once its document has loaded."""
-        handle = self.page.wait_for_selector(selector, state="attached")
-        frame = handle.content_frame()
-        assert frame is not None, f"{selector} has no frame"
-        frame.wait_for_load_state("load")
-        return frame
-
-    def screenshot(self, name: str, selector: str | None = None) -> Path:
-        """The whole page (or the element ``selector``) as ``<name>-<width>px.png``."""
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{name}-{self.width}px.png"
-        if selector is None:
-            self.page.screenshot(path=str(path), full_page=True)
-        else:
-            self.page.locator(selector).screenshot(path=str(path))
-        return path
-
-    def clean(self, *, allow: Callable[[str], bool] = lambda _: False) -> None:
-        """Assert: nothing asked of another host, no page or console errors, no failed or
-        4xx/5xx request to the test server (``allow`` may excuse expected entries)."""
-        assert self.external == [], "requests to other hosts (aborted)"
-        assert [e for e in self.errors if not allow(e)] == [], "page or console errors"
-        assert [r for r in self.bad_requests if not allow(r)] == [], "failed requests"
 
 
 _TILE = re.compile(r"/\d+/\d+/\d+\.(png|jpe?g|webp|pbf)(\?|$)")

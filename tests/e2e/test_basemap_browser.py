@@ -10,16 +10,16 @@ import pytest
 
 from tests.accounts import PASSWORD, ensure_user
 from tests.basemaps import make_pmtiles
-from tests.e2e.conftest import SCREENSHOTS, TIMEOUT_MS, serving
+from tests.e2e.browsing import SCREENSHOTS, TIMEOUT_MS, serving
 
 
 @pytest.fixture(scope="module")
-def basemap_server(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def basemap_server(live_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     from web import create_app
 
     base = make_pmtiles(tmp_path_factory.mktemp("basemap") / "base.pmtiles")
-    app = create_app({"STORE": str(demo_store), "BASEMAP": str(base), "WARM_PRESETS": 0})
+    app = create_app({"STORE": str(live_store), "BASEMAP": str(base), "WARM_PRESETS": 0})
     ensure_user(app, "officer")
     with serving(app) as url:
         yield url

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import BrowsedPage
+from tests.e2e.browsing import BrowsedPage
 
 #: WCAG 2.0, 2.1 and 2.2 at levels A and AA.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -176,14 +176,14 @@ def wards_in_store(store: Path) -> int:
 
 
 def test_map_page_draws_wards_and_hotspots_from_the_app_alone(
-    page: BrowsedPage, demo_store: Path
+    page: BrowsedPage, live_store: Path
 ) -> None:
     page.goto(AUTUMN)
     frame, stats = draw_map(page)
     assert stats["version"] == "1.9.3"
     assert len(stats["maps"]) == 1
     wards = layer(stats, "Drug offences per ward, Sep–Nov 2025")
-    n_wards = wards_in_store(demo_store)
+    n_wards = wards_in_store(live_store)
     assert 100 <= n_wards <= 140  # ≈120 December 2023 wards in Cambridgeshire and Peterborough
     assert wards["polygons"] == wards["drawn"] == n_wards
     hotspots = layer(stats, "Hotspots, Sep–Nov 2025")
@@ -288,13 +288,13 @@ def test_the_period_can_be_changed_with_the_keyboard_alone(page: BrowsedPage) ->
     page.clean()
 
 
-def test_compare_page_draws_two_maps(page: BrowsedPage, demo_store: Path) -> None:
+def test_compare_page_draws_two_maps(page: BrowsedPage, live_store: Path) -> None:
     page.goto(PAGES["compare"][0])
     assert page.page.locator("h1").inner_text() == "Compare Sep–Nov 2025 with Jun–Aug 2025"
     _, stats = draw_map(page)
     assert len(stats["maps"]) == 2
     assert stats["titles"] == ["A: Jun–Aug 2025", "B: Sep–Nov 2025"]
-    n_wards = wards_in_store(demo_store)
+    n_wards = wards_in_store(live_store)
     for map_id, period in zip(stats["maps"], ["Jun–Aug 2025", "Sep–Nov 2025"], strict=True):
         wards = layer(stats, f"Drug offences per ward, {period}", map_id)
         assert wards["drawn"] == n_wards

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import BrowsedPage
+from tests.e2e.browsing import BrowsedPage
 from tests.e2e.test_browser import axe_violations, report
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import PHONE_HEIGHT, BrowsedPage
+from tests.e2e.browsing import PHONE_HEIGHT, BrowsedPage
 from tests.e2e.test_browser import axe_violations, draw_map, report
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from hotspots.patrol import GPX_NS
-from tests.e2e.conftest import PHONE_HEIGHT, BrowsedPage
+from tests.e2e.browsing import PHONE_HEIGHT, BrowsedPage
 from tests.e2e.test_browser import axe_violations, report
 
 
@@ -64,13 +64,13 @@ def test_an_admin_finds_a_users_sign_ins_in_the_audit_log(
     viewport_width: int,
     role: str,
     signed_in_states: Callable[[str], Any],
-    demo_store: Path,
+    live_store: Path,
 ) -> None:
     from tests.accounts import ensure_user
     from web import create_app
 
     signed_in_states("officer")  # the officer has signed in through the sign-in page
-    officer = ensure_user(create_app({"STORE": str(demo_store), "WARM_PRESETS": 0}), "officer")
+    officer = ensure_user(create_app({"STORE": str(live_store), "WARM_PRESETS": 0}), "officer")
     p = page.page
     page.goto("/admin/audit")
     p.get_by_label("Account").fill(officer)

@@ -8,7 +8,7 @@ import pytest
 
 from hotspots.users import UserStore
 from tests.accounts import PASSWORD
-from tests.e2e.conftest import BrowsedPage
+from tests.e2e.browsing import BrowsedPage
 from tests.e2e.test_browser import axe_violations, draw_map, report
 
 WIDTHS = [1280, 360]
@@ -17,9 +17,9 @@ WIDTHS = [1280, 360]
 @pytest.mark.parametrize("role", ["anonymous"])
 @pytest.mark.parametrize("viewport_width", WIDTHS)
 def test_sign_in_page_meets_wcag_aa_and_signs_in(
-    page: BrowsedPage, viewport_width: int, role: str, demo_store: Path
+    page: BrowsedPage, viewport_width: int, role: str, live_store: Path
 ) -> None:
-    users = UserStore(demo_store / "users.sqlite3")
+    users = UserStore(live_store / "users.sqlite3")
     if users.get("test-commissioner") is None:
         users.add("test-commissioner", PASSWORD, "commissioner")
 

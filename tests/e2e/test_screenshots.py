@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import DESKTOP_HEIGHT, PHONE_HEIGHT, SCREENSHOTS, BrowsedPage
+from tests.e2e.browsing import DESKTOP_HEIGHT, PHONE_HEIGHT, SCREENSHOTS, BrowsedPage
 from tests.e2e.test_browser import draw_map
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"

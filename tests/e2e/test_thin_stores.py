@@ -17,7 +17,7 @@ from hotspots.ingest import ingest
 from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
 from tests.accounts import PASSWORD, ensure_user
-from tests.e2e.conftest import PHONE_HEIGHT, serving
+from tests.e2e.browsing import PHONE_HEIGHT, serving
 from tests.e2e.test_browser import axe_violations, report
 from tests.helpers import DEMO_ALWAYS as ALWAYS
 from tests.helpers import DEMO_AREA as AREA

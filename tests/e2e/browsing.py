@@ -1,0 +1,90 @@
+"""What the browser tests share besides fixtures: Chromium's path and flags, page sizes,
+:func:`serving` (an app on a free loopback port) and :class:`BrowsedPage` (a Playwright page and
+what it did that it should not have). Fixtures are in ``tests/e2e/conftest.py``; test modules
+import these names from here, never from the conftest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+PHONE_HEIGHT = 740
+DESKTOP_HEIGHT = 900
+#: Milliseconds to wait for a page, a frame or a map to draw.
+TIMEOUT_MS = 20_000
+
+
+@contextlib.contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """``app`` served on a free loopback port from a background thread; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@dataclass
+class BrowsedPage:
+    """A Playwright page on the test server and what it did that it should not have."""
+
+    page: Any
+    base_url: str
+    width: int
+    external: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    bad_requests: list[str] = field(default_factory=list)
+
+    def goto(self, path: str, *, status: int = 200) -> Any:
+        response = self.page.goto(self.base_url + path, wait_until="load")
+        assert response is not None and response.status == status, (path, response)
+        return response
+
+    def frame(self, selector: str = "iframe.map-frame") -> Any:
+        """The frame of the map iframe, once its document has loaded."""
+        handle = self.page.wait_for_selector(selector, state="attached")
+        frame = handle.content_frame()
+        assert frame is not None, f"{selector} has no frame"
+        frame.wait_for_load_state("load")
+        return frame
+
+    def screenshot(self, name: str, selector: str | None = None) -> Path:
+        """The whole page (or the element ``selector``) as ``<name>-<width>px.png``."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}-{self.width}px.png"
+        if selector is None:
+            self.page.screenshot(path=str(path), full_page=True)
+        else:
+            self.page.locator(selector).screenshot(path=str(path))
+        return path
+
+    def clean(self, *, allow: Callable[[str], bool] = lambda _: False) -> None:
+        """Assert: nothing asked of another host, no page or console errors, no failed or
+        4xx/5xx request to the test server (``allow`` may excuse expected entries)."""
+        assert self.external == [], "requests to other hosts (aborted)"
+        assert [e for e in self.errors if not allow(e)] == [], "page or console errors"
+        assert [r for r in self.bad_requests if not allow(r)] == [], "failed requests"
