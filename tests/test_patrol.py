@@ -53,17 +53,22 @@ MONTHS = [f"2025-{m:02d}" for m in range(1, 7)]
 
 @pytest.fixture(scope="module")
 def toy_store(toy_boundaries: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("patrol_toy")
+    rows = [
+        street_row(f"{name}{month}-{k}", x, y, month=month, location=location)
+        for i, month in enumerate(MONTHS)
+        for name, ((x, y), location, counts) in PLACES.items()
+        for k in range(counts[i])
+    ]
+    return _store_of_rows(rows, toy_boundaries, tmp_path_factory.mktemp("patrol_toy"))
+
+
+def _store_of_rows(rows: list[list[str]], toy_boundaries: tuple[Path, Path], folder: Path) -> Path:
+    """``rows`` as one toy street file per month, ingested into ``folder/store``."""
     paths = []
-    for i, month in enumerate(MONTHS):
-        rows = []
-        for name, ((x, y), location, counts) in PLACES.items():
-            rows += [
-                street_row(f"{name}{month}-{k}", x, y, month=month, location=location)
-                for k in range(counts[i])
-            ]
+    for month in sorted({r[1] for r in rows}):
         path = folder / f"{month}-toyshire-street.csv"
-        path.write_text("\n".join([STREET_HEADER, *(",".join(r) for r in rows)]) + "\n")
+        mine = [r for r in rows if r[1] == month]
+        path.write_text("\n".join([STREET_HEADER, *(",".join(r) for r in mine)]) + "\n")
         paths.append(path)
     wards_path, area_path = toy_boundaries
     store = folder / "store"
@@ -317,16 +322,8 @@ def test_place_names_keep_the_streets_case(
         for m in MONTHS[3:]
         for k in range(6)
     ]
-    path = tmp_path / "2025-06-toyshire-street.csv"
-    path.write_text("\n".join([STREET_HEADER, *(",".join(r) for r in rows)]) + "\n")
-    wards_path, area_path = toy_boundaries
-    ingest(
-        [path],
-        wards=read_wards(wards_path),
-        force_area=read_force_area(area_path),
-        store=Store(tmp_path / "store"),
-    )
-    plan = patrol_plan(Store(tmp_path / "store"), end_month="2025-06", eps_m=100)
+    store = _store_of_rows(rows, toy_boundaries, tmp_path)
+    plan = patrol_plan(Store(store), end_month="2025-06", eps_m=100)
     assert plan.places[0].name == "1. On or near St Bede's Gardens"
     assert "St Bede's Gardens" in plan_gpx(plan) and "Bede'S" not in plan_gpx(plan)
 
@@ -353,20 +350,8 @@ def test_a_place_hot_in_no_single_month_says_why_it_is_listed(
         for m in MONTHS[3:]
         for k in range(3)
     ]
-    paths = []
-    for m in MONTHS[3:]:
-        path = tmp_path / f"{m}-toyshire-street.csv"
-        mine = [r for r in rows if r[1] == m]
-        path.write_text("\n".join([STREET_HEADER, *(",".join(r) for r in mine)]) + "\n")
-        paths.append(path)
-    wards_path, area_path = toy_boundaries
-    ingest(
-        paths,
-        wards=read_wards(wards_path),
-        force_area=read_force_area(area_path),
-        store=Store(tmp_path / "store"),
-    )
-    plan = patrol_plan(Store(tmp_path / "store"), end_month="2025-06", eps_m=100, min_samples=5)
+    store = _store_of_rows(rows, toy_boundaries, tmp_path)
+    plan = patrol_plan(Store(store), end_month="2025-06", eps_m=100, min_samples=5)
     (p,) = plan.places
     assert p.stable[6] == 0
     assert p.reason.endswith(
