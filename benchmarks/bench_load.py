@@ -36,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_web import OUT, ROOT, free_port, pct
+from bench_web import OUT, ROOT, free_port, gunicorn_command, pct
 
 PASSWORD = "benchmark password 1234"
 #: (role, share of the clients)
@@ -179,19 +179,7 @@ def main() -> int:
             "HOTSPOTS_LOGIN_MAX_FAILURES": "1000",
         }
         server = subprocess.Popen(
-            [
-                bin_dir / "gunicorn",
-                "--workers",
-                str(args.workers),
-                "--threads",
-                str(args.threads),
-                "--preload",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-                "web:create_app()",
-            ],
+            gunicorn_command(args.workers, args.threads, port),
             env=env,
             cwd=ROOT,
         )

@@ -109,6 +109,23 @@ def summary(name: str, results: list[tuple[float, int, int, str | None]]) -> dic
     }
 
 
+def gunicorn_command(workers: int, threads: int, port: int) -> list[str]:
+    """The production server as the docs run it: preloaded app, loopback ``port``."""
+    return [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--preload",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "web:create_app()",
+    ]
+
+
 class Server:
     """gunicorn serving ``store`` on a free loopback port, for a ``with`` block."""
 
@@ -128,19 +145,7 @@ class Server:
         if self.warm is not None:  # presets made at start-up (the app's default otherwise)
             env["HOTSPOTS_WARM_PRESETS"] = str(self.warm)
         self.process = subprocess.Popen(
-            [
-                Path(sys.executable).parent / "gunicorn",
-                "--workers",
-                str(self.workers),
-                "--threads",
-                str(self.threads),
-                "--preload",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-                "web:create_app()",
-            ],
+            gunicorn_command(self.workers, self.threads, port),
             env=env,
             cwd=ROOT,
         )
