@@ -344,6 +344,57 @@ def test_scaled_ranks_equal_scipy_rankdata_exactly() -> None:
     assert np.array_equal(scaled_ranks(np.zeros(4)), np.zeros(4))
 
 
+def test_scaled_ranks_tie_values_equal_up_to_rounding() -> None:
+    """0.1 + 0.2 and 0.3 are equal but for the last bit: they share a rank; values 1e-10 apart
+    (far more than rounding) do not."""
+    values = np.array([0.0, 0.1 + 0.2, 0.3, 1.0, 1.0 + 1e-10])
+    assert 0.1 + 0.2 != 0.3
+    # ranks 1, 2.5, 2.5, 4, 5 -> minus 1, over 5
+    assert np.array_equal(scaled_ranks(values), [0.0, 0.3, 0.3, 0.6, 0.8])
+    # also next to the lowest value
+    assert np.array_equal(scaled_ranks(np.array([0.3, 0.1 + 0.2, 1.0])), [0.0, 0.0, 0.5])
+
+
+def test_smoothed_candidates_equal_smoothing_each_mean_directly(grid: Grid) -> None:
+    """The neighbourhood and kde candidates, made from each month smoothed once, equal the
+    Gaussian smoothing (sd, truncated at 4 sd, zero outside) of each mean itself to rounding."""
+    from scipy import ndimage
+
+    from hotspots.evaluate.forecast import recency_mean
+
+    xy, months = _world()
+    counts = _counts(grid, xy, months)
+    month = "2025-08"
+    forecaster = Forecaster(grid, counts)
+    cands = forecaster.candidates(month)
+    series = np.array([counts[m] for m in forecaster.history(month)])
+
+    def smooth(values: np.ndarray, bandwidth_m: float) -> np.ndarray:
+        raster = grid.raster(values)
+        out = ndimage.gaussian_filter(raster, bandwidth_m / grid.cell_m, mode="constant")
+        return grid.from_raster(out)
+
+    checked = 0
+    for bandwidth_m in (125.0, 250.0, 500.0):
+        for h in (1.0, 3.0, 6.0, math.inf):
+            level = recency_mean(series, h)
+            label = "inf" if math.isinf(h) else f"{h:g}"
+            want = level + smooth(level, bandwidth_m)
+            got = cands[f"cell+{bandwidth_m:g} m h={label}"]
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+            checked += 1
+        for w in (1, 3, 6):
+            mean = series[-w:].mean(axis=0)
+            got = cands[f"cell+{bandwidth_m:g} m last {w} months"]
+            np.testing.assert_allclose(got, mean + smooth(mean, bandwidth_m), rtol=1e-12, atol=0)
+            checked += 1
+    np.testing.assert_allclose(
+        cands["kde 250 m h=inf"], smooth(series.mean(axis=0), 250.0), rtol=1e-12, atol=0
+    )
+    assert checked == 21
+    assert np.count_nonzero(cands["kde 250 m h=inf"]) > 10  # the test could fail
+
+
 def test_month_counts_pais_equal_pai_at_exactly() -> None:
     rng = np.random.default_rng(7)
     for _ in range(200):
