@@ -395,6 +395,21 @@ def test_smoothed_candidates_equal_smoothing_each_mean_directly(grid: Grid) -> N
     assert np.count_nonzero(cands["kde 250 m h=inf"]) > 10  # the test could fail
 
 
+def test_ranking_by_median_equals_the_general_weighted_rule(grid: Grid) -> None:
+    """The candidates ranked by the median of all inner PAIs at once equal the weighted rule
+    (``_centre``) with equal weights, candidate by candidate, for every month."""
+    xy, months = _world()
+    counts = _counts(grid, xy, months)
+    fast = Forecaster(grid, counts)
+    general = Forecaster(grid, counts, ForecastOptions(inner_half_life_months=1e300))
+    checked = 0
+    for month in MONTHS[1:]:
+        want = general.ranking(month)
+        assert fast.ranking(month) == want
+        checked += sum(len(names) for names, _ in want.values())
+    assert checked > 100
+
+
 def test_month_counts_pais_equal_pai_at_exactly() -> None:
     rng = np.random.default_rng(7)
     for _ in range(200):

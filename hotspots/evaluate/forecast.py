@@ -324,7 +324,10 @@ class MonthCounts:
         lowest = score.min()
         upper = score[score > lowest]
         ks = [min(n, math.ceil(c * n)) for c in coverages]
-        kth = sorted({len(upper) - k for k in ks if 0 < k <= len(upper)})
+        # Each cut and the place before it: after the partition, part[cut - 1] is the largest
+        # value below the cut (no pass over them to find it).
+        cuts = {len(upper) - k for k in ks if 0 < k <= len(upper)}
+        kth = sorted(cuts | {c - 1 for c in cuts if c > 0})
         part = np.partition(upper, kth) if kth else upper
         at = score[self.where]
         out: list[float] = []
@@ -341,7 +344,7 @@ class MonthCounts:
                 top = part[cut:]
                 n_above = int(np.count_nonzero(top > limit))
                 n_tied = int(np.count_nonzero(top == limit))
-                if cut and part[:cut].max() == limit:
+                if cut and part[cut - 1] == limit:
                     n_tied += int(np.count_nonzero(part[:cut] == limit))
             else:  # the limit is the lowest score: every score above it is in
                 limit = lowest
@@ -647,26 +650,45 @@ class Forecaster:
             for i, m in enumerate(inner)
         }
         out: dict[float, tuple[list[str], float | None]] = {}
+        pais = None
+        if self.options.inner_statistic == "median" and math.isinf(h_inner) and inner:
+            # PAIs as a (candidate, inner month, coverage) array, NaN where not scored.
+            missing = (math.nan,) * len(self.options.target_coverages)
+            pais = np.array(
+                [[self.inner_scores(m).get(name, missing) for m in inner] for name in cands],
+                dtype=float,
+            ).reshape(len(cands), n_inner, -1)
         for j, cov in enumerate(self.options.target_coverages):
-            ranked: list[tuple[float, int, str]] = []
-            for order, name in enumerate(cands):
-                pairs = [
-                    (self.inner_scores(m)[name][j], weight[m])
-                    for m in inner
-                    if name in self.inner_scores(m)
-                ]
-                pairs = [(v, w) for v, w in pairs if not math.isnan(v)]
-                if len(pairs) < min(2, n_inner) or not pairs:
-                    continue
-                v_arr, w_arr = np.array(pairs).T
-                ranked.append((-_centre(v_arr, w_arr, self.options.inner_statistic), order, name))
-            ranked.sort()
+            if pais is not None:
+                ranked = _by_lower_median(pais[:, :, j], cands, min(2, n_inner))
+            else:
+                ranked = self._by_centre(cands, inner, weight, j)
             if ranked:
                 out[cov] = ([name for _, _, name in ranked], -ranked[0][0])
             elif cands:
                 out[cov] = ([self._fallback(cands)], None)
         self._ranked[month] = out
         return out
+
+    def _by_centre(
+        self, names: list[str], inner: list[str], weight: dict[str, float], j: int
+    ) -> list[tuple[float, int, str]]:
+        """``(-centre, order, name)`` of each candidate scored on enough inner months, best
+        first (:func:`_centre` of its inner PAIs at the ``j``-th target coverage)."""
+        ranked: list[tuple[float, int, str]] = []
+        for order, name in enumerate(names):
+            pairs = [
+                (self.inner_scores(m)[name][j], weight[m])
+                for m in inner
+                if name in self.inner_scores(m)
+            ]
+            pairs = [(v, w) for v, w in pairs if not math.isnan(v)]
+            if len(pairs) < min(2, len(inner)) or not pairs:
+                continue
+            v_arr, w_arr = np.array(pairs).T
+            ranked.append((-_centre(v_arr, w_arr, self.options.inner_statistic), order, name))
+        ranked.sort()
+        return ranked
 
     def _blend(self, month: str, names: list[str], how: str) -> FloatArray:
         if len(names) == 1:
@@ -884,6 +906,21 @@ class _Neighbourhoods:
 def _weighted_sum(weights: FloatArray, rows: FloatArray) -> FloatArray:
     """``weights @ rows`` in one pass (``einsum``: BLAS threads are slower on a shared machine)."""
     return np.einsum("i,ij->j", weights, rows)
+
+
+def _by_lower_median(
+    pais: FloatArray, names: list[str], min_months: int
+) -> list[tuple[float, int, str]]:
+    """``(-median, order, name)`` of each candidate with at least ``min_months`` inner PAIs
+    (rows of ``pais``; NaN: none), best first: :func:`_centre`'s median with equal weights
+    (the lower median, ``sorted[(n - 1) // 2]``) for all candidates at once."""
+    counts = np.count_nonzero(~np.isnan(pais), axis=1)
+    ordered = np.sort(pais, axis=1)  # NaN last
+    ok = np.flatnonzero(counts >= max(min_months, 1))
+    medians = ordered[ok, (counts[ok] - 1) // 2]
+    ranked = [(-float(v), int(i), names[i]) for v, i in zip(medians, ok, strict=True)]
+    ranked.sort()
+    return ranked
 
 
 def _centre(values: FloatArray, weights: FloatArray, statistic: str) -> float:
