@@ -386,7 +386,12 @@ def scaled_ranks(values: FloatArray) -> FloatArray:
         ordered = upper[order]
         new_group = np.empty(len(upper), dtype=bool)
         new_group[0] = True
-        size = np.maximum(np.abs(ordered[1:]), np.abs(ordered[:-1]))
+        # the larger |value| of each neighbouring pair (the upper one when none is negative)
+        size = (
+            ordered[1:]
+            if ordered[0] >= 0
+            else np.maximum(np.abs(ordered[1:]), np.abs(ordered[:-1]))
+        )
         np.greater(ordered[1:] - ordered[:-1], tol * size, out=new_group[1:])
         starts = np.flatnonzero(new_group) + n_lowest
         ends = np.append(starts[1:], n)
@@ -477,7 +482,7 @@ class Forecaster:
             near = _Neighbourhoods(self, span)
             for transform in self.options.transforms:
                 values = self._months(transform)[span[0] : span[1]]
-                level = {h: recency_mean(values, h) for h in self.options.half_lives_months}
+                level = {h: near.level(transform, 0.0, h) for h in self.options.half_lives_months}
                 windows = {
                     w: np.mean(values[-w:], axis=0)
                     for w in self.options.windows_months
