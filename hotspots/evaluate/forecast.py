@@ -374,12 +374,20 @@ def scaled_ranks(values: FloatArray) -> FloatArray:
     one sort and a few passes instead of its several. Ranks are half-integers, exact in floating
     point, so the scaled values are those of the formula above.
     """
+    where, ranks = _ranks_above_lowest(values)
+    out = np.zeros(len(values))
+    out[where] = ranks
+    return out
+
+
+def _ranks_above_lowest(values: FloatArray) -> tuple[npt.NDArray[np.int32], FloatArray]:
+    """:func:`scaled_ranks` of the values above the lowest (the others' are 0): their positions
+    and scaled ranks, a third of the memory of the whole array for a force's many empty cells."""
     n = len(values)
     lowest = values.min()
     tol = RANK_TIE_TOLERANCE
     above = np.flatnonzero(values > lowest + tol * abs(lowest))
     n_lowest = n - len(above)
-    out = np.zeros(n)
     if len(above):
         upper = values[above]
         order = np.argsort(upper)
@@ -396,8 +404,8 @@ def scaled_ranks(values: FloatArray) -> FloatArray:
         starts = np.flatnonzero(new_group) + n_lowest
         ends = np.append(starts[1:], n)
         scaled = (0.5 * (starts + ends + 1) - 0.5 * (n_lowest + 1)) / n
-        out[above[order]] = scaled[np.cumsum(new_group) - 1]
-    return out
+        return above[order].astype(np.int32), scaled[np.cumsum(new_group) - 1]
+    return np.empty(0, dtype=np.int32), np.empty(0)
 
 
 class Forecaster:
@@ -428,7 +436,7 @@ class Forecaster:
         self._ranked: dict[str, dict[float, tuple[list[str], float | None]]] = {}
         self._config_pai: dict[tuple[str, float, tuple[int, str]], float] = {}
         self._forecasts: dict[str, Forecast] = {}
-        self._rank_cache: dict[tuple[str, str], FloatArray] = {}
+        self._rank_cache: dict[tuple[str, str], tuple[npt.NDArray[np.int32], FloatArray]] = {}
         self._month_counts: dict[str, MonthCounts] = {}
         self._sums: dict[tuple[str, str], float] = {}
         self._names: dict[str, list[str]] = {}
@@ -699,7 +707,12 @@ class Forecaster:
         if len(names) == 1:
             return self._candidate(month, names[0])
         if how == "rank":
-            return _mean_of([self._ranks(month, name) for name in names])
+            # numpy.mean of the dense ranks, the same numbers: adding 0 changes nothing.
+            total = np.zeros(self.grid.n_cells)
+            for name in names:
+                where, ranks = self._ranks(month, name)
+                total[where] += ranks
+            return total / len(names)
         return self._scaled_mean(month, names)
 
     def _scaled_mean(self, month: str, names: list[str]) -> FloatArray:
@@ -716,11 +729,12 @@ class Forecaster:
         assert total is not None
         return total / len(names)
 
-    def _ranks(self, month: str, name: str) -> FloatArray:
-        """Ranks of a candidate's cells scaled to 0..1 (ties: mean rank; the lowest value 0)."""
+    def _ranks(self, month: str, name: str) -> tuple[npt.NDArray[np.int32], FloatArray]:
+        """Ranks of a candidate's cells scaled to 0..1 (ties: mean rank; the lowest value 0),
+        as the positions above the lowest and their ranks (:func:`_ranks_above_lowest`)."""
         key = (month, name)
         if key not in self._rank_cache:
-            self._rank_cache[key] = scaled_ranks(self._candidate(month, name))
+            self._rank_cache[key] = _ranks_above_lowest(self._candidate(month, name))
         return self._rank_cache[key]
 
     def config_pai(self, month: str, cov: float, config: tuple[int, str]) -> float:
@@ -937,14 +951,3 @@ def _centre(values: FloatArray, weights: FloatArray, statistic: str) -> float:
     if statistic == "gmean":
         return float(np.exp(np.log(np.maximum(values, 1e-9)) @ weights / weights.sum()))
     return float(values @ weights / weights.sum())
-
-
-def _mean_of(arrays: list[FloatArray]) -> FloatArray:
-    """``numpy.mean(arrays, axis=0)``, the same numbers (numpy adds the rows in order, then
-    divides), without stacking a copy of the arrays first."""
-    if len(arrays) == 1:
-        return arrays[0] / 1
-    total = arrays[0] + arrays[1]
-    for a in arrays[2:]:
-        total += a
-    return total / len(arrays)
