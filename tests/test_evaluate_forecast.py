@@ -141,6 +141,23 @@ def test_seasonal_candidates_only_with_two_years(grid: Grid) -> None:
     assert any("season" in n for n in f.candidates(months[24]))  # 24 months before it
 
 
+def test_seasonal_candidate_is_the_level_plus_last_year_smoothed(grid: Grid) -> None:
+    """``cell+B m h=H +season``: the level plus the same month a year before, plus the
+    smoothing of both (sd B, truncated at 4 sd), to rounding."""
+    from scipy import ndimage
+
+    from hotspots.evaluate.forecast import recency_mean
+
+    rng = np.random.default_rng(3)
+    months = [add_months("2023-01", i) for i in range(25)]
+    counts = {m: rng.poisson(0.3, grid.n_cells).astype(float) for m in months}
+    month = months[24]
+    got = Forecaster(grid, counts).candidates(month)["cell+250 m h=3 +season"]
+    base = recency_mean(np.array([counts[m] for m in months[:24]]), 3.0) + counts[months[12]]
+    near = ndimage.gaussian_filter(grid.raster(base), 1.0, mode="constant")
+    np.testing.assert_allclose(got, base + grid.from_raster(near), rtol=1e-12, atol=0)
+
+
 def test_recency_mean_weights() -> None:
     history = [np.array([4.0]), np.array([0.0])]  # oldest first
     assert recency_mean(history, math.inf)[0] == pytest.approx(2.0)

@@ -143,8 +143,9 @@ META_MIN_MONTHS = 3
 INNER_STATISTIC = "median"
 #: Half-life of the weights of the inner months in the choice, months (inf = plain mean).
 INNER_HALF_LIFE_MONTHS = math.inf
-#: Values of one candidate closer than this share of its largest ``|value|`` share a rank in
-#: the rank blends (:func:`scaled_ranks`): equal up to floating-point rounding.
+#: Two values of a candidate whose difference is at most this share of the larger ``|value|``
+#: share a rank in the rank blends (:func:`scaled_ranks`): equal up to floating-point rounding
+#: (on the real stores rounding gaps are at most 1e-15 of the value, real gaps at least 1e-11).
 RANK_TIE_TOLERANCE = 1e-12
 #: Largest gamma-prior strength (months) the shrinkage uses (no excess variance = this).
 _EB_MAX_STRENGTH = 1e6
@@ -359,8 +360,9 @@ class MonthCounts:
 
 def scaled_ranks(values: FloatArray) -> FloatArray:
     """Average ranks (ties: their mean rank) scaled to 0..1: ``(r - r.min()) / len(r)`` with
-    ``r = scipy.stats.rankdata(values, method="average")`` (no NaN), where values that differ by
-    at most :data:`RANK_TIE_TOLERANCE` times the largest ``|value|`` count as equal.
+    ``r = scipy.stats.rankdata(values, method="average")`` (no NaN), where neighbouring values
+    that differ by at most :data:`RANK_TIE_TOLERANCE` times the larger ``|value|`` count as
+    equal (within ``RANK_TIE_TOLERANCE * |lowest|`` of the lowest: as the lowest).
 
     Ties up to rounding: a candidate's cells that are equal in exact arithmetic (two cells as
     far from the same offences) can differ in their last bits, depending on the order in which
@@ -478,6 +480,7 @@ class Forecaster:
         return self.candidates(month)[name]
 
     def _build(self, month: str) -> dict[str, FloatArray]:
+        """The candidates for ``month`` (and their shrinkage strengths in ``_strengths``)."""
         hist = self.history(month)
         out: dict[str, FloatArray] = {}
         strengths: dict[str, float] = {}
@@ -523,7 +526,7 @@ class Forecaster:
             self._stacks[transform] = stack
         return self._stacks[transform]
 
-    def smoothed_months(
+    def _smoothed_months(
         self, transform: str, bandwidth_m: float, span: tuple[int, int]
     ) -> FloatArray:
         """Rows ``span`` of :meth:`_months` each smoothed with sd ``bandwidth_m`` (:meth:`_smooth`);
@@ -856,7 +859,7 @@ class _Neighbourhoods:
     memoised for the candidates built on them.
 
     Smoothing is linear, so the smoothing of a weighted mean of the months is the same weighted
-    mean of the months each smoothed (:meth:`Forecaster.smoothed_months`): each stored month is
+    mean of the months each smoothed (:meth:`Forecaster._smoothed_months`): each stored month is
     smoothed once per bandwidth for every test month instead of every mean being smoothed
     anew. The two agree to floating-point rounding (``docs/forecast.md``, *Cost*).
     """
@@ -869,7 +872,7 @@ class _Neighbourhoods:
     def _rows(self, transform: str, bandwidth_m: float) -> FloatArray:
         if bandwidth_m <= 0:
             return self.forecaster._months(transform)[self.span[0] : self.span[1]]
-        return self.forecaster.smoothed_months(transform, bandwidth_m, self.span)
+        return self.forecaster._smoothed_months(transform, bandwidth_m, self.span)
 
     def level(self, transform: str, bandwidth_m: float, h: float) -> FloatArray:
         """Recency-weighted mean (half-life ``h``) of the months, smoothed (sd ``bandwidth_m``;
@@ -917,7 +920,8 @@ class _Neighbourhoods:
             out = out + self.forecaster._months(transform)[row]
             if bandwidth_m > 0:
                 out = (
-                    out + self.forecaster.smoothed_months(transform, bandwidth_m, (row, row + 1))[0]
+                    out
+                    + self.forecaster._smoothed_months(transform, bandwidth_m, (row, row + 1))[0]
                 )
         return out
 
