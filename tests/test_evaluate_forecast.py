@@ -100,6 +100,30 @@ def test_deterministic(grid: Grid) -> None:
     assert np.array_equal(a.score, b.score) and a.info == b.info
 
 
+def test_forecast_is_the_same_whatever_month_is_forecast_first(grid: Grid) -> None:
+    """Forecasting the last month first scores every earlier month and lets go of the
+    candidates no blend can take; the earlier months' forecasts made afterwards are the same
+    as those made first, and their candidates are the same when asked for again."""
+    xy, months = _world()
+    counts = _counts(grid, xy, months)
+    first = Forecaster(grid, counts)
+    fresh = {m: first.forecast(m) for m in MONTHS[1:]}
+    full = Forecaster(grid, counts).candidates("2025-05")
+    later = Forecaster(grid, counts)
+    later.forecast(MONTHS[-1])
+    assert "2025-05" not in later._candidates  # scored, only the usable candidates kept
+    for m in MONTHS[1:]:
+        made = later.forecast(m)
+        assert np.array_equal(made.score, fresh[m].score)
+        assert made.info == fresh[m].info
+        assert all(
+            np.array_equal(made.tier_values[c], fresh[m].tier_values[c]) for c in made.tier_values
+        )
+    again = later.candidates("2025-05")
+    assert list(again) == list(full)
+    assert all(np.array_equal(again[n], full[n]) for n in full)
+
+
 def test_a_cell_hot_every_month_ranks_first_and_a_one_off_burst_does_not(grid: Grid) -> None:
     xy, months = _world()
     counts = _counts(grid, xy, months)
