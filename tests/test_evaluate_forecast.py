@@ -100,6 +100,30 @@ def test_deterministic(grid: Grid) -> None:
     assert np.array_equal(a.score, b.score) and a.info == b.info
 
 
+def test_forecast_is_the_same_whatever_month_is_forecast_first(grid: Grid) -> None:
+    """Forecasting the last month first scores every earlier month and lets go of the
+    candidates no blend can take; the earlier months' forecasts made afterwards are the same
+    as those made first, and their candidates are the same when asked for again."""
+    xy, months = _world()
+    counts = _counts(grid, xy, months)
+    first = Forecaster(grid, counts)
+    fresh = {m: first.forecast(m) for m in MONTHS[1:]}
+    full = Forecaster(grid, counts).candidates("2025-05")
+    later = Forecaster(grid, counts)
+    later.forecast(MONTHS[-1])
+    assert "2025-05" not in later._candidates  # scored, only the usable candidates kept
+    for m in MONTHS[1:]:
+        made = later.forecast(m)
+        assert np.array_equal(made.score, fresh[m].score)
+        assert made.info == fresh[m].info
+        assert all(
+            np.array_equal(made.tier_values[c], fresh[m].tier_values[c]) for c in made.tier_values
+        )
+    again = later.candidates("2025-05")
+    assert list(again) == list(full)
+    assert all(np.array_equal(again[n], full[n]) for n in full)
+
+
 def test_a_cell_hot_every_month_ranks_first_and_a_one_off_burst_does_not(grid: Grid) -> None:
     xy, months = _world()
     counts = _counts(grid, xy, months)
@@ -139,6 +163,23 @@ def test_seasonal_candidates_only_with_two_years(grid: Grid) -> None:
     f = Forecaster(grid, counts)
     assert not any("season" in n for n in f.candidates(months[23]))  # 23 months before it
     assert any("season" in n for n in f.candidates(months[24]))  # 24 months before it
+
+
+def test_seasonal_candidate_is_the_level_plus_last_year_smoothed(grid: Grid) -> None:
+    """``cell+B m h=H +season``: the level plus the same month a year before, plus the
+    smoothing of both (sd B, truncated at 4 sd), to rounding."""
+    from scipy import ndimage
+
+    from hotspots.evaluate.forecast import recency_mean
+
+    rng = np.random.default_rng(3)
+    months = [add_months("2023-01", i) for i in range(25)]
+    counts = {m: rng.poisson(0.3, grid.n_cells).astype(float) for m in months}
+    month = months[24]
+    got = Forecaster(grid, counts).candidates(month)["cell+250 m h=3 +season"]
+    base = recency_mean(np.array([counts[m] for m in months[:24]]), 3.0) + counts[months[12]]
+    near = ndimage.gaussian_filter(grid.raster(base), 1.0, mode="constant")
+    np.testing.assert_allclose(got, base + grid.from_raster(near), rtol=1e-12, atol=0)
 
 
 def test_recency_mean_weights() -> None:
@@ -342,6 +383,72 @@ def test_scaled_ranks_equal_scipy_rankdata_exactly() -> None:
     # ties share their mean rank: ranks 1.5, 1.5, 3, 4.5, 4.5 -> minus 1.5, over 5
     assert np.array_equal(scaled_ranks(np.array([0.0, 0.0, 1.0, 2.0, 2.0])), [0, 0, 0.3, 0.6, 0.6])
     assert np.array_equal(scaled_ranks(np.zeros(4)), np.zeros(4))
+
+
+def test_scaled_ranks_tie_values_equal_up_to_rounding() -> None:
+    """0.1 + 0.2 and 0.3 are equal but for the last bit: they share a rank; values 1e-10 apart
+    (far more than rounding) do not."""
+    values = np.array([0.0, 0.1 + 0.2, 0.3, 1.0, 1.0 + 1e-10])
+    assert 0.1 + 0.2 != 0.3
+    # ranks 1, 2.5, 2.5, 4, 5 -> minus 1, over 5
+    assert np.array_equal(scaled_ranks(values), [0.0, 0.3, 0.3, 0.6, 0.8])
+    # also next to the lowest value
+    assert np.array_equal(scaled_ranks(np.array([0.3, 0.1 + 0.2, 1.0])), [0.0, 0.0, 0.5])
+
+
+def test_smoothed_candidates_equal_smoothing_each_mean_directly(grid: Grid) -> None:
+    """The neighbourhood and kde candidates, made from each month smoothed once, equal the
+    Gaussian smoothing (sd, truncated at 4 sd, zero outside) of each mean itself to rounding."""
+    from scipy import ndimage
+
+    from hotspots.evaluate.forecast import recency_mean
+
+    xy, months = _world()
+    counts = _counts(grid, xy, months)
+    month = "2025-08"
+    forecaster = Forecaster(grid, counts)
+    cands = forecaster.candidates(month)
+    series = np.array([counts[m] for m in forecaster.history(month)])
+
+    def smooth(values: np.ndarray, bandwidth_m: float) -> np.ndarray:
+        raster = grid.raster(values)
+        out = ndimage.gaussian_filter(raster, bandwidth_m / grid.cell_m, mode="constant")
+        return grid.from_raster(out)
+
+    checked = 0
+    for bandwidth_m in (125.0, 250.0, 500.0):
+        for h in (1.0, 3.0, 6.0, math.inf):
+            level = recency_mean(series, h)
+            label = "inf" if math.isinf(h) else f"{h:g}"
+            want = level + smooth(level, bandwidth_m)
+            got = cands[f"cell+{bandwidth_m:g} m h={label}"]
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+            checked += 1
+        for w in (1, 3, 6):
+            mean = series[-w:].mean(axis=0)
+            got = cands[f"cell+{bandwidth_m:g} m last {w} months"]
+            np.testing.assert_allclose(got, mean + smooth(mean, bandwidth_m), rtol=1e-12, atol=0)
+            checked += 1
+    np.testing.assert_allclose(
+        cands["kde 250 m h=inf"], smooth(series.mean(axis=0), 250.0), rtol=1e-12, atol=0
+    )
+    assert checked == 21
+    assert np.count_nonzero(cands["kde 250 m h=inf"]) > 10  # the test could fail
+
+
+def test_ranking_by_median_equals_the_general_weighted_rule(grid: Grid) -> None:
+    """The candidates ranked by the median of all inner PAIs at once equal the weighted rule
+    (``_centre``) with equal weights, candidate by candidate, for every month."""
+    xy, months = _world()
+    counts = _counts(grid, xy, months)
+    fast = Forecaster(grid, counts)
+    general = Forecaster(grid, counts, ForecastOptions(inner_half_life_months=1e300))
+    checked = 0
+    for month in MONTHS[1:]:
+        want = general.ranking(month)
+        assert fast.ranking(month) == want
+        checked += sum(len(names) for names, _ in want.values())
+    assert checked > 100
 
 
 def test_month_counts_pais_equal_pai_at_exactly() -> None:

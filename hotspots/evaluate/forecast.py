@@ -76,13 +76,17 @@ cost near one back-test. Fitted models (scikit-learn ``PoissonRegressor`` on the
 forecast worse than this choice on both real stores (``docs/forecast.md``), so they are not
 candidates.
 
-Cost (``docs/forecast.md``, *Cost*): each base (a mean of the months) is smoothed once per
-bandwidth and month and reused by every candidate built on it (``cell+B``, ``kde``, ``eb``);
-every candidate is scored at all target coverages with one partial sort, summing the month's
-offences over the cells that have any (:class:`MonthCounts`); the rank blends sort only the
-values above the lowest (:func:`scaled_ranks`). Each gives the same numbers as the plain
-computation (``scipy.ndimage.gaussian_filter``, :func:`pai_at`, ``scipy.stats.rankdata``;
-the tests check the last two), so the forecast's rankings and ``info`` are unchanged.
+Cost (``docs/forecast.md``, *Cost*): smoothing is linear, so each stored month is smoothed
+once per bandwidth and every smoothed mean (``cell+B``, ``kde``, the shrinkage's neighbourhood)
+is the same weighted mean of the smoothed months (:class:`_Neighbourhoods`): the number of
+Gaussian filters grows with months x bandwidths, not with candidates, and equals
+``scipy.ndimage.gaussian_filter`` of each mean to rounding (a test checks it). Every candidate
+is scored at all target coverages with one partial sort, summing the month's offences over the
+cells that have any (:class:`MonthCounts`, equal to :func:`pai_at`); once a month is scored,
+only the candidates its blends can take are kept (memory near one month's candidates). The
+rank blends sort only the values above the lowest (:func:`scaled_ranks`, ``rankdata``'s
+numbers), counting values equal up to rounding as tied, so that the order in which a sum was
+added cannot change a rank.
 """
 
 from __future__ import annotations
@@ -139,6 +143,10 @@ META_MIN_MONTHS = 3
 INNER_STATISTIC = "median"
 #: Half-life of the weights of the inner months in the choice, months (inf = plain mean).
 INNER_HALF_LIFE_MONTHS = math.inf
+#: Two values of a candidate whose difference is at most this share of the larger ``|value|``
+#: share a rank in the rank blends (:func:`scaled_ranks`): equal up to floating-point rounding
+#: (on the real stores rounding gaps are at most 1e-15 of the value, real gaps at least 1e-11).
+RANK_TIE_TOLERANCE = 1e-12
 #: Largest gamma-prior strength (months) the shrinkage uses (no excess variance = this).
 _EB_MAX_STRENGTH = 1e6
 
@@ -317,7 +325,10 @@ class MonthCounts:
         lowest = score.min()
         upper = score[score > lowest]
         ks = [min(n, math.ceil(c * n)) for c in coverages]
-        kth = sorted({len(upper) - k for k in ks if 0 < k <= len(upper)})
+        # Each cut and the place before it: after the partition, part[cut - 1] is the largest
+        # value below the cut (no pass over them to find it).
+        cuts = {len(upper) - k for k in ks if 0 < k <= len(upper)}
+        kth = sorted(cuts | {c - 1 for c in cuts if c > 0})
         part = np.partition(upper, kth) if kth else upper
         at = score[self.where]
         out: list[float] = []
@@ -334,7 +345,7 @@ class MonthCounts:
                 top = part[cut:]
                 n_above = int(np.count_nonzero(top > limit))
                 n_tied = int(np.count_nonzero(top == limit))
-                if cut and part[:cut].max() == limit:
+                if cut and part[cut - 1] == limit:
                     n_tied += int(np.count_nonzero(part[:cut] == limit))
             else:  # the limit is the lowest score: every score above it is in
                 limit = lowest
@@ -349,7 +360,14 @@ class MonthCounts:
 
 def scaled_ranks(values: FloatArray) -> FloatArray:
     """Average ranks (ties: their mean rank) scaled to 0..1: ``(r - r.min()) / len(r)`` with
-    ``r = scipy.stats.rankdata(values, method="average")`` (no NaN), the same numbers, faster.
+    ``r = scipy.stats.rankdata(values, method="average")`` (no NaN), where neighbouring values
+    that differ by at most :data:`RANK_TIE_TOLERANCE` times the larger ``|value|`` count as
+    equal (within ``RANK_TIE_TOLERANCE * |lowest|`` of the lowest: as the lowest).
+
+    Ties up to rounding: a candidate's cells that are equal in exact arithmetic (two cells as
+    far from the same offences) can differ in their last bits, depending on the order in which
+    the smoothing adds its terms; a rank (unlike a sum) would turn that rounding into a whole
+    rank's difference. Values of real candidates that differ at all differ by far more.
 
     Only the values above the lowest are sorted (a force's many empty cells share the lowest,
     whose scaled rank is 0): the ``n0`` lowest values' mean rank is ``(n0 + 1) / 2``; a group of
@@ -358,23 +376,38 @@ def scaled_ranks(values: FloatArray) -> FloatArray:
     one sort and a few passes instead of its several. Ranks are half-integers, exact in floating
     point, so the scaled values are those of the formula above.
     """
+    where, ranks = _ranks_above_lowest(values)
+    out = np.zeros(len(values))
+    out[where] = ranks
+    return out
+
+
+def _ranks_above_lowest(values: FloatArray) -> tuple[npt.NDArray[np.int32], FloatArray]:
+    """:func:`scaled_ranks` of the values above the lowest (the others' are 0): their positions
+    and scaled ranks, a third of the memory of the whole array for a force's many empty cells."""
     n = len(values)
     lowest = values.min()
-    above = np.flatnonzero(values > lowest)
+    tol = RANK_TIE_TOLERANCE
+    above = np.flatnonzero(values > lowest + tol * abs(lowest))
     n_lowest = n - len(above)
-    out = np.zeros(n)
     if len(above):
         upper = values[above]
         order = np.argsort(upper)
         ordered = upper[order]
         new_group = np.empty(len(upper), dtype=bool)
         new_group[0] = True
-        np.not_equal(ordered[1:], ordered[:-1], out=new_group[1:])
+        # the larger |value| of each neighbouring pair (the upper one when none is negative)
+        size = (
+            ordered[1:]
+            if ordered[0] >= 0
+            else np.maximum(np.abs(ordered[1:]), np.abs(ordered[:-1]))
+        )
+        np.greater(ordered[1:] - ordered[:-1], tol * size, out=new_group[1:])
         starts = np.flatnonzero(new_group) + n_lowest
         ends = np.append(starts[1:], n)
         scaled = (0.5 * (starts + ends + 1) - 0.5 * (n_lowest + 1)) / n
-        out[above[order]] = scaled[np.cumsum(new_group) - 1]
-    return out
+        return above[order].astype(np.int32), scaled[np.cumsum(new_group) - 1]
+    return np.empty(0, dtype=np.int32), np.empty(0)
 
 
 class Forecaster:
@@ -405,10 +438,16 @@ class Forecaster:
         self._ranked: dict[str, dict[float, tuple[list[str], float | None]]] = {}
         self._config_pai: dict[tuple[str, float, tuple[int, str]], float] = {}
         self._forecasts: dict[str, Forecast] = {}
-        self._rank_cache: dict[tuple[str, str], FloatArray] = {}
+        self._rank_cache: dict[tuple[str, str], tuple[npt.NDArray[np.int32], FloatArray]] = {}
         self._month_counts: dict[str, MonthCounts] = {}
-        self._scaled_cache: dict[tuple[str, str], FloatArray] = {}
+        self._sums: dict[tuple[str, str], float] = {}
+        self._names: dict[str, list[str]] = {}
+        self._kept: dict[str, dict[str, FloatArray]] = {}
         self._loo_centre: dict[float, float] = {}
+        self._order = sorted(self.counts)  # stored months in time order
+        self._row = {m: i for i, m in enumerate(self._order)}
+        self._stacks: dict[str, FloatArray] = {}
+        self._smoothed: dict[tuple[str, float], tuple[FloatArray, npt.NDArray[np.bool_]]] = {}
         self._rasters: tuple[FloatArray, FloatArray, FloatArray] | None = None
 
     def history(self, month: str) -> list[str]:
@@ -422,64 +461,88 @@ class Forecaster:
 
     def candidates(self, month: str) -> dict[str, FloatArray]:
         """Every candidate's score per cell for ``month``, from the months before it only."""
-        if month in self._candidates:
-            return self._candidates[month]
+        if month not in self._candidates:
+            self._candidates[month] = self._build(month)
+            self._names[month] = list(self._candidates[month])
+        return self._candidates[month]
+
+    def _candidate_names(self, month: str) -> list[str]:
+        """The names of :meth:`candidates` for ``month``, in order."""
+        if month not in self._names:
+            self.candidates(month)
+        return self._names[month]
+
+    def _candidate(self, month: str, name: str) -> FloatArray:
+        """One candidate for ``month``: kept after scoring (:meth:`inner_scores`) or built."""
+        kept = self._kept.get(month)
+        if kept is not None and name in kept:
+            return kept[name]
+        return self.candidates(month)[name]
+
+    def _build(self, month: str) -> dict[str, FloatArray]:
+        """The candidates for ``month`` (and their shrinkage strengths in ``_strengths``)."""
         hist = self.history(month)
         out: dict[str, FloatArray] = {}
         strengths: dict[str, float] = {}
         if hist:
-            series = np.asarray([self.counts[m] for m in hist])
+            span = (self._row[hist[0]], self._row[hist[-1]] + 1)  # consecutive: one slice
+            series = self._months("raw")[span[0] : span[1]]
             season = None
             if len(hist) >= SEASON_MONTHS:
-                season = self.counts[add_months(month, -12)]
-            # Each base (a mean of the months) is smoothed once per bandwidth, keyed by its
-            # name (transform, window or half-life) and reused by every candidate built on it.
-            smoothed: dict[tuple[str, float], FloatArray] = {}
-            raw_means: dict[str, FloatArray] = {}
+                season = add_months(month, -12)
+            near = _Neighbourhoods(self, span)
             for transform in self.options.transforms:
-                f = _TRANSFORMS[transform]
-                values = series if transform == "raw" else np.asarray([f(c) for c in series])
-                level = {h: recency_mean(values, h) for h in self.options.half_lives_months}
+                values = self._months(transform)[span[0] : span[1]]
+                level = {h: near.level(transform, 0.0, h) for h in self.options.half_lives_months}
                 windows = {
                     w: np.mean(values[-w:], axis=0)
                     for w in self.options.windows_months
                     if w < len(values)
                 }
-                if transform == "raw":
-                    raw_means = {_name("raw", 0.0, h): v for h, v in level.items()}
-                    raw_means.update({_name("raw", 0.0, None, w): v for w, v in windows.items()})
                 for bandwidth_m in self.options.neighbourhood_m:
                     for w, base in windows.items():
-                        key = _name(transform, 0.0, None, w)
                         name = _name(transform, bandwidth_m, None, w)
-                        out[name] = self._with_neighbourhood(base, bandwidth_m, smoothed, key)
+                        out[name] = near.plus(base, transform, bandwidth_m, window=w)
                     for h in self.options.half_lives_months:
-                        base = level[h]
                         name = _name(transform, bandwidth_m, h)
-                        out[name] = self._with_neighbourhood(
-                            base, bandwidth_m, smoothed, _name(transform, 0.0, h)
-                        )
+                        out[name] = near.plus(level[h], transform, bandwidth_m, h=h)
                         if season is not None:
-                            out[f"{name} +season"] = self._with_neighbourhood(
-                                base + f(season),
-                                bandwidth_m,
-                                smoothed,
-                                f"{_name(transform, 0.0, h)} +season",
+                            out[f"{name} +season"] = near.plus(
+                                level[h], transform, bandwidth_m, h=h, season=season
                             )
-            self._add_kde(out, series, smoothed, raw_means)
+            self._add_kde(out, series, near)
             if self.options.shrinkage:
-                strengths = self._add_shrunken(out, series, smoothed, raw_means)
+                strengths = self._add_shrunken(out, series, near)
             self._add_persistence(out, series)
-        self._candidates[month] = out
         self._strengths[month] = strengths
         return out
 
+    def _months(self, transform: str) -> FloatArray:
+        """Every stored month's counts (``transform``-ed), one row per month in time order."""
+        if transform not in self._stacks:
+            f = _TRANSFORMS[transform]
+            stack = np.asarray([f(self.counts[m]) for m in self._order], dtype=float)
+            stack.flags.writeable = False
+            self._stacks[transform] = stack
+        return self._stacks[transform]
+
+    def _smoothed_months(
+        self, transform: str, bandwidth_m: float, span: tuple[int, int]
+    ) -> FloatArray:
+        """Rows ``span`` of :meth:`_months` each smoothed with sd ``bandwidth_m`` (:meth:`_smooth`);
+        each stored month is smoothed once per bandwidth and kept for every later month."""
+        key = (transform, bandwidth_m)
+        if key not in self._smoothed:
+            n_rows = len(self._order)
+            self._smoothed[key] = (np.zeros((n_rows, self.grid.n_cells)), np.zeros(n_rows, bool))
+        rows, done = self._smoothed[key]
+        for i in np.flatnonzero(~done[span[0] : span[1]]) + span[0]:
+            rows[i] = self._smooth(self._months(transform)[i], bandwidth_m)
+            done[i] = True
+        return rows[span[0] : span[1]]
+
     def _add_kde(
-        self,
-        out: dict[str, FloatArray],
-        series: FloatArray,
-        smoothed: dict[tuple[str, float], FloatArray],
-        raw_means: dict[str, FloatArray],
+        self, out: dict[str, FloatArray], series: FloatArray, near: _Neighbourhoods
     ) -> None:
         """The ``kde`` baseline's rankers: kernel density of the last W months and of all."""
         b = self.options.kde_bandwidth_m
@@ -487,51 +550,25 @@ class Forecaster:
             return
         for w in self.options.windows_months:
             if w < len(series):
-                base = np.mean(series[-w:], 0)
-                out[f"kde {b:g} m last {w} months"] = self._smooth_same(
-                    base, b, smoothed, raw_means, _name("raw", 0.0, None, w)
-                )
-        base = np.mean(series, axis=0)
-        out[f"kde {b:g} m h=inf"] = self._smooth_same(
-            base, b, smoothed, raw_means, _name("raw", 0.0, math.inf)
-        )
-
-    def _smooth_same(
-        self,
-        values: FloatArray,
-        bandwidth_m: float,
-        smoothed: dict[tuple[str, float], FloatArray],
-        raw_means: dict[str, FloatArray],
-        key: str,
-    ) -> FloatArray:
-        """``values`` smoothed, reusing the smoothing of the raw mean ``key`` when ``values``
-        equals it exactly (the same numbers give the same smoothing)."""
-        done = smoothed.get((key, bandwidth_m))
-        if done is not None and key in raw_means and np.array_equal(raw_means[key], values):
-            return done
-        return self._smooth(values, bandwidth_m)
+                out[f"kde {b:g} m last {w} months"] = near.window("raw", b, w)
+        out[f"kde {b:g} m h=inf"] = near.level("raw", b, math.inf)
 
     def _add_shrunken(
-        self,
-        out: dict[str, FloatArray],
-        series: FloatArray,
-        smoothed: dict[tuple[str, float], FloatArray],
-        raw_means: dict[str, FloatArray],
+        self, out: dict[str, FloatArray], series: FloatArray, near: _Neighbourhoods
     ) -> dict[str, float]:
         """Empirical-Bayes candidates (:func:`shrink`); returns the prior strength of each."""
         strengths: dict[str, float] = {}
         for h in self.options.half_lives_months:
             w = recency_weights(len(series), h)
             n_eff = float(w.sum() ** 2 / (w * w).sum())
-            key = _name("raw", 0.0, h)
-            rate = raw_means[key] if key in raw_means else recency_mean(series, h)
+            rate = near.level("raw", 0.0, h)
             for bandwidth_m in self.options.neighbourhood_m:
                 if bandwidth_m <= 0:
                     continue
                 name = f"eb {bandwidth_m:g} m h={_half_life_label(h)}"
-                near = self._smooth_same(rate, bandwidth_m, smoothed, raw_means, key)
+                smooth = near.level("raw", bandwidth_m, h)
                 out[name], strengths[name] = shrink(
-                    rate, self._leave_one_out(rate, bandwidth_m, near), n_eff
+                    rate, self._leave_one_out(rate, bandwidth_m, smooth), n_eff
                 )
         return strengths
 
@@ -585,21 +622,6 @@ class Forecaster:
         centre = self._loo_centre[bandwidth_m]
         return np.maximum(smooth - centre * values, 0.0) / (1.0 - centre)
 
-    def _with_neighbourhood(
-        self,
-        values: FloatArray,
-        bandwidth_m: float,
-        smoothed: dict[tuple[str, float], FloatArray],
-        key: str,
-    ) -> FloatArray:
-        """``values`` plus its smoothing, memoised under ``key`` (the base's name) in
-        ``smoothed`` (one month's) for the kde and shrinkage candidates built on it."""
-        if bandwidth_m <= 0:
-            return values
-        if (key, bandwidth_m) not in smoothed:
-            smoothed[key, bandwidth_m] = self._smooth(values, bandwidth_m)
-        return values + smoothed[key, bandwidth_m]
-
     def inner_scores(self, month: str) -> dict[str, tuple[float, ...]]:
         """PAI of every candidate on ``month`` (fitted on the months before it), per target
         coverage; empty when ``month`` has no history or no offences."""
@@ -608,8 +630,16 @@ class Forecaster:
         out: dict[str, tuple[float, ...]] = {}
         actual = self._scorer(month)
         if actual.total > 0:
-            for name, score in self.candidates(month).items():
+            cands = self.candidates(month)
+            for name, score in cands.items():
                 out[name] = actual.pais(score, self.options.target_coverages)
+            # Only the candidates the blends can take are used again (the best ``n`` of the
+            # ranking at each coverage, the ranking being fixed now): the others are let go,
+            # which keeps memory (and the cost of fresh memory) near one month's candidates.
+            most = max(n for n, _ in self.options.blend_configs)
+            keep = {name for names, _ in self.ranking(month).values() for name in names[:most]}
+            self._kept[month] = {name: cands[name] for name in keep}
+            del self._candidates[month]
         self._inner[month] = out
         return out
 
@@ -627,7 +657,7 @@ class Forecaster:
         months before it (best first) and the best median; no inner month: the fallback."""
         if month in self._ranked:
             return self._ranked[month]
-        cands = self.candidates(month)
+        cands = self._candidate_names(month)
         inner = self.inner_months(month)
         n_inner = len(inner)
         h_inner = self.options.inner_half_life_months
@@ -636,20 +666,19 @@ class Forecaster:
             for i, m in enumerate(inner)
         }
         out: dict[float, tuple[list[str], float | None]] = {}
+        pais = None
+        if self.options.inner_statistic == "median" and math.isinf(h_inner) and inner:
+            # PAIs as a (candidate, inner month, coverage) array, NaN where not scored.
+            missing = (math.nan,) * len(self.options.target_coverages)
+            pais = np.array(
+                [[self.inner_scores(m).get(name, missing) for m in inner] for name in cands],
+                dtype=float,
+            ).reshape(len(cands), n_inner, -1)
         for j, cov in enumerate(self.options.target_coverages):
-            ranked: list[tuple[float, int, str]] = []
-            for order, name in enumerate(cands):
-                pairs = [
-                    (self.inner_scores(m)[name][j], weight[m])
-                    for m in inner
-                    if name in self.inner_scores(m)
-                ]
-                pairs = [(v, w) for v, w in pairs if not math.isnan(v)]
-                if len(pairs) < min(2, n_inner) or not pairs:
-                    continue
-                v_arr, w_arr = np.array(pairs).T
-                ranked.append((-_centre(v_arr, w_arr, self.options.inner_statistic), order, name))
-            ranked.sort()
+            if pais is not None:
+                ranked = _by_lower_median(pais[:, :, j], cands, min(2, n_inner))
+            else:
+                ranked = self._by_centre(cands, inner, weight, j)
             if ranked:
                 out[cov] = ([name for _, _, name in ranked], -ranked[0][0])
             elif cands:
@@ -657,28 +686,58 @@ class Forecaster:
         self._ranked[month] = out
         return out
 
+    def _by_centre(
+        self, names: list[str], inner: list[str], weight: dict[str, float], j: int
+    ) -> list[tuple[float, int, str]]:
+        """``(-centre, order, name)`` of each candidate scored on enough inner months, best
+        first (:func:`_centre` of its inner PAIs at the ``j``-th target coverage)."""
+        ranked: list[tuple[float, int, str]] = []
+        for order, name in enumerate(names):
+            pairs = [
+                (self.inner_scores(m)[name][j], weight[m])
+                for m in inner
+                if name in self.inner_scores(m)
+            ]
+            pairs = [(v, w) for v, w in pairs if not math.isnan(v)]
+            if len(pairs) < min(2, len(inner)) or not pairs:
+                continue
+            v_arr, w_arr = np.array(pairs).T
+            ranked.append((-_centre(v_arr, w_arr, self.options.inner_statistic), order, name))
+        ranked.sort()
+        return ranked
+
     def _blend(self, month: str, names: list[str], how: str) -> FloatArray:
-        cands = self.candidates(month)
         if len(names) == 1:
-            return cands[names[0]]
+            return self._candidate(month, names[0])
         if how == "rank":
-            return _mean_of([self._ranks(month, name) for name in names])
-        return _mean_of([self._scaled(month, name) for name in names])
+            # numpy.mean of the dense ranks, the same numbers: adding 0 changes nothing.
+            total = np.zeros(self.grid.n_cells)
+            for name in names:
+                where, ranks = self._ranks(month, name)
+                total[where] += ranks
+            return total / len(names)
+        return self._scaled_mean(month, names)
 
-    def _scaled(self, month: str, name: str) -> FloatArray:
-        """A candidate scaled to sum 1 (all zero: unchanged), memoised for the blends."""
-        key = (month, name)
-        if key not in self._scaled_cache:
-            score = self.candidates(month)[name]
-            total = score.sum()
-            self._scaled_cache[key] = score / total if total > 0 else score
-        return self._scaled_cache[key]
+    def _scaled_mean(self, month: str, names: list[str]) -> FloatArray:
+        """Mean of the candidates each scaled to sum 1 (all zero: unchanged): the numbers of
+        ``numpy.mean`` of the scaled arrays, made one at a time (none kept)."""
+        total: FloatArray | None = None
+        for name in names:
+            score = self._candidate(month, name)
+            key = (month, name)
+            if key not in self._sums:
+                self._sums[key] = float(score.sum())
+            scaled = score / self._sums[key] if self._sums[key] > 0 else score
+            total = scaled.copy() if total is None else np.add(total, scaled, out=total)
+        assert total is not None
+        return total / len(names)
 
-    def _ranks(self, month: str, name: str) -> FloatArray:
-        """Ranks of a candidate's cells scaled to 0..1 (ties: mean rank; the lowest value 0)."""
+    def _ranks(self, month: str, name: str) -> tuple[npt.NDArray[np.int32], FloatArray]:
+        """Ranks of a candidate's cells scaled to 0..1 (ties: mean rank; the lowest value 0),
+        as the positions above the lowest and their ranks (:func:`_ranks_above_lowest`)."""
         key = (month, name)
         if key not in self._rank_cache:
-            self._rank_cache[key] = scaled_ranks(self.candidates(month)[name])
+            self._rank_cache[key] = _ranks_above_lowest(self._candidate(month, name))
         return self._rank_cache[key]
 
     def config_pai(self, month: str, cov: float, config: tuple[int, str]) -> float:
@@ -713,7 +772,7 @@ class Forecaster:
         if month in self._forecasts:
             return self._forecasts[month]
         hist = self.history(month)
-        cands = self.candidates(month)
+        cands = self._candidate_names(month)
         ranking = self.ranking(month)
         coverages = sorted(ranking)
         chosen: list[tuple[float, list[str], float | None]] = []
@@ -727,9 +786,9 @@ class Forecaster:
             chosen.append((cov, names, best))
             ranks[cov] = self._blend(month, names, config[1])
             shares[cov] = (
-                cands[names[0]]
+                self._candidate(month, names[0])
                 if len(names) == 1
-                else _mean_of([self._scaled(month, name) for name in names])
+                else self._scaled_mean(month, names)
             )
             blend_info[f"{100 * cov:g}%"] = (config, n_meta)
         score = self._tiers(chosen, ranks) if cands else np.zeros(self.grid.n_cells)
@@ -757,7 +816,7 @@ class Forecaster:
         self._forecasts[month] = result
         return result
 
-    def _fallback(self, cands: dict[str, FloatArray]) -> str:
+    def _fallback(self, cands: Sequence[str]) -> str:
         """No inner month: the long-run cell count plus the middle neighbourhood bandwidth."""
         bands = sorted(b for b in self.options.neighbourhood_m if b > 0)
         if bands:
@@ -795,6 +854,98 @@ class Forecaster:
         return score
 
 
+class _Neighbourhoods:
+    """The smoothed means of one month's history (a :class:`Forecaster`'s rows ``span``),
+    memoised for the candidates built on them.
+
+    Smoothing is linear, so the smoothing of a weighted mean of the months is the same weighted
+    mean of the months each smoothed (:meth:`Forecaster._smoothed_months`): each stored month is
+    smoothed once per bandwidth for every test month instead of every mean being smoothed
+    anew. The two agree to floating-point rounding (``docs/forecast.md``, *Cost*).
+    """
+
+    def __init__(self, forecaster: Forecaster, span: tuple[int, int]) -> None:
+        self.forecaster = forecaster
+        self.span = span
+        self._memo: dict[tuple[str, float, float, int], FloatArray] = {}
+
+    def _rows(self, transform: str, bandwidth_m: float) -> FloatArray:
+        if bandwidth_m <= 0:
+            return self.forecaster._months(transform)[self.span[0] : self.span[1]]
+        return self.forecaster._smoothed_months(transform, bandwidth_m, self.span)
+
+    def level(self, transform: str, bandwidth_m: float, h: float) -> FloatArray:
+        """Recency-weighted mean (half-life ``h``) of the months, smoothed (sd ``bandwidth_m``;
+        0: not smoothed, :func:`recency_mean` itself)."""
+        key = (transform, bandwidth_m, h, 0)
+        if key not in self._memo:
+            rows = self._rows(transform, bandwidth_m)
+            if bandwidth_m <= 0:
+                self._memo[key] = recency_mean(rows, h)
+            else:
+                w = recency_weights(len(rows), h)
+                self._memo[key] = _weighted_sum(w / w.sum(), rows)
+        return self._memo[key]
+
+    def window(self, transform: str, bandwidth_m: float, w: int) -> FloatArray:
+        """Plain mean of the last ``w`` months, smoothed (sd ``bandwidth_m`` > 0)."""
+        key = (transform, bandwidth_m, 0.0, w)
+        if key not in self._memo:
+            rows = self._rows(transform, bandwidth_m)[-w:]
+            self._memo[key] = _weighted_sum(np.full(len(rows), 1.0 / len(rows)), rows)
+        return self._memo[key]
+
+    def plus(
+        self,
+        base: FloatArray,
+        transform: str,
+        bandwidth_m: float,
+        *,
+        h: float | None = None,
+        window: int = 0,
+        season: str | None = None,
+    ) -> FloatArray:
+        """``base`` (the level ``h`` or the window's mean) plus its smoothing (sd
+        ``bandwidth_m``; 0: ``base`` alone), and plus the month ``season`` and its smoothing."""
+        out = base
+        if bandwidth_m > 0:
+            near = (
+                self.level(transform, bandwidth_m, h)
+                if h is not None
+                else self.window(transform, bandwidth_m, window)
+            )
+            out = base + near
+        if season is not None:
+            row = self.forecaster._row[season]
+            out = out + self.forecaster._months(transform)[row]
+            if bandwidth_m > 0:
+                out = (
+                    out
+                    + self.forecaster._smoothed_months(transform, bandwidth_m, (row, row + 1))[0]
+                )
+        return out
+
+
+def _weighted_sum(weights: FloatArray, rows: FloatArray) -> FloatArray:
+    """``weights @ rows`` in one pass (``einsum``: BLAS threads are slower on a shared machine)."""
+    return np.einsum("i,ij->j", weights, rows)
+
+
+def _by_lower_median(
+    pais: FloatArray, names: list[str], min_months: int
+) -> list[tuple[float, int, str]]:
+    """``(-median, order, name)`` of each candidate with at least ``min_months`` inner PAIs
+    (rows of ``pais``; NaN: none), best first: :func:`_centre`'s median with equal weights
+    (the lower median, ``sorted[(n - 1) // 2]``) for all candidates at once."""
+    counts = np.count_nonzero(~np.isnan(pais), axis=1)
+    ordered = np.sort(pais, axis=1)  # NaN last
+    ok = np.flatnonzero(counts >= max(min_months, 1))
+    medians = ordered[ok, (counts[ok] - 1) // 2]
+    ranked = [(-float(v), int(i), names[i]) for v, i in zip(medians, ok, strict=True)]
+    ranked.sort()
+    return ranked
+
+
 def _centre(values: FloatArray, weights: FloatArray, statistic: str) -> float:
     """Weighted mean, geometric mean or median of the inner PAIs."""
     if statistic == "median":
@@ -804,14 +955,3 @@ def _centre(values: FloatArray, weights: FloatArray, statistic: str) -> float:
     if statistic == "gmean":
         return float(np.exp(np.log(np.maximum(values, 1e-9)) @ weights / weights.sum()))
     return float(values @ weights / weights.sum())
-
-
-def _mean_of(arrays: list[FloatArray]) -> FloatArray:
-    """``numpy.mean(arrays, axis=0)``, the same numbers (numpy adds the rows in order, then
-    divides), without stacking a copy of the arrays first."""
-    if len(arrays) == 1:
-        return arrays[0] / 1
-    total = arrays[0] + arrays[1]
-    for a in arrays[2:]:
-        total += a
-    return total / len(arrays)
