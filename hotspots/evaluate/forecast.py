@@ -90,7 +90,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -98,6 +98,9 @@ from scipy import ndimage
 
 from hotspots.evaluate.grid import Grid
 from hotspots.periods import add_months
+
+if TYPE_CHECKING:
+    from hotspots.evaluate.forecast_features import FeatureLayers
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -391,12 +394,20 @@ class Forecaster:
         Drug offences per study cell for each stored ``YYYY-MM`` month.
     options
         :class:`ForecastOptions`.
+    features
+        Layers beyond the drug counts (other crime types, snap points, wards) whose candidate
+        families (:mod:`hotspots.evaluate.forecast_features`) join the choice; none by default.
     """
 
     def __init__(
-        self, grid: Grid, counts: dict[str, FloatArray], options: ForecastOptions | None = None
+        self,
+        grid: Grid,
+        counts: dict[str, FloatArray],
+        options: ForecastOptions | None = None,
+        features: FeatureLayers | None = None,
     ) -> None:
         self.grid = grid
+        self.features = features
         self.counts = {m: np.asarray(v, dtype=float) for m, v in counts.items()}
         self.options = options or ForecastOptions()
         self._candidates: dict[str, dict[str, FloatArray]] = {}
@@ -470,6 +481,11 @@ class Forecaster:
             if self.options.shrinkage:
                 strengths = self._add_shrunken(out, series, smoothed, raw_means)
             self._add_persistence(out, series)
+            if self.features is not None:
+                labels = {h: _half_life_label(h) for h in self.options.half_lives_months}
+                out.update(
+                    self.features.candidates(hist, series, self.options.half_lives_months, labels)
+                )
         self._candidates[month] = out
         self._strengths[month] = strengths
         return out
@@ -639,6 +655,10 @@ class Forecaster:
         for j, cov in enumerate(self.options.target_coverages):
             ranked: list[tuple[float, int, str]] = []
             for order, name in enumerate(cands):
+                if self.features is not None and not self.features.offered(
+                    name, cov, self.options.target_coverages
+                ):
+                    continue
                 pairs = [
                     (self.inner_scores(m)[name][j], weight[m])
                     for m in inner
