@@ -138,24 +138,34 @@ class FeatureLayers:
         held = sorted(set(months[inside].tolist()))
         drugs = cats == schema.DRUGS_CRIME_TYPE
 
+        month_index = np.asarray(pd.Categorical(months, categories=held).codes, dtype=np.intp)
+
         def per_cell(mask: npt.NDArray[np.bool_]) -> dict[str, FloatArray]:
-            return {
-                m: np.bincount(pos[mask & inside & (months == m)], minlength=grid.n_cells).astype(
-                    float
-                )
+            """Offences per month and study cell (one ``bincount`` over month x cell)."""
+            keep = mask & inside
+            flat = month_index[keep] * grid.n_cells + pos[keep]
+            both = np.bincount(flat, minlength=len(held) * grid.n_cells).astype(float)
+            return {m: both[i * grid.n_cells : (i + 1) * grid.n_cells] for i, m in enumerate(held)}
+
+        # Only the layers the families use are built (each costs a pass over the offences).
+        weapons = per_cell(cats == WEAPONS_CRIME_TYPE) if "weapons" in families else {}
+        other = per_cell(~drugs) if "all crime" in families else {}
+        point_cell = np.empty(0, dtype=np.intp)
+        point_counts: dict[str, FloatArray] = {}
+        if "snap points" in families:
+            keep = drugs & inside
+            points, point_of = np.unique(xy[keep], axis=0, return_inverse=True)
+            point_of = np.asarray(point_of).ravel()
+            point_cell = grid.position(points)
+            point_counts = {
+                m: np.bincount(point_of[months[keep] == m], minlength=len(points)).astype(float)
                 for m in held
             }
-
-        weapons = per_cell(cats == WEAPONS_CRIME_TYPE)
-        other = per_cell(~drugs)
-        keep = drugs & inside
-        points, point_of = np.unique(xy[keep], axis=0, return_inverse=True)
-        point_of = np.asarray(point_of).ravel()
-        point_cell = grid.position(points)
-        point_counts = {
-            m: np.bincount(point_of[months[keep] == m], minlength=len(points)).astype(float)
-            for m in held
-        }
+        cell_ward = (
+            cell_wards(grid, wards)
+            if "wards" in families
+            else np.full(grid.n_cells, -1, dtype=np.intp)
+        )
         search_counts: dict[str, FloatArray] = {}
         if searches is not None:
             s_xy = np.asarray(searches[0], dtype=float).reshape(-1, 2)
@@ -169,7 +179,7 @@ class FeatureLayers:
             other,
             point_cell,
             point_counts,
-            cell_wards(grid, wards),
+            cell_ward,
             search_counts,
             families,
         )
@@ -290,29 +300,38 @@ def store_layers(
     store: Store, grid: Grid, families: Sequence[str] = FAMILIES
 ) -> FeatureLayers | None:
     """:class:`FeatureLayers` of a store's offences of every type and its stop-and-searches
-    for drugs, using ``families``; None when none is asked for or the store holds drug
-    offences only (ingested without ``--all-crime-types``)."""
+    for drugs, for those of ``families`` the store holds data for (``weapons`` and ``all
+    crime`` need a store ingested with ``--all-crime-types``, ``searches`` stop-and-search
+    files); None when none is left."""
     families = tuple(families)
     if unknown := [f for f in families if f not in ALL_FAMILIES]:
         raise ValueError(f"families: got {unknown!r}; expected some of {', '.join(ALL_FAMILIES)}")
     if not families:
         return None
     events = store.load(["offence"], columns=[schema.MONTH, schema.CATEGORY])
-    if events.empty or set(events[schema.CATEGORY].unique()) <= {schema.DRUGS_CRIME_TYPE}:
-        return None
-    try:
-        wards: gpd.GeoDataFrame | None = store.load_boundary("wards")
-    except StoreError:  # no ward boundaries stored: every cell is its own ward
-        wards = None
-    xy = shapely.get_coordinates(events.geometry.to_numpy())
-    found = store.load(["search"], columns=[schema.MONTH, schema.CATEGORY])
+    if set(events[schema.CATEGORY].unique()) <= {schema.DRUGS_CRIME_TYPE}:
+        # Drug offences only (no --all-crime-types): the other types are not known, not zero.
+        families = tuple(f for f in families if f not in ("weapons", "all crime"))
     searches = None
-    if not found.empty:
-        drugs = found[(found[schema.CATEGORY] == SEARCH_OBJECT).to_numpy()]
-        searches = (
-            shapely.get_coordinates(drugs.geometry.to_numpy()),
-            pd.Series(drugs[schema.MONTH]).to_numpy(),
-        )
+    if "searches" in families:
+        found = store.load(["search"], columns=[schema.MONTH, schema.CATEGORY])
+        drugs = found[(found[schema.CATEGORY] == SEARCH_OBJECT).to_numpy()] if len(found) else found
+        if drugs.empty:
+            families = tuple(f for f in families if f != "searches")
+        else:
+            searches = (
+                shapely.get_coordinates(drugs.geometry.to_numpy()),
+                pd.Series(drugs[schema.MONTH]).to_numpy(),
+            )
+    if not families or events.empty:
+        return None
+    wards: gpd.GeoDataFrame | None = None
+    if "wards" in families:
+        try:
+            wards = store.load_boundary("wards")
+        except StoreError:  # no ward boundaries stored: every cell is its own ward
+            wards = None
+    xy = shapely.get_coordinates(events.geometry.to_numpy())
     return FeatureLayers.build(
         grid,
         xy,
