@@ -6,6 +6,7 @@ with them must still not look ahead.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 from shapely.geometry import box
 
+from hotspots.cli import main
 from hotspots.evaluate import Grid, backtest
 from hotspots.evaluate.forecast import Forecaster, ForecastOptions
 from hotspots.evaluate.forecast_features import (
@@ -21,6 +23,7 @@ from hotspots.evaluate.forecast_features import (
     store_layers,
     ward_share_rate,
 )
+from hotspots.evaluate.next_month import next_month
 from hotspots.ingest import ingest
 from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
@@ -158,6 +161,7 @@ def test_no_look_ahead_with_every_family(grid: Grid) -> None:
         forecaster.forecast(m)
     after = forecaster.forecast(test)
     assert np.array_equal(before.score, after.score) and before.info == after.info
+    assert after.info["features"] == list(ALL_FAMILIES)
     assert not np.array_equal(
         _forecaster(grid, xy, months, cats).forecast("2025-07").score,
         forecaster.forecast("2025-07").score,
@@ -205,10 +209,10 @@ def test_store_layers_from_a_store_with_every_crime_type(
     every = Store(tmp_path / "every")
     ingest([path], wards=wards, force_area=area, store=every, all_crime_types=True)
     # No stop-and-search stored: the default families less searches.
-    assert store_layers(every, grid).families == ("all crime",)  # type: ignore[union-attr]
+    assert store_layers(every, grid).families == ("all-crime",)  # type: ignore[union-attr]
     layers = store_layers(every, grid, ALL_FAMILIES)
     assert layers is not None and layers.searches == {}
-    assert layers.families == ("weapons", "all crime", "snap points", "wards")
+    assert layers.families == ("weapons", "all-crime", "snap-points", "wards")
     at = int(grid.position(np.array([[500_300.0, 200_300.0]]))[0])
     shop = int(grid.position(np.array([[501_600.0, 200_600.0]]))[0])
     assert layers.other["2025-01"][at] == 1 and layers.other["2025-01"][shop] == 1
@@ -220,7 +224,39 @@ def test_store_layers_from_a_store_with_every_crime_type(
     assert store_layers(every, grid, ()) is None
     with pytest.raises(ValueError, match="families"):
         store_layers(every, grid, ("tea leaves",))
+    # The next month's forecast (patrol plan, map) uses the same layers as the back-test.
+    assert next_month(every, "2025-01").info["features"] == ["all-crime"]
+    assert next_month(drugs_only, "2025-01").info["features"] == []
     # The back-test states the families it used.
     xy = np.array([[500_300.0, 200_300.0]] * 3)
     result = backtest(xy, ["2025-01"] * 3, grid, methods=("grid",), ks=(1,), features=layers)
     assert result.settings["forecast_features"] == list(layers.families)
+
+
+def test_cli_names_the_families_it_used(
+    tmp_path: Path, toy_boundaries: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    wards_path, area_path = toy_boundaries
+    paths = []
+    for month in ("2025-01", "2025-02", "2025-03"):
+        rows = [street_row(f"D{month}{k}", 500_300, 200_300, month=month) for k in range(3)]
+        rows += [street_row(f"T{month}", 501_600, 200_600, month=month, crime_type="Burglary")]
+        path = tmp_path / f"{month}-toyshire-street.csv"
+        path.write_text("\n".join([STREET_HEADER, *(",".join(r) for r in rows)]) + "\n")
+        paths.append(path)
+    store = Store(tmp_path / "store")
+    wards, area = read_wards(wards_path), read_force_area(area_path)
+    ingest(paths, wards=wards, force_area=area, store=store, all_crime_types=True)
+    out = tmp_path / "f.json"
+    args = ["evaluate", "--methods", "forecast", "grid", "--k", "1", "--json", str(out)]
+    args += ["--store", str(store.path)]
+    assert main(args) == 0
+    assert "from the store's other layers: all-crime" in capsys.readouterr().out
+    data = json.loads(out.read_text())
+    assert data["settings"]["forecast_features"] == ["all-crime"]
+    assert {r["info"]["features"][0] for r in data["rows"] if r["method"] == "forecast"} == {
+        "all-crime"
+    }
+    assert main([*args, "--forecast-features", "none"]) == 0
+    assert json.loads(out.read_text())["settings"]["forecast_features"] == []
+    assert "none" in capsys.readouterr().out

@@ -758,6 +758,7 @@ class Forecaster:
             "history_months": f"{hist[0]}..{hist[-1]}" if hist else None,
             "n_history_months": len(hist),
             "inner_months": len(self.inner_months(month)),
+            "features": list(self.features.families) if self.features is not None else [],
             "chosen": {
                 f"{100 * cov:g}%": {
                     "candidates": names,

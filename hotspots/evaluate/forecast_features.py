@@ -2,36 +2,49 @@
 
 :class:`~hotspots.evaluate.forecast.Forecaster` ranks 250 m cells from their monthly drug
 offence counts. A store ingested with ``--all-crime-types`` holds more: every crime type, the
-police.uk snap point of each offence (its exact map point) and the ward. This module turns them
-into more candidates (rankers of the cells, each an estimate of next month's drug offences),
-fed to the forecast's nested choice like its own: a force whose earlier months do not reward
-them simply does not choose them. Every family and constant is stated here in advance (a
-coarse grid); nothing is fitted to the months in ``docs/forecast.md``.
+police.uk snap point of each offence (its exact map point) and the ward; with stop-and-search
+files, the searches for drugs. This module turns them into more candidates (rankers of the
+cells, each an estimate of next month's drug offences), fed to the forecast's nested choice like
+its own: a force whose earlier months do not reward them simply does not choose them. Every
+family and weight is a coarse grid stated here in advance; nothing is fitted to the months in
+``docs/forecast.md``.
 
-Families (``H`` = the forecast's half-lives, weights ``0.5 ** ((j - 1) / H)`` for the month
-``j`` back; ``rate h=H`` = the cell's recency-weighted mean of monthly drug offences):
+Families (their ids in brackets, as ``--forecast-features`` takes them; ``H`` = the forecast's
+half-lives, weights ``0.5 ** ((j - 1) / H)`` for the month ``j`` back; ``rate h=H`` = the
+cell's recency-weighted mean of monthly drug offences):
 
-- ``drugs+L weapons h=H``: ``rate h=H`` plus ``L`` times the same mean of the cell's
+- [weapons] ``drugs+L weapons h=H``: ``rate h=H`` plus ``L`` times the same mean of the cell's
   *possession of weapons* offences, ``L`` in :data:`WEAPONS_WEIGHTS`. Both are recorded mostly
   where police stop and search, so weapons finds mark where drug finds recur.
-- ``drugs+L all crime h=H``: ``rate h=H`` plus ``L`` times the cell's mean count of every other
-  crime type (``L`` in :data:`ALL_CRIME_WEIGHTS`, small: busy streets break ties between
-  cells of equal drug counts).
-- ``busiest point h=H``: the recency-weighted mean count at the cell's busiest **snap point**
-  (police.uk moves each offence to one of a fixed set of points), the cell's rate breaking
-  ties. A cell whose offences return to one point (a station forecourt, a car park) is
-  steadier than one whose offences are spread over many points once each.
-- ``point months then cell h=H``: the most months (of the last :data:`POINT_MONTHS`) in which
+- [all-crime] ``drugs+L all crime h=H``: ``rate h=H`` plus ``L`` times the cell's mean count of
+  every other crime type (``L`` in :data:`ALL_CRIME_WEIGHTS`, small: busy streets break ties
+  between cells of equal drug counts).
+- [snap-points] ``busiest point h=H``: the recency-weighted mean count at the cell's busiest
+  **snap point** (police.uk moves each offence to one of a fixed set of points), the cell's
+  rate breaking ties. A cell whose offences return to one point (a station forecourt, a car
+  park) is steadier than one whose offences are spread over many points once each. And
+  ``point months then cell h=H``: the most months (of the last :data:`POINT_MONTHS`) in which
   any one snap point of the cell had a drug offence first, the cell's rate breaking ties:
   persistence at the snap point rather than the cell.
-- ``drugs+L searches h=H``: ``rate h=H`` plus ``L`` times the recency-weighted mean of the
-  cell's **stop-and-search for controlled drugs** (``L`` in :data:`SEARCH_WEIGHTS`) over the
-  months of the history that hold stop-and-search data (a month with none stored is no data,
-  not zero: it is left out of the mean and the weights; no such month, no candidate). Most
-  drug offences are found by searches, so where police search marks where finds will be.
-- ``ward h=H x share``: the cell's long-run share of its ward's drug offences times the ward's
-  ``rate h=H`` (the ward's recent level, the cell's place in it; the ward of a cell is the ward
-  holding its centre; a cell in no ward is its own).
+- [searches] ``drugs+L searches h=H``: ``rate h=H`` plus ``L`` times the recency-weighted mean
+  of the cell's **stop-and-searches for controlled drugs** (``L`` in :data:`SEARCH_WEIGHTS`)
+  over the months of the history that hold stop-and-search data (a month with none stored is
+  no data, not zero: it is left out of the mean and the weights; no such month, no candidate).
+  Most drug offences are found by searches, so where police search marks where finds will be.
+- [wards] ``ward h=H x share``: the cell's long-run share of its ward's drug offences times the
+  ward's ``rate h=H`` (the ward's recent level, the cell's place in it; the ward of a cell is
+  the ward holding its centre; a cell in no ward is its own).
+
+**Where they are offered.** At every target coverage of the forecast but the smallest (with
+one target coverage, at it): at the smallest area (0.05%: a handful of cells) the top cells are
+the drug counts' own business, and offered there the families lowered the forecast on the real
+stores' earlier months (the level-1 choice among ~100 candidates on 1-4 inner months picks
+noise); at 1% ``all-crime`` and ``searches`` raised it. **Default families**: ``all-crime`` and
+``searches`` (:data:`FAMILIES`); the others are options. How this was decided, with every
+variant's figures: ``docs/forecast.md``.
+
+A family whose layer the store does not hold is left out (:func:`store_layers`): the other crime
+types of a store ingested without ``--all-crime-types`` are unknown, not zero.
 
 Why hand-written: each family is a few ``numpy`` sums over the months before the forecast
 month (``numpy.maximum.at`` for the busiest point); they reuse the forecast's recency weights.
@@ -72,10 +85,10 @@ POINT_MONTHS = 12
 #: How this module's candidate names begin.
 _PREFIXES = ("drugs+", "busiest point", "point months", "ward ")
 #: Every family, in the order their candidates are listed.
-ALL_FAMILIES: tuple[str, ...] = ("weapons", "all crime", "snap points", "wards", "searches")
+ALL_FAMILIES: tuple[str, ...] = ("weapons", "all-crime", "snap-points", "wards", "searches")
 #: The families used by default: those that raised the forecast on the months before the
 #: common test months of both real stores (``docs/forecast.md``); the others are options.
-FAMILIES: tuple[str, ...] = ("all crime", "searches")
+FAMILIES: tuple[str, ...] = ("all-crime", "searches")
 
 
 @dataclass(frozen=True)
@@ -149,10 +162,10 @@ class FeatureLayers:
 
         # Only the layers the families use are built (each costs a pass over the offences).
         weapons = per_cell(cats == WEAPONS_CRIME_TYPE) if "weapons" in families else {}
-        other = per_cell(~drugs) if "all crime" in families else {}
+        other = per_cell(~drugs) if "all-crime" in families else {}
         point_cell = np.empty(0, dtype=np.intp)
         point_counts: dict[str, FloatArray] = {}
-        if "snap points" in families:
+        if "snap-points" in families:
             keep = drugs & inside
             points, point_of = np.unique(xy[keep], axis=0, return_inverse=True)
             point_of = np.asarray(point_of).ravel()
@@ -210,7 +223,7 @@ class FeatureLayers:
                     out[f"drugs+{weight:g} weapons h={name_of_half_life[h]}"] = (
                         rates[h] + weight * w_rate
                     )
-        if "all crime" in self.families:
+        if "all-crime" in self.families:
             other = np.asarray([self.other.get(m, zeros) for m in hist])
             for h in half_lives_months:
                 o_rate = recency_mean(other, h)
@@ -218,7 +231,7 @@ class FeatureLayers:
                     out[f"drugs+{weight:g} all crime h={name_of_half_life[h]}"] = (
                         rates[h] + weight * o_rate
                     )
-        if "snap points" in self.families and len(self.point_cell):
+        if "snap-points" in self.families and len(self.point_cell):
             point_zeros = np.zeros(len(self.point_cell))
             points = np.asarray([self.point_counts.get(m, point_zeros) for m in hist])
             ok = self.point_cell >= 0
@@ -311,7 +324,7 @@ def store_layers(
     events = store.load(["offence"], columns=[schema.MONTH, schema.CATEGORY])
     if set(events[schema.CATEGORY].unique()) <= {schema.DRUGS_CRIME_TYPE}:
         # Drug offences only (no --all-crime-types): the other types are not known, not zero.
-        families = tuple(f for f in families if f not in ("weapons", "all crime"))
+        families = tuple(f for f in families if f not in ("weapons", "all-crime"))
     searches = None
     if "searches" in families:
         found = store.load(["search"], columns=[schema.MONTH, schema.CATEGORY])
