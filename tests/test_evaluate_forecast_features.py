@@ -7,6 +7,7 @@ with them must still not look ahead.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import geopandas as gpd
@@ -106,6 +107,19 @@ def test_every_family_worked_out_by_hand(grid: Grid, wards: gpd.GeoDataFrame) ->
     # with data is 3, not (0.5 * 3 + 0) / 1.5 = 1 as if February were zero searches.
     assert out["drugs+0.25 searches h=1"][a] == pytest.approx(2 + 0.25 * 3)
     assert out["drugs+1 searches h=1"][c] == pytest.approx(1 / 3)
+
+
+def test_trend_worked_out_by_hand(grid: Grid, wards: gpd.GeoDataFrame) -> None:
+    layers, series = _hand_layers(grid, wards)
+    a, b, c = (int(grid.position(np.array([p]))[0]) for p in (A, B, C))
+    out = layers.candidates(
+        ["2025-01", "2025-02"], series, (1.0, math.inf), {1.0: "1", math.inf: "inf"}
+    )
+    got = out["trend h=1 vs h=inf"]
+    # A: h=1 rate 2, long-run (2 + 2) / 2 = 2: steady, 2 * 2 - 2 = 2. C: h=1 (0.5 * 1) / 1.5
+    # = 1/3, long-run 1/2: falling, 2/3 - 1/2 = 1/6. B: nothing, 0.
+    assert got[a] == pytest.approx(2.0) and got[c] == pytest.approx(1 / 6) and got[b] == 0
+    assert "trend h=1 vs h=1" not in out and "trend h=inf vs h=1" not in out
 
 
 def test_no_search_data_before_the_month_means_no_search_candidate(
@@ -212,7 +226,7 @@ def test_store_layers_from_a_store_with_every_crime_type(
     assert store_layers(every, grid).families == ("all-crime",)  # type: ignore[union-attr]
     layers = store_layers(every, grid, ALL_FAMILIES)
     assert layers is not None and layers.searches == {}
-    assert layers.families == ("weapons", "all-crime", "snap-points", "wards")
+    assert layers.families == ("weapons", "all-crime", "snap-points", "wards", "trend")
     at = int(grid.position(np.array([[500_300.0, 200_300.0]]))[0])
     shop = int(grid.position(np.array([[501_600.0, 200_600.0]]))[0])
     assert layers.other["2025-01"][at] == 1 and layers.other["2025-01"][shop] == 1

@@ -31,6 +31,10 @@ cell's recency-weighted mean of monthly drug offences):
   over the months of the history that hold stop-and-search data (a month with none stored is
   no data, not zero: it is left out of the mean and the weights; no such month, no candidate).
   Most drug offences are found by searches, so where police search marks where finds will be.
+- [trend] ``trend h=S vs h=H``: long-run level plus recent change, extrapolated one step: the
+  recent rate (the shortest half-life ``S``) plus its excess over the rate of a longer memory
+  ``H``, ``max(0, 2 r_S - r_H)``: a place on the rise ranks above its recent rate. (Not new
+  information, but not a mean of the months either: recency means only interpolate.)
 - [wards] ``ward h=H x share``: the cell's long-run share of its ward's drug offences times the
   ward's ``rate h=H`` (the ward's recent level, the cell's place in it; the ward of a cell is
   the ward holding its centre; a cell in no ward is its own).
@@ -83,9 +87,16 @@ SEARCH_WEIGHTS: tuple[float, ...] = (0.25, 1.0)
 #: Months over which a snap point's months with an offence are counted.
 POINT_MONTHS = 12
 #: How this module's candidate names begin.
-_PREFIXES = ("drugs+", "busiest point", "point months", "ward ")
+_PREFIXES = ("drugs+", "busiest point", "point months", "ward ", "trend ")
 #: Every family, in the order their candidates are listed.
-ALL_FAMILIES: tuple[str, ...] = ("weapons", "all-crime", "snap-points", "wards", "searches")
+ALL_FAMILIES: tuple[str, ...] = (
+    "weapons",
+    "all-crime",
+    "snap-points",
+    "wards",
+    "searches",
+    "trend",
+)
 #: The families used by default: those that raised the forecast on the months before the
 #: common test months of both real stores (``docs/forecast.md``); the others are options.
 FAMILIES: tuple[str, ...] = ("all-crime", "searches")
@@ -258,6 +269,12 @@ class FeatureLayers:
                     out[f"drugs+{weight:g} searches h={name_of_half_life[h]}"] = (
                         rates[h] + weight * s_rate
                     )
+        if "trend" in self.families and len(hist) >= 2:
+            short = min(half_lives_months)
+            for h in half_lives_months:
+                if h > short:
+                    name = f"trend h={name_of_half_life[short]} vs h={name_of_half_life[h]}"
+                    out[name] = np.maximum(2.0 * rates[short] - rates[h], 0.0)
         if "wards" in self.families:
             long_run = np.mean(series, axis=0)
             for h in half_lives_months:
