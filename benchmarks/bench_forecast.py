@@ -14,7 +14,11 @@ the default coverages and PAI curve, alternating side by side ``--repeats`` time
   ``gi``) together;
 - ``forecast``: the ``forecast`` method alone, which builds its candidates for every stored month
   before each test month and scores them on every earlier month (its nested choice) from cold:
-  a new :class:`~hotspots.evaluate.forecast.Forecaster` per run.
+  a new :class:`~hotspots.evaluate.forecast.Forecaster` per run, with the candidate families
+  from the store's other layers (``--features``, default the product's default families; the
+  layers are read from the store once per run, inside the timing);
+- ``forecast_drugs_only`` (when ``--features`` names any family): the same forecast without
+  them, so the families' own cost is the difference of the two, measured in the same runs.
 
 Reported: wall seconds per test month for each side (median over repeats), their ratio (target:
 forecast at most 2x the back-test), and the machine's load average before and after.
@@ -33,6 +37,7 @@ import time
 from pathlib import Path
 
 from hotspots.evaluate import Grid, backtest, drug_offences
+from hotspots.evaluate.forecast_features import ALL_FAMILIES, FAMILIES, store_layers
 from hotspots.evaluate.methods import METHODS
 from hotspots.store import Store
 
@@ -42,19 +47,27 @@ def _load() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
 
 
-def run(store_path: Path, k: int, repeats: int) -> dict[str, object]:
-    """Time both sides ``repeats`` times, alternating; seconds per test month."""
+def run(
+    store_path: Path, k: int, repeats: int, families: tuple[str, ...] = FAMILIES
+) -> dict[str, object]:
+    """Time the sides ``repeats`` times, alternating; seconds per test month."""
     store = Store(store_path)
     grid = Grid.over(store.load_boundary("force_area"))
     xy, months = drug_offences(store)
-    sides = {"baseline": tuple(METHODS), "forecast": ("forecast",)}
+    sides: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+        "baseline": (tuple(METHODS), ()),
+        "forecast": (("forecast",), families),
+    }
+    if families:
+        sides["forecast_drugs_only"] = (("forecast",), ())
     seconds: dict[str, list[float]] = {s: [] for s in sides}
     n_test = 0
     load_before = _load()
     for _ in range(repeats):
-        for side, methods in sides.items():
+        for side, (methods, fams) in sides.items():
             start = time.perf_counter()
-            result = backtest(xy, months, grid, methods=methods, ks=(k,))
+            layers = store_layers(store, grid, fams) if fams else None
+            result = backtest(xy, months, grid, methods=methods, ks=(k,), features=layers)
             elapsed = time.perf_counter() - start
             n_test = result.rows["test_month"].nunique()
             seconds[side].append(elapsed / n_test)
@@ -69,6 +82,7 @@ def run(store_path: Path, k: int, repeats: int) -> dict[str, object]:
         "repeats": repeats,
         "seconds_per_test_month": per_month,
         "all_seconds_per_test_month": seconds,
+        "forecast_features": list(families),
         "ratio_forecast_to_baseline": per_month["forecast"] / per_month["baseline"],
         "load_before": load_before,
         "load_after": _load(),
@@ -81,7 +95,15 @@ def main() -> None:
     p.add_argument("--store", type=Path, help="store to read (default: the demo data)")
     p.add_argument("--k", type=int, default=3)
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument(
+        "--features",
+        nargs="*",
+        choices=ALL_FAMILIES,
+        default=list(FAMILIES),
+        help="the forecast's families from the store's other layers (none: drug counts only)",
+    )
     args = p.parse_args()
+    families = tuple(args.features)
     if args.store is None:
         from hotspots.cli import main as cli
 
@@ -89,9 +111,9 @@ def main() -> None:
             path = Path(tmp) / "store"
             with contextlib.redirect_stdout(io.StringIO()):  # keep stdout pure JSON
                 cli(["demo", "--store", str(path)])
-            out = run(path, args.k, args.repeats)
+            out = run(path, args.k, args.repeats, families)
     else:
-        out = run(args.store, args.k, args.repeats)
+        out = run(args.store, args.k, args.repeats, families)
     print(json.dumps(out, indent=1))
 
 

@@ -18,6 +18,7 @@ from hotspots.errors import HotspotsError
 from hotspots.evaluate.advice import ADVICE_AREA_KM2, advise_parameters
 from hotspots.evaluate.backtest import COVERAGES, HOTSPOT_AREA, KS, backtest, drug_offences
 from hotspots.evaluate.forecast import CAP_MONTHS, TARGET_COVERAGES
+from hotspots.evaluate.forecast_features import ALL_FAMILIES, FAMILIES, store_layers
 from hotspots.evaluate.grid import CELL_M, Grid
 from hotspots.evaluate.methods import (
     ALL_METHODS,
@@ -154,6 +155,16 @@ def add_evaluate_parser(sub: Any, help_text: str) -> argparse.ArgumentParser:
         help="coverages (%% of the area) the forecast's nested choice is scored at "
         "(default 0.05 1)",
     )
+    p.add_argument(
+        "--forecast-features",
+        nargs="+",
+        choices=[*ALL_FAMILIES, "none"],
+        default=list(FAMILIES),
+        metavar="FAMILY",
+        help="the forecast's candidate families from the store's other layers "
+        f"({', '.join(ALL_FAMILIES)}, or none; default: {' '.join(FAMILIES) or 'none'}; "
+        "docs/forecast.md)",
+    )
     p.add_argument("--json", type=Path, metavar="PATH", help="write the full result as JSON")
     p.add_argument("--chart", type=Path, metavar="PATH", help="write the PAI curves as a PNG")
     return p
@@ -180,7 +191,11 @@ def run_evaluate(args: argparse.Namespace, store: Store) -> int:
         bandwidth_m=args.bandwidth_m,
         forecast_cap_months=args.forecast_cap_months,
         forecast_coverages=tuple(c / 100 for c in args.forecast_coverages),
+        forecast_features=tuple(f for f in args.forecast_features if f != "none"),
     )
+    features = None
+    if "forecast" in args.methods:
+        features = store_layers(store, grid, options.forecast_features)
     result = backtest(
         xy,
         months,
@@ -190,6 +205,7 @@ def run_evaluate(args: argparse.Namespace, store: Store) -> int:
         coverages=[c / 100 for c in args.coverages],
         options=options,
         common_months=args.common_months,
+        features=features,
     )
     advice = None
     if args.advise:
@@ -298,6 +314,11 @@ def format_backtest(summary: Any, grid: dict[str, Any], settings: dict[str, Any]
         lines.append(
             f"forecast: history up to {settings['forecast_cap_months']} months before each test "
             "month; per-month choices in the JSON rows' info (docs/forecast.md)"
+        )
+        families = settings.get("forecast_features") or []
+        lines.append(
+            "forecast candidates from the store's other layers: "
+            + (", ".join(families) if families else "none (or the store holds drug offences only)")
         )
     return "\n".join(lines)
 

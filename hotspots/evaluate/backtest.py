@@ -27,6 +27,7 @@ import shapely
 
 from hotspots import schema
 from hotspots.evaluate.forecast import Forecaster, ForecastOptions
+from hotspots.evaluate.forecast_features import FeatureLayers, store_layers
 from hotspots.evaluate.grid import CELL_M, Grid
 from hotspots.evaluate.methods import (
     METHOD_LABELS,
@@ -125,6 +126,7 @@ def backtest(
     options: MethodOptions | None = None,
     test_months: Sequence[str] | None = None,
     common_months: bool = False,
+    features: FeatureLayers | None = None,
 ) -> Backtest:
     """Rolling-origin back-test of drug-offence points.
 
@@ -145,6 +147,9 @@ def backtest(
         Restrict the test months (default: every month with k months of data before it).
     common_months
         Keep only the test months that every k (with any test month) and method shares.
+    features
+        The store's layers beyond its drug offences for the forecast's extra candidate families
+        (:func:`~hotspots.evaluate.forecast_features.store_layers`); none: drug counts only.
     """
     methods = check_methods(methods)
     options = options or MethodOptions()
@@ -174,6 +179,7 @@ def backtest(
                 target_coverages=tuple(options.forecast_coverages),
                 kde_bandwidth_m=options.bandwidth_m,  # its kde candidates = the kde method's
             ),
+            features,
         )
     records: list[dict[str, Any]] = []
     for k in ks:
@@ -227,6 +233,7 @@ def backtest(
         "gi_radius_cells": options.gi_radius_cells,
         "forecast_cap_months": options.forecast_cap_months,
         "forecast_coverages": list(options.forecast_coverages),
+        "forecast_features": list(features.families) if features is not None else [],
         "common_months": common_months,
         "test_months": sorted(set(rows_frame["test_month"])) if len(rows_frame) else [],
         "months": held,
@@ -276,7 +283,11 @@ def drug_offences(
 
 
 def backtest_store(store: Store, *, cell_m: float = CELL_M, **kwargs: Any) -> Backtest:
-    """:func:`backtest` of a store's drug offences on a ``cell_m`` grid over its force area."""
+    """:func:`backtest` of a store's drug offences on a ``cell_m`` grid over its force area
+    (the forecast with the store's other layers, ``options.forecast_features``)."""
     grid = Grid.over(store.load_boundary("force_area"), cell_m)
     xy, months = drug_offences(store)
+    if "forecast" in kwargs.get("methods", ()) and "features" not in kwargs:
+        families = (kwargs.get("options") or MethodOptions()).forecast_features
+        kwargs["features"] = store_layers(store, grid, families)
     return backtest(xy, months, grid, **kwargs)

@@ -94,7 +94,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -102,6 +102,9 @@ from scipy import ndimage
 
 from hotspots.evaluate.grid import Grid
 from hotspots.periods import add_months
+
+if TYPE_CHECKING:
+    from hotspots.evaluate.forecast_features import FeatureLayers
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -424,12 +427,20 @@ class Forecaster:
         Drug offences per study cell for each stored ``YYYY-MM`` month.
     options
         :class:`ForecastOptions`.
+    features
+        Layers beyond the drug counts (other crime types, snap points, wards) whose candidate
+        families (:mod:`hotspots.evaluate.forecast_features`) join the choice; none by default.
     """
 
     def __init__(
-        self, grid: Grid, counts: dict[str, FloatArray], options: ForecastOptions | None = None
+        self,
+        grid: Grid,
+        counts: dict[str, FloatArray],
+        options: ForecastOptions | None = None,
+        features: FeatureLayers | None = None,
     ) -> None:
         self.grid = grid
+        self.features = features
         self.counts = {m: np.asarray(v, dtype=float) for m, v in counts.items()}
         self.options = options or ForecastOptions()
         self._candidates: dict[str, dict[str, FloatArray]] = {}
@@ -514,6 +525,11 @@ class Forecaster:
             if self.options.shrinkage:
                 strengths = self._add_shrunken(out, series, near)
             self._add_persistence(out, series)
+            if self.features is not None:
+                labels = {h: _half_life_label(h) for h in self.options.half_lives_months}
+                out.update(
+                    self.features.candidates(hist, series, self.options.half_lives_months, labels)
+                )
         self._strengths[month] = strengths
         return out
 
@@ -679,6 +695,9 @@ class Forecaster:
                 ranked = _by_lower_median(pais[:, :, j], cands, min(2, n_inner))
             else:
                 ranked = self._by_centre(cands, inner, weight, j)
+            if self.features is not None:
+                covs = self.options.target_coverages
+                ranked = [r for r in ranked if self.features.offered(r[2], cov, covs)]
             if ranked:
                 out[cov] = ([name for _, _, name in ranked], -ranked[0][0])
             elif cands:
@@ -797,6 +816,7 @@ class Forecaster:
             "history_months": f"{hist[0]}..{hist[-1]}" if hist else None,
             "n_history_months": len(hist),
             "inner_months": len(self.inner_months(month)),
+            "features": list(self.features.families) if self.features is not None else [],
             "chosen": {
                 f"{100 * cov:g}%": {
                     "candidates": names,

@@ -37,6 +37,7 @@ from scipy import ndimage
 from hotspots import schema
 from hotspots.cluster import Auto, DetectorCore
 from hotspots.evaluate.forecast import CAP_MONTHS, TARGET_COVERAGES
+from hotspots.evaluate.forecast_features import FAMILIES as FEATURE_FAMILIES
 from hotspots.evaluate.grid import Grid
 from hotspots.summary import BUFFER_M, hotspot_polygons
 
@@ -67,6 +68,7 @@ class MethodOptions:
     gi_radius_cells: int = 1
     forecast_cap_months: int = CAP_MONTHS
     forecast_coverages: tuple[float, ...] = TARGET_COVERAGES
+    forecast_features: tuple[str, ...] = FEATURE_FAMILIES
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from shapely.geometry.base import BaseGeometry
 
 from hotspots.evaluate.backtest import drug_offences
 from hotspots.evaluate.forecast import Forecaster, ForecastOptions, pai_at, recency_mean
+from hotspots.evaluate.forecast_features import store_layers
 from hotspots.evaluate.grid import CELL_M, Grid
 from hotspots.periods import add_months
 from hotspots.store import Store
@@ -197,7 +198,9 @@ def next_month(
         m: np.bincount(pos[(months == m) & (pos >= 0)], minlength=grid.n_cells).astype(float)
         for m in sorted(set(months.tolist()))
     }
-    forecaster = Forecaster(grid, counts, options)
+    # The store's other layers, as the back-test's forecast uses them (only months before each
+    # forecast month are read from them: forecast_features.py).
+    forecaster = Forecaster(grid, counts, options, store_layers(store, grid))
     month = add_months(end_month, 1)
     made = forecaster.forecast(month)
     hist = forecaster.history(month)
