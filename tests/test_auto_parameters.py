@@ -1,0 +1,192 @@
+"""What ``auto`` stands for: the automatic rule or the pair the store's nested back-test favours
+(issue 15, deliverable 4), worked out by hand on a made-up world, and its explanation in the
+command line's text and JSON and on the map page.
+
+The world, on a 3 x 3 km square of 250 m cells (144 cells), one cell as the patrol area
+(0.0625 km², so PAI = 144 x the share of the month's offences in the chosen cell), fit 3 months:
+
+- place A: 12 offences a month on one point (36 in any fit window);
+- each month a one-off burst somewhere new: 5 points 40 m apart in a row, 10 offences each
+  (50; never again).
+
+Pairs: ``eps_m`` 50 or 150 m with ``min_samples`` 33, and the automatic rule.
+
+- (50, 33): A is a core point (36 >= 33); a burst point has at most 10 + 10 + 10 = 30 within
+  50 m: no burst is a hotspot. The top cell is A's: 12 of the month's 62 offences, PAI
+  144 x 12 / 62 = 27.87, every month.
+- (150, 33): every burst point has the whole burst (50) within 150 m: each burst is a hotspot
+  of 50 offences, ranked above A (36); the top cell is a past burst's: PAI 0.
+- automatic rule: ``min_samples`` = max(5, min(ceil(3 x 3) = 9, ceil(1% of 186) = 2)) = 5 and
+  ``eps_m`` >= 50 m (its floor), so each burst chains into one hotspot of 50 above A: PAI 0.
+
+Test months (3 fit months before them): April to September; a nested choice needs 2 earlier
+test months: June onwards. Each month the pair best on the earlier months is (50, 33)
+(27.87 against 0), so out of sample the nested choice scores 27.87 every month and the
+automatic rule 0: with 3 or more months (to August onwards) the back-test favours the pair, and
+``auto`` becomes eps_m 50, min_samples 33; with 2 (to July) it is undecided.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from flask import Flask
+from shapely.geometry import box
+
+from hotspots.cli import main
+from hotspots.evaluate import Grid
+from hotspots.evaluate.auto_parameters import (
+    ParameterChoice,
+    choice_key,
+    choose_parameters,
+    store_choice,
+)
+from hotspots.presentation import parameter_choice_text
+from hotspots.store import Store
+from tests.helpers import ClientFor
+
+X0, Y0 = 500_000.0, 200_000.0
+MONTHS = [f"2025-{m:02d}" for m in range(1, 10)]
+A = (X0 + 125.0, Y0 + 125.0)
+AREA_KM2 = 0.0625  # one cell
+KW = {"k": 3, "area_km2": AREA_KM2, "eps_values": (50.0, 150.0), "min_samples_values": (33,)}
+PAI_A = 144 * 12 / 62
+
+
+@pytest.fixture(scope="module")
+def grid() -> Grid:
+    area = gpd.GeoDataFrame(geometry=[box(X0, Y0, X0 + 3_000, Y0 + 3_000)], crs="EPSG:27700")
+    return Grid.over(area, 250)
+
+
+def _world() -> tuple[np.ndarray, np.ndarray]:
+    xy: list[tuple[float, float]] = []
+    months: list[str] = []
+    for i, m in enumerate(MONTHS):
+        xy += [A] * 12
+        bx, by = X0 + 625.0, Y0 + 500.0 + 250.0 * i  # a new cell row each month
+        for j in range(5):
+            xy += [(bx + 40.0 * j, by)] * 10
+        months += [m] * 62
+    return np.array(xy), np.array(months)
+
+
+def test_the_back_test_favours_the_pair_worked_out_by_hand(grid: Grid) -> None:
+    xy, months = _world()
+    choice = choose_parameters(xy, months, grid, up_to="2025-09", **KW)
+    assert (choice.rule, choice.eps_m, choice.min_samples) == ("back-test", 50.0, 33)
+    assert choice.favoured == "nested" and choice.up_to == "2025-09"
+    s = choice.nested
+    assert s["months"] == 4  # June..September
+    assert s["pai_median"] == pytest.approx(PAI_A) and s["pai_min"] == pytest.approx(PAI_A)
+    assert s["auto_pai_median"] == 0 and s["auto_pai_max"] == 0
+    assert s["next_choice"]["inner_months"] == 6  # April..September
+    assert s["next_choice"]["inner_pai_median"] == pytest.approx(PAI_A)
+    text = parameter_choice_text(
+        {"eps_m": 50.0, "min_samples": 33, "parameter_choice": choice.as_dict()}
+    )
+    assert text is not None
+    assert "chosen by the store's own back-test: eps_m 50 m (back-test), min_samples 33" in text
+    assert "the automatic rule median PAI 0.0 [0.0-0.0] over 4 test months" in text
+    assert f"earlier months {PAI_A:.1f} [{PAI_A:.1f}-{PAI_A:.1f}]" in text
+    assert "favours the pair" in text
+
+
+def test_undecided_or_untested_keeps_the_automatic_rule(grid: Grid) -> None:
+    xy, months = _world()
+    undecided = choose_parameters(xy, months, grid, up_to="2025-07", **KW)  # June, July
+    assert undecided.rule == "automatic rule"
+    assert (undecided.eps_m, undecided.min_samples) == ("auto", "auto")
+    assert undecided.favoured == "undecided (2 months; 3 needed)"
+    params = {"eps_m": 150.0, "min_samples": 5, "parameter_choice": undecided.as_dict()}
+    text = parameter_choice_text(params)
+    assert text is not None and "automatic rule: eps_m by the k-distance knee → 150 m" in text
+    assert "undecided (2 months; 3 needed): the automatic rule stays" in text
+    untested = choose_parameters(xy, months, grid, up_to="2025-05", **KW)  # no June yet
+    assert untested.rule == "automatic rule" and untested.favoured == "not tested"
+    assert untested.reason is not None and "2025-05" in untested.reason
+    assert parameter_choice_text({"eps_m": 100.0, "min_samples": 7}) is None  # given, not auto
+
+
+def test_offences_after_the_end_never_change_the_choice(grid: Grid) -> None:
+    xy, months = _world()
+    before = choose_parameters(xy, months, grid, up_to="2025-08", **KW)
+    later = months > "2025-08"
+    moved = xy.copy()
+    moved[later] = [X0 + 2_900.0, Y0 + 2_900.0]  # September's offences all somewhere else
+    extra_xy = np.vstack([moved, np.repeat([[X0 + 10.0, Y0 + 10.0]], 30, axis=0)])
+    extra_months = np.concatenate([months, ["2025-10"] * 30])
+    after = choose_parameters(extra_xy, extra_months, grid, up_to="2025-08", **KW)
+    assert after == before and after.rule == "back-test"
+    # ... while the end month itself counts: without A in August the pair loses there
+    no_a = ~((months == "2025-08") & (xy[:, 0] == A[0]) & (xy[:, 1] == A[1]))
+    changed = choose_parameters(xy[no_a], months[no_a], grid, up_to="2025-08", **KW)
+    assert changed.nested["pai_min"] == 0 and changed != before
+
+
+def test_the_cache_is_read_by_content_and_written_privately(grid: Grid, tmp_path: Path) -> None:
+    xy, months = _world()
+    folder = tmp_path / "choices"
+    made = choose_parameters(xy, months, grid, up_to="2025-09", cache_dir=folder, **KW)
+    key = choice_key(
+        xy[months <= "2025-09"], months[months <= "2025-09"], grid, up_to="2025-09", **KW
+    )  # type: ignore[arg-type]
+    path = folder / f"{key}.json"
+    assert ParameterChoice.from_dict(json.loads(path.read_text())) == made
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert [p.name for p in folder.iterdir()] == [path.name]  # no temporary file left
+    # the same offences in another order and with later months: the same key, read back
+    shuffled = np.random.default_rng(0).permutation(len(xy))
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "favoured": "read from the cache"}))
+    again = choose_parameters(
+        xy[shuffled], months[shuffled], grid, up_to="2025-09", cache_dir=folder, **KW
+    )
+    assert again.favoured == "read from the cache"
+    path.write_text("{not json")  # a damaged file is made again
+    assert choose_parameters(xy, months, grid, up_to="2025-09", cache_dir=folder, **KW) == made
+
+
+def test_cli_explains_the_choice_in_text_and_json(
+    demo_store_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = ["--store", str(demo_store_path)]
+    choice = store_choice(Store(demo_store_path), "2025-12")
+    assert main(["analyse", "--year", "2025", "--json", "--top", "1", "--sims", "0", *store]) == 0
+    data = json.loads(capsys.readouterr().out)
+    params = data["metadata"]["parameters"]
+    assert params["parameter_choice"] == json.loads(json.dumps(choice.as_dict()))
+    text = parameter_choice_text(params)
+    assert text is not None and data["parameter_choice_text"] == text
+    assert "Out of sample (nested back-test on the months to 2025-12" in text
+    if choice.rule == "automatic rule":
+        assert f"→ {params['eps_m']:g} m" in text and params["requested_eps_m"] == "auto"
+    assert main(["analyse", "--year", "2025", "--top", "1", "--sims", "0", *store]) == 0
+    assert text in capsys.readouterr().out
+    # given parameters: no choice, no explanation
+    assert (
+        main(["analyse", "--year", "2025", "--json", "--eps-m", "100", "--sims", "0", *store]) == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert "parameter_choice" not in data["metadata"]["parameters"]
+    assert data["parameter_choice_text"] is None
+
+
+def test_map_page_states_the_same_explanation(app: Flask, client_for: ClientFor) -> None:
+    analyst = client_for("analyst")
+    data = analyst.get("/map.json?from=2025-10&to=2025-12").get_json()
+    text = data["parameter_choice_text"]
+    with app.app_context():
+        store = Store(app.config["STORE"])
+    expected = store_choice(store, "2025-12").as_dict()
+    assert data["metadata"]["parameters"]["parameter_choice"] == json.loads(json.dumps(expected))
+    assert text == parameter_choice_text(data["metadata"]["parameters"])
+    page = analyst.get("/?from=2025-10&to=2025-12").get_data(as_text=True)
+    assert "How these parameters were chosen:" in page
+    assert "Out of sample (nested back-test on the months to 2025-12" in page
