@@ -14,9 +14,10 @@ import pandas as pd
 from hotspots import schema
 from hotspots.analysis import Analysis, analyse, store_months
 from hotspots.cli.distributed import hotspot_detectors
+from hotspots.cli.environment import parameter_cache_dir
 from hotspots.cli.evaluate import assess_from_args, format_assessment
 from hotspots.errors import HotspotsError
-from hotspots.evaluate.auto_parameters import default_cache_dir, store_choice
+from hotspots.evaluate.auto_parameters import store_choice
 from hotspots.parameters import (
     EPS_M_MAX,
     EPS_M_MIN,
@@ -149,7 +150,7 @@ def run_analysis(args: argparse.Namespace, store: Store) -> Analysis:
     min_samples = _parameter(str(args.min_samples), "min-samples", parse_min_samples)
     choice = None
     if eps_m == "auto" and min_samples == "auto":  # the store's own back-test may choose
-        choice = store_choice(store, period.end, events=events, cache_dir=default_cache_dir())
+        choice = store_choice(store, period.end, events=events, cache_dir=parameter_cache_dir())
         eps_m, min_samples = choice.eps_m, choice.min_samples
     with hotspot_detectors(args) as detector_factory:  # tiles on a dask cluster if configured
         analysis = analyse(

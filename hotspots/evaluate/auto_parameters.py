@@ -25,7 +25,9 @@ so the order they were read in does not matter), the grid, the settings and
 :data:`RULE_VERSION`. A content key, not the data version: ingesting a later month leaves the
 choices of earlier ends valid, and changing an earlier month changes the key. The file is
 written to a temporary name and renamed into place (a reader never sees half a file), mode
-0600. Hand-written rather than the ``diskcache`` package: it is not a dependency, and one file
+0600, in the folder the caller names (the command line: ``$XDG_CACHE_HOME/hotspots/
+parameter-choice``, :func:`hotspots.cli.environment.parameter_cache_dir`). Hand-written rather
+than the ``diskcache`` package: it is not a dependency, and one file
 per key with ``os.replace`` is all this needs (the web app keeps the result in its own shared
 cache, :mod:`web.diskcache`).
 """
@@ -62,7 +64,6 @@ __all__ = [
     "ParameterChoice",
     "choice_key",
     "choose_parameters",
-    "default_cache_dir",
     "store_choice",
 ]
 
@@ -101,14 +102,6 @@ class ParameterChoice:
     def from_dict(cls, data: dict[str, Any]) -> ParameterChoice:
         """Back from :meth:`as_dict` (a cached file)."""
         return cls(**data)
-
-
-def default_cache_dir() -> Path:
-    """Where the command line keeps the choices: ``$XDG_CACHE_HOME/hotspots/parameter-choice``
-    (default ``~/.cache/...``). Outside the store: a store may be read-only or shared, and its
-    folder holds what was ingested; a content key is valid for any store."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "hotspots" / "parameter-choice"
 
 
 def store_choice(
