@@ -49,7 +49,8 @@ from hotspots.evaluate.auto_parameters import (
 )
 from hotspots.presentation import parameter_choice_text
 from hotspots.store import Store
-from tests.helpers import ClientFor
+from tests.accounts import client_as
+from tests.helpers import AppFactory, ClientFor
 
 X0, Y0 = 500_000.0, 200_000.0
 MONTHS = [f"2025-{m:02d}" for m in range(1, 10)]
@@ -190,3 +191,137 @@ def test_map_page_states_the_same_explanation(app: Flask, client_for: ClientFor)
     page = analyst.get("/?from=2025-10&to=2025-12").get_data(as_text=True)
     assert "How these parameters were chosen:" in page
     assert "Out of sample (nested back-test on the months to 2025-12" in page
+
+
+# A store where the back-test favours a pair at the default patrol area (1.41 km², 22.6 cells of
+# a 10 x 10 km force), for the command line end to end. Each month: A, 12 offences on one point,
+# and 10 new bursts of 13 points 40 m apart with 3 offences each (39 > A's 36 in a fit window).
+# The automatic rule's min_samples is max(5, min(ceil(3 x 3) = 9, ceil(1% of 1,206) = 13)) = 9:
+# every burst point has 9 within 50 m, so each burst is a hotspot ranked above A, and the 30
+# bursts of a fit window fill the patrol area with cells where nothing happens next: PAI 0.
+# With min_samples 15 a burst point needs the points 80 m away too, so at eps 50 or 75 m (and
+# at the automatic eps, which is not above 75 m here) only A is a hotspot: its cell holds 12 of
+# the next month's 402, PAI (12 / 402) / (1.41 / 100) = 2.117.
+BIG = 10_000.0
+
+
+def _big_world(n_months: int) -> tuple[np.ndarray, np.ndarray]:
+    xy: list[tuple[float, float]] = []
+    months: list[str] = []
+    for i in range(n_months):
+        m = f"2025-{i + 1:02d}"
+        if i == 9:  # October, after the period analysed: A gone, a burst on A's point instead
+            xy += [A] * 60
+            months += [m] * 60
+            continue
+        xy += [A] * 12
+        for b in range(10):
+            bx, by = X0 + 1_000.0 + 900.0 * b, Y0 + 1_000.0 + 1_000.0 * i + 30.0
+            xy += [(bx + 40.0 * j, by) for j in range(13) for _ in range(3)]
+        months += [m] * 402
+    return np.array(xy), np.array(months)
+
+
+def _ingest_world(folder: Path, xy: np.ndarray, months: np.ndarray) -> Path:
+    from hotspots.ingest import ingest
+    from hotspots.sources.boundaries import read_force_area, read_wards
+    from tests.helpers import STREET_HEADER, lonlat, street_row
+
+    half = X0 + BIG / 2
+    wards = gpd.GeoDataFrame(
+        {
+            "WD24CD": ["E05000001", "E05000002"],
+            "WD24NM": ["West", "East"],
+            "LAD24CD": ["E07000001", "E07000001"],
+            "LAD24NM": ["Bigshire", "Bigshire"],
+        },
+        geometry=[box(X0, Y0, half, Y0 + BIG), box(half, Y0, X0 + BIG, Y0 + BIG)],
+        crs="EPSG:27700",
+    )
+    wards.to_file(folder / "wards.gpkg", driver="GPKG")
+    area = gpd.GeoDataFrame(
+        {"PFA24CD": ["E23000098"], "PFA24NM": ["Bigshire"]},
+        geometry=[box(X0, Y0, X0 + BIG, Y0 + BIG)],
+        crs="EPSG:27700",
+    )
+    area.to_file(folder / "area.gpkg", driver="GPKG")
+    text = {tuple(p): lonlat(*p) for p in np.unique(xy, axis=0)}
+    files = []
+    for m in sorted(set(months.tolist())):
+        rows = [
+            ",".join(street_row(f"c{m}-{i}", None, None, month=m, lon_lat=text[tuple(p)]))
+            for i, p in enumerate(xy[months == m])
+        ]
+        path = folder / f"{m}-bigshire-street.csv"
+        path.write_text("\n".join([STREET_HEADER, *rows]) + "\n", encoding="utf-8")
+        files.append(path)
+    store = folder / "store"
+    report = ingest(
+        files,
+        wards=read_wards(folder / "wards.gpkg"),
+        force_area=read_force_area(folder / "area.gpkg"),
+        store=Store(store),
+    )
+    assert report.reconciles()
+    return store
+
+
+@pytest.fixture(scope="module")
+def big_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The big world's January..October in a store (October after the periods analysed)."""
+    return _ingest_world(tmp_path_factory.mktemp("big"), *_big_world(10))
+
+
+def test_cli_uses_the_pair_the_back_test_favours_and_never_a_later_month(
+    big_store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = big_store
+    args = ["analyse", "--from", "2025-07", "--to", "2025-09", "--json", "--sims", "0"]
+    assert main([*args, "--store", str(store)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    params = data["metadata"]["parameters"]
+    choice = params["parameter_choice"]
+    assert choice["rule"] == "back-test" and choice["favoured"] == "nested"
+    assert (choice["eps_m"], choice["min_samples"]) == ("auto", 15)
+    assert params["min_samples"] == 15 and params["requested_min_samples"] == 15
+    assert params["requested_eps_m"] == "auto" and params["eps_m"] <= 75
+    s = choice["nested"]
+    assert s["auto_pai_median"] == 0 and s["months"] == 4  # June..September
+    assert s["pai_median"] == pytest.approx((12 / 402) / (1.41 / 100), rel=1e-3)
+    # only A is a hotspot: the bursts of July..September are not
+    assert len(data["hotspots"]) == 1 and data["hotspots"][0]["offences"] == 36
+    text = data["parameter_choice_text"]
+    assert text.startswith("Parameters chosen by the store's own back-test: eps_m ")
+    assert "min_samples 15 (back-test)" in text
+    # October (held, different) never reached it: the choice from the months up to September
+    grid = Grid.over(
+        gpd.GeoDataFrame(geometry=[box(X0, Y0, X0 + BIG, Y0 + BIG)], crs="EPSG:27700"), 250
+    )
+    alone = choose_parameters(*_big_world(9), grid, up_to="2025-09")
+    assert alone.as_dict()["favoured"] == choice["favoured"]
+    assert (alone.eps_m, alone.min_samples, alone.rule) == ("auto", 15, "back-test")
+    assert s["pai_median"] == pytest.approx(alone.nested["pai_median"], rel=1e-4)
+    text_args = [a for a in args if a != "--json"]
+    assert main([*text_args, "--store", str(store)]) == 0  # the text output says the same
+    out = capsys.readouterr().out
+    assert text in out and "Parameters' back-test score (in-sample: the pair was chosen" in out
+
+
+def test_the_web_uses_and_states_the_same_choice(
+    big_store: Path, app_factory: AppFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["analyse", "--from", "2025-07", "--to", "2025-09", "--json", "--sims", "0"]
+    assert main([*args, "--store", str(big_store)]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    analyst = client_as(app_factory(big_store, TESTING=True), "analyst")
+    web = analyst.get("/map.json?from=2025-07&to=2025-09").get_json()
+    params = web["metadata"]["parameters"]
+    assert params["parameter_choice"] == cli["metadata"]["parameters"]["parameter_choice"]
+    assert (params["eps_m"], params["min_samples"]) == (
+        cli["metadata"]["parameters"]["eps_m"],
+        15,
+    )
+    assert web["parameter_choice_text"] == cli["parameter_choice_text"]
+    page = analyst.get("/?from=2025-07&to=2025-09").get_data(as_text=True)
+    assert "How well these parameters forecast (in-sample: the pair was chosen" in page
+    assert "own back-test: eps_m" in page
