@@ -90,10 +90,9 @@ def parameter_choice_text(parameters: dict[str, Any]) -> str | None:
 
 def _range(summary: dict[str, Any], name: str) -> str:
     """``median [min-max]`` of ``name`` in a nested summary (the value alone for one month)."""
-    median = f"{summary[name + '_median']:.1f}"
-    if summary["months"] == 1:
-        return median
-    return f"{median} [{summary[name + '_min']:.1f}-{summary[name + '_max']:.1f}]"
+    values = [summary.get(f"{name}_{part}") for part in ("median", "min", "max")]
+    mid, low, high = ("-" if v is None else f"{v:.1f}" for v in values)
+    return mid if summary["months"] == 1 else f"{mid} [{low}-{high}]"
 
 
 def shown_totals(analysis: Analysis) -> dict[str, Any]:

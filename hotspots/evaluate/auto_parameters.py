@@ -175,7 +175,8 @@ def choose_parameters(
         eps_values=eps_values,
         min_samples_values=min_samples_values,
     ).summary
-    choice = _decide(summary, up_to=up_to, k=k)
+    summary = {k_: None if isinstance(v, float) and v != v else v for k_, v in summary.items()}
+    choice = _decide(summary, up_to=up_to, k=k)  # NaN (no PAI) as None: strict JSON everywhere
     if path is not None:
         _write_atomically(path, json.dumps(choice.as_dict(), sort_keys=True))
     return choice
