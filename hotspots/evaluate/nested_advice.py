@@ -203,6 +203,15 @@ def format_nested(advice: NestedAdvice) -> str:
         f"[{s['pai_min']:.1f}-{s['pai_max']:.1f}]; the back-test favours: {s['favoured']}",
         "test month  eps_m  min_samples  inner PAI  PAI    auto PAI",
     ]
+    nxt = s.get("next_choice")
+    if nxt:
+        lines.insert(
+            3,
+            f"for the month after {nxt['last_test_month']}: eps_m={nxt['eps_m']}, "
+            f"min_samples={nxt['min_samples']} (median PAI {nxt['inner_pai_median']:.1f} over "
+            f"{nxt['inner_months']} test months); `hotspots analyse` uses it when the back-test "
+            "favours: nested",
+        )
     for r in advice.months.itertuples(index=False):
         lines.append(
             f"{r.test_month:<10}  {r.eps_m!s:>5}  {r.min_samples!s:>11}  "
