@@ -37,10 +37,62 @@ def analysis_json(analysis: Analysis, top: int) -> dict[str, Any]:
         "figures": {layer: f.as_dict() for layer, f in figures.items()},
         "totals": shown_totals(analysis),
         "headline": headline_text(analysis),
+        "parameter_choice_text": parameter_choice_text(analysis.parameters),
         "hotspots": _records(hotspots),
         "ward_movers": {k: _records(v) for k, v in ward_movers(analysis, 5).items()},
         "coverage": coverage,
     }
+
+
+def parameter_choice_text(parameters: dict[str, Any]) -> str | None:
+    """Which rule chose the DBSCAN parameters and its out-of-sample score, in words (the CLI's
+    text, ``--json``'s ``parameter_choice_text``, the map page); None when the parameters were
+    given rather than ``auto`` (``parameters["parameter_choice"]`` from
+    :func:`hotspots.evaluate.auto_parameters.choose_parameters`)."""
+    choice = parameters.get("parameter_choice")
+    if not choice:
+        return None
+    eps, ms = parameters["eps_m"], parameters["min_samples"]
+    s = choice["nested"]
+    if choice["rule"] == "back-test":
+        nxt = s["next_choice"]
+        by = {True: "automatic rule", False: "back-test"}
+        head = (
+            f"Parameters chosen by the store's own back-test: eps_m {eps:g} m "
+            f"({by[choice['eps_m'] == 'auto']}), min_samples {ms} "
+            f"({by[choice['min_samples'] == 'auto']}), the pair with the best median PAI "
+            f"({nxt['inner_pai_median']:.1f}) over the {nxt['inner_months']} test months to "
+            f"{nxt['last_test_month']}, instead of the automatic rule."
+        )
+    else:
+        head = (
+            f"Parameters chosen by the automatic rule: eps_m by the k-distance knee → {eps:g} m, "
+            f"min_samples by offences a month (at most 1% of offences) → {ms}."
+        )
+    if choice["favoured"] == "not tested":
+        return f"{head} Out of sample: not tested ({choice['reason']})."
+    n = s["months"]
+    score = (
+        f"Out of sample (nested back-test on the months to {choice['up_to']}, fit {s['k']} "
+        f"months, PAI at {s['area_km2']:g} km²): the automatic rule median PAI "
+        f"{_range(s, 'auto_pai')} over {n} test month{'s' * (n != 1)}; the pair chosen each "
+        f"month on the earlier months {_range(s, 'pai')}."
+    )
+    verdict = {
+        "nested": "The back-test favours the pair chosen on earlier months.",
+        "auto": "The back-test did not favour another pair: the automatic rule stays.",
+    }.get(
+        choice["favoured"],
+        f"The back-test is {choice['favoured']}: the automatic rule stays.",
+    )
+    return f"{head} {score} {verdict}"
+
+
+def _range(summary: dict[str, Any], name: str) -> str:
+    """``median [min-max]`` of ``name`` in a nested summary (the value alone for one month)."""
+    values = [summary.get(f"{name}_{part}") for part in ("median", "min", "max")]
+    mid, low, high = ("-" if v is None else f"{v:.1f}" for v in values)
+    return mid if summary["months"] == 1 else f"{mid} [{low}-{high}]"
 
 
 def shown_totals(analysis: Analysis) -> dict[str, Any]:

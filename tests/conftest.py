@@ -57,6 +57,16 @@ from tests.helpers import (
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """``XDG_CACHE_HOME`` in a session folder: the command line's per-user cache (the parameter
+    choices of :mod:`hotspots.evaluate.auto_parameters`) never touches the home folder."""
+    folder = tmp_path_factory.mktemp("xdg-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(folder))
+        yield folder
+
+
 @pytest.fixture
 def real_data() -> Path:
     """The real public data beside the project, or a skip with the reason."""

@@ -89,7 +89,20 @@ def test_nested_choice_is_the_advice_on_earlier_months_scored_on_the_month(grid:
     s = nested.summary
     assert s["months"] == 3 and s["favoured"] in {"nested", "auto"}  # 3 months: a verdict
     assert s["pai_median"] == pytest.approx(nested.months["pai"].median())
+    # the same rule on every test month (April..August): the pair for September
+    on_all = {
+        (e, m): parameter_score(
+            xy, months, grid, eps_m=e, min_samples=m, k=3, area_km2=AREA_KM2, baselines=False
+        )["pai_median"]
+        for e in EPS
+        for m in (*MS, "auto")
+    }
+    nxt = s["next_choice"]
+    assert nxt["inner_months"] == 5 and nxt["last_test_month"] == "2025-08"
+    assert nxt["inner_pai_median"] == pytest.approx(max(on_all.values()))
+    assert on_all[(nxt["eps_m"], nxt["min_samples"])] == pytest.approx(nxt["inner_pai_median"])
     text = format_nested(nested)
+    assert "for the month after 2025-08: eps_m=" in text
     assert "automatic rule (eps_m=auto, min_samples=auto): median PAI" in text
     assert "the back-test favours:" in text
 

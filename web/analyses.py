@@ -21,6 +21,7 @@ from hotspots.analysis import Analysis, analyse
 from hotspots.assessment import assess, significant_only
 from hotspots.distributed import detector_factory
 from hotspots.evaluate.advice import parameter_score
+from hotspots.evaluate.auto_parameters import ParameterChoice, store_choice
 from hotspots.evaluate.backtest import drug_offences
 from hotspots.evaluate.grid import CELL_M, Grid
 from hotspots.evaluate.next_month import NextMonth, next_month
@@ -33,6 +34,7 @@ __all__ = [
     "current_view",
     "full_analysis",
     "get_analysis",
+    "parameter_choice_of",
     "parameter_score_of",
     "wards_vintage",
 ]
@@ -63,15 +65,23 @@ def full_analysis(view: ViewRequest) -> Analysis:
     config = current_app.config
 
     def make() -> Analysis:
+        eps_m, min_samples = view.eps_m, view.min_samples
+        choice = None
+        if eps_m == "auto" and min_samples == "auto":  # the store's own back-test may choose
+            choice = parameter_choice_of(view.period.end)
+            eps_m, min_samples = choice.eps_m, choice.min_samples  # type: ignore[assignment]
         analysis = analyse(
             st.store,
             view.period,
-            eps_m=view.eps_m,  # type: ignore[arg-type]
-            min_samples=view.min_samples,  # type: ignore[arg-type]
+            eps_m=eps_m,  # type: ignore[arg-type]
+            min_samples=min_samples,  # type: ignore[arg-type]
             events=st.events,
             wards=st.wards,
             detector_factory=detector_factory(config["DASK_SCHEDULER"]),
         )
+        if choice is not None:
+            parameters = {**analysis.parameters, "parameter_choice": choice.as_dict()}
+            analysis = dataclasses.replace(analysis, parameters=parameters)
         return assess(
             analysis,
             st.store,
@@ -89,7 +99,8 @@ def full_analysis(view: ViewRequest) -> Analysis:
         encode=lambda analysis: pickle.dumps(analysis, protocol=pickle.HIGHEST_PROTOCOL),
         decode=pickle.loads,
     )
-    score = parameter_score_of(view.eps_m, view.min_samples)
+    p = analysis.parameters
+    score = parameter_score_of(p["requested_eps_m"], p["requested_min_samples"])
     return dataclasses.replace(
         analysis, parameters={**analysis.parameters, "parameter_score": score}
     )
@@ -117,6 +128,21 @@ def parameter_score_of(eps_m: float | str, min_samples: int | str) -> dict[str, 
         make,
         encode=lambda score: json.dumps(score, default=str).encode(),
         decode=json.loads,
+    )
+
+
+def parameter_choice_of(end: str) -> ParameterChoice:
+    """What ``auto`` stands for in an analysis ending at ``end``: the automatic rule or the pair
+    the store's nested back-test favours, with its out-of-sample score
+    (:func:`hotspots.evaluate.auto_parameters.store_choice`, the command line's function, on the
+    drug offences up to ``end`` only), made once per end month and data version."""
+    st = state()
+    return shared(
+        "analyses",
+        ("parameter-choice", end),
+        lambda: store_choice(st.store, end, events=st.events),
+        encode=lambda choice: json.dumps(choice.as_dict()).encode(),
+        decode=lambda data: ParameterChoice.from_dict(json.loads(data)),
     )
 
 

@@ -118,10 +118,17 @@ def page() -> Response:
             png_url=url_for("briefing.png") + "?" + query,
             pdf_url=url_for("briefing.pdf") + "?" + query,
             frame_url=url_for("maps.frame") + "?" + view.query(),
-            score=parameter_score_of(view.eps_m, view.min_samples),
+            score=_score_of(view),
         )
 
     return cached_response(etag_for("briefing", view.analysis_key(), marking, page=True), make)
+
+
+def _score_of(view: ViewRequest) -> dict[str, Any]:
+    """The back-test score of the parameters the view's analysis used (``auto`` may stand for
+    a pair the store's back-test chose: :func:`web.analyses.parameter_choice_of`)."""
+    p = get_analysis(view).parameters
+    return parameter_score_of(p["requested_eps_m"], p["requested_min_samples"])
 
 
 def _image(fmt: str) -> Response:

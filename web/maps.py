@@ -17,7 +17,13 @@ from werkzeug.datastructures import MultiDict
 
 from hotspots import schema
 from hotspots.periods import Period
-from hotspots.presentation import analysis_json, headline_text, ward_changes, ward_movers
+from hotspots.presentation import (
+    analysis_json,
+    headline_text,
+    parameter_choice_text,
+    ward_changes,
+    ward_movers,
+)
 from web import frames
 from web.access import area_name
 from web.analyses import current_view, get_analysis, wards_vintage
@@ -62,6 +68,7 @@ def index() -> Response:
             months=state().months,
             frame_url=url_for("maps.frame") + "?" + view.query(),
             headline=headline_text(analysis),
+            parameter_choice=parameter_choice_text(analysis.parameters),
             wards_vintage=wards_vintage(),
             synthetic=bool(analysis.events[schema.SYNTHETIC].any()),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,10 @@ import pandas as pd
 from hotspots import schema
 from hotspots.analysis import Analysis, analyse, store_months
 from hotspots.cli.distributed import hotspot_detectors
+from hotspots.cli.environment import parameter_cache_dir
 from hotspots.cli.evaluate import assess_from_args, format_assessment
 from hotspots.errors import HotspotsError
+from hotspots.evaluate.auto_parameters import store_choice
 from hotspots.parameters import (
     EPS_M_MAX,
     EPS_M_MIN,
@@ -25,7 +28,7 @@ from hotspots.parameters import (
     parse_min_samples,
 )
 from hotspots.periods import Period, PeriodError
-from hotspots.presentation import headline_text, ward_movers
+from hotspots.presentation import headline_text, parameter_choice_text, ward_movers
 from hotspots.publicsafe import SUPPRESS_BELOW, suppress_small_counts
 from hotspots.store import Store
 from hotspots.summary import BUFFER_M, NEAR_M
@@ -143,18 +146,27 @@ def run_analysis(args: argparse.Namespace, store: Store) -> Analysis:
     period.require_data(held)
     population = read_population(args.population) if args.population else None
     events = store.load(months=[m for m in held if m <= period.end])
+    eps_m = _parameter(str(args.eps_m), "eps-m", parse_eps_m)
+    min_samples = _parameter(str(args.min_samples), "min-samples", parse_min_samples)
+    choice = None
+    if eps_m == "auto" and min_samples == "auto":  # the store's own back-test may choose
+        choice = store_choice(store, period.end, events=events, cache_dir=parameter_cache_dir())
+        eps_m, min_samples = choice.eps_m, choice.min_samples
     with hotspot_detectors(args) as detector_factory:  # tiles on a dask cluster if configured
         analysis = analyse(
             store,
             period,
-            eps_m=_parameter(str(args.eps_m), "eps-m", parse_eps_m),
-            min_samples=_parameter(str(args.min_samples), "min-samples", parse_min_samples),
+            eps_m=eps_m,
+            min_samples=min_samples,
             buffer_m=args.buffer_m,
             near_m=args.near_m,
             population=population,
             events=events,
             detector_factory=detector_factory,
         )
+    if choice is not None:
+        parameters = {**analysis.parameters, "parameter_choice": choice.as_dict()}
+        analysis = replace(analysis, parameters=parameters)
     # significance, dynamics, parameter score
     return assess_from_args(args, analysis, store, events)
 
@@ -170,8 +182,9 @@ def format_analysis(analysis: Analysis, top: int) -> str:
         f"min_samples={p['min_samples']} ({p['min_samples_reason']})",
         f"{p['offences_in_hotspots']:,} of {n_off:,} offences in {len(analysis.hotspots)} "
         f"hotspot(s); data version {analysis.data_version}",
-        "",
     ]
+    chosen = parameter_choice_text(p)
+    lines += [chosen, ""] if chosen else [""]
     rows = [
         [
             "rank",

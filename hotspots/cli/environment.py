@@ -2,12 +2,14 @@
 
 The command line reads ``HOTSPOTS_STORE``, ``HOTSPOTS_USERS_DB``, ``HOTSPOTS_DASK_SCHEDULER`` and
 ``HOTSPOTS_COOKIE_SECURE`` (:data:`hotspots.settings.COMMAND_LINE`) here and nowhere else, with
-the web app's parsing and defaults (:mod:`hotspots.settings`); its options win over them.
+the web app's parsing and defaults (:mod:`hotspots.settings`); its options win over them. It
+also reads ``XDG_CACHE_HOME`` for its per-user cache (:func:`parameter_cache_dir`).
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from hotspots.settings import BY_NAME, COMMAND_LINE, from_environment
@@ -24,3 +26,12 @@ def setting(name: str) -> Any:
     if name not in COMMAND_LINE:
         raise KeyError(f"{name!r}: the command line reads only {', '.join(COMMAND_LINE)}")
     return configured().get(name, BY_NAME[name].default)
+
+
+def parameter_cache_dir() -> Path:
+    """Where the command line keeps the parameter choices of
+    :mod:`hotspots.evaluate.auto_parameters`: ``$XDG_CACHE_HOME/hotspots/parameter-choice``
+    (default ``~/.cache/...``). Outside the store: a store may be read-only or shared, and its
+    folder holds what was ingested; the choices are keyed by content, valid for any store."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "hotspots" / "parameter-choice"

@@ -411,8 +411,11 @@ def format_assessment(analysis: Analysis, top: int) -> str:
     if score and score.get("pai_median") is None and score.get("reason"):
         lines.append(f"Parameters' back-test score: not available ({score['reason']})")
     elif score:
+        chosen = (p.get("parameter_choice") or {}).get("rule") == "back-test"
         lines.append(
-            f"Parameters' back-test score: median PAI {_num(score['pai_median'])} "
+            "Parameters' back-test score"
+            + (" (in-sample: the pair was chosen on these months)" if chosen else "")
+            + f": median PAI {_num(score['pai_median'])} "
             f"[{_num(score['pai_min'])}-{_num(score['pai_max'])}] over {score['months']} "
             f"month(s) at {score['area_km2']:g} km² (fit {score['k']} months; KDE "
             f"{_num(score.get('kde_pai_median'))}, previous grid "

@@ -8,6 +8,8 @@
 - :mod:`~hotspots.evaluate.next_month`: next month's forecast and its back-tested capture;
 - :mod:`~hotspots.evaluate.advice`: parameter search scored by back-test PAI (in-sample);
 - :mod:`~hotspots.evaluate.nested_advice`: the same choice made on earlier months only;
+- :mod:`~hotspots.evaluate.auto_parameters`: what ``auto`` means in an analysis (the automatic
+  rule, or the pair the nested back-test favours), with its out-of-sample score;
 - :mod:`~hotspots.evaluate.chart`: the PNG.
 """
 

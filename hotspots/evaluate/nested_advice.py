@@ -105,15 +105,10 @@ def nested_parameters(
         inner = tested[:i]
         if len(inner) < min_inner_months:
             continue
-        ranked = []
-        for pair, series in pai.items():
-            values = series.loc[inner].dropna()
-            if len(values):
-                ranked.append((float(values.median()), float(values.min()), _pair_key(*pair), pair))
-        if not ranked:
+        best = _best_pair(pai, inner)
+        if best is None:
             continue
-        ranked.sort(key=lambda r: (r[0], r[1], r[2][1]), reverse=True)
-        best_median, _, _, (eps, ms) = ranked[0]
+        (eps, ms), best_median = best
         records.append(
             {
                 "test_month": t,
@@ -158,7 +153,37 @@ def nested_parameters(
         else:
             better = summary["pai_median"] > summary["auto_pai_median"]
             summary["favoured"] = "nested" if better else "auto"
+    # The same rule on every test month: the pair it would use for the month after the last.
+    nxt = _best_pair(pai, tested) if len(tested) >= min_inner_months else None
+    summary["next_choice"] = (
+        None
+        if nxt is None
+        else {
+            "eps_m": nxt[0][0],
+            "min_samples": nxt[0][1],
+            "inner_pai_median": nxt[1],
+            "inner_months": len(tested),
+            "last_test_month": tested[-1],
+        }
+    )
     return NestedAdvice(frame, summary)
+
+
+def _best_pair(
+    pai: dict[tuple[Any, Any], pd.Series], inner: Sequence[str]
+) -> tuple[tuple[Any, Any], float] | None:
+    """The pair with the best median PAI on the months ``inner`` (then the best worst month, then
+    the larger ``min_samples``, as the advice ranks; remaining ties: the grid's order) and that
+    median; None when no pair was scored there."""
+    ranked = []
+    for pair, series in pai.items():
+        values = series.reindex(list(inner)).dropna()
+        if len(values):
+            ranked.append((float(values.median()), float(values.min()), _pair_key(*pair), pair))
+    if not ranked:
+        return None
+    ranked.sort(key=lambda r: (r[0], r[1], r[2][1]), reverse=True)
+    return ranked[0][3], ranked[0][0]
 
 
 def format_nested(advice: NestedAdvice) -> str:
@@ -178,6 +203,15 @@ def format_nested(advice: NestedAdvice) -> str:
         f"[{s['pai_min']:.1f}-{s['pai_max']:.1f}]; the back-test favours: {s['favoured']}",
         "test month  eps_m  min_samples  inner PAI  PAI    auto PAI",
     ]
+    nxt = s.get("next_choice")
+    if nxt:
+        lines.insert(
+            3,
+            f"for the month after {nxt['last_test_month']}: eps_m={nxt['eps_m']}, "
+            f"min_samples={nxt['min_samples']} (median PAI {nxt['inner_pai_median']:.1f} over "
+            f"{nxt['inner_months']} test months); `hotspots analyse` uses it when the back-test "
+            "favours: nested",
+        )
     for r in advice.months.itertuples(index=False):
         lines.append(
             f"{r.test_month:<10}  {r.eps_m!s:>5}  {r.min_samples!s:>11}  "
