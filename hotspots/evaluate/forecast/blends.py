@@ -31,43 +31,39 @@ def blend_label(config: tuple[int, str]) -> str:
     return "best 1" if n == 1 else f"best {n}, {'rank mean' if how == 'rank' else 'scaled mean'}"
 
 
+#: A month's candidate by name, ``candidate(month, name)``: the same array every call (fetched
+#: only when needed, so that a candidate let go is not rebuilt for a memoised rank or sum).
+CandidateOf = Callable[[str, str], FloatArray]
+
+
 class Blends:
     """Blends of the candidates of a forecaster's months, with each candidate's sum and ranks
-    memoised (one instance per thread: no locks).
+    memoised (one instance per thread: no locks). ``n_cells``: the number of study cells."""
 
-    Parameters
-    ----------
-    candidate
-        A month's candidate by name: ``candidate(month, name)``, the same array every call.
-    n_cells
-        The number of study cells.
-    """
-
-    def __init__(self, candidate: Callable[[str, str], FloatArray], n_cells: int) -> None:
-        self._candidate = candidate
+    def __init__(self, n_cells: int) -> None:
         self.n_cells = n_cells
         self._rank_cache: dict[tuple[str, str], tuple[npt.NDArray[np.int32], FloatArray]] = {}
         self._sums: dict[tuple[str, str], float] = {}
 
-    def blend(self, month: str, names: list[str], how: str) -> FloatArray:
+    def blend(self, month: str, names: list[str], how: str, candidate: CandidateOf) -> FloatArray:
         """The candidates ``names`` of ``month`` combined by ``how`` (``scaled`` or ``rank``)."""
         if len(names) == 1:
-            return self._candidate(month, names[0])
+            return candidate(month, names[0])
         if how == "rank":
             # numpy.mean of the dense ranks, the same numbers: adding 0 changes nothing.
             total = np.zeros(self.n_cells)
             for name in names:
-                where, ranks = self._ranks(month, name)
+                where, ranks = self._ranks(month, name, candidate)
                 total[where] += ranks
             return total / len(names)
-        return self.scaled_mean(month, names)
+        return self.scaled_mean(month, names, candidate)
 
-    def scaled_mean(self, month: str, names: list[str]) -> FloatArray:
+    def scaled_mean(self, month: str, names: list[str], candidate: CandidateOf) -> FloatArray:
         """Mean of the candidates each scaled to sum 1 (all zero: unchanged): the numbers of
         ``numpy.mean`` of the scaled arrays, made one at a time (none kept)."""
         total: FloatArray | None = None
         for name in names:
-            score = self._candidate(month, name)
+            score = candidate(month, name)
             key = (month, name)
             if key not in self._sums:
                 self._sums[key] = float(score.sum())
@@ -76,10 +72,12 @@ class Blends:
         assert total is not None
         return total / len(names)
 
-    def _ranks(self, month: str, name: str) -> tuple[npt.NDArray[np.int32], FloatArray]:
+    def _ranks(
+        self, month: str, name: str, candidate: CandidateOf
+    ) -> tuple[npt.NDArray[np.int32], FloatArray]:
         """Ranks of a candidate's cells scaled to 0..1 (ties: mean rank; the lowest value 0),
         as the positions above the lowest and their ranks (:func:`ranks_above_lowest`)."""
         key = (month, name)
         if key not in self._rank_cache:
-            self._rank_cache[key] = ranks_above_lowest(self._candidate(month, name))
+            self._rank_cache[key] = ranks_above_lowest(candidate(month, name))
         return self._rank_cache[key]

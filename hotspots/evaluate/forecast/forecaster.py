@@ -115,7 +115,7 @@ class Forecaster:
         self._names: dict[str, list[str]] = {}
         self._kept: dict[str, dict[str, FloatArray]] = {}
         self._stored = StoredMonths(grid, self.counts)
-        self._blends = Blends(self._candidate, grid.n_cells)
+        self._blends = Blends(grid.n_cells)
 
     def history(self, month: str) -> list[str]:
         """The consecutive stored months just before ``month`` (oldest first, at most the cap)."""
@@ -226,7 +226,7 @@ class Forecaster:
         key = (month, cov, config)
         if key not in self._config_pai:
             names, _ = self.ranking(month)[cov]
-            values = self._blends.blend(month, names[: config[0]], config[1])
+            values = self._blends.blend(month, names[: config[0]], config[1], self._candidate)
             self._config_pai[key] = self._scorer(month).pais(values, (cov,))[0]
         return self._config_pai[key]
 
@@ -265,11 +265,11 @@ class Forecaster:
             config, n_meta = self.choose_config(month, cov)
             names = names_all[: config[0]]
             chosen.append((cov, names, best))
-            ranks[cov] = self._blends.blend(month, names, config[1])
+            ranks[cov] = self._blends.blend(month, names, config[1], self._candidate)
             shares[cov] = (
                 self._candidate(month, names[0])
                 if len(names) == 1
-                else self._blends.scaled_mean(month, names)
+                else self._blends.scaled_mean(month, names, self._candidate)
             )
             blend_info[f"{100 * cov:g}%"] = (config, n_meta)
         score = (

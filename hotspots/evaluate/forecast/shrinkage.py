@@ -10,8 +10,8 @@ the study cells: ``E[(r - mu) ** 2] = mu / b + mu / n_eff`` (Clayton & Kaldor 19
 1991). Noisy single-month counts over-rank one-off bursts and under-rank stable places;
 shrinkage corrects both by the amount the data say.
 
-Why hand-written: the estimate is a few array sums over the study cells; no library offers this
-method-of-moments prior on a given neighbourhood mean.
+Why hand-written: the estimate is a closed form, a few array sums over the study cells; no
+model needs fitting.
 """
 
 from __future__ import annotations
