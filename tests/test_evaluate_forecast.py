@@ -438,7 +438,7 @@ def test_smoothed_candidates_equal_smoothing_each_mean_directly(grid: Grid) -> N
 
 def test_ranking_by_median_equals_the_general_weighted_rule(grid: Grid) -> None:
     """The candidates ranked by the median of all inner PAIs at once equal the weighted rule
-    (``_centre``) with equal weights, candidate by candidate, for every month."""
+    (``inner_ranking.centre``) with equal weights, candidate by candidate, for every month."""
     xy, months = _world()
     counts = _counts(grid, xy, months)
     fast = Forecaster(grid, counts)

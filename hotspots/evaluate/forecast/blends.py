@@ -1,0 +1,83 @@
+"""Level 2's blends: the best candidates of a month combined into one ranking.
+
+A blend configuration ``(n, how)`` takes the best ``n`` candidates of the level-1 ranking and
+combines them: ``scaled``, each scaled to sum 1 and averaged (all zero: unchanged); ``rank``,
+the mean of their scaled ranks (rank averaging,
+:func:`~hotspots.evaluate.forecast.ranks.scaled_ranks`); one candidate alone is itself. Which
+configuration a month uses is chosen by
+:meth:`~hotspots.evaluate.forecast.forecaster.Forecaster.choose_config`.
+
+Why hand-written: a sum of arrays; the scaled blend is added one candidate at a time (no scaled
+copies kept) and each candidate keeps its ranks as the cells above the lowest and their ranks
+(about a third of a whole array), which keeps the memory near one month's candidates
+(``docs/forecast.md``, *Cost*).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+from hotspots.evaluate.forecast.ranks import ranks_above_lowest
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def blend_label(config: tuple[int, str]) -> str:
+    """A blend configuration as ``info`` names it (``best 10, scaled mean``)."""
+    n, how = config
+    return "best 1" if n == 1 else f"best {n}, {'rank mean' if how == 'rank' else 'scaled mean'}"
+
+
+#: A month's candidate by name, ``candidate(month, name)``: the same array every call (fetched
+#: only when needed, so that a candidate let go is not rebuilt for a memoised rank or sum).
+CandidateOf = Callable[[str, str], FloatArray]
+
+
+class Blends:
+    """Blends of the candidates of a forecaster's months, with each candidate's sum and ranks
+    memoised (one instance per thread: no locks). ``n_cells``: the number of study cells."""
+
+    def __init__(self, n_cells: int) -> None:
+        self.n_cells = n_cells
+        self._rank_cache: dict[tuple[str, str], tuple[npt.NDArray[np.int32], FloatArray]] = {}
+        self._sums: dict[tuple[str, str], float] = {}
+
+    def blend(self, month: str, names: list[str], how: str, candidate: CandidateOf) -> FloatArray:
+        """The candidates ``names`` of ``month`` combined by ``how`` (``scaled`` or ``rank``)."""
+        if len(names) == 1:
+            return candidate(month, names[0])
+        if how == "rank":
+            # numpy.mean of the dense ranks, the same numbers: adding 0 changes nothing.
+            total = np.zeros(self.n_cells)
+            for name in names:
+                where, ranks = self._ranks(month, name, candidate)
+                total[where] += ranks
+            return total / len(names)
+        return self.scaled_mean(month, names, candidate)
+
+    def scaled_mean(self, month: str, names: list[str], candidate: CandidateOf) -> FloatArray:
+        """Mean of the candidates each scaled to sum 1 (all zero: unchanged): the numbers of
+        ``numpy.mean`` of the scaled arrays, made one at a time (none kept)."""
+        total: FloatArray | None = None
+        for name in names:
+            score = candidate(month, name)
+            key = (month, name)
+            if key not in self._sums:
+                self._sums[key] = float(score.sum())
+            scaled = score / self._sums[key] if self._sums[key] > 0 else score
+            total = scaled.copy() if total is None else np.add(total, scaled, out=total)
+        assert total is not None
+        return total / len(names)
+
+    def _ranks(
+        self, month: str, name: str, candidate: CandidateOf
+    ) -> tuple[npt.NDArray[np.int32], FloatArray]:
+        """Ranks of a candidate's cells scaled to 0..1 (ties: mean rank; the lowest value 0),
+        as the positions above the lowest and their ranks (:func:`ranks_above_lowest`)."""
+        key = (month, name)
+        if key not in self._rank_cache:
+            self._rank_cache[key] = ranks_above_lowest(candidate(month, name))
+        return self._rank_cache[key]
