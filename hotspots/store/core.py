@@ -179,7 +179,7 @@ class Store:
         ``allow_shrink`` (:mod:`hotspots.store.replacement`).
         """
         from hotspots.store.batch import _placed_entry
-        from hotspots.store.writing import _run_all
+        from hotspots.store.writing import _run_all, fsync_all
 
         token = ingest_record["token"]
         written: list[Path] = []
@@ -196,18 +196,25 @@ class Store:
                 writes.append(
                     (
                         len(events),
-                        partial(self._write_parquet, events, events_rel, written, True, batch.xy),
+                        partial(
+                            self._write_parquet, events, events_rel, written, True, batch.xy, False
+                        ),
                     )
                 )
                 writes.append(
-                    (len(rejected), partial(self._write_csv, rejected, rejected_rel, written))
+                    (
+                        len(rejected),
+                        partial(self._write_csv, rejected, rejected_rel, written, False),
+                    )
                 )
                 entries.append(entry)
             boundary_files = self._new_boundary_files(boundaries, token)
             for name, rel in boundary_files.items():  # written beside the events, not after
                 frame = boundaries[name][0]
-                writes.append((len(frame), partial(self._write_parquet, frame, rel, written)))
+                write = partial(self._write_parquet, frame, rel, written, False, None, False)
+                writes.append((len(frame), write))
             _run_all([write for _, write in sorted(writes, key=lambda w: -w[0])])
+            fsync_all(written)  # every file on disk before the manifest names it
             return self.publish(
                 entries,
                 boundaries,
@@ -317,21 +324,24 @@ class Store:
         written: list[Path],
         events: bool = False,
         xy: np.ndarray | None = None,
+        sync: bool = True,
     ) -> None:
         path = self.path / rel
         private_dirs(path.parent)
         written.append(path)
         from hotspots.store.writing import write_parquet
 
-        write_parquet(frame, path, events and self.spatial_order, xy)
+        write_parquet(frame, path, events and self.spatial_order, xy, sync=sync)
 
-    def _write_csv(self, frame: pd.DataFrame, rel: str, written: list[Path]) -> None:
+    def _write_csv(
+        self, frame: pd.DataFrame, rel: str, written: list[Path], sync: bool = True
+    ) -> None:
         path = self.path / rel
         private_dirs(path.parent)
         written.append(path)
         from hotspots.store.writing import write_csv
 
-        write_csv(frame, path)
+        write_csv(frame, path, sync=sync)
 
     def _replace_manifest(self, manifest: dict[str, Any]) -> None:
         replace_manifest(self.path, manifest)
