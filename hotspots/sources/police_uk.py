@@ -10,9 +10,11 @@ id. A non-blank ``Crime ID`` seen twice in one ingest is a ``duplicate``.
 
 from __future__ import annotations
 
+import contextvars
 import re
+from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,8 +146,7 @@ def read_streets(
     seen: set[str] = set() if seen_ids is None else seen_ids
     group: list[_StreetFile] = []
     rows = 0
-    for path in paths:
-        file = _open_street(Path(path))
+    for file in _opened_in_order([Path(p) for p in paths]):
         n = len(file.table.frame)
         if group and (file.layout != group[0].layout or rows + n > GROUP_ROWS):
             yield _check_streets(group, all_crime_types, seen)
@@ -154,6 +155,34 @@ def read_streets(
         rows += n
     if group:
         yield _check_streets(group, all_crime_types, seen)
+
+
+#: Files parsed ahead of the one being used (Arrow's CSV parser lets go of the GIL: a monthly
+#: file is one block, parsed on one core, so two files at once use both).
+_READ_AHEAD = 2
+
+
+def _opened_in_order(paths: list[Path]) -> Iterator[_StreetFile]:
+    """:func:`_open_street` of each path, in order, the next files parsed meanwhile on
+    threads; a malformed file raises when its turn comes (the files before it are used first)."""
+    if len(paths) < 2:
+        yield from map(_open_street, paths)
+        return
+    pool = ThreadPoolExecutor(max_workers=_READ_AHEAD, thread_name_prefix="street-read")
+    try:
+        # Each in a copy of this context: the digests remembered by the ingest (csvio) are seen.
+        pending = deque(
+            pool.submit(contextvars.copy_context().run, _open_street, p)
+            for p in paths[:_READ_AHEAD]
+        )
+        for path in paths[_READ_AHEAD:]:
+            done = pending.popleft().result()
+            pending.append(pool.submit(contextvars.copy_context().run, _open_street, path))
+            yield done
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _open_street(path: Path) -> _StreetFile:
