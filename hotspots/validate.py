@@ -260,11 +260,17 @@ _PLAIN_DECIMAL = r"^-?[0-9]{1,7}(\.[0-9]{1,8})?$"
 
 def parse_decimal(texts: pd.Series) -> np.ndarray:
     """Parse text to float64; anything that is not a number becomes NaN."""
-    stripped = texts.str.strip()
+    return _parse_stripped(texts.str.strip())
+
+
+def _parse_stripped(stripped: pd.Series) -> np.ndarray:
+    """:func:`parse_decimal` of text already stripped of surrounding white space."""
     if not _is_arrow_text(stripped.dtype):
         return pd.to_numeric(stripped, errors="coerce").to_numpy(dtype="float64")
     values = pa.array(stripped.array)
     plain = pc.fill_null(pc.match_substring_regex(values, _PLAIN_DECIMAL), False)
+    if plain.true_count == len(values):  # every value plain: no selection to copy
+        return np.array(pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False))
     is_plain = plain.to_numpy(zero_copy_only=False)
     out = np.full(len(stripped), np.nan)
     out[is_plain] = pc.cast(pc.filter(values, plain), pa.float64()).to_numpy()
@@ -322,9 +328,9 @@ def check_lonlat(
     x_m = np.full(n, np.nan)
     y_m = np.full(n, np.nan)
     rows = np.flatnonzero(verdicts.kept)
-    lon_t, lat_t = _at(lon_text, rows), _at(lat_text, rows)
-    blank = ((lon_t.str.strip() == "") | (lat_t.str.strip() == "")).to_numpy(dtype=bool)
-    lon, lat = parse_decimal(lon_t), parse_decimal(lat_t)
+    lon_t, lat_t = _at(lon_text, rows).str.strip(), _at(lat_text, rows).str.strip()
+    blank = ((lon_t == "") | (lat_t == "")).to_numpy(dtype=bool)
+    lon, lat = _parse_stripped(lon_t), _parse_stripped(lat_t)
     with np.errstate(invalid="ignore"):
         bad = ~np.isfinite(lon) | ~np.isfinite(lat) | (np.abs(lon) > 180) | (np.abs(lat) > 90)
         swapped = (
@@ -418,8 +424,12 @@ def reject_duplicates(
     seen: set[str],
     label: str,
     within: np.ndarray | None = None,
+    *,
+    stripped: bool = False,
 ) -> None:
     """Reject rows whose non-blank key was seen before (earlier in this file or in ``seen``).
+
+    Keys are compared stripped of surrounding white space (``stripped``: they already are).
 
     ``seen`` is updated with the keys of the rows still kept, so that one ``seen`` set shared
     across the files of an ingest catches duplicates between files too.
@@ -429,7 +439,7 @@ def reject_duplicates(
     a key is a repeat when an earlier row of its own file has it (kept or not), or a row
     kept in an earlier file.
     """
-    keys = keys.str.strip().reset_index(drop=True)
+    keys = (keys if stripped else keys.str.strip()).reset_index(drop=True)
     nonblank = (keys != "").to_numpy(dtype=bool)
     rows = np.flatnonzero(nonblank & verdicts.kept)
     if len(rows) == 0:

@@ -214,7 +214,8 @@ def _check_streets(files: list[_StreetFile], all_crime_types: bool, seen: set[st
     month = check_month(verdicts, raw["Month"])
     x_m, y_m = check_lonlat(verdicts, raw["Longitude"], raw["Latitude"])
     within = np.repeat(np.arange(len(files)), np.diff(starts)) if len(files) > 1 else None
-    reject_duplicates(verdicts, raw["Crime ID"], seen, "Crime ID", within)
+    crime_id = raw["Crime ID"].str.strip()
+    reject_duplicates(verdicts, crime_id, seen, "Crime ID", within, stripped=True)
 
     kept = verdicts.kept
     rows = np.flatnonzero(kept)
@@ -222,7 +223,7 @@ def _check_streets(files: list[_StreetFile], all_crime_types: bool, seen: set[st
     k = take_rows(raw[list(_KEPT_FIELDS)], kept)
     events = canonical_frame(
         len(rows),
-        event_id=_event_ids(raw, rows, file_of_row if len(files) > 1 else None).array,
+        event_id=_event_ids(raw, crime_id, rows, file_of_row if len(files) > 1 else None).array,
         layer="offence",
         category=k["Crime type"].str.strip().array,
         month=take_column(month, kept),
@@ -299,10 +300,13 @@ def _check_header(path: Path, first: list[str]) -> bool:
     )
 
 
-def _event_ids(raw: pd.DataFrame, rows: np.ndarray, file_of_row: np.ndarray | None) -> pd.Series:
-    """For the rows at ``rows``: ``Crime ID`` where present; otherwise a stable id derived from
-    the row's content (numbered within its file: ``file_of_row``, when rows of several files)."""
-    crime_id = pd.Series(take_column(raw["Crime ID"], rows)).str.strip()
+def _event_ids(
+    raw: pd.DataFrame, crime_ids: pd.Series, rows: np.ndarray, file_of_row: np.ndarray | None
+) -> pd.Series:
+    """For the rows at ``rows``: ``Crime ID`` where present (``crime_ids``: stripped, of every
+    row); otherwise a stable id derived from the row's content (numbered within its file:
+    ``file_of_row``, when rows of several files)."""
+    crime_id = pd.Series(take_column(crime_ids, rows))
     blank = (crime_id == "").to_numpy(dtype=bool)
     if not blank.any():
         return crime_id
