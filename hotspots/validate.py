@@ -269,7 +269,7 @@ def _parse_stripped(stripped: pd.Series) -> np.ndarray:
         return pd.to_numeric(stripped, errors="coerce").to_numpy(dtype="float64")
     values = pa.array(stripped.array)
     plain = pc.fill_null(pc.match_substring_regex(values, _PLAIN_DECIMAL), False)
-    if plain.true_count == len(values):  # every value plain: no selection to copy
+    if len(values) and (pc.sum(plain).as_py() or 0) == len(values):  # all plain: no copy
         return np.array(pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False))
     is_plain = plain.to_numpy(zero_copy_only=False)
     out = np.full(len(stripped), np.nan)

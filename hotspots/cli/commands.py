@@ -265,6 +265,8 @@ def _run_ingest(
     scheduler: str | None = None,
     allow_shrink: bool = False,
 ) -> IngestReport:
+    from concurrent.futures import ThreadPoolExecutor
+
     from tqdm import tqdm
 
     from hotspots.cli.distributed import run_ingest
@@ -273,15 +275,20 @@ def _run_ingest(
 
     if nearest_ward_m is None:
         nearest_ward_m = NEAREST_WARD_M
-    wards = read_wards(ward_paths, **(columns or {}))
-    area = read_force_area(force_area_path, force=force)
-    with tqdm(
-        total=len(files),
-        unit="file",
-        disable=not sys.stderr.isatty(),
-        desc="ingest",
-        file=sys.stderr,
-    ) as bar:
+    # The boundaries are read on a thread while the first files are read and checked (both
+    # let go of the GIL for most of their work); the ingest waits for them before placing.
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="boundaries") as pool,
+        tqdm(
+            total=len(files),
+            unit="file",
+            disable=not sys.stderr.isatty(),
+            desc="ingest",
+            file=sys.stderr,
+        ) as bar,
+    ):
+        wards = pool.submit(read_wards, ward_paths, **(columns or {}))
+        area = pool.submit(read_force_area, force_area_path, force=force)
         return run_ingest(
             scheduler,
             files,
