@@ -193,14 +193,31 @@ def take_column(column: pd.Series, rows: np.ndarray) -> pd.api.extensions.Extens
     """The values of ``column`` at positions ``rows``, or where the boolean mask ``rows`` is
     true, keeping its dtype (an Arrow take or filter for text: no Python object per value)."""
     rows = np.asarray(rows)
-    if rows.dtype == bool:
-        if _is_arrow_text(column.dtype):
-            return pd.array(pc.filter(pa.array(column.array), pa.array(rows)), dtype=column.dtype)
-        return column.array[rows]
     if _is_arrow_text(column.dtype):
-        taken = pc.take(pa.array(column.array), pa.array(rows, type=pa.int64()))
+        values = pa.array(column.array)
+        n = int(rows.sum()) if rows.dtype == bool else len(rows)
+        if n <= len(values) and _one_text(values):  # e.g. a file's name on every row
+            return pd.array(values.slice(0, n), dtype=column.dtype)
+        if rows.dtype == bool:
+            return pd.array(pc.filter(values, pa.array(rows)), dtype=column.dtype)
+        taken = pc.take(values, pa.array(rows, type=pa.int64()))
         return pd.array(taken, dtype=column.dtype)
+    if rows.dtype == bool:
+        return column.array[rows]
     return column.array.take(rows)
+
+
+def _one_text(values: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether every value is the first one (and none missing): then any selection of ``n``
+    values is the first ``n``, a slice, not a copy. A few values are compared first, so that
+    a column of several values is told apart at once."""
+    n = len(values)
+    if n < 1024 or values.null_count:
+        return False
+    first = values[0]
+    if any(values[i] != first for i in (n - 1, n // 2, n // 3, n // 7, n // 11)):
+        return False
+    return bool(pc.all(pc.equal(values, first)).as_py())
 
 
 def take_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:

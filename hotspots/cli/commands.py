@@ -8,13 +8,14 @@ Errors print one line naming the file, row and what was expected, and exit with 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
 import os
 import shlex
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -267,8 +268,6 @@ def _run_ingest(
 ) -> IngestReport:
     from concurrent.futures import ThreadPoolExecutor
 
-    from tqdm import tqdm
-
     from hotspots.cli.distributed import run_ingest
     from hotspots.sources.boundaries import read_force_area, read_wards
     from hotspots.wards import NEAREST_WARD_M
@@ -279,13 +278,7 @@ def _run_ingest(
     # let go of the GIL for most of their work); the ingest waits for them before placing.
     with (
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="boundaries") as pool,
-        tqdm(
-            total=len(files),
-            unit="file",
-            disable=not sys.stderr.isatty(),
-            desc="ingest",
-            file=sys.stderr,
-        ) as bar,
+        _files_bar(len(files)) as tick,
     ):
         wards = pool.submit(read_wards, ward_paths, **(columns or {}))
         area = pool.submit(read_force_area, force_area_path, force=force)
@@ -297,9 +290,22 @@ def _run_ingest(
             store=store,
             all_crime_types=all_crime_types,
             nearest_ward_m=nearest_ward_m,
-            on_file=lambda _path: bar.update(1),
+            on_file=tick,
             allow_shrink=allow_shrink,
         )
+
+
+@contextlib.contextmanager
+def _files_bar(total: int) -> Iterator[Callable[[Path], None]]:
+    """A progress bar of files on a terminal (``tick(path)`` for each file done); nothing, and
+    tqdm not imported, when stderr is not one (scripts, services)."""
+    if not sys.stderr.isatty():
+        yield lambda _path: None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, unit="file", desc="ingest", file=sys.stderr) as bar:
+        yield lambda _path: bar.update(1)
 
 
 def _ingest(args: argparse.Namespace) -> int:
