@@ -197,7 +197,7 @@ def _open_street(path: Path) -> _StreetFile:
 
 def _check_streets(files: list[_StreetFile], all_crime_types: bool, seen: set[str]) -> ReadGroup:
     """Check the rows of ``files`` (one layout) as one table."""
-    raw = _stacked([f.table.frame for f in files])
+    raw = _stacked([f.table for f in files])
     first_line = files[0].table.first_line
     starts = np.cumsum([0] + [len(f.table.frame) for f in files])
     verdicts = RowVerdicts(len(raw))
@@ -256,11 +256,17 @@ def _check_streets(files: list[_StreetFile], all_crime_types: bool, seen: set[st
     )
 
 
-def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The rows of ``frames`` (the same columns) one after another, each column one Arrow
+def _stacked(tables: list[CsvTable]) -> pd.DataFrame:
+    """The rows of ``tables`` (the same columns) one after another, each column one Arrow
     chunk (a later row selection on many chunks would join them again each time)."""
+    frames = [t.frame for t in tables]
     if len(frames) == 1:
         return frames[0]
+    arrows = [t.arrow for t in tables]
+    if all(a is not None for a in arrows):  # one Arrow concatenation, one pandas wrapping
+        out = pa.concat_tables(arrows).combine_chunks().to_pandas()
+        out.columns = frames[0].columns
+        return out
     columns = {
         i: text_array(
             pa.chunked_array(
