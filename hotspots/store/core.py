@@ -179,7 +179,7 @@ class Store:
         ``allow_shrink`` (:mod:`hotspots.store.replacement`).
         """
         from hotspots.store.batch import _placed_entry
-        from hotspots.store.writing import _run_all, fsync_all
+        from hotspots.store.writing import Flusher, _run_all
 
         token = ingest_record["token"]
         written: list[Path] = []
@@ -190,31 +190,34 @@ class Store:
             stored, [b.entry | {"key": b.key} for b in batches], allow_shrink=allow_shrink
         )
         try:
-            for batch in batches:
-                entry, events_rel, rejected_rel = _placed_entry(batch, token, self.spatial_order)
-                events, rejected = batch.events, batch.rejected
-                writes.append(
-                    (
-                        len(events),
-                        partial(
-                            self._write_parquet, events, events_rel, written, True, batch.xy, False
-                        ),
+            with Flusher() as flusher:  # each file flushed to disk beside the next writes
+                for batch in batches:
+                    entry, events_rel, rejected_rel = _placed_entry(
+                        batch, token, self.spatial_order
                     )
-                )
-                writes.append(
-                    (
-                        len(rejected),
-                        partial(self._write_csv, rejected, rejected_rel, written, False),
+                    events, rejected = batch.events, batch.rejected
+                    write = partial(
+                        self._write_parquet,
+                        events,
+                        events_rel,
+                        written,
+                        True,
+                        batch.xy,
+                        flusher.flush,
                     )
-                )
-                entries.append(entry)
-            boundary_files = self._new_boundary_files(boundaries, token)
-            for name, rel in boundary_files.items():  # written beside the events, not after
-                frame = boundaries[name][0]
-                write = partial(self._write_parquet, frame, rel, written, False, None, False)
-                writes.append((len(frame), write))
-            _run_all([write for _, write in sorted(writes, key=lambda w: -w[0])])
-            fsync_all(written)  # every file on disk before the manifest names it
+                    writes.append((len(events), write))
+                    write = partial(self._write_csv, rejected, rejected_rel, written, flusher.flush)
+                    writes.append((len(rejected), write))
+                    entries.append(entry)
+                boundary_files = self._new_boundary_files(boundaries, token)
+                for name, rel in boundary_files.items():  # written beside the events
+                    frame = boundaries[name][0]
+                    write = partial(
+                        self._write_parquet, frame, rel, written, False, None, flusher.flush
+                    )
+                    writes.append((len(frame), write))
+                _run_all([write for _, write in sorted(writes, key=lambda w: -w[0])])
+                flusher.wait()  # every file on disk before the manifest names it
             return self.publish(
                 entries,
                 boundaries,
@@ -324,7 +327,7 @@ class Store:
         written: list[Path],
         events: bool = False,
         xy: np.ndarray | None = None,
-        sync: bool = True,
+        sync: bool | Callable[[Path], None] = True,
     ) -> None:
         path = self.path / rel
         private_dirs(path.parent)
@@ -334,7 +337,11 @@ class Store:
         write_parquet(frame, path, events and self.spatial_order, xy, sync=sync)
 
     def _write_csv(
-        self, frame: pd.DataFrame, rel: str, written: list[Path], sync: bool = True
+        self,
+        frame: pd.DataFrame,
+        rel: str,
+        written: list[Path],
+        sync: bool | Callable[[Path], None] = True,
     ) -> None:
         path = self.path / rel
         private_dirs(path.parent)
