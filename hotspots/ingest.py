@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,8 +76,8 @@ def stored_boundaries(store: Store, name: str) -> Boundaries:
 def ingest(
     paths: Sequence[str | Path],
     *,
-    wards: Boundaries,
-    force_area: Boundaries,
+    wards: Boundaries | Future[Boundaries],
+    force_area: Boundaries | Future[Boundaries],
     store: Store,
     all_crime_types: bool = False,
     nearest_ward_m: float = NEAREST_WARD_M,
@@ -90,7 +91,9 @@ def ingest(
     paths
         Source files; each one's kind is recognised from its header.
     wards, force_area
-        From :func:`hotspots.sources.boundaries.read_wards` / ``read_force_area`` (EPSG:27700).
+        From :func:`hotspots.sources.boundaries.read_wards` / ``read_force_area`` (EPSG:27700),
+        or their futures: boundaries still being read while the first files are (they are
+        waited for, and the wards compared with the store's, before any file is placed).
     store
         Where to commit.
     all_crime_types
@@ -118,25 +121,53 @@ def ingest(
     with digests_remembered():  # each file is hashed once, to skip repeats and for the manifest
         kinds, skipped = _unique_files(paths)
         with store.locked():
-            _check_same_wards(store, wards)
+            given = _Given(store, wards, force_area)
+            if not isinstance(wards, Future):
+                given.boundaries()  # the wards checked before any file is read
             batches = _read_all(
-                kinds, store, wards, force_area, all_crime_types, nearest_ward_m, token, on_file
+                kinds, store, given, all_crime_types, nearest_ward_m, token, on_file
             )
             record = ingest_record(
                 token, started, [p for p, _ in kinds], skipped, all_crime_types, nearest_ward_m
             )
+            held_wards, held_area = given.boundaries()
             store.commit(
-                batches, boundary_entries(wards, force_area), record, allow_shrink=allow_shrink
+                batches,
+                boundary_entries(held_wards, held_area),
+                record,
+                allow_shrink=allow_shrink,
             )
     entries = [batch.entry for batch in batches]
-    return IngestReport(token, store.path, entries, skipped, wards.vintage)
+    return IngestReport(token, store.path, entries, skipped, held_wards.vintage)
+
+
+class _Given:
+    """The boundaries an ingest was given, waited for (if futures) and checked once, when first
+    needed."""
+
+    def __init__(
+        self,
+        store: Store,
+        wards: Boundaries | Future[Boundaries],
+        force_area: Boundaries | Future[Boundaries],
+    ) -> None:
+        self._store = store
+        self._given = (wards, force_area)
+        self._held: tuple[Boundaries, Boundaries] | None = None
+
+    def boundaries(self) -> tuple[Boundaries, Boundaries]:
+        """The wards and the force area; raises ``StoreError`` if the store has other wards."""
+        if self._held is None:
+            wards, area = (b.result() if isinstance(b, Future) else b for b in self._given)
+            _check_same_wards(self._store, wards)
+            self._held = (wards, area)
+        return self._held
 
 
 def _read_all(
     kinds: list[tuple[Path, str]],
     store: Store,
-    wards: Boundaries,
-    force_area: Boundaries,
+    given: _Given,
     all_crime_types: bool,
     nearest_ward_m: float,
     token: str,
@@ -150,7 +181,6 @@ def _read_all(
     keys = {source_key(kind, p.name) for p, kind in kinds}
     seen: dict[str, set[str]] = {}
     batches: list[SourceBatch] = []
-    area = force_area.frame.geometry.iloc[0]
     for kind, run in itertools.groupby(kinds, key=lambda pair: pair[1]):
         paths = [path for path, _ in run]
         layer = schema.LAYER_OF_KIND[kind]
@@ -161,8 +191,13 @@ def _read_all(
                 read = read_source(
                     path, kind, all_crime_types=all_crime_types, seen_ids=seen[layer]
                 )
+                wards, area = given.boundaries()
                 events, matches, xy = _place(
-                    read, wards.frame, area, nearest_ward_m, spatial_order=store.spatial_order
+                    read,
+                    wards.frame,
+                    area.frame.geometry.iloc[0],
+                    nearest_ward_m,
+                    spatial_order=store.spatial_order,
                 )
                 entry = _entry(read, events, matches, token, all_crime_types)
                 key = source_key(kind, path.name)
@@ -171,8 +206,13 @@ def _read_all(
                     on_file(path)
             continue
         for group in read_streets(paths, all_crime_types=all_crime_types, seen_ids=seen[layer]):
+            wards, area = given.boundaries()
             placed = _place_group(
-                group, wards.frame, area, nearest_ward_m, spatial_order=store.spatial_order
+                group,
+                wards.frame,
+                area.frame.geometry.iloc[0],
+                nearest_ward_m,
+                spatial_order=store.spatial_order,
             )
             for read, (events, matches, xy) in zip(group.reads(), placed, strict=True):
                 entry = _entry(read, events, matches, token, all_crime_types)

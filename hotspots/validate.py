@@ -11,6 +11,7 @@ columns stay Arrow-backed strings, never a Python object per value unless one is
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, TypeAlias
 
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from pyproj import Transformer
+from pyproj import CRS, Transformer
 
 from hotspots import schema
 
@@ -28,7 +29,20 @@ _UK_LAT = (49.0, 61.0)
 _BNG_E = schema.BNG_EASTING_M
 _BNG_N = schema.BNG_NORTHING_M
 
-_TO_BNG = Transformer.from_crs(schema.CRS_WGS84, schema.CRS_BNG, always_xy=True)
+
+@functools.cache
+def _to_bng() -> Transformer:
+    """WGS84 to British National Grid, made when first needed, by geopandas' own cache of
+    transformers when it is there: wards in WGS84 reprojected with ``to_crs`` share it (making
+    one costs ~35 ms)."""
+    try:
+        from geopandas.array import TransformerFromCRS as made  # an lru_cache of from_crs
+    except ImportError:  # another geopandas: a transformer of our own
+        made = Transformer.from_crs
+    wgs84, bng = CRS.from_user_input(schema.CRS_WGS84), CRS.from_user_input(schema.CRS_BNG)
+    return made(wgs84, bng, always_xy=True)
+
+
 _NO_LONLAT = "no longitude/latitude"
 
 #: A rejection detail: one text for all rows, per-row texts (aligned with all rows), or a function
@@ -193,14 +207,31 @@ def take_column(column: pd.Series, rows: np.ndarray) -> pd.api.extensions.Extens
     """The values of ``column`` at positions ``rows``, or where the boolean mask ``rows`` is
     true, keeping its dtype (an Arrow take or filter for text: no Python object per value)."""
     rows = np.asarray(rows)
-    if rows.dtype == bool:
-        if _is_arrow_text(column.dtype):
-            return pd.array(pc.filter(pa.array(column.array), pa.array(rows)), dtype=column.dtype)
-        return column.array[rows]
     if _is_arrow_text(column.dtype):
-        taken = pc.take(pa.array(column.array), pa.array(rows, type=pa.int64()))
+        values = pa.array(column.array)
+        n = int(rows.sum()) if rows.dtype == bool else len(rows)
+        if n <= len(values) and _one_text(values):  # e.g. a file's name on every row
+            return pd.array(values.slice(0, n), dtype=column.dtype)
+        if rows.dtype == bool:
+            return pd.array(pc.filter(values, pa.array(rows)), dtype=column.dtype)
+        taken = pc.take(values, pa.array(rows, type=pa.int64()))
         return pd.array(taken, dtype=column.dtype)
+    if rows.dtype == bool:
+        return column.array[rows]
     return column.array.take(rows)
+
+
+def _one_text(values: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether every value is the first one (and none missing): then any selection of ``n``
+    values is the first ``n``, a slice, not a copy. A few values are compared first, so that
+    a column of several values is told apart at once."""
+    n = len(values)
+    if n < 1024 or values.null_count:
+        return False
+    first = values[0]
+    if any(values[i] != first for i in (n - 1, n // 2, n // 3, n // 7, n // 11)):
+        return False
+    return bool(pc.all(pc.equal(values, first)).as_py())
 
 
 def take_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
@@ -260,11 +291,17 @@ _PLAIN_DECIMAL = r"^-?[0-9]{1,7}(\.[0-9]{1,8})?$"
 
 def parse_decimal(texts: pd.Series) -> np.ndarray:
     """Parse text to float64; anything that is not a number becomes NaN."""
-    stripped = texts.str.strip()
+    return _parse_stripped(texts.str.strip())
+
+
+def _parse_stripped(stripped: pd.Series) -> np.ndarray:
+    """:func:`parse_decimal` of text already stripped of surrounding white space."""
     if not _is_arrow_text(stripped.dtype):
         return pd.to_numeric(stripped, errors="coerce").to_numpy(dtype="float64")
     values = pa.array(stripped.array)
     plain = pc.fill_null(pc.match_substring_regex(values, _PLAIN_DECIMAL), False)
+    if len(values) and (pc.sum(plain).as_py() or 0) == len(values):  # all plain: no copy
+        return np.array(pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False))
     is_plain = plain.to_numpy(zero_copy_only=False)
     out = np.full(len(stripped), np.nan)
     out[is_plain] = pc.cast(pc.filter(values, plain), pa.float64()).to_numpy()
@@ -322,9 +359,9 @@ def check_lonlat(
     x_m = np.full(n, np.nan)
     y_m = np.full(n, np.nan)
     rows = np.flatnonzero(verdicts.kept)
-    lon_t, lat_t = _at(lon_text, rows), _at(lat_text, rows)
-    blank = ((lon_t.str.strip() == "") | (lat_t.str.strip() == "")).to_numpy(dtype=bool)
-    lon, lat = parse_decimal(lon_t), parse_decimal(lat_t)
+    lon_t, lat_t = _at(lon_text, rows).str.strip(), _at(lat_text, rows).str.strip()
+    blank = ((lon_t == "") | (lat_t == "")).to_numpy(dtype=bool)
+    lon, lat = _parse_stripped(lon_t), _parse_stripped(lat_t)
     with np.errstate(invalid="ignore"):
         bad = ~np.isfinite(lon) | ~np.isfinite(lat) | (np.abs(lon) > 180) | (np.abs(lat) > 90)
         swapped = (
@@ -349,7 +386,7 @@ def to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Project WGS84 longitude/latitude to British National Grid; stacked snap points (the same
     coordinates on many rows) are projected once."""
     codes, first = factorize_xy(lon, lat)
-    x_u, y_u = _TO_BNG.transform(lon[first], lat[first])
+    x_u, y_u = _to_bng().transform(lon[first], lat[first])
     return np.asarray(x_u, dtype="float64")[codes], np.asarray(y_u, dtype="float64")[codes]
 
 
@@ -418,8 +455,12 @@ def reject_duplicates(
     seen: set[str],
     label: str,
     within: np.ndarray | None = None,
+    *,
+    stripped: bool = False,
 ) -> None:
     """Reject rows whose non-blank key was seen before (earlier in this file or in ``seen``).
+
+    Keys are compared stripped of surrounding white space (``stripped``: they already are).
 
     ``seen`` is updated with the keys of the rows still kept, so that one ``seen`` set shared
     across the files of an ingest catches duplicates between files too.
@@ -429,7 +470,7 @@ def reject_duplicates(
     a key is a repeat when an earlier row of its own file has it (kept or not), or a row
     kept in an earlier file.
     """
-    keys = keys.str.strip().reset_index(drop=True)
+    keys = (keys if stripped else keys.str.strip()).reset_index(drop=True)
     nonblank = (keys != "").to_numpy(dtype=bool)
     rows = np.flatnonzero(nonblank & verdicts.kept)
     if len(rows) == 0:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import geopandas as gpd
+import pyarrow.parquet as pq
 import pytest
 
 from hotspots.errors import SourceFormatError, StoreError
@@ -119,16 +119,16 @@ def test_interrupted_commit_leaves_the_previous_store(
     _ingest([_month(write_street, "2025-01", 3)], toy, store)
     before = snapshot(store.path)
     calls = {"n": 0}
-    real_to_parquet = gpd.GeoDataFrame.to_parquet
+    real_write_table = pq.write_table  # every Parquet file of the store is written by it
 
-    def ctrl_c_on_second_file(self, path, *args, **kwargs):
-        calls["n"] += 1
+    def ctrl_c_on_second_file(table, where, *args, **kwargs):
+        calls["n"] += isinstance(where, (str, Path))  # a file of the store
         if calls["n"] == 2:
-            Path(path).write_bytes(b"PAR1 half a file")  # a write cut off part-way
+            Path(where).write_bytes(b"PAR1 half a file")  # a write cut off part-way
             raise KeyboardInterrupt
-        return real_to_parquet(self, path, *args, **kwargs)
+        return real_write_table(table, where, *args, **kwargs)
 
-    monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", ctrl_c_on_second_file)
+    monkeypatch.setattr(pq, "write_table", ctrl_c_on_second_file)
     files = [_month(write_street, "2025-02", 2), _month(write_street, "2025-03", 2)]
     with pytest.raises(KeyboardInterrupt):
         _ingest(files, toy, store)

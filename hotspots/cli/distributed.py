@@ -21,6 +21,8 @@ from hotspots.cli.environment import setting
 from hotspots.settings import BY_NAME
 
 if TYPE_CHECKING:  # imported when used: `hotspots --help` must not load them
+    from concurrent.futures import Future
+
     from tqdm import tqdm
 
     from hotspots.cluster import DetectorCore
@@ -66,16 +68,21 @@ def run_ingest(
     scheduler: str | None,
     files: Sequence[Path],
     *,
-    wards: Boundaries,
-    force_area: Boundaries,
+    wards: Boundaries | Future[Boundaries],
+    force_area: Boundaries | Future[Boundaries],
     on_file: Callable[[Path], None],
     **options: Any,
 ) -> IngestReport:
-    """:func:`hotspots.ingest.ingest`, on the dask cluster ``scheduler`` names when given."""
+    """:func:`hotspots.ingest.ingest`, on the dask cluster ``scheduler`` names when given
+    (boundaries still being read are waited for first then)."""
+    from concurrent.futures import Future
+
     if not scheduler:
         from hotspots.ingest import ingest
 
         return ingest(files, wards=wards, force_area=force_area, on_file=on_file, **options)
+    wards = wards.result() if isinstance(wards, Future) else wards
+    force_area = force_area.result() if isinstance(force_area, Future) else force_area
     from hotspots.distributed.client import connected
     from hotspots.distributed.ingest import ingest_distributed
 

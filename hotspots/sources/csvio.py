@@ -51,11 +51,14 @@ class CsvTable:
         The 1-based line number of the first data row (2 with a header, 1 without).
     has_header : bool
         Whether the file started with a header row.
+    arrow : pyarrow.Table or None
+        The same columns as Arrow read them (``frame`` wraps their buffers), one chunk each.
     """
 
     frame: pd.DataFrame
     first_line: int
     has_header: bool
+    arrow: pa.Table | None = None
 
 
 #: Digests remembered inside :func:`digests_remembered`, by file identity and change stamps.
@@ -215,8 +218,9 @@ def read_text_table(path: str | Path, columns: list[str], *, has_header: bool) -
             _raise_read_error(path, columns, has_header, exc)
     # One chunk per column: every later row selection (an Arrow take) on a column of many
     # chunks would otherwise concatenate them again, each time.
-    frame = table.combine_chunks().to_pandas()
-    return CsvTable(frame=frame, first_line=2 if has_header else 1, has_header=has_header)
+    table = table.combine_chunks()
+    frame = table.to_pandas()
+    return CsvTable(frame, first_line=2 if has_header else 1, has_header=has_header, arrow=table)
 
 
 def _only_a_header(path: str | Path, exc: pa.ArrowInvalid) -> bool:

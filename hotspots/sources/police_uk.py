@@ -10,9 +10,11 @@ id. A non-blank ``Crime ID`` seen twice in one ingest is a ``duplicate``.
 
 from __future__ import annotations
 
+import contextvars
 import re
+from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,8 +146,7 @@ def read_streets(
     seen: set[str] = set() if seen_ids is None else seen_ids
     group: list[_StreetFile] = []
     rows = 0
-    for path in paths:
-        file = _open_street(Path(path))
+    for file in _opened_in_order([Path(p) for p in paths]):
         n = len(file.table.frame)
         if group and (file.layout != group[0].layout or rows + n > GROUP_ROWS):
             yield _check_streets(group, all_crime_types, seen)
@@ -154,6 +155,34 @@ def read_streets(
         rows += n
     if group:
         yield _check_streets(group, all_crime_types, seen)
+
+
+#: Files parsed ahead of the one being used (Arrow's CSV parser lets go of the GIL: a monthly
+#: file is one block, parsed on one core, so two files at once use both).
+_READ_AHEAD = 2
+
+
+def _opened_in_order(paths: list[Path]) -> Iterator[_StreetFile]:
+    """:func:`_open_street` of each path, in order, the next files parsed meanwhile on
+    threads; a malformed file raises when its turn comes (the files before it are used first)."""
+    if len(paths) < 2:
+        yield from map(_open_street, paths)
+        return
+    pool = ThreadPoolExecutor(max_workers=_READ_AHEAD, thread_name_prefix="street-read")
+    try:
+        # Each in a copy of this context: the digests remembered by the ingest (csvio) are seen.
+        pending = deque(
+            pool.submit(contextvars.copy_context().run, _open_street, p)
+            for p in paths[:_READ_AHEAD]
+        )
+        for path in paths[_READ_AHEAD:]:
+            done = pending.popleft().result()
+            pending.append(pool.submit(contextvars.copy_context().run, _open_street, path))
+            yield done
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _open_street(path: Path) -> _StreetFile:
@@ -168,7 +197,7 @@ def _open_street(path: Path) -> _StreetFile:
 
 def _check_streets(files: list[_StreetFile], all_crime_types: bool, seen: set[str]) -> ReadGroup:
     """Check the rows of ``files`` (one layout) as one table."""
-    raw = _stacked([f.table.frame for f in files])
+    raw = _stacked([f.table for f in files])
     first_line = files[0].table.first_line
     starts = np.cumsum([0] + [len(f.table.frame) for f in files])
     verdicts = RowVerdicts(len(raw))
@@ -185,7 +214,8 @@ def _check_streets(files: list[_StreetFile], all_crime_types: bool, seen: set[st
     month = check_month(verdicts, raw["Month"])
     x_m, y_m = check_lonlat(verdicts, raw["Longitude"], raw["Latitude"])
     within = np.repeat(np.arange(len(files)), np.diff(starts)) if len(files) > 1 else None
-    reject_duplicates(verdicts, raw["Crime ID"], seen, "Crime ID", within)
+    crime_id = raw["Crime ID"].str.strip()
+    reject_duplicates(verdicts, crime_id, seen, "Crime ID", within, stripped=True)
 
     kept = verdicts.kept
     rows = np.flatnonzero(kept)
@@ -193,7 +223,7 @@ def _check_streets(files: list[_StreetFile], all_crime_types: bool, seen: set[st
     k = take_rows(raw[list(_KEPT_FIELDS)], kept)
     events = canonical_frame(
         len(rows),
-        event_id=_event_ids(raw, rows, file_of_row if len(files) > 1 else None).array,
+        event_id=_event_ids(raw, crime_id, rows, file_of_row if len(files) > 1 else None).array,
         layer="offence",
         category=k["Crime type"].str.strip().array,
         month=take_column(month, kept),
@@ -226,11 +256,17 @@ def _check_streets(files: list[_StreetFile], all_crime_types: bool, seen: set[st
     )
 
 
-def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The rows of ``frames`` (the same columns) one after another, each column one Arrow
+def _stacked(tables: list[CsvTable]) -> pd.DataFrame:
+    """The rows of ``tables`` (the same columns) one after another, each column one Arrow
     chunk (a later row selection on many chunks would join them again each time)."""
+    frames = [t.frame for t in tables]
     if len(frames) == 1:
         return frames[0]
+    arrows = [t.arrow for t in tables]
+    if all(a is not None for a in arrows):  # one Arrow concatenation, one pandas wrapping
+        out = pa.concat_tables(arrows).combine_chunks().to_pandas()
+        out.columns = frames[0].columns
+        return out
     columns = {
         i: text_array(
             pa.chunked_array(
@@ -270,10 +306,13 @@ def _check_header(path: Path, first: list[str]) -> bool:
     )
 
 
-def _event_ids(raw: pd.DataFrame, rows: np.ndarray, file_of_row: np.ndarray | None) -> pd.Series:
-    """For the rows at ``rows``: ``Crime ID`` where present; otherwise a stable id derived from
-    the row's content (numbered within its file: ``file_of_row``, when rows of several files)."""
-    crime_id = pd.Series(take_column(raw["Crime ID"], rows)).str.strip()
+def _event_ids(
+    raw: pd.DataFrame, crime_ids: pd.Series, rows: np.ndarray, file_of_row: np.ndarray | None
+) -> pd.Series:
+    """For the rows at ``rows``: ``Crime ID`` where present (``crime_ids``: stripped, of every
+    row); otherwise a stable id derived from the row's content (numbered within its file:
+    ``file_of_row``, when rows of several files)."""
+    crime_id = pd.Series(take_column(crime_ids, rows))
     blank = (crime_id == "").to_numpy(dtype=bool)
     if not blank.any():
         return crime_id

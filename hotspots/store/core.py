@@ -179,7 +179,7 @@ class Store:
         ``allow_shrink`` (:mod:`hotspots.store.replacement`).
         """
         from hotspots.store.batch import _placed_entry
-        from hotspots.store.writing import _run_all
+        from hotspots.store.writing import Flusher, _run_all
 
         token = ingest_record["token"]
         written: list[Path] = []
@@ -190,24 +190,34 @@ class Store:
             stored, [b.entry | {"key": b.key} for b in batches], allow_shrink=allow_shrink
         )
         try:
-            for batch in batches:
-                entry, events_rel, rejected_rel = _placed_entry(batch, token, self.spatial_order)
-                events, rejected = batch.events, batch.rejected
-                writes.append(
-                    (
-                        len(events),
-                        partial(self._write_parquet, events, events_rel, written, True, batch.xy),
+            with Flusher() as flusher:  # each file flushed to disk beside the next writes
+                for batch in batches:
+                    entry, events_rel, rejected_rel = _placed_entry(
+                        batch, token, self.spatial_order
                     )
-                )
-                writes.append(
-                    (len(rejected), partial(self._write_csv, rejected, rejected_rel, written))
-                )
-                entries.append(entry)
-            boundary_files = self._new_boundary_files(boundaries, token)
-            for name, rel in boundary_files.items():  # written beside the events, not after
-                frame = boundaries[name][0]
-                writes.append((len(frame), partial(self._write_parquet, frame, rel, written)))
-            _run_all([write for _, write in sorted(writes, key=lambda w: -w[0])])
+                    events, rejected = batch.events, batch.rejected
+                    write = partial(
+                        self._write_parquet,
+                        events,
+                        events_rel,
+                        written,
+                        True,
+                        batch.xy,
+                        flusher.flush,
+                    )
+                    writes.append((len(events), write))
+                    write = partial(self._write_csv, rejected, rejected_rel, written, flusher.flush)
+                    writes.append((len(rejected), write))
+                    entries.append(entry)
+                boundary_files = self._new_boundary_files(boundaries, token)
+                for name, rel in boundary_files.items():  # written beside the events
+                    frame = boundaries[name][0]
+                    write = partial(
+                        self._write_parquet, frame, rel, written, False, None, flusher.flush
+                    )
+                    writes.append((len(frame), write))
+                _run_all([write for _, write in sorted(writes, key=lambda w: -w[0])])
+                flusher.wait()  # every file on disk before the manifest names it
             return self.publish(
                 entries,
                 boundaries,
@@ -317,21 +327,28 @@ class Store:
         written: list[Path],
         events: bool = False,
         xy: np.ndarray | None = None,
+        sync: bool | Callable[[Path], None] = True,
     ) -> None:
         path = self.path / rel
         private_dirs(path.parent)
         written.append(path)
         from hotspots.store.writing import write_parquet
 
-        write_parquet(frame, path, events and self.spatial_order, xy)
+        write_parquet(frame, path, events and self.spatial_order, xy, sync=sync)
 
-    def _write_csv(self, frame: pd.DataFrame, rel: str, written: list[Path]) -> None:
+    def _write_csv(
+        self,
+        frame: pd.DataFrame,
+        rel: str,
+        written: list[Path],
+        sync: bool | Callable[[Path], None] = True,
+    ) -> None:
         path = self.path / rel
         private_dirs(path.parent)
         written.append(path)
         from hotspots.store.writing import write_csv
 
-        write_csv(frame, path)
+        write_csv(frame, path, sync=sync)
 
     def _replace_manifest(self, manifest: dict[str, Any]) -> None:
         replace_manifest(self.path, manifest)
