@@ -235,7 +235,9 @@ def _require_held_scope(store: Path, codes: Sequence[str]) -> None:
         districts = wards.drop_duplicates("district_code").sort_values("district_code")
         names = ", ".join(
             f"{code} ({name})"
-            for code, name in zip(districts["district_code"], districts["district_name"])
+            for code, name in zip(
+                districts["district_code"], districts["district_name"], strict=True
+            )
         )
         raise UserError(
             f"scope codes {unknown}: not among the store's wards or districts; its districts "
