@@ -218,6 +218,9 @@ def test_a_scoped_officers_offences_in_hotspots_are_the_areas(
     page = officer.get(f"/?{AUTUMN}").get_data(as_text=True)
     area_total = len(offences)
     assert re.search(rf"{expected:,} of\s+{area_total:,} offences fall in hotspots", page)
+    features = officer.get(f"/api/v1/hotspots?{AUTUMN}").get_json()["features"]
+    shares = [f["properties"]["share_of_offences"] for f in features]
+    assert shares == [pytest.approx(f["properties"]["offences"] / area_total) for f in features]
     analyst = client_for("analyst").get(f"/map.json?{AUTUMN}").get_json()["metadata"]
     assert analyst["parameters"]["offences_in_hotspots"] == whole.parameters["offences_in_hotspots"]
 

@@ -247,7 +247,8 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
 
     ``analysis`` is the whole analysis (every layer, exact points). Figures are made from it
     first and then reduced: an officer's totals and headline are their area's (remade from the
-    area's wards and events), a role without raid access gets no raid count, month or column,
+    area's wards and events, and so are the hotspots' shares of offences and the count of
+    offences in hotspots), a role without raid access gets no raid count, month or column,
     and the counts of :attr:`Access.suppressed_layers` under ``SUPPRESS_BELOW`` are blank in
     the ward and hotspot tables. Without exact points, the events are the snapped drug offences
     and the hotspot polygons the union of their offences' ``SNAP_M`` cells
@@ -272,6 +273,8 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
         hotspots = hotspots[hotspots[schema.WARD_CODE].isin(keep)].reset_index(drop=True)
         totals = period_totals(wards, events, analysis.period.months, analysis.comparison_available)
         parameters = _area_parameters(analysis.parameters, events, hotspots)
+        area_offences = int((events[schema.LAYER] == "offence").sum())
+        hotspots = hotspots.assign(share_of_offences=hotspots["offences"] / max(area_offences, 1))
     if not access.exact_points:
         hotspots = snapped_hotspots(hotspots, analysis.events, snap_m)
         events = snapped_offences(events, snap_m)
