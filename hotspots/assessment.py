@@ -5,7 +5,8 @@
 :mod:`hotspots.dynamics` (``dynamics_class`` and the hot flags and trend behind it), and records
 in ``Analysis.parameters`` what was done: ``significance`` (method, simulations, seed, seconds,
 or why p-values are unavailable), ``dynamics`` (the periods) and ``parameter_score`` (back-test
-PAI of the parameters used, :func:`hotspots.evaluate.advice.parameter_score`). Exports and
+PAI of the parameters used over every stored month, as the web pages give it: one figure
+whatever the period; :func:`hotspots.evaluate.advice.parameter_score`). Exports and
 patrol plans read them from there. :func:`significant_only` keeps the significant hotspots.
 """
 
@@ -58,13 +59,14 @@ def assess(
         Single months in the dynamics run, ending at the analysis' last month (0 skips; months
         the store does not hold are left out of the run).
     score
-        Back-test the parameters used (fit on 3 months, PAI at ``score_area_km2``).
+        Back-test the parameters used (fit on 3 months, PAI at ``score_area_km2``) over every
+        stored month, read from ``store`` (the one figure the web pages give too).
     cell_m
         Grid cell of that back-test, metres.
     events
         The store's events already in memory (a server keeps them per data version; the CLI
         reads them once per analysis), holding at least every month up to the analysis' last
-        one; by default the months the dynamics and the score need are read from ``store``.
+        one; by default the months the dynamics need are read from ``store``.
     """
     hotspots = analysis.hotspots.copy()
     params = dict(analysis.parameters)
@@ -124,15 +126,14 @@ def assess(
         }
     if score:
         grid = Grid.over(store.load_boundary("force_area"), cell_m)
-        xy, months_all = drug_offences(store, events)
+        xy, months_all = drug_offences(store)  # every stored month, not only the events given
         params["parameter_score"] = parameter_score(
             xy,
             months_all,
             grid,
             eps_m=analysis.parameters["requested_eps_m"],
             min_samples=analysis.parameters["requested_min_samples"],
-            area_km2=score_area_km2,
-            up_to=analysis.period.end,
+            area_km2=score_area_km2,  # over every stored month, as the web pages score it
         )
     return replace(analysis, hotspots=hotspots, parameters=params)
 

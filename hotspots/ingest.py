@@ -22,7 +22,7 @@ import pyarrow as pa
 import shapely
 
 from hotspots import schema
-from hotspots.errors import StoreError
+from hotspots.errors import HotspotsError, StoreError
 from hotspots.sources import SourceRead, detect_kind, read_source
 from hotspots.sources.base import ReadGroup
 from hotspots.sources.boundaries import Boundaries
@@ -245,7 +245,25 @@ def _unique_files(paths: Sequence[str | Path]) -> tuple[list[tuple[Path, str]], 
             continue
         by_sha[digest] = path
         out.append((path, kind))
+    _refuse_two_of_one_source(out)
     return out, skipped
+
+
+def _refuse_two_of_one_source(files: Sequence[tuple[Path, str]]) -> None:
+    """Refuse two different files of one source (two downloads of one police.uk month, or two
+    raid files of one name) in one ingest: the later would replace the earlier, its rows already
+    rejected as duplicates of it, and the month be lost. Which download is current is not for
+    the order of the command line to decide."""
+    first: dict[str, Path] = {}
+    for path, kind in files:
+        key = source_key(kind, path.name)
+        if key in first:
+            raise HotspotsError(
+                f"{first[key]} and {path}: two different files of one source ({key}); a "
+                "re-published month replaces the stored one, so ingest only the current "
+                "download of it"
+            )
+        first[key] = path
 
 
 def ingest_record(

@@ -100,6 +100,30 @@ def test_officers_see_their_area_without_raids_or_exact_points(client_for: Clien
     assert outside.status_code == 403
 
 
+def test_an_officer_whose_area_is_none_of_the_stores_wards_is_told_so(
+    client_for: ClientFor,
+) -> None:
+    """Before: an officer account scoped to another force's district (here Liverpool's, on the
+    Cambridgeshire demo store) got a map frame 500 and a headline of "0 vs 0" offences."""
+    client = client_for("officer", ("E08000012",))
+    for url in (
+        f"/?{AUTUMN}",
+        f"/map/frame?{AUTUMN}",
+        f"/map.json?{AUTUMN}",
+        f"/compare?{AUTUMN}",
+        "/patrol?to=2025-11",
+        f"/api/v1/wards?{AUTUMN}",
+        "/api/v1/meta",
+    ):
+        response = client.get(url)
+        text = response.get_data(as_text=True)
+        assert response.status_code == 403, (url, response.status_code)
+        assert "E08000012" in text and "E07000008 (Cambridge)" in text, url
+        assert "0 vs 0" not in text, url
+    token = csrf_token(client, "/login")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302  # still open
+
+
 def test_without_exact_points_offences_are_snapped_to_grid_centres(
     app: Flask, client_for: ClientFor
 ) -> None:

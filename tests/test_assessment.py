@@ -21,7 +21,7 @@ from hotspots.patrol import patrol_plan, plan_csv, plan_gpx
 from hotspots.periods import Period
 from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
-from tests.helpers import STREET_HEADER, street_row
+from tests.helpers import STREET_HEADER, ClientFor, street_row
 
 AUTUMN = Period.months("2025-09", "2025-11")
 
@@ -161,3 +161,20 @@ def test_cli_analyse_and_export_show_significance_dynamics_and_score(
     assert main([*export, "--significant-only", "--dynamics-periods", "0", *store]) == 0
     features = json.loads(out.read_text())["features"]
     assert len(features) == 1 and features[0]["properties"]["significant"] is True
+
+
+def test_the_command_line_and_the_web_give_one_parameter_score(
+    demo_store: Store, client_for: ClientFor, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: for a period whose end leaves fewer than 4 months before it (Jan-Mar 2025 of a
+    store holding all 2025), ``hotspots analyse`` and exports said the score was "not available
+    ... (the store holds 2025-01..2025-03)" while the map page and briefing of the same period
+    gave a PAI over every stored month. One figure, one rule: every stored month."""
+    early = ["--from", "2025-01", "--to", "2025-03"]
+    assert main(["analyse", *early, "--sims", "0", "--json", "--store", str(demo_store.path)]) == 0
+    cli = json.loads(capsys.readouterr().out)["metadata"]["parameters"]["parameter_score"]
+    web = client_for("analyst").get("/map.json?from=2025-01&to=2025-03").get_json()
+    page = web["metadata"]["parameters"]["parameter_score"]
+    assert cli["pai_median"] is not None and cli["reason"] is None
+    assert cli["months"] == page["months"] > 3  # every stored month with 3 before it
+    assert cli["pai_median"] == pytest.approx(page["pai_median"])

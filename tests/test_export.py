@@ -38,6 +38,7 @@ from hotspots.export import (
 )
 from hotspots.periods import Period
 from hotspots.store import Store
+from tests.helpers import ClientFor
 
 CAMBRIDGE_BNG = (545000.0, 258000.0)
 CAMBRIDGE_LONLAT = (0.12, 52.2)
@@ -563,3 +564,32 @@ def test_csv_text_that_a_spreadsheet_would_run_is_made_inert(tmp_path: Path) -> 
     ]
     assert [r["change"] for r in rows] == ["-3", "4", "0", "1"]
     assert cell_text("+44 1223") == "'+44 1223" and cell_text("plain") == "plain"
+
+
+def test_events_of_a_layer_not_held_for_the_months_say_no_data(
+    demo_store: Store, tmp_path: Path, client_for: ClientFor
+) -> None:
+    """Before: search events of Oct-Dec 2019 on a Merseyside store holding stop-and-search for
+    Jul-Sep only came as an empty collection, indistinguishable from 0 searches. The months of
+    each asked layer that no stored file covers are now named in the metadata (the demo store
+    holds stop-and-search for Jul 2025 only)."""
+    autumn = Period.parse("2025-09..2025-11")
+    path = export_events(
+        demo_store, tmp_path / "s.geojson", "geojson", layers=["search"], months=autumn
+    )
+    meta = json.loads(path.read_text(encoding="utf-8"))["metadata"]
+    assert meta["extra"]["no_data_months"] == {"search": ["2025-09", "2025-10", "2025-11"]}
+    path = export_events(
+        demo_store, tmp_path / "s.csv", "csv", layers=["offence", "search"], months=autumn
+    )
+    sidecar = json.loads((tmp_path / "s.metadata.json").read_text(encoding="utf-8"))
+    assert sidecar["extra"]["no_data_months"] == {"search": ["2025-09", "2025-10", "2025-11"]}
+    july = Period.parse("2025-07..2025-07")
+    path = export_events(
+        demo_store, tmp_path / "j.geojson", "geojson", layers=["search"], months=july
+    )
+    assert "no_data_months" not in json.loads(path.read_text(encoding="utf-8"))["metadata"]["extra"]
+    api = client_for("analyst").get("/api/v1/events?from=2025-09&to=2025-11&layer=search")
+    assert api.get_json()["metadata"]["extra"]["no_data_months"] == {
+        "search": ["2025-09", "2025-10", "2025-11"]
+    }

@@ -198,6 +198,33 @@ def test_a_scoped_officer_gets_the_areas_totals_and_headline(client_for: ClientF
     assert 0 < meta["layers"]["offence"]["events"] < everyone["layers"]["offence"]["events"]
 
 
+def test_a_scoped_officers_offences_in_hotspots_are_the_areas(
+    client_for: ClientFor, demo_store: Store
+) -> None:
+    """Before: "N of M offences fall in hotspots" read the force's N against the area's M, and
+    the officer's parameters carried the force's offence counts."""
+    whole = analyse(demo_store, Period.parse("2025-09..2025-11"))
+    area = whole.wards.loc[whole.wards["district_code"] == "E07000008", "ward_code"]
+    own = whole.hotspots.loc[whole.hotspots["ward_code"].isin(area), "hotspot_id"]
+    events = whole.events
+    offences = events[(events["layer"] == "offence") & events["ward_code"].isin(area)]
+    expected = int(offences["hotspot_id"].isin(own).sum())
+    assert 0 < expected < whole.parameters["offences_in_hotspots"]  # the area's, not the force's
+    officer = client_for("officer")
+    meta = officer.get(f"/map.json?{AUTUMN}").get_json()["metadata"]["parameters"]
+    assert meta["offences_in_hotspots"] == expected
+    assert not {"n_samples", "n_locations", "total_weight"} & set(meta)
+    assert not {"drug_offences", "all_offences"} & set(meta.get("significance") or {})
+    page = officer.get(f"/?{AUTUMN}").get_data(as_text=True)
+    area_total = len(offences)
+    assert re.search(rf"{expected:,} of\s+{area_total:,} offences fall in hotspots", page)
+    features = officer.get(f"/api/v1/hotspots?{AUTUMN}").get_json()["features"]
+    shares = [f["properties"]["share_of_offences"] for f in features]
+    assert shares == [pytest.approx(f["properties"]["offences"] / area_total) for f in features]
+    analyst = client_for("analyst").get(f"/map.json?{AUTUMN}").get_json()["metadata"]
+    assert analyst["parameters"]["offences_in_hotspots"] == whole.parameters["offences_in_hotspots"]
+
+
 def test_the_commissioner_sees_raid_aggregates_with_small_ward_counts_suppressed(
     app: Flask, client_for: ClientFor
 ) -> None:

@@ -328,8 +328,8 @@ def test_analyse_and_evaluate_with_a_gap(gap_store: Path, capsys: pytest.Capture
     store = ["--store", str(gap_store)]
     assert main(["analyse", "--from", "2025-09", "--to", "2025-11", "--sims", "0", *store]) == 0
     out = capsys.readouterr().out
-    # up to the period's end: Apr (fit Jan-Mar) and Sep, Oct, Nov (Jun-Aug ... Aug-Oct)
-    assert "Parameters' back-test score: median PAI" in out and "over 4 month(s)" in out
+    # every stored month, as the web pages score it: Apr (fit Jan-Mar) and Sep..Dec (Jun-Aug ...)
+    assert "Parameters' back-test score: median PAI" in out and "over 5 month(s)" in out
     assert main(["analyse", "--year", "2025", *store]) == 2
     err = capsys.readouterr().err
     assert err.startswith("hotspots: error: no data for 2025-05 in 2025") and "Traceback" not in err

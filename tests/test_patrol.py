@@ -154,6 +154,12 @@ def test_csv_and_gpx_escape_and_guard_text(toy_store: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(plan_csv(plan, marking="OFFICIAL"))))
     assert [r["rank"] for r in rows] == ["1", "2", "3"]
     assert rows[0]["hotspot_months_last_6"] == "4" and rows[0]["protective_marking"] == "OFFICIAL"
+    # coordinates are numbers (before: "'-0.56373", west of Greenwich, quoted as formula text;
+    # every place of a Merseyside plan): a handheld or GIS reads them as they are
+    assert all(plan.places[i].lon < 0 for i in range(3))
+    for row, place in zip(rows, plan.places, strict=True):
+        assert float(row["lon"]) == pytest.approx(place.lon, abs=5e-6)
+        assert float(row["lat"]) == pytest.approx(place.lat, abs=5e-6)
     svg = place_svg(plan.places[2])
     assert "<script>" not in svg and 'role="img"' in svg and "<title" in svg
 

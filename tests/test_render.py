@@ -217,6 +217,27 @@ def test_comparison_figures_in_popups(autumn: Analysis, force_area: gpd.GeoDataF
     assert "rise of" in page and "fall of" in page
 
 
+def test_a_compare_panel_without_its_own_previous_period_does_not_say_no_comparison() -> None:
+    """Before: on a Merseyside store (2019-07..12) the Jul-Sep panel of /compare against Oct-Dec
+    gave each ward "Change from Oct-Dec 2019: -2" and then "No data for the comparison period"
+    (its own previous period, Apr-Jun, is not held; the comparison shown is)."""
+    from hotspots.render.popups import ward_popup
+
+    ward = {"ward_name": "Ainsdale", "offence_count": 6, "search_count": 10, "area_km2": 8.4}
+    alone = ward_popup(ward, period="Jul–Sep 2019", compare_to=None, raids_synthetic=False)
+    assert "No data for the comparison period" in alone
+    panel = ward_popup(
+        ward,
+        period="Jul–Sep 2019",
+        compare_to=None,
+        raids_synthetic=False,
+        other={"offence_count": 8},
+        other_period="Oct–Dec 2019",
+    )
+    assert "Change from Oct–Dec 2019" in panel and "−2 (−25%)" in panel
+    assert "No data for the comparison period" not in panel
+
+
 def test_force_area_defaults_to_the_wards_outline(year: Analysis) -> None:
     page = render_html(period_map(year, show_offences="none"), ASSETS)
     check_page(page)

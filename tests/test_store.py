@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from hotspots.errors import SourceFormatError, StoreError
+from hotspots.errors import HotspotsError, SourceFormatError, StoreError
 from hotspots.ingest import ingest
 from hotspots.sources.boundaries import read_wards
 from hotspots.store import Store, source_key
@@ -62,6 +62,29 @@ def test_a_republished_month_replaces_the_old_one(write_street, toy, tmp_path: P
     events = store.load()
     assert len(events) == 4
     assert set(events["outcome"]) == {"Awaiting court outcome"}
+
+
+def test_two_downloads_of_one_month_in_one_ingest_are_refused(
+    write_street, toy, tmp_path: Path
+) -> None:
+    """Before: ``ingest street/2019-09-merseyside-street.csv
+    street_alt_download/2019-09-merseyside-street.csv`` printed "kept 930" but stored 0: the
+    second download replaced the first, every drug row of it rejected as a duplicate of the
+    first's. Now refused, naming both files, and the store left as it was."""
+    store = Store(tmp_path / "store")
+    _ingest([_month(write_street, "2025-02", 2)], toy, store)
+    before = snapshot(store.path)
+    first = _month(write_street, "2025-01", 3)
+    alt = tmp_path / "alt_download" / first.name
+    alt.parent.mkdir()
+    alt.write_text(first.read_text().replace("Under investigation", "Awaiting court outcome"))
+    with pytest.raises(HotspotsError, match="two different files of one source") as refused:
+        _ingest([first, alt], toy, store)
+    assert str(first) in str(refused.value) and str(alt) in str(refused.value)
+    assert "street:2025-01:toyshire" in str(refused.value)
+    assert snapshot(store.path) == before
+    _ingest([alt], toy, store)  # one download at a time: it replaces, nothing is lost
+    assert len(store.load(months=["2025-01"])) == 3
 
 
 def test_load_filters_by_layer_and_month(write_street, toy, tmp_path: Path) -> None:

@@ -109,6 +109,23 @@ def test_the_users_command(
     assert len(audit) == 2 and "user_disabled" in audit[0] and "cli:" in audit[0]
 
 
+def test_a_scope_the_store_does_not_hold_is_refused(
+    demo_store_copy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: an officer scoped to Liverpool (E08000012) was added to the Cambridgeshire store;
+    every page of that account was then empty (or a 500)."""
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n" + PASSWORD + "\n"))
+    users = ["users", "--store", str(demo_store_copy)]
+    add = ["add", "pat", "--role", "officer", "--password-stdin", "--scope"]
+    assert main([*users, *add, "E07000008,E08000012"]) == 2
+    err = capsys.readouterr().err
+    assert "['E08000012']" in err and "E07000008 (Cambridge)" in err and "E06000031" in err
+    assert UserStore(demo_store_copy / "users.sqlite3").get("pat") is None
+    assert main([*users, *add, "E07000008"]) == 0
+    assert main([*users, "role", "pat", "officer", "--scope", "E08000012"]) == 2
+    assert main([*users, "role", "pat", "officer", "--scope", "e05013051"]) == 0  # a ward
+
+
 def test_demo_makes_one_account_per_role_once(tmp_path: Path) -> None:
     from hotspots.cli.users import DEMO_ACCOUNTS, demo_accounts
 

@@ -40,6 +40,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -178,9 +179,24 @@ def current_access() -> Access:
 
 
 def scope_wards(wards: pd.DataFrame, scope: tuple[str, ...]) -> set[str]:
-    """Ward codes of a scope of district and/or ward codes."""
+    """Ward codes of a scope of district and/or ward codes.
+
+    A scope that names none of the store's wards or districts (an account made for other
+    boundaries, or another force's codes) is refused (403) with what the store holds: its area
+    would otherwise be empty, and every figure of it a false 0."""
     codes = set(scope)
     inside = wards[schema.WARD_CODE].isin(codes) | wards[schema.DISTRICT_CODE].isin(codes)
+    if codes and not inside.any():
+        districts = wards.drop_duplicates(schema.DISTRICT_CODE).sort_values(schema.DISTRICT_CODE)
+        held = ", ".join(
+            f"{row[schema.DISTRICT_CODE]} ({row[schema.DISTRICT_NAME]})"
+            for _, row in districts.iterrows()
+        )
+        raise Forbidden(
+            f"Your account's area ({', '.join(sorted(codes))}) is none of this service's wards "
+            f"or districts ({held}): ask an admin to set it "
+            "(hotspots users role NAME officer --scope CODES)."
+        )
     return set(wards.loc[inside, schema.WARD_CODE])
 
 
@@ -231,7 +247,8 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
 
     ``analysis`` is the whole analysis (every layer, exact points). Figures are made from it
     first and then reduced: an officer's totals and headline are their area's (remade from the
-    area's wards and events), a role without raid access gets no raid count, month or column,
+    area's wards and events, and so are the hotspots' shares of offences and the count of
+    offences in hotspots), a role without raid access gets no raid count, month or column,
     and the counts of :attr:`Access.suppressed_layers` under ``SUPPRESS_BELOW`` are blank in
     the ward and hotspot tables. Without exact points, the events are the snapped drug offences
     and the hotspot polygons the union of their offences' ``SNAP_M`` cells
@@ -245,6 +262,7 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
     events = analysis.events
     wards, districts = analysis.wards, analysis.districts
     hotspots, coverage, totals = analysis.hotspots, analysis.coverage, dict(analysis.totals)
+    parameters = analysis.parameters
     if access.scope:
         keep = scope_wards(wards, access.scope)
         wards = wards[wards[schema.WARD_CODE].isin(keep)]
@@ -254,6 +272,9 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
         events = events[events[schema.WARD_CODE].isin(keep)].reset_index(drop=True)
         hotspots = hotspots[hotspots[schema.WARD_CODE].isin(keep)].reset_index(drop=True)
         totals = period_totals(wards, events, analysis.period.months, analysis.comparison_available)
+        parameters = _area_parameters(analysis.parameters, events, hotspots)
+        area_offences = int((events[schema.LAYER] == "offence").sum())
+        hotspots = hotspots.assign(share_of_offences=hotspots["offences"] / max(area_offences, 1))
     if not access.exact_points:
         hotspots = snapped_hotspots(hotspots, analysis.events, snap_m)
         events = snapped_offences(events, snap_m)
@@ -282,10 +303,35 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
         hotspots=hotspots,
         coverage=coverage,
         totals=totals,
+        parameters=parameters,
         layers=layers,
         layer_months={k: v for k, v in analysis.layer_months.items() if k in layers},
         other_offences=analysis.other_offences if access.exact_points else None,
     )
+
+
+#: Counts of the whole force's offences the detector and the significance test report among
+#: the parameters; a scoped visitor's parameters carry the area's count instead, never these.
+FORCE_COUNT_PARAMETERS = ("n_samples", "n_locations", "total_weight")
+FORCE_COUNT_SIGNIFICANCE = ("drug_offences", "all_offences")
+
+
+def _area_parameters(
+    parameters: dict[str, Any], events: gpd.GeoDataFrame, hotspots: gpd.GeoDataFrame
+) -> dict[str, Any]:
+    """The analysis parameters as an area's visitor sees them: ``offences_in_hotspots`` is the
+    area's offences in the area's hotspots (the page reads it against the area's total), and the
+    force's counts are left out."""
+    offences = events[events[schema.LAYER] == "offence"]
+    in_area_hotspots = offences["hotspot_id"].isin(set(hotspots["hotspot_id"]))
+    out = {k: v for k, v in parameters.items() if k not in FORCE_COUNT_PARAMETERS}
+    out["offences_in_hotspots"] = int(in_area_hotspots.sum())
+    if isinstance(out.get("significance"), dict):
+        significance = out["significance"]
+        out["significance"] = {
+            k: v for k, v in significance.items() if k not in FORCE_COUNT_SIGNIFICANCE
+        }
+    return out
 
 
 def _suppress_hotspot_counts(

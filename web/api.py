@@ -28,6 +28,7 @@ from werkzeug.datastructures import MultiDict
 
 from hotspots import schema
 from hotspots.export import FORMATS, LICENCE, ExportMetadata, export
+from hotspots.export.events import no_data_months
 from hotspots.figures import RECORDS, layer_months
 from hotspots.parameters import EPS_M_MAX, EPS_M_MIN, MIN_SAMPLES_MAX, MIN_SAMPLES_MIN
 from web import openapi
@@ -367,7 +368,10 @@ def events() -> Response:
         parameters=parameters,
         data_version=st.version or "",
         synthetic=bool(selected[schema.SYNTHETIC].fillna(False).astype(bool).any()),
-        extra={"request": _request_record(args, view)},
+        extra={
+            "request": _request_record(args, view),
+            **_no_data(st.store.sources(), layers, view.period.months),
+        },
     )
     if fmt == "gpkg":  # one GeoPackage layer per event layer, as `hotspots export events`
         chosen = layers or [x for x in openapi.LAYERS if (selected[schema.LAYER] == x).any()]
@@ -375,6 +379,15 @@ def events() -> Response:
         by_layer = {k: v for k, v in by_layer.items() if len(v)} or {"events": selected}
         return _download(f"events_{view.start}_{view.end}", fmt, meta, _writer(by_layer))
     return _download(f"events_{view.start}_{view.end}", fmt, meta, _writer(selected))
+
+
+def _no_data(
+    sources: list[dict[str, Any]], layers: list[str] | None, months: tuple[str, ...]
+) -> dict[str, Any]:
+    """``no_data_months`` of the asked layers (:func:`hotspots.export.events.no_data_months`),
+    when there are any."""
+    missing = no_data_months(sources, layers, months)
+    return {"no_data_months": missing} if missing else {}
 
 
 @bp.get("/openapi.json")

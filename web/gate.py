@@ -21,7 +21,9 @@ Before each request the visitor's :class:`web.access.Access` is decided:
 3. else, when ``PUBLIC_MODE`` is on, the public-safe level;
 4. else pages redirect to ``/login`` and machine routes answer 401.
 
-Then the endpoint's capability (:func:`web.access.need_of`) is checked: 403 without it.
+Then the endpoint's capability (:func:`web.access.need_of`) is checked: 403 without it; and an
+officer's area must be some of the store's wards (:func:`web.access.scope_wards`): 403 naming the
+store's districts otherwise, on every route but signing in and out.
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ from werkzeug.exceptions import Forbidden, Unauthorized
 from werkzeug.wrappers import Response as BaseResponse
 
 from hotspots.tokens import TokenRefused, token_account
-from web.access import Access, need_of
+from web.access import Access, need_of, scope_wards
 from web.accounts import users
+from web.data import state
 from web.errors import wants_json
 
 __all__ = ["OPEN_ENDPOINTS", "TOKEN_PATHS", "gate", "init_app", "token_route"]
@@ -134,6 +137,10 @@ def gate() -> BaseResponse | None:
     need = need_of(endpoint)
     if not access.allows(need):
         raise Forbidden(f"Your role ({access.role}) may not see this.")
+    if access.scope and not endpoint.startswith("auth."):  # signing out stays open
+        wards = state().wards
+        if wards is not None:
+            scope_wards(wards, access.scope)  # 403 when the area is none of the store's wards
     return None
 
 

@@ -126,6 +126,7 @@ def run_users(args: argparse.Namespace, store: Path) -> int:
     if command in ("add", "passwd"):
         password = _password(args)
         if command == "add":
+            _require_held_scope(store, _codes(args.scope))
             user = users.add(args.username, password, args.role, _codes(args.scope))
             print(f"added {_describe(user)}")
         else:
@@ -134,6 +135,7 @@ def run_users(args: argparse.Namespace, store: Path) -> int:
         if args.generate:
             print(f"password: {password}")
     elif command == "role":
+        _require_held_scope(store, _codes(args.scope))
         print(f"now {_describe(users.set_role(args.username, args.role, _codes(args.scope)))}")
     elif command in ("disable", "enable"):
         print(f"now {_describe(users.set_disabled(args.username, command == 'disable'))}")
@@ -211,6 +213,36 @@ def area_names(store: Path, codes: Sequence[str]) -> str:
     names = dict(zip(wards["district_code"], wards["district_name"], strict=True))
     names.update(zip(wards["ward_code"], wards["ward_name"], strict=True))
     return ", ".join(str(names.get(code, code)) for code in codes)
+
+
+def _require_held_scope(store: Path, codes: Sequence[str]) -> None:
+    """Refuse scope codes that name none of the store's wards or districts (a typo, or another
+    force's codes: the officer's area would be empty), naming the districts it holds. Without a
+    store or wards yet, the codes are only checked for their shape (:func:`check_scope`)."""
+    import geopandas as gpd  # only when a scope is given
+
+    from hotspots.store import Store
+
+    if not codes:
+        return
+    try:
+        wards: gpd.GeoDataFrame = Store(store).load_boundary("wards")
+    except (StoreError, OSError):
+        return
+    held = set(wards["district_code"]) | set(wards["ward_code"])
+    unknown = sorted({c.strip().upper() for c in codes} - held)
+    if unknown:
+        districts = wards.drop_duplicates("district_code").sort_values("district_code")
+        names = ", ".join(
+            f"{code} ({name})"
+            for code, name in zip(
+                districts["district_code"], districts["district_name"], strict=True
+            )
+        )
+        raise UserError(
+            f"scope codes {unknown}: not among the store's wards or districts; its districts "
+            f"are {names} (ward codes: `hotspots export wards`)"
+        )
 
 
 def _os_user() -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from hotspots.export.storeread import (
 )
 from hotspots.export.styles import write_default_styles
 from hotspots.export.tabular import _CsvWriter, _write_sidecar
+from hotspots.figures import layer_months
 from hotspots.periods import Period, parse_month
 from hotspots.store import Store
 
@@ -109,6 +110,11 @@ def export_events(
             f"metadata.data_version is {metadata.data_version!r} but the store holds version "
             f"{version!r}; expected the store's version (or '' to fill it in)"
         )
+    missing = no_data_months(manifest["sources"].values(), wanted_layers, wanted_months)
+    if missing:  # an empty layer there is "no data", never 0 (hotspots.figures)
+        metadata = dataclasses.replace(
+            metadata, extra={**metadata.extra, "no_data_months": missing}
+        )
     if _store_has_synthetic(store.path, entries, schemas, wanted_months):
         metadata = dataclasses.replace(metadata, synthetic=True)
     meta = metadata.to_dict()
@@ -157,6 +163,24 @@ def export_events(
         if fmt == "csv":
             _write_sidecar(staging, path, meta)
     return path
+
+
+def no_data_months(
+    sources: Iterable[Mapping[str, Any]],
+    layers: Sequence[str] | None,
+    months: Sequence[str] | None,
+) -> dict[str, list[str]]:
+    """Per layer asked for (default: every layer), the months asked for that no stored source
+    of it covers (``sources``: the manifest's entries): there an empty export is "no data",
+    never 0. Recorded as ``extra.no_data_months`` by every events export and the API."""
+    if months is None:
+        return {}
+    held = layer_months(sources)
+    out = {
+        layer: [m for m in sorted(set(months)) if m not in set(held.get(layer, ()))]
+        for layer in (layers if layers is not None else schema.LAYERS)
+    }
+    return {layer: gaps for layer, gaps in out.items() if gaps}
 
 
 def _months_label(months: Sequence[str] | None, entries: Sequence[dict[str, Any]]) -> str:

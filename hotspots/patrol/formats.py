@@ -67,7 +67,7 @@ def plan_csv(plan: PatrolPlan, *, marking: str | None = None) -> str:
             p.offences, plan.period.label, p.offences_prev, p.change,
             plan.compare_to.label if plan.comparison_available else None,
             p.stable[6], p.available[6], p.stable[12], p.available[12],
-            f"{p.lon:.5f}", f"{p.lat:.5f}", p.reason, p.note,
+            round(p.lon, 5), round(p.lat, 5), p.reason, p.note,  # numbers: never quoted
             p.p_value, p.q_value, p.significant, p.dynamics_class,
             *_forecast_cells(plan, p),
         ]  # fmt: skip

@@ -134,7 +134,8 @@ def ward_popup(
         label = "Raids" + (" (SYNTHETIC)" if raids_synthetic else "")
         rows.append((label, count_text(ward.get("raid_count"))))
     rows.append(("Area", f"{rate_text(ward.get('area_km2'))} km²"))
-    notes = [] if compare_to is not None else ["No data for the comparison period."]
+    compared = compare_to is not None or (other is not None and other_period is not None)
+    notes = [] if compared else ["No data for the comparison period."]
     return figures_table(
         str(ward.get("ward_name", "")), rows, subtitle=_district(ward), notes=notes
     )
