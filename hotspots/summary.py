@@ -79,12 +79,17 @@ def hotspot_polygons(
         raise ValueError(f"buffer_m must be > 0 metres; got {buffer_m}")
     labels = np.asarray(labels)
     ids = np.unique(labels[labels >= 0])
-    geoms = []
-    for hotspot in ids:
-        members = offences.geometry.to_numpy()[labels == hotspot]
-        hull = shapely.convex_hull(shapely.multipoints(members))
-        geoms.append(shapely.buffer(hull, buffer_m, quad_segs=8))
+    points = offences.geometry.to_numpy()
+    geoms = [hotspot_shape(points[labels == hotspot], buffer_m) for hotspot in ids]
     return gpd.GeoSeries(geoms, index=pd.Index(ids, name="hotspot_id"), crs=schema.CRS_BNG)
+
+
+def hotspot_shape(members: Any, buffer_m: float = BUFFER_M) -> shapely.Geometry:
+    """The polygon of one hotspot: the convex hull of its members (point geometries or an
+    ``(n, 2)`` array of x/y metres, the same polygon either way) buffered by ``buffer_m``
+    metres (> 0; :func:`hotspot_polygons` checks it)."""
+    hull = shapely.convex_hull(shapely.multipoints(members))
+    return shapely.buffer(hull, buffer_m, quad_segs=8)
 
 
 def summarise_hotspots(

@@ -9,8 +9,10 @@ larger ``min_samples``, as the advice ranks), the best pair is used for ``t``, a
 is scored on the same months, so the two can be compared fairly; the result says which the
 back-test favours.
 
-Each pair is back-tested once (:func:`~hotspots.evaluate.backtest.backtest`, ``dbscan`` only,
-fit ``k`` months, at the patrol area), and the per-month PAIs are reused for every test month.
+Each pair is back-tested once (``dbscan`` only, fit ``k`` months, at the patrol area: the PAI
+:func:`~hotspots.evaluate.backtest.backtest` gives, every pair in one pass over the test months,
+:func:`~hotspots.evaluate.pair_backtest.pair_pais`), and the per-month PAIs are reused for every
+test month.
 A test month needs at least ``min_inner_months`` earlier test months to choose on.
 """
 
@@ -32,9 +34,8 @@ from hotspots.evaluate.advice import (
     MIN_SAMPLES_VALUES,
     advice_coverage,
 )
-from hotspots.evaluate.backtest import backtest
 from hotspots.evaluate.grid import Grid
-from hotspots.evaluate.methods import MethodOptions
+from hotspots.evaluate.pair_backtest import pair_pais
 
 #: Earlier test months a choice needs.
 MIN_INNER_MONTHS = 2
@@ -83,22 +84,7 @@ def nested_parameters(
     pairs = [(e, m) for e in eps_values for m in min_samples_values]
     if ("auto", "auto") not in pairs:
         pairs.append(("auto", "auto"))
-    pai: dict[tuple[Any, Any], pd.Series] = {}
-    for eps, ms in pairs:
-        rows = backtest(
-            xy,
-            months,
-            grid,
-            methods=("dbscan",),
-            ks=(k,),
-            coverages=(cov,),
-            curve_coverages=(),
-            options=MethodOptions(eps_m=eps, min_samples=ms),
-        ).rows
-        at = rows[rows["coverage_label"] != "hotspot area"] if len(rows) else rows
-        pai[(eps, ms)] = (
-            at.set_index("test_month")["pai"].astype(float) if len(at) else pd.Series(dtype=float)
-        )
+    pai: dict[tuple[Any, Any], pd.Series] = pair_pais(xy, months, grid, pairs, k=k, coverage=cov)
     tested = sorted(pai[("auto", "auto")].index)
     records = []
     for i, t in enumerate(tested):
