@@ -50,7 +50,9 @@ def selection_weights(score: FloatArray, n_chosen: float) -> FloatArray:
         1 for cells strictly above the tied group at the limit, ``remaining / tied`` for the
         tied group, 0 below; the weights sum to ``n_chosen``.
     """
-    score = np.nan_to_num(np.asarray(score, dtype=float), nan=-np.inf)
+    score = np.asarray(score, dtype=float)
+    if not np.isfinite(score).all():  # the copy only when needed: this runs per month and pair
+        score = np.nan_to_num(score, nan=-np.inf)
     n = len(score)
     if not 0 <= n_chosen <= n:
         raise ValueError(f"n_chosen: got {n_chosen}; expected 0..{n}")
@@ -80,13 +82,14 @@ def oracle_hits(test_counts: FloatArray, n_chosen: float) -> float:
 
 def _kth_largest(values: FloatArray, k: int) -> float:
     """The value at descending rank ``k`` (0-based). Most cells of a sparse score share the
-    lowest value, so only the values above it are sorted when they are enough (and
-    ``numpy.partition`` is slow on many ties)."""
+    lowest value, so only the values above it are partitioned when they are enough
+    (``numpy.partition`` is slow on many ties)."""
     lowest = values.min()
     above = values[values > lowest]
     if len(above) <= k:
         return float(lowest)
-    return float(np.sort(above)[len(above) - 1 - k])
+    at = len(above) - 1 - k
+    return float(np.partition(above, at)[at])
 
 
 def coverage_measures(

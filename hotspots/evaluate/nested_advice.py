@@ -86,12 +86,15 @@ def nested_parameters(
         pairs.append(("auto", "auto"))
     pai: dict[tuple[Any, Any], pd.Series] = pair_pais(xy, months, grid, pairs, k=k, coverage=cov)
     tested = sorted(pai[("auto", "auto")].index)
+    table = np.array([pai[p].reindex(tested).to_numpy(dtype=float) for p in pai]).reshape(
+        len(pai), len(tested)
+    )
     records = []
     for i, t in enumerate(tested):
         inner = tested[:i]
         if len(inner) < min_inner_months:
             continue
-        best = _best_pair(pai, inner)
+        best = _best_pair(list(pai), table[:, :i])
         if best is None:
             continue
         (eps, ms), best_median = best
@@ -140,7 +143,7 @@ def nested_parameters(
             better = summary["pai_median"] > summary["auto_pai_median"]
             summary["favoured"] = "nested" if better else "auto"
     # The same rule on every test month: the pair it would use for the month after the last.
-    nxt = _best_pair(pai, tested) if len(tested) >= min_inner_months else None
+    nxt = _best_pair(list(pai), table) if len(tested) >= min_inner_months else None
     summary["next_choice"] = (
         None
         if nxt is None
@@ -156,16 +159,17 @@ def nested_parameters(
 
 
 def _best_pair(
-    pai: dict[tuple[Any, Any], pd.Series], inner: Sequence[str]
+    pairs: Sequence[tuple[Any, Any]], table: npt.NDArray[np.float64]
 ) -> tuple[tuple[Any, Any], float] | None:
-    """The pair with the best median PAI on the months ``inner`` (then the best worst month, then
+    """The pair with the best median PAI over the columns of ``table`` (one row per pair of
+    ``pairs``, one column per test month, NaN where not scored; then the best worst month, then
     the larger ``min_samples``, as the advice ranks; remaining ties: the grid's order) and that
     median; None when no pair was scored there."""
     ranked = []
-    for pair, series in pai.items():
-        values = series.reindex(list(inner)).dropna()
+    for pair, row in zip(pairs, table, strict=True):
+        values = row[~np.isnan(row)]
         if len(values):
-            ranked.append((float(values.median()), float(values.min()), _pair_key(*pair), pair))
+            ranked.append((float(np.median(values)), float(values.min()), _pair_key(*pair), pair))
     if not ranked:
         return None
     ranked.sort(key=lambda r: (r[0], r[1], r[2][1]), reverse=True)
