@@ -25,7 +25,7 @@ from scipy.sparse.csgraph import connected_components
 
 from hotspots.cluster.core import DetectorCore
 from hotspots.cluster.pairs import PAIR_BUDGET, _d2, _nearest
-from hotspots.cluster.types import Auto, EngineResult, FloatArray
+from hotspots.cluster.types import Auto, BoolArray, EngineResult, FloatArray
 
 #: Relative margin of the kd-tree's radius over ``eps_m`` (far above its rounding error); the
 #: exact test then keeps the pairs within ``eps_m``.
@@ -57,11 +57,19 @@ class Neighbours:
         self.b = np.concatenate((b, a))
         self.d2 = np.concatenate((d2, d2))
         self.hood_weight = weights + np.bincount(self.a, weights=weights[self.b], minlength=n)
+        self._found: dict[bytes, EngineResult] = {}
 
     def dbscan(self, min_samples: int) -> EngineResult:
         """Per location: core flag, core component id (-1 if not core), nearest core location
-        (itself when core, -1 for noise), as the engines return them."""
+        (itself when core, -1 for noise), as the engines return them (the same arrays for the
+        same core locations: not to be changed)."""
         is_core = self.hood_weight >= min_samples
+        key = is_core.tobytes()  # several min_samples often make the same core locations
+        if key not in self._found:
+            self._found[key] = self._clusters(is_core)
+        return self._found[key]
+
+    def _clusters(self, is_core: BoolArray) -> EngineResult:
         core_a, core_b = is_core[self.a], is_core[self.b]
         joined = core_a & core_b
         graph = coo_array(

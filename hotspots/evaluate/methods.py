@@ -4,7 +4,7 @@ Higher score = patrol first. Every method sees only the fit-period points (x/y m
 EPSG:27700) and their count of months.
 
 - ``dbscan``: the service's default hotspot method. :class:`hotspots.cluster.HotspotDetector`
-  (``eps_m``/``min_samples`` given or automatic) and :func:`hotspots.summary.hotspot_shape`
+  (``eps_m``/``min_samples`` given or automatic) and :func:`hotspots.summary.hotspot_shapes`
   (buffered convex hulls); cells overlapping a hotspot polygon come first, in hotspot rank order.
   The hotspots cover far less than 1% of a force (0.01-0.1% in Cambridgeshire), so to compare
   at equal coverage the remaining cells follow in order of the kernel density below (the surface
@@ -38,7 +38,7 @@ from hotspots.cluster import Auto, DetectorCore
 from hotspots.evaluate.forecast import CAP_MONTHS, TARGET_COVERAGES
 from hotspots.evaluate.forecast_features import FAMILIES as FEATURE_FAMILIES
 from hotspots.evaluate.grid import Grid
-from hotspots.summary import BUFFER_M, hotspot_shape
+from hotspots.summary import BUFFER_M, hotspot_shapes
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -139,7 +139,7 @@ def hotspot_tiers(
     known: dict[bytes, HotspotCells] | None = None,
 ) -> tuple[FloatArray, float]:
     """Each study cell's hotspot tier (``n_hotspots - rank`` of the best-ranked hotspot whose
-    polygon, :func:`hotspots.summary.hotspot_shape`, overlaps the cell; 0 for none) and the
+    polygon, :func:`hotspots.summary.hotspot_shapes`, overlaps the cell; 0 for none) and the
     polygons' total area, m².
 
     ``known``: the cells and area of hotspots already drawn from the same ``xy``, keyed by the
@@ -153,16 +153,20 @@ def hotspot_tiers(
     known = {} if known is None else known
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(n_hotspots + 1))
-    areas = np.empty(n_hotspots)
+    keys = [order[bounds[r] : bounds[r + 1]].tobytes() for r in range(n_hotspots)]
+    new = [r for r in range(n_hotspots) if keys[r] not in known]
+    if new:  # the polygons not drawn yet, in one vectorised pass
+        rows = [order[bounds[r] : bounds[r + 1]] for r in new]
+        group = np.repeat(np.arange(len(new)), [len(r) for r in rows])
+        shapes = hotspot_shapes(xy[np.concatenate(rows)], group, buffer_m)
+        areas = shapely.area(shapes)
+        for r, cells, area in zip(new, grid.covering(shapes), areas, strict=True):
+            known[keys[r]] = (cells, float(area))
+    total = np.empty(n_hotspots)
     for rank in range(n_hotspots):
-        rows = order[bounds[rank] : bounds[rank + 1]]
-        key = rows.tobytes()
-        if key not in known:
-            shape = hotspot_shape(xy[rows], buffer_m)
-            known[key] = (grid.covering([shape])[0], float(shapely.area(shape)))
-        cells, areas[rank] = known[key]
+        cells, total[rank] = known[keys[rank]]
         tier[cells] = np.maximum(tier[cells], n_hotspots - rank)
-    return tier, float(np.sum(areas))
+    return tier, float(np.sum(total))
 
 
 def dbscan_score(tier: FloatArray, density: FloatArray) -> FloatArray:

@@ -12,6 +12,8 @@ and shared by every pair:
 - their kernel density, the ``dbscan`` method's ranking after the hotspots;
 - the study cells each hotspot's polygon covers: the same members make the same polygon,
   whichever pair found them (:func:`~hotspots.evaluate.methods.hotspot_tiers`);
+- pairs that find the same hotspots (e.g. ``min_samples="auto"`` where it comes to 9) are
+  scored once;
 - only the PAI at ``coverage`` is measured (:func:`~hotspots.evaluate.metrics.coverage_pai`),
   not the other measures, curve points or the hotspot-area rows a back-test reports.
 
@@ -96,13 +98,22 @@ def pair_pais(
         points, weights, inverse = collapse_points(fit_xy, None)
         known: dict[bytes, HotspotCells] = {}
         hoods: dict[float, Neighbours] = {}
+        scored: dict[bytes, float] = {}  # the PAI of each labelling already scored
         for (eps_m, min_samples), values in pais.items():
             detector = SharedNeighbours(eps_m, min_samples, n_months=k, hoods=hoods)
-            labels = detector.fit_locations(points, weights).labels_[inverse]
-            tier, _ = hotspot_tiers(
-                grid, fit_xy, labels, detector.n_hotspots_, options.buffer_m, known
-            )
-            values.append(coverage_pai(dbscan_score(tier, density), counts[t], coverage))
+            loc_labels = detector.fit_locations(points, weights).labels_
+            key = loc_labels.tobytes()
+            if key not in scored:
+                tier, _ = hotspot_tiers(
+                    grid,
+                    fit_xy,
+                    loc_labels[inverse],
+                    detector.n_hotspots_,
+                    options.buffer_m,
+                    known,
+                )
+                scored[key] = coverage_pai(dbscan_score(tier, density), counts[t], coverage)
+            values.append(scored[key])
     if not windows:
         return {pair: pd.Series(dtype=float) for pair in pairs}
     index = pd.Index([t for t, _ in windows], name="test_month")
