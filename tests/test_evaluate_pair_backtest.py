@@ -136,3 +136,42 @@ def test_hotspot_tiers_drawn_once_are_the_polygons_cells(demo_store: Store) -> N
     np.testing.assert_array_equal(again, tier)
     assert area_again == area
     assert scored.info["hotspot_area_km2"] == area / 1e6
+
+
+def test_hotspots_drawn_only_until_the_selection_is_reached() -> None:
+    """With ``enough_cells``, only the best-ranked hotspots are drawn, and a selection of at
+    most that many cells (weights, ties at the limit) is the one the full tiers give. World:
+    30 stacks of 6..35 offences (one per hotspot, ranked by size) 1 km apart, with scattered
+    offences for a density everywhere."""
+    from hotspots.cluster import DetectorCore
+    from hotspots.evaluate.methods import dbscan_score, score_kde
+    from hotspots.evaluate.metrics import selection_weights
+
+    area = gpd.GeoDataFrame(geometry=[box(0, 0, 6_000, 5_000)], crs="EPSG:27700")
+    grid = Grid.over(area, 250)
+    rng = np.random.default_rng(3)
+    stacks = [
+        np.repeat([[500.0 + 1_000 * (i % 6) + 60, 500.0 + 1_000 * (i // 6) + 30]], 6 + i, 0)
+        for i in range(30)
+    ]
+    xy = np.vstack([*stacks, rng.uniform([0, 0], [6_000, 5_000], (300, 2))])
+    detector = DetectorCore(50.0, 6, n_months=3).fit(xy)
+    n_hot = detector.n_hotspots_
+    density = score_kde(grid, xy, 3, MethodOptions()).score
+    full, _ = hotspot_tiers(grid, xy, detector.labels_, n_hot, 50.0)
+    enough = 6
+    drawn: dict = {}
+    part, _ = hotspot_tiers(grid, xy, detector.labels_, n_hot, 50.0, drawn, enough_cells=enough)
+    assert n_hot >= 30 and len(drawn) == 8  # one batch of 8 reached 6 cells: 22+ left undrawn
+    assert np.count_nonzero(part) >= enough
+    for n_chosen in (1, 2.5, 5.2, 6):
+        np.testing.assert_array_equal(
+            selection_weights(dbscan_score(part, density), n_chosen),
+            selection_weights(dbscan_score(full, density), n_chosen),
+        )
+    # A bigger selection would differ: the check above can fail.
+    big = float(np.count_nonzero(full))
+    assert not np.array_equal(
+        selection_weights(dbscan_score(part, density), big),
+        selection_weights(dbscan_score(full, density), big),
+    )

@@ -137,6 +137,7 @@ def hotspot_tiers(
     n_hotspots: int,
     buffer_m: float,
     known: dict[bytes, HotspotCells] | None = None,
+    enough_cells: int | None = None,
 ) -> tuple[FloatArray, float]:
     """Each study cell's hotspot tier (``n_hotspots - rank`` of the best-ranked hotspot whose
     polygon, :func:`hotspots.summary.hotspot_shapes`, overlaps the cell; 0 for none) and the
@@ -145,6 +146,13 @@ def hotspot_tiers(
     ``known``: the cells and area of hotspots already drawn from the same ``xy``, keyed by the
     bytes of their member rows (filled here): the same members make the same polygon, whichever
     parameters found them.
+
+    ``enough_cells``: draw the hotspots in rank order (8 at a time) only until they overlap at
+    least this many cells; the rest keep tier 0 and are left out of the area. For a selection
+    of at most that many cells by :func:`dbscan_score` this changes nothing: every cell of the
+    hotspots drawn has a higher tier, so a higher score, than every cell whose best hotspot was
+    not drawn (a tier more outweighs any density), so the top cells, the score at the
+    selection's limit and the cells tied there are the same.
     """
     tier = np.zeros(grid.n_cells)
     if not n_hotspots:
@@ -154,19 +162,25 @@ def hotspot_tiers(
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(n_hotspots + 1))
     keys = [order[bounds[r] : bounds[r + 1]].tobytes() for r in range(n_hotspots)]
-    new = [r for r in range(n_hotspots) if keys[r] not in known]
-    if new:  # the polygons not drawn yet, in one vectorised pass
-        rows = [order[bounds[r] : bounds[r + 1]] for r in new]
-        group = np.repeat(np.arange(len(new)), [len(r) for r in rows])
-        shapes = hotspot_shapes(xy[np.concatenate(rows)], group, buffer_m)
-        areas = shapely.area(shapes)
-        for r, cells, area in zip(new, grid.covering(shapes), areas, strict=True):
-            known[keys[r]] = (cells, float(area))
-    total = np.empty(n_hotspots)
-    for rank in range(n_hotspots):
-        cells, total[rank] = known[keys[rank]]
-        tier[cells] = np.maximum(tier[cells], n_hotspots - rank)
-    return tier, float(np.sum(total))
+    step = n_hotspots if enough_cells is None else 8
+    total: list[float] = []
+    for start in range(0, n_hotspots, step):
+        ranks = range(start, min(start + step, n_hotspots))
+        new = [r for r in ranks if keys[r] not in known]
+        if new:  # the polygons not drawn yet, in one vectorised pass
+            rows = [order[bounds[r] : bounds[r + 1]] for r in new]
+            group = np.repeat(np.arange(len(new)), [len(r) for r in rows])
+            shapes = hotspot_shapes(xy[np.concatenate(rows)], group, buffer_m)
+            areas = shapely.area(shapes)
+            for r, cells, area in zip(new, grid.covering(shapes), areas, strict=True):
+                known[keys[r]] = (cells, float(area))
+        for rank in ranks:
+            cells, area = known[keys[rank]]
+            total.append(area)
+            tier[cells] = np.maximum(tier[cells], n_hotspots - rank)
+        if enough_cells is not None and np.count_nonzero(tier) >= enough_cells:
+            break
+    return tier, float(np.sum(np.array(total)))
 
 
 def dbscan_score(tier: FloatArray, density: FloatArray) -> FloatArray:
