@@ -19,12 +19,12 @@ over N test months), so every output states them (words: :func:`hotspots.present
 parameter_choice_text`).
 
 The back-test is 36 pairs x every test month, in one pass that shares each month's work between
-the pairs (:func:`~hotspots.evaluate.pair_backtest.pair_pais`): 0.22 CPU-s on Cambridgeshire
-2025, 0.53 CPU-s on a 191,620-offence year (2.9 and 4.5 CPU-s as 36 separate back-tests). The
-result is still kept as a small JSON file keyed by
-a digest of exactly what it reads: the offences' coordinates and months up to the end (sorted,
-so the order they were read in does not matter), the grid, the settings and
-:data:`RULE_VERSION`. A content key, not the data version: ingesting a later month leaves the
+the pairs (:func:`~hotspots.evaluate.pair_backtest.pair_pais`): 0.18 s on Cambridgeshire 2025,
+0.40 s on a 191,620-offence year (2.17 s and 3.65 s as 36 separate back-tests, side by side at
+load 3-5; a first year's analysis to a month 1.74 s and 2.60 s). The result is still kept as a
+small JSON file keyed by a digest of exactly what it reads: the offences' coordinates and months
+up to the end (sorted, so the order they were read in does not matter), the grid, the settings
+and :data:`RULE_VERSION`. A content key, not the data version: ingesting a later month leaves the
 choices of earlier ends valid, and changing an earlier month changes the key. The file is
 written to a temporary name and renamed into place (a reader never sees half a file), mode
 0600, in the folder the caller names (the command line: ``$XDG_CACHE_HOME/hotspots/

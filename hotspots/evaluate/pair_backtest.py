@@ -19,9 +19,9 @@ and shared by every pair:
 - only the PAI at ``coverage`` is measured (:func:`~hotspots.evaluate.metrics.coverage_pai`),
   not the other measures, curve points or the hotspot-area rows a back-test reports.
 
-On Cambridgeshire 2025 (9 test months) the nested choice took 2.9 CPU-s as 36 back-tests and
-takes 0.22 CPU-s this way; 4.5 and 0.53 CPU-s on the 191,620-offence year (benchmarks/README.md,
-"The nested choice in one pass").
+On Cambridgeshire 2025 (9 test months) the nested choice took 2.17 s as 36 back-tests and takes
+0.18 s this way; 3.65 s and 0.40 s on the 191,620-offence year (side by side at load 3-5;
+benchmarks/README.md, "The nested choice in one pass").
 """
 
 from __future__ import annotations
