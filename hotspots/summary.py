@@ -78,13 +78,23 @@ def hotspot_polygons(
     if buffer_m <= 0:
         raise ValueError(f"buffer_m must be > 0 metres; got {buffer_m}")
     labels = np.asarray(labels)
-    ids = np.unique(labels[labels >= 0])
-    geoms = []
-    for hotspot in ids:
-        members = offences.geometry.to_numpy()[labels == hotspot]
-        hull = shapely.convex_hull(shapely.multipoints(members))
-        geoms.append(shapely.buffer(hull, buffer_m, quad_segs=8))
+    member = np.flatnonzero(labels >= 0)
+    member = member[np.argsort(labels[member], kind="stable")]  # by id, rows in order
+    ids, group = np.unique(labels[member], return_inverse=True)
+    xy = shapely.get_coordinates(offences.geometry.to_numpy()[member])
+    geoms = hotspot_shapes(xy, group, buffer_m)
     return gpd.GeoSeries(geoms, index=pd.Index(ids, name="hotspot_id"), crs=schema.CRS_BNG)
+
+
+def hotspot_shapes(xy: np.ndarray, group: np.ndarray, buffer_m: float = BUFFER_M) -> np.ndarray:
+    """The polygon of each hotspot: the convex hull of its members buffered by ``buffer_m``
+    metres (> 0; :func:`hotspot_polygons` checks it).
+
+    ``xy``: the members' ``(n, 2)`` x/y metres, grouped by hotspot; ``group``: the hotspot of
+    each (0, 1, ..., ascending). Returns one polygon per group, in group order.
+    """
+    hulls = shapely.convex_hull(shapely.multipoints(xy, indices=group))
+    return shapely.buffer(hulls, buffer_m, quad_segs=8)
 
 
 def summarise_hotspots(

@@ -18,11 +18,13 @@ Either way the result carries both out-of-sample scores (median PAI [min-max] at
 over N test months), so every output states them (words: :func:`hotspots.presentation.
 parameter_choice_text`).
 
-The back-test costs seconds (36 pairs x every test month: 3.3 s on Cambridgeshire 2025 on an
-idle machine), more than a year's analysis, so the result is kept as a small JSON file keyed by
-a digest of exactly what it reads: the offences' coordinates and months up to the end (sorted,
-so the order they were read in does not matter), the grid, the settings and
-:data:`RULE_VERSION`. A content key, not the data version: ingesting a later month leaves the
+The back-test is 36 pairs x every test month, in one pass that shares each month's work between
+the pairs (:func:`~hotspots.evaluate.pair_backtest.pair_pais`): 0.18 s on Cambridgeshire 2025,
+0.40 s on a 191,620-offence year (2.17 s and 3.65 s as 36 separate back-tests, side by side at
+load 3-5; a first year's analysis to a month 1.74 s and 2.60 s). The result is still kept as a
+small JSON file keyed by a digest of exactly what it reads: the offences' coordinates and months
+up to the end (sorted, so the order they were read in does not matter), the grid, the settings
+and :data:`RULE_VERSION`. A content key, not the data version: ingesting a later month leaves the
 choices of earlier ends valid, and changing an earlier month changes the key. The file is
 written to a temporary name and renamed into place (a reader never sees half a file), mode
 0600, in the folder the caller names (the command line: ``$XDG_CACHE_HOME/hotspots/

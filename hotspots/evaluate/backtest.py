@@ -157,14 +157,7 @@ def backtest(
     month_arr = np.asarray(months, dtype=object)
     if len(month_arr) != len(xy):
         raise ValueError(f"months has {len(month_arr)} values; xy has {len(xy)} points")
-    held = sorted(set(month_arr.tolist()))
-    pos = grid.position(xy)
-    keep = pos >= 0
-    xy, month_arr, pos = xy[keep], month_arr[keep], pos[keep]
-    by_month = {m: np.flatnonzero(month_arr == m) for m in held}
-    counts = {
-        m: np.bincount(pos[i], minlength=grid.n_cells).astype(float) for m, i in by_month.items()
-    }
+    xy, held, by_month, counts = by_months(xy, month_arr, grid)
     all_cov = sorted({*coverages, *curve_coverages})
     if common_months:
         shared = common_test_months(held, ks)
@@ -240,6 +233,23 @@ def backtest(
         "offences": len(xy),
     }
     return Backtest(rows_frame, grid.describe(), settings)
+
+
+def by_months(
+    xy: np.ndarray, months: npt.NDArray[Any], grid: Grid
+) -> tuple[np.ndarray, list[str], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The offences in study cells (``xy``), every month held (``months``'s, sorted: offences
+    outside the study area still make their month held), each month's rows of ``xy`` and its
+    offences per study cell."""
+    held = sorted(set(months.tolist()))
+    pos = grid.position(xy)
+    keep = pos >= 0
+    xy, month_arr, pos = xy[keep], months[keep], pos[keep]
+    by_month = {m: np.flatnonzero(month_arr == m) for m in held}
+    counts = {
+        m: np.bincount(pos[i], minlength=grid.n_cells).astype(float) for m, i in by_month.items()
+    }
+    return xy, held, by_month, counts
 
 
 def _score(

@@ -152,26 +152,27 @@ class Grid:
         )
 
     def covering(self, polygons: Any) -> list[IntArray]:
-        """For each polygon, the positions of the study cells it overlaps (with positive area)."""
-        out: list[IntArray] = []
-        for geom in np.asarray(polygons, dtype=object):
-            minx, miny, maxx, maxy = geom.bounds
-            c0 = max(0, math.floor((minx - self.origin_x_m) / self.cell_m))
-            c1 = min(self.nx - 1, math.floor((maxx - self.origin_x_m) / self.cell_m))
-            r0 = max(0, math.floor((miny - self.origin_y_m) / self.cell_m))
-            r1 = min(self.ny - 1, math.floor((maxy - self.origin_y_m) / self.cell_m))
-            if c1 < c0 or r1 < r0:
-                out.append(np.empty(0, dtype=np.intp))
-                continue
-            col2, row2 = np.meshgrid(np.arange(c0, c1 + 1), np.arange(r0, r1 + 1))
-            col, row = col2.ravel(), row2.ravel()
-            boxes = shapely.box(
-                self.origin_x_m + col * self.cell_m,
-                self.origin_y_m + row * self.cell_m,
-                self.origin_x_m + (col + 1) * self.cell_m,
-                self.origin_y_m + (row + 1) * self.cell_m,
-            )
-            hit = shapely.area(shapely.intersection(boxes, geom)) > 0
-            pos = self._position[row[hit] * self.nx + col[hit]]
-            out.append(pos[pos >= 0])
-        return out
+        """For each polygon, the positions of the study cells it overlaps (with positive area),
+        row by row. The cells of every polygon's bounds are tested in one vectorised call."""
+        geoms = np.asarray(polygons, dtype=object).ravel()
+        if not len(geoms):
+            return []
+        bounds = shapely.bounds(geoms)
+        ox, oy, side = self.origin_x_m, self.origin_y_m, self.cell_m
+        c0 = np.maximum(0, np.floor((bounds[:, 0] - ox) / side)).astype(np.intp)
+        c1 = np.minimum(self.nx - 1, np.floor((bounds[:, 2] - ox) / side)).astype(np.intp)
+        r0 = np.maximum(0, np.floor((bounds[:, 1] - oy) / side)).astype(np.intp)
+        r1 = np.minimum(self.ny - 1, np.floor((bounds[:, 3] - oy) / side)).astype(np.intp)
+        width = np.maximum(c1 - c0 + 1, 0)
+        counts = width * np.maximum(r1 - r0 + 1, 0)
+        owner = np.repeat(np.arange(len(geoms)), counts)
+        local = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        row = r0[owner] + local // width[owner]
+        col = c0[owner] + local % width[owner]
+        boxes = shapely.box(
+            ox + col * side, oy + row * side, ox + (col + 1) * side, oy + (row + 1) * side
+        )
+        hit = shapely.area(shapely.intersection(boxes, geoms[owner])) > 0
+        pos = self._position[row * self.nx + col]
+        keep = hit & (pos >= 0)
+        return np.split(pos[keep], np.cumsum(np.bincount(owner[keep], minlength=len(geoms)))[:-1])

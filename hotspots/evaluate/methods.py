@@ -4,7 +4,7 @@ Higher score = patrol first. Every method sees only the fit-period points (x/y m
 EPSG:27700) and their count of months.
 
 - ``dbscan``: the service's default hotspot method. :class:`hotspots.cluster.HotspotDetector`
-  (``eps_m``/``min_samples`` given or automatic) and :func:`hotspots.summary.hotspot_polygons`
+  (``eps_m``/``min_samples`` given or automatic) and :func:`hotspots.summary.hotspot_shapes`
   (buffered convex hulls); cells overlapping a hotspot polygon come first, in hotspot rank order.
   The hotspots cover far less than 1% of a force (0.01-0.1% in Cambridgeshire), so to compare
   at equal coverage the remaining cells follow in order of the kernel density below (the surface
@@ -29,17 +29,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
+import shapely
 from scipy import ndimage
 
-from hotspots import schema
 from hotspots.cluster import Auto, DetectorCore
 from hotspots.evaluate.forecast import CAP_MONTHS, TARGET_COVERAGES
 from hotspots.evaluate.forecast_features import FAMILIES as FEATURE_FAMILIES
 from hotspots.evaluate.grid import Grid
-from hotspots.summary import BUFFER_M, hotspot_polygons
+from hotspots.summary import BUFFER_M, hotspot_shapes
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -113,28 +112,80 @@ def score_dbscan(grid: Grid, xy: FloatArray, n_months: int, options: MethodOptio
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
     detector = DetectorCore(options.eps_m, options.min_samples, n_months=n_months)
     detector.fit(xy)
-    eps_m = float(detector.eps_m_)
     density = score_kde(grid, xy, n_months, options).score
-    tier = np.zeros(grid.n_cells)
-    hotspot_area_m2 = 0.0
-    if detector.n_hotspots_:
-        points = gpd.GeoDataFrame(
-            geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=schema.CRS_BNG
-        )
-        polygons = hotspot_polygons(points, detector.labels_, buffer_m=options.buffer_m)
-        hotspot_area_m2 = float(polygons.area.sum())
-        n_hot = detector.n_hotspots_
-        for rank, cells in zip(polygons.index, grid.covering(polygons.to_numpy()), strict=True):
-            tier[cells] = np.maximum(tier[cells], n_hot - int(rank))
-    score = tier * (density.max() + 1.0) + density
+    tier, hotspot_area_m2 = hotspot_tiers(
+        grid, xy, detector.labels_, detector.n_hotspots_, options.buffer_m
+    )
     info = {
-        "eps_m": eps_m,
+        "eps_m": float(detector.eps_m_),
         "min_samples": int(detector.min_samples_),
         "n_hotspots": int(detector.n_hotspots_),
         "hotspot_area_km2": hotspot_area_m2 / 1e6,
         "hotspot_cells_share": float((tier > 0).sum() / grid.n_cells),
     }
-    return Scored(score, info)
+    return Scored(dbscan_score(tier, density), info)
+
+
+#: What :func:`hotspot_tiers` keeps of one hotspot: its polygon's study cells and area (m²).
+HotspotCells = tuple[npt.NDArray[np.intp], float]
+
+
+def hotspot_tiers(
+    grid: Grid,
+    xy: FloatArray,
+    labels: npt.NDArray[np.intp],
+    n_hotspots: int,
+    buffer_m: float,
+    known: dict[bytes, HotspotCells] | None = None,
+    enough_cells: int | None = None,
+) -> tuple[FloatArray, float]:
+    """Each study cell's hotspot tier (``n_hotspots - rank`` of the best-ranked hotspot whose
+    polygon, :func:`hotspots.summary.hotspot_shapes`, overlaps the cell; 0 for none) and the
+    polygons' total area, m².
+
+    ``known``: the cells and area of hotspots already drawn from the same ``xy``, keyed by the
+    bytes of their member rows (filled here): the same members make the same polygon, whichever
+    parameters found them.
+
+    ``enough_cells``: draw the hotspots in rank order (8 at a time) only until they overlap at
+    least this many cells; the rest keep tier 0 and are left out of the area. For a selection
+    of at most that many cells by :func:`dbscan_score` this changes nothing: every cell of the
+    hotspots drawn has a higher tier, so a higher score, than every cell whose best hotspot was
+    not drawn (a tier more outweighs any density), so the top cells, the score at the
+    selection's limit and the cells tied there are the same.
+    """
+    tier = np.zeros(grid.n_cells)
+    if not n_hotspots:
+        return tier, 0.0
+    labels = np.asarray(labels)
+    known = {} if known is None else known
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(n_hotspots + 1))
+    keys = [order[bounds[r] : bounds[r + 1]].tobytes() for r in range(n_hotspots)]
+    step = n_hotspots if enough_cells is None else 8
+    total: list[float] = []
+    for start in range(0, n_hotspots, step):
+        ranks = range(start, min(start + step, n_hotspots))
+        new = [r for r in ranks if keys[r] not in known]
+        if new:  # the polygons not drawn yet, in one vectorised pass
+            rows = [order[bounds[r] : bounds[r + 1]] for r in new]
+            group = np.repeat(np.arange(len(new)), [len(r) for r in rows])
+            shapes = hotspot_shapes(xy[np.concatenate(rows)], group, buffer_m)
+            areas = shapely.area(shapes)
+            for r, cells, area in zip(new, grid.covering(shapes), areas, strict=True):
+                known[keys[r]] = (cells, float(area))
+        for rank in ranks:
+            cells, area = known[keys[rank]]
+            total.append(area)
+            tier[cells] = np.maximum(tier[cells], n_hotspots - rank)
+        if enough_cells is not None and np.count_nonzero(tier) >= enough_cells:
+            break
+    return tier, float(np.sum(np.array(total)))
+
+
+def dbscan_score(tier: FloatArray, density: FloatArray) -> FloatArray:
+    """The ``dbscan`` method's ranking: hotspot tier first, kernel density within a tier."""
+    return tier * (density.max() + 1.0) + density
 
 
 SCORERS: dict[str, Callable[[Grid, FloatArray, int, MethodOptions], Scored]] = {

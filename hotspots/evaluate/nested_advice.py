@@ -9,8 +9,10 @@ larger ``min_samples``, as the advice ranks), the best pair is used for ``t``, a
 is scored on the same months, so the two can be compared fairly; the result says which the
 back-test favours.
 
-Each pair is back-tested once (:func:`~hotspots.evaluate.backtest.backtest`, ``dbscan`` only,
-fit ``k`` months, at the patrol area), and the per-month PAIs are reused for every test month.
+Each pair is back-tested once (``dbscan`` only, fit ``k`` months, at the patrol area: the PAI
+:func:`~hotspots.evaluate.backtest.backtest` gives, every pair in one pass over the test months,
+:func:`~hotspots.evaluate.pair_backtest.pair_pais`), and the per-month PAIs are reused for every
+test month.
 A test month needs at least ``min_inner_months`` earlier test months to choose on.
 """
 
@@ -32,9 +34,8 @@ from hotspots.evaluate.advice import (
     MIN_SAMPLES_VALUES,
     advice_coverage,
 )
-from hotspots.evaluate.backtest import backtest
 from hotspots.evaluate.grid import Grid
-from hotspots.evaluate.methods import MethodOptions
+from hotspots.evaluate.pair_backtest import pair_pais
 
 #: Earlier test months a choice needs.
 MIN_INNER_MONTHS = 2
@@ -83,29 +84,17 @@ def nested_parameters(
     pairs = [(e, m) for e in eps_values for m in min_samples_values]
     if ("auto", "auto") not in pairs:
         pairs.append(("auto", "auto"))
-    pai: dict[tuple[Any, Any], pd.Series] = {}
-    for eps, ms in pairs:
-        rows = backtest(
-            xy,
-            months,
-            grid,
-            methods=("dbscan",),
-            ks=(k,),
-            coverages=(cov,),
-            curve_coverages=(),
-            options=MethodOptions(eps_m=eps, min_samples=ms),
-        ).rows
-        at = rows[rows["coverage_label"] != "hotspot area"] if len(rows) else rows
-        pai[(eps, ms)] = (
-            at.set_index("test_month")["pai"].astype(float) if len(at) else pd.Series(dtype=float)
-        )
+    pai: dict[tuple[Any, Any], pd.Series] = pair_pais(xy, months, grid, pairs, k=k, coverage=cov)
     tested = sorted(pai[("auto", "auto")].index)
+    table = np.array([pai[p].reindex(tested).to_numpy(dtype=float) for p in pai]).reshape(
+        len(pai), len(tested)
+    )
     records = []
     for i, t in enumerate(tested):
         inner = tested[:i]
         if len(inner) < min_inner_months:
             continue
-        best = _best_pair(pai, inner)
+        best = _best_pair(list(pai), table[:, :i])
         if best is None:
             continue
         (eps, ms), best_median = best
@@ -154,7 +143,7 @@ def nested_parameters(
             better = summary["pai_median"] > summary["auto_pai_median"]
             summary["favoured"] = "nested" if better else "auto"
     # The same rule on every test month: the pair it would use for the month after the last.
-    nxt = _best_pair(pai, tested) if len(tested) >= min_inner_months else None
+    nxt = _best_pair(list(pai), table) if len(tested) >= min_inner_months else None
     summary["next_choice"] = (
         None
         if nxt is None
@@ -170,16 +159,17 @@ def nested_parameters(
 
 
 def _best_pair(
-    pai: dict[tuple[Any, Any], pd.Series], inner: Sequence[str]
+    pairs: Sequence[tuple[Any, Any]], table: npt.NDArray[np.float64]
 ) -> tuple[tuple[Any, Any], float] | None:
-    """The pair with the best median PAI on the months ``inner`` (then the best worst month, then
+    """The pair with the best median PAI over the columns of ``table`` (one row per pair of
+    ``pairs``, one column per test month, NaN where not scored; then the best worst month, then
     the larger ``min_samples``, as the advice ranks; remaining ties: the grid's order) and that
     median; None when no pair was scored there."""
     ranked = []
-    for pair, series in pai.items():
-        values = series.reindex(list(inner)).dropna()
+    for pair, row in zip(pairs, table, strict=True):
+        values = row[~np.isnan(row)]
         if len(values):
-            ranked.append((float(values.median()), float(values.min()), _pair_key(*pair), pair))
+            ranked.append((float(np.median(values)), float(values.min()), _pair_key(*pair), pair))
     if not ranked:
         return None
     ranked.sort(key=lambda r: (r[0], r[1], r[2][1]), reverse=True)
