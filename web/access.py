@@ -38,8 +38,10 @@ made from the same cells.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -61,6 +63,7 @@ __all__ = [
     "need_of",
     "redact",
     "require_in_scope",
+    "shown_parameters",
 ]
 
 FULL_ROLES = ("analyst", "admin")
@@ -105,6 +108,14 @@ class Access:
         if self.public:
             return schema.LAYERS
         return ("search", "raid") if self.role == "commissioner" else ()
+
+    @property
+    def tune_parameters(self) -> bool:
+        """Choosing DBSCAN parameters other than ``auto`` (analysts): each new pair is a new
+        analysis, significance test and back-test of seconds, and tiny radii on exact points
+        would tell apart offences within one ``SNAP_M`` cell; other roles get the ``auto``
+        analysis whatever they send (:func:`web.analyses.within_access`)."""
+        return self.exact_points
 
     @property
     def forecast(self) -> bool:
@@ -285,7 +296,48 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
         layers=layers,
         layer_months={k: v for k, v in analysis.layer_months.items() if k in layers},
         other_offences=analysis.other_offences if access.exact_points else None,
+        parameters=shown_parameters(analysis.parameters, access, events),
     )
+
+
+#: Parameters that count the force's offences of the period (the DBSCAN input's size and the
+#: significance test's): an area's readers and the public see none of them.
+FORCE_COUNTS = ("n_samples", "n_locations", "total_weight")
+SIGNIFICANCE_COUNTS = ("drug_offences", "all_offences")
+_WEIGHT_TERM = re.compile(r"ceil\([0-9.]+ x total weight [0-9.e+]+\) = \d+")
+
+
+def shown_parameters(
+    parameters: dict[str, Any], access: Access, events: pd.DataFrame
+) -> dict[str, Any]:
+    """The analysis' parameters as ``access`` may see them.
+
+    The DBSCAN runs on the whole force, so its parameters hold the force's offence count of the
+    period (``n_samples``, ``total_weight``, the ``min_samples`` reason's weight term, the
+    significance test's counts) and its offences in hotspots. A scoped reader (an officer) sees
+    their area's totals, never the force's, and the public ward counts with small ones blank (a
+    force total would give away the sum of the blanks): for them those counts are left out,
+    the weight term is named without its figures, and ``offences_in_hotspots`` is the area's
+    (``events``: the offences the reader may see, with their ``hotspot_id``; the public sees
+    no hotspot, so none). The method's rule, radius, PAI scores (ratios) are kept.
+    """
+    if not (access.scope or access.public):
+        return parameters
+    out = {k: v for k, v in parameters.items() if k not in FORCE_COUNTS}
+    if isinstance(out.get("min_samples_reason"), str):
+        out["min_samples_reason"] = _WEIGHT_TERM.sub(
+            "1% of the force's offences (not shown for an area)", out["min_samples_reason"]
+        )
+    if isinstance(out.get("significance"), dict):
+        out["significance"] = {
+            k: v for k, v in out["significance"].items() if k not in SIGNIFICANCE_COUNTS
+        }
+    if access.public:
+        out.pop("offences_in_hotspots", None)
+    elif "hotspot_id" in events:
+        offences = events[events[schema.LAYER] == "offence"]
+        out["offences_in_hotspots"] = int((offences["hotspot_id"] >= 0).sum())
+    return out
 
 
 def _suppress_hotspot_counts(
