@@ -134,3 +134,23 @@ def test_only_analysts_choose_hotspot_parameters(app: Flask, role: str | None, u
         assert "eps_m=73" not in body
     tuned = _get_json(app, "analyst", f"/map.json?{AUTUMN}&{TUNED}")["metadata"]["parameters"]
     assert (tuned["requested_eps_m"], tuned["requested_min_samples"]) == (73, 7)
+
+
+@pytest.mark.parametrize(
+    "role,url,field",
+    [
+        ("admin", "/admin/audit?page=99999999999999999999", "page"),  # SQLite: integer overflow
+        ("admin", "/admin/audit?page=%C2%B2", "page"),  # "²".isdigit(), int("²") fails
+        ("officer", "/patrol?to=2025-11&n=%C2%B2", "n"),
+        ("officer", "/patrol.csv?to=2025-11&n=%C2%B9%C2%B2", "n"),
+    ],
+)
+def test_numbers_out_of_range_or_not_ascii_are_a_400_naming_the_field(
+    app: Flask, role: str, url: str, field: str
+) -> None:
+    """A careless or hostile number is the form again with its message (400), never a 500."""
+    response = client_as(app, role).get(url)
+    assert response.status_code == 400, response.status_code
+    body = response.get_data(as_text=True)
+    marks = (f'id="{field}-error"', f'href="#audit-{field}"', f"Field <code>{field}</code>")
+    assert any(mark in body for mark in marks), body[:2000]
