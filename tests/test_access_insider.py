@@ -154,3 +154,15 @@ def test_numbers_out_of_range_or_not_ascii_are_a_400_naming_the_field(
     body = response.get_data(as_text=True)
     marks = (f'id="{field}-error"', f'href="#audit-{field}"', f"Field <code>{field}</code>")
     assert any(mark in body for mark in marks), body[:2000]
+
+
+@pytest.mark.parametrize("url", ["/", f"/map.json?{AUTUMN}", f"/api/v1/wards?{AUTUMN}"])
+def test_an_officer_whose_area_names_no_stored_ward_gets_no_false_zero(
+    app: Flask, url: str
+) -> None:
+    """An officer's scope is checked for its form when the account is made, not against the
+    store's wards (a code of another boundary vintage, a typo of a real one): such an officer
+    was shown "0 vs 0" drug offences, a 0 where nothing is held. Refused instead, saying why."""
+    response = client_as(app, "officer", ("E05999999",)).get(url)
+    assert response.status_code == 403, response.get_data(as_text=True)[:300]
+    assert "E05999999" in response.get_data(as_text=True)

@@ -258,6 +258,12 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
     hotspots, coverage, totals = analysis.hotspots, analysis.coverage, dict(analysis.totals)
     if access.scope:
         keep = scope_wards(wards, access.scope)
+        if not keep:  # no area held: refused, never shown as an area of 0 offences
+            raise Forbidden(
+                f"Your area ({', '.join(access.scope)}) names no ward held in this store (its "
+                "ward boundaries may be of another year): ask an administrator to set your "
+                "area again."
+            )
         wards = wards[wards[schema.WARD_CODE].isin(keep)]
         districts = districts[
             districts[schema.DISTRICT_CODE].isin(set(wards[schema.DISTRICT_CODE]))
