@@ -63,7 +63,6 @@ __all__ = [
     "need_of",
     "redact",
     "require_in_scope",
-    "shown_parameters",
 ]
 
 FULL_ROLES = ("analyst", "admin")
@@ -189,9 +188,24 @@ def current_access() -> Access:
 
 
 def scope_wards(wards: pd.DataFrame, scope: tuple[str, ...]) -> set[str]:
-    """Ward codes of a scope of district and/or ward codes."""
+    """Ward codes of a scope of district and/or ward codes.
+
+    A scope that names none of the store's wards or districts (an account made for other
+    boundaries, or another force's codes) is refused (403) with what the store holds: its area
+    would otherwise be empty, and every figure of it a false 0."""
     codes = set(scope)
     inside = wards[schema.WARD_CODE].isin(codes) | wards[schema.DISTRICT_CODE].isin(codes)
+    if codes and not inside.any():
+        districts = wards.drop_duplicates(schema.DISTRICT_CODE).sort_values(schema.DISTRICT_CODE)
+        held = ", ".join(
+            f"{row[schema.DISTRICT_CODE]} ({row[schema.DISTRICT_NAME]})"
+            for _, row in districts.iterrows()
+        )
+        raise Forbidden(
+            f"Your account's area ({', '.join(sorted(codes))}) is none of this service's wards "
+            f"or districts ({held}): ask an admin to set it "
+            "(hotspots users role NAME officer --scope CODES)."
+        )
     return set(wards.loc[inside, schema.WARD_CODE])
 
 
@@ -242,7 +256,8 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
 
     ``analysis`` is the whole analysis (every layer, exact points). Figures are made from it
     first and then reduced: an officer's totals and headline are their area's (remade from the
-    area's wards and events), a role without raid access gets no raid count, month or column,
+    area's wards and events, and so are the hotspots' shares of offences and the count of
+    offences in hotspots), a role without raid access gets no raid count, month or column,
     and the counts of :attr:`Access.suppressed_layers` under ``SUPPRESS_BELOW`` are blank in
     the ward and hotspot tables. Without exact points, the events are the snapped drug offences
     and the hotspot polygons the union of their offences' ``SNAP_M`` cells
@@ -256,14 +271,9 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
     events = analysis.events
     wards, districts = analysis.wards, analysis.districts
     hotspots, coverage, totals = analysis.hotspots, analysis.coverage, dict(analysis.totals)
+    parameters = analysis.parameters
     if access.scope:
         keep = scope_wards(wards, access.scope)
-        if not keep:  # no area held: refused, never shown as an area of 0 offences
-            raise Forbidden(
-                f"Your area ({', '.join(access.scope)}) names no ward held in this store (its "
-                "ward boundaries may be of another year): ask an administrator to set your "
-                "area again."
-            )
         wards = wards[wards[schema.WARD_CODE].isin(keep)]
         districts = districts[
             districts[schema.DISTRICT_CODE].isin(set(wards[schema.DISTRICT_CODE]))
@@ -271,6 +281,9 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
         events = events[events[schema.WARD_CODE].isin(keep)].reset_index(drop=True)
         hotspots = hotspots[hotspots[schema.WARD_CODE].isin(keep)].reset_index(drop=True)
         totals = period_totals(wards, events, analysis.period.months, analysis.comparison_available)
+        parameters = _area_parameters(analysis.parameters, events, hotspots)
+        area_offences = int((events[schema.LAYER] == "offence").sum())
+        hotspots = hotspots.assign(share_of_offences=hotspots["offences"] / max(area_offences, 1))
     if not access.exact_points:
         hotspots = snapped_hotspots(hotspots, analysis.events, snap_m)
         events = snapped_offences(events, snap_m)
@@ -291,6 +304,8 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
     if access.public:
         events = events.iloc[:0]
         hotspots = hotspots.iloc[:0]
+    if access.scope or access.public:
+        parameters = _no_force_figures(parameters, public=access.public)
     return dataclasses.replace(
         analysis,
         events=events,
@@ -299,50 +314,58 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
         hotspots=hotspots,
         coverage=coverage,
         totals=totals,
+        parameters=parameters,
         layers=layers,
         layer_months={k: v for k, v in analysis.layer_months.items() if k in layers},
         other_offences=analysis.other_offences if access.exact_points else None,
-        parameters=shown_parameters(analysis.parameters, access, events),
     )
 
 
-#: Parameters that count the force's offences of the period (the DBSCAN input's size and the
-#: significance test's): an area's readers and the public see none of them.
-FORCE_COUNTS = ("n_samples", "n_locations", "total_weight")
-SIGNIFICANCE_COUNTS = ("drug_offences", "all_offences")
+#: Counts of the whole force's offences the detector and the significance test report among
+#: the parameters; a scoped visitor's parameters carry the area's count instead, never these.
+FORCE_COUNT_PARAMETERS = ("n_samples", "n_locations", "total_weight")
+FORCE_COUNT_SIGNIFICANCE = ("drug_offences", "all_offences")
+
+
+def _area_parameters(
+    parameters: dict[str, Any], events: gpd.GeoDataFrame, hotspots: gpd.GeoDataFrame
+) -> dict[str, Any]:
+    """The analysis parameters as an area's visitor sees them: ``offences_in_hotspots`` is the
+    area's offences in the area's hotspots (the page reads it against the area's total), and the
+    force's counts are left out."""
+    offences = events[events[schema.LAYER] == "offence"]
+    in_area_hotspots = offences["hotspot_id"].isin(set(hotspots["hotspot_id"]))
+    out = {k: v for k, v in parameters.items() if k not in FORCE_COUNT_PARAMETERS}
+    out["offences_in_hotspots"] = int(in_area_hotspots.sum())
+    if isinstance(out.get("significance"), dict):
+        significance = out["significance"]
+        out["significance"] = {
+            k: v for k, v in significance.items() if k not in FORCE_COUNT_SIGNIFICANCE
+        }
+    return out
+
+
 _WEIGHT_TERM = re.compile(r"ceil\([0-9.]+ x total weight [0-9.e+]+\) = \d+")
 
 
-def shown_parameters(
-    parameters: dict[str, Any], access: Access, events: pd.DataFrame
-) -> dict[str, Any]:
-    """The analysis' parameters as ``access`` may see them.
-
-    The DBSCAN runs on the whole force, so its parameters hold the force's offence count of the
-    period (``n_samples``, ``total_weight``, the ``min_samples`` reason's weight term, the
-    significance test's counts) and its offences in hotspots. A scoped reader (an officer) sees
-    their area's totals, never the force's, and the public ward counts with small ones blank (a
-    force total would give away the sum of the blanks): for them those counts are left out,
-    the weight term is named without its figures, and ``offences_in_hotspots`` is the area's
-    (``events``: the offences the reader may see, with their ``hotspot_id``; the public sees
-    no hotspot, so none). The method's rule, radius, PAI scores (ratios) are kept.
-    """
-    if not (access.scope or access.public):
-        return parameters
-    out = {k: v for k, v in parameters.items() if k not in FORCE_COUNTS}
+def _no_force_figures(parameters: dict[str, Any], *, public: bool) -> dict[str, Any]:
+    """The parameters without the force's offence count for an area's visitor or the public:
+    the ``min_samples`` reason names its weight term without its figures ("total weight
+    1125" is the force's offences of the period). The public, who sees ward counts with small
+    ones blank and no hotspot, gets none of the force's counts either (a force total would
+    give away the sum of the blanks) and no offences in hotspots."""
+    out = dict(parameters)
     if isinstance(out.get("min_samples_reason"), str):
         out["min_samples_reason"] = _WEIGHT_TERM.sub(
             "1% of the force's offences (not shown for an area)", out["min_samples_reason"]
         )
-    if isinstance(out.get("significance"), dict):
-        out["significance"] = {
-            k: v for k, v in out["significance"].items() if k not in SIGNIFICANCE_COUNTS
-        }
-    if access.public:
+    if public:
+        out = {k: v for k, v in out.items() if k not in FORCE_COUNT_PARAMETERS}
         out.pop("offences_in_hotspots", None)
-    elif "hotspot_id" in events:
-        offences = events[events[schema.LAYER] == "offence"]
-        out["offences_in_hotspots"] = int((offences["hotspot_id"] >= 0).sum())
+        if isinstance(out.get("significance"), dict):
+            out["significance"] = {
+                k: v for k, v in out["significance"].items() if k not in FORCE_COUNT_SIGNIFICANCE
+            }
     return out
 
 
