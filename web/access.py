@@ -345,6 +345,24 @@ def _area_parameters(
     return out
 
 
+def _suppress_hotspot_counts(
+    hotspots: gpd.GeoDataFrame, below: int, layers: tuple[str, ...]
+) -> gpd.GeoDataFrame:
+    """Hotspot counts of ``layers`` under ``below`` blank (NaN), as in the ward table."""
+    out = hotspots.copy()
+    for layer in layers:
+        column = HOTSPOT_COUNTS[layer]
+        if column in out and layer != "offence":
+            out[column] = out[column].astype("float64").mask(out[column].astype("float64") < below)
+    return out
+
+
+def snapped_offences(events: gpd.GeoDataFrame, snap_m: float) -> gpd.GeoDataFrame:
+    """Drug offences only, each moved to the centre of its ``snap_m`` grid cell (EPSG:27700)."""
+    offences = events[events[schema.LAYER] == "offence"].reset_index(drop=True)
+    return snap_to_grid(offences, snap_m)
+
+
 _WEIGHT_TERM = re.compile(r"ceil\([0-9.]+ x total weight [0-9.e+]+\) = \d+")
 
 
@@ -367,21 +385,3 @@ def _no_force_figures(parameters: dict[str, Any], *, public: bool) -> dict[str, 
                 k: v for k, v in out["significance"].items() if k not in FORCE_COUNT_SIGNIFICANCE
             }
     return out
-
-
-def _suppress_hotspot_counts(
-    hotspots: gpd.GeoDataFrame, below: int, layers: tuple[str, ...]
-) -> gpd.GeoDataFrame:
-    """Hotspot counts of ``layers`` under ``below`` blank (NaN), as in the ward table."""
-    out = hotspots.copy()
-    for layer in layers:
-        column = HOTSPOT_COUNTS[layer]
-        if column in out and layer != "offence":
-            out[column] = out[column].astype("float64").mask(out[column].astype("float64") < below)
-    return out
-
-
-def snapped_offences(events: gpd.GeoDataFrame, snap_m: float) -> gpd.GeoDataFrame:
-    """Drug offences only, each moved to the centre of its ``snap_m`` grid cell (EPSG:27700)."""
-    offences = events[events[schema.LAYER] == "offence"].reset_index(drop=True)
-    return snap_to_grid(offences, snap_m)
