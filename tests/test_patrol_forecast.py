@@ -171,3 +171,25 @@ def test_analysts_map_has_a_forecast_layer_others_do_not(app_factory: AppFactory
     for role in ("officer", "commissioner"):
         page = sign_in(app.test_client(), role).get(view).get_data(as_text=True)
         assert "Forecast for" not in page and "Forecast cell" not in page, role
+
+
+def test_a_forecast_place_outside_every_hotspot_does_not_say_it_is_one(demo_store: Store) -> None:
+    """A place ranked by the forecast need not be part of a hotspot of the basis period
+    (``hotspot_ranks`` empty: the page says "listed by the forecast alone"); its reason and
+    summary then say so, never "the 3 months together make it a hotspot"."""
+    plan = patrol_plan(
+        demo_store,
+        end_month="2025-11",
+        area=PatrolArea.district("E07000008"),
+        top_n=10,
+        forecast=True,
+    )
+    outside = [p for p in plan.places if not p.hotspot_ranks]
+    inside = [p for p in plan.places if p.hotspot_ranks]
+    assert outside and inside  # the demo's Cambridge plan has both (checked by hand)
+    for place in outside:
+        assert "make it a hotspot" not in place.reason, place.reason
+        assert "over the months together" not in place.why, place.why
+        assert "not part of a hotspot of Sep–Nov 2025" in place.reason, place.reason
+    for place in inside:
+        assert "not part of a hotspot" not in place.reason

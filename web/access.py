@@ -38,6 +38,7 @@ made from the same cells.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -106,6 +107,14 @@ class Access:
         if self.public:
             return schema.LAYERS
         return ("search", "raid") if self.role == "commissioner" else ()
+
+    @property
+    def tune_parameters(self) -> bool:
+        """Choosing DBSCAN parameters other than ``auto`` (analysts): each new pair is a new
+        analysis, significance test and back-test of seconds, and tiny radii on exact points
+        would tell apart offences within one ``SNAP_M`` cell; other roles get the ``auto``
+        analysis whatever they send (:func:`web.analyses.within_access`)."""
+        return self.exact_points
 
     @property
     def forecast(self) -> bool:
@@ -295,6 +304,8 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
     if access.public:
         events = events.iloc[:0]
         hotspots = hotspots.iloc[:0]
+    if access.scope or access.public:
+        parameters = _no_force_figures(parameters, public=access.public)
     return dataclasses.replace(
         analysis,
         events=events,
@@ -350,3 +361,27 @@ def snapped_offences(events: gpd.GeoDataFrame, snap_m: float) -> gpd.GeoDataFram
     """Drug offences only, each moved to the centre of its ``snap_m`` grid cell (EPSG:27700)."""
     offences = events[events[schema.LAYER] == "offence"].reset_index(drop=True)
     return snap_to_grid(offences, snap_m)
+
+
+_WEIGHT_TERM = re.compile(r"ceil\([0-9.]+ x total weight [0-9.e+]+\) = \d+")
+
+
+def _no_force_figures(parameters: dict[str, Any], *, public: bool) -> dict[str, Any]:
+    """The parameters without the force's offence count for an area's visitor or the public:
+    the ``min_samples`` reason names its weight term without its figures ("total weight
+    1125" is the force's offences of the period). The public, who sees ward counts with small
+    ones blank and no hotspot, gets none of the force's counts either (a force total would
+    give away the sum of the blanks) and no offences in hotspots."""
+    out = dict(parameters)
+    if isinstance(out.get("min_samples_reason"), str):
+        out["min_samples_reason"] = _WEIGHT_TERM.sub(
+            "1% of the force's offences (not shown for an area)", out["min_samples_reason"]
+        )
+    if public:
+        out = {k: v for k, v in out.items() if k not in FORCE_COUNT_PARAMETERS}
+        out.pop("offences_in_hotspots", None)
+        if isinstance(out.get("significance"), dict):
+            out["significance"] = {
+                k: v for k, v in out["significance"].items() if k not in FORCE_COUNT_SIGNIFICANCE
+            }
+    return out

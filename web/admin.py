@@ -24,6 +24,8 @@ ACTIONS = (
     "user_added", "role_changed", "password_changed", "user_disabled", "user_enabled",
 )  # fmt: skip
 PAGE_SIZE = 50
+#: Far beyond any audit log (50 million entries), far below SQLite's 64-bit OFFSET.
+MAX_PAGE = 1_000_000
 
 
 def detail_text(detail: Any) -> str:
@@ -59,8 +61,10 @@ def _filters() -> dict[str, Any]:
     if action is not None and action not in ACTIONS:
         raise BadParameter("action", action, "one of " + ", ".join(ACTIONS))
     page_text = args.get("page", "").strip() or "1"
-    if not page_text.isdigit() or int(page_text) < 1:
-        raise BadParameter("page", page_text, "a page number from 1")
+    # ASCII digits only ("²".isdigit() is true; int() refuses it) and bounded: SQLite's OFFSET
+    # is a 64-bit integer
+    if not (page_text.isascii() and page_text.isdigit()) or not 1 <= int(page_text) <= MAX_PAGE:
+        raise BadParameter("page", page_text, f"a page number from 1 to {MAX_PAGE:,}")
     since = _day("from", args.get("from", "").strip())
     until = _day("to", args.get("to", "").strip())
     if since and until and since > until:

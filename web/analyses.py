@@ -25,6 +25,7 @@ from hotspots.evaluate.auto_parameters import ParameterChoice, store_choice
 from hotspots.evaluate.backtest import drug_offences
 from hotspots.evaluate.grid import CELL_M, Grid
 from hotspots.evaluate.next_month import NextMonth, next_month
+from hotspots.parameters import AUTO
 from hotspots.render.maps import ForecastOverlay, forecast_overlay
 from web.access import current_access, redact
 from web.data import cache, shared, state
@@ -37,6 +38,7 @@ __all__ = [
     "parameter_choice_of",
     "parameter_score_of",
     "wards_vintage",
+    "within_access",
 ]
 
 
@@ -162,9 +164,15 @@ def wards_vintage() -> str:
 
 def current_view(args: MultiDict[str, str] | None = None) -> ViewRequest:
     """The view the request (or ``args``) asks for, within what the visitor's role may see."""
-    st = state()
     args = request.args if args is None else args
-    view = parse_view(args, st.months, default_months())
+    return within_access(parse_view(args, state().months, default_months()))
+
+
+def within_access(view: ViewRequest) -> ViewRequest:
+    """``view`` as the visitor's role may ask for it (every door that reads a view applies
+    this: maps, briefing, comparison, API, OGC): without exact points no search or raid layer
+    and offences as heat at most; without :attr:`web.access.Access.tune_parameters` the
+    ``auto`` DBSCAN parameters, whatever was sent."""
     access = current_access()
     if not access.exact_points:
         view = dataclasses.replace(
@@ -173,6 +181,8 @@ def current_view(args: MultiDict[str, str] | None = None) -> ViewRequest:
             raids=False,
             offences="none" if access.public or view.offences == "none" else "heat",
         )
+    if not access.tune_parameters:
+        view = dataclasses.replace(view, eps_m=AUTO, min_samples=AUTO)
     return view
 
 

@@ -34,7 +34,7 @@ from hotspots.parameters import EPS_M_MAX, EPS_M_MIN, MIN_SAMPLES_MAX, MIN_SAMPL
 from web import openapi
 from web.access import current_access, require_in_scope, scope_wards
 from web.accounts import audit
-from web.analyses import get_analysis
+from web.analyses import get_analysis, within_access
 from web.bbox import in_bbox_wgs84, parse_bbox
 from web.data import StoreState, state
 from web.errors import BadParameter
@@ -111,7 +111,7 @@ def _view(args: MultiDict[str, str]) -> ViewRequest:
     names = ("from", "to", "eps_m", "min_samples", "significant")
     view_args = MultiDict([(n, args[n]) for n in names if n in args])
     st = state()
-    return parse_view(view_args, st.months, default_months())
+    return within_access(parse_view(view_args, st.months, default_months()))
 
 
 def _format(args: MultiDict[str, str]) -> str:

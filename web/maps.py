@@ -26,7 +26,7 @@ from hotspots.presentation import (
 )
 from web import frames
 from web.access import area_name
-from web.analyses import current_view, get_analysis, wards_vintage
+from web.analyses import current_view, get_analysis, wards_vintage, within_access
 from web.data import state
 from web.errors import BadParameter
 from web.filters import (
@@ -108,7 +108,7 @@ def _compare_views() -> tuple[ViewRequest, ViewRequest]:
         prev: Period = view.period.previous()
         other_args["from"], other_args["to"] = prev.start, prev.end
     try:
-        other = parse_view(other_args, state().months, default_months())
+        other = within_access(parse_view(other_args, state().months, default_months()))
     except BadParameter as exc:
         exc.field = {"from": "from2", "to": "to2"}.get(exc.field, exc.field)
         raise

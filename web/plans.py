@@ -99,7 +99,7 @@ def parse_request(args: MultiDict[str, str], months: list[str]) -> PatrolRequest
             f"{describe_months(months)} (none for {describe_months(missing)})",
         )
     n_text = args.get("n", "").strip() or "10"
-    if not n_text.isdigit() or not 1 <= int(n_text) <= MAX_PLACES:
+    if not (n_text.isascii() and n_text.isdigit()) or not 1 <= int(n_text) <= MAX_PLACES:
         raise BadParameter("n", n_text, f"a whole number of places from 1 to {MAX_PLACES}")
     district, ward_codes = area_codes(args)
     scope = current_access().scope

@@ -299,6 +299,9 @@ def patrol_plan(
         prev = None if not analysis.comparison_available else int(row.offences_prev)
         change = None if prev is None else int(row.change)
         offences = int(row.offences)
+        ranks = tuple(getattr(row, "hotspot_ranks", ()))
+        # a forecast place may be part of no hotspot of the period; a hotspot place always is
+        in_hotspot = ahead is None or bool(ranks)
         reason = _reason(
             period,
             analysis.compare_to,
@@ -307,6 +310,7 @@ def patrol_plan(
             stable,
             counts,
             month_params.get("min_samples"),
+            in_hotspot=in_hotspot,
         )
         places.append(
             PatrolPlace(
@@ -331,8 +335,8 @@ def patrol_plan(
                 **_assessed(row),
                 forecast_offences=getattr(row, "forecast_offences", None),
                 forecast_share=getattr(row, "forecast_share", None),
-                hotspot_ranks=tuple(getattr(row, "hotspot_ranks", ())),
-                why=_summary(period, offences, change, stable, counts),
+                hotspot_ranks=ranks,
+                why=_summary(period, offences, change, stable, counts, in_hotspot),
                 colocation_share=float(row.colocation_share) if row.colocated else None,
             )
         )

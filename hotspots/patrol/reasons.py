@@ -1,8 +1,10 @@
 """Why a place is on a plan, in words: offences, trend and stability, and a co-location note.
 
-Every place of a plan is a hotspot of the plan's basis period (the months together); the reason
-says so, and when the place was a hotspot in no single month alone it says why it is listed all
-the same (too few offences in each month for a one-month hotspot, enough over the months).
+A place ranked by hotspots is a hotspot of the plan's basis period (the months together); the
+reason says so, and when the place was a hotspot in no single month alone it says why it is
+listed all the same (too few offences in each month for a one-month hotspot, enough over the
+months). A place ranked by the forecast may be part of no hotspot of the basis period
+(``in_hotspot=False``): its reason says it is listed by the forecast, not part of a hotspot.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ def _reason(
     stable: dict[int, int],
     available: dict[int, int],
     month_min_samples: int | None = None,
+    in_hotspot: bool = True,
 ) -> str:
     """``"24 drug offences in Sep–Nov 2025, up 10 on Jun–Aug 2025; a hotspot in 5 of the last
     6 months and 9 of the last 12"``; a place hot in no single month of the last 6 adds why it is
@@ -46,6 +49,8 @@ def _reason(
         last = f"the last {n} months" if not parts else f"the last {n}"
         parts.append(f"{stable[n]} of {last}{of}")
     text = f"{text}; a hotspot in {' and '.join(parts)}"
+    if not in_hotspot:
+        return f"{text}: listed by next month's forecast, not part of a hotspot of {period.label}"
     if stable[min(STABILITY_WINDOWS)] == 0:
         fewer = f"fewer than {month_min_samples} offences" if month_min_samples else "too few"
         text += (
@@ -62,16 +67,21 @@ def _summary(
     change: int | None,
     stable: dict[int, int],
     available: dict[int, int],
+    in_hotspot: bool = True,
 ) -> str:
     """One line of why, for the phone list: ``"24 offences in Sep–Nov 2025 (+10); hot in 5 of
-    the last 6 months"`` or ``"...; hot over the months together, no single month alone"``."""
+    the last 6 months"`` or ``"...; hot over the months together, no single month alone"``
+    (a forecast place in no hotspot of the period: ``"...; no hotspot in Sep–Nov 2025"``)."""
     text = f"{_plural(offences, 'offence')} in {period.label}"
     if change is not None:
         text += f" ({change:+d})"
     n = min(STABILITY_WINDOWS)
+    monthly = f"{text}; a hotspot in {stable[n]} of the last {available[n]} months"
+    if not in_hotspot:
+        return f"{monthly}, none in {period.label}"
     if stable[n] == 0:
         return f"{text}; a hotspot over the months together, in no single month alone"
-    return f"{text}; a hotspot in {stable[n]} of the last {available[n]} months"
+    return monthly
 
 
 def _note(share: float) -> str:

@@ -40,6 +40,7 @@ from hotspots.export import ExportMetadata
 from hotspots.export.geojson import feature_texts
 from web.access import current_access
 from web.accounts import audit
+from web.analyses import within_access
 from web.bbox import in_bbox_wgs84, parse_bbox
 from web.data import state
 from web.errors import BadParameter
@@ -139,7 +140,7 @@ def _view(args: MultiDict[str, str], collection: Collection) -> ViewRequest:
         if name in args:
             view_args[name] = args[name]
     try:
-        return parse_view(view_args, st.months, default_months())
+        return within_access(parse_view(view_args, st.months, default_months()))
     except BadParameter as exc:
         if exc.field in ("from", "to"):
             raise BadParameter("datetime", args.get("datetime", ""), exc.expected) from None

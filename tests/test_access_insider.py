@@ -1,0 +1,168 @@
+"""A hostile insider and a careless visitor against the web app: what the method text and the
+hotspot parameters give away, and what a role can make the server compute.
+
+Found by asking every route as every role with hostile query strings (the route x role truth
+table, tests/test_route_role_table.py, checks statuses and coordinates; these check figures and
+cost that the table's scan does not look at).
+
+Everything runs on the shared demo store (read-only).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tests.accounts import client_as
+from tests.helpers import AppFactory
+
+AUTUMN = "from=2025-09&to=2025-11"
+#: A DBSCAN pair nobody asks for by default (every new pair was a new analysis of seconds).
+TUNED = "eps_m=73&min_samples=7"
+
+
+@pytest.fixture(scope="module")
+def app(app_factory: AppFactory) -> Flask:
+    return app_factory(TESTING=True, PUBLIC_MODE=True, WARM_PRESETS=0)
+
+
+def _get_json(app: Flask, role: str | None, url: str) -> dict[str, Any]:
+    response = client_as(app, role).get(url)
+    assert response.status_code == 200, (role, url, response.status_code)
+    data: dict[str, Any] = response.get_json()
+    return data
+
+
+def _force_offences(app: Flask) -> int:
+    """The force's drug offences in the period (what an analyst's map gives)."""
+    total = _get_json(app, "analyst", f"/map.json?{AUTUMN}")["totals"]["offence_count"]
+    assert isinstance(total, int) and total > 100
+    return total
+
+
+def _mentions(data: Any, number: int) -> list[str]:
+    """Where ``number`` appears in ``data`` (a JSON value): as a number, or in a text with or
+    without a thousands separator."""
+    found = []
+
+    def walk(value: Any, where: str) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{where}.{key}")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, f"{where}[{i}]")
+        elif isinstance(value, bool):
+            return
+        elif _is(value, number):
+            found.append(where)
+
+    walk(data, "")
+    return found
+
+
+def _is(value: Any, number: int) -> bool:
+    if isinstance(value, str):
+        return bool(re.search(rf"\b({number}|{number:,})\b", value))
+    return isinstance(value, (int, float)) and value == number
+
+
+@pytest.mark.parametrize("role", ["officer", None])
+def test_the_method_names_no_force_figure_to_an_area_or_the_public(
+    app: Flask, role: str | None
+) -> None:
+    """The DBSCAN parameters every output carries (``/map.json``'s metadata, the API's, the
+    page's "How these hotspots were found") held the force's offence count of the period
+    (``n_samples``, ``total_weight``, the ``min_samples`` reason, the significance test's
+    counts): an officer sees their area's totals, never the force's, and the public ward counts
+    with small ones blank (a force total would give away the sum of the blanks)."""
+    force = _force_offences(app)
+    data = _get_json(app, role, f"/map.json?{AUTUMN}")
+    assert _mentions(data["metadata"], force) == []
+    if role == "officer":
+        assert data["totals"]["offence_count"] != force  # the area's own
+        assert _mentions(data, force) == []
+        page = client_as(app, role).get(f"/?{AUTUMN}").get_data(as_text=True)
+        assert not re.search(rf"\b({force}|{force:,})\b", page)
+        api = _get_json(app, role, f"/api/v1/hotspots?{AUTUMN}")
+        assert _mentions(api, force) == []
+        area = data["totals"]["offence_count"]
+        in_hotspots = data["metadata"]["parameters"]["offences_in_hotspots"]
+        assert 0 < in_hotspots <= area  # of the area's offences, as the page says
+        assert f"{in_hotspots} of\n  {area:,} offences fall in hotspots" in page
+
+
+def test_the_commissioner_and_analyst_still_get_the_force_figures(app: Flask) -> None:
+    """Force figures stay for the roles that see them (the rule is not "drop everything")."""
+    force = _force_offences(app)
+    for role in ("commissioner", "analyst"):
+        parameters = _get_json(app, role, f"/map.json?{AUTUMN}")["metadata"]["parameters"]
+        assert parameters["n_samples"] == force, role
+
+
+@pytest.mark.parametrize(
+    "role,url",
+    [
+        (None, f"/map.json?{AUTUMN}&{TUNED}"),
+        ("officer", f"/map.json?{AUTUMN}&{TUNED}"),
+        ("officer", f"/api/v1/hotspots?{AUTUMN}&{TUNED}"),
+        ("commissioner", f"/map.json?{AUTUMN}&{TUNED}"),
+        ("commissioner", f"/api/v1/hotspots?{AUTUMN}&{TUNED}"),
+        ("commissioner", f"/compare?{AUTUMN}&from2=2025-06&to2=2025-08&{TUNED}"),
+        ("commissioner", f"/ogc/collections/hotspots/items?datetime=2025-09/2025-11&{TUNED}"),
+    ],
+)
+def test_only_analysts_choose_hotspot_parameters(app: Flask, role: str | None, url: str) -> None:
+    """Every new ``eps_m`` / ``min_samples`` pair is a new DBSCAN, significance test and
+    back-test of seconds (cached per pair: 1,991 x 9,999 of them), so any visitor could keep
+    the server busy, the public too, who is shown no hotspot at all; and tiny radii on exact
+    points tell apart offences within one ``SNAP_M`` cell. Roles without exact points get the
+    ``auto`` analysis whatever they send (as searches and raids are left off their maps)."""
+    response = client_as(app, role).get(url)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    body = response.get_data(as_text=True)
+    if response.mimetype.endswith("json"):
+        meta = json.loads(body)["metadata"]
+        parameters = meta.get("parameters", meta)
+        assert parameters.get("requested_eps_m", parameters.get("eps_m")) == "auto", parameters
+    else:
+        assert 'name="eps_m"' not in body  # no form field for it either
+        assert "eps_m=73" not in body
+    tuned = _get_json(app, "analyst", f"/map.json?{AUTUMN}&{TUNED}")["metadata"]["parameters"]
+    assert (tuned["requested_eps_m"], tuned["requested_min_samples"]) == (73, 7)
+
+
+@pytest.mark.parametrize(
+    "role,url,field",
+    [
+        ("admin", "/admin/audit?page=99999999999999999999", "page"),  # SQLite: integer overflow
+        ("admin", "/admin/audit?page=%C2%B2", "page"),  # "²".isdigit(), int("²") fails
+        ("officer", "/patrol?to=2025-11&n=%C2%B2", "n"),
+        ("officer", "/patrol.csv?to=2025-11&n=%C2%B9%C2%B2", "n"),
+    ],
+)
+def test_numbers_out_of_range_or_not_ascii_are_a_400_naming_the_field(
+    app: Flask, role: str, url: str, field: str
+) -> None:
+    """A careless or hostile number is the form again with its message (400), never a 500."""
+    response = client_as(app, role).get(url)
+    assert response.status_code == 400, response.status_code
+    body = response.get_data(as_text=True)
+    marks = (f'id="{field}-error"', f'href="#audit-{field}"', f"Field <code>{field}</code>")
+    assert any(mark in body for mark in marks), body[:2000]
+
+
+@pytest.mark.parametrize("url", ["/", f"/map.json?{AUTUMN}", f"/api/v1/wards?{AUTUMN}"])
+def test_an_officer_whose_area_names_no_stored_ward_gets_no_false_zero(
+    app: Flask, url: str
+) -> None:
+    """An officer's scope is checked for its form when the account is made, not against the
+    store's wards (a code of another boundary vintage, a typo of a real one): such an officer
+    was shown "0 vs 0" drug offences, a 0 where nothing is held. Refused instead, saying why."""
+    response = client_as(app, "officer", ("E05999999",)).get(url)
+    assert response.status_code == 403, response.get_data(as_text=True)[:300]
+    assert "E05999999" in response.get_data(as_text=True)
