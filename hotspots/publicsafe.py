@@ -1,8 +1,10 @@
 """Outputs safe to leave the force: ward aggregates with small counts suppressed, snapped points.
 
 - :func:`suppress_small_counts`: every ward count under a threshold is blanked, with the rates,
-  ranks and changes derived from it, and raid figures are dropped (the public-safe level of the
-  web app and ``hotspots export wards --public-safe``);
+  ranks and changes derived from it, and so are the fewest further counts that stop a published
+  total (the force's, a district's) giving a blank one back (:func:`complementary`); raid
+  figures are dropped (the public-safe level of the web app and ``hotspots export wards
+  --public-safe``);
 - :func:`snap_to_grid`: points moved to the centre of their grid cell (for roles or products
   that may not hold exact locations);
 - :func:`snapped_hotspots`: hotspot polygons remade as the union of the grid cells of their
@@ -26,6 +28,7 @@ from hotspots import schema
 __all__ = [
     "SNAP_M",
     "SUPPRESS_BELOW",
+    "complementary",
     "snap_to_grid",
     "snapped_hotspots",
     "suppress_small_counts",
@@ -46,7 +49,9 @@ def suppress_small_counts(
 ) -> gpd.GeoDataFrame:
     """The ward table with counts under ``below`` (and what derives from them) blank (NaN).
 
-    A change is blank when either period's count is under ``below``. With ``drop_raids`` the
+    Further counts are blanked where a total published beside the table would give a blank
+    count back (:func:`complementary`: the whole table's and each district's). A change is
+    blank when either period's count is blank. With ``drop_raids`` the
     ``raid_*`` columns are left out (raid figures never leave the force). Only the counts of
     ``layers`` are suppressed (the commissioner's office: searches and raids).
     """
@@ -55,21 +60,67 @@ def suppress_small_counts(
     out = wards.copy()
     if drop_raids:
         out = out.drop(columns=[c for c in out.columns if c.startswith("raid_")])
+    groups = _margins(out)
     for layer in layers:
         count = f"{layer}_count"
         if count not in out:
             continue
-        small_now = out[count].astype("float64") < below
+        now = out[count].astype("float64")
+        small_now = complementary(now, now < below, groups, below)
         for column in (count, f"{layer}_per_km2", f"{layer}_per_1000", f"{layer}_rank"):
             if column in out:
                 out[column] = out[column].astype("float64").mask(small_now)
         prev = f"{layer}_prev"
         if prev in out:
-            small = (out[prev].astype("float64") < below) | small_now
+            before = out[prev].astype("float64")
+            small = complementary(before, (before < below) | small_now, groups, below)
             for column in (prev, f"{layer}_change", f"{layer}_change_pct"):
                 if column in out:
                     out[column] = out[column].astype("float64").mask(small)
     return out
+
+
+def _margins(wards: pd.DataFrame) -> list[np.ndarray]:
+    """Row positions of every total published beside the ward counts: each district's wards
+    (the district totals), then the whole table (the force's or area's total). Finest first,
+    so the blanks a district needs also serve the whole table's total and are not doubled."""
+    groups: list[np.ndarray] = []
+    if schema.DISTRICT_CODE in wards:
+        codes = wards[schema.DISTRICT_CODE].to_numpy()
+        groups += [np.flatnonzero(codes == code) for code in pd.unique(codes)]
+    return [*groups, np.arange(len(wards))]
+
+
+def complementary(
+    counts: pd.Series, blank: pd.Series, groups: Sequence[np.ndarray], below: int
+) -> pd.Series:
+    """``blank`` widened so that no blank count can be worked out from a published total.
+
+    A total minus the counts shown is the sum of the blank ones: one blank count in a group
+    would be given back exactly, and blanks summing to under ``below`` bound each of them
+    under it. So in every group (rows of a total: :func:`_margins`) that has any blank count,
+    the smallest counts shown are blanked too (the first in table order among equals) until
+    at least two are blank and they sum to at least ``below`` (secondary, or complementary,
+    suppression, as statistical offices do it; Hundepool et al., *Statistical Disclosure
+    Control*, 2012, ch. 5). Groups are checked again until none changes. Missing counts (no
+    data) are neither blanked nor summed.
+    """
+    values = counts.to_numpy(dtype="float64")
+    mask = blank.to_numpy(dtype=bool) & ~np.isnan(values)
+    changed = True
+    while changed:
+        changed = False
+        for rows in groups:
+            hidden = rows[mask[rows]]
+            if not len(hidden):
+                continue
+            shown = rows[~mask[rows] & ~np.isnan(values[rows])]
+            shown = shown[np.argsort(values[shown], kind="stable")]
+            total, n, k = values[hidden].sum(), len(hidden), 0
+            while (n < 2 or total < below) and k < len(shown):
+                mask[shown[k]] = True
+                total, n, k, changed = total + values[shown[k]], n + 1, k + 1, True
+    return pd.Series(mask | blank.to_numpy(dtype=bool), index=counts.index)
 
 
 def snap_to_grid(points: gpd.GeoDataFrame, snap_m: float = SNAP_M) -> gpd.GeoDataFrame:
