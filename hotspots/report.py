@@ -24,6 +24,24 @@ def _table(rows: list[list[str]]) -> list[str]:
     ]
 
 
+def ingest_warnings(report: IngestReport) -> list[str]:
+    """Plain warnings about what an ingest kept, one per file (the CLI and the upload page).
+
+    A file of which no row lies in the force area (rows outside it, none kept and none inside
+    it without a ward) is most likely another force's: its rows are rejected as usual (nothing
+    lost), and this says so rather than leaving a file of 0 rows kept unremarked."""
+    warnings = []
+    for entry in report.sources:
+        outside = int(entry["rejected"].get(schema.REASON_OUTSIDE_AREA, 0))
+        inside = entry["kept"] + int(entry["rejected"].get(schema.REASON_NO_WARD, 0))
+        if outside and not inside:
+            warnings.append(
+                f"no row of {entry['name']} lies in the force area ({outside:,} rows outside): "
+                "is it another force's file?"
+            )
+    return warnings
+
+
 def format_ingest(report: IngestReport) -> str:
     """The reconciliation printed by ``hotspots ingest``: read = kept + rejected, by reason."""
     layers = report.by_layer()
@@ -46,6 +64,7 @@ def format_ingest(report: IngestReport) -> str:
         )
     for note in report.skipped:
         lines.append(f"skipped {note}")
+    lines += [f"WARNING: {w}" for w in ingest_warnings(report)]
     if report.reconciles():
         lines.append("Reconciled: for every file, rows read = kept + rejected.")
     else:

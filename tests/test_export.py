@@ -37,6 +37,7 @@ from hotspots.export import (
     export_events,
 )
 from hotspots.periods import Period
+from hotspots.publicsafe import suppress_small_counts
 from hotspots.store import Store
 from tests.helpers import ClientFor
 
@@ -593,3 +594,29 @@ def test_events_of_a_layer_not_held_for_the_months_say_no_data(
     assert api.get_json()["metadata"]["extra"]["no_data_months"] == {
         "search": ["2025-09", "2025-10", "2025-11"]
     }
+
+
+def test_csv_writes_public_safe_counts_as_whole_numbers_and_blanks_empty(tmp_path: Path) -> None:
+    """Merseyside walkthrough: suppressed counts turn the column float, and the CSV said ``6.0``.
+    Every count column of every layer is written ``6``; a blank (suppressed) count is empty."""
+    x, y = CAMBRIDGE_BNG
+    wards = gpd.GeoDataFrame(
+        {
+            "ward_code": ["W1", "W2", "W3"],
+            "offence_count": np.array([6, 2, 12], dtype=np.int64),
+            "search_count": np.array([7, 9, 1], dtype=np.int64),
+            "offence_per_km2": [2.5, 1.0, 3.0],
+        },
+        geometry=[Point(x, y), Point(x + 500, y), Point(x + 1000, y)],
+        crs="EPSG:27700",
+    )
+    # By hand (threshold 5): offence W2=2 blank, then the smallest shown (W1=6) with it;
+    # search W3=1 blank, then W1=7 with it.
+    safe = suppress_small_counts(wards, 5)
+    assert safe["offence_count"].dtype.kind == "f"  # the blanks made the column float
+    path = export(safe, tmp_path / "wards.csv", "csv", meta())
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert list(table["offence_count"]) == ["", "", "12"]
+    assert list(table["search_count"]) == ["", "9", ""]
+    assert list(table["offence_per_km2"]) == ["", "", "3"]
+    assert ".0," not in path.read_text(encoding="utf-8")

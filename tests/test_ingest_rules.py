@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from hotspots.ingest import ingest
+from hotspots.report import format_ingest, ingest_warnings
 from hotspots.store import Store
 from tests.helpers import lonlat, street_row
 
@@ -236,3 +237,29 @@ def test_the_same_crime_in_two_files_is_a_duplicate(
     (entry,) = report.sources
     assert entry["rejected"] == {"duplicate": 1}
     assert len(Store(tmp_path / "store").load(["offence"])) == 2
+
+
+def test_a_file_with_no_row_in_the_force_area_is_warned_of(
+    write_street, toy, tmp_path: Path
+) -> None:
+    """Merseyside walkthrough: another force's file was accepted with 0 rows kept and no word.
+    Its rows are still rejected (nothing lost), and the report says so plainly. By hand: 3
+    rows in Birmingham (outside Toyshire), 1 with no location; a file with one row in the area
+    among rows outside is not warned of."""
+    birmingham = ("-1.898", "52.480")
+    rows = [street_row(f"b{k}", None, None, lon_lat=birmingham) for k in range(3)]
+    rows += [street_row("b9", None, None, location="No Location")]
+    path = write_street(rows, "2025-01-westmidlands-street.csv")
+    report = _ingest([path], toy, tmp_path / "store")
+    (entry,) = report.sources
+    assert entry["kept"] == 0 and entry["rejected"] == {"outside force area": 3, "no location": 1}
+    warning = (
+        "no row of 2025-01-westmidlands-street.csv lies in the force area (3 rows outside): "
+        "is it another force's file?"
+    )
+    assert ingest_warnings(report) == [warning]
+    assert warning in format_ingest(report)
+    mixed = write_street([*rows, street_row("k1", 500500, 200500)], "2025-02-toyshire-street.csv")
+    mixed_report = _ingest([mixed], toy, tmp_path / "store2")
+    assert ingest_warnings(mixed_report) == []
+    assert "another force" not in format_ingest(mixed_report)

@@ -28,7 +28,7 @@ from hotspots.store import Store
 from hotspots.tokens import issue_token
 from hotspots.users import UserStore
 from tests.accounts import ensure_user, sign_in
-from tests.helpers import AppFactory
+from tests.helpers import AppFactory, ClientFor
 
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
 BNG = "http://www.opengis.net/def/crs/EPSG/0/27700"
@@ -469,3 +469,23 @@ def test_qgis_reads_every_offence_as_an_analyst(app: Flask, server: str, demo_st
     layers = _qgis(server, name, token, "offences")
     events = demo_store.load()
     assert layers["offences"]["read"] == len(_default_period_offences(app, events))
+
+
+def test_ogc_no_data_months_agree_with_the_map_and_the_api(
+    app: Flask, client_for: ClientFor
+) -> None:
+    """OGC worked out a layer's missing months with its own code; it now takes the shared
+    rule (:func:`hotspots.export.events.no_data_months`). For Jun-Sep 2025, where the demo
+    holds stop-and-search for July only, OGC, the events API and the map's figure agree."""
+    client, headers = app.test_client(), _headers(app, "analyst")
+    months = ["2025-06", "2025-07", "2025-08", "2025-09"]
+    page = _get(client, "/ogc/collections/searches/items?datetime=2025-06/2025-09", headers)
+    ogc = page["metadata"]["parameters"]["no_data_months"]
+    api = _get(client, "/api/v1/events?from=2025-06&to=2025-09&layer=search", headers)
+    the_map = client_for("analyst").get("/map.json?from=2025-06&to=2025-09").get_json()
+    figure = the_map["figures"]["search"]
+    the_map = [m for m in months if m not in figure["months_held"]]
+    assert ogc == api["metadata"]["extra"]["no_data_months"]["search"] == the_map
+    assert ogc == ["2025-06", "2025-08", "2025-09"]
+    page = _get(client, "/ogc/collections/offences/items?datetime=2025-06/2025-09", headers)
+    assert page["metadata"]["parameters"]["no_data_months"] == []

@@ -229,3 +229,27 @@ def test_refusals_name_files_never_server_folders(app: Flask, store: Path) -> No
     assert "/uploads/" not in html and "/tmp" not in html
     entry = UserStore(store / "users.sqlite3").recent(1)[0]
     assert entry.action == "upload_refused" and str(store) not in entry.detail["reason"]
+
+
+def test_another_forces_file_is_stored_rejected_and_warned_of(app: Flask, store: Path) -> None:
+    """Merseyside walkthrough: a file whose every located row is outside the force area was
+    accepted with 0 rows kept and no word. Its rows are still rejected (nothing lost); the
+    result now says plainly that none lies in the force area. July's rows moved to Liverpool."""
+    header, *rows = JULY.read_text(encoding="utf-8").splitlines()
+    moved = []
+    for row in rows:
+        cells = row.split(",")
+        if cells[4] and cells[5]:  # Longitude, Latitude: located rows go to Liverpool
+            cells[4], cells[5] = "-2.983", "53.408"
+        moved.append(",".join(["m" + cells[0], "2026-02", *cells[2:]]))
+    located = sum(1 for row in rows if row.split(",")[4])
+    name = "2026-02-merseyside-street.csv"
+    text = "\n".join([header, *moved]) + "\n"
+    status, html = post_files(sign_in(app.test_client()), [(text.encode(), name)])
+    assert status == 200, html
+    assert "every file reconciles" in html
+    assert (
+        f"no row of {name} lies in the force area ({located:,} rows outside): "
+        "is it another force&#39;s file?"
+    ) in html
+    assert int((Store(store).load(months=["2026-02"])["layer"] == "offence").sum()) == 0

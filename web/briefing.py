@@ -19,6 +19,7 @@ from hotspots.briefing import (
     monthly_counts,
     trend_months,
 )
+from hotspots.briefing.axis import count_axis
 from hotspots.periods import Period
 from web.access import current_access
 from web.accounts import audit
@@ -64,9 +65,8 @@ def _marking() -> str:
 
 def trend_svg(monthly: list[dict[str, Any]]) -> dict[str, Any]:
     """Bars, axis ticks and labels of the monthly trend, in SVG user units."""
-    top = max([r["offences"] for r in monthly] + [1])
-    step = 10 ** max(len(str(top)) - 1, 0)
-    top = ((top // step) + 1) * step
+    axis = count_axis(r["offences"] for r in monthly)  # the PDF's axis too
+    top = axis.top
     plot_w, plot_h = _SVG_W - _PAD_L - 8, _SVG_H - _PAD_B - _PAD_T
     slot = plot_w / max(len(monthly), 1)
     bars = []
@@ -82,10 +82,7 @@ def trend_svg(monthly: list[dict[str, Any]]) -> dict[str, Any]:
                 "cx": round(_PAD_L + (i + 0.5) * slot, 1),
             }
         )
-    ticks = [
-        {"value": v, "y": round(_PAD_T + plot_h - plot_h * v / top, 1)}
-        for v in range(0, top + 1, max(top // 4, 1))
-    ]
+    ticks = [{"value": v, "y": round(_PAD_T + plot_h - plot_h * v / top, 1)} for v in axis.ticks]
     return {
         "width": _SVG_W,
         "height": _SVG_H,

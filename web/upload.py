@@ -27,6 +27,7 @@ from werkzeug.utils import secure_filename
 from hotspots.errors import HotspotsError, ReplacementRefused
 from hotspots.ingest import IngestReport, ingest, stored_boundaries
 from hotspots.private import private_dirs, private_file
+from hotspots.report import ingest_warnings
 from hotspots.store import Store
 from web.accounts import audit
 from web.data import state
@@ -114,6 +115,7 @@ def _page(
         report=report,
         rows=rows,
         reconciles=report.reconciles() if report is not None else None,
+        warnings=ingest_warnings(report) if report is not None else [],
         error=error,
         max_files=MAX_FILES,
         shrink_refused=shrink_refused,

@@ -14,7 +14,8 @@ Modules: :mod:`~hotspots.briefing.monthly` (trend months and monthly counts),
 :mod:`~hotspots.briefing.figures` (what the briefing says), :mod:`~hotspots.briefing.page` (the
 page layout and file), :mod:`~hotspots.briefing.ward_map` and :mod:`~hotspots.briefing.panels`
 (what is drawn on it), :mod:`~hotspots.briefing.style` (colours and the hotspot marks),
-:mod:`~hotspots.briefing.textfit` (text fitted to a column's width in points) and
+:mod:`~hotspots.briefing.textfit` (text fitted to a column's width in points),
+:mod:`~hotspots.briefing.axis` (the trend chart's count axis, shared with the web page) and
 :mod:`~hotspots.briefing.errors`.
 """
 

@@ -15,6 +15,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
+from hotspots.briefing.axis import count_axis
 from hotspots.briefing.style import BEFORE, GREY, INK, NOW, OTHER, RULE
 from hotspots.briefing.textfit import fill, width_pt
 
@@ -43,9 +44,20 @@ def draw_trend(ax: Axes, f: dict[str, Any]) -> None:
     handles = [Patch(color=NOW, label=f["period"])]
     if f["compare_to"]:
         handles.append(Patch(color=BEFORE, label=f["compare_to"]))
-    ax.legend(handles=handles, fontsize=6.5, frameon=False, loc="upper left")
-    if values:
-        ax.set_ylim(0, max(values) * 1.25 + 1)
+    # Above the bars, in one row: the shared axis (count_axis) leaves no headroom inside.
+    ax.legend(
+        handles=handles,
+        fontsize=6.5,
+        frameon=False,
+        loc="lower left",
+        bbox_to_anchor=(0, 1),
+        ncols=2,
+        borderaxespad=0.1,
+        handlelength=1.2,
+    )
+    axis = count_axis(values)  # the web page's axis too
+    ax.set_ylim(0, axis.top)
+    ax.set_yticks(list(axis.ticks))
 
 
 def _table(

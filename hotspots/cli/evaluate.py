@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -213,7 +213,11 @@ def run_evaluate(args: argparse.Namespace, store: Store) -> int:
     nested = None
     if args.advise_nested:
         nested = nested_parameters(xy, months, grid, area_km2=args.advice_area_km2)
-    print(format_backtest(result.summary(), result.grid, result.settings))
+    print(
+        format_backtest(
+            result.summary(), result.grid, result.settings, asked=options.forecast_features
+        )
+    )
     if advice is not None:
         print()
         print(format_advice(advice.table, advice.settings))
@@ -234,14 +238,36 @@ def run_evaluate(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+def _families_used(used: Sequence[str], asked: Sequence[str]) -> str:
+    """The families the forecast used, or why none: off by default, or no data for them."""
+    if used:
+        return ", ".join(used)
+    if not asked:
+        return "none (off by default; --forecast-features adds them, docs/forecast.md)"
+    return (
+        f"none of {', '.join(asked)} could be used (the store holds drug offences only, "
+        "or no drug stop-and-searches)"
+    )
+
+
 def _num(value: Any, fmt: str = ".1f") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     return format(value, fmt)
 
 
-def format_backtest(summary: Any, grid: dict[str, Any], settings: dict[str, Any]) -> str:
-    """The back-test table: median [min-max] over test months per method, k and coverage."""
+def format_backtest(
+    summary: Any,
+    grid: dict[str, Any],
+    settings: dict[str, Any],
+    *,
+    asked: Sequence[str] = FAMILIES,
+) -> str:
+    """The back-test table: median [min-max] over test months per method, k and coverage.
+
+    ``asked``: the forecast's candidate families asked for (``--forecast-features``), to say
+    whether none was used because none was asked (off by default) or because the store holds
+    no data for them."""
     lines = [
         "Does the map predict? Rolling-origin back-test of drug offences "
         f"({describe_months(settings['months']) or 'no months'})",
@@ -315,10 +341,9 @@ def format_backtest(summary: Any, grid: dict[str, Any], settings: dict[str, Any]
             f"forecast: history up to {settings['forecast_cap_months']} months before each test "
             "month; per-month choices in the JSON rows' info (docs/forecast.md)"
         )
-        families = settings.get("forecast_features") or []
         lines.append(
             "forecast candidates from the store's other layers: "
-            + (", ".join(families) if families else "none (or the store holds drug offences only)")
+            + _families_used(settings.get("forecast_features") or [], asked)
         )
     return "\n".join(lines)
 

@@ -1,4 +1,9 @@
-"""The CSV writer (properties, ``lon``, ``lat``, ``wkt`` in WGS84) and its metadata sidecar."""
+"""The CSV writer (properties, ``lon``, ``lat``, ``wkt`` in WGS84) and its metadata sidecar.
+
+A number holding a whole value is written as a whole number (``6``, never ``6.0``): a count
+column with a blank (suppressed, or a month with no data) is held as float, and its counts must
+still read as counts; a blank is an empty cell.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,8 @@ def _csv_text(value: Any) -> str:
         return cell_text(_dumps(value))
     if isinstance(value, str):
         return cell_text(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return str(value)
 
 

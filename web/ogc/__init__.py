@@ -37,6 +37,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 
 from hotspots.export import ExportMetadata
+from hotspots.export.events import no_data_months
 from hotspots.export.geojson import feature_texts
 from web.access import current_access
 from web.accounts import audit
@@ -194,8 +195,8 @@ def _metadata(view: ViewRequest, collection: Collection) -> dict[str, Any]:
     st = state()
     parameters: dict[str, Any] = {"months": list(view.period.months)}
     if collection.layer is not None:  # points: say which months hold no records of the layer
-        held = set(collection_months(collection))
-        parameters["no_data_months"] = [m for m in view.period.months if m not in held]
+        gaps = no_data_months(st.store.sources(), [collection.layer], view.period.months)
+        parameters["no_data_months"] = gaps.get(collection.layer, [])  # as the API and exports
     if collection.id == "hotspots":
         parameters.update(eps_m=view.eps_m, min_samples=view.min_samples)
     meta = ExportMetadata(
