@@ -16,7 +16,7 @@ for the area: ``E05013051`` is an English ward, ``E07000008`` a district. The en
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Any, Final
 
 #: The shape of any GSS code (a regular expression, for OpenAPI ``pattern`` too).
 CODE_PATTERN: Final = r"^[ENSW]\d{8}$"
@@ -42,3 +42,15 @@ def is_district_code(code: str) -> bool:
     """Whether ``code`` is a local authority district's GSS code (``E06…``-``E09…``,
     ``W06…``, ``S12…``, ``N09…``)."""
     return is_gss_code(code) and code[:3] in DISTRICT_PREFIXES
+
+
+def districts_held(wards: Any) -> str:
+    """The districts of a ward table as a message names them, by code:
+    ``"E07000008 (Cambridge), E07000009 (East Cambridgeshire)"`` (``wards``: a DataFrame with
+    ``district_code`` and ``district_name``). The one wording for every refusal of codes a
+    store does not hold (an officer's scope, a patrol area, ``hotspots users --scope``)."""
+    districts = wards.drop_duplicates("district_code").sort_values("district_code")
+    return ", ".join(
+        f"{code} ({name})"
+        for code, name in zip(districts["district_code"], districts["district_name"], strict=True)
+    )

@@ -51,6 +51,7 @@ from werkzeug.exceptions import Forbidden
 from hotspots import schema
 from hotspots.analysis import Analysis
 from hotspots.figures import HOTSPOT_COUNTS, period_totals
+from hotspots.gss import districts_held
 from hotspots.publicsafe import snap_to_grid, snapped_hotspots, suppress_small_counts
 from hotspots.summary import RaidCoverage
 
@@ -196,11 +197,7 @@ def scope_wards(wards: pd.DataFrame, scope: tuple[str, ...]) -> set[str]:
     codes = set(scope)
     inside = wards[schema.WARD_CODE].isin(codes) | wards[schema.DISTRICT_CODE].isin(codes)
     if codes and not inside.any():
-        districts = wards.drop_duplicates(schema.DISTRICT_CODE).sort_values(schema.DISTRICT_CODE)
-        held = ", ".join(
-            f"{row[schema.DISTRICT_CODE]} ({row[schema.DISTRICT_NAME]})"
-            for _, row in districts.iterrows()
-        )
+        held = districts_held(wards)
         raise Forbidden(
             f"Your account's area ({', '.join(sorted(codes))}) is none of this service's wards "
             f"or districts ({held}): ask an admin to set it "

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from hotspots.cli.environment import setting
 from hotspots.errors import StoreError
+from hotspots.gss import districts_held
 from hotspots.tokens import issue_token, list_tokens, revoke_token
 from hotspots.users import ROLES, USERS_FILE, User, UserError, UserStore
 
@@ -232,13 +233,7 @@ def _require_held_scope(store: Path, codes: Sequence[str]) -> None:
     held = set(wards["district_code"]) | set(wards["ward_code"])
     unknown = sorted({c.strip().upper() for c in codes} - held)
     if unknown:
-        districts = wards.drop_duplicates("district_code").sort_values("district_code")
-        names = ", ".join(
-            f"{code} ({name})"
-            for code, name in zip(
-                districts["district_code"], districts["district_name"], strict=True
-            )
-        )
+        names = districts_held(wards)
         raise UserError(
             f"scope codes {unknown}: not among the store's wards or districts; its districts "
             f"are {names} (ward codes: `hotspots export wards`)"

@@ -13,6 +13,7 @@ from typing import Literal
 import geopandas as gpd
 
 from hotspots.errors import HotspotsError
+from hotspots.gss import districts_held
 
 __all__ = ["AreaKind", "PatrolArea", "PatrolAreaError"]
 
@@ -86,14 +87,8 @@ class PatrolArea:
             return frozenset(wards["ward_code"]), "the whole force area"
         if self.kind == "district":
             (code,) = self.codes
-            districts = wards.drop_duplicates("district_code").sort_values("district_code")
-            if code not in set(districts["district_code"]):
-                held = ", ".join(
-                    f"{c} ({n})"
-                    for c, n in zip(
-                        districts["district_code"], districts["district_name"], strict=True
-                    )
-                )
+            if code not in set(wards["district_code"]):
+                held = districts_held(wards)
                 raise PatrolAreaError(
                     f"unknown district code {code!r}; expected one of the stored districts: {held}"
                 )
