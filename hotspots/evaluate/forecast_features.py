@@ -230,21 +230,20 @@ class FeatureLayers:
         n_cells = series.shape[1]
         rates = {h: recency_mean(series, h) for h in half_lives_months}
         zeros = np.zeros(n_cells)
-        if "weapons" in self.families:
-            weapons = np.asarray([self.weapons.get(m, zeros) for m in hist])
+        # The drug rate plus a weight times another layer's rate, at the same half-life.
+        added = (
+            ("weapons", "weapons", self.weapons, WEAPONS_WEIGHTS),
+            ("all-crime", "all crime", self.other, ALL_CRIME_WEIGHTS),
+        )
+        for family, label, layer, weights in added:
+            if family not in self.families:
+                continue
+            counts = np.asarray([layer.get(m, zeros) for m in hist])
             for h in half_lives_months:
-                w_rate = recency_mean(weapons, h)
-                for weight in WEAPONS_WEIGHTS:
-                    out[f"drugs+{weight:g} weapons h={name_of_half_life[h]}"] = (
-                        rates[h] + weight * w_rate
-                    )
-        if "all-crime" in self.families:
-            other = np.asarray([self.other.get(m, zeros) for m in hist])
-            for h in half_lives_months:
-                o_rate = recency_mean(other, h)
-                for weight in ALL_CRIME_WEIGHTS:
-                    out[f"drugs+{weight:g} all crime h={name_of_half_life[h]}"] = (
-                        rates[h] + weight * o_rate
+                layer_rate = recency_mean(counts, h)
+                for weight in weights:
+                    out[f"drugs+{weight:g} {label} h={name_of_half_life[h]}"] = (
+                        rates[h] + weight * layer_rate
                     )
         if "snap-points" in self.families and len(self.point_cell):
             point_zeros = np.zeros(len(self.point_cell))
