@@ -153,11 +153,7 @@ def backtest(
     """
     methods = check_methods(methods)
     options = options or MethodOptions()
-    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
-    month_arr = np.asarray(months, dtype=object)
-    if len(month_arr) != len(xy):
-        raise ValueError(f"months has {len(month_arr)} values; xy has {len(xy)} points")
-    xy, held, by_month, counts = by_months(xy, month_arr, grid)
+    xy, held, by_month, counts = by_months(xy, months, grid)
     all_cov = sorted({*coverages, *curve_coverages})
     if common_months:
         shared = common_test_months(held, ks)
@@ -236,11 +232,15 @@ def backtest(
 
 
 def by_months(
-    xy: np.ndarray, months: npt.NDArray[Any], grid: Grid
+    xy: npt.ArrayLike, months: npt.ArrayLike, grid: Grid
 ) -> tuple[np.ndarray, list[str], dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The offences in study cells (``xy``), every month held (``months``'s, sorted: offences
     outside the study area still make their month held), each month's rows of ``xy`` and its
-    offences per study cell."""
+    offences per study cell; one ``ValueError`` when ``xy`` and ``months`` differ in length."""
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    months = np.asarray(months, dtype=object)
+    if len(months) != len(xy):
+        raise ValueError(f"months has {len(months)} values; xy has {len(xy)} points")
     held = sorted(set(months.tolist()))
     pos = grid.position(xy)
     keep = pos >= 0

@@ -88,11 +88,7 @@ def pair_pais(
         the study area); an empty series when no month can be tested.
     """
     options = options or MethodOptions()
-    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
-    month_arr = np.asarray(months, dtype=object)
-    if len(month_arr) != len(xy):
-        raise ValueError(f"months has {len(month_arr)} values; xy has {len(xy)} points")
-    xy, held, by_month, counts = by_months(xy, month_arr, grid)
+    xy, held, by_month, counts = by_months(xy, months, grid)
     windows = fit_windows(held, k)
     pais: dict[Pair, list[float]] = {pair: [] for pair in pairs}
     enough = math.ceil(coverage * grid.n_cells)  # the cells the PAI's selection can reach
