@@ -175,3 +175,12 @@ def test_hotspots_drawn_only_until_the_selection_is_reached() -> None:
         selection_weights(dbscan_score(part, density), big),
         selection_weights(dbscan_score(full, density), big),
     )
+
+
+def test_offences_and_months_of_different_lengths_are_refused_by_both_back_tests() -> None:
+    grid = Grid.over(gpd.GeoDataFrame(geometry=[box(0, 0, 1000, 1000)], crs=27700), CELL_M)
+    xy = np.array([[100.0, 100.0], [200.0, 200.0]])
+    with pytest.raises(ValueError, match="months has 1 values; xy has 2 points"):
+        backtest(xy, ["2025-01"], grid, methods=("grid",), ks=(1,))
+    with pytest.raises(ValueError, match="months has 1 values; xy has 2 points"):
+        pair_pais(xy, ["2025-01"], grid, [(100.0, 2)], k=1, coverage=0.01)
