@@ -22,15 +22,18 @@ pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def merseyside(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """Every crime type and the stop-and-searches (2019-07..09) the shared data holds (the
+    default forecast and the baselines read its drug offences only)."""
     real = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
-    if not (real / "police_uk/merseyside/street").is_dir():
+    if not (real / "police_uk/merseyside/stop_and_search").is_dir():
         pytest.skip(f"real Merseyside data not found under {real}")
-    street = sorted((real / "police_uk/merseyside/street").glob("2019-*.csv"))
+    files = sorted((real / "police_uk/merseyside/street").glob("2019-*.csv"))
+    files += sorted((real / "police_uk/merseyside/stop_and_search").glob("2019-*.csv"))
     bounds = real / "boundaries/merseyside_dec2023_bsc"
     wards = read_wards(bounds / "merseyside_wards_dec2023_bsc.geojson")
     area = read_force_area(bounds / "merseyside_pfa_dec2023_bsc.geojson")
-    store = Store(tmp_path_factory.mktemp("mersey") / "store")
-    ingest(street, wards=wards, force_area=area, store=store)
+    store = Store(tmp_path_factory.mktemp("mersey_every") / "store")
+    ingest(files, wards=wards, force_area=area, store=store, all_crime_types=True)
     return store
 
 
@@ -57,26 +60,10 @@ def test_forecast_beats_kde_gi_dbscan_on_merseyside(merseyside: Store) -> None:
     assert pai[("grid", 3, "1%")] == pytest.approx(31.2, abs=0.05)
 
 
-@pytest.fixture(scope="module")
-def merseyside_every_layer(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    """Every crime type and the stop-and-searches (2019-07..09) the shared data holds."""
-    real = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
-    if not (real / "police_uk/merseyside/stop_and_search").is_dir():
-        pytest.skip(f"real Merseyside data not found under {real}")
-    files = sorted((real / "police_uk/merseyside/street").glob("2019-*.csv"))
-    files += sorted((real / "police_uk/merseyside/stop_and_search").glob("2019-*.csv"))
-    bounds = real / "boundaries/merseyside_dec2023_bsc"
-    wards = read_wards(bounds / "merseyside_wards_dec2023_bsc.geojson")
-    area = read_force_area(bounds / "merseyside_pfa_dec2023_bsc.geojson")
-    store = Store(tmp_path_factory.mktemp("mersey_every") / "store")
-    ingest(files, wards=wards, force_area=area, store=store, all_crime_types=True)
-    return store
-
-
-def test_forecast_with_the_other_layers_on_merseyside(merseyside_every_layer: Store) -> None:
+def test_forecast_with_the_other_layers_on_merseyside(merseyside: Store) -> None:
     """docs/forecast.md's figures for the kept families (all crime + searches, offered at 1%)."""
     result = backtest_store(
-        merseyside_every_layer,
+        merseyside,
         options=MethodOptions(forecast_features=FAVOURED),
         methods=("forecast", "grid"),
         ks=(1, 3),
