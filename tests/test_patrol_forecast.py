@@ -191,5 +191,7 @@ def test_a_forecast_place_outside_every_hotspot_does_not_say_it_is_one(demo_stor
         assert "make it a hotspot" not in place.reason, place.reason
         assert "over the months together" not in place.why, place.why
         assert "not part of a hotspot of Sep–Nov 2025" in place.reason, place.reason
+    for place in plan.places:  # never "a hotspot in 0 of the last 6 months"
+        assert "a hotspot in 0 " not in place.why + place.reason, (place.why, place.reason)
     for place in inside:
         assert "not part of a hotspot" not in place.reason

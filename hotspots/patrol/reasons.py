@@ -17,6 +17,11 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def _times(n: int) -> str:
+    """How many months a place was a hotspot, as a sentence says it: ``"none"`` for 0."""
+    return "none" if n == 0 else str(n)
+
+
 def _change_words(change: int | None, compare_to: Period) -> str:
     if change is None:
         return f" (no comparison: the data does not cover {compare_to.label})"
@@ -47,7 +52,7 @@ def _reason(
     for n in STABILITY_WINDOWS:
         of = "" if available[n] == n else f" (of {available[n]} available)"
         last = f"the last {n} months" if not parts else f"the last {n}"
-        parts.append(f"{stable[n]} of {last}{of}")
+        parts.append(f"{_times(stable[n])} of {last}{of}")
     text = f"{text}; a hotspot in {' and '.join(parts)}"
     if not in_hotspot:
         return f"{text}: listed by next month's forecast, not part of a hotspot of {period.label}"
@@ -71,14 +76,19 @@ def _summary(
 ) -> str:
     """One line of why, for the phone list: ``"24 offences in Sep–Nov 2025 (+10); hot in 5 of
     the last 6 months"`` or ``"...; hot over the months together, no single month alone"``
-    (a forecast place in no hotspot of the period: ``"...; no hotspot in Sep–Nov 2025"``)."""
+    (a forecast place in no hotspot of the period: ``"...; a hotspot in none of the last 6
+    months, nor in Sep–Nov 2025"``)."""
     text = f"{_plural(offences, 'offence')} in {period.label}"
     if change is not None:
         text += f" ({change:+d})"
     n = min(STABILITY_WINDOWS)
-    monthly = f"{text}; a hotspot in {stable[n]} of the last {available[n]} months"
+    monthly = f"{text}; a hotspot in {_times(stable[n])} of the last {available[n]} months"
     if not in_hotspot:
-        return f"{monthly}, none in {period.label}"
+        return (
+            f"{monthly}, nor in {period.label}"
+            if stable[n] == 0
+            else f"{monthly}, none in {period.label}"
+        )
     if stable[n] == 0:
         return f"{text}; a hotspot over the months together, in no single month alone"
     return monthly
