@@ -17,7 +17,7 @@ from hotspots.dynamics import N_PERIODS
 from hotspots.errors import HotspotsError
 from hotspots.evaluate.advice import ADVICE_AREA_KM2, advise_parameters
 from hotspots.evaluate.backtest import COVERAGES, HOTSPOT_AREA, KS, backtest, drug_offences
-from hotspots.evaluate.forecast import CAP_MONTHS, TARGET_COVERAGES
+from hotspots.evaluate.forecast import CAP_MONTHS, CHANGE_RULE, CHANGE_RULES, TARGET_COVERAGES
 from hotspots.evaluate.forecast_features import ALL_FAMILIES, FAMILIES, store_layers
 from hotspots.evaluate.grid import CELL_M, Grid
 from hotspots.evaluate.methods import (
@@ -165,6 +165,13 @@ def add_evaluate_parser(sub: Any, help_text: str) -> argparse.ArgumentParser:
         f"({', '.join(ALL_FAMILIES)}, or none; default: {' '.join(FAMILIES) or 'none'}; "
         "docs/forecast.md)",
     )
+    p.add_argument(
+        "--forecast-change-rule",
+        choices=CHANGE_RULES,
+        default=CHANGE_RULE,
+        help="what a change in the force's monthly total does to the forecast's choice "
+        f"(default {CHANGE_RULE}; an option, not favoured by the earlier months: docs/forecast.md)",
+    )
     p.add_argument("--json", type=Path, metavar="PATH", help="write the full result as JSON")
     p.add_argument("--chart", type=Path, metavar="PATH", help="write the PAI curves as a PNG")
     return p
@@ -192,6 +199,7 @@ def run_evaluate(args: argparse.Namespace, store: Store) -> int:
         forecast_cap_months=args.forecast_cap_months,
         forecast_coverages=tuple(c / 100 for c in args.forecast_coverages),
         forecast_features=tuple(f for f in args.forecast_features if f != "none"),
+        forecast_change_rule=args.forecast_change_rule,
     )
     features = None
     if "forecast" in args.methods:

@@ -167,6 +167,7 @@ def backtest(
                 cap_months=options.forecast_cap_months,
                 target_coverages=tuple(options.forecast_coverages),
                 kde_bandwidth_m=options.bandwidth_m,  # its kde candidates = the kde method's
+                change_rule=options.forecast_change_rule,
             ),
             features,
         )
@@ -223,6 +224,7 @@ def backtest(
         "forecast_cap_months": options.forecast_cap_months,
         "forecast_coverages": list(options.forecast_coverages),
         "forecast_features": list(features.families) if features is not None else [],
+        "forecast_change_rule": options.forecast_change_rule,
         "common_months": common_months,
         "test_months": sorted(set(rows_frame["test_month"])) if len(rows_frame) else [],
         "months": held,

@@ -35,7 +35,7 @@ import shapely
 from scipy import ndimage
 
 from hotspots.cluster import Auto, DetectorCore
-from hotspots.evaluate.forecast import CAP_MONTHS, TARGET_COVERAGES
+from hotspots.evaluate.forecast import CAP_MONTHS, CHANGE_RULE, TARGET_COVERAGES
 from hotspots.evaluate.forecast_features import FAMILIES as FEATURE_FAMILIES
 from hotspots.evaluate.grid import Grid
 from hotspots.summary import BUFFER_M, hotspot_shapes
@@ -68,6 +68,7 @@ class MethodOptions:
     forecast_cap_months: int = CAP_MONTHS
     forecast_coverages: tuple[float, ...] = TARGET_COVERAGES
     forecast_features: tuple[str, ...] = FEATURE_FAMILIES
+    forecast_change_rule: str = CHANGE_RULE
 
 
 @dataclass(frozen=True)

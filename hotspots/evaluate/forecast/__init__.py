@@ -17,6 +17,8 @@ One concept per module:
 - :mod:`~hotspots.evaluate.forecast.candidates`: the candidate families, stated in advance;
 - :mod:`~hotspots.evaluate.forecast.scoring`: PAI of a ranking on a month (:class:`MonthCounts`);
 - :mod:`~hotspots.evaluate.forecast.inner_ranking`: level 1's statistic (median inner PAI);
+- :mod:`~hotspots.evaluate.forecast.change_point`: a change in the force's monthly total and the
+  short-memory candidates (options of the choice, off by default);
 - :mod:`~hotspots.evaluate.forecast.ranks`: scaled ranks, values equal up to rounding tied;
 - :mod:`~hotspots.evaluate.forecast.blends`: level 2's blends of the best candidates;
 - :mod:`~hotspots.evaluate.forecast.tiers`: the ranking in tiers, one per target coverage;
@@ -28,11 +30,13 @@ next month's forecast for the map and the patrol plan in :mod:`hotspots.evaluate
 """
 
 from hotspots.evaluate.forecast.candidates import PERSISTENCE_EB_M, SEASON_MONTHS
+from hotspots.evaluate.forecast.change_point import CHANGE_RULES
 from hotspots.evaluate.forecast.forecaster import Forecast, Forecaster
 from hotspots.evaluate.forecast.means import recency_mean, recency_weights
 from hotspots.evaluate.forecast.options import (
     BLEND_CONFIGS,
     CAP_MONTHS,
+    CHANGE_RULE,
     HALF_LIVES_MONTHS,
     INNER_HALF_LIFE_MONTHS,
     INNER_STATISTIC,
@@ -53,6 +57,8 @@ from hotspots.evaluate.forecast.shrinkage import shrink
 __all__ = [
     "BLEND_CONFIGS",
     "CAP_MONTHS",
+    "CHANGE_RULE",
+    "CHANGE_RULES",
     "HALF_LIVES_MONTHS",
     "INNER_HALF_LIFE_MONTHS",
     "INNER_STATISTIC",

@@ -29,6 +29,11 @@ coverage's blend fills its area first, the next coverage's blend its area, and s
 remaining cell follows in the order of the last blend. With no inner month yet (one month of
 history) the long-run cell count plus the middle neighbourhood bandwidth is used.
 
+**Options, off by default** (``docs/forecast.md``, *Round 4*): ``change_rule`` restricts
+level 1 to the short-memory candidates when the history's last month's force total is a change
+(:mod:`~hotspots.evaluate.forecast.change_point`); ``inner_likeness`` weights the inner months
+by how like the month's own change statistic theirs is.
+
 Everything is deterministic (no random draws); ``info`` states the history used, the inner
 months, the choice per coverage, its inner PAI, the blend and the shrinkage strengths.
 
@@ -50,6 +55,7 @@ import numpy.typing as npt
 
 from hotspots.evaluate.forecast.blends import Blends, blend_label
 from hotspots.evaluate.forecast.candidates import build_candidates, candidate_name
+from hotspots.evaluate.forecast.change_point import CHANGE_Z, change_z, is_short_memory, likeness
 from hotspots.evaluate.forecast.inner_ranking import by_centre, by_lower_median
 from hotspots.evaluate.forecast.options import ForecastOptions
 from hotspots.evaluate.forecast.scoring import MonthCounts
@@ -196,9 +202,19 @@ class Forecaster:
             m: 1.0 if math.isinf(h_inner) else 0.5 ** ((n_inner - 1 - i) / h_inner)
             for i, m in enumerate(inner)
         }
+        likeness_on = self.options.inner_likeness
+        if likeness_on:
+            z_month = self.change_z(month)
+            weight = {m: w * likeness(self.change_z(m), z_month) for m, w in weight.items()}
         out: dict[float, tuple[list[str], float | None]] = {}
         pais = None
-        if self.options.inner_statistic == "median" and math.isinf(h_inner) and inner:
+        short = self._short_memory_coverages(month)
+        if (
+            self.options.inner_statistic == "median"
+            and math.isinf(h_inner)
+            and not likeness_on
+            and inner
+        ):
             # PAIs as a (candidate, inner month, coverage) array, NaN where not scored.
             missing = (math.nan,) * len(self.options.target_coverages)
             pais = np.array(
@@ -214,12 +230,29 @@ class Forecaster:
             if self.features is not None:
                 covs = self.options.target_coverages
                 ranked = [r for r in ranked if self.features.offered(r[2], cov, covs)]
+            if cov in short:
+                ranked = [r for r in ranked if is_short_memory(r[2])] or ranked
             if ranked:
                 out[cov] = ([name for _, _, name in ranked], -ranked[0][0])
             elif cands:
                 out[cov] = ([self._fallback(cands)], None)
         self._ranked[month] = out
         return out
+
+    def change_z(self, month: str) -> float:
+        """The change statistic of ``month``'s history: its last month's force total against
+        the months before it (:func:`~hotspots.evaluate.forecast.change_point.change_z`)."""
+        totals = [float(self.counts[m].sum()) for m in self.history(month)]
+        return change_z(totals, dispersed=self.options.change_rule == "dispersed")
+
+    def _short_memory_coverages(self, month: str) -> set[float]:
+        """The target coverages at which ``month``'s level 1 ranks only short-memory
+        candidates: none unless a change rule is on and the history ends with a change."""
+        rule = self.options.change_rule
+        if rule == "none" or abs(self.change_z(month)) <= CHANGE_Z:
+            return set()
+        covs = self.options.target_coverages
+        return {min(covs)} if rule == "short-memory-smallest" else set(covs)
 
     def config_pai(self, month: str, cov: float, config: tuple[int, str]) -> float:
         """PAI on ``month`` at ``cov`` of a blend configuration's forecast of it (level 2)."""
@@ -282,7 +315,7 @@ class Forecaster:
             else np.zeros(self.grid.n_cells)
         )
         strengths = self._strengths.get(month, {})
-        info = {
+        info: dict[str, Any] = {
             "history_months": f"{hist[0]}..{hist[-1]}" if hist else None,
             "n_history_months": len(hist),
             "inner_months": len(self.inner_months(month)),
@@ -302,6 +335,14 @@ class Forecaster:
                 for cov, names, pai in chosen
             },
         }
+        if self.options.change_rule != "none":  # the default's info stays as it was
+            info["change"] = {
+                "rule": self.options.change_rule,
+                "z": round(self.change_z(month), 3),
+                "short_memory_at": [
+                    f"{100 * c:g}%" for c in sorted(self._short_memory_coverages(month))
+                ],
+            }
         result = Forecast(score, info, shares)
         self._forecasts[month] = result
         return result

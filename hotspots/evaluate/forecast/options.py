@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from hotspots.evaluate.forecast.change_point import CHANGE_RULES
+
 FloatArray = npt.NDArray[np.float64]
 
 #: Most months of history the forecast uses.
@@ -55,6 +57,12 @@ META_MIN_MONTHS = 3
 INNER_STATISTIC = "median"
 #: Half-life of the weights of the inner months in the choice, months (inf = plain mean).
 INNER_HALF_LIFE_MONTHS = math.inf
+#: What a change in the force's monthly total does to the choice
+#: (:mod:`~hotspots.evaluate.forecast.change_point`): ``none`` (default), ``short-memory``
+#: (level 1 ranks only the short-memory candidates after a change), ``short-memory-smallest``
+#: (the same at the smallest target coverage only), ``dispersed`` (``short-memory`` with the
+#: months' own dispersion). Options: ``docs/forecast.md``, *Round 4*.
+CHANGE_RULE = "none"
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,8 @@ class ForecastOptions:
     blend_configs: tuple[tuple[int, str], ...] = BLEND_CONFIGS
     meta_min_months: int = META_MIN_MONTHS
     inner_statistic: str = INNER_STATISTIC
+    change_rule: str = CHANGE_RULE
+    inner_likeness: bool = False
 
     def __post_init__(self) -> None:
         if not (isinstance(self.cap_months, int) and self.cap_months >= 1):
@@ -106,6 +116,10 @@ class ForecastOptions:
         if self.inner_statistic not in ("median", "mean", "gmean"):
             raise ValueError(
                 f"inner_statistic: got {self.inner_statistic!r}; expected median, mean or gmean"
+            )
+        if self.change_rule not in CHANGE_RULES:
+            raise ValueError(
+                f"change_rule: got {self.change_rule!r}; expected one of {', '.join(CHANGE_RULES)}"
             )
         if not self.inner_half_life_months > 0:
             raise ValueError(
