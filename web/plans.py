@@ -153,9 +153,10 @@ def get_plan(req: PatrolRequest) -> PatrolPlan:
     st = state()
     dosage = dosage_text()
     # readers without exact points get places made from snapped cells (web.access.redact)
-    snap_m = None if current_access().exact_points else float(current_app.config["SNAP_M"])
+    access = current_access()
+    snap_m = None if access.exact_points else float(current_app.config["SNAP_M"])
     return cache("analyses").get_or_make(
-        ("patrol", req, dosage, snap_m, st.version),
+        ("patrol", req, dosage, snap_m, access.area_parts, st.version),
         lambda: patrol_plan(
             st.store,
             end_month=req.end,
@@ -171,6 +172,7 @@ def get_plan(req: PatrolRequest) -> PatrolPlan:
             snap_m=snap_m,
             forecast=req.forecast,
             ahead=forecast_after(req.end, snap_m or CELL_M) if req.forecast else None,
+            area_parts=access.area_parts,
         ),
     )
 
