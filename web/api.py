@@ -65,7 +65,7 @@ revalidated(bp, _request_etag)
 
 
 def _args(path: str) -> MultiDict[str, str]:
-    """The request's parameters, after refusing unknown and repeated single-valued ones."""
+    """The request's parameters, after refusing unknown ones."""
     allowed = openapi.PATH_PARAMETERS[path]
     for name in request.args:
         if name not in allowed:
@@ -74,10 +74,7 @@ def _args(path: str) -> MultiDict[str, str]:
                 request.args[name],
                 "one of the parameters " + (", ".join(allowed) or "(none)"),
             )
-    lists = ("district", "ward", "layer", "category")
-    for name, values in request.args.lists():
-        if len(values) > 1 and name not in lists:
-            raise BadParameter(name, ",".join(values), "one value")
+    # a repeated single-valued parameter is refused before the view (web.filters.refuse_repeated)
     return request.args
 
 
