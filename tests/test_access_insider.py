@@ -210,3 +210,21 @@ def test_checkboxes_and_list_parameters_may_repeat(app: Flask, role: str, url: s
     take several values: these stay answered."""
     response = client_as(app, role).get(url)
     assert response.status_code == 200, (url, response.get_data(as_text=True)[:500])
+
+
+@pytest.mark.parametrize("scope", [("E05013056",), ("E07000008",)])
+def test_an_officers_ward_ranks_are_within_their_area(app: Flask, scope: tuple[str, ...]) -> None:
+    """An officer of one ward was told its ``offence_rank`` among the force's 120 wards (3:
+    two wards elsewhere have more): ranks are now within the wards the officer sees, ties
+    sharing the lowest rank, as the force table ranks them."""
+    import io
+
+    import pandas as pd
+
+    response = client_as(app, "officer", scope).get(f"/api/v1/wards?{AUTUMN}&format=csv")
+    table = pd.read_csv(io.StringIO(response.get_data(as_text=True)), comment="#")
+    expected = table["offence_count"].rank(method="min", ascending=False).astype(int)
+    assert table["offence_rank"].tolist() == expected.tolist()
+    assert table["offence_rank"].min() == 1
+    rows = client_as(app, "officer", scope).get(f"/api/v1/wards?{AUTUMN}").get_json()["features"]
+    assert sorted(f["properties"]["offence_rank"] for f in rows) == sorted(expected.tolist())

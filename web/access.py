@@ -280,7 +280,7 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
     parameters = analysis.parameters
     if access.area_parts:
         keep = scope_wards(wards, access.scope)
-        wards = wards[wards[schema.WARD_CODE].isin(keep)]
+        wards = _area_ranks(wards[wards[schema.WARD_CODE].isin(keep)])
         districts = districts[
             districts[schema.DISTRICT_CODE].isin(set(wards[schema.DISTRICT_CODE]))
         ]
@@ -323,6 +323,18 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
         layer_months={k: v for k, v in analysis.layer_months.items() if k in layers},
         other_offences=analysis.other_offences if access.exact_points else None,
     )
+
+
+def _area_ranks(wards: pd.DataFrame) -> pd.DataFrame:
+    """The ``<layer>_rank`` columns of an area's wards ranked within the area (1 is the most,
+    ties sharing the lowest rank, as :mod:`hotspots.ward_summary` ranks the force's), never the
+    force's ranks: a ward's force rank tells how many wards elsewhere have more. A blank
+    count keeps a blank rank."""
+    out = wards.copy()
+    for column in [c for c in out.columns if c.endswith("_rank")]:
+        count = pd.to_numeric(out[column.removesuffix("_rank") + "_count"], errors="coerce")
+        out[column] = count.rank(method="min", ascending=False).astype("Int64")
+    return out
 
 
 def _area_parts(analysis: Analysis, keep: set[str]) -> gpd.GeoDataFrame:
