@@ -158,3 +158,34 @@ def test_an_officers_patrol_plan_lists_the_parts_with_area_numbers(app: Flask) -
     assert forecast["offences"].astype(int).sum() == 66 + 90  # Alpha's offences only
     page = client_as(app, "officer", (ALPHA,)).get("/patrol?to=2025-06").get_data(as_text=True)
     assert "(area rank)" in page and "force rank" not in page
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "parquet"])
+def test_the_geo_downloads_hold_the_parts(app: Flask, fmt: str, tmp_path: Path) -> None:
+    import geopandas as gpd
+
+    response = client_as(app, "officer", (ALPHA,)).get(f"/api/v1/hotspots?{PERIOD}&format={fmt}")
+    assert response.status_code == 200
+    path = tmp_path / f"hotspots.{fmt}"
+    path.write_bytes(response.get_data())
+    frame = gpd.read_parquet(path) if fmt == "parquet" else gpd.read_file(path, layer="hotspots")
+    assert frame["offences"].tolist() == [90, 66] and frame["rank"].tolist() == [1, 2]
+    assert set(frame["wards"]) == {ALPHA}
+    # the part's polygon lies inside Alpha (x < 501000): snapped cells of its own offences
+    assert frame.to_crs(27700).total_bounds[2] <= 501000
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/compare/frame?from=2025-04&to=2025-06&from2=2025-01&to2=2025-03",
+        "/patrol?to=2025-06&rank=hotspots",
+        "/patrol.gpx?to=2025-06&rank=hotspots",
+    ],
+)
+def test_the_other_doors_count_and_number_the_parts(app: Flask, url: str) -> None:
+    body = client_as(app, "officer", (ALPHA,)).get(url).get_data(as_text=True)
+    assert not re.search(r"(?<![\w.-])120(?![\w.])", body), url
+    assert "Hotspot 4" not in body and "Hotspot 3" not in body
+    if "patrol" in url:
+        assert "1. On or near Alpha Road" in body and "2. On or near Line Street" in body
