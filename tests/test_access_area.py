@@ -158,6 +158,7 @@ def test_an_officers_patrol_plan_lists_the_parts_with_area_numbers(app: Flask) -
     assert forecast["offences"].astype(int).sum() == 66 + 90  # Alpha's offences only
     page = client_as(app, "officer", (ALPHA,)).get("/patrol?to=2025-06").get_data(as_text=True)
     assert "(area rank)" in page and "force rank" not in page
+    assert "its offences in your wards only" in page
 
 
 @pytest.mark.parametrize("fmt", ["gpkg", "parquet"])
