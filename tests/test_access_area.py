@@ -107,6 +107,8 @@ def test_an_officer_sees_their_areas_part_of_each_hotspot_numbered_within_it(
     assert table["offences"].tolist() == offences
     assert table["offences_prev"].tolist() == previous
     assert table["rank"].tolist() == list(range(1, len(offences) + 1))
+    # the detector numbers hotspots by force size (0 = most offences): renumbered too
+    assert table["hotspot_id"].tolist() == list(range(len(offences)))
     assert set(table["wards"]) == set(scope)
     assert set(table["ward_code"]) == set(scope)
     assert (table["share_of_offences"] * sum(offences)).round().tolist() == offences
@@ -124,6 +126,9 @@ def test_every_json_door_gives_the_parts_and_area_ranks(app: Flask, url: str) ->
     data = client_as(app, "officer", (ALPHA,)).get(url).get_json()
     rows = data["hotspots"] if "hotspots" in data else [f["properties"] for f in data["features"]]
     assert [(r["rank"], r["offences"]) for r in rows] == [(1, 90), (2, 66)], url
+    assert [r["hotspot_id"] for r in rows] == [0, 1], url
+    if "features" in data:
+        assert [f.get("id", f["properties"]["hotspot_id"]) for f in data["features"]] == [0, 1]
     assert all(r["wards"] == ALPHA for r in rows)
 
 

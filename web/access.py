@@ -286,6 +286,7 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
         ]
         hotspots = _area_parts(analysis, keep)
         events = events[events[schema.WARD_CODE].isin(keep)].reset_index(drop=True)
+        hotspots, events = _area_ids(hotspots, events)
         totals = period_totals(wards, events, analysis.period.months, analysis.comparison_available)
         parameters = _area_parameters(analysis.parameters, events, hotspots)
     if not access.exact_points:
@@ -335,6 +336,25 @@ def _area_ranks(wards: pd.DataFrame) -> pd.DataFrame:
         count = pd.to_numeric(out[column.removesuffix("_rank") + "_count"], errors="coerce")
         out[column] = count.rank(method="min", ascending=False).astype("Int64")
     return out
+
+
+def _area_ids(
+    hotspots: gpd.GeoDataFrame, events: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The area parts' ids renumbered as the detector numbers hotspots, 0 for the most offences
+    (``rank - 1``), in the parts and the events alike: the force's ids run by force size, so
+    ids 1 and 3 would tell an officer that hotspots 0 and 2 lie elsewhere."""
+    new_ids = dict(
+        zip(
+            hotspots["hotspot_id"].astype("int64"),
+            hotspots["rank"].astype("int64") - 1,
+            strict=True,
+        )
+    )
+    ids = events["hotspot_id"].map(new_ids).fillna(-1).astype("int64")
+    return hotspots.assign(hotspot_id=hotspots["rank"].astype("int64") - 1), events.assign(
+        hotspot_id=ids
+    )
 
 
 def _area_parts(analysis: Analysis, keep: set[str]) -> gpd.GeoDataFrame:
