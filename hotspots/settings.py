@@ -169,10 +169,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "COMPUTE_PER_MINUTE",
         20,
-        "New analyses and patrol plans one account (or, for the public level, one address) may "
-        "start per minute, per worker process; then 429 with Retry-After. Views already made "
-        "are served from the caches and never count; pre-warming never counts; 0: no limit "
-        "(web/budget.py, pyrate-limiter).",
+        "New analyses, patrol plans and API downloads one account (or, for the public level, "
+        "one address) may start per minute, per worker process; then 429 with Retry-After. "
+        "Views already made are served from the caches and never count, nor do 304 answers "
+        "or pre-warming; 0: no limit (web/budget.py, pyrate-limiter).",
     ),
     Setting(
         "LOGIN_WINDOW_MINUTES",

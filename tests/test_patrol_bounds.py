@@ -67,8 +67,9 @@ def test_new_analyses_count_too_and_the_api_gets_json(
     app_factory: AppFactory, tmp_path: Path
 ) -> None:
     """An analyst tuning DBSCAN parameters starts a new analysis per pair (1,991 x 9,999
-    pairs): the same budget bounds them, with the API's JSON error shape."""
-    app = _app(app_factory, tmp_path, 1)
+    pairs): the same budget bounds them, with the API's JSON error shape. (Budget 2: the
+    first answer is a new analysis and a download.)"""
+    app = _app(app_factory, tmp_path, 2)
     analyst = client_as(app, "analyst")
     base = "/api/v1/hotspots?from=2025-09&to=2025-11"
     assert analyst.get(f"{base}&eps_m=150&min_samples=5").status_code == 200
@@ -85,3 +86,17 @@ def test_no_limit_when_the_setting_is_0(
     analyst = client_as(app, "analyst")
     for n in (3, 4, 5):
         assert analyst.get(f"/patrol.csv?to=2025-11&n={n}&rank=hotspots").status_code == 200
+
+
+def test_api_downloads_count_too(app_factory: AppFactory, tmp_path: Path) -> None:
+    """An API download is written anew for every request (a GeoPackage of a whole force's
+    events is seconds on a large store): a script looping over them was unbounded. A repeat
+    with If-None-Match is a 304 before any work and costs nothing."""
+    app = _app(app_factory, tmp_path, 2)
+    analyst = client_as(app, "analyst")
+    url = "/api/v1/events?from=2025-09&to=2025-11&layer=raid&format=gpkg"
+    first = analyst.get(url)
+    assert first.status_code == 200
+    assert analyst.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert analyst.get(url.replace("gpkg", "csv")).status_code == 200
+    assert analyst.get(url.replace("gpkg", "parquet")).status_code == 429

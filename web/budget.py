@@ -6,7 +6,8 @@ Every parameter is bounded (months held, ``n`` up to 50, at most ``MAX_PLAN_WARD
 their combinations are not: ward subsets, periods and, for analysts, DBSCAN pairs run to
 millions. So one account could keep a 2-core server busy by asking for one new plan after
 another. :func:`charge` counts each computation a request starts (called where the caches miss:
-:func:`web.analyses.full_analysis`, :func:`web.plans.get_plan`) against its account (or its
+:func:`web.analyses.full_analysis`, :func:`web.plans.get_plan`, and every API download, which
+is written anew each time) against its account (or its
 address, for the public level) and refuses the request with 429 and ``Retry-After`` once the
 account has started ``COMPUTE_PER_MINUTE`` in the last minute (0: no limit). Pre-warming, which
 runs outside any request, is never charged.
@@ -91,8 +92,9 @@ def charge() -> None:
         return
     if not _limiter(per_minute).try_acquire(_who(), blocking=False):
         raise TooManyRequests(
-            f"Your account has started {per_minute} new analyses or patrol plans in the last "
-            f"minute, the most one account may (COMPUTE_PER_MINUTE): try again in a minute. "
+            f"Your account has started {per_minute} new analyses, patrol plans or downloads "
+            "in the last minute, the most one account may (COMPUTE_PER_MINUTE): try again in a "
+            "minute. "
             "Views already made (the presets, links you have opened) still open at once.",
             retry_after=WINDOW_S,
         )
