@@ -167,6 +167,14 @@ SETTINGS: tuple[Setting, ...] = (
         "far above LOGIN_MAX_FAILURES: many users may share an address (a station's NAT).",
     ),
     Setting(
+        "COMPUTE_PER_MINUTE",
+        20,
+        "New analyses, patrol plans and API downloads one account (or, for the public level, "
+        "one address) may start per minute, per worker process; then 429 with Retry-After. "
+        "Views already made are served from the caches and never count, nor do 304 answers "
+        "or pre-warming; 0: no limit (web/budget.py, pyrate-limiter).",
+    ),
+    Setting(
         "LOGIN_WINDOW_MINUTES",
         15,
         "The window of both sign-in limits, in minutes (see docs/security.md).",

@@ -36,6 +36,7 @@ library would keep its counts per process or need a server.)
 from __future__ import annotations
 
 import contextlib
+import difflib
 import functools
 import hashlib
 import hmac
@@ -235,6 +236,61 @@ def check_scope(role: str, scope: Sequence[str]) -> tuple[str, ...]:
     if role != "officer" and codes:
         raise UserError(f"only officers have a scope; a {role} sees the whole force")
     return codes
+
+
+def resolve_scope(wards: Any, entries: Sequence[str]) -> list[str]:
+    """District and ward codes of a scope given by codes and/or names, against a ward table
+    (``wards``: a DataFrame with ``ward_code``, ``ward_name``, ``district_code`` and
+    ``district_name``): ``["Cambridge", "King's Hedges"]`` -> ``["E07000008", "E05013056"]``.
+
+    An entry shaped like a district or ward code is a code (checked against the store by the
+    caller, as before). Otherwise it is a name, matched without regard to case or surrounding
+    spaces against the district names, the ward names, and wards as the app names them,
+    ``"Abbey (Cambridge)"``; it must match exactly one area. A name that matches several (a ward
+    name used in two districts, a district and a ward of the same name) or none is refused
+    (:class:`UserError`) listing the candidates with their codes: the matches, or the closest
+    names (:func:`difflib.get_close_matches`).
+    """
+    areas: dict[str, list[tuple[str, str]]] = {}  # folded name -> [(label, code)]
+
+    def known(name: str, label: str, code: str) -> None:
+        entry = (label, code)
+        bucket = areas.setdefault(name.strip().casefold(), [])
+        if entry not in bucket:
+            bucket.append(entry)
+
+    for code, name in zip(wards["district_code"], wards["district_name"], strict=True):
+        known(str(name), f"{name} district", str(code))
+    for code, name, district in zip(
+        wards["ward_code"], wards["ward_name"], wards["district_name"], strict=True
+    ):
+        known(str(name), f"{name} ({district})", str(code))
+        known(f"{name} ({district})", f"{name} ({district})", str(code))
+    codes: list[str] = []
+    for raw in entries:
+        entry = str(raw).strip()
+        if not entry:
+            continue
+        if is_district_code(entry.upper()) or is_ward_code(entry.upper()):
+            codes.append(entry.upper())
+            continue
+        found = areas.get(entry.casefold(), [])
+        if len(found) == 1:
+            codes.append(found[0][1])
+            continue
+        if found:
+            raise UserError(
+                f"scope {entry!r} names {len(found)} areas: "
+                + "; ".join(f"{label} {code}" for label, code in found)
+                + ". Give the code, or a ward as 'Ward (District)'"
+            )
+        close = difflib.get_close_matches(entry.casefold(), list(areas), n=5, cutoff=0.6)
+        candidates = [f"{label} {code}" for name in close for label, code in areas[name]]
+        raise UserError(
+            f"scope {entry!r} is no district or ward of the store"
+            + (f"; did you mean: {'; '.join(dict.fromkeys(candidates))}?" if candidates else "")
+        )
+    return list(dict.fromkeys(codes))
 
 
 def user_of_row(row: Sequence[Any]) -> User:

@@ -192,7 +192,8 @@ def gap_store(store_of: Callable[[frozenset[str]], Path]) -> Path:
 @pytest.fixture(scope="session")
 def app_factory(demo_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> AppFactory:
     """``make(store=None, **config)``: ``web.create_app`` for ``store`` (default: the shared demo
-    store) with ``config`` over the settings (``WARM_PATROL`` off unless given).
+    store) with ``config`` over the settings (``WARM_PATROL`` and ``COMPUTE_PER_MINUTE`` off
+    unless given).
 
     On the shared demo store, ``USERS_DB`` defaults to one session copy of the demo's accounts
     file (so the store stays unchanged; the signing key is kept beside that copy); ``CACHE_DIR``
@@ -213,10 +214,13 @@ def app_factory(demo_store_path: Path, tmp_path_factory: pytest.TempPathFactory)
             caches[path] = folder / f"cache-{len(caches)}"
         # WARM_PATROL off: the default patrol plan (seconds) is made at start-up only where a
         # test asks for it (tests/test_warm.py), not in every app of the suite
+        # COMPUTE_PER_MINUTE off: the suite's few accounts start hundreds of new analyses a
+        # minute; the budget is tested where a test sets it (tests/test_patrol_bounds.py)
         defaults: dict[str, Any] = {
             "STORE": str(path),
             "CACHE_DIR": str(caches[path]),
             "WARM_PATROL": False,
+            "COMPUTE_PER_MINUTE": 0,
         }
         if path == demo_store_path:
             defaults["USERS_DB"] = str(demo_users)

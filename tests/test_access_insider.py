@@ -166,3 +166,65 @@ def test_an_officer_whose_area_names_no_stored_ward_gets_no_false_zero(
     response = client_as(app, "officer", ("E05999999",)).get(url)
     assert response.status_code == 403, response.get_data(as_text=True)[:300]
     assert "E05999999" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "role,url,field",
+    [
+        ("officer", "/?from=2025-09&to=2025-11&from=2025-06", "from"),
+        ("officer", "/map/frame?from=2025-09&to=2025-11&to=2025-08", "to"),
+        ("officer", "/map.json?from=2025-09&to=2025-11&measure=count&measure=change", "measure"),
+        ("commissioner", "/compare?from2=2025-06&from2=2025-03", "from2"),
+        ("commissioner", "/briefing.pdf?to=2025-11&to=2025-08", "to"),
+        ("officer", "/patrol?to=2025-11&n=5&n=50", "n"),
+        ("officer", "/patrol.gpx?to=2025-11&to=2025-08", "to"),
+        ("analyst", "/api/v1/hotspots?format=csv&format=geojson", "format"),
+        ("analyst", "/ogc/collections/wards/items?limit=5&limit=500", "limit"),
+        ("admin", "/admin/audit?page=1&page=2", "page"),
+        ("officer", "/map.json?significant=1&significant=0", "significant"),
+        ("officer", "/map.json?searches=1&searches=0&searches=1", "searches"),
+    ],
+)
+def test_a_repeated_parameter_is_a_400_naming_it_on_every_door(
+    app: Flask, role: str, url: str, field: str
+) -> None:
+    """``?period=a&period=b`` is ambiguous: the map pages took the first value, the period
+    filters the last; one rule now refuses it everywhere, naming the parameter."""
+    response = client_as(app, role).get(url)
+    assert response.status_code == 400, (url, response.status_code)
+    body = response.get_data(as_text=True)
+    assert f"sent {field}= " in body and "times" in body, body[:1500]
+
+
+@pytest.mark.parametrize(
+    "role,url",
+    [
+        ("officer", "/map.json?from=2025-09&to=2025-11&searches=0&searches=1&significant=0"),
+        ("analyst", "/api/v1/events?from=2025-09&to=2025-11&layer=offence&layer=raid"),
+        ("analyst", "/api/v1/wards?from=2025-09&to=2025-11&district=E07000008&district=E06000031"),
+        ("analyst", "/patrol.csv?to=2025-11&area=wards&wards=E05013056&wards=E05013057"),
+    ],
+)
+def test_checkboxes_and_list_parameters_may_repeat(app: Flask, role: str, url: str) -> None:
+    """A checkbox sends its hidden 0 then its value; the API's filters and the plan's wards
+    take several values: these stay answered."""
+    response = client_as(app, role).get(url)
+    assert response.status_code == 200, (url, response.get_data(as_text=True)[:500])
+
+
+@pytest.mark.parametrize("scope", [("E05013056",), ("E07000008",)])
+def test_an_officers_ward_ranks_are_within_their_area(app: Flask, scope: tuple[str, ...]) -> None:
+    """An officer of one ward was told its ``offence_rank`` among the force's 120 wards (3:
+    two wards elsewhere have more): ranks are now within the wards the officer sees, ties
+    sharing the lowest rank, as the force table ranks them."""
+    import io
+
+    import pandas as pd
+
+    response = client_as(app, "officer", scope).get(f"/api/v1/wards?{AUTUMN}&format=csv")
+    table = pd.read_csv(io.StringIO(response.get_data(as_text=True)), comment="#")
+    expected = table["offence_count"].rank(method="min", ascending=False).astype(int)
+    assert table["offence_rank"].tolist() == expected.tolist()
+    assert table["offence_rank"].min() == 1
+    rows = client_as(app, "officer", scope).get(f"/api/v1/wards?{AUTUMN}").get_json()["features"]
+    assert sorted(f["properties"]["offence_rank"] for f in rows) == sorted(expected.tolist())

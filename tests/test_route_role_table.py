@@ -399,6 +399,23 @@ def test_route_role_cell(
         )
 
 
+@pytest.mark.parametrize("role", ["officer", "analyst"])
+@pytest.mark.parametrize(
+    "door", [d for d in TABLE if d.method == "GET" and d.rule], ids=lambda d: d.label
+)
+def test_every_door_refuses_an_ambiguous_parameter(
+    apps: dict[str, Flask], door: Door, role: str
+) -> None:
+    """A parameter sent twice is a 400 naming it wherever the role is let in (one rule before
+    every view, web.filters.refuse_repeated): no door takes the first or the last silently."""
+    if door.expected(role) != 200:
+        pytest.skip(f"{role} is not let in ({door.expected(role)})")
+    url = door.url + ("&" if "?" in door.url else "?") + "period=a&period=b"
+    with _client(apps, role).get(url) as response:  # a new session: the table signs out
+        assert response.status_code == 400, (url, response.status_code)
+        assert "sent period= 2 times" in response.get_data(as_text=True)
+
+
 def test_the_table_lists_every_route(apps: dict[str, Flask]) -> None:
     """Every (method, rule) of the app is in the table, and the table names no route the app
     does not have: a new route fails here until its row says who may call it."""

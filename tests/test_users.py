@@ -7,6 +7,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from hotspots.cli import main
@@ -212,3 +213,65 @@ def test_sign_in_limits_lift_when_the_window_passes(tmp_path: Path) -> None:
         users.sign_in("jo", PASSWORD, "10.0.0.1", limits)
     time.sleep(2.1)  # the window (2 s) passes; the refused attempt did not count
     assert users.sign_in("jo", PASSWORD, "10.0.0.1", limits) is not None
+
+
+def _ward_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "ward_code": ["E05000001", "E05000002", "E05000003", "E05000004"],
+            "ward_name": ["Abbey", "Abbey", "Market", "Peterborough"],
+            "district_code": ["E07000001", "E07000002", "E07000001", "E06000031"],
+            "district_name": ["Northshire", "Southshire", "Northshire", "Peterborough"],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("entries", "codes"),
+    [
+        (["Northshire"], ["E07000001"]),  # a district by name, any case
+        (["market"], ["E05000003"]),  # a ward by a name only it has
+        (["Abbey (Southshire)"], ["E05000002"]),  # a ward as the app names it
+        (["e05000001", " Southshire "], ["E05000001", "E07000002"]),  # codes as before
+    ],
+)
+def test_a_scope_may_name_districts_and_wards(entries: list[str], codes: list[str]) -> None:
+    from hotspots.users import resolve_scope
+
+    assert resolve_scope(_ward_table(), entries) == codes
+
+
+@pytest.mark.parametrize(
+    ("entry", "named"),
+    [
+        ("Abbey", ["Abbey (Northshire) E05000001", "Abbey (Southshire) E05000002"]),
+        ("Peterborough", ["Peterborough district E06000031", "Peterborough (Peterborough)"]),
+        ("Narket", ["Market (Northshire) E05000003"]),  # none: the nearest names
+    ],
+)
+def test_an_ambiguous_or_unknown_name_is_refused_listing_candidates(
+    entry: str, named: list[str]
+) -> None:
+    from hotspots.users import resolve_scope
+
+    with pytest.raises(UserError) as caught:
+        resolve_scope(_ward_table(), [entry])
+    message = str(caught.value)
+    assert entry in message and all(n in message for n in named), message
+
+
+def test_the_users_command_takes_area_names(
+    demo_store_copy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--scope`` took codes only; an admin now names the area as people name it."""
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    users = ["users", "--store", str(demo_store_copy)]
+    add = ["add", "pat", "--role", "officer", "--password-stdin", "--scope", "cambridge"]
+    assert main([*users, *add]) == 0
+    assert UserStore(demo_store_copy / "users.sqlite3").get("pat").scope == ("E07000008",)
+    assert main([*users, "role", "pat", "officer", "--scope", "King's Hedges,Peterborough"]) == 0
+    scope = UserStore(demo_store_copy / "users.sqlite3").get("pat").scope
+    assert scope == ("E05013056", "E06000031")
+    capsys.readouterr()
+    assert main([*users, "role", "pat", "officer", "--scope", "Cambridg"]) == 2
+    assert "Cambridge" in capsys.readouterr().err

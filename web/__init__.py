@@ -65,6 +65,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         csrf,
         data,
         errors,
+        filters,
         gate,
         maps,
         ogc,
@@ -89,6 +90,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     accounts.init_app(app)
     gate.init_app(app)
+    filters.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(assets.bp)
     app.register_blueprint(maps.bp)

@@ -50,10 +50,12 @@ from werkzeug.exceptions import Forbidden
 
 from hotspots import schema
 from hotspots.analysis import Analysis
-from hotspots.figures import HOTSPOT_COUNTS, period_totals
+from hotspots.area_hotspots import area_hotspots
+from hotspots.figures import HOTSPOT_COUNTS, blank_unknown, layer_figures, period_totals
 from hotspots.gss import districts_held
 from hotspots.publicsafe import snap_to_grid, snapped_hotspots, suppress_small_counts
-from hotspots.summary import RaidCoverage
+from hotspots.summary import BUFFER_M, NEAR_M, RaidCoverage
+from web.data import state
 
 __all__ = [
     "BLUEPRINT_NEEDS",
@@ -88,6 +90,13 @@ class Access:
         """Raid and warrant figures: counts, arrests, seizures (their locations also need
         :attr:`exact_points`)."""
         return self.role in (*FULL_ROLES, "commissioner")
+
+    @property
+    def area_parts(self) -> bool:
+        """Hotspots as their part inside the visitor's area, numbered within it (scoped
+        visitors: :func:`hotspots.area_hotspots.area_hotspots`), in every output: list, popups,
+        map, exports and the patrol plan."""
+        return bool(self.scope)
 
     @property
     def hotspots(self) -> bool:
@@ -269,20 +278,19 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
     wards, districts = analysis.wards, analysis.districts
     hotspots, coverage, totals = analysis.hotspots, analysis.coverage, dict(analysis.totals)
     parameters = analysis.parameters
-    if access.scope:
+    if access.area_parts:
         keep = scope_wards(wards, access.scope)
-        wards = wards[wards[schema.WARD_CODE].isin(keep)]
+        wards = _area_ranks(wards[wards[schema.WARD_CODE].isin(keep)])
         districts = districts[
             districts[schema.DISTRICT_CODE].isin(set(wards[schema.DISTRICT_CODE]))
         ]
+        hotspots = _area_parts(analysis, keep)
         events = events[events[schema.WARD_CODE].isin(keep)].reset_index(drop=True)
-        hotspots = hotspots[hotspots[schema.WARD_CODE].isin(keep)].reset_index(drop=True)
+        hotspots, events = _area_ids(hotspots, events)
         totals = period_totals(wards, events, analysis.period.months, analysis.comparison_available)
         parameters = _area_parameters(analysis.parameters, events, hotspots)
-        area_offences = int((events[schema.LAYER] == "offence").sum())
-        hotspots = hotspots.assign(share_of_offences=hotspots["offences"] / max(area_offences, 1))
     if not access.exact_points:
-        hotspots = snapped_hotspots(hotspots, analysis.events, snap_m)
+        hotspots = snapped_hotspots(hotspots, events, snap_m)
         events = snapped_offences(events, snap_m)
         coverage = RaidCoverage([], [], coverage.raids_outside_hotspots.iloc[:0], coverage.near_m)
     layers = tuple(x for x in analysis.layers if x in access.layers)
@@ -316,6 +324,65 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
         layer_months={k: v for k, v in analysis.layer_months.items() if k in layers},
         other_offences=analysis.other_offences if access.exact_points else None,
     )
+
+
+def _area_ranks(wards: pd.DataFrame) -> pd.DataFrame:
+    """The ``<layer>_rank`` columns of an area's wards ranked within the area (1 is the most,
+    ties sharing the lowest rank, as :mod:`hotspots.ward_summary` ranks the force's), never the
+    force's ranks: a ward's force rank tells how many wards elsewhere have more. A blank
+    count keeps a blank rank."""
+    out = wards.copy()
+    for column in [c for c in out.columns if c.endswith("_rank")]:
+        count = pd.to_numeric(out[column.removesuffix("_rank") + "_count"], errors="coerce")
+        out[column] = count.rank(method="min", ascending=False).astype("Int64")
+    return out
+
+
+def _area_ids(
+    hotspots: gpd.GeoDataFrame, events: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The area parts' ids renumbered as the detector numbers hotspots, 0 for the most offences
+    (``rank - 1``), in the parts and the events alike: the force's ids run by force size, so
+    ids 1 and 3 would tell an officer that hotspots 0 and 2 lie elsewhere."""
+    new_ids = dict(
+        zip(
+            hotspots["hotspot_id"].astype("int64"),
+            hotspots["rank"].astype("int64") - 1,
+            strict=True,
+        )
+    )
+    ids = events["hotspot_id"].map(new_ids).fillna(-1).astype("int64")
+    return hotspots.assign(hotspot_id=hotspots["rank"].astype("int64") - 1), events.assign(
+        hotspot_id=ids
+    )
+
+
+def _area_parts(analysis: Analysis, keep: set[str]) -> gpd.GeoDataFrame:
+    """The area part of each hotspot with an offence in the wards ``keep``, ranked within the
+    area (:func:`hotspots.area_hotspots.area_hotspots`: counts, change, shape and number made
+    from the area's offences only), following the figure rule as the whole table does."""
+    previous = None
+    events = state().events
+    if analysis.comparison_available and events is not None:
+        wanted = (
+            events[schema.MONTH].isin(analysis.compare_to.months)
+            & (events[schema.LAYER] == "offence")
+            & (events[schema.CATEGORY] == schema.DRUGS_CRIME_TYPE)
+            & events[schema.WARD_CODE].isin(keep)
+        )
+        previous = events[wanted.to_numpy()]
+    parts = area_hotspots(
+        analysis.hotspots,
+        analysis.events,
+        keep,
+        previous_offences=previous,
+        buffer_m=float(analysis.parameters.get("buffer_m", BUFFER_M)),
+        near_m=float(analysis.parameters.get("near_m", NEAR_M)),
+    )
+    figures = layer_figures(
+        analysis.totals, analysis.period, analysis.compare_to, analysis.layer_months
+    )
+    return blank_unknown(parts, figures)
 
 
 #: Counts of the whole force's offences the detector and the significance test report among

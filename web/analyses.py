@@ -28,6 +28,7 @@ from hotspots.evaluate.next_month import NextMonth, next_month
 from hotspots.parameters import AUTO
 from hotspots.render.maps import ForecastOverlay, forecast_overlay
 from web.access import current_access, redact
+from web.budget import charge
 from web.data import cache, shared, state
 from web.filters import ViewRequest, default_months, parse_view
 
@@ -67,6 +68,7 @@ def full_analysis(view: ViewRequest) -> Analysis:
     config = current_app.config
 
     def make() -> Analysis:
+        charge()  # a new analysis: counted against the account (web.budget)
         eps_m, min_samples = view.eps_m, view.min_samples
         choice = None
         if eps_m == "auto" and min_samples == "auto":  # the store's own back-test may choose

@@ -36,6 +36,7 @@ from web.access import current_access, require_in_scope, scope_wards
 from web.accounts import audit
 from web.analyses import get_analysis, within_access
 from web.bbox import in_bbox_wgs84, parse_bbox
+from web.budget import charge
 from web.data import StoreState, state
 from web.errors import BadParameter
 from web.filters import ViewRequest, default_months, default_period, parse_view, presets
@@ -65,7 +66,7 @@ revalidated(bp, _request_etag)
 
 
 def _args(path: str) -> MultiDict[str, str]:
-    """The request's parameters, after refusing unknown and repeated single-valued ones."""
+    """The request's parameters, after refusing unknown ones."""
     allowed = openapi.PATH_PARAMETERS[path]
     for name in request.args:
         if name not in allowed:
@@ -74,10 +75,7 @@ def _args(path: str) -> MultiDict[str, str]:
                 request.args[name],
                 "one of the parameters " + (", ".join(allowed) or "(none)"),
             )
-    lists = ("district", "ward", "layer", "category")
-    for name, values in request.args.lists():
-        if len(values) > 1 and name not in lists:
-            raise BadParameter(name, ",".join(values), "one value")
+    # a repeated single-valued parameter is refused before the view (web.filters.refuse_repeated)
     return request.args
 
 
@@ -142,8 +140,11 @@ def _download(
 ) -> Response:
     """Write an export to a temporary file and stream it (the file is unlinked at once).
 
-    Every export is written to the audit log: who, what, when and with which filters.
+    Every export is written to the audit log: who, what, when and with which filters, and
+    counted against the account's budget of new work (:func:`web.budget.charge`: each is
+    written anew; a repeat with ``If-None-Match`` is a 304 before any work).
     """
+    charge()
     audit("export", {"name": name, "format": fmt, "request": meta.extra.get("request")})
     folder = Path(tempfile.mkdtemp(prefix="hotspots-api-"))
     try:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from hotspots.errors import StoreError
@@ -120,7 +120,13 @@ def init_app(app: Flask) -> None:
     def _http(exc: HTTPException) -> tuple[Response | str, int]:
         status = exc.code or 500
         messages = {404: "No such page.", 405: "That method is not allowed here."}
-        return error_response(status, messages.get(status, exc.description or exc.name))
+        body, status = error_response(status, messages.get(status, exc.description or exc.name))
+        retry_after = dict(exc.get_headers()).get("Retry-After")
+        if retry_after is None:
+            return body, status
+        response = make_response(body, status)
+        response.headers["Retry-After"] = retry_after  # a 429 says when to come back
+        return response, status
 
     @app.errorhandler(StoreError)
     def _store(exc: StoreError) -> tuple[Response | str, int]:

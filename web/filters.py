@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import current_app
+from flask import Flask, current_app, request
 from werkzeug.datastructures import MultiDict
 
 from hotspots.parameters import (
@@ -105,6 +105,43 @@ class ViewRequest:
         # the offences are what the hotspots and ward shades are made of: always
         shown = {"offence": True, "search": self.searches, "raid": self.raids}
         return [layer for layer, on in shown.items() if on]
+
+
+#: Parameters that take several values (repeated and/or comma-separated), by blueprint: the
+#: API's filters and the patrol plan's wards. Every other parameter takes one value.
+MULTI_VALUED: dict[str, frozenset[str]] = {
+    "api": frozenset({"district", "ward", "layer", "category"}),
+    "patrol": frozenset({"wards"}),
+}
+#: Checkboxes: a form sends the box's hidden ``0`` fallback and then, when ticked, its value,
+#: so ``0`` followed by one value is one answer (:func:`flag` reads the last).
+CHECKBOXES = frozenset({"searches", "raids", "significant"})
+
+
+def refuse_repeated(args: MultiDict[str, str], blueprint: str | None) -> None:
+    """The one rule for a parameter sent more than once (every route, before its view): a 400
+    naming it, never the first or the last taken silently (``?period=a&period=b`` is
+    ambiguous), unless the parameter takes several values (:data:`MULTI_VALUED`) or is a
+    checkbox's fallback ``0`` and its value (:data:`CHECKBOXES`)."""
+    several = MULTI_VALUED.get(blueprint or "", frozenset())
+    for name, values in args.lists():
+        if len(values) < 2 or name in several:
+            continue
+        if name in CHECKBOXES and len(values) == 2 and values[0].strip() == "0":
+            continue
+        raise BadParameter(
+            name,
+            ",".join(values),
+            f"one value: the request sent {name}= {len(values)} times; send it once",
+        )
+
+
+def init_app(app: Flask) -> None:
+    """Apply :func:`refuse_repeated` to every request (after the sign-in gate)."""
+
+    @app.before_request
+    def _one_value_each() -> None:
+        refuse_repeated(request.args, request.blueprint)
 
 
 def _month(args: MultiDict[str, str], name: str, default: str) -> str:

@@ -26,12 +26,17 @@ from hotspots.patrol import (
 from hotspots.periods import Period, PeriodError, complete_ends, describe_months
 from web.access import current_access, require_in_scope
 from web.analyses import forecast_after
+from web.budget import charge
 from web.data import cache, state
 from web.errors import BadParameter
 from web.filters import flag
 
 BASIS_MONTHS = 3
 MAX_PLACES = 50
+#: Most ward codes a plan's ``wards`` may name: a neighbourhood is a few wards, and a larger
+#: area is its district or the whole force. Each new set of wards is a new plan of seconds
+#: (the set is also charged to the account: :mod:`web.budget`).
+MAX_PLAN_WARDS = 25
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,13 @@ def parse_request(args: MultiDict[str, str], months: list[str]) -> PatrolRequest
     if not (n_text.isascii() and n_text.isdigit()) or not 1 <= int(n_text) <= MAX_PLACES:
         raise BadParameter("n", n_text, f"a whole number of places from 1 to {MAX_PLACES}")
     district, ward_codes = area_codes(args)
+    if len(ward_codes) > MAX_PLAN_WARDS:
+        raise BadParameter(
+            "wards",
+            f"{len(ward_codes)} codes",
+            f"at most {MAX_PLAN_WARDS} ward codes; for a larger area choose its district "
+            "(area=district) or the whole force",
+        )
     scope = current_access().scope
     if scope and not (district or ward_codes):  # an officer's plan: their area by default
         district, ward_codes = (
@@ -153,10 +165,12 @@ def get_plan(req: PatrolRequest) -> PatrolPlan:
     st = state()
     dosage = dosage_text()
     # readers without exact points get places made from snapped cells (web.access.redact)
-    snap_m = None if current_access().exact_points else float(current_app.config["SNAP_M"])
-    return cache("analyses").get_or_make(
-        ("patrol", req, dosage, snap_m, st.version),
-        lambda: patrol_plan(
+    access = current_access()
+    snap_m = None if access.exact_points else float(current_app.config["SNAP_M"])
+
+    def make() -> PatrolPlan:
+        charge()  # a new plan: counted against the account (web.budget)
+        return patrol_plan(
             st.store,
             end_month=req.end,
             area=req.area,
@@ -171,7 +185,11 @@ def get_plan(req: PatrolRequest) -> PatrolPlan:
             snap_m=snap_m,
             forecast=req.forecast,
             ahead=forecast_after(req.end, snap_m or CELL_M) if req.forecast else None,
-        ),
+            area_parts=access.area_parts,
+        )
+
+    return cache("analyses").get_or_make(
+        ("patrol", req, dosage, snap_m, access.area_parts, st.version), make
     )
 
 

@@ -27,7 +27,7 @@ from hotspots.cli.environment import setting
 from hotspots.errors import StoreError
 from hotspots.gss import districts_held
 from hotspots.tokens import issue_token, list_tokens, revoke_token
-from hotspots.users import ROLES, USERS_FILE, User, UserError, UserStore
+from hotspots.users import ROLES, USERS_FILE, User, UserError, UserStore, resolve_scope
 
 __all__ = [
     "DEMO_ACCOUNTS",
@@ -66,13 +66,14 @@ def add_users_parser(sub: argparse._SubParsersAction, help_text: str) -> argpars
         "--scope",
         default="",
         metavar="CODES",
-        help="officers: comma-separated district (E07…/E06…) or ward (E05…) codes of their area",
+        help="officers: their area, comma-separated district (E07…/E06…) or ward (E05…) codes "
+        "or names ('Cambridge', 'Abbey (Cambridge)')",
     )
     _password_options(add)
     role = actions.add_parser("role", help="change an account's role (and scope)")
     role.add_argument("username")
     role.add_argument("role", choices=ROLES)
-    role.add_argument("--scope", default="", metavar="CODES")
+    role.add_argument("--scope", default="", metavar="CODES", help="as for add")
     passwd = actions.add_parser("passwd", help="set a new password")
     passwd.add_argument("username")
     _password_options(passwd)
@@ -127,8 +128,7 @@ def run_users(args: argparse.Namespace, store: Path) -> int:
     if command in ("add", "passwd"):
         password = _password(args)
         if command == "add":
-            _require_held_scope(store, _codes(args.scope))
-            user = users.add(args.username, password, args.role, _codes(args.scope))
+            user = users.add(args.username, password, args.role, _scope(store, args.scope))
             print(f"added {_describe(user)}")
         else:
             users.set_password(args.username, password)
@@ -136,8 +136,8 @@ def run_users(args: argparse.Namespace, store: Path) -> int:
         if args.generate:
             print(f"password: {password}")
     elif command == "role":
-        _require_held_scope(store, _codes(args.scope))
-        print(f"now {_describe(users.set_role(args.username, args.role, _codes(args.scope)))}")
+        scope = _scope(store, args.scope)
+        print(f"now {_describe(users.set_role(args.username, args.role, scope))}")
     elif command in ("disable", "enable"):
         print(f"now {_describe(users.set_disabled(args.username, command == 'disable'))}")
     elif command == "list":
@@ -216,20 +216,24 @@ def area_names(store: Path, codes: Sequence[str]) -> str:
     return ", ".join(str(names.get(code, code)) for code in codes)
 
 
-def _require_held_scope(store: Path, codes: Sequence[str]) -> None:
-    """Refuse scope codes that name none of the store's wards or districts (a typo, or another
-    force's codes: the officer's area would be empty), naming the districts it holds. Without a
-    store or wards yet, the codes are only checked for their shape (:func:`check_scope`)."""
+def _scope(store: Path, text: str) -> list[str]:
+    """The codes of ``--scope``: comma-separated district or ward codes or names, names resolved
+    against the store's wards (:func:`hotspots.users.resolve_scope`: one area each, else the
+    candidates are listed), codes the store does not hold refused (a typo, or another force's
+    codes: the officer's area would be empty), naming the districts it holds. Without a store
+    or wards yet, only codes are taken, checked for their shape (:func:`check_scope`)."""
     import geopandas as gpd  # only when a scope is given
 
     from hotspots.store import Store
 
-    if not codes:
-        return
+    entries = _codes(text)
+    if not entries:
+        return []
     try:
         wards: gpd.GeoDataFrame = Store(store).load_boundary("wards")
     except (StoreError, OSError):
-        return
+        return entries  # no wards to name: check_scope takes codes only
+    codes = resolve_scope(wards, entries)
     held = set(wards["district_code"]) | set(wards["ward_code"])
     unknown = sorted({c.strip().upper() for c in codes} - held)
     if unknown:
@@ -238,6 +242,7 @@ def _require_held_scope(store: Path, codes: Sequence[str]) -> None:
             f"scope codes {unknown}: not among the store's wards or districts; its districts "
             f"are {names} (ward codes: `hotspots export wards`)"
         )
+    return codes
 
 
 def _os_user() -> str:

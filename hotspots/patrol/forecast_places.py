@@ -85,6 +85,7 @@ def forecast_places(
     basis_months: Sequence[str],
     compare_months: Sequence[str] | None,
     exact_points: bool,
+    area_offences_only: bool = False,
 ) -> tuple[gpd.GeoDataFrame, dict[str, object], float]:
     """The ``top_n`` micro-places of the area and the back-tested capture of the rule.
 
@@ -106,6 +107,9 @@ def forecast_places(
         (``offences_prev``; None when the comparison is not available).
     exact_points
         True: the centre is the cell's busiest offence location; False: the cell centre.
+    area_offences_only
+        Count, name and place each cell by the offences recorded in the area's wards only
+        (readers scoped to the area: a cell on the boundary holds offences next door too).
 
     Returns
     -------
@@ -154,8 +158,13 @@ def forecast_places(
     text = offences[schema.LOCATION].fillna("").astype(str).to_numpy()
     ward_table = wards.set_index(schema.WARD_CODE)
     all_centres = grid.centres()
+    counted = (
+        offences[schema.WARD_CODE].isin(set(ward_codes)).to_numpy()
+        if area_offences_only
+        else np.ones(len(offences), dtype=bool)
+    )
     for i, cell in enumerate(cells):
-        mine = cell_of == cell
+        mine = (cell_of == cell) & counted
         basis = mine & np.isin(month_of, list(basis_months))
         prev = (
             int((mine & np.isin(month_of, list(compare_months))).sum())

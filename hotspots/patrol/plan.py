@@ -1,6 +1,7 @@
 """Patrol plan: the top hotspots of an area, ranked, with why each is listed.
 
-:func:`patrol_plan` ranks the hotspots of the basis months whose main ward is in the area and
+:func:`patrol_plan` ranks the hotspots of the basis months whose main ward is in the area
+(for a reader scoped to the area, each hotspot's area part: ``area_parts``) and
 gives each place its offences, trend, stability (:mod:`~hotspots.patrol.stability`) and reason
 (:mod:`~hotspots.patrol.reasons`); the result is a :class:`PatrolPlan` of :class:`PatrolPlace`.
 """
@@ -18,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from hotspots import schema
 from hotspots.analysis import analyse, store_months
+from hotspots.area_hotspots import area_hotspots
 from hotspots.assessment import assess
 from hotspots.assessment import significant_only as keep_significant
 from hotspots.cluster import Auto
@@ -149,6 +151,7 @@ def patrol_plan(
     forecast: bool = False,
     snap_m: float | None = None,
     ahead: NextMonth | None = None,
+    area_parts: bool = False,
 ) -> PatrolPlan:
     """Rank the hotspots of an area for patrol.
 
@@ -198,6 +201,12 @@ def patrol_plan(
         ``next_month(store, end_month, cell_m=snap_m or CELL_M)`` (it reads every drug offence
         up to ``end_month`` whatever the area or reader, so one forecast serves every plan of
         that month); None: made here.
+    area_parts
+        For readers scoped to the area (officers): each hotspot is its area part
+        (:func:`hotspots.area_hotspots.area_hotspots`: a hotspot with an offence in the area,
+        counted, shaped and numbered from the area's offences only, its ``rank`` the area's),
+        and a forecast place counts the area's offences only. False: hotspots whole, by main
+        ward, with their force ranks.
 
     Raises
     ------
@@ -235,7 +244,23 @@ def patrol_plan(
     hotspots = analysis.hotspots
     if significant_only:
         hotspots = keep_significant(hotspots)
-    in_area = hotspots[hotspots["ward_code"].isin(ward_codes)]
+    members = analysis.events
+    if area_parts:
+        members = members[members[schema.WARD_CODE].isin(ward_codes).to_numpy()]
+        previous = None
+        if analysis.comparison_available:
+            drugs = _drug_offences(store, events)
+            previous = drugs[drugs[schema.MONTH].isin(analysis.compare_to.months).to_numpy()]
+        in_area = area_hotspots(
+            hotspots,
+            analysis.events,
+            ward_codes,
+            previous_offences=previous,
+            buffer_m=buffer_m,
+            near_m=float(analysis.parameters["near_m"]),
+        )
+    else:
+        in_area = hotspots[hotspots["ward_code"].isin(ward_codes)]
     capture, area_total = None, 0.0
     if forecast:
         cell_m = snap_m or CELL_M
@@ -264,6 +289,7 @@ def patrol_plan(
             basis_months=period.months,
             compare_months=compare,
             exact_points=snap_m is None,
+            area_offences_only=area_parts,
         )
         chosen = chosen.assign(change=chosen["offences"] - chosen["offences_prev"].fillna(0))
     else:  # the hotspots of the basis period rank the places, not the forecast
@@ -284,7 +310,7 @@ def patrol_plan(
     )
 
     if snap_m is not None and ahead is None:
-        chosen = snapped_hotspots(chosen, analysis.events, snap_m)
+        chosen = snapped_hotspots(chosen, members, snap_m)
     centres = (
         shapely.points(chosen["centre_x"].to_numpy(), chosen["centre_y"].to_numpy())
         if ahead is not None
@@ -353,6 +379,8 @@ def patrol_plan(
         "significance": analysis.parameters.get("significance"),
         "significant_only": significant_only,
         "forecast": None,
+        # whose numbering the hotspot ranks follow ("part of hotspot 2 (area rank)")
+        "hotspot_numbers": "area" if area_parts else "force",
     }
     if ahead is not None:
         parameters["forecast"] = {

@@ -101,12 +101,11 @@ revalidated(bp, _request_etag)
 
 
 def _args(allowed: tuple[str, ...]) -> MultiDict[str, str]:
-    """The request's parameters, after refusing unknown and repeated ones."""
+    """The request's parameters, after refusing unknown ones (repeated ones: before the view,
+    :func:`web.filters.refuse_repeated`)."""
     for name, values in request.args.lists():
         if name not in allowed:
             raise BadParameter(name, values[0], "one of the parameters " + ", ".join(allowed))
-        if len(values) > 1:
-            raise BadParameter(name, ",".join(values), "one value")
     value = request.args.get("f")
     formats = ("json", "html") if request.endpoint == "ogc.landing" else ("json",)
     if value is not None and value not in formats:

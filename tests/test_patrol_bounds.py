@@ -1,0 +1,102 @@
+"""What one account can make the server compute: bounded parameters and a budget of new
+computations per minute (web/budget.py, web/plans.py).
+
+A patrol plan costs about 1.5 s of CPU on the demo (an analysis with tuned parameters more);
+each new combination of its parameters (every subset of wards, every ``n``) was a new plan,
+with no bound on how many one account could ask for in a row, so an insider could keep the
+2-core server busy. Everything runs on the shared demo store (read-only), each app with a
+cache of its own so that every new request is a new computation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from tests.accounts import client_as
+from tests.helpers import AppFactory
+from web.plans import MAX_PLAN_WARDS
+
+
+def _app(app_factory: AppFactory, folder: Path, per_minute: int) -> Flask:
+    return app_factory(
+        CACHE_DIR=str(folder / "cache"),
+        USERS_DB=str(folder / "users.sqlite3"),
+        WARM_PRESETS=0,
+        SIGNIFICANCE_SIMS=9,
+        COMPUTE_PER_MINUTE=per_minute,
+    )
+
+
+def test_a_plan_names_at_most_max_plan_wards_wards(app_factory: AppFactory, tmp_path: Path) -> None:
+    """Any number of wards was taken (each subset a new plan); more than the bound is a 400
+    saying what to choose instead, before anything is computed."""
+    app = _app(app_factory, tmp_path, 0)
+    wards = [f"E0501{n:04d}" for n in range(3000, 3000 + MAX_PLAN_WARDS + 1)]
+    for url in (
+        "/patrol?to=2025-11&area=wards&wards=" + ",".join(wards),
+        "/patrol.csv?to=2025-11&area=wards&wards=" + "&wards=".join(wards),
+    ):
+        response = client_as(app, "analyst").get(url)
+        assert response.status_code == 400, url
+        body = response.get_data(as_text=True)
+        assert f"at most {MAX_PLAN_WARDS} ward codes" in body and "district" in body
+
+
+def test_an_account_starts_at_most_compute_per_minute_new_plans(
+    app_factory: AppFactory, tmp_path: Path
+) -> None:
+    """Two new plans a minute allowed: the third new one is 429 with Retry-After and says why;
+    a plan already made still opens at once, and another account has its own budget."""
+    app = _app(app_factory, tmp_path, 2)
+    analyst = client_as(app, "analyst")
+    assert analyst.get("/patrol.csv?to=2025-11&n=3&rank=hotspots").status_code == 200
+    assert analyst.get("/patrol.csv?to=2025-11&n=4&rank=hotspots").status_code == 200
+    refused = analyst.get("/patrol.csv?to=2025-11&n=5&rank=hotspots")
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "60"
+    assert "COMPUTE_PER_MINUTE" in refused.get_data(as_text=True)
+    assert analyst.get("/patrol.csv?to=2025-11&n=3&rank=hotspots").status_code == 200  # cached
+    admin = client_as(app, "admin")
+    assert admin.get("/patrol.csv?to=2025-11&n=5&rank=hotspots").status_code == 200
+
+
+def test_new_analyses_count_too_and_the_api_gets_json(
+    app_factory: AppFactory, tmp_path: Path
+) -> None:
+    """An analyst tuning DBSCAN parameters starts a new analysis per pair (1,991 x 9,999
+    pairs): the same budget bounds them, with the API's JSON error shape. (Budget 2: the
+    first answer is a new analysis and a download.)"""
+    app = _app(app_factory, tmp_path, 2)
+    analyst = client_as(app, "analyst")
+    base = "/api/v1/hotspots?from=2025-09&to=2025-11"
+    assert analyst.get(f"{base}&eps_m=150&min_samples=5").status_code == 200
+    refused = analyst.get(f"{base}&eps_m=151&min_samples=5")
+    assert refused.status_code == 429 and refused.mimetype == "application/json"
+    assert refused.get_json()["error"]["status"] == 429
+
+
+@pytest.mark.parametrize("per_minute", [0])
+def test_no_limit_when_the_setting_is_0(
+    app_factory: AppFactory, tmp_path: Path, per_minute: int
+) -> None:
+    app = _app(app_factory, tmp_path, per_minute)
+    analyst = client_as(app, "analyst")
+    for n in (3, 4, 5):
+        assert analyst.get(f"/patrol.csv?to=2025-11&n={n}&rank=hotspots").status_code == 200
+
+
+def test_api_downloads_count_too(app_factory: AppFactory, tmp_path: Path) -> None:
+    """An API download is written anew for every request (a GeoPackage of a whole force's
+    events is seconds on a large store): a script looping over them was unbounded. A repeat
+    with If-None-Match is a 304 before any work and costs nothing."""
+    app = _app(app_factory, tmp_path, 2)
+    analyst = client_as(app, "analyst")
+    url = "/api/v1/events?from=2025-09&to=2025-11&layer=raid&format=gpkg"
+    first = analyst.get(url)
+    assert first.status_code == 200
+    assert analyst.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert analyst.get(url.replace("gpkg", "csv")).status_code == 200
+    assert analyst.get(url.replace("gpkg", "parquet")).status_code == 429

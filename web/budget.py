@@ -1,0 +1,100 @@
+"""Bounded cost per account: how many new computations one account may start per minute.
+
+A view already made (an analysis, a patrol plan) is served from the caches at no cost; a new one
+costs seconds of the server's CPU (a patrol plan about 1.5 s on the demo, a tuned analysis more).
+Every parameter is bounded (months held, ``n`` up to 50, at most ``MAX_PLAN_WARDS`` wards), but
+their combinations are not: ward subsets, periods and, for analysts, DBSCAN pairs run to
+millions. So one account could keep a 2-core server busy by asking for one new plan after
+another. :func:`charge` counts each computation a request starts (called where the caches miss:
+:func:`web.analyses.full_analysis`, :func:`web.plans.get_plan`, and every API download, which
+is written anew each time) against its account (or its
+address, for the public level) and refuses the request with 429 and ``Retry-After`` once the
+account has started ``COMPUTE_PER_MINUTE`` in the last minute (0: no limit). Pre-warming, which
+runs outside any request, is never charged.
+
+The limiter is pyrate-limiter's (a sliding-window log per account in this process's memory, a
+bucket per account routed by a small :class:`~pyrate_limiter.BucketFactory`): each worker
+process counts its own requests, so with ``gunicorn --workers 2`` an account may start up to
+twice the setting in a minute, still bounded.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from flask import current_app, g, has_request_context, request
+from pyrate_limiter import (
+    AbstractBucket,
+    BucketFactory,
+    Duration,
+    InMemoryBucket,
+    Limiter,
+    Rate,
+    RateItem,
+)
+from werkzeug.exceptions import TooManyRequests
+
+__all__ = ["charge"]
+
+#: The window of the limit, seconds (what ``Retry-After`` says at most).
+WINDOW_S = 60
+
+
+class _PerAccount(BucketFactory):
+    """One in-memory bucket per account name, all leaked by the factory's one thread."""
+
+    def __init__(self, rates: list[Rate]) -> None:
+        self._rates = rates
+        self._buckets: dict[str, AbstractBucket] = {}
+        self._lock = threading.Lock()
+
+    def _bucket(self, name: str) -> AbstractBucket:
+        with self._lock:
+            if name not in self._buckets:
+                self._buckets[name] = self.create(InMemoryBucket, self._rates)
+            return self._buckets[name]
+
+    def wrap_item(self, name: str, weight: int = 1) -> RateItem:
+        now = self._bucket(name).now()
+        assert isinstance(now, int)  # an in-memory bucket's clock is synchronous
+        return RateItem(name, now, weight=weight)
+
+    def get(self, item: RateItem) -> AbstractBucket:
+        return self._bucket(item.name)
+
+
+def _limiter(per_minute: int) -> Limiter:
+    """This app's limiter for ``per_minute`` (made on first use)."""
+    extensions = current_app.extensions.setdefault("compute_budget", {})
+    if per_minute not in extensions:
+        extensions[per_minute] = Limiter(
+            _PerAccount([Rate(per_minute, Duration.SECOND * WINDOW_S)])
+        )
+    limiter: Limiter = extensions[per_minute]
+    return limiter
+
+
+def _who() -> str:
+    """The account a request is charged to: its user, else its client address."""
+    access = g.get("access")
+    username = getattr(access, "username", None)
+    return f"user:{username}" if username else f"address:{request.remote_addr}"
+
+
+def charge() -> None:
+    """Count one new computation against the current request's account; 429 (with
+    ``Retry-After``) when it has started ``COMPUTE_PER_MINUTE`` in the last minute. Outside a
+    request (pre-warming) or with the setting 0: free."""
+    if not has_request_context():
+        return
+    per_minute = int(current_app.config["COMPUTE_PER_MINUTE"])
+    if per_minute <= 0:
+        return
+    if not _limiter(per_minute).try_acquire(_who(), blocking=False):
+        raise TooManyRequests(
+            f"Your account has started {per_minute} new analyses, patrol plans or downloads "
+            "in the last minute, the most one account may (COMPUTE_PER_MINUTE): try again in a "
+            "minute. "
+            "Views already made (the presets, links you have opened) still open at once.",
+            retry_after=WINDOW_S,
+        )
