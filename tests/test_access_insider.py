@@ -228,3 +228,18 @@ def test_an_officers_ward_ranks_are_within_their_area(app: Flask, scope: tuple[s
     assert table["offence_rank"].min() == 1
     rows = client_as(app, "officer", scope).get(f"/api/v1/wards?{AUTUMN}").get_json()["features"]
     assert sorted(f["properties"]["offence_rank"] for f in rows) == sorted(expected.tolist())
+
+
+def test_the_public_meta_gives_no_force_count(app: Flask) -> None:
+    """``/api/v1/meta`` gave the public each layer's force-wide count and its categories' counts
+    over every month held: with the ward counts it publishes, a force total gives away the sum
+    of the blank (small) wards, so the public gets the months held and no count. Signed-in roles
+    keep theirs."""
+    public = _get_json(app, None, "/api/v1/meta")
+    for name, layer in public["layers"].items():
+        assert not {"events", "categories", "synthetic_events"} & set(layer), name
+        assert layer["months_held"], name
+        assert "ward" in layer["note"]
+    analyst = _get_json(app, "analyst", "/api/v1/meta")
+    assert analyst["layers"]["offence"]["events"] > 0
+    assert analyst["layers"]["offence"]["categories"]

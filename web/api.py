@@ -235,7 +235,8 @@ def meta() -> Response:
 def _layers(st: StoreState) -> dict[str, Any]:
     """Per layer the caller may see (:attr:`web.access.Access.layers`): events, months held
     and categories, over the caller's area (an officer's wards; else the force). A layer the
-    store holds no record of has ``events`` null and a ``note``, never 0."""
+    store holds no record of has ``events`` null and a ``note``, never 0. The public level gets
+    the months held and no count (ward counts only)."""
     access = current_access()
     held = layer_months(st.store.sources())
     frame = st.events
@@ -250,6 +251,15 @@ def _layers(st: StoreState) -> dict[str, Any]:
                 "months": None,
                 "months_held": [],
                 "note": f"no {RECORDS[layer]} held",
+            }
+            continue
+        if access.public:
+            # The public sees ward counts with small ones blank: a force total would give away
+            # the sum of the blanks (web.access's rule for every force figure).
+            layers[layer] = {
+                "months": [months_held[0], months_held[-1]],
+                "months_held": months_held,
+                "note": "counts are published by ward only, small ones blank",
             }
             continue
         group = frame[frame[schema.LAYER] == layer]
