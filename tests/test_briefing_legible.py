@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 from scipy import ndimage
+from shapely.geometry import box
 
 from hotspots.analysis import Analysis, analyse, store_months
 from hotspots.briefing import briefing_figures, briefing_image, monthly_counts, trend_months
@@ -296,3 +297,42 @@ def test_fill_breaks_by_the_fonts_width_not_by_characters() -> None:
     assert fill("Supercalifragilistic word", 10, 7) == "Supercalifragilistic\nword"  # kept whole
     assert fill("a b c", 100, 7, indent="  ") == "a b c"
     assert fill("• aaaa bbbb", width_pt("• aaaa", 7) + 0.1, 7, indent="  ") == "• aaaa\n  bbbb"
+
+
+# -- the key's place ---------------------------------------------------------------------------
+
+
+def _hidden_by_key(analysis: Analysis, f: dict[str, Any]) -> tuple[int, float]:
+    """How many top hotspot marks (dots and ranks) the map's key covers, and the share of the
+    wards' area under it."""
+    fig, ax, _ = _map_figure(analysis, f)
+    renderer = fig.canvas.get_renderer()
+    key = ax.get_legend().get_window_extent(renderer)
+    marks = _marks(ax, HOTSPOT.dot_pt) + _marks(ax, HOTSPOT.badge_pt)
+    spots = [m.get_transform().transform(m.get_xydata()[0]) for m in marks]
+    hidden = sum(bool(key.contains(x, y)) for x, y in spots)
+    (x0, y0), (x1, y1) = ax.transData.inverted().transform([(key.x0, key.y0), (key.x1, key.y1)])
+    wards = analysis.wards.geometry
+    under = float(wards.intersection(box(x0, y0, x1, y1)).area.sum() / wards.area.sum())
+    return hidden, under
+
+
+def test_the_key_hides_no_hotspot_and_little_of_another_forces_wards(
+    merseyside_store: Store,
+) -> None:
+    """Before: the key sat in the lower left, where Cambridgeshire has no wards; on Merseyside
+    that is the Wirral: it covered 22% of the force's ward area (140 km²) and the dot and rank of
+    hotspot 5 (Dawson Avenue, Bidston) in the Oct-Dec 2019 briefing."""
+    analysis = analyse(merseyside_store, Period.months("2019-10", "2019-12"))
+    months = trend_months(analysis.period, analysis.compare_to, store_months(merseyside_store))
+    monthly = monthly_counts(merseyside_store.load(columns=["layer", "month"]), months)
+    f = briefing_figures(analysis, monthly=monthly)
+    hidden, under = _hidden_by_key(analysis, f)
+    assert hidden == 0
+    assert under < 0.01, under
+
+
+def test_the_key_hides_no_hotspot_on_the_demo(latest: tuple) -> None:
+    hidden, under = _hidden_by_key(*latest)
+    assert hidden == 0
+    assert under < 0.02, under  # its lower left, as before

@@ -2,7 +2,8 @@
 
 Geometry is British National Grid (EPSG:27700, metres), drawn as matplotlib paths with
 coordinates unchanged; wards fall into at most five count classes (0, then up to four ranges by
-quantile), with a legend, a 10 km scale bar and a north mark.
+quantile), with a key in the corner where it hides no top hotspot and least of the wards, a
+10 km scale bar and a north mark.
 
 With a base map (:mod:`hotspots.basemap`) its tiles, read from the file and resampled onto the
 map's BNG grid (:func:`hotspots.basemap.image_bng`), are drawn first, the wards are shaded
@@ -11,7 +12,7 @@ translucently over them, and the base map's attribution is printed in the map's 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -27,6 +28,7 @@ from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path
 from matplotlib.text import Text
 from matplotlib.transforms import ScaledTranslation, Transform
+from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from hotspots.analysis import Analysis
@@ -37,6 +39,9 @@ __all__ = ["BASEMAP_WARD_ALPHA", "draw_map", "hotspot_dot", "rank_badge"]
 
 #: Opacity of the ward shading over a base map (streets stay readable through it).
 BASEMAP_WARD_ALPHA = 0.55
+Corner = Literal["lower left", "upper left", "lower right", "upper right"]
+#: Corners the map's key may take (matplotlib ``loc``), in order of preference on ties.
+KEY_CORNERS: tuple[Corner, ...] = ("lower left", "upper left", "lower right", "upper right")
 #: Font size of the map's key, points.
 KEY_FONT_PT = 6.5
 #: Largest base-map image drawn under the map, pixels along its longer side.
@@ -134,23 +139,63 @@ def draw_map(
     # the key draws the map's two hotspot marks with the same functions and style
     handles.append(_Key("dot", "Top hotspot"))
     handles.append(_Key("badge", "Its rank (1 = most offences)"))
-    ax.legend(
-        handles=handles,
-        handler_map={_Key: _KeyHandler()},
-        handleheight=HOTSPOT.badge_pt / KEY_FONT_PT,  # each row fits the rank's circle
-        title="Offences",
-        loc="lower left",
-        fontsize=KEY_FONT_PT,
-        title_fontsize=7,
-        facecolor="white",  # readable over the wards it may lie on
-        edgecolor="none",
-        framealpha=0.85,
-    )
+    legend_args: dict[str, Any] = {
+        "handles": handles,
+        "handler_map": {_Key: _KeyHandler()},
+        "handleheight": HOTSPOT.badge_pt / KEY_FONT_PT,  # each row fits the rank's circle
+        "title": "Offences",
+        "fontsize": KEY_FONT_PT,
+        "title_fontsize": 7,
+        "facecolor": "white",  # readable over the wards it may lie on
+        "edgecolor": "none",
+        "framealpha": 0.85,
+    }
+    corner = _key_corner(ax, legend_args, wards, top)
+    ax.legend(loc=corner, **legend_args)
+    # the scale bar and the north mark take the right-hand corners the key leaves free
     bar_m = 10_000.0
-    x0, y0 = maxx - bar_m, miny
-    ax.plot([x0, x0 + bar_m], [y0, y0], color=INK, lw=2, solid_capstyle="butt")
-    ax.text(x0 + bar_m / 2, y0 + pad * 0.4, "10 km", fontsize=6.5, ha="center", color=INK)
-    ax.text(maxx, maxy, "N ↑", fontsize=8, ha="right", va="top", color=INK, weight="bold")
+    x0 = minx if corner == "lower right" else maxx - bar_m
+    ax.plot([x0, x0 + bar_m], [miny, miny], color=INK, lw=2, solid_capstyle="butt")
+    ax.text(x0 + bar_m / 2, miny + pad * 0.4, "10 km", fontsize=6.5, ha="center", color=INK)
+    left = corner == "upper right"
+    ax.text(
+        minx if left else maxx,
+        maxy,
+        "N ↑",
+        fontsize=8,
+        ha="left" if left else "right",
+        va="top",
+        color=INK,
+        weight="bold",
+    )
+
+
+def _key_corner(
+    ax: Axes, legend_args: dict[str, Any], wards: gpd.GeoDataFrame, top: gpd.GeoDataFrame
+) -> Corner:
+    """The corner of the map where the key hides least: first the fewest top hotspots' dots
+    and ranks under it, then the least ward area, then the order of :data:`KEY_CORNERS`. The
+    force's shape decides (Cambridgeshire leaves its lower left nearly empty; Merseyside's
+    lower left is the Wirral). Without a renderer to measure the key: the first corner."""
+    get_renderer = getattr(ax.figure.canvas, "get_renderer", None)
+    if get_renderer is None:
+        return KEY_CORNERS[0]
+    renderer = get_renderer()
+    ax.apply_aspect()  # the data limits the figure will be drawn with
+    to_data = ax.transData.inverted()
+    offset_px = HOTSPOT.offset_pt / 72 * ax.figure.dpi
+    dots = [tuple(ax.transData.transform((g.centroid.x, g.centroid.y))) for g in top.geometry]
+    spots = dots + [(x + offset_px, y + offset_px) for x, y in dots]  # the rank's circle
+    scores = []
+    for order, corner in enumerate(KEY_CORNERS):
+        legend = ax.legend(loc=corner, **legend_args)
+        key = legend.get_window_extent(renderer)
+        legend.remove()
+        hidden = sum(bool(key.contains(x, y)) for x, y in spots)
+        (x0, y0), (x1, y1) = to_data.transform([(key.x0, key.y0), (key.x1, key.y1)])
+        covered = float(wards.geometry.intersection(box(x0, y0, x1, y1)).area.sum())
+        scores.append((hidden, covered, order))
+    return KEY_CORNERS[min(scores)[2]]
 
 
 def _circle(
