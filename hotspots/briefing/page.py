@@ -25,7 +25,13 @@ from hotspots import schema
 from hotspots.analysis import Analysis
 from hotspots.basemap import BaseMap
 from hotspots.briefing.errors import BriefingError
-from hotspots.briefing.panels import draw_caveats, draw_hotspots, draw_movers, draw_trend
+from hotspots.briefing.panels import (
+    draw_caveats,
+    draw_districts,
+    draw_hotspots,
+    draw_movers,
+    draw_trend,
+)
 from hotspots.briefing.style import GREY, INK, NOW, RULE
 from hotspots.briefing.textfit import fill
 from hotspots.briefing.ward_map import draw_map
@@ -107,6 +113,8 @@ def briefing_image(
     draw_movers(fig.add_axes((0.435, 0.075, 0.27, 0.39)), figures)
     # the caveats start under the hotspots' note, wherever long names have put it
     below = draw_hotspots(fig.add_axes((0.735, 0.52, 0.25, 0.195)), figures) - 0.02
+    if figures["districts"]:  # then each district's figures, under the hotspots
+        below = draw_districts(fig.add_axes((0.735, 0.075, 0.25, below - 0.075)), figures) - 0.02
     draw_caveats(fig.add_axes((0.735, 0.075, 0.25, below - 0.075)), figures["caveats"])
 
     buffer = io.BytesIO()

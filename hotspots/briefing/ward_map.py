@@ -35,7 +35,7 @@ from hotspots.analysis import Analysis
 from hotspots.basemap import BaseMap, image_bng
 from hotspots.briefing.style import HOTSPOT, INK, RULE
 
-__all__ = ["BASEMAP_WARD_ALPHA", "draw_map", "hotspot_dot", "rank_badge"]
+__all__ = ["BASEMAP_WARD_ALPHA", "badge_offsets", "draw_map", "hotspot_dot", "rank_badge"]
 
 #: Opacity of the ward shading over a base map (streets stay readable through it).
 BASEMAP_WARD_ALPHA = 0.55
@@ -97,14 +97,17 @@ def draw_map(
                 zorder=3,
             )
         )
-    shift_in = HOTSPOT.offset_pt / 72  # points to inches
-    badge_at = ax.transData + ScaledTranslation(shift_in, shift_in, ax.figure.dpi_scale_trans)
-    for h in top.itertuples():
-        c = h.geometry.centroid
+    ax.set_xlim(extent[0], extent[2])
+    ax.set_ylim(extent[1], extent[3])
+    ax.set_aspect("equal")
+    ax.apply_aspect()  # the data limits the marks are placed in
+    centres = [(g.centroid.x, g.centroid.y) for g in top.geometry]
+    offsets = badge_offsets(ax, centres)
+    for h, (x, y), (dx, dy) in zip(top.itertuples(), centres, offsets, strict=True):
         ax.annotate(  # the leader line, from the dot's edge to the rank's circle
             "",
-            (c.x, c.y),
-            xytext=(HOTSPOT.offset_pt, HOTSPOT.offset_pt),
+            (x, y),
+            xytext=(dx, dy),
             textcoords="offset points",
             arrowprops={
                 "arrowstyle": "-",
@@ -115,12 +118,10 @@ def draw_map(
             },
             zorder=4,
         )
-        ax.add_artist(hotspot_dot(c.x, c.y, ax.transData))
-        for artist in rank_badge(c.x, c.y, str(h.rank), badge_at):
+        ax.add_artist(hotspot_dot(x, y, ax.transData))
+        shift = ScaledTranslation(dx / 72, dy / 72, ax.figure.dpi_scale_trans)
+        for artist in rank_badge(x, y, str(h.rank), ax.transData + shift):
             ax.add_artist(artist)
-    ax.set_xlim(extent[0], extent[2])
-    ax.set_ylim(extent[1], extent[3])
-    ax.set_aspect("equal")
     ax.set_axis_off()
     labels = [
         "0" if hi == 0 else f"{lo}+" if hi is None else f"{lo}" if lo == hi else f"{lo}–{hi}"
@@ -150,7 +151,7 @@ def draw_map(
         "edgecolor": "none",
         "framealpha": 0.85,
     }
-    corner = _key_corner(ax, legend_args, wards, top)
+    corner = _key_corner(ax, legend_args, wards, centres, offsets)
     ax.legend(loc=corner, **legend_args)
     # the scale bar and the north mark take the right-hand corners the key leaves free
     bar_m = 10_000.0
@@ -170,8 +171,51 @@ def draw_map(
     )
 
 
+def badge_offsets(ax: Axes, centres: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Where each rank's circle goes, in points from its dot (``centres`` in data coordinates,
+    rank order): up and right by :attr:`~hotspots.briefing.style.HotspotMark.offset_pt`
+    unless that circle would touch a circle or dot already placed; then the first free place
+    around the dot, at 1 to 4 times that distance (top hotspots a few hundred metres apart in
+    a city centre are one point on a force's map). Greedy, rank 1 first: the top rank keeps
+    the usual place."""
+    pt_per_px = 72 / ax.figure.dpi
+    dots = [tuple(ax.transData.transform(c) * pt_per_px) for c in centres]
+    clear_badges = HOTSPOT.badge_pt + 1.0
+    clear_dots = (HOTSPOT.badge_pt + HOTSPOT.dot_pt) / 2 + 0.5
+    placed: list[tuple[float, float]] = []
+    offsets = []
+    for x, y in dots:
+        choice = (HOTSPOT.offset_pt, HOTSPOT.offset_pt)
+        for dx, dy in _around(HOTSPOT.offset_pt):
+            bx, by = x + dx, y + dy
+            if all(np.hypot(bx - px, by - py) >= clear_badges for px, py in placed) and all(
+                np.hypot(bx - px, by - py) >= clear_dots for px, py in dots
+            ):
+                choice = (dx, dy)
+                break
+        placed.append((x + choice[0], y + choice[1]))
+        offsets.append(choice)
+    return offsets
+
+
+def _around(step_pt: float) -> list[tuple[float, float]]:
+    """Candidate offsets of a rank's circle from its dot, points: the usual one first, then
+    around the dot, further out each ring."""
+    out = []
+    for ring in (1, 2, 3, 4):
+        r = ring * step_pt * np.sqrt(2)  # the usual offset is (step, step)
+        for degrees in (45, 135, -45, -135, 90, -90, 0, 180, 22.5, 157.5, -22.5, -157.5):
+            a = np.radians(degrees)
+            out.append((float(r * np.cos(a)), float(r * np.sin(a))))
+    return out
+
+
 def _key_corner(
-    ax: Axes, legend_args: dict[str, Any], wards: gpd.GeoDataFrame, top: gpd.GeoDataFrame
+    ax: Axes,
+    legend_args: dict[str, Any],
+    wards: gpd.GeoDataFrame,
+    centres: list[tuple[float, float]],
+    offsets: list[tuple[float, float]],
 ) -> Corner:
     """The corner of the map where the key hides least: first the fewest top hotspots' dots
     and ranks under it, then the least ward area, then the order of :data:`KEY_CORNERS`. The
@@ -181,11 +225,13 @@ def _key_corner(
     if get_renderer is None:
         return KEY_CORNERS[0]
     renderer = get_renderer()
-    ax.apply_aspect()  # the data limits the figure will be drawn with
     to_data = ax.transData.inverted()
-    offset_px = HOTSPOT.offset_pt / 72 * ax.figure.dpi
-    dots = [tuple(ax.transData.transform((g.centroid.x, g.centroid.y))) for g in top.geometry]
-    spots = dots + [(x + offset_px, y + offset_px) for x, y in dots]  # the rank's circle
+    px_per_pt = ax.figure.dpi / 72
+    dots = [tuple(ax.transData.transform(c)) for c in centres]
+    spots = dots + [  # and the ranks' circles
+        (x + dx * px_per_pt, y + dy * px_per_pt)
+        for (x, y), (dx, dy) in zip(dots, offsets, strict=True)
+    ]
     scores = []
     for order, corner in enumerate(KEY_CORNERS):
         legend = ax.legend(loc=corner, **legend_args)
