@@ -203,7 +203,10 @@ class HtmlControl(MacroElement):
 
 
 class LabelLayer(MacroElement):
-    """DivIcon markers added to the parent layer: ``rows`` of ``[lat, lon, html, title, popup]``.
+    """DivIcon markers added to the parent layer: ``rows`` of ``[lat, lon, html, title, popup]``
+    and optionally a sixth ``stack``: added to ``z_index`` (Leaflet's ``zIndexOffset``), so a
+    marker of a higher stack is drawn over one of a lower whatever their latitudes (Leaflet
+    otherwise puts the southern marker on top).
 
     ``html`` and ``popup`` must already be escaped; ``title`` is set as plain text (the
     marker's tooltip for the keyboard and screen readers). Interactive labels are focusable
@@ -224,7 +227,7 @@ class LabelLayer(MacroElement):
                     title: r[3] || '',
                     interactive: {{ this.interactive|tojson }},
                     keyboard: {{ this.interactive|tojson }},
-                    zIndexOffset: {{ this.z_index|tojson }}
+                    zIndexOffset: {{ this.z_index|tojson }} + (r[5] || 0)
                 });
                 if (r[4]) { marker.bindPopup(r[4], {maxWidth: 360}); }
                 marker.addTo(group);

@@ -1,6 +1,7 @@
 """Journeys on another force than the demo's (Merseyside 2019, real data), in Debian's Chromium:
 a neighbourhood sergeant scoped to two Liverpool wards gets the patrol plan onto a phone with
-the keyboard alone; the commissioner's office gets each district's headline and the PDF.
+the keyboard alone; the commissioner's office gets each district's headline and the PDF; an
+analyst sees the top hotspots' numbers on the map, where a city centre's markers overlap.
 Each page axe-clean (WCAG 2.2 AA) and within the screen at 360 px; screenshots at 1280 and
 360 px go to ``tests/artifacts/screenshots/`` (``another-force-*``) for a reviewer to look at.
 
@@ -40,6 +41,7 @@ def mersey(
     names = {
         "officer": ensure_user(app, "officer", SERGEANT_WARDS),
         "commissioner": ensure_user(app, "commissioner"),
+        "analyst": ensure_user(app, "analyst"),
     }
     with serving(app) as url:
         yield url, names
@@ -168,5 +170,42 @@ def test_the_commissioners_office_gets_each_districts_headline_and_the_pdf(
         )
         _fits(page, width)
         _shot(page, "commissioner-briefing-partial", width)
+    finally:
+        context.close()
+
+
+_ON_TOP = """() => Array.from(document.querySelectorAll('.hs-rank')).map(m => {
+    const r = m.getBoundingClientRect();
+    const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    const marker = top && top.closest('.hs-rank');
+    return [Number(m.innerText.trim()), marker ? Number(marker.innerText.trim()) : null];
+})"""
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_top_hotspots_numbers_are_on_top_where_markers_overlap(
+    browser: Any, mersey: tuple[str, dict[str, str]], width: int
+) -> None:
+    """Before: Leaflet stacked markers by latitude, so at the force's zoom hotspot 12 (south
+    of the others in Liverpool's centre) covered the number of hotspot 1."""
+    url, names = mersey
+    context = _context(browser, url, width)
+    page = context.new_page()
+    try:
+        page.goto(url + "/login")
+        page.get_by_label("Username").fill(names["analyst"])
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(url + "/")
+        frame = page.wait_for_selector("iframe.map-frame").content_frame()
+        frame.wait_for_selector(".hs-rank", state="attached")
+        page.wait_for_timeout(500)  # the map's first view settles
+        on_top = dict(frame.evaluate(_ON_TOP))  # rank -> the rank drawn at its centre
+        assert len(on_top) == 24
+        assert on_top[1] == 1
+        # a number is covered only by a better rank's, never by a lesser one's
+        assert [r for r, top in on_top.items() if top is not None and top > r] == []
+        _fits(page, width)
+        _shot(page, "analyst-map", width)
     finally:
         context.close()
