@@ -27,7 +27,7 @@ from hotspots.analysis import Analysis, analyse, store_months
 from hotspots.briefing import briefing_figures, briefing_image, monthly_counts, trend_months
 from hotspots.briefing.style import HOTSPOT
 from hotspots.briefing.textfit import fill, width_pt
-from hotspots.briefing.ward_map import draw_map
+from hotspots.briefing.ward_map import distance_label, draw_map, scale_bar_m
 from hotspots.periods import Period
 from hotspots.store import Store
 
@@ -336,3 +336,21 @@ def test_the_key_hides_no_hotspot_on_the_demo(latest: tuple) -> None:
     hidden, under = _hidden_by_key(*latest)
     assert hidden == 0
     assert under < 0.02, under  # its lower left, as before
+
+
+@pytest.mark.parametrize(
+    ("width_m", "bar"),
+    [(2_000, "200 m"), (3_000, "500 m"), (41_534, "5 km"), (69_955, "10 km"), (250_000, "50 km")],
+)
+def test_the_scale_bar_fits_the_forces_own_map(width_m: float, bar: str) -> None:
+    """Before: a 10 km bar on every map, longer than the whole map of a city force 3 km
+    wide. Now a fifth of the map or less, 1, 2 or 5 times a power of ten (widths: the hand-made
+    world, a city, Merseyside's and Cambridgeshire's wards, a county force)."""
+    length = scale_bar_m(width_m)
+    assert length <= width_m / 5
+    assert distance_label(length) == bar
+
+
+def test_the_demo_map_keeps_its_10_km_bar(latest: tuple) -> None:
+    _, ax, _ = _map_figure(*latest)
+    assert "10 km" in [t.get_text() for t in ax.texts]

@@ -3,7 +3,7 @@
 Geometry is British National Grid (EPSG:27700, metres), drawn as matplotlib paths with
 coordinates unchanged; wards fall into at most five count classes (0, then up to four ranges by
 quantile), with a key in the corner where it hides no top hotspot and least of the wards, a
-10 km scale bar and a north mark.
+scale bar of the map's own size (:func:`scale_bar_m`) and a north mark.
 
 With a base map (:mod:`hotspots.basemap`) its tiles, read from the file and resampled onto the
 map's BNG grid (:func:`hotspots.basemap.image_bng`), are drawn first, the wards are shaded
@@ -35,7 +35,15 @@ from hotspots.analysis import Analysis
 from hotspots.basemap import BaseMap, image_bng
 from hotspots.briefing.style import HOTSPOT, INK, RULE
 
-__all__ = ["BASEMAP_WARD_ALPHA", "badge_offsets", "draw_map", "hotspot_dot", "rank_badge"]
+__all__ = [
+    "BASEMAP_WARD_ALPHA",
+    "badge_offsets",
+    "distance_label",
+    "draw_map",
+    "hotspot_dot",
+    "rank_badge",
+    "scale_bar_m",
+]
 
 #: Opacity of the ward shading over a base map (streets stay readable through it).
 BASEMAP_WARD_ALPHA = 0.55
@@ -57,7 +65,7 @@ def draw_map(
     basemap: BaseMap | None = None,
 ) -> None:
     """Wards shaded by offence class, the force outline and the top hotspots with their rank,
-    a legend, a 10 km scale bar and a north mark; on ``basemap``'s tiles when given."""
+    a key, a scale bar and a north mark; on ``basemap``'s tiles when given."""
     minx, miny, maxx, maxy = wards.total_bounds
     pad = 0.02 * max(maxx - minx, maxy - miny)
     extent = (minx - pad, miny - pad, maxx + pad, maxy + pad)
@@ -154,10 +162,17 @@ def draw_map(
     corner = _key_corner(ax, legend_args, wards, centres, offsets)
     ax.legend(loc=corner, **legend_args)
     # the scale bar and the north mark take the right-hand corners the key leaves free
-    bar_m = 10_000.0
+    bar_m = scale_bar_m(maxx - minx)
     x0 = minx if corner == "lower right" else maxx - bar_m
     ax.plot([x0, x0 + bar_m], [miny, miny], color=INK, lw=2, solid_capstyle="butt")
-    ax.text(x0 + bar_m / 2, miny + pad * 0.4, "10 km", fontsize=6.5, ha="center", color=INK)
+    ax.text(
+        x0 + bar_m / 2,
+        miny + pad * 0.4,
+        distance_label(bar_m),
+        fontsize=6.5,
+        ha="center",
+        color=INK,
+    )
     left = corner == "upper right"
     ax.text(
         minx if left else maxx,
@@ -169,6 +184,20 @@ def draw_map(
         color=INK,
         weight="bold",
     )
+
+
+def scale_bar_m(width_m: float) -> float:
+    """The scale bar's length for a map ``width_m`` metres wide: the longest 1, 2 or 5 times a
+    power of ten within a fifth of the width (Cambridgeshire, 70 km: 10 km; Merseyside, 42 km:
+    5 km; a city force of 3 km: 500 m), never a bar longer than the map."""
+    limit = max(width_m, 1.0) / 5
+    power = 10.0 ** np.floor(np.log10(limit))
+    return float(max(s * power for s in (1, 2, 5) if s * power <= limit))
+
+
+def distance_label(metres: float) -> str:
+    """``"5 km"``, ``"500 m"``: a scale bar's length in words."""
+    return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
 
 
 def badge_offsets(ax: Axes, centres: list[tuple[float, float]]) -> list[tuple[float, float]]:
