@@ -291,8 +291,27 @@ class MapSetup(MacroElement):
             function zoomed() {
                 box.classList.toggle('hs-zoomed', map.getZoom() >= {{ this.label_zoom }});
             }
-            map.on('zoomend', zoomed);
+            // Names that would overlap at this zoom are hidden, the first one drawn kept: a
+            // city's small wards (Liverpool's) are written over each other at a zoom where a
+            // county's are apart; zooming in shows them.
+            function declutter() {
+                var kept = [];
+                box.querySelectorAll('.hs-label').forEach(function (el) {
+                    el.style.visibility = '';
+                    var name = el.firstElementChild;
+                    var r = name ? name.getBoundingClientRect() : null;
+                    if (!r || !r.width) { return; }  // not shown at this zoom
+                    var clash = kept.some(function (k) {
+                        return r.left < k.right && k.left < r.right &&
+                            r.top < k.bottom && k.top < r.bottom;
+                    });
+                    if (clash) { el.style.visibility = 'hidden'; } else { kept.push(r); }
+                });
+            }
+            map.on('zoomend', function () { zoomed(); declutter(); });
+            map.on('overlayadd', declutter);
             zoomed();
+            map.whenReady(function () { setTimeout(declutter, 0); });
         })();
         {% endmacro %}
         """

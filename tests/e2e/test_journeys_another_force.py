@@ -209,3 +209,48 @@ def test_the_top_hotspots_numbers_are_on_top_where_markers_overlap(
         _shot(page, "analyst-map", width)
     finally:
         context.close()
+
+
+_NAMES = """() => Array.from(document.querySelectorAll('.hs-label')).map(el => {
+    const r = el.firstElementChild.getBoundingClientRect();
+    const shown = r.width > 0 && getComputedStyle(el).visibility !== 'hidden';
+    return shown ? [r.left, r.top, r.right, r.bottom] : null;
+}).filter(Boolean)"""
+
+
+def test_ward_names_are_never_written_over_each_other(
+    browser: Any, mersey: tuple[str, dict[str, str]]
+) -> None:
+    """Before: at zoom 11-12 over Liverpool (the ward names' zoom, set for Cambridgeshire's
+    larger wards) 141 names were drawn and dozens overlapped; now the overlapping ones wait
+    for a closer zoom."""
+    url, names = mersey
+    context = _context(browser, url, 1280)
+    page = context.new_page()
+    try:
+        page.goto(url + "/login")
+        page.get_by_label("Username").fill(names["analyst"])
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(url + "/")
+        page.goto(url + "/map/frame?from=2019-10&to=2019-12")
+        page.wait_for_selector(".hs-label", state="attached")
+        page.wait_for_timeout(1000)  # the first view (fitted to the force) settles
+        name = page.evaluate("() => Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k))")
+        for zoom in (11, 12, 13):
+            page.evaluate(
+                f"() => window['{name}'].setView([53.41, -2.95], {zoom}, {{animate: false}})"
+            )
+            page.wait_for_timeout(300)
+            assert page.evaluate(f"() => window['{name}'].getZoom()") == zoom
+            boxes = page.evaluate(_NAMES)
+            assert len(boxes) >= 10, (zoom, len(boxes))
+            overlaps = [
+                (a, b)
+                for i, a in enumerate(boxes)
+                for b in boxes[i + 1 :]
+                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+            ]
+            assert overlaps == [], (zoom, len(overlaps))
+    finally:
+        context.close()
