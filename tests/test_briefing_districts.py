@@ -96,6 +96,10 @@ def test_a_comparison_partly_held_names_its_months_never_a_change(commissioner: 
     text = _text(commissioner.get("/briefing?from=2019-08&to=2019-10").get_data(as_text=True))
     assert "No comparison with May–Jul 2019: drug offence records held for Jul 2019 only" in text
     assert "No data is held for the comparison period" not in text
+    assert (  # the headline too (the map page's and hotspots analyse's)
+        "3,037 drug offences in Aug–Oct 2019; no data for the comparison period May–Jul 2019 "
+        "(drug offence records held for Jul 2019 only)." in text
+    )
     assert "stop-and-search records held for Aug 2019, Sep 2019 only" in text
     assert (
         "Liverpool: 1,566 drug offences in Aug–Oct 2019; no comparison with May–Jul 2019 "
