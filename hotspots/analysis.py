@@ -208,11 +208,18 @@ def split_drug_events(events: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.G
     offences and controlled-drugs searches only (raids are all drug raids), and the other
     offences are the background of the significance test (:mod:`hotspots.significance`)."""
     layer = events[schema.LAYER].to_numpy()
+    other = (layer == "offence") & other_than_drugs(events)
+    drugs = events[~other_than_drugs(events)].reset_index(drop=True)
+    return drugs, events[other].reset_index(drop=True)
+
+
+def other_than_drugs(events: pd.DataFrame) -> np.ndarray:
+    """Rows of ``events`` that are not drug events: offences of another crime type and
+    searches for another object (kept by ``--all-crime-types``); raids are all drug raids."""
+    layer = events[schema.LAYER].to_numpy()
     category = events[schema.CATEGORY].to_numpy()
     other = (layer == "offence") & (category != schema.DRUGS_CRIME_TYPE)
-    other_search = (layer == "search") & (category != schema.CONTROLLED_DRUGS_OBJECT)
-    drugs = events[~other & ~other_search].reset_index(drop=True)
-    return drugs, events[other].reset_index(drop=True)
+    return np.asarray(other | ((layer == "search") & (category != schema.CONTROLLED_DRUGS_OBJECT)))
 
 
 def _blank_comparison(table: pd.DataFrame) -> None:

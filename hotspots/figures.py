@@ -33,6 +33,7 @@ __all__ = [
     "NO_FURTHER_ACTION",
     "Figure",
     "blank_unknown",
+    "coverage_note",
     "event_totals",
     "layer_figure",
     "layer_figures",
@@ -111,6 +112,12 @@ def layer_months(sources: Iterable[Mapping[str, Any]]) -> dict[str, tuple[str, .
     for entry in sources:
         held.setdefault(str(entry["layer"]), set()).update(entry.get("months") or ())
     return {layer: tuple(sorted(months)) for layer, months in held.items()}
+
+
+def coverage_note(layer: str, period: Period, held: Collection[str]) -> str:
+    """Why ``layer`` has no figure for ``period`` ("drug offence records held for Jul 2019
+    only", "no raid records held"), or "" when every month of it is held."""
+    return _coverage(layer, period, held)[2]
 
 
 def _coverage(

@@ -13,6 +13,8 @@ street rows, snapshots) are in ``tests/helpers.py``; this module is never import
   client of ``app`` signed in as ``role`` (None: anonymous); ``client``: an analyst's client.
 - ``store_of(months)``: a store of the demo's files for some months; ``gap_store``: without May.
 - ``toy``: the hand-made wards and force area, read.
+- ``merseyside_store``: another force (real data): Merseyside's drug offences of 2019-07..12 and
+  its drug searches of 2019-07..09, ingested once per session, read-only.
 
 The hand-made world, in British National Grid metres (EPSG:27700)::
 
@@ -250,3 +252,27 @@ def client_for(app: Flask) -> ClientFor:
 def client(client_for: ClientFor) -> FlaskClient:
     """An analyst's client of ``app``."""
     return client_for("analyst")
+
+
+@pytest.fixture(scope="session")
+def merseyside_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """Another force than the demo's: Merseyside's street files of 2019-07..12 (drug offences)
+    and stop-and-search files of 2019-07..09 with its own wards and force area; read-only."""
+    from hotspots.ingest import ingest
+
+    real_data = REAL
+    if not (real_data / "police_uk" / "merseyside").is_dir():
+        pytest.skip(f"real Merseyside data not found under {REAL} (present in CI)")
+    mersey = real_data / "police_uk" / "merseyside"
+    files = sorted((mersey / "street").glob("2019-*.csv"))
+    files += sorted((mersey / "stop_and_search").glob("2019-*.csv"))
+    bounds = real_data / "boundaries" / "merseyside_dec2023_bsc"
+    store = Store(tmp_path_factory.mktemp("merseyside") / "store")
+    report = ingest(
+        files,
+        wards=read_wards([bounds / "merseyside_wards_dec2023_bsc.geojson"]),
+        force_area=read_force_area(bounds / "merseyside_pfa_dec2023_bsc.geojson"),
+        store=store,
+    )
+    assert report.reconciles()
+    return store

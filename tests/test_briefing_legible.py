@@ -21,12 +21,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 from scipy import ndimage
+from shapely.geometry import box
 
 from hotspots.analysis import Analysis, analyse, store_months
 from hotspots.briefing import briefing_figures, briefing_image, monthly_counts, trend_months
 from hotspots.briefing.style import HOTSPOT
 from hotspots.briefing.textfit import fill, width_pt
-from hotspots.briefing.ward_map import draw_map
+from hotspots.briefing.ward_map import distance_label, draw_map, scale_bar_m
 from hotspots.periods import Period
 from hotspots.store import Store
 
@@ -296,3 +297,60 @@ def test_fill_breaks_by_the_fonts_width_not_by_characters() -> None:
     assert fill("Supercalifragilistic word", 10, 7) == "Supercalifragilistic\nword"  # kept whole
     assert fill("a b c", 100, 7, indent="  ") == "a b c"
     assert fill("• aaaa bbbb", width_pt("• aaaa", 7) + 0.1, 7, indent="  ") == "• aaaa\n  bbbb"
+
+
+# -- the key's place ---------------------------------------------------------------------------
+
+
+def _hidden_by_key(analysis: Analysis, f: dict[str, Any]) -> tuple[int, float]:
+    """How many top hotspot marks (dots and ranks) the map's key covers, and the share of the
+    wards' area under it."""
+    fig, ax, _ = _map_figure(analysis, f)
+    renderer = fig.canvas.get_renderer()
+    key = ax.get_legend().get_window_extent(renderer)
+    marks = _marks(ax, HOTSPOT.dot_pt) + _marks(ax, HOTSPOT.badge_pt)
+    spots = [m.get_transform().transform(m.get_xydata()[0]) for m in marks]
+    hidden = sum(bool(key.contains(x, y)) for x, y in spots)
+    (x0, y0), (x1, y1) = ax.transData.inverted().transform([(key.x0, key.y0), (key.x1, key.y1)])
+    wards = analysis.wards.geometry
+    under = float(wards.intersection(box(x0, y0, x1, y1)).area.sum() / wards.area.sum())
+    return hidden, under
+
+
+def test_the_key_hides_no_hotspot_and_little_of_another_forces_wards(
+    merseyside_store: Store,
+) -> None:
+    """Before: the key sat in the lower left, where Cambridgeshire has no wards; on Merseyside
+    that is the Wirral: it covered 22% of the force's ward area (140 km²) and the dot and rank of
+    hotspot 5 (Dawson Avenue, Bidston) in the Oct-Dec 2019 briefing."""
+    analysis = analyse(merseyside_store, Period.months("2019-10", "2019-12"))
+    months = trend_months(analysis.period, analysis.compare_to, store_months(merseyside_store))
+    monthly = monthly_counts(merseyside_store.load(columns=["layer", "month"]), months)
+    f = briefing_figures(analysis, monthly=monthly)
+    hidden, under = _hidden_by_key(analysis, f)
+    assert hidden == 0
+    assert under < 0.01, under
+
+
+def test_the_key_hides_no_hotspot_on_the_demo(latest: tuple) -> None:
+    hidden, under = _hidden_by_key(*latest)
+    assert hidden == 0
+    assert under < 0.02, under  # its lower left, as before
+
+
+@pytest.mark.parametrize(
+    ("width_m", "bar"),
+    [(2_000, "200 m"), (3_000, "500 m"), (41_534, "5 km"), (69_955, "10 km"), (250_000, "50 km")],
+)
+def test_the_scale_bar_fits_the_forces_own_map(width_m: float, bar: str) -> None:
+    """Before: a 10 km bar on every map, longer than the whole map of a city force 3 km
+    wide. Now a fifth of the map or less, 1, 2 or 5 times a power of ten (widths: the hand-made
+    world, a city, Merseyside's and Cambridgeshire's wards, a county force)."""
+    length = scale_bar_m(width_m)
+    assert length <= width_m / 5
+    assert distance_label(length) == bar
+
+
+def test_the_demo_map_keeps_its_10_km_bar(latest: tuple) -> None:
+    _, ax, _ = _map_figure(*latest)
+    assert "10 km" in [t.get_text() for t in ax.texts]

@@ -47,19 +47,25 @@ def _request() -> PatrolRequest:
 
 
 def _choices() -> dict[str, Any]:
-    """Districts and wards (grouped by district) for the form."""
+    """Districts and wards (grouped by district) for the form. An officer chooses within
+    their area: their wards, and only the districts wholly inside it (a district they hold
+    one ward of would be refused: the form never offers a 403)."""
     wards = state().wards
     if wards is None:
         return {"districts": [], "ward_groups": []}
+    whole = wards
     scope = current_access().scope
-    if scope:  # an officer chooses within their area
+    if scope:
         wards = wards[wards["ward_code"].isin(scope_wards(wards, scope))]
     table = wards.sort_values(["district_name", "ward_name"])
     groups = [
         (name, list(zip(rows["ward_code"], rows["ward_name"], strict=True)))
         for name, rows in table.groupby("district_name", sort=True)
     ]
-    districts = table.drop_duplicates("district_code")
+    held = table.groupby("district_code").size()
+    every = whole.groupby("district_code").size()
+    inside = held.index[held.to_numpy() == every.reindex(held.index).to_numpy()]
+    districts = table[table["district_code"].isin(inside)].drop_duplicates("district_code")
     return {
         "districts": list(zip(districts["district_code"], districts["district_name"], strict=True)),
         "ward_groups": groups,
@@ -134,6 +140,7 @@ def page() -> Response:
             end_months=complete_ends(months, BASIS_MONTHS)[::-1],
             query=req.query(),
             patrol_from=Period.months(following, following).label,
+            basis_end=Period.months(req.end, req.end).label,
             score=parameter_score_of("auto", "auto"),
             **_choices(),
         )

@@ -20,8 +20,9 @@ import pandas as pd
 
 from hotspots.analysis import Analysis
 from hotspots.briefing.monthly import monthly_rows
-from hotspots.figures import ARREST, NO_FURTHER_ACTION, Figure
+from hotspots.figures import ARREST, NO_FURTHER_ACTION, Figure, coverage_note
 from hotspots.presentation import headline_text, ward_movers
+from hotspots.ward_summary import headline
 
 __all__ = ["ARREST", "NO_FURTHER_ACTION", "briefing_figures"]
 
@@ -57,7 +58,11 @@ def briefing_figures(
         percent or None, ``has_data``, ``note``), ``raids`` (``count``, ``prev``, ``change``,
         ``arrests``, ``seizure_gbp``, ``synthetic``, ``has_data``, ``note``; None for a reader
         without raid access), ``cards`` (label, value, detail strings), ``rising``,
-        ``falling``, ``hotspots``, ``wards``, ``monthly``, ``caveats``, ``data_version``.
+        ``falling``, ``hotspots``, ``wards``, ``districts`` (each district's ``count``,
+        ``prev``, ``change`` and its headline ``text``: "Liverpool: 21% more drug offences in
+        Oct–Dec 2019 than in Jul–Sep 2019 (1,808 vs 1,500)"), ``compare_gap`` (why there is
+        no comparison, naming the months held: "drug offence records held for Jul 2019 only";
+        None with a comparison), ``monthly``, ``caveats``, ``data_version``.
         A count is None where the figure rule gives no number.
     """
     totals, period = analysis.totals, analysis.period
@@ -119,6 +124,8 @@ def briefing_figures(
         "hotspots": [_hotspot(h, comparable) for h in analysis.hotspots.head(top).itertuples()],
         "n_hotspots": len(analysis.hotspots),
         "wards": _ward_rows(analysis.wards, comparable),
+        "districts": _district_rows(analysis, off, _compare_gap(analysis)),
+        "compare_gap": _compare_gap(analysis),
         "monthly": trend_rows,
         "data_version": analysis.data_version,
     }
@@ -214,8 +221,64 @@ def _caveats(f: dict[str, Any], analysis: Analysis, vintage: str | None) -> list
         if fig["value"] is None:
             out.append(f"{fig['note'][:1].upper()}{fig['note'][1:]}: shown as no data, not 0.")
     if f["compare_to"] is None:
-        out.append(f"No data is held for the comparison period {analysis.compare_to.label}.")
+        out.append(
+            f"No comparison with {analysis.compare_to.label}: {f['compare_gap']}; "
+            "no change is given."
+        )
     return out
+
+
+def _compare_gap(analysis: Analysis) -> str | None:
+    """Why the period has no comparison, naming what is held of the comparison period
+    ("drug offence records held for Jul 2019 only"); None when it has one."""
+    if analysis.comparison_available:
+        return None
+    held = analysis.layer_months.get("offence", ())
+    note = coverage_note("offence", analysis.compare_to, held)
+    return note or f"no data for {analysis.compare_to.label}"
+
+
+def _district_rows(analysis: Analysis, off: Figure, gap: str | None) -> list[dict[str, Any]]:
+    """Each district's drug offences, change and headline in words, by the figure rule of the
+    force's figure ``off`` (the same months are held for every district), most first; ``gap``:
+    why there is no comparison (:func:`_compare_gap`)."""
+    then = analysis.compare_to.label if analysis.comparison_available else None
+    table = analysis.districts.sort_values(
+        ["offence_count", "district_name"], ascending=[False, True]
+    )
+    rows = []
+    for d in table.itertuples():
+        name = str(d.district_name)
+        count = _int_or_none(d.offence_count) if off.is_number else None
+        prev = _int_or_none(d.offence_prev) if off.change is not None else None
+        if count is None:
+            text = f"{name}: no data ({off.note})"
+        elif prev is None:
+            why = (
+                f"no comparison with {analysis.compare_to.label} ({gap})"
+                if gap
+                else _change_detail(off)
+            )
+            text = f"{name}: {count:,} drug offences in {off.period}; {why}"
+        else:
+            totals = {
+                "offence_count": count,
+                "offence_prev": prev,
+                "period": off.period,
+                "compare_to": then,
+            }
+            text = f"{name}: {headline(totals, 'offence')}"
+        rows.append(
+            {
+                "district_code": str(d.district_code),
+                "district_name": name,
+                "count": count,
+                "prev": prev,
+                "change": None if count is None or prev is None else count - prev,
+                "text": text,
+            }
+        )
+    return rows
 
 
 def _mover(w: Any) -> dict[str, Any]:

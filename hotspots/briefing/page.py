@@ -25,9 +25,15 @@ from hotspots import schema
 from hotspots.analysis import Analysis
 from hotspots.basemap import BaseMap
 from hotspots.briefing.errors import BriefingError
-from hotspots.briefing.panels import draw_caveats, draw_hotspots, draw_movers, draw_trend
+from hotspots.briefing.panels import (
+    draw_caveats,
+    draw_districts,
+    draw_hotspots,
+    draw_movers,
+    draw_trend,
+)
 from hotspots.briefing.style import GREY, INK, NOW, RULE
-from hotspots.briefing.textfit import fill
+from hotspots.briefing.textfit import fill, width_pt
 from hotspots.briefing.ward_map import draw_map
 
 __all__ = ["A4_LANDSCAPE_IN", "ATTRIBUTION", "DPI", "briefing_image"]
@@ -39,6 +45,8 @@ ATTRIBUTION = (
 #: A4 landscape, inches; 150 dpi gives 1754 x 1240 pixels.
 A4_LANDSCAPE_IN = (11.69, 8.27)
 DPI = 150
+#: Font size of the headline under the title, points, and the smallest it becomes to fit.
+HEADLINE_PT, HEADLINE_MIN_PT = 10.5, 8.5
 #: Font size of a headline card's detail line, points (fitted to the card, less its margins).
 CARD_DETAIL_PT = 6.8
 
@@ -107,6 +115,8 @@ def briefing_image(
     draw_movers(fig.add_axes((0.435, 0.075, 0.27, 0.39)), figures)
     # the caveats start under the hotspots' note, wherever long names have put it
     below = draw_hotspots(fig.add_axes((0.735, 0.52, 0.25, 0.195)), figures) - 0.02
+    if figures["districts"]:  # then each district's figures, under the hotspots
+        below = draw_districts(fig.add_axes((0.735, 0.075, 0.25, below - 0.075)), figures) - 0.02
     draw_caveats(fig.add_axes((0.735, 0.075, 0.25, below - 0.075)), figures["caveats"])
 
     buffer = io.BytesIO()
@@ -130,26 +140,28 @@ def _frame(fig: Figure, f: dict[str, Any], marking: str, data_date: str, a: Anal
         color=INK,
     )
     compare = f"compared with {f['compare_to']}" if f["compare_to"] else "no comparison period"
+    right = (
+        (0.945, f"{f['period']}, {compare}", 9.0),
+        (0.925, data_date, 8.0),
+        (0.907, f"Data version {a.data_version}", 7.0),
+    )
+    for y, text, size in right:
+        fig.text(0.985, y, text, ha="right", va="center", fontsize=size, color=GREY)
+    # the headline keeps clear of the block on the right: smaller, then on two lines if long
+    # ("… no data for the comparison period May–Jul 2019 (… held for Jul 2019 only)")
+    room_pt = 0.97 * fig.get_figwidth() * 72 - max(width_pt(t, s) for _, t, s in right) - 12
+    headline = f"{f['headline'][:1].upper()}{f['headline'][1:]}."
+    size = HEADLINE_PT
+    while width_pt(headline, size) > room_pt and size > HEADLINE_MIN_PT:
+        size -= 0.25
     fig.text(
         0.015,
         0.912,
-        f"{f['headline'][:1].upper()}{f['headline'][1:]}.",
-        fontsize=10.5,
+        fill(headline, room_pt, size),
+        fontsize=size,
         va="center",
         color=INK,
-    )
-    fig.text(
-        0.985, 0.945, f"{f['period']}, {compare}", ha="right", va="center", fontsize=9, color=GREY
-    )
-    fig.text(0.985, 0.925, data_date, ha="right", va="center", fontsize=8, color=GREY)
-    fig.text(
-        0.985,
-        0.907,
-        f"Data version {a.data_version}",
-        ha="right",
-        va="center",
-        fontsize=7,
-        color=GREY,
+        linespacing=1.1,
     )
     fig.text(
         0.015,

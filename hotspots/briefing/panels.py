@@ -2,7 +2,8 @@
 
 :func:`draw_trend` draws offences per month (period, comparison period and other months in
 their own colours); :func:`draw_movers` the wards that rose and fell most; :func:`draw_hotspots`
-the top hotspots; :func:`draw_caveats` the "Read with care" notes. Each draws on one
+the top hotspots; :func:`draw_districts` each district's offences and change;
+:func:`draw_caveats` the "Read with care" notes. Each draws on one
 ``matplotlib.axes.Axes`` from :func:`hotspots.briefing.briefing_figures`.
 """
 
@@ -22,8 +23,12 @@ from hotspots.briefing.textfit import fill, width_pt
 #: Font sizes of the tables, the notes under them and the caveats, points; the space kept
 #: between a column's text and the next column's, points.
 TABLE_PT, NOTE_PT, CAVEAT_PT, GAP_PT = 7.0, 6.3, 6.9, 4.0
+#: The smallest the caveats become to fit their box, points (the notes' size is smaller).
+CAVEAT_MIN_PT = 6.3
+#: Districts listed on the page at most (most offences first); the rest are named as a count.
+PAGE_DISTRICTS = 6
 
-__all__ = ["draw_caveats", "draw_hotspots", "draw_movers", "draw_trend"]
+__all__ = ["draw_caveats", "draw_districts", "draw_hotspots", "draw_movers", "draw_trend"]
 
 
 def draw_trend(ax: Axes, f: dict[str, Any]) -> None:
@@ -182,6 +187,36 @@ def draw_hotspots(ax: Axes, f: dict[str, Any]) -> float:
     return float(figure.transFigure.inverted().transform((0, box.y0))[1])
 
 
+def draw_districts(ax: Axes, f: dict[str, Any]) -> float:
+    """Each district's drug offences now and before and the change ("–" where the figure rule
+    gives none); returns the bottom of the table in figure coordinates. The axes' top is the
+    table's top; its height sets the row step (a row is one line of :data:`TABLE_PT`)."""
+    ax.set_axis_off()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    cols, right = (0.0, 0.6, 0.8, 1.0), (False, True, True, True)
+    header = ("District", "Now", "Before", "Change")
+
+    def number(value: int | None, sign: bool = False) -> str:
+        return "–" if value is None else f"{value:+,}" if sign else f"{value:,}"
+
+    shown = f["districts"][:PAGE_DISTRICTS]
+    rows = [
+        (d["district_name"], number(d["count"]), number(d["prev"]), number(d["change"], True))
+        for d in shown
+    ]
+    if len(f["districts"]) > len(shown):  # many districts: the page lists them all
+        rows.append((f"{len(f['districts']) - len(shown)} more on the web page", "", "", ""))
+    step = 1.45 * _line(ax, TABLE_PT)
+    title = "Drug offences by district"
+    ax.text(0, 1, title, fontsize=8.5, weight="bold", color=INK, va="top", transform=ax.transAxes)
+    y = _table(ax, 1 - 1.7 * _line(ax, 8.5), "", header, rows, cols, right, step=step)
+    figure = ax.get_figure(root=True)
+    assert figure is not None  # drawn on a page
+    bottom = ax.transAxes.transform((0, y))
+    return float(figure.transFigure.inverted().transform(bottom)[1])
+
+
 def draw_caveats(ax: Axes, caveats: list[str]) -> None:
     """The "Read with care" box: one bullet per caveat."""
     ax.set_axis_off()
@@ -196,17 +231,27 @@ def draw_caveats(ax: Axes, caveats: list[str]) -> None:
         transform=ax.transAxes,
     )
     column_pt = _room(ax, 0, 1, [])
-    text = "\n".join(fill("• " + c, column_pt, CAVEAT_PT, indent="   ") for c in caveats)
-    ax.text(
-        0,
-        0.93,
-        text,
-        fontsize=CAVEAT_PT,
-        va="top",
-        color=INK,
-        linespacing=1.35,
-        transform=ax.transAxes,
-    )
+    figure = ax.get_figure(root=True)
+    assert figure is not None  # drawn on a page
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    room = ax.get_window_extent(renderer)
+    size, spacing = CAVEAT_PT, 1.35
+    while True:  # smaller and closer until the notes fit above the footer, or the floor
+        text = "\n".join(fill("• " + c, column_pt, size, indent="   ") for c in caveats)
+        drawn = ax.text(
+            0,
+            0.93,
+            text,
+            fontsize=size,
+            va="top",
+            color=INK,
+            linespacing=spacing,
+            transform=ax.transAxes,
+        )
+        if drawn.get_window_extent(renderer).y0 >= room.y0 or size <= CAVEAT_MIN_PT:
+            return
+        drawn.remove()
+        size, spacing = max(CAVEAT_MIN_PT, size - 0.2), max(1.2, spacing - 0.05)
 
 
 def _line(ax: Axes, size_pt: float) -> float:

@@ -2,7 +2,8 @@
 
 Geometry is British National Grid (EPSG:27700, metres), drawn as matplotlib paths with
 coordinates unchanged; wards fall into at most five count classes (0, then up to four ranges by
-quantile), with a legend, a 10 km scale bar and a north mark.
+quantile), with a key in the corner where it hides no top hotspot and least of the wards, a
+scale bar of the map's own size (:func:`scale_bar_m`) and a north mark.
 
 With a base map (:mod:`hotspots.basemap`) its tiles, read from the file and resampled onto the
 map's BNG grid (:func:`hotspots.basemap.image_bng`), are drawn first, the wards are shaded
@@ -11,7 +12,7 @@ translucently over them, and the base map's attribution is printed in the map's 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -27,16 +28,28 @@ from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path
 from matplotlib.text import Text
 from matplotlib.transforms import ScaledTranslation, Transform
+from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from hotspots.analysis import Analysis
 from hotspots.basemap import BaseMap, image_bng
 from hotspots.briefing.style import HOTSPOT, INK, RULE
 
-__all__ = ["BASEMAP_WARD_ALPHA", "draw_map", "hotspot_dot", "rank_badge"]
+__all__ = [
+    "BASEMAP_WARD_ALPHA",
+    "badge_offsets",
+    "distance_label",
+    "draw_map",
+    "hotspot_dot",
+    "rank_badge",
+    "scale_bar_m",
+]
 
 #: Opacity of the ward shading over a base map (streets stay readable through it).
 BASEMAP_WARD_ALPHA = 0.55
+Corner = Literal["lower left", "upper left", "lower right", "upper right"]
+#: Corners the map's key may take (matplotlib ``loc``), in order of preference on ties.
+KEY_CORNERS: tuple[Corner, ...] = ("lower left", "upper left", "lower right", "upper right")
 #: Font size of the map's key, points.
 KEY_FONT_PT = 6.5
 #: Largest base-map image drawn under the map, pixels along its longer side.
@@ -52,7 +65,7 @@ def draw_map(
     basemap: BaseMap | None = None,
 ) -> None:
     """Wards shaded by offence class, the force outline and the top hotspots with their rank,
-    a legend, a 10 km scale bar and a north mark; on ``basemap``'s tiles when given."""
+    a key, a scale bar and a north mark; on ``basemap``'s tiles when given."""
     minx, miny, maxx, maxy = wards.total_bounds
     pad = 0.02 * max(maxx - minx, maxy - miny)
     extent = (minx - pad, miny - pad, maxx + pad, maxy + pad)
@@ -92,14 +105,17 @@ def draw_map(
                 zorder=3,
             )
         )
-    shift_in = HOTSPOT.offset_pt / 72  # points to inches
-    badge_at = ax.transData + ScaledTranslation(shift_in, shift_in, ax.figure.dpi_scale_trans)
-    for h in top.itertuples():
-        c = h.geometry.centroid
+    ax.set_xlim(extent[0], extent[2])
+    ax.set_ylim(extent[1], extent[3])
+    ax.set_aspect("equal")
+    ax.apply_aspect()  # the data limits the marks are placed in
+    centres = [(g.centroid.x, g.centroid.y) for g in top.geometry]
+    offsets = badge_offsets(ax, centres)
+    for h, (x, y), (dx, dy) in zip(top.itertuples(), centres, offsets, strict=True):
         ax.annotate(  # the leader line, from the dot's edge to the rank's circle
             "",
-            (c.x, c.y),
-            xytext=(HOTSPOT.offset_pt, HOTSPOT.offset_pt),
+            (x, y),
+            xytext=(dx, dy),
             textcoords="offset points",
             arrowprops={
                 "arrowstyle": "-",
@@ -110,12 +126,10 @@ def draw_map(
             },
             zorder=4,
         )
-        ax.add_artist(hotspot_dot(c.x, c.y, ax.transData))
-        for artist in rank_badge(c.x, c.y, str(h.rank), badge_at):
+        ax.add_artist(hotspot_dot(x, y, ax.transData))
+        shift = ScaledTranslation(dx / 72, dy / 72, ax.figure.dpi_scale_trans)
+        for artist in rank_badge(x, y, str(h.rank), ax.transData + shift):
             ax.add_artist(artist)
-    ax.set_xlim(extent[0], extent[2])
-    ax.set_ylim(extent[1], extent[3])
-    ax.set_aspect("equal")
     ax.set_axis_off()
     labels = [
         "0" if hi == 0 else f"{lo}+" if hi is None else f"{lo}" if lo == hi else f"{lo}–{hi}"
@@ -134,23 +148,129 @@ def draw_map(
     # the key draws the map's two hotspot marks with the same functions and style
     handles.append(_Key("dot", "Top hotspot"))
     handles.append(_Key("badge", "Its rank (1 = most offences)"))
-    ax.legend(
-        handles=handles,
-        handler_map={_Key: _KeyHandler()},
-        handleheight=HOTSPOT.badge_pt / KEY_FONT_PT,  # each row fits the rank's circle
-        title="Offences",
-        loc="lower left",
-        fontsize=KEY_FONT_PT,
-        title_fontsize=7,
-        facecolor="white",  # readable over the wards it may lie on
-        edgecolor="none",
-        framealpha=0.85,
+    legend_args: dict[str, Any] = {
+        "handles": handles,
+        "handler_map": {_Key: _KeyHandler()},
+        "handleheight": HOTSPOT.badge_pt / KEY_FONT_PT,  # each row fits the rank's circle
+        "title": "Offences",
+        "fontsize": KEY_FONT_PT,
+        "title_fontsize": 7,
+        "facecolor": "white",  # readable over the wards it may lie on
+        "edgecolor": "none",
+        "framealpha": 0.85,
+    }
+    corner = _key_corner(ax, legend_args, wards, centres, offsets)
+    ax.legend(loc=corner, **legend_args)
+    # the scale bar and the north mark take the right-hand corners the key leaves free
+    bar_m = scale_bar_m(maxx - minx)
+    x0 = minx if corner == "lower right" else maxx - bar_m
+    ax.plot([x0, x0 + bar_m], [miny, miny], color=INK, lw=2, solid_capstyle="butt")
+    ax.text(
+        x0 + bar_m / 2,
+        miny + pad * 0.4,
+        distance_label(bar_m),
+        fontsize=6.5,
+        ha="center",
+        color=INK,
     )
-    bar_m = 10_000.0
-    x0, y0 = maxx - bar_m, miny
-    ax.plot([x0, x0 + bar_m], [y0, y0], color=INK, lw=2, solid_capstyle="butt")
-    ax.text(x0 + bar_m / 2, y0 + pad * 0.4, "10 km", fontsize=6.5, ha="center", color=INK)
-    ax.text(maxx, maxy, "N ↑", fontsize=8, ha="right", va="top", color=INK, weight="bold")
+    left = corner == "upper right"
+    ax.text(
+        minx if left else maxx,
+        maxy,
+        "N ↑",
+        fontsize=8,
+        ha="left" if left else "right",
+        va="top",
+        color=INK,
+        weight="bold",
+    )
+
+
+def scale_bar_m(width_m: float) -> float:
+    """The scale bar's length for a map ``width_m`` metres wide: the longest 1, 2 or 5 times a
+    power of ten within a fifth of the width (Cambridgeshire, 70 km: 10 km; Merseyside, 42 km:
+    5 km; a city force of 3 km: 500 m), never a bar longer than the map."""
+    limit = max(width_m, 1.0) / 5
+    power = 10.0 ** np.floor(np.log10(limit))
+    return float(max(s * power for s in (1, 2, 5) if s * power <= limit))
+
+
+def distance_label(metres: float) -> str:
+    """``"5 km"``, ``"500 m"``: a scale bar's length in words."""
+    return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
+
+
+def badge_offsets(ax: Axes, centres: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Where each rank's circle goes, in points from its dot (``centres`` in data coordinates,
+    rank order): up and right by :attr:`~hotspots.briefing.style.HotspotMark.offset_pt`
+    unless that circle would touch a circle or dot already placed; then the first free place
+    around the dot, at 1 to 4 times that distance (top hotspots a few hundred metres apart in
+    a city centre are one point on a force's map). Greedy, rank 1 first: the top rank keeps
+    the usual place."""
+    pt_per_px = 72 / ax.figure.dpi
+    dots = [tuple(ax.transData.transform(c) * pt_per_px) for c in centres]
+    clear_badges = HOTSPOT.badge_pt + 1.0
+    clear_dots = (HOTSPOT.badge_pt + HOTSPOT.dot_pt) / 2 + 0.5
+    placed: list[tuple[float, float]] = []
+    offsets = []
+    for x, y in dots:
+        choice = (HOTSPOT.offset_pt, HOTSPOT.offset_pt)
+        for dx, dy in _around(HOTSPOT.offset_pt):
+            bx, by = x + dx, y + dy
+            if all(np.hypot(bx - px, by - py) >= clear_badges for px, py in placed) and all(
+                np.hypot(bx - px, by - py) >= clear_dots for px, py in dots
+            ):
+                choice = (dx, dy)
+                break
+        placed.append((x + choice[0], y + choice[1]))
+        offsets.append(choice)
+    return offsets
+
+
+def _around(step_pt: float) -> list[tuple[float, float]]:
+    """Candidate offsets of a rank's circle from its dot, points: the usual one first, then
+    around the dot, further out each ring."""
+    out = []
+    for ring in (1, 2, 3, 4):
+        r = ring * step_pt * np.sqrt(2)  # the usual offset is (step, step)
+        for degrees in (45, 135, -45, -135, 90, -90, 0, 180, 22.5, 157.5, -22.5, -157.5):
+            a = np.radians(degrees)
+            out.append((float(r * np.cos(a)), float(r * np.sin(a))))
+    return out
+
+
+def _key_corner(
+    ax: Axes,
+    legend_args: dict[str, Any],
+    wards: gpd.GeoDataFrame,
+    centres: list[tuple[float, float]],
+    offsets: list[tuple[float, float]],
+) -> Corner:
+    """The corner of the map where the key hides least: first the fewest top hotspots' dots
+    and ranks under it, then the least ward area, then the order of :data:`KEY_CORNERS`. The
+    force's shape decides (Cambridgeshire leaves its lower left nearly empty; Merseyside's
+    lower left is the Wirral). Without a renderer to measure the key: the first corner."""
+    get_renderer = getattr(ax.figure.canvas, "get_renderer", None)
+    if get_renderer is None:
+        return KEY_CORNERS[0]
+    renderer = get_renderer()
+    to_data = ax.transData.inverted()
+    px_per_pt = ax.figure.dpi / 72
+    dots = [tuple(ax.transData.transform(c)) for c in centres]
+    spots = dots + [  # and the ranks' circles
+        (x + dx * px_per_pt, y + dy * px_per_pt)
+        for (x, y), (dx, dy) in zip(dots, offsets, strict=True)
+    ]
+    scores = []
+    for order, corner in enumerate(KEY_CORNERS):
+        legend = ax.legend(loc=corner, **legend_args)
+        key = legend.get_window_extent(renderer)
+        legend.remove()
+        hidden = sum(bool(key.contains(x, y)) for x, y in spots)
+        (x0, y0), (x1, y1) = to_data.transform([(key.x0, key.y0), (key.x1, key.y1)])
+        covered = float(wards.geometry.intersection(box(x0, y0, x1, y1)).area.sum())
+        scores.append((hidden, covered, order))
+    return KEY_CORNERS[min(scores)[2]]
 
 
 def _circle(

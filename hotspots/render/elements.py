@@ -203,7 +203,10 @@ class HtmlControl(MacroElement):
 
 
 class LabelLayer(MacroElement):
-    """DivIcon markers added to the parent layer: ``rows`` of ``[lat, lon, html, title, popup]``.
+    """DivIcon markers added to the parent layer: ``rows`` of ``[lat, lon, html, title, popup]``
+    and optionally a sixth ``stack``: added to ``z_index`` (Leaflet's ``zIndexOffset``), so a
+    marker of a higher stack is drawn over one of a lower whatever their latitudes (Leaflet
+    otherwise puts the southern marker on top).
 
     ``html`` and ``popup`` must already be escaped; ``title`` is set as plain text (the
     marker's tooltip for the keyboard and screen readers). Interactive labels are focusable
@@ -224,7 +227,7 @@ class LabelLayer(MacroElement):
                     title: r[3] || '',
                     interactive: {{ this.interactive|tojson }},
                     keyboard: {{ this.interactive|tojson }},
-                    zIndexOffset: {{ this.z_index|tojson }}
+                    zIndexOffset: {{ this.z_index|tojson }} + (r[5] || 0)
                 });
                 if (r[4]) { marker.bindPopup(r[4], {maxWidth: 360}); }
                 marker.addTo(group);
@@ -288,8 +291,27 @@ class MapSetup(MacroElement):
             function zoomed() {
                 box.classList.toggle('hs-zoomed', map.getZoom() >= {{ this.label_zoom }});
             }
-            map.on('zoomend', zoomed);
+            // Names that would overlap at this zoom are hidden, the first one drawn kept: a
+            // city's small wards (Liverpool's) are written over each other at a zoom where a
+            // county's are apart; zooming in shows them.
+            function declutter() {
+                var kept = [];
+                box.querySelectorAll('.hs-label').forEach(function (el) {
+                    el.style.visibility = '';
+                    var name = el.firstElementChild;
+                    var r = name ? name.getBoundingClientRect() : null;
+                    if (!r || !r.width) { return; }  // not shown at this zoom
+                    var clash = kept.some(function (k) {
+                        return r.left < k.right && k.left < r.right &&
+                            r.top < k.bottom && k.top < r.bottom;
+                    });
+                    if (clash) { el.style.visibility = 'hidden'; } else { kept.push(r); }
+                });
+            }
+            map.on('zoomend', function () { zoomed(); declutter(); });
+            map.on('overlayadd', declutter);
             zoomed();
+            map.whenReady(function () { setTimeout(declutter, 0); });
         })();
         {% endmacro %}
         """

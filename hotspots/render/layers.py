@@ -32,6 +32,9 @@ from hotspots.render.popups import esc, event_list_popup, hotspot_popup
 DECIMALS = 5
 #: Above this many distinct locations a point layer is clustered in the browser.
 MAX_POINT_MARKERS = 300
+#: z-index steps between hotspot ranks, more than a map frame's height in pixels: where markers
+#: overlap the better rank is drawn on top (Leaflet stacks markers by latitude otherwise).
+RANK_STACK_PX = 10_000
 
 #: CVD-safe heat gradient (ColorBrewer YlOrRd), light = few offences, dark = many.
 HEAT_GRADIENT = {0.2: "#ffffb2", 0.4: "#fecc5c", 0.6: "#fd8d3c", 0.8: "#f03b20", 1.0: "#bd0026"}
@@ -236,7 +239,11 @@ def hotspot_layer(
         fill = cls.hotspot_colour(rank)
         badge = f'<span style="background:{fill};color:{cls.text_colour(fill)}">{rank}</span>'
         title = f"Hotspot {rank}: {int(row['offences']):,} drug offences"
-        rows.append([round(point.y, DECIMALS), round(point.x, DECIMALS), badge, title, popup(row)])
+        # rank 1 on top where markers overlap (a city centre's hotspots at the force's zoom)
+        stack = (n - rank + 1) * RANK_STACK_PX
+        rows.append(
+            [round(point.y, DECIMALS), round(point.x, DECIMALS), badge, title, popup(row), stack]
+        )
     LabelLayer(rows, css_class="hs-rank", interactive=True, z_index=1000).add_to(group)
     return group
 

@@ -3,7 +3,9 @@
 Every frame comes from the functions the analyst API (``/api/v1``) uses: hotspots and wards
 from :func:`web.analyses.get_analysis` (the whole analysis, then :func:`web.access.redact` for the
 visitor's role and area); the point layers from the store's events filtered by month, as
-``/api/v1/events`` does, for the roles :mod:`web.access` lets see exact points (and raids).
+``/api/v1/events`` does, for the roles :mod:`web.access` lets see exact points (and raids), and
+only the drug offences and searches for controlled drugs that the maps count
+(:func:`hotspots.analysis.other_than_drugs`), in a store of every crime type too.
 A collection a role may not see is absent from its ``collections`` and 404 everywhere else.
 """
 
@@ -16,6 +18,7 @@ import numpy as np
 from shapely.geometry import box
 
 from hotspots import schema
+from hotspots.analysis import other_than_drugs
 from web.access import Access
 from web.analyses import get_analysis
 from web.data import state
@@ -77,8 +80,9 @@ COLLECTIONS: dict[str, Collection] = {
         ),
         Collection(
             "searches",
-            "Stop and search",
-            "Each stop-and-search of the period where it happened (exact points).",
+            "Stop and search for drugs",
+            "Each stop-and-search for controlled drugs of the period where it happened "
+            "(exact points).",
             ("exact_points",),
             schema.EVENT_ID,
             layer="search",
@@ -134,6 +138,8 @@ def features(collection: Collection, view: ViewRequest) -> gpd.GeoDataFrame:
     keep = events[schema.MONTH].isin(view.period.months) & (
         events[schema.LAYER] == collection.layer
     )
+    # the drug events the maps count (a store of every crime type keeps the others too)
+    keep &= ~other_than_drugs(events)
     columns = [
         *schema.EVENT_COLUMNS,
         *schema.WARD_COLUMNS,

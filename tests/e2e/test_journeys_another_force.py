@@ -1,0 +1,256 @@
+"""Journeys on another force than the demo's (Merseyside 2019, real data), in Debian's Chromium:
+a neighbourhood sergeant scoped to two Liverpool wards gets the patrol plan onto a phone with
+the keyboard alone; the commissioner's office gets each district's headline and the PDF; an
+analyst sees the top hotspots' numbers on the map, where a city centre's markers overlap.
+Each page axe-clean (WCAG 2.2 AA) and within the screen at 360 px; screenshots at 1280 and
+360 px go to ``tests/artifacts/screenshots/`` (``another-force-*``) for a reviewer to look at.
+
+The store is ``merseyside_store`` (tests/conftest.py): drug offences 2019-07..12, searches
+2019-07..09; accounts and caches are kept outside it.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hotspots.patrol import GPX_NS
+from hotspots.store import Store
+from tests.accounts import PASSWORD, ensure_user
+from tests.e2e.browsing import DESKTOP_HEIGHT, PHONE_HEIGHT, SCREENSHOTS, TIMEOUT_MS, serving
+from tests.e2e.test_browser import axe_violations, report
+from tests.helpers import AppFactory
+
+pytestmark = pytest.mark.realdata
+
+#: City Centre North and Brownlow Hill (Liverpool): the force's two busiest wards in 2019.
+SERGEANT_WARDS = ("E05015288", "E05015283")
+
+
+@pytest.fixture(scope="module")
+def mersey(
+    merseyside_store: Store, app_factory: AppFactory, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """The app on the Merseyside store, served on a free port: (base URL, role -> username)."""
+    users = tmp_path_factory.mktemp("mersey-e2e") / "users.sqlite3"
+    app = app_factory(merseyside_store.path, USERS_DB=str(users), WARM_PRESETS=0)
+    names = {
+        "officer": ensure_user(app, "officer", SERGEANT_WARDS),
+        "commissioner": ensure_user(app, "commissioner"),
+        "analyst": ensure_user(app, "analyst"),
+    }
+    with serving(app) as url:
+        yield url, names
+
+
+def _context(browser: Any, url: str, width: int) -> Any:
+    phone = width < 600
+    context = browser.new_context(
+        viewport={"width": width, "height": PHONE_HEIGHT if phone else DESKTOP_HEIGHT},
+        is_mobile=phone,
+        has_touch=phone,
+        device_scale_factor=1,
+        locale="en-GB",
+        accept_downloads=True,
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort())
+    return context
+
+
+def _fits(page: Any, width: int) -> None:
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    violations = axe_violations(page)
+    assert violations == [], report(violations)
+
+
+def _shot(page: Any, name: str, width: int) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"another-force-{name}-{width}px.png"), full_page=True)
+
+
+def _focused(page: Any) -> str:
+    return str(page.evaluate("() => document.activeElement.innerText || ''")).strip()
+
+
+def _tab_to(page: Any, text: str, limit: int = 30) -> int:
+    """Press Tab until the focused element's text starts with ``text``; the presses taken."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if _focused(page).startswith(text):
+            outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+            assert outline != "none", f"{text!r} has no visible focus"
+            return presses
+    pytest.fail(f"{text!r} not reached in {limit} Tab presses")
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_a_sergeant_gets_the_plan_with_the_keyboard_alone(
+    browser: Any, mersey: tuple[str, dict[str, str]], width: int, tmp_path: Path
+) -> None:
+    url, names = mersey
+    context = _context(browser, url, width)
+    page = context.new_page()
+    try:
+        page.goto(url + "/")
+        assert "/login" in page.url
+        keys = 0
+        page.get_by_label("Username").focus()
+        page.keyboard.type(names["officer"])
+        page.keyboard.press("Tab")
+        page.keyboard.type(PASSWORD)
+        page.keyboard.press("Enter")
+        page.wait_for_url(url + "/")
+        keys += 3
+        keys += _tab_to(page, "Patrol plan")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/patrol*")
+        keys += 1
+        text = " ".join(page.locator("main").inner_text().split())
+        assert text.startswith("Patrol plan: Brownlow Hill and City Centre North wards")
+        assert "forecast from the drug offences to Dec 2019" in text
+        # the form offers only what the sergeant may plan: their two wards, no district
+        assert page.locator("#area-district").count() == 0
+        assert page.locator("#district").count() == 0
+        places = page.locator(".place-list li")
+        assert places.count() == 10
+        first = places.first.bounding_box()
+        assert first is not None and first["y"] + first["height"] <= PHONE_HEIGHT
+        _fits(page, width)
+        _shot(page, "sergeant-patrol", width)
+        keys += _tab_to(page, "GPX")
+        with page.expect_download() as download_info:
+            page.keyboard.press("Enter")
+        keys += 1
+        saved = tmp_path / "plan.gpx"
+        download_info.value.save_as(saved)
+        waypoints = list(ET.parse(saved).getroot().iter(f"{{{GPX_NS}}}wpt"))
+        assert len(waypoints) == places.count()
+        # sign-in (3 keys after the fields), the menu, the download: a handful of presses
+        assert keys <= 20, keys
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_commissioners_office_gets_each_districts_headline_and_the_pdf(
+    browser: Any, mersey: tuple[str, dict[str, str]], width: int
+) -> None:
+    url, names = mersey
+    context = _context(browser, url, width)
+    page = context.new_page()
+    try:
+        page.goto(url + "/login")
+        page.get_by_label("Username").fill(names["commissioner"])
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(url + "/")
+        page.get_by_role("link", name="Briefing").click()
+        page.wait_for_url("**/briefing*")
+        lines = page.locator(".district-lines li").all_inner_texts()
+        assert len(lines) == 5
+        assert lines[0] == (
+            "Liverpool: 21% more drug offences in Oct–Dec 2019 than in Jul–Sep 2019 "
+            "(1,808 vs 1,500)."
+        )
+        _fits(page, width)
+        _shot(page, "commissioner-briefing", width)
+        with page.expect_download() as download_info:
+            page.get_by_role("link", name="download PDF").click()
+        assert download_info.value.suggested_filename == "drug-briefing-2019-10_2019-12.pdf"
+        # a period whose comparison is partly held says what is held, never a change
+        page.goto(url + "/briefing?from=2019-08&to=2019-10")
+        meta = page.locator(".meta").inner_text()
+        assert "No comparison with May–Jul 2019: drug offence records held for Jul 2019 only" in (
+            " ".join(meta.split())
+        )
+        _fits(page, width)
+        _shot(page, "commissioner-briefing-partial", width)
+    finally:
+        context.close()
+
+
+_ON_TOP = """() => Array.from(document.querySelectorAll('.hs-rank')).map(m => {
+    const r = m.getBoundingClientRect();
+    const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    const marker = top && top.closest('.hs-rank');
+    return [Number(m.innerText.trim()), marker ? Number(marker.innerText.trim()) : null];
+})"""
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_top_hotspots_numbers_are_on_top_where_markers_overlap(
+    browser: Any, mersey: tuple[str, dict[str, str]], width: int
+) -> None:
+    """Before: Leaflet stacked markers by latitude, so at the force's zoom hotspot 12 (south
+    of the others in Liverpool's centre) covered the number of hotspot 1."""
+    url, names = mersey
+    context = _context(browser, url, width)
+    page = context.new_page()
+    try:
+        page.goto(url + "/login")
+        page.get_by_label("Username").fill(names["analyst"])
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(url + "/")
+        frame = page.wait_for_selector("iframe.map-frame").content_frame()
+        frame.wait_for_selector(".hs-rank", state="attached")
+        page.wait_for_timeout(500)  # the map's first view settles
+        on_top = dict(frame.evaluate(_ON_TOP))  # rank -> the rank drawn at its centre
+        assert len(on_top) == 24
+        assert on_top[1] == 1
+        # a number is covered only by a better rank's, never by a lesser one's
+        assert [r for r, top in on_top.items() if top is not None and top > r] == []
+        _fits(page, width)
+        _shot(page, "analyst-map", width)
+    finally:
+        context.close()
+
+
+_NAMES = """() => Array.from(document.querySelectorAll('.hs-label')).map(el => {
+    const r = el.firstElementChild.getBoundingClientRect();
+    const shown = r.width > 0 && getComputedStyle(el).visibility !== 'hidden';
+    return shown ? [r.left, r.top, r.right, r.bottom] : null;
+}).filter(Boolean)"""
+
+
+def test_ward_names_are_never_written_over_each_other(
+    browser: Any, mersey: tuple[str, dict[str, str]]
+) -> None:
+    """Before: at zoom 11-12 over Liverpool (the ward names' zoom, set for Cambridgeshire's
+    larger wards) 141 names were drawn and dozens overlapped; now the overlapping ones wait
+    for a closer zoom."""
+    url, names = mersey
+    context = _context(browser, url, 1280)
+    page = context.new_page()
+    try:
+        page.goto(url + "/login")
+        page.get_by_label("Username").fill(names["analyst"])
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(url + "/")
+        page.goto(url + "/map/frame?from=2019-10&to=2019-12")
+        page.wait_for_selector(".hs-label", state="attached")
+        page.wait_for_timeout(1000)  # the first view (fitted to the force) settles
+        name = page.evaluate("() => Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k))")
+        for zoom in (11, 12, 13):
+            page.evaluate(
+                f"() => window['{name}'].setView([53.41, -2.95], {zoom}, {{animate: false}})"
+            )
+            page.wait_for_timeout(300)
+            assert page.evaluate(f"() => window['{name}'].getZoom()") == zoom
+            boxes = page.evaluate(_NAMES)
+            assert len(boxes) >= 10, (zoom, len(boxes))
+            overlaps = [
+                (a, b)
+                for i, a in enumerate(boxes)
+                for b in boxes[i + 1 :]
+                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+            ]
+            assert overlaps == [], (zoom, len(overlaps))
+    finally:
+        context.close()
