@@ -17,6 +17,7 @@ import pytest
 from hotspots.evaluate import drug_offences
 from hotspots.evaluate.next_month import next_month, top_cells
 from hotspots.patrol import PatrolArea, patrol_plan
+from hotspots.patrol.formats import plan_gpx
 from hotspots.store import Store
 from tests.helpers import AppFactory
 from tests.test_patrol import PLACES, toy_store  # noqa: F401  (the fixture)
@@ -84,6 +85,12 @@ def test_patrol_plan_ranked_by_forecast(toy_store: Path) -> None:  # noqa: F811
     plain = patrol_plan(Store(toy_store), end_month="2025-06", eps_m=100)
     assert plain.parameters["forecast"] is None
     assert all(p.forecast_offences is None and not p.hotspot_ranks for p in plain.places)
+    # The handheld's file names what it holds, in words: the GPX of a forecast plan said
+    # "hotspots of Apr-Jun 2025" and "Expected in 2025-07" (seen on Merseyside).
+    gpx = plan_gpx(plan)
+    assert "<name>Patrol plan: the whole force area, places expected in Jul 2025</name>" in gpx
+    assert "Expected in Jul 2025: " in gpx and "2025-07" not in gpx
+    assert "hotspots of Apr–Jun 2025</name>" in plan_gpx(plain)
 
 
 def test_plan_capture_is_the_back_test_of_the_same_rule(toy_store: Path) -> None:  # noqa: F811

@@ -110,12 +110,11 @@ def _forecast_cells(plan: PatrolPlan, place: PatrolPlace) -> list[Any]:
 
 
 def _expected_text(plan: PatrolPlan, place: PatrolPlace) -> str:
-    """``"Expected in 2025-12: 2.3 drug offences (0.8% of the area's)."``, or ""."""
+    """``"Expected in Dec 2025: 2.3 drug offences (0.8% of the area's)."``, or ""."""
     if place.forecast_offences is None or place.forecast_share is None:
         return ""
-    month = (plan.parameters.get("forecast") or {}).get("month")
     return (
-        f"Expected in {month}: {place.forecast_offences:.1f} drug offences "
+        f"Expected in {plan.forecast_month_label}: {place.forecast_offences:.1f} drug offences "
         f"({100 * place.forecast_share:.1f}% of the area's)."
     )
 

@@ -126,8 +126,18 @@ class PatrolPlan:
         )
 
     @property
+    def forecast_month_label(self) -> str | None:
+        """The forecast month in words (``"Dec 2025"``), or None for a plan of hotspots."""
+        month = (self.parameters.get("forecast") or {}).get("month")
+        return Period.months(month, month).label if month else None
+
+    @property
     def title(self) -> str:
-        """``"Patrol plan: Cambridge, hotspots of Sep–Nov 2025"``."""
+        """``"Patrol plan: Cambridge, places expected in Dec 2025"`` (a forecast plan), or
+        ``"Patrol plan: Cambridge, hotspots of Sep–Nov 2025"``."""
+        month = self.forecast_month_label
+        if month:
+            return f"Patrol plan: {self.area_label}, places expected in {month}"
         return f"Patrol plan: {self.area_label}, hotspots of {self.period.label}"
 
 
