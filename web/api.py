@@ -27,6 +27,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from hotspots import schema
+from hotspots.analysis import other_than_drugs
 from hotspots.export import FORMATS, LICENCE, ExportMetadata, export
 from hotspots.export.events import no_data_months
 from hotspots.figures import RECORDS, layer_months
@@ -39,7 +40,7 @@ from web.bbox import in_bbox_wgs84, parse_bbox
 from web.budget import charge
 from web.data import StoreState, state
 from web.errors import BadParameter
-from web.filters import ViewRequest, default_months, default_period, parse_view, presets
+from web.filters import ViewRequest, default_months, default_period, flag, parse_view, presets
 from web.httpcache import etag_for, revalidated
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -362,6 +363,9 @@ def events() -> Response:
     ):
         if wanted is not None:
             keep &= frame[column].isin(wanted).to_numpy()
+    drugs = flag(args, "drugs", False)
+    if drugs and len(frame):
+        keep &= ~other_than_drugs(frame)
     selected = frame[keep]
     if bbox is not None:
         selected = selected[in_bbox_wgs84(selected, bbox)]
@@ -369,6 +373,7 @@ def events() -> Response:
     parameters = {
         "layers": layers,
         "categories": categories,
+        "drugs_only": drugs,
         "wards": wards_wanted,
         "districts": districts,
         "bbox": list(bbox) if bbox else None,

@@ -96,7 +96,8 @@ class ViewRequest:
             if self.significant:
                 params.append(("significant", 1))
         if resource == "events":
-            params += [("layer", layer) for layer in self.event_layers()]
+            # the events the map counts: drug offences, drug searches, raids
+            params += [("layer", layer) for layer in self.event_layers()] + [("drugs", 1)]
         params.append(("format", fmt))
         return urlencode(params)
 

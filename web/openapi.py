@@ -146,6 +146,15 @@ def parameters(example_from: str, example_to: str) -> dict[str, dict[str, Any]]:
             {"type": "string", "minLength": 1},
             ["Drugs"],
         ),
+        "drugs": _param(
+            "drugs",
+            "1: drug events only, the events the maps count (drug offences, searches for "
+            "controlled drugs, raids), on a store that also holds other crime types "
+            "(`--all-crime-types`). 0 (default): every event stored. The map's download sets it. "
+            "Yes/no words as for `significant`.",
+            {"type": "integer", "enum": [0, 1], "default": 0},
+            1,
+        ),
         "bbox": _param(
             "bbox",
             "Bounding box `minlon,minlat,maxlon,maxlat` in WGS84 degrees (min < max). Points "
@@ -181,7 +190,17 @@ PATH_PARAMETERS: Final[dict[str, tuple[str, ...]]] = {
         "bbox",
         "format",
     ),
-    "/api/v1/events": ("from", "to", "layer", "category", "ward", "district", "bbox", "format"),
+    "/api/v1/events": (
+        "from",
+        "to",
+        "layer",
+        "category",
+        "drugs",
+        "ward",
+        "district",
+        "bbox",
+        "format",
+    ),
     "/api/v1/openapi.json": (),
 }
 
