@@ -1,5 +1,5 @@
 """Hostile or careless query parameters on the machine routes (analyst API, OGC API - Features,
-map JSON, briefing): every answer is a 200, a 400 naming the field in the route's error shape,
+map JSON, map, compare and briefing pages): every answer is a 200, a 400 naming the field in the route's error shape,
 or a 404; never a 500, never a server folder, and a page of features is bounded.
 
 Run against the shared demo store as each signed-in role would send them; Hypothesis draws the
@@ -28,6 +28,10 @@ ROUTES = {
     "/ogc/collections/wards/items": ("datetime", "limit", "offset", "bbox", "crs", "f"),
     "/ogc/collections/hotspots/items": ("datetime", "limit", "offset", "bbox", "eps_m", "bbox-crs"),
     "/map.json": ("from", "to", "eps_m", "min_samples", "significant"),
+    # pages: a 400 re-shows the page's form with the message beside the field
+    "/": ("from", "to", "eps_m", "min_samples", "measure", "offences"),
+    "/compare": ("from", "to", "from2", "to2"),
+    "/briefing": ("from", "to"),
 }
 
 _NUMBER_TEXT = st.one_of(
@@ -56,6 +60,10 @@ _DATETIME_TEXT = st.one_of(
 VALUES: dict[str, st.SearchStrategy[str]] = {
     "from": _MONTH_TEXT,
     "to": _MONTH_TEXT,
+    "from2": _MONTH_TEXT,
+    "to2": _MONTH_TEXT,
+    "measure": st.text(max_size=8),
+    "offences": st.text(max_size=8),
     "eps_m": _NUMBER_TEXT,
     "min_samples": _NUMBER_TEXT,
     "significant": st.text(max_size=4),
@@ -85,9 +93,11 @@ def _check(client: FlaskClient, path: str, query: dict[str, str]) -> Any:
     body = response.get_data().decode("utf-8", "replace")
     assert response.status_code in (200, 400, 403, 404), (path, query, body[:300])
     assert "/tmp" not in body and "/work" not in body and "Traceback" not in body
-    if response.status_code == 400:
+    if response.status_code == 400 and response.is_json:
         error = response.get_json()["error"]
         assert error["field"] and error["expected"], error
+    elif response.status_code == 400:  # a page: its form under the message naming the field
+        assert 'class="error-summary"' in body and "expected" in body, body[:300]
     return response
 
 
