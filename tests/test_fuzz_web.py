@@ -1,6 +1,7 @@
 """Hostile or careless query parameters on the machine routes (analyst API, OGC API - Features,
-map JSON, map, compare and briefing pages): every answer is a 200, a 400 naming the field in the route's error shape,
-or a 404; never a 500, never a server folder, and a page of features is bounded.
+map JSON) and the map, compare and briefing pages: every answer is a 200, a 400 naming the field
+in the route's error shape (a page: its form under the message), or a 404; never a 500, never a
+server folder, and a page of features is bounded.
 
 Run against the shared demo store as each signed-in role would send them; Hypothesis draws the
 values from the awkward ones (NaN, infinities, huge numbers, control characters, other digits,
@@ -159,3 +160,29 @@ def test_ogc_errors_are_in_the_standards_exception_format(
     assert body["code"] == code
     assert body["description"] == body["error"]["message"]
     assert body["error"]["status"] == status
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/api/v1/hotspots", "district"),
+        ("/ogc/collections/wards/items", "datetime"),
+        ("/map.json", "from"),
+        ("/", "from"),
+    ],
+)
+def test_a_long_bad_value_is_echoed_cut_short(client_for: ClientFor, path: str, name: str) -> None:
+    """A 60 kB bad value is named by its start (at most :data:`web.errors.ECHO_CHARS`
+    characters and its length), so a refusal is not several times the request: the JSON error
+    stays small (was 120 kB) and a page's message does not repeat it (its form keeps what was
+    sent)."""
+    sent = "2" * 60_000
+    response = client_for("analyst").get(path, query_string={name: sent})
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "60,000 characters" in body
+    if response.is_json:
+        assert len(body) < 2_000, len(body)
+    else:
+        # the form's own field shows what was sent (a select's option: value and text), once
+        assert len(body) < 2 * len(sent) + 30_000, len(body)  # was 245,889 bytes (4x)

@@ -29,13 +29,22 @@ from hotspots.errors import StoreError
 log = logging.getLogger(__name__)
 
 
+#: Characters of a bad value a refusal repeats; a longer one is cut, its length said.
+ECHO_CHARS = 100
+
+
 @dataclass
 class BadParameter(Exception):
-    """A request parameter with a bad value (becomes a 400)."""
+    """A request parameter with a bad value (becomes a 400). A value longer than
+    :data:`ECHO_CHARS` is kept as its start and its length, so a refusal stays small."""
 
     field: str
     value: str
     expected: str
+
+    def __post_init__(self) -> None:
+        if len(self.value) > ECHO_CHARS:
+            self.value = f"{self.value[:ECHO_CHARS]}… ({len(self.value):,} characters)"
 
     def __str__(self) -> str:
         return f"{self.field}={self.value!r}: expected {self.expected}"
