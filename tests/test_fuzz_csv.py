@@ -12,12 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
-import pytest
 
 from hotspots.csvsafe import FORMULA_STARTS, cell_text, text_cells
 from hotspots.ingest import ingest
 from hotspots.store import Store
-from tests.helpers import ClientFor, street_row
+from tests.accounts import csrf_token, sign_in
+from tests.helpers import DEMO_STREET, AppFactory, street_row
 
 #: Cells a spreadsheet runs (OWASP's list) and what each must be written as.
 HOSTILE = {
@@ -78,16 +78,58 @@ def test_rejected_rows_files_are_inert_in_a_spreadsheet(
     assert "Longitude" in header
 
 
-@pytest.mark.parametrize("fmt", ["csv"])
-def test_api_csv_downloads_neutralise_planted_text(client_for: ClientFor, fmt: str) -> None:
-    """Every text cell of the analyst API's CSV downloads passes the one rule (checked on the
-    demo store's own downloads: no cell starts a formula unless it is a number)."""
-    client = client_for("analyst")
-    for path in ("/api/v1/wards", "/api/v1/hotspots", "/api/v1/events"):
-        body = client.get(path, query_string={"format": fmt}).get_data(as_text=True)
-        rows = list(csv.reader(io.StringIO(body)))
-        assert len(rows) > 1
-        for row in rows:
-            for value in row:
-                if value.startswith(FORMULA_STARTS):
-                    float(value)  # only numbers may start so
+def _formula_cells(body: str) -> list[str]:
+    """Cells of a CSV a spreadsheet would run as a formula (a plain number is inert)."""
+    bad = []
+    for row in csv.reader(io.StringIO(body)):
+        for value in row:
+            if value.startswith(FORMULA_STARTS):
+                try:
+                    float(value)
+                except ValueError:
+                    bad.append(value)
+    return bad
+
+
+def test_text_planted_in_uploads_is_inert_in_every_csv_download(
+    app_factory: AppFactory, demo_store_copy: Path, tmp_path: Path
+) -> None:
+    """A month of street crime whose places are formulas and raids whose operation and place are
+    formulas, uploaded; every CSV door (the API's wards, hotspots and events, the patrol plan)
+    gives them inert (an apostrophe first), whatever the role may download."""
+    app = app_factory(demo_store_copy, CACHE_DIR=str(tmp_path / "c"), WARM_PRESETS=0)
+    client = sign_in(app.test_client(), "analyst", app=app)
+    planted = '=HYPERLINK("http://evil.example")'
+    street = DEMO_STREET["2025-12"].read_bytes().replace(b"On or near ", planted.encode() + b" ")
+    header = (
+        "raid_id,date,longitude,latitude,location,operation,warrant_type,arrests,charges,"
+        "seizure_gbp,drugs_seized,synthetic"
+    )
+    raids = [f'EVIL-{i},2025-12-0{i + 1},0.1258,52.2033,"@SUM(1)","+cmd",supply,1,0,100,x,true'
+             for i in range(3)]  # fmt: skip
+    form = {
+        "csrf_token": csrf_token(client, "/upload"),
+        "files": [
+            (io.BytesIO(street), "2025-12-cambridgeshire-street.csv"),
+            (io.BytesIO(("\n".join([header, *raids]) + "\n").encode()), "SYNTHETIC-raids.csv"),
+        ],
+    }
+    response = client.post("/upload", data=form, content_type="multipart/form-data")
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    q = "from=2025-10&to=2025-12&format=csv"
+    doors = [
+        f"/api/v1/events?{q}",
+        f"/api/v1/events?{q}&layer=raid",
+        f"/api/v1/hotspots?{q}",
+        f"/api/v1/wards?{q}",
+        "/patrol.csv?to=2025-12",
+    ]
+    seen = ""
+    for url in doors:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.get_data(as_text=True)
+        assert _formula_cells(body) == [], url
+        seen += body
+    for text in (planted, "@SUM(1)", "+cmd"):  # there, as data, made inert
+        assert "'" + text in seen or "'" + text.replace('"', '""') in seen, text
