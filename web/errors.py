@@ -57,6 +57,7 @@ OGC_CODES = {
     403: "Forbidden",
     404: "NotFound",
     405: "MethodNotAllowed",
+    429: "TooManyRequests",
     503: "ServiceUnavailable",
 }
 
