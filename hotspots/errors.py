@@ -31,6 +31,10 @@ class StoreError(HotspotsError):
     """The store is missing, locked, or its manifest does not match its files."""
 
 
+class StoreBusy(StoreError):
+    """Another ingest holds the store's write lock; nothing was written (try again later)."""
+
+
 class ReplacementRefused(HotspotsError):
     """An ingest would replace stored sources with far fewer rows (see
     :mod:`hotspots.store.replacement`); nothing was written. ``shrinks`` lists each one."""

@@ -10,6 +10,10 @@ or a client that asks for JSON) get one JSON shape::
 
     {"error": {"status": 400, "message": "...", "field": "from", "value": "2025-13",
                "expected": "a month as YYYY-MM"}}
+
+Under ``/ogc`` the same body also carries the OGC API - Features exception members (Part 1,
+``exception.yaml``): ``code`` (:data:`OGC_CODES`) and ``description`` (the message), which GDAL
+and QGIS show to the person.
 """
 
 from __future__ import annotations
@@ -25,16 +29,41 @@ from hotspots.errors import StoreError
 log = logging.getLogger(__name__)
 
 
+#: Characters of a bad value a refusal repeats; a longer one is cut, its length said.
+ECHO_CHARS = 100
+
+
 @dataclass
 class BadParameter(Exception):
-    """A request parameter with a bad value (becomes a 400)."""
+    """A request parameter with a bad value (becomes a 400). A value longer than
+    :data:`ECHO_CHARS` is kept as its start and its length, so a refusal stays small."""
 
     field: str
     value: str
     expected: str
 
+    def __post_init__(self) -> None:
+        if len(self.value) > ECHO_CHARS:
+            self.value = f"{self.value[:ECHO_CHARS]}… ({len(self.value):,} characters)"
+
     def __str__(self) -> str:
         return f"{self.field}={self.value!r}: expected {self.expected}"
+
+
+#: OGC exception ``code`` of each status (OGC API - Common's names); others: ``ServerError``.
+OGC_CODES = {
+    400: "InvalidParameterValue",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    429: "TooManyRequests",
+    503: "ServiceUnavailable",
+}
+
+
+def _ogc_route() -> bool:
+    return request.path == "/ogc" or request.path.startswith("/ogc/")
 
 
 def wants_json() -> bool:
@@ -96,6 +125,9 @@ def error_response(
     if field is not None:
         body.update({"field": field, "value": value, "expected": expected})
     if wants_json():
+        if _ogc_route():
+            code = OGC_CODES.get(status, "ServerError")
+            return jsonify({"code": code, "description": message, "error": body}), status
         return jsonify({"error": body}), status
     if status == 400 and field and request.method == "GET":
         from web.formpages import form_page, no_offences_page  # (not at module load)

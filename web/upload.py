@@ -9,7 +9,9 @@ was expected) and the store is left exactly as it was. A file that would replace
 with fewer than half its rows (or none) is refused with both counts unless the confirm box
 (``allow_shrink``) is ticked (:mod:`hotspots.store.replacement`). Messages name files, never a
 folder of the server. Uploads over ``UPLOAD_MAX_MB`` are refused with 413 before anything is
-saved. Saved copies and their folder are private to the service's user (0600 / 0700).
+saved. Saved copies and their folder are private to the service's user (0600 / 0700). An upload
+made while another upload or ingest writes the store (its lock) is a 409 asking to try again,
+with nothing stored: two uploads of one month at once leave one whole copy.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from werkzeug.utils import secure_filename
 
-from hotspots.errors import HotspotsError, ReplacementRefused
+from hotspots.errors import HotspotsError, ReplacementRefused, StoreBusy
 from hotspots.ingest import IngestReport, ingest, stored_boundaries
 from hotspots.private import private_dirs, private_file
 from hotspots.report import ingest_warnings
@@ -37,6 +39,11 @@ bp = Blueprint("upload", __name__)
 #: Files per upload.
 MAX_FILES = 40
 ALLOWED_SUFFIXES = (".csv",)
+#: The refusal of an upload made while another upload or ingest holds the store (a 409).
+BUSY = (
+    "Another upload or ingest is writing the store at this moment; nothing of this upload was "
+    "stored: try again when it has finished."
+)
 
 
 def _safe_names(names: list[str]) -> list[str]:
@@ -98,10 +105,16 @@ def submit() -> tuple[str, int]:
     except (HotspotsError, KeyError, OSError) as exc:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
-        message = str(exc) if isinstance(exc, HotspotsError) else f"could not ingest: {exc}"
+        status = 409 if isinstance(exc, StoreBusy) else 400
+        if isinstance(exc, StoreBusy):  # not the file's fault: the lock of the store is held
+            message = BUSY
+        elif isinstance(exc, HotspotsError):
+            message = str(exc)
+        else:
+            message = f"could not ingest: {exc}"
         message = without_paths(message, st.store.path)
         audit("upload_refused", {"files": names, "reason": message})
-        return _page(None, message, 400, shrink_refused=isinstance(exc, ReplacementRefused))
+        return _page(None, message, status, shrink_refused=isinstance(exc, ReplacementRefused))
     audit("upload", {"files": names, "sources": _summary(report)})
     return _page(report, None, 200)
 

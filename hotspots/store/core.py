@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hotspots import schema
-from hotspots.errors import StoreError
+from hotspots.errors import StoreBusy, StoreError
 from hotspots.private import FILE_MODE, private_dirs
 from hotspots.store.manifest import MANIFEST, collect_garbage, read_manifest, replace_manifest
 from hotspots.store.replacement import check_replacements
@@ -157,7 +157,7 @@ class Store:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise StoreError(f"{self.path}: another ingest is writing this store") from None
+                raise StoreBusy(f"{self.path}: another ingest is writing this store") from None
             try:
                 yield
             finally:

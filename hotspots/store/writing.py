@@ -26,6 +26,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pyproj
 
+from hotspots.csvsafe import text_cells
 from hotspots.private import make_private
 from hotspots.store.order import _morton_key
 from hotspots.store.points import (
@@ -96,9 +97,10 @@ def _point_schema(name: str, crs: pyproj.CRS | None) -> pa.Schema:
 def write_csv(
     frame: pd.DataFrame, path: Path, *, sync: bool | Callable[[Path], None] = True
 ) -> None:
-    """Write ``frame`` to ``path`` as CSV, every value as text, then flush it to disk (unless
-    not ``sync``, as :func:`write_parquet`)."""
-    columns = [_csv_text(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    """Write ``frame`` to ``path`` as CSV, every value as text, a cell a spreadsheet would run
+    as a formula made inert (:func:`hotspots.csvsafe.text_cells`: people open the rejected rows
+    to see why), then flush it to disk (unless not ``sync``, as :func:`write_parquet`)."""
+    columns = [text_cells(_csv_text(frame.iloc[:, i])) for i in range(frame.shape[1])]
     table = pa.Table.from_arrays(columns, names=[str(name) for name in frame.columns])
     pacsv.write_csv(table, path)
     make_private(path)

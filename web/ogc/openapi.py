@@ -32,7 +32,10 @@ def _path(name: str, description: str) -> dict[str, Any]:
     }
 
 
-_ERROR = {"description": "An error: {error: {status, message, field, value, expected}}"}
+_ERROR = {
+    "description": "An error: {code, description, error: {status, message, field, value, "
+    "expected}} (OGC exception members code and description, and the app's own error)"
+}
 _ITEMS_PARAMETERS = [
     _query(
         "limit",
