@@ -18,7 +18,7 @@ import socket
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from hotspots.cli.distributed import add_scheduler_options, scheduler_address
 from hotspots.cli.environment import configured, setting
@@ -217,6 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Everything the command creates (store, rejected rows, exports, accounts) is private to the
     user running it (umask 077, :mod:`hotspots.private`); the previous umask is restored after.
     """
+    program = argv is None  # the process is this command (not a caller in Python)
     argv = sys.argv[1:] if argv is None else list(argv)
     # Building the parser imports what the command needs (pandas, geopandas: ~10^6 objects and
     # no garbage): the cyclic collector's passes over them are skipped (~4 % of the CPU of an
@@ -226,12 +227,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser(_command_of(argv)).parse_args(argv)
     finally:
+        if program:
+            # ...and afterwards too: those objects live as long as the process, so the collector
+            # stops looking at them (each full pass over them cost ~5 ms: 0.17 s of an ingest
+            # of 12 monthly files, 0.26 s of one of 1M rows).
+            gc.freeze()
         if collecting:
             gc.enable()
     umask = private_umask()
     try:
         if args.command == "ingest":
-            return _ingest(args)
+            status = _ingest(args)
+            if program:
+                _exit_at_once(status)
+            return status
         if args.command == "status":
             return _status(args)
         if args.command == "demo":
@@ -261,6 +270,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         os.umask(umask)
     raise AssertionError(args.command)  # argparse rejects unknown commands
+
+
+def _exit_at_once(status: int) -> NoReturn:
+    """End the process with ``status`` once its output is flushed, without tearing the
+    interpreter down: freeing every object of pandas, geopandas and the tables read one by one
+    took ~0.15 s of CPU after an ingest had finished. Only for the program itself, once the
+    store is committed (every file written, flushed to disk and closed; the lock released)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(status)
 
 
 def _run_ingest(
