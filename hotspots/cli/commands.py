@@ -22,14 +22,6 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from hotspots.cli.distributed import add_scheduler_options, scheduler_address
 from hotspots.cli.environment import configured, setting
-from hotspots.cli.users import (
-    DEMO_ACCOUNTS,
-    DEMO_ACCOUNTS_FILE,
-    add_users_parser,
-    area_names,
-    demo_accounts,
-    run_users,
-)
 from hotspots.errors import HotspotsError, StoreError
 from hotspots.private import private_umask
 from hotspots.settings import BY_NAME
@@ -154,6 +146,8 @@ def _fetch_parser(sub: Any, name: str, help_text: str) -> None:
 
 
 def _users_parser(sub: Any, name: str, help_text: str) -> None:
+    from hotspots.cli.users import add_users_parser
+
     _add_store(add_users_parser(sub, help_text))
 
 
@@ -256,6 +250,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_evaluate(args, _existing_store(args))
         if args.command == "users":
+            from hotspots.cli.users import run_users
+
             return run_users(args, _store_path(args.store))
         if args.command == "fetch":
             from hotspots.cli.fetch import run_fetch
@@ -447,6 +443,8 @@ def _demo(args: argparse.Namespace) -> int:
     print(format_ingest(report))
     print()
     print(format_status(store))
+    from hotspots.cli.users import DEMO_ACCOUNTS, DEMO_ACCOUNTS_FILE, area_names, demo_accounts
+
     made = demo_accounts(store.path)
     if made:
         print(
@@ -498,6 +496,8 @@ def _serve(args: argparse.Namespace, store: Store) -> int:
         fd=listening.fileno(),
     )
     print(f"Serving {store.path} at http://{args.host}:{args.port}/  (Ctrl-C to stop)", flush=True)
+    from hotspots.cli.users import DEMO_ACCOUNTS_FILE
+
     accounts = UserStore(app.config["USERS_DB"]).users()
     if not accounts:
         print("No accounts yet: make one with `hotspots users add NAME --role analyst --generate`")
