@@ -213,6 +213,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     program = argv is None  # the process is this command (not a caller in Python)
     argv = sys.argv[1:] if argv is None else list(argv)
+    if program and _command_of(argv) == "ingest":
+        # An ingest makes no BLAS call: the OpenBLAS threads numpy starts on import (one per
+        # core) would only spin (~30 ms of CPU). Set before numpy is imported; a user's own
+        # setting stays.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     # Building the parser imports what the command needs (pandas, geopandas: ~10^6 objects and
     # no garbage): the cyclic collector's passes over them are skipped (~4 % of the CPU of an
     # ingest of a year of monthly files).
