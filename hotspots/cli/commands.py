@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from hotspots.cli.distributed import add_scheduler_options, scheduler_address
-from hotspots.cli.environment import configured, setting
+from hotspots.cli.environment import configured, setting, without_blas_threads
 from hotspots.errors import HotspotsError, StoreError
 from hotspots.private import private_umask
 from hotspots.settings import BY_NAME
@@ -214,10 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     program = argv is None  # the process is this command (not a caller in Python)
     argv = sys.argv[1:] if argv is None else list(argv)
     if program and _command_of(argv) == "ingest":
-        # An ingest makes no BLAS call: the OpenBLAS threads numpy starts on import (one per
-        # core) would only spin (~30 ms of CPU). Set before numpy is imported; a user's own
-        # setting stays.
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        without_blas_threads()  # before numpy is imported: an ingest makes no BLAS call
     # Building the parser imports what the command needs (pandas, geopandas: ~10^6 objects and
     # no garbage): the cyclic collector's passes over them are skipped (~4 % of the CPU of an
     # ingest of a year of monthly files).
