@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from pyproj import CRS, Transformer
 
 from hotspots import schema
+from hotspots.projection import on_projection_thread
 
 # Great Britain and Northern Ireland, generous: used to recognise swapped lon/lat.
 _UK_LON = (-9.0, 3.0)
@@ -34,7 +35,7 @@ _BNG_N = schema.BNG_NORTHING_M
 def _to_bng() -> Transformer:
     """WGS84 to British National Grid, made when first needed, by geopandas' own cache of
     transformers when it is there: wards in WGS84 reprojected with ``to_crs`` share it (making
-    one costs ~35 ms)."""
+    one costs ~35 ms; both used on the projection thread, :mod:`hotspots.projection`)."""
     try:
         from geopandas.array import TransformerFromCRS as made  # an lru_cache of from_crs
     except ImportError:  # another geopandas: a transformer of our own
@@ -386,7 +387,8 @@ def to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Project WGS84 longitude/latitude to British National Grid; stacked snap points (the same
     coordinates on many rows) are projected once."""
     codes, first = factorize_xy(lon, lat)
-    x_u, y_u = _to_bng().transform(lon[first], lat[first])
+    lon_u, lat_u = lon[first], lat[first]
+    x_u, y_u = on_projection_thread(lambda: _to_bng().transform(lon_u, lat_u))
     return np.asarray(x_u, dtype="float64")[codes], np.asarray(y_u, dtype="float64")[codes]
 
 

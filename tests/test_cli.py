@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -38,6 +39,25 @@ def test_ingest_prints_the_reconciliation(tmp_path: Path, capsys: pytest.Capture
     assert "outside force area                      40" in out
     assert "Reconciled: for every file, rows read = kept + rejected." in out
     assert (store / "manifest.json").is_file()
+
+
+def test_ingest_as_a_program_ends_with_its_output_and_store_complete(tmp_path: Path) -> None:
+    """Run as the program, ``ingest`` ends the process at once after committing (no teardown of
+    the interpreter): its status, its whole output (piped: block-buffered) and the store are
+    still there."""
+    store = tmp_path / "store"
+    command = [sys.executable, "-m", "hotspots.cli", "ingest", *map(str, STREET)]
+    command += ["--wards", str(WARDS), "--force-area", str(AREA), "--store", str(store), "--json"]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["reconciles"] is True
+    assert [s["name"] for s in report["sources"]] == [p.name for p in STREET]
+    assert sum(s["kept"] for s in report["sources"]) == 2_689
+    manifest = json.loads((store / "manifest.json").read_text())
+    assert sorted(s["name"] for s in manifest["sources"].values()) == sorted(p.name for p in STREET)
+    assert not list(store.rglob("*.tmp*"))
 
 
 def test_status_json_reports_layers_months_and_vintage(

@@ -123,3 +123,12 @@ def test_the_analyse_path_does_not_need_scikit_learn() -> None:
         "import hotspots.cli.analysis, hotspots.analysis, hotspots.assessment"
     )  # ~0.3-0.4 s to import: only the back-test's forecast and the estimator need it
     assert _loaded_after("from hotspots.cluster import HotspotDetector")["sklearn"]
+
+
+def test_ingest_does_not_load_the_accounts_modules() -> None:
+    """``hotspots ingest`` parses its options without the accounts' modules (sqlite3, the
+    password hashing of :mod:`hotspots.users`): those are for ``users``, ``demo`` and ``serve``."""
+    loaded = _modules_after(
+        "from hotspots.cli import build_parser\nbuild_parser('ingest')\nimport hotspots.ingest"
+    )
+    assert not {"hotspots.cli.users", "hotspots.users", "hotspots.tokens", "sqlite3"} & loaded

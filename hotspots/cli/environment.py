@@ -3,7 +3,8 @@
 The command line reads ``HOTSPOTS_STORE``, ``HOTSPOTS_USERS_DB``, ``HOTSPOTS_DASK_SCHEDULER`` and
 ``HOTSPOTS_COOKIE_SECURE`` (:data:`hotspots.settings.COMMAND_LINE`) here and nowhere else, with
 the web app's parsing and defaults (:mod:`hotspots.settings`); its options win over them. It
-also reads ``XDG_CACHE_HOME`` for its per-user cache (:func:`parameter_cache_dir`).
+also reads ``XDG_CACHE_HOME`` for its per-user cache (:func:`parameter_cache_dir`), and sets
+``OPENBLAS_NUM_THREADS`` for ``ingest`` when unset (:func:`without_blas_threads`).
 """
 
 from __future__ import annotations
@@ -35,3 +36,10 @@ def parameter_cache_dir() -> Path:
     folder holds what was ingested; the choices are keyed by content, valid for any store."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "hotspots" / "parameter-choice"
+
+
+def without_blas_threads() -> None:
+    """Ask OpenBLAS for one thread (``OPENBLAS_NUM_THREADS=1``) unless the user set it: for a
+    command that makes no BLAS call (``ingest``), whose OpenBLAS threads, started when numpy is
+    imported (one per core), would only spin (~30 ms of CPU). Call before numpy is imported."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

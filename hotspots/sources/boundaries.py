@@ -28,6 +28,7 @@ import shapely
 
 from hotspots import schema
 from hotspots.errors import BoundaryError
+from hotspots.projection import on_projection_thread
 from hotspots.sources.csvio import sha256_of, sha256_soon
 
 _WARD_CODE = re.compile(r"^WD(\d\d)CD$", re.IGNORECASE)
@@ -105,7 +106,8 @@ def read_layer(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     if frame.crs is None:
         frame = frame.set_crs(_guess_crs(path, frame))
     try:
-        frame = frame.to_crs(schema.CRS_BNG)
+        # On the projection thread: the events' projection shares its PROJ object.
+        frame = on_projection_thread(lambda: frame.to_crs(schema.CRS_BNG))
     except pyproj.exceptions.CRSError as exc:
         raise BoundaryError(f"{path}: cannot project to {schema.CRS_BNG} ({exc})") from None
     _check_on_the_grid(path, frame)

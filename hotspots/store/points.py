@@ -52,7 +52,7 @@ def _point_layer_table(frame: gpd.GeoDataFrame, xy: np.ndarray, first_row: pa.Sc
     geo["columns"][name]["bbox"] = [*xy.min(axis=0).tolist(), *xy.max(axis=0).tolist()]
     attributes = pd.DataFrame(frame.copy(deep=False))
     attributes[name] = None
-    table = pa.Table.from_pandas(attributes, preserve_index=False)
+    table = pa.Table.from_pandas(attributes, preserve_index=False, nthreads=1)
     position = table.schema.get_field_index(name)
     table = table.set_column(position, first_row.field(name), _point_wkb(xy))
     metadata = {**table.schema.metadata, b"geo": json.dumps(geo).encode("utf-8")}
