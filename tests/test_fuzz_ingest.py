@@ -1,13 +1,12 @@
 """Very long lines through the street reader: refused naming the line and what was expected, in
 bounded time and memory; never the CSV library's own words.
 
-Found by the ``fuzz`` helper; the reader belongs to the CSV parsing path being rewritten
-(``arrowingest``), so these are strict expected failures until that rewrite fixes them (remove
-the ``xfail`` then). Measured (2 cores, load ~2): a 10 MB line after the header is refused in
-0.1 s with ``expected 12 comma-separated fields, got another number of: ''`` (no line, no text);
-a row with a 40 MB location field (100 MB alike) in 0.2 s with ``not a readable CSV file
-(straddling object straddles two block boundaries (try to increase block size?))``, while
-1 MB names ``line 2``. Memory: about 2x the line (100 MB line: +70 MB RSS).
+Found by the ``fuzz`` helper. Before (2 cores, load ~2): a 10 MB line after the header was
+refused in 0.1 s with ``expected 12 comma-separated fields, got another number of: ''`` (no line,
+no text: the re-read that finds the bad row used Arrow's 1 MB blocks); a row with a 40 MB
+location field (100 MB alike) in 0.2 s with ``not a readable CSV file (straddling object
+straddles two block boundaries (try to increase block size?))``, while 1 MB named ``line 2``.
+Memory: about 2x the line (100 MB line: +70 MB RSS).
 """
 
 from __future__ import annotations
@@ -20,12 +19,7 @@ from hotspots.errors import SourceFormatError
 from tests.badinput import READERS, file_with
 from tests.helpers import STREET_HEADER, street_row
 
-PENDING = pytest.mark.xfail(
-    strict=True, reason="reader (arrowingest): long lines refused without their line number"
-)
 
-
-@PENDING
 def test_a_10_mb_line_of_one_field_is_refused_naming_line_2() -> None:
     data = (STREET_HEADER + "\n").encode() + b"y" * 10_000_000 + b"\n"
     with file_with(data) as path, pytest.raises(SourceFormatError) as refused:
@@ -35,7 +29,6 @@ def test_a_10_mb_line_of_one_field_is_refused_naming_line_2() -> None:
     )
 
 
-@PENDING
 def test_a_40_mb_field_is_kept_or_refused_naming_line_2() -> None:
     row = street_row("big", 500500, 200500, location="x" * 40_000_000)
     data = (STREET_HEADER + "\n" + ",".join(row) + "\n").encode()
@@ -46,3 +39,13 @@ def test_a_40_mb_field_is_kept_or_refused_naming_line_2() -> None:
             assert "line 2" in str(refused) and "block" not in str(refused), str(refused)
         else:
             assert len(read.events) == 1
+
+
+def test_a_row_longer_than_a_block_is_refused_naming_its_own_line() -> None:
+    """A good row, then a 40 MB one: the refusal names line 3 (the header is line 1)."""
+    good = street_row("ok", 500500, 200500)
+    big = street_row("big", 500600, 200600, location="x" * 40_000_000)
+    data = (STREET_HEADER + "\n" + ",".join(good) + "\n" + ",".join(big) + "\n").encode()
+    with file_with(data) as path, pytest.raises(SourceFormatError) as refused:
+        READERS["street"](path)
+    assert "line 3" in str(refused.value) and "longer than 16 MB" in str(refused.value)

@@ -242,10 +242,15 @@ def _raise_read_error(
         raise SourceFormatError(path, f"not UTF-8 text; {_EXPECT_UTF8}", line) from None
     if "Expected" in str(exc) and "columns" in str(exc):
         _raise_first_bad_row(path, columns, has_header)
+    limit = f"{_BLOCK_BYTES >> 20} MB"
     if "Could not skip initial" in str(exc):
-        limit = f"{_BLOCK_BYTES >> 20} MB"
         raise SourceFormatError(
             path, f"the header line is longer than {limit}; expected a CSV header", 1
+        ) from None
+    if "straddl" in str(exc):  # a row longer than Arrow's block: name it, not Arrow's words
+        line = _first_line_longer_than(path, _BLOCK_BYTES)
+        raise SourceFormatError(
+            path, f"the line is longer than {limit}; expected a CSV row", line
         ) from None
     raise SourceFormatError(path, f"not a readable CSV file ({exc}); expected a CSV file") from None
 
@@ -264,7 +269,10 @@ def _raise_first_bad_row(path: str | Path, columns: list[str], has_header: bool)
         pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(
-                column_names=columns, skip_rows=1 if has_header else 0, use_threads=False
+                column_names=columns,
+                skip_rows=1 if has_header else 0,
+                use_threads=False,
+                block_size=_BLOCK_BYTES,  # as the first read: a long row is found, not straddled
             ),
             parse_options=pacsv.ParseOptions(ignore_empty_lines=False, invalid_row_handler=_stop),
             convert_options=pacsv.ConvertOptions(
@@ -286,6 +294,20 @@ def _raise_first_bad_row(path: str | Path, columns: list[str], has_header: bool)
         f"expected {len(columns)} comma-separated fields, got {got}: {text!r}",
         line,
     )
+
+
+def _first_line_longer_than(path: str | Path, limit_bytes: int) -> int | None:
+    """The 1-based number of the first physical line longer than ``limit_bytes`` (read in
+    pieces of at most that size: memory stays bounded whatever the line)."""
+    with open(path, "rb") as handle:
+        number, length = 1, 0
+        while piece := handle.readline(limit_bytes + 1):
+            length += len(piece)
+            if length > limit_bytes:
+                return number
+            if piece.endswith(b"\n"):
+                number, length = number + 1, 0
+    return None
 
 
 def _first_non_utf8_line(path: str | Path) -> int | None:
