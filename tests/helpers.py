@@ -70,6 +70,30 @@ def street_row(
     ]
 
 
+def store_of_rows(rows: list[list[str]], toy_boundaries: tuple[Path, Path], folder: Path) -> Path:
+    """``rows`` (:func:`street_row`) as one toy street file per month, ingested with the toy
+    boundaries into ``folder/store``."""
+    from hotspots.ingest import ingest
+    from hotspots.sources.boundaries import read_force_area, read_wards
+    from hotspots.store import Store
+
+    paths = []
+    for month in sorted({r[1] for r in rows}):
+        path = folder / f"{month}-toyshire-street.csv"
+        mine = [r for r in rows if r[1] == month]
+        path.write_text("\n".join([STREET_HEADER, *(",".join(r) for r in mine)]) + "\n")
+        paths.append(path)
+    wards_path, area_path = toy_boundaries
+    store = folder / "store"
+    ingest(
+        paths,
+        wards=read_wards(wards_path),
+        force_area=read_force_area(area_path),
+        store=Store(store),
+    )
+    return store
+
+
 def snapshot(folder: Path) -> dict[str, str]:
     """Every file under ``folder`` (relative path -> SHA-256 of its bytes)."""
     return {

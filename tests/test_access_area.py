@@ -26,7 +26,7 @@ import pytest
 from flask import Flask
 
 from tests.accounts import client_as
-from tests.helpers import STREET_HEADER, AppFactory, street_row
+from tests.helpers import AppFactory, store_of_rows, street_row
 
 ALPHA, BRAVO = "E05000001", "E05000002"
 MONTHS = [f"2025-{m:02d}" for m in range(1, 7)]
@@ -47,32 +47,14 @@ def _groups() -> dict[str, tuple[list[tuple[float, float]], str, int, int]]:
 
 @pytest.fixture(scope="module")
 def area_store(toy_boundaries: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from hotspots.ingest import ingest
-    from hotspots.sources.boundaries import read_force_area, read_wards
-    from hotspots.store import Store
-
-    folder = tmp_path_factory.mktemp("area_toy")
-    paths = []
-    for m, month in enumerate(MONTHS):
-        rows = []
-        for name, (points, location, before, now) in _groups().items():
-            for p, (x, y) in enumerate(points):
-                for k in range(before if m < 3 else now):
-                    rows.append(
-                        street_row(f"{name}{month}-{p}-{k}", x, y, month=month, location=location)
-                    )
-        path = folder / f"{month}-toyshire-street.csv"
-        path.write_text("\n".join([STREET_HEADER, *(",".join(r) for r in rows)]) + "\n")
-        paths.append(path)
-    wards_path, area_path = toy_boundaries
-    store = folder / "store"
-    ingest(
-        paths,
-        wards=read_wards(wards_path),
-        force_area=read_force_area(area_path),
-        store=Store(store),
-    )
-    return store
+    rows = [
+        street_row(f"{name}{month}-{p}-{k}", x, y, month=month, location=location)
+        for m, month in enumerate(MONTHS)
+        for name, (points, location, before, now) in _groups().items()
+        for p, (x, y) in enumerate(points)
+        for k in range(before if m < 3 else now)
+    ]
+    return store_of_rows(rows, toy_boundaries, tmp_path_factory.mktemp("area_toy"))
 
 
 @pytest.fixture(scope="module")

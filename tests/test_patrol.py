@@ -23,7 +23,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from hotspots.ingest import ingest
 from hotspots.patrol import (
     DEFAULT_DOSAGE,
     GPX_NS,
@@ -36,10 +35,9 @@ from hotspots.patrol import (
 )
 from hotspots.periods import PeriodError
 from hotspots.render import external_urls
-from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
 from tests.accounts import sign_in
-from tests.helpers import STREET_HEADER, AppFactory, street_row
+from tests.helpers import AppFactory, store_of_rows, street_row
 from web.patrol import bp
 
 EVIL = "<script>alert(1)</script>"
@@ -59,26 +57,7 @@ def toy_store(toy_boundaries: tuple[Path, Path], tmp_path_factory: pytest.TempPa
         for name, ((x, y), location, counts) in PLACES.items()
         for k in range(counts[i])
     ]
-    return _store_of_rows(rows, toy_boundaries, tmp_path_factory.mktemp("patrol_toy"))
-
-
-def _store_of_rows(rows: list[list[str]], toy_boundaries: tuple[Path, Path], folder: Path) -> Path:
-    """``rows`` as one toy street file per month, ingested into ``folder/store``."""
-    paths = []
-    for month in sorted({r[1] for r in rows}):
-        path = folder / f"{month}-toyshire-street.csv"
-        mine = [r for r in rows if r[1] == month]
-        path.write_text("\n".join([STREET_HEADER, *(",".join(r) for r in mine)]) + "\n")
-        paths.append(path)
-    wards_path, area_path = toy_boundaries
-    store = folder / "store"
-    ingest(
-        paths,
-        wards=read_wards(wards_path),
-        force_area=read_force_area(area_path),
-        store=Store(store),
-    )
-    return store
+    return store_of_rows(rows, toy_boundaries, tmp_path_factory.mktemp("patrol_toy"))
 
 
 def _plan(store: Path, **kwargs):
@@ -328,7 +307,7 @@ def test_place_names_keep_the_streets_case(
         for m in MONTHS[3:]
         for k in range(6)
     ]
-    store = _store_of_rows(rows, toy_boundaries, tmp_path)
+    store = store_of_rows(rows, toy_boundaries, tmp_path)
     plan = patrol_plan(Store(store), end_month="2025-06", eps_m=100)
     assert plan.places[0].name == "1. On or near St Bede's Gardens"
     assert "St Bede's Gardens" in plan_gpx(plan) and "Bede'S" not in plan_gpx(plan)
@@ -356,7 +335,7 @@ def test_a_place_hot_in_no_single_month_says_why_it_is_listed(
         for m in MONTHS[3:]
         for k in range(3)
     ]
-    store = _store_of_rows(rows, toy_boundaries, tmp_path)
+    store = store_of_rows(rows, toy_boundaries, tmp_path)
     plan = patrol_plan(Store(store), end_month="2025-06", eps_m=100, min_samples=5)
     (p,) = plan.places
     assert p.stable[6] == 0
