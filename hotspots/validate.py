@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -429,8 +430,24 @@ _MONTH_PATTERN = r"(19|20)\d\d-(0[1-9]|1[0-2])"
 YEARS = (1900, 2099)
 
 
+def latest_month() -> str:
+    """The last month a record may be dated, ``YYYY-MM``: the current month by the machine's
+    clock (UTC, a day ahead so that UK time's new month is never refused). A record dated later
+    is a typing error (``2052-07`` for ``2025-07``): kept, it would become the store's newest
+    month and every default period would end in the future."""
+    return (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m")
+
+
+def after_latest_month(years: pd.Series, months: pd.Series) -> np.ndarray:
+    """True where year and month (numbers; NaN: not after) come after :func:`latest_month`."""
+    latest_year, latest_month_number = (int(v) for v in latest_month().split("-"))
+    key = years.to_numpy(dtype=float) * 12 + months.to_numpy(dtype=float)
+    return np.asarray(key > latest_year * 12 + latest_month_number)
+
+
 def check_month(verdicts: RowVerdicts, month_text: pd.Series) -> pd.Series:
-    """Reject rows whose month is not ``YYYY-MM`` (month 01-12); return the stripped months."""
+    """Reject rows whose month is not ``YYYY-MM`` (month 01-12) or comes after
+    :func:`latest_month`; return the stripped months."""
     month = month_text.str.strip()
     rows = np.flatnonzero(verdicts.kept)
     codes, distinct = pd.factorize(_at(month, rows), use_na_sentinel=False)
@@ -438,6 +455,15 @@ def check_month(verdicts: RowVerdicts, month_text: pd.Series) -> pd.Series:
     ok = good.fillna(False).to_numpy(dtype=bool)[codes]
     bad = _spread(rows, ~ok, len(month))
     verdicts.reject(bad, schema.REASON_BAD_DATE, _value_detail("month", month_text))
+    latest = latest_month()
+    future = pd.Series(distinct).where(good.fillna(False).astype(bool), "") > latest
+    later = _spread(rows, future.to_numpy(dtype=bool)[codes], len(month))
+    suffix = f" (after the current month, {latest})"
+    verdicts.reject(
+        later,
+        schema.REASON_BAD_DATE,
+        lambda at: _with_value("month", _at(month_text, at)) + suffix,
+    )
     return month
 
 

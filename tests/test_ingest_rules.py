@@ -263,3 +263,55 @@ def test_a_file_with_no_row_in_the_force_area_is_warned_of(
     mixed_report = _ingest([mixed], toy, tmp_path / "store2")
     assert ingest_warnings(mixed_report) == []
     assert "another force" not in format_ingest(mixed_report)
+
+
+def test_records_dated_after_the_current_month_are_bad_dates(
+    write_street, toy, tmp_path: Path
+) -> None:
+    """A typing error such as ``2052-07`` for ``2025-07`` was kept (years up to 2099 are
+    plausible), became the store's newest month and made every default period end in the
+    future. Records dated after the current month (machine clock) are rejected as bad dates,
+    in every kind of file; this month is kept."""
+    import pandas as pd
+
+    from hotspots.validate import latest_month
+
+    now = latest_month()
+    year, month = (int(v) for v in now.split("-"))
+    later = f"{year + 1}-{month:02d}"  # a year from now
+    street = write_street(
+        [
+            street_row("now", 500500, 200500, month=now),
+            street_row("later", 500500, 200500, month=later),
+        ]
+    )
+    raids = _write_raids(
+        tmp_path,
+        [
+            f"F1,{now}-01,,,500500,200500,,,supply,1,0,0,,true",
+            f"F2,{later}-01,,,500500,200500,,,supply,1,0,0,,true",
+        ],
+    )
+    law = "Misuse of Drugs Act 1971 (section 23)"
+    searches = tmp_path / "searches.csv"
+    searches.write_text(
+        "\n".join(
+            [SEARCH_HEADER]
+            + [
+                f"Person search,{day}T12:00:00+00:00,,,{LAT},{LON},Male,18-24,,White,{law},"
+                "Controlled drugs,Arrest,True,False"
+                for day in (f"{now}-01", f"{later}-01")
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    report = _ingest([street, raids, searches], toy, tmp_path / "store")
+    assert report.reconciles()
+    for entry in report.sources:
+        assert (entry["rows_read"], entry["kept"], entry["rejected"]) == (2, 1, {"bad date": 1})
+    store = Store(tmp_path / "store")
+    assert max(store.load(["offence", "search", "raid"])["month"]) == now
+    street_entry = next(e for e in store.sources() if e["kind"] == "street")
+    rejected = pd.read_csv(store.path / street_entry["rejected_file"], dtype=str)
+    assert rejected["detail"].tolist() == [f"month={later} (after the current month, {now})"]

@@ -30,8 +30,10 @@ from hotspots.sources.csvio import (
 from hotspots.validate import (
     YEARS,
     RowVerdicts,
+    after_latest_month,
     check_bng,
     check_lonlat,
+    latest_month,
     parse_decimal,
     reject_blank_rows,
     reject_duplicates,
@@ -110,6 +112,11 @@ def read_raids(path: str | Path, *, seen_ids: set[str] | None = None) -> SourceR
         dates.isna().to_numpy(),
         schema.REASON_BAD_DATE,
         "date=" + raw["date"] + f" (expected YYYY-MM-DD, years {YEARS[0]}-{YEARS[1]})",
+    )
+    verdicts.reject(
+        after_latest_month(dates.dt.year, dates.dt.month),
+        schema.REASON_BAD_DATE,
+        "date=" + raw["date"] + f" (after the current month, {latest_month()})",
     )
     warrant = raw["warrant_type"].str.strip().str.lower()
     bad_type = ~warrant.isin(schema.WARRANT_TYPES).to_numpy()

@@ -30,7 +30,9 @@ from hotspots.sources.police_uk import derived_ids
 from hotspots.validate import (
     YEARS,
     RowVerdicts,
+    after_latest_month,
     check_lonlat,
+    latest_month,
     reject_blank_rows,
 )
 
@@ -119,6 +121,11 @@ def read_stop_search(path: str | Path, *, all_objects: bool = False) -> SourceRe
         )
     local = uk_local_times(raw["Date"])
     verdicts.reject(local.isna().to_numpy(), schema.REASON_BAD_DATE, "Date=" + raw["Date"])
+    verdicts.reject(
+        after_latest_month(local.dt.year, local.dt.month),
+        schema.REASON_BAD_DATE,
+        "Date=" + raw["Date"] + f" (after the current month, {latest_month()})",
+    )
     x_m, y_m = check_lonlat(verdicts, raw["Longitude"], raw["Latitude"])
 
     rows = np.flatnonzero(verdicts.kept)
