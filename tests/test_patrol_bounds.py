@@ -100,3 +100,38 @@ def test_api_downloads_count_too(app_factory: AppFactory, tmp_path: Path) -> Non
     assert analyst.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
     assert analyst.get(url.replace("gpkg", "csv")).status_code == 200
     assert analyst.get(url.replace("gpkg", "parquet")).status_code == 429
+
+
+def test_the_budget_is_one_across_worker_processes(app_factory: AppFactory, tmp_path: Path) -> None:
+    """Each worker process kept its own count, so ``gunicorn --workers 2`` let an account start
+    twice the setting. Two apps on one ``USERS_DB`` (two workers of one server, each its own
+    cache) now share the account's budget: two new plans allowed, the third refused whichever
+    worker gets it."""
+    first = _app(app_factory, tmp_path, 2)
+    second = app_factory(
+        CACHE_DIR=str(tmp_path / "cache-2"),
+        USERS_DB=str(tmp_path / "users.sqlite3"),
+        WARM_PRESETS=0,
+        SIGNIFICANCE_SIMS=9,
+        COMPUTE_PER_MINUTE=2,
+    )
+    assert (
+        client_as(first, "analyst").get("/patrol.csv?to=2025-11&n=3&rank=hotspots").status_code
+        == 200
+    )
+    assert (
+        client_as(second, "analyst").get("/patrol.csv?to=2025-11&n=4&rank=hotspots").status_code
+        == 200
+    )
+    assert (
+        client_as(first, "analyst").get("/patrol.csv?to=2025-11&n=5&rank=hotspots").status_code
+        == 429
+    )
+    assert (
+        client_as(second, "analyst").get("/patrol.csv?to=2025-11&n=6&rank=hotspots").status_code
+        == 429
+    )
+    assert (
+        client_as(second, "admin").get("/patrol.csv?to=2025-11&n=6&rank=hotspots").status_code
+        == 200
+    )

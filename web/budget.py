@@ -12,25 +12,31 @@ address, for the public level) and refuses the request with 429 and ``Retry-Afte
 account has started ``COMPUTE_PER_MINUTE`` in the last minute (0: no limit). Pre-warming, which
 runs outside any request, is never charged.
 
-The limiter is pyrate-limiter's (a sliding-window log per account in this process's memory, a
-bucket per account routed by a small :class:`~pyrate_limiter.BucketFactory`): each worker
-process counts its own requests, so with ``gunicorn --workers 2`` an account may start up to
-twice the setting in a minute, still bounded.
+The limiter is pyrate-limiter's: a sliding-window log per account, a bucket per account routed
+by a small :class:`~pyrate_limiter.BucketFactory`, kept in SQLite (pyrate-limiter's
+:class:`~pyrate_limiter.SQLiteBucket`) in :data:`LEDGER_FILE` beside ``USERS_DB``, the folder
+every worker process already shares (its secret key is there): so with ``gunicorn --workers 2``
+an account's requests to either worker count against one budget. Two workers checking at the
+same instant may each let one request through (the check and the entry are not one
+transaction), so the bound is the setting plus at most one per worker.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
+from pathlib import Path
 
 from flask import current_app, g, has_request_context, request
 from pyrate_limiter import (
     AbstractBucket,
     BucketFactory,
     Duration,
-    InMemoryBucket,
     Limiter,
     Rate,
     RateItem,
+    SQLiteBucket,
 )
 from werkzeug.exceptions import TooManyRequests
 
@@ -40,23 +46,34 @@ __all__ = ["charge"]
 WINDOW_S = 60
 
 
-class _PerAccount(BucketFactory):
-    """One in-memory bucket per account name, all leaked by the factory's one thread."""
+#: The budgets' file, beside ``USERS_DB`` (shared by the worker processes).
+LEDGER_FILE = "compute-budget.sqlite3"
 
-    def __init__(self, rates: list[Rate]) -> None:
+
+class _PerAccount(BucketFactory):
+    """One bucket per account name, a table each in the ledger file ``db_path``."""
+
+    def __init__(self, rates: list[Rate], db_path: Path) -> None:
         self._rates = rates
+        self._db_path = db_path
         self._buckets: dict[str, AbstractBucket] = {}
         self._lock = threading.Lock()
 
     def _bucket(self, name: str) -> AbstractBucket:
         with self._lock:
             if name not in self._buckets:
-                self._buckets[name] = self.create(InMemoryBucket, self._rates)
+                # a table name from the account's (any text) by digest: never SQL from a user
+                table = "budget_" + hashlib.sha256(name.encode()).hexdigest()[:24]
+                if not self._db_path.exists():  # private, as the accounts beside it
+                    os.close(os.open(self._db_path, os.O_CREAT | os.O_WRONLY, 0o600))
+                self._buckets[name] = SQLiteBucket.init_from_file(
+                    self._rates, table=table, db_path=str(self._db_path)
+                )
             return self._buckets[name]
 
     def wrap_item(self, name: str, weight: int = 1) -> RateItem:
         now = self._bucket(name).now()
-        assert isinstance(now, int)  # an in-memory bucket's clock is synchronous
+        assert isinstance(now, int)  # the SQLite bucket's clock is synchronous
         return RateItem(name, now, weight=weight)
 
     def get(self, item: RateItem) -> AbstractBucket:
@@ -67,8 +84,9 @@ def _limiter(per_minute: int) -> Limiter:
     """This app's limiter for ``per_minute`` (made on first use)."""
     extensions = current_app.extensions.setdefault("compute_budget", {})
     if per_minute not in extensions:
+        ledger = Path(current_app.config["USERS_DB"]).parent / LEDGER_FILE
         extensions[per_minute] = Limiter(
-            _PerAccount([Rate(per_minute, Duration.SECOND * WINDOW_S)])
+            _PerAccount([Rate(per_minute, Duration.SECOND * WINDOW_S)], ledger)
         )
     limiter: Limiter = extensions[per_minute]
     return limiter
