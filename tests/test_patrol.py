@@ -33,6 +33,7 @@ from hotspots.patrol import (
     plan_csv,
     plan_gpx,
 )
+from hotspots.patrol.naming import direction
 from hotspots.periods import PeriodError
 from hotspots.render import external_urls
 from hotspots.store import Store
@@ -451,3 +452,57 @@ def test_page_ranks_by_the_forecast_by_default_and_states_its_back_test(
     assert 0 < area_total < force_total - 1
     assert f"of the {force_total:.0f} expected" not in page
     assert "the force" not in page.split("How places were chosen")[0]
+
+
+def test_places_of_one_name_say_where_they_are_from_each_other(
+    toy_boundaries: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """police.uk names places by their nearest map point, so one plan can list three "On or
+    near Parking Area" (Merseyside walkthrough: places 8-10 in one ward, not told apart on the
+    phone list or the GPX). Here two such places 400 m apart on one east-west line, and a third
+    of another name: the second says where it is from the first, in the list, the card, the
+    GPX and the phone's maps link; by forecast cells (250 m squares) the centres are 250 m
+    apart (500300 and 500700 lie in the squares centred on 500375 and 500625)."""
+    parking = "On or near Parking Area"
+    places = [((500300, 200300), parking, 6), ((500700, 200300), parking, 5)]
+    places.append(((501500, 200500), "On or near Quince Road", 4))
+    rows = [
+        street_row(f"{x}-{m}-{k}", x, y, month=m, location=location)
+        for (x, y), location, n in places
+        for m in MONTHS[3:]
+        for k in range(n)
+    ]
+    store = store_of_rows(rows, toy_boundaries, tmp_path)
+    plan = patrol_plan(Store(store), end_month="2025-06", eps_m=100)
+    names = [p.name for p in plan.places]
+    assert names == [
+        "1. On or near Parking Area",
+        "2. On or near Parking Area, 400 m east of place 1",
+        "3. On or near Quince Road",
+    ]
+    assert "<name>2. On or near Parking Area, 400 m east of place 1</name>" in plan_gpx(plan)
+    assert "400%20m%20east%20of%20place%201" in plan.places[1].geo_uri
+    assert plan_csv(plan).count(f",{parking},") == 2  # the CSV keeps the location as written
+    forecast = patrol_plan(Store(store), end_month="2025-06", eps_m=100, forecast=True)
+    assert [p.label for p in forecast.places if p.location == parking] == [
+        parking,
+        f"{parking}, 250 m east of place 1",
+    ]
+
+
+@pytest.mark.parametrize(
+    "dx_m,dy_m,expected",
+    [
+        (0, 5, "north"),
+        (1, 1, "north-east"),
+        (3, 0, "east"),
+        (0, -5, "south"),
+        (-1, 0, "west"),
+        (-1, 2, "north-west"),
+        (2, -1, "south-east"),
+    ],
+)
+def test_the_compass_point_is_the_nearest_of_eight(dx_m: float, dy_m: float, expected: str) -> None:
+    """By hand: the bearing of (-1, 2) is 333.4 degrees, nearest north-west (315) rather than
+    north (360); of (2, -1) 116.6 degrees, nearest south-east (135) rather than east (90)."""
+    assert direction(dx_m, dy_m) == expected

@@ -27,6 +27,7 @@ from hotspots.evaluate.grid import CELL_M
 from hotspots.evaluate.next_month import NextMonth, next_month
 from hotspots.patrol.area import PatrolArea
 from hotspots.patrol.forecast_places import forecast_places
+from hotspots.patrol.naming import told_apart
 from hotspots.patrol.reasons import _note, _reason, _summary, colocation_warning
 from hotspots.patrol.stability import STABILITY_WINDOWS, _monthly_hits
 from hotspots.periods import Period, add_months, parse_month
@@ -82,16 +83,25 @@ class PatrolPlace:
     why: str = ""
     #: Share of the place's offences on its busiest map point, when flagged (``note``).
     colocation_share: float | None = None
+    #: Where the place is from an earlier place of the same name, when the plan has several
+    #: (``"400 m east of place 8"``; :func:`hotspots.patrol.naming.told_apart`), else "".
+    aside: str = ""
 
     @property
     def name(self) -> str:
         """``"1. On or near Station Road"`` (the GPX waypoint name)."""
-        return f"{self.rank}. {self.location or f'Place in {self.ward_name}'}"
+        return f"{self.rank}. {self.label}"
+
+    @property
+    def plain_name(self) -> str:
+        """The police.uk location text, or ``"Place in <ward>"`` when it has none."""
+        return self.location or f"Place in {self.ward_name}"
 
     @property
     def label(self) -> str:
-        """The place without its rank: ``"On or near Station Road"``."""
-        return self.location or f"Place in {self.ward_name}"
+        """The place without its rank: ``"On or near Station Road"``, or ``"On or near Parking
+        Area, 400 m east of place 8"`` when an earlier place has the same name."""
+        return f"{self.plain_name}, {self.aside}" if self.aside else self.plain_name
 
     @property
     def geo_uri(self) -> str:
@@ -402,6 +412,7 @@ def patrol_plan(
             "chosen": ahead.info["chosen"],
             "capture": capture,
         }
+    places = told_apart(places)
     return PatrolPlan(
         area=area,
         area_label=area_label,
