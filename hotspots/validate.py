@@ -439,10 +439,16 @@ def latest_month() -> str:
 
 
 def after_latest_month(years: pd.Series, months: pd.Series) -> np.ndarray:
-    """True where year and month (numbers; NaN: not after) come after :func:`latest_month`."""
+    """True where year and month (numbers; NaN: not after) come after :func:`latest_month`:
+    the one comparison of every kind of file."""
     latest_year, latest_month_number = (int(v) for v in latest_month().split("-"))
     key = years.to_numpy(dtype=float) * 12 + months.to_numpy(dtype=float)
     return np.asarray(key > latest_year * 12 + latest_month_number)
+
+
+def after_latest_note() -> str:
+    """What a rejection for a date after :func:`latest_month` adds to the value it names."""
+    return f" (after the current month, {latest_month()})"
 
 
 def check_month(verdicts: RowVerdicts, month_text: pd.Series) -> pd.Series:
@@ -455,14 +461,14 @@ def check_month(verdicts: RowVerdicts, month_text: pd.Series) -> pd.Series:
     ok = good.fillna(False).to_numpy(dtype=bool)[codes]
     bad = _spread(rows, ~ok, len(month))
     verdicts.reject(bad, schema.REASON_BAD_DATE, _value_detail("month", month_text))
-    latest = latest_month()
-    future = pd.Series(distinct).where(good.fillna(False).astype(bool), "") > latest
-    later = _spread(rows, future.to_numpy(dtype=bool)[codes], len(month))
-    suffix = f" (after the current month, {latest})"
+    held = pd.Series(distinct).where(good.fillna(False).astype(bool))  # well-formed only
+    future = after_latest_month(
+        pd.to_numeric(held.str[:4], errors="coerce"), pd.to_numeric(held.str[5:7], errors="coerce")
+    )
+    later = _spread(rows, future[codes], len(month))
+    note = after_latest_note()
     verdicts.reject(
-        later,
-        schema.REASON_BAD_DATE,
-        lambda at: _with_value("month", _at(month_text, at)) + suffix,
+        later, schema.REASON_BAD_DATE, lambda at: _with_value("month", _at(month_text, at)) + note
     )
     return month
 

@@ -31,9 +31,9 @@ from hotspots.validate import (
     YEARS,
     RowVerdicts,
     after_latest_month,
+    after_latest_note,
     check_bng,
     check_lonlat,
-    latest_month,
     parse_decimal,
     reject_blank_rows,
     reject_duplicates,
@@ -116,7 +116,7 @@ def read_raids(path: str | Path, *, seen_ids: set[str] | None = None) -> SourceR
     verdicts.reject(
         after_latest_month(dates.dt.year, dates.dt.month),
         schema.REASON_BAD_DATE,
-        "date=" + raw["date"] + f" (after the current month, {latest_month()})",
+        "date=" + raw["date"] + after_latest_note(),
     )
     warrant = raw["warrant_type"].str.strip().str.lower()
     bad_type = ~warrant.isin(schema.WARRANT_TYPES).to_numpy()

@@ -31,8 +31,8 @@ from hotspots.validate import (
     YEARS,
     RowVerdicts,
     after_latest_month,
+    after_latest_note,
     check_lonlat,
-    latest_month,
     reject_blank_rows,
 )
 
@@ -124,7 +124,7 @@ def read_stop_search(path: str | Path, *, all_objects: bool = False) -> SourceRe
     verdicts.reject(
         after_latest_month(local.dt.year, local.dt.month),
         schema.REASON_BAD_DATE,
-        "Date=" + raw["Date"] + f" (after the current month, {latest_month()})",
+        "Date=" + raw["Date"] + after_latest_note(),
     )
     x_m, y_m = check_lonlat(verdicts, raw["Longitude"], raw["Latitude"])
 
