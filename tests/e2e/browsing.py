@@ -32,6 +32,18 @@ DESKTOP_HEIGHT = 900
 TIMEOUT_MS = 20_000
 
 
+def sign_in_page(page: Any, base_url: str, username: str) -> None:
+    """Sign ``page`` in at ``base_url`` as ``username`` with the tests' password, as a person
+    would (the form's labelled fields and its button), and wait for the map it lands on."""
+    from tests.accounts import PASSWORD
+
+    page.goto(base_url + "/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base_url + "/")
+
+
 @contextlib.contextmanager
 def serving(app: Any) -> Iterator[str]:
     """``app`` served on a free loopback port from a background thread; yields its base URL."""

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.accounts import PASSWORD, ensure_user
+from tests.accounts import ensure_user
 from tests.basemaps import make_pmtiles
-from tests.e2e.browsing import SCREENSHOTS, TIMEOUT_MS, serving
+from tests.e2e.browsing import SCREENSHOTS, TIMEOUT_MS, serving, sign_in_page
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +48,7 @@ def test_map_frame_draws_the_file_tiles_with_attribution(browser: Any, basemap_s
         lambda r: tiles.append((r.url, r.status)) if "/tiles/" in r.url else None,
     )
     try:
-        page.goto(basemap_server + "/login")
-        page.get_by_label("Username").fill("test-officer-e07000008")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(basemap_server + "/")
+        sign_in_page(page, basemap_server, "test-officer-e07000008")
         frame = page.wait_for_selector("iframe.map-frame").content_frame()
         assert frame is not None
         frame.wait_for_selector("img.leaflet-tile-loaded", state="attached")

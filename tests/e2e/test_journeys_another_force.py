@@ -21,7 +21,14 @@ import pytest
 from hotspots.patrol import GPX_NS
 from hotspots.store import Store
 from tests.accounts import PASSWORD, ensure_user
-from tests.e2e.browsing import DESKTOP_HEIGHT, PHONE_HEIGHT, SCREENSHOTS, TIMEOUT_MS, serving
+from tests.e2e.browsing import (
+    DESKTOP_HEIGHT,
+    PHONE_HEIGHT,
+    SCREENSHOTS,
+    TIMEOUT_MS,
+    serving,
+    sign_in_page,
+)
 from tests.e2e.test_browser import axe_violations, report
 from tests.helpers import AppFactory
 
@@ -146,11 +153,7 @@ def test_the_commissioners_office_gets_each_districts_headline_and_the_pdf(
     context = _context(browser, url, width)
     page = context.new_page()
     try:
-        page.goto(url + "/login")
-        page.get_by_label("Username").fill(names["commissioner"])
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(url + "/")
+        sign_in_page(page, url, names["commissioner"])
         page.get_by_role("link", name="Briefing").click()
         page.wait_for_url("**/briefing*")
         lines = page.locator(".district-lines li").all_inner_texts()
@@ -194,11 +197,7 @@ def test_the_top_hotspots_numbers_are_on_top_where_markers_overlap(
     context = _context(browser, url, width)
     page = context.new_page()
     try:
-        page.goto(url + "/login")
-        page.get_by_label("Username").fill(names["analyst"])
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(url + "/")
+        sign_in_page(page, url, names["analyst"])
         frame = page.wait_for_selector("iframe.map-frame").content_frame()
         frame.wait_for_selector(".hs-rank", state="attached")
         page.wait_for_timeout(500)  # the map's first view settles
@@ -230,11 +229,7 @@ def test_ward_names_are_never_written_over_each_other(
     context = _context(browser, url, 1280)
     page = context.new_page()
     try:
-        page.goto(url + "/login")
-        page.get_by_label("Username").fill(names["analyst"])
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(url + "/")
+        sign_in_page(page, url, names["analyst"])
         page.goto(url + "/map/frame?from=2019-10&to=2019-12")
         page.wait_for_selector(".hs-label", state="attached")
         page.wait_for_timeout(1000)  # the first view (fitted to the force) settles

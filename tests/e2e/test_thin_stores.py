@@ -16,8 +16,8 @@ import pytest
 from hotspots.ingest import ingest
 from hotspots.sources.boundaries import read_force_area, read_wards
 from hotspots.store import Store
-from tests.accounts import PASSWORD, ensure_user
-from tests.e2e.browsing import PHONE_HEIGHT, serving
+from tests.accounts import ensure_user
+from tests.e2e.browsing import PHONE_HEIGHT, serving, sign_in_page
 from tests.e2e.test_browser import axe_violations, report
 from tests.helpers import DEMO_ALWAYS as ALWAYS
 from tests.helpers import DEMO_AREA as AREA
@@ -62,11 +62,7 @@ def _phone(browser: Any, url: str) -> Any:
     )
     page = context.new_page()
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort())
-    page.goto(url + "/login")
-    page.get_by_label("Username").fill("test-analyst")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(url + "/")
+    sign_in_page(page, url, "test-analyst")
     return page
 
 
