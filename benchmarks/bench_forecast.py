@@ -4,6 +4,15 @@ Run by hand, not by pytest::
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_forecast.py            # the shipped demo data
     PYTHONPATH=. .venv/bin/python benchmarks/bench_forecast.py --store /tmp/cambs --repeats 3
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_forecast.py --synthetic-months 36 \
+        --synthetic-side-km 44 --synthetic-offences 5000 --repeats 2
+
+``--synthetic-months N`` times a made-up force instead of a store (no store, no layers): a
+square of ``--synthetic-side-km`` (44 km: 30,976 cells of 250 m) with
+``--synthetic-offences`` drug offences a month on 3,000 snap points of lognormal weights
+(seeded), each point's weight drifting month to month and one point in twelve seasonal (its
+weight x 4 in one calendar month): a force with 24-36 consecutive months, so the forecast's
+history cap and seasonal candidates run, which neither real store exercises.
 
 Without ``--store`` the shipped demo data (Cambridgeshire 2025, 12 months of drug offences) is
 ingested into a temporary store. Both sides run :func:`hotspots.evaluate.backtest` in this
@@ -31,10 +40,15 @@ import contextlib
 import io
 import json
 import os
+import resource
 import statistics
 import tempfile
 import time
 from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+from shapely.geometry import box
 
 from hotspots.evaluate import Grid, backtest, drug_offences
 from hotspots.evaluate.forecast_features import ALL_FAMILIES, FAMILIES, store_layers
@@ -47,6 +61,30 @@ def _load() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
 
 
+def synthetic_force(
+    n_months: int, side_km: float, offences_per_month: int, seed: int = 23
+) -> tuple[Grid, np.ndarray, np.ndarray]:
+    """A made-up force (see the module docstring): its grid, offence points and months."""
+    rng = np.random.default_rng(seed)
+    x0, y0 = 500_000.0, 200_000.0
+    side_m = side_km * 1000.0
+    area = gpd.GeoDataFrame(geometry=[box(x0, y0, x0 + side_m, y0 + side_m)], crs="EPSG:27700")
+    grid = Grid.over(area)
+    n_points = 3000
+    points = rng.uniform([x0, y0], [x0 + side_m, y0 + side_m], (n_points, 2))
+    weight = rng.lognormal(0.0, 1.5, n_points)
+    season = np.where(rng.random(n_points) < 1 / 12, rng.integers(1, 13, n_points), 0)
+    xy, months = [], []
+    for i in range(n_months):
+        month = f"{2020 + i // 12}-{i % 12 + 1:02d}"
+        weight = weight * rng.lognormal(0.0, 0.15, n_points)  # drift
+        w = weight * np.where(season == i % 12 + 1, 4.0, 1.0)
+        at = rng.choice(n_points, offences_per_month, p=w / w.sum())
+        xy.append(points[at])
+        months += [month] * offences_per_month
+    return grid, np.vstack(xy), np.array(months)
+
+
 def run(
     store_path: Path, k: int, repeats: int, families: tuple[str, ...] = FAMILIES
 ) -> dict[str, object]:
@@ -54,6 +92,21 @@ def run(
     store = Store(store_path)
     grid = Grid.over(store.load_boundary("force_area"))
     xy, months = drug_offences(store)
+    out = run_arrays(grid, xy, months, k, repeats, families, store)
+    return {"store": str(store_path), **out}
+
+
+def run_arrays(
+    grid: Grid,
+    xy: np.ndarray,
+    months: np.ndarray,
+    k: int,
+    repeats: int,
+    families: tuple[str, ...] = FAMILIES,
+    store: Store | None = None,
+) -> dict[str, object]:
+    """:func:`run` on offences in memory (layers from ``store``, when given and asked for)."""
+    families = families if store is not None else ()
     sides: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         "baseline": (tuple(METHODS), ()),
         "forecast": (("forecast",), families),
@@ -66,14 +119,13 @@ def run(
     for _ in range(repeats):
         for side, (methods, fams) in sides.items():
             start = time.perf_counter()
-            layers = store_layers(store, grid, fams) if fams else None
+            layers = store_layers(store, grid, fams) if fams and store is not None else None
             result = backtest(xy, months, grid, methods=methods, ks=(k,), features=layers)
             elapsed = time.perf_counter() - start
             n_test = result.rows["test_month"].nunique()
             seconds[side].append(elapsed / n_test)
     per_month = {s: statistics.median(v) for s, v in seconds.items()}
     return {
-        "store": str(store_path),
         "offences": len(xy),
         "months": len(set(months)),
         "study_cells": grid.n_cells,
@@ -86,6 +138,7 @@ def run(
         "ratio_forecast_to_baseline": per_month["forecast"] / per_month["baseline"],
         "load_before": load_before,
         "load_after": _load(),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
 
@@ -102,9 +155,17 @@ def main() -> None:
         default=list(FAMILIES),
         help="the forecast's families from the store's other layers (none: drug counts only)",
     )
+    p.add_argument("--synthetic-months", type=int, help="time a made-up force of N months")
+    p.add_argument("--synthetic-side-km", type=float, default=44.0)
+    p.add_argument("--synthetic-offences", type=int, default=5000, help="a month")
     args = p.parse_args()
     families = tuple(args.features)
-    if args.store is None:
+    if args.synthetic_months:
+        grid, xy, months = synthetic_force(
+            args.synthetic_months, args.synthetic_side_km, args.synthetic_offences
+        )
+        out = {"store": "synthetic", **run_arrays(grid, xy, months, args.k, args.repeats, ())}
+    elif args.store is None:
         from hotspots.cli import main as cli
 
         with tempfile.TemporaryDirectory() as tmp:
