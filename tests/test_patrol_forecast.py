@@ -202,3 +202,35 @@ def test_a_forecast_place_outside_every_hotspot_does_not_say_it_is_one(demo_stor
         assert "a hotspot in 0 " not in place.why + place.reason, (place.why, place.reason)
     for place in inside:
         assert "not part of a hotspot" not in place.reason
+
+
+def test_capture_wording_says_so_with_one_or_no_back_tested_month(toy_store: Path) -> None:  # noqa: F811
+    """M = the months actually back-tested: with one ("2025-02", forecast from January alone)
+    the plan, the map's layer and ``capture_at`` name that month and give no median or range;
+    with none (January alone stored up to the end) they say there is nothing to back-test."""
+    from hotspots.render.maps import forecast_overlay
+
+    store = Store(toy_store)
+    one = next_month(store, "2025-02")
+    assert [m for m, _, _ in one.backtest] == ["2025-02"]
+    area = np.ones(one.grid.n_cells, dtype=bool)
+    plan = patrol_plan(store, end_month="2025-02", eps_m=100, forecast=True, basis_months=2)
+    texts = [
+        one.area_capture(area, 2)["text"],
+        forecast_overlay(one).capture_text,
+        plan.parameters["forecast"]["capture"]["text"],
+    ]
+    for text in texts:
+        assert "median" not in text and "months" not in text, text
+        assert "the one back-tested month (Feb 2025)" in text, text
+        assert re.search(r"held \d+% of", text), text
+    # P held 7 of February's 7 offences (Q and R none): the top 2 cells by January's forecast
+    # (P first, the only cell with an offence before) held all of them.
+    assert "held 100% of" in texts[0]
+    none = next_month(store, "2025-01")
+    assert none.backtest == []
+    for text in (
+        none.area_capture(area, 2)["text"],
+        forecast_overlay(none).capture_text,
+    ):
+        assert text == "No earlier month to back-test the forecast on.", text

@@ -34,7 +34,7 @@ from folium.utilities import JsCode
 
 from hotspots import schema
 from hotspots.analysis import Analysis
-from hotspots.evaluate.next_month import NextMonth, top_cells
+from hotspots.evaluate.next_month import NextMonth, capture_text, top_cells
 from hotspots.figures import Figure as LayerFigure
 from hotspots.periods import Period
 from hotspots.render import classes as cls
@@ -132,12 +132,10 @@ def forecast_overlay(ahead: NextMonth, coverage: float | None = None) -> Forecas
     cells = gpd.GeoDataFrame(top_cells(ahead, n_cells), geometry="geometry", crs=schema.CRS_BNG)
     cells = cells[cells["expected_offences"] > 0]
     capture = ahead.capture_at(n_cells / ahead.grid.n_cells)
-    text = (
-        f"In back-tests, the forecast's top {n_cells} cells ({100 * coverage:g}% of the area) "
-        f"held {100 * capture['median']:.0f}% of the next month's drug offences (median of "
-        f"{capture['months']} months, {100 * capture['min']:.0f}-{100 * capture['max']:.0f}%)."
-        if capture["months"]
-        else "No earlier month to back-test the forecast on."
+    text = capture_text(
+        f"the forecast's top {n_cells} cells ({100 * coverage:g}% of the area)",
+        "the next month's drug offences",
+        capture,
     )
     return ForecastOverlay(cells, ahead.month, text)
 
