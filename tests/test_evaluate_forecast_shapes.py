@@ -24,14 +24,20 @@ December of the second year ranks S_12 first.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pytest
 from shapely.geometry import box
 
-from hotspots.evaluate import Grid, backtest
+from hotspots.analysis import store_months
+from hotspots.evaluate import Grid, backtest, backtest_store
 from hotspots.evaluate.forecast import Forecaster
+from hotspots.evaluate.next_month import next_month
 from hotspots.periods import add_months
+from hotspots.store import Store
+from tests.helpers import STREET_HEADER, street_row
 
 X0, Y0 = 500_000.0, 200_000.0
 A = (X0 + 1_625.0, Y0 + 1_625.0)  # a cell in the middle: 6 offences every month
@@ -136,3 +142,57 @@ def test_no_look_ahead_with_36_months_the_cap_and_the_seasonal_candidates(grid: 
     assert row[0]["pai"].tolist() != row[1]["pai"].tolist()  # scored on the mutated month
     assert runs[0]["pai"].tolist() == runs[2]["pai"].tolist()
     assert runs[0]["info"].tolist() == runs[2]["info"].tolist()
+
+
+@pytest.fixture(scope="module")
+def zero_month_store(
+    toy_boundaries: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The toy force (2 x 1.5 km, 48 cells), 2025-01..05 ingested with every crime type: 3 drug
+    offences a month at one point, but none in 2025-03 (a burglary only: the month is held)."""
+    from hotspots.ingest import ingest
+    from hotspots.sources.boundaries import read_force_area, read_wards
+
+    folder = tmp_path_factory.mktemp("zero_month")
+    paths = []
+    for i in range(1, 6):
+        month = f"2025-{i:02d}"
+        if i == 3:
+            rows = [street_row("b3", 500_600.0, 200_600.0, month=month, crime_type="Burglary")]
+        else:
+            rows = [street_row(f"d{i}{k}", 500_600.0, 200_600.0, month=month) for k in range(3)]
+        path = folder / f"{month}-toyshire-street.csv"
+        path.write_text("\n".join([STREET_HEADER, *(",".join(r) for r in rows)]) + "\n")
+        paths.append(path)
+    wards_path, area_path = toy_boundaries
+    store = folder / "store"
+    ingest(
+        paths,
+        wards=read_wards(wards_path),
+        force_area=read_force_area(area_path),
+        store=Store(store),
+        all_crime_types=True,
+    )
+    return store
+
+
+def test_a_held_month_without_drug_offences_is_zero_not_a_gap(zero_month_store: Path) -> None:
+    """2025-03 is held with no drug offence: the forecast of 2025-06 uses 2025-01..05 (March
+    counted as 0), and the back-test fits across March (k = 3 has the test months 2025-04 and
+    05) without testing on it (no offence to find)."""
+    store = Store(zero_month_store)
+    assert store_months(store) == [f"2025-{i:02d}" for i in range(1, 6)]
+    ahead = next_month(store, "2025-05")
+    assert ahead.info["history_months"] == "2025-01..2025-05"
+    assert ahead.counts["2025-03"].sum() == 0
+    assert [m for m, _, _ in ahead.backtest] == ["2025-02", "2025-04", "2025-05"]
+    result = backtest_store(store, methods=("grid", "forecast"), ks=(1, 3), curve_coverages=())
+    rows = result.rows
+    assert sorted(set(rows.loc[rows["k"] == 3, "test_month"])) == ["2025-04", "2025-05"]
+    assert "2025-03" not in set(rows["test_month"])
+    assert result.settings["months"] == [f"2025-{i:02d}" for i in range(1, 6)]
+    assert result.settings["months_without_drug_offences"] == ["2025-03"]
+    fit = rows.loc[(rows["method"] == "grid") & (rows["k"] == 3), "fit_months"]
+    assert set(fit) == {"2025-01..2025-03", "2025-02..2025-04"}
+    info = rows.loc[(rows["method"] == "forecast") & (rows["test_month"] == "2025-05"), "info"]
+    assert info.iloc[0]["history_months"] == "2025-01..2025-04"

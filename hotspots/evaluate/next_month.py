@@ -26,6 +26,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from hotspots.analysis import store_months
 from hotspots.evaluate.backtest import drug_offences
 from hotspots.evaluate.forecast import Forecaster, ForecastOptions, pai_at, recency_mean
 from hotspots.evaluate.forecast_features import store_layers
@@ -216,9 +217,11 @@ def next_month(
     keep = months <= end_month
     xy, months = xy[keep], months[keep]
     pos = grid.position(xy)
+    # A held month without a drug offence is a month of zeros, not a gap (store_months).
+    held = {m for m in store_months(store) if m <= end_month} | set(months.tolist())
     counts = {
         m: np.bincount(pos[(months == m) & (pos >= 0)], minlength=grid.n_cells).astype(float)
-        for m in sorted(set(months.tolist()))
+        for m in sorted(held)
     }
     # The store's other layers, as the back-test's forecast uses them (only months before each
     # forecast month are read from them: forecast_features.py).
