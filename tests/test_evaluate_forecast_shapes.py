@@ -196,3 +196,21 @@ def test_a_held_month_without_drug_offences_is_zero_not_a_gap(zero_month_store: 
     assert set(fit) == {"2025-01..2025-03", "2025-02..2025-04"}
     info = rows.loc[(rows["method"] == "forecast") & (rows["test_month"] == "2025-05"), "info"]
     assert info.iloc[0]["history_months"] == "2025-01..2025-04"
+
+
+def test_memory_stays_near_one_months_candidates_with_36_months(grid: Grid) -> None:
+    """Forecasting 36 months in order keeps the candidates (and ranks) of no month whose own
+    forecast is made and whose blends have all been scored: only the last month's remain
+    (nothing later scores its blends); the forecasts are those of a forecaster that made them
+    in the reverse order (which rebuilds nothing it let go)."""
+    xy, months = _seasonal_world(36, noise=30)
+    counts = _counts(grid, xy, months)
+    forward = Forecaster(grid, counts)
+    made = {m: forward.forecast(m) for m in sorted(counts)}
+    assert set(forward._kept) <= {"2025-12"}
+    assert {month for month, _ in forward._blends._rank_cache} <= {"2025-12"}
+    backward = Forecaster(grid, counts)
+    for month in sorted(counts, reverse=True):
+        again = backward.forecast(month)
+        assert np.array_equal(again.score, made[month].score), month
+        assert again.info == made[month].info, month

@@ -178,6 +178,7 @@ class Forecaster:
             self._kept[month] = {name: cands[name] for name in keep}
             del self._candidates[month]
         self._inner[month] = out
+        self._release_if_done(month)
         return out
 
     def _scorer(self, month: str) -> MonthCounts:
@@ -261,7 +262,26 @@ class Forecaster:
             names, _ = self.ranking(month)[cov]
             values = self._blends.blend(month, names[: config[0]], config[1], self._candidate)
             self._config_pai[key] = self._scorer(month).pais(values, (cov,))[0]
+            self._release_if_done(month)
         return self._config_pai[key]
+
+    def _release_if_done(self, month: str) -> None:
+        """Let go of ``month``'s kept candidates and their ranks once nothing can ask for them:
+        its own forecast is made and every blend of it has been scored (level 2), or it has no
+        inner month (so no later month scores its blends). Memory then stays near one month's
+        candidates whatever the number of months (``docs/forecast.md``, *Store shapes*); a
+        candidate asked for again is rebuilt, the same numbers."""
+        if month not in self._forecasts or month not in self._kept:
+            return
+        if self.inner_months(month):
+            covs = self.ranking(month)
+            configs = self.options.blend_configs
+            if any(
+                (month, cov, config) not in self._config_pai for cov in covs for config in configs
+            ):
+                return
+        del self._kept[month]
+        self._blends.release(month)
 
     def choose_config(self, month: str, cov: float) -> tuple[tuple[int, str], int]:
         """Level 2: the blend configuration for ``month`` at ``cov`` and the months it was
@@ -345,6 +365,7 @@ class Forecaster:
             }
         result = Forecast(score, info, shares)
         self._forecasts[month] = result
+        self._release_if_done(month)
         return result
 
     def _fallback(self, cands: Sequence[str]) -> str:
