@@ -11,8 +11,9 @@ Run by hand, not by pytest::
 square of ``--synthetic-side-km`` (44 km: 30,976 cells of 250 m) with
 ``--synthetic-offences`` drug offences a month on 3,000 snap points of lognormal weights
 (seeded), each point's weight drifting month to month and one point in twelve seasonal (its
-weight x 4 in one calendar month): a force with 24-36 consecutive months, so the forecast's
-history cap and seasonal candidates run, which neither real store exercises.
+weight x 4 in one calendar month), spread uniformly or round ``--synthetic-towns`` towns: a
+force with 24-36 consecutive months, so the forecast's history cap and seasonal candidates run,
+or a large rural one, which neither real store exercises.
 
 Without ``--store`` the shipped demo data (Cambridgeshire 2025, 12 months of drug offences) is
 ingested into a temporary store. Both sides run :func:`hotspots.evaluate.backtest` in this
@@ -29,8 +30,9 @@ the default coverages and PAI curve, alternating side by side ``--repeats`` time
 - ``forecast_drugs_only`` (when ``--features`` names any family): the same forecast without
   them, so the families' own cost is the difference of the two, measured in the same runs.
 
-Reported: wall seconds per test month for each side (median over repeats), their ratio (target:
-forecast at most 2x the back-test), and the machine's load average before and after.
+Reported: wall and CPU (``process_time``) seconds per test month for each side (median over
+repeats), their ratios (target: forecast at most 2x the back-test; CPU time is steadier on a
+shared machine), the machine's load average before and after, and the peak memory.
 """
 
 from __future__ import annotations
@@ -62,9 +64,11 @@ def _load() -> str:
 
 
 def synthetic_force(
-    n_months: int, side_km: float, offences_per_month: int, seed: int = 23
+    n_months: int, side_km: float, offences_per_month: int, seed: int = 23, towns: int = 0
 ) -> tuple[Grid, np.ndarray, np.ndarray]:
-    """A made-up force (see the module docstring): its grid, offence points and months."""
+    """A made-up force (see the module docstring): its grid, offence points and months. With
+    ``towns`` > 0 the snap points lie around that many town centres (sd 1.5 km, kept inside)
+    instead of uniformly: a rural force's offences, most of its area without any."""
     rng = np.random.default_rng(seed)
     x0, y0 = 500_000.0, 200_000.0
     side_m = side_km * 1000.0
@@ -72,6 +76,10 @@ def synthetic_force(
     grid = Grid.over(area)
     n_points = 3000
     points = rng.uniform([x0, y0], [x0 + side_m, y0 + side_m], (n_points, 2))
+    if towns > 0:
+        centres = rng.uniform([x0, y0], [x0 + side_m, y0 + side_m], (towns, 2))
+        points = centres[rng.integers(0, towns, n_points)] + rng.normal(0, 1500.0, (n_points, 2))
+        points = np.clip(points, [x0 + 1, y0 + 1], [x0 + side_m - 1, y0 + side_m - 1])
     weight = rng.lognormal(0.0, 1.5, n_points)
     season = np.where(rng.random(n_points) < 1 / 12, rng.integers(1, 13, n_points), 0)
     xy, months = [], []
@@ -114,17 +122,21 @@ def run_arrays(
     if families:
         sides["forecast_drugs_only"] = (("forecast",), ())
     seconds: dict[str, list[float]] = {s: [] for s in sides}
+    cpu: dict[str, list[float]] = {s: [] for s in sides}
     n_test = 0
     load_before = _load()
     for _ in range(repeats):
         for side, (methods, fams) in sides.items():
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             layers = store_layers(store, grid, fams) if fams and store is not None else None
             result = backtest(xy, months, grid, methods=methods, ks=(k,), features=layers)
             elapsed = time.perf_counter() - start
+            elapsed_cpu = time.process_time() - start_cpu
             n_test = result.rows["test_month"].nunique()
             seconds[side].append(elapsed / n_test)
+            cpu[side].append(elapsed_cpu / n_test)
     per_month = {s: statistics.median(v) for s, v in seconds.items()}
+    cpu_per_month = {s: statistics.median(v) for s, v in cpu.items()}
     return {
         "offences": len(xy),
         "months": len(set(months)),
@@ -136,6 +148,8 @@ def run_arrays(
         "all_seconds_per_test_month": seconds,
         "forecast_features": list(families),
         "ratio_forecast_to_baseline": per_month["forecast"] / per_month["baseline"],
+        "cpu_seconds_per_test_month": cpu_per_month,
+        "cpu_ratio_forecast_to_baseline": cpu_per_month["forecast"] / cpu_per_month["baseline"],
         "load_before": load_before,
         "load_after": _load(),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -158,11 +172,15 @@ def main() -> None:
     p.add_argument("--synthetic-months", type=int, help="time a made-up force of N months")
     p.add_argument("--synthetic-side-km", type=float, default=44.0)
     p.add_argument("--synthetic-offences", type=int, default=5000, help="a month")
+    p.add_argument("--synthetic-towns", type=int, default=0, help="points round N towns")
     args = p.parse_args()
     families = tuple(args.features)
     if args.synthetic_months:
         grid, xy, months = synthetic_force(
-            args.synthetic_months, args.synthetic_side_km, args.synthetic_offences
+            args.synthetic_months,
+            args.synthetic_side_km,
+            args.synthetic_offences,
+            towns=args.synthetic_towns,
         )
         out = {"store": "synthetic", **run_arrays(grid, xy, months, args.k, args.repeats, ())}
     elif args.store is None:

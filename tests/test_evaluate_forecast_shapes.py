@@ -214,3 +214,17 @@ def test_memory_stays_near_one_months_candidates_with_36_months(grid: Grid) -> N
         again = backward.forecast(month)
         assert np.array_equal(again.score, made[month].score), month
         assert again.info == made[month].info, month
+
+
+def test_a_gap_in_a_long_store_restarts_the_history_and_the_seasons(grid: Grid) -> None:
+    """30 months with 2024-03 missing: after the gap the history starts again at 2024-04, and a
+    year before is looked for in that history only (2025-02's "2024-02" lies across the gap)."""
+    xy, months = _seasonal_world(30, noise=10)
+    counts = {m: c for m, c in _counts(grid, xy, months).items() if m != "2024-03"}
+    forecaster = Forecaster(grid, counts)
+    assert forecaster.history("2025-02") == [add_months("2024-04", i) for i in range(10)]
+    assert not any("+season" in n for n in forecaster.candidates("2025-02"))
+    assert any("+season" in n for n in forecaster.candidates("2025-04"))  # 2024-04..2025-03
+    made = forecaster.forecast("2025-06")
+    assert made.info["history_months"] == "2024-04..2025-05"
+    assert made.info["inner_months"] == 13  # 2024-05..2025-05 (2024-04 has no month before)
