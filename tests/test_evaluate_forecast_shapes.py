@@ -33,7 +33,7 @@ from shapely.geometry import box
 
 from hotspots.analysis import store_months
 from hotspots.evaluate import Grid, backtest, backtest_store
-from hotspots.evaluate.forecast import Forecaster
+from hotspots.evaluate.forecast import Forecaster, ForecastOptions
 from hotspots.evaluate.next_month import next_month
 from hotspots.periods import add_months
 from hotspots.store import Store
@@ -228,3 +228,31 @@ def test_a_gap_in_a_long_store_restarts_the_history_and_the_seasons(grid: Grid) 
     made = forecaster.forecast("2025-06")
     assert made.info["history_months"] == "2024-04..2025-05"
     assert made.info["inner_months"] == 13  # 2024-05..2025-05 (2024-04 has no month before)
+
+
+def test_smallest_band_option_ranks_by_the_mean_pai_of_the_band(grid: Grid) -> None:
+    """Round 5's variant E (an option, rejected as the default): at 0.05% each candidate's
+    inner score is the mean of its PAIs at 0.025%, 0.05% and 0.1%, and level 1 ranks by the
+    (lower) median of those over the inner months; 1% is ranked as by default."""
+    from hotspots.evaluate.forecast import pai_at
+
+    xy, months = _seasonal_world(16, noise=40)
+    counts = _counts(grid, xy, months)
+    band = Forecaster(grid, counts, ForecastOptions(smallest_band=True))
+    plain = Forecaster(grid, counts)
+    month = "2024-04"
+    names, best = band.ranking(month)[0.0005]
+    inner = band.inner_months(month)
+    name = names[0]
+    scores = sorted(
+        float(np.mean([pai_at(band.candidates(m)[name], counts[m], c) for c in cs]))
+        for m in inner
+        if name in band.candidates(m)
+        for cs in [(0.0005, 0.00025, 0.001)]
+    )
+    assert len(scores) >= 2
+    assert best == pytest.approx(scores[(len(scores) - 1) // 2], rel=1e-12)
+    assert best != plain.ranking(month)[0.0005][1]  # the band is not the 0.05% PAI alone
+    assert band.ranking(month)[0.01] == plain.ranking(month)[0.01]
+    with pytest.raises(ValueError, match="smallest_band"):
+        ForecastOptions(smallest_band=True, inner_statistic="mean")

@@ -168,8 +168,9 @@ class Forecaster:
         actual = self._scorer(month)
         if actual.total > 0:
             cands = self.candidates(month)
+            coverages = self._scored_coverages()
             for name, score in cands.items():
-                out[name] = actual.pais(score, self.options.target_coverages)
+                out[name] = actual.pais(score, coverages)
             # Only the candidates the blends can take are used again (the best ``n`` of the
             # ranking at each coverage, the ranking being fixed now): the others are let go,
             # which keeps memory (and the cost of fresh memory) near one month's candidates.
@@ -180,6 +181,15 @@ class Forecaster:
         self._inner[month] = out
         self._release_if_done(month)
         return out
+
+    def _scored_coverages(self) -> tuple[float, ...]:
+        """The coverages each candidate is scored at on an inner month: the target coverages,
+        then (``smallest_band``) half and twice the smallest."""
+        covs = self.options.target_coverages
+        if not self.options.smallest_band:
+            return covs
+        c0 = min(covs)
+        return (*covs, c0 / 2, min(1.0, 2 * c0))
 
     def _scorer(self, month: str) -> MonthCounts:
         if month not in self._month_counts:
@@ -217,14 +227,19 @@ class Forecaster:
             and inner
         ):
             # PAIs as a (candidate, inner month, coverage) array, NaN where not scored.
-            missing = (math.nan,) * len(self.options.target_coverages)
+            missing = (math.nan,) * len(self._scored_coverages())
             pais = np.array(
                 [[self.inner_scores(m).get(name, missing) for m in inner] for name in cands],
                 dtype=float,
             ).reshape(len(cands), n_inner, -1)
-        for j, cov in enumerate(self.options.target_coverages):
+        covs = self.options.target_coverages
+        for j, cov in enumerate(covs):
             if pais is not None:
-                ranked = by_lower_median(pais[:, :, j], cands, min(2, n_inner))
+                column = pais[:, :, j]
+                if self.options.smallest_band and cov == min(covs):
+                    band = [j, len(covs), len(covs) + 1]  # c0, c0 / 2, 2 c0
+                    column = pais[:, :, band].mean(axis=2)
+                ranked = by_lower_median(column, cands, min(2, n_inner))
             else:
                 scores = [(self.inner_scores(m), weight[m]) for m in inner]
                 ranked = by_centre(cands, scores, j, self.options.inner_statistic)
