@@ -157,12 +157,12 @@ def test_history_is_capped_and_stops_at_a_gap(grid: Grid) -> None:
     assert Forecaster(grid, counts).history("2025-01") == []
 
 
-def test_seasonal_candidates_only_with_two_years(grid: Grid) -> None:
+def test_seasonal_candidates_once_a_year_before_is_held(grid: Grid) -> None:
     months = [add_months("2023-01", i) for i in range(26)]
     counts = {m: np.ones(grid.n_cells) for m in months}
     f = Forecaster(grid, counts)
-    assert not any("season" in n for n in f.candidates(months[23]))  # 23 months before it
-    assert any("season" in n for n in f.candidates(months[24]))  # 24 months before it
+    assert not any("season" in n for n in f.candidates(months[11]))  # 11 months before it
+    assert any("season" in n for n in f.candidates(months[12]))  # 12: the month a year before
 
 
 def test_seasonal_candidate_is_the_level_plus_last_year_smoothed(grid: Grid) -> None:

@@ -202,3 +202,70 @@ def test_a_forecast_place_outside_every_hotspot_does_not_say_it_is_one(demo_stor
         assert "a hotspot in 0 " not in place.why + place.reason, (place.why, place.reason)
     for place in inside:
         assert "not part of a hotspot" not in place.reason
+
+
+def test_capture_wording_says_so_with_one_or_no_back_tested_month(toy_store: Path) -> None:  # noqa: F811
+    """M = the months actually back-tested: with one ("2025-02", forecast from January alone)
+    the plan, the map's layer and ``capture_at`` name that month and give no median or range;
+    with none (January alone stored up to the end) they say there is nothing to back-test."""
+    from hotspots.render.maps import forecast_overlay
+
+    store = Store(toy_store)
+    one = next_month(store, "2025-02")
+    assert [m for m, _, _ in one.backtest] == ["2025-02"]
+    area = np.ones(one.grid.n_cells, dtype=bool)
+    plan = patrol_plan(store, end_month="2025-02", eps_m=100, forecast=True, basis_months=2)
+    texts = [
+        one.area_capture(area, 2)["text"],
+        forecast_overlay(one).capture_text,
+        plan.parameters["forecast"]["capture"]["text"],
+    ]
+    for text in texts:
+        assert "median" not in text and "months" not in text, text
+        assert "the one back-tested month (Feb 2025)" in text, text
+        assert re.search(r"held \d+% of", text), text
+    # P held 7 of February's 7 offences (Q and R none): the top 2 cells by January's forecast
+    # (P first, the only cell with an offence before) held all of them.
+    assert "held 100% of" in texts[0]
+    none = next_month(store, "2025-01")
+    assert none.backtest == []
+    for text in (
+        none.area_capture(area, 2)["text"],
+        forecast_overlay(none).capture_text,
+    ):
+        assert text == "No earlier month to back-test the forecast on.", text
+
+
+def test_short_stores_forecast_from_what_they_hold(toy_store: Path) -> None:  # noqa: F811
+    """One, two and three months up to the end: history, inner months and the choice say what
+    was possible. One month: no inner month, the long-run count plus its 250 m neighbourhood
+    (P's 5 offences lead), expected total 5; two: one inner month (February, forecast from
+    January); three: two."""
+    store = Store(toy_store)
+    one, two, three = (next_month(store, f"2025-0{i}") for i in (1, 2, 3))
+    assert one.info["n_history_months"] == 1 and one.info["inner_months"] == 0
+    assert all(c["candidates"] == ["cell+250 m h=inf"] for c in one.info["chosen"].values())
+    assert one.info["expected_total"] == pytest.approx(5.0)
+    p_cell = int(np.argmax(one.counts["2025-01"]))
+    assert int(np.argmax(one.score)) == p_cell
+    assert (two.info["inner_months"], three.info["inner_months"]) == (1, 2)
+    assert [m for m, _, _ in three.backtest] == ["2025-02", "2025-03"]
+    assert all(c["blend_months"] == 0 for c in three.info["chosen"].values())  # < 3: the rule
+    again = next_month(store, "2025-03")
+    assert np.array_equal(again.score, three.score) and again.info == three.info
+
+
+def test_tiny_force_map_layer_states_the_area_it_shows(toy_store: Path) -> None:  # noqa: F811
+    """The toy force is 2 x 1.5 km (48 cells of 250 m, about City of London's 2.9 km²): 1% of
+    it is 0.48 of a cell, so the layer shows the top cell, 2.1% of the area, and says so."""
+    from hotspots.render.maps import forecast_overlay
+
+    ahead = next_month(Store(toy_store), "2025-06")
+    assert ahead.grid.n_cells == 48
+    overlay = forecast_overlay(ahead)
+    assert len(overlay.cells) == 1
+    assert overlay.capture_text.startswith(
+        "In back-tests, the forecast's top cell (2.1% of the area)"
+    )
+    capture = ahead.capture_at(1 / 48)
+    assert f"held {100 * capture['median']:.0f}% of" in overlay.capture_text

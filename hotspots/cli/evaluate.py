@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hotspots.analysis import Analysis
+from hotspots.analysis import Analysis, store_months
 from hotspots.assessment import assess, significant_only
 from hotspots.dynamics import N_PERIODS
 from hotspots.errors import HotspotsError
@@ -214,6 +214,7 @@ def run_evaluate(args: argparse.Namespace, store: Store) -> int:
         options=options,
         common_months=args.common_months,
         features=features,
+        held_months=store_months(store),
     )
     advice = None
     if args.advise:

@@ -26,6 +26,7 @@ import pandas as pd
 import shapely
 
 from hotspots import schema
+from hotspots.analysis import store_months
 from hotspots.evaluate.forecast import Forecaster, ForecastOptions
 from hotspots.evaluate.forecast_features import FeatureLayers, store_layers
 from hotspots.evaluate.grid import CELL_M, Grid
@@ -127,6 +128,7 @@ def backtest(
     test_months: Sequence[str] | None = None,
     common_months: bool = False,
     features: FeatureLayers | None = None,
+    held_months: Sequence[str] = (),
 ) -> Backtest:
     """Rolling-origin back-test of drug-offence points.
 
@@ -150,10 +152,15 @@ def backtest(
     features
         The store's layers beyond its drug offences for the forecast's extra candidate families
         (:func:`~hotspots.evaluate.forecast_features.store_layers`); none: drug counts only.
+    held_months
+        Months the store holds besides those of ``xy`` (:func:`~hotspots.analysis.store_months`):
+        a held month without a drug offence is a month of zeros, fitted on, not a gap; it is not
+        a test month (no offence to find) and is listed in ``settings``.
     """
     methods = check_methods(methods)
     options = options or MethodOptions()
-    xy, held, by_month, counts = by_months(xy, months, grid)
+    xy, held, by_month, counts = by_months(xy, months, grid, held_months)
+    without = sorted(set(held) - set(np.asarray(months, dtype=object).tolist()))
     all_cov = sorted({*coverages, *curve_coverages})
     if common_months:
         shared = common_test_months(held, ks)
@@ -174,7 +181,7 @@ def backtest(
     records: list[dict[str, Any]] = []
     for k in ks:
         for t, fit in fit_windows(held, k):  # inside runs of consecutive months: runs.py
-            if test_months is not None and t not in test_months:
+            if (test_months is not None and t not in test_months) or t in without:
                 continue
             rows = np.concatenate([by_month[m] for m in fit])
             fit_counts = np.sum([counts[m] for m in fit], axis=0)
@@ -228,22 +235,24 @@ def backtest(
         "common_months": common_months,
         "test_months": sorted(set(rows_frame["test_month"])) if len(rows_frame) else [],
         "months": held,
+        "months_without_drug_offences": without,
         "offences": len(xy),
     }
     return Backtest(rows_frame, grid.describe(), settings)
 
 
 def by_months(
-    xy: npt.ArrayLike, months: npt.ArrayLike, grid: Grid
+    xy: npt.ArrayLike, months: npt.ArrayLike, grid: Grid, held_months: Sequence[str] = ()
 ) -> tuple[np.ndarray, list[str], dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """The offences in study cells (``xy``), every month held (``months``'s, sorted: offences
-    outside the study area still make their month held), each month's rows of ``xy`` and its
-    offences per study cell; one ``ValueError`` when ``xy`` and ``months`` differ in length."""
+    """The offences in study cells (``xy``), every month held (``months``'s and
+    ``held_months``, sorted: offences outside the study area still make their month held; a held
+    month without offences has zero counts), each month's rows of ``xy`` and its offences per
+    study cell; one ``ValueError`` when ``xy`` and ``months`` differ in length."""
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
     months = np.asarray(months, dtype=object)
     if len(months) != len(xy):
         raise ValueError(f"months has {len(months)} values; xy has {len(xy)} points")
-    held = sorted(set(months.tolist()))
+    held = sorted(set(months.tolist()) | set(held_months))
     pos = grid.position(xy)
     keep = pos >= 0
     xy, month_arr, pos = xy[keep], months[keep], pos[keep]
@@ -299,6 +308,7 @@ def backtest_store(store: Store, *, cell_m: float = CELL_M, **kwargs: Any) -> Ba
     (the forecast with the store's other layers, ``options.forecast_features``)."""
     grid = Grid.over(store.load_boundary("force_area"), cell_m)
     xy, months = drug_offences(store)
+    kwargs.setdefault("held_months", store_months(store))
     if "forecast" in kwargs.get("methods", ()) and "features" not in kwargs:
         families = (kwargs.get("options") or MethodOptions()).forecast_features
         kwargs["features"] = store_layers(store, grid, families)

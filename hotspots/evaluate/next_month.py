@@ -26,17 +26,41 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from hotspots.analysis import store_months
 from hotspots.evaluate.backtest import drug_offences
 from hotspots.evaluate.forecast import Forecaster, ForecastOptions, pai_at, recency_mean
 from hotspots.evaluate.forecast_features import store_layers
 from hotspots.evaluate.grid import CELL_M, Grid
-from hotspots.periods import add_months
+from hotspots.periods import Period, add_months
 from hotspots.store import Store
 
 FloatArray = npt.NDArray[np.float64]
 
 #: Half-life of the monthly totals behind the expected offences, months.
 TOTAL_HALF_LIFE_MONTHS = 3.0
+#: What a back-tested capture says when no earlier month could be back-tested.
+NO_BACKTEST_TEXT = "No earlier month to back-test the forecast on."
+
+
+def capture_text(subject: str, of_what: str, capture: dict[str, Any]) -> str:
+    """The one wording of a back-tested capture (plan, map layer, place areas): "In back-tests,
+    ``subject`` held X% of ``of_what`` (median of M months, min-max%)", M being the months
+    actually back-tested (``capture["tested"]``). With one month it names that month and gives
+    no median or range; with none, :data:`NO_BACKTEST_TEXT`."""
+    tested = list(capture.get("tested", ()))
+    if not tested:
+        return NO_BACKTEST_TEXT
+    held = f"{100 * capture['median']:.0f}%"
+    if len(tested) == 1:
+        label = Period.months(tested[0], tested[0]).label
+        return (
+            f"In the one back-tested month ({label}), {subject} held {held} of {of_what} "
+            "(one month: too few for a typical figure)."
+        )
+    return (
+        f"In back-tests, {subject} held {held} of {of_what} (median of {len(tested)} months, "
+        f"{100 * capture['min']:.0f}-{100 * capture['max']:.0f}%)."
+    )
 
 
 @dataclass(frozen=True)
@@ -104,13 +128,14 @@ class NextMonth:
             out["text"] = "No forecast cell in the area."
             return out
         cov = self.coverage_for(n_places / self.grid.n_cells)
-        hits = []
+        hits, tested = [], []
         for month, shares in self.backtest_shares.items():
             total = float(self.counts[month][area_cells].sum())
             eligible = area_cells & self.seen(month)
             if total <= 0 or cov not in shares or not eligible.any():
                 continue
             actual = self.counts[month][eligible]
+            tested.append(month)
             if actual.sum() <= 0:  # none of the month's offences where offences had been
                 hits.append(0.0)
                 continue
@@ -118,16 +143,16 @@ class NextMonth:
             share_of_cells = min(n_places, int(eligible.sum())) / int(eligible.sum())
             pai = pai_at(shares[cov][eligible], actual, share_of_cells)
             hits.append(pai * share_of_cells * float(actual.sum()) / total)
-        out.update(months=len(hits), coverage=cov)
-        if not hits:
-            out["text"] = "No earlier month to back-test the forecast on."
-            return out
-        out.update(median=float(np.median(hits)), min=float(np.min(hits)), max=float(np.max(hits)))
+        out.update(months=len(hits), coverage=cov, tested=tested)
+        if hits:
+            out.update(
+                median=float(np.median(hits)), min=float(np.min(hits)), max=float(np.max(hits))
+            )
         places = f"{n_places} place{'s' if n_places != 1 else ''}"
-        out["text"] = (
-            f"In back-tests, the {places} the forecast ranked first in this area held "
-            f"{100 * out['median']:.0f}% of the area's drug offences the next month (median of "
-            f"{len(hits)} months, {100 * out['min']:.0f}-{100 * out['max']:.0f}%)."
+        out["text"] = capture_text(
+            f"the {places} the forecast ranked first in this area",
+            "the area's drug offences the next month",
+            out,
         )
         return out
 
@@ -138,15 +163,17 @@ class NextMonth:
     def capture_at(self, coverage: float) -> dict[str, Any]:
         """Back-tested capture of the forecast's top cells at ``coverage`` of the study area.
 
-        Returns ``months`` (test months used), ``median``, ``min``, ``max`` of the hit rate
-        (share of that month's drug offences in the cells) and ``pai_median``.
+        Returns ``months`` (test months used) and ``tested`` (which), ``median``, ``min``,
+        ``max`` of the hit rate (share of that month's drug offences in the cells) and
+        ``pai_median``.
         """
-        hits = []
-        for _, offences, score in self.backtest:
+        hits, tested = [], []
+        for month, offences, score in self.backtest:
             pai = pai_at(score, offences, coverage)
             if not math.isnan(pai):
                 hits.append(pai * coverage)
-        out: dict[str, Any] = {"coverage": coverage, "months": len(hits)}
+                tested.append(month)
+        out: dict[str, Any] = {"coverage": coverage, "months": len(hits), "tested": tested}
         if hits:
             out.update(
                 median=float(np.median(hits)),
@@ -167,16 +194,12 @@ class NextMonth:
         out = self.capture_at(coverage)
         out["cells"] = n_cells
         out["area_km2"] = n_cells * self.grid.cell_area_m2 / 1e6
-        if out["months"]:
-            share = f"{100 * out['median']:.0f}%"
-            out["text"] = (
-                f"In back-tests the forecast's top {n_cells} cells of {self.grid.cell_m:g} m, the "
-                f"area these places cover ({out['area_km2']:.2f} km²), held {share} of the next "
-                f"month's drug offences (median of {out['months']} months, "
-                f"{100 * out['min']:.0f}-{100 * out['max']:.0f}%)."
-            )
-        else:
-            out["text"] = "No earlier month to back-test the forecast on."
+        out["text"] = capture_text(
+            f"the forecast's top {n_cells} cells of {self.grid.cell_m:g} m, the area these "
+            f"places cover ({out['area_km2']:.2f} km²),",
+            "the next month's drug offences",
+            out,
+        )
         return out
 
 
@@ -194,9 +217,11 @@ def next_month(
     keep = months <= end_month
     xy, months = xy[keep], months[keep]
     pos = grid.position(xy)
+    # A held month without a drug offence is a month of zeros, not a gap (store_months).
+    held = {m for m in store_months(store) if m <= end_month} | set(months.tolist())
     counts = {
         m: np.bincount(pos[(months == m) & (pos >= 0)], minlength=grid.n_cells).astype(float)
-        for m in sorted(set(months.tolist()))
+        for m in sorted(held)
     }
     # The store's other layers, as the back-test's forecast uses them (only months before each
     # forecast month are read from them: forecast_features.py).

@@ -34,7 +34,7 @@ from folium.utilities import JsCode
 
 from hotspots import schema
 from hotspots.analysis import Analysis
-from hotspots.evaluate.next_month import NextMonth, top_cells
+from hotspots.evaluate.next_month import NextMonth, capture_text, top_cells
 from hotspots.figures import Figure as LayerFigure
 from hotspots.periods import Period
 from hotspots.render import classes as cls
@@ -126,18 +126,19 @@ class ForecastOverlay:
 
 def forecast_overlay(ahead: NextMonth, coverage: float | None = None) -> ForecastOverlay:
     """The forecast's top cells covering ``coverage`` of the study area (default its largest
-    target coverage, 1%), with the back-tested capture of that area in words."""
+    target coverage, 1%; at least one cell), with the back-tested capture of the area they
+    really cover in words."""
     coverage = max(ahead.shares, default=0.01) if coverage is None else coverage
     n_cells = max(1, round(coverage * ahead.grid.n_cells))
     cells = gpd.GeoDataFrame(top_cells(ahead, n_cells), geometry="geometry", crs=schema.CRS_BNG)
     cells = cells[cells["expected_offences"] > 0]
     capture = ahead.capture_at(n_cells / ahead.grid.n_cells)
-    text = (
-        f"In back-tests, the forecast's top {n_cells} cells ({100 * coverage:g}% of the area) "
-        f"held {100 * capture['median']:.0f}% of the next month's drug offences (median of "
-        f"{capture['months']} months, {100 * capture['min']:.0f}-{100 * capture['max']:.0f}%)."
-        if capture["months"]
-        else "No earlier month to back-test the forecast on."
+    # The share the cells really cover: in a small force 1% of the area is under one cell.
+    cells_text = "cell" if n_cells == 1 else f"{n_cells} cells"
+    text = capture_text(
+        f"the forecast's top {cells_text} ({100 * n_cells / ahead.grid.n_cells:.2g}% of the area)",
+        "the next month's drug offences",
+        capture,
     )
     return ForecastOverlay(cells, ahead.month, text)
 

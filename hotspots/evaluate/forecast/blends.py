@@ -72,6 +72,11 @@ class Blends:
         assert total is not None
         return total / len(names)
 
+    def release(self, month: str) -> None:
+        """Let go of ``month``'s memoised ranks (its candidates will not be blended again)."""
+        for key in [k for k in self._rank_cache if k[0] == month]:
+            del self._rank_cache[key]
+
     def _ranks(
         self, month: str, name: str, candidate: CandidateOf
     ) -> tuple[npt.NDArray[np.int32], FloatArray]:

@@ -31,8 +31,13 @@ advance; which of them a force uses is left to its own nested back-test
   months with at least one offence in the cell first, the recency-weighted rate (``cell h=H``)
   only breaking ties (a cell with offences in 5 of 6 months outranks one with 4, whatever
   their counts).
-- ``... +season``: with at least 24 months of history, the same plus the cell's count in the
-  same month a year before (seasonality needs two years).
+- ``... +season``: the same plus the cell's count in the same month a year before, once that
+  month is in the history (12 months). Seasonality needs two years: the first year builds the
+  candidate, the second scores it, and the nested choice takes it only once at least two inner
+  months had a year before them (from the 15th stored month); with 24 months before a month
+  it has been scored on a whole year. (Built only from 24 months of history, as before, it
+  could not be chosen until 26 months were stored, nor be scored on a December until the
+  fourth December: ``tests/test_evaluate_forecast_shapes.py``.)
 - the families from the store's other layers, when asked for
   (:mod:`hotspots.evaluate.forecast_features`).
 
@@ -64,8 +69,8 @@ FloatArray = npt.NDArray[np.float64]
 
 #: Neighbourhood bandwidth of the shrunken rate that persistence multiplies, metres.
 PERSISTENCE_EB_M = 250.0
-#: History needed before the seasonal candidates exist, months.
-SEASON_MONTHS = 24
+#: History needed before the seasonal candidates exist, months: the same month a year before.
+SEASON_MONTHS = 12
 
 
 def half_life_label(h: float) -> str:

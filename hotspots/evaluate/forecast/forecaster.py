@@ -168,8 +168,9 @@ class Forecaster:
         actual = self._scorer(month)
         if actual.total > 0:
             cands = self.candidates(month)
+            coverages = self._scored_coverages()
             for name, score in cands.items():
-                out[name] = actual.pais(score, self.options.target_coverages)
+                out[name] = actual.pais(score, coverages)
             # Only the candidates the blends can take are used again (the best ``n`` of the
             # ranking at each coverage, the ranking being fixed now): the others are let go,
             # which keeps memory (and the cost of fresh memory) near one month's candidates.
@@ -178,7 +179,17 @@ class Forecaster:
             self._kept[month] = {name: cands[name] for name in keep}
             del self._candidates[month]
         self._inner[month] = out
+        self._release_if_done(month)
         return out
+
+    def _scored_coverages(self) -> tuple[float, ...]:
+        """The coverages each candidate is scored at on an inner month: the target coverages,
+        then (``smallest_band``) half and twice the smallest."""
+        covs = self.options.target_coverages
+        if not self.options.smallest_band:
+            return covs
+        c0 = min(covs)
+        return (*covs, c0 / 2, min(1.0, 2 * c0))
 
     def _scorer(self, month: str) -> MonthCounts:
         if month not in self._month_counts:
@@ -216,14 +227,19 @@ class Forecaster:
             and inner
         ):
             # PAIs as a (candidate, inner month, coverage) array, NaN where not scored.
-            missing = (math.nan,) * len(self.options.target_coverages)
+            missing = (math.nan,) * len(self._scored_coverages())
             pais = np.array(
                 [[self.inner_scores(m).get(name, missing) for m in inner] for name in cands],
                 dtype=float,
             ).reshape(len(cands), n_inner, -1)
-        for j, cov in enumerate(self.options.target_coverages):
+        covs = self.options.target_coverages
+        for j, cov in enumerate(covs):
             if pais is not None:
-                ranked = by_lower_median(pais[:, :, j], cands, min(2, n_inner))
+                column = pais[:, :, j]
+                if self.options.smallest_band and cov == min(covs):
+                    band = [j, len(covs), len(covs) + 1]  # c0, c0 / 2, 2 c0
+                    column = pais[:, :, band].mean(axis=2)
+                ranked = by_lower_median(column, cands, min(2, n_inner))
             else:
                 scores = [(self.inner_scores(m), weight[m]) for m in inner]
                 ranked = by_centre(cands, scores, j, self.options.inner_statistic)
@@ -261,7 +277,26 @@ class Forecaster:
             names, _ = self.ranking(month)[cov]
             values = self._blends.blend(month, names[: config[0]], config[1], self._candidate)
             self._config_pai[key] = self._scorer(month).pais(values, (cov,))[0]
+            self._release_if_done(month)
         return self._config_pai[key]
+
+    def _release_if_done(self, month: str) -> None:
+        """Let go of ``month``'s kept candidates and their ranks once nothing can ask for them:
+        its own forecast is made and every blend of it has been scored (level 2), or it has no
+        inner month (so no later month scores its blends). Memory then stays near one month's
+        candidates whatever the number of months (``docs/forecast.md``, *Store shapes*); a
+        candidate asked for again is rebuilt, the same numbers."""
+        if month not in self._forecasts or month not in self._kept:
+            return
+        if self.inner_months(month):
+            covs = self.ranking(month)
+            configs = self.options.blend_configs
+            if any(
+                (month, cov, config) not in self._config_pai for cov in covs for config in configs
+            ):
+                return
+        del self._kept[month]
+        self._blends.release(month)
 
     def choose_config(self, month: str, cov: float) -> tuple[tuple[int, str], int]:
         """Level 2: the blend configuration for ``month`` at ``cov`` and the months it was
@@ -345,6 +380,7 @@ class Forecaster:
             }
         result = Forecast(score, info, shares)
         self._forecasts[month] = result
+        self._release_if_done(month)
         return result
 
     def _fallback(self, cands: Sequence[str]) -> str:

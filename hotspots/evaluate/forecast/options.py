@@ -84,6 +84,9 @@ class ForecastOptions:
     inner_statistic: str = INNER_STATISTIC
     change_rule: str = CHANGE_RULE
     inner_likeness: bool = False
+    #: Level 1 at the smallest target coverage ``c0`` scores each inner month by the mean PAI
+    #: at ``c0 / 2``, ``c0`` and ``2 c0`` (round 5, variant E; ``docs/forecast.md``).
+    smallest_band: bool = False
 
     def __post_init__(self) -> None:
         if not (isinstance(self.cap_months, int) and self.cap_months >= 1):
@@ -117,6 +120,8 @@ class ForecastOptions:
             raise ValueError(
                 f"inner_statistic: got {self.inner_statistic!r}; expected median, mean or gmean"
             )
+        if self.smallest_band and self.inner_statistic != "median":
+            raise ValueError("smallest_band: only with inner_statistic 'median'")
         if self.change_rule not in CHANGE_RULES:
             raise ValueError(
                 f"change_rule: got {self.change_rule!r}; expected one of {', '.join(CHANGE_RULES)}"
