@@ -25,7 +25,7 @@ from hotspots import schema
 from hotspots.errors import HotspotsError, StoreError
 from hotspots.sources import SourceRead, detect_kind, read_source
 from hotspots.sources.base import ReadGroup
-from hotspots.sources.boundaries import Boundaries
+from hotspots.sources.boundaries import Boundaries, force_wards
 from hotspots.sources.csvio import digests_remembered
 from hotspots.sources.police_uk import read_streets
 from hotspots.store import SourceBatch, Store, new_token, source_key
@@ -43,6 +43,8 @@ class IngestReport:
     sources: list[dict[str, Any]]
     skipped: list[str] = field(default_factory=list)
     wards_vintage: str = ""
+    #: What became of wards given that are not the force's ("" when every ward is).
+    wards_note: str = ""
 
     def by_layer(self) -> dict[str, dict[str, Any]]:
         """Per layer: ``read``, ``kept``, ``rejected`` (total) and ``reasons`` (by reason)."""
@@ -70,6 +72,7 @@ def stored_boundaries(store: Store, name: str) -> Boundaries:
         vintage=str(meta.get("vintage", "")),
         sources=list(meta.get("sources", [])),
         repaired=int(meta.get("repaired", 0)),
+        outside=int(meta.get("outside_force_area", 0)),
     )
 
 
@@ -138,7 +141,9 @@ def ingest(
                 allow_shrink=allow_shrink,
             )
     entries = [batch.entry for batch in batches]
-    return IngestReport(token, store.path, entries, skipped, held_wards.vintage)
+    return IngestReport(
+        token, store.path, entries, skipped, held_wards.vintage, _wards_note(held_wards)
+    )
 
 
 class _Given:
@@ -160,7 +165,7 @@ class _Given:
         if self._held is None:
             wards, area = (b.result() if isinstance(b, Future) else b for b in self._given)
             _check_same_wards(self._store, wards)
-            self._held = (wards, area)
+            self._held = (force_wards(wards, area), area)
         return self._held
 
 
@@ -296,6 +301,17 @@ def boundary_entries(
     }
 
 
+def _wards_note(wards: Boundaries) -> str:
+    """The ingest's line on the wards given outside the force area, or ""."""
+    if not wards.outside:
+        return ""
+    given = len(wards.frame) + wards.outside
+    return (
+        f"{wards.outside:,} of the {given:,} wards given lie outside the force area: not kept "
+        f"(the force's {len(wards.frame):,} are)"
+    )
+
+
 def _check_same_wards(store: Store, wards: Boundaries) -> None:
     current = store.manifest()["boundaries"].get("wards")
     if current is None or not store.manifest()["sources"]:
@@ -316,6 +332,7 @@ def _boundary_meta(boundaries: Boundaries) -> dict[str, Any]:
         "sources": boundaries.sources,
         "features": len(boundaries.frame),
         "repaired": boundaries.repaired,
+        "outside_force_area": boundaries.outside,
         "sha256": combined,
     }
 

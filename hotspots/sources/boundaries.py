@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -69,12 +69,15 @@ class Boundaries:
         ``{"name", "sha256", "features"}`` per file read.
     repaired : int
         Invalid polygons repaired with ``shapely.make_valid``.
+    outside : int
+        Wards of the files not kept: outside the force area (:func:`force_wards`).
     """
 
     frame: gpd.GeoDataFrame
     vintage: str
     sources: list[dict[str, object]] = field(default_factory=list)
     repaired: int = 0
+    outside: int = 0
 
 
 def read_layer(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -288,6 +291,57 @@ def _dissolve_by_code(parts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         },
         geometry=merged,
         crs=schema.CRS_BNG,
+    )
+
+
+#: A ward is the force's when at least this share of its area lies in the force area. Wards nest
+#: in districts and districts in force areas, so a ward is all in or all out, but for the slivers
+#: that two generalised ONS products leave along a shared edge: measured on the LAD May 2024 BGC
+#: file against the PFA Dec 2023 BSC force areas, neighbouring districts have at most 0.6% of
+#: their area inside Merseyside or Cambridgeshire, their own at least 97%.
+WARD_IN_AREA_SHARE = 0.5
+
+
+def force_wards(wards: Boundaries, force_area: Boundaries) -> Boundaries:
+    """The wards of the force: those with at least :data:`WARD_IN_AREA_SHARE` of their area in
+    the force area (ONS publishes wards for the whole UK in one file; the other forces' wards
+    would be listed and mapped with counts of 0, figures this store does not hold).
+
+    A point in the force area but in a ward left out (a sliver) gets the nearest ward by the
+    join's rule (:mod:`hotspots.wards`). Idempotent: the stored wards give themselves back.
+
+    Raises
+    ------
+    BoundaryError
+        No ward lies in the force area (another force's wards, or the wrong force area).
+    """
+    frame = wards.frame
+    area = force_area.frame.geometry.iloc[0]
+    shapes = frame.geometry.to_numpy()
+    shapely.prepare(area)
+    # The prepared area on the left (where shapely uses it): nearly every ward of the force is
+    # in its interior and needs no overlay.
+    inside = shapely.contains(area, shapes)
+    touching = ~inside & shapely.intersects(area, shapes)
+    shares = np.zeros(len(frame))
+    shares[inside] = 1.0
+    if touching.any():
+        cut = shapely.intersection(shapes[touching], area)
+        shares[touching] = shapely.area(cut) / shapely.area(shapes[touching])
+    keep = shares >= WARD_IN_AREA_SHARE
+    if not keep.any():
+        names = ", ".join(str(s["name"]) for s in wards.sources)
+        area_names = ", ".join(str(s["name"]) for s in force_area.sources)
+        raise BoundaryError(
+            f"{names}: none of the {len(frame)} ward(s) lies in the force area of {area_names}; "
+            "expected the wards of that force (or of the whole country)"
+        )
+    if keep.all():
+        return wards
+    return replace(
+        wards,
+        frame=frame[keep].reset_index(drop=True),
+        outside=wards.outside + int((~keep).sum()),
     )
 
 

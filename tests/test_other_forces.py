@@ -1,0 +1,131 @@
+"""Other forces' real downloads, as a new force would set the service up: hand-made files with
+the quirks of data.police.uk and ONS downloads that the Cambridgeshire and Merseyside data do
+not show, each answer worked out in the comments.
+
+The hand-made world (``tests/conftest.py``): the force area is the box 500000-502000 E,
+200000-201500 N (BNG metres); ward Alpha (E05000001) is 500000-501000 E and Bravo (E05000002)
+501000-502000 E, both 200000-201000 N; the strip 201000-201500 N is in no ward.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from hotspots.errors import BoundaryError
+from hotspots.ingest import ingest
+from hotspots.report import format_ingest, format_status
+from hotspots.sources.boundaries import read_force_area, read_wards
+from hotspots.store import Store
+from tests.helpers import street_row
+
+TOY_WARDS = {
+    "E05000001": ("Alpha", box(500000, 200000, 501000, 201000)),
+    "E05000002": ("Bravo", box(501000, 200000, 502000, 201000)),
+}
+
+
+def _ward_file(path: Path, wards: dict[str, tuple[str, object]]) -> Path:
+    """Wards as ONS writes them (WD24CD/WD24NM/LAD24CD/LAD24NM), GeoJSON in WGS84."""
+    frame = gpd.GeoDataFrame(
+        {
+            "WD24CD": list(wards),
+            "WD24NM": [name for name, _ in wards.values()],
+            "LAD24CD": ["E07000001"] * len(wards),
+            "LAD24NM": ["Northshire"] * len(wards),
+        },
+        geometry=[shape for _, shape in wards.values()],
+        crs="EPSG:27700",
+    ).to_crs("EPSG:4326")
+    frame.to_file(path, driver="GeoJSON")
+    return path
+
+
+# -- a ward file of the whole country ------------------------------------------------------------
+
+#: ONS publishes wards for the whole UK in one file; a new force gives it as it comes. Wards of
+#: other forces must not become wards of this force's maps and tables (shown with 0 offences, a
+#: number not held). Charlie touches the force area along its east edge only (no area inside);
+#: Delta overlaps its north-east corner by 100 m x 500 m = 5% of Delta (a generalisation sliver
+#: between two ONS products); Echo is 100 km away; Foxtrot is 60% inside (a ward the force's
+#: generalised edge cuts: kept).
+COUNTRY_WARDS = {
+    **TOY_WARDS,
+    "E05000003": ("Charlie", box(502000, 200000, 503000, 201000)),
+    "E05000004": ("Delta", box(501900, 201000, 502900, 202000)),
+    "E05000005": ("Echo", box(600000, 300000, 601000, 301000)),
+    "E05000006": ("Foxtrot", box(499600, 201000, 500600, 201500)),  # 600 of its 1000 m in
+}
+
+
+def test_wards_outside_the_force_area_are_not_the_forces_wards(
+    toy_boundaries: tuple[Path, Path], write_street, tmp_path: Path
+) -> None:
+    _, area_path = toy_boundaries
+    wards_path = _ward_file(tmp_path / "wards_uk.geojson", COUNTRY_WARDS)
+    street = write_street(
+        [
+            street_row("c1", 500500, 200500),  # Alpha
+            # In the force area, inside Delta's sliver only: Delta is not the force's ward, so
+            # the nearest ward within 250 m gives it: Bravo, 200 m south (Delta before).
+            street_row("c2", 501950, 201200),
+            street_row("c3", 500200, 201200),  # Foxtrot's part inside the force area
+        ]
+    )
+    report = ingest(
+        [street],
+        wards=read_wards(wards_path),
+        force_area=read_force_area(area_path),
+        store=Store(tmp_path / "store"),
+    )
+    assert report.reconciles()
+    store = Store(tmp_path / "store")
+    wards = store.load_boundary("wards")
+    assert wards["ward_code"].tolist() == ["E05000001", "E05000002", "E05000006"]
+    events = store.load(layers=["offence"]).set_index("event_id")
+    assert events.loc["c2", "ward_code"] == "E05000002"
+    assert events.loc["c2", "ward_match"] == "nearest"
+    assert events.loc["c3", "ward_code"] == "E05000006"
+    # Said where the user looks: the ingest's table and the store's status.
+    assert "3 of the 6 wards given lie outside the force area: not kept" in format_ingest(report)
+    assert "wards: WD24, 3 feature(s) from wards_uk.geojson (3 outside the force area" in (
+        format_status(store)
+    )
+
+
+def test_wards_of_no_part_of_the_force_area_are_refused_naming_both_files(
+    toy_boundaries: tuple[Path, Path], tmp_path: Path
+) -> None:
+    _, area_path = toy_boundaries
+    elsewhere = {"E05000005": ("Echo", box(600000, 300000, 601000, 301000))}
+    wards_path = _ward_file(tmp_path / "other_force_wards.geojson", elsewhere)
+    from hotspots.sources.boundaries import force_wards
+
+    with pytest.raises(BoundaryError) as caught:
+        force_wards(read_wards(wards_path), read_force_area(area_path))
+    message = str(caught.value)
+    assert "other_force_wards.geojson" in message and "area.shp" in message
+    assert "none of the 1 ward" in message
+    assert str(tmp_path) not in message
+
+
+def test_a_store_of_a_whole_country_file_exports_only_the_forces_wards(
+    toy_boundaries: tuple[Path, Path], write_street, tmp_path: Path
+) -> None:
+    from hotspots.cli import main
+
+    _, area_path = toy_boundaries
+    wards_path = _ward_file(tmp_path / "wards_uk.geojson", COUNTRY_WARDS)
+    street = write_street([street_row("c1", 500500, 200500)])
+    store = tmp_path / "store"
+    args = ["--store", str(store), "--wards", str(wards_path), "--force-area", str(area_path)]
+    assert main(["ingest", str(street), *args]) == 0
+    out = tmp_path / "wards.csv"
+    assert main(["export", "wards", "--store", str(store), "--last", "1", "-o", str(out),
+                 "--format", "csv"]) == 0  # fmt: skip
+    table = pd.read_csv(out, dtype={"ward_code": str})
+    assert table["ward_code"].tolist() == ["E05000001", "E05000002", "E05000006"]
