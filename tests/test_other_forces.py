@@ -129,3 +129,54 @@ def test_a_store_of_a_whole_country_file_exports_only_the_forces_wards(
                  "--format", "csv"]) == 0  # fmt: skip
     table = pd.read_csv(out, dtype={"ward_code": str})
     assert table["ward_code"].tolist() == ["E05000001", "E05000002", "E05000006"]
+
+
+# -- ward GeoJSON in British National Grid metres ------------------------------------------------
+
+
+def _geojson_text(wards: dict[str, tuple[str, object]], crs_member: str | None) -> str:
+    """A FeatureCollection of the wards' BNG coordinates as text, with or without a "crs"
+    member (mapshaper and hand-written exports leave it out; QGIS and GDAL write it)."""
+    import json
+
+    from shapely.geometry import mapping
+
+    collection: dict[str, object] = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"WD24CD": code, "WD24NM": name},
+                "geometry": mapping(shape),
+            }
+            for code, (name, shape) in wards.items()
+        ],
+    }
+    if crs_member:
+        collection["crs"] = {"type": "name", "properties": {"name": crs_member}}
+    return json.dumps(collection)
+
+
+@pytest.mark.parametrize("crs_member", [None, "urn:ogc:def:crs:EPSG::27700", "EPSG:27700"])
+def test_ward_geojson_in_national_grid_metres_reads_with_or_without_a_crs_member(
+    crs_member: str | None, tmp_path: Path
+) -> None:
+    # GDAL reads every GeoJSON without a "crs" member as WGS84 (RFC 7946); metres such as
+    # 500000, 200000 cannot be degrees, and fit the National Grid: the wards are where they are,
+    # each 1 km² (was: refused as 'off the British National Grid ... bounds inf').
+    path = tmp_path / "wards_bng.geojson"
+    path.write_text(_geojson_text(TOY_WARDS, crs_member))
+    wards = read_wards(path)
+    assert wards.frame["ward_code"].tolist() == ["E05000001", "E05000002"]
+    assert wards.frame.geometry.area.round().tolist() == [1_000_000, 1_000_000]
+    assert wards.frame.geometry.iloc[0].bounds == pytest.approx((500000, 200000, 501000, 201000))
+
+
+def test_metres_that_fit_no_grid_are_refused_saying_the_crs_is_missing(tmp_path: Path) -> None:
+    far = {"E05000001": ("Alpha", box(5_000_000, 200000, 5_001_000, 201000))}
+    path = tmp_path / "wards_far.geojson"
+    path.write_text(_geojson_text(far, None))
+    with pytest.raises(
+        BoundaryError, match=r"WGS84 said .* fit neither WGS84 longitude/latitude nor British"
+    ):
+        read_wards(path)

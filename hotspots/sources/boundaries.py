@@ -7,6 +7,8 @@ file named after a district's GSS code (``E07000008.json``) gives it. Invalid po
 
 A file with no CRS is taken as WGS84 when its coordinates fit longitude/latitude (RFC 7946 says
 GeoJSON is WGS84), or as British National Grid when they fit that grid; anything else is refused.
+So is a file said to be WGS84 whose coordinates cannot be degrees (GDAL says so of every GeoJSON
+without a ``"crs"`` member, also one in National Grid metres).
 So are polygons that do not land on the grid once projected (NaN or infinite coordinates, a
 longitude or latitude out of range, a place outside Great Britain), and files GDAL or GEOS cannot
 read: each with a :class:`~hotspots.errors.BoundaryError` naming the file.
@@ -106,8 +108,8 @@ def read_layer(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
             f"{sorted(set(frame.geom_type))}); expected ward or force-area polygons"
         )
     frame = frame[polygonal]
-    if frame.crs is None:
-        frame = frame.set_crs(_guess_crs(path, frame))
+    if frame.crs is None or _not_degrees(frame):
+        frame = frame.set_crs(_guess_crs(path, frame), allow_override=True)
     try:
         # On the projection thread: the events' projection shares its PROJ object.
         frame = on_projection_thread(lambda: frame.to_crs(schema.CRS_BNG))
@@ -139,14 +141,34 @@ def _check_on_the_grid(path: Path, frame: gpd.GeoDataFrame) -> None:
         )
 
 
+#: Coordinates said to be degrees but beyond this (in absolute value) are taken as metres.
+_METRES_ABOVE = 1_000.0
+
+
+def _not_degrees(frame: gpd.GeoDataFrame) -> bool:
+    """True when ``frame`` says WGS84 but its coordinates cannot be degrees. GDAL gives every
+    GeoJSON without a ``"crs"`` member WGS84 (RFC 7946), also one written in British National
+    Grid metres by a tool that leaves the member out: such a CRS is no more than a default."""
+    crs = frame.crs
+    if crs is None or not crs.is_geographic or crs.to_epsg() != 4326:
+        return False
+    bounds = frame.total_bounds
+    minx, miny, maxx, maxy = bounds
+    degrees = minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90
+    # Metres: finite and far beyond any degree (a vertex at 200 or infinity is an error in a
+    # file of degrees, refused as off the grid once projected).
+    return not degrees and bool(np.isfinite(bounds).all()) and max(abs(bounds)) > _METRES_ABOVE
+
+
 def _guess_crs(path: Path, frame: gpd.GeoDataFrame) -> str:
     minx, miny, maxx, maxy = frame.total_bounds
     if minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90:
         return schema.CRS_WGS84
     if minx >= -100_000 and maxx <= 800_000 and miny >= -100_000 and maxy <= 1_400_000:
         return schema.CRS_BNG
+    recorded = "no CRS recorded" if frame.crs is None else "WGS84 said (the GeoJSON default)"
     raise BoundaryError(
-        f"{path}: no CRS recorded and the bounds {minx:.1f}, {miny:.1f}, {maxx:.1f}, {maxy:.1f} "
+        f"{path}: {recorded} and the bounds {minx:.1f}, {miny:.1f}, {maxx:.1f}, {maxy:.1f} "
         "fit neither WGS84 longitude/latitude nor British National Grid metres; "
         "save the file with its CRS"
     )
