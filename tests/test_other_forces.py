@@ -180,3 +180,27 @@ def test_metres_that_fit_no_grid_are_refused_saying_the_crs_is_missing(tmp_path:
         BoundaryError, match=r"WGS84 said .* fit neither WGS84 longitude/latitude nor British"
     ):
         read_wards(path)
+
+
+# -- the documented commands, as a new user types them -------------------------------------------
+
+
+def test_the_store_option_before_the_command_is_the_same_as_after(
+    toy_boundaries: tuple[Path, Path], write_street, tmp_path: Path, capsys
+) -> None:
+    # "Every command takes --store DIR" (docs/commands.md): `hotspots --store DIR status` was
+    # refused with "argument COMMAND: invalid choice: 'DIR'".
+    from hotspots.cli import main
+
+    wards_path, area_path = toy_boundaries
+    street = write_street([street_row("c1", 500500, 200500)])
+    store = tmp_path / "store"
+    bounds = ["--wards", str(wards_path), "--force-area", str(area_path)]
+    assert main(["--store", str(store), "ingest", str(street), *bounds]) == 0
+    assert (store / "manifest.json").is_file()
+    capsys.readouterr()
+    assert main([f"--store={store}", "status", "--json"]) == 0
+    before = capsys.readouterr().out
+    assert main(["status", "--json", "--store", str(store)]) == 0
+    assert capsys.readouterr().out == before
+    assert '"events": 1' in before

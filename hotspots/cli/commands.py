@@ -186,6 +186,17 @@ _COMMANDS: dict[str, tuple[str, Any]] = {
 }
 
 
+def _store_after_command(argv: list[str]) -> list[str]:
+    """``argv`` with a ``--store DIR`` (or ``--store=DIR``) given before the command moved after
+    it: every command takes it, and a user may well write it first (``hotspots --store DIR
+    status``), which argparse would read as a command named DIR."""
+    if argv[:1] == ["--store"] and len(argv) >= 3:
+        return [argv[2], *argv[:2], *argv[3:]]
+    if argv[:1] and argv[0].startswith("--store=") and len(argv) >= 2:
+        return [argv[1], argv[0], *argv[2:]]
+    return argv
+
+
 def _command_of(argv: Sequence[str]) -> str:
     """The subcommand named in ``argv`` (its first word), or "" for none or an unknown one."""
     first = next((a for a in argv if not a.startswith("-")), "")
@@ -212,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     user running it (umask 077, :mod:`hotspots.private`); the previous umask is restored after.
     """
     program = argv is None  # the process is this command (not a caller in Python)
-    argv = sys.argv[1:] if argv is None else list(argv)
+    argv = _store_after_command(sys.argv[1:] if argv is None else list(argv))
     if program and _command_of(argv) == "ingest":
         without_blas_threads()  # before numpy is imported: an ingest makes no BLAS call
     # Building the parser imports what the command needs (pandas, geopandas: ~10^6 objects and
