@@ -204,3 +204,26 @@ def test_the_store_option_before_the_command_is_the_same_as_after(
     assert main(["status", "--json", "--store", str(store)]) == 0
     assert capsys.readouterr().out == before
     assert '"events": 1' in before
+
+
+# -- one ward file per district, in Scotland and Northern Ireland --------------------------------
+
+
+@pytest.mark.parametrize(
+    "district", ["E07000008", "W06000001", "S12000049", "N09000003", "E09000001"]
+)
+def test_a_ward_file_named_after_any_uk_district_gives_its_district(
+    district: str, tmp_path: Path
+) -> None:
+    # A folder of one ward file per district (as martinjc's, E07000008.json) names the district
+    # by its GSS code: Glasgow City (S12000049) and Belfast (N09000003) are districts as much as
+    # Cambridge (the one rule of hotspots.gss; was England's and Wales's prefixes only).
+    path = tmp_path / f"{district}.json"
+    path.write_text(_geojson_text({"E05000001": TOY_WARDS["E05000001"]}, "EPSG:27700"))
+    assert read_wards(path).frame["district_code"].tolist() == [district]
+
+
+def test_a_ward_file_named_otherwise_gives_no_district(tmp_path: Path) -> None:
+    path = tmp_path / "E05000001.json"  # a ward's code, not a district's
+    path.write_text(_geojson_text({"E05000001": TOY_WARDS["E05000001"]}, "EPSG:27700"))
+    assert read_wards(path).frame["district_code"].tolist() == [None]

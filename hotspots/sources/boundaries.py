@@ -30,6 +30,7 @@ import shapely
 
 from hotspots import schema
 from hotspots.errors import BoundaryError
+from hotspots.gss import is_district_code
 from hotspots.projection import on_projection_thread
 from hotspots.sources.csvio import sha256_of, sha256_soon
 
@@ -39,7 +40,6 @@ _LAD_CODE = re.compile(r"^LAD(\d\d)CD$", re.IGNORECASE)
 _LAD_NAME = re.compile(r"^LAD(\d\d)NM$", re.IGNORECASE)
 _PFA_CODE = re.compile(r"^PFA(\d\d)CD$", re.IGNORECASE)
 _PFA_NAME = re.compile(r"^PFA(\d\d)NM$", re.IGNORECASE)
-_GSS_DISTRICT = re.compile(r"^E0[6-9]\d{6}$|^W06\d{6}$")
 # A ring whose last point is not its first is an error in the file: GDAL would close it with a
 # warning (raised from a C callback, where nothing can catch it); with NO it reads as an empty
 # geometry, which is refused below like any other file without usable polygons.
@@ -255,7 +255,7 @@ def read_wards(
             raise BoundaryError(
                 f"{path}: {int((codes.isna() | (codes == '')).sum())} features have no {code}"
             )
-        file_district = path.stem if _GSS_DISTRICT.match(path.stem) else None
+        file_district = path.stem if is_district_code(path.stem) else None
         parts.append(
             gpd.GeoDataFrame(
                 {
