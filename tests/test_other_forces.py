@@ -227,3 +227,54 @@ def test_a_ward_file_named_otherwise_gives_no_district(tmp_path: Path) -> None:
     path = tmp_path / "E05000001.json"  # a ward's code, not a district's
     path.write_text(_geojson_text({"E05000001": TOY_WARDS["E05000001"]}, "EPSG:27700"))
     assert read_wards(path).frame["district_code"].tolist() == [None]
+
+
+# -- stop-and-search: the object left blank, the law given ---------------------------------------
+
+
+def test_a_search_under_the_misuse_of_drugs_act_with_no_object_is_a_drug_search(
+    toy, tmp_path: Path
+) -> None:
+    # Merseyside's 2019-07..09 files hold 6, 10 and 7 searches with 'Object of search' blank
+    # and 'Legislation' = 'Misuse of Drugs Act 1971 (section 23)': a power to search for
+    # controlled drugs and nothing else, so they are drug searches (were rejected as 'not a
+    # drug record'). A blank object under another law is not; a named object is what it says.
+    from hotspots.sources.stop_search import SEARCH_COLUMNS
+    from tests.helpers import lonlat
+
+    lon, lat = lonlat(500500, 200500)
+    mda = "Misuse of Drugs Act 1971 (section 23)"
+    pace = "Police and Criminal Evidence Act 1984 (section 1)"
+    rows = [  # (Legislation, Object of search), expected
+        ((mda, ""), "kept"),
+        ((pace, ""), "not a drug record"),
+        (("", ""), "not a drug record"),
+        ((mda, "Offensive weapons"), "not a drug record"),
+        ((pace, "Controlled drugs"), "kept"),
+    ]
+
+    def line(legislation: str, what: str) -> str:
+        fields = dict.fromkeys(SEARCH_COLUMNS, "")
+        fields.update(
+            {
+                "Type": "Person search",
+                "Date": "2025-01-15T10:00:00+00:00",
+                "Latitude": lat,
+                "Longitude": lon,
+                "Legislation": legislation,
+                "Object of search": what,
+                "Outcome": "A no further action disposal",
+            }
+        )
+        return ",".join(fields[c] for c in SEARCH_COLUMNS)
+
+    path = tmp_path / "2025-01-toyshire-stop-and-search.csv"
+    path.write_text("\n".join([",".join(SEARCH_COLUMNS), *(line(*r) for r, _ in rows)]) + "\n")
+    wards, area = toy
+    report = ingest([path], wards=wards, force_area=area, store=Store(tmp_path / "store"))
+    (entry,) = report.sources
+    assert entry["kept"] == 2
+    assert entry["rejected"] == {"not a drug record": 3}
+    searches = Store(tmp_path / "store").load(layers=["search"])
+    assert searches["category"].tolist() == ["Controlled drugs", "Controlled drugs"]
+    assert searches["legislation"].tolist() == [mda, pace]

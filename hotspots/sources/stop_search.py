@@ -5,6 +5,9 @@ kept. Columns are selected by name (this file has ``Latitude,Longitude``, the re
 street files). ``Date`` is ISO 8601 with an offset; the month and date are taken in UK local time
 (Europe/London), as police.uk files them: ``2019-06-30T23:03:09+00:00`` is 1 July 2019, 00:03 BST.
 
+A search whose object is left blank under the Misuse of Drugs Act is for controlled drugs
+(:func:`object_of_search`).
+
 The source has no record id. Identical rows are distinct searches (a group searched together),
 so they are all kept, each with its own derived id.
 """
@@ -73,6 +76,8 @@ _EXTRA_SOURCE = {
 }
 _HAS_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)\s*$")
 UK_TZ = "Europe/London"
+#: ``Legislation`` of searches for controlled drugs only (folded case).
+_DRUGS_ACT = "misuse of drugs act"
 
 
 def looks_like_stop_search(first_record: list[str]) -> bool:
@@ -114,8 +119,9 @@ def read_stop_search(path: str | Path, *, all_objects: bool = False) -> SourceRe
     verdicts = RowVerdicts(len(raw))
     reject_blank_rows(verdicts, raw)
 
+    what = object_of_search(raw)
     if not all_objects:
-        other = (raw["Object of search"].str.strip() != schema.CONTROLLED_DRUGS_OBJECT).to_numpy()
+        other = (what != schema.CONTROLLED_DRUGS_OBJECT).to_numpy()
         verdicts.reject(
             other, schema.REASON_NOT_DRUGS, "Object of search=" + raw["Object of search"]
         )
@@ -139,7 +145,7 @@ def read_stop_search(path: str | Path, *, all_objects: bool = False) -> SourceRe
         len(rows),
         event_id=derived_ids("search", k).to_numpy(),
         layer="search",
-        category=k["Object of search"].str.strip().to_numpy(),
+        category=what.iloc[rows].to_numpy(),
         month=when.dt.strftime("%Y-%m").to_numpy(),
         date=when.dt.strftime("%Y-%m-%d").to_numpy(),
         location="",
@@ -161,6 +167,19 @@ def read_stop_search(path: str | Path, *, all_objects: bool = False) -> SourceRe
         first_line=table.first_line,
         verdicts=verdicts,
     )
+
+
+def object_of_search(raw: pd.DataFrame) -> pd.Series:
+    """Each row's ``Object of search``, stripped; left blank under the Misuse of Drugs Act
+    (``Legislation`` = ``Misuse of Drugs Act 1971 (section 23)``, a power to search for
+    controlled drugs only), it is ``Controlled drugs`` (Merseyside's files leave it blank on
+    6-10 such searches a month)."""
+    what = raw["Object of search"].str.strip()
+    if "Legislation" not in raw:
+        return what
+    law = raw["Legislation"].str.strip().str.casefold()
+    drugs_law = (what == "") & law.str.startswith(_DRUGS_ACT)
+    return what.where(~drugs_law, schema.CONTROLLED_DRUGS_OBJECT)
 
 
 def uk_local_times(texts: pd.Series) -> pd.Series:
