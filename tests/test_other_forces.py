@@ -278,3 +278,64 @@ def test_a_search_under_the_misuse_of_drugs_act_with_no_object_is_a_drug_search(
     searches = Store(tmp_path / "store").load(layers=["search"])
     assert searches["category"].tolist() == ["Controlled drugs", "Controlled drugs"]
     assert searches["legislation"].tolist() == [mda, pace]
+
+
+# -- wards of one name in two districts ----------------------------------------------------------
+
+
+def test_ward_movers_name_the_district_of_wards_of_one_name(
+    write_street, tmp_path: Path, app_factory, capsys
+) -> None:
+    # Merseyside's Dec 2023 wards have 'Church' in Sefton and in Liverpool, 'St Michaels' in
+    # Knowsley and in Liverpool. The map page's and the command's ward movers named the ward
+    # alone ('Church -3'); the hotspot tables and the briefing say 'Ward (District)'.
+    # By hand: Central (Northshire) 5 offences in Jan, 2 in Feb: -3; Central (Southshire) 1,
+    # then 6: +5.
+    from hotspots.cli import main
+    from tests.accounts import client_as
+
+    wards = {
+        "E05000001": ("Central", box(500000, 200000, 501000, 201000)),
+        "E05000002": ("Central", box(501000, 200000, 502000, 201000)),
+    }
+    frame = gpd.GeoDataFrame(
+        {
+            "WD24CD": list(wards),
+            "WD24NM": ["Central", "Central"],
+            "LAD24CD": ["E07000001", "E07000002"],
+            "LAD24NM": ["Northshire", "Southshire"],
+        },
+        geometry=[shape for _, shape in wards.values()],
+        crs="EPSG:27700",
+    )
+    wards_path = tmp_path / "wards.gpkg"
+    frame.to_file(wards_path, driver="GPKG")
+    area_path = tmp_path / "area.gpkg"
+    gpd.GeoDataFrame(geometry=[box(500000, 200000, 502000, 201000)], crs="EPSG:27700").to_file(
+        area_path, driver="GPKG"
+    )
+    counts = {("2025-01", 500500): 5, ("2025-01", 501500): 1, ("2025-02", 500500): 2,
+              ("2025-02", 501500): 6}  # fmt: skip
+    files = []
+    for month in ("2025-01", "2025-02"):
+        rows = [
+            street_row(f"{month}-{x}-{i}", x, 200500, month=month)
+            for (m, x), n in counts.items()
+            if m == month
+            for i in range(n)
+        ]
+        files.append(write_street(rows, name=f"{month}-toyshire-street.csv"))
+    store = tmp_path / "store"
+    bounds = ["--wards", str(wards_path), "--force-area", str(area_path)]
+    assert main(["ingest", *map(str, files), "--store", str(store), *bounds]) == 0
+    capsys.readouterr()
+    assert main(["analyse", "--from", "2025-02", "--to", "2025-02", "--store", str(store)]) == 0
+    text = capsys.readouterr().out
+    assert "Wards rising: Central (Southshire) +5" in text
+    assert "Wards falling: Central (Northshire) -3" in text
+
+    app = app_factory(store, USERS_DB=str(tmp_path / "users.sqlite3"), WARM_PRESETS=0)
+    page = client_as(app, "analyst").get("/?from=2025-02&to=2025-02").get_data(as_text=True)
+    movers = page[page.index('id="movers-heading"') :]
+    assert '<td>Central (Southshire)</td><td class="num">6</td>' in movers
+    assert '<td>Central (Northshire)</td><td class="num">2</td>' in movers
