@@ -339,3 +339,46 @@ def test_ward_movers_name_the_district_of_wards_of_one_name(
     movers = page[page.index('id="movers-heading"') :]
     assert '<td>Central (Southshire)</td><td class="num">6</td>' in movers
     assert '<td>Central (Northshire)</td><td class="num">2</td>' in movers
+
+
+# -- wards without district names ----------------------------------------------------------------
+
+
+def test_wards_without_a_district_name_are_labelled_by_what_is_known(
+    toy_boundaries: tuple[Path, Path], write_street, tmp_path: Path, capsys
+) -> None:
+    # The real 2013 ward files (one per district, named E07000008.json...) carry no district
+    # name, a hand-made or OSNI ward file no district at all: every table said 'West (None)'.
+    # Now the district's code stands for its name, and wards of no district are the force's
+    # ('Toyshire', the force area's PFA24NM).
+    from hotspots.cli import main
+
+    _, area_path = toy_boundaries
+    folder = tmp_path / "wards"
+    folder.mkdir()
+    by_file = folder / "E07000001.json"  # Alpha: a district by its file's name, no name column
+    by_file.write_text(_geojson_text({"E05000001": TOY_WARDS["E05000001"]}, "EPSG:27700"))
+    none = folder / "bravo.json"  # Bravo: no district at all
+    none.write_text(_geojson_text({"E05000002": TOY_WARDS["E05000002"]}, "EPSG:27700"))
+    wards = read_wards([by_file, none])
+    assert wards.frame["district_name"].fillna("(none)").tolist() == ["E07000001", "(none)"]
+    months = {"2025-01": [500500], "2025-02": [500500, 500600, 501500]}
+    files = [
+        write_street(
+            [street_row(f"{m}-{i}", x, 200500, month=m) for i, x in enumerate(xs)],
+            name=f"{m}-toyshire-street.csv",
+        )
+        for m, xs in months.items()
+    ]
+    store = tmp_path / "store"
+    bounds = ["--wards", str(by_file), "--wards", str(none), "--force-area", str(area_path)]
+    assert main(["ingest", *map(str, files), "--store", str(store), *bounds]) == 0
+    stored = Store(store).load_boundary("wards")
+    assert stored["district_name"].tolist() == ["E07000001", "Toyshire"]
+    assert stored["district_code"].fillna("(none)").tolist() == ["E07000001", "(none)"]
+    capsys.readouterr()
+    assert main(["analyse", "--from", "2025-02", "--to", "2025-02", "--store", str(store)]) == 0
+    text = capsys.readouterr().out
+    # By hand: Alpha 1 -> 2 (+1), Bravo 0 -> 1 (+1); ties by ward code.
+    assert "Wards rising: Alpha (E07000001) +1, Bravo (Toyshire) +1" in text
+    assert "None" not in text

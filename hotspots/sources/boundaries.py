@@ -256,6 +256,7 @@ def read_wards(
                 f"{path}: {int((codes.isna() | (codes == '')).sum())} features have no {code}"
             )
         file_district = path.stem if is_district_code(path.stem) else None
+        district = frame[lad_code].astype(str).to_numpy() if lad_code else file_district
         parts.append(
             gpd.GeoDataFrame(
                 {
@@ -263,12 +264,11 @@ def read_wards(
                     schema.WARD_NAME: frame[name].astype(str).to_numpy()
                     if name
                     else codes.to_numpy(dtype=object),
-                    schema.DISTRICT_CODE: frame[lad_code].astype(str).to_numpy()
-                    if lad_code
-                    else file_district,
+                    schema.DISTRICT_CODE: district,
+                    # No name column: the district's code names it ('West (E07000008)').
                     schema.DISTRICT_NAME: frame[lad_name].astype(str).to_numpy()
                     if lad_name
-                    else None,
+                    else district,
                 },
                 geometry=frame.geometry.to_numpy(),
                 crs=schema.CRS_BNG,
@@ -327,7 +327,8 @@ WARD_IN_AREA_SHARE = 0.5
 def force_wards(wards: Boundaries, force_area: Boundaries) -> Boundaries:
     """The wards of the force: those with at least :data:`WARD_IN_AREA_SHARE` of their area in
     the force area (ONS publishes wards for the whole UK in one file; the other forces' wards
-    would be listed and mapped with counts of 0, figures this store does not hold).
+    would be listed and mapped with counts of 0, figures this store does not hold), each with a
+    district name (wards of no district are the force's: :func:`_districts_named`).
 
     A point in the force area but in a ward left out (a sliver) gets the nearest ward by the
     join's rule (:mod:`hotspots.wards`). Idempotent: the stored wards give themselves back.
@@ -351,6 +352,8 @@ def force_wards(wards: Boundaries, force_area: Boundaries) -> Boundaries:
         cut = shapely.intersection(shapes[touching], area)
         shares[touching] = shapely.area(cut) / shapely.area(shapes[touching])
     keep = shares >= WARD_IN_AREA_SHARE
+    wards = _districts_named(wards, force_area)
+    frame = wards.frame
     if not keep.any():
         names = ", ".join(str(s["name"]) for s in wards.sources)
         area_names = ", ".join(str(s["name"]) for s in force_area.sources)
@@ -365,6 +368,21 @@ def force_wards(wards: Boundaries, force_area: Boundaries) -> Boundaries:
         frame=frame[keep].reset_index(drop=True),
         outside=wards.outside + int((~keep).sum()),
     )
+
+
+def _districts_named(wards: Boundaries, force_area: Boundaries) -> Boundaries:
+    """``wards`` with every ward's district named, to be labelled 'Ward (District)' everywhere:
+    a ward of no district (a ward file without district columns) is the force's, named as the
+    force area is ('West (Cambridgeshire)', never 'West (None)')."""
+    names = wards.frame[schema.DISTRICT_NAME]
+    missing = names.isna().to_numpy()
+    if not missing.any():
+        return wards
+    frame = wards.frame.copy()
+    frame[schema.DISTRICT_NAME] = names.where(
+        ~missing, str(force_area.frame[schema.WARD_NAME].iloc[0])
+    )
+    return replace(wards, frame=frame)
 
 
 def read_force_area(path: str | Path, *, force: str | None = None) -> Boundaries:
