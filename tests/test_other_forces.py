@@ -382,3 +382,35 @@ def test_wards_without_a_district_name_are_labelled_by_what_is_known(
     # By hand: Alpha 1 -> 2 (+1), Bravo 0 -> 1 (+1); ties by ward code.
     assert "Wards rising: Alpha (E07000001) +1, Bravo (Toyshire) +1" in text
     assert "None" not in text
+
+
+# -- a ward without a polygon --------------------------------------------------------------------
+
+
+def test_a_ward_whose_feature_has_no_polygon_is_refused_naming_it(tmp_path: Path) -> None:
+    # A GeoJSON feature with "geometry": null (an ArcGIS export of a record without a shape)
+    # was dropped without a word: the ward vanished from every map and table, its offences
+    # went to a neighbour (the nearest ward) or 'no ward'.
+    import json
+
+    text = json.loads(_geojson_text(TOY_WARDS, "EPSG:27700"))
+    text["features"][1]["geometry"] = None
+    path = tmp_path / "wards_null.geojson"
+    path.write_text(json.dumps(text))
+    with pytest.raises(BoundaryError) as caught:
+        read_wards(path)
+    message = str(caught.value)
+    assert "wards_null.geojson" in message
+    assert "1 ward(s) without a polygon: E05000002 (Bravo)" in message
+
+
+def test_a_ward_with_a_label_point_beside_its_polygon_is_read(tmp_path: Path) -> None:
+    # A point feature for a ward that also has its polygon (label points) loses nothing.
+    import json
+
+    text = json.loads(_geojson_text(TOY_WARDS, "EPSG:27700"))
+    point = {**text["features"][1], "geometry": {"type": "Point", "coordinates": [501500, 200500]}}
+    text["features"].append(point)
+    path = tmp_path / "wards_points.geojson"
+    path.write_text(json.dumps(text))
+    assert read_wards(path).frame["ward_code"].tolist() == ["E05000001", "E05000002"]

@@ -90,6 +90,14 @@ def read_layer(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     BoundaryError
         Unreadable file, no polygons, or no CRS and coordinates fitting neither WGS84 nor BNG.
     """
+    return _read_polygons(path, layer)[0]
+
+
+def _read_polygons(
+    path: str | Path, layer: str | None = None
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """:func:`read_layer`, and the attributes of the features left out (no geometry, an empty
+    one, or not a polygon)."""
     path = Path(path)
     if not path.exists():
         raise BoundaryError(f"{path}: no such file")
@@ -100,13 +108,14 @@ def read_layer(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
         # GEOS refuses broken geometries (a one-point ring...); ValueError covers bad text.
         raise BoundaryError(f"{path}: cannot read as a vector layer ({str(exc).strip()})") from None
     shapes = frame.geometry.to_numpy()  # shapely directly: GeoSeries.notna warns on empties
-    frame = frame[~shapely.is_missing(shapes) & ~shapely.is_empty(shapes)]
-    polygonal = frame.geom_type.isin(["Polygon", "MultiPolygon"])
+    shaped = ~shapely.is_missing(shapes) & ~shapely.is_empty(shapes)
+    polygonal = shaped & frame.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
     if not polygonal.any():
         raise BoundaryError(
             f"{path}: no polygons found (geometry types: "
-            f"{sorted(set(frame.geom_type))}); expected ward or force-area polygons"
+            f"{sorted(set(frame[shaped].geom_type))}); expected ward or force-area polygons"
         )
+    left_out = pd.DataFrame(frame[~polygonal].drop(columns=frame.geometry.name))
     frame = frame[polygonal]
     if frame.crs is None or _not_degrees(frame):
         frame = frame.set_crs(_guess_crs(path, frame), allow_override=True)
@@ -116,7 +125,7 @@ def read_layer(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     except pyproj.exceptions.CRSError as exc:
         raise BoundaryError(f"{path}: cannot project to {schema.CRS_BNG} ({exc})") from None
     _check_on_the_grid(path, frame)
-    return frame
+    return frame, left_out
 
 
 def _check_on_the_grid(path: Path, frame: gpd.GeoDataFrame) -> None:
@@ -235,7 +244,7 @@ def read_wards(
     for raw_path in paths:
         path = Path(raw_path)
         digest = sha256_soon(path)  # hashed on another thread while the layer is read
-        frame = read_layer(path)
+        frame, left_out = _read_polygons(path)
         columns = list(frame.columns)
         code = _pick(columns, _WARD_CODE, code_column, "ward code", path)
         if code is None:
@@ -255,6 +264,7 @@ def read_wards(
             raise BoundaryError(
                 f"{path}: {int((codes.isna() | (codes == '')).sum())} features have no {code}"
             )
+        _check_every_ward_shaped(path, frame, left_out, code, name)
         file_district = path.stem if is_district_code(path.stem) else None
         district = frame[lad_code].astype(str).to_numpy() if lad_code else file_district
         parts.append(
@@ -278,6 +288,30 @@ def read_wards(
     wards = _dissolve_by_code(pd.concat(parts, ignore_index=True))
     vintage = vintages.pop() if len(vintages) == 1 else "mixed(" + ",".join(sorted(vintages)) + ")"
     return Boundaries(frame=wards, vintage=vintage, sources=sources, repaired=repaired)
+
+
+def _check_every_ward_shaped(
+    path: Path, frame: gpd.GeoDataFrame, left_out: pd.DataFrame, code: str, name: str | None
+) -> None:
+    """Refuse a file in which a ward has no polygon (only features without geometry, with an
+    empty one, or points): left out, the ward would vanish from every map and table and its
+    offences go to a neighbour. Label points beside a ward's polygon lose nothing."""
+    if code not in left_out:
+        return
+    shaped = set(frame[code].astype(str).str.strip())
+    lost = left_out[~left_out[code].astype(str).str.strip().isin(shaped)]
+    if lost.empty:
+        return
+    named = [
+        f"{str(c).strip()} ({n})" if name else str(c).strip()
+        for c, n in zip(lost[code], lost[name] if name else lost[code], strict=True)
+    ]
+    raise BoundaryError(
+        f"{path}: {len(lost)} ward(s) without a polygon: {', '.join(named[:5])}"
+        + (" ..." if len(named) > 5 else "")
+        + "; expected a polygon or multipolygon for every ward (a feature's geometry is missing, "
+        "empty or of another type)"
+    )
 
 
 def _dissolve_by_code(parts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
