@@ -414,3 +414,78 @@ def test_a_ward_with_a_label_point_beside_its_polygon_is_read(tmp_path: Path) ->
     path = tmp_path / "wards_points.geojson"
     path.write_text(json.dumps(text))
     assert read_wards(path).frame["ward_code"].tolist() == ["E05000001", "E05000002"]
+
+
+# -- British Transport Police and Northern Ireland (held up: kept as they should be) -------------
+
+
+def test_btp_rows_in_a_force_file_and_btp_s_own_file_count_once(
+    toy, write_street, tmp_path: Path
+) -> None:
+    # A territorial force's download may include the crimes British Transport Police reported
+    # in its area ('Reported by' BTP, 'Falls within' the force); BTP's own download covers all
+    # of Great Britain and repeats them under the same Crime ID. Ingesting both: each crime
+    # once, the rest of Britain outside the force area, every row accounted for.
+    def btp(row: list[str]) -> list[str]:
+        return [row[0], row[1], "British Transport Police", *row[3:]]
+
+    force_file = write_street(
+        [street_row("t1", 500500, 200500), btp(street_row("b1", 501500, 200500))],
+        name="2025-01-toyshire-street.csv",
+    )
+    gb_rows = [
+        btp(street_row("b1", 501500, 200500)),  # the same crime: a duplicate
+        btp(street_row("b2", None, None, lon_lat=("-2.9779", "53.4084"))),  # Liverpool Lime St
+        btp(street_row("b3", None, None, lon_lat=("-4.2518", "55.8609"))),  # Glasgow Central
+    ]
+    for row in gb_rows:
+        row[3] = "British Transport Police"
+    gb_file = write_street(gb_rows, name="2025-01-btp-street.csv")
+    wards, area = toy
+    report = ingest(
+        [force_file, gb_file], wards=wards, force_area=area, store=Store(tmp_path / "store")
+    )
+    assert report.reconciles()
+    by_name = {e["name"]: e for e in report.sources}
+    force, gb = by_name["2025-01-toyshire-street.csv"], by_name["2025-01-btp-street.csv"]
+    assert (force["kept"], force["rejected"]) == (2, {})
+    assert (gb["kept"], gb["rejected"]) == (0, {"duplicate": 1, "outside force area": 2})
+    events = Store(tmp_path / "store").load(layers=["offence"])
+    assert sorted(events["event_id"]) == ["b1", "t1"]
+
+
+def test_northern_ireland_wards_in_irish_grid_take_psni_rows(tmp_path: Path, write_street) -> None:
+    # PSNI publishes street crime (no stop-and-search); its wards (N08) come from OSNI in the
+    # Irish Grid (EPSG:29902), not in ONS's Great Britain files. Belfast City Hall, -5.9301,
+    # 54.5967, lies in the 2 km square ward drawn around it; the force area is that ward.
+    from pyproj import Transformer
+
+    to_irish = Transformer.from_crs("EPSG:4326", "EPSG:29902", always_xy=True)
+    e, n = to_irish.transform(-5.9301, 54.5967)
+    ward = gpd.GeoDataFrame(
+        {
+            "WD23CD": ["N08000001"],
+            "WD23NM": ["Botanic"],
+            "LAD23CD": ["N09000003"],
+            "LAD23NM": ["Belfast"],
+        },
+        geometry=[box(e - 1000, n - 1000, e + 1000, n + 1000)],
+        crs="EPSG:29902",
+    )
+    ward.to_file(tmp_path / "wards_osni.gpkg", driver="GPKG")
+    area = ward[["geometry"]].assign(PFA23NM="Police Service of Northern Ireland")
+    area.to_file(tmp_path / "psni.gpkg", driver="GPKG")
+    row = street_row("n1", None, None, lon_lat=("-5.930100", "54.596700"))
+    row[2] = row[3] = "Police Service of Northern Ireland"
+    street = write_street([row], name="2025-01-northern-ireland-street.csv")
+    report = ingest(
+        [street],
+        wards=read_wards(tmp_path / "wards_osni.gpkg"),
+        force_area=read_force_area(tmp_path / "psni.gpkg"),
+        store=Store(tmp_path / "store"),
+    )
+    (entry,) = report.sources
+    assert (entry["kept"], entry["rejected"]) == (1, {})
+    events = Store(tmp_path / "store").load(layers=["offence"])
+    assert events["ward_code"].tolist() == ["N08000001"]
+    assert events["ward_match"].tolist() == ["within"]
