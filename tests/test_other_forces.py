@@ -489,3 +489,50 @@ def test_northern_ireland_wards_in_irish_grid_take_psni_rows(tmp_path: Path, wri
     events = Store(tmp_path / "store").load(layers=["offence"])
     assert events["ward_code"].tolist() == ["N08000001"]
     assert events["ward_match"].tolist() == ["within"]
+
+
+# -- vertex-heavy boundary files -----------------------------------------------------------------
+
+
+def test_a_map_of_vertex_heavy_wards_is_drawn_from_outlines_within_5_m(
+    toy_boundaries: tuple[Path, Path], write_street, tmp_path: Path, app_factory
+) -> None:
+    # ONS's full-resolution (BFC) wards carry a vertex every few metres: Merseyside's BSC wards
+    # densified to one every 5 m (267,133 vertices) made a 6.2 MB map frame, 13.7x the BSC's
+    # 0.46 MB; 8,000 wards of 800 vertices a 154 MB frame (61 s, 2.6 GB). Here the two toy
+    # wards get a vertex every 4 cm (200,000): the map draws them within 5 m of the file.
+    import re
+
+    import shapely
+
+    from tests.accounts import client_as
+
+    dense = {
+        code: (name, shapely.segmentize(shape, 0.04)) for code, (name, shape) in TOY_WARDS.items()
+    }
+    assert sum(shapely.get_num_coordinates(s) for _, s in dense.values()) > 150_000
+    wards_path = _ward_file(tmp_path / "wards_bfc.geojson", dense)
+    _, area_path = toy_boundaries
+    street = write_street([street_row("c1", 500500, 200500), street_row("c2", 501500, 200500)])
+    store = tmp_path / "store"
+    ingest(
+        [street],
+        wards=read_wards(wards_path),
+        force_area=read_force_area(area_path),
+        store=Store(store),
+    )
+    stored = Store(store).load_boundary("wards")
+    assert shapely.get_num_coordinates(stored.geometry.to_numpy()).sum() > 150_000  # as given
+    app = app_factory(store, USERS_DB=str(tmp_path / "users.sqlite3"), WARM_PRESETS=0)
+    frame = client_as(app, "analyst").get("/map/frame?from=2025-01&to=2025-01")
+    assert frame.status_code == 200
+    assert len(frame.data) < 1_000_000, len(frame.data)
+    html = frame.get_data(as_text=True)
+    assert len(re.findall(r"\[-?\d+\.\d+, -?\d+\.\d+\]", html)) < 20_000
+    # What is drawn strays at most 5 m from the file's outlines, each ward's area within 0.1%.
+    from hotspots.render.layers import display_outlines
+
+    drawn = display_outlines(stored.geometry.to_numpy())
+    original = stored.geometry.to_numpy()
+    assert max(shapely.hausdorff_distance(drawn, original)) <= 5.0
+    assert shapely.area(drawn) == pytest.approx(shapely.area(original), rel=1e-3)
