@@ -27,7 +27,7 @@ from hotspots.sources import SourceRead, detect_kind, read_source
 from hotspots.sources.base import ReadGroup
 from hotspots.sources.boundaries import Boundaries, force_wards
 from hotspots.sources.csvio import digests_remembered
-from hotspots.sources.police_uk import read_streets
+from hotspots.sources.police_uk import looks_like_outcomes, read_streets
 from hotspots.store import SourceBatch, Store, new_token, source_key
 from hotspots.store.order import _morton_key
 from hotspots.validate import take_column, text_array
@@ -229,19 +229,26 @@ def _read_all(
 
 
 def _unique_files(paths: Sequence[str | Path]) -> tuple[list[tuple[Path, str]], list[str]]:
-    """Recognise each file's kind (all before any is read) and skip exact repeats."""
-    from hotspots.sources.csvio import sha256_of
+    """Recognise each file's kind (all before any is read), skip police.uk outcomes files
+    (saying so) and exact repeats."""
+    from hotspots.sources.csvio import read_first_record, sha256_of
 
     checked: list[tuple[Path, str]] = []
+    skipped: list[str] = []
     for raw in paths:
         path = Path(raw)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such file")
+        if looks_like_outcomes(read_first_record(path)):
+            skipped.append(
+                f"{path.name}: a police.uk outcomes file (outcomes of crimes the street files "
+                "hold, with each one's last outcome category): not read"
+            )
+            continue
         checked.append((path, detect_kind(path)))
     if len(checked) < 2:
-        return checked, []  # nothing to repeat (the reader hashes the file while parsing it)
+        return checked, skipped  # nothing to repeat (the reader hashes the file while parsing)
     out: list[tuple[Path, str]] = []
-    skipped: list[str] = []
     by_sha: dict[str, Path] = {}
     for path, kind in checked:
         digest = sha256_of(path)

@@ -536,3 +536,39 @@ def test_a_map_of_vertex_heavy_wards_is_drawn_from_outlines_within_5_m(
     original = stored.geometry.to_numpy()
     assert max(shapely.hausdorff_distance(drawn, original)) <= 5.0
     assert shapely.area(drawn) == pytest.approx(shapely.area(original), rel=1e-3)
+
+
+# -- the files of a data.police.uk download, as they come ----------------------------------------
+
+OUTCOMES_HEADER = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
+    "Outcome type"
+)
+
+
+def test_outcomes_files_of_a_download_are_skipped_saying_so(
+    toy, write_street, tmp_path: Path
+) -> None:
+    # A data.police.uk download holds, for each month, the street, outcomes and stop-and-search
+    # files side by side; `hotspots ingest download/*/*.csv` stopped at the first outcomes file
+    # ('unrecognised file'). Its rows are later outcomes of crimes the street files hold (with
+    # their last outcome category): skipped, said in the report, the other files read.
+    street = write_street([street_row("c1", 500500, 200500)], name="2025-01-toyshire-street.csv")
+    outcomes = tmp_path / "2025-01-toyshire-outcomes.csv"
+    outcomes.write_text(
+        OUTCOMES_HEADER + "\nc1,2025-01,Toyshire Police,Toyshire Police,-0.53,51.69,"
+        "On or near Toy Street,E01000001,Toyshire 001A,Local resolution\n"
+    )
+    wards, area = toy
+    report = ingest(
+        [outcomes, street], wards=wards, force_area=area, store=Store(tmp_path / "store")
+    )
+    assert [e["name"] for e in report.sources] == ["2025-01-toyshire-street.csv"]
+    assert report.sources[0]["kept"] == 1
+    assert report.skipped == [
+        "2025-01-toyshire-outcomes.csv: a police.uk outcomes file (outcomes of crimes the street "
+        "files hold, with each one's last outcome category): not read"
+    ]
+    assert "skipped 2025-01-toyshire-outcomes.csv: a police.uk outcomes file" in format_ingest(
+        report
+    )
