@@ -206,6 +206,44 @@ def test_the_store_option_before_the_command_is_the_same_as_after(
     assert '"events": 1' in before
 
 
+@pytest.mark.parametrize(
+    "order",
+    [
+        "files first",  # hotspots ingest FILES --wards W1 W2 --force-area A
+        "files after the wards",  # hotspots ingest --force-area A --wards W1 W2 FILES
+        "wards repeated",  # hotspots ingest FILES --wards W1 --wards W2 --force-area A
+    ],
+)
+def test_several_ward_files_after_one_wards_option(
+    order: str, toy_boundaries: tuple[Path, Path], write_street, tmp_path: Path
+) -> None:
+    # A folder of one ward file per district is given as the shell expands it:
+    # `--wards wards/*.json` was refused with 'unrecognized arguments: wards/E07000002.json'.
+    from hotspots.cli import main
+
+    _, area_path = toy_boundaries
+    first = tmp_path / "E07000001.json"
+    first.write_text(_geojson_text({"E05000001": TOY_WARDS["E05000001"]}, "EPSG:27700"))
+    second = tmp_path / "E07000002.json"
+    second.write_text(_geojson_text({"E05000002": TOY_WARDS["E05000002"]}, "EPSG:27700"))
+    files = [
+        str(write_street([street_row("c1", 500500, 200500)], name="2025-01-toyshire-street.csv")),
+        str(write_street([street_row("c2", 501500, 200500)], name="2025-02-toyshire-street.csv")),
+    ]
+    store = tmp_path / "store"
+    area = ["--force-area", str(area_path), "--store", str(store)]
+    wards = [str(first), str(second)]
+    argv = {
+        "files first": ["ingest", *files, "--wards", *wards, *area],
+        "files after the wards": ["ingest", *area, "--wards", *wards, *files],
+        "wards repeated": ["ingest", *files, "--wards", wards[0], "--wards", wards[1], *area],
+    }[order]
+    assert main(argv) == 0
+    stored = Store(store).load_boundary("wards")
+    assert stored["district_code"].tolist() == ["E07000001", "E07000002"]
+    assert len(Store(store).load(layers=["offence"])) == 2
+
+
 # -- one ward file per district, in Scotland and Northern Ireland --------------------------------
 
 
