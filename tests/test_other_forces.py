@@ -610,3 +610,27 @@ def test_outcomes_files_of_a_download_are_skipped_saying_so(
     assert "skipped 2025-01-toyshire-outcomes.csv: a police.uk outcomes file" in format_ingest(
         report
     )
+
+
+# -- stop-and-search times without an offset, in the clock-change hours --------------------------
+
+
+def test_search_times_without_offset_in_the_clock_change_hour_keep_their_day() -> None:
+    # police.uk writes offsets ('+00:00'); a file re-saved by another tool may not, and a time
+    # in the hour the clocks go back is then two instants, in the hour they go forward none.
+    # Both fall on the same day and month whatever the instant: 01:30 on 27 Oct 2019 is a
+    # search of 27 Oct 2019 (was NaT: the row rejected as 'bad date', searches at 01:30 on a
+    # Sunday being the night-time economy's). The earlier instant (BST) is taken when there
+    # are two; a time the clocks skip moves forward by the hour skipped.
+    from hotspots.sources.stop_search import uk_local_times
+
+    texts = pd.Series(
+        ["2019-10-27T01:30:00", "2019-03-31T01:30:00", "2019-07-01T00:30:00", "2019-10-27 01:59"]
+    )
+    local = uk_local_times(texts)
+    assert local.dt.strftime("%Y-%m-%d %H:%M %Z").tolist() == [
+        "2019-10-27 01:30 BST",
+        "2019-03-31 02:30 BST",
+        "2019-07-01 00:30 BST",
+        "2019-10-27 01:59 BST",
+    ]

@@ -186,8 +186,9 @@ def uk_local_times(texts: pd.Series) -> pd.Series:
     """Parse ISO 8601 timestamps to UK local time (Europe/London); unparseable become NaT.
 
     Timestamps with an offset (``+00:00``, ``Z``) are converted; ones without are read as UK
-    local time already (a non-existent or ambiguous clock-change time becomes NaT). Years
-    outside :data:`hotspots.validate.YEARS` become NaT.
+    local time already (a time in the hour the clocks go back is taken as BST, one in the hour
+    they skip moves on by that hour: the day is the same either way). Years outside
+    :data:`hotspots.validate.YEARS` become NaT.
     """
     texts = texts.str.strip()
     with_offset = texts.str.contains(_HAS_OFFSET).fillna(False).to_numpy(dtype=bool)
@@ -197,7 +198,12 @@ def uk_local_times(texts: pd.Series) -> pd.Series:
         out[with_offset] = _plausible(parsed).dt.tz_convert(UK_TZ)
     if (~with_offset).any():
         naive = _plausible(pd.to_datetime(texts[~with_offset], format="ISO8601", errors="coerce"))
-        out[~with_offset] = naive.dt.tz_localize(UK_TZ, ambiguous="NaT", nonexistent="NaT")
+        # In the hour the clocks go back a time is two instants (the earlier, BST, is taken); in
+        # the hour they go forward none (moved on by the hour skipped): the day is the same.
+        summer = np.ones(len(naive), dtype=bool)
+        out[~with_offset] = naive.dt.tz_localize(
+            UK_TZ, ambiguous=summer, nonexistent=pd.Timedelta(hours=1)
+        )
     return out
 
 
