@@ -634,3 +634,34 @@ def test_search_times_without_offset_in_the_clock_change_hour_keep_their_day() -
         "2019-07-01 00:30 BST",
         "2019-10-27 01:59 BST",
     ]
+
+
+# -- a force named as police.uk names it ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("Merseyside", "Merseyside"),  # the ONS name
+        ("merseyside police", "Merseyside"),  # police.uk's 'Falls within'
+        ("Cambridgeshire Constabulary", "Cambridgeshire"),
+        ("City of London Police", "London, City of"),  # ONS writes it backwards
+        ("Metropolitan Police Service", "Metropolitan Police"),
+        ("Devon and Cornwall Police", "Devon & Cornwall"),
+        ("E23000004", "Merseyside"),  # the code
+    ],
+)
+def test_a_force_is_found_by_the_name_police_uk_gives_it(
+    given: str, expected: str, real_data: Path
+) -> None:
+    # ONS's PFA file of England and Wales names forces 'Merseyside', 'London, City of'; a user
+    # types the force's own name, as police.uk's 'Falls within' writes it, and was refused.
+    pfa = real_data / "boundaries" / "pfa_dec2023_bsc" / "PFA_DEC_2023_EW_BSC.shp"
+    area = read_force_area(pfa, force=given)
+    assert area.frame["ward_name"].tolist() == [expected]
+
+
+def test_a_force_name_that_is_none_of_the_files_is_refused_listing_them(real_data: Path) -> None:
+    pfa = real_data / "boundaries" / "pfa_dec2023_bsc" / "PFA_DEC_2023_EW_BSC.shp"
+    with pytest.raises(BoundaryError, match=r"no force 'Police Scotland'; the file holds \["):
+        read_force_area(pfa, force="Police Scotland")

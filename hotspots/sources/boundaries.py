@@ -419,6 +419,23 @@ def _districts_named(wards: Boundaries, force_area: Boundaries) -> Boundaries:
     return replace(wards, frame=frame)
 
 
+#: Words a force's own name adds to the ONS name of its area ('Merseyside Police').
+_FORCE_WORDS = frozenset({"police", "constabulary", "service", "force"})
+
+
+def force_key(name: str) -> str:
+    """A force's name as ``--force`` compares it: police.uk's ('Merseyside Police', 'City of
+    London Police', 'Devon and Cornwall Police') and ONS's ('Merseyside', 'London, City of',
+    'Devon & Cornwall') give one key, without case, '&', the words 'Police', 'Constabulary',
+    'Service', 'Force', and with ONS's 'London, City of' read as 'City of London'."""
+    text = name.casefold().replace("&", " and ")
+    if "," in text:
+        head, _, tail = text.partition(",")
+        text = f"{tail} {head}"
+    words = re.sub(r"[^\w]+", " ", text).split()
+    return " ".join(w for w in words if w not in _FORCE_WORDS)
+
+
 def read_force_area(path: str | Path, *, force: str | None = None) -> Boundaries:
     """Read a police force area (or any study area) as one dissolved polygon.
 
@@ -428,7 +445,7 @@ def read_force_area(path: str | Path, *, force: str | None = None) -> Boundaries
         Any OGR-readable polygon file, any CRS.
     force
         When the file holds several forces (e.g. all of England and Wales), the ``PFAyyCD`` code
-        or ``PFAyyNM`` name of the one to use.
+        or ``PFAyyNM`` name of the one to use (or the force's own name: :func:`force_key`).
 
     Raises
     ------
@@ -442,10 +459,11 @@ def read_force_area(path: str | Path, *, force: str | None = None) -> Boundaries
     code = _pick(columns, _PFA_CODE, None, "force code", path)
     name = _pick(columns, _PFA_NAME, None, "force name", path)
     if force is not None:
-        keys = [c for c in (code, name) if c]
         chosen = pd.Series(False, index=frame.index)
-        for col in keys:
-            chosen |= frame[col].astype(str).str.casefold() == force.casefold()
+        if code:
+            chosen |= frame[code].astype(str).str.casefold() == force.strip().casefold()
+        if name:
+            chosen |= frame[name].astype(str).map(force_key) == force_key(force)
         if not chosen.any():
             available = sorted(frame[name].astype(str)) if name else []
             raise BoundaryError(f"{path}: no force {force!r}; the file holds {available}")
