@@ -665,3 +665,51 @@ def test_a_force_name_that_is_none_of_the_files_is_refused_listing_them(real_dat
     pfa = real_data / "boundaries" / "pfa_dec2023_bsc" / "PFA_DEC_2023_EW_BSC.shp"
     with pytest.raises(BoundaryError, match=r"no force 'Police Scotland'; the file holds \["):
         read_force_area(pfa, force="Police Scotland")
+
+
+# -- a GeoPackage of several layers (OS Boundary-Line) -------------------------------------------
+
+
+def _boundary_line(path: Path) -> Path:
+    """A GeoPackage laid out as OS Boundary-Line: a county layer first, the wards later, both
+    with ``Name`` and ``Census_Code`` columns."""
+    gpd.GeoDataFrame(
+        {"Name": ["Toyshire"], "Census_Code": ["E10000099"]},
+        geometry=[box(500000, 200000, 502000, 201000)],
+        crs="EPSG:27700",
+    ).to_file(path, layer="county", driver="GPKG")
+    gpd.GeoDataFrame(
+        {"Name": ["Alpha", "Bravo"], "Census_Code": ["E05000001", "E05000002"]},
+        geometry=[shape for _, shape in TOY_WARDS.values()],
+        crs="EPSG:27700",
+    ).to_file(path, layer="district_borough_unitary_ward", driver="GPKG")
+    return path
+
+
+def test_the_ward_layer_of_a_geopackage_of_several_is_the_one_of_ward_codes(
+    tmp_path: Path,
+) -> None:
+    # GDAL reads the first layer of a file when none is named: the county was read as the one
+    # 'ward' of the force (Toyshire, E10000099), every offence in it, with only a Python
+    # warning. The layer whose codes are ward codes (hotspots.gss) is the wards.
+    path = _boundary_line(tmp_path / "bdline_gb.gpkg")
+    wards = read_wards(path, code_column="Census_Code", name_column="Name")
+    assert wards.frame["ward_code"].tolist() == ["E05000001", "E05000002"]
+    assert wards.frame["ward_name"].tolist() == ["Alpha", "Bravo"]
+
+
+def test_a_file_of_several_layers_none_of_wards_is_refused_naming_them(tmp_path: Path) -> None:
+    path = tmp_path / "two_counties.gpkg"
+    for layer in ("county", "county_2"):
+        gpd.GeoDataFrame(
+            {"Census_Code": ["E10000099"]},
+            geometry=[box(500000, 200000, 502000, 201000)],
+            crs="EPSG:27700",
+        ).to_file(path, layer=layer, driver="GPKG")
+    with pytest.raises(BoundaryError) as caught:
+        read_wards(path, code_column="Census_Code")
+    message = str(caught.value)
+    assert "2 layers (county, county_2)" in message
+    assert "none holds ward codes" in message
+    with pytest.raises(BoundaryError, match=r"2 layers \(county, county_2\)"):
+        read_force_area(path)

@@ -17,7 +17,7 @@ read: each with a :class:`~hotspots.errors.BoundaryError` naming the file.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -30,7 +30,7 @@ import shapely
 
 from hotspots import schema
 from hotspots.errors import BoundaryError
-from hotspots.gss import is_district_code
+from hotspots.gss import is_district_code, is_ward_code
 from hotspots.projection import on_projection_thread
 from hotspots.sources.csvio import sha256_of, sha256_soon
 
@@ -126,6 +126,37 @@ def _read_polygons(
         raise BoundaryError(f"{path}: cannot project to {schema.CRS_BNG} ({exc})") from None
     _check_on_the_grid(path, frame)
     return frame, left_out
+
+
+def _layer_of(path: Path, holds: Callable[[pd.DataFrame], bool], what: str) -> str | None:
+    """The layer of ``path`` to read: ``None`` for a file of one layer (or one GDAL cannot
+    list: reading it says why); of several (a GeoPackage such as OS Boundary-Line, whose first
+    layer is the counties), the one layer whose attributes ``holds`` accepts. GDAL would read
+    the first layer, warning only in Python.
+
+    Raises
+    ------
+    BoundaryError
+        Several layers and not exactly one holds ``what``.
+    """
+    try:
+        layers = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+    except (*_OGR_ERRORS, OSError, ValueError):
+        return None
+    if len(layers) < 2:
+        return None
+    chosen = [
+        layer
+        for layer in layers
+        if holds(pd.DataFrame(pyogrio.read_dataframe(path, layer=layer, read_geometry=False)))
+    ]
+    if len(chosen) == 1:
+        return chosen[0]
+    held = "none holds" if not chosen else f"{len(chosen)} hold ({', '.join(chosen)})"
+    raise BoundaryError(
+        f"{path}: {len(layers)} layers ({', '.join(layers)}); {held} {what}; expected one "
+        "layer of them (save it on its own, e.g. with ogr2ogr)"
+    )
 
 
 def _check_on_the_grid(path: Path, frame: gpd.GeoDataFrame) -> None:
@@ -244,7 +275,9 @@ def read_wards(
     for raw_path in paths:
         path = Path(raw_path)
         digest = sha256_soon(path)  # hashed on another thread while the layer is read
-        frame, left_out = _read_polygons(path)
+        frame, left_out = _read_polygons(
+            path, _layer_of(path, _holds_ward_codes(code_column), "ward codes")
+        )
         columns = list(frame.columns)
         code = _pick(columns, _WARD_CODE, code_column, "ward code", path)
         if code is None:
@@ -288,6 +321,21 @@ def read_wards(
     wards = _dissolve_by_code(pd.concat(parts, ignore_index=True))
     vintage = vintages.pop() if len(vintages) == 1 else "mixed(" + ",".join(sorted(vintages)) + ")"
     return Boundaries(frame=wards, vintage=vintage, sources=sources, repaired=repaired)
+
+
+def _holds_ward_codes(code_column: str | None) -> Callable[[pd.DataFrame], bool]:
+    """Whether a layer's attributes have a ward code column (``code_column``, else an ONS
+    ``WDyyCD``) of ward GSS codes only (:func:`hotspots.gss.is_ward_code`)."""
+
+    def holds(table: pd.DataFrame) -> bool:
+        columns = [c for c in table.columns if c == code_column or _WARD_CODE.match(str(c))]
+        if code_column is not None:
+            columns = [c for c in columns if c == code_column]
+        return len(table) > 0 and any(
+            table[c].astype(str).str.strip().map(is_ward_code).all() for c in columns
+        )
+
+    return holds
 
 
 def _check_every_ward_shaped(
@@ -453,7 +501,11 @@ def read_force_area(path: str | Path, *, force: str | None = None) -> Boundaries
         Several forces in the file and ``force`` not given or not found.
     """
     path = Path(path)
-    frame = read_layer(path)
+
+    def holds_forces(table: pd.DataFrame) -> bool:
+        return any(_PFA_CODE.match(str(c)) for c in table.columns)
+
+    frame = read_layer(path, _layer_of(path, holds_forces, "force areas (a PFAyyCD column)"))
     frame, repaired = _repair(frame)
     columns = list(frame.columns)
     code = _pick(columns, _PFA_CODE, None, "force code", path)
