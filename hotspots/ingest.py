@@ -25,9 +25,9 @@ from hotspots import schema
 from hotspots.errors import HotspotsError, StoreError
 from hotspots.sources import SourceRead, detect_kind, read_source
 from hotspots.sources.base import ReadGroup
-from hotspots.sources.boundaries import Boundaries
+from hotspots.sources.boundaries import Boundaries, force_wards
 from hotspots.sources.csvio import digests_remembered
-from hotspots.sources.police_uk import read_streets
+from hotspots.sources.police_uk import looks_like_outcomes, read_streets
 from hotspots.store import SourceBatch, Store, new_token, source_key
 from hotspots.store.order import _morton_key
 from hotspots.validate import take_column, text_array
@@ -43,6 +43,8 @@ class IngestReport:
     sources: list[dict[str, Any]]
     skipped: list[str] = field(default_factory=list)
     wards_vintage: str = ""
+    #: What became of wards given that are not the force's ("" when every ward is).
+    wards_note: str = ""
 
     def by_layer(self) -> dict[str, dict[str, Any]]:
         """Per layer: ``read``, ``kept``, ``rejected`` (total) and ``reasons`` (by reason)."""
@@ -70,6 +72,7 @@ def stored_boundaries(store: Store, name: str) -> Boundaries:
         vintage=str(meta.get("vintage", "")),
         sources=list(meta.get("sources", [])),
         repaired=int(meta.get("repaired", 0)),
+        outside=int(meta.get("outside_force_area", 0)),
     )
 
 
@@ -138,7 +141,9 @@ def ingest(
                 allow_shrink=allow_shrink,
             )
     entries = [batch.entry for batch in batches]
-    return IngestReport(token, store.path, entries, skipped, held_wards.vintage)
+    return IngestReport(
+        token, store.path, entries, skipped, held_wards.vintage, _wards_note(held_wards)
+    )
 
 
 class _Given:
@@ -160,7 +165,7 @@ class _Given:
         if self._held is None:
             wards, area = (b.result() if isinstance(b, Future) else b for b in self._given)
             _check_same_wards(self._store, wards)
-            self._held = (wards, area)
+            self._held = (force_wards(wards, area), area)
         return self._held
 
 
@@ -224,19 +229,26 @@ def _read_all(
 
 
 def _unique_files(paths: Sequence[str | Path]) -> tuple[list[tuple[Path, str]], list[str]]:
-    """Recognise each file's kind (all before any is read) and skip exact repeats."""
-    from hotspots.sources.csvio import sha256_of
+    """Recognise each file's kind (all before any is read), skip police.uk outcomes files
+    (saying so) and exact repeats."""
+    from hotspots.sources.csvio import read_first_record, sha256_of
 
     checked: list[tuple[Path, str]] = []
+    skipped: list[str] = []
     for raw in paths:
         path = Path(raw)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such file")
+        if looks_like_outcomes(read_first_record(path)):
+            skipped.append(
+                f"{path.name}: a police.uk outcomes file (outcomes of crimes the street files "
+                "hold, with each one's last outcome category): not read"
+            )
+            continue
         checked.append((path, detect_kind(path)))
     if len(checked) < 2:
-        return checked, []  # nothing to repeat (the reader hashes the file while parsing it)
+        return checked, skipped  # nothing to repeat (the reader hashes the file while parsing)
     out: list[tuple[Path, str]] = []
-    skipped: list[str] = []
     by_sha: dict[str, Path] = {}
     for path, kind in checked:
         digest = sha256_of(path)
@@ -296,6 +308,17 @@ def boundary_entries(
     }
 
 
+def _wards_note(wards: Boundaries) -> str:
+    """The ingest's line on the wards given outside the force area, or ""."""
+    if not wards.outside:
+        return ""
+    given = len(wards.frame) + wards.outside
+    return (
+        f"{wards.outside:,} of the {given:,} wards given lie outside the force area: not kept "
+        f"(the force's {len(wards.frame):,} are)"
+    )
+
+
 def _check_same_wards(store: Store, wards: Boundaries) -> None:
     current = store.manifest()["boundaries"].get("wards")
     if current is None or not store.manifest()["sources"]:
@@ -316,6 +339,7 @@ def _boundary_meta(boundaries: Boundaries) -> dict[str, Any]:
         "sources": boundaries.sources,
         "features": len(boundaries.frame),
         "repaired": boundaries.repaired,
+        "outside_force_area": boundaries.outside,
         "sha256": combined,
     }
 

@@ -62,6 +62,8 @@ def format_ingest(report: IngestReport) -> str:
         lines.append(
             f"{synthetic:,} kept rows are SYNTHETIC (demo raids), labelled so in the store."
         )
+    if report.wards_note:
+        lines.append(report.wards_note)
     for note in report.skipped:
         lines.append(f"skipped {note}")
     lines += [f"WARNING: {w}" for w in ingest_warnings(report)]
@@ -120,7 +122,11 @@ def format_status(store: Store) -> str:
     lines = [f"Store {status['store']}  (version {status['version']}, updated {status['updated']})"]
     for name, b in status["boundaries"].items():
         files = ", ".join(str(s["name"]) for s in b["sources"])
-        lines.append(f"{name}: {b['vintage']}, {b['features']} feature(s) from {files}")
+        outside = int(b.get("outside_force_area") or 0)
+        lines.append(
+            f"{name}: {b['vintage']}, {b['features']} feature(s) from {files}"
+            + (f" ({outside:,} outside the force area not kept)" if outside else "")
+        )
     rows = [["layer", "events", "months", "files", "rejected"]]
     for layer in schema.LAYERS:
         t = status["layers"].get(layer)

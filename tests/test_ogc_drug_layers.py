@@ -73,8 +73,15 @@ def test_the_drug_collections_hold_what_the_maps_count(
     street = pd.read_csv(FILES[0])
     drugs = int(((street["Crime type"] == "Drugs") & street["Longitude"].notna()).sum())
     searches = pd.read_csv(FILES[1])
+    # a blank object under the Misuse of Drugs Act is a search for controlled drugs (7 in Sep)
+    under_drugs_act = searches["Object of search"].isna() & searches["Legislation"].str.startswith(
+        "Misuse of Drugs Act", na=False
+    )
     drug_searches = int(
-        ((searches["Object of search"] == "Controlled drugs") & searches["Latitude"].notna()).sum()
+        (
+            ((searches["Object of search"] == "Controlled drugs") | under_drugs_act)
+            & searches["Latitude"].notna()
+        ).sum()
     )
     assert 0 <= drugs - mapped["offence"] <= 5, (drugs, mapped)
     assert 0 <= drug_searches - mapped["search"] <= 20, (drug_searches, mapped)

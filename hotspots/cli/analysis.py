@@ -237,7 +237,8 @@ def format_analysis(analysis: Analysis, top: int) -> str:
         table = movers[name]
         if len(table):
             text = ", ".join(
-                f"{r.ward_name} {_signed(r.offence_change)}" for r in table.itertuples()
+                f"{r.ward_name} ({r.district_name}) {_signed(r.offence_change)}"
+                for r in table.itertuples()
             )
             lines.append(f"Wards {name}: {text}")
     figures = analysis.figures()

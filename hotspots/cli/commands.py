@@ -63,14 +63,16 @@ def _ingest_parser(sub: Any, name: str, help_text: str) -> None:
     from hotspots.wards import NEAREST_WARD_M
 
     p = sub.add_parser(name, help=help_text)
-    p.add_argument("files", nargs="+", type=Path, metavar="FILES", help="CSV files (any kind)")
+    # FILES may come after --wards too (argparse gives them to --wards: _ingest sorts them out)
+    p.add_argument("files", nargs="*", type=Path, metavar="FILES", help="CSV files (any kind)")
     p.add_argument(
         "--wards",
-        action="append",
+        action="extend",
+        nargs="+",
         required=True,
         type=Path,
         metavar="PATH",
-        help="ward boundaries (any OGR format/CRS); repeat for one file per district",
+        help="ward boundaries (any OGR format/CRS); several for one file per district",
     )
     p.add_argument("--force-area", required=True, type=Path, metavar="PATH")
     p.add_argument("--force", metavar="NAME", help="force code/name when the file holds several")
@@ -186,6 +188,17 @@ _COMMANDS: dict[str, tuple[str, Any]] = {
 }
 
 
+def _store_after_command(argv: list[str]) -> list[str]:
+    """``argv`` with a ``--store DIR`` (or ``--store=DIR``) given before the command moved after
+    it: every command takes it, and a user may well write it first (``hotspots --store DIR
+    status``), which argparse would read as a command named DIR."""
+    if argv[:1] == ["--store"] and len(argv) >= 3:
+        return [argv[2], *argv[:2], *argv[3:]]
+    if argv[:1] and argv[0].startswith("--store=") and len(argv) >= 2:
+        return [argv[1], argv[0], *argv[2:]]
+    return argv
+
+
 def _command_of(argv: Sequence[str]) -> str:
     """The subcommand named in ``argv`` (its first word), or "" for none or an unknown one."""
     first = next((a for a in argv if not a.startswith("-")), "")
@@ -212,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     user running it (umask 077, :mod:`hotspots.private`); the previous umask is restored after.
     """
     program = argv is None  # the process is this command (not a caller in Python)
-    argv = sys.argv[1:] if argv is None else list(argv)
+    argv = _store_after_command(sys.argv[1:] if argv is None else list(argv))
     if program and _command_of(argv) == "ingest":
         without_blas_threads()  # before numpy is imported: an ingest makes no BLAS call
     # Building the parser imports what the command needs (pandas, geopandas: ~10^6 objects and
@@ -336,14 +349,28 @@ def _files_bar(total: int) -> Iterator[Callable[[Path], None]]:
         yield lambda _path: bar.update(1)
 
 
+def _files_and_wards(files: list[Path], wards: list[Path]) -> tuple[list[Path], list[Path]]:
+    """The CSV files to ingest and the ward files, from ``ingest``'s arguments: ``--wards``
+    takes several paths (``--wards wards/*.json``), so CSV files written after them are the
+    files to ingest (``.csv``: never a boundary format we are given)."""
+    csvs = [p for p in wards if p.suffix.lower() == ".csv"]
+    boundaries = [p for p in wards if p.suffix.lower() != ".csv"]
+    if not boundaries:
+        raise HotspotsError("--wards: no ward boundary file given (a .csv is a file to ingest)")
+    if not files and not csvs:
+        raise HotspotsError("no files to ingest: give the CSV files (FILES) to read")
+    return [*files, *csvs], boundaries
+
+
 def _ingest(args: argparse.Namespace) -> int:
     from hotspots.report import format_ingest
     from hotspots.store import Store
 
     store = Store(_store_path(args.store))
+    files, wards = _files_and_wards(args.files, args.wards)
     report = _run_ingest(
-        args.files,
-        args.wards,
+        files,
+        wards,
         args.force_area,
         store,
         force=args.force,

@@ -42,11 +42,12 @@ from hotspots.ingest import (
     _entry,
     _place,
     _unique_files,
+    _wards_note,
     boundary_entries,
     ingest_record,
 )
 from hotspots.sources import read_source
-from hotspots.sources.boundaries import Boundaries
+from hotspots.sources.boundaries import Boundaries, force_wards
 from hotspots.sources.csvio import digests_remembered
 from hotspots.store import SourceBatch, Store, new_token, source_key
 from hotspots.wards import NEAREST_WARD_M
@@ -81,6 +82,7 @@ def ingest_distributed(
     keys = [source_key(kind, p.name) for p, kind in kinds]
     with store.locked():
         _check_same_wards(store, wards)
+        wards = force_wards(wards, force_area)
         shared = client.scatter(
             (wards.frame, force_area.frame.geometry.iloc[0]), broadcast=True, hash=False
         )
@@ -118,7 +120,9 @@ def ingest_distributed(
             store.discard(entries)
             raise
     report_entries = [{k: v for k, v in e.items() if k not in _STORE_KEYS} for e in entries]
-    return IngestReport(token, store.path, report_entries, skipped, wards.vintage)
+    return IngestReport(
+        token, store.path, report_entries, skipped, wards.vintage, _wards_note(wards)
+    )
 
 
 def _gather_in_order(

@@ -84,13 +84,15 @@ def to_wgs84(frame: gpd.GeoDataFrame, name: str, *, fixed: bool = False) -> gpd.
 
     geometry = frame.geometry.to_numpy()
     transformer = _to_wgs84(frame.crs.to_wkt())
+    projected_crs = bool(frame.crs.is_projected)
 
     def project() -> np.ndarray:
         def xy_to_lonlat(xy: np.ndarray) -> np.ndarray:
             lon, lat = transformer.transform(xy[:, 0], xy[:, 1])
             return np.round(np.column_stack([lon, lat]), DECIMALS)
 
-        return shapely.transform(geometry, xy_to_lonlat)
+        shapes = display_outlines(geometry) if fixed and projected_crs else geometry
+        return shapely.transform(shapes, xy_to_lonlat)
 
     if fixed:
         key = geomemo.digest(geometry, frame.crs.to_string())
@@ -102,6 +104,30 @@ def to_wgs84(frame: gpd.GeoDataFrame, name: str, *, fixed: bool = False) -> gpd.
         geometry=gpd.GeoSeries(projected, index=frame.index, crs=schema.CRS_WGS84),
         crs=schema.CRS_WGS84,
     )
+
+
+#: Outlines (wards, the force boundary) of more vertices than this are drawn simplified: ONS's
+#: generalised files (BSC, BGC) hold a few thousand per force and are drawn as they are; a
+#: full-resolution file (BFC) a vertex every few metres (Merseyside's wards densified to one
+#: every 5 m: 267,133 vertices, a 6.2 MB map frame against the BSC's 0.46 MB).
+DISPLAY_MAX_VERTICES = 100_000
+#: How far a simplified outline may stray from the file's, metres: under a pixel up to zoom 15
+#: (4.8 m a pixel at the equator, less in Britain), a line's width beyond.
+OUTLINE_TOLERANCE_M = 5.0
+
+
+def display_outlines(geometry: np.ndarray) -> np.ndarray:
+    """``geometry`` (polygons in metres) as maps draw it: unchanged up to
+    :data:`DISPLAY_MAX_VERTICES` vertices, else simplified within
+    :data:`OUTLINE_TOLERANCE_M` as one coverage (``shapely.coverage_simplify``: neighbouring
+    wards keep one shared edge, no gaps or overlaps appear). Drawing only: counts, areas and
+    the ward join use the stored geometry."""
+    if int(shapely.get_num_coordinates(geometry).sum()) <= DISPLAY_MAX_VERTICES:
+        return geometry
+    try:
+        return np.asarray(shapely.coverage_simplify(geometry, OUTLINE_TOLERANCE_M))
+    except shapely.errors.GEOSException:  # not a coverage (overlapping polygons): one by one
+        return np.asarray(shapely.simplify(geometry, OUTLINE_TOLERANCE_M, preserve_topology=True))
 
 
 _THREAD = threading.local()

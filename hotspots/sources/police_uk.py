@@ -74,6 +74,14 @@ def looks_like_street(first_record: list[str]) -> bool:
     return len(first_record) == len(STREET_COLUMNS) and bool(_MONTH.match(first_record[1]))
 
 
+def looks_like_outcomes(first_record: list[str]) -> bool:
+    """True if a first record is the header of a police.uk outcomes file (``...-outcomes.csv``,
+    beside the street file in each month of a download): later outcomes of crimes the street
+    files hold, with their last outcome category; no crime type, so nothing to map."""
+    names = {f.strip() for f in first_record}
+    return {"Crime ID", "Falls within", "Outcome type"} <= names and "Crime type" not in names
+
+
 def read_street(
     path: str | Path,
     *,

@@ -5,6 +5,9 @@ kept. Columns are selected by name (this file has ``Latitude,Longitude``, the re
 street files). ``Date`` is ISO 8601 with an offset; the month and date are taken in UK local time
 (Europe/London), as police.uk files them: ``2019-06-30T23:03:09+00:00`` is 1 July 2019, 00:03 BST.
 
+A search whose object is left blank under the Misuse of Drugs Act is for controlled drugs
+(:func:`object_of_search`).
+
 The source has no record id. Identical rows are distinct searches (a group searched together),
 so they are all kept, each with its own derived id.
 """
@@ -73,6 +76,8 @@ _EXTRA_SOURCE = {
 }
 _HAS_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)\s*$")
 UK_TZ = "Europe/London"
+#: ``Legislation`` of searches for controlled drugs only (folded case).
+_DRUGS_ACT = "misuse of drugs act"
 
 
 def looks_like_stop_search(first_record: list[str]) -> bool:
@@ -114,8 +119,9 @@ def read_stop_search(path: str | Path, *, all_objects: bool = False) -> SourceRe
     verdicts = RowVerdicts(len(raw))
     reject_blank_rows(verdicts, raw)
 
+    what = object_of_search(raw)
     if not all_objects:
-        other = (raw["Object of search"].str.strip() != schema.CONTROLLED_DRUGS_OBJECT).to_numpy()
+        other = (what != schema.CONTROLLED_DRUGS_OBJECT).to_numpy()
         verdicts.reject(
             other, schema.REASON_NOT_DRUGS, "Object of search=" + raw["Object of search"]
         )
@@ -139,7 +145,7 @@ def read_stop_search(path: str | Path, *, all_objects: bool = False) -> SourceRe
         len(rows),
         event_id=derived_ids("search", k).to_numpy(),
         layer="search",
-        category=k["Object of search"].str.strip().to_numpy(),
+        category=what.iloc[rows].to_numpy(),
         month=when.dt.strftime("%Y-%m").to_numpy(),
         date=when.dt.strftime("%Y-%m-%d").to_numpy(),
         location="",
@@ -163,12 +169,26 @@ def read_stop_search(path: str | Path, *, all_objects: bool = False) -> SourceRe
     )
 
 
+def object_of_search(raw: pd.DataFrame) -> pd.Series:
+    """Each row's ``Object of search``, stripped; left blank under the Misuse of Drugs Act
+    (``Legislation`` = ``Misuse of Drugs Act 1971 (section 23)``, a power to search for
+    controlled drugs only), it is ``Controlled drugs`` (Merseyside's files leave it blank on
+    6-10 such searches a month)."""
+    what = raw["Object of search"].str.strip()
+    if "Legislation" not in raw:
+        return what
+    law = raw["Legislation"].str.strip().str.casefold()
+    drugs_law = (what == "") & law.str.startswith(_DRUGS_ACT)
+    return what.where(~drugs_law, schema.CONTROLLED_DRUGS_OBJECT)
+
+
 def uk_local_times(texts: pd.Series) -> pd.Series:
     """Parse ISO 8601 timestamps to UK local time (Europe/London); unparseable become NaT.
 
     Timestamps with an offset (``+00:00``, ``Z``) are converted; ones without are read as UK
-    local time already (a non-existent or ambiguous clock-change time becomes NaT). Years
-    outside :data:`hotspots.validate.YEARS` become NaT.
+    local time already (a time in the hour the clocks go back is taken as BST, one in the hour
+    they skip moves on by that hour: the day is the same either way). Years outside
+    :data:`hotspots.validate.YEARS` become NaT.
     """
     texts = texts.str.strip()
     with_offset = texts.str.contains(_HAS_OFFSET).fillna(False).to_numpy(dtype=bool)
@@ -178,7 +198,12 @@ def uk_local_times(texts: pd.Series) -> pd.Series:
         out[with_offset] = _plausible(parsed).dt.tz_convert(UK_TZ)
     if (~with_offset).any():
         naive = _plausible(pd.to_datetime(texts[~with_offset], format="ISO8601", errors="coerce"))
-        out[~with_offset] = naive.dt.tz_localize(UK_TZ, ambiguous="NaT", nonexistent="NaT")
+        # In the hour the clocks go back a time is two instants (the earlier, BST, is taken); in
+        # the hour they go forward none (moved on by the hour skipped): the day is the same.
+        summer = np.ones(len(naive), dtype=bool)
+        out[~with_offset] = naive.dt.tz_localize(
+            UK_TZ, ambiguous=summer, nonexistent=pd.Timedelta(hours=1)
+        )
     return out
 
 
