@@ -10,13 +10,18 @@ cache of its own so that every new request is a new computation.
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g
+from werkzeug.exceptions import TooManyRequests
 
 from tests.accounts import client_as
 from tests.helpers import AppFactory
+from web.access import Access
+from web.budget import charge
 from web.plans import MAX_PLAN_WARDS
 
 
@@ -135,3 +140,43 @@ def test_the_budget_is_one_across_worker_processes(app_factory: AppFactory, tmp_
         client_as(second, "admin").get("/patrol.csv?to=2025-11&n=6&rank=hotspots").status_code
         == 200
     )
+
+
+def _charge_in_turn(app: Flask, account: str, tries: int, barrier: Any, admitted: Any) -> None:
+    """A worker process: ``tries`` new computations for ``account`` as soon as every worker is
+    ready; puts how many the budget let through."""
+    barrier.wait()
+    through = 0
+    for _ in range(tries):
+        with app.test_request_context("/"):
+            g.access = Access("analyst", account)
+            try:
+                charge()
+                through += 1
+            except TooManyRequests:
+                pass
+    admitted.put(through)
+
+
+@pytest.mark.parametrize("account", ["racer-1", "racer-2", "racer-3", "racer-4", "racer-5"])
+def test_workers_checking_at_once_let_no_more_than_the_budget_through(
+    app_factory: AppFactory, tmp_path: Path, account: str
+) -> None:
+    """Eight worker processes charging one account at the same instant, ten times each, against
+    a budget of 5: pyrate-limiter's SQLite bucket counted, then opened a transaction for the
+    entry only, so two workers counting at once both got in (6 or 7 through in two runs of
+    three on a 2-core machine). The count and the entry are one ``BEGIN IMMEDIATE``
+    transaction now: exactly 5."""
+    app = _app(app_factory, tmp_path, 5)  # no budget used in this process before the fork
+    context = multiprocessing.get_context("fork")
+    barrier, admitted = context.Barrier(8), context.Queue()
+    workers = [
+        context.Process(target=_charge_in_turn, args=(app, account, 10, barrier, admitted))
+        for _ in range(8)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    assert sum(admitted.get(timeout=5) for _ in workers) == 5
