@@ -180,3 +180,23 @@ def test_workers_checking_at_once_let_no_more_than_the_budget_through(
         worker.join(timeout=60)
         assert worker.exitcode == 0
     assert sum(admitted.get(timeout=5) for _ in workers) == 5
+
+
+def test_an_ogc_page_that_starts_a_new_analysis_counts(
+    app_factory: AppFactory, tmp_path: Path
+) -> None:
+    """OGC API pages are free while they page through an analysis already made (a GIS client
+    asks for many), but a page of a new period is a new analysis like any other door's: an
+    officer asking for a third new period in a minute is refused (the GeoJSON error shape),
+    while the next page of a period already made still opens."""
+    app = _app(app_factory, tmp_path, 2)
+    officer = client_as(app, "officer")
+    items = "/ogc/collections/hotspots/items?limit=1&datetime="
+    for period in ("2025-09/2025-11", "2025-08/2025-10"):
+        assert officer.get(items + period).status_code == 200
+    refused = officer.get(items + "2025-07/2025-09")
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "60"
+    assert officer.get("/ogc/collections/wards/items?datetime=2025-06/2025-08").status_code == 429
+    for offset in (1, 2):
+        assert officer.get(f"{items}2025-09/2025-11&offset={offset}").status_code == 200
+    assert officer.get("/ogc/collections/wards/items?datetime=2025-08/2025-10").status_code == 200
