@@ -50,8 +50,10 @@ def suppress_small_counts(
     """The ward table with counts under ``below`` (and what derives from them) blank (NaN).
 
     Further counts are blanked where a total published beside the table would give a blank
-    count back (:func:`complementary`: the whole table's and each district's). A change is
-    blank when either period's count is blank. With ``drop_raids`` the
+    count back (:func:`complementary`: the whole table's and each district's). The previous
+    period's counts are blank where its own table blanks them (so two tables of one period
+    never show between them what either hides) and where the current count is blank; a change
+    is blank when either period's count is blank. With ``drop_raids`` the
     ``raid_*`` columns are left out (raid figures never leave the force). Only the counts of
     ``layers`` are suppressed (the commissioner's office: searches and raids).
     """
@@ -73,7 +75,9 @@ def suppress_small_counts(
         prev = f"{layer}_prev"
         if prev in out:
             before = out[prev].astype("float64")
-            small = complementary(before, (before < below) | small_now, groups, below)
+            # the previous period's own blanks (what its own table hides), then the wards
+            # blank now: blanks made again from both could show one its own table hides
+            small = complementary(before, before < below, groups, below) | small_now
             for column in (prev, f"{layer}_change", f"{layer}_change_pct"):
                 if column in out:
                     out[column] = out[column].astype("float64").mask(small)
