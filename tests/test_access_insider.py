@@ -243,3 +243,61 @@ def test_the_public_meta_gives_no_force_count(app: Flask) -> None:
     analyst = _get_json(app, "analyst", "/api/v1/meta")
     assert analyst["layers"]["offence"]["events"] > 0
     assert analyst["layers"]["offence"]["categories"]
+
+
+#: Periods an insider asks for to take one from another: every period of 1 to 3 months ending
+#: in Aug-Nov 2025, and Jan-Oct / Jan-Nov 2025 (Jan-Nov minus Jan-Oct is November).
+DIFFERENCING_PERIODS = [
+    (f"2025-{end - n + 1:02d}", f"2025-{end:02d}") for end in range(8, 12) for n in (1, 2, 3)
+] + [("2025-01", "2025-10"), ("2025-01", "2025-11")]
+
+
+def _months(start: str, end: str) -> frozenset[str]:
+    first, last = int(start[5:]), int(end[5:])
+    return frozenset(f"2025-{m:02d}" for m in range(first, last + 1))
+
+
+def _published_ward_counts(
+    app: Flask, role: str | None, column: str, door: str
+) -> dict[frozenset[str], dict[str, float]]:
+    """The ward counts of ``column`` shown to ``role`` through ``door`` for each period it
+    answered (the period the answer says it is, which may differ from the one asked)."""
+    shown: dict[frozenset[str], dict[str, float]] = {}
+    for start, end in DIFFERENCING_PERIODS:
+        if door == "api":
+            data = _get_json(app, role, f"/api/v1/wards?from={start}&to={end}")
+            asked = data["metadata"]["extra"]["request"]
+            months = _months(asked["from"], asked["to"])
+        else:
+            url = f"/ogc/collections/wards/items?datetime={start}/{end}&limit=1000"
+            data = _get_json(app, role, url)
+            months = frozenset(data["metadata"]["parameters"]["months"])
+        counts = {
+            f["properties"]["ward_code"]: f["properties"][column]
+            for f in data["features"]
+            if f["properties"].get(column) is not None
+        }
+        if counts:
+            assert shown.setdefault(months, counts) == counts, (door, sorted(months))
+    return shown
+
+
+@pytest.mark.parametrize("door", ["api", "ogc"])
+@pytest.mark.parametrize("role,column", [(None, "offence_count"), ("commissioner", "raid_count")])
+def test_no_two_periods_ward_counts_give_a_blank_one_back_by_difference(
+    app: Flask, role: str | None, column: str, door: str
+) -> None:
+    """The public's ward counts (and the commissioner's raid counts by ward) with small ones
+    blank were given for any period: Sep-Nov minus Sep-Oct gave November's count of 15 wards
+    whose November count the public sees blank (1, 2, 2, 4, 0, ...; the commissioner: Jan-Nov
+    minus Jan-Oct, 4 wards' November raids). Those counts are now given for whole calendar
+    quarters only, which never overlap: any two periods whose counts are shown are the same
+    period or share no month. The public is moved to the latest whole quarter ending by the
+    period's end, whose counts are shown."""
+    shown = _published_ward_counts(app, role, column, door)
+    periods = list(shown)
+    for i, first in enumerate(periods):
+        for second in periods[i + 1 :]:
+            assert not first & second, (sorted(first), sorted(second))
+    if role is None:  # the quarters ending by Aug (Apr-Jun) and by Sep, Oct or Nov (Jul-Sep)
+        assert set(shown) == {_months("2025-04", "2025-06"), _months("2025-07", "2025-09")}

@@ -20,7 +20,11 @@ count, month or column names a raid. The **commissioner's office** sees force an
 totals of every layer, raid arrests and seizures included, and ward counts with searches and
 raids under ``SUPPRESS_BELOW`` blank (offence counts in full). The **public** level (anonymous
 visitors when ``PUBLIC_MODE`` is on) sees ward aggregates only, every count under
-``SUPPRESS_BELOW`` blank, no raid figure, and no hotspots, heat or points.
+``SUPPRESS_BELOW`` blank, no raid figure, and no hotspots, heat or points. Ward counts with
+small ones blank are given for one whole calendar quarter only, blank for any other period
+(:func:`hotspots.publicsafe.whole_quarter`: the difference of two overlapping periods' tables
+would give blank counts back); the public's views are moved to a whole quarter
+(:func:`web.analyses.within_access`).
 
 Figures are made from the whole analysis first and then reduced by :func:`redact`, so a role
 never gets a 0 where a layer was only hidden from it. Every figure follows the rule of
@@ -53,7 +57,13 @@ from hotspots.analysis import Analysis
 from hotspots.area_hotspots import area_hotspots
 from hotspots.figures import HOTSPOT_COUNTS, blank_unknown, layer_figures, period_totals
 from hotspots.gss import districts_held
-from hotspots.publicsafe import snap_to_grid, snapped_hotspots, suppress_small_counts
+from hotspots.publicsafe import (
+    blank_counts,
+    snap_to_grid,
+    snapped_hotspots,
+    suppress_small_counts,
+    whole_quarter,
+)
 from hotspots.summary import BUFFER_M, NEAR_M, RaidCoverage
 from web.data import state
 
@@ -305,6 +315,8 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
         wards = suppress_small_counts(
             wards, below, drop_raids=not access.raids, layers=access.suppressed_layers
         )
+        if not whole_quarter(analysis.period):  # else two periods' difference gives blanks back
+            wards = blank_counts(wards, access.suppressed_layers)
         hotspots = _suppress_hotspot_counts(hotspots, below, access.suppressed_layers)
     if access.public:
         events = events.iloc[:0]
