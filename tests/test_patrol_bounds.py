@@ -200,3 +200,27 @@ def test_an_ogc_page_that_starts_a_new_analysis_counts(
     for offset in (1, 2):
         assert officer.get(f"{items}2025-09/2025-11&offset={offset}").status_code == 200
     assert officer.get("/ogc/collections/wards/items?datetime=2025-08/2025-10").status_code == 200
+
+
+def test_maps_and_briefing_images_drawn_anew_count_too(
+    app_factory: AppFactory, tmp_path: Path
+) -> None:
+    """Only analyses, plans and downloads were counted: on an analysis already made (by
+    pre-warming or anyone else), every display option of a map frame (0.1-1 s of CPU each on
+    the demo) and the briefing's PNG (1.3 s) and PDF (0.8 s) were drawn anew free of charge,
+    48 frames a period. Drawing one anew now counts, once per request (a new analysis and its
+    frame are one); a frame already drawn is free."""
+    app = _app(app_factory, tmp_path, 2)
+    period = "from=2025-09&to=2025-11"
+    assert client_as(app, "admin").get(f"/map.json?{period}").status_code == 200  # made
+    analyst = client_as(app, "analyst")
+    assert analyst.get(f"/map/frame?{period}").status_code == 200
+    assert analyst.get(f"/briefing.png?{period}").status_code == 200
+    refused = analyst.get(f"/map/frame?{period}&measure=change")
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "60"
+    assert analyst.get(f"/briefing.pdf?{period}").status_code == 429
+    assert analyst.get(f"/map/frame?{period}").status_code == 200  # drawn already
+    commissioner = client_as(app, "commissioner")  # a new analysis and its frame: one count
+    assert commissioner.get("/map/frame?from=2025-08&to=2025-10").status_code == 200
+    assert commissioner.get(f"/map/frame?{period}").status_code == 200
+    assert commissioner.get(f"/map/frame?{period}&measure=change").status_code == 429

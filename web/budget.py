@@ -7,7 +7,10 @@ their combinations are not: ward subsets, periods and, for analysts, DBSCAN pair
 millions. So one account could keep a 2-core server busy by asking for one new plan after
 another. :func:`charge` counts each computation a request starts (called where the caches miss:
 :func:`web.analyses.full_analysis`, :func:`web.plans.get_plan`, and every API download, which
-is written anew each time) against its account (or its
+is written anew each time; and :func:`charge_drawing` in :func:`web.httpcache.cached_body` for
+a map frame, the briefing's PNG or PDF or a plan's CSV or GPX drawn anew, up to a second or
+more of CPU each, unless the request already counted its analysis or plan) against its
+account (or its
 address, for the public level) and refuses the request with 429 and ``Retry-After`` once the
 account has started ``COMPUTE_PER_MINUTE`` in the last minute (0: no limit). Pre-warming, which
 runs outside any request, is never charged.
@@ -42,7 +45,7 @@ from pyrate_limiter import (
 )
 from werkzeug.exceptions import TooManyRequests
 
-__all__ = ["charge"]
+__all__ = ["charge", "charge_drawing"]
 
 #: The window of the limit, seconds (what ``Retry-After`` says at most).
 WINDOW_S = 60
@@ -122,16 +125,28 @@ def charge() -> None:
     """Count one new computation against the current request's account; 429 (with
     ``Retry-After``) when it has started ``COMPUTE_PER_MINUTE`` in the last minute. Outside a
     request (pre-warming) or with the setting 0: free."""
-    if not has_request_context():
+    if not has_request_context() or g.pop("prepaid", False):
         return
     per_minute = int(current_app.config["COMPUTE_PER_MINUTE"])
     if per_minute <= 0:
         return
+    g.charged = True
     if not _limiter(per_minute).try_acquire(_who(), blocking=False):
         raise TooManyRequests(
-            f"Your account has started {per_minute} new analyses, patrol plans or downloads "
+            f"Your account has started {per_minute} new analyses, maps, patrol plans or downloads "
             "in the last minute, the most one account may (COMPUTE_PER_MINUTE): try again in a "
             "minute. "
             "Views already made (the presets, links you have opened) still open at once.",
             retry_after=WINDOW_S,
         )
+
+
+def charge_drawing() -> None:
+    """Count drawing a map frame, image or file anew (:func:`web.httpcache.cached_body`), before
+    it is drawn: drawing a new analysis or plan is one computation with it, so a request already
+    counted is not counted again, and the next analysis or plan this drawing starts is paid
+    for."""
+    if not has_request_context() or g.get("charged"):
+        return
+    charge()
+    g.prepaid = True
