@@ -257,23 +257,26 @@ def _months(start: str, end: str) -> frozenset[str]:
     return frozenset(f"2025-{m:02d}" for m in range(first, last + 1))
 
 
-def _published_ward_counts(
+def _published_counts(
     app: Flask, role: str | None, column: str, door: str
 ) -> dict[frozenset[str], dict[str, float]]:
-    """The ward counts of ``column`` shown to ``role`` through ``door`` for each period it
-    answered (the period the answer says it is, which may differ from the one asked)."""
+    """The ward (or hotspot) counts of ``column`` shown to ``role`` through ``door`` for each
+    period it answered (the period the answer says it is, which may differ from the one
+    asked)."""
     shown: dict[frozenset[str], dict[str, float]] = {}
     for start, end in DIFFERENCING_PERIODS:
-        if door == "api":
-            data = _get_json(app, role, f"/api/v1/wards?from={start}&to={end}")
+        if door.startswith("api"):
+            table = "hotspots" if door == "api-hotspots" else "wards"
+            data = _get_json(app, role, f"/api/v1/{table}?from={start}&to={end}")
             asked = data["metadata"]["extra"]["request"]
             months = _months(asked["from"], asked["to"])
         else:
             url = f"/ogc/collections/wards/items?datetime={start}/{end}&limit=1000"
             data = _get_json(app, role, url)
             months = frozenset(data["metadata"]["parameters"]["months"])
+        key = "hotspot_id" if door == "api-hotspots" else "ward_code"
         counts = {
-            f["properties"]["ward_code"]: f["properties"][column]
+            str(f["properties"][key]): f["properties"][column]
             for f in data["features"]
             if f["properties"].get(column) is not None
         }
@@ -294,10 +297,23 @@ def test_no_two_periods_ward_counts_give_a_blank_one_back_by_difference(
     quarters only, which never overlap: any two periods whose counts are shown are the same
     period or share no month. The public is moved to the latest whole quarter ending by the
     period's end, whose counts are shown."""
-    shown = _published_ward_counts(app, role, column, door)
+    shown = _published_counts(app, role, column, door)
+    _assert_no_overlap(shown)
+    if role is None:  # the quarters ending by Aug (Apr-Jun) and by Sep, Oct or Nov (Jul-Sep)
+        assert set(shown) == {_months("2025-04", "2025-06"), _months("2025-07", "2025-09")}
+
+
+def test_the_commissioners_hotspot_raid_counts_give_none_back_by_difference(app: Flask) -> None:
+    """The commissioner's raid counts near each hotspot (under 5 blank) were given for any
+    period too: hotspot 2 has the same (snapped) shape in Jan-Nov and Jan-Oct 2025 with 9 and 8
+    raids near it, so 1 raid near it in November. They follow the ward counts' rule now: a
+    whole calendar quarter's only."""
+    _assert_no_overlap(_published_counts(app, "commissioner", "raids", "api-hotspots"))
+
+
+def _assert_no_overlap(shown: dict[frozenset[str], dict[str, float]]) -> None:
+    """Any two periods whose counts are shown are the same period or share no month."""
     periods = list(shown)
     for i, first in enumerate(periods):
         for second in periods[i + 1 :]:
             assert not first & second, (sorted(first), sorted(second))
-    if role is None:  # the quarters ending by Aug (Apr-Jun) and by Sep, Oct or Nov (Jul-Sep)
-        assert set(shown) == {_months("2025-04", "2025-06"), _months("2025-07", "2025-09")}

@@ -312,12 +312,16 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
         gaps = totals.get("months_without_events") or {}
         totals["months_without_events"] = {k: v for k, v in gaps.items() if k != "raid"}
     if access.suppressed_layers:
+        # only a whole quarter's: else two periods' difference gives blank counts back
+        published = whole_quarter(analysis.period)
         wards = suppress_small_counts(
             wards, below, drop_raids=not access.raids, layers=access.suppressed_layers
         )
-        if not whole_quarter(analysis.period):  # else two periods' difference gives blanks back
+        if not published:
             wards = blank_counts(wards, access.suppressed_layers)
-        hotspots = _suppress_hotspot_counts(hotspots, below, access.suppressed_layers)
+        hotspots = _suppress_hotspot_counts(
+            hotspots, below if published else None, access.suppressed_layers
+        )
     if access.public:
         events = events.iloc[:0]
         hotspots = hotspots.iloc[:0]
@@ -422,14 +426,17 @@ def _area_parameters(
 
 
 def _suppress_hotspot_counts(
-    hotspots: gpd.GeoDataFrame, below: int, layers: tuple[str, ...]
+    hotspots: gpd.GeoDataFrame, below: int | None, layers: tuple[str, ...]
 ) -> gpd.GeoDataFrame:
-    """Hotspot counts of ``layers`` under ``below`` blank (NaN), as in the ward table."""
+    """Hotspot counts of ``layers`` under ``below`` blank (NaN), as in the ward table; every one
+    of them for ``below`` None (a period that is not a whole quarter: a hotspot of the same
+    shape in Jan-Nov and Jan-Oct gives November's count by difference)."""
     out = hotspots.copy()
     for layer in layers:
         column = HOTSPOT_COUNTS[layer]
         if column in out and layer != "offence":
-            out[column] = out[column].astype("float64").mask(out[column].astype("float64") < below)
+            counts = out[column].astype("float64")
+            out[column] = counts.mask(counts.notna() if below is None else counts < below)
     return out
 
 
