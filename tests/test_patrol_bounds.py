@@ -208,7 +208,8 @@ def test_maps_and_briefing_images_drawn_anew_count_too(
     """Only analyses, plans and downloads were counted: on an analysis already made (by
     pre-warming or anyone else), every display option of a map frame (0.1-1 s of CPU each on
     the demo) and the briefing's PNG (1.3 s) and PDF (0.8 s) were drawn anew free of charge,
-    48 frames a period. Drawing one anew now counts, once per request (a new analysis and its
+    72 frames a period (3 shadings x 3 offence views x searches x raids x significant).
+    Drawing one anew now counts, once per request (a new analysis and its
     frame are one); a frame already drawn is free."""
     app = _app(app_factory, tmp_path, 2)
     period = "from=2025-09&to=2025-11"
