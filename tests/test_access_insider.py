@@ -317,3 +317,27 @@ def _assert_no_overlap(shown: dict[frozenset[str], dict[str, float]]) -> None:
     for i, first in enumerate(periods):
         for second in periods[i + 1 :]:
             assert not first & second, (sorted(first), sorted(second))
+
+
+@pytest.mark.parametrize("scope", [("E05013056",), ("E07000008",), ("E05013056", "E05010824")])
+def test_an_officers_analysis_holds_no_district_figure_beyond_their_wards(
+    app: Flask, scope: tuple[str, ...]
+) -> None:
+    """The analysis an officer's outputs are made from kept the district row of every district
+    one of their wards is in: an officer of King's Hedges held Cambridge's whole total, which
+    minus their ward's is the rest of Cambridge (no door showed it yet: the district table is
+    the briefing's). Only districts wholly inside the area are kept, and each district figure
+    is then the sum of the area's wards in it."""
+    from flask import g
+    from werkzeug.datastructures import MultiDict
+
+    from web.access import Access
+    from web.analyses import current_view, get_analysis
+
+    with app.test_request_context("/"):
+        g.access = Access("officer", "test-officer", scope)
+        analysis = get_analysis(current_view(MultiDict({"from": "2025-09", "to": "2025-11"})))
+        wards = analysis.wards.groupby("district_code")["offence_count"].sum()
+        for _, row in analysis.districts.iterrows():
+            assert row["offence_count"] == wards[row["district_code"]], row["district_code"]
+        assert (len(analysis.districts) == 1) == (scope == ("E07000008",))

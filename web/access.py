@@ -290,9 +290,12 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
     parameters = analysis.parameters
     if access.area_parts:
         keep = scope_wards(wards, access.scope)
+        # districts wholly in the area only: a district's total minus the area's wards in it
+        # is the rest of the district
+        partial = set(wards.loc[~wards[schema.WARD_CODE].isin(keep), schema.DISTRICT_CODE])
         wards = _area_ranks(wards[wards[schema.WARD_CODE].isin(keep)])
         districts = districts[
-            districts[schema.DISTRICT_CODE].isin(set(wards[schema.DISTRICT_CODE]))
+            districts[schema.DISTRICT_CODE].isin(set(wards[schema.DISTRICT_CODE]) - partial)
         ]
         hotspots = _area_parts(analysis, keep)
         events = events[events[schema.WARD_CODE].isin(keep)].reset_index(drop=True)
