@@ -5,6 +5,13 @@
   total (the force's, a district's) giving a blank one back (:func:`complementary`); raid
   figures are dropped (the public-safe level of the web app and ``hotspots export wards
   --public-safe``);
+- :func:`whole_quarter`, :func:`latest_quarter`, :func:`blank_counts`: those ward counts are
+  published for one whole calendar quarter at a time. Any two periods that share an end (Sep–Nov
+  and Sep–Oct) differ by a few months, so the two tables' counts, each with its small ones
+  blank, give back by difference the count of those months (November's, often a blank one);
+  and every count of a month follows from the periods ending in it and before it. Whole
+  calendar quarters never overlap: no two published tables differ by part of either. A table
+  of any other period has those counts blank (:func:`blank_counts`);
 - :func:`snap_to_grid`: points moved to the centre of their grid cell (for roles or products
   that may not hold exact locations);
 - :func:`snapped_hotspots`: hotspot polygons remade as the union of the grid cells of their
@@ -24,14 +31,18 @@ import pandas as pd
 import shapely
 
 from hotspots import schema
+from hotspots.periods import Period, parse_month
 
 __all__ = [
     "SNAP_M",
     "SUPPRESS_BELOW",
+    "blank_counts",
     "complementary",
+    "latest_quarter",
     "snap_to_grid",
     "snapped_hotspots",
     "suppress_small_counts",
+    "whole_quarter",
 ]
 
 #: Default threshold: counts under it are suppressed.
@@ -50,8 +61,10 @@ def suppress_small_counts(
     """The ward table with counts under ``below`` (and what derives from them) blank (NaN).
 
     Further counts are blanked where a total published beside the table would give a blank
-    count back (:func:`complementary`: the whole table's and each district's). A change is
-    blank when either period's count is blank. With ``drop_raids`` the
+    count back (:func:`complementary`: the whole table's and each district's). The previous
+    period's counts are blank where its own table blanks them (so two tables of one period
+    never show between them what either hides) and where the current count is blank; a change
+    is blank when either period's count is blank. With ``drop_raids`` the
     ``raid_*`` columns are left out (raid figures never leave the force). Only the counts of
     ``layers`` are suppressed (the commissioner's office: searches and raids).
     """
@@ -73,10 +86,55 @@ def suppress_small_counts(
         prev = f"{layer}_prev"
         if prev in out:
             before = out[prev].astype("float64")
-            small = complementary(before, (before < below) | small_now, groups, below)
+            # the previous period's own blanks (what its own table hides), then the wards
+            # blank now: blanks made again from both could show one its own table hides
+            small = complementary(before, before < below, groups, below) | small_now
             for column in (prev, f"{layer}_change", f"{layer}_change_pct"):
                 if column in out:
                     out[column] = out[column].astype("float64").mask(small)
+    return out
+
+
+#: The columns of a layer's ward count and of what derives from it (``<layer>`` + these).
+_COUNT_COLUMNS = (
+    "_count",
+    "_per_km2",
+    "_per_1000",
+    "_rank",
+    "_prev",
+    "_change",
+    "_change_pct",
+)
+#: First months of the calendar quarters.
+_QUARTER_STARTS = (1, 4, 7, 10)
+
+
+def whole_quarter(period: Period) -> bool:
+    """Whether ``period`` is one whole calendar quarter (Jan–Mar, Apr–Jun, Jul–Sep or Oct–Dec):
+    the only periods whose ward counts with small ones blank are published (module docstring)."""
+    return period.n_months == 3 and parse_month(period.start)[1] in _QUARTER_STARTS
+
+
+def latest_quarter(held: Sequence[str], end: str) -> Period | None:
+    """The latest whole calendar quarter ending no later than ``end`` whose months are all in
+    ``held``; None when there is none."""
+    held_set = set(held)
+    for month in sorted((m for m in held_set if m <= end), reverse=True):
+        if parse_month(month)[1] % 3 == 0:
+            quarter = Period.months(Period.rolling(3, month).start, month)
+            if set(quarter.months) <= held_set:
+                return quarter
+    return None
+
+
+def blank_counts(wards: gpd.GeoDataFrame, layers: Sequence[str]) -> gpd.GeoDataFrame:
+    """The ward table with every count of ``layers`` blank (NaN), with the rates, ranks and
+    changes made from them: a period that is not a :func:`whole_quarter`."""
+    out = wards.copy()
+    for layer in layers:
+        for column in (layer + suffix for suffix in _COUNT_COLUMNS):
+            if column in out:
+                out[column] = np.nan
     return out
 
 

@@ -243,3 +243,101 @@ def test_the_public_meta_gives_no_force_count(app: Flask) -> None:
     analyst = _get_json(app, "analyst", "/api/v1/meta")
     assert analyst["layers"]["offence"]["events"] > 0
     assert analyst["layers"]["offence"]["categories"]
+
+
+#: Periods an insider asks for to take one from another: every period of 1 to 3 months ending
+#: in Aug-Nov 2025, and Jan-Oct / Jan-Nov 2025 (Jan-Nov minus Jan-Oct is November).
+DIFFERENCING_PERIODS = [
+    (f"2025-{end - n + 1:02d}", f"2025-{end:02d}") for end in range(8, 12) for n in (1, 2, 3)
+] + [("2025-01", "2025-10"), ("2025-01", "2025-11")]
+
+
+def _months(start: str, end: str) -> frozenset[str]:
+    first, last = int(start[5:]), int(end[5:])
+    return frozenset(f"2025-{m:02d}" for m in range(first, last + 1))
+
+
+def _published_counts(
+    app: Flask, role: str | None, column: str, door: str
+) -> dict[frozenset[str], dict[str, float]]:
+    """The ward (or hotspot) counts of ``column`` shown to ``role`` through ``door`` for each
+    period it answered (the period the answer says it is, which may differ from the one
+    asked)."""
+    shown: dict[frozenset[str], dict[str, float]] = {}
+    for start, end in DIFFERENCING_PERIODS:
+        if door.startswith("api"):
+            table = "hotspots" if door == "api-hotspots" else "wards"
+            data = _get_json(app, role, f"/api/v1/{table}?from={start}&to={end}")
+            asked = data["metadata"]["extra"]["request"]
+            months = _months(asked["from"], asked["to"])
+        else:
+            url = f"/ogc/collections/wards/items?datetime={start}/{end}&limit=1000"
+            data = _get_json(app, role, url)
+            months = frozenset(data["metadata"]["parameters"]["months"])
+        key = "hotspot_id" if door == "api-hotspots" else "ward_code"
+        counts = {
+            str(f["properties"][key]): f["properties"][column]
+            for f in data["features"]
+            if f["properties"].get(column) is not None
+        }
+        if counts:
+            assert shown.setdefault(months, counts) == counts, (door, sorted(months))
+    return shown
+
+
+@pytest.mark.parametrize("door", ["api", "ogc"])
+@pytest.mark.parametrize("role,column", [(None, "offence_count"), ("commissioner", "raid_count")])
+def test_no_two_periods_ward_counts_give_a_blank_one_back_by_difference(
+    app: Flask, role: str | None, column: str, door: str
+) -> None:
+    """The public's ward counts (and the commissioner's raid counts by ward) with small ones
+    blank were given for any period: Sep-Nov minus Sep-Oct gave November's count of 15 wards
+    whose November count the public sees blank (1, 2, 2, 4, 0, ...; the commissioner: Jan-Nov
+    minus Jan-Oct, 4 wards' November raids). Those counts are now given for whole calendar
+    quarters only, which never overlap: any two periods whose counts are shown are the same
+    period or share no month. The public is moved to the latest whole quarter ending by the
+    period's end, whose counts are shown."""
+    shown = _published_counts(app, role, column, door)
+    _assert_no_overlap(shown)
+    if role is None:  # the quarters ending by Aug (Apr-Jun) and by Sep, Oct or Nov (Jul-Sep)
+        assert set(shown) == {_months("2025-04", "2025-06"), _months("2025-07", "2025-09")}
+
+
+def test_the_commissioners_hotspot_raid_counts_give_none_back_by_difference(app: Flask) -> None:
+    """The commissioner's raid counts near each hotspot (under 5 blank) were given for any
+    period too: hotspot 2 has the same (snapped) shape in Jan-Nov and Jan-Oct 2025 with 9 and 8
+    raids near it, so 1 raid near it in November. They follow the ward counts' rule now: a
+    whole calendar quarter's only."""
+    _assert_no_overlap(_published_counts(app, "commissioner", "raids", "api-hotspots"))
+
+
+def _assert_no_overlap(shown: dict[frozenset[str], dict[str, float]]) -> None:
+    """Any two periods whose counts are shown are the same period or share no month."""
+    periods = list(shown)
+    for i, first in enumerate(periods):
+        for second in periods[i + 1 :]:
+            assert not first & second, (sorted(first), sorted(second))
+
+
+@pytest.mark.parametrize("scope", [("E05013056",), ("E07000008",), ("E05013056", "E05010824")])
+def test_an_officers_analysis_holds_no_district_figure_beyond_their_wards(
+    app: Flask, scope: tuple[str, ...]
+) -> None:
+    """The analysis an officer's outputs are made from kept the district row of every district
+    one of their wards is in: an officer of King's Hedges held Cambridge's whole total, which
+    minus their ward's is the rest of Cambridge (no door showed it yet: the district table is
+    the briefing's). Only districts wholly inside the area are kept, and each district figure
+    is then the sum of the area's wards in it."""
+    from flask import g
+    from werkzeug.datastructures import MultiDict
+
+    from web.access import Access
+    from web.analyses import current_view, get_analysis
+
+    with app.test_request_context("/"):
+        g.access = Access("officer", "test-officer", scope)
+        analysis = get_analysis(current_view(MultiDict({"from": "2025-09", "to": "2025-11"})))
+        wards = analysis.wards.groupby("district_code")["offence_count"].sum()
+        for _, row in analysis.districts.iterrows():
+            assert row["offence_count"] == wards[row["district_code"]], row["district_code"]
+        assert (len(analysis.districts) == 1) == (scope == ("E07000008",))

@@ -139,12 +139,17 @@ def test_console_script_runs_without_a_terminal(tmp_path: Path) -> None:
 def test_public_safe_ward_export(
     demo_store_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    """Leaving the force: small ward counts blank, no raid figures; never hotspots or events."""
+    """Leaving the force: small ward counts blank, no raid figures; never hotspots or events;
+    whole calendar quarters only (the web's rule: Sep-Nov minus Sep-Oct gives November's counts
+    back, blank ones included)."""
     import json
 
     store = str(demo_store_path)
     out = tmp_path / "wards.geojson"
-    args = ["export", "wards", "--from", "2025-09", "--to", "2025-11", "--format", "geojson"]
+    rolling = ["export", "wards", "--from", "2025-09", "--to", "2025-11", "--format", "geojson"]
+    assert main([*rolling, "-o", str(out), "--public-safe", "--store", store]) == 2
+    assert "whole calendar quarters only" in capsys.readouterr().err and not out.exists()
+    args = ["export", "wards", "--from", "2025-07", "--to", "2025-09", "--format", "geojson"]
     assert main([*args, "-o", str(out), "--public-safe", "--store", store]) == 0
     data = json.loads(out.read_text())
     props = [f["properties"] for f in data["features"]]

@@ -10,13 +10,18 @@ cache of its own so that every new request is a new computation.
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g
+from werkzeug.exceptions import TooManyRequests
 
 from tests.accounts import client_as
 from tests.helpers import AppFactory
+from web.access import Access
+from web.budget import charge
 from web.plans import MAX_PLAN_WARDS
 
 
@@ -135,3 +140,88 @@ def test_the_budget_is_one_across_worker_processes(app_factory: AppFactory, tmp_
         client_as(second, "admin").get("/patrol.csv?to=2025-11&n=6&rank=hotspots").status_code
         == 200
     )
+
+
+def _charge_in_turn(app: Flask, account: str, tries: int, barrier: Any, admitted: Any) -> None:
+    """A worker process: ``tries`` new computations for ``account`` as soon as every worker is
+    ready; puts how many the budget let through."""
+    barrier.wait()
+    through = 0
+    for _ in range(tries):
+        with app.test_request_context("/"):
+            g.access = Access("analyst", account)
+            try:
+                charge()
+                through += 1
+            except TooManyRequests:
+                pass
+    admitted.put(through)
+
+
+@pytest.mark.parametrize("account", ["racer-1", "racer-2", "racer-3", "racer-4", "racer-5"])
+def test_workers_checking_at_once_let_no_more_than_the_budget_through(
+    app_factory: AppFactory, tmp_path: Path, account: str
+) -> None:
+    """Eight worker processes charging one account at the same instant, ten times each, against
+    a budget of 5: pyrate-limiter's SQLite bucket counted, then opened a transaction for the
+    entry only, so two workers counting at once both got in (6 or 7 through in two runs of
+    three on a 2-core machine). The count and the entry are one ``BEGIN IMMEDIATE``
+    transaction now: exactly 5."""
+    app = _app(app_factory, tmp_path, 5)  # no budget used in this process before the fork
+    context = multiprocessing.get_context("fork")
+    barrier, admitted = context.Barrier(8), context.Queue()
+    workers = [
+        context.Process(target=_charge_in_turn, args=(app, account, 10, barrier, admitted))
+        for _ in range(8)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    assert sum(admitted.get(timeout=5) for _ in workers) == 5
+
+
+def test_an_ogc_page_that_starts_a_new_analysis_counts(
+    app_factory: AppFactory, tmp_path: Path
+) -> None:
+    """OGC API pages are free while they page through an analysis already made (a GIS client
+    asks for many), but a page of a new period is a new analysis like any other door's: an
+    officer asking for a third new period in a minute is refused (the GeoJSON error shape),
+    while the next page of a period already made still opens."""
+    app = _app(app_factory, tmp_path, 2)
+    officer = client_as(app, "officer")
+    items = "/ogc/collections/hotspots/items?limit=1&datetime="
+    for period in ("2025-09/2025-11", "2025-08/2025-10"):
+        assert officer.get(items + period).status_code == 200
+    refused = officer.get(items + "2025-07/2025-09")
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "60"
+    assert officer.get("/ogc/collections/wards/items?datetime=2025-06/2025-08").status_code == 429
+    for offset in (1, 2):
+        assert officer.get(f"{items}2025-09/2025-11&offset={offset}").status_code == 200
+    assert officer.get("/ogc/collections/wards/items?datetime=2025-08/2025-10").status_code == 200
+
+
+def test_maps_and_briefing_images_drawn_anew_count_too(
+    app_factory: AppFactory, tmp_path: Path
+) -> None:
+    """Only analyses, plans and downloads were counted: on an analysis already made (by
+    pre-warming or anyone else), every display option of a map frame (0.1-1 s of CPU each on
+    the demo) and the briefing's PNG (1.3 s) and PDF (0.8 s) were drawn anew free of charge,
+    72 frames a period (3 shadings x 3 offence views x searches x raids x significant).
+    Drawing one anew now counts, once per request (a new analysis and its
+    frame are one); a frame already drawn is free."""
+    app = _app(app_factory, tmp_path, 2)
+    period = "from=2025-09&to=2025-11"
+    assert client_as(app, "admin").get(f"/map.json?{period}").status_code == 200  # made
+    analyst = client_as(app, "analyst")
+    assert analyst.get(f"/map/frame?{period}").status_code == 200
+    assert analyst.get(f"/briefing.png?{period}").status_code == 200
+    refused = analyst.get(f"/map/frame?{period}&measure=change")
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "60"
+    assert analyst.get(f"/briefing.pdf?{period}").status_code == 429
+    assert analyst.get(f"/map/frame?{period}").status_code == 200  # drawn already
+    commissioner = client_as(app, "commissioner")  # a new analysis and its frame: one count
+    assert commissioner.get("/map/frame?from=2025-08&to=2025-10").status_code == 200
+    assert commissioner.get(f"/map/frame?{period}").status_code == 200
+    assert commissioner.get(f"/map/frame?{period}&measure=change").status_code == 429

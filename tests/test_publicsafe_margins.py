@@ -86,3 +86,30 @@ def test_the_publics_totals_give_back_no_blank_count(
         assert len(hidden) == 0 or (len(hidden) >= 2 and hidden.sum() >= below)
     shown = props["offence_count"].dropna()
     assert (shown == props.loc[shown.index, "true"]).all()  # what is shown is the true count
+
+
+def test_the_previous_period_is_blank_where_its_own_table_is_blank() -> None:
+    # The previous period's own table (its counts as offence_count): y = 2 is under 5 and takes
+    # the smallest shown, x = 6, with it: y and x blank. In the current table w's current count
+    # (1) is under 5, so w's previous count is blank too; the previous column's blanks were then
+    # made again from {y, w}: two blanks summing to 42, enough, so x = 6 was shown there. The two
+    # tables together then showed x, z and w of the previous period, and the district total gave
+    # y = 2 back. The previous column now starts from the previous period's own blanks.
+    before = [("y", "D", 2.0), ("x", "D", 6.0), ("z", "D", 8.0), ("w", "D", 40.0)]
+    now = {"y": 10.0, "x": 10.0, "z": 10.0, "w": 1.0}
+    own = suppress_small_counts(
+        _wards([(w, d, prev, 0.0) for w, d, prev in before]),
+        5,
+        drop_raids=False,
+        layers=("offence",),
+    )
+    assert _blank(own, "offence_count") == ["y", "x"]
+    current = suppress_small_counts(
+        _wards([(w, d, now[w], prev) for w, d, prev in before]),
+        5,
+        drop_raids=False,
+        layers=("offence",),
+    )
+    assert set(_blank(current, "offence_prev")) >= {"y", "x"}
+    shown = current["offence_prev"].notna()
+    assert (current.loc[shown, "offence_prev"] == own.loc[shown, "offence_count"]).all()

@@ -253,3 +253,27 @@ def test_another_forces_file_is_stored_rejected_and_warned_of(app: Flask, store:
         "is it another force&#39;s file?"
     ) in html
     assert int((Store(store).load(months=["2026-02"])["layer"] == "offence").sum()) == 0
+
+
+def test_uploads_count_against_the_compute_budget(
+    app_factory: AppFactory, store: Path, tmp_path: Path
+) -> None:
+    """Every upload gives the store a new data version, the same file again included, so every
+    cached analysis, map and plan of every visitor is made again (0.6 s an upload of one month
+    on the demo): uploads were not counted, so an analyst looping over one file kept every
+    cache cold. An upload now counts against the account's budget (``COMPUTE_PER_MINUTE``);
+    refused, it leaves the store as it was."""
+    app = app_factory(
+        store,
+        CACHE_DIR=str(tmp_path / "c"),
+        USERS_DB=str(tmp_path / "users.sqlite3"),
+        WARM_PRESETS=0,
+        COMPUTE_PER_MINUTE=2,
+    )
+    client = sign_in(app.test_client())
+    for _ in range(2):
+        assert post_files(client, [(JULY.read_bytes(), JULY.name)])[0] == 200
+    before = snapshot(store)
+    status, html = post_files(client, [(JULY.read_bytes(), JULY.name)])
+    assert status == 429 and "COMPUTE_PER_MINUTE" in html
+    assert snapshot(store) == before

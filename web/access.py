@@ -20,7 +20,11 @@ count, month or column names a raid. The **commissioner's office** sees force an
 totals of every layer, raid arrests and seizures included, and ward counts with searches and
 raids under ``SUPPRESS_BELOW`` blank (offence counts in full). The **public** level (anonymous
 visitors when ``PUBLIC_MODE`` is on) sees ward aggregates only, every count under
-``SUPPRESS_BELOW`` blank, no raid figure, and no hotspots, heat or points.
+``SUPPRESS_BELOW`` blank, no raid figure, and no hotspots, heat or points. Ward counts with
+small ones blank are given for one whole calendar quarter only, blank for any other period
+(:func:`hotspots.publicsafe.whole_quarter`: the difference of two overlapping periods' tables
+would give blank counts back); the public's views are moved to a whole quarter
+(:func:`web.analyses.within_access`).
 
 Figures are made from the whole analysis first and then reduced by :func:`redact`, so a role
 never gets a 0 where a layer was only hidden from it. Every figure follows the rule of
@@ -53,7 +57,13 @@ from hotspots.analysis import Analysis
 from hotspots.area_hotspots import area_hotspots
 from hotspots.figures import HOTSPOT_COUNTS, blank_unknown, layer_figures, period_totals
 from hotspots.gss import districts_held
-from hotspots.publicsafe import snap_to_grid, snapped_hotspots, suppress_small_counts
+from hotspots.publicsafe import (
+    blank_counts,
+    snap_to_grid,
+    snapped_hotspots,
+    suppress_small_counts,
+    whole_quarter,
+)
 from hotspots.summary import BUFFER_M, NEAR_M, RaidCoverage
 from web.data import state
 
@@ -280,9 +290,12 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
     parameters = analysis.parameters
     if access.area_parts:
         keep = scope_wards(wards, access.scope)
+        # districts wholly in the area only: a district's total minus the area's wards in it
+        # is the rest of the district
+        partial = set(wards.loc[~wards[schema.WARD_CODE].isin(keep), schema.DISTRICT_CODE])
         wards = _area_ranks(wards[wards[schema.WARD_CODE].isin(keep)])
         districts = districts[
-            districts[schema.DISTRICT_CODE].isin(set(wards[schema.DISTRICT_CODE]))
+            districts[schema.DISTRICT_CODE].isin(set(wards[schema.DISTRICT_CODE]) - partial)
         ]
         hotspots = _area_parts(analysis, keep)
         events = events[events[schema.WARD_CODE].isin(keep)].reset_index(drop=True)
@@ -302,10 +315,16 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
         gaps = totals.get("months_without_events") or {}
         totals["months_without_events"] = {k: v for k, v in gaps.items() if k != "raid"}
     if access.suppressed_layers:
+        # only a whole quarter's: else two periods' difference gives blank counts back
+        published = whole_quarter(analysis.period)
         wards = suppress_small_counts(
             wards, below, drop_raids=not access.raids, layers=access.suppressed_layers
         )
-        hotspots = _suppress_hotspot_counts(hotspots, below, access.suppressed_layers)
+        if not published:
+            wards = blank_counts(wards, access.suppressed_layers)
+        hotspots = _suppress_hotspot_counts(
+            hotspots, below if published else None, access.suppressed_layers
+        )
     if access.public:
         events = events.iloc[:0]
         hotspots = hotspots.iloc[:0]
@@ -410,14 +429,17 @@ def _area_parameters(
 
 
 def _suppress_hotspot_counts(
-    hotspots: gpd.GeoDataFrame, below: int, layers: tuple[str, ...]
+    hotspots: gpd.GeoDataFrame, below: int | None, layers: tuple[str, ...]
 ) -> gpd.GeoDataFrame:
-    """Hotspot counts of ``layers`` under ``below`` blank (NaN), as in the ward table."""
+    """Hotspot counts of ``layers`` under ``below`` blank (NaN), as in the ward table; every one
+    of them for ``below`` None (a period that is not a whole quarter: a hotspot of the same
+    shape in Jan-Nov and Jan-Oct gives November's count by difference)."""
     out = hotspots.copy()
     for layer in layers:
         column = HOTSPOT_COUNTS[layer]
         if column in out and layer != "offence":
-            out[column] = out[column].astype("float64").mask(out[column].astype("float64") < below)
+            counts = out[column].astype("float64")
+            out[column] = counts.mask(counts.notna() if below is None else counts < below)
     return out
 
 

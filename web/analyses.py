@@ -26,6 +26,7 @@ from hotspots.evaluate.backtest import drug_offences
 from hotspots.evaluate.grid import CELL_M, Grid
 from hotspots.evaluate.next_month import NextMonth, next_month
 from hotspots.parameters import AUTO
+from hotspots.publicsafe import latest_quarter, whole_quarter
 from hotspots.render.maps import ForecastOverlay, forecast_overlay
 from web.access import current_access, redact
 from web.budget import charge
@@ -174,7 +175,9 @@ def within_access(view: ViewRequest) -> ViewRequest:
     """``view`` as the visitor's role may ask for it (every door that reads a view applies
     this: maps, briefing, comparison, API, OGC): without exact points no search or raid layer
     and offences as heat at most; without :attr:`web.access.Access.tune_parameters` the
-    ``auto`` DBSCAN parameters, whatever was sent."""
+    ``auto`` DBSCAN parameters, whatever was sent; for the public, the latest whole calendar
+    quarter held ending by the period's end (the only periods whose ward counts it is given,
+    :func:`hotspots.publicsafe.whole_quarter`), when the period is not one."""
     access = current_access()
     if not access.exact_points:
         view = dataclasses.replace(
@@ -185,6 +188,12 @@ def within_access(view: ViewRequest) -> ViewRequest:
         )
     if not access.tune_parameters:
         view = dataclasses.replace(view, eps_m=AUTO, min_samples=AUTO)
+    if access.public and not whole_quarter(view.period):
+        # the public's ward counts are given for whole calendar quarters only (web.access):
+        # the latest one ending by the period's end, rather than a table of blanks
+        quarter = latest_quarter(state().months, view.end)
+        if quarter is not None:
+            view = dataclasses.replace(view, start=quarter.start, end=quarter.end)
     return view
 
 

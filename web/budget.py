@@ -7,7 +7,10 @@ their combinations are not: ward subsets, periods and, for analysts, DBSCAN pair
 millions. So one account could keep a 2-core server busy by asking for one new plan after
 another. :func:`charge` counts each computation a request starts (called where the caches miss:
 :func:`web.analyses.full_analysis`, :func:`web.plans.get_plan`, and every API download, which
-is written anew each time) against its account (or its
+is written anew each time; and :func:`charge_drawing` in :func:`web.httpcache.cached_body` for
+a map frame, the briefing's PNG or PDF or a plan's CSV or GPX drawn anew, up to a second or
+more of CPU each, unless the request already counted its analysis or plan) against its
+account (or its
 address, for the public level) and refuses the request with 429 and ``Retry-After`` once the
 account has started ``COMPUTE_PER_MINUTE`` in the last minute (0: no limit). Pre-warming, which
 runs outside any request, is never charged.
@@ -16,9 +19,11 @@ The limiter is pyrate-limiter's: a sliding-window log per account, a bucket per 
 by a small :class:`~pyrate_limiter.BucketFactory`, kept in SQLite (pyrate-limiter's
 :class:`~pyrate_limiter.SQLiteBucket`) in :data:`LEDGER_FILE` beside ``USERS_DB``, the folder
 every worker process already shares (its secret key is there): so with ``gunicorn --workers 2``
-an account's requests to either worker count against one budget. Two workers checking at the
-same instant may each let one request through (the check and the entry are not one
-transaction), so the bound is the setting plus at most one per worker.
+an account's requests to either worker count against one budget. The check (the count of the
+last minute) and the entry are one SQLite transaction (:class:`_OneTransaction`, ``BEGIN
+IMMEDIATE``: one writer at a time), so workers checking at the same instant never let more than
+the setting through; pyrate-limiter's own bucket counts, then opens a transaction for the entry
+only, and eight processes at once let 6-7 through a budget of 5.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from pyrate_limiter import (
 )
 from werkzeug.exceptions import TooManyRequests
 
-__all__ = ["charge"]
+__all__ = ["charge", "charge_drawing"]
 
 #: The window of the limit, seconds (what ``Retry-After`` says at most).
 WINDOW_S = 60
@@ -48,6 +53,23 @@ WINDOW_S = 60
 
 #: The budgets' file, beside ``USERS_DB`` (shared by the worker processes).
 LEDGER_FILE = "compute-budget.sqlite3"
+
+
+class _OneTransaction(SQLiteBucket):
+    """pyrate-limiter's SQLite bucket with its count and its entry in one write transaction:
+    ``BEGIN IMMEDIATE`` takes SQLite's write lock before the count, so another process's check
+    waits for this one's entry (up to the connection's 5 s busy timeout). A refused item
+    writes nothing and ends its transaction."""
+
+    def put(self, item: RateItem) -> bool:
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                admitted: bool = super().put(item)  # commits when it admits
+            finally:
+                if self.conn.in_transaction:
+                    self.conn.rollback()
+            return admitted
 
 
 class _PerAccount(BucketFactory):
@@ -66,7 +88,7 @@ class _PerAccount(BucketFactory):
                 table = "budget_" + hashlib.sha256(name.encode()).hexdigest()[:24]
                 if not self._db_path.exists():  # private, as the accounts beside it
                     os.close(os.open(self._db_path, os.O_CREAT | os.O_WRONLY, 0o600))
-                self._buckets[name] = SQLiteBucket.init_from_file(
+                self._buckets[name] = _OneTransaction.init_from_file(
                     self._rates, table=table, db_path=str(self._db_path)
                 )
             return self._buckets[name]
@@ -103,16 +125,28 @@ def charge() -> None:
     """Count one new computation against the current request's account; 429 (with
     ``Retry-After``) when it has started ``COMPUTE_PER_MINUTE`` in the last minute. Outside a
     request (pre-warming) or with the setting 0: free."""
-    if not has_request_context():
+    if not has_request_context() or g.pop("prepaid", False):
         return
     per_minute = int(current_app.config["COMPUTE_PER_MINUTE"])
     if per_minute <= 0:
         return
+    g.charged = True
     if not _limiter(per_minute).try_acquire(_who(), blocking=False):
         raise TooManyRequests(
-            f"Your account has started {per_minute} new analyses, patrol plans or downloads "
+            f"Your account has started {per_minute} new analyses, maps, patrol plans or downloads "
             "in the last minute, the most one account may (COMPUTE_PER_MINUTE): try again in a "
             "minute. "
             "Views already made (the presets, links you have opened) still open at once.",
             retry_after=WINDOW_S,
         )
+
+
+def charge_drawing() -> None:
+    """Count drawing a map frame, image or file anew (:func:`web.httpcache.cached_body`), before
+    it is drawn: drawing a new analysis or plan is one computation with it, so a request already
+    counted is not counted again, and the next analysis or plan this drawing starts is paid
+    for."""
+    if not has_request_context() or g.get("charged"):
+        return
+    charge()
+    g.prepaid = True

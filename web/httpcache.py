@@ -22,6 +22,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 
 from web.access import current_access
+from web.budget import charge_drawing
 from web.csrf import csrf_token
 from web.data import StoreState, config_fingerprint, shared, state
 
@@ -55,11 +56,19 @@ def cached_body(etag: str, make_body: Callable[[], str | bytes]) -> str | bytes:
     """The body whose ETag is ``etag``, made by ``make_body`` when not cached yet.
 
     A body shared by every visitor of a role is cached in memory and on disk; a page made for
-    one session (its ETag from ``etag_for(..., page=True)``) only in this process's memory."""
+    one session (its ETag from ``etag_for(..., page=True)``) only in this process's memory.
+    Drawing a shared body anew (a map frame, the briefing's PNG or PDF, a patrol plan's CSV or
+    GPX: up to a second or more of CPU each) is counted against the account's budget
+    (:func:`web.budget.charge_drawing`); a page made for a session (a template around them)
+    is not."""
     per_session = etag.startswith(SESSION_ETAG_PREFIX)
-    return shared(
-        "pages", ("page", etag), make_body, _encode_body, _decode_body, disk=not per_session
-    )
+
+    def make() -> str | bytes:
+        if not per_session:  # a map frame, briefing image or file drawn anew: web.budget
+            charge_drawing()
+        return make_body()
+
+    return shared("pages", ("page", etag), make, _encode_body, _decode_body, disk=not per_session)
 
 
 def cached_response(etag: str, make_body: Any, mimetype: str = "text/html") -> Response:

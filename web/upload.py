@@ -11,7 +11,9 @@ with fewer than half its rows (or none) is refused with both counts unless the c
 folder of the server. Uploads over ``UPLOAD_MAX_MB`` are refused with 413 before anything is
 saved. Saved copies and their folder are private to the service's user (0600 / 0700). An upload
 made while another upload or ingest writes the store (its lock) is a 409 asking to try again,
-with nothing stored: two uploads of one month at once leave one whole copy.
+with nothing stored: two uploads of one month at once leave one whole copy. Each upload counts
+against the account's budget of new work (:func:`web.budget.charge`): it gives the store a new
+data version, the same file again included, and every cached view is then made again.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from hotspots.private import private_dirs, private_file
 from hotspots.report import ingest_warnings
 from hotspots.store import Store
 from web.accounts import audit
+from web.budget import charge
 from web.data import state
 
 bp = Blueprint("upload", __name__)
@@ -83,6 +86,8 @@ def submit() -> tuple[str, int]:
             error = str(exc)
     if error is not None:
         return _page(None, error, 400)
+    # an ingest gives the store a new data version: every cached view is made again
+    charge()
     st = state()
     allow_shrink = request.form.get("allow_shrink") == "1"
     folder = None

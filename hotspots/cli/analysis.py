@@ -29,7 +29,7 @@ from hotspots.parameters import (
 )
 from hotspots.periods import Period, PeriodError
 from hotspots.presentation import headline_text, parameter_choice_text, ward_movers
-from hotspots.publicsafe import SUPPRESS_BELOW, suppress_small_counts
+from hotspots.publicsafe import SUPPRESS_BELOW, suppress_small_counts, whole_quarter
 from hotspots.store import Store
 from hotspots.summary import BUFFER_M, NEAR_M
 from hotspots.ward_summary import read_population
@@ -285,6 +285,13 @@ def run_export(args: argparse.Namespace, store: Store) -> Path:
         raise ExportError(
             f"--public-safe exports ward aggregates only; {args.what} hold exact locations "
             "(export wards, or leave --public-safe off for use inside the force)"
+        )
+    if args.public_safe and not whole_quarter(period := period_from_args(args, store)):
+        # the web's rule too (hotspots.publicsafe): overlapping periods' tables give blanks back
+        raise ExportError(
+            f"--public-safe ward tables are of whole calendar quarters only (Jan-Mar, Apr-Jun, "
+            f"Jul-Sep, Oct-Dec); {period.label} is not one: two tables of overlapping periods "
+            "give small counts back by difference"
         )
     if args.what == "events":
         # Events need no clustering: stream them straight from the store, file by file.

@@ -74,7 +74,9 @@ def live_server(live_store: Path) -> Iterator[str]:
     """The app on the demo store, served from a background thread; yields its base URL."""
     from web import create_app
 
-    with serving(create_app({"STORE": str(live_store)})) as url:
+    # COMPUTE_PER_MINUTE off, as app_factory's: the browser tests' few accounts draw many new
+    # maps a minute (each map frame drawn anew counts, web.budget)
+    with serving(create_app({"STORE": str(live_store), "COMPUTE_PER_MINUTE": 0})) as url:
         yield url
 
 
