@@ -83,6 +83,7 @@ class Support:
         self.n_cells = n_cells
         self.reach = reach
         self._boxes: list[Box] | None = None
+        self._whole: FloatArray | None = None  # cell_sum's buffer: 0 outside the support
         self.full = cells is None or len(cells) == n_cells
         self.cells: IntArray = (
             np.arange(n_cells, dtype=np.intp) if cells is None else np.asarray(cells, np.intp)
@@ -165,8 +166,14 @@ class Support:
 
     def cell_sum(self, values: FloatArray) -> float:
         """The sum over every study cell of a compact array: the same number as the whole
-        array's ``sum`` (summed re-expanded with its zeros, so the rounding is the same)."""
-        return float(self.expand(values).sum())
+        array's ``sum`` (summed re-expanded with its zeros, so the rounding is the same; in a
+        buffer kept for the next call, whose cells outside the support stay 0)."""
+        if self.full:
+            return float(values.sum())
+        if self._whole is None:
+            self._whole = np.zeros(self.n_cells)
+        self._whole[self.cells] = values
+        return float(self._whole.sum())
 
     def positions(self, where: IntArray) -> IntArray:
         """Positions in the compact arrays of study cells ``where`` (all in the support)."""
