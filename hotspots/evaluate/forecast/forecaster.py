@@ -34,6 +34,10 @@ level 1 to the short-memory candidates when the history's last month's force tot
 (:mod:`~hotspots.evaluate.forecast.change_point`); ``inner_likeness`` weights the inner months
 by how like the month's own change statistic theirs is.
 
+Only the cells within reach of an offence are computed
+(:mod:`~hotspots.evaluate.forecast.support`: every other cell is 0 in every candidate); the
+score and the tier blends are whole arrays of the study cells, the same bit for bit.
+
 Everything is deterministic (no random draws); ``info`` states the history used, the inner
 months, the choice per coverage, its inner PAI, the blend and the shrinkage strengths.
 

@@ -11,8 +11,12 @@ months x bandwidths, not with candidates, and the means equal
 ``scipy.ndimage.gaussian_filter`` of each mean to floating-point rounding (a test checks it;
 ``docs/forecast.md``, *Cost*).
 
+Every row is a compact array of the cells within reach of an offence
+(:mod:`~hotspots.evaluate.forecast.support`); a month is smoothed on each connected part of
+that reach in its own box when that costs less than the whole raster (the same numbers).
+
 Why hand-written: the filters are ``scipy.ndimage``'s; what is ours is only which rows are
-smoothed when, and the buffers kept between calls.
+smoothed when and where, and the buffers kept between calls.
 """
 
 from __future__ import annotations
