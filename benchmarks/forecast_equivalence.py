@@ -6,6 +6,13 @@ by pytest::
 
     .venv/bin/python benchmarks/forecast_equivalence.py --old /path/to/old/checkout \\
         --new . --store /tmp/cambs --store /tmp/mersey
+    PYTHONPATH=. .venv/bin/python benchmarks/forecast_equivalence.py --old /path/to/old \\
+        --new . --synthetic-months 12 --synthetic-side-km 105 --synthetic-offences 250 \\
+        --synthetic-towns 30
+
+``--synthetic-months N`` (with ``--synthetic-side-km``, ``--synthetic-offences`` and
+``--synthetic-towns``, as ``bench_forecast.py``) compares the two on a made-up force made once
+by this checkout's ``bench_forecast.synthetic_force`` and given to both.
 
 Each checkout runs in its own process (``PYTHONPATH`` = that checkout): the back-test of the
 ``forecast`` method alone at ``k = 1`` (so every stored month with a month before it is a test
@@ -15,6 +22,7 @@ month and the month after the last. Compared:
 - every row's PAI, PEI, hit rate, n, n* and RRI: equal to ``--rtol`` (default 1e-9) relative;
 - every month's ``info`` (the chosen candidates, blends, inner PAIs, shrinkage strengths) and
   each target coverage's full ranking of the candidates: identical;
+- with ``--exact``: every row, score, tier blend and inner PAI identical, bit for bit;
 - reported, not required: the largest difference of the scores and tier blends (relative to
   their largest value), whether the cells' order is the same, and the inner PAIs' largest
   difference. Where scores differ only by rounding, cells tied in exact arithmetic may come in
@@ -47,9 +55,13 @@ from hotspots.evaluate.forecast import Forecaster
 from hotspots.periods import add_months
 from hotspots.store import Store
 
-store = Store(Path(sys.argv[1]))
-grid = Grid.over(store.load_boundary("force_area"))
-xy, months = drug_offences(store)
+if sys.argv[1].endswith(".pkl"):  # a made-up force: (grid, xy, months)
+    with open(sys.argv[1], "rb") as f:
+        grid, xy, months = pickle.load(f)
+else:
+    store = Store(Path(sys.argv[1]))
+    grid = Grid.over(store.load_boundary("force_area"))
+    xy, months = drug_offences(store)
 result = backtest(xy, months, grid, methods=("forecast",), ks=(1,))
 columns = ["test_month", "coverage", "n", "N", "n_star", "pai", "pei", "hit_rate", "rri"]
 pos = grid.position(np.asarray(xy, dtype=float))
@@ -98,9 +110,14 @@ def _relative(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b))) / scale if scale > 0 else float(np.max(np.abs(a - b)))
 
 
-def compare(old: dict[str, Any], new: dict[str, Any], rtol: float) -> list[str]:
-    """Print the comparison; return the failed required checks."""
+def compare(
+    old: dict[str, Any], new: dict[str, Any], rtol: float, exact: bool = False
+) -> list[str]:
+    """Print the comparison; return the failed required checks (``exact``: every row, score,
+    tier blend and inner PAI must also be identical, bit for bit)."""
     failed: list[str] = []
+    if exact:
+        failed += _exact(old, new)
     rows_old, rows_new = old["rows"], new["rows"]
     if rows_old["test_month"] != rows_new["test_month"] or (
         rows_old["coverage"] != rows_new["coverage"]
@@ -150,21 +167,75 @@ def compare(old: dict[str, Any], new: dict[str, Any], rtol: float) -> list[str]:
     return failed
 
 
+def _exact(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """The outputs that are not identical bit for bit (NaN equal to NaN)."""
+    failed: list[str] = []
+    for col, a in old["rows"].items():
+        if not np.array_equal(
+            np.asarray(a), np.asarray(new["rows"][col]), equal_nan=col != "test_month"
+        ):
+            failed.append(f"rows' {col}: not identical")
+    for month, a in old["months"].items():
+        b = new["months"].get(month)
+        if b is None:
+            continue
+        if not np.array_equal(a["score"], b["score"]):
+            failed.append(f"{month}: scores not identical")
+        if a["tiers"].keys() != b["tiers"].keys() or any(
+            not np.array_equal(v, b["tiers"][c]) for c, v in a["tiers"].items()
+        ):
+            failed.append(f"{month}: tier blends not identical")
+        same = a["inner"].keys() == b["inner"].keys() and all(
+            np.array_equal(
+                np.asarray(p, float), np.asarray(b["inner"][m][name], float), equal_nan=True
+            )
+            for m, scores in a["inner"].items()
+            for name, p in scores.items()
+        )
+        if not same:
+            failed.append(f"{month}: inner PAIs not identical")
+    print(f"bit for bit: {not failed}")
+    return failed
+
+
 def main() -> None:
     """Parse the options, dump both versions per store, compare, exit 1 on a failure."""
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--old", type=Path, required=True, help="checkout of the reference code")
     p.add_argument("--new", type=Path, required=True, help="checkout of the changed code")
-    p.add_argument("--store", type=Path, action="append", required=True)
+    p.add_argument("--store", type=Path, action="append", default=[])
+    p.add_argument("--synthetic-months", type=int, help="compare on a made-up force too")
+    p.add_argument("--synthetic-side-km", type=float, default=44.0)
+    p.add_argument("--synthetic-offences", type=int, default=5000, help="a month")
+    p.add_argument("--synthetic-towns", type=int, default=0, help="points round N towns")
     p.add_argument("--rtol", type=float, default=1e-9)
+    p.add_argument(
+        "--exact", action="store_true", help="require identical rows, scores and inner PAIs"
+    )
     args = p.parse_args()
+    if not args.store and not args.synthetic_months:
+        p.error("give --store or --synthetic-months")
     failed: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for i, store in enumerate(args.store):
+        sources = list(args.store)
+        if args.synthetic_months:
+            from bench_forecast import synthetic_force  # this script's folder
+
+            made = synthetic_force(
+                args.synthetic_months,
+                args.synthetic_side_km,
+                args.synthetic_offences,
+                towns=args.synthetic_towns,
+            )
+            path = Path(tmp) / "synthetic.pkl"
+            with open(path, "wb") as f:
+                pickle.dump(made, f)
+            sources.append(path)
+        for i, store in enumerate(sources):
             print(f"== {store}")
             old = dump(args.old, store, Path(tmp) / f"old{i}.pkl")
             new = dump(args.new, store, Path(tmp) / f"new{i}.pkl")
-            failed += [f"{store}: {f}" for f in compare(old, new, args.rtol)]
+            failed += [f"{store}: {f}" for f in compare(old, new, args.rtol, args.exact)]
     print("EQUIVALENT" if not failed else "NOT EQUIVALENT:\n" + "\n".join(failed))
     sys.exit(1 if failed else 0)
 

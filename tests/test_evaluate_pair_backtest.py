@@ -18,6 +18,7 @@ from hotspots.evaluate.backtest import drug_offences
 from hotspots.evaluate.grid import CELL_M
 from hotspots.evaluate.methods import MethodOptions, hotspot_tiers, score_dbscan
 from hotspots.evaluate.metrics import coverage_measures, coverage_pai
+from hotspots.evaluate.nested_advice import nested_parameters
 from hotspots.evaluate.pair_backtest import pair_pais
 from hotspots.store import Store
 from hotspots.summary import hotspot_polygons
@@ -184,3 +185,59 @@ def test_offences_and_months_of_different_lengths_are_refused_by_both_back_tests
         backtest(xy, ["2025-01"], grid, methods=("grid",), ks=(1,))
     with pytest.raises(ValueError, match="months has 1 values; xy has 2 points"):
         pair_pais(xy, ["2025-01"], grid, [(100.0, 2)], k=1, coverage=0.01)
+
+
+def test_a_held_month_without_drug_offences_is_zero_not_a_gap() -> None:
+    """The back-test's rule for held months (``runs.test_windows``), by hand: January to June
+    held, no drug offence in March. Fitting on k = 2 months, without the held months March is
+    a gap, so only June can be tested (the run April-June); with them March is a month of
+    zeros that fits span, not a test month (nothing to find): April (fit on February and
+    March), May and June are tested, each pair's PAI the back-test's own, and the nested choice
+    reads the same months."""
+    grid = Grid.over(
+        gpd.GeoDataFrame(geometry=[box(500_000, 200_000, 503_000, 203_000)], crs="EPSG:27700"),
+        CELL_M,
+    )
+    rng = np.random.default_rng(3)
+    held = [f"2025-{m:02d}" for m in range(1, 7)]
+    xy, months = [], []
+    for month in held:
+        if month == "2025-03":
+            continue
+        pts = np.vstack(
+            [np.full((20, 2), [501_125.0, 201_875.0]), rng.uniform(500_000, 503_000, (20, 2))]
+        )
+        xy.append(pts)
+        months += [month] * len(pts)
+    xy_arr, month_arr = np.vstack(xy), np.array(months)
+    pairs = [(50.0, 10), ("auto", "auto")]
+    coverage = 0.01
+    gap = pair_pais(xy_arr, month_arr, grid, pairs, k=2, coverage=coverage)
+    assert list(gap[pairs[0]].index) == ["2025-06"]
+    zero = pair_pais(xy_arr, month_arr, grid, pairs, k=2, coverage=coverage, held_months=held)
+    for eps, ms in pairs:
+        assert list(zero[(eps, ms)].index) == ["2025-04", "2025-05", "2025-06"]
+        rows = backtest(
+            xy_arr,
+            month_arr,
+            grid,
+            methods=("dbscan",),
+            ks=(2,),
+            coverages=(coverage,),
+            curve_coverages=(),
+            options=MethodOptions(eps_m=eps, min_samples=ms),
+            held_months=held,
+        ).rows
+        at = rows[rows["coverage_label"] != "hotspot area"].set_index("test_month")["pai"]
+        pd.testing.assert_series_equal(zero[(eps, ms)], at.astype(float), check_names=False)
+    advice = nested_parameters(
+        xy_arr,
+        month_arr,
+        grid,
+        eps_values=(50.0,),
+        min_samples_values=(10,),
+        k=2,
+        min_inner_months=1,
+        held_months=held,
+    )
+    assert advice.months["test_month"].tolist() == ["2025-05", "2025-06"]  # one earlier month

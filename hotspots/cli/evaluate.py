@@ -221,7 +221,9 @@ def run_evaluate(args: argparse.Namespace, store: Store) -> int:
         advice = advise_parameters(xy, months, grid, area_km2=args.advice_area_km2)
     nested = None
     if args.advise_nested:
-        nested = nested_parameters(xy, months, grid, area_km2=args.advice_area_km2)
+        nested = nested_parameters(
+            xy, months, grid, area_km2=args.advice_area_km2, held_months=store_months(store)
+        )
     print(
         format_backtest(
             result.summary(), result.grid, result.settings, asked=options.forecast_features

@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from hotspots.analysis import store_months
 from hotspots.cluster import Auto
 from hotspots.evaluate.advice import ADVICE_AREA_KM2, ADVICE_K, EPS_VALUES_M, MIN_SAMPLES_VALUES
 from hotspots.evaluate.backtest import drug_offences
@@ -117,7 +118,9 @@ def store_choice(
     (``events``: the store's events already in memory, any months; by default read)."""
     grid = Grid.over(store.load_boundary("force_area"), CELL_M)
     xy, months = drug_offences(store, events)
-    return choose_parameters(xy, months, grid, up_to=up_to, cache_dir=cache_dir)
+    return choose_parameters(
+        xy, months, grid, up_to=up_to, cache_dir=cache_dir, held_months=store_months(store)
+    )
 
 
 def choose_parameters(
@@ -131,6 +134,7 @@ def choose_parameters(
     eps_values: Sequence[float | Auto] = EPS_VALUES_M,
     min_samples_values: Sequence[int | Auto] = MIN_SAMPLES_VALUES,
     cache_dir: str | os.PathLike[str] | None = None,
+    held_months: Sequence[str] = (),
 ) -> ParameterChoice:
     """The rule and pair ``auto`` stands for in an analysis ending at ``up_to``.
 
@@ -147,11 +151,15 @@ def choose_parameters(
         Fit months, patrol area and pairs of the back-test (the parameter advice's).
     cache_dir
         Folder of the cached results (read, then written when missing); None: compute.
+    held_months
+        The store's months (``hotspots.analysis.store_months``): one without a drug offence is
+        zeros, fitted on, not tested (the back-test's rule; months after ``up_to`` left out).
     """
     month_arr = np.asarray(months).astype(str)
     keep = month_arr <= up_to
     xy_up = np.asarray(xy, dtype=float).reshape(-1, 2)[keep]
     month_up = month_arr[keep]
+    held_up = sorted(m for m in set(held_months) if m <= up_to)
     eps_values, min_samples_values = tuple(eps_values), tuple(min_samples_values)
     path = None
     if cache_dir is not None:
@@ -164,6 +172,7 @@ def choose_parameters(
             area_km2=area_km2,
             eps_values=eps_values,
             min_samples_values=min_samples_values,
+            held_months=held_up,
         )
         path = Path(cache_dir) / f"{key}.json"
         with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
@@ -176,6 +185,7 @@ def choose_parameters(
         area_km2=area_km2,
         eps_values=eps_values,
         min_samples_values=min_samples_values,
+        held_months=held_up,
     ).summary
     summary = {k_: None if isinstance(v, float) and v != v else v for k_, v in summary.items()}
     choice = _decide(summary, up_to=up_to, k=k)  # NaN (no PAI) as None: strict JSON everywhere
@@ -225,8 +235,10 @@ def choice_key(
     area_km2: float = ADVICE_AREA_KM2,
     eps_values: Sequence[float | Auto] = EPS_VALUES_M,
     min_samples_values: Sequence[int | Auto] = MIN_SAMPLES_VALUES,
+    held_months: Sequence[str] = (),
 ) -> str:
-    """Digest of everything :func:`choose_parameters` reads (offences sorted by month, x, y)."""
+    """Digest of everything :func:`choose_parameters` reads (offences sorted by month, x, y;
+    the held months without an offence, when any, so a store's keys stay as they were)."""
     order = np.lexsort((xy[:, 1], xy[:, 0], months)) if len(xy) else np.arange(0)
     h = hashlib.sha256()
     settings = {
@@ -240,6 +252,9 @@ def choice_key(
         "min_verdict": MIN_VERDICT_MONTHS,
         "grid": [grid.origin_x_m, grid.origin_y_m, grid.cell_m, grid.nx, grid.ny],
     }
+    without = sorted(set(held_months) - set(np.asarray(months).astype(str).tolist()))
+    if without:
+        settings["held_months_without_offences"] = without
     h.update(json.dumps(settings, sort_keys=True).encode())
     h.update(np.ascontiguousarray(grid.cells, dtype=np.int64).tobytes())
     h.update(np.ascontiguousarray(xy[order], dtype=np.float64).tobytes())

@@ -39,7 +39,7 @@ from hotspots.evaluate.methods import (
     check_methods,
 )
 from hotspots.evaluate.metrics import FORMULAS, coverage_measures
-from hotspots.evaluate.runs import fit_windows
+from hotspots.evaluate.runs import fit_windows, test_windows
 from hotspots.store import Store
 
 KS: tuple[int, ...] = (1, 3, 6, 12)
@@ -160,7 +160,8 @@ def backtest(
     methods = check_methods(methods)
     options = options or MethodOptions()
     xy, held, by_month, counts = by_months(xy, months, grid, held_months)
-    without = sorted(set(held) - set(np.asarray(months, dtype=object).tolist()))
+    with_offences = set(np.asarray(months, dtype=object).tolist())
+    without = sorted(set(held) - with_offences)
     all_cov = sorted({*coverages, *curve_coverages})
     if common_months:
         shared = common_test_months(held, ks)
@@ -180,8 +181,8 @@ def backtest(
         )
     records: list[dict[str, Any]] = []
     for k in ks:
-        for t, fit in fit_windows(held, k):  # inside runs of consecutive months: runs.py
-            if (test_months is not None and t not in test_months) or t in without:
+        for t, fit in test_windows(held, with_offences, k):  # the months' rules: runs.py
+            if test_months is not None and t not in test_months:
                 continue
             rows = np.concatenate([by_month[m] for m in fit])
             fit_counts = np.sum([counts[m] for m in fit], axis=0)

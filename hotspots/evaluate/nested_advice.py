@@ -77,14 +77,19 @@ def nested_parameters(
     k: int = ADVICE_K,
     area_km2: float = ADVICE_AREA_KM2,
     min_inner_months: int = MIN_INNER_MONTHS,
+    held_months: Sequence[str] = (),
 ) -> NestedAdvice:
     """Choose ``eps_m`` / ``min_samples`` for each test month on the months before it; score it
-    on that month; compare with the automatic rule on the same months."""
+    on that month; compare with the automatic rule on the same months. ``held_months``: the
+    store's months beyond those of ``months`` (a held month without a drug offence is zeros,
+    fitted on, not tested: :func:`~hotspots.evaluate.pair_backtest.pair_pais`)."""
     cov = advice_coverage(grid, area_km2)
     pairs = [(e, m) for e in eps_values for m in min_samples_values]
     if ("auto", "auto") not in pairs:
         pairs.append(("auto", "auto"))
-    pai: dict[tuple[Any, Any], pd.Series] = pair_pais(xy, months, grid, pairs, k=k, coverage=cov)
+    pai: dict[tuple[Any, Any], pd.Series] = pair_pais(
+        xy, months, grid, pairs, k=k, coverage=cov, held_months=held_months
+    )
     tested = sorted(pai[("auto", "auto")].index)
     table = np.array([pai[p].reindex(tested).to_numpy(dtype=float) for p in pai]).reshape(
         len(pai), len(tested)

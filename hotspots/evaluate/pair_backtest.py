@@ -46,7 +46,7 @@ from hotspots.evaluate.methods import (
     score_kde,
 )
 from hotspots.evaluate.metrics import coverage_pai
-from hotspots.evaluate.runs import fit_windows
+from hotspots.evaluate.runs import test_windows
 
 Pair = tuple[float | Auto, int | Auto]
 
@@ -60,6 +60,7 @@ def pair_pais(
     k: int,
     coverage: float,
     options: MethodOptions | None = None,
+    held_months: Sequence[str] = (),
 ) -> dict[Pair, pd.Series]:
     """Each pair's ``dbscan`` back-test PAI at ``coverage`` (share of the study area), fitting
     on the ``k`` months before each test month.
@@ -79,6 +80,10 @@ def pair_pais(
     options
         The other method settings (buffer, KDE bandwidth); their ``eps_m`` / ``min_samples``
         are the pairs'.
+    held_months
+        Months the store holds beyond those of ``months`` (``hotspots.analysis.store_months``):
+        a held month without a drug offence is 0 in every cell, fits span it, and it is not a
+        test month (:func:`~hotspots.evaluate.runs.test_windows`, the back-test's rule).
 
     Returns
     -------
@@ -88,8 +93,9 @@ def pair_pais(
         the study area); an empty series when no month can be tested.
     """
     options = options or MethodOptions()
-    xy, held, by_month, counts = by_months(xy, months, grid)
-    windows = fit_windows(held, k)
+    with_offences = set(np.asarray(months, dtype=object).tolist())
+    xy, held, by_month, counts = by_months(xy, months, grid, held_months)
+    windows = test_windows(held, with_offences, k)
     pais: dict[Pair, list[float]] = {pair: [] for pair in pairs}
     enough = math.ceil(coverage * grid.n_cells)  # the cells the PAI's selection can reach
     for t, fit in windows:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from hotspots.periods import describe_months, month_runs
 
-__all__ = ["fit_windows", "unavailable_reason"]
+__all__ = ["fit_windows", "test_windows", "unavailable_reason"]
 
 
 def fit_windows(months: Iterable[str], k: int) -> list[tuple[str, tuple[str, ...]]]:
@@ -22,6 +22,17 @@ def fit_windows(months: Iterable[str], k: int) -> list[tuple[str, tuple[str, ...
     if k < 1:
         raise ValueError(f"k: got {k!r}; expected a whole number of months >= 1")
     return [(run[i], run[i - k : i]) for run in month_runs(months) for i in range(k, len(run))]
+
+
+def test_windows(
+    held: Iterable[str], with_offences: Iterable[str], k: int
+) -> list[tuple[str, tuple[str, ...]]]:
+    """:func:`fit_windows` of the ``held`` months whose test month has an offence: the one rule
+    of every back-test for a held month without a drug offence (``with_offences``: the months
+    that have one). Such a month counts 0 in every cell, fits span it, and it is no test month
+    (nothing to find); a month not held is a gap."""
+    tested = set(with_offences)
+    return [(t, fit) for t, fit in fit_windows(held, k) if t in tested]
 
 
 def unavailable_reason(months: Iterable[str], k: int) -> str | None:

@@ -10,6 +10,8 @@ One concept per module:
 
 - :mod:`~hotspots.evaluate.forecast.options`: :class:`ForecastOptions` and their defaults;
 - :mod:`~hotspots.evaluate.forecast.means`: recency-weighted means (the weights of the months);
+- :mod:`~hotspots.evaluate.forecast.support`: the cells within reach of an offence, the only
+  ones computed (every other cell is 0 throughout; the same results bit for bit);
 - :mod:`~hotspots.evaluate.forecast.smoothing`: each stored month Gaussian-smoothed once per
   bandwidth, and the smoothed means built from them;
 - :mod:`~hotspots.evaluate.forecast.shrinkage`: empirical-Bayes shrinkage toward the

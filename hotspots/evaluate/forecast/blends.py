@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hotspots.evaluate.forecast.ranks import ranks_above_lowest
+from hotspots.evaluate.forecast.support import Support
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -38,10 +39,11 @@ CandidateOf = Callable[[str, str], FloatArray]
 
 class Blends:
     """Blends of the candidates of a forecaster's months, with each candidate's sum and ranks
-    memoised (one instance per thread: no locks). ``n_cells``: the number of study cells."""
+    memoised (one instance per thread: no locks). ``support``: the cells the candidates hold
+    (compact arrays, :mod:`~hotspots.evaluate.forecast.support`); the blends hold the same."""
 
-    def __init__(self, n_cells: int) -> None:
-        self.n_cells = n_cells
+    def __init__(self, support: Support) -> None:
+        self.support = support
         self._rank_cache: dict[tuple[str, str], tuple[npt.NDArray[np.int32], FloatArray]] = {}
         self._sums: dict[tuple[str, str], float] = {}
 
@@ -51,7 +53,7 @@ class Blends:
             return candidate(month, names[0])
         if how == "rank":
             # numpy.mean of the dense ranks, the same numbers: adding 0 changes nothing.
-            total = np.zeros(self.n_cells)
+            total = np.zeros(self.support.size)
             for name in names:
                 where, ranks = self._ranks(month, name, candidate)
                 total[where] += ranks
@@ -66,7 +68,7 @@ class Blends:
             score = candidate(month, name)
             key = (month, name)
             if key not in self._sums:
-                self._sums[key] = float(score.sum())
+                self._sums[key] = self.support.cell_sum(score)  # every cell's sum
             scaled = score / self._sums[key] if self._sums[key] > 0 else score
             total = scaled.copy() if total is None else np.add(total, scaled, out=total)
         assert total is not None
@@ -84,5 +86,5 @@ class Blends:
         as the positions above the lowest and their ranks (:func:`ranks_above_lowest`)."""
         key = (month, name)
         if key not in self._rank_cache:
-            self._rank_cache[key] = ranks_above_lowest(candidate(month, name))
+            self._rank_cache[key] = ranks_above_lowest(candidate(month, name), self.support.n_cells)
         return self._rank_cache[key]

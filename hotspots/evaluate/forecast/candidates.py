@@ -96,7 +96,8 @@ def build_candidates(
     features: FeatureLayers | None = None,
 ) -> tuple[dict[str, FloatArray], dict[str, float]]:
     """The candidates for ``month`` from its history ``hist`` (consecutive stored months, oldest
-    first) and the shrinkage strength (months) of each ``eb`` candidate."""
+    first) and the shrinkage strength (months) of each ``eb`` candidate. Each candidate is a
+    compact array of the cells of ``months.support`` (every other cell is 0 in it)."""
     out: dict[str, FloatArray] = {}
     strengths: dict[str, float] = {}
     if hist:
@@ -165,7 +166,10 @@ def _add_shrunken(
             name = f"eb {bandwidth_m:g} m h={half_life_label(h)}"
             smooth = near.level("raw", bandwidth_m, h)
             out[name], strengths[name] = shrink(
-                rate, months.leave_one_out(rate, bandwidth_m, smooth), n_eff
+                rate,
+                months.leave_one_out(rate, bandwidth_m, smooth),
+                n_eff,
+                months.support.cell_sum,
             )
     return strengths
 
@@ -189,6 +193,7 @@ def _add_persistence(
     for h in options.half_lives_months:
         rate = out.get(f"cell h={half_life_label(h)}")
         if rate is not None:
+            # rate >= 0: the support's largest is every cell's (the others are 0)
             out[f"months then cell h={half_life_label(h)}"] = n_with + rate / (
                 float(rate.max()) + 1.0
             )

@@ -34,6 +34,10 @@ level 1 to the short-memory candidates when the history's last month's force tot
 (:mod:`~hotspots.evaluate.forecast.change_point`); ``inner_likeness`` weights the inner months
 by how like the month's own change statistic theirs is.
 
+Only the cells within reach of an offence are computed
+(:mod:`~hotspots.evaluate.forecast.support`: every other cell is 0 in every candidate); the
+score and the tier blends are whole arrays of the study cells, the same bit for bit.
+
 Everything is deterministic (no random draws); ``info`` states the history used, the inner
 months, the choice per coverage, its inner PAI, the blend and the shrinkage strengths.
 
@@ -60,6 +64,7 @@ from hotspots.evaluate.forecast.inner_ranking import by_centre, by_lower_median
 from hotspots.evaluate.forecast.options import ForecastOptions
 from hotspots.evaluate.forecast.scoring import MonthCounts
 from hotspots.evaluate.forecast.smoothing import StoredMonths
+from hotspots.evaluate.forecast.support import Support
 from hotspots.evaluate.forecast.tiers import tiered_score
 from hotspots.evaluate.grid import Grid
 from hotspots.periods import add_months
@@ -120,8 +125,16 @@ class Forecaster:
         self._month_counts: dict[str, MonthCounts] = {}
         self._names: dict[str, list[str]] = {}
         self._kept: dict[str, dict[str, FloatArray]] = {}
-        self._stored = StoredMonths(grid, self.counts)
-        self._blends = Blends(grid.n_cells)
+        # The cells within reach of an offence (every other cell is 0 throughout): the
+        # candidates, blends and ranking are compact arrays of them (module support).
+        bandwidths = (*self.options.neighbourhood_m, self.options.kde_bandwidth_m)
+        self.support = (
+            Support.within_reach(grid, self.counts.values(), bandwidths)
+            if features is None
+            else Support.everywhere(grid)
+        )
+        self._stored = StoredMonths(grid, self.counts, self.support)
+        self._blends = Blends(self.support)
 
     def history(self, month: str) -> list[str]:
         """The consecutive stored months just before ``month`` (oldest first, at most the cap)."""
@@ -133,7 +146,12 @@ class Forecaster:
         return out[::-1]
 
     def candidates(self, month: str) -> dict[str, FloatArray]:
-        """Every candidate's score per cell for ``month``, from the months before it only."""
+        """Every candidate's score per study cell for ``month``, from the months before it
+        only (whole arrays; the forecast itself works on the support's cells)."""
+        return {name: self.support.expand(v) for name, v in self._built(month).items()}
+
+    def _built(self, month: str) -> dict[str, FloatArray]:
+        """Every candidate for ``month`` as a compact array of the support's cells."""
         if month not in self._candidates:
             self._candidates[month] = self._build(month)
             self._names[month] = list(self._candidates[month])
@@ -142,15 +160,16 @@ class Forecaster:
     def _candidate_names(self, month: str) -> list[str]:
         """The names of :meth:`candidates` for ``month``, in order."""
         if month not in self._names:
-            self.candidates(month)
+            self._built(month)
         return self._names[month]
 
     def _candidate(self, month: str, name: str) -> FloatArray:
-        """One candidate for ``month``: kept after scoring (:meth:`inner_scores`) or built."""
+        """One candidate for ``month`` (compact): kept after scoring (:meth:`inner_scores`) or
+        built."""
         kept = self._kept.get(month)
         if kept is not None and name in kept:
             return kept[name]
-        return self.candidates(month)[name]
+        return self._built(month)[name]
 
     def _build(self, month: str) -> dict[str, FloatArray]:
         """The candidates for ``month`` (and their shrinkage strengths in ``_strengths``)."""
@@ -167,7 +186,7 @@ class Forecaster:
         out: dict[str, tuple[float, ...]] = {}
         actual = self._scorer(month)
         if actual.total > 0:
-            cands = self.candidates(month)
+            cands = self._built(month)
             coverages = self._scored_coverages()
             for name, score in cands.items():
                 out[name] = actual.pais(score, coverages)
@@ -193,7 +212,7 @@ class Forecaster:
 
     def _scorer(self, month: str) -> MonthCounts:
         if month not in self._month_counts:
-            self._month_counts[month] = MonthCounts(self.counts[month])
+            self._month_counts[month] = MonthCounts(self.counts[month], self.support)
         return self._month_counts[month]
 
     def inner_months(self, month: str) -> list[str]:
@@ -340,15 +359,19 @@ class Forecaster:
                 else self._blends.scaled_mean(month, names, self._candidate)
             )
             blend_info[f"{100 * cov:g}%"] = (config, n_meta)
+        expand = self.support.expand
         score = (
-            tiered_score(
-                [cov for cov, _, _ in chosen],
-                [ranks[cov] for cov, _, _ in chosen],
-                self.grid.n_cells,
+            expand(
+                tiered_score(
+                    [cov for cov, _, _ in chosen],
+                    [ranks[cov] for cov, _, _ in chosen],
+                    self.grid.n_cells,
+                )
             )
             if cands
             else np.zeros(self.grid.n_cells)
         )
+        shares = {cov: expand(v) for cov, v in shares.items()}
         strengths = self._strengths.get(month, {})
         info: dict[str, Any] = {
             "history_months": f"{hist[0]}..{hist[-1]}" if hist else None,

@@ -48,11 +48,19 @@ def scaled_ranks(values: FloatArray) -> FloatArray:
     return out
 
 
-def ranks_above_lowest(values: FloatArray) -> tuple[npt.NDArray[np.int32], FloatArray]:
+def ranks_above_lowest(
+    values: FloatArray, n_cells: int | None = None
+) -> tuple[npt.NDArray[np.int32], FloatArray]:
     """:func:`scaled_ranks` of the values above the lowest (the others' are 0): their positions
-    and scaled ranks, a third of the memory of the whole array for a force's many empty cells."""
-    n = len(values)
+    and scaled ranks, a third of the memory of the whole array for a force's many empty cells.
+
+    ``n_cells``: the number of cells ranked when ``values`` holds only some of them (a compact
+    array, :mod:`~hotspots.evaluate.forecast.support`), the others being 0: the same ranks as
+    the whole array's (positions in ``values``)."""
+    n = len(values) if n_cells is None else n_cells
     lowest = values.min()
+    if len(values) < n:
+        lowest = min(lowest, 0.0)  # the cells left out are 0
     tol = RANK_TIE_TOLERANCE
     above = np.flatnonzero(values > lowest + tol * abs(lowest))
     n_lowest = n - len(above)

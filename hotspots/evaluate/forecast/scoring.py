@@ -20,6 +20,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from hotspots.evaluate.forecast.support import Support
+
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -52,14 +54,17 @@ class MonthCounts:
     """One month's offences per cell, held for scoring many rankings on it (:meth:`pais`).
 
     Only the cells with offences are kept beside the total: a force's month has offences in a
-    few hundred of its tens of thousands of cells.
+    few hundred of its tens of thousands of cells. ``support``: the rankings scored are compact
+    arrays of its cells (:mod:`~hotspots.evaluate.forecast.support`; it holds every cell with
+    an offence), every other cell scoring 0; default: whole arrays.
     """
 
-    def __init__(self, actual: FloatArray) -> None:
+    def __init__(self, actual: FloatArray, support: Support | None = None) -> None:
         self.n_cells = len(actual)
         self.total = float(actual.sum())
-        self.where = np.flatnonzero(actual)
-        self.offences = actual[self.where]
+        where = np.flatnonzero(actual)
+        self.offences = actual[where]
+        self.where = where if support is None else support.positions(where)
 
     def pais(self, score: FloatArray, coverages: Sequence[float]) -> tuple[float, ...]:
         """:func:`pai_at` of ``score`` at each coverage, the same values when the month's
@@ -70,6 +75,8 @@ class MonthCounts:
         """
         n = self.n_cells
         lowest = score.min()
+        if len(score) < n:
+            lowest = min(lowest, 0.0)  # the cells left out score 0
         upper = score[score > lowest]
         ks = [min(n, math.ceil(c * n)) for c in coverages]
         # Each cut and the place before it: after the partition, part[cut - 1] is the largest

@@ -16,6 +16,8 @@ model needs fitting.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 
@@ -25,7 +27,12 @@ FloatArray = npt.NDArray[np.float64]
 _EB_MAX_STRENGTH = 1e6
 
 
-def shrink(rate: FloatArray, prior: FloatArray, n_eff: float) -> tuple[FloatArray, float]:
+def shrink(
+    rate: FloatArray,
+    prior: FloatArray,
+    n_eff: float,
+    cell_sum: Callable[[FloatArray], float] | None = None,
+) -> tuple[FloatArray, float]:
     """Gamma-Poisson (empirical-Bayes) posterior mean of each cell's rate and the prior strength.
 
     ``rate`` is each cell's mean monthly count over ``n_eff`` months' worth of data, ``prior``
@@ -33,10 +40,13 @@ def shrink(rate: FloatArray, prior: FloatArray, n_eff: float) -> tuple[FloatArra
     and variance ``prior / b``; the strength ``b`` (months) is the method-of-moments estimate
     ``sum(prior) / (sum((rate - prior) ** 2) - sum(prior) / n_eff)`` (excess variance over
     Poisson noise), at most ``1e6`` (no excess variance: the prior alone). Returns the
-    posterior means ``(n_eff * rate + b * prior) / (n_eff + b)`` and ``b``.
+    posterior means ``(n_eff * rate + b * prior) / (n_eff + b)`` and ``b``. ``cell_sum``: the
+    sum over every study cell of an array of some of them (default: the array's own sum;
+    :meth:`~hotspots.evaluate.forecast.support.Support.cell_sum` for compact arrays).
     """
-    total_prior = float(prior.sum())
-    excess = float(((rate - prior) ** 2).sum()) - total_prior / n_eff
+    total = cell_sum or (lambda values: float(values.sum()))
+    total_prior = total(prior)
+    excess = total((rate - prior) ** 2) - total_prior / n_eff
     if total_prior <= 0:
         return rate.copy(), 0.0
     b = _EB_MAX_STRENGTH if excess <= 0 else min(total_prior / excess, _EB_MAX_STRENGTH)

@@ -11,8 +11,12 @@ months x bandwidths, not with candidates, and the means equal
 ``scipy.ndimage.gaussian_filter`` of each mean to floating-point rounding (a test checks it;
 ``docs/forecast.md``, *Cost*).
 
+Every row is a compact array of the cells within reach of an offence
+(:mod:`~hotspots.evaluate.forecast.support`); a month is smoothed on each connected part of
+that reach in its own box when that costs less than the whole raster (the same numbers).
+
 Why hand-written: the filters are ``scipy.ndimage``'s; what is ours is only which rows are
-smoothed when, and the buffers kept between calls.
+smoothed when and where, and the buffers kept between calls.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from scipy import ndimage
 
 from hotspots.evaluate.forecast.means import recency_mean, recency_weights, weighted_sum
 from hotspots.evaluate.forecast.options import TRANSFORM_FUNCTIONS
+from hotspots.evaluate.forecast.support import TRUNCATE_SD, Support
 from hotspots.evaluate.grid import Grid
 
 FloatArray = npt.NDArray[np.float64]
@@ -38,11 +43,17 @@ class StoredMonths:
         The evaluation grid.
     counts
         Drug offences per study cell for each stored ``YYYY-MM`` month.
+    support
+        The cells computed (:class:`~hotspots.evaluate.forecast.support.Support`; default:
+        every study cell): every row is a compact array of them.
     """
 
-    def __init__(self, grid: Grid, counts: dict[str, FloatArray]) -> None:
+    def __init__(
+        self, grid: Grid, counts: dict[str, FloatArray], support: Support | None = None
+    ) -> None:
         self.grid = grid
         self.counts = counts
+        self.support = support or Support.everywhere(grid)
         self.order = sorted(counts)  # stored months in time order
         self.row = {m: i for i, m in enumerate(self.order)}
         self._stacks: dict[str, FloatArray] = {}
@@ -51,10 +62,12 @@ class StoredMonths:
         self._loo_centre: dict[float, float] = {}
 
     def rows(self, transform: str) -> FloatArray:
-        """Every stored month's counts (``transform``-ed), one row per month in time order."""
+        """Every stored month's counts (``transform``-ed), one row per month in time order
+        (the support's cells)."""
         if transform not in self._stacks:
             f = TRANSFORM_FUNCTIONS[transform]
-            stack = np.asarray([f(self.counts[m]) for m in self.order], dtype=float)
+            compact = self.support.compact
+            stack = np.asarray([f(compact(self.counts[m])) for m in self.order], dtype=float)
             stack.flags.writeable = False
             self._stacks[transform] = stack
         return self._stacks[transform]
@@ -65,7 +78,7 @@ class StoredMonths:
         key = (transform, bandwidth_m)
         if key not in self._smoothed:
             n_rows = len(self.order)
-            self._smoothed[key] = (np.zeros((n_rows, self.grid.n_cells)), np.zeros(n_rows, bool))
+            self._smoothed[key] = (np.zeros((n_rows, self.support.size)), np.zeros(n_rows, bool))
         rows, done = self._smoothed[key]
         for i in np.flatnonzero(~done[span[0] : span[1]]) + span[0]:
             rows[i] = self.smooth(self.rows(transform)[i], bandwidth_m)
@@ -73,18 +86,36 @@ class StoredMonths:
         return rows[span[0] : span[1]]
 
     def smooth(self, values: FloatArray, bandwidth_m: float) -> FloatArray:
-        """Gaussian smoothing (sd ``bandwidth_m``, truncated at 4 sd, zero outside the grid):
-        ``ndimage.gaussian_filter``'s two 1-D passes, the same numbers, into buffers kept for
-        the next call (the cells outside the study area stay zero in the input buffer)."""
+        """Gaussian smoothing (sd ``bandwidth_m``, truncated at 4 sd, zero outside the grid) of
+        a compact array (the support's cells): ``ndimage.gaussian_filter``'s two 1-D passes,
+        the same numbers, into buffers kept for the next call (the cells outside the support
+        stay zero in the input buffer)."""
         sigma = bandwidth_m / self.grid.cell_m
         ny, nx = self.grid.ny, self.grid.nx
         if self._rasters is None:
             self._rasters = (np.zeros((ny, nx)), np.empty((ny, nx)), np.empty((ny, nx)))
         raster, first, second = self._rasters
-        raster.ravel()[self.grid.cells] = values
-        ndimage.gaussian_filter1d(raster, sigma, axis=0, output=first, mode="constant")
-        ndimage.gaussian_filter1d(first, sigma, axis=1, output=second, mode="constant")
-        return self.grid.from_raster(second)
+        index = self.support.raster_index
+        raster.ravel()[index] = values
+        boxes = self.support.boxes()
+        if boxes is not None:  # each part of the support's reach alone: the same numbers
+            out = np.empty(len(values))
+            for rows, cols, pos, local in boxes:
+                part = ndimage.gaussian_filter1d(
+                    raster[rows, cols], sigma, axis=0, mode="constant", truncate=TRUNCATE_SD
+                )
+                part = ndimage.gaussian_filter1d(
+                    part, sigma, axis=1, mode="constant", truncate=TRUNCATE_SD
+                )
+                out[pos] = part.ravel()[local]
+            return out
+        ndimage.gaussian_filter1d(
+            raster, sigma, axis=0, output=first, mode="constant", truncate=TRUNCATE_SD
+        )
+        ndimage.gaussian_filter1d(
+            first, sigma, axis=1, output=second, mode="constant", truncate=TRUNCATE_SD
+        )
+        return second.ravel()[index]
 
     def leave_one_out(
         self, values: FloatArray, bandwidth_m: float, smooth: FloatArray

@@ -23,12 +23,16 @@ def tiered_score(
     coverages: Sequence[float], blends: Sequence[FloatArray], n_cells: int
 ) -> FloatArray:
     """Tiered ranking: each coverage's blend (``blends``, in the order of ``coverages``,
-    smallest first) fills its area, the last one the rest."""
+    smallest first) fills its area, the last one the rest. ``n_cells``: the number of study
+    cells; the blends may hold only some of them (compact arrays,
+    :mod:`~hotspots.evaluate.forecast.support`), the others being 0 in every blend (and in the
+    score)."""
     n = n_cells
     tiers = list(blends)
-    top = max(float(np.max(v)) for v in tiers) + 1.0
+    top = max(float(np.max(v)) if len(v) == n else max(float(np.max(v)), 0.0) for v in tiers)
+    top += 1.0
     score = np.array(tiers[-1], dtype=float)
-    taken = np.zeros(n, dtype=bool)
+    taken = np.zeros(len(score), dtype=bool)
     for tier, (cov, values) in enumerate(zip(coverages[:-1], tiers, strict=False)):
         free = np.where(taken, -np.inf, values)
         want = math.ceil(cov * n) - int(taken.sum())
