@@ -22,7 +22,7 @@ from hotspots.analysis import Analysis
 from hotspots.briefing.monthly import monthly_rows
 from hotspots.figures import ARREST, NO_FURTHER_ACTION, Figure, coverage_note
 from hotspots.presentation import headline_text, ward_movers
-from hotspots.ward_summary import headline
+from hotspots.ward_summary import headline, percent_shown
 
 __all__ = ["ARREST", "NO_FURTHER_ACTION", "briefing_figures"]
 
@@ -140,9 +140,10 @@ def _change_detail(fig: Figure) -> str:
         if fig.value is not None and fig.compare_to and fig.change_note.startswith("no data"):
             return f"no data for the comparison period {fig.compare_to}"
         return fig.change_note
-    if fig.change_pct is None or fig.prev < 10:
+    pct = percent_shown(fig.value or 0, fig.prev)  # the headline's rounding and base
+    if pct is None:
         return f"{fig.change:+,} on {fig.compare_to} ({fig.prev:,})"
-    return f"{fig.change_pct:+.0f}% on {fig.compare_to} ({fig.prev:,})"
+    return f"{pct:+d}% on {fig.compare_to} ({fig.prev:,})"
 
 
 def _cards(figs: dict[str, Figure], f: dict[str, Any], now: str) -> list[dict[str, str]]:

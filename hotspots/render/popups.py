@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from hotspots import schema
+from hotspots.ward_summary import percent_shown
 
 __all__ = [
     "NOT_AVAILABLE",
@@ -76,15 +77,18 @@ def rate_text(value: Any) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.1f}"
 
 
-def signed(value: Any, pct: Any = None) -> str:
-    """``+5 (+125%)``, ``−3 (−20%)``, ``0``; the percentage only when known."""
+def signed(value: Any, prev: Any = None) -> str:
+    """``+5 (+18%)``, ``−3 (−20%)``, ``0``: a change, with its percentage of ``prev`` when
+    known and shown by the headline's rule (:func:`hotspots.ward_summary.percent_shown`: half
+    up, none below a base of 10 or when it rounds to 0)."""
     if _missing(value):
         return NOT_AVAILABLE
     v = int(value)
     text = f"+{v:,}" if v > 0 else (f"−{-v:,}" if v < 0 else "0")
-    if not _missing(pct):
-        p = float(pct)
-        text += f" ({'+' if p > 0 else '−' if p < 0 else ''}{abs(p):,.0f}%)"
+    if not _missing(prev):
+        pct = percent_shown(int(prev) + v, int(prev))
+        if pct is not None:
+            text += f" ({'+' if pct > 0 else '−'}{abs(pct):,}%)"
     return text
 
 
@@ -117,15 +121,16 @@ def ward_popup(
     rows = [(f"Drug offences, {period}", count_text(ward.get("offence_count")))]
     if compare_to is not None:
         rows.append((f"Drug offences, {compare_to}", count_text(ward.get("offence_prev"))))
-        rows.append(("Change", signed(ward.get("offence_change"), ward.get("offence_change_pct"))))
+        rows.append(("Change", signed(ward.get("offence_change"), ward.get("offence_prev"))))
     if other is not None and other_period is not None:
         before = other.get("offence_count")
         now = ward.get("offence_count")
         rows.append((f"Drug offences, {other_period}", count_text(before)))
         before_n, now_n = _number(before), _number(now)
         change = None if math.isnan(before_n) or math.isnan(now_n) else int(now_n - before_n)
-        pct = None if change is None or not before_n else 100.0 * change / before_n
-        rows.append((f"Change from {other_period}", signed(change, pct)))
+        rows.append(
+            (f"Change from {other_period}", signed(change, None if change is None else before_n))
+        )
     rows += [
         ("Drug offences per km²", rate_text(ward.get("offence_per_km2"))),
         ("Stop-and-searches (drugs)", count_text(ward.get("search_count"))),
@@ -178,7 +183,7 @@ def hotspot_popup(
     rows = [(f"Drug offences, {period}", count_text(offences))]
     if compare_to is not None:
         rows.append((f"Same area, {compare_to}", count_text(hotspot.get("offences_prev"))))
-        rows.append(("Change", signed(hotspot.get("change"), hotspot.get("change_pct"))))
+        rows.append(("Change", signed(hotspot.get("change"), hotspot.get("offences_prev"))))
     share = _number(hotspot.get("colocation_share"))
     top = hotspot.get("top_location")
     busiest = NOT_AVAILABLE if _missing(top) else str(top)

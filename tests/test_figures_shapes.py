@@ -1,0 +1,150 @@
+"""True figures on stores shaped like other forces' (issue 12, third round).
+
+A hand-made store (the toy world of ``tests/conftest.py``) whose answers are worked out by hand:
+
+- street files for Jan-Mar and Jun-Dec 2025 (Apr and May missing: a gap in the middle);
+- ward Alpha (Northshire): 4 drug offences every month, all on one point;
+- ward Bravo (Southshire): 9 a month Jan-Aug, 10 in Sep, Oct and Nov, 13 in Dec;
+- stop-and-search files for Jul, Aug and Sep only: 3 arrests in Bravo and 1 "no further action"
+  in Alpha each month (searches held for fewer months than offences, as on Merseyside);
+- one raid file with raids in Aug (1), Nov (1) and Dec (2), all in Bravo.
+
+So Jul-Sep holds 12 + 28 = 40 offences and Oct-Dec 12 + 33 = 45: a change of +5, exactly
++12.5%, which every output must round the same way (half up: "13%"); Bravo alone goes 28 -> 33
+(+17.86%: "18%"). Jun-Aug (39 offences) has the comparison period Mar-May, of which only March
+is held.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from hotspots.analysis import analyse
+from hotspots.cli.analysis import format_analysis
+from hotspots.periods import Period
+from hotspots.store import Store
+from hotspots.ward_summary import percent_shown
+from tests.accounts import client_as
+from tests.helpers import AppFactory, raid_row, search_row, store_of_rows, street_row
+
+ALPHA_XY = (500_500.0, 200_500.0)
+BRAVO_XY = (501_500.0, 200_500.0)
+MONTHS = ("2025-01", "2025-02", "2025-03", *(f"2025-{m:02d}" for m in range(6, 13)))
+BRAVO = {m: 9 for m in MONTHS} | {"2025-09": 10, "2025-10": 10, "2025-11": 10, "2025-12": 13}
+AUTUMN = "from=2025-10&to=2025-12"
+SUMMER = "from=2025-06&to=2025-08"
+
+
+@pytest.fixture(scope="module")
+def gap_toy(toy_boundaries: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    rows = []
+    for m in MONTHS:
+        rows += [street_row(f"a-{m}-{i}", *ALPHA_XY, month=m) for i in range(4)]
+        rows += [street_row(f"b-{m}-{i}", *BRAVO_XY, month=m) for i in range(BRAVO[m])]
+    searches = []
+    for m in ("2025-07", "2025-08", "2025-09"):
+        searches += [search_row(m, *BRAVO_XY, outcome="Arrest") for _ in range(3)]
+        searches.append(search_row(m, *ALPHA_XY))
+    raids = [
+        raid_row("R1", "2025-08-05", *BRAVO_XY),
+        raid_row("R2", "2025-11-05", *BRAVO_XY),
+        raid_row("R3", "2025-12-05", *BRAVO_XY),
+        raid_row("R4", "2025-12-06", *BRAVO_XY),
+    ]
+    folder = tmp_path_factory.mktemp("gap_toy")
+    return store_of_rows(rows, toy_boundaries, folder, searches=searches, raids=raids)
+
+
+@pytest.fixture(scope="module")
+def app(app_factory: AppFactory, gap_toy: Path, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    cache = tmp_path_factory.mktemp("gap-toy-cache")
+    return app_factory(
+        gap_toy, CACHE_DIR=str(cache), WARM_PRESETS=0, TESTING=True, SIGNIFICANCE_SIMS=19
+    )
+
+
+@pytest.fixture(scope="module")
+def analyst(app: Flask) -> FlaskClient:
+    return client_as(app, "analyst")
+
+
+def _cards(html: str) -> dict[str, tuple[str, str]]:
+    """The briefing page's cards: label -> (value, detail)."""
+    found = re.findall(
+        r'<dt>([^<]*?)(?: <strong class="tag">[^<]*</strong>)?</dt>\s*'
+        r'<dd class="value">([^<]*)</dd>\s*<dd>([^<]*)</dd>',
+        html,
+    )
+    return {label: (value, detail) for label, value, detail in found}
+
+
+def _pdf_text(client: FlaskClient, query: str, tmp_path: Path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (Debian poppler-utils) is not installed")
+    pdf = tmp_path / "briefing.pdf"
+    pdf.write_bytes(client.get(f"/briefing.pdf?{query}").get_data())
+    done = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], check=True, capture_output=True)
+    return " ".join(done.stdout.decode().split())
+
+
+def test_the_toy_store_holds_what_the_docstring_says(gap_toy: Path) -> None:
+    store = Store(gap_toy)
+    held = {e["layer"]: set() for e in store.sources()}
+    for e in store.sources():
+        held[e["layer"]].update(e["months"])
+    assert sorted(held["offence"]) == list(MONTHS)
+    assert sorted(held["search"]) == ["2025-07", "2025-08", "2025-09"]
+    assert sorted(held["raid"]) == ["2025-08", "2025-11", "2025-12"]
+    autumn = analyse(store, Period.months("2025-10", "2025-12"))
+    assert (autumn.totals["offence_count"], autumn.totals["offence_prev"]) == (45, 40)
+
+
+# -- percentages: one rounding, one wording --------------------------------------------------------
+
+
+def test_percent_shown_rounds_half_up_and_says_numbers_below_the_base() -> None:
+    assert percent_shown(45, 40) == 13  # +12.5%: half up (Python's format gives 12)
+    assert percent_shown(35, 40) == -13
+    assert percent_shown(201, 200) == 1  # +0.5%
+    assert percent_shown(401, 400) is None  # +0.25% would read "+0%": the difference instead
+    assert percent_shown(40, 40) is None  # no change: no percentage
+    assert percent_shown(4, 1000) == -99  # some remain: never "100% fewer"
+    assert percent_shown(0, 10) == -100
+    assert percent_shown(3, 1) is None  # below the base of 10: "2 more", never "+200%"
+    assert percent_shown(5, 0) is None
+
+
+def test_a_half_percent_change_is_rounded_the_same_in_every_output(
+    analyst: FlaskClient, gap_toy: Path, tmp_path: Path
+) -> None:
+    """Before: the headline said "13% more" and the briefing's card and PDF "+12%" (Python's
+    format rounds half to even), the ward popup "+18%" from the same kind of rule."""
+    data = analyst.get(f"/map.json?{AUTUMN}").get_json()
+    fig = data["figures"]["offence"]
+    assert (fig["value"], fig["prev"], fig["change"], fig["change_pct"]) == (45, 40, 5, 12.5)
+    headline = "13% more drug offences in Oct–Dec 2025 than in Jul–Sep 2025 (45 vs 40)"
+    assert data["headline"] == headline
+    cards = _cards(analyst.get(f"/briefing?{AUTUMN}").get_data(as_text=True))
+    assert cards["Drug offences recorded"] == ("45", "+13% on Jul–Sep 2025 (40)")
+    pdf = _pdf_text(analyst, AUTUMN, tmp_path)
+    assert "+13% on Jul–Sep 2025 (40)" in pdf and "+12%" not in pdf
+    page = analyst.get(f"/?{AUTUMN}").get_data(as_text=True)
+    assert headline in page
+    text = format_analysis(analyse(Store(gap_toy), Period.months("2025-10", "2025-12")), top=5)
+    assert headline in text
+    # the ward's raw percentage in the CSV, the rounded one in its popup (the map frame)
+    wards = analyst.get(f"/api/v1/wards?{AUTUMN}&format=csv").get_data(as_text=True)
+    bravo = next(r for r in csv.DictReader(io.StringIO(wards)) if r["ward_name"] == "Bravo")
+    assert float(bravo["offence_change_pct"]) == pytest.approx(100 * 5 / 28)
+    frame = analyst.get(f"/map/frame?{AUTUMN}").get_data(as_text=True)
+    assert "+5 (+18%)" in frame
+    assert "+0 (+0%)" not in frame and "0 (0%)" not in frame  # Alpha: 12 vs 12
