@@ -48,13 +48,10 @@ class Analysis:
 
     def figures(self) -> dict[str, Figure]:
         """Each shown layer's total by the figure rule (:mod:`hotspots.figures`): a number only
-        when the layer is held for every month of the period; a change only when both are."""
+        when the layer is held for every month of the period; a change only when both are
+        (otherwise ``change_note`` names what is held of the comparison period)."""
         return layer_figures(
-            self.totals,
-            self.period,
-            self.compare_to if self.comparison_available else None,
-            self.layer_months,
-            self.layers,
+            self.totals, self.period, self.compare_to, self.layer_months, self.layers
         )
 
     def metadata(self) -> dict[str, Any]:

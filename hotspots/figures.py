@@ -33,6 +33,7 @@ __all__ = [
     "NO_FURTHER_ACTION",
     "Figure",
     "blank_unknown",
+    "comparison_note",
     "coverage_note",
     "event_totals",
     "layer_figure",
@@ -136,6 +137,18 @@ def _coverage(
     return "partial", inside, f"{records} held for {named} only"
 
 
+def comparison_note(layer: str, compare_to: Period, held: Collection[str]) -> str:
+    """Why ``layer`` has no figure for the comparison period ``compare_to``, in the words of
+    every output ("no data for the comparison period Mar–May 2025 (drug offence records held
+    for Mar 2025 only)", "no data for the comparison period Apr–Jun 2025" when none of it is
+    held), or "" when every month of it is held."""
+    status, _, note = _coverage(layer, compare_to, held)
+    if status == "complete":
+        return ""
+    gap = f"no data for the comparison period {compare_to.label}"
+    return f"{gap} ({note})" if status == "partial" else gap
+
+
 def layer_figure(
     layer: str,
     count: Any,
@@ -168,11 +181,11 @@ def layer_figure(
     elif value is None:
         change_note = note
     else:
-        then_status, _, then_note = _coverage(layer, compare_to, held)
-        if then_status == "complete" and _is_number(prev):
+        change_note = comparison_note(layer, compare_to, held)
+        if not change_note and _is_number(prev):
             prev_value = int(prev)
-        else:
-            change_note = then_note or f"no data for {compare_to.label}"
+        elif not change_note:
+            change_note = f"no data for the comparison period {compare_to.label}"
     change = value - prev_value if value is not None and prev_value is not None else None
     pct = 100.0 * change / prev_value if change is not None and prev_value else None
     return Figure(

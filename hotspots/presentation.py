@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from hotspots import schema
-from hotspots.figures import coverage_note
 from hotspots.ward_summary import headline
 
 if TYPE_CHECKING:
@@ -154,16 +153,8 @@ def headline_text(analysis: Analysis) -> str:
     fig = analysis.figures()["offence"]
     if not fig.is_number:
         return f"No data on drug offences for {analysis.period.label}: {fig.note}"
-    if fig.change is None:
-        reason = fig.change_note
-        if fig.change_note.startswith("no data") or not analysis.comparison_available:
-            reason = f"no data for the comparison period {analysis.compare_to.label}"
-            held = coverage_note(
-                "offence", analysis.compare_to, analysis.layer_months.get("offence", ())
-            )
-            if held and not held.startswith("no "):  # partly held: say which months are
-                reason += f" ({held})"
-        return f"{fig.value:,} drug offences in {analysis.period.label}; {reason}"
+    if fig.change is None:  # the reason names what is held of the comparison period
+        return f"{fig.value:,} drug offences in {analysis.period.label}; {fig.change_note}"
     return headline(analysis.totals, "offence")
 
 

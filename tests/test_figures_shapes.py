@@ -148,3 +148,32 @@ def test_a_half_percent_change_is_rounded_the_same_in_every_output(
     frame = analyst.get(f"/map/frame?{AUTUMN}").get_data(as_text=True)
     assert "+5 (+18%)" in frame
     assert "+0 (+0%)" not in frame and "0 (0%)" not in frame  # Alpha: 12 vs 12
+
+
+# -- a comparison period straddling the gap -----------------------------------------------------
+
+SUMMER_GAP = (
+    "no data for the comparison period Mar–May 2025 (drug offence records held for Mar 2025 only)"
+)
+
+
+def test_a_comparison_period_partly_held_is_named_the_same_in_every_output(
+    analyst: FlaskClient, tmp_path: Path
+) -> None:
+    """Jun-Aug against Mar-May (Mar held, Apr-May missing). Before: the headline named the
+    months held, but the briefing card, its PDF and figures.*.change_note said only "no
+    comparison period" (as if there were none)."""
+    data = analyst.get(f"/map.json?{SUMMER}").get_json()
+    assert data["headline"] == f"39 drug offences in Jun–Aug 2025; {SUMMER_GAP}"
+    fig = data["figures"]["offence"]
+    assert (fig["value"], fig["prev"], fig["change"]) == (39, None, None)
+    assert fig["change_note"] == SUMMER_GAP
+    cards = _cards(analyst.get(f"/briefing?{SUMMER}").get_data(as_text=True))
+    assert cards["Drug offences recorded"] == ("39", SUMMER_GAP)
+    pdf = _pdf_text(analyst, SUMMER, tmp_path)
+    assert "no comparison period" not in pdf
+    assert SUMMER_GAP in pdf.replace("- ", "-")
+    # a layer not held in the comparison period says so (Jul-Sep searches against Apr-Jun)
+    searches = analyst.get("/map.json?from=2025-07&to=2025-09").get_json()["figures"]["search"]
+    assert searches["value"] == 12 and searches["change"] is None
+    assert searches["change_note"] == "no data for the comparison period Apr–Jun 2025"

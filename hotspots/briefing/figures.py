@@ -137,8 +137,6 @@ def briefing_figures(
 def _change_detail(fig: Figure) -> str:
     """A card's comparison line: the change, or why there is none."""
     if fig.change is None or fig.prev is None:
-        if fig.value is not None and fig.compare_to and fig.change_note.startswith("no data"):
-            return f"no data for the comparison period {fig.compare_to}"
         return fig.change_note
     pct = percent_shown(fig.value or 0, fig.prev)  # the headline's rounding and base
     if pct is None:
