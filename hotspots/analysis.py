@@ -162,9 +162,10 @@ def analyse(
     )
     if not comparable:
         _blank_comparison(ward_table)
+    held_months = layer_months(store.sources())
+    _months_without_events(ward_table, set(months), held_months)
     districts = district_summary(ward_table)
     totals = period_totals(ward_table, events, period.months, comparable)
-    held_months = layer_months(store.sources())
     figures = layer_figures(totals, period, compare_to, held_months)
     # the tables follow the figure rule too: no count where the layer is not held (never 0)
     ward_table, districts = blank_unknown(ward_table, figures), blank_unknown(districts, figures)
@@ -217,6 +218,20 @@ def other_than_drugs(events: pd.DataFrame) -> np.ndarray:
     category = events[schema.CATEGORY].to_numpy()
     other = (layer == "offence") & (category != schema.DRUGS_CRIME_TYPE)
     return np.asarray(other | ((layer == "search") & (category != schema.CONTROLLED_DRUGS_OBJECT)))
+
+
+def _months_without_events(
+    table: pd.DataFrame, loaded: set[str], held: dict[str, tuple[str, ...]]
+) -> None:
+    """Keep in ``table.attrs["months_without_events"]`` only the months truly without events of
+    a layer: months whose events were loaded and hold none, and months the layer is not held
+    for. A comparison month not loaded (the comparison period is not complete) but held is left
+    out: its events were never read, so "no event" would be false."""
+    gaps = table.attrs.get("months_without_events") or {}
+    table.attrs["months_without_events"] = {
+        layer: [m for m in months if m in loaded or m not in set(held.get(layer, ()))]
+        for layer, months in gaps.items()
+    }
 
 
 def _blank_comparison(table: pd.DataFrame) -> None:

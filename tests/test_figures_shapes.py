@@ -177,3 +177,12 @@ def test_a_comparison_period_partly_held_is_named_the_same_in_every_output(
     searches = analyst.get("/map.json?from=2025-07&to=2025-09").get_json()["figures"]["search"]
     assert searches["value"] == 12 and searches["change"] is None
     assert searches["change_note"] == "no data for the comparison period Apr–Jun 2025"
+
+
+def test_months_without_events_are_never_months_that_hold_events(analyst: FlaskClient) -> None:
+    """Before: for Jun-Aug (comparison Mar-May not complete, so not loaded) /map.json's
+    totals.months_without_events said March had no drug offence: it holds 13."""
+    gaps = analyst.get(f"/map.json?{SUMMER}").get_json()["totals"]["months_without_events"]
+    assert gaps["offence"] == ["2025-04", "2025-05"]
+    assert gaps["search"] == ["2025-03", "2025-04", "2025-05", "2025-06"]
+    assert gaps["raid"] == ["2025-03", "2025-04", "2025-05", "2025-06", "2025-07"]
