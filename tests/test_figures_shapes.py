@@ -186,3 +186,20 @@ def test_months_without_events_are_never_months_that_hold_events(analyst: FlaskC
     assert gaps["offence"] == ["2025-04", "2025-05"]
     assert gaps["search"] == ["2025-03", "2025-04", "2025-05", "2025-06"]
     assert gaps["raid"] == ["2025-03", "2025-04", "2025-05", "2025-06", "2025-07"]
+
+
+def test_hotspot_dynamics_never_join_months_across_the_gap(analyst: FlaskClient) -> None:
+    """The trend classes (new, emerging, persistent, ...) are over consecutive single months
+    (docs/periods.md: nothing is made across a missing month). Before: for Jun-Aug they ran over
+    Mar, Jun, Jul and Aug ("####": persistent), as if Apr and May did not exist."""
+    data = analyst.get(f"/map.json?{SUMMER}").get_json()
+    dynamics = data["metadata"]["parameters"]["dynamics"]
+    assert dynamics["periods"] == [
+        "1 month to Jun 2025",
+        "1 month to Jul 2025",
+        "1 month to Aug 2025",
+    ]
+    assert {h["dynamics_hot"] for h in data["hotspots"]} <= {"###", "...", "#..", ".##"}
+    assert all(h["periods"] == 3 for h in data["hotspots"])
+    autumn = analyst.get(f"/map.json?{AUTUMN}").get_json()["metadata"]["parameters"]["dynamics"]
+    assert len(autumn["periods"]) == 6  # Jul-Dec: one run, untouched
