@@ -203,3 +203,17 @@ def test_hotspot_dynamics_never_join_months_across_the_gap(analyst: FlaskClient)
     assert all(h["periods"] == 3 for h in data["hotspots"])
     autumn = analyst.get(f"/map.json?{AUTUMN}").get_json()["metadata"]["parameters"]["dynamics"]
     assert len(autumn["periods"]) == 6  # Jul-Dec: one run, untouched
+
+
+def test_the_patrol_plan_names_what_is_held_of_its_comparison_period(app: Flask) -> None:
+    """Before: "12 drug offences in Jun–Aug 2025 (no comparison: the data does not cover
+    Mar–May 2025)", though March is held; the same words as the map and briefing now."""
+    officer = client_as(app, "officer", ("E07000001",))  # Northshire: a district of one ward
+    rows = list(
+        csv.DictReader(io.StringIO(officer.get("/patrol.csv?to=2025-08").get_data(as_text=True)))
+    )
+    assert [(r["ward_name"], r["offences"]) for r in rows] == [("Alpha", "12")]
+    assert rows[0]["reason"].startswith(f"12 drug offences in Jun–Aug 2025, {SUMMER_GAP}; ")
+    assert rows[0]["change"] == "" and "does not cover" not in rows[0]["reason"]
+    page = officer.get("/patrol?to=2025-08").get_data(as_text=True)
+    assert SUMMER_GAP in page
