@@ -27,14 +27,13 @@ def analysis_json(analysis: Analysis, top: int) -> dict[str, Any]:
     (never 0 for a layer not held), and a layer the role may not see is left out, with its
     coverage lists.
     """
-    figures = analysis.figures()
     hotspots = analysis.hotspots.drop(columns="geometry").head(top)
     coverage = analysis.coverage.as_dict()
     if "raid" not in analysis.layers:
         coverage = {k: v for k, v in coverage.items() if "raid" not in k}
     return {
         "metadata": analysis.metadata(),
-        "figures": {layer: f.as_dict() for layer, f in figures.items()},
+        "figures": figures_json(analysis),
         "totals": shown_totals(analysis),
         "headline": headline_text(analysis),
         "parameter_choice_text": parameter_choice_text(analysis.parameters),
@@ -42,6 +41,13 @@ def analysis_json(analysis: Analysis, top: int) -> dict[str, Any]:
         "ward_movers": {k: _records(v) for k, v in ward_movers(analysis, 5).items()},
         "coverage": coverage,
     }
+
+
+def figures_json(analysis: Analysis) -> dict[str, dict[str, Any]]:
+    """Each shown layer's figure (:meth:`hotspots.figures.Figure.as_dict`: its value or why
+    there is none, the months held, the change or why there is none), as ``/map.json``,
+    ``hotspots analyse --json`` and every export's metadata record it."""
+    return {layer: f.as_dict() for layer, f in analysis.figures().items()}
 
 
 def parameter_choice_text(parameters: dict[str, Any]) -> str | None:

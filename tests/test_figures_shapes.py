@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -217,3 +218,32 @@ def test_the_patrol_plan_names_what_is_held_of_its_comparison_period(app: Flask)
     assert rows[0]["change"] == "" and "does not cover" not in rows[0]["reason"]
     page = officer.get("/patrol?to=2025-08").get_data(as_text=True)
     assert SUMMER_GAP in page
+
+
+# -- searches and raids held for fewer months than offences ---------------------------------------
+
+SEARCH_NOTE = "stop-and-search records held for Jul 2025, Aug 2025 only"
+
+
+@pytest.mark.parametrize("role", ("analyst", "commissioner", "officer"))
+def test_api_tables_say_which_months_each_layer_is_held_for(app: Flask, role: str) -> None:
+    """Before: /api/v1/wards and /api/v1/hotspots gave blank search and raid counts for Jun-Aug
+    with nothing saying why (JSON metadata and the CSV's X-Hotspots-Metadata header)."""
+    client = client_as(app, role, ("E07000002",) if role == "officer" else ())
+    for resource in ("wards", "hotspots"):
+        data = client.get(f"/api/v1/{resource}?{SUMMER}").get_json()
+        figures = data["metadata"]["extra"]["figures"]
+        assert figures["search"]["note"] == SEARCH_NOTE
+        assert figures["search"]["months_held"] == ["2025-07", "2025-08"]
+        assert figures["offence"]["change_note"] == SUMMER_GAP
+        counts = [
+            f["properties"].get("search_count", f["properties"].get("searches"))
+            for f in data["features"]
+        ]
+        assert counts and all(c is None for c in counts)  # no data, never 0
+        header = client.get(f"/api/v1/{resource}?{SUMMER}&format=csv").headers
+        assert json.loads(header["X-Hotspots-Metadata"])["extra"]["figures"] == figures
+        if role == "officer":  # no raid figure, month or count
+            assert "raid" not in json.dumps(data).lower()
+        else:
+            assert figures["raid"]["note"] == "raid records held for Aug 2025 only"
