@@ -17,7 +17,14 @@ import pandas as pd
 
 from hotspots import schema
 from hotspots.cluster import Auto, DetectorCore
-from hotspots.figures import Figure, blank_unknown, layer_figures, layer_months, period_totals
+from hotspots.figures import (
+    Figure,
+    blank_unknown,
+    layer_figures,
+    layer_months,
+    period_totals,
+    unlocated_counts,
+)
 from hotspots.periods import Period
 from hotspots.store import Store
 from hotspots.summary import BUFFER_M, NEAR_M, RaidCoverage, raid_coverage, summarise_hotspots
@@ -45,13 +52,24 @@ class Analysis:
     layer_months: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     #: The layers whose figures this analysis may show (a role without raid access: no raid).
     layers: tuple[str, ...] = schema.LAYERS
+    #: Records of the period held without a location, per layer
+    #: (:func:`hotspots.figures.unlocated_counts`; None: unknown).
+    unlocated: dict[str, int | None] = field(default_factory=dict, repr=False)
+    #: True when the figures are an area's (an officer's wards), not the force's.
+    area_only: bool = False
 
     def figures(self) -> dict[str, Figure]:
         """Each shown layer's total by the figure rule (:mod:`hotspots.figures`): a number only
         when the layer is held for every month of the period; a change only when both are
         (otherwise ``change_note`` names what is held of the comparison period)."""
         return layer_figures(
-            self.totals, self.period, self.compare_to, self.layer_months, self.layers
+            self.totals,
+            self.period,
+            self.compare_to,
+            self.layer_months,
+            self.layers,
+            self.unlocated,
+            self.area_only,
         )
 
     def metadata(self) -> dict[str, Any]:
@@ -162,7 +180,8 @@ def analyse(
     )
     if not comparable:
         _blank_comparison(ward_table)
-    held_months = layer_months(store.sources())
+    sources = store.sources()
+    held_months = layer_months(sources)
     _months_without_events(ward_table, set(months), held_months)
     districts = district_summary(ward_table)
     totals = period_totals(ward_table, events, period.months, comparable)
@@ -197,6 +216,7 @@ def analyse(
         events=events,
         other_offences=other_offences[other_offences[schema.MONTH].isin(period.months)],
         layer_months=held_months,
+        unlocated=unlocated_counts(sources, period),
     )
 
 

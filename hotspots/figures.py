@@ -40,6 +40,7 @@ __all__ = [
     "layer_figures",
     "layer_months",
     "period_totals",
+    "unlocated_counts",
 ]
 
 #: The stop-and-search outcome that means nothing was done.
@@ -76,6 +77,11 @@ class Figure:
     months_held: tuple[str, ...]
     note: str
     change_note: str
+    #: Records of the layer in the period the store holds without a location (rejected "no
+    #: location": in no count, ward or map): a number, or None when unknown or not shown (an
+    #: area's figure: they cannot be placed in an area). ``unlocated_note`` says so in words.
+    unlocated: int | None = 0
+    unlocated_note: str = ""
 
     @property
     def is_number(self) -> bool:
@@ -85,6 +91,15 @@ class Figure:
     def text(self, fmt: str = "{:,}") -> str:
         """The figure as shown: the number, or "No data"."""
         return fmt.format(self.value) if self.value is not None else "No data"
+
+    @property
+    def unlocated_short(self) -> str:
+        """:attr:`unlocated_note` as a card's detail ends it: "843 more have no location (not
+        counted)"; "" when there is none."""
+        if not self.unlocated_note:
+            return ""
+        many = f"{self.unlocated:,} more" if self.unlocated else "some"
+        return f"{many} have no location (not counted)"
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: every field (``months_held``: the period's months held, a list)."""
@@ -100,6 +115,8 @@ class Figure:
             "months_held": list(self.months_held),
             "note": self.note or None,
             "change_note": self.change_note or None,
+            "unlocated": self.unlocated,
+            "unlocated_note": self.unlocated_note or None,
         }
 
 
@@ -149,6 +166,50 @@ def comparison_note(layer: str, compare_to: Period, held: Collection[str]) -> st
     return f"{gap} ({note})" if status == "partial" else gap
 
 
+def unlocated_counts(sources: Iterable[Mapping[str, Any]], period: Period) -> dict[str, int | None]:
+    """Per layer, the records of ``period`` the store rejected for having no location, read from
+    the manifest (``sources``: each entry's ``rejected`` counts and ``months``).
+
+    A source counts when the span of its months (first to last) meets the period: its "no
+    location" rows are the period's when all its months lie in the period (a police.uk monthly
+    file); when it spans months outside the period (the month of a row without a location is
+    not kept), or keeps every crime type (its count is not the drug records'), the layer's
+    count is None (unknown)."""
+    out: dict[str, int | None] = {layer: 0 for layer in schema.LAYERS}
+    months = set(period.months)
+    for entry in sources:
+        layer = str(entry["layer"])
+        n = int((entry.get("rejected") or {}).get(schema.REASON_NO_LOCATION, 0))
+        src = sorted(entry.get("months") or ())
+        if n == 0 or not src or src[-1] < period.start or src[0] > period.end:
+            continue
+        if out.get(layer, 0) is None:
+            continue
+        known = set(src) <= months and not entry.get("all_crime_types")
+        out[layer] = (out.get(layer) or 0) + n if known else None
+    return out
+
+
+def _unlocated(
+    layer: str, period: Period, value: int | None, unlocated: int | None, in_area: bool
+) -> tuple[int | None, str]:
+    """``(unlocated, unlocated_note)`` of a figure (:class:`Figure`)."""
+    records = RECORDS.get(layer, f"{layer} records")
+    if value is None or unlocated == 0:
+        return (0 if value is not None else None), ""
+    if in_area:
+        return None, f"{records} without a location are in no area's count"
+    if unlocated is None:
+        return None, (
+            f"some {records} of {period.label} have no location (how many is not known): "
+            "in no count or map"
+        )
+    return (
+        unlocated,
+        f"{unlocated:,} {records} of {period.label} have no location: in no count or map",
+    )
+
+
 def layer_figure(
     layer: str,
     count: Any,
@@ -156,6 +217,8 @@ def layer_figure(
     period: Period,
     compare_to: Period | None,
     held: Collection[str],
+    unlocated: int | None = 0,
+    in_area: bool = False,
 ) -> Figure:
     """A layer's figure by the rule (module docstring).
 
@@ -169,6 +232,9 @@ def layer_figure(
         The periods; ``compare_to`` None when there is no comparison.
     held
         The months the store holds of the layer (:func:`layer_months`).
+    unlocated, in_area
+        The layer's records of the period without a location (:func:`unlocated_counts`), and
+        whether the figure is an area's (they cannot be placed in one: no number is given).
     """
     status, inside, note = _coverage(layer, period, held)
     value = int(count) if status == "complete" and _is_number(count) else None
@@ -186,6 +252,7 @@ def layer_figure(
             prev_value = int(prev)
         elif not change_note:
             change_note = f"no data for the comparison period {compare_to.label}"
+    no_location, no_location_note = _unlocated(layer, period, value, unlocated, in_area)
     change = value - prev_value if value is not None and prev_value is not None else None
     pct = 100.0 * change / prev_value if change is not None and prev_value else None
     return Figure(
@@ -200,6 +267,8 @@ def layer_figure(
         months_held=inside,
         note=note,
         change_note=change_note,
+        unlocated=no_location,
+        unlocated_note=no_location_note,
     )
 
 
@@ -209,11 +278,14 @@ def layer_figures(
     compare_to: Period | None,
     held: Mapping[str, Collection[str]],
     layers: Iterable[str] = schema.LAYERS,
+    unlocated: Mapping[str, int | None] | None = None,
+    in_area: bool = False,
 ) -> dict[str, Figure]:
     """The figure of every layer in ``layers`` whose ``<layer>_count`` is in ``totals``
     (a role that may not see a layer has its totals left out, so it gets no figure of it).
 
-    ``compare_to`` None: no comparison (no data held for it)."""
+    ``compare_to`` None: no comparison (no data held for it); ``unlocated``, ``in_area``: see
+    :func:`layer_figure` (a layer missing from ``unlocated`` has none)."""
     return {
         layer: layer_figure(
             layer,
@@ -222,6 +294,8 @@ def layer_figures(
             period,
             compare_to,
             held.get(layer, ()),
+            (unlocated or {}).get(layer, 0),
+            in_area,
         )
         for layer in layers
         if f"{layer}_count" in totals

@@ -247,3 +247,45 @@ def test_api_tables_say_which_months_each_layer_is_held_for(app: Flask, role: st
             assert "raid" not in json.dumps(data).lower()
         else:
             assert figures["raid"]["note"] == "raid records held for Aug 2025 only"
+
+
+# -- records without a location ------------------------------------------------------------------
+
+
+def test_unlocated_counts_are_known_only_for_sources_inside_the_period() -> None:
+    """From the manifest: a monthly file's "no location" rows are its month's; a file spanning
+    months outside the period, or keeping every crime type, gives no number (unknown)."""
+    from hotspots.figures import layer_figure, unlocated_counts
+
+    def entry(layer: str, months: list[str], n: int, every_type: bool = False) -> dict:
+        rejected = {"no location": n, "not a drug record": 50}
+        return {
+            "layer": layer,
+            "months": months,
+            "rejected": rejected,
+            "all_crime_types": every_type,
+        }
+
+    sources = [
+        entry("search", ["2025-07"], 250),
+        entry("search", ["2025-08"], 200),
+        entry("search", ["2025-09"], 393),
+        entry("offence", ["2025-07"], 0),
+        entry("raid", ["2025-01", "2025-12"], 3),  # one file for the year
+    ]
+    summer = Period.months("2025-07", "2025-09")
+    assert unlocated_counts(sources, summer) == {"offence": 0, "search": 843, "raid": None}
+    assert unlocated_counts(sources, Period.months("2025-09", "2025-09"))["search"] == 393
+    every = [*sources, entry("offence", ["2025-08"], 7, every_type=True)]
+    assert unlocated_counts(every, summer)["offence"] is None
+    held = ["2025-07", "2025-08", "2025-09"]
+    fig = layer_figure("search", 5724, None, summer, None, held, unlocated=843)
+    assert fig.unlocated == 843 and fig.unlocated_note == (
+        "843 stop-and-search records of Jul–Sep 2025 have no location: in no count or map"
+    )
+    unknown = layer_figure("raid", 4, None, summer, None, held, unlocated=None)
+    assert unknown.unlocated is None and "how many is not known" in unknown.unlocated_note
+    area = layer_figure("search", 3071, None, summer, None, held, unlocated=843, in_area=True)
+    assert area.unlocated is None and "843" not in area.unlocated_note
+    none_held = layer_figure("search", 0, None, summer, None, ["2025-07"], unlocated=843)
+    assert none_held.value is None and none_held.unlocated_note == ""  # no data: no note

@@ -144,6 +144,11 @@ def _change_detail(fig: Figure) -> str:
     return f"{pct:+d}% on {fig.compare_to} ({fig.prev:,})"
 
 
+def _with_unlocated(detail: str, fig: Figure) -> str:
+    """A card's detail, with the records of its figure that have no location (not counted)."""
+    return f"{detail}; {fig.unlocated_short}" if fig.unlocated_short else detail
+
+
 def _cards(figs: dict[str, Figure], f: dict[str, Any], now: str) -> list[dict[str, str]]:
     off, srch = figs["offence"], f["searches"]
     if not srch["has_data"]:
@@ -160,13 +165,13 @@ def _cards(figs: dict[str, Figure], f: dict[str, Any], now: str) -> list[dict[st
         {
             "label": "Drug offences recorded",
             "value": off.text(),
-            "detail": _change_detail(off) if off.is_number else off.note,
+            "detail": _with_unlocated(_change_detail(off) if off.is_number else off.note, off),
             "tag": "",
         },
         {
             "label": "Drug stop-and-searches",
             "value": search_value,
-            "detail": search_detail,
+            "detail": _with_unlocated(search_detail, figs["search"]),
             "tag": "",
         },
     ]
@@ -180,7 +185,12 @@ def _cards(figs: dict[str, Figure], f: dict[str, Any], now: str) -> list[dict[st
             cards.append({"label": label, "value": "No data", "detail": fig.note, "tag": tag})
         return cards
     cards += [
-        {"label": "Drug raids", "value": fig.text(), "detail": _change_detail(fig), "tag": tag},
+        {
+            "label": "Drug raids",
+            "value": fig.text(),
+            "detail": _with_unlocated(_change_detail(fig), fig),
+            "tag": tag,
+        },
         {
             "label": "Arrests at raids",
             "value": f"{raid['arrests']:,}",

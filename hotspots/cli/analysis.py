@@ -255,6 +255,9 @@ def format_analysis(analysis: Analysis, top: int) -> str:
                 if fig.is_number
                 else f"{label}: no data ({fig.note})"
             )
+    for fig in figures.values():
+        if fig.unlocated_note:
+            lines.append(f"Note: {fig.unlocated_note}")
     c = analysis.coverage
     if "raid" in figures and figures["raid"].is_number:
         enforcement = "raid or search" if figures["search"].is_number else "raid"
