@@ -289,3 +289,26 @@ def test_unlocated_counts_are_known_only_for_sources_inside_the_period() -> None
     assert area.unlocated is None and "843" not in area.unlocated_note
     none_held = layer_figure("search", 0, None, summer, None, ["2025-07"], unlocated=843)
     assert none_held.value is None and none_held.unlocated_note == ""  # no data: no note
+
+
+def test_the_briefing_trend_says_no_data_for_the_missing_months(
+    analyst: FlaskClient, tmp_path: Path
+) -> None:
+    """Before: the trend of Jun-Aug put March's bar beside June's (Apr and May left out without
+    a word), in the page's chart and table and the PDF; now they are "no data" in their place."""
+    page = analyst.get(f"/briefing?{SUMMER}").get_data(as_text=True)
+    rows = re.findall(r"<tr><td>(\w{3} 2025)</td><td class=\"num\">([^<]*)</td>", page)
+    assert rows == [
+        ("Jan 2025", "13"),
+        ("Feb 2025", "13"),
+        ("Mar 2025", "13"),
+        ("Apr 2025", "no data"),
+        ("May 2025", "no data"),
+        ("Jun 2025", "13"),
+        ("Jul 2025", "13"),
+        ("Aug 2025", "13"),
+    ]
+    svg = page[page.index('<svg class="trend"') : page.index("</svg>")]
+    assert svg.count(">no data</text>") == 2 and svg.count("<rect") == 6
+    pdf = _pdf_text(analyst, SUMMER, tmp_path)
+    assert pdf.count("no data") >= 2
