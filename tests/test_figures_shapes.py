@@ -312,3 +312,49 @@ def test_the_briefing_trend_says_no_data_for_the_missing_months(
     assert svg.count(">no data</text>") == 2 and svg.count("<rect") == 6
     pdf = _pdf_text(analyst, SUMMER, tmp_path)
     assert pdf.count("no data") >= 2
+
+
+# -- other shapes ---------------------------------------------------------------------------------
+
+
+def test_a_ward_of_another_boundary_vintage_never_makes_a_change_from_none(
+    gap_toy: Path, toy_boundaries: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A ward present in one vintage only (Bravo split into Bravo East and Bravo West) would have
+    none of the earlier months' offences (they were joined to the old Bravo) and read as "up from
+    none": the store refuses wards that differ from those its events are joined to, unchanged."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from hotspots.errors import HotspotsError
+    from hotspots.ingest import ingest
+    from hotspots.sources.boundaries import read_force_area, read_wards
+    from tests.helpers import snapshot
+
+    copy = Path(shutil.copytree(gap_toy, tmp_path / "store"))
+    split = gpd.GeoDataFrame(
+        {
+            "WD24CD": ["E05000001", "E05000003", "E05000004"],
+            "WD24NM": ["Alpha", "Bravo West", "Bravo East"],
+            "LAD24CD": ["E07000001", "E07000002", "E07000002"],
+            "LAD24NM": ["Northshire", "Southshire", "Southshire"],
+        },
+        geometry=[
+            box(500000, 200000, 501000, 201000),
+            box(501000, 200000, 501500, 201000),
+            box(501500, 200000, 502000, 201000),
+        ],
+        crs="EPSG:27700",
+    )
+    split.to_file(tmp_path / "split.gpkg", driver="GPKG")
+    month = tmp_path / "2026-01-toyshire-street.csv"
+    month.write_text(",".join(street_row("new-1", *BRAVO_XY, month="2026-01")) + "\n")
+    before = snapshot(copy)
+    with pytest.raises(HotspotsError, match="another ward vintage"):
+        ingest(
+            [month],
+            wards=read_wards(tmp_path / "split.gpkg"),
+            force_area=read_force_area(toy_boundaries[1]),
+            store=Store(copy),
+        )
+    assert snapshot(copy) == before
