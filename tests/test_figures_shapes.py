@@ -243,6 +243,8 @@ def test_api_tables_say_which_months_each_layer_is_held_for(app: Flask, role: st
         assert counts and all(c is None for c in counts)  # no data, never 0
         header = client.get(f"/api/v1/{resource}?{SUMMER}&format=csv").headers
         assert json.loads(header["X-Hotspots-Metadata"])["extra"]["figures"] == figures
+        ogc = client.get(f"/ogc/collections/{resource}/items?datetime=2025-06/2025-08").get_json()
+        assert ogc["metadata"]["extra"]["figures"] == figures  # the OGC API's tables too
         if role == "officer":  # no raid figure, month or count
             assert "raid" not in json.dumps(data).lower()
         else:
