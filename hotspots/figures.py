@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from hotspots import schema
-from hotspots.periods import Period
+from hotspots.periods import Period, month_runs
 from hotspots.ward_summary import force_totals
 
 __all__ = [
@@ -150,7 +150,8 @@ def _coverage(
         return "complete", inside, ""
     if not inside:
         return "not held", inside, f"no {records} held for {period.label}"
-    named = ", ".join(Period.months(m, m).label for m in inside)
+    # runs of consecutive months, not each month: "Jun–Dec 2024", "Jan–Mar 2025, Jun 2025"
+    named = ", ".join(Period.months(run[0], run[-1]).label for run in month_runs(inside))
     return "partial", inside, f"{records} held for {named} only"
 
 

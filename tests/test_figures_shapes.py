@@ -222,7 +222,7 @@ def test_the_patrol_plan_names_what_is_held_of_its_comparison_period(app: Flask)
 
 # -- searches and raids held for fewer months than offences ---------------------------------------
 
-SEARCH_NOTE = "stop-and-search records held for Jul 2025, Aug 2025 only"
+SEARCH_NOTE = "stop-and-search records held for Jul–Aug 2025 only"
 
 
 @pytest.mark.parametrize("role", ("analyst", "commissioner", "officer"))
@@ -360,3 +360,21 @@ def test_a_ward_of_another_boundary_vintage_never_makes_a_change_from_none(
             store=Store(copy),
         )
     assert snapshot(copy) == before
+
+
+def test_a_previous_year_partly_held_names_its_months_as_runs() -> None:
+    """2025 against 2024 with Jun-Dec 2024 held: before, the reason listed seven months one by
+    one ("Jun 2024, Jul 2024, ..., Dec 2024") in the headline and the PDF; now as runs."""
+    from hotspots.figures import layer_figure
+
+    held = [f"2024-{m:02d}" for m in range(6, 13)] + [f"2025-{m:02d}" for m in range(1, 13)]
+    year = Period.calendar_year(2025)
+    fig = layer_figure("offence", 1200, 500, year, Period.calendar_year(2024), held)
+    assert (fig.value, fig.change) == (1200, None)
+    assert fig.change_note == (
+        "no data for the comparison period 2024 (drug offence records held for Jun–Dec 2024 only)"
+    )
+    gappy = layer_figure(
+        "search", 9, None, year, None, ["2025-01", "2025-02", "2025-03", "2025-06"]
+    )
+    assert gappy.note == "stop-and-search records held for Jan–Mar 2025, Jun 2025 only"
