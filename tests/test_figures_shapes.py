@@ -383,3 +383,32 @@ def test_a_previous_year_partly_held_names_its_months_as_runs() -> None:
         "search", 9, None, year, None, ["2025-01", "2025-02", "2025-03", "2025-06"]
     )
     assert gappy.note == "stop-and-search records held for Jan–Mar 2025, Jun 2025 only"
+
+
+def _frame_text(client: FlaskClient, query: str) -> str:
+    """A map frame with its JSON-escaped popups made plain."""
+    html = client.get(f"/map/frame?{query}").get_data(as_text=True)
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m[1], 16)), html)
+
+
+@pytest.mark.parametrize("role", ("analyst", "commissioner"))
+def test_map_popups_say_no_data_naming_the_months_held(app: Flask, role: str) -> None:
+    """Before: ward and hotspot popups for Jun-Aug said "Stop-and-searches (drugs): not
+    available" (as for a count suppressed) and "No data for the comparison period." without
+    the months held; now "no data" and why, in the figure rule's words."""
+    frame = _frame_text(client_as(app, role), SUMMER)
+    assert "Stop-and-searches (drugs)</th><td>no data</td>" in frame
+    assert "Stop-and-searches within 100 m</th><td>no data</td>" in frame
+    assert "not available" not in frame
+    assert f"{SEARCH_NOTE[:1].upper()}{SEARCH_NOTE[1:]}." in frame
+    if role == "analyst":  # the commissioner's map draws no raid row in popups
+        assert "Raids</th><td>no data</td>" in frame
+        assert "Raid records held for Aug 2025 only." in frame
+    assert f"{SUMMER_GAP[:1].upper()}{SUMMER_GAP[1:]}." in frame
+    # a period whose layers are held: the counts (Jul-Sep: 3 searches in Alpha, 9 in Bravo)
+    held = _frame_text(client_as(app, role), "from=2025-07&to=2025-09")
+    if role == "analyst":
+        assert "Stop-and-searches (drugs)</th><td>9</td>" in held
+    else:  # under SUPPRESS_BELOW (Alpha's 3) and its complement (Bravo's 9): not shown
+        assert "Stop-and-searches (drugs)</th><td>not available</td>" in held
+    assert "Stop-and-searches (drugs)</th><td>no data</td>" not in held

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from hotspots import schema
+from hotspots.figures import Figure
 from hotspots.ward_summary import percent_shown
 
 __all__ = [
@@ -92,6 +93,27 @@ def signed(value: Any, prev: Any = None) -> str:
     return text
 
 
+def layer_count_text(value: Any, layer: str, figures: Mapping[str, Figure] | None) -> str:
+    """A layer's count in a popup: "no data" where the layer's figure is not a number (not held
+    for every month of the period: :mod:`hotspots.figures`), else :func:`count_text` (a blank
+    count of a held layer is one the role may not see: "not available")."""
+    fig = (figures or {}).get(layer)
+    if fig is not None and not fig.is_number:
+        return "no data"
+    return count_text(value)
+
+
+def layer_notes(figures: Mapping[str, Figure] | None, layers: Sequence[str]) -> list[str]:
+    """Why each of ``layers`` has no figure, naming the months held ("Stop-and-search records
+    held for Jul–Aug 2025 only.")."""
+    out = []
+    for layer in layers:
+        fig = (figures or {}).get(layer)
+        if fig is not None and not fig.is_number:
+            out.append(f"{fig.note[:1].upper()}{fig.note[1:]}.")
+    return out
+
+
 def ward_popup(
     ward: Mapping[str, Any],
     *,
@@ -101,6 +123,7 @@ def ward_popup(
     raids: bool = True,
     other: Mapping[str, Any] | None = None,
     other_period: str | None = None,
+    figures: Mapping[str, Figure] | None = None,
 ) -> str:
     """Figures of one ward for one period (and its comparison period, when available).
 
@@ -117,6 +140,10 @@ def ward_popup(
     other, other_period
         The same ward in another analysis, for the compare view: its offences and the change
         from that period to this one are added.
+    figures
+        The period's figures (:meth:`hotspots.Analysis.figures`): a layer without a number is
+        "no data" with the months held in a note, and the comparison's absence names what is
+        held of it.
     """
     rows = [(f"Drug offences, {period}", count_text(ward.get("offence_count")))]
     if compare_to is not None:
@@ -133,14 +160,24 @@ def ward_popup(
         )
     rows += [
         ("Drug offences per km²", rate_text(ward.get("offence_per_km2"))),
-        ("Stop-and-searches (drugs)", count_text(ward.get("search_count"))),
+        (
+            "Stop-and-searches (drugs)",
+            layer_count_text(ward.get("search_count"), "search", figures),
+        ),
     ]
     if raids:
         label = "Raids" + (" (SYNTHETIC)" if raids_synthetic else "")
-        rows.append((label, count_text(ward.get("raid_count"))))
+        rows.append((label, layer_count_text(ward.get("raid_count"), "raid", figures)))
     rows.append(("Area", f"{rate_text(ward.get('area_km2'))} km²"))
     compared = compare_to is not None or (other is not None and other_period is not None)
-    notes = [] if compared else ["No data for the comparison period."]
+    why = (figures or {}).get("offence")
+    gap = why.change_note if why is not None and why.change_note else ""
+    notes = (
+        []
+        if compared
+        else [f"{gap[:1].upper()}{gap[1:]}." if gap else "No data for the comparison period."]
+    )
+    notes += layer_notes(figures, ("search", "raid") if raids else ("search",))
     return figures_table(
         str(ward.get("ward_name", "")), rows, subtitle=_district(ward), notes=notes
     )
@@ -173,10 +210,12 @@ def hotspot_popup(
     near_m: float,
     raids_synthetic: bool,
     raids: bool = True,
+    figures: Mapping[str, Figure] | None = None,
 ) -> str:
     """Figures of one hotspot (a row of :attr:`hotspots.Analysis.hotspots`).
 
-    ``raids=False`` leaves the raid count out; ``raids_synthetic`` labels it SYNTHETIC.
+    ``raids=False`` leaves the raid count out; ``raids_synthetic`` labels it SYNTHETIC;
+    ``figures``: as :func:`ward_popup`'s ("no data" and the months held).
     """
     rank = int(hotspot["rank"])
     offences = hotspot.get("offences")
@@ -199,11 +238,14 @@ def hotspot_popup(
         ("Offences per km²", rate_text(hotspot.get("offences_per_km2"))),
         ("Area", f"{_number(hotspot.get('area_m2')) / 1e4:,.2f} ha"),
         ("Months with offences", active),
-        (f"Stop-and-searches within {near}", count_text(hotspot.get("searches"))),
+        (
+            f"Stop-and-searches within {near}",
+            layer_count_text(hotspot.get("searches"), "search", figures),
+        ),
     ]
     if raids:
         label = f"Raids within {near}" + (" (SYNTHETIC)" if raids_synthetic else "")
-        rows.append((label, count_text(hotspot.get("raids"))))
+        rows.append((label, layer_count_text(hotspot.get("raids"), "raid", figures)))
     if "q_value" in hotspot:
         rows.append(("Significance", significance_text(hotspot)))
     if not _missing(hotspot.get("dynamics_class")):
@@ -214,6 +256,7 @@ def hotspot_popup(
             "Most offences are recorded at one point: check whether it is a street location "
             "or where offences are recorded (e.g. a police station)."
         )
+    notes += layer_notes(figures, ("search", "raid") if raids else ("search",))
     place = [
         str(hotspot[key])
         for key in ("ward_name", "district_name")
