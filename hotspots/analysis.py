@@ -17,7 +17,14 @@ import pandas as pd
 
 from hotspots import schema
 from hotspots.cluster import Auto, DetectorCore
-from hotspots.figures import Figure, blank_unknown, layer_figures, layer_months, period_totals
+from hotspots.figures import (
+    Figure,
+    blank_unknown,
+    layer_figures,
+    layer_months,
+    period_totals,
+    unlocated_counts,
+)
 from hotspots.periods import Period
 from hotspots.store import Store
 from hotspots.summary import BUFFER_M, NEAR_M, RaidCoverage, raid_coverage, summarise_hotspots
@@ -45,16 +52,24 @@ class Analysis:
     layer_months: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     #: The layers whose figures this analysis may show (a role without raid access: no raid).
     layers: tuple[str, ...] = schema.LAYERS
+    #: Records of the period held without a location, per layer
+    #: (:func:`hotspots.figures.unlocated_counts`; None: unknown).
+    unlocated: dict[str, int | None] = field(default_factory=dict, repr=False)
+    #: True when the figures are an area's (an officer's wards), not the force's.
+    area_only: bool = False
 
     def figures(self) -> dict[str, Figure]:
         """Each shown layer's total by the figure rule (:mod:`hotspots.figures`): a number only
-        when the layer is held for every month of the period; a change only when both are."""
+        when the layer is held for every month of the period; a change only when both are
+        (otherwise ``change_note`` names what is held of the comparison period)."""
         return layer_figures(
             self.totals,
             self.period,
-            self.compare_to if self.comparison_available else None,
+            self.compare_to,
             self.layer_months,
             self.layers,
+            self.unlocated,
+            self.area_only,
         )
 
     def metadata(self) -> dict[str, Any]:
@@ -165,9 +180,11 @@ def analyse(
     )
     if not comparable:
         _blank_comparison(ward_table)
+    sources = store.sources()
+    held_months = layer_months(sources)
+    _months_without_events(ward_table, set(months), held_months)
     districts = district_summary(ward_table)
     totals = period_totals(ward_table, events, period.months, comparable)
-    held_months = layer_months(store.sources())
     figures = layer_figures(totals, period, compare_to, held_months)
     # the tables follow the figure rule too: no count where the layer is not held (never 0)
     ward_table, districts = blank_unknown(ward_table, figures), blank_unknown(districts, figures)
@@ -199,6 +216,7 @@ def analyse(
         events=events,
         other_offences=other_offences[other_offences[schema.MONTH].isin(period.months)],
         layer_months=held_months,
+        unlocated=unlocated_counts(sources, period),
     )
 
 
@@ -220,6 +238,20 @@ def other_than_drugs(events: pd.DataFrame) -> np.ndarray:
     category = events[schema.CATEGORY].to_numpy()
     other = (layer == "offence") & (category != schema.DRUGS_CRIME_TYPE)
     return np.asarray(other | ((layer == "search") & (category != schema.CONTROLLED_DRUGS_OBJECT)))
+
+
+def _months_without_events(
+    table: pd.DataFrame, loaded: set[str], held: dict[str, tuple[str, ...]]
+) -> None:
+    """Keep in ``table.attrs["months_without_events"]`` only the months truly without events of
+    a layer: months whose events were loaded and hold none, and months the layer is not held
+    for. A comparison month not loaded (the comparison period is not complete) but held is left
+    out: its events were never read, so "no event" would be false."""
+    gaps = table.attrs.get("months_without_events") or {}
+    table.attrs["months_without_events"] = {
+        layer: [m for m in months if m in loaded or m not in set(held.get(layer, ()))]
+        for layer, months in gaps.items()
+    }
 
 
 def _blank_comparison(table: pd.DataFrame) -> None:

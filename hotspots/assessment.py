@@ -25,6 +25,7 @@ from hotspots.dynamics import DYNAMICS_COLUMNS, N_PERIODS, hotspot_dynamics, run
 from hotspots.evaluate.advice import ADVICE_AREA_KM2, parameter_score
 from hotspots.evaluate.backtest import drug_offences
 from hotspots.evaluate.grid import CELL_M, Grid
+from hotspots.periods import Period
 from hotspots.significance import ALPHA, N_SIMS, SIGNIFICANCE_COLUMNS, hotspot_significance
 from hotspots.store import Store
 
@@ -99,9 +100,13 @@ def assess(
 
     held = set(store_months(store))
     if dynamics_periods > 0:
-        periods = [
-            p for p in run_of_periods(analysis.period.end, dynamics_periods) if p.end in held
-        ]
+        # the single months to the period's end inside its run: never across a missing month
+        # (docs/periods.md), where "hot" or "not hot" would be unknown
+        periods: list[Period] = []
+        for p in reversed(run_of_periods(analysis.period.end, dynamics_periods)):
+            if not set(p.months) <= held:
+                break
+            periods.insert(0, p)
         months = sorted({m for p in periods for m in p.months})
         if not months:
             earlier = offences.iloc[:0]

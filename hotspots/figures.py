@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from hotspots import schema
-from hotspots.periods import Period
+from hotspots.periods import Period, month_runs
 from hotspots.ward_summary import force_totals
 
 __all__ = [
@@ -33,12 +33,14 @@ __all__ = [
     "NO_FURTHER_ACTION",
     "Figure",
     "blank_unknown",
+    "comparison_note",
     "coverage_note",
     "event_totals",
     "layer_figure",
     "layer_figures",
     "layer_months",
     "period_totals",
+    "unlocated_counts",
 ]
 
 #: The stop-and-search outcome that means nothing was done.
@@ -75,6 +77,11 @@ class Figure:
     months_held: tuple[str, ...]
     note: str
     change_note: str
+    #: Records of the layer in the period the store holds without a location (rejected "no
+    #: location": in no count, ward or map): a number, or None when unknown or not shown (an
+    #: area's figure: they cannot be placed in an area). ``unlocated_note`` says so in words.
+    unlocated: int | None = 0
+    unlocated_note: str = ""
 
     @property
     def is_number(self) -> bool:
@@ -84,6 +91,15 @@ class Figure:
     def text(self, fmt: str = "{:,}") -> str:
         """The figure as shown: the number, or "No data"."""
         return fmt.format(self.value) if self.value is not None else "No data"
+
+    @property
+    def unlocated_short(self) -> str:
+        """:attr:`unlocated_note` as a card's detail ends it: "843 more have no location (not
+        counted)"; "" when there is none."""
+        if not self.unlocated_note:
+            return ""
+        many = f"{self.unlocated:,} more" if self.unlocated else "some"
+        return f"{many} have no location (not counted)"
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: every field (``months_held``: the period's months held, a list)."""
@@ -99,6 +115,8 @@ class Figure:
             "months_held": list(self.months_held),
             "note": self.note or None,
             "change_note": self.change_note or None,
+            "unlocated": self.unlocated,
+            "unlocated_note": self.unlocated_note or None,
         }
 
 
@@ -132,8 +150,65 @@ def _coverage(
         return "complete", inside, ""
     if not inside:
         return "not held", inside, f"no {records} held for {period.label}"
-    named = ", ".join(Period.months(m, m).label for m in inside)
+    # runs of consecutive months, not each month: "Jun–Dec 2024", "Jan–Mar 2025, Jun 2025"
+    named = ", ".join(Period.months(run[0], run[-1]).label for run in month_runs(inside))
     return "partial", inside, f"{records} held for {named} only"
+
+
+def comparison_note(layer: str, compare_to: Period, held: Collection[str]) -> str:
+    """Why ``layer`` has no figure for the comparison period ``compare_to``, in the words of
+    every output ("no data for the comparison period Mar–May 2025 (drug offence records held
+    for Mar 2025 only)", "no data for the comparison period Apr–Jun 2025" when none of it is
+    held), or "" when every month of it is held."""
+    status, _, note = _coverage(layer, compare_to, held)
+    if status == "complete":
+        return ""
+    gap = f"no data for the comparison period {compare_to.label}"
+    return f"{gap} ({note})" if status == "partial" else gap
+
+
+def unlocated_counts(sources: Iterable[Mapping[str, Any]], period: Period) -> dict[str, int | None]:
+    """Per layer, the records of ``period`` the store rejected for having no location, read from
+    the manifest (``sources``: each entry's ``rejected`` counts and ``months``).
+
+    A source counts when the span of its months (first to last) meets the period: its "no
+    location" rows are the period's when all its months lie in the period (a police.uk monthly
+    file); when it spans months outside the period (the month of a row without a location is
+    not kept), or keeps every crime type (its count is not the drug records'), the layer's
+    count is None (unknown)."""
+    out: dict[str, int | None] = {layer: 0 for layer in schema.LAYERS}
+    months = set(period.months)
+    for entry in sources:
+        layer = str(entry["layer"])
+        n = int((entry.get("rejected") or {}).get(schema.REASON_NO_LOCATION, 0))
+        src = sorted(entry.get("months") or ())
+        if n == 0 or not src or src[-1] < period.start or src[0] > period.end:
+            continue
+        if out.get(layer, 0) is None:
+            continue
+        known = set(src) <= months and not entry.get("all_crime_types")
+        out[layer] = (out.get(layer) or 0) + n if known else None
+    return out
+
+
+def _unlocated(
+    layer: str, period: Period, value: int | None, unlocated: int | None, in_area: bool
+) -> tuple[int | None, str]:
+    """``(unlocated, unlocated_note)`` of a figure (:class:`Figure`)."""
+    records = RECORDS.get(layer, f"{layer} records")
+    if value is None or unlocated == 0:
+        return (0 if value is not None else None), ""
+    if in_area:
+        return None, f"{records} without a location are in no area's count"
+    if unlocated is None:
+        return None, (
+            f"some {records} of {period.label} have no location (how many is not known): "
+            "in no count or map"
+        )
+    return (
+        unlocated,
+        f"{unlocated:,} {records} of {period.label} have no location: in no count or map",
+    )
 
 
 def layer_figure(
@@ -143,6 +218,8 @@ def layer_figure(
     period: Period,
     compare_to: Period | None,
     held: Collection[str],
+    unlocated: int | None = 0,
+    in_area: bool = False,
 ) -> Figure:
     """A layer's figure by the rule (module docstring).
 
@@ -156,6 +233,9 @@ def layer_figure(
         The periods; ``compare_to`` None when there is no comparison.
     held
         The months the store holds of the layer (:func:`layer_months`).
+    unlocated, in_area
+        The layer's records of the period without a location (:func:`unlocated_counts`), and
+        whether the figure is an area's (they cannot be placed in one: no number is given).
     """
     status, inside, note = _coverage(layer, period, held)
     value = int(count) if status == "complete" and _is_number(count) else None
@@ -168,11 +248,12 @@ def layer_figure(
     elif value is None:
         change_note = note
     else:
-        then_status, _, then_note = _coverage(layer, compare_to, held)
-        if then_status == "complete" and _is_number(prev):
+        change_note = comparison_note(layer, compare_to, held)
+        if not change_note and _is_number(prev):
             prev_value = int(prev)
-        else:
-            change_note = then_note or f"no data for {compare_to.label}"
+        elif not change_note:
+            change_note = f"no data for the comparison period {compare_to.label}"
+    no_location, no_location_note = _unlocated(layer, period, value, unlocated, in_area)
     change = value - prev_value if value is not None and prev_value is not None else None
     pct = 100.0 * change / prev_value if change is not None and prev_value else None
     return Figure(
@@ -187,6 +268,8 @@ def layer_figure(
         months_held=inside,
         note=note,
         change_note=change_note,
+        unlocated=no_location,
+        unlocated_note=no_location_note,
     )
 
 
@@ -196,11 +279,14 @@ def layer_figures(
     compare_to: Period | None,
     held: Mapping[str, Collection[str]],
     layers: Iterable[str] = schema.LAYERS,
+    unlocated: Mapping[str, int | None] | None = None,
+    in_area: bool = False,
 ) -> dict[str, Figure]:
     """The figure of every layer in ``layers`` whose ``<layer>_count`` is in ``totals``
     (a role that may not see a layer has its totals left out, so it gets no figure of it).
 
-    ``compare_to`` None: no comparison (no data held for it)."""
+    ``compare_to`` None: no comparison (no data held for it); ``unlocated``, ``in_area``: see
+    :func:`layer_figure` (a layer missing from ``unlocated`` has none)."""
     return {
         layer: layer_figure(
             layer,
@@ -209,6 +295,8 @@ def layer_figures(
             period,
             compare_to,
             held.get(layer, ()),
+            (unlocated or {}).get(layer, 0),
+            in_area,
         )
         for layer in layers
         if f"{layer}_count" in totals

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from hotspots import schema
-from hotspots.figures import coverage_note
 from hotspots.ward_summary import headline
 
 if TYPE_CHECKING:
@@ -28,14 +27,13 @@ def analysis_json(analysis: Analysis, top: int) -> dict[str, Any]:
     (never 0 for a layer not held), and a layer the role may not see is left out, with its
     coverage lists.
     """
-    figures = analysis.figures()
     hotspots = analysis.hotspots.drop(columns="geometry").head(top)
     coverage = analysis.coverage.as_dict()
     if "raid" not in analysis.layers:
         coverage = {k: v for k, v in coverage.items() if "raid" not in k}
     return {
         "metadata": analysis.metadata(),
-        "figures": {layer: f.as_dict() for layer, f in figures.items()},
+        "figures": figures_json(analysis),
         "totals": shown_totals(analysis),
         "headline": headline_text(analysis),
         "parameter_choice_text": parameter_choice_text(analysis.parameters),
@@ -43,6 +41,13 @@ def analysis_json(analysis: Analysis, top: int) -> dict[str, Any]:
         "ward_movers": {k: _records(v) for k, v in ward_movers(analysis, 5).items()},
         "coverage": coverage,
     }
+
+
+def figures_json(analysis: Analysis) -> dict[str, dict[str, Any]]:
+    """Each shown layer's figure (:meth:`hotspots.figures.Figure.as_dict`: its value or why
+    there is none, the months held, the change or why there is none), as ``/map.json``,
+    ``hotspots analyse --json`` and every export's metadata record it."""
+    return {layer: f.as_dict() for layer, f in analysis.figures().items()}
 
 
 def parameter_choice_text(parameters: dict[str, Any]) -> str | None:
@@ -154,16 +159,8 @@ def headline_text(analysis: Analysis) -> str:
     fig = analysis.figures()["offence"]
     if not fig.is_number:
         return f"No data on drug offences for {analysis.period.label}: {fig.note}"
-    if fig.change is None:
-        reason = fig.change_note
-        if fig.change_note.startswith("no data") or not analysis.comparison_available:
-            reason = f"no data for the comparison period {analysis.compare_to.label}"
-            held = coverage_note(
-                "offence", analysis.compare_to, analysis.layer_months.get("offence", ())
-            )
-            if held and not held.startswith("no "):  # partly held: say which months are
-                reason += f" ({held})"
-        return f"{fig.value:,} drug offences in {analysis.period.label}; {reason}"
+    if fig.change is None:  # the reason names what is held of the comparison period
+        return f"{fig.value:,} drug offences in {analysis.period.label}; {fig.change_note}"
     return headline(analysis.totals, "offence")
 
 

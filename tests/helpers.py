@@ -5,7 +5,7 @@ conftest's docstring for its map), and a snapshot of a folder's files."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from flask import Flask
@@ -31,6 +31,15 @@ DEMO_ALWAYS = [
 STREET_HEADER = (
     "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
     "LSOA code,LSOA name,Crime type,Last outcome category,Context"
+)
+SEARCH_HEADER = (
+    "Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,Gender,"
+    "Age range,Self-defined ethnicity,Officer-defined ethnicity,Legislation,Object of search,"
+    "Outcome,Outcome linked to object of search,Removal of more than just outer clothing"
+)
+RAID_HEADER = (
+    "raid_id,date,longitude,latitude,location,operation,warrant_type,arrests,charges,"
+    "seizure_gbp,drugs_seized,synthetic"
 )
 _TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 
@@ -70,19 +79,71 @@ def street_row(
     ]
 
 
-def store_of_rows(rows: list[list[str]], toy_boundaries: tuple[Path, Path], folder: Path) -> Path:
-    """``rows`` (:func:`street_row`) as one toy street file per month, ingested with the toy
-    boundaries into ``folder/store``."""
+def search_row(
+    month: str, x_m: float, y_m: float, *, outcome: str = "A no further action disposal"
+) -> list[str]:
+    """One police.uk stop-and-search row for controlled drugs at BNG (x_m, y_m) in ``month``."""
+    lon, lat = lonlat(x_m, y_m)
+    return [
+        "Person search",
+        f"{month}-10T12:00:00+00:00",
+        "",
+        "",
+        lat,
+        lon,
+        "Male",
+        "18-24",
+        "",
+        "",
+        "Misuse of Drugs Act 1971 (section 23)",
+        "Controlled drugs",
+        outcome,
+        "",
+        "False",
+    ]
+
+
+def raid_row(raid_id: str, day: str, x_m: float, y_m: float, *, arrests: int = 1) -> list[str]:
+    """One raid row (the project's raid file) on ``day`` (``YYYY-MM-DD``) at BNG (x_m, y_m)."""
+    lon, lat = lonlat(x_m, y_m)
+    fields = [raid_id, day, lon, lat, "near Toy Street", "Op Toy", "supply", str(arrests)]
+    return [*fields, "0", "1000", "cannabis", "false"]
+
+
+def store_of_rows(
+    rows: list[list[str]],
+    toy_boundaries: tuple[Path, Path],
+    folder: Path,
+    *,
+    searches: Sequence[list[str]] = (),
+    raids: Sequence[list[str]] = (),
+) -> Path:
+    """``rows`` (:func:`street_row`) as one toy street file per month, ``searches``
+    (:func:`search_row`) as one stop-and-search file per month and ``raids`` (:func:`raid_row`)
+    as one raid file, ingested with the toy boundaries into ``folder/store``."""
     from hotspots.ingest import ingest
     from hotspots.sources.boundaries import read_force_area, read_wards
     from hotspots.store import Store
 
-    paths = []
-    for month in sorted({r[1] for r in rows}):
-        path = folder / f"{month}-toyshire-street.csv"
-        mine = [r for r in rows if r[1] == month]
-        path.write_text("\n".join([STREET_HEADER, *(",".join(r) for r in mine)]) + "\n")
-        paths.append(path)
+    def write(name: str, header: str, lines: list[list[str]]) -> Path:
+        path = folder / name
+        path.write_text("\n".join([header, *(",".join(r) for r in lines)]) + "\n")
+        return path
+
+    paths = [
+        write(f"{m}-toyshire-street.csv", STREET_HEADER, [r for r in rows if r[1] == m])
+        for m in sorted({r[1] for r in rows})
+    ]
+    paths += [
+        write(
+            f"{m}-toyshire-stop-and-search.csv",
+            SEARCH_HEADER,
+            [r for r in searches if r[1][:7] == m],
+        )
+        for m in sorted({r[1][:7] for r in searches})
+    ]
+    if raids:
+        paths.append(write("toyshire-raids.csv", RAID_HEADER, list(raids)))
     wards_path, area_path = toy_boundaries
     store = folder / "store"
     ingest(

@@ -100,7 +100,7 @@ def test_a_comparison_partly_held_names_its_months_never_a_change(commissioner: 
         "3,037 drug offences in Aug–Oct 2019; no data for the comparison period May–Jul 2019 "
         "(drug offence records held for Jul 2019 only)." in text
     )
-    assert "stop-and-search records held for Aug 2019, Sep 2019 only" in text
+    assert "stop-and-search records held for Aug–Sep 2019 only" in text
     assert (
         "Liverpool: 1,566 drug offences in Aug–Oct 2019; no comparison with May–Jul 2019 "
         "(drug offence records held for Jul 2019 only)." in text

@@ -69,7 +69,10 @@ def test_a_change_needs_both_periods_held() -> None:
     autumn = Period.months("2025-09", "2025-11")
     fig = layer_figure("offence", 120, 0, autumn, autumn.previous(), held=held)
     assert fig.value == 120 and fig.change is None and fig.prev is None
-    assert fig.change_note == "drug offence records held for Jul 2025, Aug 2025 only"
+    assert fig.change_note == (
+        "no data for the comparison period Jun–Aug 2025 "
+        "(drug offence records held for Jul–Aug 2025 only)"
+    )
     both = layer_figure("offence", 120, 80, autumn, autumn.previous(), held=["2025-06", *held])
     assert (both.value, both.prev, both.change, both.change_pct) == (120, 80, 40, 50.0)
 

@@ -94,7 +94,11 @@ def test_stability_counts_only_months_the_store_holds(toy_store: Path) -> None:
     assert p.location == "On or near Pear Street"
     assert p.available == {6: 3, 12: 3}
     assert p.stable[6] == 2  # January and February; March has 2 offences
-    assert "(no comparison: the data does not cover Dec 2024–Jan 2025)" in p.reason
+    # before: "(no comparison: the data does not cover Dec 2024–Jan 2025)", though January is held
+    assert (
+        "in Feb–Mar 2025, no data for the comparison period Dec 2024–Jan 2025 "
+        "(drug offence records held for Jan 2025 only); a hotspot in" in p.reason
+    )
     assert "2 of the last 6 months (of 3 available)" in p.reason
 
 

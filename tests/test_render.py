@@ -234,8 +234,18 @@ def test_a_compare_panel_without_its_own_previous_period_does_not_say_no_compari
         other={"offence_count": 8},
         other_period="Oct–Dec 2019",
     )
-    assert "Change from Oct–Dec 2019" in panel and "−2 (−25%)" in panel
+    # 8 -> 6: below the headline's base of 10, the change is a number only (no "−25%")
+    assert "Change from Oct–Dec 2019</th><td>−2</td>" in panel
     assert "No data for the comparison period" not in panel
+    panel = ward_popup(
+        {**ward, "offence_count": 35},
+        period="Jul–Sep 2019",
+        compare_to=None,
+        raids_synthetic=False,
+        other={"offence_count": 40},
+        other_period="Oct–Dec 2019",
+    )
+    assert "−5 (−13%)" in panel  # 12.5%, half up as in the headline
 
 
 def test_force_area_defaults_to_the_wards_outline(year: Analysis) -> None:

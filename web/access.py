@@ -342,6 +342,9 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
         layers=layers,
         layer_months={k: v for k, v in analysis.layer_months.items() if k in layers},
         other_offences=analysis.other_offences if access.exact_points else None,
+        unlocated={k: v for k, v in analysis.unlocated.items() if k in layers},
+        # an area's records without a location cannot be told: no force count for an officer
+        area_only=analysis.area_only or bool(access.scope),
     )
 
 

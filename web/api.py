@@ -32,6 +32,7 @@ from hotspots.export import FORMATS, LICENCE, ExportMetadata, export
 from hotspots.export.events import no_data_months
 from hotspots.figures import RECORDS, layer_months
 from hotspots.parameters import EPS_M_MAX, EPS_M_MIN, MIN_SAMPLES_MAX, MIN_SAMPLES_MIN
+from hotspots.presentation import figures_json
 from web import openapi
 from web.access import current_access, require_in_scope, scope_wards
 from web.accounts import audit
@@ -446,6 +447,8 @@ def _metadata(analysis: Any, args: MultiDict[str, str], view: ViewRequest) -> Ex
         synthetic=bool(analysis.events[schema.SYNTHETIC].fillna(False).astype(bool).any()),
         extra={
             "compare_to": analysis.metadata()["compare_to"],
+            # which months each layer the role may see is held for: a blank count is "no data"
+            "figures": figures_json(analysis),
             "request": _request_record(args, view),
         },
     )

@@ -22,7 +22,7 @@ from hotspots.analysis import Analysis
 from hotspots.briefing.monthly import monthly_rows
 from hotspots.figures import ARREST, NO_FURTHER_ACTION, Figure, coverage_note
 from hotspots.presentation import headline_text, ward_movers
-from hotspots.ward_summary import headline
+from hotspots.ward_summary import headline, percent_shown
 
 __all__ = ["ARREST", "NO_FURTHER_ACTION", "briefing_figures"]
 
@@ -137,12 +137,16 @@ def briefing_figures(
 def _change_detail(fig: Figure) -> str:
     """A card's comparison line: the change, or why there is none."""
     if fig.change is None or fig.prev is None:
-        if fig.value is not None and fig.compare_to and fig.change_note.startswith("no data"):
-            return f"no data for the comparison period {fig.compare_to}"
         return fig.change_note
-    if fig.change_pct is None or fig.prev < 10:
+    pct = percent_shown(fig.value or 0, fig.prev)  # the headline's rounding and base
+    if pct is None:
         return f"{fig.change:+,} on {fig.compare_to} ({fig.prev:,})"
-    return f"{fig.change_pct:+.0f}% on {fig.compare_to} ({fig.prev:,})"
+    return f"{pct:+d}% on {fig.compare_to} ({fig.prev:,})"
+
+
+def _with_unlocated(detail: str, fig: Figure) -> str:
+    """A card's detail, with the records of its figure that have no location (not counted)."""
+    return f"{detail}; {fig.unlocated_short}" if fig.unlocated_short else detail
 
 
 def _cards(figs: dict[str, Figure], f: dict[str, Any], now: str) -> list[dict[str, str]]:
@@ -161,13 +165,13 @@ def _cards(figs: dict[str, Figure], f: dict[str, Any], now: str) -> list[dict[st
         {
             "label": "Drug offences recorded",
             "value": off.text(),
-            "detail": _change_detail(off) if off.is_number else off.note,
+            "detail": _with_unlocated(_change_detail(off) if off.is_number else off.note, off),
             "tag": "",
         },
         {
             "label": "Drug stop-and-searches",
             "value": search_value,
-            "detail": search_detail,
+            "detail": _with_unlocated(search_detail, figs["search"]),
             "tag": "",
         },
     ]
@@ -181,7 +185,12 @@ def _cards(figs: dict[str, Figure], f: dict[str, Any], now: str) -> list[dict[st
             cards.append({"label": label, "value": "No data", "detail": fig.note, "tag": tag})
         return cards
     cards += [
-        {"label": "Drug raids", "value": fig.text(), "detail": _change_detail(fig), "tag": tag},
+        {
+            "label": "Drug raids",
+            "value": fig.text(),
+            "detail": _with_unlocated(_change_detail(fig), fig),
+            "tag": tag,
+        },
         {
             "label": "Arrests at raids",
             "value": f"{raid['arrests']:,}",

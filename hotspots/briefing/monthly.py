@@ -26,10 +26,13 @@ _ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "
 
 def trend_months(period: Period, compare_to: Period, held: Sequence[str], n: int = 12) -> list[str]:
     """Months of the trend chart: the ``n`` months to the period's end, extended back to cover
-    the comparison period, limited to the ``held`` months (``YYYY-MM``)."""
-    start = min(add_months(period.end, -(n - 1)), compare_to.start)
-    have = set(held)
-    return [m for m in month_range(start, period.end) if m in have]
+    the comparison period, from the first ``held`` month (``YYYY-MM``). A month not held between
+    is kept in its place (:func:`monthly_rows` marks it "no data"), so the chart never puts
+    March beside June as if they were consecutive."""
+    if not held:
+        return []
+    start = max(min(add_months(period.end, -(n - 1)), compare_to.start), min(held))
+    return list(month_range(start, period.end)) if start <= period.end else []
 
 
 def monthly_counts(store_events: pd.DataFrame, months: Sequence[str]) -> pd.DataFrame:
@@ -69,13 +72,18 @@ def monthly_counts(store_events: pd.DataFrame, months: Sequence[str]) -> pd.Data
 def monthly_rows(monthly: pd.DataFrame | pd.Series, analysis: Analysis) -> list[dict[str, Any]]:
     """Trend rows (``month``, ``label``, ``offences``, ``part``) of :func:`monthly_counts` or a
     Series of offence counts indexed by ``YYYY-MM``; ``part`` is "period", "comparison" or
-    "other"."""
+    "other", or "no data" for a month the store holds no offence records of (its ``offences``
+    None, never 0: the figure rule)."""
     series = monthly["offences"] if isinstance(monthly, pd.DataFrame) else monthly
     now = set(analysis.period.months)
     before = set(analysis.compare_to.months) if analysis.comparison_available else set()
-    rows = []
+    held = analysis.layer_months.get("offence")
+    rows: list[dict[str, Any]] = []
     for month, count in series.items():
         m = str(month)
+        if held is not None and m not in held:
+            rows.append({"month": m, "label": _label(m), "offences": None, "part": "no data"})
+            continue
         part = "period" if m in now else "comparison" if m in before else "other"
         rows.append({"month": m, "label": _label(m), "offences": int(count), "part": part})
     return rows

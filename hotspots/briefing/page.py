@@ -139,7 +139,12 @@ def _frame(fig: Figure, f: dict[str, Any], marking: str, data_date: str, a: Anal
         va="center",
         color=INK,
     )
-    compare = f"compared with {f['compare_to']}" if f["compare_to"] else "no comparison period"
+    # without a comparison, the headline below says why (naming the months held)
+    compare = (
+        f"compared with {f['compare_to']}"
+        if f["compare_to"]
+        else f"not compared with {a.compare_to.label}"
+    )
     right = (
         (0.945, f"{f['period']}, {compare}", 9.0),
         (0.925, data_date, 8.0),

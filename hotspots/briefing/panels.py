@@ -34,10 +34,13 @@ __all__ = ["draw_caveats", "draw_districts", "draw_hotspots", "draw_movers", "dr
 def draw_trend(ax: Axes, f: dict[str, Any]) -> None:
     """Offences per month as bars, with a legend of the period and the comparison period."""
     rows = f["monthly"]
-    colours = {"period": NOW, "comparison": BEFORE, "other": OTHER}
+    colours = {"period": NOW, "comparison": BEFORE, "other": OTHER, "no data": "none"}
     x = np.arange(len(rows))
-    values = [r["offences"] for r in rows]
+    values = [r["offences"] or 0 for r in rows]
     ax.bar(x, values, color=[colours[r["part"]] for r in rows], width=0.75)
+    for i, r in enumerate(rows):  # a month not held: said, never drawn as a bar of 0
+        if r["offences"] is None:
+            ax.text(i, 0, " no data", rotation=90, ha="center", va="bottom", fontsize=6, color=GREY)
     ax.set_xticks(x, [f"{r['label'][:3]}\n{r['label'][-2:]}" for r in rows], fontsize=6)
     ax.tick_params(axis="y", labelsize=6.5, length=0)
     ax.tick_params(axis="x", length=0)

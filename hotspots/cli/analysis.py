@@ -28,7 +28,12 @@ from hotspots.parameters import (
     parse_min_samples,
 )
 from hotspots.periods import Period, PeriodError
-from hotspots.presentation import headline_text, parameter_choice_text, ward_movers
+from hotspots.presentation import (
+    figures_json,
+    headline_text,
+    parameter_choice_text,
+    ward_movers,
+)
 from hotspots.publicsafe import SUPPRESS_BELOW, suppress_small_counts, whole_quarter
 from hotspots.store import Store
 from hotspots.summary import BUFFER_M, NEAR_M
@@ -251,6 +256,9 @@ def format_analysis(analysis: Analysis, top: int) -> str:
                 if fig.is_number
                 else f"{label}: no data ({fig.note})"
             )
+    for fig in figures.values():
+        if fig.unlocated_note:
+            lines.append(f"Note: {fig.unlocated_note}")
     c = analysis.coverage
     if "raid" in figures and figures["raid"].is_number:
         enforcement = "raid or search" if figures["search"].is_number else "raid"
@@ -302,9 +310,13 @@ def run_export(args: argparse.Namespace, store: Store) -> Path:
             store, args.output, args.format, meta, layers=args.layers, months=period
         )
     analysis = run_analysis(args, store)
-    extra: dict[str, Any] = {"compare_to": analysis.metadata()["compare_to"]}
+    extra: dict[str, Any] = {
+        "compare_to": analysis.metadata()["compare_to"],
+        "figures": figures_json(analysis),
+    }
     if args.public_safe:
         extra["public_safe"] = {"suppress_below": args.suppress_below, "raids": "left out"}
+        extra["figures"].pop("raid", None)
     meta = ExportMetadata(
         period=analysis.period.label,
         parameters=analysis.parameters,

@@ -25,6 +25,7 @@ from hotspots.assessment import significant_only as keep_significant
 from hotspots.cluster import Auto
 from hotspots.evaluate.grid import CELL_M
 from hotspots.evaluate.next_month import NextMonth, next_month
+from hotspots.figures import comparison_note
 from hotspots.patrol.area import PatrolArea
 from hotspots.patrol.forecast_places import forecast_places
 from hotspots.patrol.naming import told_apart
@@ -338,6 +339,8 @@ def patrol_plan(
     )
     centroids = gpd.GeoSeries(centres, crs=schema.CRS_BNG).to_crs(4326)
     outlines = wards.set_index("ward_code").geometry
+    # why there is no change, naming what is held of the comparison period (the figure rule)
+    gap = comparison_note("offence", analysis.compare_to, analysis.layer_months.get("offence", ()))
     places = []
     for i, row in enumerate(chosen.itertuples(index=False)):
         stable = {n: sum(hits[m][i] for m in available[n]) for n in STABILITY_WINDOWS}
@@ -357,6 +360,7 @@ def patrol_plan(
             counts,
             month_params.get("min_samples"),
             in_hotspot=in_hotspot,
+            gap=gap,
         )
         places.append(
             PatrolPlace(

@@ -22,9 +22,11 @@ def _times(n: int) -> str:
     return "none" if n == 0 else str(n)
 
 
-def _change_words(change: int | None, compare_to: Period) -> str:
+def _change_words(change: int | None, compare_to: Period, gap: str) -> str:
+    """The change on ``compare_to``, or ``gap``: why there is none, in the figure rule's words
+    (:func:`hotspots.figures.comparison_note`, naming the months held)."""
     if change is None:
-        return f" (no comparison: the data does not cover {compare_to.label})"
+        return f", {gap or 'no comparison with ' + compare_to.label}"
     if change > 0:
         return f", up {change} on {compare_to.label}"
     if change < 0:
@@ -41,13 +43,14 @@ def _reason(
     available: dict[int, int],
     month_min_samples: int | None = None,
     in_hotspot: bool = True,
+    gap: str = "",
 ) -> str:
     """``"24 drug offences in Sep–Nov 2025, up 10 on Jun–Aug 2025; a hotspot in 5 of the last
     6 months and 9 of the last 12"``; a place hot in no single month of the last 6 adds why it is
     listed (``"; in no single month alone: each had fewer than 5 offences here, the 3 months
     together make it a hotspot"``)."""
     text = f"{_plural(offences, 'drug offence')} in {period.label}"
-    text += _change_words(change, compare_to)
+    text += _change_words(change, compare_to, gap)
     parts: list[str] = []
     for n in STABILITY_WINDOWS:
         of = "" if available[n] == n else f" (of {available[n]} available)"
@@ -73,6 +76,7 @@ def _summary(
     stable: dict[int, int],
     available: dict[int, int],
     in_hotspot: bool = True,
+    gap: str = "",
 ) -> str:
     """One line of why, for the phone list: ``"24 offences in Sep–Nov 2025 (+10); hot in 5 of
     the last 6 months"`` or ``"...; hot over the months together, no single month alone"``

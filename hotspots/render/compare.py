@@ -154,6 +154,7 @@ def _compare_popup(
     others = other.wards.set_index(schema.WARD_CODE)
     compare = this.compare_to.label if this.comparison_available else None
     synthetic = raids_synthetic(this)
+    figures = this.figures()
 
     def popup(row: Mapping[str, Any]) -> str:
         return ward_popup(
@@ -164,6 +165,7 @@ def _compare_popup(
             raids=raids,
             other=_other_row(others, row),
             other_period=other.period.label,
+            figures=figures,
         )
 
     return popup

@@ -231,8 +231,10 @@ def hotspot_layer(
     near_m: float,
     raids_synthetic: bool,
     raids: bool = True,
+    figures: Mapping[str, Any] | None = None,
 ) -> folium.FeatureGroup:
-    """Hotspot polygons coloured by rank, and a numbered, focusable marker on each."""
+    """Hotspot polygons coloured by rank, and a numbered, focusable marker on each
+    (``figures``: the period's, for the popups' "no data")."""
     group = folium.FeatureGroup(name=name)
     n = len(hotspots)
 
@@ -245,6 +247,7 @@ def hotspot_layer(
             near_m=near_m,
             raids_synthetic=raids_synthetic,
             raids=raids,
+            figures=figures,
         )
 
     def props(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -207,6 +207,7 @@ def period_map(
     m = new_map(wards if fit_wards else area, tiles, label=f"Map of drug offences, {period}")
     legend: list[str] = []
 
+    figures = analysis.figures()  # a layer not held: "no data" in the popups, never 0
     values = ward_values(analysis.wards, ward_measure)
     classes = ward_classes(ward_measure, [values])
     name = ward_layer_name(ward_measure, period, compare)
@@ -217,7 +218,12 @@ def period_map(
         name=name,
         tip=ward_tip(ward_measure, compare),
         popup=lambda row: ward_popup(
-            row, period=period, compare_to=compare, raids_synthetic=synthetic, raids=show_raids
+            row,
+            period=period,
+            compare_to=compare,
+            raids_synthetic=synthetic,
+            raids=show_raids,
+            figures=figures,
         ),
         # lighter under a heat map, whose colours must stay readable on top
         fill_opacity=0.4 if show_offences == "heat" else 0.6,
@@ -377,6 +383,7 @@ def add_hotspots(m: folium.Map, analysis: Analysis, legend: list[str], *, raids:
         near_m=float(analysis.parameters.get("near_m", 100.0)),
         raids_synthetic=raids_synthetic(analysis),
         raids=raids,
+        figures=analysis.figures(),
     )
     group.add_to(m)
     legend.append(key.hotspot_section(group))

@@ -15,6 +15,8 @@ from typing import Any
 import pandas as pd
 
 from hotspots import schema
+from hotspots.figures import Figure
+from hotspots.ward_summary import percent_shown
 
 __all__ = [
     "NOT_AVAILABLE",
@@ -76,16 +78,40 @@ def rate_text(value: Any) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.1f}"
 
 
-def signed(value: Any, pct: Any = None) -> str:
-    """``+5 (+125%)``, ``−3 (−20%)``, ``0``; the percentage only when known."""
+def signed(value: Any, prev: Any = None) -> str:
+    """``+5 (+18%)``, ``−3 (−20%)``, ``0``: a change, with its percentage of ``prev`` when
+    known and shown by the headline's rule (:func:`hotspots.ward_summary.percent_shown`: half
+    up, none below a base of 10 or when it rounds to 0)."""
     if _missing(value):
         return NOT_AVAILABLE
     v = int(value)
     text = f"+{v:,}" if v > 0 else (f"−{-v:,}" if v < 0 else "0")
-    if not _missing(pct):
-        p = float(pct)
-        text += f" ({'+' if p > 0 else '−' if p < 0 else ''}{abs(p):,.0f}%)"
+    if not _missing(prev):
+        pct = percent_shown(int(prev) + v, int(prev))
+        if pct is not None:
+            text += f" ({'+' if pct > 0 else '−'}{abs(pct):,}%)"
     return text
+
+
+def layer_count_text(value: Any, layer: str, figures: Mapping[str, Figure] | None) -> str:
+    """A layer's count in a popup: "no data" where the layer's figure is not a number (not held
+    for every month of the period: :mod:`hotspots.figures`), else :func:`count_text` (a blank
+    count of a held layer is one the role may not see: "not available")."""
+    fig = (figures or {}).get(layer)
+    if fig is not None and not fig.is_number:
+        return "no data"
+    return count_text(value)
+
+
+def layer_notes(figures: Mapping[str, Figure] | None, layers: Sequence[str]) -> list[str]:
+    """Why each of ``layers`` has no figure, naming the months held ("Stop-and-search records
+    held for Jul–Aug 2025 only.")."""
+    out = []
+    for layer in layers:
+        fig = (figures or {}).get(layer)
+        if fig is not None and not fig.is_number:
+            out.append(f"{fig.note[:1].upper()}{fig.note[1:]}.")
+    return out
 
 
 def ward_popup(
@@ -97,6 +123,7 @@ def ward_popup(
     raids: bool = True,
     other: Mapping[str, Any] | None = None,
     other_period: str | None = None,
+    figures: Mapping[str, Figure] | None = None,
 ) -> str:
     """Figures of one ward for one period (and its comparison period, when available).
 
@@ -113,29 +140,44 @@ def ward_popup(
     other, other_period
         The same ward in another analysis, for the compare view: its offences and the change
         from that period to this one are added.
+    figures
+        The period's figures (:meth:`hotspots.Analysis.figures`): a layer without a number is
+        "no data" with the months held in a note, and the comparison's absence names what is
+        held of it.
     """
     rows = [(f"Drug offences, {period}", count_text(ward.get("offence_count")))]
     if compare_to is not None:
         rows.append((f"Drug offences, {compare_to}", count_text(ward.get("offence_prev"))))
-        rows.append(("Change", signed(ward.get("offence_change"), ward.get("offence_change_pct"))))
+        rows.append(("Change", signed(ward.get("offence_change"), ward.get("offence_prev"))))
     if other is not None and other_period is not None:
         before = other.get("offence_count")
         now = ward.get("offence_count")
         rows.append((f"Drug offences, {other_period}", count_text(before)))
         before_n, now_n = _number(before), _number(now)
         change = None if math.isnan(before_n) or math.isnan(now_n) else int(now_n - before_n)
-        pct = None if change is None or not before_n else 100.0 * change / before_n
-        rows.append((f"Change from {other_period}", signed(change, pct)))
+        rows.append(
+            (f"Change from {other_period}", signed(change, None if change is None else before_n))
+        )
     rows += [
         ("Drug offences per km²", rate_text(ward.get("offence_per_km2"))),
-        ("Stop-and-searches (drugs)", count_text(ward.get("search_count"))),
+        (
+            "Stop-and-searches (drugs)",
+            layer_count_text(ward.get("search_count"), "search", figures),
+        ),
     ]
     if raids:
         label = "Raids" + (" (SYNTHETIC)" if raids_synthetic else "")
-        rows.append((label, count_text(ward.get("raid_count"))))
+        rows.append((label, layer_count_text(ward.get("raid_count"), "raid", figures)))
     rows.append(("Area", f"{rate_text(ward.get('area_km2'))} km²"))
     compared = compare_to is not None or (other is not None and other_period is not None)
-    notes = [] if compared else ["No data for the comparison period."]
+    why = (figures or {}).get("offence")
+    gap = why.change_note if why is not None and why.change_note else ""
+    notes = (
+        []
+        if compared
+        else [f"{gap[:1].upper()}{gap[1:]}." if gap else "No data for the comparison period."]
+    )
+    notes += layer_notes(figures, ("search", "raid") if raids else ("search",))
     return figures_table(
         str(ward.get("ward_name", "")), rows, subtitle=_district(ward), notes=notes
     )
@@ -168,17 +210,19 @@ def hotspot_popup(
     near_m: float,
     raids_synthetic: bool,
     raids: bool = True,
+    figures: Mapping[str, Figure] | None = None,
 ) -> str:
     """Figures of one hotspot (a row of :attr:`hotspots.Analysis.hotspots`).
 
-    ``raids=False`` leaves the raid count out; ``raids_synthetic`` labels it SYNTHETIC.
+    ``raids=False`` leaves the raid count out; ``raids_synthetic`` labels it SYNTHETIC;
+    ``figures``: as :func:`ward_popup`'s ("no data" and the months held).
     """
     rank = int(hotspot["rank"])
     offences = hotspot.get("offences")
     rows = [(f"Drug offences, {period}", count_text(offences))]
     if compare_to is not None:
         rows.append((f"Same area, {compare_to}", count_text(hotspot.get("offences_prev"))))
-        rows.append(("Change", signed(hotspot.get("change"), hotspot.get("change_pct"))))
+        rows.append(("Change", signed(hotspot.get("change"), hotspot.get("offences_prev"))))
     share = _number(hotspot.get("colocation_share"))
     top = hotspot.get("top_location")
     busiest = NOT_AVAILABLE if _missing(top) else str(top)
@@ -194,11 +238,14 @@ def hotspot_popup(
         ("Offences per km²", rate_text(hotspot.get("offences_per_km2"))),
         ("Area", f"{_number(hotspot.get('area_m2')) / 1e4:,.2f} ha"),
         ("Months with offences", active),
-        (f"Stop-and-searches within {near}", count_text(hotspot.get("searches"))),
+        (
+            f"Stop-and-searches within {near}",
+            layer_count_text(hotspot.get("searches"), "search", figures),
+        ),
     ]
     if raids:
         label = f"Raids within {near}" + (" (SYNTHETIC)" if raids_synthetic else "")
-        rows.append((label, count_text(hotspot.get("raids"))))
+        rows.append((label, layer_count_text(hotspot.get("raids"), "raid", figures)))
     if "q_value" in hotspot:
         rows.append(("Significance", significance_text(hotspot)))
     if not _missing(hotspot.get("dynamics_class")):
@@ -209,6 +256,7 @@ def hotspot_popup(
             "Most offences are recorded at one point: check whether it is a street location "
             "or where offences are recorded (e.g. a police station)."
         )
+    notes += layer_notes(figures, ("search", "raid") if raids else ("search",))
     place = [
         str(hotspot[key])
         for key in ("ward_name", "district_name")

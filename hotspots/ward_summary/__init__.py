@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from hotspots.ward_summary.categories import category_counts
 from hotspots.ward_summary.districts import district_summary, force_totals
-from hotspots.ward_summary.headlines import headline
+from hotspots.ward_summary.headlines import headline, percent_shown
 from hotspots.ward_summary.inputs import WardSummaryError
 from hotspots.ward_summary.population import POPULATION_COLUMNS as POPULATION_COLUMNS
 from hotspots.ward_summary.population import PopulationFormatError, read_population
@@ -55,6 +55,7 @@ __all__ = [
     "district_summary",
     "force_totals",
     "headline",
+    "percent_shown",
     "read_population",
     "ward_summary",
 ]

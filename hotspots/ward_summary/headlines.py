@@ -2,6 +2,11 @@
 
 E.g. "36% more drug offences in Sep–Nov 2025 than in Jun–Aug 2025 (455 vs 335)", from a summary
 table, one of its rows, or :func:`~hotspots.ward_summary.districts.force_totals`.
+
+:func:`percent_shown` is the one rule for a percentage change as every output shows it (the
+headline, the briefing's cards and PDF, map popups): rounded half up (12.5% is 13%, as people
+round; Python's format rounds half to even), never "100% fewer" while some remain, and no
+percentage at all below a base of 10 or when it rounds to 0 (the difference is given instead).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from hotspots import schema
 from hotspots.ward_summary.districts import force_totals
 from hotspots.ward_summary.inputs import WardSummaryError
 
-__all__ = ["headline"]
+__all__ = ["MIN_BASE", "headline", "percent_shown"]
 
 #: (singular, plural) nouns of each layer, as ingested by default (drug records only).
 _NOUNS = {
@@ -26,11 +31,31 @@ _NOUNS = {
 }
 
 
+#: Below this previous count a change is given as a number, not a percentage.
+MIN_BASE = 10
+
+
+def percent_shown(count: int, prev: int, min_base: int = MIN_BASE) -> int | None:
+    """The percentage change from ``prev`` to ``count`` as shown (signed, whole), or None when
+    the change is to be given as a number: ``prev`` below ``min_base`` (1 -> 3 is "2 more", not
+    "200% more"), no change, or a change that rounds to 0% ("+0%" for +1 on 400).
+
+    Half up (``floor(x + 0.5)``); a fall to a count above 0 is at most 99%."""
+    if prev < max(min_base, 1) or count == prev:
+        return None
+    pct = math.floor(abs(100.0 * (count - prev) / prev) + 0.5)
+    if count < prev:
+        pct = min(pct, 99) if count > 0 else pct  # some remain: never "100% fewer"
+    if pct == 0:
+        return None
+    return pct if count > prev else -pct
+
+
 def headline(
     source: pd.DataFrame | pd.Series | Mapping[str, Any],
     layer: str = "offence",
     *,
-    min_base: int = 10,
+    min_base: int = MIN_BASE,
     noun: tuple[str, str] | None = None,
 ) -> str:
     """The change of one layer in words.
@@ -97,10 +122,8 @@ def _change_words(
     if count == 0:
         return f"no {many}{in_now}, down from {prev:,}{in_then}"
     more = "more" if count > prev else "fewer"
-    pct = math.floor(abs(100.0 * (count - prev) / prev) + 0.5)
-    if count < prev:
-        pct = min(pct, 99)  # some remain: never "100% fewer"
-    if prev < min_base or pct == 0:
+    pct = percent_shown(count, prev, min_base)
+    if pct is None:
         diff = abs(count - prev)
         return f"{diff:,} {more} {one if diff == 1 else many}{in_now}{than}{numbers}"
-    return f"{pct}% {more} {many}{in_now}{than}{numbers}"
+    return f"{abs(pct)}% {more} {many}{in_now}{than}{numbers}"

@@ -39,9 +39,10 @@ from werkzeug.exceptions import NotFound
 from hotspots.export import ExportMetadata
 from hotspots.export.events import no_data_months
 from hotspots.export.geojson import feature_texts
+from hotspots.presentation import figures_json
 from web.access import current_access
 from web.accounts import audit
-from web.analyses import within_access
+from web.analyses import get_analysis, within_access
 from web.bbox import in_bbox_wgs84, parse_bbox
 from web.data import state
 from web.errors import BadParameter
@@ -196,10 +197,13 @@ def _metadata(view: ViewRequest, collection: Collection) -> dict[str, Any]:
     if collection.layer is not None:  # points: say which months hold no records of the layer
         gaps = no_data_months(st.store.sources(), [collection.layer], view.period.months)
         parameters["no_data_months"] = gaps.get(collection.layer, [])  # as the API and exports
+    extra: dict[str, Any] = {}
     if collection.id == "hotspots":
         parameters.update(eps_m=view.eps_m, min_samples=view.min_samples)
+    if collection.layer is None:  # the analysis' tables: which months each layer is held for
+        extra["figures"] = figures_json(get_analysis(view))  # (cached: the features' own)
     meta = ExportMetadata(
-        period=view.period.label, parameters=parameters, data_version=st.version or ""
+        period=view.period.label, parameters=parameters, data_version=st.version or "", extra=extra
     )
     return meta.to_dict()
 
