@@ -226,6 +226,8 @@ def test_an_admin_adds_an_officer_by_district_name_resets_and_disables_it(
             f"user added | 127.0.0.1 | user: {officer}; role: officer; scope: E07000008" in r
             for r in rows
         ), rows
+        # every entry's details on the screen: which account was changed, not scrolled away
+        assert _outside(page, "tbody td", width) == []
         _checked(page, width, "audit")
     finally:
         context.close()
@@ -238,6 +240,19 @@ def sign_in_page_with(page: Any, url: str, name: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(url + "/")
+
+
+def _outside(page: Any, selector: str, width: int) -> list[str]:
+    """The texts of the elements of ``selector`` not wholly on a screen ``width`` px wide."""
+    return list(
+        page.evaluate(
+            """([sel, w]) => Array.from(document.querySelectorAll(sel))
+                 .filter(e => { const r = e.getBoundingClientRect();
+                                return r.width > 0 && (r.left < 0 || r.right > w); })
+                 .map(e => e.innerText)""",
+            [selector, width],
+        )
+    )
 
 
 def _table(page: Any) -> list[list[str]]:
@@ -347,15 +362,7 @@ def test_an_admin_uploads_a_good_file_and_a_bad_one(
         assert int(kept.replace(",", "")) > 0
         assert "every file reconciles" in page.locator("#upload-caption").inner_text()
         # each figure and the summary on the screen, not scrolled out of a phone's view
-        outside = page.evaluate(
-            """(w) => Array.from(document.querySelectorAll(
-                 '.notice td, .notice th, #upload-caption'))
-                 .filter(e => { const r = e.getBoundingClientRect();
-                                return r.width > 0 && (r.left < 0 || r.right > w); })
-                 .map(e => e.innerText)""",
-            width,
-        )
-        assert outside == [], outside
+        assert _outside(page, ".notice td, .notice th, #upload-caption", width) == []
         _checked(page, width, "upload-good")
         # a file whose header is no police.uk or raid file: refused, naming it, nothing stored
         bad = tmp_path / "2025-12-mystery.csv"
