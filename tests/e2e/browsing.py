@@ -100,3 +100,51 @@ class BrowsedPage:
         assert self.external == [], "requests to other hosts (aborted)"
         assert [e for e in self.errors if not allow(e)] == [], "page or console errors"
         assert [r for r in self.bad_requests if not allow(r)] == [], "failed requests"
+
+
+#: Run in a map frame: the names drawn (district and ward) that touch a hotspot's number, an
+#: offence cluster, a control of the map or another name, or cross the map's edge; and the
+#: district names not shown at all.
+LABEL_CLASHES_JS = """() => {
+  const box = (e) => { const r = e.getBoundingClientRect();
+                       return {left: r.left, right: r.right, top: r.top, bottom: r.bottom,
+                               w: r.width}; };
+  const meets = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom &&
+                          b.top < a.bottom;
+  const marks = Array.from(document.querySelectorAll(
+      '.hs-rank span, .hs-cluster span, .leaflet-control'))
+    .map((m) => [m.innerText.trim(), box(m)]).filter(([, r]) => r.w > 0);
+  const names = Array.from(document.querySelectorAll('.hs-label'))
+    .filter((el) => getComputedStyle(el).visibility !== 'hidden')
+    .map((el) => [el.innerText.trim(), box(el.firstElementChild)])
+    .filter(([, r]) => r.w > 0);
+  const edge = document.querySelector('.folium-map').getBoundingClientRect();
+  const clashes = [];
+  names.forEach(([name, r], i) => {
+    marks.forEach(([rank, m]) => {
+      if (meets(r, m)) { clashes.push(name + ' on ' + rank.slice(0, 20)); }
+    });
+    if (r.left < edge.left || r.right > edge.right || r.top < edge.top ||
+        r.bottom > edge.bottom) { clashes.push(name + ' over the edge'); }
+    names.slice(i + 1).forEach(([other, o]) => {
+      if (meets(r, o)) { clashes.push(name + ' on ' + other); }
+    });
+  });
+  const hidden = Array.from(document.querySelectorAll('.hs-label-district'))
+    .filter((el) => getComputedStyle(el).display !== 'none' &&
+                    getComputedStyle(el).visibility === 'hidden')
+    .map((el) => el.textContent.trim());
+  const ranks = Array.from(document.querySelectorAll('.hs-rank span, .hs-cluster span'))
+    .filter((m) => m.getBoundingClientRect().width > 0).length;
+  return {clashes: clashes, hidden: hidden, names: names.length, ranks: ranks};
+}"""
+
+
+def label_clashes(frame: Any) -> dict[str, Any]:
+    """In a drawn map frame: ``clashes`` (names on a hotspot's number, a control or another
+    name, or over the map's edge),
+    ``hidden`` (district names not shown), and how many ``names`` and hotspot numbers and
+    clusters (``ranks``) were drawn."""
+    frame.wait_for_selector(".hs-label", state="attached")
+    frame.wait_for_timeout(700)  # the names are placed once the markers have settled
+    return dict(frame.evaluate(LABEL_CLASHES_JS))

@@ -26,6 +26,7 @@ from tests.e2e.browsing import (
     PHONE_HEIGHT,
     SCREENSHOTS,
     TIMEOUT_MS,
+    label_clashes,
     serving,
     sign_in_page,
 )
@@ -249,5 +250,31 @@ def test_ward_names_are_never_written_over_each_other(
                 if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
             ]
             assert overlaps == [], (zoom, len(overlaps))
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+@pytest.mark.parametrize("path", ["/", "/briefing"])
+def test_district_names_never_lie_under_hotspot_numbers(
+    browser: Any, mersey: tuple[str, dict[str, str]], width: int, path: str
+) -> None:
+    """Before: on the force's first view "Liverpool" was drawn under the pile of hotspot
+    numbers in the city centre ("…verpool" on the briefing's map) and "St. Helens" under
+    number 21; now a name that would touch a number is moved to a free place beside its own."""
+    url, names = mersey
+    context = _context(browser, url, width)
+    page = context.new_page()
+    try:
+        sign_in_page(page, url, names["analyst"])
+        page.goto(url + path)
+        frame = page.wait_for_selector("iframe.map-frame").content_frame()
+        frame.wait_for_selector(".hs-rank", state="attached")
+        found = label_clashes(frame)
+        assert found["ranks"] == 24 and found["names"] == 5, found
+        assert found["clashes"] == [] and found["hidden"] == [], found
+        page.locator("iframe.map-frame").screenshot(
+            path=str(SCREENSHOTS / f"another-force-names{path.replace('/', '-')}-{width}px.png")
+        )
     finally:
         context.close()
