@@ -59,7 +59,7 @@ CSS = """
 .hs-ramp { display: inline-block; width: 120px; height: 10px; margin-right: 6px;
   border: 1px solid #555; flex: none; }
 .hs-title { font-size: 14px; font-weight: bold; }
-.hs-panel summary { cursor: pointer; font-weight: bold; font-size: 12px; }
+.hs-panel summary { cursor: pointer; font-weight: bold; font-size: 12px; padding: 4px 0; }
 .hs-panel details[open] summary { margin-bottom: 4px; }
 .hs-panel details { max-height: 60vh; overflow-y: auto; }
 .leaflet-container .leaflet-control-attribution { font-size: 11px; color: #1a1a1a;
@@ -306,8 +306,8 @@ class MapSetup(MacroElement):
                     b.top < a.bottom;
             }
             // Places for a name, nearest first (a step is a quarter of its width across, its
-            // height up or down; up to a step of its width and three of its height): its own,
-            // then the others by distance, above before below on a tie.
+            // height up or down; up to ``far`` times its width across and three times its
+            // height up or down): its own, then the others by distance, above first on a tie.
             function places(r, far) {
                 var w = (r.right - r.left) / 4, h = r.bottom - r.top + 2;
                 var out = [];
@@ -339,7 +339,7 @@ class MapSetup(MacroElement):
                     name.style.transform = '';
                     var r = name.getBoundingClientRect();
                     if (!r.width) { return; }  // not shown at this zoom
-                    var far = el.classList.contains('hs-label-district') ? 1 : 0;
+                    var far = el.classList.contains('hs-label-district') ? 2 : 0;
                     var free = places(r, far).find(function (d) {
                         var moved = rect(r, d[0], d[1]);
                         return inside(moved) &&
@@ -353,10 +353,18 @@ class MapSetup(MacroElement):
                     kept.push(rect(r, free[0], free[1]));
                 });
             }
-            // again once markers have settled (clusters animate after a zoom)
-            function settle() { declutter(); setTimeout(declutter, 400); }
+            // again once markers have settled (clusters animate after a zoom), and whenever
+            // markers come or go (a cluster layer adds its markers after the map is ready)
+            var pending = null;
+            function settle() {
+                clearTimeout(pending);
+                declutter();
+                pending = setTimeout(declutter, 400);
+            }
+            function later() { clearTimeout(pending); pending = setTimeout(declutter, 80); }
             map.on('zoomend', function () { zoomed(); settle(); });
             map.on('overlayadd overlayremove', settle);
+            map.on('layeradd layerremove', later);
             zoomed();
             map.whenReady(function () { setTimeout(settle, 0); });
         })();

@@ -146,5 +146,32 @@ def label_clashes(frame: Any) -> dict[str, Any]:
     ``hidden`` (district names not shown), and how many ``names`` and hotspot numbers and
     clusters (``ranks``) were drawn."""
     frame.wait_for_selector(".hs-label", state="attached")
-    frame.wait_for_timeout(700)  # the names are placed once the markers have settled
+    frame.wait_for_timeout(900)  # the names are placed once the markers have settled
     return dict(frame.evaluate(LABEL_CLASHES_JS))
+
+
+#: Run in a page or frame: controls smaller than 24 x 24 CSS px (WCAG 2.2 2.5.8), as
+#: [text, width, height]; a link inside a sentence (its parent holds more text) is excepted, as
+#: the criterion excepts it.
+SMALL_TARGETS_JS = """() => Array.from(document.querySelectorAll(
+    'a[href], button, input:not([type=hidden]), select, summary, [role=button]'))
+  .filter((e) => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')
+  .filter((e) => !e.closest('.skip-link, .skip-map'))  // shown only when focused
+  .filter((e) => {
+    const parent = e.parentElement;
+    const inSentence = e.tagName === 'A' && getComputedStyle(e).display === 'inline' &&
+      parent && parent.innerText.trim().length > e.innerText.trim().length + 2;
+    return !inSentence;
+  })
+  .map((e) => { const own = e.getBoundingClientRect();
+                // a map marker's box is its icon's (the marker itself has no size)
+                const r = own.width || own.height || !e.firstElementChild ? own
+                  : e.firstElementChild.getBoundingClientRect();
+                return [(e.innerText || e.getAttribute('aria-label') || e.id).trim().slice(0, 40),
+                        Math.round(r.width), Math.round(r.height)]; })
+  .filter(([, w, h]) => w < 24 || h < 24)"""
+
+
+def small_targets(target: Any) -> list[list[Any]]:
+    """Controls of a page or frame under 24 x 24 px (links in a sentence excepted)."""
+    return list(target.evaluate(SMALL_TARGETS_JS))
