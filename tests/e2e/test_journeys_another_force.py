@@ -373,6 +373,17 @@ def test_the_commissioner_on_a_phone_gets_the_briefing_and_the_same_figures_in_t
         lines = page.locator(".district-lines li").all_inner_texts()
         headline = " ".join(page.locator(".headline").inner_text().split())
         _usable(page, 360, "phone-commissioner")
+        # the tables' figures on the screen, not scrolled out of a phone's view
+        outside = page.evaluate(
+            """() => Array.from(document.querySelectorAll('.briefing td'))
+                 .filter(e => { const r = e.getBoundingClientRect();
+                                return r.width > 0 && r.right > innerWidth; }).length"""
+        )
+        assert outside == 0
+        # the chart's key names only what the chart draws (six months: no "other months")
+        assert page.locator(".briefing .legend").inner_text().split() == (
+            ["Oct–Dec", "2019", "Jul–Sep", "2019"]
+        )
         pdf = tmp_path / "briefing.pdf"
         pdf.write_bytes(_download(page, steps, page.get_by_role("link", name="download PDF")))
         text = " ".join(
