@@ -175,3 +175,21 @@ SMALL_TARGETS_JS = """() => Array.from(document.querySelectorAll(
 def small_targets(target: Any) -> list[list[Any]]:
     """Controls of a page or frame under 24 x 24 px (links in a sentence excepted)."""
     return list(target.evaluate(SMALL_TARGETS_JS))
+
+
+def text_problems(page: Any, selector: str) -> tuple[int, float, list[Any]]:
+    """The texts drawn in ``selector`` (e.g. ``svg.trend text``): how many, the smallest one's
+    height in CSS px, and the pairs drawn over each other."""
+    boxes = page.evaluate(
+        """(sel) => Array.from(document.querySelectorAll(sel))
+             .map(t => t.getBoundingClientRect()).filter(r => r.width > 0)
+             .map(r => [r.left, r.top, r.right, r.bottom])""",
+        selector,
+    )
+    overlaps = [
+        (a, b)
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+    ]
+    return len(boxes), min((b[3] - b[1] for b in boxes), default=0.0), overlaps

@@ -34,6 +34,7 @@ from tests.e2e.browsing import (
     serving,
     sign_in_page,
     small_targets,
+    text_problems,
 )
 from tests.e2e.test_browser import axe_violations, report
 from tests.helpers import AppFactory
@@ -380,6 +381,9 @@ def test_the_commissioner_on_a_phone_gets_the_briefing_and_the_same_figures_in_t
                                 return r.width > 0 && r.right > innerWidth; }).length"""
         )
         assert outside == 0
+        # the chart's words and figures drawn at least 9 px high, none on another
+        drawn, smallest, overlaps = text_problems(page, "svg.trend text")
+        assert drawn >= 6 * 2 and smallest >= 9 and overlaps == [], (drawn, smallest, overlaps)
         # the chart's key names only what the chart draws (six months: no "other months")
         assert page.locator(".briefing .legend").inner_text().split() == (
             ["Oct–Dec", "2019", "Jul–Sep", "2019"]

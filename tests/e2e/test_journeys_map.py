@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.e2e.browsing import PHONE_HEIGHT, BrowsedPage, label_clashes
+from tests.e2e.browsing import PHONE_HEIGHT, BrowsedPage, label_clashes, text_problems
 from tests.e2e.test_browser import axe_violations, draw_map, report
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -302,4 +302,16 @@ def test_district_names_never_lie_under_hotspot_numbers_on_the_demo(
     assert found["ranks"] >= 10 and found["names"] == 6, found
     assert found["clashes"] == [] and found["hidden"] == [], found
     page.screenshot(f"names-{path.split('?')[0].strip('/') or 'map'}", "iframe.map-frame")
+    page.clean()
+
+
+@pytest.mark.parametrize("viewport_width", [360, 1280])
+def test_the_briefings_chart_of_twelve_months_is_readable(
+    page: BrowsedPage, viewport_width: int
+) -> None:
+    """Before: on a phone the chart (640 units wide) was drawn at half size, its figures and
+    month names 5-6 px high; now a phone gets a chart drawn at its own width."""
+    page.goto("/briefing?from=2025-10&to=2025-12")
+    drawn, smallest, overlaps = text_problems(page.page, "svg.trend text")
+    assert drawn >= 12 * 2 and smallest >= 8 and overlaps == [], (drawn, smallest, overlaps)
     page.clean()
