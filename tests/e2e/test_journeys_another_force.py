@@ -451,3 +451,35 @@ def test_the_analyst_on_a_phone_changes_the_period_and_exports_what_the_page_sho
         assert steps.count == 8, steps.count
     finally:
         context.close()
+
+
+def test_the_analyst_on_a_phone_reads_each_wards_change(
+    browser: Any, mersey: tuple[str, dict[str, str]]
+) -> None:
+    """Before: at 360 px the compare page's ward table showed the ward, the district and the
+    first count; the later count and the change (the point of the page) were out of view."""
+    url, names = mersey
+    context = _context(browser, url, 360)
+    page = context.new_page()
+    try:
+        steps = Steps(page)
+        steps.sign_in(url, names["analyst"])
+        steps.tap(page.get_by_role("link", name="Compare periods"))
+        page.wait_for_url("**/compare*")
+        outside = page.evaluate(
+            """() => Array.from(document.querySelectorAll('main td'))
+                 .filter(e => { const r = e.getBoundingClientRect();
+                                return r.width > 0 && r.right > innerWidth; }).length"""
+        )
+        assert outside == 0
+        first = page.locator("main tbody tr").first
+        said = " ".join(first.inner_text().split())
+        cells = first.locator("td")
+        labels = [cells.nth(i).get_attribute("data-label") for i in range(5)]
+        assert labels == ["Ward", "District", "Jul–Sep 2019", "Oct–Dec 2019", "Change"]
+        then, now, change = (cells.nth(i).inner_text() for i in (2, 3, 4))
+        assert int(now) - int(then) == int(change), said
+        _usable(page, 360, "phone-analyst-compare")
+        assert steps.count == 4, steps.count
+    finally:
+        context.close()
