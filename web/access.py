@@ -12,15 +12,15 @@ commissioner   no            force, district;   cells             no        yes 
 public         no            none               no                no        no        no      no
 =============  ============  =================  ================  ========  ========  ======  =====
 
-(The audit log and the accounts page: admin only.) Counts: analysts and admins see every figure.
-**Officers** see the wards of their scope (districts or wards), the hotspots whose main ward is one
-of them, and the totals and headline of that area, never the force's
-(:func:`hotspots.figures.period_totals` on the area's wards and events); stop-and-search as
-aggregate counts; nothing about raids: no count, month or column names a raid. The **commissioner's
-office** sees force and district totals of every layer, raid arrests and seizures included, and ward
-counts with searches and raids under ``SUPPRESS_BELOW`` blank (offence counts in full). The
-**public** level (anonymous visitors when ``PUBLIC_MODE`` is on) sees ward aggregates only, every
-count under ``SUPPRESS_BELOW`` blank, no raid figure, and no hotspots, heat or points.
+(The audit log: admin only.) Counts: analysts and admins see every figure. **Officers** see the
+wards of their scope (districts or wards), the hotspots whose main ward is one of them, and the
+totals and headline of that area, never the force's (:func:`hotspots.figures.period_totals` on
+the area's wards and events); stop-and-search as aggregate counts; nothing about raids: no
+count, month or column names a raid. The **commissioner's office** sees force and district
+totals of every layer, raid arrests and seizures included, and ward counts with searches and
+raids under ``SUPPRESS_BELOW`` blank (offence counts in full). The **public** level (anonymous
+visitors when ``PUBLIC_MODE`` is on) sees ward aggregates only, every count under
+``SUPPRESS_BELOW`` blank, no raid figure, and no hotspots, heat or points.
 
 Figures are made from the whole analysis first and then reduced by :func:`redact`, so a role
 never gets a 0 where a layer was only hidden from it. Every figure follows the rule of

@@ -69,13 +69,13 @@ def _marking() -> str:
 def trend_svg(monthly: list[dict[str, Any]], width: int = _SVG_W) -> dict[str, Any]:
     """Bars, axis ticks and labels of the monthly trend, in SVG user units, ``width`` wide
     (:data:`PHONE_SVG_W` for the phone's chart)."""
-    axis = count_axis(r["offences"] for r in monthly)  # the PDF's axis too
+    axis = count_axis(r["offences"] or 0 for r in monthly)  # the PDF's axis too
     top = axis.top
     plot_w, plot_h = width - _PAD_L - 8, _SVG_H - _PAD_B - _PAD_T
     slot = plot_w / max(len(monthly), 1)
     bars = []
     for i, r in enumerate(monthly):
-        h = plot_h * r["offences"] / top
+        h = plot_h * (r["offences"] or 0) / top  # a month not held: no bar, "no data"
         bars.append(
             {
                 **r,
