@@ -170,8 +170,8 @@ SETTINGS: tuple[Setting, ...] = (
         "COMPUTE_PER_MINUTE",
         20,
         "New analyses, patrol plans, API downloads, uploads and map frames, briefing images "
-        "and plan files drawn anew one account (or, for the public level, one address) may start per "
-        "minute, counted across worker processes "
+        "and plan files drawn anew one account (or, for the public level, one address) may "
+        "start per minute, counted across worker processes "
         "(compute-budget.sqlite3 beside USERS_DB); then 429 with Retry-After. "
         "Views already made are served from the caches and never count, nor do 304 answers "
         "or pre-warming; 0: no limit (web/budget.py, pyrate-limiter).",

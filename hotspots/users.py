@@ -52,7 +52,13 @@ from pathlib import Path
 from typing import Any
 
 from hotspots.errors import HotspotsError
-from hotspots.gss import DISTRICT_PREFIXES, WARD_PREFIXES, is_district_code, is_ward_code
+from hotspots.gss import (
+    DISTRICT_PREFIXES,
+    WARD_PREFIXES,
+    districts_held,
+    is_district_code,
+    is_ward_code,
+)
 
 __all__ = [
     "ROLES",
@@ -62,7 +68,10 @@ __all__ = [
     "User",
     "UserError",
     "UserStore",
+    "generated_password",
     "hash_password",
+    "resolve_scope",
+    "scope_in_store",
     "verify_password",
 ]
 
@@ -293,6 +302,28 @@ def resolve_scope(wards: Any, entries: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
+def scope_in_store(wards: Any, entries: Sequence[str]) -> list[str]:
+    """The district and ward codes of a scope given by codes and/or names
+    (:func:`resolve_scope`), each held by ``wards`` (the store's ward table): a code it does not
+    hold (a typo, or another force's code: the officer's area would be empty) is refused
+    (:class:`UserError`) naming the districts it holds. The one check of a scope against a
+    store, for ``hotspots users --scope`` and the admins' accounts page."""
+    codes = resolve_scope(wards, entries)
+    held = set(wards["district_code"]) | set(wards["ward_code"])
+    unknown = sorted({c.strip().upper() for c in codes} - held)
+    if unknown:
+        raise UserError(
+            f"scope codes {unknown}: not among the store's wards or districts; its districts "
+            f"are {districts_held(wards)} (ward codes: `hotspots export wards`)"
+        )
+    return codes
+
+
+def generated_password() -> str:
+    """A random password of 20 URL-safe characters (about 120 bits)."""
+    return secrets.token_urlsafe(15)
+
+
 def user_of_row(row: Sequence[Any]) -> User:
     """A :class:`User` from a row of :data:`_USER_COLUMNS`."""
     return User(row[0], row[1], tuple(json.loads(row[2])), bool(row[3]), int(row[4]))
@@ -321,12 +352,16 @@ def check_password(password: str) -> str:
 class UserStore:
     """The accounts and audit log in one SQLite file (created on first use, mode 0600).
 
-    ``actor`` is who makes the account changes, recorded in the audit log (e.g. ``cli:alice``).
+    ``actor`` is who makes the account changes, recorded in the audit log (e.g. ``cli:alice``,
+    or an admin's account name on the web), with ``address`` (the admin's client address).
     """
 
-    def __init__(self, path: str | Path, actor: str | None = None) -> None:
+    def __init__(
+        self, path: str | Path, actor: str | None = None, address: str | None = None
+    ) -> None:
         self.path = Path(path)
         self.actor = actor
+        self.address = address
         self._ready = False
 
     @contextlib.contextmanager
@@ -366,7 +401,12 @@ class UserStore:
                 )
             except sqlite3.IntegrityError:
                 raise UserError(f"user {name!r} already exists") from None
-        self.audit(self.actor, "user_added", {"user": name, "role": role, "scope": list(codes)})
+        self.audit(
+            self.actor,
+            "user_added",
+            {"user": name, "role": role, "scope": list(codes)},
+            self.address,
+        )
         return User(name, role, codes, False)
 
     def get(self, username: str) -> User | None:
@@ -408,21 +448,21 @@ class UserStore:
         codes = check_scope(role, scope)
         self._update(user.username, role=role, scope=json.dumps(list(codes)))
         detail = {"user": user.username, "role": role, "scope": list(codes)}
-        self.audit(self.actor, "role_changed", detail)
+        self.audit(self.actor, "role_changed", detail, self.address)
         return self._existing(user.username)
 
     def set_password(self, username: str, password: str) -> None:
         """Change an account's password; its sessions end."""
         user = self._existing(username)
         self._update(user.username, password_hash=hash_password(check_password(password)))
-        self.audit(self.actor, "password_changed", {"user": user.username})
+        self.audit(self.actor, "password_changed", {"user": user.username}, self.address)
 
     def set_disabled(self, username: str, disabled: bool) -> User:
         """Disable (no sign-in) or enable an account; either way its sessions end."""
         user = self._existing(username)
         self._update(user.username, disabled=int(disabled))
         action = "user_disabled" if disabled else "user_enabled"
-        self.audit(self.actor, action, {"user": user.username})
+        self.audit(self.actor, action, {"user": user.username}, self.address)
         return self._existing(user.username)
 
     def end_sessions(self, username: str) -> None:

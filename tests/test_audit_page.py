@@ -41,7 +41,7 @@ def admin(app: Flask) -> FlaskClient:
 
 def _rows(html: str) -> list[list[str]]:
     body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    return [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", body)]
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", body)]
 
 
 def test_filter_by_user_and_action_finds_a_users_sign_ins(admin: FlaskClient) -> None:

@@ -158,6 +158,13 @@ TABLE: tuple[Door, ...] = (
     Door("POST", "/upload", "/upload", (302, 403, 403, 403, 403, 400, 400), form="token"),
     # audit log: admin
     Door("GET", "/admin/audit", "/admin/audit", (302, 403, 403, 403, 403, 403, 200)),
+    # accounts: admin (the POSTs name no account of the store or send no field: nothing changes)
+    Door("GET", "/admin/users", "/admin/users", (302, 403, 403, 403, 403, 403, 200)),
+    Door("POST", "/admin/users", "/admin/users", (302, 403, 403, 403, 403, 403, 400), form="token"),
+    Door("POST", "/admin/users/<username>/password", "/admin/users/nobody/password",
+         (302, 403, 403, 403, 403, 403, 404), form="token"),
+    Door("POST", "/admin/users/<username>/<any(disable, enable):change>",
+         "/admin/users/nobody/disable", (302, 403, 403, 403, 403, 403, 404), form="token"),
     # the API: any role; hotspots not for the public; events for exact roles; an officer
     # asking for another area is refused, as the patrol plan refuses it
     Door("GET", "/api/v1/meta", "/api/v1/meta", MACHINE),

@@ -58,7 +58,7 @@ def test_a_republished_month_replaces_never_duplicates(app: Flask, store: Path) 
     assert status == 200, html
     assert "every file reconciles" in html
     row = re.search(r"2025-07-cambridgeshire-street\.csv</th>(.*?)</tr>", html, re.S)[1]
-    cells = re.findall(r'<td class="num">([\d,]+)</td>', row)
+    cells = re.findall(r'<td class="num"[^>]*>([\d,]+)</td>', row)
     read, kept, rejected = (int(c.replace(",", "")) for c in cells)
     assert read == 249 and read == kept + rejected and kept == july_before
     after = Store(store)

@@ -73,6 +73,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         security,
         tiles,
         upload,
+        useradmin,
         warm,
     )
 
@@ -100,6 +101,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(patrol.bp)
     app.register_blueprint(upload.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(useradmin.bp)
     basemaps.init_app(app)
     app.register_blueprint(tiles.bp)
     warm.warm_presets(app)

@@ -163,6 +163,11 @@ class Access:
         return self.role == "admin"
 
     @property
+    def accounts(self) -> bool:
+        """Adding accounts, resetting their passwords, disabling them."""
+        return self.role == "admin"
+
+    @property
     def public(self) -> bool:
         """The public-safe level."""
         return self.role == "public"
@@ -183,6 +188,7 @@ BLUEPRINT_NEEDS: dict[str, str] = {
     "briefing": "briefing",
     "upload": "upload",
     "admin": "audit",
+    "useradmin": "accounts",
 }
 #: The capability single endpoints need (beyond their blueprint's).
 ENDPOINT_NEEDS: dict[str, str] = {

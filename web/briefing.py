@@ -33,6 +33,9 @@ bp = Blueprint("briefing", __name__)
 
 #: Inline SVG trend chart size, CSS pixels.
 _SVG_W, _SVG_H, _PAD_L, _PAD_B, _PAD_T = 640, 200, 40, 34, 12
+#: The chart's width on a phone (CSS px): drawn at about its own size there, so its words and
+#: figures keep their size (the wide chart shrank to half: 5-6 px text at 360 px).
+PHONE_SVG_W = 330
 
 
 def _figures(view: ViewRequest) -> dict[str, Any]:
@@ -63,11 +66,12 @@ def _marking() -> str:
     return str(current_app.config["PROTECTIVE_MARKING"])
 
 
-def trend_svg(monthly: list[dict[str, Any]]) -> dict[str, Any]:
-    """Bars, axis ticks and labels of the monthly trend, in SVG user units."""
+def trend_svg(monthly: list[dict[str, Any]], width: int = _SVG_W) -> dict[str, Any]:
+    """Bars, axis ticks and labels of the monthly trend, in SVG user units, ``width`` wide
+    (:data:`PHONE_SVG_W` for the phone's chart)."""
     axis = count_axis(r["offences"] or 0 for r in monthly)  # the PDF's axis too
     top = axis.top
-    plot_w, plot_h = _SVG_W - _PAD_L - 8, _SVG_H - _PAD_B - _PAD_T
+    plot_w, plot_h = width - _PAD_L - 8, _SVG_H - _PAD_B - _PAD_T
     slot = plot_w / max(len(monthly), 1)
     bars = []
     for i, r in enumerate(monthly):
@@ -84,13 +88,15 @@ def trend_svg(monthly: list[dict[str, Any]]) -> dict[str, Any]:
         )
     ticks = [{"value": v, "y": round(_PAD_T + plot_h - plot_h * v / top, 1)} for v in axis.ticks]
     return {
-        "width": _SVG_W,
+        "width": width,
         "height": _SVG_H,
         "bars": bars,
         "ticks": ticks,
         "left": _PAD_L,
-        "right": _SVG_W - 8,
+        "right": width - 8,
         "base": _PAD_T + plot_h,
+        # a bar's figure fits its slot: about 0.6 em a digit
+        "value_font": round(min(10.0, slot * 0.9 / (0.6 * max(4, len(str(top))))), 1),
     }
 
 
@@ -107,7 +113,10 @@ def page() -> Response:
             "briefing.html",
             view=view,
             f=figures,
-            trend=trend_svg(figures["monthly"]),
+            trends=[
+                ("wide", trend_svg(figures["monthly"])),
+                ("narrow", trend_svg(figures["monthly"], PHONE_SVG_W)),
+            ],
             months=state().months,
             presets=presets(state().months),
             data_date=_data_date(),

@@ -18,16 +18,22 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from hotspots.cli.environment import setting
 from hotspots.errors import StoreError
-from hotspots.gss import districts_held
 from hotspots.tokens import issue_token, list_tokens, revoke_token
-from hotspots.users import ROLES, USERS_FILE, User, UserError, UserStore, resolve_scope
+from hotspots.users import (
+    ROLES,
+    USERS_FILE,
+    User,
+    UserError,
+    UserStore,
+    generated_password,
+    scope_in_store,
+)
 
 __all__ = [
     "DEMO_ACCOUNTS",
@@ -114,11 +120,6 @@ def _password(args: argparse.Namespace) -> str:
     if first != getpass.getpass("Again: "):
         raise UserError("the two passwords differ")
     return first
-
-
-def generated_password() -> str:
-    """A random password of 20 URL-safe characters (about 120 bits)."""
-    return secrets.token_urlsafe(15)
 
 
 def run_users(args: argparse.Namespace, store: Path) -> int:
@@ -221,7 +222,8 @@ def _scope(store: Path, text: str) -> list[str]:
     against the store's wards (:func:`hotspots.users.resolve_scope`: one area each, else the
     candidates are listed), codes the store does not hold refused (a typo, or another force's
     codes: the officer's area would be empty), naming the districts it holds. Without a store
-    or wards yet, only codes are taken, checked for their shape (:func:`check_scope`)."""
+    or wards yet, only codes are taken, checked for their shape (:func:`check_scope`); with them,
+    :func:`hotspots.users.scope_in_store`."""
     import geopandas as gpd  # only when a scope is given
 
     from hotspots.store import Store
@@ -233,16 +235,7 @@ def _scope(store: Path, text: str) -> list[str]:
         wards: gpd.GeoDataFrame = Store(store).load_boundary("wards")
     except (StoreError, OSError):
         return entries  # no wards to name: check_scope takes codes only
-    codes = resolve_scope(wards, entries)
-    held = set(wards["district_code"]) | set(wards["ward_code"])
-    unknown = sorted({c.strip().upper() for c in codes} - held)
-    if unknown:
-        names = districts_held(wards)
-        raise UserError(
-            f"scope codes {unknown}: not among the store's wards or districts; its districts "
-            f"are {names} (ward codes: `hotspots export wards`)"
-        )
-    return codes
+    return scope_in_store(wards, entries)
 
 
 def _os_user() -> str:

@@ -59,7 +59,7 @@ CSS = """
 .hs-ramp { display: inline-block; width: 120px; height: 10px; margin-right: 6px;
   border: 1px solid #555; flex: none; }
 .hs-title { font-size: 14px; font-weight: bold; }
-.hs-panel summary { cursor: pointer; font-weight: bold; font-size: 12px; }
+.hs-panel summary { cursor: pointer; font-weight: bold; font-size: 12px; padding: 4px 0; }
 .hs-panel details[open] summary { margin-bottom: 4px; }
 .hs-panel details { max-height: 60vh; overflow-y: auto; }
 .leaflet-container .leaflet-control-attribution { font-size: 11px; color: #1a1a1a;
@@ -291,27 +291,82 @@ class MapSetup(MacroElement):
             function zoomed() {
                 box.classList.toggle('hs-zoomed', map.getZoom() >= {{ this.label_zoom }});
             }
-            // Names that would overlap at this zoom are hidden, the first one drawn kept: a
-            // city's small wards (Liverpool's) are written over each other at a zoom where a
-            // county's are apart; zooming in shows them.
+            // Names are placed by one rule, whatever the force: a name never lies on a hotspot's
+            // number (or an offence cluster), on a control (zoom, key, layers, title,
+            // attribution), on a name already placed, nor over the map's edge. A district name
+            // that would is moved to the nearest free place around its own, as a map maker
+            // would; a ward name (many, small areas) waits for a closer zoom. Placed in the
+            // order drawn.
+            function rect(r, dx, dy) {
+                return {left: r.left + dx, right: r.right + dx, top: r.top + dy,
+                        bottom: r.bottom + dy};
+            }
+            function meets(a, b) {
+                return a.left < b.right && b.left < a.right && a.top < b.bottom &&
+                    b.top < a.bottom;
+            }
+            // Places for a name, nearest first (a step is a quarter of its width across, its
+            // height up or down; up to ``far`` times its width across and three times its
+            // height up or down): its own, then the others by distance, above first on a tie.
+            function places(r, far) {
+                var w = (r.right - r.left) / 4, h = r.bottom - r.top + 2;
+                var out = [];
+                for (var i = -4 * far; i <= 4 * far; i++) {
+                    for (var j = -3 * far; j <= 3 * far; j++) {
+                        out.push([i * w, j * h, Math.hypot(i * w, j * h) + (j > 0 ? 0.5 : 0)]);
+                    }
+                }
+                return out.sort(function (a, b) { return a[2] - b[2]; });
+            }
             function declutter() {
+                var marks = [];
+                box.querySelectorAll(
+                    '.hs-rank span, .hs-cluster span, .leaflet-control'
+                ).forEach(function (m) {
+                    var r = m.getBoundingClientRect();
+                    if (r.width) { marks.push(rect(r, 0, 0)); }
+                });
+                var edge = box.getBoundingClientRect();
+                function inside(r) {
+                    return r.left >= edge.left && r.right <= edge.right &&
+                        r.top >= edge.top && r.bottom <= edge.bottom;
+                }
                 var kept = [];
                 box.querySelectorAll('.hs-label').forEach(function (el) {
                     el.style.visibility = '';
                     var name = el.firstElementChild;
-                    var r = name ? name.getBoundingClientRect() : null;
-                    if (!r || !r.width) { return; }  // not shown at this zoom
-                    var clash = kept.some(function (k) {
-                        return r.left < k.right && k.left < r.right &&
-                            r.top < k.bottom && k.top < r.bottom;
+                    if (!name) { return; }
+                    name.style.transform = '';
+                    var r = name.getBoundingClientRect();
+                    if (!r.width) { return; }  // not shown at this zoom
+                    var far = el.classList.contains('hs-label-district') ? 2 : 0;
+                    var free = places(r, far).find(function (d) {
+                        var moved = rect(r, d[0], d[1]);
+                        return inside(moved) &&
+                            !marks.concat(kept).some(function (k) { return meets(moved, k); });
                     });
-                    if (clash) { el.style.visibility = 'hidden'; } else { kept.push(r); }
+                    if (!free) { el.style.visibility = 'hidden'; return; }
+                    if (free[0] || free[1]) {
+                        name.style.transform = 'translate(calc(-50% + ' + free[0] + 'px), ' +
+                            'calc(-50% + ' + free[1] + 'px))';
+                    }
+                    kept.push(rect(r, free[0], free[1]));
                 });
             }
-            map.on('zoomend', function () { zoomed(); declutter(); });
-            map.on('overlayadd', declutter);
+            // again once markers have settled (clusters animate after a zoom), and whenever
+            // markers come or go (a cluster layer adds its markers after the map is ready)
+            var pending = null;
+            function settle() {
+                clearTimeout(pending);
+                declutter();
+                pending = setTimeout(declutter, 400);
+            }
+            function later() { clearTimeout(pending); pending = setTimeout(declutter, 80); }
+            map.on('zoomend', function () { zoomed(); settle(); });
+            map.on('overlayadd overlayremove', settle);
+            map.on('layeradd layerremove', later);
             zoomed();
-            map.whenReady(function () { setTimeout(declutter, 0); });
+            map.whenReady(function () { setTimeout(settle, 0); });
         })();
         {% endmacro %}
         """

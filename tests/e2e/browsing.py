@@ -100,3 +100,96 @@ class BrowsedPage:
         assert self.external == [], "requests to other hosts (aborted)"
         assert [e for e in self.errors if not allow(e)] == [], "page or console errors"
         assert [r for r in self.bad_requests if not allow(r)] == [], "failed requests"
+
+
+#: Run in a map frame: the names drawn (district and ward) that touch a hotspot's number, an
+#: offence cluster, a control of the map or another name, or cross the map's edge; and the
+#: district names not shown at all.
+LABEL_CLASHES_JS = """() => {
+  const box = (e) => { const r = e.getBoundingClientRect();
+                       return {left: r.left, right: r.right, top: r.top, bottom: r.bottom,
+                               w: r.width}; };
+  const meets = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom &&
+                          b.top < a.bottom;
+  const marks = Array.from(document.querySelectorAll(
+      '.hs-rank span, .hs-cluster span, .leaflet-control'))
+    .map((m) => [m.innerText.trim(), box(m)]).filter(([, r]) => r.w > 0);
+  const names = Array.from(document.querySelectorAll('.hs-label'))
+    .filter((el) => getComputedStyle(el).visibility !== 'hidden')
+    .map((el) => [el.innerText.trim(), box(el.firstElementChild)])
+    .filter(([, r]) => r.w > 0);
+  const edge = document.querySelector('.folium-map').getBoundingClientRect();
+  const clashes = [];
+  names.forEach(([name, r], i) => {
+    marks.forEach(([rank, m]) => {
+      if (meets(r, m)) { clashes.push(name + ' on ' + rank.slice(0, 20)); }
+    });
+    if (r.left < edge.left || r.right > edge.right || r.top < edge.top ||
+        r.bottom > edge.bottom) { clashes.push(name + ' over the edge'); }
+    names.slice(i + 1).forEach(([other, o]) => {
+      if (meets(r, o)) { clashes.push(name + ' on ' + other); }
+    });
+  });
+  const hidden = Array.from(document.querySelectorAll('.hs-label-district'))
+    .filter((el) => getComputedStyle(el).display !== 'none' &&
+                    getComputedStyle(el).visibility === 'hidden')
+    .map((el) => el.textContent.trim());
+  const ranks = Array.from(document.querySelectorAll('.hs-rank span, .hs-cluster span'))
+    .filter((m) => m.getBoundingClientRect().width > 0).length;
+  return {clashes: clashes, hidden: hidden, names: names.length, ranks: ranks};
+}"""
+
+
+def label_clashes(frame: Any) -> dict[str, Any]:
+    """In a drawn map frame: ``clashes`` (names on a hotspot's number, a control or another
+    name, or over the map's edge),
+    ``hidden`` (district names not shown), and how many ``names`` and hotspot numbers and
+    clusters (``ranks``) were drawn."""
+    frame.wait_for_selector(".hs-label", state="attached")
+    frame.wait_for_timeout(900)  # the names are placed once the markers have settled
+    return dict(frame.evaluate(LABEL_CLASHES_JS))
+
+
+#: Run in a page or frame: controls smaller than 24 x 24 CSS px (WCAG 2.2 2.5.8), as
+#: [text, width, height]; a link inside a sentence (its parent holds more text) is excepted, as
+#: the criterion excepts it.
+SMALL_TARGETS_JS = """() => Array.from(document.querySelectorAll(
+    'a[href], button, input:not([type=hidden]), select, summary, [role=button]'))
+  .filter((e) => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')
+  .filter((e) => !e.closest('.skip-link, .skip-map'))  // shown only when focused
+  .filter((e) => {
+    const parent = e.parentElement;
+    const inSentence = e.tagName === 'A' && getComputedStyle(e).display === 'inline' &&
+      parent && parent.innerText.trim().length > e.innerText.trim().length + 2;
+    return !inSentence;
+  })
+  .map((e) => { const own = e.getBoundingClientRect();
+                // a map marker's box is its icon's (the marker itself has no size)
+                const r = own.width || own.height || !e.firstElementChild ? own
+                  : e.firstElementChild.getBoundingClientRect();
+                return [(e.innerText || e.getAttribute('aria-label') || e.id).trim().slice(0, 40),
+                        Math.round(r.width), Math.round(r.height)]; })
+  .filter(([, w, h]) => w < 24 || h < 24)"""
+
+
+def small_targets(target: Any) -> list[list[Any]]:
+    """Controls of a page or frame under 24 x 24 px (links in a sentence excepted)."""
+    return list(target.evaluate(SMALL_TARGETS_JS))
+
+
+def text_problems(page: Any, selector: str) -> tuple[int, float, list[Any]]:
+    """The texts drawn in ``selector`` (e.g. ``svg.trend text``): how many, the smallest one's
+    height in CSS px, and the pairs drawn over each other."""
+    boxes = page.evaluate(
+        """(sel) => Array.from(document.querySelectorAll(sel))
+             .map(t => t.getBoundingClientRect()).filter(r => r.width > 0)
+             .map(r => [r.left, r.top, r.right, r.bottom])""",
+        selector,
+    )
+    overlaps = [
+        (a, b)
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+    ]
+    return len(boxes), min((b[3] - b[1] for b in boxes), default=0.0), overlaps

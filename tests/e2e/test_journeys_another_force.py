@@ -11,6 +11,10 @@ The store is ``merseyside_store`` (tests/conftest.py): drug offences 2019-07..12
 
 from __future__ import annotations
 
+import csv
+import io
+import re
+import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,8 +30,11 @@ from tests.e2e.browsing import (
     PHONE_HEIGHT,
     SCREENSHOTS,
     TIMEOUT_MS,
+    label_clashes,
     serving,
     sign_in_page,
+    small_targets,
+    text_problems,
 )
 from tests.e2e.test_browser import axe_violations, report
 from tests.helpers import AppFactory
@@ -249,5 +256,230 @@ def test_ward_names_are_never_written_over_each_other(
                 if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
             ]
             assert overlaps == [], (zoom, len(overlaps))
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+@pytest.mark.parametrize("path", ["/", "/briefing", "/?from=2019-07&to=2019-09"])
+def test_district_names_never_lie_under_hotspot_numbers(
+    browser: Any, mersey: tuple[str, dict[str, str]], width: int, path: str
+) -> None:
+    """Before: on the force's first view "Liverpool" was drawn under the pile of hotspot
+    numbers in the city centre ("…verpool" on the briefing's map) and "St. Helens" under
+    number 21; now a name that would touch a number is moved to a free place beside its own.
+    Jul-Sep 2019 has stop-and-search clusters too ("…owsley" under the 977 searches' circle)."""
+    url, names = mersey
+    context = _context(browser, url, width)
+    page = context.new_page()
+    try:
+        sign_in_page(page, url, names["analyst"])
+        page.goto(url + path)
+        frame = page.wait_for_selector("iframe.map-frame").content_frame()
+        frame.wait_for_selector(".hs-rank", state="attached")
+        found = label_clashes(frame)
+        assert found["ranks"] >= 24 and found["names"] == 5, found
+        assert found["clashes"] == [] and found["hidden"] == [], found
+        page.locator("iframe.map-frame").screenshot(
+            path=str(
+                SCREENSHOTS / f"another-force-names{re.sub(r'[/?&=]', '-', path)}-{width}px.png"
+            )
+        )
+    finally:
+        context.close()
+
+
+# -- each audience on a phone: the steps (fields filled, taps) are counted and bounded -----------
+
+
+class Steps:
+    """A phone user's steps: each field filled, option chosen or tap is one."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.count = 0
+
+    def fill(self, label: str, text: str) -> None:
+        self.page.get_by_label(label, exact=True).fill(text)
+        self.count += 1
+
+    def choose(self, label: str, value: str) -> None:
+        self.page.get_by_label(label, exact=True).select_option(value)
+        self.count += 1
+
+    def tap(self, target: Any) -> None:
+        target.tap()
+        self.count += 1
+
+    def sign_in(self, url: str, name: str) -> None:
+        self.page.goto(url + "/")
+        self.fill("Username", name)
+        self.fill("Password", PASSWORD)
+        self.tap(self.page.get_by_role("button", name="Sign in"))
+        self.page.wait_for_url(url + "/")
+
+
+def _usable(page: Any, width: int, name: str) -> None:
+    """Within the screen, axe-clean, every control (the map's too) at least 24 px; a shot."""
+    _fits(page, width)
+    assert small_targets(page) == []
+    for frame in page.query_selector_all("iframe.map-frame"):
+        inner = frame.content_frame()
+        inner.wait_for_selector(".hs-rank", state="attached")
+        assert small_targets(inner) == []
+    _shot(page, name, width)
+
+
+def _download(page: Any, steps: Steps, link: Any) -> bytes:
+    with page.expect_download() as info:
+        steps.tap(link)
+    return Path(info.value.path()).read_bytes()
+
+
+def test_the_sergeant_on_a_phone_taps_to_the_gpx(
+    browser: Any, mersey: tuple[str, dict[str, str]]
+) -> None:
+    url, names = mersey
+    context = _context(browser, url, 360)
+    page = context.new_page()
+    try:
+        steps = Steps(page)
+        steps.sign_in(url, names["officer"])
+        steps.tap(page.get_by_role("link", name="Patrol plan").first)
+        page.wait_for_url("**/patrol*")
+        places = page.locator(".place-list li")
+        assert places.count() == 10
+        _usable(page, 360, "phone-sergeant")
+        gpx = _download(page, steps, page.get_by_role("link", name="GPX for map apps"))
+        waypoints = list(ET.fromstring(gpx).iter(f"{{{GPX_NS}}}wpt"))
+        names_shown = page.locator(".place-list .place-name").all_inner_texts()
+        assert [w.findtext(f"{{{GPX_NS}}}name") for w in waypoints] == names_shown
+        # sign in (2 fields, 1 tap), the menu, the file: 5 steps, never silently more
+        assert steps.count == 5, steps.count
+    finally:
+        context.close()
+
+
+def test_the_commissioner_on_a_phone_gets_the_briefing_and_the_same_figures_in_the_pdf(
+    browser: Any, mersey: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    url, names = mersey
+    context = _context(browser, url, 360)
+    page = context.new_page()
+    try:
+        steps = Steps(page)
+        steps.sign_in(url, names["commissioner"])
+        steps.tap(page.get_by_role("link", name="Briefing"))
+        page.wait_for_url("**/briefing*")
+        lines = page.locator(".district-lines li").all_inner_texts()
+        headline = " ".join(page.locator(".headline").inner_text().split())
+        _usable(page, 360, "phone-commissioner")
+        # the tables' figures on the screen, not scrolled out of a phone's view
+        outside = page.evaluate(
+            """() => Array.from(document.querySelectorAll('.briefing td'))
+                 .filter(e => { const r = e.getBoundingClientRect();
+                                return r.width > 0 && r.right > innerWidth; }).length"""
+        )
+        assert outside == 0
+        # the chart's words and figures drawn at least 9 px high, none on another
+        drawn, smallest, overlaps = text_problems(page, "svg.trend text")
+        assert drawn >= 6 * 2 and smallest >= 9 and overlaps == [], (drawn, smallest, overlaps)
+        # the chart's key names only what the chart draws (six months: no "other months")
+        assert page.locator(".briefing .legend").inner_text().split() == (
+            ["Oct–Dec", "2019", "Jul–Sep", "2019"]
+        )
+        pdf = tmp_path / "briefing.pdf"
+        pdf.write_bytes(_download(page, steps, page.get_by_role("link", name="download PDF")))
+        text = " ".join(
+            subprocess.run(
+                ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
+            ).stdout.split()
+        )
+        # the page's headline, word for word, and every count of its district lines (the PDF
+        # gives each district's change as a count, the page as a percentage)
+        assert headline.rstrip(".") in text, text[:500]
+        counts = re.findall(r"\((\d[\d,]*) vs (\d[\d,]*)\)", " ".join(lines))
+        assert len(counts) == 5
+        assert [c for pair in counts for c in pair if c not in text] == []
+        # sign in (3), the menu, the file
+        assert steps.count == 5, steps.count
+    finally:
+        context.close()
+
+
+def test_the_analyst_on_a_phone_changes_the_period_and_exports_what_the_page_shows(
+    browser: Any, mersey: tuple[str, dict[str, str]]
+) -> None:
+    url, names = mersey
+    context = _context(browser, url, 360)
+    page = context.new_page()
+    try:
+        steps = Steps(page)
+        steps.sign_in(url, names["analyst"])
+        steps.choose("From", "2019-07")
+        steps.choose("To", "2019-09")
+        steps.tap(page.locator("main form.filters").get_by_role("button", name="Update"))
+        page.wait_for_url("**from=2019-07*")
+        headline = page.locator(".headline").inner_text()
+        assert headline.startswith("3,069 drug offences in Jul–Sep 2019")
+        table = page.locator("section[aria-labelledby=hotspots-heading] tbody tr")
+        first_offences = table.first.locator("td").nth(3).inner_text()
+        _usable(page, 360, "phone-analyst")
+        # the top hotspots' figures on the screen, not scrolled out of a phone's view
+        outside = page.evaluate(
+            """() => Array.from(document.querySelectorAll(
+                 'section[aria-labelledby=hotspots-heading] td'))
+                 .filter(e => { const r = e.getBoundingClientRect();
+                                return r.width > 0 && r.right > innerWidth; }).length"""
+        )
+        assert outside == 0
+        downloads = page.locator(".downloads li")
+        hotspots = _download(
+            page, steps, downloads.filter(has_text="Hotspots").get_by_role("link", name="CSV")
+        )
+        wards = _download(
+            page, steps, downloads.filter(has_text="Wards").get_by_role("link", name="CSV")
+        )
+        rows = list(csv.DictReader(io.StringIO(hotspots.decode("utf-8-sig"))))
+        assert rows[0]["rank"] == "1" and rows[0]["offences"] == first_offences
+        ward_rows = csv.DictReader(io.StringIO(wards.decode("utf-8-sig")))
+        assert f"{sum(int(r['offence_count']) for r in ward_rows):,}" == headline.split()[0]
+        frame = page.wait_for_selector("iframe.map-frame").content_frame()
+        layer = frame.get_by_text(re.compile(r"^ ?Hotspots, Jul–Sep 2019 \(\d+\)")).inner_text()
+        assert f"({len(rows)})" in layer
+        # sign in (3), the period (2 choices, 1 tap), two files
+        assert steps.count == 8, steps.count
+    finally:
+        context.close()
+
+
+def test_the_analyst_on_a_phone_reads_each_wards_change(
+    browser: Any, mersey: tuple[str, dict[str, str]]
+) -> None:
+    """Before: at 360 px the compare page's ward table showed the ward, the district and the
+    first count; the later count and the change (the point of the page) were out of view."""
+    url, names = mersey
+    context = _context(browser, url, 360)
+    page = context.new_page()
+    try:
+        steps = Steps(page)
+        steps.sign_in(url, names["analyst"])
+        steps.tap(page.get_by_role("link", name="Compare periods"))
+        page.wait_for_url("**/compare*")
+        outside = page.evaluate(
+            """() => Array.from(document.querySelectorAll('main td'))
+                 .filter(e => { const r = e.getBoundingClientRect();
+                                return r.width > 0 && r.right > innerWidth; }).length"""
+        )
+        assert outside == 0
+        first = page.locator("main tbody tr").first
+        said = " ".join(first.inner_text().split())
+        cells = first.locator("td")
+        labels = [cells.nth(i).get_attribute("data-label") for i in range(5)]
+        assert labels == ["Ward", "District", "Jul–Sep 2019", "Oct–Dec 2019", "Change"]
+        then, now, change = (cells.nth(i).inner_text() for i in (2, 3, 4))
+        assert int(now) - int(then) == int(change), said
+        _usable(page, 360, "phone-analyst-compare")
+        assert steps.count == 4, steps.count
     finally:
         context.close()

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.e2e.browsing import PHONE_HEIGHT, BrowsedPage
+from tests.e2e.browsing import PHONE_HEIGHT, BrowsedPage, label_clashes, text_problems
 from tests.e2e.test_browser import axe_violations, draw_map, report
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -287,4 +287,31 @@ def test_the_web_briefing_shows_the_ward_map_and_prints_on_one_a4_page(
         sizes = [(int(line.split()[3]), int(line.split()[4])) for line in images]
         assert (1754, 1240) in sizes or (1753, 1240) in sizes, sizes
         assert "Drug crime briefing: Oct–Dec 2025" in _poppler(["pdftotext", str(printed), "-"])
+    page.clean()
+
+
+@pytest.mark.parametrize("viewport_width", [360, 1280])
+@pytest.mark.parametrize("path", ["/?from=2025-10&to=2025-12", "/briefing?from=2025-10&to=2025-12"])
+def test_district_names_never_lie_under_hotspot_numbers_on_the_demo(
+    page: BrowsedPage, viewport_width: int, path: str
+) -> None:
+    """The rule of the Merseyside test (tests/e2e/test_journeys_another_force.py) on the demo's
+    larger districts: no name on a hotspot's number or on another name, every district named."""
+    page.goto(path)
+    found = label_clashes(page.frame())
+    assert found["ranks"] >= 10 and found["names"] == 6, found
+    assert found["clashes"] == [] and found["hidden"] == [], found
+    page.screenshot(f"names-{path.split('?')[0].strip('/') or 'map'}", "iframe.map-frame")
+    page.clean()
+
+
+@pytest.mark.parametrize("viewport_width", [360, 1280])
+def test_the_briefings_chart_of_twelve_months_is_readable(
+    page: BrowsedPage, viewport_width: int
+) -> None:
+    """Before: on a phone the chart (640 units wide) was drawn at half size, its figures and
+    month names 5-6 px high; now a phone gets a chart drawn at its own width."""
+    page.goto("/briefing?from=2025-10&to=2025-12")
+    drawn, smallest, overlaps = text_problems(page.page, "svg.trend text")
+    assert drawn >= 12 * 2 and smallest >= 8 and overlaps == [], (drawn, smallest, overlaps)
     page.clean()
