@@ -24,6 +24,7 @@ from hotspots.evaluate.forecast import (
     scaled_ranks,
     shrink,
 )
+from hotspots.evaluate.forecast.ranks import BUCKET_MIN_VALUES, rank_groups, sort_order
 from hotspots.evaluate.metrics import coverage_measures
 from hotspots.periods import add_months
 
@@ -394,6 +395,38 @@ def test_scaled_ranks_tie_values_equal_up_to_rounding() -> None:
     assert np.array_equal(scaled_ranks(values), [0.0, 0.3, 0.3, 0.6, 0.8])
     # also next to the lowest value
     assert np.array_equal(scaled_ranks(np.array([0.3, 0.1 + 0.2, 1.0])), [0.0, 0.0, 0.5])
+
+
+def test_sort_order_sorts_exactly_above_the_bucket_threshold() -> None:
+    """The bucket pass then timsort (many values) is a true sort: negative and positive values,
+    -0.0 and infinities, many exact duplicates, values spanning 24 orders of magnitude, and
+    values all within one bucket (equal but for their last bits)."""
+    rng = np.random.default_rng(11)
+    n = 3 * BUCKET_MIN_VALUES
+    spread = rng.standard_normal(n) * 10.0 ** rng.uniform(-12, 12, n)
+    one_bucket = 1.0 + rng.integers(0, 50, n) * np.finfo(float).eps
+    specials = np.concatenate([rng.integers(0, 7, n) / 3.0, [-0.0, 0.0, np.inf, -np.inf]])
+    for values in (spread, np.abs(spread), one_bucket, specials, -specials):
+        order = sort_order(values)
+        assert np.array_equal(values[order], np.sort(values))
+        assert np.array_equal(np.sort(order), np.arange(len(values)))  # a permutation
+
+
+def test_scaled_ranks_equal_scipy_rankdata_on_many_values() -> None:
+    """Above the bucket threshold the ranks are still rankdata's exactly (no two values within
+    the tie tolerance but equal ones), the lowest below zero or a compact array's 0."""
+    rng = np.random.default_rng(12)
+    n = 2 * BUCKET_MIN_VALUES
+    for lowest in (0.0, -2.5):
+        values = np.round(rng.lognormal(0.0, 3.0, n), 6) * (rng.random(n) < 0.7) + lowest
+        r = stats.rankdata(values, method="average")
+        assert np.array_equal(scaled_ranks(values), (r - r.min()) / len(r))
+    # a compact array: the 1,000 cells left out are 0, the lowest
+    values = np.round(rng.lognormal(0.0, 3.0, n), 6) + 1e-3
+    groups, table = rank_groups(values, n + 1000)
+    whole = np.concatenate([values, np.zeros(1000)])
+    r = stats.rankdata(whole, method="average")
+    assert np.array_equal(table[groups], ((r - r.min()) / len(r))[:n])
 
 
 def test_smoothed_candidates_equal_smoothing_each_mean_directly(grid: Grid) -> None:

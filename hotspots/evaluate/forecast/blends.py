@@ -8,9 +8,10 @@ configuration a month uses is chosen by
 :meth:`~hotspots.evaluate.forecast.forecaster.Forecaster.choose_config`.
 
 Why hand-written: a sum of arrays; the scaled blend is added one candidate at a time (no scaled
-copies kept) and each candidate keeps its ranks as the cells above the lowest and their ranks
-(about a third of a whole array), which keeps the memory near one month's candidates
-(``docs/forecast.md``, *Cost*).
+copies kept) and each candidate keeps its ranks as each cell's tie group (16 bits for up to
+65,535 groups: a fourth of a whole array of ranks) and each group's rank, which keeps the memory
+near one month's candidates (``docs/forecast.md``, *Cost*); a rank blend adds each candidate's
+``table[groups]`` in turn.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from hotspots.evaluate.forecast.ranks import ranks_above_lowest
+from hotspots.evaluate.forecast.ranks import RankGroups, rank_groups
 from hotspots.evaluate.forecast.support import Support
 
 FloatArray = npt.NDArray[np.float64]
@@ -44,7 +45,7 @@ class Blends:
 
     def __init__(self, support: Support) -> None:
         self.support = support
-        self._rank_cache: dict[tuple[str, str], tuple[npt.NDArray[np.int32], FloatArray]] = {}
+        self._rank_cache: dict[tuple[str, str], RankGroups] = {}
         self._sums: dict[tuple[str, str], float] = {}
 
     def blend(self, month: str, names: list[str], how: str, candidate: CandidateOf) -> FloatArray:
@@ -52,11 +53,13 @@ class Blends:
         if len(names) == 1:
             return candidate(month, names[0])
         if how == "rank":
-            # numpy.mean of the dense ranks, the same numbers: adding 0 changes nothing.
-            total = np.zeros(self.support.size)
+            # numpy.mean of the ranks, the same numbers (added in the same order).
+            total: FloatArray | None = None
             for name in names:
-                where, ranks = self._ranks(month, name, candidate)
-                total[where] += ranks
+                groups, table = self._ranks(month, name, candidate)
+                ranks = table[groups]
+                total = ranks if total is None else np.add(total, ranks, out=total)
+            assert total is not None
             return total / len(names)
         return self.scaled_mean(month, names, candidate)
 
@@ -79,12 +82,10 @@ class Blends:
         for key in [k for k in self._rank_cache if k[0] == month]:
             del self._rank_cache[key]
 
-    def _ranks(
-        self, month: str, name: str, candidate: CandidateOf
-    ) -> tuple[npt.NDArray[np.int32], FloatArray]:
+    def _ranks(self, month: str, name: str, candidate: CandidateOf) -> RankGroups:
         """Ranks of a candidate's cells scaled to 0..1 (ties: mean rank; the lowest value 0),
-        as the positions above the lowest and their ranks (:func:`ranks_above_lowest`)."""
+        as each cell's tie group and each group's rank (:func:`rank_groups`)."""
         key = (month, name)
         if key not in self._rank_cache:
-            self._rank_cache[key] = ranks_above_lowest(candidate(month, name), self.support.n_cells)
+            self._rank_cache[key] = rank_groups(candidate(month, name), self.support.n_cells)
         return self._rank_cache[key]
