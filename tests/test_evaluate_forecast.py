@@ -25,6 +25,7 @@ from hotspots.evaluate.forecast import (
     shrink,
 )
 from hotspots.evaluate.forecast.ranks import BUCKET_MIN_VALUES, rank_groups, sort_order
+from hotspots.evaluate.forecast.scoring import POOL_MIN_VALUES, POOL_SAMPLE, top_values
 from hotspots.evaluate.metrics import coverage_measures
 from hotspots.periods import add_months
 
@@ -482,6 +483,31 @@ def test_ranking_by_median_equals_the_general_weighted_rule(grid: Grid) -> None:
         assert fast.ranking(month) == want
         checked += sum(len(names) for names, _ in want.values())
     assert checked > 100
+
+
+def test_month_counts_pais_from_a_pool_of_the_largest_equal_pai_at_exactly() -> None:
+    """Many cells (the pool of the largest values, ``top_values``): the same PAIs as
+    ``pai_at``, with ties straddling the cuts, and when the strided sample misleads (the large
+    values only at the sampled places: too few kept, every value partitioned)."""
+    rng = np.random.default_rng(8)
+    n = 5 * POOL_MIN_VALUES
+    actual = (rng.poisson(0.3, n) * (rng.random(n) < 0.2)).astype(float)
+    covs = (0.0005, 0.001, 0.01, 0.05)
+    tied = rng.integers(0, 40, n).astype(float)  # ties at every cut
+    smooth = rng.lognormal(0.0, 2.0, n) * (rng.random(n) < 0.6)
+    # the lowest first, then the sample's places (every step-th above it) hold the largest
+    misleading = 0.5 + rng.random(n)
+    misleading[0] = 0.0
+    misleading[1 :: (n - 1) // POOL_SAMPLE] += 5.0
+    for score in (tied, smooth, misleading, tied + smooth):
+        got = MonthCounts(actual).pais(score, covs)
+        assert got == tuple(pai_at(score, actual, c) for c in covs)
+    upper = misleading[1:]
+    m = math.ceil(0.01 * n) + 1  # the 1% cut and the value below it
+    assert len(top_values(upper, m)) == len(upper)  # the sample misled: all values kept
+    pool = top_values(smooth[smooth > 0], m)
+    assert m <= len(pool) < len(smooth[smooth > 0]) / 2
+    assert pool.min() <= np.sort(smooth)[-m]
 
 
 def test_month_counts_pais_equal_pai_at_exactly() -> None:
