@@ -24,8 +24,10 @@ from hotspots.evaluate.forecast import (
     scaled_ranks,
     shrink,
 )
+from hotspots.evaluate.forecast.blends import Blends
 from hotspots.evaluate.forecast.ranks import BUCKET_MIN_VALUES, rank_groups, sort_order
 from hotspots.evaluate.forecast.scoring import POOL_MIN_VALUES, POOL_SAMPLE, top_values
+from hotspots.evaluate.forecast.support import Support
 from hotspots.evaluate.metrics import coverage_measures
 from hotspots.periods import add_months
 
@@ -428,6 +430,38 @@ def test_scaled_ranks_equal_scipy_rankdata_on_many_values() -> None:
     whole = np.concatenate([values, np.zeros(1000)])
     r = stats.rankdata(whole, method="average")
     assert np.array_equal(table[groups], ((r - r.min()) / len(r))[:n])
+
+
+def test_blends_of_the_best_3_taken_on_the_way_to_the_best_10_are_the_same_numbers() -> None:
+    """The running sum after 3 of the best 10 is memoised and is the best 3's blend, bit for
+    bit the blend made alone; asked again, a blend is the same; released, nothing is kept."""
+    rng = np.random.default_rng(13)
+    n = 500
+    cands = {f"c{i}": rng.lognormal(0.0, 2.0, n) * (rng.random(n) < 0.5) for i in range(10)}
+    cands["c4"] = np.zeros(n)  # all zero: unscaled
+    names = list(cands)
+
+    def candidate(month: str, name: str) -> np.ndarray:
+        return cands[name]
+
+    everywhere = Support(n, None, np.arange(n))
+    for how in ("scaled", "rank"):
+        shared = Blends(everywhere, (3, 10))
+        ten = shared.blend("m", names, how, candidate)
+        assert ("m", how, tuple(names[:3])) in shared._totals
+        three = shared.blend("m", names[:3], how, candidate)
+        alone = Blends(everywhere)
+        assert three.tobytes() == alone.blend("m", names[:3], how, candidate).tobytes()
+        assert ten.tobytes() == alone.blend("m", names, how, candidate).tobytes()
+        terms = (
+            [scaled_ranks(cands[c]) for c in names]
+            if how == "rank"
+            else [cands[c] / s if (s := cands[c].sum()) > 0 else cands[c] for c in names]
+        )
+        assert np.array_equal(ten, np.mean(terms, axis=0))
+        assert shared.blend("m", names, how, candidate).tobytes() == ten.tobytes()
+        shared.release("m")
+        assert not shared._totals and not shared._rank_cache
 
 
 def test_smoothed_candidates_equal_smoothing_each_mean_directly(grid: Grid) -> None:

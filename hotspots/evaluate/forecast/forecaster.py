@@ -134,7 +134,7 @@ class Forecaster:
             else Support.everywhere(grid)
         )
         self._stored = StoredMonths(grid, self.counts, self.support)
-        self._blends = Blends(self.support)
+        self._blends = Blends(self.support, (n for n, _ in self.options.blend_configs))
 
     def history(self, month: str) -> list[str]:
         """The consecutive stored months just before ``month`` (oldest first, at most the cap)."""

@@ -120,12 +120,15 @@ def sort_order(values: FloatArray) -> npt.NDArray[np.intp]:
     whatever the buckets, only its speed depends on them."""
     if len(values) < BUCKET_MIN_VALUES:
         return np.argsort(values)
-    bits = values.view(np.uint64)
-    # negative floats: all bits flipped; others: the sign bit set (then unsigned order = order)
-    negative = (bits >> np.uint64(63)).astype(bool)
-    keys = np.where(negative, ~bits, bits | np.uint64(1 << 63))
+    keys = values.view(np.uint64)  # for floats >= +0.0 the unsigned order is the order
+    high = keys.max()
+    if high >> np.uint64(63):  # a negative value or -0.0
+        # negative floats: all bits flipped; others: the sign bit set (then the same holds)
+        negative = (keys >> np.uint64(63)).astype(bool)
+        keys = np.where(negative, ~keys, keys | np.uint64(1 << 63))
+        high = keys.max()
     low = keys.min()
-    span = int(keys.max() - low).bit_length()
+    span = int(high - low).bit_length()
     buckets = ((keys - low) >> np.uint64(max(0, span - 16))).astype(np.uint16)
     coarse = np.argsort(buckets, kind="stable")
     return coarse[np.argsort(values[coarse], kind="stable")]
