@@ -9,10 +9,10 @@ configuration a month uses is chosen by
 
 Why hand-written: a sum of arrays; a blend is added one candidate at a time (no scaled copies
 kept), its sum memoised until its month is let go (with the sum of the best 3 taken on the way
-to the best 10: the same additions) and each candidate keeps its ranks as each cell's tie group (16 bits for up to
-65,535 groups: a fourth of a whole array of ranks) and each group's rank, which keeps the memory
-near one month's candidates (``docs/forecast.md``, *Cost*); a rank blend adds each candidate's
-``table[groups]`` in turn.
+to the best 10: the same additions), and each candidate keeps its ranks as each cell's tie
+group (16 bits for up to 65,535 groups: a fourth of a whole array of ranks) and each group's
+rank, which keeps the memory near one month's candidates (``docs/forecast.md``, *Cost*); a rank
+blend adds each candidate's ``table[groups]`` in turn.
 """
 
 from __future__ import annotations
