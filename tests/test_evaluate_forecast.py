@@ -24,6 +24,10 @@ from hotspots.evaluate.forecast import (
     scaled_ranks,
     shrink,
 )
+from hotspots.evaluate.forecast.blends import Blends
+from hotspots.evaluate.forecast.ranks import BUCKET_MIN_VALUES, rank_groups, sort_order
+from hotspots.evaluate.forecast.scoring import POOL_MIN_VALUES, POOL_SAMPLE, top_values
+from hotspots.evaluate.forecast.support import Support
 from hotspots.evaluate.metrics import coverage_measures
 from hotspots.periods import add_months
 
@@ -396,6 +400,70 @@ def test_scaled_ranks_tie_values_equal_up_to_rounding() -> None:
     assert np.array_equal(scaled_ranks(np.array([0.3, 0.1 + 0.2, 1.0])), [0.0, 0.0, 0.5])
 
 
+def test_sort_order_sorts_exactly_above_the_bucket_threshold() -> None:
+    """The bucket pass then timsort (many values) is a true sort: negative and positive values,
+    -0.0 and infinities, many exact duplicates, values spanning 24 orders of magnitude, and
+    values all within one bucket (equal but for their last bits)."""
+    rng = np.random.default_rng(11)
+    n = 3 * BUCKET_MIN_VALUES
+    spread = rng.standard_normal(n) * 10.0 ** rng.uniform(-12, 12, n)
+    one_bucket = 1.0 + rng.integers(0, 50, n) * np.finfo(float).eps
+    specials = np.concatenate([rng.integers(0, 7, n) / 3.0, [-0.0, 0.0, np.inf, -np.inf]])
+    for values in (spread, np.abs(spread), one_bucket, specials, -specials):
+        order = sort_order(values)
+        assert np.array_equal(values[order], np.sort(values))
+        assert np.array_equal(np.sort(order), np.arange(len(values)))  # a permutation
+
+
+def test_scaled_ranks_equal_scipy_rankdata_on_many_values() -> None:
+    """Above the bucket threshold the ranks are still rankdata's exactly (no two values within
+    the tie tolerance but equal ones), the lowest below zero or a compact array's 0."""
+    rng = np.random.default_rng(12)
+    n = 2 * BUCKET_MIN_VALUES
+    for lowest in (0.0, -2.5):
+        values = np.round(rng.lognormal(0.0, 3.0, n), 6) * (rng.random(n) < 0.7) + lowest
+        r = stats.rankdata(values, method="average")
+        assert np.array_equal(scaled_ranks(values), (r - r.min()) / len(r))
+    # a compact array: the 1,000 cells left out are 0, the lowest
+    values = np.round(rng.lognormal(0.0, 3.0, n), 6) + 1e-3
+    groups, table = rank_groups(values, n + 1000)
+    whole = np.concatenate([values, np.zeros(1000)])
+    r = stats.rankdata(whole, method="average")
+    assert np.array_equal(table[groups], ((r - r.min()) / len(r))[:n])
+
+
+def test_blends_of_the_best_3_taken_on_the_way_to_the_best_10_are_the_same_numbers() -> None:
+    """The running sum after 3 of the best 10 is memoised and is the best 3's blend, bit for
+    bit the blend made alone; asked again, a blend is the same; released, nothing is kept."""
+    rng = np.random.default_rng(13)
+    n = 500
+    cands = {f"c{i}": rng.lognormal(0.0, 2.0, n) * (rng.random(n) < 0.5) for i in range(10)}
+    cands["c4"] = np.zeros(n)  # all zero: unscaled
+    names = list(cands)
+
+    def candidate(month: str, name: str) -> np.ndarray:
+        return cands[name]
+
+    everywhere = Support(n, None, np.arange(n))
+    for how in ("scaled", "rank"):
+        shared = Blends(everywhere, (3, 10))
+        ten = shared.blend("m", names, how, candidate)
+        assert ("m", how, tuple(names[:3])) in shared._totals
+        three = shared.blend("m", names[:3], how, candidate)
+        alone = Blends(everywhere)
+        assert three.tobytes() == alone.blend("m", names[:3], how, candidate).tobytes()
+        assert ten.tobytes() == alone.blend("m", names, how, candidate).tobytes()
+        terms = (
+            [scaled_ranks(cands[c]) for c in names]
+            if how == "rank"
+            else [cands[c] / s if (s := cands[c].sum()) > 0 else cands[c] for c in names]
+        )
+        assert np.array_equal(ten, np.mean(terms, axis=0))
+        assert shared.blend("m", names, how, candidate).tobytes() == ten.tobytes()
+        shared.release("m")
+        assert not shared._totals and not shared._rank_cache
+
+
 def test_smoothed_candidates_equal_smoothing_each_mean_directly(grid: Grid) -> None:
     """The neighbourhood and kde candidates, made from each month smoothed once, equal the
     Gaussian smoothing (sd, truncated at 4 sd, zero outside) of each mean itself to rounding."""
@@ -449,6 +517,31 @@ def test_ranking_by_median_equals_the_general_weighted_rule(grid: Grid) -> None:
         assert fast.ranking(month) == want
         checked += sum(len(names) for names, _ in want.values())
     assert checked > 100
+
+
+def test_month_counts_pais_from_a_pool_of_the_largest_equal_pai_at_exactly() -> None:
+    """Many cells (the pool of the largest values, ``top_values``): the same PAIs as
+    ``pai_at``, with ties straddling the cuts, and when the strided sample misleads (the large
+    values only at the sampled places: too few kept, every value partitioned)."""
+    rng = np.random.default_rng(8)
+    n = 5 * POOL_MIN_VALUES
+    actual = (rng.poisson(0.3, n) * (rng.random(n) < 0.2)).astype(float)
+    covs = (0.0005, 0.001, 0.01, 0.05)
+    tied = rng.integers(0, 40, n).astype(float)  # ties at every cut
+    smooth = rng.lognormal(0.0, 2.0, n) * (rng.random(n) < 0.6)
+    # the lowest first, then the sample's places (every step-th above it) hold the largest
+    misleading = 0.5 + rng.random(n)
+    misleading[0] = 0.0
+    misleading[1 :: (n - 1) // POOL_SAMPLE] += 5.0
+    for score in (tied, smooth, misleading, tied + smooth):
+        got = MonthCounts(actual).pais(score, covs)
+        assert got == tuple(pai_at(score, actual, c) for c in covs)
+    upper = misleading[1:]
+    m = math.ceil(0.01 * n) + 1  # the 1% cut and the value below it
+    assert len(top_values(upper, m)) == len(upper)  # the sample misled: all values kept
+    pool = top_values(smooth[smooth > 0], m)
+    assert m <= len(pool) < len(smooth[smooth > 0]) / 2
+    assert pool.min() <= np.sort(smooth)[-m]
 
 
 def test_month_counts_pais_equal_pai_at_exactly() -> None:

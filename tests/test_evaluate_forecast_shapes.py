@@ -209,6 +209,7 @@ def test_memory_stays_near_one_months_candidates_with_36_months(grid: Grid) -> N
     made = {m: forward.forecast(m) for m in sorted(counts)}
     assert set(forward._kept) <= {"2025-12"}
     assert {month for month, _ in forward._blends._rank_cache} <= {"2025-12"}
+    assert {key[0] for key in forward._blends._totals} <= {"2025-12"}
     backward = Forecaster(grid, counts)
     for month in sorted(counts, reverse=True):
         again = backward.forecast(month)

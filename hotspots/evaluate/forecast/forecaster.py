@@ -124,6 +124,7 @@ class Forecaster:
         self._forecasts: dict[str, Forecast] = {}
         self._month_counts: dict[str, MonthCounts] = {}
         self._names: dict[str, list[str]] = {}
+        self._history: dict[str, list[str]] = {}
         self._kept: dict[str, dict[str, FloatArray]] = {}
         # The cells within reach of an offence (every other cell is 0 throughout): the
         # candidates, blends and ranking are compact arrays of them (module support).
@@ -134,16 +135,19 @@ class Forecaster:
             else Support.everywhere(grid)
         )
         self._stored = StoredMonths(grid, self.counts, self.support)
-        self._blends = Blends(self.support)
+        self._blends = Blends(self.support, (n for n, _ in self.options.blend_configs))
 
     def history(self, month: str) -> list[str]:
-        """The consecutive stored months just before ``month`` (oldest first, at most the cap)."""
-        out: list[str] = []
-        m = add_months(month, -1)
-        while m in self.counts and len(out) < self.options.cap_months:
-            out.append(m)
-            m = add_months(m, -1)
-        return out[::-1]
+        """The consecutive stored months just before ``month`` (oldest first, at most the cap;
+        memoised: the level-2 choice asks for them thousands of times)."""
+        if month not in self._history:
+            out: list[str] = []
+            m = add_months(month, -1)
+            while m in self.counts and len(out) < self.options.cap_months:
+                out.append(m)
+                m = add_months(m, -1)
+            self._history[month] = out[::-1]
+        return list(self._history[month])
 
     def candidates(self, month: str) -> dict[str, FloatArray]:
         """Every candidate's score per study cell for ``month``, from the months before it

@@ -7,7 +7,8 @@ target coverage at once, with the same values.
 
 Why hand-written: the nested choice scores every candidate on every earlier month, so the
 ranking is partially sorted once (``numpy.partition`` of the scores above the lowest: a force's
-many empty cells share the lowest) for all coverages, and the month's offences are summed over
+many empty cells share the lowest; of those, only a pool of the largest, :func:`top_values`)
+for all coverages, and the month's offences are summed over
 the few hundred cells that have any, not the tens of thousands that do not (``docs/forecast.md``,
 *Cost*).
 """
@@ -79,11 +80,15 @@ class MonthCounts:
             lowest = min(lowest, 0.0)  # the cells left out score 0
         upper = score[score > lowest]
         ks = [min(n, math.ceil(c * n)) for c in coverages]
+        fits = [k for k in ks if 0 < k <= len(upper)]
+        # Only the largest values can be cut: the pool holds every value from the one just
+        # below the largest cut up, the same values at the same places from the top as upper.
+        pool = top_values(upper, max(fits) + 1) if fits else upper
         # Each cut and the place before it: after the partition, part[cut - 1] is the largest
         # value below the cut (no pass over them to find it).
-        cuts = {len(upper) - k for k in ks if 0 < k <= len(upper)}
+        cuts = {len(pool) - k for k in fits}
         kth = sorted(cuts | {c - 1 for c in cuts if c > 0})
-        part = np.partition(upper, kth) if kth else upper
+        part = np.partition(pool, kth) if kth else pool
         at = score[self.where]
         out: list[float] = []
         for cov, k in zip(coverages, ks, strict=True):
@@ -94,12 +99,12 @@ class MonthCounts:
             if len(upper) >= k:
                 # After the partition the top k hold every score above the limit; equal
                 # scores may also sit below them.
-                cut = len(upper) - k
+                cut = len(pool) - k
                 limit = part[cut]
                 top = part[cut:]
                 n_above = int(np.count_nonzero(top > limit))
                 n_tied = int(np.count_nonzero(top == limit))
-                if cut and part[cut - 1] == limit:
+                if cut and part[cut - 1] == limit:  # the pool holds every value tied
                     n_tied += int(np.count_nonzero(part[:cut] == limit))
             else:  # the limit is the lowest score: every score above it is in
                 limit = lowest
@@ -110,3 +115,29 @@ class MonthCounts:
             hits += (n_chosen - float(n_above)) / float(n_tied) * tied_hits
             out.append((hits / self.total) / (n_chosen / n))
         return tuple(out)
+
+
+#: :func:`top_values` takes a pool from this many values up (fewer: all of them, as cheap).
+POOL_MIN_VALUES = 4096
+#: Values in :func:`top_values`' sample, and how many times the values wanted its threshold
+#: aims to keep (a margin for the sample's error; too few kept costs one more pass).
+POOL_SAMPLE, POOL_MARGIN = 512, 2
+
+
+def top_values(values: FloatArray, m: int) -> FloatArray:
+    """The values at least the ``m``-th largest of ``values`` (``1 <= m <= len(values)``), and
+    maybe some below it (at most all ``values``): the same order statistics from the top as
+    ``values`` down to the ``m``-th, and every value equal to one of them.
+
+    A partition (``numpy.partition``) of a candidate's 35,000 values costs several passes over
+    them, though the PAIs cut only the top few hundred: the values at least a threshold taken
+    from a strided sample (about ``POOL_MARGIN * m`` values expected above it) are kept in one
+    pass, and partitioned instead; when fewer than ``m`` are kept, all the values are."""
+    if len(values) < POOL_MIN_VALUES or m * POOL_MARGIN * 4 > len(values):
+        return values
+    step = len(values) // POOL_SAMPLE
+    sample = values[::step]
+    above = min(len(sample), math.ceil(POOL_MARGIN * m / step) + 1)
+    threshold = np.partition(sample, len(sample) - above)[len(sample) - above]
+    pool = values[values >= threshold]
+    return pool if len(pool) >= m else values

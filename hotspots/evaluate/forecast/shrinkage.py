@@ -46,8 +46,12 @@ def shrink(
     """
     total = cell_sum or (lambda values: float(values.sum()))
     total_prior = total(prior)
-    excess = total((rate - prior) ** 2) - total_prior / n_eff
+    gap = rate - prior
+    excess = total(np.square(gap, out=gap)) - total_prior / n_eff
     if total_prior <= 0:
         return rate.copy(), 0.0
     b = _EB_MAX_STRENGTH if excess <= 0 else min(total_prior / excess, _EB_MAX_STRENGTH)
-    return (n_eff * rate + b * prior) / (n_eff + b), b
+    # (n_eff * rate + b * prior) / (n_eff + b), in one buffer
+    out = n_eff * rate
+    np.add(out, np.multiply(b, prior, out=gap), out=out)
+    return np.divide(out, n_eff + b, out=out), b

@@ -130,7 +130,11 @@ class StoredMonths:
                 ndimage.gaussian_filter(delta, sigma, mode="constant")[4, 4]
             )
         centre = self._loo_centre[bandwidth_m]
-        return np.maximum(smooth - centre * values, 0.0) / (1.0 - centre)
+        # np.maximum(smooth - centre * values, 0.0) / (1.0 - centre), in one buffer
+        out = centre * values
+        np.subtract(smooth, out, out=out)
+        np.maximum(out, 0.0, out=out)
+        return np.divide(out, 1.0 - centre, out=out)
 
 
 class Neighbourhoods:
