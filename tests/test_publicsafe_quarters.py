@@ -1,0 +1,186 @@
+"""The user's side of the whole-quarter rule (``hotspots.publicsafe.whole_quarter``): suppressed
+ward counts are given for one whole calendar quarter only, so a visitor is told, in the same
+words at every door (:func:`hotspots.publicsafe.quarter_note`), when the period was moved
+(the public) or when counts are blank only because the period is not a quarter (the
+commissioner), and the public's period picker offers whole quarters only.
+
+Everything runs on the shared demo store (read-only; it holds Jan-Nov 2025, so Oct-Dec 2025 is
+a quarter only partly held).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from hotspots.cli import main
+from hotspots.periods import Period
+from hotspots.publicsafe import quarter_note
+from tests.accounts import client_as
+from tests.helpers import AppFactory
+
+AUTUMN = "from=2025-09&to=2025-11"
+SUMMER = "from=2025-07&to=2025-09"
+SEP_NOV = Period.months("2025-09", "2025-11")
+JUL_SEP = Period.months("2025-07", "2025-09")
+#: What the public sees blank (and given for whole quarters only): every layer it is shown.
+PUBLIC_LAYERS = ("offence", "search")
+#: The commissioner's: searches and raids by ward and near hotspots.
+COMMISSIONER_LAYERS = ("search", "raid")
+COMMISSIONER_NOTE = quarter_note(COMMISSIONER_LAYERS, SEP_NOV, near_hotspots=True, totals=True)
+
+
+@pytest.fixture(scope="module")
+def app(app_factory: AppFactory) -> Flask:
+    return app_factory(TESTING=True, PUBLIC_MODE=True, WARM_PRESETS=0)
+
+
+def _text(body: bytes) -> str:
+    """A page's visible text, one space between words."""
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", body.decode(), flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+
+
+def _page(app: Flask, role: str | None, url: str) -> str:
+    response = client_as(app, role).get(url)
+    assert response.status_code == 200, (role, url, response.status_code)
+    return _text(response.data)
+
+
+def test_the_wording_names_the_rule_the_period_and_what_stays() -> None:
+    """One function words the rule for every door; worked out by hand."""
+    assert quarter_note(PUBLIC_LAYERS, JUL_SEP, asked=SEP_NOV) == (
+        "Ward counts are given for whole calendar quarters only (Jan–Mar, Apr–Jun, "
+        "Jul–Sep, Oct–Dec): showing Jul–Sep 2025 (you asked for Sep–Nov 2025)."
+    )
+    assert COMMISSIONER_NOTE == (
+        "Search and raid counts by ward and near hotspots are given for whole calendar "
+        "quarters only (Jan–Mar, Apr–Jun, Jul–Sep, Oct–Dec): Sep–Nov 2025 is not one, so they "
+        "are blank; force and district totals are given."
+    )
+
+
+def test_the_public_page_says_its_period_was_moved(app: Flask) -> None:
+    """The public asking for Sep-Nov is shown Jul-Sep: the page says so, near the period."""
+    text = _page(app, None, f"/?{AUTUMN}")
+    note = quarter_note(PUBLIC_LAYERS, JUL_SEP, asked=SEP_NOV)
+    assert text.count(note) == 1
+    assert text.index(note) < text.index("Change the view")
+    # a whole quarter asked for is shown as asked, with no notice
+    assert "whole calendar quarters" not in _page(app, None, f"/?{SUMMER}").split("Map")[0]
+
+
+def test_the_public_period_picker_offers_whole_quarters(app: Flask) -> None:
+    """The public's presets and period select are whole quarters, the latest held first; the
+    quarter only partly held (Oct-Dec 2025: Oct and Nov) is named with no data, never a link."""
+    body = client_as(app, None).get(f"/?{SUMMER}").data.decode()
+    nav = re.search(r'<nav class="presets".*?</nav>', body, flags=re.S)
+    assert nav is not None
+    links = re.findall(r'href="[^"]*from=(\d{4}-\d\d)&amp;to=(\d{4}-\d\d)[^"]*">([^<]+)<', nav[0])
+    assert [(a, b) for a, b, _ in links] == [
+        ("2025-07", "2025-09"),
+        ("2025-04", "2025-06"),
+        ("2025-01", "2025-03"),
+    ]
+    assert [label for _, _, label in links] == ["Jul–Sep 2025", "Apr–Jun 2025", "Jan–Mar 2025"]
+    assert "Last 12 months" not in body and "Calendar year" not in body
+    select = re.search(r'<select id="quarter".*?</select>', body, flags=re.S)
+    assert select is not None, "one select of whole quarters, not a month range"
+    assert re.findall(r'<option value="([^"]+)"', select[0]) == ["2025-09", "2025-06", "2025-03"]
+    assert 'id="from"' not in body
+    text = _text(body.encode())
+    assert "Oct–Dec 2025: no data (drug offence records held for Oct 2025, Nov 2025 only)" in text
+    # the select's quarter ends are periods the public is shown as they are
+    assert "you asked" not in _page(app, None, "/?to=2025-06").split("Map")[0]
+
+
+def test_the_public_periods_api_offers_whole_quarters(app: Flask) -> None:
+    data = client_as(app, None).get("/api/v1/periods").get_json()
+    assert data["presets"][0] == {"label": "Jul–Sep 2025", "from": "2025-07", "to": "2025-09"}
+    assert all(Period.months(p["from"], p["to"]).n_months == 3 for p in data["presets"])
+    assert [p["from"][5:] for p in data["presets"]] == ["07", "04", "01"]
+    assert data["default"] == {"from": "2025-07", "to": "2025-09"}
+    assert data["partly_held"] == [
+        {
+            "label": "Oct–Dec 2025",
+            "from": "2025-10",
+            "to": "2025-12",
+            "note": "no data (drug offence records held for Oct 2025, Nov 2025 only)",
+        }
+    ]
+    assert data["note"] == quarter_note(PUBLIC_LAYERS, None)
+    # the signed-in users keep their month ranges
+    analyst = client_as(app, "analyst").get("/api/v1/periods").get_json()
+    assert any(p["label"] == "Last 12 months" for p in analyst["presets"]) or analyst["presets"]
+    assert "partly_held" not in analyst
+
+
+@pytest.mark.parametrize("url", ["/", "/compare", "/briefing"])
+def test_the_commissioners_pages_say_why_ward_searches_and_raids_are_blank(
+    app: Flask, url: str
+) -> None:
+    """Sep-Nov is not a quarter: the commissioner's search and raid counts by ward and near
+    hotspots are blank, and the page says why, once; for a quarter it says nothing."""
+    text = _page(app, "commissioner", f"{url}?{AUTUMN}")
+    assert text.count(COMMISSIONER_NOTE) == 1, text[:2000]
+    assert "whole calendar quarters" not in _page(app, "commissioner", f"{url}?{SUMMER}")
+    # the analyst's counts are never blanked: no note
+    assert "whole calendar quarters" not in _page(app, "analyst", f"{url}?{AUTUMN}")
+
+
+def test_the_commissioners_data_doors_say_why(app: Flask) -> None:
+    """map.json, the API's JSON and CSV, and OGC items carry the same words."""
+    client = client_as(app, "commissioner")
+    assert client.get(f"/map.json?{AUTUMN}").get_json()["notes"] == [COMMISSIONER_NOTE]
+    assert client.get(f"/map.json?{SUMMER}").get_json()["notes"] == []
+    for table in ("wards", "hotspots"):
+        for fmt in ("geojson", "csv"):
+            response = client.get(f"/api/v1/{table}?{AUTUMN}&format={fmt}")
+            meta = json.loads(response.headers["X-Hotspots-Metadata"])
+            assert meta["extra"]["notes"] == [COMMISSIONER_NOTE], (table, fmt)
+    items = client.get("/ogc/collections/wards/items?datetime=2025-09/2025-11&limit=5")
+    assert items.get_json()["metadata"]["extra"]["notes"] == [COMMISSIONER_NOTE]
+    # the force and district totals stay numbers
+    totals = client.get(f"/map.json?{AUTUMN}").get_json()["totals"]
+    assert isinstance(totals["search_count"], int) and isinstance(totals["raid_count"], int)
+
+
+def test_the_public_data_doors_say_the_period_was_moved(app: Flask) -> None:
+    note = quarter_note(PUBLIC_LAYERS, JUL_SEP, asked=SEP_NOV)
+    client = client_as(app, None)
+    response = client.get(f"/api/v1/wards?{AUTUMN}&format=csv")
+    assert json.loads(response.headers["X-Hotspots-Metadata"])["extra"]["notes"] == [note]
+    items = client.get("/ogc/collections/wards/items?datetime=2025-09/2025-11&limit=5")
+    assert items.get_json()["metadata"]["extra"]["notes"] == [note]
+    assert client.get(f"/map.json?{AUTUMN}").get_json()["notes"] == [note]
+
+
+def test_the_briefing_pdf_says_why(app: Flask, tmp_path: Path) -> None:
+    """Read back from the PDF with poppler, as a reader's viewer does."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    client = client_as(app, "commissioner")
+    pdf = tmp_path / "briefing.pdf"
+    pdf.write_bytes(client.get(f"/briefing.pdf?{AUTUMN}").data)
+    words = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    flat = " ".join(words.split())
+    assert "whole calendar quarters only" in flat and "Sep–Nov 2025 is not one" in flat, flat
+
+
+def test_the_public_safe_export_refuses_in_the_same_words(
+    demo_store_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "wards.csv"
+    args = ["export", "wards", "--from", "2025-09", "--to", "2025-11", "--format", "csv"]
+    assert main([*args, "-o", str(out), "--public-safe", "--store", str(demo_store_path)]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert quarter_note(PUBLIC_LAYERS, SEP_NOV, blank=False) in err
