@@ -4,8 +4,8 @@ words at every door (:func:`hotspots.publicsafe.quarter_note`), when the period 
 (the public) or when counts are blank only because the period is not a quarter (the
 commissioner), and the public's period picker offers whole quarters only.
 
-Everything runs on the shared demo store (read-only; it holds Jan-Nov 2025, so Oct-Dec 2025 is
-a quarter only partly held).
+Everything runs on the shared demo store (read-only; it holds Jan-Dec 2025: four whole
+quarters), and a store of its Jan-Nov files (Oct-Dec 2025 a quarter only partly held).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -78,48 +79,72 @@ def test_the_public_page_says_its_period_was_moved(app: Flask) -> None:
 
 
 def test_the_public_period_picker_offers_whole_quarters(app: Flask) -> None:
-    """The public's presets and period select are whole quarters, the latest held first; the
-    quarter only partly held (Oct-Dec 2025: Oct and Nov) is named with no data, never a link."""
+    """The public's presets and period select are whole quarters, the latest held first, not
+    the signed-in users' month ranges that would only be moved."""
     body = client_as(app, None).get(f"/?{SUMMER}").data.decode()
     nav = re.search(r'<nav class="presets".*?</nav>', body, flags=re.S)
     assert nav is not None
     links = re.findall(r'href="[^"]*from=(\d{4}-\d\d)&amp;to=(\d{4}-\d\d)[^"]*">([^<]+)<', nav[0])
     assert [(a, b) for a, b, _ in links] == [
+        ("2025-10", "2025-12"),
         ("2025-07", "2025-09"),
         ("2025-04", "2025-06"),
         ("2025-01", "2025-03"),
     ]
-    assert [label for _, _, label in links] == ["Jul–Sep 2025", "Apr–Jun 2025", "Jan–Mar 2025"]
+    assert [label for _, _, label in links][:2] == ["Oct–Dec 2025", "Jul–Sep 2025"]
     assert "Last 12 months" not in body and "Calendar year" not in body
     select = re.search(r'<select id="quarter".*?</select>', body, flags=re.S)
     assert select is not None, "one select of whole quarters, not a month range"
-    assert re.findall(r'<option value="([^"]+)"', select[0]) == ["2025-09", "2025-06", "2025-03"]
+    options = re.findall(r'<option value="([^"]+)"( selected)?>([^<]+)<', select[0])
+    assert options == [
+        ("2025-12", "", "Oct–Dec 2025"),
+        ("2025-09", " selected", "Jul–Sep 2025"),
+        ("2025-06", "", "Apr–Jun 2025"),
+        ("2025-03", "", "Jan–Mar 2025"),
+    ]
     assert 'id="from"' not in body
-    text = _text(body.encode())
-    assert "Oct–Dec 2025: no data (drug offence records held for Oct 2025, Nov 2025 only)" in text
-    # the select's quarter ends are periods the public is shown as they are
-    assert "you asked" not in _page(app, None, "/?to=2025-06").split("Map")[0]
+    # what the select sends (its quarter's last month) is a period the public is shown as it is
+    text = _page(app, None, "/?to=2025-06&measure=count")
+    assert "Drug hotspots, Apr–Jun 2025" in text and "you asked" not in text
+    # the comparison page offers the quarters too, for both periods
+    compare = client_as(app, None).get(f"/compare?{SUMMER}").data.decode()
+    assert '<select id="quarter"' in compare and '<select id="quarter2"' in compare
 
 
 def test_the_public_periods_api_offers_whole_quarters(app: Flask) -> None:
     data = client_as(app, None).get("/api/v1/periods").get_json()
-    assert data["presets"][0] == {"label": "Jul–Sep 2025", "from": "2025-07", "to": "2025-09"}
+    assert data["presets"][0] == {"label": "Oct–Dec 2025", "from": "2025-10", "to": "2025-12"}
+    assert [p["from"][5:] for p in data["presets"]] == ["10", "07", "04", "01"]
     assert all(Period.months(p["from"], p["to"]).n_months == 3 for p in data["presets"])
-    assert [p["from"][5:] for p in data["presets"]] == ["07", "04", "01"]
-    assert data["default"] == {"from": "2025-07", "to": "2025-09"}
-    assert data["partly_held"] == [
-        {
-            "label": "Oct–Dec 2025",
-            "from": "2025-10",
-            "to": "2025-12",
-            "note": "no data (drug offence records held for Oct 2025, Nov 2025 only)",
-        }
-    ]
+    assert data["default"] == {"from": "2025-10", "to": "2025-12"}
+    assert data["partly_held"] == []
     assert data["note"] == quarter_note(PUBLIC_LAYERS, None)
     # the signed-in users keep their month ranges
     analyst = client_as(app, "analyst").get("/api/v1/periods").get_json()
-    assert any(p["label"] == "Last 12 months" for p in analyst["presets"]) or analyst["presets"]
+    assert any(p["label"] == "Last 12 months" for p in analyst["presets"])
     assert "partly_held" not in analyst
+
+
+def test_a_quarter_only_partly_held_is_no_data_naming_its_months(
+    app_factory: AppFactory, store_of: Callable[[frozenset[str]], Path]
+) -> None:
+    """A store of Jan-Nov 2025: Oct-Dec is held for Oct and Nov only, so it is no choice and
+    is named "no data" with its months (the figure rule); the latest quarter offered is
+    Jul-Sep, and the public asking for Sep-Nov is shown Jul-Sep, told so."""
+    months = frozenset(f"2025-{m:02d}" for m in range(1, 12))
+    app = app_factory(store_of(months), TESTING=True, PUBLIC_MODE=True, WARM_PRESETS=0)
+    note = "no data (drug offence records held for Oct 2025, Nov 2025 only)"
+    data = client_as(app, None).get("/api/v1/periods").get_json()
+    assert data["presets"][0] == {"label": "Jul–Sep 2025", "from": "2025-07", "to": "2025-09"}
+    assert data["partly_held"] == [
+        {"label": "Oct–Dec 2025", "from": "2025-10", "to": "2025-12", "note": note}
+    ]
+    body = client_as(app, None).get(f"/?{AUTUMN}").data.decode()
+    select = re.search(r'<select id="quarter".*?</select>', body, flags=re.S)
+    assert select is not None and "2025-12" not in select[0]
+    text = _text(body.encode())
+    assert f"Oct–Dec 2025: {note}" in text
+    assert text.count(quarter_note(PUBLIC_LAYERS, JUL_SEP, asked=SEP_NOV)) == 1
 
 
 @pytest.mark.parametrize("url", ["/", "/compare", "/briefing"])
@@ -147,9 +172,12 @@ def test_the_commissioners_data_doors_say_why(app: Flask) -> None:
             assert meta["extra"]["notes"] == [COMMISSIONER_NOTE], (table, fmt)
     items = client.get("/ogc/collections/wards/items?datetime=2025-09/2025-11&limit=5")
     assert items.get_json()["metadata"]["extra"]["notes"] == [COMMISSIONER_NOTE]
-    # the force and district totals stay numbers
-    totals = client.get(f"/map.json?{AUTUMN}").get_json()["totals"]
-    assert isinstance(totals["search_count"], int) and isinstance(totals["raid_count"], int)
+    # the force and district totals stay numbers (raids are held for every month; searches
+    # for July only: "no data" by the figure rule, its own note, not the quarter's)
+    data = client.get(f"/map.json?{AUTUMN}").get_json()
+    assert isinstance(data["totals"]["raid_count"], int) and data["totals"]["raid_count"] > 0
+    search = data["figures"]["search"]
+    assert search["value"] is None and search["note"] and "quarter" not in search["note"]
 
 
 def test_the_public_data_doors_say_the_period_was_moved(app: Flask) -> None:

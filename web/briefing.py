@@ -23,10 +23,17 @@ from hotspots.briefing.axis import count_axis
 from hotspots.periods import Period
 from web.access import current_access
 from web.accounts import audit
-from web.analyses import current_view, get_analysis, parameter_score_of, wards_vintage
+from web.analyses import (
+    current_view,
+    get_analysis,
+    parameter_score_of,
+    period_notes,
+    period_presets,
+    wards_vintage,
+)
 from web.basemaps import current_basemap
 from web.data import cache, state
-from web.filters import ViewRequest, presets
+from web.filters import ViewRequest
 from web.httpcache import cached_response, etag_for
 
 bp = Blueprint("briefing", __name__)
@@ -42,11 +49,15 @@ def _figures(view: ViewRequest) -> dict[str, Any]:
         analysis = get_analysis(view)
         months = trend_months(analysis.period, analysis.compare_to, st.months)
         events = st.events if st.events is not None else st.store.load(months=months)
-        return briefing_figures(
+        figures = briefing_figures(
             analysis,
             monthly=monthly_counts(events, months),
             wards_vintage=wards_vintage(),
         )
+        # why the ward (and near-hotspot) searches and raids are blank: with the caveats, so
+        # the page, the PNG and the PDF say it once (web.analyses.period_notes)
+        figures["caveats"] = [*figures["caveats"], *period_notes(view)]
+        return figures
 
     key = ("briefing", view.analysis_key(), current_access().key(), st.version)
     return cache("analyses").get_or_make(key, make)
@@ -109,7 +120,7 @@ def page() -> Response:
             f=figures,
             trend=trend_svg(figures["monthly"]),
             months=state().months,
-            presets=presets(state().months),
+            presets=period_presets(state().months),
             data_date=_data_date(),
             attribution=ATTRIBUTION,
             png_url=url_for("briefing.png") + "?" + query,

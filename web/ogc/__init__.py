@@ -41,7 +41,7 @@ from hotspots.export.events import no_data_months
 from hotspots.export.geojson import feature_texts
 from web.access import current_access
 from web.accounts import audit
-from web.analyses import within_access
+from web.analyses import asked_period, period_notes, within_access
 from web.bbox import in_bbox_wgs84, parse_bbox
 from web.data import state
 from web.errors import BadParameter
@@ -190,8 +190,12 @@ def _collection_json(collection: Collection) -> dict[str, Any]:
     }
 
 
-def _metadata(view: ViewRequest, collection: Collection) -> dict[str, Any]:
+def _metadata(
+    view: ViewRequest, collection: Collection, args: MultiDict[str, str]
+) -> dict[str, Any]:
     st = state()
+    # why counts are blank or the period moved (the whole-quarter rule), as every door says it
+    asked = asked_period(MultiDict(params.period_args(args.get("datetime"), st.months)))
     parameters: dict[str, Any] = {"months": list(view.period.months)}
     if collection.layer is not None:  # points: say which months hold no records of the layer
         gaps = no_data_months(st.store.sources(), [collection.layer], view.period.months)
@@ -199,7 +203,10 @@ def _metadata(view: ViewRequest, collection: Collection) -> dict[str, Any]:
     if collection.id == "hotspots":
         parameters.update(eps_m=view.eps_m, min_samples=view.min_samples)
     meta = ExportMetadata(
-        period=view.period.label, parameters=parameters, data_version=st.version or ""
+        period=view.period.label,
+        parameters=parameters,
+        data_version=st.version or "",
+        extra={"notes": period_notes(view, asked)},
     )
     return meta.to_dict()
 
@@ -324,7 +331,7 @@ def items(cid: str) -> Response:
         "numberReturned": len(page),
         "timeStamp": _utc(datetime.now(UTC)),
         "links": links,
-        "metadata": _metadata(view, chosen),
+        "metadata": _metadata(view, chosen, args),
     }
     texts = feature_texts(page, chosen.id_column, params.CRS_NAMES[crs])
     body = json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[' + ",\n".join(texts) + "]}"
