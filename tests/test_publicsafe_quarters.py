@@ -190,18 +190,29 @@ def test_the_public_data_doors_say_the_period_was_moved(app: Flask) -> None:
     assert client.get(f"/map.json?{AUTUMN}").get_json()["notes"] == [note]
 
 
-def test_the_briefing_pdf_says_why(app: Flask, tmp_path: Path) -> None:
-    """Read back from the PDF with poppler, as a reader's viewer does."""
+def test_the_briefing_pdf_gives_searches_and_raids_as_force_totals_only(
+    app: Flask, tmp_path: Path
+) -> None:
+    """The PDF (and PNG) give searches and raids as force totals only, for any period: no ward
+    or hotspot count of them is blank, so there is nothing to explain there (the page's ward
+    map has them: the page says why). Read back with poppler, as a reader's viewer does."""
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) is not installed")
     client = client_as(app, "commissioner")
-    pdf = tmp_path / "briefing.pdf"
-    pdf.write_bytes(client.get(f"/briefing.pdf?{AUTUMN}").data)
-    words = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
-    ).stdout
-    flat = " ".join(words.split())
-    assert "whole calendar quarters only" in flat and "Sep–Nov 2025 is not one" in flat, flat
+    texts = {}
+    for period in (AUTUMN, SUMMER):
+        pdf = tmp_path / "briefing.pdf"
+        pdf.write_bytes(client.get(f"/briefing.pdf?{period}").data)
+        words = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+        ).stdout
+        texts[period] = " ".join(words.split())
+    autumn = texts[AUTUMN]
+    assert "Drug raids" in autumn and "+154% on Jun–Aug 2025 (28)" in autumn  # force total
+    assert "whole calendar quarters" not in autumn
+    # the same search and raid headings in a quarter's PDF: none added or lost for Sep-Nov
+    headings = ("Drug stop-and-searches", "Drug raids", "Arrests at raids", "Raids nearby")
+    assert [h in autumn for h in headings] == [h in texts[SUMMER] for h in headings]
 
 
 def test_the_public_safe_export_refuses_in_the_same_words(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import pickle
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app, request
 from werkzeug.datastructures import MultiDict
@@ -36,6 +36,7 @@ from web.data import cache, shared, state
 from web.filters import ViewRequest, compare_presets, default_months, parse_view, presets
 
 __all__ = [
+    "Asked",
     "asked_period",
     "current_view",
     "full_analysis",
@@ -203,17 +204,24 @@ def within_access(view: ViewRequest) -> ViewRequest:
     return view
 
 
-def asked_period(args: MultiDict[str, str] | None = None) -> Period | None:
-    """The period the request (or ``args``) names with both ``from`` and ``to``, as asked
-    (before :func:`within_access` may move it); None when it names no whole period."""
+class Asked(NamedTuple):
+    """The period a request gets before :func:`within_access` may move it: ``named`` when
+    the request names it (``from`` and ``to``), else the default it gets."""
+
+    period: Period
+    named: bool
+
+
+def asked_period(args: MultiDict[str, str] | None = None) -> Asked:
+    """The period the request (or ``args``: ``from``, ``to``) asks for or gets by default,
+    before :func:`within_access` may move it."""
     args = request.args if args is None else args
-    if not ("from" in args and "to" in args):
-        return None
-    named = MultiDict([("from", args["from"]), ("to", args["to"])])
-    return parse_view(named, state().months, default_months()).period
+    period_args = MultiDict([(k, args[k]) for k in ("from", "to") if k in args])
+    view = parse_view(period_args, state().months, default_months())
+    return Asked(view.period, "from" in args and "to" in args)
 
 
-def period_notes(view: ViewRequest, asked: Period | None = None) -> list[str]:
+def period_notes(view: ViewRequest, asked: Asked | None = None) -> list[str]:
     """Why ward counts the visitor may see are blank, or why the period shown is not the one
     ``asked`` (the whole-quarter rule, :func:`hotspots.publicsafe.whole_quarter`), in the one
     wording of :func:`hotspots.publicsafe.quarter_note`; [] when neither. Every door that shows
@@ -228,9 +236,10 @@ def period_notes(view: ViewRequest, asked: Period | None = None) -> list[str]:
                 layers, view.period, near_hotspots=access.hotspots, totals=not access.public
             )
         ]
-    if access.public and (asked is None or asked != view.period):
-        # the public's period was moved (or chosen for it): say which one is shown
-        return [quarter_note(layers, view.period, asked=asked, near_hotspots=False)]
+    if access.public and asked is not None and asked.period != view.period:
+        # the public's period was moved: say which one is shown (and which was asked for)
+        named = asked.period if asked.named else None
+        return [quarter_note(layers, view.period, asked=named)]
     return []
 
 

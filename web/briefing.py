@@ -49,15 +49,11 @@ def _figures(view: ViewRequest) -> dict[str, Any]:
         analysis = get_analysis(view)
         months = trend_months(analysis.period, analysis.compare_to, st.months)
         events = st.events if st.events is not None else st.store.load(months=months)
-        figures = briefing_figures(
+        return briefing_figures(
             analysis,
             monthly=monthly_counts(events, months),
             wards_vintage=wards_vintage(),
         )
-        # why the ward (and near-hotspot) searches and raids are blank: with the caveats, so
-        # the page, the PNG and the PDF say it once (web.analyses.period_notes)
-        figures["caveats"] = [*figures["caveats"], *period_notes(view)]
-        return figures
 
     key = ("briefing", view.analysis_key(), current_access().key(), st.version)
     return cache("analyses").get_or_make(key, make)
@@ -127,6 +123,9 @@ def page() -> Response:
             pdf_url=url_for("briefing.pdf") + "?" + query,
             frame_url=url_for("maps.frame") + "?" + view.query(),
             score=_score_of(view),
+            # why the ward map's searches and raids are blank (a period not a quarter); the
+            # PNG and PDF give searches and raids as force totals only: nothing blank to explain
+            notes=period_notes(view),
         )
 
     return cached_response(etag_for("briefing", view.analysis_key(), marking, page=True), make)

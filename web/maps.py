@@ -135,8 +135,9 @@ def compare() -> Response | tuple[str, int]:
         return render_template("compare_none.html", month=Period.months(months[0], months[0])), 200
     view, other = _compare_views()
     frame_query = view.query() + f"&from2={other.start}&to2={other.end}"
-    # the second period as asked; derived from the first when not named (then not "asked")
-    other_asked = asked_period(_other_args(request.args)) or other.period
+    # the second period as asked; when not named, derived from the first (nothing asked)
+    named = "from2" in request.args and "to2" in request.args
+    other_asked = asked_period(_other_args(request.args)) if named else None
     notes = list(
         dict.fromkeys(period_notes(view, asked_period()) + period_notes(other, other_asked))
     )
