@@ -223,3 +223,20 @@ def test_the_public_safe_export_refuses_in_the_same_words(
     assert main([*args, "-o", str(out), "--public-safe", "--store", str(demo_store_path)]) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert quarter_note(PUBLIC_LAYERS, SEP_NOV, blank=False) in err
+
+
+def test_a_quarter_picked_is_shown_without_a_notice_whatever_the_default_length(
+    app_factory: AppFactory,
+) -> None:
+    """The public's quarter select sends the quarter's last month (``to``) alone; with
+    ``DEFAULT_MONTHS`` 12 that asks for 12 months to it, moved to the quarter: the visitor picked
+    that quarter, so nothing is said; the default view (Jan-Dec moved to Oct-Dec) is not asked
+    for either. ``to`` alone in a quarter's middle month is moved back: "showing Jul–Sep 2025"
+    (with no period it "asked for")."""
+    app = app_factory(TESTING=True, PUBLIC_MODE=True, WARM_PRESETS=0, DEFAULT_MONTHS=12)
+    for url in ("/?to=2025-06", "/"):
+        body = client_as(app, None).get(url).data.decode()
+        assert 'role="note"' not in body, url
+    text = _page(app, None, "/?to=2025-11")
+    assert "Drug hotspots, Jul–Sep 2025" in text
+    assert text.count(quarter_note(PUBLIC_LAYERS, JUL_SEP)) == 1
