@@ -236,11 +236,20 @@ def period_notes(view: ViewRequest, asked: Asked | None = None) -> list[str]:
                 layers, view.period, near_hotspots=access.hotspots, totals=not access.public
             )
         ]
-    if access.public and asked is not None and asked.period != view.period:
+    if access.public and asked is not None and _moved(asked, view.period):
         # the public's period was moved: say which one is shown (and which was asked for)
         named = asked.period if asked.named else None
         return [quarter_note(layers, view.period, asked=named)]
     return []
+
+
+def _moved(asked: Asked, shown: Period) -> bool:
+    """Whether the period ``shown`` is not the one ``asked`` for: a named period other than
+    it, or an end other than its own (``to`` alone, or the default, ending where the quarter
+    shown ends is that quarter: what the public's quarter select sends)."""
+    if asked.named:
+        return asked.period != shown
+    return asked.period.end != shown.end
 
 
 def quarter_choices(months: list[str]) -> list[dict[str, Any]]:
