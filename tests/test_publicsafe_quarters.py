@@ -93,7 +93,7 @@ def test_the_public_period_picker_offers_whole_quarters(app: Flask) -> None:
     ]
     assert [label for _, _, label in links][:2] == ["Oct–Dec 2025", "Jul–Sep 2025"]
     assert "Last 12 months" not in body and "Calendar year" not in body
-    select = re.search(r'<select id="quarter".*?</select>', body, flags=re.S)
+    select = re.search(r'<select id="to" name="to".*?</select>', body, flags=re.S)
     assert select is not None, "one select of whole quarters, not a month range"
     options = re.findall(r'<option value="([^"]+)"( selected)?>([^<]+)<', select[0])
     assert options == [
@@ -103,12 +103,17 @@ def test_the_public_period_picker_offers_whole_quarters(app: Flask) -> None:
         ("2025-03", "", "Jan–Mar 2025"),
     ]
     assert 'id="from"' not in body
+    # a 400 gives the same picker again, the message beside it
+    bad = client_as(app, None).get("/?to=2031-03")
+    assert bad.status_code == 400 and b'<select id="to" name="to" aria-invalid="true"' in bad.data
+    assert b'id="from"' not in bad.data
     # what the select sends (its quarter's last month) is a period the public is shown as it is
     text = _page(app, None, "/?to=2025-06&measure=count")
     assert "Drug hotspots, Apr–Jun 2025" in text and "you asked" not in text
     # the comparison page offers the quarters too, for both periods
     compare = client_as(app, None).get(f"/compare?{SUMMER}").data.decode()
-    assert '<select id="quarter"' in compare and '<select id="quarter2"' in compare
+    assert re.search(r'<select id="to"[^>]*>\s*<option value="2025-12"', compare)
+    assert re.search(r'<select id="to2"[^>]*>\s*<option value="2025-12"', compare)
 
 
 def test_the_public_periods_api_offers_whole_quarters(app: Flask) -> None:
@@ -140,7 +145,7 @@ def test_a_quarter_only_partly_held_is_no_data_naming_its_months(
         {"label": "Oct–Dec 2025", "from": "2025-10", "to": "2025-12", "note": note}
     ]
     body = client_as(app, None).get(f"/?{AUTUMN}").data.decode()
-    select = re.search(r'<select id="quarter".*?</select>', body, flags=re.S)
+    select = re.search(r'<select id="to" name="to".*?</select>', body, flags=re.S)
     assert select is not None and "2025-12" not in select[0]
     text = _text(body.encode())
     assert f"Oct–Dec 2025: {note}" in text
