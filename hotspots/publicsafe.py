@@ -11,7 +11,9 @@
   blank, give back by difference the count of those months (November's, often a blank one);
   and every count of a month follows from the periods ending in it and before it. Whole
   calendar quarters never overlap: no two published tables differ by part of either. A table
-  of any other period has those counts blank (:func:`blank_counts`);
+  of any other period has those counts blank (:func:`blank_counts`); :func:`quarter_note` says
+  so in the same words at every door (pages, JSON, API and OGC metadata, the briefing, the
+  command line), and :func:`held_quarters` lists the quarters a period picker may offer;
 - :func:`snap_to_grid`: points moved to the centre of their grid cell (for roles or products
   that may not hold exact locations);
 - :func:`snapped_hotspots`: hotspot polygons remade as the union of the grid cells of their
@@ -31,14 +33,18 @@ import pandas as pd
 import shapely
 
 from hotspots import schema
-from hotspots.periods import Period, parse_month
+from hotspots.periods import Period, add_months, parse_month
 
 __all__ = [
+    "PUBLIC_SAFE_LAYERS",
+    "QUARTERS_TEXT",
     "SNAP_M",
     "SUPPRESS_BELOW",
     "blank_counts",
     "complementary",
+    "held_quarters",
     "latest_quarter",
+    "quarter_note",
     "snap_to_grid",
     "snapped_hotspots",
     "suppress_small_counts",
@@ -125,6 +131,67 @@ def latest_quarter(held: Sequence[str], end: str) -> Period | None:
             if set(quarter.months) <= held_set:
                 return quarter
     return None
+
+
+#: The layers a public-safe ward table shows (raid figures never leave the force), each with
+#: small counts blank: the layers :func:`quarter_note` names for it.
+PUBLIC_SAFE_LAYERS = tuple(layer for layer in schema.LAYERS if layer != "raid")
+#: The calendar quarters, in words.
+QUARTERS_TEXT = "Jan–Mar, Apr–Jun, Jul–Sep, Oct–Dec"
+#: A layer's name in :func:`quarter_note`.
+_LAYER_WORDS = {"offence": "offence", "search": "search", "raid": "raid"}
+
+
+def quarter_note(
+    layers: Sequence[str],
+    period: Period | None,
+    *,
+    asked: Period | None = None,
+    near_hotspots: bool = False,
+    totals: bool = False,
+    blank: bool = True,
+) -> str:
+    """The one wording of the whole-quarter rule (:func:`whole_quarter`), for every door.
+
+    ``layers`` are those whose ward counts follow the rule for the reader (offences among them:
+    "Ward counts"; else "Search and raid counts by ward"), ``near_hotspots`` adds the counts
+    near each hotspot. With ``period`` None, the rule alone; with a whole quarter ``period``
+    shown instead of the period ``asked``, "showing Jul–Sep 2025 (you asked for Sep–Nov 2025)";
+    with a ``period`` that is not a quarter, "Sep–Nov 2025 is not one", then ", so they are
+    blank" (``blank``) and "; force and district totals are given" (``totals``)."""
+    if "offence" in layers:
+        what = "Ward counts"
+    else:
+        names = [_LAYER_WORDS.get(layer, layer) for layer in layers]
+        joined = (
+            " and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1]
+        )
+        what = f"{joined[:1].upper()}{joined[1:]} counts by ward"
+    if near_hotspots:
+        what += " and near hotspots"
+    rule = f"{what} are given for whole calendar quarters only ({QUARTERS_TEXT})"
+    if period is None:
+        return rule + "."
+    if whole_quarter(period):
+        if asked is not None and (asked.start, asked.end) != (period.start, period.end):
+            return f"{rule}: showing {period.label} (you asked for {asked.label})."
+        return f"{rule}: showing {period.label}."
+    tail = ", so they are blank" if blank else ""
+    tail += "; force and district totals are given" if totals else ""
+    return f"{rule}: {period.label} is not one{tail}."
+
+
+def held_quarters(held: Sequence[str]) -> list[tuple[Period, tuple[str, ...]]]:
+    """Every calendar quarter with a month in ``held``, the latest first, with its months
+    held (all three: a quarter whose ward counts can be given; fewer: "no data" by the
+    figure rule)."""
+    held_set = set(held)
+    starts = sorted({f"{m[:5]}{(parse_month(m)[1] - 1) // 3 * 3 + 1:02d}" for m in held_set})
+    out = []
+    for start in reversed(starts):
+        quarter = Period.months(start, add_months(start, 2))
+        out.append((quarter, tuple(m for m in quarter.months if m in held_set)))
+    return out
 
 
 def blank_counts(wards: gpd.GeoDataFrame, layers: Sequence[str]) -> gpd.GeoDataFrame:

@@ -129,6 +129,13 @@ class Access:
         return ("search", "raid") if self.role == "commissioner" else ()
 
     @property
+    def quarter_layers(self) -> tuple[str, ...]:
+        """The :attr:`suppressed_layers` this access is shown (no raid layer without
+        :attr:`raids`): their ward counts are given for whole calendar quarters only
+        (:func:`hotspots.publicsafe.whole_quarter`; the words: ``quarter_note``)."""
+        return tuple(x for x in self.suppressed_layers if x in self.layers)
+
+    @property
     def tune_parameters(self) -> bool:
         """Choosing DBSCAN parameters other than ``auto`` (analysts): each new pair is a new
         analysis, significance test and back-test of seconds, and tiny radii on exact points

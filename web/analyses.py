@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import pickle
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app, request
 from werkzeug.datastructures import MultiDict
@@ -25,20 +25,27 @@ from hotspots.evaluate.auto_parameters import ParameterChoice, store_choice
 from hotspots.evaluate.backtest import drug_offences
 from hotspots.evaluate.grid import CELL_M, Grid
 from hotspots.evaluate.next_month import NextMonth, next_month
+from hotspots.figures import coverage_note
 from hotspots.parameters import AUTO
-from hotspots.publicsafe import latest_quarter, whole_quarter
+from hotspots.periods import Period
+from hotspots.publicsafe import held_quarters, latest_quarter, quarter_note, whole_quarter
 from hotspots.render.maps import ForecastOverlay, forecast_overlay
 from web.access import current_access, redact
 from web.budget import charge
 from web.data import cache, shared, state
-from web.filters import ViewRequest, default_months, parse_view
+from web.filters import ViewRequest, compare_presets, default_months, parse_view, presets
 
 __all__ = [
+    "Asked",
+    "asked_period",
     "current_view",
     "full_analysis",
     "get_analysis",
     "parameter_choice_of",
     "parameter_score_of",
+    "period_notes",
+    "period_presets",
+    "quarter_choices",
     "wards_vintage",
     "within_access",
 ]
@@ -195,6 +202,91 @@ def within_access(view: ViewRequest) -> ViewRequest:
         if quarter is not None:
             view = dataclasses.replace(view, start=quarter.start, end=quarter.end)
     return view
+
+
+class Asked(NamedTuple):
+    """The period a request gets before :func:`within_access` may move it: ``named`` when
+    the request names it (``from`` and ``to``), else the default it gets."""
+
+    period: Period
+    named: bool
+
+
+def asked_period(args: MultiDict[str, str] | None = None) -> Asked:
+    """The period the request (or ``args``: ``from``, ``to``) asks for or gets by default,
+    before :func:`within_access` may move it."""
+    args = request.args if args is None else args
+    period_args = MultiDict([(k, args[k]) for k in ("from", "to") if k in args])
+    view = parse_view(period_args, state().months, default_months())
+    return Asked(view.period, "from" in args and "to" in args)
+
+
+def period_notes(view: ViewRequest, asked: Asked | None = None) -> list[str]:
+    """Why ward counts the visitor may see are blank, or why the period shown is not the one
+    ``asked`` (the whole-quarter rule, :func:`hotspots.publicsafe.whole_quarter`), in the one
+    wording of :func:`hotspots.publicsafe.quarter_note`; [] when neither. Every door that shows
+    those counts gives these (pages, ``/map.json``, API and OGC metadata, the briefing)."""
+    access = current_access()
+    layers = access.quarter_layers
+    if not layers:
+        return []
+    if not whole_quarter(view.period):
+        return [
+            quarter_note(
+                layers, view.period, near_hotspots=access.hotspots, totals=not access.public
+            )
+        ]
+    if access.public and asked is not None and _moved(asked, view.period):
+        # the public's period was moved: say which one is shown (and which was asked for)
+        named = asked.period if asked.named else None
+        return [quarter_note(layers, view.period, asked=named)]
+    return []
+
+
+def _moved(asked: Asked, shown: Period) -> bool:
+    """Whether the period ``shown`` is not the one ``asked`` for: a named period other than
+    it, or an end other than its own (``to`` alone, or the default, ending where the quarter
+    shown ends is that quarter: what the public's quarter select sends)."""
+    if asked.named:
+        return asked.period != shown
+    return asked.period.end != shown.end
+
+
+def quarter_choices(months: list[str]) -> list[dict[str, Any]]:
+    """The calendar quarters the public's period picker offers, the latest first: ``label``,
+    ``start``, ``end``, ``held`` (every month held: a choice), and for a quarter only partly
+    held, ``note``: "no data (drug offence records held for Oct 2025, Nov 2025 only)" (the
+    figure rule, :func:`hotspots.figures.coverage_note`)."""
+    out = []
+    for quarter, held in held_quarters(months):
+        complete = len(held) == quarter.n_months
+        note = "" if complete else f"no data ({coverage_note('offence', quarter, held)})"
+        out.append(
+            {
+                "label": quarter.label,
+                "start": quarter.start,
+                "end": quarter.end,
+                "held": complete,
+                "note": note,
+            }
+        )
+    return out
+
+
+def period_presets(months: list[str], compare: bool = False) -> list[tuple[str, str, str]]:
+    """(label, from, to) of the period presets the visitor is offered: for the public, the
+    whole calendar quarters held, the latest first (the only periods whose ward counts it is
+    given); for every other role :func:`web.filters.presets` (``compare``: those whose previous
+    period is held, :func:`web.filters.compare_presets`)."""
+    if not current_access().public:
+        return compare_presets(months) if compare else presets(months)
+    held = set(months)
+    return [
+        (q["label"], q["start"], q["end"])
+        for q in quarter_choices(months)
+        if q["held"]
+        and (not compare or set(Period.months(q["start"], q["end"]).previous().months) <= held)
+    ]
 
 
 def forecast_after(end: str, cell_m: float = CELL_M) -> NextMonth:

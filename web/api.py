@@ -33,15 +33,23 @@ from hotspots.export.events import no_data_months
 from hotspots.figures import RECORDS, layer_months
 from hotspots.parameters import EPS_M_MAX, EPS_M_MIN, MIN_SAMPLES_MAX, MIN_SAMPLES_MIN
 from hotspots.presentation import figures_json
+from hotspots.publicsafe import quarter_note
 from web import openapi
 from web.access import current_access, require_in_scope, scope_wards
 from web.accounts import audit
-from web.analyses import get_analysis, within_access
+from web.analyses import (
+    asked_period,
+    get_analysis,
+    period_notes,
+    period_presets,
+    quarter_choices,
+    within_access,
+)
 from web.bbox import in_bbox_wgs84, parse_bbox
 from web.budget import charge
 from web.data import StoreState, state
 from web.errors import BadParameter
-from web.filters import ViewRequest, default_months, default_period, flag, parse_view, presets
+from web.filters import ViewRequest, default_months, default_period, flag, parse_view
 from web.httpcache import etag_for, revalidated
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -284,15 +292,22 @@ def periods() -> Response:
     st = state()
     default = None
     if st.months:
-        view = parse_view(MultiDict(), st.months, default_months())
+        view = within_access(parse_view(MultiDict(), st.months, default_months()))
         default = {"from": view.start, "to": view.end}
-    data = {
+    data: dict[str, Any] = {
         "months": st.months,
         "first": st.months[0] if st.months else None,
         "last": st.months[-1] if st.months else None,
         "default": default,
-        "presets": [{"label": k, "from": a, "to": b} for k, a, b in presets(st.months)],
+        "presets": [{"label": k, "from": a, "to": b} for k, a, b in period_presets(st.months)],
     }
+    if current_access().public:  # whole calendar quarters only (hotspots.publicsafe)
+        data["note"] = quarter_note(current_access().quarter_layers, None)
+        data["partly_held"] = [
+            {"label": q["label"], "from": q["start"], "to": q["end"], "note": q["note"]}
+            for q in quarter_choices(st.months)
+            if not q["held"]
+        ]
     return _json(data, {})
 
 
@@ -450,6 +465,7 @@ def _metadata(analysis: Any, args: MultiDict[str, str], view: ViewRequest) -> Ex
             # which months each layer the role may see is held for: a blank count is "no data"
             "figures": figures_json(analysis),
             "request": _request_record(args, view),
+            "notes": period_notes(view, asked_period(args)),
         },
     )
 

@@ -23,10 +23,17 @@ from hotspots.briefing.axis import count_axis
 from hotspots.periods import Period
 from web.access import current_access
 from web.accounts import audit
-from web.analyses import current_view, get_analysis, parameter_score_of, wards_vintage
+from web.analyses import (
+    current_view,
+    get_analysis,
+    parameter_score_of,
+    period_notes,
+    period_presets,
+    wards_vintage,
+)
 from web.basemaps import current_basemap
 from web.data import cache, state
-from web.filters import ViewRequest, presets
+from web.filters import ViewRequest
 from web.httpcache import cached_response, etag_for
 
 bp = Blueprint("briefing", __name__)
@@ -118,13 +125,16 @@ def page() -> Response:
                 ("narrow", trend_svg(figures["monthly"], PHONE_SVG_W)),
             ],
             months=state().months,
-            presets=presets(state().months),
+            presets=period_presets(state().months),
             data_date=_data_date(),
             attribution=ATTRIBUTION,
             png_url=url_for("briefing.png") + "?" + query,
             pdf_url=url_for("briefing.pdf") + "?" + query,
             frame_url=url_for("maps.frame") + "?" + view.query(),
             score=_score_of(view),
+            # why the ward map's searches and raids are blank (a period not a quarter); the
+            # PNG and PDF give searches and raids as force totals only: nothing blank to explain
+            notes=period_notes(view),
         )
 
     return cached_response(etag_for("briefing", view.analysis_key(), marking, page=True), make)

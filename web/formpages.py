@@ -24,6 +24,8 @@ from flask import current_app, render_template, request, url_for
 from hotspots.figures import RECORDS, layer_months
 from hotspots.parameters import FLAG_WORDS
 from hotspots.periods import describe_months
+from web.access import current_access
+from web.analyses import quarter_choices
 from web.data import state
 from web.errors import FIELD_LABELS
 from web.filters import OFFENCE_VIEWS, default_comparison, default_period
@@ -132,6 +134,8 @@ def _period_page(error: dict[str, Any]) -> str:
     default = default_period(months, n) if months else None
     view = sent_view(default.start if default else "", default.end if default else "")
     context: dict[str, Any] = {"view": view, "months": months, "presets": []}
+    if current_access().public:  # its picker of whole quarters (web.analyses.quarter_choices)
+        context["quarters"] = quarter_choices(months)
     if request.endpoint == "briefing.page":
         return render_form_page("Briefing", "_briefing_form.html", error, **context)
     if request.endpoint == "maps.compare":

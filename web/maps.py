@@ -25,17 +25,24 @@ from hotspots.presentation import (
     ward_movers,
 )
 from web import frames
-from web.access import area_name
-from web.analyses import current_view, get_analysis, wards_vintage, within_access
+from web.access import area_name, current_access
+from web.analyses import (
+    asked_period,
+    current_view,
+    get_analysis,
+    period_notes,
+    period_presets,
+    quarter_choices,
+    wards_vintage,
+    within_access,
+)
 from web.data import state
 from web.errors import BadParameter
 from web.filters import (
     ViewRequest,
-    compare_presets,
     default_comparison,
     default_months,
     parse_view,
-    presets,
 )
 from web.httpcache import cached_response, etag_for
 
@@ -55,6 +62,7 @@ def _area() -> dict[str, Any]:
 def index() -> Response:
     """The map page of one period."""
     view = current_view()
+    notes = period_notes(view, asked_period())
 
     def make() -> str:
         analysis = get_analysis(view)
@@ -62,9 +70,11 @@ def index() -> Response:
             "map.html",
             view=view,
             analysis=analysis,
+            notes=notes,
             hotspots=analysis.hotspots.head(10),
             movers=ward_movers(analysis, 5),
-            presets=presets(state().months),
+            presets=period_presets(state().months),
+            quarters=quarter_choices(state().months) if current_access().public else [],
             months=state().months,
             frame_url=url_for("maps.frame") + "?" + view.query(),
             headline=headline_text(analysis),
@@ -73,7 +83,7 @@ def index() -> Response:
             synthetic=bool(analysis.events[schema.SYNTHETIC].any()),
         )
 
-    return cached_response(etag_for("index", view.key(), page=True), make)
+    return cached_response(etag_for("index", view.key(), *notes, page=True), make)
 
 
 @bp.get("/map/frame")
@@ -88,6 +98,7 @@ def map_json() -> Response:
     """The machine-readable twin of ``/``: metadata, totals, hotspots, ward movers, coverage."""
     view = current_view()
     data = analysis_json(get_analysis(view), top=1000)
+    data["notes"] = period_notes(view, asked_period())
     return jsonify(data)
 
 
@@ -124,6 +135,12 @@ def compare() -> Response | tuple[str, int]:
         return render_template("compare_none.html", month=Period.months(months[0], months[0])), 200
     view, other = _compare_views()
     frame_query = view.query() + f"&from2={other.start}&to2={other.end}"
+    # the second period as asked; when not named, derived from the first (nothing asked)
+    named = "from2" in request.args and "to2" in request.args
+    other_asked = asked_period(_other_args(request.args)) if named else None
+    notes = list(
+        dict.fromkeys(period_notes(view, asked_period()) + period_notes(other, other_asked))
+    )
 
     def make() -> str:
         a, b = get_analysis(view), get_analysis(other)
@@ -134,12 +151,20 @@ def compare() -> Response | tuple[str, int]:
             a=a,
             b=b,
             changes=ward_changes(a, b),
-            presets=compare_presets(state().months),
+            notes=notes,
+            presets=period_presets(state().months, compare=True),
+            quarters=quarter_choices(state().months) if current_access().public else [],
             months=state().months,
             frame_url=url_for("maps.compare_frame") + "?" + frame_query,
         )
 
-    return cached_response(etag_for("compare", view.key(), other.key(), page=True), make)
+    etag = etag_for("compare", view.key(), other.key(), *notes, page=True)
+    return cached_response(etag, make)
+
+
+def _other_args(args: MultiDict[str, str]) -> MultiDict[str, str]:
+    """``from2``/``to2`` as ``from``/``to`` (the second period as asked)."""
+    return MultiDict([(k[:-1], v) for k, v in args.items() if k in ("from2", "to2")])
 
 
 @bp.get("/compare/frame")

@@ -215,7 +215,10 @@ _SUMMARIES: Final = {
     "/api/v1/periods": (
         "Periods",
         "The months held, the default period and the presets (last 3 and 12 months, "
-        "financial and calendar years) available.",
+        "financial and calendar years) available. For the public (`PUBLIC_MODE`): the whole "
+        "calendar quarters held, the latest first (its ward counts are given for those only), "
+        "with `note` (the rule in words) and `partly_held` (quarters with a month missing: "
+        "\"no data\", naming the months held).",
     ),
     "/api/v1/wards": (
         "Ward summary",

@@ -34,7 +34,13 @@ from hotspots.presentation import (
     parameter_choice_text,
     ward_movers,
 )
-from hotspots.publicsafe import SUPPRESS_BELOW, suppress_small_counts, whole_quarter
+from hotspots.publicsafe import (
+    PUBLIC_SAFE_LAYERS,
+    SUPPRESS_BELOW,
+    quarter_note,
+    suppress_small_counts,
+    whole_quarter,
+)
 from hotspots.store import Store
 from hotspots.summary import BUFFER_M, NEAR_M
 from hotspots.ward_summary import read_population
@@ -296,10 +302,10 @@ def run_export(args: argparse.Namespace, store: Store) -> Path:
         )
     if args.public_safe and not whole_quarter(period := period_from_args(args, store)):
         # the web's rule too (hotspots.publicsafe): overlapping periods' tables give blanks back
+        note = quarter_note(PUBLIC_SAFE_LAYERS, period, blank=False)
         raise ExportError(
-            f"--public-safe ward tables are of whole calendar quarters only (Jan-Mar, Apr-Jun, "
-            f"Jul-Sep, Oct-Dec); {period.label} is not one: two tables of overlapping periods "
-            "give small counts back by difference"
+            f"--public-safe: {note} Two tables of overlapping periods give small counts back "
+            "by difference; choose a quarter with --from and --to"
         )
     if args.what == "events":
         # Events need no clustering: stream them straight from the store, file by file.

@@ -193,3 +193,50 @@ def text_problems(page: Any, selector: str) -> tuple[int, float, list[Any]]:
         if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
     ]
     return len(boxes), min((b[3] - b[1] for b in boxes), default=0.0), overlaps
+
+
+@contextlib.contextmanager
+def browsed_page(
+    browser: Any, base_url: str, width: int, storage_state: Any = None
+) -> Iterator[BrowsedPage]:
+    """A new browser context at ``width`` CSS px (a phone's below 600) on the app at
+    ``base_url`` (``storage_state``: a signed-in session, None: anonymous), as the ``page``
+    fixture makes it: requests to other hosts aborted and recorded, with page and console
+    errors and failed or 4xx/5xx requests to the app (for an app of the test's own, e.g. one
+    in ``PUBLIC_MODE``)."""
+    phone = width < 600
+    context = browser.new_context(
+        storage_state=storage_state,
+        viewport={"width": width, "height": PHONE_HEIGHT if phone else DESKTOP_HEIGHT},
+        is_mobile=phone,
+        has_touch=phone,
+        device_scale_factor=1,
+        locale="en-GB",
+        service_workers="block",
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    browsed = BrowsedPage(context.new_page(), base_url, width)
+
+    def route(route: Any) -> None:
+        if route.request.url.startswith(base_url + "/"):
+            route.continue_()
+        else:
+            browsed.external.append(f"{route.request.method} {route.request.url}")
+            route.abort()
+
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            browsed.errors.append(f"console: {message.text}")
+
+    def on_response(response: Any) -> None:
+        if response.status >= 400 and response.url.startswith(base_url + "/"):
+            browsed.bad_requests.append(f"HTTP {response.status}: {response.url}")
+
+    context.route("**/*", route)
+    browsed.page.on("pageerror", lambda exc: browsed.errors.append(f"pageerror: {exc}"))
+    browsed.page.on("console", on_console)
+    browsed.page.on("response", on_response)
+    try:
+        yield browsed
+    finally:
+        context.close()

@@ -42,7 +42,7 @@ from hotspots.export.geojson import feature_texts
 from hotspots.presentation import figures_json
 from web.access import current_access
 from web.accounts import audit
-from web.analyses import get_analysis, within_access
+from web.analyses import asked_period, get_analysis, period_notes, within_access
 from web.bbox import in_bbox_wgs84, parse_bbox
 from web.data import state
 from web.errors import BadParameter
@@ -191,8 +191,12 @@ def _collection_json(collection: Collection) -> dict[str, Any]:
     }
 
 
-def _metadata(view: ViewRequest, collection: Collection) -> dict[str, Any]:
+def _metadata(
+    view: ViewRequest, collection: Collection, args: MultiDict[str, str]
+) -> dict[str, Any]:
     st = state()
+    # why counts are blank or the period moved (the whole-quarter rule), as every door says it
+    asked = asked_period(MultiDict(params.period_args(args.get("datetime"), st.months)))
     parameters: dict[str, Any] = {"months": list(view.period.months)}
     if collection.layer is not None:  # points: say which months hold no records of the layer
         gaps = no_data_months(st.store.sources(), [collection.layer], view.period.months)
@@ -203,7 +207,10 @@ def _metadata(view: ViewRequest, collection: Collection) -> dict[str, Any]:
     if collection.layer is None:  # the analysis' tables: which months each layer is held for
         extra["figures"] = figures_json(get_analysis(view))  # (cached: the features' own)
     meta = ExportMetadata(
-        period=view.period.label, parameters=parameters, data_version=st.version or "", extra=extra
+        period=view.period.label,
+        parameters=parameters,
+        data_version=st.version or "",
+        extra={**extra, "notes": period_notes(view, asked)},
     )
     return meta.to_dict()
 
@@ -328,7 +335,7 @@ def items(cid: str) -> Response:
         "numberReturned": len(page),
         "timeStamp": _utc(datetime.now(UTC)),
         "links": links,
-        "metadata": _metadata(view, chosen),
+        "metadata": _metadata(view, chosen, args),
     }
     texts = feature_texts(page, chosen.id_column, params.CRS_NAMES[crs])
     body = json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[' + ",\n".join(texts) + "]}"

@@ -1,0 +1,118 @@
+"""The whole-quarter rule as a person meets it (real Chromium, axe-core WCAG 2.2 AA): the public
+visitor asking for a period that is not a calendar quarter is told, near the period, which
+quarter is shown instead, and picks from whole quarters; the commissioner's map and briefing of
+a non-quarter period say once why ward searches and raids are blank
+(``hotspots.publicsafe.quarter_note``; tests/test_publicsafe_quarters.py checks every door)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.browsing import BrowsedPage, browsed_page, serving
+from tests.e2e.test_browser import axe_violations, draw_map, report
+
+WIDTHS = [1280, 360]
+AUTUMN = "from=2025-09&to=2025-11"
+
+
+@pytest.fixture(scope="module")
+def public_server(live_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on the browser tests' demo store with ``PUBLIC_MODE`` on."""
+    from web import create_app
+
+    cache = tmp_path_factory.mktemp("public-cache")
+    config = {
+        "STORE": str(live_store),
+        "PUBLIC_MODE": True,
+        "COMPUTE_PER_MINUTE": 0,
+        "WARM_PRESETS": 0,
+        "CACHE_DIR": str(cache),
+    }
+    with serving(create_app(config)) as url:
+        yield url
+
+
+@pytest.fixture
+def public_page(browser: Any, public_server: str, viewport_width: int) -> Iterator[BrowsedPage]:
+    with browsed_page(browser, public_server, viewport_width) as page:
+        yield page
+
+
+def _fits(page: BrowsedPage) -> None:
+    assert page.page.evaluate("() => document.documentElement.scrollWidth") <= page.width
+
+
+@pytest.mark.parametrize("viewport_width", WIDTHS)
+def test_the_public_is_told_its_period_moved_and_picks_whole_quarters(
+    public_page: BrowsedPage, viewport_width: int
+) -> None:
+    page = public_page
+    page.goto(f"/?{AUTUMN}")
+    heading = page.page.get_by_role("heading", level=1)
+    assert "Jul–Sep 2025" in heading.inner_text()
+    note = page.page.get_by_role("note")
+    assert note.count() == 1 and note.is_visible()
+    assert "showing Jul–Sep 2025 (you asked for Sep–Nov 2025)" in note.inner_text()
+    assert "whole calendar quarters" in note.inner_text()
+    picker = page.page.get_by_label("Quarter")
+    note_box, picker_box = note.bounding_box(), picker.bounding_box()
+    assert note_box is not None and picker_box is not None
+    assert note_box["y"] < picker_box["y"]  # said near the period, above the map
+    assert note_box["x"] >= 0 and note_box["x"] + note_box["width"] <= viewport_width
+    options = picker.locator("option").all_inner_texts()
+    assert options == ["Oct–Dec 2025", "Jul–Sep 2025", "Apr–Jun 2025", "Jan–Mar 2025"]
+    presets = page.page.get_by_role("navigation", name="Period presets")
+    assert presets.get_by_role("link").all_inner_texts()[:2] == ["Oct–Dec 2025", "Jul–Sep 2025"]
+    _fits(page)
+    draw_map(page)
+    page.screenshot("page-public-quarter-moved")
+    violations = axe_violations(page.page)
+    assert violations == [], report(violations)
+    # a quarter chosen in the form is shown as it is: nothing to say
+    picker.select_option(label="Apr–Jun 2025")
+    page.page.get_by_role("button", name="Update").click()
+    page.page.wait_for_url("**to=2025-06**")
+    assert "Apr–Jun 2025" in page.page.get_by_role("heading", level=1).inner_text()
+    assert page.page.get_by_role("note").count() == 0
+    # and a preset
+    page.page.get_by_role("navigation", name="Period presets").get_by_role(
+        "link", name="Oct–Dec 2025"
+    ).click()
+    page.page.wait_for_url("**to=2025-12**")
+    assert "Oct–Dec 2025" in page.page.get_by_role("heading", level=1).inner_text()
+    page.clean()
+
+
+@pytest.mark.parametrize("role", ["commissioner"])
+@pytest.mark.parametrize("viewport_width", WIDTHS)
+def test_the_commissioners_map_and_briefing_of_a_non_quarter_say_why(
+    page: BrowsedPage, viewport_width: int, role: str
+) -> None:
+    why = "Sep–Nov 2025 is not one, so they are blank; force and district totals are given"
+    page.goto(f"/?{AUTUMN}")
+    note = page.page.get_by_role("note")
+    assert note.count() == 1 and why in note.inner_text()
+    assert "Search and raid counts by ward and near hotspots" in note.inner_text()
+    # the hotspot table's searches nearby: blank, never 0 (its map shows no raid column)
+    table = page.page.get_by_role("region", name="Top hotspots")
+    headers = table.locator("thead th").all_inner_texts()
+    cells = table.locator("tbody tr").first.locator("td").all_inner_texts()
+    assert cells[headers.index("Searches nearby")] == "–", cells
+    _fits(page)
+    page.screenshot("page-map-commissioner-non-quarter")
+    violations = axe_violations(page.page)
+    assert violations == [], report(violations)
+    page.goto(f"/briefing?{AUTUMN}")
+    note = page.page.get_by_role("note")
+    assert note.count() == 1 and why in note.inner_text()
+    raids = page.page.locator("div.card", has=page.page.locator("dt", has_text="Drug raids"))
+    assert raids.locator("dd.value").inner_text().strip().isdigit()  # force totals stay
+    _fits(page)
+    page.screenshot("page-briefing-commissioner-non-quarter")
+    violations = axe_violations(page.page)
+    assert violations == [], report(violations)
+    page.clean()
