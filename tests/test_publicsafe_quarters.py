@@ -138,7 +138,7 @@ def test_a_quarter_only_partly_held_is_no_data_naming_its_months(
     Jul-Sep, and the public asking for Sep-Nov is shown Jul-Sep, told so."""
     months = frozenset(f"2025-{m:02d}" for m in range(1, 12))
     app = app_factory(store_of(months), TESTING=True, PUBLIC_MODE=True, WARM_PRESETS=0)
-    note = "no data (drug offence records held for Oct 2025, Nov 2025 only)"
+    note = "no data (drug offence records held for Oct–Nov 2025 only)"
     data = client_as(app, None).get("/api/v1/periods").get_json()
     assert data["presets"][0] == {"label": "Jul–Sep 2025", "from": "2025-07", "to": "2025-09"}
     assert data["partly_held"] == [

@@ -255,7 +255,7 @@ def _moved(asked: Asked, shown: Period) -> bool:
 def quarter_choices(months: list[str]) -> list[dict[str, Any]]:
     """The calendar quarters the public's period picker offers, the latest first: ``label``,
     ``start``, ``end``, ``held`` (every month held: a choice), and for a quarter only partly
-    held, ``note``: "no data (drug offence records held for Oct 2025, Nov 2025 only)" (the
+    held, ``note``: "no data (drug offence records held for Oct–Nov 2025 only)" (the
     figure rule, :func:`hotspots.figures.coverage_note`)."""
     out = []
     for quarter, held in held_quarters(months):
