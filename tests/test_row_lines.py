@@ -17,6 +17,7 @@ from hotspots.sources.csvio import read_text_table
 from hotspots.sources.lines import first_record_longer_than
 from hotspots.sources.police_uk import read_street
 from hotspots.store import Store
+from hotspots.ward_summary.population import PopulationFormatError, read_population
 from tests.badinput import SEARCH_HEADER
 from tests.helpers import STREET_HEADER, lonlat, street_row
 
@@ -256,3 +257,21 @@ def test_a_quoted_record_longer_than_two_blocks_is_refused_at_its_first_line(
             continue
         with pytest.raises(SourceFormatError, match=r"line 3: the row is longer than 16 MB"):
             read_street(path)
+
+
+def test_a_population_table_names_the_line_a_record_starts_on(tmp_path: Path) -> None:
+    path = tmp_path / "population.csv"
+    path.write_text(
+        "ward_code,ward_name,population\n"  # line 1
+        'E05000001,"Alpha\nNorth",2000\n'  # lines 2-3
+        'E05000002,"Bravo\nSouth",5x00\n'  # lines 4-5: not a whole number
+    )
+    with pytest.raises(PopulationFormatError, match=r"population\.csv, line 4: population '5x00'"):
+        read_population(path)
+    path.write_text(
+        "ward_code,ward_name,population\n"  # line 1
+        'E05000001,"Alpha\r\nNorth",2000\r\n'  # lines 2-3
+        "E05000001,Alpha,2000\r\n"  # line 4: repeated
+    )
+    with pytest.raises(PopulationFormatError, match=r"line 4: duplicate .*first on line 2"):
+        read_population(path)
