@@ -577,11 +577,13 @@ def rejected_frame(
     raw: pd.DataFrame,
     verdicts: RowVerdicts,
     source_file: str,
-    first_line: int,
+    line_of: Callable[[np.ndarray], np.ndarray],
 ) -> pd.DataFrame:
     """The rejected rows of ``raw`` with ``source_file``, ``source_row``, ``reason``, ``detail``.
 
-    The original fields follow, unchanged, so an analyst can fix and re-submit them.
+    ``line_of`` gives the line of the rows at some positions of ``raw``
+    (:meth:`hotspots.sources.lines.RowLines.of`). The original fields follow, unchanged, so an
+    analyst can fix and re-submit them.
     """
     rows, reasons, details = verdicts.rejected_columns()
     out = pd.DataFrame(
@@ -589,7 +591,7 @@ def rejected_frame(
             schema.SOURCE_FILE: text_array(
                 pa.repeat(pa.scalar(source_file, type=pa.large_string()), len(rows))
             ),
-            schema.SOURCE_ROW: rows + first_line,
+            schema.SOURCE_ROW: line_of(rows),
             "reason": reasons,
             "detail": details,
         }

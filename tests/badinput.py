@@ -77,10 +77,11 @@ def assert_accounted(read: SourceRead) -> None:
     assert read.reconciles()
     assert read.rows_read == len(read.events) + len(read.rejected)
     assert set(read.rejected_by_reason()) <= set(schema.REJECTION_REASONS)
-    lines = np.arange(read.first_line, read.first_line + read.rows_read)
+    lines = read.lines.of(np.arange(read.rows_read + 1))  # and the line after the last row
+    assert lines[0] == read.lines.first_line and (np.diff(lines) >= 1).all()
     kept = read.events[schema.SOURCE_ROW].to_numpy(dtype=np.int64)
     rejected = read.rejected.iloc[:, 1].to_numpy(dtype=np.int64) if len(read.rejected) else []
-    assert sorted([*kept, *rejected]) == lines.tolist()
+    assert sorted([*kept, *rejected]) == lines[:-1].tolist()
     assert np.isfinite(read.events["x_m"].to_numpy(dtype=float)).all()
     assert np.isfinite(read.events["y_m"].to_numpy(dtype=float)).all()
 

@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 
 from hotspots import schema
+from hotspots.sources.lines import RowLines
 from hotspots.validate import RowVerdicts, rejected_frame, take_column, take_rows, text_array
 
 
@@ -44,7 +45,8 @@ class SourceRead:
     events: pd.DataFrame
     given_rejected: InitVar[pd.DataFrame | None] = None
     raw: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
-    first_line: int = 2
+    #: The line of each row of ``raw``: the ``source_row`` of its event or rejected row.
+    lines: RowLines = field(repr=False, default_factory=lambda: RowLines(2))
     #: The reader's verdicts on the rows of ``raw`` (``rejected`` is made from them), if given.
     verdicts: RowVerdicts | None = field(repr=False, default=None)
     _rejected: pd.DataFrame | None = field(init=False, repr=False, default=None)
@@ -58,9 +60,7 @@ class SourceRead:
     def rejected(self) -> pd.DataFrame:
         if self._rejected is None:
             assert self.verdicts is not None
-            self._rejected = rejected_frame(
-                self.raw, self.verdicts, self.path.name, self.first_line
-            )
+            self._rejected = rejected_frame(self.raw, self.verdicts, self.path.name, self.lines.of)
         return self._rejected
 
     @rejected.setter
@@ -106,7 +106,7 @@ class SourceRead:
                 self.events = take_rows(self.events, order)
             return
         source_rows = self.events[schema.SOURCE_ROW].to_numpy()
-        positions = source_rows - self.first_line
+        positions = self.lines.positions(source_rows)
         remake = self.verdicts is not None and bool(self.verdicts.kept[positions[taken]].all())
         for own, (_, reason, detail) in zip(masks, rejections, strict=True):
             if not own.any():
@@ -146,7 +146,7 @@ class SourceRead:
                 "detail": details,
             }
         )
-        fields = take_rows(self.raw, source_rows - self.first_line)
+        fields = take_rows(self.raw, self.lines.positions(source_rows))
         combined = pd.concat([self.rejected, pd.concat([head, fields], axis=1)], ignore_index=True)
         order = np.argsort(_first(combined, schema.SOURCE_ROW).to_numpy(), kind="stable")
         self.rejected = take_rows(combined, order)
@@ -178,10 +178,11 @@ class SourceRead:
 class ReadGroup:
     """Several files of one kind read and checked as one table.
 
-    ``combined`` reads the files' rows one after another as if they were one file (its
-    ``source_row`` numbers the combined rows; ``source_file`` names each row's own file), so
-    that later checks (the ingest's spatial ones) run once for all of them; :meth:`split` and
-    :meth:`reads` then give each file its own share, numbered in the file.
+    ``combined`` reads the files' rows one after another as if they were one file (with
+    several files its ``source_row`` numbers the combined rows, one line each; ``source_file``
+    names each row's own file), so that later checks (the ingest's spatial ones) run once for
+    all of them; :meth:`split` and :meth:`reads` then give each file its own share, numbered
+    with the file's own lines.
     """
 
     combined: SourceRead
@@ -190,22 +191,25 @@ class ReadGroup:
     raws: list[pd.DataFrame]
     #: Each file's first row in the combined rows, and the number of combined rows last.
     starts: np.ndarray
+    #: The line of each row of each file, in its file.
+    lines: list[RowLines]
 
     def file_of(self, events: pd.DataFrame) -> np.ndarray:
         """The file (0, 1, ...) of each of the combined ``events``."""
-        rows = events[schema.SOURCE_ROW].to_numpy() - self.combined.first_line
+        rows = self.combined.lines.positions(events[schema.SOURCE_ROW].to_numpy())
         return np.searchsorted(self.starts, rows, side="right") - 1
 
     def split(self, events: pd.DataFrame) -> list[pd.DataFrame]:
         """Each file's share of ``events`` (rows of :attr:`combined`, ordered by file), its
-        ``source_row`` numbered in the file."""
+        ``source_row`` the file's own line."""
         if len(self.paths) == 1:
             return [events]
         bounds = np.searchsorted(self.file_of(events), np.arange(len(self.paths) + 1))
         parts: list[pd.DataFrame] = []
         for i in range(len(self.paths)):
             part = events.iloc[bounds[i] : bounds[i + 1]].reset_index(drop=True)
-            part[schema.SOURCE_ROW] = part[schema.SOURCE_ROW].to_numpy() - self.starts[i]
+            rows = self.combined.lines.positions(part[schema.SOURCE_ROW].to_numpy())
+            part[schema.SOURCE_ROW] = self.lines[i].of(rows - self.starts[i])
             parts.append(part)
         return parts
 
@@ -224,13 +228,14 @@ class ReadGroup:
                 events=events,
                 given_rejected=rejected,
                 raw=raw,
-                first_line=self.combined.first_line,
+                lines=lines,
                 verdicts=verdicts.slice(start, stop),
             )
-            for path, sha, raw, events, rejected, start, stop in zip(
+            for path, sha, raw, lines, events, rejected, start, stop in zip(
                 self.paths,
                 self.sha256,
                 self.raws,
+                self.lines,
                 self.split(self.combined.events),
                 self._split_rejected(),
                 self.starts[:-1],
@@ -243,8 +248,7 @@ class ReadGroup:
         """Each file's rejected rows, made once for all the files (one layout: the same
         columns), then cut at the files' first rows."""
         combined = self.combined.rejected  # source_file, source_row, reason, detail, fields
-        first_line = self.combined.first_line
-        rows = combined.iloc[:, 1].to_numpy() - first_line  # of the combined rows
+        rows = self.combined.lines.positions(combined.iloc[:, 1].to_numpy())  # combined rows
         bounds = np.searchsorted(rows, self.starts)
         parts: list[pd.DataFrame] = []
         for i, path in enumerate(self.paths):
@@ -253,7 +257,7 @@ class ReadGroup:
             head = pd.DataFrame(
                 {
                     schema.SOURCE_FILE: text_array(name),
-                    schema.SOURCE_ROW: rows[a:b] - self.starts[i] + first_line,
+                    schema.SOURCE_ROW: self.lines[i].of(rows[a:b] - self.starts[i]),
                 }
             )
             rest = combined.iloc[a:b, 2:].reset_index(drop=True)

@@ -33,6 +33,7 @@ from hotspots.sources.csvio import (
     read_text_table,
     sha256_soon,
 )
+from hotspots.sources.lines import RowLines
 from hotspots.validate import (
     RowVerdicts,
     check_lonlat,
@@ -206,7 +207,9 @@ def _open_street(path: Path) -> _StreetFile:
 def _check_streets(files: list[_StreetFile], all_crime_types: bool, seen: set[str]) -> ReadGroup:
     """Check the rows of ``files`` (one layout) as one table."""
     raw = _stacked([f.table for f in files])
-    first_line = files[0].table.first_line
+    # One file: its own lines. Several: the combined rows, one line each (ReadGroup.split
+    # gives each file's rows their own lines).
+    lines = files[0].table.lines if len(files) == 1 else RowLines(files[0].table.lines.first_line)
     starts = np.cumsum([0] + [len(f.table.frame) for f in files])
     verdicts = RowVerdicts(len(raw))
     reject_blank_rows(verdicts, raw)
@@ -239,7 +242,7 @@ def _check_streets(files: list[_StreetFile], all_crime_types: bool, seen: set[st
         location=k["Location"].str.strip().array,
         outcome=k["Last outcome category"].str.strip().array,
         source_file=_names_of(files, file_of_row),
-        source_row=rows + first_line,  # numbered in the combined rows (ReadGroup.split)
+        source_row=lines.of(rows),
         synthetic=False,
         x_m=x_m[rows],
         y_m=y_m[rows],
@@ -252,7 +255,7 @@ def _check_streets(files: list[_StreetFile], all_crime_types: bool, seen: set[st
         rows_read=len(raw),
         events=events,
         raw=raw,
-        first_line=first_line,
+        lines=lines,
         verdicts=verdicts,
     )
     return ReadGroup(
@@ -261,6 +264,7 @@ def _check_streets(files: list[_StreetFile], all_crime_types: bool, seen: set[st
         sha256=[f.digest.result() for f in files],
         raws=[f.table.frame for f in files],
         starts=starts,
+        lines=[f.table.lines for f in files],
     )
 
 

@@ -165,7 +165,7 @@ def read_raids(path: str | Path, *, seen_ids: set[str] | None = None) -> SourceR
         location=k["location"].str.strip().to_numpy(),
         outcome="",
         source_file=path.name,
-        source_row=rows + table.first_line,
+        source_row=table.lines.of(rows),
         synthetic=synthetic_text.iloc[rows].isin(_TRUE).to_numpy(),
         x_m=x_m[rows],
         y_m=y_m[rows],
@@ -184,7 +184,7 @@ def read_raids(path: str | Path, *, seen_ids: set[str] | None = None) -> SourceR
         rows_read=len(raw),
         events=events,
         raw=table.frame,
-        first_line=table.first_line,
+        lines=table.lines,
         verdicts=verdicts,
     )
 

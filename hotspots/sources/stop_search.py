@@ -151,7 +151,7 @@ def read_stop_search(path: str | Path, *, all_objects: bool = False) -> SourceRe
         location="",
         outcome=k["Outcome"].str.strip().to_numpy(),
         source_file=path.name,
-        source_row=rows + table.first_line,
+        source_row=table.lines.of(rows),
         synthetic=False,
         x_m=x_m[rows],
         y_m=y_m[rows],
@@ -164,7 +164,7 @@ def read_stop_search(path: str | Path, *, all_objects: bool = False) -> SourceRe
         rows_read=len(raw),
         events=events,
         raw=raw,
-        first_line=table.first_line,
+        lines=table.lines,
         verdicts=verdicts,
     )
 

@@ -86,8 +86,11 @@ def read_population(path: str | Path) -> pd.DataFrame:
                 1,
             )
         i_code, i_pop = header.index("ward_code"), header.index("population")
+        read_to = reader.line_num
         for row in reader:
-            line = reader.line_num
+            # The line the record starts on (a quoted field may hold line breaks: line_num is
+            # the record's last line), as the readers of hotspots.sources.lines number rows.
+            line, read_to = read_to + 1, reader.line_num
             if not any(field.strip() for field in row):
                 continue
             if len(row) != len(header):
