@@ -218,7 +218,7 @@ _SUMMARIES: Final = {
         "financial and calendar years) available. For the public (`PUBLIC_MODE`): the whole "
         "calendar quarters held, the latest first (its ward counts are given for those only), "
         "with `note` (the rule in words) and `partly_held` (quarters with a month missing: "
-        "\"no data\", naming the months held).",
+        '"no data", naming the months held).',
     ),
     "/api/v1/wards": (
         "Ward summary",
