@@ -7,6 +7,7 @@ import these names from here, never from the conftest.
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -195,15 +196,19 @@ def text_problems(page: Any, selector: str) -> tuple[int, float, list[Any]]:
     return len(boxes), min((b[3] - b[1] for b in boxes), default=0.0), overlaps
 
 
+#: A map tile's address: one cancelled by zooming or panning is not a failed request.
+_TILE = re.compile(r"/\d+/\d+/\d+\.(png|jpe?g|webp|pbf)(\?|$)")
+
+
 @contextlib.contextmanager
 def browsed_page(
     browser: Any, base_url: str, width: int, storage_state: Any = None
 ) -> Iterator[BrowsedPage]:
     """A new browser context at ``width`` CSS px (a phone's below 600) on the app at
-    ``base_url`` (``storage_state``: a signed-in session, None: anonymous), as the ``page``
-    fixture makes it: requests to other hosts aborted and recorded, with page and console
-    errors and failed or 4xx/5xx requests to the app (for an app of the test's own, e.g. one
-    in ``PUBLIC_MODE``)."""
+    ``base_url`` (``storage_state``: a signed-in session, None: anonymous): requests to other
+    hosts aborted and recorded, with page and console errors and failed or 4xx/5xx requests to
+    the app. The ``page`` fixture's pages are made here; a test with an app of its own (e.g. one
+    in ``PUBLIC_MODE``) calls it directly."""
     phone = width < 600
     context = browser.new_context(
         storage_state=storage_state,
@@ -226,7 +231,15 @@ def browsed_page(
 
     def on_console(message: Any) -> None:
         if message.type == "error":
-            browsed.errors.append(f"console: {message.text}")
+            where = message.location.get("url", "") if message.location else ""
+            browsed.errors.append(f"console: {message.text} [{where}]")
+
+    def on_failed(request: Any) -> None:
+        failure = request.failure or ""
+        if "ERR_ABORTED" in failure and _TILE.search(request.url):
+            return  # a tile cancelled by zooming or panning
+        if request.url.startswith(base_url + "/"):
+            browsed.bad_requests.append(f"{failure}: {request.url}")
 
     def on_response(response: Any) -> None:
         if response.status >= 400 and response.url.startswith(base_url + "/"):
@@ -235,6 +248,7 @@ def browsed_page(
     context.route("**/*", route)
     browsed.page.on("pageerror", lambda exc: browsed.errors.append(f"pageerror: {exc}"))
     browsed.page.on("console", on_console)
+    browsed.page.on("requestfailed", on_failed)
     browsed.page.on("response", on_response)
     try:
         yield browsed

@@ -16,7 +16,6 @@ Screenshots go to ``tests/artifacts/screenshots/`` (git-ignored) for a reviewer 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,10 +25,8 @@ import pytest
 from tests.e2e.browsing import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    DESKTOP_HEIGHT,
-    PHONE_HEIGHT,
-    TIMEOUT_MS,
     BrowsedPage,
+    browsed_page,
     serving,
 )
 
@@ -136,9 +133,6 @@ def viewport_width() -> int:
     return 1280
 
 
-_TILE = re.compile(r"/\d+/\d+/\d+\.(png|jpe?g|webp|pbf)(\?|$)")
-
-
 @pytest.fixture
 def page(
     browser: Any,
@@ -147,49 +141,6 @@ def page(
     role: str,
     signed_in_states: Callable[[str], Any],
 ) -> Iterator[BrowsedPage]:
-    phone = viewport_width < 600
-    context = browser.new_context(
-        storage_state=signed_in_states(role),
-        viewport={"width": viewport_width, "height": PHONE_HEIGHT if phone else DESKTOP_HEIGHT},
-        is_mobile=phone,
-        has_touch=phone,
-        device_scale_factor=1,
-        locale="en-GB",
-        service_workers="block",
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    browsed = BrowsedPage(context.new_page(), live_server, viewport_width)
-
-    def route(route: Any) -> None:
-        url = route.request.url
-        if url.startswith(live_server + "/"):
-            route.continue_()
-        else:
-            browsed.external.append(f"{route.request.method} {url}")
-            route.abort()
-
-    def on_console(message: Any) -> None:
-        if message.type == "error":
-            where = message.location.get("url", "") if message.location else ""
-            browsed.errors.append(f"console: {message.text} [{where}]")
-
-    def on_failed(request: Any) -> None:
-        failure = request.failure or ""
-        if "ERR_ABORTED" in failure and _TILE.search(request.url):
-            return  # a tile cancelled by zooming or panning
-        if request.url.startswith(live_server + "/"):
-            browsed.bad_requests.append(f"{failure}: {request.url}")
-
-    def on_response(response: Any) -> None:
-        if response.status >= 400 and response.url.startswith(live_server + "/"):
-            browsed.bad_requests.append(f"HTTP {response.status}: {response.url}")
-
-    context.route("**/*", route)
-    browsed.page.on("pageerror", lambda exc: browsed.errors.append(f"pageerror: {exc}"))
-    browsed.page.on("console", on_console)
-    browsed.page.on("requestfailed", on_failed)
-    browsed.page.on("response", on_response)
-    try:
+    """A page as ``role`` at ``viewport_width`` (:func:`tests.e2e.browsing.browsed_page`)."""
+    with browsed_page(browser, live_server, viewport_width, signed_in_states(role)) as browsed:
         yield browsed
-    finally:
-        context.close()
