@@ -40,3 +40,13 @@ def test_ward_movers_are_whole_numbers_for_every_role(app: Flask, role: str | No
         for key in ("offence_count", "offence_prev", "offence_change"):
             assert type(row[key]) is int, (key, row[key])
 
+
+def test_the_public_page_has_no_hotspot_block(app: Flask) -> None:
+    """No "Top hotspots" heading nor "No hotspots in this period" for the public; an analyst
+    still has the block."""
+    public = client_as(app, None).get("/").data.decode()
+    assert "Top hotspots" not in public
+    assert "No hotspots in this period" not in public
+    assert 'id="hotspots-heading"' not in public
+    analyst = client_as(app, "analyst").get("/").data.decode()
+    assert 'id="hotspots-heading"' in analyst
