@@ -413,6 +413,7 @@ def patrol_plan(
             "cell_m": ahead.grid.cell_m,
             "expected_total": area_total,
             "history_months": ahead.info["history_months"],
+            "history_label": _history_label(ahead.info["history_months"]),
             "chosen": ahead.info["chosen"],
             "capture": capture,
         }
@@ -452,3 +453,12 @@ def _drug_offences(store: Store, events: gpd.GeoDataFrame | None) -> gpd.GeoData
         events = store.load(["offence"])
     events = events[(events[schema.LAYER] == "offence").to_numpy()]
     return events[(events[schema.CATEGORY] == schema.DRUGS_CRIME_TYPE).to_numpy()]
+
+
+def _history_label(history: str | None) -> str | None:
+    """The forecast's months (``"2019-07..2019-12"``, one run of held months) as a period
+    label, ``"Jul–Dec 2019"``, for the people reading the plan."""
+    if not history:
+        return None
+    first, _, last = history.partition("..")
+    return Period.months(first, last or first).label
