@@ -130,7 +130,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def ward_movers(analysis: Analysis, n: int) -> dict[str, pd.DataFrame]:
-    """The ``n`` wards with the largest rise and fall in offences (empty without comparison)."""
+    """The ``n`` wards with the largest rise and fall in offences (empty without comparison),
+    their counts and change as whole numbers (``int64``) for every role."""
     columns = [
         "ward_code",
         "ward_name",
@@ -144,6 +145,11 @@ def ward_movers(analysis: Analysis, n: int) -> dict[str, pd.DataFrame]:
         empty = analysis.wards[columns].iloc[0:0]
         return {"rising": empty, "falling": empty}
     table = pd.DataFrame(analysis.wards[columns])
+    # counts are whole numbers even where a role's table holds blanks (floats): a blank count
+    # has a blank change, so no mover has one
+    table = table[table["offence_change"].notna()]
+    counts = ["offence_count", "offence_prev", "offence_change"]
+    table[counts] = table[counts].astype("int64")
     rising = table[table["offence_change"] > 0].sort_values(
         ["offence_change", "ward_code"], ascending=[False, True]
     )

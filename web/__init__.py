@@ -19,7 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from hotspots import parameters
 from hotspots.private import private_dirs, private_umask
 from hotspots.render.maps import MEASURE_LABELS, OFFENCE_VIEW_LABELS
-from hotspots.render.popups import dynamics_text, significance_text
+from hotspots.render.popups import count_text, dynamics_text, significance_text
 from hotspots.settings import PREFIX, parse_value
 from hotspots.users import USERS_FILE
 from web.settings import DEFAULTS
@@ -79,6 +79,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.jinja_env.globals.update(
         significance_text=significance_text,
+        count_text=count_text,
         dynamics_text=dynamics_text,
         parameters=parameters,
         measure_labels=MEASURE_LABELS,

@@ -29,7 +29,7 @@ from hotspots.figures import comparison_note
 from hotspots.patrol.area import PatrolArea
 from hotspots.patrol.forecast_places import forecast_places
 from hotspots.patrol.naming import told_apart
-from hotspots.patrol.reasons import _note, _reason, _summary, colocation_warning
+from hotspots.patrol.reasons import _note, _reason, _summary, change_words, colocation_warning
 from hotspots.patrol.stability import STABILITY_WINDOWS, _monthly_hits
 from hotspots.periods import Period, add_months, parse_month
 from hotspots.publicsafe import snapped_hotspots
@@ -82,6 +82,9 @@ class PatrolPlace:
     hotspot_ranks: tuple[int, ...] = ()
     #: One line of why (the phone list): offences, change and single months hot.
     why: str = ""
+    #: The change on the comparison period in words, or why there is none
+    #: (:func:`hotspots.patrol.reasons.change_words`: the list's, card's and reason's words).
+    change_text: str = ""
     #: Share of the place's offences on its busiest map point, when flagged (``note``).
     colocation_share: float | None = None
     #: Where the place is from an earlier place of the same name, when the plan has several
@@ -386,7 +389,10 @@ def patrol_plan(
                 forecast_offences=getattr(row, "forecast_offences", None),
                 forecast_share=getattr(row, "forecast_share", None),
                 hotspot_ranks=ranks,
-                why=_summary(period, offences, change, stable, counts, in_hotspot),
+                why=_summary(
+                    period, analysis.compare_to, offences, change, stable, counts, in_hotspot
+                ),
+                change_text=change_words(change, analysis.compare_to, gap),
                 colocation_share=float(row.colocation_share) if row.colocated else None,
             )
         )
@@ -413,6 +419,7 @@ def patrol_plan(
             "cell_m": ahead.grid.cell_m,
             "expected_total": area_total,
             "history_months": ahead.info["history_months"],
+            "history_label": _history_label(ahead.info["history_months"]),
             "chosen": ahead.info["chosen"],
             "capture": capture,
         }
@@ -452,3 +459,12 @@ def _drug_offences(store: Store, events: gpd.GeoDataFrame | None) -> gpd.GeoData
         events = store.load(["offence"])
     events = events[(events[schema.LAYER] == "offence").to_numpy()]
     return events[(events[schema.CATEGORY] == schema.DRUGS_CRIME_TYPE).to_numpy()]
+
+
+def _history_label(history: str | None) -> str | None:
+    """The forecast's months (``"2019-07..2019-12"``, one run of held months) as a period
+    label, ``"Jul–Dec 2019"``, for the people reading the plan."""
+    if not history:
+        return None
+    first, _, last = history.partition("..")
+    return Period.months(first, last or first).label

@@ -22,16 +22,18 @@ def _times(n: int) -> str:
     return "none" if n == 0 else str(n)
 
 
-def _change_words(change: int | None, compare_to: Period, gap: str) -> str:
-    """The change on ``compare_to``, or ``gap``: why there is none, in the figure rule's words
-    (:func:`hotspots.figures.comparison_note`, naming the months held)."""
+def change_words(change: int | None, compare_to: Period, gap: str = "") -> str:
+    """A place's change in offences on ``compare_to`` in words: ``"up 10 on Jun–Aug 2025"``,
+    ``"down 9 on Jun–Aug 2025"``, ``"the same as in Jun–Aug 2025"``, or ``gap``: why there is
+    none, in the figure rule's words (:func:`hotspots.figures.comparison_note`, naming the
+    months held). The one wording of the change on the plan's list, cards, CSV and GPX."""
     if change is None:
-        return f", {gap or 'no comparison with ' + compare_to.label}"
+        return gap or f"no comparison with {compare_to.label}"
     if change > 0:
-        return f", up {change} on {compare_to.label}"
+        return f"up {change:,} on {compare_to.label}"
     if change < 0:
-        return f", down {-change} on {compare_to.label}"
-    return f", the same as in {compare_to.label}"
+        return f"down {-change:,} on {compare_to.label}"
+    return f"the same as in {compare_to.label}"
 
 
 def _reason(
@@ -50,7 +52,7 @@ def _reason(
     listed (``"; in no single month alone: each had fewer than 5 offences here, the 3 months
     together make it a hotspot"``)."""
     text = f"{_plural(offences, 'drug offence')} in {period.label}"
-    text += _change_words(change, compare_to, gap)
+    text += f", {change_words(change, compare_to, gap)}"
     parts: list[str] = []
     for n in STABILITY_WINDOWS:
         of = "" if available[n] == n else f" (of {available[n]} available)"
@@ -71,20 +73,21 @@ def _reason(
 
 def _summary(
     period: Period,
+    compare_to: Period,
     offences: int,
     change: int | None,
     stable: dict[int, int],
     available: dict[int, int],
     in_hotspot: bool = True,
-    gap: str = "",
 ) -> str:
-    """One line of why, for the phone list: ``"24 offences in Sep–Nov 2025 (+10); hot in 5 of
-    the last 6 months"`` or ``"...; hot over the months together, no single month alone"``
-    (a forecast place in no hotspot of the period: ``"...; a hotspot in none of the last 6
-    months, nor in Sep–Nov 2025"``)."""
+    """One line of why, for the phone list: ``"24 offences in Sep–Nov 2025, up 10 on Jun–Aug
+    2025; a hotspot in 5 of the last 6 months"`` (the change by :func:`change_words`, left out
+    when there is none: the card and the reason say why) or ``"...; a hotspot over the months
+    together, in no single month alone"`` (a forecast place in no hotspot of the period:
+    ``"...; a hotspot in none of the last 6 months, nor in Sep–Nov 2025"``)."""
     text = f"{_plural(offences, 'offence')} in {period.label}"
     if change is not None:
-        text += f" ({change:+d})"
+        text += f", {change_words(change, compare_to)}"
     n = min(STABILITY_WINDOWS)
     monthly = f"{text}; a hotspot in {_times(stable[n])} of the last {available[n]} months"
     if not in_hotspot:

@@ -1,0 +1,52 @@
+"""The public map page (``PUBLIC_MODE``, not signed in): its ward movers are whole numbers
+like everyone's, and it has no hotspot block (the public never sees hotspots)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+
+from tests.accounts import client_as
+from tests.helpers import AppFactory
+
+
+@pytest.fixture(scope="module")
+def app(app_factory: AppFactory) -> Flask:
+    return app_factory(TESTING=True, PUBLIC_MODE=True, WARM_PRESETS=0)
+
+
+def _movers(body: str) -> str:
+    """The "Wards that changed most" section of a page."""
+    found = re.search(r'<section aria-labelledby="movers-heading">.*?</section>', body, re.S)
+    assert found is not None, "no ward movers on the page"
+    return found[0]
+
+
+@pytest.mark.parametrize("role", [None, "analyst"])
+def test_ward_movers_are_whole_numbers_for_every_role(app: Flask, role: str | None) -> None:
+    """The public's movers come from a table with small counts blank (floats): the page
+    shows "29", not "29.0", the same way as for a signed-in analyst."""
+    body = client_as(app, role).get("/").data.decode()
+    cells = re.findall(r'<td class="num">([^<]*)</td>', _movers(body))
+    assert cells, "the movers table has no numbers"
+    for cell in cells:
+        assert re.fullmatch(r"[+−-]?\d{1,3}(,\d{3})*", cell), cell
+    movers = client_as(app, role).get("/map.json").get_json()["ward_movers"]
+    rows = movers["rising"] + movers["falling"]
+    assert rows, "no ward movers in /map.json"
+    for row in rows:
+        for key in ("offence_count", "offence_prev", "offence_change"):
+            assert type(row[key]) is int, (key, row[key])
+
+
+def test_the_public_page_has_no_hotspot_block(app: Flask) -> None:
+    """No "Top hotspots" heading nor "No hotspots in this period" for the public; an analyst
+    still has the block."""
+    public = client_as(app, None).get("/").data.decode()
+    assert "Top hotspots" not in public
+    assert "No hotspots in this period" not in public
+    assert 'id="hotspots-heading"' not in public
+    analyst = client_as(app, "analyst").get("/").data.decode()
+    assert 'id="hotspots-heading"' in analyst
