@@ -1,5 +1,6 @@
 """The public map page (``PUBLIC_MODE``, not signed in): its ward movers are whole numbers
-like everyone's, and it has no hotspot block (the public never sees hotspots)."""
+like everyone's, each labelled for a phone, and it has no hotspot block nor a word on how
+hotspots were found (the public never sees hotspots)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def test_ward_movers_are_whole_numbers_for_every_role(app: Flask, role: str | No
     """The public's movers come from a table with small counts blank (floats): the page
     shows "29", not "29.0", the same way as for a signed-in analyst."""
     body = client_as(app, role).get("/").data.decode()
-    cells = re.findall(r'<td class="num">([^<]*)</td>', _movers(body))
+    cells = re.findall(r'<td class="num"[^>]*>([^<]*)</td>', _movers(body))
     assert cells, "the movers table has no numbers"
     for cell in cells:
         assert re.fullmatch(r"[+−-]?\d{1,3}(,\d{3})*", cell), cell
@@ -50,3 +51,30 @@ def test_the_public_page_has_no_hotspot_block(app: Flask) -> None:
     assert 'id="hotspots-heading"' not in public
     analyst = client_as(app, "analyst").get("/").data.decode()
     assert 'id="hotspots-heading"' in analyst
+
+
+def test_the_public_page_says_nothing_of_how_hotspots_were_found(app: Flask) -> None:
+    """Before: the public's page had "How these hotspots were found": DBSCAN's radius and "N of
+    M offences fall in hotspots" for hotspots it never sees. It says what the figures are
+    instead; an analyst still has the method."""
+    public = client_as(app, None).get("/").data.decode()
+    assert "How these hotspots were found" not in public
+    assert "DBSCAN" not in public and "fall in hotspots" not in public
+    assert "About these figures" in public and "Ward boundaries:" in public
+    analyst = client_as(app, "analyst").get("/").data.decode()
+    assert "How these hotspots were found" in analyst and "fall in hotspots" in analyst
+
+
+@pytest.mark.parametrize("role", [None, "analyst"])
+def test_ward_movers_are_labelled_blocks_on_a_phone(app: Flask, role: str | None) -> None:
+    """Before: at 360 px the movers' Change column, the point of the table, was out of view.
+    The table stacks on a phone (``table.stack``), every figure labelled with its column."""
+    movers = _movers(client_as(app, role).get("/").data.decode())
+    tables = re.findall(r"<table[^>]*>", movers)
+    assert tables and all('class="stack"' in t for t in tables)
+    rows = re.findall(r"<tr><td data-label.*?</tr>", movers, re.S)
+    assert rows
+    for row in rows:
+        labels = re.findall(r'data-label="([^"]*)"', row)
+        assert labels[0] == "Ward (district)" and labels[-1] == "Change", labels
+        assert labels[1].startswith("Now, ") and labels[2].startswith("Before, "), labels
