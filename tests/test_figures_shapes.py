@@ -220,7 +220,7 @@ def test_the_patrol_plan_names_what_is_held_of_its_comparison_period(app: Flask)
     assert SUMMER_GAP in page
     # held up already: the forecast's history stops at the gap, the stability counts say how
     # many of the last 6 months are held (Mar, Jun, Jul, Aug)
-    assert "The forecast uses the months 2025-06..2025-08 only" in page
+    assert "The forecast uses the months Jun–Aug 2025 only" in page
     assert "(of 4 available)" in rows[0]["reason"]
     assert rows[0]["months_available_last_6"] == "4"
 
