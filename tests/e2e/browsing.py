@@ -196,6 +196,24 @@ def text_problems(page: Any, selector: str) -> tuple[int, float, list[Any]]:
     return len(boxes), min((b[3] - b[1] for b in boxes), default=0.0), overlaps
 
 
+def download_context(browser: Any, url: str, width: int) -> Any:
+    """A browser context at ``width`` CSS px (a phone's below 600) that accepts downloads and
+    aborts every request to a host other than the app at ``url``: for journeys that save the
+    files a user downloads (GPX, CSV, PDF)."""
+    phone = width < 600
+    context = browser.new_context(
+        viewport={"width": width, "height": PHONE_HEIGHT if phone else DESKTOP_HEIGHT},
+        is_mobile=phone,
+        has_touch=phone,
+        device_scale_factor=1,
+        locale="en-GB",
+        accept_downloads=True,
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort())
+    return context
+
+
 #: A map tile's address: one cancelled by zooming or panning is not a failed request.
 _TILE = re.compile(r"/\d+/\d+/\d+\.(png|jpe?g|webp|pbf)(\?|$)")
 

@@ -18,10 +18,8 @@ import pytest
 
 from tests.accounts import ensure_user
 from tests.e2e.browsing import (
-    DESKTOP_HEIGHT,
-    PHONE_HEIGHT,
     SCREENSHOTS,
-    TIMEOUT_MS,
+    download_context,
     serving,
     sign_in_page,
 )
@@ -44,21 +42,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     admin = ensure_user(app, "admin")
     with serving(app) as url:
         yield url, admin
-
-
-def _context(browser: Any, url: str, width: int) -> Any:
-    phone = width < 600
-    context = browser.new_context(
-        viewport={"width": width, "height": PHONE_HEIGHT if phone else DESKTOP_HEIGHT},
-        is_mobile=phone,
-        has_touch=phone,
-        device_scale_factor=1,
-        locale="en-GB",
-        accept_downloads=True,
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort())
-    return context
 
 
 def _checked(page: Any, width: int, name: str) -> None:
@@ -105,7 +88,7 @@ def _tab_to(page: Any, text: str, limit: int = 40) -> int:
 
 def _sign_in_fails(browser: Any, url: str, width: int, name: str, password: str) -> str:
     """Sign in as ``name`` in a fresh context; the page's error (empty when it worked)."""
-    context = _context(browser, url, width)
+    context = download_context(browser, url, width)
     try:
         page = context.new_page()
         page.goto(url + "/login")
@@ -126,7 +109,7 @@ def test_an_admin_adds_an_officer_by_district_name_resets_and_disables_it(
 ) -> None:
     url, admin = site
     officer = f"sgt.smith{width}"
-    context = _context(browser, url, width)
+    context = download_context(browser, url, width)
     page = context.new_page()
     try:
         sign_in_page(page, url, admin)
@@ -182,7 +165,7 @@ def test_an_admin_adds_an_officer_by_district_name_resets_and_disables_it(
         # asserted so that the journey cannot silently grow
         assert keys == 13, keys
         # the officer signs in with it and gets Cambridge's plan
-        officer_context = _context(browser, url, width)
+        officer_context = download_context(browser, url, width)
         officer_page = officer_context.new_page()
         sign_in_page_with(officer_page, url, officer, password)
         officer_page.goto(url + "/patrol")
@@ -269,7 +252,7 @@ def test_an_admin_sees_a_bad_account_refused_beside_its_field(
     browser: Any, site: tuple[str, str], width: int
 ) -> None:
     url, admin = site
-    context = _context(browser, url, width)
+    context = download_context(browser, url, width)
     page = context.new_page()
     try:
         sign_in_page(page, url, admin)
@@ -305,7 +288,7 @@ def test_the_admin_pages_have_no_keyboard_trap(
     """Tab from the top goes through every control of the page, each with a visible outline,
     and out of the page again (no element keeps the focus)."""
     url, admin = site
-    context = _context(browser, url, width)
+    context = download_context(browser, url, width)
     page = context.new_page()
     try:
         sign_in_page(page, url, admin)
@@ -343,7 +326,7 @@ def test_an_admin_uploads_a_good_file_and_a_bad_one(
     browser: Any, site: tuple[str, str], width: int, tmp_path: Path
 ) -> None:
     url, admin = site
-    context = _context(browser, url, width)
+    context = download_context(browser, url, width)
     page = context.new_page()
     try:
         sign_in_page(page, url, admin)

@@ -26,10 +26,9 @@ from hotspots.patrol import GPX_NS
 from hotspots.store import Store
 from tests.accounts import PASSWORD, ensure_user
 from tests.e2e.browsing import (
-    DESKTOP_HEIGHT,
     PHONE_HEIGHT,
     SCREENSHOTS,
-    TIMEOUT_MS,
+    download_context,
     label_clashes,
     serving,
     sign_in_page,
@@ -59,21 +58,6 @@ def mersey(
     }
     with serving(app) as url:
         yield url, names
-
-
-def _context(browser: Any, url: str, width: int) -> Any:
-    phone = width < 600
-    context = browser.new_context(
-        viewport={"width": width, "height": PHONE_HEIGHT if phone else DESKTOP_HEIGHT},
-        is_mobile=phone,
-        has_touch=phone,
-        device_scale_factor=1,
-        locale="en-GB",
-        accept_downloads=True,
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort())
-    return context
 
 
 def _fits(page: Any, width: int) -> None:
@@ -107,7 +91,7 @@ def test_a_sergeant_gets_the_plan_with_the_keyboard_alone(
     browser: Any, mersey: tuple[str, dict[str, str]], width: int, tmp_path: Path
 ) -> None:
     url, names = mersey
-    context = _context(browser, url, width)
+    context = download_context(browser, url, width)
     page = context.new_page()
     try:
         page.goto(url + "/")
@@ -157,7 +141,7 @@ def test_the_commissioners_office_gets_each_districts_headline_and_the_pdf(
     browser: Any, mersey: tuple[str, dict[str, str]], width: int
 ) -> None:
     url, names = mersey
-    context = _context(browser, url, width)
+    context = download_context(browser, url, width)
     page = context.new_page()
     try:
         sign_in_page(page, url, names["commissioner"])
@@ -201,7 +185,7 @@ def test_the_top_hotspots_numbers_are_on_top_where_markers_overlap(
     """Before: Leaflet stacked markers by latitude, so at the force's zoom hotspot 12 (south
     of the others in Liverpool's centre) covered the number of hotspot 1."""
     url, names = mersey
-    context = _context(browser, url, width)
+    context = download_context(browser, url, width)
     page = context.new_page()
     try:
         sign_in_page(page, url, names["analyst"])
@@ -233,7 +217,7 @@ def test_ward_names_are_never_written_over_each_other(
     larger wards) 141 names were drawn and dozens overlapped; now the overlapping ones wait
     for a closer zoom."""
     url, names = mersey
-    context = _context(browser, url, 1280)
+    context = download_context(browser, url, 1280)
     page = context.new_page()
     try:
         sign_in_page(page, url, names["analyst"])
@@ -270,7 +254,7 @@ def test_district_names_never_lie_under_hotspot_numbers(
     number 21; now a name that would touch a number is moved to a free place beside its own.
     Jul-Sep 2019 has stop-and-search clusters too ("…owsley" under the 977 searches' circle)."""
     url, names = mersey
-    context = _context(browser, url, width)
+    context = download_context(browser, url, width)
     page = context.new_page()
     try:
         sign_in_page(page, url, names["analyst"])
@@ -340,7 +324,7 @@ def test_the_sergeant_on_a_phone_taps_to_the_gpx(
     browser: Any, mersey: tuple[str, dict[str, str]]
 ) -> None:
     url, names = mersey
-    context = _context(browser, url, 360)
+    context = download_context(browser, url, 360)
     page = context.new_page()
     try:
         steps = Steps(page)
@@ -364,7 +348,7 @@ def test_the_commissioner_on_a_phone_gets_the_briefing_and_the_same_figures_in_t
     browser: Any, mersey: tuple[str, dict[str, str]], tmp_path: Path
 ) -> None:
     url, names = mersey
-    context = _context(browser, url, 360)
+    context = download_context(browser, url, 360)
     page = context.new_page()
     try:
         steps = Steps(page)
@@ -411,7 +395,7 @@ def test_the_analyst_on_a_phone_changes_the_period_and_exports_what_the_page_sho
     browser: Any, mersey: tuple[str, dict[str, str]]
 ) -> None:
     url, names = mersey
-    context = _context(browser, url, 360)
+    context = download_context(browser, url, 360)
     page = context.new_page()
     try:
         steps = Steps(page)
@@ -459,7 +443,7 @@ def test_the_analyst_on_a_phone_reads_each_wards_change(
     """Before: at 360 px the compare page's ward table showed the ward, the district and the
     first count; the later count and the change (the point of the page) were out of view."""
     url, names = mersey
-    context = _context(browser, url, 360)
+    context = download_context(browser, url, 360)
     page = context.new_page()
     try:
         steps = Steps(page)
