@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from hotspots import schema
+from hotspots.dates import month_words
 from hotspots.ward_summary import headline
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def parameter_choice_text(parameters: dict[str, Any]) -> str | None:
             f"({by[choice['eps_m'] == 'auto']}), min_samples {ms} "
             f"({by[choice['min_samples'] == 'auto']}), the pair with the best median PAI "
             f"({nxt['inner_pai_median']:.1f}) over the {nxt['inner_months']} test months to "
-            f"{nxt['last_test_month']}, instead of the automatic rule."
+            f"{month_words(nxt['last_test_month'])}, instead of the automatic rule."
         )
     else:
         head = (
@@ -78,8 +79,9 @@ def parameter_choice_text(parameters: dict[str, Any]) -> str | None:
     if choice["favoured"] == "not tested":
         return f"{head} Out of sample: not tested ({choice['reason']})."
     n = s["months"]
+    up_to = month_words(choice["up_to"])
     score = (
-        f"Out of sample (nested back-test on the months to {choice['up_to']}, fit {s['k']} "
+        f"Out of sample (nested back-test on the months to {up_to}, fit {s['k']} "
         f"months, PAI at {s['area_km2']:g} km²): the automatic rule median PAI "
         f"{_range(s, 'auto_pai')} over {n} test month{'s' * (n != 1)}; the pair chosen each "
         f"month on the earlier months {_range(s, 'pai')}."

@@ -220,10 +220,11 @@ _TILE = re.compile(r"/\d+/\d+/\d+\.(png|jpe?g|webp|pbf)(\?|$)")
 
 @contextlib.contextmanager
 def browsed_page(
-    browser: Any, base_url: str, width: int, storage_state: Any = None
+    browser: Any, base_url: str, width: int, storage_state: Any = None, locale: str = "en-GB"
 ) -> Iterator[BrowsedPage]:
     """A new browser context at ``width`` CSS px (a phone's below 600) on the app at
-    ``base_url`` (``storage_state``: a signed-in session, None: anonymous): requests to other
+    ``base_url`` (``storage_state``: a signed-in session, None: anonymous; ``locale``: the
+    browser's language, e.g. ``"en-US"`` to show that no date is left to it): requests to other
     hosts aborted and recorded, with page and console errors and failed or 4xx/5xx requests to
     the app. The ``page`` fixture's pages are made here; a test with an app of its own (e.g. one
     in ``PUBLIC_MODE``) calls it directly."""
@@ -234,7 +235,7 @@ def browsed_page(
         is_mobile=phone,
         has_touch=phone,
         device_scale_factor=1,
-        locale="en-GB",
+        locale=locale,
         service_workers="block",
     )
     context.set_default_timeout(TIMEOUT_MS)
