@@ -35,14 +35,21 @@ TIMEOUT_MS = 20_000
 
 def sign_in_page(page: Any, base_url: str, username: str) -> None:
     """Sign ``page`` in at ``base_url`` as ``username`` with the tests' password, as a person
-    would (the form's labelled fields and its button), and wait for the map it lands on."""
+    would (the form's labelled fields and its button), and wait for the page it lands on (the
+    role's home: :attr:`web.access.Access.home`)."""
     from tests.accounts import PASSWORD
 
     page.goto(base_url + "/login")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(base_url + "/")
+    page.wait_for_url(signed_in)
+
+
+def signed_in(url: str) -> bool:
+    """For ``wait_for_url``: a page past the sign-in form (the map, or an officer's patrol
+    plan)."""
+    return "/login" not in url
 
 
 @contextlib.contextmanager

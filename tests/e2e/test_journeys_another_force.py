@@ -32,6 +32,7 @@ from tests.e2e.browsing import (
     label_clashes,
     serving,
     sign_in_page,
+    signed_in,
     small_targets,
     text_problems,
 )
@@ -102,14 +103,8 @@ def test_a_sergeant_gets_the_plan_with_the_keyboard_alone(
         page.keyboard.press("Tab")
         page.keyboard.type(PASSWORD)
         page.keyboard.press("Enter")
-        page.wait_for_url(url + "/")
+        page.wait_for_url("**/patrol")  # an officer lands on their plan (Access.home)
         keys += 3
-        to_plan = _tab_to(page, "Patrol plan")
-        assert to_plan <= 3, to_plan  # skip link, service name, then the plan: first in the menu
-        keys += to_plan
-        page.keyboard.press("Enter")
-        page.wait_for_url("**/patrol*")
-        keys += 1
         text = " ".join(page.locator("main").inner_text().split())
         assert text.startswith("Patrol plan: Brownlow Hill and City Centre North wards")
         assert "forecast from the drug offences to Dec 2019" in text
@@ -130,8 +125,9 @@ def test_a_sergeant_gets_the_plan_with_the_keyboard_alone(
         download_info.value.save_as(saved)
         waypoints = list(ET.parse(saved).getroot().iter(f"{{{GPX_NS}}}wpt"))
         assert len(waypoints) == places.count()
-        # sign-in (3 keys after the fields), the menu, the download: a handful of presses
-        assert keys <= 17, keys
+        # sign-in (3 keys after the fields), then to the download: a handful of presses (17 with
+        # the map first, then the menu)
+        assert keys <= 13, keys
     finally:
         context.close()
 
@@ -300,7 +296,7 @@ class Steps:
         self.fill("Username", name)
         self.fill("Password", PASSWORD)
         self.tap(self.page.get_by_role("button", name="Sign in"))
-        self.page.wait_for_url(url + "/")
+        self.page.wait_for_url(signed_in)
 
 
 def _usable(page: Any, width: int, name: str) -> None:
@@ -329,8 +325,7 @@ def test_the_sergeant_on_a_phone_taps_to_the_gpx(
     try:
         steps = Steps(page)
         steps.sign_in(url, names["officer"])
-        steps.tap(page.get_by_role("link", name="Patrol plan").first)
-        page.wait_for_url("**/patrol*")
+        assert page.url == url + "/patrol"  # the officer's home: no map, no menu first
         places = page.locator(".place-list li")
         assert places.count() == 10
         _usable(page, 360, "phone-sergeant")
@@ -338,8 +333,8 @@ def test_the_sergeant_on_a_phone_taps_to_the_gpx(
         waypoints = list(ET.fromstring(gpx).iter(f"{{{GPX_NS}}}wpt"))
         names_shown = page.locator(".place-list .place-name").all_inner_texts()
         assert [w.findtext(f"{{{GPX_NS}}}name") for w in waypoints] == names_shown
-        # sign in (2 fields, 1 tap), the menu, the file: 5 steps, never silently more
-        assert steps.count == 5, steps.count
+        # sign in (2 fields, 1 tap), the file: 4 steps (5 when the map came first), no more
+        assert steps.count == 4, steps.count
     finally:
         context.close()
 
