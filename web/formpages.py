@@ -66,7 +66,8 @@ def render_form_page(
     """``form`` (a template) under ``heading`` with the error summary linking to the field
     (named by ``labels``, else :data:`web.errors.FIELD_LABELS`)."""
     field = str(error.get("field") or "")
-    label = {**FIELD_LABELS, **(labels or {})}.get(field, field)
+    # the form's months are lists in words ("Sep 2025"): its labels say no "(YYYY-MM)"
+    label = {**FIELD_LABELS, **(labels or {})}.get(field, field).replace(" (YYYY-MM)", "")
     html = render_template(
         "form_error.html",
         heading=heading,

@@ -1,0 +1,58 @@
+"""Each page's title says where the person is, in words, and no two pages a role reaches share
+one (WCAG 2.4.2): the map says it is the map (and whose area), an error page says what went
+wrong rather than a status number, and a bad period's message names months as the form lists
+them ("Oct 2024"), not as the URL does."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+
+from tests.accounts import client_as
+
+PAGES = ("/", "/compare", "/briefing", "/patrol", "/upload", "/api/docs", "/admin/users",
+         "/admin/audit")  # fmt: skip
+TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+
+
+def _title(html: str) -> str:
+    match = TITLE.search(html)
+    assert match, "no title"
+    return " ".join(match[1].split())
+
+
+@pytest.mark.parametrize("role", ["officer", "commissioner", "analyst", "admin"])
+def test_every_page_a_role_reaches_has_its_own_title(app: Flask, role: str) -> None:
+    client = client_as(app, role)
+    titles = {}
+    for path in PAGES:
+        response = client.get(path)
+        if response.status_code == 200:
+            titles[path] = _title(response.get_data(as_text=True))
+    assert len(set(titles.values())) == len(titles), titles
+    assert all(t.endswith(" – Drug hotspots") for t in titles.values()), titles
+    where = "Map of Cambridge, " if role == "officer" else "Map, "
+    assert titles["/"].startswith(where), titles["/"]  # not the period alone
+
+
+def test_an_error_page_is_titled_in_words(app: Flask) -> None:
+    client = client_as(app, "officer")
+    assert _title(client.get("/no-such-page").get_data(as_text=True)) == (
+        "Page not found – Drug hotspots"
+    )
+    assert _title(client.get("/briefing").get_data(as_text=True)) == (
+        "Not available to your role – Drug hotspots"
+    )
+
+
+def test_a_bad_period_is_told_in_the_forms_words(app: Flask) -> None:
+    html = client_as(app, "analyst").get("/compare?from=2025-01&to=2025-03").get_data(True)
+    alert = html.split('role="alert"')[1].split(">", 1)[1]
+    summary = " ".join(re.sub(r"<[^>]+>", " ", alert).split())
+    assert summary.startswith(
+        "There is a problem Compare with: from ( from2 ): expected a period whose every month "
+        "holds data: the store holds Jan–Dec 2025 (none for Oct–Dec 2024); got Oct 2024 ."
+    ), summary[:300]
+    assert "(YYYY-MM)" not in summary.split("Correct it below")[0]
