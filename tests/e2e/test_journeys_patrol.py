@@ -15,7 +15,13 @@ import pytest
 
 from hotspots.patrol import GPX_NS
 from tests.accounts import PASSWORD
-from tests.e2e.browsing import PHONE_HEIGHT, BrowsedPage, browsed_page, small_targets
+from tests.e2e.browsing import (
+    PHONE_HEIGHT,
+    BrowsedPage,
+    browsed_page,
+    sign_in_page,
+    small_targets,
+)
 from tests.e2e.test_browser import axe_violations, report
 
 
@@ -127,3 +133,41 @@ def test_a_new_view_shows_work_under_way_and_disables_its_button(
     assert "n=10" in result.url and "to=2025-11" in result.url  # sent with the form's values
     result.close()
     page.clean()
+
+
+@pytest.mark.parametrize("viewport_width", [360])
+def test_a_sergeant_whose_ward_has_no_offences_is_told_so_with_a_way_on(
+    browser: Any, live_server: str, live_store: Path, viewport_width: int
+) -> None:
+    from hotspots.store import Store
+    from tests.accounts import ensure_user
+    from web import create_app
+
+    # a ward of the demo store where no drug offence was ever recorded (found, not assumed)
+    store = Store(live_store)
+    wards = store.load_boundary("wards")
+    offences = store.load(layers=["offence"])
+    empty = sorted(set(wards["ward_code"]) - set(offences["ward_code"]))
+    assert empty, "the demo store has no ward without offences"
+    app = create_app({"STORE": str(live_store), "WARM_PRESETS": 0})
+    officer = ensure_user(app, "officer", (empty[0],))
+    with browsed_page(browser, live_server, viewport_width) as page:
+        p = page.page
+        sign_in_page(p, live_server, officer)
+        assert p.url == live_server + "/patrol"
+        headline = " ".join(p.locator(".headline").inner_text().split())
+        assert headline.startswith("No drug offence is recorded in "), headline
+        assert "so there is no place to list for Jan 2026." in headline
+        # no empty GPX or CSV to download, no jargon, and a way on
+        assert p.get_by_role("link", name="GPX for map apps").count() == 0
+        text = p.locator("main").inner_text()
+        assert "forecast cell" not in text and "Try a later month" not in text
+        assert small_targets(p) == []
+        assert axe_violations(p) == [], report(axe_violations(p))
+        page.screenshot("journey-patrol-empty-ward")
+        p.get_by_role("link", name="See the map of your area").click()
+        p.wait_for_url(live_server + "/")
+        said = p.locator(".headline").inner_text()
+        assert said == "No drug offences in Oct–Dec 2025 or Jul–Sep 2025", said
+        assert axe_violations(p) == [], report(axe_violations(p))
+        page.clean()
