@@ -161,6 +161,26 @@ def ward_movers(analysis: Analysis, n: int) -> dict[str, pd.DataFrame]:
     return {"rising": rising.head(n), "falling": falling.head(n)}
 
 
+def every_ward(analysis: Analysis) -> list[dict[str, Any]]:
+    """Every ward of the analysis (the role's: an officer's area, the public's blanks kept as
+    None) A to Z by ward then district: the figures the map shades (count, previous count,
+    change, per km²), for the map page's table of every ward."""
+    wards = analysis.wards.sort_values(["ward_name", "district_name", "ward_code"])
+    rows = []
+    for w in wards.itertuples():
+        rows.append(
+            {
+                "ward_name": w.ward_name,
+                "district_name": w.district_name,
+                "count": _count(w.offence_count),
+                "prev": _count(w.offence_prev) if analysis.comparison_available else None,
+                "change": _count(w.offence_change) if analysis.comparison_available else None,
+                "per_km2": None if pd.isna(w.offence_per_km2) else float(w.offence_per_km2),
+            }
+        )
+    return rows
+
+
 def headline_text(analysis: Analysis) -> str:
     """The change in drug offences in words (or why there is none), by the figure rule: the
     area's when the analysis is an officer's area, the force's otherwise."""
