@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 
 from tests.accounts import client_as
+from tests.helpers import AppFactory
 
 PAGES = ("/", "/compare", "/briefing", "/patrol", "/upload", "/api/docs", "/admin/users",
          "/admin/audit")  # fmt: skip
@@ -35,6 +36,15 @@ def test_every_page_a_role_reaches_has_its_own_title(app: Flask, role: str) -> N
     assert all(t.endswith(" – Drug hotspots") for t in titles.values()), titles
     where = "Map of Cambridge, " if role == "officer" else "Map, "
     assert titles["/"].startswith(where), titles["/"]  # not the period alone
+
+
+def test_the_publics_map_promises_no_hotspots(app_factory: AppFactory) -> None:
+    public = app_factory(PUBLIC_MODE=True, WARM_PRESETS=0)
+    html = client_as(public, None).get("/").get_data(as_text=True)
+    assert "<h1>Drug offences by ward, Oct–Dec 2025</h1>" in html  # was "Drug hotspots, ..."
+    assert "<h1>Drug hotspots, Oct–Dec 2025</h1>" in client_as(app_factory(), "analyst").get(
+        "/"
+    ).get_data(as_text=True)
 
 
 def test_an_error_page_is_titled_in_words(app: Flask) -> None:
