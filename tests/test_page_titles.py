@@ -6,6 +6,8 @@ them ("Oct 2024"), not as the URL does."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -66,3 +68,16 @@ def test_a_bad_period_is_told_in_the_forms_words(app: Flask) -> None:
         "holds data: the store holds Jan–Dec 2025 (none for Oct–Dec 2024); got Oct 2024 ."
     ), summary[:300]
     assert "(YYYY-MM)" not in summary.split("Correct it below")[0]
+
+
+def test_a_one_month_store_tells_each_role_a_way_on_it_can_take(
+    app_factory: AppFactory, store_of: Callable[[frozenset[str]], Path]
+) -> None:
+    """Only roles that may upload are told to upload; the others are told who can."""
+    app = app_factory(store_of(frozenset({"2025-07"})), WARM_PRESETS=0)
+    for role, upload in (("analyst", True), ("officer", False), ("commissioner", False)):
+        text = client_as(app, role).get("/compare").get_data(as_text=True)
+        assert "there is no other period to compare it with" in text, role
+        assert ('href="/upload"' in text) is upload, role
+        if not upload:
+            assert "once an analyst or administrator uploads another month" in text
