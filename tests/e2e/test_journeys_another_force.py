@@ -468,3 +468,58 @@ def test_the_analyst_on_a_phone_reads_each_wards_change(
         assert steps.count == 4, steps.count
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_merseysides_briefing_says_its_dates_in_words_on_the_page_and_in_the_pdf(
+    browser: Any, mersey: tuple[str, dict[str, str]], merseyside_store: Store, width: int
+) -> None:
+    """In a browser set to US English (its own dates: mm/dd/yyyy), the real store's briefing
+    writes its dates server-side in one UK form, and its PDF says the same words and figures."""
+    from hotspots.dates import day_words
+
+    url, names = mersey
+    context = browser.new_context(
+        viewport={"width": width, "height": PHONE_HEIGHT if width < 600 else 900},
+        is_mobile=width < 600,
+        locale="en-US",
+        accept_downloads=True,
+    )
+    external: list[str] = []
+    context.route(
+        "**/*",
+        lambda r: (
+            r.continue_()
+            if r.request.url.startswith(url)
+            else (external.append(r.request.url), r.abort())
+        ),
+    )
+    page = context.new_page()
+    try:
+        sign_in_page(page, url, names["commissioner"])
+        page.goto(url + "/briefing")
+        updated = day_words(merseyside_store.manifest()["updated"])
+        said = f"Data to Dec 2019; store updated {updated}"
+        assert said in " ".join(page.locator(".meta").inner_text().split())
+        options = page.locator("select[name=to] option").all_inner_texts()
+        assert options[-1] == "Dec 2019" and all(
+            re.fullmatch(r"[A-Z][a-z]{2} \d{4}", o) for o in options
+        )
+        line = page.locator(".district-lines li").first.inner_text()
+        with page.expect_download() as info:
+            page.get_by_role("link", name="download PDF").click()
+        pdf = Path(info.value.path())
+        text = " ".join(
+            subprocess.run(
+                ["pdftotext", "-raw", str(pdf), "-"], check=True, capture_output=True, text=True
+            ).stdout.split()
+        )
+        assert said in text
+        # the district's figures: the page's sentence, the PDF's table row
+        match = re.fullmatch(r"(\w+): .* \(([\d,]+) vs ([\d,]+)\)\.", line)
+        assert match, line
+        assert f"{match[1]} {match[2]} {match[3]}" in text, line
+        assert not re.search(r"\b\d{4}-\d{2}\b", page.locator("main").inner_text())
+        assert external == []
+    finally:
+        context.close()
