@@ -96,6 +96,23 @@ def test_the_method_names_no_force_figure_to_an_area_or_the_public(
         assert f"{in_hotspots} of\n  {area:,} offences fall in hotspots" in page
 
 
+def test_the_public_gets_no_parameter_of_the_hotspot_search(app: Flask) -> None:
+    """The public sees no hotspot, yet got the hotspot search's parameters: ``min_samples`` of a
+    quarter is max(5, min(9, ceil(1% of the force's offences))), so 6 to 9 give the force's
+    count of the quarter to 100 (worked on the demo's Jul-Sep 2025, 749 offences: 8, i.e.
+    701-800), and the back-tested choice and score are figures of the force's offences. Now
+    none, on every door that carries them."""
+    quarter = "from=2025-07&to=2025-09"
+    force = _get_json(app, "analyst", f"/map.json?{quarter}")["totals"]["offence_count"]
+    assert force == 749 and -(-force // 100) == 8  # the figure it gave away
+    for url in (f"/map.json?{quarter}", f"/api/v1/wards?{quarter}"):
+        assert _get_json(app, None, url)["metadata"]["parameters"] == {}, url
+    response = client_as(app, None).get(f"/api/v1/wards?{quarter}&format=csv")
+    assert json.loads(response.headers["X-Hotspots-Metadata"])["parameters"] == {}
+    officer = _get_json(app, "officer", f"/map.json?{quarter}")["metadata"]["parameters"]
+    assert officer["min_samples"] >= 5 and officer["area_parameters"]  # theirs, not the force's
+
+
 def test_the_commissioner_and_analyst_still_get_the_force_figures(app: Flask) -> None:
     """Force figures stay for the roles that see them (the rule is not "drop everything")."""
     force = _force_offences(app)
@@ -128,7 +145,10 @@ def test_only_analysts_choose_hotspot_parameters(app: Flask, role: str | None, u
     if response.mimetype.endswith("json"):
         meta = json.loads(body)["metadata"]
         parameters = meta.get("parameters", meta)
-        assert parameters.get("requested_eps_m", parameters.get("eps_m")) == "auto", parameters
+        if role is None:  # the public gets no parameter of the hotspot search at all
+            assert parameters == {}, parameters
+        else:
+            assert parameters.get("requested_eps_m", parameters.get("eps_m")) == "auto"
     else:
         assert 'name="eps_m"' not in body  # no form field for it either
         assert "eps_m=73" not in body

@@ -527,20 +527,18 @@ _WEIGHT_TERM = re.compile(r"ceil\([0-9.]+ x total weight [0-9.e+]+\) = \d+")
 
 def _no_force_figures(parameters: dict[str, Any], *, public: bool) -> dict[str, Any]:
     """The parameters without the force's offence count for an area's visitor or the public:
-    the ``min_samples`` reason names its weight term without its figures ("total weight
-    1125" is the force's offences of the period). The public, who sees ward counts with small
-    ones blank and no hotspot, gets none of the force's counts either (a force total would
-    give away the sum of the blanks) and no offences in hotspots."""
+    the ``min_samples`` reason of the force's parameters names its weight term without its
+    figures ("total weight 1125" is the force's offences of the period; an officer's own are
+    their area's, :func:`area_parameters`, and named). The public, who sees ward counts with
+    small ones blank and no hotspot, gets no parameter of the hotspot search at all: its
+    ``min_samples``, when the "1% of the offences" term decides (6 to 9 for a quarter), gives
+    the force's count to 100 (a force total gives away the sum of the blank wards), and the
+    store's back-tested choice and score are figures of the force's offences."""
+    if public:
+        return {}
     out = dict(parameters)
     if isinstance(out.get("min_samples_reason"), str) and not out.get("area_parameters"):
         out["min_samples_reason"] = _WEIGHT_TERM.sub(
             "1% of the force's offences (not shown for an area)", out["min_samples_reason"]
         )
-    if public:
-        out = {k: v for k, v in out.items() if k not in FORCE_COUNT_PARAMETERS}
-        out.pop("offences_in_hotspots", None)
-        if isinstance(out.get("significance"), dict):
-            out["significance"] = {
-                k: v for k, v in out["significance"].items() if k not in FORCE_COUNT_SIGNIFICANCE
-            }
     return out
