@@ -81,7 +81,7 @@ def test_an_officer_added_by_district_name_signs_in_with_the_password_shown_once
             "area",
             "not among the store&#39;s wards or districts; its districts are E06000031",
         ),
-        ({"username": "pc.bo", "role": "officer", "area": ""}, "area", "An officer needs a"),
+        ({"username": "pc.bo", "role": "officer", "area": ""}, "area", "An officer needs an area"),
         (
             {"username": "boss", "role": "analyst", "area": "Cambridge"},
             "area",

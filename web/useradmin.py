@@ -113,7 +113,8 @@ def add() -> tuple[str, int]:
         user = _acting().add(name, password, role, codes)
     except UserError as exc:
         field = _field_of(str(exc))
-        said = str(exc).removeprefix("scope: ").replace("scope", "area", 1)
+        said = str(exc).removeprefix("scope: ").replace("a scope", "an area", 1)
+        said = said.replace("scope", "area", 1)
         return _page(error=(field, _sentence(said if field == "area" else str(exc))), status=400)
     what = user.role + (f" for {_area(user)}" if user.scope else "")
     return _page(done=Done(f"Account {user.username} added: {what}.", password))
