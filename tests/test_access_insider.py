@@ -331,6 +331,23 @@ def test_the_commissioners_hotspot_raid_counts_give_none_back_by_difference(app:
     _assert_no_overlap(_published_counts(app, "commissioner", "raids", "api-hotspots"))
 
 
+def test_no_total_of_raids_near_hotspots_lets_a_blank_one_back(app: Flask) -> None:
+    """Secondary suppression of the commissioner's raids near each hotspot: a blank count (1 to
+    4) would come back as a published total minus the counts shown. The only totals they add
+    to are the raids near any hotspot and outside them (the raid coverage), which only exact
+    roles get: for the commissioner every list of it is empty. (Ward and district raid totals
+    are not sums of the hotspots': a hotspot's 100 m zone crosses wards and zones overlap.)
+    Worked on the demo's Jul-Sep 2025: hotspot 1 has 9 raids near it, hotspots 2 and 3 blank."""
+    quarter = "from=2025-07&to=2025-09"
+    data = _get_json(app, "commissioner", f"/map.json?{quarter}")
+    near = [h["raids"] for h in data["hotspots"]]
+    assert near[0] == 9 and near[1:] == [None, None]
+    coverage = data["coverage"]
+    assert [coverage[k] for k in sorted(coverage) if k != "near_m"] == [[], [], []]
+    analyst = _get_json(app, "analyst", f"/map.json?{quarter}")["coverage"]
+    assert analyst["hotspots_with_raids"]  # the analyst's is not empty: the test can fail
+
+
 def _assert_no_overlap(shown: dict[frozenset[str], dict[str, float]]) -> None:
     """Any two periods whose counts are shown are the same period or share no month."""
     periods = list(shown)
