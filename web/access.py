@@ -54,12 +54,12 @@ from werkzeug.exceptions import Forbidden
 
 from hotspots import schema
 from hotspots.analysis import Analysis
-from hotspots.cluster import DetectorCore
-from hotspots.parameters import AUTO
-from hotspots.periods import Period
 from hotspots.area_hotspots import area_hotspots
+from hotspots.cluster import DetectorCore
 from hotspots.figures import HOTSPOT_COUNTS, blank_unknown, layer_figures, period_totals
 from hotspots.gss import districts_held
+from hotspots.parameters import AUTO
+from hotspots.periods import Period
 from hotspots.publicsafe import (
     blank_counts,
     snap_to_grid,
@@ -321,9 +321,7 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
         totals = period_totals(wards, events, analysis.period.months, analysis.comparison_available)
         parameters = _area_parameters(analysis.parameters, events, hotspots)
         if analysis.parameters.get("area_parameters"):
-            parameters = {
-                k: v for k, v in parameters.items() if k not in FORCE_BACKTEST_PARAMETERS
-            }
+            parameters = {k: v for k, v in parameters.items() if k not in FORCE_BACKTEST_PARAMETERS}
     if not access.exact_points:
         hotspots = snapped_hotspots(hotspots, events, snap_m)
         events = snapped_offences(events, snap_m)

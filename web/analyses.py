@@ -80,7 +80,7 @@ def _whole(view: ViewRequest) -> Analysis:
         return full_analysis(view)
     analysis = full_analysis(
         dataclasses.replace(
-            view, eps_m=int(round(chosen["eps_m"])), min_samples=int(chosen["min_samples"])
+            view, eps_m=round(chosen["eps_m"]), min_samples=int(chosen["min_samples"])
         )
     )
     parameters = {
