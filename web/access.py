@@ -528,10 +528,8 @@ def _no_force_figures(parameters: dict[str, Any], *, public: bool) -> dict[str, 
     the ``min_samples`` reason of the force's parameters names its weight term without its
     figures ("total weight 1125" is the force's offences of the period; an officer's own are
     their area's, :func:`area_parameters`, and named). The public, who sees ward counts with
-    small ones blank and no hotspot, gets no parameter of the hotspot search at all: its
-    ``min_samples``, when the "1% of the offences" term decides (6 to 9 for a quarter), gives
-    the force's count to 100 (a force total gives away the sum of the blank wards), and the
-    store's back-tested choice and score are figures of the force's offences."""
+    small ones blank and no hotspot, gets no parameter of the hotspot search at all: they
+    describe hotspots it is not shown (with the store's back-tested choice and scores)."""
     if public:
         return {}
     out = dict(parameters)

@@ -168,14 +168,14 @@ def get_plan(req: PatrolRequest) -> PatrolPlan:
     # readers without exact points get places made from snapped cells (web.access.redact)
     access = current_access()
     snap_m = None if access.exact_points else float(current_app.config["SNAP_M"])
-    # a scoped reader's hotspots: the automatic parameters of their area (web.access)
-    basis = Period.months(add_months(req.end, 1 - BASIS_MONTHS), req.end)
-    chosen = area_parameters(access, basis) or {"eps_m": "auto", "min_samples": "auto"}
-    # and the forecast of their area's offences alone (web.analyses.forecast_after)
-    area = frozenset(scope_wards(st.wards, access.scope)) if access.scope else None
 
     def make() -> PatrolPlan:
         charge()  # a new plan: counted against the account (web.budget)
+        # a scoped reader's hotspots: the automatic parameters of their area (web.access)
+        basis = Period.months(add_months(req.end, 1 - BASIS_MONTHS), req.end)
+        chosen = area_parameters(access, basis) or {"eps_m": "auto", "min_samples": "auto"}
+        # and the forecast of their area's offences alone (web.analyses.forecast_after)
+        area = frozenset(scope_wards(st.wards, access.scope)) if access.scope else None
         plan = patrol_plan(
             st.store,
             end_month=req.end,
