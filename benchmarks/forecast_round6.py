@@ -3,15 +3,15 @@
 Not run by pytest (tens of seconds a store). For one store::
 
     PYTHONPATH=. .venv/bin/python benchmarks/forecast_round6.py --store /tmp/cambs \\
-        --out /tmp/round6_cambs.json [--only gate default F G FG H]
+        --out /tmp/round6_cambs.json [--only gate default F G FG I H]
 
 - ``default``: the forecast's PAI per month at 0.05% and 1% (``pai_at``, the back-test's
   measure) for every stored month with a month before it;
 - ``gate``: per month, the best PAI of the default's candidates with hindsight (their inner
   PAIs on that month) and the best of each new family (F ``point-forecasts``, G
-  ``self-exciting``) built from the months before it;
-- ``F``, ``G``, ``FG``: the forecast with those families added to the candidates (offered at
-  every target coverage);
+  ``self-exciting``, I ``nb-regression``) built from the months before it;
+- ``F``, ``G``, ``FG``, ``I``: the forecast with those families added to the candidates (offered
+  at every target coverage);
 - ``H``: the default's candidates with level 2 replaced by learned position weights over the
   best 10 (:func:`learned_weights`).
 
@@ -43,7 +43,12 @@ from hotspots.store import Store
 
 FloatArray = npt.NDArray[np.float64]
 COVS = (0.0005, 0.01)
-FAMILY = {"F": ("point-forecasts",), "G": ("self-exciting",), "FG": ("point-forecasts", "self-exciting")}
+FAMILY = {
+    "F": ("point-forecasts",),
+    "G": ("self-exciting",),
+    "FG": ("point-forecasts", "self-exciting"),
+    "I": ("nb-regression",),
+}
 
 
 def forecast_pais(forecaster: Forecaster, counts: dict[str, FloatArray], months: list[str]) -> dict:
@@ -167,7 +172,9 @@ def main() -> None:
             result["default"] = forecast_pais(Forecaster(grid, counts), counts, evaluated)
         elif what == "gate":
             fc = Forecaster(grid, counts)
-            layers = store_layers(store, grid, ("point-forecasts", "self-exciting"))
+            layers = store_layers(
+                store, grid, ("point-forecasts", "self-exciting", "nb-regression")
+            )
             assert layers is not None
             opts = ForecastOptions()
             labels = {h: half_life_label(h) for h in opts.half_lives_months}
@@ -181,7 +188,11 @@ def main() -> None:
                 for j, c in enumerate(COVS):
                     name, best = max(inner.items(), key=lambda kv: kv[1][j])
                     row[f"current {c}"] = [name, best[j]]
-                    for fam, prefix in (("F", ("point", "points")), ("G", ("self-exciting",))):
+                    for fam, prefix in (
+                        ("F", ("point", "points")),
+                        ("G", ("self-exciting",)),
+                        ("I", ("nb regression",)),
+                    ):
                         fam_pais = {
                             n: pai_at(v, counts[m], c)
                             for n, v in new.items()
@@ -194,7 +205,9 @@ def main() -> None:
             result["gate"] = gate
         elif what in FAMILY:
             layers = store_layers(store, grid, FAMILY[what])
-            result[what] = forecast_pais(Forecaster(grid, counts, features=layers), counts, evaluated)
+            result[what] = forecast_pais(
+                Forecaster(grid, counts, features=layers), counts, evaluated
+            )
         elif what == "H":
             result["H"] = run_h(grid, counts, evaluated)
         result.setdefault("cpu_s", {})[what] = time.process_time() - t0

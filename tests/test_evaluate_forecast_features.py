@@ -185,7 +185,7 @@ def test_no_look_ahead_with_every_family(grid: Grid) -> None:
 
 #: Round 6's families are the drug counts' own (snap points, self-excitation): offered at every
 #: target coverage, the smallest too.
-OWN_FAMILY_PREFIXES = ("points ", "point-months", "self-exciting")
+OWN_FAMILY_PREFIXES = ("points ", "point-months", "self-exciting", "nb regression")
 
 
 def test_families_are_offered_at_every_target_coverage_but_the_smallest(grid: Grid) -> None:
@@ -197,7 +197,8 @@ def test_families_are_offered_at_every_target_coverage_but_the_smallest(grid: Gr
     new = [n for n in every if not n.startswith(OWN_FAMILY_PREFIXES)]
     own = [n for n in every if n.startswith(OWN_FAMILY_PREFIXES)]
     assert len(new) > 20  # every family made candidates
-    assert len(own) == 3 * 4 + 4  # point-forecasts: 3 x 4 half-lives; self-exciting: 4 kernels
+    # point-forecasts: 3 x 4 half-lives; self-exciting: 4 kernels; nb regression: 1
+    assert len(own) == 3 * 4 + 4 + 1
     assert not set(new) & set(ranking[0.0005][0])
     assert set(own) <= set(ranking[0.0005][0])
     assert set(new) <= set(ranking[0.01][0])
@@ -245,6 +246,7 @@ def test_store_layers_from_a_store_with_every_crime_type(
         "trend",
         "point-forecasts",
         "self-exciting",
+        "nb-regression",
     )
     at = int(grid.position(np.array([[500_300.0, 200_300.0]]))[0])
     shop = int(grid.position(np.array([[501_600.0, 200_600.0]]))[0])

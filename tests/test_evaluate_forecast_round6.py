@@ -2,6 +2,7 @@
 
 - snap-point level forecasts summed into cells (hotspots/evaluate/forecast/point_level.py);
 - the self-exciting point process fitted by EM (hotspots/evaluate/forecast/self_exciting.py);
+- the pooled negative-binomial regression (hotspots/evaluate/forecast/count_regression.py);
 - neither reads the test month or later (mutate them: the forecast does not change).
 """
 
@@ -12,10 +13,16 @@ import math
 import geopandas as gpd
 import numpy as np
 import pytest
+from scipy import optimize
 from shapely.geometry import box
 
 from hotspots.evaluate import Grid
 from hotspots.evaluate.forecast import Forecaster
+from hotspots.evaluate.forecast.count_regression import (
+    fit_nb,
+    nb_regression_candidate,
+    negative_log_likelihood,
+)
 from hotspots.evaluate.forecast.point_level import MAX_POINT_STRENGTH_MONTHS, point_level_candidates
 from hotspots.evaluate.forecast.self_exciting import (
     fit,
@@ -47,9 +54,13 @@ def test_point_level_candidates_worked_out_by_hand() -> None:
     labels = {1.0: "1", math.inf: "inf"}
     out = point_level_candidates(points, cell, 3, (1.0, math.inf), labels, 12)
     # Persistence: p0 2 of 3 months, p1 2/3, p2 1/3; long-run rates 5/3, 2/3, 1/3.
-    assert np.allclose(out["points persist x rate h=inf"], [2 / 3 * 5 / 3 + 2 / 3 * 2 / 3, 1 / 9, 0])
+    assert np.allclose(
+        out["points persist x rate h=inf"], [2 / 3 * 5 / 3 + 2 / 3 * 2 / 3, 1 / 9, 0]
+    )
     # h=1: weights 0.25, 0.5, 1 (sum 1.75): p0 (0.5 + 3) / 1.75 = 2, p1 1.5 / 1.75 = 6/7.
-    assert np.allclose(out["points persist x rate h=1"], [2 / 3 * 2 + 2 / 3 * 6 / 7, 1 / 3 * 0.5 / 1.75, 0])
+    assert np.allclose(
+        out["points persist x rate h=1"], [2 / 3 * 2 + 2 / 3 * 6 / 7, 1 / 3 * 0.5 / 1.75, 0]
+    )
     # Months with an offence per point: 2/3 + 2/3 in cell 0 (its 7 records count 4 times).
     assert np.allclose(out["point-months h=inf"], [4 / 3, 1 / 3, 0])
     # Shrinkage: m = 8/9, var = 26/81, Poisson part m / n_eff = 8/27 = 24/81, so
@@ -114,7 +125,7 @@ def _world() -> tuple[Grid, np.ndarray, np.ndarray, np.ndarray]:
 
 def _forecaster(grid: Grid, xy: np.ndarray, months: np.ndarray, cats: np.ndarray) -> Forecaster:
     counts = {m: grid.counts(xy[months == m]) for m in sorted(set(months))}
-    families = ("point-forecasts", "self-exciting")
+    families = ("point-forecasts", "self-exciting", "nb-regression")
     layers = FeatureLayers.build(grid, xy, months, cats, None, None, families)
     return Forecaster(grid, counts, features=layers)
 
@@ -127,6 +138,7 @@ def test_no_look_ahead_with_the_round_6_families() -> None:
     names = clean.candidates(test)
     assert any(n.startswith("self-exciting") for n in names)
     assert any(n.startswith("points eb") for n in names)
+    assert "nb regression" in names
     moved = xy.copy()
     moved[months >= test] = [X0 + 2_900.0, Y0 + 2_900.0]  # the test month and later moved
     forecaster = _forecaster(grid, moved, months, cats)
@@ -138,3 +150,35 @@ def test_no_look_ahead_with_the_round_6_families() -> None:
         assert np.array_equal(values, names[name]), name
     # The mutation is seen where it may be: the month after it.
     assert not np.array_equal(clean.forecast("2025-06").score, forecaster.forecast("2025-06").score)
+
+
+def test_nb_with_a_constant_only_fits_the_sample_mean() -> None:
+    # With only a constant, NB2's maximum-likelihood mean is the sample mean: (0+2+4+10)/4 = 4.
+    y = np.array([0.0, 2.0, 4.0, 10.0])
+    params = fit_nb(np.ones((4, 1)), y)
+    assert math.exp(params[0]) == pytest.approx(4.0, rel=1e-4)
+    # Overdispersed (variance 14 > mean 4): alpha > 0, so log alpha is finite and the fit is
+    # not the Poisson limit.
+    assert -5 < params[1] < 5
+
+
+def test_nb_gradient_equals_finite_differences() -> None:
+    rng = np.random.default_rng(3)
+    x = np.column_stack([np.ones(50), rng.uniform(0, 2, 50), rng.uniform(0, 1, 50)])
+    y = rng.poisson(np.exp(0.3 + 0.5 * x[:, 1]) * rng.gamma(2.0, 0.5, 50)).astype(float)
+    at = np.array([0.2, 0.4, -0.1, -0.5])
+    error = optimize.check_grad(
+        lambda p: negative_log_likelihood(p, x, y)[0],
+        lambda p: negative_log_likelihood(p, x, y)[1],
+        at,
+    )
+    assert error < 1e-4 * np.linalg.norm(negative_log_likelihood(at, x, y)[1])
+
+
+def test_nb_regression_needs_two_months_and_scores_0_out_of_reach() -> None:
+    one = np.array([[1.0, 0.0, 0.0, 0.0]])
+    assert nb_regression_candidate(one, _unchanged) == {}
+    series = np.array([[2.0, 0.0, 1.0, 0.0], [3.0, 0.0, 1.0, 0.0], [2.0, 1.0, 0.0, 0.0]])
+    out = nb_regression_candidate(series, _unchanged)["nb regression"]
+    assert out[3] == 0.0  # no offence there in the history (and no smoothing): out of reach
+    assert np.all(out[:3] > 0)  # within reach: a fitted mean, positive

@@ -42,7 +42,9 @@ cell's recency-weighted mean of monthly drug offences):
   point-months, shrinkage per point): :mod:`hotspots.evaluate.forecast.point_level` (round 6).
 - [self-exciting] a self-exciting point process fitted by EM on the history, one candidate per
   trigger kernel: :mod:`hotspots.evaluate.forecast.self_exciting` (round 6).
-  These two are the drug counts' own families: offered at every target coverage.
+- [nb-regression] a pooled negative-binomial regression of the cells' counts on their lagged
+  means: :mod:`hotspots.evaluate.forecast.count_regression` (round 6).
+  These three are the drug counts' own families: offered at every target coverage.
 
 **Where they are offered.** At every target coverage of the forecast but the smallest (with
 one target coverage, at it): at the smallest area (0.05%: a handful of cells) the top cells are
@@ -76,6 +78,7 @@ from scipy import ndimage
 
 from hotspots import schema
 from hotspots.errors import StoreError
+from hotspots.evaluate.forecast.count_regression import nb_regression_candidate
 from hotspots.evaluate.forecast.point_level import point_level_candidates
 from hotspots.evaluate.forecast.self_exciting import self_exciting_candidates
 from hotspots.evaluate.grid import Grid
@@ -108,6 +111,7 @@ ALL_FAMILIES: tuple[str, ...] = (
     "trend",
     "point-forecasts",
     "self-exciting",
+    "nb-regression",
 )
 #: The families used by default: none (their cost passes the forecast's bound of 2x the
 #: back-test). :data:`FAVOURED` raised the forecast on the months before the common test months
@@ -310,6 +314,11 @@ class FeatureLayers:
                 series, lambda values, sd: smooth_cells(grid, values, sd)
             )
             out.update(made)
+        if "nb-regression" in self.families and self.grid is not None:
+            grid = self.grid
+            out.update(
+                nb_regression_candidate(series, lambda values, sd: smooth_cells(grid, values, sd))
+            )
         if "wards" in self.families:
             long_run = np.mean(series, axis=0)
             for h in half_lives_months:

@@ -82,7 +82,8 @@ def fit(
     spread_totals = spread.sum(axis=1)
     mu, theta, a = 0.5 * float(totals[1:].mean()), 0.5, 0.5
     iterations = 0
-    for iterations in range(1, iterations_at_most + 1):
+    while iterations < iterations_at_most:
+        iterations += 1
         bg_share = 0.0
         trig_by_lag = np.zeros(n - 1)
         exposure = 0.0
