@@ -22,7 +22,15 @@ interpolation between order statistics, equal quantiles collapsed); the product'
 symmetric change scale, merging equal bounds, the labels) are applied here on top. A quantile
 that lands on a whole number is that number: bounds within 1e-9 of one are not rounded up
 (``mapclassify`` computes percentiles as ``100 / k`` steps, so a tercile of whole numbers can
-come out a hair above one: 12.000000000000002 would otherwise read 13).
+come out a hair above one: the terciles of 1 and 10 are 4.000000000000001 and
+7.000000000000001, which would otherwise read 5 and 8).
+
+The palettes are ColorBrewer's published hex values as constants: matplotlib's colormaps of the
+same names are ramps through the 9- and 11-class schemes, whose five samples are not the
+5-class scheme (``Blues`` gives ``#f7fbff ... #08306b``, ColorBrewer's 5-class ``#eff3ff ...
+#08519c``), and ``palettable`` (last release April 2023) would be a dependency for sixteen strings.
+:func:`contrast_ratio` is WCAG 2's relative-luminance formula, a few lines (the PyPI
+``wcag-contrast-ratio`` was last released in 2015).
 """
 
 from __future__ import annotations
