@@ -23,7 +23,10 @@ symmetric change scale, merging equal bounds, the labels) are applied here on to
 that lands on a whole number is that number: bounds within 1e-9 of one are not rounded up
 (``mapclassify`` computes percentiles as ``100 / k`` steps, so a tercile of whole numbers can
 come out a hair above one: the terciles of 1 and 10 are 4.000000000000001 and
-7.000000000000001, which would otherwise read 5 and 8).
+7.000000000000001, which would otherwise read 5 and 8). ``mapclassify`` is imported on the first
+classes a process makes, not with the module: it imports ``matplotlib.pyplot``, ``scipy.stats``
+and scikit-learn's clustering, which ``import web`` does not otherwise load (1.1 s measured in a
+process that had imported ``web``, load average 5 on 2 cores; ``python -X importtime``).
 
 The palettes are ColorBrewer's published hex values as constants: matplotlib's colormaps of the
 same names are ramps through the 9- and 11-class schemes, whose five samples are not the
@@ -40,7 +43,6 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import mapclassify
 import numpy as np
 
 #: ColorBrewer Blues, 5 classes (the first is the "none" class).
@@ -218,6 +220,8 @@ def _luminance(colour: str) -> float:
 def _quantile_bounds(values: np.ndarray, k: int) -> list[float]:
     """The inner bounds of ``k`` quantile classes of ``values`` (not empty), lowest first:
     ``mapclassify.Quantiles`` without its last bound (the maximum); fewer when quantiles tie."""
+    import mapclassify  # here, not at the top (module docstring: ~1 s to import)
+
     with warnings.catch_warnings():  # ties: "Not enough unique values ..."; merged by the caller
         warnings.filterwarnings("ignore", "Not enough unique values", UserWarning)
         warnings.filterwarnings("ignore", "Setting k to", UserWarning)
