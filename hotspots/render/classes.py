@@ -26,7 +26,9 @@ come out a hair above one: the terciles of 1 and 10 are 4.000000000000001 and
 7.000000000000001, which would otherwise read 5 and 8). ``mapclassify`` is imported on the first
 classes a process makes, not with the module: it imports ``matplotlib.pyplot``, ``scipy.stats``
 and scikit-learn's clustering, which ``import web`` does not otherwise load (1.1 s measured in a
-process that had imported ``web``, load average 5 on 2 cores; ``python -X importtime``).
+process that had imported ``web``, load average 5 on 2 cores; ``python -X importtime``). Served
+as ``docs/web.md`` says (gunicorn ``--preload``), the app's warm-up draws the presets' maps
+before the workers fork (:mod:`web.warm`), so the workers inherit it loaded.
 
 The palettes are ColorBrewer's published hex values as constants: matplotlib's colormaps of the
 same names are ramps through the 9- and 11-class schemes, whose five samples are not the
