@@ -1,4 +1,8 @@
-"""Plain-text and JSON summaries of an ingest and of the store (the reconciliation)."""
+"""Plain-text and JSON summaries of an ingest and of the store (the reconciliation).
+
+The text tables are aligned by :func:`_table` (ten lines) rather than with ``tabulate``: two
+columns of names and right-aligned counts need no dependency.
+"""
 
 from __future__ import annotations
 

@@ -10,7 +10,10 @@ Roles (what each may see is decided by the web app, :mod:`web.access`):
 - ``admin``: everything an analyst has, and the audit log.
 
 Passwords are stored as salted scrypt hashes (``scrypt$n$r$p$salt$hash``, standard library
-:func:`hashlib.scrypt`); a password is never stored or logged. Every change to an account and
+:func:`hashlib.scrypt`); a password is never stored or logged. (Werkzeug's
+``generate_password_hash``, installed with Flask, also uses scrypt but in its own format,
+``scrypt:32768:8:1$salt$hash``; the accounts files already hold this one, so switching would
+mean reading both for no gain in strength.) Every change to an account and
 every sign-in, export and upload is appended to the ``audit`` table (who, what, when, details).
 Several server processes share the file: SQLite's write-ahead log and a busy timeout serialise
 their writes.

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
@@ -29,6 +30,7 @@ from hotspots.briefing.style import HOTSPOT
 from hotspots.briefing.textfit import fill, width_pt
 from hotspots.briefing.ward_map import distance_label, draw_map, scale_bar_m
 from hotspots.periods import Period
+from hotspots.render import classes as cls
 from hotspots.store import Store
 
 #: The demo store's latest quarter (the briefing's default period).
@@ -219,6 +221,22 @@ def _style(line: Line2D) -> tuple:
         line.get_markeredgecolor(),
         line.get_markeredgewidth(),
     )
+
+
+def test_the_wards_are_shaded_in_the_map_pages_classes(latest: tuple) -> None:
+    # Before: the briefing cut its own classes (quantiles 25/50/75/95%, YlGnBu, "0" and "41+")
+    # while the map page, its GeoPackage style and the docs used none + quartiles in Blues: two
+    # keys for the same wards. Now both come from hotspots.render.classes.
+    analysis, f = latest
+    _, ax, _ = _map_figure(analysis, f)
+    counts = analysis.wards["offence_count"].to_numpy(dtype=float)
+    classes = cls.sequential_classes(counts, integer=True)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts[: len(classes.labels)] == list(classes.labels)
+    assert texts[0] == "none" and len(classes.labels) >= 3
+    wards = ax.collections[0]
+    want = [to_rgba(classes.colour(c)) for c in counts]
+    assert [tuple(c) for c in wards.get_facecolors()] == want
 
 
 def test_the_key_draws_the_hotspot_marks_of_the_map(latest: tuple) -> None:
