@@ -120,6 +120,7 @@ def test_oversized_uploads_are_refused_with_413(app_factory: AppFactory, store: 
     client = sign_in(app.test_client())
     status, html = post_files(client, [(JULY.read_bytes(), JULY.name)])  # ~40 kB > 10 kB
     assert status == 413 and "too large" in html
+    assert "At most 0.01 MB may be sent at once" in html  # the limit, not Werkzeug's words
     assert snapshot(store) == before
 
 

@@ -8,6 +8,7 @@ not a blueprint module (tests/test_layering.py).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -23,8 +24,8 @@ from hotspots.patrol import (
     PatrolPlan,
     patrol_plan,
 )
-from hotspots.periods import Period, PeriodError, complete_ends, describe_months
-from web.access import current_access, require_in_scope
+from hotspots.periods import Period, PeriodError, add_months, complete_ends, describe_months
+from web.access import area_parameters, current_access, require_in_scope, scope_wards
 from web.analyses import forecast_after
 from web.budget import charge
 from web.data import cache, state
@@ -170,7 +171,12 @@ def get_plan(req: PatrolRequest) -> PatrolPlan:
 
     def make() -> PatrolPlan:
         charge()  # a new plan: counted against the account (web.budget)
-        return patrol_plan(
+        # a scoped reader's hotspots: the automatic parameters of their area (web.access)
+        basis = Period.months(add_months(req.end, 1 - BASIS_MONTHS), req.end)
+        chosen = area_parameters(access, basis) or {"eps_m": "auto", "min_samples": "auto"}
+        # and the forecast of their area's offences alone (web.analyses.forecast_after)
+        area = frozenset(scope_wards(st.wards, access.scope)) if access.scope else None
+        plan = patrol_plan(
             st.store,
             end_month=req.end,
             area=req.area,
@@ -184,12 +190,18 @@ def get_plan(req: PatrolRequest) -> PatrolPlan:
             significant_only=req.significant,
             snap_m=snap_m,
             forecast=req.forecast,
-            ahead=forecast_after(req.end, snap_m or CELL_M) if req.forecast else None,
+            ahead=forecast_after(req.end, snap_m or CELL_M, area) if req.forecast else None,
             area_parts=access.area_parts,
+            eps_m=chosen["eps_m"],
+            min_samples=chosen["min_samples"],
         )
+        if "area_parameters" not in chosen:
+            return plan
+        named = {k: v for k, v in chosen.items() if k.endswith("_reason")}
+        return dataclasses.replace(plan, parameters={**plan.parameters, **named})
 
     return cache("analyses").get_or_make(
-        ("patrol", req, dosage, snap_m, access.area_parts, st.version), make
+        ("patrol", req, dosage, snap_m, access.area_parts, access.scope, st.version), make
     )
 
 

@@ -382,24 +382,30 @@ def cell_wards(grid: Grid, wards: gpd.GeoDataFrame | None) -> IntArray:
 
 
 def store_layers(
-    store: Store, grid: Grid, families: Sequence[str] = FAMILIES
+    store: Store,
+    grid: Grid,
+    families: Sequence[str] = FAMILIES,
+    *,
+    area: frozenset[str] | None = None,
 ) -> FeatureLayers | None:
     """:class:`FeatureLayers` of a store's offences of every type and its stop-and-searches
     for drugs, for those of ``families`` the store holds data for (``weapons`` and ``all
     crime`` need a store ingested with ``--all-crime-types``, ``searches`` stop-and-search
-    files); None when none is left."""
+    files); None when none is left. ``area`` (ward codes): the events recorded in those wards
+    only."""
     families = tuple(families)
     if unknown := [f for f in families if f not in ALL_FAMILIES]:
         raise ValueError(f"families: got {unknown!r}; expected some of {', '.join(ALL_FAMILIES)}")
     if not families:
         return None
-    events = store.load(["offence"], columns=[schema.MONTH, schema.CATEGORY])
+    columns = [schema.MONTH, schema.CATEGORY] + ([schema.WARD_CODE] if area is not None else [])
+    events = _within(store.load(["offence"], columns=columns), area)
     if set(events[schema.CATEGORY].unique()) <= {schema.DRUGS_CRIME_TYPE}:
         # Drug offences only (no --all-crime-types): the other types are not known, not zero.
         families = tuple(f for f in families if f not in ("weapons", "all-crime"))
     searches = None
     if "searches" in families:
-        found = store.load(["search"], columns=[schema.MONTH, schema.CATEGORY])
+        found = _within(store.load(["search"], columns=columns), area)
         drugs = found[(found[schema.CATEGORY] == SEARCH_OBJECT).to_numpy()] if len(found) else found
         if drugs.empty:
             families = tuple(f for f in families if f != "searches")
@@ -426,3 +432,10 @@ def store_layers(
         searches,
         families,
     )
+
+
+def _within(events: gpd.GeoDataFrame, area: frozenset[str] | None) -> gpd.GeoDataFrame:
+    """``events`` recorded in the wards ``area`` (all of them for None)."""
+    if area is None:
+        return events
+    return events[events[schema.WARD_CODE].isin(area).to_numpy()]
