@@ -46,11 +46,10 @@ RAID_HEADER = (
 _TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 
 
-def republished_july(outcome: str = "Status update unavailable") -> bytes:
-    """The demo's July street file as police.uk re-publishes a month: the same rows, every last
-    outcome ``outcome`` (a real change: re-ingested, it makes a new data version)."""
-    july = DEMO_STREET["2025-07"]
-    lines = july.read_text(encoding="utf-8").splitlines()
+def republished(month: str = "2025-07", outcome: str = "Status update unavailable") -> bytes:
+    """The demo's street file of ``month`` as police.uk re-publishes a month: the same rows,
+    every last outcome ``outcome`` (a real change: re-ingested, a new data version)."""
+    lines = DEMO_STREET[month].read_text(encoding="utf-8").splitlines()
     header, rows = lines[0], list(csv.reader(lines[1:]))
     column = header.split(",").index("Last outcome category")
     for row in rows:
@@ -61,12 +60,12 @@ def republished_july(outcome: str = "Status update unavailable") -> bytes:
 
 
 def ingest_republished_july(store: Path, folder: Path, outcome: str = "Under investigation") -> int:
-    """``hotspots ingest`` of :func:`republished_july` into a demo store (a new data version:
+    """``hotspots ingest`` of July :func:`republished` into a demo store (a new data version:
     re-running ``hotspots demo`` on the same data changes nothing); its exit status."""
     from hotspots.cli import main
 
     path = folder / DEMO_STREET["2025-07"].name
-    path.write_bytes(republished_july(outcome))
+    path.write_bytes(republished("2025-07", outcome))
     args = ["ingest", str(path), "--wards", str(DEMO_WARDS), "--force-area", str(DEMO_AREA)]
     return main([*args, "--store", str(store)])
 

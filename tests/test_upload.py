@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from hotspots.store import Store
 from hotspots.users import UserStore
 from tests.accounts import csrf_token, sign_in
-from tests.helpers import DEMO, AppFactory, republished_july
+from tests.helpers import DEMO, AppFactory, republished
 
 JULY = DEMO / "police_uk" / "2025-07-cambridgeshire-street.csv"
 
@@ -54,7 +54,7 @@ def test_a_republished_month_replaces_never_duplicates(app: Flask, store: Path) 
     before = Store(store)
     july_before = int((before.load(months=["2025-07"])["layer"] == "offence").sum())
     version = before.manifest()["version"]
-    status, html = post_files(sign_in(app.test_client()), [(republished_july(), JULY.name)])
+    status, html = post_files(sign_in(app.test_client()), [(republished(), JULY.name)])
     assert status == 200, html
     assert "every file reconciles" in html
     row = re.search(r"2025-07-cambridgeshire-street\.csv</th>(.*?)</tr>", html, re.S)[1]
@@ -275,9 +275,9 @@ def test_uploads_count_against_the_compute_budget(
     )
     client = sign_in(app.test_client())
     for outcome in ("Under investigation", "Status update unavailable"):
-        assert post_files(client, [(republished_july(outcome), JULY.name)])[0] == 200
+        assert post_files(client, [(republished("2025-07", outcome), JULY.name)])[0] == 200
     for _ in range(3):  # the stored file again: free (the budget is spent)
-        status, html = post_files(client, [(republished_july(), JULY.name)])
+        status, html = post_files(client, [(republished(), JULY.name)])
         assert status == 200 and "Nothing changed" in html
     before, uploads = snapshot(store), sorted((store / "uploads").glob("*"))
     status, html = post_files(client, [(JULY.read_bytes(), JULY.name)])
