@@ -6,6 +6,7 @@ Nothing is written until every file has been read and checked: a malformed file 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -220,6 +221,7 @@ class _Given:
         self._store = store
         self._given = (wards, force_area)
         self._held: tuple[Boundaries, Boundaries] | None = None
+        self._options: dict[str, Any] | None = None
 
     def boundaries(self) -> tuple[Boundaries, Boundaries]:
         """The wards and the force area; raises ``StoreError`` if the store has other wards."""
@@ -228,6 +230,17 @@ class _Given:
             _check_same_wards(self._store, wards)
             self._held = (force_wards(wards, area), area)
         return self._held
+
+    def content_options(
+        self, all_crime_types: bool, nearest_ward_m: float, store: Store
+    ) -> dict[str, Any]:
+        """:func:`content_options` for these boundaries (made once)."""
+        if self._options is None:
+            wards, area = self.boundaries()
+            self._options = content_options(
+                all_crime_types, nearest_ward_m, wards, area, store.spatial_order
+            )
+        return self._options
 
 
 def _read_all(
@@ -265,9 +278,7 @@ def _read_all(
                     nearest_ward_m,
                     spatial_order=store.spatial_order,
                 )
-                options = content_options(
-                    all_crime_types, nearest_ward_m, wards, area, store.spatial_order
-                )
+                options = given.content_options(all_crime_types, nearest_ward_m, store)
                 entry = _entry(read, events, matches, token, all_crime_types, options)
                 key = source_key(kind, path.name)
                 batches.append(SourceBatch(key, entry, events, read.rejected, xy))
@@ -283,9 +294,7 @@ def _read_all(
                 nearest_ward_m,
                 spatial_order=store.spatial_order,
             )
-            options = content_options(
-                all_crime_types, nearest_ward_m, wards, area, store.spatial_order
-            )
+            options = given.content_options(all_crime_types, nearest_ward_m, store)
             for read, (events, matches, xy) in zip(group.reads(), placed, strict=True):
                 entry = _entry(read, events, matches, token, all_crime_types, options)
                 key = source_key(kind, read.path.name)
@@ -548,8 +557,27 @@ def content_options(
         "nearest_ward_m": float(nearest_ward_m),
         "wards": _boundary_meta(wards)["sha256"],
         "force_area": _boundary_meta(force_area)["sha256"],
+        "boundaries_held": _held_digest(wards, force_area),
         "row_order": "morton-1km" if spatial_order else "source",
     }
+
+
+def _held_digest(wards: Boundaries, force_area: Boundaries) -> str:
+    """A digest of the boundaries as the ingest holds them, beyond their files' checksums: the
+    columns or feature chosen from the same files (``--ward-code-column``, ``--force``) change
+    the wards' codes, names and districts or the force area. Each ward's attributes, bounds and
+    vertex count, and the force area's WKB (once per ingest: ~10 ms for 7,000 wards)."""
+    frame = wards.frame
+    columns = [c for c in schema.WARD_COLUMNS if c in frame.columns]
+    digest = hashlib.sha256(
+        pd.util.hash_pandas_object(frame[columns].astype(str), index=False).to_numpy().tobytes()
+    )
+    shapes = frame.geometry.to_numpy()
+    digest.update(np.ascontiguousarray(shapely.bounds(shapes)).tobytes())
+    digest.update(shapely.get_num_coordinates(shapes).astype("<i8").tobytes())
+    for area in force_area.frame.geometry.to_numpy():
+        digest.update(shapely.to_wkb(area))
+    return digest.hexdigest()
 
 
 def _content(read: SourceRead, options: dict[str, Any], rejected_by: dict[str, int]) -> str:

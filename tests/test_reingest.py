@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 
@@ -31,12 +32,6 @@ def rows(n: int, prefix: str, month: str = "2025-01", where: str = "Toy Street")
         street_row(f"{prefix}{i}", 500100 + 100 * i, 200100, month=month, location=where)
         for i in range(n)
     ]
-
-
-@pytest.fixture
-def toy(toy_boundaries: tuple[Path, Path]) -> tuple[Boundaries, Boundaries]:
-    wards, area = toy_boundaries
-    return read_wards(wards), read_force_area(area)
 
 
 def test_the_same_files_twice_change_nothing(
@@ -107,6 +102,27 @@ def test_the_same_file_read_another_way_is_a_change(
     again = ingest([january], wards=wards, force_area=area, store=store, **options)  # type: ignore[arg-type]
     assert again.changed and again.version != first.version
     assert store.manifest()["version"] == again.version
+
+
+def test_the_same_ward_file_read_with_another_code_column_is_a_change(
+    toy_boundaries: tuple[Path, Path], write_street: Callable[..., Path], tmp_path: Path
+) -> None:
+    """The ward file's checksum is the same; the codes the events get are not."""
+    wards_path, area_path = toy_boundaries
+    frame = gpd.read_file(wards_path)
+    frame["ALTCD"] = ["E05000902", "E05000901"]  # Bravo, Alpha
+    both = tmp_path / "wards-two-codes.gpkg"
+    frame.to_file(both, driver="GPKG")
+    area = read_force_area(area_path)
+    store = Store(tmp_path / "store")
+    january = write_street(rows(4, "a"), JANUARY)
+    first = ingest([january], wards=read_wards(both), force_area=area, store=store)
+    assert set(store.load()["ward_code"]) == {"E05000001"}
+    again = ingest(
+        [january], wards=read_wards(both, code_column="ALTCD"), force_area=area, store=store
+    )
+    assert again.changed and again.version != first.version
+    assert set(store.load()["ward_code"]) == {"E05000901"}
 
 
 def test_rows_held_by_other_sources_count_not_only_the_bytes(

@@ -3,9 +3,11 @@
 Every source's manifest entry carries ``content``: a SHA-256 of what decides the rows the store
 keeps of it and how (:func:`content_digest`): the file's bytes (its ``sha256``, computed while
 it is read), its name and kind, the ingest's options (every crime type or drugs only, the
-nearest-ward tolerance, the row order on disk), the boundaries it was joined to (their
-checksums), the code that reads and places it (:func:`code_digest`: the ``hotspots`` package's
-source, and the PROJ version that projects the points) and, since a row whose id another
+nearest-ward tolerance, the row order on disk), the boundaries it was joined to (their files'
+checksums, and the wards' codes, names, districts, bounds and vertex counts and the force area's
+geometry as held: the same files read with other columns or another force differ), the code
+that reads and places it (:func:`code_digest`: the ``hotspots`` package's source, and the PROJ
+version that projects the points) and, since a row whose id another
 source already holds is rejected as a duplicate, the rows of the file so rejected. Given those,
 the kept and rejected rows are the same, value for value and in the same order: the ingest is a
 function of them.
