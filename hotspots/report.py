@@ -28,6 +28,10 @@ def _table(rows: list[list[str]]) -> list[str]:
     ]
 
 
+#: What an ingest that changed nothing says (the CLI and the upload page).
+NOTHING_CHANGED = "Nothing changed: the store already holds these rows"
+
+
 def ingest_warnings(report: IngestReport) -> list[str]:
     """Plain warnings about what an ingest kept, one per file (the CLI and the upload page).
 
@@ -49,9 +53,21 @@ def ingest_warnings(report: IngestReport) -> list[str]:
 def format_ingest(report: IngestReport) -> str:
     """The reconciliation printed by ``hotspots ingest``: read = kept + rejected, by reason."""
     layers = report.by_layer()
-    lines = [
-        f"Ingested {len(report.sources)} file(s) into {report.store} (wards {report.wards_vintage})"
-    ]
+    if not report.changed:
+        lines = [
+            f"{NOTHING_CHANGED} ({len(report.sources)} file(s) in {report.store}, data version "
+            f"{report.version} kept; wards {report.wards_vintage})"
+        ]
+    else:
+        lines = [
+            f"Ingested {len(report.sources)} file(s) into {report.store} "
+            f"(wards {report.wards_vintage}; data version {report.version})"
+        ]
+        if report.unchanged:
+            lines.append(
+                f"{len(report.unchanged)} of them unchanged (the store already held their rows; "
+                f"not written again): {', '.join(report.unchanged)}"
+            )
     rows = [["layer", "read", "kept", "rejected"]]
     for layer in schema.LAYERS:
         if layer not in layers:

@@ -715,3 +715,26 @@ def test_a_file_of_several_layers_none_of_wards_is_refused_naming_them(tmp_path:
     assert "none holds ward codes" in message
     with pytest.raises(BoundaryError, match=r"2 layers \(county, county_2\)"):
         read_force_area(path)
+
+
+def test_a_wards_share_in_the_force_area_is_worked_by_hand() -> None:
+    """The shares the membership rule compares with WARD_IN_AREA_SHARE, on squares whose
+    overlap with an L-shaped area is worked by hand (the area clipped to each ward's box, then
+    overlaid: the same share as the whole area's overlay)."""
+    import numpy as np
+    from shapely.geometry import Polygon, box
+
+    from hotspots.sources.boundaries.membership import _shares_inside
+
+    # an L: the square 0..10 x 0..10 without its top-right quarter 5..10 x 5..10
+    area = Polygon([(0, 0), (10, 0), (10, 5), (5, 5), (5, 10), (0, 10)])
+    wards = np.array(
+        [
+            box(4, 4, 6, 6),  # 3 of its 4 unit quarters in the L: 0.75
+            box(8, 8, 12, 12),  # none
+            box(9, 0, 11, 2),  # half
+            box(-1, 2, 1, 3),  # half
+        ],
+        dtype=object,
+    )
+    assert np.allclose(_shares_inside(wards, area), [0.75, 0.0, 0.5, 0.5], rtol=0, atol=1e-12)

@@ -8,9 +8,8 @@ from typing import Any
 
 from flask import Flask
 
-from hotspots.cli import main
 from tests.accounts import sign_in
-from tests.helpers import AppFactory
+from tests.helpers import AppFactory, ingest_republished_july
 from web import warm
 
 
@@ -69,7 +68,7 @@ def test_a_new_ingest_is_made_in_the_background(
     store = demo_store_copy
     app = app_factory(store, CACHE_DIR=str(tmp_path / "c"))
     before = app.extensions["hotspots"]["state"].version
-    assert main(["demo", "--store", str(store)]) == 0  # same data, new data version
+    assert ingest_republished_july(store, tmp_path) == 0  # a re-published month: new version
     client = sign_in(app.test_client())
     assert client.get("/api/v1/meta").status_code == 200  # sees the new version
     for thread in [t for t in threading.enumerate() if t.name == "hotspots-warm"]:

@@ -390,6 +390,9 @@ def _ingest(args: argparse.Namespace) -> int:
             {
                 "token": report.token,
                 "store": str(store.path),
+                "version": report.version,
+                "changed": report.changed,
+                "unchanged": report.unchanged,
                 "sources": report.sources,
                 "skipped": report.skipped,
                 "reconciles": report.reconciles(),
