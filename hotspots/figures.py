@@ -205,6 +205,11 @@ def _unlocated(
             f"some {records} of {period.label} have no location (how many is not known): "
             "in no count or map"
         )
+    if unlocated == 1:  # "1 drug offence record ... has", not "1 ... records ... have"
+        return (
+            1,
+            f"1 {records.removesuffix('s')} of {period.label} has no location: in no count or map",
+        )
     return (
         unlocated,
         f"{unlocated:,} {records} of {period.label} have no location: in no count or map",

@@ -26,6 +26,7 @@ from hotspots.errors import HotspotsError, StoreError
 from hotspots.sources import SourceRead, detect_kind, read_source
 from hotspots.sources.base import ReadGroup
 from hotspots.sources.boundaries import Boundaries, force_wards
+from hotspots.sources.coverage import covered_months
 from hotspots.sources.csvio import digests_remembered
 from hotspots.sources.police_uk import looks_like_outcomes, read_streets
 from hotspots.store import SourceBatch, Store, new_token, source_key
@@ -484,7 +485,7 @@ def _entry(
         "rows_read": read.rows_read,
         "kept": len(events),
         "rejected": read.rejected_by_reason(),
-        "months": sorted(events[schema.MONTH].unique().tolist()),
+        "months": covered_months(read, events[schema.MONTH].unique().tolist(), len(events)),
         "ward_match": matches,
         "synthetic_rows": int(events[schema.SYNTHETIC].sum()),
         "all_crime_types": all_crime_types,

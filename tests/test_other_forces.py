@@ -715,3 +715,63 @@ def test_a_file_of_several_layers_none_of_wards_is_refused_naming_them(tmp_path:
     assert "none holds ward codes" in message
     with pytest.raises(BoundaryError, match=r"2 layers \(county, county_2\)"):
         read_force_area(path)
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_a_month_of_searches_none_with_a_location_is_held_not_missing(
+    write_street, toy_boundaries: tuple[Path, Path], tmp_path: Path, capsys
+) -> None:
+    """Dyfed-Powys Police gives no location for any stop-and-search of 2019. Its three files of
+    Jul-Sep 2019 were ingested, 541 drug searches rejected 'no location', and every output
+    said "Drug stop-and-searches: no data (no stop-and-search records held)": the months held
+    were taken from kept rows only. Fixture: four real rows of its July file
+    (tests/fixtures/README.md), three for controlled drugs, one for a weapon, all dated
+    2019-06-30T23:00:00+00:00 = 1 July 00:00 BST. By hand: July searches are held; 0 drug
+    searches with a location; 3 drug searches without one (the weapon search is not a drug
+    record); the offences of July (2 hand-made rows in Alpha) are 2."""
+    from hotspots.cli import main
+
+    searches = FIXTURES / "dyfed_powys" / "2019-07-dyfed-powys-stop-and-search.csv"
+    street = write_street(
+        [street_row(f"j{k}", 500500, 200500, month="2019-07") for k in range(2)],
+        "2019-07-toyshire-street.csv",
+    )
+    store = tmp_path / "store"
+    wards, area = toy_boundaries
+    bounds = ["--wards", str(wards), "--force-area", str(area), "--store", str(store)]
+    assert main(["ingest", str(street), str(searches), *bounds]) == 0
+    entry = Store(store).sources("search")[0]
+    assert entry["kept"] == 0
+    assert entry["rejected"] == {"no location": 3, "not a drug record": 1}
+    assert entry["months"] == ["2019-07"]  # was []: the month read as not held
+    capsys.readouterr()
+    assert main(["analyse", "--from", "2019-07", "--to", "2019-07", "--store", str(store)]) == 0
+    out = capsys.readouterr().out
+    assert "Drug stop-and-searches: 0" in out
+    assert "no stop-and-search records held" not in out
+    assert "Note: 3 stop-and-search records of Jul 2019 have no location" in out
+    assert main(["status", "--store", str(store)]) == 0
+    status = capsys.readouterr().out
+    assert re.search(r"^search\s+0\s+2019-07\s+1\s+4$", status, re.M), status
+
+
+def test_another_forces_search_file_still_holds_no_month(
+    toy_boundaries: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A search file whose located rows all lie outside the force area (another force's, 2
+    rows in Birmingham) and one more without a location covers no month of this store: its
+    rows say nothing about this force's searches, so the month stays "no data", not 0."""
+    header = (FIXTURES / "dyfed_powys" / "2019-07-dyfed-powys-stop-and-search.csv").read_text()
+    lines = header.splitlines()
+    birmingham = lines[1].replace(",,,,,", ",,,52.480,-1.898,", 1)
+    path = tmp_path / "2019-07-west-midlands-stop-and-search.csv"
+    path.write_text("\n".join([lines[0], birmingham, birmingham, lines[2]]) + "\n")
+    wards, area = toy_boundaries
+    report = ingest(
+        [path], wards=read_wards(wards), force_area=read_force_area(area), store=Store(tmp_path)
+    )
+    (entry,) = report.sources
+    assert entry["rejected"] == {"outside force area": 2, "no location": 1}
+    assert entry["months"] == []
