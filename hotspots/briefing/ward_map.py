@@ -247,9 +247,8 @@ def _fill_panel(ax: Axes, extent: tuple[float, float, float, float]) -> tuple[fl
     force's shape and every corner of the key lay on wards (the Gower, Farringdon)."""
     x0, y0, x1, y1 = extent
     width, height = x1 - x0, y1 - y0
-    box = ax.get_position()
-    fig_w, fig_h = ax.figure.get_size_inches()
-    panel = (box.height * fig_h) / (box.width * fig_w)  # height over width
+    box = ax.get_window_extent()  # the panel on the page, in pixels
+    panel = box.height / box.width if box.width > 0 else 0.0  # height over width
     if width <= 0 or height <= 0 or panel <= 0:
         return extent
     if height / width < panel:  # wider than the panel: more height
