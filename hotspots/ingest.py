@@ -22,6 +22,7 @@ import pyarrow as pa
 import shapely
 
 from hotspots import schema
+from hotspots.edge import near_edge
 from hotspots.errors import HotspotsError, StoreError
 from hotspots.sources import SourceRead, detect_kind, read_source
 from hotspots.sources.base import ReadGroup
@@ -205,7 +206,9 @@ def _read_all(
                     nearest_ward_m,
                     spatial_order=store.spatial_order,
                 )
-                entry = _entry(read, events, matches, token, all_crime_types)
+                entry = _entry(
+                    read, events, matches, token, all_crime_types, area.frame.geometry.iloc[0]
+                )
                 key = source_key(kind, path.name)
                 batches.append(SourceBatch(key, entry, events, read.rejected, xy))
                 if on_file is not None:
@@ -221,7 +224,9 @@ def _read_all(
                 spatial_order=store.spatial_order,
             )
             for read, (events, matches, xy) in zip(group.reads(), placed, strict=True):
-                entry = _entry(read, events, matches, token, all_crime_types)
+                entry = _entry(
+                    read, events, matches, token, all_crime_types, area.frame.geometry.iloc[0]
+                )
                 key = source_key(kind, read.path.name)
                 batches.append(SourceBatch(key, entry, events, read.rejected, xy))
                 if on_file is not None:
@@ -474,8 +479,10 @@ def _entry(
     matches: dict[str, int],
     token: str,
     all_crime_types: bool,
+    area: shapely.Geometry | None = None,
 ) -> dict[str, Any]:
-    """The manifest entry of one source."""
+    """The manifest entry of one source (``area``: the force area the rows were clipped to, for
+    the rows just outside it: :mod:`hotspots.edge`)."""
     return {
         "name": read.path.name,
         "path": str(read.path.resolve()),
@@ -489,5 +496,6 @@ def _entry(
         "ward_match": matches,
         "synthetic_rows": int(events[schema.SYNTHETIC].sum()),
         "all_crime_types": all_crime_types,
+        "outside_near_edge": near_edge(read.rejected, area) if area is not None else 0,
         "ingest": token,
     }

@@ -184,7 +184,7 @@ def _ingest_file(
     events, matches, xy = _place(
         read, wards_frame, area, options["nearest_ward_m"], spatial_order=options["spatial_order"]
     )
-    entry = _entry(read, events, matches, options["token"], options["all_crime_types"])
+    entry = _entry(read, events, matches, options["token"], options["all_crime_types"], area)
     batch = SourceBatch(source_key(kind, file.name), entry, events, read.rejected, xy)
     store = Store(options["store_path"], spatial_order=options["spatial_order"])
     written = store.write_source(batch, options["token"])
