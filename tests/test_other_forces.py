@@ -775,3 +775,23 @@ def test_another_forces_search_file_still_holds_no_month(
     (entry,) = report.sources
     assert entry["rejected"] == {"outside force area": 2, "no location": 1}
     assert entry["months"] == []
+
+
+def test_a_month_without_hotspots_prints_no_empty_table(
+    toy_boundaries: tuple[Path, Path], tmp_path: Path, capsys
+) -> None:
+    """Cumbria, Sep 2019: 98 drug offences spread over a rural force, no hotspot (at least 5
+    offences within 150 m). `hotspots analyse` said "No hotspots with these parameters." and
+    then printed the significance table's header over no rows. By hand: 3 offences 500 m apart
+    make no hotspot (min_samples is at least 5)."""
+    from hotspots.cli import main
+    from tests.helpers import store_of_rows
+
+    rows = [street_row(f"s{k}", 500200 + 500 * k, 200500, month="2019-09") for k in range(3)]
+    store = store_of_rows(rows, toy_boundaries, tmp_path)
+    capsys.readouterr()
+    assert main(["analyse", "--from", "2019-09", "--to", "2019-09", "--store", str(store)]) == 0
+    out = capsys.readouterr().out
+    assert "No hotspots with these parameters." in out
+    assert "0 of 3 offences in 0 hotspot(s)" in out
+    assert "rank  p      q" not in out
