@@ -13,12 +13,13 @@ what keeps them: a full-resolution force area (ONS BFC or BFE).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
-
-import pandas as pd
-import shapely
+from typing import TYPE_CHECKING, Any, Final
 
 from hotspots import schema
+
+if TYPE_CHECKING:  # `hotspots status` reads the warning's rule without pandas or shapely
+    import pandas as pd
+    import shapely
 
 __all__ = ["NEAR_EDGE_M", "NEAR_EDGE_SHARE", "near_edge", "near_edge_warning"]
 
@@ -37,6 +38,8 @@ _WHERE = r"easting=(-?\d+(?:\.\d+)?), northing=(-?\d+(?:\.\d+)?)"
 def near_edge(rejected: pd.DataFrame, area: shapely.Geometry) -> int:
     """How many of ``rejected``'s "outside force area" rows lie within :data:`NEAR_EDGE_M` of
     ``area`` (British National Grid metres, as the ingest places rows)."""
+    import shapely
+
     if rejected.empty or "detail" not in rejected:
         return 0
     outside = rejected.loc[rejected["reason"] == schema.REASON_OUTSIDE_AREA, "detail"]
