@@ -820,3 +820,24 @@ def test_a_store_of_searches_only_says_what_it_holds(
         err = capsys.readouterr().err
         assert expected in err, err
         assert "holds no months" not in err
+
+
+def test_the_api_on_a_store_of_searches_only_says_what_is_missing(
+    toy_boundaries: tuple[Path, Path], tmp_path: Path, app_factory
+) -> None:
+    """The same West Midlands store through the API and OGC API: 400 "store='empty':
+    expected a store with data (run `hotspots ingest`)" over 3,301 stored drug searches. Now
+    the refusal names what is missing. By hand: 1 search in Alpha, July 2019."""
+    from tests.accounts import client_as
+    from tests.helpers import search_row, store_of_rows
+
+    store = store_of_rows(
+        [], toy_boundaries, tmp_path, searches=[search_row("2019-07", 500500, 200500)]
+    )
+    client = client_as(app_factory(store, TESTING=True), "analyst")
+    for url in ("/api/v1/wards", "/map.json", "/ogc/collections/offences/items"):
+        answer = client.get(url)
+        assert answer.status_code == 400, url
+        text = answer.get_data(as_text=True)
+        assert "no drug offence records" in text and "ingest police.uk street files" in text, url
+        assert "empty" not in text, url
