@@ -841,3 +841,38 @@ def test_the_api_on_a_store_of_searches_only_says_what_is_missing(
         text = answer.get_data(as_text=True)
         assert "no drug offence records" in text and "ingest police.uk street files" in text, url
         assert "empty" not in text, url
+
+
+def test_a_new_month_is_ingested_with_the_stores_own_boundaries(
+    write_street, toy_boundaries: tuple[Path, Path], tmp_path: Path, capsys
+) -> None:
+    """South Wales' August after its July: `hotspots ingest 2019-08-*.csv --store S` was
+    refused ("the following arguments are required: --wards, --force-area") though the store
+    records both, as `hotspots fetch` uses them. Now the store's own are used; a new store, or
+    one of the two options alone, is refused saying what to give. By hand: 2 offences in Alpha
+    in January, 1 in Bravo in February: 3 kept, months 2025-01 and 2025-02, boundaries as
+    stored."""
+    from hotspots.cli import main
+
+    jan = write_street([street_row(f"j{k}", 500500, 200500) for k in range(2)])
+    feb = write_street(
+        [street_row("f1", 501500, 200500, month="2025-02")], "2025-02-toyshire-street.csv"
+    )
+    store = tmp_path / "store"
+    wards, area = toy_boundaries
+    bounds = ["--wards", str(wards), "--force-area", str(area)]
+    assert main(["ingest", str(jan), *bounds, "--store", str(store)]) == 0
+    before = Store(store).manifest()["boundaries"]
+    assert main(["ingest", str(feb), "--store", str(store)]) == 0
+    held = Store(store)
+    assert held.manifest()["boundaries"] == before
+    assert sorted(e["kept"] for e in held.sources("offence")) == [1, 2]
+    assert sorted(m for e in held.sources("offence") for m in e["months"]) == [
+        "2025-01",
+        "2025-02",
+    ]
+    capsys.readouterr()
+    assert main(["ingest", str(feb), "--store", str(tmp_path / "new")]) == 2
+    assert "a new store: give --wards PATH and --force-area PATH" in capsys.readouterr().err
+    assert main(["ingest", str(feb), "--wards", str(wards), "--store", str(store)]) == 2
+    assert "--wards and --force-area go together" in capsys.readouterr().err
