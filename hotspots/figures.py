@@ -95,9 +95,12 @@ class Figure:
     @property
     def unlocated_short(self) -> str:
         """:attr:`unlocated_note` as a card's detail ends it: "843 more have no location (not
-        counted)"; "" when there is none."""
+        counted)"; "all 166 have no location (not counted)" under a figure of 0 (Dyfed-Powys'
+        searches: "0 ... 166 more" read as if some had one); "" when there is none."""
         if not self.unlocated_note:
             return ""
+        if self.unlocated and self.value == 0:
+            return f"all {self.unlocated:,} have no location (not counted)"
         many = f"{self.unlocated:,} more" if self.unlocated else "some"
         return f"{many} have no location (not counted)"
 

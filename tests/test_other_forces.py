@@ -876,3 +876,20 @@ def test_a_new_month_is_ingested_with_the_stores_own_boundaries(
     assert "a new store: give --wards PATH and --force-area PATH" in capsys.readouterr().err
     assert main(["ingest", str(feb), "--wards", str(wards), "--store", str(store)]) == 2
     assert "--wards and --force-area go together" in capsys.readouterr().err
+
+
+def test_a_figure_of_0_with_records_unplaced_says_all_have_no_location() -> None:
+    """Dyfed-Powys' briefing card for Sep 2019 read "0" then "166 more have no location (not
+    counted)", as if some searches had one. By hand: 0 located, 166 without a location, July to
+    September held: "all 166 have no location (not counted)"; 3 located and 5 without stay
+    "5 more"."""
+    from hotspots.figures import layer_figure
+    from hotspots.periods import Period
+
+    held = ["2019-07", "2019-08", "2019-09"]
+    sep, aug = Period.months("2019-09", "2019-09"), Period.months("2019-08", "2019-08")
+    none_placed = layer_figure("search", 0, 0, sep, aug, held, unlocated=166)
+    assert none_placed.text() == "0"
+    assert none_placed.unlocated_short == "all 166 have no location (not counted)"
+    some = layer_figure("search", 3, 1, sep, aug, held, unlocated=5)
+    assert some.unlocated_short == "5 more have no location (not counted)"
