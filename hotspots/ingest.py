@@ -23,10 +23,12 @@ import pyarrow as pa
 import shapely
 
 from hotspots import schema
+from hotspots.edge import near_edge
 from hotspots.errors import HotspotsError, StoreError
 from hotspots.sources import SourceRead, detect_kind, read_source
 from hotspots.sources.base import ReadGroup, _first
 from hotspots.sources.boundaries import Boundaries, force_wards
+from hotspots.sources.coverage import covered_months
 from hotspots.sources.csvio import digests_remembered
 from hotspots.sources.police_uk import looks_like_outcomes, read_streets
 from hotspots.store import SourceBatch, Store, new_token, source_key
@@ -279,7 +281,15 @@ def _read_all(
                     spatial_order=store.spatial_order,
                 )
                 options = given.content_options(all_crime_types, nearest_ward_m, store)
-                entry = _entry(read, events, matches, token, all_crime_types, options)
+                entry = _entry(
+                    read,
+                    events,
+                    matches,
+                    token,
+                    all_crime_types,
+                    options,
+                    area.frame.geometry.iloc[0],
+                )
                 key = source_key(kind, path.name)
                 batches.append(SourceBatch(key, entry, events, read.rejected, xy))
                 if on_file is not None:
@@ -296,7 +306,15 @@ def _read_all(
             )
             options = given.content_options(all_crime_types, nearest_ward_m, store)
             for read, (events, matches, xy) in zip(group.reads(), placed, strict=True):
-                entry = _entry(read, events, matches, token, all_crime_types, options)
+                entry = _entry(
+                    read,
+                    events,
+                    matches,
+                    token,
+                    all_crime_types,
+                    options,
+                    area.frame.geometry.iloc[0],
+                )
                 key = source_key(kind, read.path.name)
                 batches.append(SourceBatch(key, entry, events, read.rejected, xy))
                 if on_file is not None:
@@ -601,9 +619,13 @@ def _entry(
     token: str,
     all_crime_types: bool,
     options: dict[str, Any] | None = None,
+    area: shapely.Geometry | None = None,
 ) -> dict[str, Any]:
-    """The manifest entry of one source (``options``: :func:`content_options`, for its
-    ``content``; without them it has none and is never taken as unchanged)."""
+    """The manifest entry of one source.
+
+    ``options``: :func:`content_options`, for its ``content`` (without them it has none and is
+    never taken as unchanged); ``area``: the force area the rows were clipped to, for the rows
+    just outside it (:mod:`hotspots.edge`)."""
     rejected = read.rejected_by_reason()
     content = {"content": _content(read, options, rejected)} if options is not None else {}
     return {
@@ -615,10 +637,11 @@ def _entry(
         "rows_read": read.rows_read,
         "kept": len(events),
         "rejected": rejected,
-        "months": sorted(events[schema.MONTH].unique().tolist()),
+        "months": covered_months(read, events[schema.MONTH].unique().tolist(), len(events)),
         "ward_match": matches,
         "synthetic_rows": int(events[schema.SYNTHETIC].sum()),
         "all_crime_types": all_crime_types,
+        "outside_near_edge": near_edge(read.rejected, area) if area is not None else 0,
         "ingest": token,
         **content,
     }

@@ -10,6 +10,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from hotspots import schema
+from hotspots.edge import near_edge_warning
 from hotspots.periods import describe_months
 
 if TYPE_CHECKING:  # annotations only: `hotspots status` must not import the ingest pipeline
@@ -37,7 +38,9 @@ def ingest_warnings(report: IngestReport) -> list[str]:
 
     A file of which no row lies in the force area (rows outside it, none kept and none inside
     it without a ward) is most likely another force's: its rows are rejected as usual (nothing
-    lost), and this says so rather than leaving a file of 0 rows kept unremarked."""
+    lost), and this says so rather than leaving a file of 0 rows kept unremarked. One more, for
+    the whole ingest, when many rows lie just outside the force area's edge (a generalised
+    boundary: :mod:`hotspots.edge`)."""
     warnings = []
     for entry in report.sources:
         outside = int(entry["rejected"].get(schema.REASON_OUTSIDE_AREA, 0))
@@ -47,6 +50,9 @@ def ingest_warnings(report: IngestReport) -> list[str]:
                 f"no row of {entry['name']} lies in the force area ({outside:,} rows outside): "
                 "is it another force's file?"
             )
+    edge = near_edge_warning(report.sources)
+    if edge:
+        warnings.append(edge)
     return warnings
 
 

@@ -50,6 +50,18 @@ class BadParameter(Exception):
         return f"{self.field}={self.value!r}: expected {self.expected}"
 
 
+def no_offences_held() -> BadParameter:
+    """The refusal of a view, plan or API call on a store without drug offence records: it
+    may hold searches (West Midlands' search files of Jul-Sep 2019 alone were answered
+    "store='empty'"), and the words are the CLI's (``hotspots.cli.analysis``)."""
+    return BadParameter(
+        "store",
+        "no drug offence records",
+        "drug offence records: hotspots, ward figures and periods are made from them "
+        "(ingest police.uk street files)",
+    )
+
+
 #: OGC exception ``code`` of each status (OGC API - Common's names); others: ``ServerError``.
 OGC_CODES = {
     400: "InvalidParameterValue",

@@ -29,7 +29,7 @@ from web.access import area_parameters, current_access, require_in_scope, scope_
 from web.analyses import forecast_after
 from web.budget import charge
 from web.data import cache, state
-from web.errors import BadParameter
+from web.errors import BadParameter, no_offences_held
 from web.filters import flag
 
 BASIS_MONTHS = 3
@@ -88,7 +88,7 @@ def area_kind(args: MultiDict[str, str], district: str, ward_codes: list[str]) -
 
 def parse_request(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
     if not months:
-        raise BadParameter("store", "empty", "a store with data (run `hotspots ingest`)")
+        raise no_offences_held()
     ends = complete_ends(months, BASIS_MONTHS)  # docs/periods.md: the default is the latest
     end = args.get("to", "").strip() or (ends or months)[-1]
     try:

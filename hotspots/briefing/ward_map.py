@@ -102,8 +102,9 @@ def draw_map(
                 zorder=3,
             )
         )
-    ax.set_xlim(extent[0], extent[2])
-    ax.set_ylim(extent[1], extent[3])
+    x0, y0, x1, y1 = _fill_panel(ax, extent)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
     ax.set_aspect("equal")
     ax.apply_aspect()  # the data limits the marks are placed in
     centres = [(g.centroid.x, g.centroid.y) for g in top.geometry]
@@ -230,6 +231,24 @@ def _around(step_pt: float) -> list[tuple[float, float]]:
             a = np.radians(degrees)
             out.append((float(r * np.cos(a)), float(r * np.sin(a))))
     return out
+
+
+def _fill_panel(ax: Axes, extent: tuple[float, float, float, float]) -> tuple[float, ...]:
+    """``extent`` grown about its centre to the shape of the map's panel, so that the map fills
+    the panel at one scale. A force wider than its panel (South Wales, the City of London)
+    then has room above and below it for the key; fitted tightly, the panel shrank to the
+    force's shape and every corner of the key lay on wards (the Gower, Farringdon)."""
+    x0, y0, x1, y1 = extent
+    width, height = x1 - x0, y1 - y0
+    box = ax.get_window_extent()  # the panel on the page, in pixels
+    panel = box.height / box.width if box.width > 0 else 0.0  # height over width
+    if width <= 0 or height <= 0 or panel <= 0:
+        return extent
+    if height / width < panel:  # wider than the panel: more height
+        grow = (width * panel - height) / 2
+        return (x0, y0 - grow, x1, y1 + grow)
+    grow = (height / panel - width) / 2  # taller than the panel: more width
+    return (x0 - grow, y0, x1 + grow, y1)
 
 
 def _key_corner(

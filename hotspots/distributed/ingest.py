@@ -196,7 +196,13 @@ def _ingest_file(
         read, wards_frame, area, options["nearest_ward_m"], spatial_order=options["spatial_order"]
     )
     entry = _entry(
-        read, events, matches, options["token"], options["all_crime_types"], options["content"]
+        read,
+        events,
+        matches,
+        options["token"],
+        options["all_crime_types"],
+        options["content"],
+        area,
     )
     batch = SourceBatch(source_key(kind, file.name), entry, events, read.rejected, xy)
     store = Store(options["store_path"], spatial_order=options["spatial_order"])
