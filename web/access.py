@@ -81,6 +81,7 @@ __all__ = [
     "redact",
     "require_in_scope",
     "scope_wards",
+    "wards_parameters",
 ]
 
 FULL_ROLES = ("analyst", "admin")
@@ -449,11 +450,18 @@ def area_parameters(access: Access, period: Period) -> dict[str, Any] | None:
     """
     if not access.scope:
         return None
+    return wards_parameters(frozenset(scope_wards(state().wards, access.scope)), period)
+
+
+def wards_parameters(ward_codes: frozenset[str], period: Period) -> dict[str, Any]:
+    """The automatic ``eps_m`` and ``min_samples`` of ``period`` from the drug offences of the
+    wards ``ward_codes`` only, with the rules' reasons (a scoped reader's analysis, and every
+    reader's patrol plan of an area: :func:`web.plans.get_plan`)."""
     st = state()
     events = st.events
     if events is None:
         events = st.store.load(months=list(period.months))
-    keep = scope_wards(st.wards, access.scope)
+    keep = ward_codes
     wanted = (
         (events[schema.LAYER] == "offence")
         & (events[schema.CATEGORY] == schema.DRUGS_CRIME_TYPE)

@@ -319,10 +319,11 @@ def forecast_after(
     """Next month's forecast after ``end`` on ``cell_m`` cells (from every drug offence up to
     ``end``), made once per end month, cell size, area and data version for the whole server
     (memory, then the disk cache every worker shares). The force's forecast (``area`` None) is
-    the same for every unscoped role: the analysts' map layer and their patrol plans rank by
-    it. A scoped reader's plan ranks by the forecast of their area's wards ``area`` alone
-    (:func:`hotspots.evaluate.next_month.next_month`): the force's forecast scales its expected
-    offences by the force's monthly totals and chooses its method on the force's offences."""
+    the same for every role: the analysts' map layer and plans of the whole force rank by it.
+    A plan of a district or wards ranks by the forecast of that area's wards ``area`` alone
+    (:func:`hotspots.evaluate.next_month.next_month`), for every reader alike: the force's
+    forecast scales its expected offences by the force's monthly totals and chooses its method
+    on the force's offences, which an officer of the area may not see."""
     cell_m = float(cell_m)
     return shared(
         "analyses",

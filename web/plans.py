@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import current_app
@@ -25,7 +26,7 @@ from hotspots.patrol import (
     patrol_plan,
 )
 from hotspots.periods import Period, PeriodError, add_months, complete_ends, describe_months
-from web.access import area_parameters, current_access, require_in_scope, scope_wards
+from web.access import current_access, require_in_scope, wards_parameters
 from web.analyses import forecast_after
 from web.budget import charge
 from web.data import cache, state
@@ -161,8 +162,9 @@ def dosage_text() -> str:
 
 def get_plan(req: PatrolRequest) -> PatrolPlan:
     """The cached plan of a request (one per request, reader kind and data version); a forecast
-    plan ranks by the server's one forecast of that month on its cells
-    (:func:`web.analyses.forecast_after`, shared by every role and area)."""
+    plan ranks by the server's one forecast of that month and area on its cells
+    (:func:`web.analyses.forecast_after`: the force's for a plan of the force, the area's own
+    for a plan of a district or wards, shared by every role)."""
     st = state()
     dosage = dosage_text()
     # readers without exact points get places made from snapped cells (web.access.redact)
@@ -171,11 +173,19 @@ def get_plan(req: PatrolRequest) -> PatrolPlan:
 
     def make() -> PatrolPlan:
         charge()  # a new plan: counted against the account (web.budget)
-        # a scoped reader's hotspots: the automatic parameters of their area (web.access)
+        # A plan of an area (a district, wards: every officer's) is made from that area's own
+        # offences, for every reader alike: its hotspots with the automatic parameters of the
+        # area (web.access.wards_parameters; on the force's offences they would give an
+        # officer the force's count) and its ranking by the forecast of the area's offences
+        # alone (web.analyses.forecast_after). So an analyst's plan of a district is the plan
+        # the district's officers get (from snapped cells: web.access.redact).
         basis = Period.months(add_months(req.end, 1 - BASIS_MONTHS), req.end)
-        chosen = area_parameters(access, basis) or {"eps_m": "auto", "min_samples": "auto"}
-        # and the forecast of their area's offences alone (web.analyses.forecast_after)
-        area = frozenset(scope_wards(st.wards, access.scope)) if access.scope else None
+        area = None if req.area.kind == "force" else req.area.resolve(st.wards)[0]
+        chosen: dict[str, Any] = (
+            wards_parameters(area, basis)
+            if area is not None
+            else {"eps_m": "auto", "min_samples": "auto"}
+        )
         plan = patrol_plan(
             st.store,
             end_month=req.end,
