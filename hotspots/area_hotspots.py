@@ -19,7 +19,8 @@ own offences in a hotspot next door would be missing. The rule, stated once:
   (``p_value``, ``q_value``, ``significant``) and the trend (dynamics) are of the whole hotspot
   and kept; its zone counts (``zone_drug_offences``, ``zone_offences``,
   ``expected_drug_offences``, ``llr``) count offences outside the area, so they are blank for a
-  hotspot that reaches outside it (``whole`` is False).
+  hotspot that reaches outside it (``whole`` is False); ``expected_drug_offences`` and ``llr``
+  are made with the force's totals of the period, so they are blank for every part.
 
 ``whole`` says whether the part is the whole hotspot (every offence inside the area).
 """
@@ -35,10 +36,14 @@ import pandas as pd
 from hotspots import schema
 from hotspots.summary import BUFFER_M, NEAR_M, summarise_hotspots
 
-__all__ = ["WHOLE_HOTSPOT_COUNTS", "area_hotspots"]
+__all__ = ["FORCE_TOTAL_COLUMNS", "WHOLE_HOTSPOT_COUNTS", "area_hotspots"]
 
 #: Columns counted over a whole hotspot's zone (:mod:`hotspots.significance`): blank for a part.
 WHOLE_HOTSPOT_COUNTS = ("zone_drug_offences", "zone_offences", "expected_drug_offences", "llr")
+#: Columns made with the force's totals of the period (``expected = n x C / N``, the LLR of
+#: (c, n, C, N)): blank in every part, a whole one too. With a zone's ``c`` and ``n`` they gave
+#: the force's drug offences ``C`` exactly (``tests/test_access_area_significance.py``).
+FORCE_TOTAL_COLUMNS = ("expected_drug_offences", "llr")
 
 
 def area_hotspots(
@@ -99,6 +104,9 @@ def area_hotspots(
     for column in WHOLE_HOTSPOT_COUNTS:
         if column in parts:
             parts[column] = parts[column].astype("float64").where(parts["whole"])
+    for column in FORCE_TOTAL_COLUMNS:
+        if column in parts:
+            parts[column] = np.nan
     force_rank = whole["rank"].reindex(ids).to_numpy()
     order = np.lexsort((force_rank, -parts["offences"].to_numpy(dtype="int64")))
     parts = parts.iloc[order].reset_index(drop=True)

@@ -11,6 +11,14 @@ the API's CSV downloads, patrol plans) passes its text cells through it.
 rejected-rows files, whose every cell is the original text): a cell that is a plain number as
 written (an original longitude ``-0.5``) is a number and kept; any other formula start is
 prefixed.
+
+Written here, not with ``defusedcsv`` (the PyPI wrapper of ``csv.writer``): its ``escape``
+(source read at raphaelm/defusedcsv) turns every field into text and prefixes any that starts
+``-`` or ``+``, so a negative number is written as formula-safe text (``'-0.56373``: the
+longitude of every place west of Greenwich, the bug ``tests/test_patrol.py`` guards against),
+it rewrites ``|`` as ``\\|`` (changing the data) and leaves a leading tab or carriage return;
+and it wraps ``csv.writer`` only, while the rejected-rows files are written from Arrow columns
+(:func:`text_cells`, vectorised). The rule itself is OWASP's, a line each.
 """
 
 from __future__ import annotations

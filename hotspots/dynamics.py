@@ -24,6 +24,10 @@ Emerging Hot Spot Analysis (which this simplifies), by the first rule that holds
                 Chainey's "stable")
 ``intermittent`` hot in some periods only, on and off (Esri "sporadic" / "oscillating")
 ==============  =================================================================================
+
+:func:`mann_kendall` is written here (vectorised: one numpy pass over every unit, thousands of grid
+cells at once): ``pymannkendall`` (last release January 2023) tests one series per call in Python,
+and scipy has no Mann-Kendall test; its normal CDF comes from ``scipy.special``.
 """
 
 from __future__ import annotations

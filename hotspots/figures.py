@@ -95,9 +95,12 @@ class Figure:
     @property
     def unlocated_short(self) -> str:
         """:attr:`unlocated_note` as a card's detail ends it: "843 more have no location (not
-        counted)"; "" when there is none."""
+        counted)"; "all 166 have no location (not counted)" under a figure of 0 (Dyfed-Powys'
+        searches: "0 ... 166 more" read as if some had one); "" when there is none."""
         if not self.unlocated_note:
             return ""
+        if self.unlocated and self.value == 0:
+            return f"all {self.unlocated:,} have no location (not counted)"
         many = f"{self.unlocated:,} more" if self.unlocated else "some"
         return f"{many} have no location (not counted)"
 
@@ -204,6 +207,11 @@ def _unlocated(
         return None, (
             f"some {records} of {period.label} have no location (how many is not known): "
             "in no count or map"
+        )
+    if unlocated == 1:  # "1 drug offence record ... has", not "1 ... records ... have"
+        return (
+            1,
+            f"1 {records.removesuffix('s')} of {period.label} has no location: in no count or map",
         )
     return (
         unlocated,

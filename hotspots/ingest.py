@@ -6,6 +6,7 @@ Nothing is written until every file has been read and checked: a malformed file 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -22,14 +23,17 @@ import pyarrow as pa
 import shapely
 
 from hotspots import schema
+from hotspots.edge import near_edge
 from hotspots.errors import HotspotsError, StoreError
 from hotspots.sources import SourceRead, detect_kind, read_source
-from hotspots.sources.base import ReadGroup
+from hotspots.sources.base import ReadGroup, _first
 from hotspots.sources.boundaries import Boundaries, force_wards
+from hotspots.sources.coverage import covered_months
 from hotspots.sources.csvio import digests_remembered
 from hotspots.sources.police_uk import looks_like_outcomes, read_streets
 from hotspots.store import SourceBatch, Store, new_token, source_key
 from hotspots.store.order import _morton_key
+from hotspots.store.sameness import content_digest
 from hotspots.validate import take_column, text_array
 from hotspots.wards import NEAREST_WARD_M, WardAssignment, assign_wards
 
@@ -45,6 +49,13 @@ class IngestReport:
     wards_vintage: str = ""
     #: What became of wards given that are not the force's ("" when every ward is).
     wards_note: str = ""
+    #: The store's data version after the ingest (its token when it made a new one).
+    version: str | None = None
+    #: False when the store already held every source as it is: nothing was written, the
+    #: version and the caches keyed on it are kept (:mod:`hotspots.store.sameness`).
+    changed: bool = True
+    #: Names of the files whose rows the store already held as they are (not written again).
+    unchanged: list[str] = field(default_factory=list)
 
     def by_layer(self) -> dict[str, dict[str, Any]]:
         """Per layer: ``read``, ``kept``, ``rejected`` (total) and ``reasons`` (by reason)."""
@@ -134,7 +145,7 @@ def ingest(
                 token, started, [p for p, _ in kinds], skipped, all_crime_types, nearest_ward_m
             )
             held_wards, held_area = given.boundaries()
-            store.commit(
+            manifest = store.commit(
                 batches,
                 boundary_entries(held_wards, held_area),
                 record,
@@ -142,8 +153,61 @@ def ingest(
             )
     entries = [batch.entry for batch in batches]
     return IngestReport(
-        token, store.path, entries, skipped, held_wards.vintage, _wards_note(held_wards)
+        token,
+        store.path,
+        entries,
+        skipped,
+        held_wards.vintage,
+        _wards_note(held_wards),
+        **outcome(manifest, token, entries),
     )
+
+
+def outcome(
+    manifest: dict[str, Any], token: str, entries: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
+    """The report's ``version``, ``changed`` and ``unchanged`` after a commit that returned
+    ``manifest`` (an ingest of ``token`` with these source ``entries``): the sources whose
+    stored entry is not this ingest's were held already as they are
+    (:mod:`hotspots.store.sameness`)."""
+    sources = manifest["sources"]
+    return {
+        "version": manifest["version"],
+        "changed": manifest["version"] == token,
+        "unchanged": [
+            e["name"] for e in entries if sources.get(_key_of(e), {}).get("ingest") != token
+        ],
+    }
+
+
+def _key_of(entry: dict[str, Any]) -> str:
+    """The source key of a manifest entry (or of an ingest's entry, from its kind and name)."""
+    return str(entry.get("key") or source_key(entry["kind"], entry["name"]))
+
+
+def bytes_held(paths: Sequence[str | Path], store: Store, all_crime_types: bool) -> bool:
+    """True when every file's bytes are those of the stored source of its key, read with the
+    same ``all_crime_types``: the cheap look (one hash of each file) the upload page takes
+    before counting an upload against an account's budget. Such an ingest almost always changes
+    nothing; :func:`ingest` decides it exactly (:mod:`hotspots.store.sameness`: the code, the
+    boundaries and the rows other sources hold count too)."""
+    from hotspots.sources.csvio import sha256_of
+
+    sources = store.manifest()["sources"]
+    for raw in paths:
+        path = Path(raw)
+        try:
+            entry = sources.get(source_key(detect_kind(path), path.name))
+        except HotspotsError:  # not a kind we read: the ingest says why
+            return False
+        if (
+            entry is None
+            or entry.get("name") != path.name
+            or bool(entry.get("all_crime_types")) != all_crime_types
+            or entry.get("sha256") != sha256_of(path)
+        ):
+            return False
+    return bool(paths)
 
 
 class _Given:
@@ -159,6 +223,7 @@ class _Given:
         self._store = store
         self._given = (wards, force_area)
         self._held: tuple[Boundaries, Boundaries] | None = None
+        self._options: dict[str, Any] | None = None
 
     def boundaries(self) -> tuple[Boundaries, Boundaries]:
         """The wards and the force area; raises ``StoreError`` if the store has other wards."""
@@ -167,6 +232,17 @@ class _Given:
             _check_same_wards(self._store, wards)
             self._held = (force_wards(wards, area), area)
         return self._held
+
+    def content_options(
+        self, all_crime_types: bool, nearest_ward_m: float, store: Store
+    ) -> dict[str, Any]:
+        """:func:`content_options` for these boundaries (made once)."""
+        if self._options is None:
+            wards, area = self.boundaries()
+            self._options = content_options(
+                all_crime_types, nearest_ward_m, wards, area, store.spatial_order
+            )
+        return self._options
 
 
 def _read_all(
@@ -204,7 +280,16 @@ def _read_all(
                     nearest_ward_m,
                     spatial_order=store.spatial_order,
                 )
-                entry = _entry(read, events, matches, token, all_crime_types)
+                options = given.content_options(all_crime_types, nearest_ward_m, store)
+                entry = _entry(
+                    read,
+                    events,
+                    matches,
+                    token,
+                    all_crime_types,
+                    options,
+                    area.frame.geometry.iloc[0],
+                )
                 key = source_key(kind, path.name)
                 batches.append(SourceBatch(key, entry, events, read.rejected, xy))
                 if on_file is not None:
@@ -219,8 +304,17 @@ def _read_all(
                 nearest_ward_m,
                 spatial_order=store.spatial_order,
             )
+            options = given.content_options(all_crime_types, nearest_ward_m, store)
             for read, (events, matches, xy) in zip(group.reads(), placed, strict=True):
-                entry = _entry(read, events, matches, token, all_crime_types)
+                entry = _entry(
+                    read,
+                    events,
+                    matches,
+                    token,
+                    all_crime_types,
+                    options,
+                    area.frame.geometry.iloc[0],
+                )
                 key = source_key(kind, read.path.name)
                 batches.append(SourceBatch(key, entry, events, read.rejected, xy))
                 if on_file is not None:
@@ -467,14 +561,73 @@ def _points(
     return shapely.points(x_m[rows], y_m[rows])
 
 
+def content_options(
+    all_crime_types: bool,
+    nearest_ward_m: float,
+    wards: Boundaries,
+    force_area: Boundaries,
+    spatial_order: bool,
+) -> dict[str, Any]:
+    """What besides the file decides the rows an ingest keeps of it, and their order on disk:
+    part of each source's ``content`` (:mod:`hotspots.store.sameness`)."""
+    return {
+        "all_crime_types": all_crime_types,
+        "nearest_ward_m": float(nearest_ward_m),
+        "wards": _boundary_meta(wards)["sha256"],
+        "force_area": _boundary_meta(force_area)["sha256"],
+        "boundaries_held": _held_digest(wards, force_area),
+        "row_order": "morton-1km" if spatial_order else "source",
+    }
+
+
+def _held_digest(wards: Boundaries, force_area: Boundaries) -> str:
+    """A digest of the boundaries as the ingest holds them, beyond their files' checksums: the
+    columns or feature chosen from the same files (``--ward-code-column``, ``--force``) change
+    the wards' codes, names and districts or the force area. Each ward's attributes, bounds and
+    vertex count, and the force area's WKB (once per ingest: ~10 ms for 7,000 wards)."""
+    frame = wards.frame
+    columns = [c for c in schema.WARD_COLUMNS if c in frame.columns]
+    digest = hashlib.sha256(
+        pd.util.hash_pandas_object(frame[columns].astype(str), index=False).to_numpy().tobytes()
+    )
+    shapes = frame.geometry.to_numpy()
+    digest.update(np.ascontiguousarray(shapely.bounds(shapes)).tobytes())
+    digest.update(shapely.get_num_coordinates(shapes).astype("<i8").tobytes())
+    for area in force_area.frame.geometry.to_numpy():
+        digest.update(shapely.to_wkb(area))
+    return digest.hexdigest()
+
+
+def _content(read: SourceRead, options: dict[str, Any], rejected_by: dict[str, int]) -> str:
+    """The source's ``content`` digest: its file, the ingest's ``options``
+    (:func:`content_options`), the code, and its rows rejected as duplicates of ids held
+    elsewhere (the one thing the rest of the store decides; ``rejected_by``: its rejected rows
+    by reason)."""
+    duplicates = np.empty(0, dtype=np.int64)
+    if rejected_by.get(schema.REASON_DUPLICATE):
+        rejected = read.rejected
+        mask = (_first(rejected, "reason") == schema.REASON_DUPLICATE).to_numpy(dtype=bool)
+        duplicates = _first(rejected, schema.SOURCE_ROW).to_numpy(dtype=np.int64)[mask]
+    fields = {**options, "kind": read.kind, "name": read.path.name, "file": read.sha256}
+    return content_digest(fields, duplicates)
+
+
 def _entry(
     read: SourceRead,
     events: gpd.GeoDataFrame,
     matches: dict[str, int],
     token: str,
     all_crime_types: bool,
+    options: dict[str, Any] | None = None,
+    area: shapely.Geometry | None = None,
 ) -> dict[str, Any]:
-    """The manifest entry of one source."""
+    """The manifest entry of one source.
+
+    ``options``: :func:`content_options`, for its ``content`` (without them it has none and is
+    never taken as unchanged); ``area``: the force area the rows were clipped to, for the rows
+    just outside it (:mod:`hotspots.edge`)."""
+    rejected = read.rejected_by_reason()
+    content = {"content": _content(read, options, rejected)} if options is not None else {}
     return {
         "name": read.path.name,
         "path": str(read.path.resolve()),
@@ -483,10 +636,12 @@ def _entry(
         "sha256": read.sha256,
         "rows_read": read.rows_read,
         "kept": len(events),
-        "rejected": read.rejected_by_reason(),
-        "months": sorted(events[schema.MONTH].unique().tolist()),
+        "rejected": rejected,
+        "months": covered_months(read, events[schema.MONTH].unique().tolist(), len(events)),
         "ward_match": matches,
         "synthetic_rows": int(events[schema.SYNTHETIC].sum()),
         "all_crime_types": all_crime_types,
+        "outside_near_edge": near_edge(read.rejected, area) if area is not None else 0,
         "ingest": token,
+        **content,
     }

@@ -1,4 +1,8 @@
-"""Plain-text and JSON summaries of an ingest and of the store (the reconciliation)."""
+"""Plain-text and JSON summaries of an ingest and of the store (the reconciliation).
+
+The text tables are aligned by :func:`_table` (ten lines) rather than with ``tabulate``: two
+columns of names and right-aligned counts need no dependency.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from hotspots import schema
+from hotspots.edge import near_edge_warning
 from hotspots.periods import describe_months
 
 if TYPE_CHECKING:  # annotations only: `hotspots status` must not import the ingest pipeline
@@ -24,12 +29,18 @@ def _table(rows: list[list[str]]) -> list[str]:
     ]
 
 
+#: What an ingest that changed nothing says (the CLI and the upload page).
+NOTHING_CHANGED = "Nothing changed: the store already holds these rows"
+
+
 def ingest_warnings(report: IngestReport) -> list[str]:
     """Plain warnings about what an ingest kept, one per file (the CLI and the upload page).
 
     A file of which no row lies in the force area (rows outside it, none kept and none inside
     it without a ward) is most likely another force's: its rows are rejected as usual (nothing
-    lost), and this says so rather than leaving a file of 0 rows kept unremarked."""
+    lost), and this says so rather than leaving a file of 0 rows kept unremarked. One more, for
+    the whole ingest, when many rows lie just outside the force area's edge (a generalised
+    boundary: :mod:`hotspots.edge`)."""
     warnings = []
     for entry in report.sources:
         outside = int(entry["rejected"].get(schema.REASON_OUTSIDE_AREA, 0))
@@ -39,15 +50,30 @@ def ingest_warnings(report: IngestReport) -> list[str]:
                 f"no row of {entry['name']} lies in the force area ({outside:,} rows outside): "
                 "is it another force's file?"
             )
+    edge = near_edge_warning(report.sources)
+    if edge:
+        warnings.append(edge)
     return warnings
 
 
 def format_ingest(report: IngestReport) -> str:
     """The reconciliation printed by ``hotspots ingest``: read = kept + rejected, by reason."""
     layers = report.by_layer()
-    lines = [
-        f"Ingested {len(report.sources)} file(s) into {report.store} (wards {report.wards_vintage})"
-    ]
+    if not report.changed:
+        lines = [
+            f"{NOTHING_CHANGED} ({len(report.sources)} file(s) in {report.store}, data version "
+            f"{report.version} kept; wards {report.wards_vintage})"
+        ]
+    else:
+        lines = [
+            f"Ingested {len(report.sources)} file(s) into {report.store} "
+            f"(wards {report.wards_vintage}; data version {report.version})"
+        ]
+        if report.unchanged:
+            lines.append(
+                f"{len(report.unchanged)} of them unchanged (the store already held their rows; "
+                f"not written again): {', '.join(report.unchanged)}"
+            )
     rows = [["layer", "read", "kept", "rejected"]]
     for layer in schema.LAYERS:
         if layer not in layers:

@@ -36,6 +36,12 @@ Since session 3 (issue 17) the draw above replaced a sort of all the period's of
 keys in every simulation, and the graph the detector's fit (the same null and statistic, about
 7x faster): the same seed now draws other simulations, so p-values differ from earlier
 versions' within Monte Carlo noise (e.g. 0.585 -> 0.575 for one hotspot of Cambridgeshire 2025).
+
+:func:`benjamini_hochberg` is written here (eight lines) and checked against
+``scipy.stats.false_discovery_control`` in ``tests/test_significance.py`` (the two differ by at
+most 2.3e-16 on 1,000 random sets of p-values, measured): importing ``scipy.stats`` costs 0.3 to
+1.4 s (measured, depending on what is already loaded and the machine's load), which an analysis
+does not otherwise pay.
 """
 
 from __future__ import annotations

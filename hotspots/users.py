@@ -10,7 +10,10 @@ Roles (what each may see is decided by the web app, :mod:`web.access`):
 - ``admin``: everything an analyst has, and the audit log.
 
 Passwords are stored as salted scrypt hashes (``scrypt$n$r$p$salt$hash``, standard library
-:func:`hashlib.scrypt`); a password is never stored or logged. Every change to an account and
+:func:`hashlib.scrypt`); a password is never stored or logged. (Werkzeug's
+``generate_password_hash``, installed with Flask, also uses scrypt but in its own format,
+``scrypt:32768:8:1$salt$hash``; the accounts files already hold this one, so switching would
+mean reading both for no gain in strength.) Every change to an account and
 every sign-in, export and upload is appended to the ``audit`` table (who, what, when, details).
 Several server processes share the file: SQLite's write-ahead log and a busy timeout serialise
 their writes.
@@ -213,12 +216,24 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+#: Most characters of a refused value a message repeats (a form may send megabytes).
+ECHO_CHARS = 80
+
+
+def _shown(value: str) -> str:
+    """``value`` quoted as a message repeats it: its start and its length when it is long."""
+    value = str(value)
+    if len(value) <= ECHO_CHARS:
+        return repr(value)
+    return f"{value[:ECHO_CHARS]!r}… ({len(value):,} characters)"
+
+
 def check_username(username: str) -> str:
     """``username`` lower-cased, or :class:`UserError` saying what is allowed."""
     name = str(username).strip().lower()
     if not _USERNAME.fullmatch(name):
         raise UserError(
-            f"username {username!r}: expected 2-64 characters, letters, digits and . _ @ -, "
+            f"username {_shown(username)}: expected 2-64 characters, letters, digits and . _ @ -, "
             "starting with a letter or digit"
         )
     return name
@@ -227,7 +242,7 @@ def check_username(username: str) -> str:
 def check_role(role: str) -> str:
     """``role`` if it is one of :data:`ROLES`, else :class:`UserError`."""
     if role not in ROLES:
-        raise UserError(f"role {role!r}: expected one of {', '.join(ROLES)}")
+        raise UserError(f"role {_shown(role)}: expected one of {', '.join(ROLES)}")
     return role
 
 
@@ -289,14 +304,14 @@ def resolve_scope(wards: Any, entries: Sequence[str]) -> list[str]:
             continue
         if found:
             raise UserError(
-                f"scope {entry!r} names {len(found)} areas: "
+                f"scope {_shown(entry)} names {len(found)} areas: "
                 + "; ".join(f"{label} {code}" for label, code in found)
                 + ". Give the code, or a ward as 'Ward (District)'"
             )
         close = difflib.get_close_matches(entry.casefold(), list(areas), n=5, cutoff=0.6)
         candidates = [f"{label} {code}" for name in close for label, code in areas[name]]
         raise UserError(
-            f"scope {entry!r} is no district or ward of the store"
+            f"scope {_shown(entry)} is no district or ward of the store"
             + (f"; did you mean: {'; '.join(dict.fromkeys(candidates))}?" if candidates else "")
         )
     return list(dict.fromkeys(codes))
@@ -472,7 +487,7 @@ class UserStore:
     def _existing(self, username: str) -> User:
         user = self.get(username)
         if user is None:
-            raise UserError(f"no user {username!r}")
+            raise UserError(f"no user {_shown(username)}")
         return user
 
     def _update(self, name: str, **values: Any) -> None:

@@ -4,7 +4,9 @@ conftest's docstring for its map), and a snapshot of a folder's files."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -42,6 +44,30 @@ RAID_HEADER = (
     "seizure_gbp,drugs_seized,synthetic"
 )
 _TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+
+
+def republished(month: str = "2025-07", outcome: str = "Status update unavailable") -> bytes:
+    """The demo's street file of ``month`` as police.uk re-publishes a month: the same rows,
+    every last outcome ``outcome`` (a real change: re-ingested, a new data version)."""
+    lines = DEMO_STREET[month].read_text(encoding="utf-8").splitlines()
+    header, rows = lines[0], list(csv.reader(lines[1:]))
+    column = header.split(",").index("Last outcome category")
+    for row in rows:
+        row[column] = outcome
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return (header + "\n" + out.getvalue()).encode("utf-8")
+
+
+def ingest_republished_july(store: Path, folder: Path, outcome: str = "Under investigation") -> int:
+    """``hotspots ingest`` of July :func:`republished` into a demo store (a new data version:
+    re-running ``hotspots demo`` on the same data changes nothing); its exit status."""
+    from hotspots.cli import main
+
+    path = folder / DEMO_STREET["2025-07"].name
+    path.write_bytes(republished("2025-07", outcome))
+    args = ["ingest", str(path), "--wards", str(DEMO_WARDS), "--force-area", str(DEMO_AREA)]
+    return main([*args, "--store", str(store)])
 
 
 def lonlat(x_m: float, y_m: float) -> tuple[str, str]:

@@ -96,6 +96,20 @@ def test_the_method_names_no_force_figure_to_an_area_or_the_public(
         assert f"{in_hotspots} of\n  {area:,} offences fall in hotspots" in page
 
 
+def test_the_public_gets_no_parameter_of_the_hotspot_search(app: Flask) -> None:
+    """The public sees no hotspot, yet got the hotspot search's parameters and the store's
+    back-tested choice and scores: now none, on every door that carries them. (They gave no
+    count away: ``min_samples`` of the demo's Jul-Sep 2025 was 8, the force's 749 offences to
+    100, and the public's headline gives the 749.)"""
+    quarter = "from=2025-07&to=2025-09"
+    for url in (f"/map.json?{quarter}", f"/api/v1/wards?{quarter}"):
+        assert _get_json(app, None, url)["metadata"]["parameters"] == {}, url
+    response = client_as(app, None).get(f"/api/v1/wards?{quarter}&format=csv")
+    assert json.loads(response.headers["X-Hotspots-Metadata"])["parameters"] == {}
+    officer = _get_json(app, "officer", f"/map.json?{quarter}")["metadata"]["parameters"]
+    assert officer["min_samples"] >= 5 and officer["area_parameters"]  # theirs, not the force's
+
+
 def test_the_commissioner_and_analyst_still_get_the_force_figures(app: Flask) -> None:
     """Force figures stay for the roles that see them (the rule is not "drop everything")."""
     force = _force_offences(app)
@@ -128,7 +142,10 @@ def test_only_analysts_choose_hotspot_parameters(app: Flask, role: str | None, u
     if response.mimetype.endswith("json"):
         meta = json.loads(body)["metadata"]
         parameters = meta.get("parameters", meta)
-        assert parameters.get("requested_eps_m", parameters.get("eps_m")) == "auto", parameters
+        if role is None:  # the public gets no parameter of the hotspot search at all
+            assert parameters == {}, parameters
+        else:
+            assert parameters.get("requested_eps_m", parameters.get("eps_m")) == "auto"
     else:
         assert 'name="eps_m"' not in body  # no form field for it either
         assert "eps_m=73" not in body
@@ -309,6 +326,23 @@ def test_the_commissioners_hotspot_raid_counts_give_none_back_by_difference(app:
     raids near it, so 1 raid near it in November. They follow the ward counts' rule now: a
     whole calendar quarter's only."""
     _assert_no_overlap(_published_counts(app, "commissioner", "raids", "api-hotspots"))
+
+
+def test_no_total_of_raids_near_hotspots_lets_a_blank_one_back(app: Flask) -> None:
+    """Secondary suppression of the commissioner's raids near each hotspot: a blank count (1 to
+    4) would come back as a published total minus the counts shown. The only totals they add
+    to are the raids near any hotspot and outside them (the raid coverage), which only exact
+    roles get: for the commissioner every list of it is empty. (Ward and district raid totals
+    are not sums of the hotspots': a hotspot's 100 m zone crosses wards and zones overlap.)
+    Worked on the demo's Jul-Sep 2025: hotspot 1 has 9 raids near it, hotspots 2 and 3 blank."""
+    quarter = "from=2025-07&to=2025-09"
+    data = _get_json(app, "commissioner", f"/map.json?{quarter}")
+    near = [h["raids"] for h in data["hotspots"]]
+    assert near[0] == 9 and near[1:] == [None, None]
+    coverage = data["coverage"]
+    assert [coverage[k] for k in sorted(coverage) if k != "near_m"] == [[], [], []]
+    analyst = _get_json(app, "analyst", f"/map.json?{quarter}")["coverage"]
+    assert analyst["hotspots_with_raids"]  # the analyst's is not empty: the test can fail
 
 
 def _assert_no_overlap(shown: dict[frozenset[str], dict[str, float]]) -> None:

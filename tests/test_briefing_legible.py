@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
@@ -29,7 +30,9 @@ from hotspots.briefing.style import HOTSPOT
 from hotspots.briefing.textfit import fill, width_pt
 from hotspots.briefing.ward_map import distance_label, draw_map, scale_bar_m
 from hotspots.periods import Period
+from hotspots.render import classes as cls
 from hotspots.store import Store
+from tests.helpers import store_of_rows, street_row
 
 #: The demo store's latest quarter (the briefing's default period).
 LATEST = ("2025-10", "2025-12")
@@ -221,6 +224,22 @@ def _style(line: Line2D) -> tuple:
     )
 
 
+def test_the_wards_are_shaded_in_the_map_pages_classes(latest: tuple) -> None:
+    # Before: the briefing cut its own classes (quantiles 25/50/75/95%, YlGnBu, "0" and "41+")
+    # while the map page, its GeoPackage style and the docs used none + quartiles in Blues: two
+    # keys for the same wards. Now both come from hotspots.render.classes.
+    analysis, f = latest
+    _, ax, _ = _map_figure(analysis, f)
+    counts = analysis.wards["offence_count"].to_numpy(dtype=float)
+    classes = cls.sequential_classes(counts, integer=True)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts[: len(classes.labels)] == list(classes.labels)
+    assert texts[0] == "none" and len(classes.labels) >= 3
+    wards = ax.collections[0]
+    want = [to_rgba(classes.colour(c)) for c in counts]
+    assert [tuple(c) for c in wards.get_facecolors()] == want
+
+
 def test_the_key_draws_the_hotspot_marks_of_the_map(latest: tuple) -> None:
     analysis, f = latest
     _, ax, _ = _map_figure(analysis, f)
@@ -336,6 +355,25 @@ def test_the_key_hides_no_hotspot_on_the_demo(latest: tuple) -> None:
     hidden, under = _hidden_by_key(*latest)
     assert hidden == 0
     assert under < 0.02, under  # its lower left, as before
+
+
+def test_the_key_lies_beside_a_force_wider_than_its_map(
+    toy_boundaries: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """South Wales (Swansea to Cardiff, 2019) and the City of London are wider than the map's
+    panel: the map was fitted to the force, so the panel shrank to its shape, and every corner
+    of the key lay on wards (the Gower; Farringdon Without). Now the map fills the panel and
+    the key lies in the room above or below. The hand-made force is 2 km wide and 1 km tall
+    (wards Alpha and Bravo), the panel 4.7 x 5.3 in: by hand the key, about 1.2 x 1.3 in, fits in
+    the (5.3 - 4.7 / 2) / 2 = 1.5 in left above and below the wards."""
+    rows = [street_row(f"o{k}", 500500 + 10 * k, 200500, month="2025-01") for k in range(6)]
+    rows += [street_row(f"b{k}", 501500, 200500, month="2025-01") for k in range(2)]
+    store = Store(store_of_rows(rows, toy_boundaries, tmp_path))
+    analysis = analyse(store, Period.months("2025-01", "2025-01"))
+    monthly = monthly_counts(store.load(columns=["layer", "month"]), ["2025-01"])
+    hidden, under = _hidden_by_key(analysis, briefing_figures(analysis, monthly=monthly))
+    assert hidden == 0
+    assert under == 0.0, under
 
 
 @pytest.mark.parametrize(

@@ -146,6 +146,38 @@ def test_a_shrinking_replacement_is_refused_as_on_one_machine(
     assert store.manifest()["sources"]["street:2025-01:toyshire"]["kept"] == 0
 
 
+def test_the_same_files_again_change_nothing_on_the_cluster(
+    client, toy, write_street, tmp_path
+) -> None:
+    """A store ingested on one machine, the same files then ingested on the cluster: nothing
+    written, the version kept (one content rule for both paths, hotspots.store.sameness); one
+    file changed: only it is replaced, the workers' files for the other are deleted."""
+    wards, area = toy
+    store = Store(tmp_path / "store")
+    january = write_street([street_row(f"a{i}", 500100 + 100 * i, 200100) for i in range(3)])
+    february = write_street(
+        [street_row("b", 500100, 200100, month="2025-02")], "2025-02-toyshire-street.csv"
+    )
+    first = ingest([january, february], wards=wards, force_area=area, store=store)
+    before = snapshot(store.path)
+    again = ingest_distributed(
+        [january, february], wards=wards, force_area=area, store=store, client=client
+    )
+    assert not again.changed and again.version == first.version
+    assert again.unchanged == [january.name, february.name]
+    assert snapshot(store.path) == before
+    held = store.manifest()["sources"]["street:2025-01:toyshire"]
+    february.write_text(february.read_text().replace("Toy Street", "Other Street"))
+    changed = ingest_distributed(
+        [january, february], wards=wards, force_area=area, store=store, client=client
+    )
+    assert changed.changed and changed.unchanged == [january.name]
+    assert store.manifest()["sources"]["street:2025-01:toyshire"] == held
+    named = {e["events_file"] for e in store.manifest()["sources"].values()}
+    on_disk = {p.relative_to(store.path).as_posix() for p in (store.path / "events").rglob("*")}
+    assert {p for p in on_disk if p.endswith(".parquet")} == named  # no orphan left
+
+
 def test_dask_geopandas_reads_the_store_partitions(client, demo_boundaries, tmp_path) -> None:
     import dask_geopandas
 

@@ -183,14 +183,24 @@ def test_no_look_ahead_with_every_family(grid: Grid) -> None:
     )
 
 
+#: Round 6's families are the drug counts' own (snap points, self-excitation): offered at every
+#: target coverage, the smallest too.
+OWN_FAMILY_PREFIXES = ("points ", "point-months", "self-exciting", "nb regression")
+
+
 def test_families_are_offered_at_every_target_coverage_but_the_smallest(grid: Grid) -> None:
     xy, months, cats = _world(grid)
     forecaster = _forecaster(grid, xy, months, cats)
     ranking = forecaster.ranking("2025-07")
     assert forecaster.features is not None
-    new = [n for n in forecaster.candidates("2025-07") if n not in _own(grid, xy, months, cats)]
+    every = [n for n in forecaster.candidates("2025-07") if n not in _own(grid, xy, months, cats)]
+    new = [n for n in every if not n.startswith(OWN_FAMILY_PREFIXES)]
+    own = [n for n in every if n.startswith(OWN_FAMILY_PREFIXES)]
     assert len(new) > 20  # every family made candidates
+    # point-forecasts: 3 x 4 half-lives; self-exciting: 4 kernels; nb regression: 1
+    assert len(own) == 3 * 4 + 4 + 1
     assert not set(new) & set(ranking[0.0005][0])
+    assert set(own) <= set(ranking[0.0005][0])
     assert set(new) <= set(ranking[0.01][0])
     # With one target coverage they are offered at it.
     one_coverage = ForecastOptions(target_coverages=(0.0005,))
@@ -228,7 +238,16 @@ def test_store_layers_from_a_store_with_every_crime_type(
     assert store_layers(every, grid, FAVOURED).families == ("all-crime",)  # type: ignore[union-attr]
     layers = store_layers(every, grid, ALL_FAMILIES)
     assert layers is not None and layers.searches == {}
-    assert layers.families == ("weapons", "all-crime", "snap-points", "wards", "trend")
+    assert layers.families == (
+        "weapons",
+        "all-crime",
+        "snap-points",
+        "wards",
+        "trend",
+        "point-forecasts",
+        "self-exciting",
+        "nb-regression",
+    )
     at = int(grid.position(np.array([[500_300.0, 200_300.0]]))[0])
     shop = int(grid.position(np.array([[501_600.0, 200_600.0]]))[0])
     assert layers.other["2025-01"][at] == 1 and layers.other["2025-01"][shop] == 1

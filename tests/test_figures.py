@@ -206,9 +206,26 @@ def test_a_scoped_officers_offences_in_hotspots_are_the_areas(
     client_for: ClientFor, demo_store: Store
 ) -> None:
     """Before: "N of M offences fall in hotspots" read the force's N against the area's M, and
-    the officer's parameters carried the force's offence counts."""
-    whole = analyse(demo_store, Period.parse("2025-09..2025-11"))
-    area = whole.wards.loc[whole.wards["district_code"] == "E07000008", "ward_code"]
+    the officer's parameters carried the force's offence counts. The officer's hotspots are
+    found with the automatic rules applied to their area's offences
+    (:func:`web.access.area_parameters`), among the force's offences, then cut to the area."""
+    from hotspots.cluster.core import DetectorCore
+    from hotspots.parameters import AUTO
+
+    period = Period.parse("2025-09..2025-11")
+    force = analyse(demo_store, period)
+    area = force.wards.loc[force.wards["district_code"] == "E07000008", "ward_code"]
+    events = force.events
+    drugs = events[
+        (events["layer"] == "offence")
+        & (events["category"] == "Drugs")
+        & events["ward_code"].isin(area)
+    ]
+    rule = DetectorCore(eps_m=AUTO, min_samples=AUTO, n_months=period.n_months)
+    params = rule.fit(drugs).params_
+    whole = analyse(
+        demo_store, period, eps_m=round(params["eps_m"]), min_samples=int(params["min_samples"])
+    )
     own = whole.hotspots.loc[whole.hotspots["ward_code"].isin(area), "hotspot_id"]
     events = whole.events
     offences = events[(events["layer"] == "offence") & events["ward_code"].isin(area)]
@@ -225,8 +242,9 @@ def test_a_scoped_officers_offences_in_hotspots_are_the_areas(
     features = officer.get(f"/api/v1/hotspots?{AUTUMN}").get_json()["features"]
     shares = [f["properties"]["share_of_offences"] for f in features]
     assert shares == [pytest.approx(f["properties"]["offences"] / area_total) for f in features]
+    assert meta["min_samples"] == int(params["min_samples"])
     analyst = client_for("analyst").get(f"/map.json?{AUTUMN}").get_json()["metadata"]
-    assert analyst["parameters"]["offences_in_hotspots"] == whole.parameters["offences_in_hotspots"]
+    assert analyst["parameters"]["offences_in_hotspots"] == force.parameters["offences_in_hotspots"]
 
 
 def test_the_commissioner_sees_raid_aggregates_with_small_ward_counts_suppressed(

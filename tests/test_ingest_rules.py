@@ -265,6 +265,39 @@ def test_a_file_with_no_row_in_the_force_area_is_warned_of(
     assert "another force" not in format_ingest(mixed_report)
 
 
+def test_many_rows_just_outside_the_force_area_are_warned_of(
+    write_street, toy, tmp_path: Path
+) -> None:
+    """City of London Police, Jul-Sep 2019, with ONS's BSC force area (simplified to 200 m):
+    41 of its 401 located drug records and searches (10%) were rejected as outside the force
+    area within 200 m of its edge, 5 of them on streets police.uk files in the City's own LSOAs,
+    and nothing said why. By hand (Toyshire is 500000-502000 E, 200000-201500 N): 10 rows
+    inside, 1 row 100 m east of the edge, 1 in Birmingham: 1 of the 12 located rows (8%) is
+    just outside, at least 1%: warned. The rows stay rejected. With 99 rows inside, 1 of 101
+    (under 1%): police.uk's usual strays, no warning."""
+    inside = [street_row(f"k{k}", 500500, 200500) for k in range(10)]
+    near = street_row("n1", 502100, 200500)
+    far = street_row("b1", None, None, lon_lat=("-1.898", "52.480"))
+    path = write_street([*inside, near, far], "2025-01-toyshire-street.csv")
+    report = _ingest([path], toy, tmp_path / "store")
+    (entry,) = report.sources
+    assert entry["rejected"] == {"outside force area": 2}
+    assert entry["outside_near_edge"] == 1
+    warning = (
+        "1 of the 12 rows with a location (8%) lie outside the force area but within 200 m of "
+        "its edge: a generalised boundary (ONS 'BSC' boundaries are simplified to 200 m) cuts "
+        "off records of the force's own; a full-resolution force area (ONS 'BFC' or 'BFE') "
+        "keeps them"
+    )
+    assert ingest_warnings(report) == [warning]
+    assert f"WARNING: {warning}" in format_ingest(report)
+    many = [street_row(f"m{k}", 500500, 200500) for k in range(99)]
+    path = write_street([*many, near, far], "2025-02-toyshire-street.csv")
+    quiet = _ingest([path], toy, tmp_path / "store2")
+    assert quiet.sources[0]["outside_near_edge"] == 1
+    assert ingest_warnings(quiet) == []
+
+
 def test_records_dated_after_the_current_month_are_bad_dates(
     write_street, toy, tmp_path: Path
 ) -> None:

@@ -715,3 +715,204 @@ def test_a_file_of_several_layers_none_of_wards_is_refused_naming_them(tmp_path:
     assert "none holds ward codes" in message
     with pytest.raises(BoundaryError, match=r"2 layers \(county, county_2\)"):
         read_force_area(path)
+
+
+def test_a_wards_share_in_the_force_area_is_worked_by_hand() -> None:
+    """The shares the membership rule compares with WARD_IN_AREA_SHARE, on squares whose
+    overlap with an L-shaped area is worked by hand (the area clipped to each ward's box, then
+    overlaid: the same share as the whole area's overlay)."""
+    import numpy as np
+    from shapely.geometry import Polygon, box
+
+    from hotspots.sources.boundaries.membership import _shares_inside
+
+    # an L: the square 0..10 x 0..10 without its top-right quarter 5..10 x 5..10
+    area = Polygon([(0, 0), (10, 0), (10, 5), (5, 5), (5, 10), (0, 10)])
+    wards = np.array(
+        [
+            box(4, 4, 6, 6),  # 3 of its 4 unit quarters in the L: 0.75
+            box(8, 8, 12, 12),  # none
+            box(9, 0, 11, 2),  # half
+            box(-1, 2, 1, 3),  # half
+        ],
+        dtype=object,
+    )
+    assert np.allclose(_shares_inside(wards, area), [0.75, 0.0, 0.5, 0.5], rtol=0, atol=1e-12)
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_a_month_of_searches_none_with_a_location_is_held_not_missing(
+    write_street, toy_boundaries: tuple[Path, Path], tmp_path: Path, capsys
+) -> None:
+    """Dyfed-Powys Police gives no location for any stop-and-search of 2019. Its three files of
+    Jul-Sep 2019 were ingested, 541 drug searches rejected 'no location', and every output
+    said "Drug stop-and-searches: no data (no stop-and-search records held)": the months held
+    were taken from kept rows only. Fixture: four real rows of its July file
+    (tests/fixtures/README.md), three for controlled drugs, one for a weapon, all dated
+    2019-06-30T23:00:00+00:00 = 1 July 00:00 BST. By hand: July searches are held; 0 drug
+    searches with a location; 3 drug searches without one (the weapon search is not a drug
+    record); the offences of July (2 hand-made rows in Alpha) are 2."""
+    from hotspots.cli import main
+
+    searches = FIXTURES / "dyfed_powys" / "2019-07-dyfed-powys-stop-and-search.csv"
+    street = write_street(
+        [street_row(f"j{k}", 500500, 200500, month="2019-07") for k in range(2)],
+        "2019-07-toyshire-street.csv",
+    )
+    store = tmp_path / "store"
+    wards, area = toy_boundaries
+    bounds = ["--wards", str(wards), "--force-area", str(area), "--store", str(store)]
+    assert main(["ingest", str(street), str(searches), *bounds]) == 0
+    entry = Store(store).sources("search")[0]
+    assert entry["kept"] == 0
+    assert entry["rejected"] == {"no location": 3, "not a drug record": 1}
+    assert entry["months"] == ["2019-07"]  # was []: the month read as not held
+    capsys.readouterr()
+    assert main(["analyse", "--from", "2019-07", "--to", "2019-07", "--store", str(store)]) == 0
+    out = capsys.readouterr().out
+    assert "Drug stop-and-searches: 0" in out
+    assert "no stop-and-search records held" not in out
+    assert "Note: 3 stop-and-search records of Jul 2019 have no location" in out
+    assert main(["status", "--store", str(store)]) == 0
+    status = capsys.readouterr().out
+    assert re.search(r"^search\s+0\s+2019-07\s+1\s+4$", status, re.M), status
+
+
+def test_another_forces_search_file_still_holds_no_month(
+    toy_boundaries: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A search file whose located rows all lie outside the force area (another force's, 2
+    rows in Birmingham) and one more without a location covers no month of this store: its
+    rows say nothing about this force's searches, so the month stays "no data", not 0."""
+    header = (FIXTURES / "dyfed_powys" / "2019-07-dyfed-powys-stop-and-search.csv").read_text()
+    lines = header.splitlines()
+    birmingham = lines[1].replace(",,,,,", ",,,52.480,-1.898,", 1)
+    path = tmp_path / "2019-07-west-midlands-stop-and-search.csv"
+    path.write_text("\n".join([lines[0], birmingham, birmingham, lines[2]]) + "\n")
+    wards, area = toy_boundaries
+    report = ingest(
+        [path], wards=read_wards(wards), force_area=read_force_area(area), store=Store(tmp_path)
+    )
+    (entry,) = report.sources
+    assert entry["rejected"] == {"outside force area": 2, "no location": 1}
+    assert entry["months"] == []
+
+
+def test_a_month_without_hotspots_prints_no_empty_table(
+    toy_boundaries: tuple[Path, Path], tmp_path: Path, capsys
+) -> None:
+    """Cumbria, Sep 2019: 98 drug offences spread over a rural force, no hotspot (at least 5
+    offences within 150 m). `hotspots analyse` said "No hotspots with these parameters." and
+    then printed the significance table's header over no rows. By hand: 3 offences 500 m apart
+    make no hotspot (min_samples is at least 5)."""
+    from hotspots.cli import main
+    from tests.helpers import store_of_rows
+
+    rows = [street_row(f"s{k}", 500200 + 500 * k, 200500, month="2019-09") for k in range(3)]
+    store = store_of_rows(rows, toy_boundaries, tmp_path)
+    capsys.readouterr()
+    assert main(["analyse", "--from", "2019-09", "--to", "2019-09", "--store", str(store)]) == 0
+    out = capsys.readouterr().out
+    assert "No hotspots with these parameters." in out
+    assert "0 of 3 offences in 0 hotspot(s)" in out
+    assert "rank  p      q" not in out
+
+
+def test_a_store_of_searches_only_says_what_it_holds(
+    toy_boundaries: tuple[Path, Path], tmp_path: Path, capsys
+) -> None:
+    """West Midlands Police's stop-and-search files of Jul-Sep 2019 alone (3,301 drug searches:
+    its street files are too big for the public copies found) made `hotspots analyse --last 3`
+    say "the store holds no months yet" and `--from 2019-07 --to 2019-09` say "the store holds
+    no months". By hand: 2 searches in Alpha, one in July and one in August."""
+    from hotspots.cli import main
+    from tests.helpers import search_row, store_of_rows
+
+    searches = [search_row("2019-07", 500500, 200500), search_row("2019-08", 500500, 200500)]
+    store = store_of_rows([], toy_boundaries, tmp_path, searches=searches)
+    expected = (
+        "the store holds no drug offence records yet, and hotspots, ward figures and periods "
+        "are made from them (ingest police.uk street files); it holds stop-and-search records "
+        "for 2019-07, 2019-08"
+    )
+    for period in (["--last", "3"], ["--from", "2019-07", "--to", "2019-08"]):
+        capsys.readouterr()
+        assert main(["analyse", *period, "--store", str(store)]) == 2
+        err = capsys.readouterr().err
+        assert expected in err, err
+        assert "holds no months" not in err
+
+
+def test_the_api_on_a_store_of_searches_only_says_what_is_missing(
+    toy_boundaries: tuple[Path, Path], tmp_path: Path, app_factory
+) -> None:
+    """The same West Midlands store through the API and OGC API: 400 "store='empty':
+    expected a store with data (run `hotspots ingest`)" over 3,301 stored drug searches. Now
+    the refusal names what is missing. By hand: 1 search in Alpha, July 2019."""
+    from tests.accounts import client_as
+    from tests.helpers import search_row, store_of_rows
+
+    store = store_of_rows(
+        [], toy_boundaries, tmp_path, searches=[search_row("2019-07", 500500, 200500)]
+    )
+    client = client_as(app_factory(store, TESTING=True), "analyst")
+    for url in ("/api/v1/wards", "/map.json", "/ogc/collections/offences/items"):
+        answer = client.get(url)
+        assert answer.status_code == 400, url
+        text = answer.get_data(as_text=True)
+        assert "no drug offence records" in text and "ingest police.uk street files" in text, url
+        assert "empty" not in text, url
+
+
+def test_a_new_month_is_ingested_with_the_stores_own_boundaries(
+    write_street, toy_boundaries: tuple[Path, Path], tmp_path: Path, capsys
+) -> None:
+    """South Wales' August after its July: `hotspots ingest 2019-08-*.csv --store S` was
+    refused ("the following arguments are required: --wards, --force-area") though the store
+    records both, as `hotspots fetch` uses them. Now the store's own are used; a new store, or
+    one of the two options alone, is refused saying what to give. By hand: 2 offences in Alpha
+    in January, 1 in Bravo in February: 3 kept, months 2025-01 and 2025-02, boundaries as
+    stored."""
+    from hotspots.cli import main
+
+    jan = write_street([street_row(f"j{k}", 500500, 200500) for k in range(2)])
+    feb = write_street(
+        [street_row("f1", 501500, 200500, month="2025-02")], "2025-02-toyshire-street.csv"
+    )
+    store = tmp_path / "store"
+    wards, area = toy_boundaries
+    bounds = ["--wards", str(wards), "--force-area", str(area)]
+    assert main(["ingest", str(jan), *bounds, "--store", str(store)]) == 0
+    before = Store(store).manifest()["boundaries"]
+    assert main(["ingest", str(feb), "--store", str(store)]) == 0
+    held = Store(store)
+    assert held.manifest()["boundaries"] == before
+    assert sorted(e["kept"] for e in held.sources("offence")) == [1, 2]
+    assert sorted(m for e in held.sources("offence") for m in e["months"]) == [
+        "2025-01",
+        "2025-02",
+    ]
+    capsys.readouterr()
+    assert main(["ingest", str(feb), "--store", str(tmp_path / "new")]) == 2
+    assert "a new store: give --wards PATH and --force-area PATH" in capsys.readouterr().err
+    assert main(["ingest", str(feb), "--wards", str(wards), "--store", str(store)]) == 2
+    assert "--wards and --force-area go together" in capsys.readouterr().err
+
+
+def test_a_figure_of_0_with_records_unplaced_says_all_have_no_location() -> None:
+    """Dyfed-Powys' briefing card for Sep 2019 read "0" then "166 more have no location (not
+    counted)", as if some searches had one. By hand: 0 located, 166 without a location, July to
+    September held: "all 166 have no location (not counted)"; 3 located and 5 without stay
+    "5 more"."""
+    from hotspots.figures import layer_figure
+    from hotspots.periods import Period
+
+    held = ["2019-07", "2019-08", "2019-09"]
+    sep, aug = Period.months("2019-09", "2019-09"), Period.months("2019-08", "2019-08")
+    none_placed = layer_figure("search", 0, 0, sep, aug, held, unlocated=166)
+    assert none_placed.text() == "0"
+    assert none_placed.unlocated_short == "all 166 have no location (not counted)"
+    some = layer_figure("search", 3, 1, sep, aug, held, unlocated=5)
+    assert some.unlocated_short == "5 more have no location (not counted)"

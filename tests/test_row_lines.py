@@ -244,18 +244,24 @@ def test_a_quoted_record_longer_than_two_blocks_is_refused_at_its_first_line(
     tmp_path: Path,
 ) -> None:
     """Every line short, the record (lines 3 to 340,003) longer than two of the parser's 16 MB
-    blocks (one of 17 MB is read: the row after it is line 170,004)."""
+    blocks. One of 17 MB (170,000 lines) is read across a block, and then refused for its field
+    of 17,000,000 characters (``MAX_FIELD_CHARS``), at the line it starts on; a short quoted
+    field over several lines is read, and the row after it keeps its own line."""
     before, after = _street("big", location="LOCATION").split("LOCATION")
-    for lines, refused in ((170_000, False), (340_000, True)):
+    for lines, refused in (
+        (90, None),
+        (170_000, r"line 3: field 'Location' is 17,000,000 characters long"),
+        (340_000, r"line 3: the row is longer than 16 MB"),
+    ):
         big = before + '"' + ("x" * 99 + "\n") * lines + '"' + after  # 100 bytes a line
         data = "\n".join([STREET_HEADER, _street("ok"), big, _street("after")]) + "\n"
         path = tmp_path / "2025-01-toyshire-street.csv"
         path.write_bytes(data.encode())
-        if not refused:
+        if refused is None:
             read = read_street(path)
             assert read.events["source_row"].tolist() == [2, 3, lines + 4]
             continue
-        with pytest.raises(SourceFormatError, match=r"line 3: the row is longer than 16 MB"):
+        with pytest.raises(SourceFormatError, match=refused):
             read_street(path)
 
 

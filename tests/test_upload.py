@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from hotspots.store import Store
 from hotspots.users import UserStore
 from tests.accounts import csrf_token, sign_in
-from tests.helpers import DEMO, AppFactory
+from tests.helpers import DEMO, AppFactory, republished
 
 JULY = DEMO / "police_uk" / "2025-07-cambridgeshire-street.csv"
 
@@ -54,7 +54,7 @@ def test_a_republished_month_replaces_never_duplicates(app: Flask, store: Path) 
     before = Store(store)
     july_before = int((before.load(months=["2025-07"])["layer"] == "offence").sum())
     version = before.manifest()["version"]
-    status, html = post_files(sign_in(app.test_client()), [(JULY.read_bytes(), JULY.name)])
+    status, html = post_files(sign_in(app.test_client()), [(republished(), JULY.name)])
     assert status == 200, html
     assert "every file reconciles" in html
     row = re.search(r"2025-07-cambridgeshire-street\.csv</th>(.*?)</tr>", html, re.S)[1]
@@ -63,7 +63,9 @@ def test_a_republished_month_replaces_never_duplicates(app: Flask, store: Path) 
     assert read == 249 and read == kept + rejected and kept == july_before
     after = Store(store)
     assert after.manifest()["version"] != version
-    assert int((after.load(months=["2025-07"])["layer"] == "offence").sum()) == july_before
+    july = after.load(months=["2025-07"])
+    assert int((july["layer"] == "offence").sum()) == july_before
+    assert set(july.loc[july["layer"] == "offence", "outcome"]) == {"Status update unavailable"}
     entry = UserStore(store / "users.sqlite3").recent(1, "upload")[0]
     assert entry.detail["files"] == [JULY.name] and entry.username == "test-analyst"
 
@@ -120,6 +122,7 @@ def test_oversized_uploads_are_refused_with_413(app_factory: AppFactory, store: 
     client = sign_in(app.test_client())
     status, html = post_files(client, [(JULY.read_bytes(), JULY.name)])  # ~40 kB > 10 kB
     assert status == 413 and "too large" in html
+    assert "At most 0.01 MB may be sent at once" in html  # the limit, not Werkzeug's words
     assert snapshot(store) == before
 
 
@@ -258,11 +261,12 @@ def test_another_forces_file_is_stored_rejected_and_warned_of(app: Flask, store:
 def test_uploads_count_against_the_compute_budget(
     app_factory: AppFactory, store: Path, tmp_path: Path
 ) -> None:
-    """Every upload gives the store a new data version, the same file again included, so every
-    cached analysis, map and plan of every visitor is made again (0.6 s an upload of one month
-    on the demo): uploads were not counted, so an analyst looping over one file kept every
-    cache cold. An upload now counts against the account's budget (``COMPUTE_PER_MINUTE``);
-    refused, it leaves the store as it was."""
+    """An upload that changes the store gives it a new data version, so every cached analysis,
+    map and plan of every visitor is made again (0.6 s an upload of one month on the demo):
+    uploads were not counted, so an analyst looping over files kept every cache cold. An upload
+    now counts against the account's budget (``COMPUTE_PER_MINUTE``); refused, it leaves the
+    store (and the upload folder) as it was. The same file again changes nothing and is not
+    counted."""
     app = app_factory(
         store,
         CACHE_DIR=str(tmp_path / "c"),
@@ -271,9 +275,31 @@ def test_uploads_count_against_the_compute_budget(
         COMPUTE_PER_MINUTE=2,
     )
     client = sign_in(app.test_client())
-    for _ in range(2):
-        assert post_files(client, [(JULY.read_bytes(), JULY.name)])[0] == 200
-    before = snapshot(store)
+    for outcome in ("Under investigation", "Status update unavailable"):
+        assert post_files(client, [(republished("2025-07", outcome), JULY.name)])[0] == 200
+    for _ in range(3):  # the stored file again: free (the budget is spent)
+        status, html = post_files(client, [(republished(), JULY.name)])
+        assert status == 200 and "Nothing changed" in html
+    before, uploads = snapshot(store), sorted((store / "uploads").glob("*"))
     status, html = post_files(client, [(JULY.read_bytes(), JULY.name)])
     assert status == 429 and "COMPUTE_PER_MINUTE" in html
     assert snapshot(store) == before
+    assert sorted((store / "uploads").glob("*")) == uploads  # the refused copy is gone
+
+
+def test_the_stored_file_again_changes_nothing(app: Flask, store: Path) -> None:
+    """The demo's own July uploaded: nothing written, the version and the caches kept."""
+    client = sign_in(app.test_client())
+    assert client.get("/?from=2025-07&to=2025-07").status_code == 200
+    analyses = app.extensions["hotspots"]["analyses"]
+    made, version = analyses.misses, Store(store).manifest()["version"]
+    before = snapshot(store)
+    status, html = post_files(client, [(JULY.read_bytes(), JULY.name)])
+    assert status == 200, html
+    assert "Nothing changed: the store already holds these rows" in html
+    assert f"data version ({version})" in html and "Stored: rows read" not in html
+    assert snapshot(store) == before
+    assert client.get("/?from=2025-07&to=2025-07").status_code == 200
+    assert analyses.misses == made  # the analysis from the cache: the version is the same
+    entry = UserStore(store / "users.sqlite3").recent(1, "upload")[0]
+    assert entry.detail["changed"] is False

@@ -81,7 +81,7 @@ def test_an_officer_added_by_district_name_signs_in_with_the_password_shown_once
             "area",
             "not among the store&#39;s wards or districts; its districts are E06000031",
         ),
-        ({"username": "pc.bo", "role": "officer", "area": ""}, "area", "An officer needs a"),
+        ({"username": "pc.bo", "role": "officer", "area": ""}, "area", "An officer needs an area"),
         (
             {"username": "boss", "role": "analyst", "area": "Cambridge"},
             "area",
@@ -108,3 +108,16 @@ def test_an_admin_cannot_disable_their_own_account(app: Flask, admin: FlaskClien
     assert status == 400 and "You cannot disable your own account" in page
     user = UserStore(app.config["USERS_DB"]).get(me)
     assert user is not None and not user.disabled
+
+
+@pytest.mark.parametrize("field", ["username", "area"])
+def test_a_refused_megabyte_value_is_named_by_its_start_and_length(
+    admin: FlaskClient, field: str
+) -> None:
+    """A refusal repeated the whole value sent (a 2 MB name came back twice: a 4 MB page); it
+    now gives its first 80 characters and its length."""
+    fields = {"username": "pc.bo", "role": "officer", "area": "Cambridge"}
+    fields[field] = "x" * 2_000_000
+    status, page = _post(admin, "/admin/users", **fields)
+    assert status == 400
+    assert "(2,000,000 characters)" in page and len(page) < 100_000

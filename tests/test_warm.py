@@ -8,9 +8,8 @@ from typing import Any
 
 from flask import Flask
 
-from hotspots.cli import main
 from tests.accounts import sign_in
-from tests.helpers import AppFactory
+from tests.helpers import AppFactory, ingest_republished_july
 from web import warm
 
 
@@ -69,7 +68,7 @@ def test_a_new_ingest_is_made_in_the_background(
     store = demo_store_copy
     app = app_factory(store, CACHE_DIR=str(tmp_path / "c"))
     before = app.extensions["hotspots"]["state"].version
-    assert main(["demo", "--store", str(store)]) == 0  # same data, new data version
+    assert ingest_republished_july(store, tmp_path) == 0  # a re-published month: new version
     client = sign_in(app.test_client())
     assert client.get("/api/v1/meta").status_code == 200  # sees the new version
     for thread in [t for t in threading.enumerate() if t.name == "hotspots-warm"]:
@@ -101,14 +100,15 @@ def test_app_start_makes_the_default_patrol_plan_and_its_forecast(
     page = analyst.get("/patrol")  # the default: the whole force, ranked by the forecast
     assert page.status_code == 200 and "forecast" in page.get_data(as_text=True)
     assert analyses.misses == made  # neither the forecast nor the plan made again
-    # an officer's plan covers their own district (made on request), ranked by the same
-    # forecast (snap grid = the analysts' 250 m cells): one more value, the plan only
+    # an officer's plan covers their own district (made on request), ranked by the forecast of
+    # their area's offences alone (web.analyses.forecast_after): two more values, the plan and
+    # that forecast
     officer = sign_in(app.test_client(), "officer", scope=("E07000008",))
     assert officer.get("/patrol").status_code == 200
-    assert analyses.misses == made + 1
+    assert analyses.misses == made + 2
 
 
-def test_without_warming_the_first_plan_makes_the_forecast_once_for_every_role(
+def test_without_warming_the_first_plan_makes_the_forecast_once_per_area(
     app_factory: AppFactory, tmp_path: Path
 ) -> None:
     app = _patrol_app(app_factory, tmp_path, False, WARM_PRESETS=0)
@@ -118,7 +118,7 @@ def test_without_warming_the_first_plan_makes_the_forecast_once_for_every_role(
     assert analyses.misses == 3  # the forecast, the plan, the parameters' score
     officer = sign_in(app.test_client(), "officer", scope=("E07000008",))
     assert officer.get("/patrol").status_code == 200
-    assert analyses.misses == 4  # the officer's plan; the forecast is shared
+    assert analyses.misses == 5  # the officer's plan and their area's own forecast
 
 
 def test_the_maps_forecast_layer_and_the_plans_share_one_forecast(

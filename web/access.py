@@ -55,8 +55,11 @@ from werkzeug.exceptions import Forbidden
 from hotspots import schema
 from hotspots.analysis import Analysis
 from hotspots.area_hotspots import area_hotspots
+from hotspots.cluster import DetectorCore
 from hotspots.figures import HOTSPOT_COUNTS, blank_unknown, layer_figures, period_totals
 from hotspots.gss import districts_held
+from hotspots.parameters import AUTO
+from hotspots.periods import Period
 from hotspots.publicsafe import (
     blank_counts,
     snap_to_grid,
@@ -72,10 +75,13 @@ __all__ = [
     "ENDPOINT_NEEDS",
     "Access",
     "area_name",
+    "area_parameters",
     "current_access",
     "need_of",
     "redact",
     "require_in_scope",
+    "scope_wards",
+    "wards_parameters",
 ]
 
 FULL_ROLES = ("analyst", "admin")
@@ -322,6 +328,8 @@ def redact(analysis: Analysis, access: Access) -> Analysis:
         hotspots, events = _area_ids(hotspots, events)
         totals = period_totals(wards, events, analysis.period.months, analysis.comparison_available)
         parameters = _area_parameters(analysis.parameters, events, hotspots)
+        if analysis.parameters.get("area_parameters"):
+            parameters = {k: v for k, v in parameters.items() if k not in FORCE_BACKTEST_PARAMETERS}
     if not access.exact_points:
         hotspots = snapped_hotspots(hotspots, events, snap_m)
         events = snapped_offences(events, snap_m)
@@ -427,6 +435,61 @@ def _area_parts(analysis: Analysis, keep: set[str]) -> gpd.GeoDataFrame:
     return blank_unknown(parts, figures)
 
 
+#: The parameters of a scoped reader's analysis chosen by the automatic rules on their area's
+#: offences (:func:`area_parameters`).
+AREA_PARAMETER_KEYS = ("eps_m", "eps_m_reason", "eps_m_knee", "min_samples", "min_samples_reason")
+#: Back-tests of the force's offences (the store's choice of ``auto`` and its score): a scoped
+#: reader's parameters are their area's, and these figures would be the force's.
+FORCE_BACKTEST_PARAMETERS = ("parameter_choice", "parameter_score")
+
+
+def area_parameters(access: Access, period: Period) -> dict[str, Any] | None:
+    """The automatic ``eps_m`` and ``min_samples`` of a scoped reader's analysis of ``period``:
+    the rules of :mod:`hotspots.cluster.auto` applied to the drug offences of their area only
+    (what they may see), with the rules' reasons; None for a reader without a scope.
+
+    On the force's offences the rules give figures of the whole force: ``min_samples`` is
+    ``ceil(1% of the period's offences)`` when that term decides, so an officer read the force's
+    total to 1% from it, and the radius is the knee of the force's curve (and the store's
+    back-test choice, the force's). Hotspots are still found among the force's offences, with
+    these parameters, and cut to the area (:func:`redact`); two stores that differ only
+    outside the area give the officer the same answers (``tests/test_route_outside_area.py``).
+    """
+    if not access.scope:
+        return None
+    return wards_parameters(frozenset(scope_wards(state().wards, access.scope)), period)
+
+
+def wards_parameters(ward_codes: frozenset[str], period: Period) -> dict[str, Any]:
+    """The automatic ``eps_m`` and ``min_samples`` of ``period`` from the drug offences of the
+    wards ``ward_codes`` only, with the rules' reasons (a scoped reader's analysis, and every
+    reader's patrol plan of an area: :func:`web.plans.get_plan`)."""
+    st = state()
+    events = st.events
+    if events is None:
+        events = st.store.load(months=list(period.months))
+    keep = ward_codes
+    wanted = (
+        (events[schema.LAYER] == "offence")
+        & (events[schema.CATEGORY] == schema.DRUGS_CRIME_TYPE)
+        & events[schema.MONTH].isin(period.months)
+        & events[schema.WARD_CODE].isin(keep)
+    ).to_numpy()
+    offences = events[wanted]
+    detector = DetectorCore(eps_m=AUTO, min_samples=AUTO, n_months=period.n_months)
+    params = detector.fit(offences).params_
+    out = {k: _plain_number(params.get(k)) for k in AREA_PARAMETER_KEYS}
+    out["min_samples_reason"] = str(out["min_samples_reason"]).replace(
+        "weight term: at most 1% of all", "weight term: at most 1% of your area's"
+    )
+    out["area_parameters"] = True
+    return out
+
+
+def _plain_number(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
 #: Counts of the whole force's offences the detector and the significance test report among
 #: the parameters; a scoped visitor's parameters carry the area's count instead, never these.
 FORCE_COUNT_PARAMETERS = ("n_samples", "n_locations", "total_weight")
@@ -477,20 +540,16 @@ _WEIGHT_TERM = re.compile(r"ceil\([0-9.]+ x total weight [0-9.e+]+\) = \d+")
 
 def _no_force_figures(parameters: dict[str, Any], *, public: bool) -> dict[str, Any]:
     """The parameters without the force's offence count for an area's visitor or the public:
-    the ``min_samples`` reason names its weight term without its figures ("total weight
-    1125" is the force's offences of the period). The public, who sees ward counts with small
-    ones blank and no hotspot, gets none of the force's counts either (a force total would
-    give away the sum of the blanks) and no offences in hotspots."""
+    the ``min_samples`` reason of the force's parameters names its weight term without its
+    figures ("total weight 1125" is the force's offences of the period; an officer's own are
+    their area's, :func:`area_parameters`, and named). The public, who sees ward counts with
+    small ones blank and no hotspot, gets no parameter of the hotspot search at all: they
+    describe hotspots it is not shown (with the store's back-tested choice and scores)."""
+    if public:
+        return {}
     out = dict(parameters)
-    if isinstance(out.get("min_samples_reason"), str):
+    if isinstance(out.get("min_samples_reason"), str) and not out.get("area_parameters"):
         out["min_samples_reason"] = _WEIGHT_TERM.sub(
             "1% of the force's offences (not shown for an area)", out["min_samples_reason"]
         )
-    if public:
-        out = {k: v for k, v in out.items() if k not in FORCE_COUNT_PARAMETERS}
-        out.pop("offences_in_hotspots", None)
-        if isinstance(out.get("significance"), dict):
-            out["significance"] = {
-                k: v for k, v in out["significance"].items() if k not in FORCE_COUNT_SIGNIFICANCE
-            }
     return out

@@ -30,7 +30,7 @@ from hotspots.parameters import AUTO
 from hotspots.periods import Period
 from hotspots.publicsafe import held_quarters, latest_quarter, quarter_note, whole_quarter
 from hotspots.render.maps import ForecastOverlay, forecast_overlay
-from web.access import current_access, redact
+from web.access import area_parameters, current_access, redact
 from web.budget import charge
 from web.data import cache, shared, state
 from web.filters import ViewRequest, compare_presets, default_months, parse_view, presets
@@ -62,10 +62,34 @@ def get_analysis(view: ViewRequest) -> Analysis:
         analysis = full_analysis(view)
     else:  # redacted once per view, role and area (snapped shapes, area totals: ~50 ms)
         key = ("redacted", view.analysis_key(), access.key(), state().version)
-        analysis = cache("analyses").get_or_make(key, lambda: redact(full_analysis(view), access))
+        analysis = cache("analyses").get_or_make(key, lambda: redact(_whole(view), access))
     if view.significant:
         analysis = dataclasses.replace(analysis, hotspots=significant_only(analysis.hotspots))
     return analysis
+
+
+def _whole(view: ViewRequest) -> Analysis:
+    """The whole analysis a visitor's view is cut from: for a scoped reader's ``auto`` view, the
+    analysis with the automatic parameters of their area (:func:`web.access.area_parameters`:
+    on the force's offences they would give the force's count away), which its parameters
+    then name."""
+    chosen = None
+    if view.eps_m == AUTO and view.min_samples == AUTO:
+        chosen = area_parameters(current_access(), view.period)
+    if chosen is None:
+        return full_analysis(view)
+    analysis = full_analysis(
+        dataclasses.replace(
+            view, eps_m=round(chosen["eps_m"]), min_samples=int(chosen["min_samples"])
+        )
+    )
+    parameters = {
+        **analysis.parameters,
+        **chosen,
+        "requested_eps_m": AUTO,
+        "requested_min_samples": AUTO,
+    }
+    return dataclasses.replace(analysis, parameters=parameters)
 
 
 def full_analysis(view: ViewRequest) -> Analysis:
@@ -289,17 +313,22 @@ def period_presets(months: list[str], compare: bool = False) -> list[tuple[str, 
     ]
 
 
-def forecast_after(end: str, cell_m: float = CELL_M) -> NextMonth:
+def forecast_after(
+    end: str, cell_m: float = CELL_M, area: frozenset[str] | None = None
+) -> NextMonth:
     """Next month's forecast after ``end`` on ``cell_m`` cells (from every drug offence up to
-    ``end``), made once per end month, cell size and data version for the whole server (memory,
-    then the disk cache every worker shares). It is the same for every role and area: the
-    analysts' map layer and every patrol plan of that month rank by it, and what a visitor sees
-    of it is decided after (:mod:`web.patrol`, ``Access.forecast``)."""
+    ``end``), made once per end month, cell size, area and data version for the whole server
+    (memory, then the disk cache every worker shares). The force's forecast (``area`` None) is
+    the same for every role: the analysts' map layer and plans of the whole force rank by it.
+    A plan of a district or wards ranks by the forecast of that area's wards ``area`` alone
+    (:func:`hotspots.evaluate.next_month.next_month`), for every reader alike: the force's
+    forecast scales its expected offences by the force's monthly totals and chooses its method
+    on the force's offences, which an officer of the area may not see."""
     cell_m = float(cell_m)
     return shared(
         "analyses",
-        ("next-month", end, cell_m),
-        lambda: next_month(state().store, end, cell_m=cell_m),
+        ("next-month", end, cell_m, tuple(sorted(area)) if area is not None else None),
+        lambda: next_month(state().store, end, cell_m=cell_m, area=area),
         lambda made: pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL),
         pickle.loads,
     )

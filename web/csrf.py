@@ -3,6 +3,12 @@
 Each session holds a random token; every POST form carries it in a hidden ``csrf_token`` field
 (templates call ``csrf_token()``), and a POST without the session's token is refused with 400
 before the view runs. GET forms (the period and layer filters) change nothing and carry none.
+
+Written here rather than with Flask-WTF's ``CSRFProtect``: the forms are plain Jinja HTML (no
+WTForms), so it would bring WTForms for nothing, and its signed tokens expire after an hour by
+default (``WTF_CSRF_TIME_LIMIT``), refusing a patrol form left open on a phone through a shift. The
+check is OWASP's synchronizer-token pattern: a random token in the session, compared in constant
+time (:func:`hmac.compare_digest`).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from hotspots.errors import StoreError
@@ -48,6 +48,18 @@ class BadParameter(Exception):
 
     def __str__(self) -> str:
         return f"{self.field}={self.value!r}: expected {self.expected}"
+
+
+def no_offences_held() -> BadParameter:
+    """The refusal of a view, plan or API call on a store without drug offence records: it
+    may hold searches (West Midlands' search files of Jul-Sep 2019 alone were answered
+    "store='empty'"), and the words are the CLI's (``hotspots.cli.analysis``)."""
+    return BadParameter(
+        "store",
+        "no drug offence records",
+        "drug offence records: hotspots, ward figures and periods are made from them "
+        "(ingest police.uk street files)",
+    )
 
 
 #: OGC exception ``code`` of each status (OGC API - Common's names); others: ``ServerError``.
@@ -141,6 +153,22 @@ def error_response(
     return render_template("error.html", error=body, fields=fields), status
 
 
+def _too_large() -> str:
+    """What a 413 says: the limit that was passed, in the units people set it in."""
+    config = current_app.config
+    limit = int(config.get("MAX_CONTENT_LENGTH") or 0)
+    if limit and (request.content_length or 0) > limit:
+        return (
+            f"At most {float(config.get('UPLOAD_MAX_MB') or limit / 2**20):g} MB may be sent "
+            "at once (all files of one upload "
+            "together, UPLOAD_MAX_MB): upload fewer files at a time."
+        )
+    return (
+        f"A form field is larger than {int(config.get('MAX_FORM_MEMORY_SIZE') or 0):,} bytes, "
+        f"or the form has more than {int(config.get('MAX_FORM_PARTS') or 0):,} fields."
+    )
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers."""
 
@@ -151,7 +179,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> tuple[Response | str, int]:
         status = exc.code or 500
-        messages = {404: "No such page.", 405: "That method is not allowed here."}
+        messages = {
+            404: "No such page.",
+            405: "That method is not allowed here.",
+            413: _too_large(),
+        }
         body, status = error_response(status, messages.get(status, exc.description or exc.name))
         retry_after = dict(exc.get_headers()).get("Retry-After")
         if retry_after is None:

@@ -32,7 +32,7 @@ from hotspots.parameters import (
 )
 from hotspots.periods import Period, PeriodError, complete_pair, complete_period
 from hotspots.render.maps import OFFENCE_VIEWS, WARD_MEASURES, OffenceView, WardMeasure
-from web.errors import BadParameter
+from web.errors import BadParameter, no_offences_held
 
 
 @dataclass(frozen=True)
@@ -198,7 +198,7 @@ def parse_view(args: MultiDict[str, str], months: list[str], default_months: int
     is a 400 naming that month.
     """
     if not months:
-        raise BadParameter("store", "empty", "a store with data (run `hotspots ingest`)")
+        raise no_offences_held()
     end = _month(args, "to", months[-1])
     default = default_period(months, default_months)
     if "to" in args or default is None:

@@ -24,6 +24,13 @@ Before each request the visitor's :class:`web.access.Access` is decided:
 Then the endpoint's capability (:func:`web.access.need_of`) is checked: 403 without it; and an
 officer's area must be some of the store's wards (:func:`web.access.scope_wards`): 403 naming the
 store's districts otherwise, on every route but signing in and out.
+
+Written here rather than with Flask-Login (0.6.3, last release October 2023): Flask-Login keeps an
+account id in the session and reloads the account per request, and its ``request_loader`` and
+alternative ids could carry tokens and session versions, but the rules above (tokens on machine
+routes only and never a password there, the session's age and version, the single sign-on header,
+the public level, 401 or redirect by route) would all still be written here; what it would replace
+is the few lines that read and write the session.
 """
 
 from __future__ import annotations

@@ -3,6 +3,12 @@
 :func:`document` is the single description of the API: ``/api/v1/openapi.json`` serves it and
 ``/api/docs`` renders it as HTML, so the two can never disagree. The parameter lists here are
 also what :mod:`web.api` accepts (an unknown parameter is a 400).
+
+Written as a plain dict rather than with ``apispec``: apispec builds the same document from
+marshmallow schemas or from YAML in docstrings, and the API has neither (its parameters are parsed
+by :mod:`web.filters` and :mod:`web.api`); the descriptions would be the same text passed through
+method calls. The document is checked by the tests instead (``tests/test_api.py``: every endpoint
+described, and schemathesis drives every route from it).
 """
 
 from __future__ import annotations

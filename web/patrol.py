@@ -142,7 +142,8 @@ def page() -> Response:
             query=req.query(),
             patrol_from=Period.months(following, following).label,
             basis_end=Period.months(req.end, req.end).label,
-            score=parameter_score_of("auto", "auto"),
+            # the back-test of the force's offences: not an area's figure (web.access)
+            score=None if current_access().scope else parameter_score_of("auto", "auto"),
             **_choices(),
         )
 

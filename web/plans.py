@@ -8,7 +8,9 @@ not a blueprint module (tests/test_layering.py).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import current_app
@@ -24,12 +26,12 @@ from hotspots.patrol import (
     PatrolPlan,
     patrol_plan,
 )
-from hotspots.periods import Period, PeriodError, complete_ends
-from web.access import current_access, require_in_scope
+from hotspots.periods import Period, PeriodError, add_months, complete_ends
+from web.access import current_access, require_in_scope, wards_parameters
 from web.analyses import forecast_after
 from web.budget import charge
 from web.data import cache, state
-from web.errors import BadParameter
+from web.errors import BadParameter, no_offences_held
 from web.filters import flag
 
 BASIS_MONTHS = 3
@@ -88,7 +90,7 @@ def area_kind(args: MultiDict[str, str], district: str, ward_codes: list[str]) -
 
 def parse_request(args: MultiDict[str, str], months: list[str]) -> PatrolRequest:
     if not months:
-        raise BadParameter("store", "empty", "a store with data (run `hotspots ingest`)")
+        raise no_offences_held()
     ends = complete_ends(months, BASIS_MONTHS)  # docs/periods.md: the default is the latest
     end = args.get("to", "").strip() or (ends or months)[-1]
     try:
@@ -161,8 +163,9 @@ def dosage_text() -> str:
 
 def get_plan(req: PatrolRequest) -> PatrolPlan:
     """The cached plan of a request (one per request, reader kind and data version); a forecast
-    plan ranks by the server's one forecast of that month on its cells
-    (:func:`web.analyses.forecast_after`, shared by every role and area)."""
+    plan ranks by the server's one forecast of that month and area on its cells
+    (:func:`web.analyses.forecast_after`: the force's for a plan of the force, the area's own
+    for a plan of a district or wards, shared by every role)."""
     st = state()
     dosage = dosage_text()
     # readers without exact points get places made from snapped cells (web.access.redact)
@@ -171,7 +174,20 @@ def get_plan(req: PatrolRequest) -> PatrolPlan:
 
     def make() -> PatrolPlan:
         charge()  # a new plan: counted against the account (web.budget)
-        return patrol_plan(
+        # A plan of an area (a district, wards: every officer's) is made from that area's own
+        # offences, for every reader alike: its hotspots with the automatic parameters of the
+        # area (web.access.wards_parameters; on the force's offences they would give an
+        # officer the force's count) and its ranking by the forecast of the area's offences
+        # alone (web.analyses.forecast_after). So an analyst's plan of a district is the plan
+        # the district's officers get (from snapped cells: web.access.redact).
+        basis = Period.months(add_months(req.end, 1 - BASIS_MONTHS), req.end)
+        area = None if req.area.kind == "force" else req.area.resolve(st.wards)[0]
+        chosen: dict[str, Any] = (
+            wards_parameters(area, basis)
+            if area is not None
+            else {"eps_m": "auto", "min_samples": "auto"}
+        )
+        plan = patrol_plan(
             st.store,
             end_month=req.end,
             area=req.area,
@@ -185,12 +201,18 @@ def get_plan(req: PatrolRequest) -> PatrolPlan:
             significant_only=req.significant,
             snap_m=snap_m,
             forecast=req.forecast,
-            ahead=forecast_after(req.end, snap_m or CELL_M) if req.forecast else None,
+            ahead=forecast_after(req.end, snap_m or CELL_M, area) if req.forecast else None,
             area_parts=access.area_parts,
+            eps_m=chosen["eps_m"],
+            min_samples=chosen["min_samples"],
         )
+        if "area_parameters" not in chosen:
+            return plan
+        named = {k: v for k, v in chosen.items() if k.endswith("_reason")}
+        return dataclasses.replace(plan, parameters={**plan.parameters, **named})
 
     return cache("analyses").get_or_make(
-        ("patrol", req, dosage, snap_m, access.area_parts, st.version), make
+        ("patrol", req, dosage, snap_m, access.area_parts, access.scope, st.version), make
     )
 
 

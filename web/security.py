@@ -10,6 +10,13 @@ to other sites, no camera/microphone/geolocation, and (on HTTPS) HSTS.
 No response names a software version: the app sets no ``Server`` header, and the development
 server of ``hotspots serve`` answers ``Server: hotspots`` (:class:`QuietRequestHandler`; by
 default Werkzeug's names itself and the Python version). gunicorn sends ``Server: gunicorn``.
+
+Written here rather than with ``flask-talisman`` (last release 1.1.0, August 2023): the headers are
+one dict per kind of page set in an ``after_request`` hook, and talisman's defaults
+(``force_https`` redirects, secure session cookies, its own CSP) decide what the deployment's proxy
+and ``web/__init__.py`` already decide, so every one would have to be turned off again; the two
+policies (strict, and the map frames' inline Folium scripts) are the part that needs writing either
+way.
 """
 
 from __future__ import annotations

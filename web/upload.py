@@ -13,7 +13,12 @@ saved. Saved copies and their folder are private to the service's user (0600 / 0
 made while another upload or ingest writes the store (its lock) is a 409 asking to try again,
 with nothing stored: two uploads of one month at once leave one whole copy. Each upload counts
 against the account's budget of new work (:func:`web.budget.charge`): it gives the store a new
-data version, the same file again included, and every cached view is then made again.
+data version, and every cached view is then made again. An upload whose every file is byte for
+byte the stored one (:func:`hotspots.ingest.bytes_held`) is not counted: its ingest changes
+nothing (:mod:`hotspots.store.sameness`), the page says so, and the data version and the caches
+are kept. (Such a file can still change the store only if the code, or the rows other sources
+hold, changed since it was stored: after an upload or ingest that was counted, or a release;
+uploading it again then changes nothing.)
 """
 
 from __future__ import annotations
@@ -26,13 +31,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, render_template, request
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.utils import secure_filename
 
 from hotspots.dates import months_words
 from hotspots.errors import HotspotsError, ReplacementRefused, StoreBusy
-from hotspots.ingest import IngestReport, ingest, stored_boundaries
+from hotspots.ingest import IngestReport, bytes_held, ingest, stored_boundaries
 from hotspots.private import private_dirs, private_file
-from hotspots.report import ingest_warnings
+from hotspots.report import NOTHING_CHANGED, ingest_warnings
 from hotspots.store import Store
 from web.accounts import audit
 from web.budget import charge
@@ -87,10 +93,9 @@ def submit() -> tuple[str, int]:
             error = str(exc)
     if error is not None:
         return _page(None, error, 400)
-    # an ingest gives the store a new data version: every cached view is made again
-    charge()
     st = state()
     allow_shrink = request.form.get("allow_shrink") == "1"
+    all_crime_types = _all_crime_types(st.store)
     folder = None
     try:
         folder = _upload_folder(st.store)
@@ -100,12 +105,15 @@ def submit() -> tuple[str, int]:
             with private_file(path) as handle:
                 upload.save(handle)
             paths.append(path)
+        if not bytes_held(paths, st.store, all_crime_types):
+            # a new data version: every cached view is made again (web.budget)
+            _charge_or_discard(folder)
         report = ingest(
             paths,
             wards=stored_boundaries(st.store, "wards"),
             force_area=stored_boundaries(st.store, "force_area"),
             store=st.store,
-            all_crime_types=_all_crime_types(st.store),
+            all_crime_types=all_crime_types,
             allow_shrink=allow_shrink,
         )
     except (HotspotsError, KeyError, OSError) as exc:
@@ -121,8 +129,17 @@ def submit() -> tuple[str, int]:
         message = without_paths(message, st.store.path)
         audit("upload_refused", {"files": names, "reason": message})
         return _page(None, message, status, shrink_refused=isinstance(exc, ReplacementRefused))
-    audit("upload", {"files": names, "sources": _summary(report)})
+    audit("upload", {"files": names, "sources": _summary(report), "changed": report.changed})
     return _page(report, None, 200)
+
+
+def _charge_or_discard(folder: Path) -> None:
+    """Count the upload against the account's budget; refused (429), its saved files go."""
+    try:
+        charge()
+    except TooManyRequests:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 def _page(
@@ -138,6 +155,7 @@ def _page(
         error=error,
         max_files=MAX_FILES,
         shrink_refused=shrink_refused,
+        nothing_changed=NOTHING_CHANGED,
     )
     return html, status
 

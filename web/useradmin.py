@@ -62,11 +62,18 @@ def _districts() -> list[str]:
     return sorted({str(n) for n in wards["district_name"].dropna()})
 
 
+#: Most characters of a refused field the form is re-filled with (a list of 25 ward names
+#: fits; a name is at most 64).
+REFILL_CHARS = 2_000
+
+
 def _page(
     *, done: Done | None = None, error: tuple[str, str] | None = None, status: int = 200
 ) -> tuple[str, int]:
     """The page: ``error`` is (field, message) of the add form, re-shown with what was sent."""
-    form = {k: request.form.get(k, "").strip() for k in ("username", "role", "area")}
+    # re-shown as sent, up to REFILL_CHARS (a longer value is never valid: it is refused by its
+    # start and length, hotspots.users._shown, not sent back whole)
+    form = {k: request.form.get(k, "").strip()[:REFILL_CHARS] for k in ("username", "role", "area")}
     if error is None and done is not None:
         form = {"username": "", "role": "", "area": ""}  # added: an empty form for the next
     return render_template(
@@ -113,7 +120,8 @@ def add() -> tuple[str, int]:
         user = _acting().add(name, password, role, codes)
     except UserError as exc:
         field = _field_of(str(exc))
-        said = str(exc).removeprefix("scope: ").replace("scope", "area", 1)
+        said = str(exc).removeprefix("scope: ").replace("a scope", "an area", 1)
+        said = said.replace("scope", "area", 1)
         return _page(error=(field, _sentence(said if field == "area" else str(exc))), status=400)
     what = user.role + (f" for {_area(user)}" if user.scope else "")
     return _page(done=Done(f"Account {user.username} added: {what}.", password))

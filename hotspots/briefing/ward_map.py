@@ -1,9 +1,11 @@
 """The briefing's ward map: wards shaded by drug offences, the top hotspots ranked on top.
 
 Geometry is British National Grid (EPSG:27700, metres), drawn as matplotlib paths with
-coordinates unchanged; wards fall into at most five count classes (0, then up to four ranges by
-quantile), with a key in the corner where it hides no top hotspot and least of the wards, a
-scale bar of the map's own size (:func:`scale_bar_m`) and a north mark.
+coordinates unchanged; wards are shaded in the map page's classes and colours
+(:func:`hotspots.render.classes.sequential_classes`: "none", then the quartiles of the wards
+with any, ColorBrewer Blues), so the briefing, the map page and an export's QGIS style give the
+same wards the same class; a key in the corner where it hides no top hotspot and least of the
+wards, a scale bar of the map's own size (:func:`scale_bar_m`) and a north mark.
 
 With a base map (:mod:`hotspots.basemap`) its tiles, read from the file and resampled onto the
 map's BNG grid (:func:`hotspots.basemap.image_bng`), are drawn first, the wards are shaded
@@ -16,11 +18,9 @@ from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
-from matplotlib import colormaps
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.collections import PatchCollection
-from matplotlib.colors import to_hex
 from matplotlib.legend import Legend
 from matplotlib.legend_handler import HandlerBase
 from matplotlib.lines import Line2D
@@ -34,6 +34,7 @@ from shapely.geometry.base import BaseGeometry
 from hotspots.analysis import Analysis
 from hotspots.basemap import BaseMap, image_bng
 from hotspots.briefing.style import HOTSPOT, INK, RULE
+from hotspots.render import classes as cls
 
 __all__ = [
     "BASEMAP_WARD_ALPHA",
@@ -70,16 +71,12 @@ def draw_map(
     pad = 0.02 * max(maxx - minx, maxy - miny)
     extent = (minx - pad, miny - pad, maxx + pad, maxy + pad)
     drawn = basemap is not None and _draw_basemap(ax, basemap, extent)
-    counts = wards["offence_count"].to_numpy(dtype=np.int64)
-    classes = _classes(counts)
-    palette = [to_hex(c) for c in colormaps["YlGnBu"](np.linspace(0.03, 1.0, len(classes)))]
-    which = np.zeros(len(counts), dtype=int)
-    for i, (low, _high) in enumerate(classes):
-        which[counts >= low] = i
+    counts = wards["offence_count"].to_numpy(dtype=float)
+    classes = cls.sequential_classes(counts, integer=True)
     patches = [PathPatch(_path(g)) for g in wards.geometry]
     coll = PatchCollection(
         patches,
-        facecolors=[palette[i] for i in which],
+        facecolors=[classes.colour(c) for c in counts],
         edgecolors="white",
         linewidths=0.25,
         alpha=BASEMAP_WARD_ALPHA if drawn else None,
@@ -105,8 +102,9 @@ def draw_map(
                 zorder=3,
             )
         )
-    ax.set_xlim(extent[0], extent[2])
-    ax.set_ylim(extent[1], extent[3])
+    x0, y0, x1, y1 = _fill_panel(ax, extent)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
     ax.set_aspect("equal")
     ax.apply_aspect()  # the data limits the marks are placed in
     centres = [(g.centroid.x, g.centroid.y) for g in top.geometry]
@@ -131,10 +129,6 @@ def draw_map(
         for artist in rank_badge(x, y, str(h.rank), ax.transData + shift):
             ax.add_artist(artist)
     ax.set_axis_off()
-    labels = [
-        "0" if hi == 0 else f"{lo}+" if hi is None else f"{lo}" if lo == hi else f"{lo}–{hi}"
-        for lo, hi in classes
-    ]
     handles: list[Any] = [
         Patch(
             facecolor=p,
@@ -143,7 +137,7 @@ def draw_map(
             label=lbl,
             alpha=BASEMAP_WARD_ALPHA if drawn else None,
         )
-        for p, lbl in zip(palette, labels, strict=True)
+        for p, lbl in zip(classes.colours, classes.labels, strict=True)
     ]
     # the key draws the map's two hotspot marks with the same functions and style
     handles.append(_Key("dot", "Top hotspot"))
@@ -237,6 +231,24 @@ def _around(step_pt: float) -> list[tuple[float, float]]:
             a = np.radians(degrees)
             out.append((float(r * np.cos(a)), float(r * np.sin(a))))
     return out
+
+
+def _fill_panel(ax: Axes, extent: tuple[float, float, float, float]) -> tuple[float, ...]:
+    """``extent`` grown about its centre to the shape of the map's panel, so that the map fills
+    the panel at one scale. A force wider than its panel (South Wales, the City of London)
+    then has room above and below it for the key; fitted tightly, the panel shrank to the
+    force's shape and every corner of the key lay on wards (the Gower, Farringdon)."""
+    x0, y0, x1, y1 = extent
+    width, height = x1 - x0, y1 - y0
+    box = ax.get_window_extent()  # the panel on the page, in pixels
+    panel = box.height / box.width if box.width > 0 else 0.0  # height over width
+    if width <= 0 or height <= 0 or panel <= 0:
+        return extent
+    if height / width < panel:  # wider than the panel: more height
+        grow = (width * panel - height) / 2
+        return (x0, y0 - grow, x1, y1 + grow)
+    grow = (height / panel - width) / 2  # taller than the panel: more width
+    return (x0 - grow, y0, x1 + grow, y1)
 
 
 def _key_corner(
@@ -400,19 +412,3 @@ def _path(geometry: BaseGeometry) -> Path:
             codes[0], codes[-1] = Path.MOVETO, Path.CLOSEPOLY
             paths.append(Path(xy, codes))
     return Path.make_compound_path(*paths)
-
-
-def _classes(counts: np.ndarray) -> list[tuple[int, int | None]]:
-    """Count classes (low, high) for the map legend: 0, then up to 4 ranges of the rest."""
-    positive = counts[counts > 0]
-    if positive.size == 0:
-        return [(0, 0)]
-    cuts = sorted({int(np.ceil(q)) for q in np.quantile(positive, [0.25, 0.5, 0.75, 0.95])})
-    bounds: list[tuple[int, int | None]] = [(0, 0)]
-    low = 1
-    for cut in cuts:
-        if cut >= low and cut < int(positive.max()):
-            bounds.append((low, cut))
-            low = cut + 1
-    bounds.append((low, None))
-    return bounds

@@ -18,6 +18,7 @@ from hotspots.cli.environment import parameter_cache_dir
 from hotspots.cli.evaluate import assess_from_args, format_assessment
 from hotspots.errors import HotspotsError
 from hotspots.evaluate.auto_parameters import store_choice
+from hotspots.figures import RECORDS, layer_months
 from hotspots.parameters import (
     EPS_M_MAX,
     EPS_M_MIN,
@@ -27,7 +28,7 @@ from hotspots.parameters import (
     parse_eps_m,
     parse_min_samples,
 )
-from hotspots.periods import Period, PeriodError
+from hotspots.periods import Period, PeriodError, describe_months
 from hotspots.presentation import (
     figures_json,
     headline_text,
@@ -131,10 +132,27 @@ def period_from_args(args: argparse.Namespace, store: Store) -> Period:
         if end is None:
             held = store_months(store)
             if not held:
-                raise PeriodError(f"{store.path}: the store holds no months yet")
+                raise PeriodError(no_offences_message(store))
             end = held[-1]
         return Period.rolling(args.last, end)
     return Period.parse(args.period)
+
+
+def no_offences_message(store: Store) -> str:
+    """Why a store without drug offence records has no period to analyse, naming what it does
+    hold: West Midlands' stop-and-search files of Jul-Sep 2019 (3,301 drug searches) alone were
+    "the store holds no months yet" / "the store holds no months", as if it held nothing."""
+    held = layer_months(store.sources())
+    others = [
+        f"{RECORDS[layer]} for {describe_months(list(months))}"
+        for layer, months in held.items()
+        if layer != "offence" and months
+    ]
+    holds = "; it holds " + " and ".join(others) if others else ""
+    return (
+        f"{store.path}: the store holds no drug offence records yet, and hotspots, ward "
+        f"figures and periods are made from them (ingest police.uk street files){holds}"
+    )
 
 
 def _parameter(value: str, name: str, parse: Callable[[str, str], Any]) -> Any:
@@ -154,6 +172,8 @@ def run_analysis(args: argparse.Namespace, store: Store) -> Analysis:
     """
     period = period_from_args(args, store)
     held = store_months(store)
+    if not held:
+        raise PeriodError(no_offences_message(store))
     period.require_data(held)
     population = read_population(args.population) if args.population else None
     events = store.load(months=[m for m in held if m <= period.end])
@@ -310,6 +330,8 @@ def run_export(args: argparse.Namespace, store: Store) -> Path:
     if args.what == "events":
         # Events need no clustering: stream them straight from the store, file by file.
         period = period_from_args(args, store)
+        if not store_months(store):
+            raise PeriodError(no_offences_message(store))
         period.require_data(store_months(store))
         meta = ExportMetadata(period=period.label, parameters={"layers": args.layers})
         return export_events(

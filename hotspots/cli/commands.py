@@ -27,7 +27,10 @@ from hotspots.private import private_umask
 from hotspots.settings import BY_NAME
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from hotspots.ingest import IngestReport
+    from hotspots.sources.boundaries import Boundaries
     from hotspots.store import Store
 
 # Start-up: this module imports only what parsing needs. Each command imports its own modules
@@ -69,12 +72,17 @@ def _ingest_parser(sub: Any, name: str, help_text: str) -> None:
         "--wards",
         action="extend",
         nargs="+",
-        required=True,
         type=Path,
         metavar="PATH",
-        help="ward boundaries (any OGR format/CRS); several for one file per district",
+        help="ward boundaries (any OGR format/CRS); several for one file per district; "
+        "required for a new store, else the store's own (with --force-area)",
     )
-    p.add_argument("--force-area", required=True, type=Path, metavar="PATH")
+    p.add_argument(
+        "--force-area",
+        type=Path,
+        metavar="PATH",
+        help="the force area; required for a new store, else the store's own (with --wards)",
+    )
     p.add_argument("--force", metavar="NAME", help="force code/name when the file holds several")
     _add_store(p)
     p.add_argument(
@@ -296,8 +304,8 @@ def _exit_at_once(status: int) -> NoReturn:
 
 def _run_ingest(
     files: Sequence[Path],
-    ward_paths: Sequence[Path],
-    force_area_path: Path,
+    ward_paths: Sequence[Path] | Boundaries,
+    force_area_path: Path | Boundaries,
     store: Store,
     *,
     force: str | None = None,
@@ -310,7 +318,7 @@ def _run_ingest(
     from concurrent.futures import ThreadPoolExecutor
 
     from hotspots.cli.distributed import run_ingest
-    from hotspots.sources.boundaries import read_force_area, read_wards
+    from hotspots.sources.boundaries import Boundaries, read_force_area, read_wards
     from hotspots.wards import NEAREST_WARD_M
 
     if nearest_ward_m is None:
@@ -321,8 +329,16 @@ def _run_ingest(
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="boundaries") as pool,
         _files_bar(len(files)) as tick,
     ):
-        wards = pool.submit(read_wards, ward_paths, **(columns or {}))
-        area = pool.submit(read_force_area, force_area_path, force=force)
+        wards: Boundaries | Future[Boundaries] = (
+            ward_paths
+            if isinstance(ward_paths, Boundaries)
+            else pool.submit(read_wards, ward_paths, **(columns or {}))
+        )
+        area: Boundaries | Future[Boundaries] = (
+            force_area_path
+            if isinstance(force_area_path, Boundaries)
+            else pool.submit(read_force_area, force_area_path, force=force)
+        )
         return run_ingest(
             scheduler,
             files,
@@ -362,16 +378,49 @@ def _files_and_wards(files: list[Path], wards: list[Path]) -> tuple[list[Path], 
     return [*files, *csvs], boundaries
 
 
+def _ingest_inputs(
+    args: argparse.Namespace, store: Store
+) -> tuple[list[Path], list[Path] | Boundaries, Path | Boundaries]:
+    """The files to ingest, the wards and the force area: the paths given, or, with neither
+    ``--wards`` nor ``--force-area``, the boundaries the store already holds (a new month of an
+    existing force, as ``hotspots fetch`` does): ``hotspots ingest 2019-10-*.csv`` was refused
+    for want of the two options the store already records."""
+    if args.wards or args.force_area is not None:
+        if not (args.wards and args.force_area is not None):
+            raise HotspotsError(
+                "--wards and --force-area go together: give both, or neither to use the store's own"
+            )
+        files, wards = _files_and_wards(args.files, args.wards)
+        return files, wards, args.force_area
+    from hotspots.ingest import stored_boundaries
+
+    if not (store.exists() and store.manifest()["boundaries"].get("wards")):
+        raise HotspotsError(f"{store.path}: a new store: give --wards PATH and --force-area PATH")
+    if (
+        args.force
+        or any(getattr(args, c) for c in ("ward_code_column", "ward_name_column"))
+        or any(getattr(args, c) for c in ("district_code_column", "district_name_column"))
+    ):
+        raise HotspotsError(
+            "--force and the boundary column options choose from --wards and --force-area: "
+            "give those too, or none of them to use the store's own"
+        )
+    if not args.files:
+        raise HotspotsError("no files to ingest: give the CSV files (FILES) to read")
+    held = stored_boundaries(store, "wards"), stored_boundaries(store, "force_area")
+    return list(args.files), held[0], held[1]
+
+
 def _ingest(args: argparse.Namespace) -> int:
     from hotspots.report import format_ingest
     from hotspots.store import Store
 
     store = Store(_store_path(args.store))
-    files, wards = _files_and_wards(args.files, args.wards)
+    files, wards, area = _ingest_inputs(args, store)
     report = _run_ingest(
         files,
         wards,
-        args.force_area,
+        area,
         store,
         force=args.force,
         all_crime_types=args.all_crime_types,
@@ -390,6 +439,9 @@ def _ingest(args: argparse.Namespace) -> int:
             {
                 "token": report.token,
                 "store": str(store.path),
+                "version": report.version,
+                "changed": report.changed,
+                "unchanged": report.unchanged,
                 "sources": report.sources,
                 "skipped": report.skipped,
                 "reconciles": report.reconciles(),

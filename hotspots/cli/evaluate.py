@@ -470,7 +470,7 @@ def format_assessment(analysis: Analysis, top: int) -> str:
     if p.get("significant_only"):
         lines.append("Showing significant hotspots only.")
     hot = analysis.hotspots.head(top)
-    if "dynamics_class" in hot or "p_value" in hot:
+    if len(hot) and ("dynamics_class" in hot or "p_value" in hot):  # no header over no rows
         lines.append("rank  p      q      significant  dynamics (months, oldest first)")
         for r in hot.itertuples():
             sig_text = (

@@ -44,7 +44,9 @@ from hotspots.ingest import (
     _unique_files,
     _wards_note,
     boundary_entries,
+    content_options,
     ingest_record,
+    outcome,
 )
 from hotspots.sources import read_source
 from hotspots.sources.boundaries import Boundaries, force_wards
@@ -92,6 +94,9 @@ def ingest_distributed(
             "token": token,
             "all_crime_types": all_crime_types,
             "nearest_ward_m": nearest_ward_m,
+            "content": content_options(
+                all_crime_types, nearest_ward_m, wards, force_area, store.spatial_order
+            ),
         }
         futures = [
             client.submit(_ingest_file, str(path), kind, shared, options, None, pure=False)
@@ -113,7 +118,7 @@ def ingest_distributed(
             record = ingest_record(
                 token, started, [p for p, _ in kinds], skipped, all_crime_types, nearest_ward_m
             )
-            store.publish(
+            manifest = store.publish(
                 entries, boundary_entries(wards, force_area), record, allow_shrink=allow_shrink
             )
         except BaseException:
@@ -121,7 +126,13 @@ def ingest_distributed(
             raise
     report_entries = [{k: v for k, v in e.items() if k not in _STORE_KEYS} for e in entries]
     return IngestReport(
-        token, store.path, report_entries, skipped, wards.vintage, _wards_note(wards)
+        token,
+        store.path,
+        report_entries,
+        skipped,
+        wards.vintage,
+        _wards_note(wards),
+        **outcome(manifest, token, entries),
     )
 
 
@@ -184,7 +195,15 @@ def _ingest_file(
     events, matches, xy = _place(
         read, wards_frame, area, options["nearest_ward_m"], spatial_order=options["spatial_order"]
     )
-    entry = _entry(read, events, matches, options["token"], options["all_crime_types"])
+    entry = _entry(
+        read,
+        events,
+        matches,
+        options["token"],
+        options["all_crime_types"],
+        options["content"],
+        area,
+    )
     batch = SourceBatch(source_key(kind, file.name), entry, events, read.rejected, xy)
     store = Store(options["store_path"], spatial_order=options["spatial_order"])
     written = store.write_source(batch, options["token"])

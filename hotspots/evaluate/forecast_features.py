@@ -38,6 +38,13 @@ cell's recency-weighted mean of monthly drug offences):
 - [wards] ``ward h=H x share``: the cell's long-run share of its ward's drug offences times the
   ward's ``rate h=H`` (the ward's recent level, the cell's place in it; the ward of a cell is
   the ward holding its centre; a cell in no ward is its own).
+- [point-forecasts] each snap point forecast and summed into its cell (persistence per point,
+  point-months, shrinkage per point): :mod:`hotspots.evaluate.forecast.point_level` (round 6).
+- [self-exciting] a self-exciting point process fitted by EM on the history, one candidate per
+  trigger kernel: :mod:`hotspots.evaluate.forecast.self_exciting` (round 6).
+- [nb-regression] a pooled negative-binomial regression of the cells' counts on their lagged
+  means: :mod:`hotspots.evaluate.forecast.count_regression` (round 6).
+  These three are the drug counts' own families: offered at every target coverage.
 
 **Where they are offered.** At every target coverage of the forecast but the smallest (with
 one target coverage, at it): at the smallest area (0.05%: a handful of cells) the top cells are
@@ -67,9 +74,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
+from scipy import ndimage
 
 from hotspots import schema
 from hotspots.errors import StoreError
+from hotspots.evaluate.forecast.count_regression import nb_regression_candidate
+from hotspots.evaluate.forecast.point_level import point_level_candidates
+from hotspots.evaluate.forecast.self_exciting import self_exciting_candidates
 from hotspots.evaluate.grid import Grid
 from hotspots.store import Store
 
@@ -98,6 +109,9 @@ ALL_FAMILIES: tuple[str, ...] = (
     "wards",
     "searches",
     "trend",
+    "point-forecasts",
+    "self-exciting",
+    "nb-regression",
 )
 #: The families used by default: none (their cost passes the forecast's bound of 2x the
 #: back-test). :data:`FAVOURED` raised the forecast on the months before the common test months
@@ -134,6 +148,8 @@ class FeatureLayers:
     searches: dict[str, FloatArray]
     families: tuple[str, ...] = FAMILIES
     smallest_too: bool = False
+    #: The grid (for the ``self-exciting`` family's smoothing); none: that family is not built.
+    grid: Grid | None = None
 
     def offered(self, name: str, coverage: float, coverages: Sequence[float]) -> bool:
         """Whether the candidate ``name`` may be chosen at ``coverage`` among the target
@@ -180,7 +196,7 @@ class FeatureLayers:
         other = per_cell(~drugs) if "all-crime" in families else {}
         point_cell = np.empty(0, dtype=np.intp)
         point_counts: dict[str, FloatArray] = {}
-        if "snap-points" in families:
+        if "snap-points" in families or "point-forecasts" in families:
             keep = drugs & inside
             points, point_of = np.unique(xy[keep], axis=0, return_inverse=True)
             point_of = np.asarray(point_of).ravel()
@@ -210,6 +226,7 @@ class FeatureLayers:
             cell_ward,
             search_counts,
             families,
+            grid=grid,
         )
 
     def candidates(
@@ -278,6 +295,30 @@ class FeatureLayers:
                 if h > short:
                     name = f"trend h={name_of_half_life[short]} vs h={name_of_half_life[h]}"
                     out[name] = np.maximum(2.0 * rates[short] - rates[h], 0.0)
+        if "point-forecasts" in self.families and len(self.point_cell):
+            point_zeros = np.zeros(len(self.point_cell))
+            points = np.asarray([self.point_counts.get(m, point_zeros) for m in hist])
+            out.update(
+                point_level_candidates(
+                    points,
+                    self.point_cell,
+                    n_cells,
+                    half_lives_months,
+                    name_of_half_life,
+                    POINT_MONTHS,
+                )
+            )
+        if "self-exciting" in self.families and self.grid is not None:
+            grid = self.grid
+            made, _ = self_exciting_candidates(
+                series, lambda values, sd: smooth_cells(grid, values, sd)
+            )
+            out.update(made)
+        if "nb-regression" in self.families and self.grid is not None:
+            grid = self.grid
+            out.update(
+                nb_regression_candidate(series, lambda values, sd: smooth_cells(grid, values, sd))
+            )
         if "wards" in self.families:
             long_run = np.mean(series, axis=0)
             for h in half_lives_months:
@@ -285,6 +326,17 @@ class FeatureLayers:
                     long_run, rates[h], self.cell_ward
                 )
         return out
+
+
+def smooth_cells(grid: Grid, values: FloatArray, sd_m: float) -> FloatArray:
+    """Gaussian smoothing of study-cell ``values`` (sd ``sd_m`` metres, truncated at 4 sd, zero
+    outside the grid: the ``kde`` method's kernel); sd 0: unchanged."""
+    if sd_m <= 0:
+        return np.asarray(values, dtype=float)
+    raster = ndimage.gaussian_filter(
+        grid.raster(values), sd_m / grid.cell_m, mode="constant", truncate=4.0
+    )
+    return grid.from_raster(raster)
 
 
 def _tie_break(rate: FloatArray, primary: FloatArray) -> FloatArray:
@@ -330,24 +382,30 @@ def cell_wards(grid: Grid, wards: gpd.GeoDataFrame | None) -> IntArray:
 
 
 def store_layers(
-    store: Store, grid: Grid, families: Sequence[str] = FAMILIES
+    store: Store,
+    grid: Grid,
+    families: Sequence[str] = FAMILIES,
+    *,
+    area: frozenset[str] | None = None,
 ) -> FeatureLayers | None:
     """:class:`FeatureLayers` of a store's offences of every type and its stop-and-searches
     for drugs, for those of ``families`` the store holds data for (``weapons`` and ``all
     crime`` need a store ingested with ``--all-crime-types``, ``searches`` stop-and-search
-    files); None when none is left."""
+    files); None when none is left. ``area`` (ward codes): the events recorded in those wards
+    only."""
     families = tuple(families)
     if unknown := [f for f in families if f not in ALL_FAMILIES]:
         raise ValueError(f"families: got {unknown!r}; expected some of {', '.join(ALL_FAMILIES)}")
     if not families:
         return None
-    events = store.load(["offence"], columns=[schema.MONTH, schema.CATEGORY])
+    columns = [schema.MONTH, schema.CATEGORY] + ([schema.WARD_CODE] if area is not None else [])
+    events = _within(store.load(["offence"], columns=columns), area)
     if set(events[schema.CATEGORY].unique()) <= {schema.DRUGS_CRIME_TYPE}:
         # Drug offences only (no --all-crime-types): the other types are not known, not zero.
         families = tuple(f for f in families if f not in ("weapons", "all-crime"))
     searches = None
     if "searches" in families:
-        found = store.load(["search"], columns=[schema.MONTH, schema.CATEGORY])
+        found = _within(store.load(["search"], columns=columns), area)
         drugs = found[(found[schema.CATEGORY] == SEARCH_OBJECT).to_numpy()] if len(found) else found
         if drugs.empty:
             families = tuple(f for f in families if f != "searches")
@@ -374,3 +432,10 @@ def store_layers(
         searches,
         families,
     )
+
+
+def _within(events: gpd.GeoDataFrame, area: frozenset[str] | None) -> gpd.GeoDataFrame:
+    """``events`` recorded in the wards ``area`` (all of them for None)."""
+    if area is None:
+        return events
+    return events[events[schema.WARD_CODE].isin(area).to_numpy()]

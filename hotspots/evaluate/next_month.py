@@ -26,6 +26,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from hotspots import schema
 from hotspots.analysis import store_months
 from hotspots.evaluate.backtest import drug_offences
 from hotspots.evaluate.forecast import Forecaster, ForecastOptions, pai_at, recency_mean
@@ -209,10 +210,15 @@ def next_month(
     *,
     cell_m: float = CELL_M,
     options: ForecastOptions | None = None,
+    area: frozenset[str] | None = None,
 ) -> NextMonth:
-    """The forecast for the month after ``end_month`` from the store's drug offences up to it."""
+    """The forecast for the month after ``end_month`` from the store's drug offences up to it.
+
+    ``area`` (ward codes): from the offences and searches recorded in those wards only, as if
+    the store held nothing else (a scoped reader's forecast: its choice of method, shares and
+    expected offences are made from what they may see, never from the force's figures)."""
     grid = Grid.over(store.load_boundary("force_area"), cell_m)
-    xy, months = drug_offences(store)
+    xy, months = drug_offences(store, _in_area(store, "offence", area))
     months = np.asarray(months).astype(str)
     keep = months <= end_month
     xy, months = xy[keep], months[keep]
@@ -225,7 +231,7 @@ def next_month(
     }
     # The store's other layers, as the back-test's forecast uses them (only months before each
     # forecast month are read from them: forecast_features.py).
-    forecaster = Forecaster(grid, counts, options, store_layers(store, grid))
+    forecaster = Forecaster(grid, counts, options, store_layers(store, grid, area=area))
     month = add_months(end_month, 1)
     made = forecaster.forecast(month)
     hist = forecaster.history(month)
@@ -254,6 +260,15 @@ def next_month(
         },
         counts=counts,
     )
+
+
+def _in_area(store: Store, layer: str, area: frozenset[str] | None) -> pd.DataFrame | None:
+    """The store's ``layer`` events recorded in the wards ``area`` (None: None, read all)."""
+    if area is None:
+        return None
+    columns = [schema.LAYER, schema.MONTH, schema.CATEGORY, schema.WARD_CODE]
+    events = store.load([layer], columns=columns)
+    return events[events[schema.WARD_CODE].isin(area).to_numpy()]
 
 
 def _normalised(values: FloatArray) -> FloatArray:

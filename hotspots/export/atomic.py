@@ -1,4 +1,9 @@
-"""Atomic writes: temporary files beside their targets, moved into place together on success."""
+"""Atomic writes: temporary files beside their targets, moved into place together on success.
+
+Written here (``os.replace`` and ``fsync``): the PyPI ``atomicwrites`` was archived by its author
+(last release 1.4.1, July 2022) and replaces one file at a time, while an export replaces several
+together (the data and its metadata sidecar), only when all are written.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,13 @@
-"""The RFC 7946 GeoJSON writer: one FeatureCollection, streamed chunk by chunk."""
+"""The RFC 7946 GeoJSON writer: one FeatureCollection, streamed chunk by chunk.
+
+Hand-written because neither library writes what the exports and the OGC API both need.
+pyogrio (GDAL's GeoJSON driver) writes files, not the feature texts a page of
+``/ogc/.../items`` is made of, so the two would write features two ways; ``shapely.to_geojson``
+(GEOS) writes coordinates as shortest floats, in exponent form for small values (``1e-07``),
+where the files here keep at most 6 decimals and never an exponent
+(:func:`hotspots.export.wgs84._number`, the CSV's rule too). The geometry itself comes from
+shapely (``mapping``), the properties from :mod:`json`; this module only joins them.
+"""
 
 from __future__ import annotations
 

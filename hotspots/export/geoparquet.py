@@ -1,4 +1,11 @@
-"""GeoParquet 1.0.0: frames as Arrow tables with ``geo`` metadata, and Arrow tables as frames."""
+"""GeoParquet 1.0.0: frames as Arrow tables with ``geo`` metadata, and Arrow tables as frames.
+
+The ``geo`` metadata (the GeoParquet 1.0.0 keys) is written here because geopandas writes it only
+when it writes a whole frame to a file (``to_parquet``); ``GeoDataFrame.to_arrow`` gives GeoArrow
+extension arrays without it. The exports stream chunks through one
+``pyarrow.parquet.ParquetWriter`` and the store is read back table by table, so the tables are made
+here: attributes by pyarrow, WKB by shapely, a dozen metadata keys by hand.
+"""
 
 from __future__ import annotations
 

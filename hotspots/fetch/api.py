@@ -6,11 +6,16 @@ of GET/POST requests with JSON answers, which urllib does in a few lines; no pol
 PyPI is kept well enough to depend on.
 
 - **Rate**: at most one request every ``min_interval_s`` seconds (the API allows 15 a second with
-  bursts of 30; the default, 5 a second, stays well under it).
+  bursts of 30; the default, 5 a second, stays well under it). Three lines (sleep until
+  ``min_interval_s`` after the last request) rather than ``pyrate-limiter`` (a dependency already,
+  for :mod:`web.budget`): one client sending one request at a time needs no buckets or shared
+  state, and the injected ``sleep`` keeps the tests instant.
 - **Retries**: 429 and 5xx answers and network errors are retried up to ``attempts`` times with
   exponential back-off (``backoff_s``, doubling, at most 60 s), or after the ``Retry-After`` the
   server asks for. A 503 from ``crimes-street`` is not retried: it means the polygon holds more
-  than 10,000 crimes (:class:`TooManyCrimes`), and the caller splits the polygon.
+  than 10,000 crimes (:class:`TooManyCrimes`), and the caller splits the polygon. A loop of a few
+  lines rather than ``tenacity`` (not a dependency): that 503 is an answer, not a failure, and
+  would need its own predicate there too.
 - **Long polygons**: a request whose URL would be longer than :data:`MAX_GET_URL_CHARS` is sent
   as a POST with the parameters in the body (the API answers 400 to a GET over 4,094 characters).
 """

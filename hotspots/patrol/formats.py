@@ -1,15 +1,23 @@
 """Plan products for handhelds: :func:`plan_csv` (a table) and :func:`plan_gpx` (GPX 1.1).
 
 Lon/lat are WGS84 degrees with 5 decimals; CSV text cells that a spreadsheet would run as a
-formula are made safe (:func:`hotspots.csvsafe.cell_text`).
+formula are made safe (:func:`hotspots.csvsafe.cell_text`). The GPX is written by ``gpxpy``
+(the field's GPX library: namespace, schema location, element order and text escaping); two
+things it leaves to the caller are done here: attribute values are written unescaped, so the
+``creator`` is escaped before it is handed over, and characters that XML 1.0 forbids (control
+characters) are passed through, so they are dropped from every text first
+(:func:`_xml_text`). The CSV is the standard library's ``csv`` module.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import xml.etree.ElementTree as ET
+import re
 from typing import Any
+from xml.sax.saxutils import escape
+
+import gpxpy.gpx
 
 from hotspots.csvsafe import cell_text
 from hotspots.patrol.plan import PatrolPlace, PatrolPlan
@@ -77,27 +85,34 @@ def plan_csv(plan: PatrolPlan, *, marking: str | None = None) -> str:
 
 def plan_gpx(plan: PatrolPlan, *, marking: str | None = None, creator: str = "hotspots") -> str:
     """The plan as GPX 1.1: metadata (title, marking, dosage) and one ``<wpt>`` per place with
-    ``<name>`` ``"1. On or near ..."`` and ``<desc>`` the reason (WGS84, 5 decimals)."""
-
-    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrib: str) -> ET.Element:
-        element = ET.SubElement(parent, tag, attrib)
-        element.text = text
-        return element
-
-    # xmlns as a plain attribute: ElementTree's default_namespace refuses unqualified attributes.
-    root = ET.Element("gpx", {"xmlns": GPX_NS, "version": "1.1", "creator": creator})
-    metadata = sub(root, "metadata")
-    sub(metadata, "name", plan.title)
-    sub(metadata, "desc", " ".join(t for t in (marking, plan.dosage) if t))
+    ``<name>`` ``"1. On or near ..."``, ``<desc>`` the reason and ``<type>`` (WGS84, 5 decimals).
+    """
+    gpx = gpxpy.gpx.GPX()
+    gpx.creator = escape(_xml_text(creator), {'"': "&quot;"})  # gpxpy writes attributes as given
+    gpx.name = _xml_text(plan.title)
+    gpx.description = _xml_text(" ".join(t for t in (marking, plan.dosage) if t)) or None
     for p in plan.places:
-        wpt = sub(root, "wpt", lat=f"{p.lat:.5f}", lon=f"{p.lon:.5f}")
-        sub(wpt, "name", p.name)
         texts = (_expected_text(plan, p), p.reason + ".", p.note, _assessed_text(p))
-        sub(wpt, "desc", " ".join(t for t in texts if t))
-        sub(wpt, "type", "drug hotspot" if p.forecast_offences is None else "forecast place")
-    ET.indent(root)
-    body = ET.tostring(root, encoding="unicode")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+        gpx.waypoints.append(
+            gpxpy.gpx.GPXWaypoint(
+                latitude=round(p.lat, 5),
+                longitude=round(p.lon, 5),
+                name=_xml_text(p.name),
+                description=_xml_text(" ".join(t for t in texts if t)),
+                type="drug hotspot" if p.forecast_offences is None else "forecast place",
+            )
+        )
+    return gpx.to_xml(version="1.1") + "\n"
+
+
+#: Characters XML 1.0 does not allow in a document (C0 controls other than tab, LF and CR,
+#: surrogates, U+FFFE and U+FFFF).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 forbids (a GPX reader would reject the file)."""
+    return _NOT_XML.sub("", text)
 
 
 def _forecast_cells(plan: PatrolPlan, place: PatrolPlace) -> list[Any]:

@@ -6,6 +6,11 @@ With a base map (:mod:`hotspots.basemap`) its tiles are resampled onto the sketc
 Street-level context without a tile server (the network is closed): the place's location text
 ("On or near ...") is written on the map, and the plan's other places in view are drawn and
 numbered with their ranks, so an officer sees which places lie together.
+
+The SVG is written here, a few dozen elements with every data text escaped (:func:`html.escape`):
+``svgwrite`` is inactive (last release 1.4.3, July 2022), and matplotlib's SVG backend (which draws
+the briefing) writes text as glyph outlines by default and gives no ``role``/``<title>`` text
+alternative, so the street name would not be text for a screen reader.
 """
 
 from __future__ import annotations

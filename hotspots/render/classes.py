@@ -15,11 +15,33 @@ Class breaks
     "no change" is its own class; rises and falls are split alike at the terciles of the
     non-zero absolute changes (whole numbers), so the scale is symmetric around zero.
 Missing values (no comparison data, no area) get a grey "no data" class.
+
+The quantiles are ``mapclassify.Quantiles`` (PySAL's map classification library, linear
+interpolation between order statistics, equal quantiles collapsed); the product's own rules
+(the class of its own for none / no change / no data, whole-number bounds for counts, the
+symmetric change scale, merging equal bounds, the labels) are applied here on top. A quantile
+that lands on a whole number is that number: bounds within 1e-9 of one are not rounded up
+(``mapclassify`` computes percentiles as ``100 / k`` steps, so a tercile of whole numbers can
+come out a hair above one: the terciles of 1 and 10 are 4.000000000000001 and
+7.000000000000001, which would otherwise read 5 and 8). ``mapclassify`` is imported on the first
+classes a process makes, not with the module: it imports ``matplotlib.pyplot``, ``scipy.stats``
+and scikit-learn's clustering, which ``import web`` does not otherwise load (1.1 s measured in a
+process that had imported ``web``, load average 5 on 2 cores; ``python -X importtime``). Served
+as ``docs/web.md`` says (gunicorn ``--preload``), the app's warm-up draws the presets' maps
+before the workers fork (:mod:`web.warm`), so the workers inherit it loaded.
+
+The palettes are ColorBrewer's published hex values as constants: matplotlib's colormaps of the
+same names are ramps through the 9- and 11-class schemes, whose five samples are not the
+5-class scheme (``Blues`` gives ``#f7fbff ... #08306b``, ColorBrewer's 5-class ``#eff3ff ...
+#08519c``), and ``palettable`` (last release April 2023) would be a dependency for sixteen strings.
+:func:`contrast_ratio` is WCAG 2's relative-luminance formula, a few lines (the PyPI
+``wcag-contrast-ratio`` was last released in 2015).
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -93,8 +115,8 @@ def sequential_classes(values: Sequence[float], *, integer: bool) -> ColourClass
     top = 0.0
     if positive.size:
         top = float(positive.max())
-        for q in np.quantile(positive, [0.25, 0.5, 0.75]):
-            bound = float(math.ceil(q)) if integer else _round_sig(float(q))
+        for q in _quantile_bounds(positive, 4):
+            bound = _ceil(q) if integer else _round_sig(q)
             if bound < top and (not uppers or bound > uppers[-1]):
                 uppers.append(bound)
         uppers.append(math.inf)
@@ -131,8 +153,8 @@ def change_classes(values: Sequence[float]) -> ColourClasses:
     top = 0.0
     if size.size:
         top = float(size.max())
-        for q in np.quantile(size, [1 / 3, 2 / 3]):
-            bound = float(math.ceil(q))
+        for q in _quantile_bounds(size, 3):
+            bound = _ceil(q)
             if bound < top and (not bounds or bound > bounds[-1]):
                 bounds.append(bound)
         bounds.append(math.inf)
@@ -195,6 +217,23 @@ def _luminance(colour: str) -> float:
     rgb = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
     return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _quantile_bounds(values: np.ndarray, k: int) -> list[float]:
+    """The inner bounds of ``k`` quantile classes of ``values`` (not empty), lowest first:
+    ``mapclassify.Quantiles`` without its last bound (the maximum); fewer when quantiles tie."""
+    import mapclassify  # here, not at the top (module docstring: ~1 s to import)
+
+    with warnings.catch_warnings():  # ties: "Not enough unique values ..."; merged by the caller
+        warnings.filterwarnings("ignore", "Not enough unique values", UserWarning)
+        warnings.filterwarnings("ignore", "Setting k to", UserWarning)
+        bins = mapclassify.Quantiles(values, k=k).bins
+    return [float(b) for b in bins[:-1]]
+
+
+def _ceil(value: float) -> float:
+    """``value`` rounded up to a whole number, a value within 1e-9 of one being that one."""
+    return float(math.ceil(value - 1e-9))
 
 
 def _round_sig(value: float, digits: int = 2) -> float:

@@ -366,15 +366,61 @@ class MapSetup(MacroElement):
             map.on('overlayadd overlayremove', settle);
             map.on('layeradd layerremove', later);
             zoomed();
-            map.whenReady(function () { setTimeout(settle, 0); });
+            // The opening view: the force fitted to the map, then, if a hotspot's number lies
+            // under a control (the key bottom left, the title and layer list top right: open on
+            // a wide screen), fitted again inside the strips those controls take, when they
+            // leave most of the map. A force wider than the map (the City of London) had its
+            // hotspot 2 of 2 under the layer list.
+            function uncovered() {
+                var bounds = {{ this.bounds_json }};
+                if (!bounds) { return; }
+                var edge = box.getBoundingClientRect();
+                var controls = [];
+                box.querySelectorAll('.leaflet-control').forEach(function (c) {
+                    var r = c.getBoundingClientRect();
+                    if (r.width && !c.classList.contains('leaflet-control-attribution') &&
+                            !c.classList.contains('leaflet-control-scale')) {
+                        controls.push(r);
+                    }
+                });
+                var hidden = Array.prototype.some.call(
+                    box.querySelectorAll('.hs-rank span'), function (m) {
+                        var r = m.getBoundingClientRect();
+                        return r.width && controls.some(function (c) { return meets(r, c); });
+                    });
+                if (!hidden) { return; }
+                var left = 0, right = 0;
+                controls.forEach(function (c) {
+                    if (c.left - edge.left < edge.right - c.right) {
+                        left = Math.max(left, c.right - edge.left);
+                    } else {
+                        right = Math.max(right, edge.right - c.left);
+                    }
+                });
+                if (left + right > 0.6 * edge.width) { return; }  // a phone: no room
+                map.fitBounds(bounds,
+                              {paddingTopLeft: [left, 0], paddingBottomRight: [right, 0]});
+            }
+            map.whenReady(function () {
+                setTimeout(function () { uncovered(); settle(); }, 0);
+            });
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, *, attribution: Sequence[str], label: str) -> None:
+    def __init__(
+        self,
+        *,
+        attribution: Sequence[str],
+        label: str,
+        bounds: Sequence[Sequence[float]] | None = None,
+    ) -> None:
         super().__init__()
         self._name = "MapSetup"
+        # the force's [[south, west], [north, east]]: the opening view refitted clear of the
+        # controls when a hotspot's number lies under one (null: never)
+        self.bounds_json = js_value([list(map(float, b)) for b in bounds] if bounds else None)
         # plain text, escaped for HTML (Leaflet shows attributions as HTML)
         self.attribution_json = js_value([html.escape(line) for line in attribution])
         self.label = label

@@ -4,6 +4,10 @@ Every map of a store draws the same wards and boundary: their WGS84 coordinates,
 geometry and name labels are the same whatever the period. They are remembered here under a
 digest of the geometry's WKB (and of any other input), so a changed boundary file can never be
 served from the memo, and the memo never grows past :data:`MAX_ENTRIES`.
+
+Written here (an ``OrderedDict`` behind a lock, 20 lines): :func:`functools.lru_cache` keys on its
+arguments' hashes and GeoDataFrames are not hashable, so the key must be the digest made here;
+``cachetools.LRUCache`` would replace only the ``OrderedDict`` and be one more dependency.
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 Each section names the folium layer it describes (``data-layer``), so the key shows only the
 sections of the layers switched on (see :class:`hotspots.render.elements.HtmlControl`).
+
+Its HTML is joined from f-strings, as the popups' are (:mod:`hotspots.render.popups` says why not
+Jinja2 templates).
 """
 
 from __future__ import annotations

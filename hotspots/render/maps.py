@@ -362,7 +362,7 @@ def new_map(
             max_native_zoom=tiles.native_max_zoom,
             control=False,
         ).add_to(m)
-    MapSetup(attribution=ATTRIBUTION, label=label).add_to(m)
+    MapSetup(attribution=ATTRIBUTION, label=label, bounds=[[south, west], [north, east]]).add_to(m)
     m.fit_bounds([[south, west], [north, east]])
     return m
 

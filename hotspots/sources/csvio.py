@@ -26,6 +26,7 @@ from typing import NoReturn
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from hotspots.errors import SourceFormatError
@@ -43,6 +44,12 @@ _BLOCK_BYTES = 1 << 24
 #: (one block, every monthly police.uk file: the same time either way; Cambridgeshire's 12 of
 #: 2025 parsed in 35.2 ms of CPU with it, 34.5 ms without, medians of 30).
 _PARSE = pacsv.ParseOptions(ignore_empty_lines=False, newlines_in_values=True)
+#: Longest field any source may hold, in characters. The longest field of a police.uk file is a
+#: few dozen characters ("On or near ...", an outcome category), and a note in the raid CSV a
+#: few sentences; a longer one is almost always a quote left open, which makes the following
+#: lines one field (their rows lost inside it), or a file that is not a source at all. It is
+#: refused naming its line, before a field of megabytes reaches every page that names a place.
+MAX_FIELD_CHARS = 10_000
 
 
 @dataclass(frozen=True)
@@ -225,9 +232,29 @@ def read_text_table(path: str | Path, columns: list[str], *, has_header: bool) -
     # One chunk per column: every later row selection (an Arrow take) on a column of many
     # chunks would otherwise concatenate them again, each time.
     table = table.combine_chunks()
-    frame = table.to_pandas()
     lines = RowLines.of_table(table, first_line=2 if has_header else 1)
+    _refuse_long_fields(path, table, lines)
+    frame = table.to_pandas()
     return CsvTable(frame, lines=lines, has_header=has_header, arrow=table)
+
+
+def _refuse_long_fields(path: str | Path, table: pa.Table, lines: RowLines) -> None:
+    """Refuse the file (:class:`SourceFormatError` naming the line and the column) when a field
+    is longer than :data:`MAX_FIELD_CHARS` characters."""
+    for name in table.column_names:
+        column = table.column(name)
+        if not len(column):
+            continue
+        lengths = pc.utf8_length(column)
+        longest = pc.max(lengths).as_py()
+        if longest is not None and longest > MAX_FIELD_CHARS:
+            row = int(pc.index(pc.greater(lengths, MAX_FIELD_CHARS), True).as_py())
+            raise SourceFormatError(
+                path,
+                f"field {name!r} is {longest:,} characters long; expected at most "
+                f"{MAX_FIELD_CHARS:,} (a quote left open makes the lines after it one field)",
+                int(lines.of([row])[0]),
+            )
 
 
 def _only_a_header(path: str | Path, exc: pa.ArrowInvalid) -> bool:

@@ -33,7 +33,8 @@ The unit of replacement is a **source**: one published file, identified by its *
 the kind and file name otherwise). Ingesting a source whose key is already stored replaces it, so
 re-running an ingest or loading a re-published month never duplicates anything. A replacement
 that would keep no rows, or fewer than half the stored source's rows, is refused unless confirmed
-(:mod:`.replacement`).
+(:mod:`.replacement`). Re-ingesting what the store already holds changes nothing: not a file,
+not the manifest, not the data version (:mod:`.sameness`).
 
 Writes are atomic: new files get fresh names, then ``manifest.json`` is replaced in one
 ``os.replace``; files the new manifest no longer names are deleted afterwards. A crash or Ctrl-C
@@ -45,8 +46,10 @@ Modules: :mod:`.keys` (source keys, force partitions, slugs, ingest tokens), :mo
 replacing and garbage-collecting by the manifest), :mod:`.reading` (selecting and loading
 sources), :mod:`.writing` (Parquet and CSV files, fsync), :mod:`.points` (the fast path for point
 layers), :mod:`.order` (spatial order), :mod:`.replacement` (the rule against losing rows on
-replacement), :mod:`.core` (:class:`Store`, composing them). Every file and folder the store
-creates is private to its user (0600 / 0700, :mod:`hotspots.private`).
+replacement), :mod:`.sameness` (a source the store already holds as it is is not written again;
+an ingest of nothing new keeps the version), :mod:`.core` (:class:`Store`, composing them).
+Every file and folder the store creates is private to its user (0600 / 0700,
+:mod:`hotspots.private`).
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from hotspots.errors import StoreBusy, StoreError
 from hotspots.private import FILE_MODE, private_dirs
 from hotspots.store.manifest import MANIFEST, collect_garbage, read_manifest, replace_manifest
 from hotspots.store.replacement import check_replacements
+from hotspots.store.sameness import unchanged
 
 if TYPE_CHECKING:  # the methods that need them import them: reading the manifest needs neither
     import geopandas as gpd
@@ -176,7 +177,10 @@ class Store:
         Call inside :meth:`locked`. Returns the new manifest. The same as :meth:`write_source`
         for each batch followed by :meth:`publish`, with the writes run a few at a time.
         Replacements that shrink a stored source are refused before anything is written unless
-        ``allow_shrink`` (:mod:`hotspots.store.replacement`).
+        ``allow_shrink`` (:mod:`hotspots.store.replacement`). A batch the store already holds
+        as it is (the same ``content``: :mod:`hotspots.store.sameness`) is not written; when
+        every batch is such and the boundaries are the stored ones, nothing is written and the
+        manifest (its version) is returned unchanged.
         """
         from hotspots.store.batch import _placed_entry
         from hotspots.store.writing import Flusher, _run_all
@@ -185,10 +189,15 @@ class Store:
         written: list[Path] = []
         writes: list[tuple[int, Callable[[], None]]] = []  # (rows, write): longest first
         entries: list[dict[str, Any]] = []
-        stored = self.manifest()["sources"]
+        old = self.manifest()
+        stored = old["sources"]
+        # a source the store already holds as it is not written again (.sameness)
+        batches = [b for b in batches if not unchanged(stored.get(b.key), b.entry)]
         check_replacements(
             stored, [b.entry | {"key": b.key} for b in batches], allow_shrink=allow_shrink
         )
+        if not batches and not self._new_boundary_files(boundaries, token, old):
+            return old  # nothing changed: the manifest, its version and every cache stay
         try:
             with Flusher() as flusher:  # each file flushed to disk beside the next writes
                 for batch in batches:
@@ -276,11 +285,19 @@ class Store:
         unchanged (:mod:`hotspots.store.replacement`). Call inside :meth:`locked`. On failure
         the boundary files written are removed (the caller discards the entries' files).
         ``boundary_files``: boundaries the caller has written already (name: file, from
-        :meth:`_new_boundary_files`). Returns the new manifest.
+        :meth:`_new_boundary_files`). Returns the new manifest. Entries the store already
+        holds as they are (:mod:`hotspots.store.sameness`) are discarded, not published; when
+        all are and the boundaries are the stored ones, the manifest is returned unchanged.
         """
         old = self.manifest()
-        allowed = check_replacements(old["sources"], entries, allow_shrink=allow_shrink)
         token = ingest_record["token"]
+        same = [e for e in entries if unchanged(old["sources"].get(e["key"]), e)]
+        if same:  # already held as they are (.sameness): their new files are not needed
+            self.discard(same)
+            entries = [e for e in entries if not unchanged(old["sources"].get(e["key"]), e)]
+            if not entries and not self._new_boundary_files(boundaries, token, old):
+                return old  # nothing changed: the manifest, its version and every cache stay
+        allowed = check_replacements(old["sources"], entries, allow_shrink=allow_shrink)
         if allowed:
             ingest_record = {**ingest_record, "allowed_shrinks": allowed}
         new = json.loads(json.dumps(old))

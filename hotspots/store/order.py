@@ -2,6 +2,11 @@
 
 ``Store(path, spatial_order=True)`` sorts each events file by this key (stably, so rows keep
 their source order within a cell); readers restore source order from ``source_row``.
+
+Hand-written (bit interleaving on numpy arrays): ``pymorton`` works one point at a time in Python
+(last release 2018), and geopandas' ``GeoSeries.hilbert_distance`` needs point geometries the
+writer does not hold at this step. Measured on 1,000,000 random points over a 60 x 100 km area:
+this key 82 ms; ``points_from_xy`` 1.0 s plus ``hilbert_distance`` 0.18 s.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from tests.e2e.browsing import (
     signed_in,
 )
 from tests.e2e.test_browser import axe_violations, report
-from tests.helpers import DEMO_STREET
+from tests.helpers import DEMO_STREET, republished
 
 #: A month of the demo's street crime (already stored: an upload replaces it, same rows).
 GOOD_FILE = DEMO_STREET["2025-12"]
@@ -332,7 +332,10 @@ def test_an_admin_uploads_a_good_file_and_a_bad_one(
     try:
         sign_in_page(page, url, admin)
         page.get_by_role("link", name="Upload").click()
-        page.set_input_files("#files", str(GOOD_FILE))
+        # December re-published with other outcomes (the demo's own file changes nothing)
+        good = tmp_path / GOOD_FILE.name
+        good.write_bytes(republished("2025-12", f"Outcome at width {width}"))
+        page.set_input_files("#files", str(good))
         page.get_by_role("button", name="Upload and ingest").click()
         page.wait_for_load_state("load")
         notice = page.locator(".notice")
@@ -350,6 +353,14 @@ def test_an_admin_uploads_a_good_file_and_a_bad_one(
         # each figure and the summary on the screen, not scrolled out of a phone's view
         assert _outside(page, ".notice td, .notice th, #upload-caption", width) == []
         _checked(page, width, "upload-good")
+        # the same file again: nothing changed, said so
+        page.set_input_files("#files", str(good))
+        page.get_by_role("button", name="Upload and ingest").click()
+        page.wait_for_load_state("load")
+        notice = " ".join(page.locator(".notice").inner_text().split())
+        assert "Nothing changed: the store already holds these rows" in notice
+        assert "Stored: rows read" not in notice
+        _checked(page, width, "upload-same")
         # a file whose header is no police.uk or raid file: refused, naming it, nothing stored
         bad = tmp_path / "2025-12-mystery.csv"
         bad.write_text("Crime ID,Month,Colour\nabc,2025-12,blue\n", encoding="utf-8")

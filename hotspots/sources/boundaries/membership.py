@@ -47,8 +47,7 @@ def force_wards(wards: Boundaries, force_area: Boundaries) -> Boundaries:
     shares = np.zeros(len(frame))
     shares[inside] = 1.0
     if touching.any():
-        cut = shapely.intersection(shapes[touching], area)
-        shares[touching] = shapely.area(cut) / shapely.area(shapes[touching])
+        shares[touching] = _shares_inside(shapes[touching], area)
     keep = shares >= WARD_IN_AREA_SHARE
     wards = districts_named(wards, force_area)
     frame = wards.frame
@@ -66,3 +65,16 @@ def force_wards(wards: Boundaries, force_area: Boundaries) -> Boundaries:
         frame=frame[keep].reset_index(drop=True),
         outside=wards.outside + int((~keep).sum()),
     )
+
+
+def _shares_inside(shapes: np.ndarray, area: shapely.Geometry) -> np.ndarray:
+    """The share of each of ``shapes``' area that lies in ``area``.
+
+    Each shape is overlaid with ``area`` clipped to the shape's bounding box (the same
+    intersection: the clip drops only what lies outside the box), not with the whole area: a
+    detailed force area (the 91,000 vertices of the synthetic national outline of
+    ``benchmarks/``) made each of its 274 edge wards' overlays walk every vertex, 0.78 CPU s
+    against 0.43 (shares equal to 1e-14)."""
+    bounds = shapely.bounds(shapes)
+    near = np.array([shapely.clip_by_rect(area, *box) for box in bounds], dtype=object)
+    return np.asarray(shapely.area(shapely.intersection(shapes, near)) / shapely.area(shapes))
