@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, overload
 if TYPE_CHECKING:  # annotations only: `hotspots status` must not import pandas
     import pandas as pd
 
+from hotspots.dates import month_words
 from hotspots.errors import HotspotsError
 
 PeriodKind = Literal["months", "calendar_year", "financial_year", "rolling"]
@@ -43,8 +44,6 @@ PERIOD_FORMS: Final[tuple[str, ...]] = (
     "'last N to YYYY-MM' (also 'last N months to YYYY-MM', 'N months to YYYY-MM')",
 )
 
-#: English month abbreviations, fixed (``calendar.month_abbr`` follows the locale).
-_MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 #: (first month, last month, years from start to end) and its wording, for the year kinds.
 _YEAR_SHAPES: Final = {
     "calendar_year": ((1, 12, 0), "January to December of one year"),
@@ -153,8 +152,8 @@ def _from_index(index: int) -> str:
 
 
 def _month_label(month: str) -> str:
-    year, number = parse_month(month)
-    return f"{_MONTH_ABBR[number - 1]} {year:04d}"
+    parse_month(month)  # strictly
+    return month_words(month)
 
 
 def month_runs(months: Iterable[str]) -> list[tuple[str, ...]]:

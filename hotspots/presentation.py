@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from hotspots import schema
+from hotspots.dates import month_words
 from hotspots.ward_summary import headline
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def parameter_choice_text(parameters: dict[str, Any]) -> str | None:
             f"({by[choice['eps_m'] == 'auto']}), min_samples {ms} "
             f"({by[choice['min_samples'] == 'auto']}), the pair with the best median PAI "
             f"({nxt['inner_pai_median']:.1f}) over the {nxt['inner_months']} test months to "
-            f"{nxt['last_test_month']}, instead of the automatic rule."
+            f"{month_words(nxt['last_test_month'])}, instead of the automatic rule."
         )
     else:
         head = (
@@ -78,8 +79,9 @@ def parameter_choice_text(parameters: dict[str, Any]) -> str | None:
     if choice["favoured"] == "not tested":
         return f"{head} Out of sample: not tested ({choice['reason']})."
     n = s["months"]
+    up_to = month_words(choice["up_to"])
     score = (
-        f"Out of sample (nested back-test on the months to {choice['up_to']}, fit {s['k']} "
+        f"Out of sample (nested back-test on the months to {up_to}, fit {s['k']} "
         f"months, PAI at {s['area_km2']:g} km²): the automatic rule median PAI "
         f"{_range(s, 'auto_pai')} over {n} test month{'s' * (n != 1)}; the pair chosen each "
         f"month on the earlier months {_range(s, 'pai')}."
@@ -157,6 +159,26 @@ def ward_movers(analysis: Analysis, n: int) -> dict[str, pd.DataFrame]:
         ["offence_change", "ward_code"], ascending=[True, True]
     )
     return {"rising": rising.head(n), "falling": falling.head(n)}
+
+
+def every_ward(analysis: Analysis) -> list[dict[str, Any]]:
+    """Every ward of the analysis (the role's: an officer's area, the public's blanks kept as
+    None) A to Z by ward then district: the figures the map shades (count, previous count,
+    change, per km²), for the map page's table of every ward."""
+    wards = analysis.wards.sort_values(["ward_name", "district_name", "ward_code"])
+    rows = []
+    for w in wards.itertuples():
+        rows.append(
+            {
+                "ward_name": w.ward_name,
+                "district_name": w.district_name,
+                "count": _count(w.offence_count),
+                "prev": _count(w.offence_prev) if analysis.comparison_available else None,
+                "change": _count(w.offence_change) if analysis.comparison_available else None,
+                "per_km2": None if pd.isna(w.offence_per_km2) else float(w.offence_per_km2),
+            }
+        )
+    return rows
 
 
 def headline_text(analysis: Analysis) -> str:

@@ -54,9 +54,14 @@ def test_filter_by_user_and_action_finds_a_users_sign_ins(admin: FlaskClient) ->
 
 def test_filter_by_day_includes_both_days(admin: FlaskClient) -> None:
     one = _rows(admin.get("/admin/audit?user=bob&from=2025-12-02&to=2025-12-02").get_data(True))
-    assert [r[0] for r in one] == ["2025-12-02 08:30:00"] * 2
+    assert [r[0] for r in one] == ["2 December 2025, 08:30:00 UTC"] * 2  # hotspots.dates
     both = _rows(admin.get("/admin/audit?from=2025-12-01&to=2025-12-02").get_data(as_text=True))
     assert len(both) == 3
+    # a day as a person in the UK writes it (the field is text: a date input shows the
+    # browser's own format, mm/dd/yyyy in a US-English browser)
+    for day in ("2 December 2025", "2 Dec 2025", "02/12/2025"):
+        same = _rows(admin.get(f"/admin/audit?user=bob&from={day}&to={day}").get_data(True))
+        assert same == one, day
 
 
 def test_pages_of_fifty_newest_first(admin: FlaskClient) -> None:
@@ -76,7 +81,8 @@ def test_a_bad_filter_reshows_the_form_with_the_message_beside_the_field(
     html = response.get_data(as_text=True)
     field = html.split('id="audit-from"', 1)[1].split("</div>", 1)[0]
     assert 'aria-invalid="true"' in field and 'value="2025-13-01"' in field
-    assert 'id="from-error">Expected a day as YYYY-MM-DD' in field
+    assert 'id="from-error">Expected a day such as 7 December 2026' in field
+    assert 'aria-describedby="audit-from-hint from-error"' in field  # the hint and the error
     assert 'name="user" list="audit-accounts" value="bob"' in html  # the other filters kept
     assert admin.get("/admin/audit?action=nonsense").status_code == 400
     assert admin.get("/admin/audit?from=2025-12-02&to=2025-12-01").status_code == 400

@@ -165,7 +165,7 @@ def test_cli_explains_the_choice_in_text_and_json(
     assert params["parameter_choice"] == json.loads(json.dumps(choice.as_dict()))
     text = parameter_choice_text(params)
     assert text is not None and data["parameter_choice_text"] == text
-    assert "Out of sample (nested back-test on the months to 2025-12" in text
+    assert "Out of sample (nested back-test on the months to Dec 2025" in text
     if choice.rule == "automatic rule":
         assert f"→ {params['eps_m']:g} m" in text and params["requested_eps_m"] == "auto"
     assert main(["analyse", "--year", "2025", "--top", "1", "--sims", "0", *store]) == 0
@@ -190,7 +190,7 @@ def test_map_page_states_the_same_explanation(app: Flask, client_for: ClientFor)
     assert text == parameter_choice_text(data["metadata"]["parameters"])
     page = analyst.get("/?from=2025-10&to=2025-12").get_data(as_text=True)
     assert "How these parameters were chosen:" in page
-    assert "Out of sample (nested back-test on the months to 2025-12" in page
+    assert "Out of sample (nested back-test on the months to Dec 2025" in page
 
 
 # A store where the back-test favours a pair at the default patrol area (1.41 km², 22.6 cells of

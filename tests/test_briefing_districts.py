@@ -84,8 +84,8 @@ def test_each_districts_headline_is_the_hand_count(
     # the wards' figures in the same page are the hand counts too
     for ward in ("City Centre North", "Brownlow Hill", "Linacre"):
         now, then = _sum(recount, OND, WD23NM=ward), _sum(recount, JAS, WD23NM=ward)
-        assert f"{ward} Liverpool {now:,} {then:,} {now - then:+,}" in text or (
-            f"{ward} Sefton {now:,} {then:,} {now - then:+,}" in text
+        assert f"{ward} (Liverpool) {now:,} {then:,} {now - then:+,}" in text or (
+            f"{ward} (Sefton) {now:,} {then:,} {now - then:+,}" in text
         ), ward
 
 

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from hotspots.analysis import store_months
 from hotspots.cli import main
+from hotspots.dates import month_words, months_words
 from hotspots.evaluate import Grid, backtest, parameter_score
 from hotspots.ingest import ingest
 from hotspots.periods import (
@@ -30,6 +31,7 @@ from hotspots.periods import (
     complete_pair,
     complete_period,
     describe_months,
+    month_range,
     month_runs,
 )
 from hotspots.sources.boundaries import read_force_area, read_wards
@@ -189,7 +191,7 @@ def test_a_period_with_the_missing_month_is_a_400_naming_it(
     query = "to=2025-07" if route in PATROL_ROUTES else "from=2025-04&to=2025-06"
     response = analyst.get(f"{route}?{query}")
     assert response.status_code == 400
-    assert "none for 2025-05" in response.get_data(as_text=True)
+    assert "none for May 2025" in response.get_data(as_text=True)  # months in words
 
 
 def test_comparing_with_a_previous_period_that_misses_a_month_names_it(
@@ -198,7 +200,7 @@ def test_comparing_with_a_previous_period_that_misses_a_month_names_it(
     response = analyst.get("/compare?from=2025-06&to=2025-08")
     assert response.status_code == 400
     text = response.get_data(as_text=True)
-    assert "to2" in text and "none for 2025-05" in text  # the previous period, Mar-May
+    assert "to2" in text and "none for May 2025" in text  # the previous period, Mar-May
 
 
 def test_the_default_period_is_the_latest_complete_one(analyst: FlaskClient) -> None:
@@ -311,7 +313,7 @@ def test_real_store_with_gaps_serves_every_complete_period(
     assert score["months"] == 9 and score["reason"] is None  # Apr..Dec 2025, fit on 3 months
     response = client.get("/?from=2019-09&to=2021-01")
     assert response.status_code == 400
-    assert "none for 2019-10..2020-12" in response.get_data(as_text=True)
+    assert "none for Oct 2019–Dec 2020" in response.get_data(as_text=True)
     assert client.get("/patrol?to=2025-02").status_code == 400  # Dec 2024 is missing
     store = ["--store", str(real_gappy_store)]
     assert main(["evaluate", "--methods", "grid", "--k", "1", "3", *store]) == 0
@@ -383,6 +385,7 @@ def test_no_route_answers_5xx_whatever_months_are_stored(
         # named: the gap's first month (a period), its last (a plan's 3 months to runs[1][0])
         first_missing = f"2025-{int(runs[0][-1][5:]) + 1:02d}"
         last_missing = f"2025-{int(runs[1][0][5:]) - 1:02d}"
+        gap = months_words(month_range(first_missing, last_missing))
     patrol_ok = any(len(r) >= 3 for r in runs)
     for role in ROLES:
         client = sign_in(app.test_client(), role)
@@ -398,9 +401,9 @@ def test_no_route_answers_5xx_whatever_months_are_stored(
                 if status in (401, 403):
                     continue  # not this role's route (test_access holds who may call what)
                 if kind == "gap" and route in PERIOD_ROUTES + COMPARE_ROUTES:
-                    assert status == 400 and f"none for {first_missing}" in text, where
+                    assert status == 400 and f"none for {gap}" in text, where
                 if kind == "gap" and route in PATROL_ROUTES:
-                    assert status == 400 and last_missing in text, where
+                    assert status == 400 and month_words(last_missing) in text, where
                 if role != "analyst":
                     continue
                 if kind == "inside" and route in PERIOD_ROUTES:

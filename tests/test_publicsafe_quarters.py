@@ -109,7 +109,7 @@ def test_the_public_period_picker_offers_whole_quarters(app: Flask) -> None:
     assert b'id="from"' not in bad.data
     # what the select sends (its quarter's last month) is a period the public is shown as it is
     text = _page(app, None, "/?to=2025-06&measure=count")
-    assert "Drug hotspots, Apr–Jun 2025" in text and "you asked" not in text
+    assert "Drug offences by ward, Apr–Jun 2025" in text and "you asked" not in text
     # the comparison page offers the quarters too, for both periods
     compare = client_as(app, None).get(f"/compare?{SUMMER}").data.decode()
     assert re.search(r'<select id="to"[^>]*>\s*<option value="2025-12"', compare)
@@ -243,5 +243,5 @@ def test_a_quarter_picked_is_shown_without_a_notice_whatever_the_default_length(
         body = client_as(app, None).get(url).data.decode()
         assert 'role="note"' not in body, url
     text = _page(app, None, "/?to=2025-11")
-    assert "Drug hotspots, Jul–Sep 2025" in text
+    assert "Drug offences by ward, Jul–Sep 2025" in text
     assert text.count(quarter_note(PUBLIC_LAYERS, JUL_SEP)) == 1

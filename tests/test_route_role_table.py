@@ -112,6 +112,9 @@ class Door:
     form: str | None = None
     #: Where a 302 goes (the sign-in page, with ``?next=`` for pages).
     redirect: str = "/login"
+    #: Roles whose 302 goes elsewhere: (role, location) pairs (a sign-in lands on the role's
+    #: home, web.access.Access.home).
+    redirects: tuple[tuple[str, str], ...] = ()
     #: The row of docs/roles.md when a route's answer depends on its path (e.g. which OGC
     #: collection): ``"<rule> (<which>)"``; None: the rule itself.
     doc: str | None = None
@@ -123,6 +126,9 @@ class Door:
     @property
     def label(self) -> str:
         return f"{self.method} {self.url}"
+
+    def redirect_for(self, role: str) -> str:
+        return dict(self.redirects).get(role, self.redirect)
 
     def url_for(self, role: str) -> str:
         return self.other_area if role == "officer_out" and self.other_area else self.url
@@ -220,7 +226,15 @@ TABLE: tuple[Door, ...] = (
     # signing in and out: anyone (with the form's token). These come last among the signed-in
     # rows: signing out ends every session of the account (docs/security.md).
     Door("GET", "/login", "/login", OPEN),
-    Door("POST", "/login", "/login", (302,) * 7, form="sign-in", redirect="/"),
+    Door(
+        "POST",
+        "/login",
+        "/login",
+        (302,) * 7,
+        form="sign-in",
+        redirect="/",
+        redirects=(("officer", "/patrol"),),
+    ),
     Door("POST", "/logout", "/logout", (302,) * 7, form="token"),
     # files every page needs
     Door("GET", "/static/<path:filename>", "/static/app.css", OPEN),
@@ -382,9 +396,8 @@ def test_route_role_cell(
         assert status == want, f"{door.method} {door.url_for(role)} as {role}: {status}"
         if status == 302:
             location = response.headers["Location"]
-            assert location == door.redirect or location.startswith(door.redirect + "?next="), (
-                location
-            )
+            redirect = door.redirect_for(role)
+            assert location == redirect or location.startswith(redirect + "?next="), location
         if status != 200:
             return
         problems: list[str] = []
@@ -607,7 +620,7 @@ def test_docs_route_table_is_the_truth_table() -> None:
             if role == "officer_out" and door.other_area is None:
                 cells.append("—")
             else:
-                cells.append(f"302 → {door.redirect}" if status == 302 else str(status))
+                cells.append(f"302 → {door.redirect_for(role)}" if status == 302 else str(status))
         truth.setdefault((door.method, str(door.doc_rule)), set()).add(tuple(cells))
     for key, variants in truth.items():
         assert len(variants) == 1, f"{key}: requests of one route answer differently"

@@ -251,3 +251,27 @@ def test_the_client_address_comes_from_the_trusted_proxies(
     # PROXY_COUNT the header means nothing and every client shares the proxy's address
     assert _attempt(app, name, PASSWORD, **second) == (302 if proxies else 429)
     assert _attempt(app, name, PASSWORD, **first) == 429
+
+
+@pytest.mark.parametrize(
+    ("role", "sent_next", "lands"),
+    [
+        ("officer", "/", "/patrol"),  # the site's address: an officer's own plan
+        ("officer", None, "/patrol"),
+        ("officer", "/compare?from=2025-10", "/compare?from=2025-10"),  # a page asked for
+        ("analyst", "/", "/"),
+        ("commissioner", "/", "/"),
+        ("admin", None, "/"),
+    ],
+)
+def test_a_sign_in_lands_on_the_roles_home_unless_a_page_was_asked_for(
+    app: Flask, role: str, sent_next: str | None, lands: str
+) -> None:
+    client = app.test_client()
+    form = {"username": ensure_user(app, role), "password": PASSWORD}
+    form["csrf_token"] = csrf_token(client)
+    if sent_next is not None:
+        form["next"] = sent_next
+    response = client.post("/login", data=form)
+    assert response.status_code == 302 and response.headers["Location"] == lands
+    assert client.get(lands).status_code == 200

@@ -391,7 +391,7 @@ def test_headline_adds_a_caution_for_months_without_any_event_of_the_layer() -> 
         (12, 24, "50% fewer drug offences than in the comparison period (12 vs 24)"),
         (3, 5, "2 fewer drug offences than in the comparison period (3 vs 5)"),
         (7, 7, "no change in drug offences (7 vs 7)"),
-        (0, 0, "no change in drug offences (0 vs 0)"),
+        (0, 0, "no drug offences in either period"),
         (1, 0, "1 drug offence, up from none"),
         (0, 12, "no drug offences, down from 12"),
         (1, 300, "99% fewer drug offences than in the comparison period (1 vs 300)"),
@@ -406,6 +406,8 @@ def test_headline_wording(count: int, prev: int, words: str) -> None:
 def test_headline_labels_nouns_and_errors() -> None:
     totals = {"raid_count": 0, "raid_prev": 12, "period": "2025", "compare_to": "2024"}
     assert headline(totals, "raid") == "no drug raids in 2025, down from 12 in 2024"
+    none = {"raid_count": 0, "raid_prev": 0, "period": "2025", "compare_to": "2024"}
+    assert headline(none, "raid") == "no drug raids in 2025 or 2024"
     source = {"raid_count": 2, "raid_prev": 1}
     assert headline(source, "raid", noun=("warrant", "warrants")) == (
         "1 more warrant than in the comparison period (2 vs 1)"

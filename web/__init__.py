@@ -17,6 +17,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotspots import parameters
+from hotspots.dates import day_words, month_words, time_words
 from hotspots.private import private_dirs, private_umask
 from hotspots.render.maps import MEASURE_LABELS, OFFENCE_VIEW_LABELS
 from hotspots.render.popups import count_text, dynamics_text, significance_text
@@ -77,6 +78,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         warm,
     )
 
+    # dates and months in words, one UK form on every page (hotspots.dates)
+    app.jinja_env.filters.update(month=month_words, day=day_words, moment=time_words)
     app.jinja_env.globals.update(
         significance_text=significance_text,
         count_text=count_text,

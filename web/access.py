@@ -161,6 +161,13 @@ class Access:
         return self.role in (*FULL_ROLES, "officer")
 
     @property
+    def home(self) -> str:
+        """The endpoint a sign-in lands on when no other page was asked for: an officer's own
+        patrol plan (their job on a phone: one page, not the map and then the menu), the map
+        for every other role."""
+        return "patrol.page" if self.role == "officer" else "maps.index"
+
+    @property
     def briefing(self) -> bool:
         """The commissioner's briefing."""
         return self.role in (*FULL_ROLES, "commissioner")

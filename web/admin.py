@@ -8,12 +8,12 @@ message beside its field (400).
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, render_template, request
 
+from hotspots.dates import DAY_FORMS, day_words, parse_day
 from web.accounts import users
 from web.errors import BadParameter
 
@@ -49,9 +49,9 @@ def _day(field: str, text: str) -> str | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text).isoformat()
+        return parse_day(text).isoformat()
     except ValueError:
-        raise BadParameter(field, text, "a day as YYYY-MM-DD, e.g. 2025-12-01") from None
+        raise BadParameter(field, text, DAY_FORMS) from None
 
 
 def _filters() -> dict[str, Any]:
@@ -68,7 +68,7 @@ def _filters() -> dict[str, Any]:
     since = _day("from", args.get("from", "").strip())
     until = _day("to", args.get("to", "").strip())
     if since and until and since > until:
-        raise BadParameter("to", until, f"a day on or after {since} (the 'from' day)")
+        raise BadParameter("to", until, f"a day on or after {day_words(since)} (the 'from' day)")
     user = args.get("user", "").strip().lower() or None
     return {"user": user, "action": action, "from": since, "to": until, "page": int(page_text)}
 

@@ -74,6 +74,8 @@ def login_submit() -> BaseResponse | tuple[str, int]:
     session.permanent = True
     g.access = Access(user.role, user.username, user.scope)
     audit("login", {"role": user.role})
+    if target == url_for("maps.index"):  # the site itself, no page in particular: the role's home
+        target = url_for(g.access.home)
     return redirect(target)
 
 

@@ -20,6 +20,8 @@ from hotspots.briefing import (
     trend_months,
 )
 from hotspots.briefing.axis import count_axis
+from hotspots.briefing.monthly import axis_labels
+from hotspots.dates import day_words
 from hotspots.periods import Period
 from web.access import current_access
 from web.accounts import audit
@@ -65,8 +67,8 @@ def _figures(view: ViewRequest) -> dict[str, Any]:
 def _data_date() -> str:
     st = state()
     latest = Period.months(st.months[-1], st.months[-1]).label if st.months else "none"
-    updated = str(st.store.manifest().get("updated") or "")[:10]
-    return f"Data to {latest}" + (f"; store updated {updated}" if updated else "")
+    updated = st.store.manifest().get("updated")
+    return f"Data to {latest}" + (f"; store updated {day_words(updated)}" if updated else "")
 
 
 def _marking() -> str:
@@ -81,11 +83,14 @@ def trend_svg(monthly: list[dict[str, Any]], width: int = _SVG_W) -> dict[str, A
     plot_w, plot_h = width - _PAD_L - 8, _SVG_H - _PAD_B - _PAD_T
     slot = plot_w / max(len(monthly), 1)
     bars = []
+    labels = axis_labels([r["label"] for r in monthly])  # the PDF's month labels too
     for i, r in enumerate(monthly):
         h = plot_h * (r["offences"] or 0) / top  # a month not held: no bar, "no data"
         bars.append(
             {
                 **r,
+                "axis_month": labels[i][0],
+                "axis_year": labels[i][1],
                 "x": round(_PAD_L + i * slot + slot * 0.12, 1),
                 "w": round(slot * 0.76, 1),
                 "y": round(_PAD_T + plot_h - h, 1),

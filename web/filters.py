@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 from flask import Flask, current_app, request
 from werkzeug.datastructures import MultiDict
 
+from hotspots.dates import months_words
 from hotspots.parameters import (
     AUTO,
     ParameterError,
@@ -29,7 +30,7 @@ from hotspots.parameters import (
     parse_flag,
     parse_min_samples,
 )
-from hotspots.periods import Period, PeriodError, complete_pair, complete_period, describe_months
+from hotspots.periods import Period, PeriodError, complete_pair, complete_period
 from hotspots.render.maps import OFFENCE_VIEWS, WARD_MEASURES, OffenceView, WardMeasure
 from web.errors import BadParameter, no_offences_held
 
@@ -212,8 +213,8 @@ def parse_view(args: MultiDict[str, str], months: list[str], default_months: int
         raise BadParameter(
             field,
             start if field == "from" else end,
-            f"a period whose every month holds data: the store holds {describe_months(months)}"
-            f" (none for {describe_months(missing)})",
+            f"a period whose every month holds data: the store holds {months_words(months)}"
+            f" (none for {months_words(missing)})",
         )
     return ViewRequest(
         start=start,

@@ -21,9 +21,9 @@ from typing import Any
 
 from flask import current_app, render_template, request, url_for
 
+from hotspots.dates import months_words
 from hotspots.figures import RECORDS, layer_months
 from hotspots.parameters import FLAG_WORDS
-from hotspots.periods import describe_months
 from web.access import current_access
 from web.analyses import quarter_choices
 from web.data import state
@@ -66,7 +66,8 @@ def render_form_page(
     """``form`` (a template) under ``heading`` with the error summary linking to the field
     (named by ``labels``, else :data:`web.errors.FIELD_LABELS`)."""
     field = str(error.get("field") or "")
-    label = {**FIELD_LABELS, **(labels or {})}.get(field, field)
+    # the form's months are lists in words ("Sep 2025"): its labels say no "(YYYY-MM)"
+    label = {**FIELD_LABELS, **(labels or {})}.get(field, field).replace(" (YYYY-MM)", "")
     html = render_template(
         "form_error.html",
         heading=heading,
@@ -167,7 +168,7 @@ def no_offences_page() -> str:
     held = layer_months(state().store.sources())
     lines = [
         f"{RECORDS.get(layer, layer).capitalize()}: "
-        + (f"held for {describe_months(list(months))}" if months else "none held")
+        + (f"held for {months_words(list(months))}" if months else "none held")
         for layer, months in held.items()
     ]
     return render_template("no_offences.html", lines=lines)

@@ -19,6 +19,7 @@ from hotspots import schema
 from hotspots.periods import Period
 from hotspots.presentation import (
     analysis_json,
+    every_ward,
     headline_text,
     parameter_choice_text,
     ward_changes,
@@ -73,6 +74,7 @@ def index() -> Response:
             notes=notes,
             hotspots=analysis.hotspots.head(10),
             movers=ward_movers(analysis, 5),
+            every_ward=every_ward(analysis),
             presets=period_presets(state().months),
             quarters=quarter_choices(state().months) if current_access().public else [],
             months=state().months,

@@ -16,12 +16,13 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request
 from markupsafe import Markup
 
+from hotspots.dates import months_words
 from hotspots.patrol import (
     place_svg,
     plan_csv,
     plan_gpx,
 )
-from hotspots.periods import Period, add_months, complete_ends, describe_months
+from hotspots.periods import Period, add_months, complete_ends
 from web.access import current_access, scope_wards
 from web.accounts import audit
 from web.analyses import parameter_score_of
@@ -121,7 +122,7 @@ def page() -> Response:
     months = state().months
     if months and not request.args and not complete_ends(months, BASIS_MONTHS):
         # the menu's link never leads to an error: say why there is no plan
-        held = describe_months(months)
+        held = months_words(months)
         return Response(render_template("patrol_none.html", basis=BASIS_MONTHS, held=held))
     req = _request()
 

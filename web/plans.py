@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
+from hotspots.dates import months_words
 from hotspots.evaluate.grid import CELL_M
 from hotspots.gss import is_district_code
 from hotspots.patrol import (
@@ -25,7 +26,7 @@ from hotspots.patrol import (
     PatrolPlan,
     patrol_plan,
 )
-from hotspots.periods import Period, PeriodError, add_months, complete_ends, describe_months
+from hotspots.periods import Period, PeriodError, add_months, complete_ends
 from web.access import current_access, require_in_scope, wards_parameters
 from web.analyses import forecast_after
 from web.budget import charge
@@ -102,8 +103,8 @@ def parse_request(args: MultiDict[str, str], months: list[str]) -> PatrolRequest
             "to",
             end,
             f"a month whose {BASIS_MONTHS} months to it all hold data (the plan uses "
-            f"them): {describe_months(ends) or 'none'}; the store holds "
-            f"{describe_months(months)} (none for {describe_months(missing)})",
+            f"them): {months_words(ends) or 'none'}; the store holds "
+            f"{months_words(months)} (none for {months_words(missing)})",
         )
     n_text = args.get("n", "").strip() or "10"
     if not (n_text.isascii() and n_text.isdigit()) or not 1 <= int(n_text) <= MAX_PLACES:

@@ -34,6 +34,7 @@ from flask import Blueprint, render_template, request
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.utils import secure_filename
 
+from hotspots.dates import months_words
 from hotspots.errors import HotspotsError, ReplacementRefused, StoreBusy
 from hotspots.ingest import IngestReport, bytes_held, ingest, stored_boundaries
 from hotspots.private import private_dirs, private_file
@@ -164,7 +165,7 @@ def _summary(report: IngestReport) -> list[dict[str, Any]]:
         {
             "name": e["name"],
             "kind": e["kind"],
-            "months": ", ".join(e["months"]),
+            "months": months_words(e["months"]),
             "read": e["rows_read"],
             "kept": e["kept"],
             "rejected": sum(e["rejected"].values()),

@@ -17,11 +17,10 @@ import pandas as pd
 from hotspots import schema
 from hotspots.analysis import Analysis, split_drug_events
 from hotspots.briefing.errors import BriefingError
+from hotspots.dates import month_words
 from hotspots.periods import Period, add_months, month_range
 
-__all__ = ["monthly_counts", "monthly_rows", "trend_months"]
-
-_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+__all__ = ["axis_labels", "monthly_counts", "monthly_rows", "trend_months"]
 
 
 def trend_months(period: Period, compare_to: Period, held: Sequence[str], n: int = 12) -> list[str]:
@@ -90,5 +89,16 @@ def monthly_rows(monthly: pd.DataFrame | pd.Series, analysis: Analysis) -> list[
 
 
 def _label(month: str) -> str:
-    """``YYYY-MM`` as "Sep 2025"."""
-    return f"{_ABBR[int(month[5:]) - 1]} {month[:4]}"
+    """``YYYY-MM`` as "Sep 2025" (:func:`hotspots.dates.month_words`)."""
+    return month_words(month)
+
+
+def axis_labels(labels: Sequence[str]) -> list[tuple[str, str]]:
+    """The trend chart's label under each month, as (month, year): the year under the first
+    month and wherever the year changes, else ``""`` (``[("Dec", "2024"), ("Jan", "2025"),
+    ("Feb", "")]``): the page's chart and the PNG/PDF's say the same."""
+    out: list[tuple[str, str]] = []
+    for i, label in enumerate(labels):
+        year = label[-4:]
+        out.append((label[:3], year if i == 0 or labels[i - 1][-4:] != year else ""))
+    return out

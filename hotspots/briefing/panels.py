@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
 from hotspots.briefing.axis import count_axis
+from hotspots.briefing.monthly import axis_labels
 from hotspots.briefing.style import BEFORE, GREY, INK, NOW, OTHER, RULE
 from hotspots.briefing.textfit import fill, width_pt
 
@@ -41,7 +42,8 @@ def draw_trend(ax: Axes, f: dict[str, Any]) -> None:
     for i, r in enumerate(rows):  # a month not held: said, never drawn as a bar of 0
         if r["offences"] is None:
             ax.text(i, 0, " no data", rotation=90, ha="center", va="bottom", fontsize=6, color=GREY)
-    ax.set_xticks(x, [f"{r['label'][:3]}\n{r['label'][-2:]}" for r in rows], fontsize=6)
+    ticks = axis_labels([r["label"] for r in rows])
+    ax.set_xticks(x, [f"{month}\n{year}" for month, year in ticks], fontsize=6)
     ax.tick_params(axis="y", labelsize=6.5, length=0)
     ax.tick_params(axis="x", length=0)
     ax.grid(axis="y", color="#e0e0e0", lw=0.5)

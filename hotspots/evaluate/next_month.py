@@ -126,7 +126,7 @@ class NextMonth:
         used) and ``text``."""
         out: dict[str, Any] = {"places": n_places, "months": 0}
         if not area_cells.any() or n_places <= 0 or not self.shares:
-            out["text"] = "No forecast cell in the area."
+            out["text"] = "No back-test: no place in the area has had a drug offence."
             return out
         cov = self.coverage_for(n_places / self.grid.n_cells)
         hits, tested = [], []

@@ -80,7 +80,8 @@ def headline(
     str
         E.g. "36% more drug offences in Sep–Nov 2025 than in Jun–Aug 2025 (455 vs 335)",
         "2 fewer drug raids than in the comparison period (3 vs 5)", "no change in drug
-        searches (4 vs 4)", "3 drug offences in Sep–Nov 2025, up from none in Jun–Aug 2025",
+        searches (4 vs 4)", "no drug raids in Sep–Nov 2025 or Jun–Aug 2025" (none in either),
+        "3 drug offences in Sep–Nov 2025, up from none in Jun–Aug 2025",
         "no drug raids in Sep–Nov 2025, down from 2 in Jun–Aug 2025".
     """
     if layer not in schema.LAYERS:
@@ -114,6 +115,9 @@ def _change_words(
     in_now, in_then = (f" in {now}" if now else ""), (f" in {then}" if then else "")
     than = f" than in {then}" if then else " than in the comparison period"
     numbers = f" ({count:,} vs {prev:,})"
+    if count == prev == 0:  # nothing to compare: said plainly, not "no change (0 vs 0)"
+        both = f" in {now} or {then}" if now and then else " in either period"
+        return f"no {many}{both}"
     if count == prev:
         between = f" between {then} and {now}" if now and then else ""
         return f"no change in {many}{between}{numbers}"

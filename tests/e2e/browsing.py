@@ -35,14 +35,21 @@ TIMEOUT_MS = 20_000
 
 def sign_in_page(page: Any, base_url: str, username: str) -> None:
     """Sign ``page`` in at ``base_url`` as ``username`` with the tests' password, as a person
-    would (the form's labelled fields and its button), and wait for the map it lands on."""
+    would (the form's labelled fields and its button), and wait for the page it lands on (the
+    role's home: :attr:`web.access.Access.home`)."""
     from tests.accounts import PASSWORD
 
     page.goto(base_url + "/login")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(base_url + "/")
+    page.wait_for_url(signed_in)
+
+
+def signed_in(url: str) -> bool:
+    """For ``wait_for_url``: a page past the sign-in form (the map, or an officer's patrol
+    plan)."""
+    return "/login" not in url
 
 
 @contextlib.contextmanager
@@ -220,10 +227,11 @@ _TILE = re.compile(r"/\d+/\d+/\d+\.(png|jpe?g|webp|pbf)(\?|$)")
 
 @contextlib.contextmanager
 def browsed_page(
-    browser: Any, base_url: str, width: int, storage_state: Any = None
+    browser: Any, base_url: str, width: int, storage_state: Any = None, locale: str = "en-GB"
 ) -> Iterator[BrowsedPage]:
     """A new browser context at ``width`` CSS px (a phone's below 600) on the app at
-    ``base_url`` (``storage_state``: a signed-in session, None: anonymous): requests to other
+    ``base_url`` (``storage_state``: a signed-in session, None: anonymous; ``locale``: the
+    browser's language, e.g. ``"en-US"`` to show that no date is left to it): requests to other
     hosts aborted and recorded, with page and console errors and failed or 4xx/5xx requests to
     the app. The ``page`` fixture's pages are made here; a test with an app of its own (e.g. one
     in ``PUBLIC_MODE``) calls it directly."""
@@ -234,7 +242,7 @@ def browsed_page(
         is_mobile=phone,
         has_touch=phone,
         device_scale_factor=1,
-        locale="en-GB",
+        locale=locale,
         service_workers="block",
     )
     context.set_default_timeout(TIMEOUT_MS)

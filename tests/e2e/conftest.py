@@ -28,6 +28,7 @@ from tests.e2e.browsing import (
     BrowsedPage,
     browsed_page,
     serving,
+    signed_in,
 )
 
 
@@ -97,7 +98,7 @@ def signed_in_states(browser: Any, live_server: str, live_store: Path) -> Callab
                 page.get_by_label("Username").fill(ensure_user(app, role))
                 page.get_by_label("Password").fill(PASSWORD)
                 page.get_by_role("button", name="Sign in").click()
-                page.wait_for_url(live_server + "/")
+                page.wait_for_url(signed_in)
                 made[role] = context.storage_state()
             finally:
                 context.close()

@@ -49,6 +49,7 @@ def test_map_frame_draws_the_file_tiles_with_attribution(browser: Any, basemap_s
     )
     try:
         sign_in_page(page, basemap_server, "test-officer-e07000008")
+        page.goto(basemap_server + "/")  # an officer lands on their patrol plan: the map
         frame = page.wait_for_selector("iframe.map-frame").content_frame()
         assert frame is not None
         frame.wait_for_selector("img.leaflet-tile-loaded", state="attached")

@@ -32,6 +32,7 @@ from tests.e2e.browsing import (
     label_clashes,
     serving,
     sign_in_page,
+    signed_in,
     small_targets,
     text_problems,
 )
@@ -102,14 +103,8 @@ def test_a_sergeant_gets_the_plan_with_the_keyboard_alone(
         page.keyboard.press("Tab")
         page.keyboard.type(PASSWORD)
         page.keyboard.press("Enter")
-        page.wait_for_url(url + "/")
+        page.wait_for_url("**/patrol")  # an officer lands on their plan (Access.home)
         keys += 3
-        to_plan = _tab_to(page, "Patrol plan")
-        assert to_plan <= 3, to_plan  # skip link, service name, then the plan: first in the menu
-        keys += to_plan
-        page.keyboard.press("Enter")
-        page.wait_for_url("**/patrol*")
-        keys += 1
         text = " ".join(page.locator("main").inner_text().split())
         assert text.startswith("Patrol plan: Brownlow Hill and City Centre North wards")
         assert "forecast from the drug offences to Dec 2019" in text
@@ -130,8 +125,9 @@ def test_a_sergeant_gets_the_plan_with_the_keyboard_alone(
         download_info.value.save_as(saved)
         waypoints = list(ET.parse(saved).getroot().iter(f"{{{GPX_NS}}}wpt"))
         assert len(waypoints) == places.count()
-        # sign-in (3 keys after the fields), the menu, the download: a handful of presses
-        assert keys <= 17, keys
+        # sign-in (3 keys after the fields), then to the download: a handful of presses (17 with
+        # the map first, then the menu)
+        assert keys <= 13, keys
     finally:
         context.close()
 
@@ -300,7 +296,7 @@ class Steps:
         self.fill("Username", name)
         self.fill("Password", PASSWORD)
         self.tap(self.page.get_by_role("button", name="Sign in"))
-        self.page.wait_for_url(url + "/")
+        self.page.wait_for_url(signed_in)
 
 
 def _usable(page: Any, width: int, name: str) -> None:
@@ -329,8 +325,7 @@ def test_the_sergeant_on_a_phone_taps_to_the_gpx(
     try:
         steps = Steps(page)
         steps.sign_in(url, names["officer"])
-        steps.tap(page.get_by_role("link", name="Patrol plan").first)
-        page.wait_for_url("**/patrol*")
+        assert page.url == url + "/patrol"  # the officer's home: no map, no menu first
         places = page.locator(".place-list li")
         assert places.count() == 10
         _usable(page, 360, "phone-sergeant")
@@ -338,8 +333,8 @@ def test_the_sergeant_on_a_phone_taps_to_the_gpx(
         waypoints = list(ET.fromstring(gpx).iter(f"{{{GPX_NS}}}wpt"))
         names_shown = page.locator(".place-list .place-name").all_inner_texts()
         assert [w.findtext(f"{{{GPX_NS}}}name") for w in waypoints] == names_shown
-        # sign in (2 fields, 1 tap), the menu, the file: 5 steps, never silently more
-        assert steps.count == 5, steps.count
+        # sign in (2 fields, 1 tap), the file: 4 steps (5 when the map came first), no more
+        assert steps.count == 4, steps.count
     finally:
         context.close()
 
@@ -459,11 +454,72 @@ def test_the_analyst_on_a_phone_reads_each_wards_change(
         first = page.locator("main tbody tr").first
         said = " ".join(first.inner_text().split())
         cells = first.locator("td")
-        labels = [cells.nth(i).get_attribute("data-label") for i in range(5)]
-        assert labels == ["Ward", "District", "Jul–Sep 2019", "Oct–Dec 2019", "Change"]
-        then, now, change = (cells.nth(i).inner_text() for i in (2, 3, 4))
+        headers = page.locator("main thead th").all_inner_texts()
+        assert [" ".join(h.split()) for h in headers] == [
+            "Ward (district)", "Jul–Sep 2019", "Oct–Dec 2019", "Change"
+        ]  # fmt: skip
+        then, now, change = (cells.nth(i).inner_text() for i in (1, 2, 3))
         assert int(now) - int(then) == int(change), said
+        # one row a ward: the table no longer runs to 20,000 px on a phone
+        rows = page.locator("main tbody tr").count()
+        height = page.locator("main table").last.bounding_box()["height"]
+        assert height < 75 * rows, (height, rows)
         _usable(page, 360, "phone-analyst-compare")
         assert steps.count == 4, steps.count
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_merseysides_briefing_says_its_dates_in_words_on_the_page_and_in_the_pdf(
+    browser: Any, mersey: tuple[str, dict[str, str]], merseyside_store: Store, width: int
+) -> None:
+    """In a browser set to US English (its own dates: mm/dd/yyyy), the real store's briefing
+    writes its dates server-side in one UK form, and its PDF says the same words and figures."""
+    from hotspots.dates import day_words
+
+    url, names = mersey
+    context = browser.new_context(
+        viewport={"width": width, "height": PHONE_HEIGHT if width < 600 else 900},
+        is_mobile=width < 600,
+        locale="en-US",
+        accept_downloads=True,
+    )
+    external: list[str] = []
+    context.route(
+        "**/*",
+        lambda r: (
+            r.continue_()
+            if r.request.url.startswith(url)
+            else (external.append(r.request.url), r.abort())
+        ),
+    )
+    page = context.new_page()
+    try:
+        sign_in_page(page, url, names["commissioner"])
+        page.goto(url + "/briefing")
+        updated = day_words(merseyside_store.manifest()["updated"])
+        said = f"Data to Dec 2019; store updated {updated}"
+        assert said in " ".join(page.locator(".meta").inner_text().split())
+        options = page.locator("select[name=to] option").all_inner_texts()
+        assert options[-1] == "Dec 2019" and all(
+            re.fullmatch(r"[A-Z][a-z]{2} \d{4}", o) for o in options
+        )
+        line = page.locator(".district-lines li").first.inner_text()
+        with page.expect_download() as info:
+            page.get_by_role("link", name="download PDF").click()
+        pdf = Path(info.value.path())
+        text = " ".join(
+            subprocess.run(
+                ["pdftotext", "-raw", str(pdf), "-"], check=True, capture_output=True, text=True
+            ).stdout.split()
+        )
+        assert said in text
+        # the district's figures: the page's sentence, the PDF's table row
+        match = re.fullmatch(r"(\w+): .* \(([\d,]+) vs ([\d,]+)\)\.", line)
+        assert match, line
+        assert f"{match[1]} {match[2]} {match[3]}" in text, line
+        assert not re.search(r"\b\d{4}-\d{2}\b", page.locator("main").inner_text())
+        assert external == []
     finally:
         context.close()

@@ -14,19 +14,41 @@ from typing import Any
 import pytest
 
 from hotspots.patrol import GPX_NS
-from tests.e2e.browsing import PHONE_HEIGHT, BrowsedPage
+from tests.accounts import PASSWORD
+from tests.e2e.browsing import (
+    PHONE_HEIGHT,
+    BrowsedPage,
+    browsed_page,
+    sign_in_page,
+    small_targets,
+)
 from tests.e2e.test_browser import axe_violations, report
 
 
-@pytest.mark.parametrize("role", ["officer"])
 @pytest.mark.parametrize("viewport_width", [360])
 def test_a_sergeant_on_a_phone_gets_the_places_into_gpx_and_opens_one_in_maps(
-    page: BrowsedPage, viewport_width: int, role: str, tmp_path: Path
+    browser: Any, live_server: str, live_store: Path, viewport_width: int, tmp_path: Path
 ) -> None:
+    from tests.accounts import ensure_user
+    from web import create_app
+
+    officer = ensure_user(create_app({"STORE": str(live_store), "WARM_PRESETS": 0}), "officer")
+    with browsed_page(browser, live_server, viewport_width) as page:
+        _sergeant_journey(page, officer, viewport_width, tmp_path)
+
+
+def _sergeant_journey(page: BrowsedPage, officer: str, viewport_width: int, tmp_path: Path) -> None:
     p = page.page
-    page.goto("/")
-    p.get_by_role("link", name="Patrol plan").first.click()  # from the menu, as a person would
-    p.wait_for_url("**/patrol*")
+    page.goto("/login?next=/")  # the site's address, before signing in
+    taps = 0
+    p.get_by_label("Username").fill(officer)
+    p.get_by_label("Password").fill(PASSWORD)
+    p.get_by_role("button", name="Sign in").tap()
+    taps += 3
+    # an officer lands on their own plan (web.access.Access.home): before, the map came first
+    # and the plan was a tap on the menu away
+    p.wait_for_url(page.base_url + "/patrol")
+    assert p.title() == "Patrol plan, Cambridge – Drug hotspots"
     places = p.locator(".place-list li")
     page.screenshot("journey-patrol")  # docs/screenshot-patrol.png: tests/e2e/test_screenshots.py
     assert places.count() >= 1
@@ -54,6 +76,9 @@ def test_a_sergeant_on_a_phone_gets_the_places_into_gpx_and_opens_one_in_maps(
     lat, lon = (waypoints[0].get(k) for k in ("lat", "lon"))
     assert geo is not None and geo.startswith(f"geo:{lat},{lon}?q={lat},{lon}(")
     assert axe_violations(p) == [], report(axe_violations(p))
+    assert small_targets(p) == []  # every control at least 24 x 24 px
+    taps += 1  # the GPX
+    assert taps == 4, taps  # sign in (2 fields, 1 tap), the file
     page.clean()
 
 
@@ -108,3 +133,41 @@ def test_a_new_view_shows_work_under_way_and_disables_its_button(
     assert "n=10" in result.url and "to=2025-11" in result.url  # sent with the form's values
     result.close()
     page.clean()
+
+
+@pytest.mark.parametrize("viewport_width", [360])
+def test_a_sergeant_whose_ward_has_no_offences_is_told_so_with_a_way_on(
+    browser: Any, live_server: str, live_store: Path, viewport_width: int
+) -> None:
+    from hotspots.store import Store
+    from tests.accounts import ensure_user
+    from web import create_app
+
+    # a ward of the demo store where no drug offence was ever recorded (found, not assumed)
+    store = Store(live_store)
+    wards = store.load_boundary("wards")
+    offences = store.load(layers=["offence"])
+    empty = sorted(set(wards["ward_code"]) - set(offences["ward_code"]))
+    assert empty, "the demo store has no ward without offences"
+    app = create_app({"STORE": str(live_store), "WARM_PRESETS": 0})
+    officer = ensure_user(app, "officer", (empty[0],))
+    with browsed_page(browser, live_server, viewport_width) as page:
+        p = page.page
+        sign_in_page(p, live_server, officer)
+        assert p.url == live_server + "/patrol"
+        headline = " ".join(p.locator(".headline").inner_text().split())
+        assert headline.startswith("No drug offence is recorded in "), headline
+        assert "so there is no place to list for Jan 2026." in headline
+        # no empty GPX or CSV to download, no jargon, and a way on
+        assert p.get_by_role("link", name="GPX for map apps").count() == 0
+        text = p.locator("main").inner_text()
+        assert "forecast cell" not in text and "Try a later month" not in text
+        assert small_targets(p) == []
+        assert axe_violations(p) == [], report(axe_violations(p))
+        page.screenshot("journey-patrol-empty-ward")
+        p.get_by_role("link", name="See the map of your area").click()
+        p.wait_for_url(live_server + "/")
+        said = p.locator(".headline").inner_text()
+        assert said == "No drug offences in Oct–Dec 2025 or Jul–Sep 2025", said
+        assert axe_violations(p) == [], report(axe_violations(p))
+        page.clean()

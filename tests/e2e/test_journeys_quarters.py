@@ -116,3 +116,52 @@ def test_the_commissioners_map_and_briefing_of_a_non_quarter_say_why(
     violations = axe_violations(page.page)
     assert violations == [], report(violations)
     page.clean()
+
+
+@pytest.mark.parametrize("viewport_width", WIDTHS)
+def test_the_public_finds_a_wards_count_for_the_quarter_by_keyboard(
+    public_page: BrowsedPage, viewport_width: int
+) -> None:
+    """Every ward the map shades has its figures in a table (the page says "the tables below
+    give the same figures as the map"): closed until asked for, opened with the keyboard, the
+    counts the public's API gives, blanks explained."""
+    page = public_page
+    p = page.page
+    page.goto("/?to=2025-12")
+    assert "The tables below give the same figures as the map." in p.inner_text("main")
+    summary = p.locator("details.every-ward summary")
+    table = p.locator("details.every-ward table")
+    assert not table.is_visible()  # a phone's page stays short until it is asked for
+    summary.focus()
+    p.keyboard.press("Enter")
+    assert table.is_visible()
+    rows = table.locator("tbody tr")
+    api = p.request.get(page.base_url + "/api/v1/wards?from=2025-10&to=2025-12").json()
+    wards = {
+        f"{w['properties']['ward_name']} ({w['properties']['district_name']})": w["properties"]
+        for w in api["features"]
+    }
+    assert rows.count() == len(wards) == 120
+    shown = {}
+    for cells in rows.evaluate_all(
+        "rows => rows.map(r => Array.from(r.cells).map(c => c.textContent.trim()))"
+    ):
+        shown[cells[0]] = cells[1]
+    assert list(shown) == sorted(shown, key=lambda n: (n.split(" (")[0], n))  # A to Z
+    for name, props in wards.items():
+        count = props["offence_count"]
+        assert shown[name] == ("–" if count is None else f"{int(count):,}"), name
+    assert any(v == "–" for v in shown.values())  # small counts in the demo
+    hint = p.locator("details.every-ward .hint").inner_text()
+    assert hint.startswith("A ward count under ") and "not shown" in hint
+    # a row a ward and no sideways scroll, also at 360 px (as labelled blocks 120 wards took
+    # 20,000 px)
+    wrap = p.locator("details.every-ward .table-wrap")
+    assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth")
+    box = table.bounding_box()
+    assert box is not None and box["height"] < 8_000, box
+    _fits(page)
+    page.screenshot("page-public-every-ward")
+    violations = axe_violations(page.page)
+    assert violations == [], report(violations)
+    page.clean()

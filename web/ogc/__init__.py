@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, jsonify, render_template_string, request
+from flask import Blueprint, Response, jsonify, render_template_string, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 
@@ -224,15 +224,31 @@ def _geojson(body: str, crs: str) -> Response:
 # -- routes -----------------------------------------------------------------------------------
 
 _LANDING_HTML = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title></head>
-<body><h1>{{ title }}</h1>
-<p>OGC API - Features. Add <code>{{ root }}</code> in QGIS (WFS / OGC API - Features) or ArcGIS
-Pro (OGC API Server) with a personal API token; see the service's docs/ogc.md.</p>
+<html lang="en-GB"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{{ title }}</title>
+<link rel="stylesheet" href="{{ stylesheet }}"></head>
+<body><main id="main"><h1>{{ title }}</h1>
+<p>Live layers of this service for QGIS, ArcGIS Pro and GDAL. The address to add is
+<code>{{ root }}</code>; sign in with your account name as the user name and a personal API
+token as the password (your admin makes one: <code>hotspots users token NAME</code>; your
+password does not work here).</p>
+<h2>In QGIS (3.22 or later)</h2>
+<ol><li><i>Settings › Options › Authentication</i>, <b>+</b>: method <b>Basic</b>, user name =
+your account name, password = your API token; save it.</li>
+<li><i>Layer › Add Layer › Add WFS / OGC API – Features Layer…</i> › <b>New</b>: a name, URL
+<code>{{ root }}</code>, the authentication of step 1, version <i>OGC API – Features</i>;
+<b>OK</b>.</li>
+<li><b>Connect</b>, pick a collection below and <b>Add</b>. The layers show the period the
+maps show by default.</li></ol>
+<h2>In ArcGIS Pro</h2>
+<p><i>Insert › Connections › Server › New OGC API Server</i>, server URL <code>{{ root }}</code>,
+user name and API token as above.</p>
+<p class="next-step"><a href="{{ back }}">Back to the map</a></p>
 <ul>{% for link in links %}<li><a href="{{ link.href }}">{{ link.title or link.rel }}</a>
-({{ link.type }})</li>{% endfor %}</ul>
+(<code>{{ link.type }}</code>)</li>{% endfor %}</ul>
 <h2>Collections</h2>
 <ul>{% for c in collections %}<li>{{ c.id }}: {{ c.title }}. {{ c.description }}</li>
-{% endfor %}</ul></body></html>
+{% endfor %}</ul></main></body></html>
 """
 
 
@@ -253,7 +269,13 @@ def landing() -> Response | str:
     if _wants_html():
         collections = visible_collections(current_access())
         return render_template_string(
-            _LANDING_HTML, title=title, root=root, links=links, collections=collections
+            _LANDING_HTML,
+            title=title,
+            root=root,
+            links=links,
+            collections=collections,
+            back=url_for("maps.index"),
+            stylesheet=url_for("static", filename="app.css"),
         )
     description = (
         "Drug-crime hotspots, wards and (for analysts) offence, search and raid points; "
