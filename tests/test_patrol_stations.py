@@ -116,3 +116,31 @@ def test_the_page_says_so_on_the_list_and_the_card(app_factory: AppFactory, stor
     assert 'class="warning station-note" role="note"' in card and MOVED in card
     listed = html.split('class="place-list"', 1)[1].split("</ol>", 1)[0]
     assert listed.count(STATION_NOTE) == 1
+
+
+def test_the_map_popup_of_a_hotspot_busiest_at_a_station_says_so() -> None:
+    from hotspots.render.popups import hotspot_popup
+
+    def popup(location: str) -> str:
+        row = {"rank": 1, "offences": 27, "top_location": location, "colocated": True}
+        row["colocation_share"] = 1.0
+        return hotspot_popup(
+            row, n_hotspots=3, period="Apr–Jun 2025", compare_to=None, near_m=200,
+            raids_synthetic=False, raids=False,
+        )  # fmt: skip
+
+    assert STATION_NOTE in popup("On or near Police Station")
+    assert "check whether it is a street location" not in popup("On or near Police Station")
+    street = popup("On or near Police Station Road")
+    assert STATION_NOTE not in street and "check whether it is a street location" in street
+
+
+def test_the_map_pages_hotspot_table_says_so(app_factory: AppFactory, store: Path) -> None:
+    from tests.accounts import sign_in
+
+    app = app_factory(store, TESTING=True)
+    html = sign_in(app.test_client()).get("/?to=2025-06").get_data(as_text=True)
+    rows = [r for r in html.split("<tr>") if 'data-label="Place"' in r]
+    station = [r for r in rows if ">On or near Police Station<" in r]
+    assert len(station) == 1 and STATION_NOTE in station[0]
+    assert all(STATION_NOTE not in r for r in rows if r not in station)
