@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 import gpxpy
 import pytest
@@ -48,8 +49,8 @@ def store(toy_boundaries: tuple[Path, Path], tmp_path_factory: pytest.TempPathFa
     return store_of_rows(rows, toy_boundaries, tmp_path_factory.mktemp("stations_toy"))
 
 
-def _plan(store: Path, **kwargs: object) -> PatrolPlan:
-    return patrol_plan(Store(store), end_month="2025-06", eps_m=100, **kwargs)  # type: ignore[arg-type]
+def _plan(store: Path, **kwargs: Any) -> PatrolPlan:
+    return patrol_plan(Store(store), end_month="2025-06", eps_m=100, **kwargs)
 
 
 def test_the_rule_names_a_station_and_not_a_street_named_after_one() -> None:

@@ -21,8 +21,8 @@ from hotspots.dates import day_words, month_words, time_words
 from hotspots.private import private_dirs, private_umask
 from hotspots.render.maps import MEASURE_LABELS, OFFENCE_VIEW_LABELS
 from hotspots.render.popups import count_text, dynamics_text, significance_text
-from hotspots.stations import station_note
 from hotspots.settings import PREFIX, parse_value
+from hotspots.stations import station_note
 from hotspots.users import USERS_FILE
 from web.settings import DEFAULTS
 

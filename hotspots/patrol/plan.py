@@ -425,9 +425,7 @@ def patrol_plan(
         )
     if stations_last:  # the same places; a police station's after the street places
         order = sorted(places, key=lambda p: p.at_station)
-        places = [
-            replace(p, rank=i + 1, note=_moved_note(p, i + 1)) for i, p in enumerate(order)
-        ]
+        places = [replace(p, rank=i + 1, note=_moved_note(p, i + 1)) for i, p in enumerate(order)]
     parameters = {
         "eps_m": used_eps,
         "eps_m_reason": analysis.parameters["eps_m_reason"],
