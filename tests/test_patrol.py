@@ -430,7 +430,10 @@ def test_page_ranks_by_the_forecast_by_default_and_states_its_back_test(
         html,
     )
     expected = [float(v) for v in re.findall(r'<span class="expected">([\d.]+) expected', html)]
-    assert expected and expected == sorted(expected, reverse=True)
+    # a place at a police station is listed after the others (docs/patrol.md), flagged
+    listed = html.split('class="place-list"', 1)[1].split("</ol>", 1)[0]
+    street = expected[: len(expected) - listed.count('class="station-note"')]
+    assert street and street == sorted(street, reverse=True)
     assert '<option value="forecast" selected>' in html
     hotspots = client.get("/patrol?to=2025-11&rank=hotspots").get_data(as_text=True)
     assert 'class="expected"' not in hotspots and "busiest first" in hotspots

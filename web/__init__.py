@@ -22,6 +22,7 @@ from hotspots.private import private_dirs, private_umask
 from hotspots.render.maps import MEASURE_LABELS, OFFENCE_VIEW_LABELS
 from hotspots.render.popups import count_text, dynamics_text, significance_text
 from hotspots.settings import PREFIX, parse_value
+from hotspots.stations import station_note
 from hotspots.users import USERS_FILE
 from web.settings import DEFAULTS
 
@@ -84,6 +85,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         significance_text=significance_text,
         count_text=count_text,
         dynamics_text=dynamics_text,
+        station_note=station_note,
         parameters=parameters,
         measure_labels=MEASURE_LABELS,
         offence_view_labels=OFFENCE_VIEW_LABELS,

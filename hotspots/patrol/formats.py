@@ -85,14 +85,17 @@ def plan_csv(plan: PatrolPlan, *, marking: str | None = None) -> str:
 
 def plan_gpx(plan: PatrolPlan, *, marking: str | None = None, creator: str = "hotspots") -> str:
     """The plan as GPX 1.1: metadata (title, marking, dosage) and one ``<wpt>`` per place with
-    ``<name>`` ``"1. On or near ..."``, ``<desc>`` the reason and ``<type>`` (WGS84, 5 decimals).
+    ``<name>`` ``"1. On or near ..."``, ``<desc>`` the reason and note (a police station's note
+    first: :data:`hotspots.stations.STATION_NOTE`) and ``<type>`` (WGS84, 5 decimals).
     """
     gpx = gpxpy.gpx.GPX()
     gpx.creator = escape(_xml_text(creator), {'"': "&quot;"})  # gpxpy writes attributes as given
     gpx.name = _xml_text(plan.title)
     gpx.description = _xml_text(" ".join(t for t in (marking, plan.dosage) if t)) or None
     for p in plan.places:
-        texts = (_expected_text(plan, p), p.reason + ".", p.note, _assessed_text(p))
+        # a police station's note first: a handheld shows the start of a description
+        first, last = (p.note, "") if p.at_station else ("", p.note)
+        texts = (first, _expected_text(plan, p), p.reason + ".", last, _assessed_text(p))
         gpx.waypoints.append(
             gpxpy.gpx.GPXWaypoint(
                 latitude=round(p.lat, 5),

@@ -8,7 +8,7 @@ gives each place its offences, trend, stability (:mod:`~hotspots.patrol.stabilit
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -34,6 +34,7 @@ from hotspots.patrol.stability import STABILITY_WINDOWS, _monthly_hits
 from hotspots.periods import Period, add_months, parse_month
 from hotspots.publicsafe import snapped_hotspots
 from hotspots.significance import N_SIMS
+from hotspots.stations import at_police_station, station_note
 from hotspots.store import Store
 from hotspots.summary import BUFFER_M
 
@@ -90,6 +91,10 @@ class PatrolPlace:
     #: Where the place is from an earlier place of the same name, when the plan has several
     #: (``"400 m east of place 8"``; :func:`hotspots.patrol.naming.told_apart`), else "".
     aside: str = ""
+    #: The place is a police station's map point (:func:`hotspots.stations.at_police_station`):
+    #: its ``note`` is :data:`hotspots.stations.STATION_NOTE`, and by default it is listed after
+    #: the street places (``patrol_plan(..., stations_last=True)``).
+    at_station: bool = False
 
     @property
     def name(self) -> str:
@@ -134,10 +139,23 @@ class PatrolPlan:
 
     @property
     def warning(self) -> str:
-        """The plan's one co-location warning, naming its places ("" when none)."""
+        """The plan's one co-location warning, naming its places ("" when none). A place at a
+        police station is left out: its own note already says where its offences are."""
         return colocation_warning(
-            [(p.rank, p.colocation_share) for p in self.places if p.colocation_share is not None]
+            [
+                (p.rank, p.colocation_share)
+                for p in self.places
+                if p.colocation_share is not None and not p.at_station
+            ]
         )
+
+    @property
+    def stations_moved(self) -> int:
+        """How many places at a police station were listed after the others (0 when none, or
+        when the plan keeps them at their rank: ``parameters["stations_last"]`` False)."""
+        if not self.parameters.get("stations_last"):
+            return 0
+        return sum(p.at_station for p in self.places)
 
     @property
     def forecast_month_label(self) -> str | None:
@@ -176,6 +194,7 @@ def patrol_plan(
     snap_m: float | None = None,
     ahead: NextMonth | None = None,
     area_parts: bool = False,
+    stations_last: bool = True,
 ) -> PatrolPlan:
     """Rank the hotspots of an area for patrol.
 
@@ -231,6 +250,12 @@ def patrol_plan(
         counted, shaped and numbered from the area's offences only, its ``rank`` the area's),
         and a forecast place counts the area's offences only. False: hotspots whole, by main
         ward, with their force ranks.
+    stations_last
+        A place at a police station's map point (:func:`hotspots.stations.at_police_station`:
+        offences recorded there, often found in custody) is listed after the other places,
+        flagged by its note; the places listed are the same ``top_n`` either way, only their
+        order changes (so a forecast plan's back-tested capture still describes exactly the
+        places listed). False: every place keeps its rank by offences (or forecast).
 
     Raises
     ------
@@ -382,7 +407,8 @@ def patrol_plan(
                 lon=round(float(centroids.iloc[i].x), 5),
                 lat=round(float(centroids.iloc[i].y), 5),
                 reason=reason,
-                note=_note(float(row.colocation_share)) if row.colocated else "",
+                note=station_note(row.top_location)
+                or (_note(float(row.colocation_share)) if row.colocated else ""),
                 polygon=row.geometry,
                 ward_outline=outlines.get(row.ward_code),
                 **_assessed(row),
@@ -394,8 +420,12 @@ def patrol_plan(
                 ),
                 change_text=change_words(change, analysis.compare_to, gap),
                 colocation_share=float(row.colocation_share) if row.colocated else None,
+                at_station=at_police_station(row.top_location),
             )
         )
+    if stations_last:  # the same places; a police station's after the street places
+        order = sorted(places, key=lambda p: p.at_station)
+        places = [replace(p, rank=i + 1, note=_moved_note(p, i + 1)) for i, p in enumerate(order)]
     parameters = {
         "eps_m": used_eps,
         "eps_m_reason": analysis.parameters["eps_m_reason"],
@@ -411,6 +441,7 @@ def patrol_plan(
         "forecast": None,
         # whose numbering the hotspot ranks follow ("part of hotspot 2 (area rank)")
         "hotspot_numbers": "area" if area_parts else "force",
+        "stations_last": stations_last,
     }
     if ahead is not None:
         parameters["forecast"] = {
@@ -438,6 +469,13 @@ def patrol_plan(
         parameters=parameters,
         data_version=analysis.data_version,
     )
+
+
+def _moved_note(place: PatrolPlace, rank: int) -> str:
+    """A place's note at its new ``rank``: a police station moved down says where it was."""
+    if not place.at_station or place.rank == rank:
+        return place.note
+    return station_note(place.location, ranked=place.rank)
 
 
 def _assessed(row: Any) -> dict[str, Any]:

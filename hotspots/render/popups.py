@@ -22,6 +22,7 @@ import pandas as pd
 
 from hotspots import schema
 from hotspots.figures import Figure
+from hotspots.stations import station_note
 from hotspots.ward_summary import percent_shown
 
 __all__ = [
@@ -257,7 +258,10 @@ def hotspot_popup(
     if not _missing(hotspot.get("dynamics_class")):
         rows.append(("Trend", dynamics_text(hotspot)))
     notes = []
-    if bool(hotspot.get("colocated")) and not _missing(hotspot.get("colocated")):
+    at_station = "" if _missing(top) else station_note(top)
+    if at_station:  # the busiest location is a police station's point: say so in words
+        notes.append(at_station)
+    elif bool(hotspot.get("colocated")) and not _missing(hotspot.get("colocated")):
         notes.append(
             "Most offences are recorded at one point: check whether it is a street location "
             "or where offences are recorded (e.g. a police station)."
