@@ -52,6 +52,9 @@ from typing import Any
 
 import numpy as np
 
+# the street CSV's columns and the ward fields the store keeps (what the baseline reads)
+from bench_baselines import STREET_FIELDS, WARD_FIELDS
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 GENERATOR_VERSION = 1
@@ -443,20 +446,6 @@ def run_ours(inputs: Inputs, mode: str, store_dir: Path) -> dict[str, Any]:
         "rejected": dict(sorted(layer["reasons"].items())),
         "reconciles": report.reconciles(),
     }
-
-
-#: The street CSV's columns and the ward fields the store keeps (what the baseline reads).
-STREET_FIELDS = (
-    "Crime ID",
-    "Month",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "Crime type",
-    "Last outcome category",
-)
-WARD_FIELDS = ("WD23CD", "WD23NM", "LAD23CD", "LAD23NM")
 
 
 def run_naive(inputs: Inputs, mode: str, store_dir: Path) -> dict[str, Any]:

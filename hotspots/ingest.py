@@ -262,6 +262,24 @@ def _read_all(
     keys = {source_key(kind, p.name) for p, kind in kinds}
     seen: dict[str, set[str]] = {}
     batches: list[SourceBatch] = []
+
+    def add(
+        kind: str,
+        read: SourceRead,
+        placed: tuple[gpd.GeoDataFrame, dict[str, int], np.ndarray],
+        area: Boundaries,
+        path: Path,
+    ) -> None:
+        """One file's batch, with its manifest entry (:func:`_entry`)."""
+        events, matches, xy = placed
+        options = given.content_options(all_crime_types, nearest_ward_m, store)
+        entry = _entry(
+            read, events, matches, token, all_crime_types, options, area.frame.geometry.iloc[0]
+        )
+        batches.append(SourceBatch(source_key(kind, path.name), entry, events, read.rejected, xy))
+        if on_file is not None:
+            on_file(path)
+
     for kind, run in itertools.groupby(kinds, key=lambda pair: pair[1]):
         paths = [path for path, _ in run]
         layer = schema.LAYER_OF_KIND[kind]
@@ -273,27 +291,14 @@ def _read_all(
                     path, kind, all_crime_types=all_crime_types, seen_ids=seen[layer]
                 )
                 wards, area = given.boundaries()
-                events, matches, xy = _place(
+                one = _place(
                     read,
                     wards.frame,
                     area.frame.geometry.iloc[0],
                     nearest_ward_m,
                     spatial_order=store.spatial_order,
                 )
-                options = given.content_options(all_crime_types, nearest_ward_m, store)
-                entry = _entry(
-                    read,
-                    events,
-                    matches,
-                    token,
-                    all_crime_types,
-                    options,
-                    area.frame.geometry.iloc[0],
-                )
-                key = source_key(kind, path.name)
-                batches.append(SourceBatch(key, entry, events, read.rejected, xy))
-                if on_file is not None:
-                    on_file(path)
+                add(kind, read, one, area, path)
             continue
         for group in read_streets(paths, all_crime_types=all_crime_types, seen_ids=seen[layer]):
             wards, area = given.boundaries()
@@ -304,21 +309,8 @@ def _read_all(
                 nearest_ward_m,
                 spatial_order=store.spatial_order,
             )
-            options = given.content_options(all_crime_types, nearest_ward_m, store)
-            for read, (events, matches, xy) in zip(group.reads(), placed, strict=True):
-                entry = _entry(
-                    read,
-                    events,
-                    matches,
-                    token,
-                    all_crime_types,
-                    options,
-                    area.frame.geometry.iloc[0],
-                )
-                key = source_key(kind, read.path.name)
-                batches.append(SourceBatch(key, entry, events, read.rejected, xy))
-                if on_file is not None:
-                    on_file(read.path)
+            for read, one in zip(group.reads(), placed, strict=True):
+                add(kind, read, one, area, read.path)
     return batches
 
 
