@@ -16,6 +16,8 @@ from flask import Blueprint, Response, g, jsonify, render_template, request, url
 from werkzeug.datastructures import MultiDict
 
 from hotspots import schema
+from hotspots.dates import months_words
+from hotspots.figures import comparison_note
 from hotspots.periods import Period
 from hotspots.presentation import (
     analysis_json,
@@ -135,6 +137,9 @@ def compare() -> Response | tuple[str, int]:
     if len(months) == 1 and not any(n in request.args for n in ("from", "to", "from2", "to2")):
         # the menu's link never leads to an error: say why there is nothing to compare
         return render_template("compare_none.html", month=Period.months(months[0], months[0])), 200
+    unheld = _unheld_comparison()
+    if unheld is not None:
+        return _no_comparison_page(*unheld)
     view, other = _compare_views()
     frame_query = view.query() + f"&from2={other.start}&to2={other.end}"
     # the second period as asked; when not named, derived from the first (nothing asked)
@@ -161,6 +166,56 @@ def compare() -> Response | tuple[str, int]:
         )
 
     etag = etag_for("compare", view.key(), other.key(), *notes, page=True)
+    return cached_response(etag, make)
+
+
+def _unheld_comparison() -> tuple[ViewRequest, Period] | None:
+    """The period shown and the comparison period asked for (``from2``/``to2`` as sent, else
+    the period before) when a month of the comparison is not held; None when every month is
+    held, or when the request has another fault (:func:`_compare_views` then says which).
+
+    "A change needs both periods" (:mod:`hotspots.figures`): a comparison period the store
+    does not hold is "no data", not a mistake the user must correct."""
+    args: MultiDict[str, str] = request.args
+    if not any(name in args for name in ("from", "to", "from2", "to2")):
+        return None  # the default pair (web.filters.default_comparison) is held
+    view = current_view()  # a fault in the first period is its own 400
+    if "from2" in args or "to2" in args:
+        try:
+            other = Period.months(args.get("from2", "").strip(), args.get("to2", "").strip())
+        except ValueError:
+            return None
+    else:
+        other = view.period.previous()
+    held = set(state().months)
+    return None if set(other.months) <= held else (view, other)
+
+
+def _no_comparison_page(view: ViewRequest, other: Period) -> Response:
+    """The period's figures with the comparison "no data" (in the words of
+    :func:`hotspots.figures.comparison_note`), the months not held named, a link to the
+    period's map and the period form filled in to choose a held comparison."""
+    missing = [m for m in other.months if m not in set(state().months)]
+    notes = period_notes(view, asked_period())
+
+    def make() -> str:
+        analysis = get_analysis(view)
+        held = analysis.layer_months.get("offence", ())
+        return render_template(
+            "compare_unheld.html",
+            view=view,
+            other=other,
+            a=analysis,
+            no_data=comparison_note("offence", other, held),
+            missing=months_words(missing),
+            store_months=months_words(state().months),
+            notes=notes,
+            presets=period_presets(state().months, compare=True),
+            quarters=quarter_choices(state().months) if current_access().public else [],
+            months=state().months,
+        )
+
+    etag = etag_for("compare-unheld", view.key(), other.start, other.end, *notes, page=True)
     return cached_response(etag, make)
 
 

@@ -1,4 +1,11 @@
-"""Python, numpy and pandas values as JSON: missing values → ``null``; anything else raises."""
+"""Python, numpy and pandas values as JSON: missing values → ``null``; anything else raises.
+
+A float that is a whole number is written as an integer (``21``, never ``21.0``), as the CSV
+writes it (:func:`whole_number`): pandas turns an integer column with a blank (NaN) into
+floats, so a ward count with small ones blank, or a layer's counts blank for "no data", would
+otherwise reach the GeoJSON, the OGC items and ``/map.json`` as ``21.0``. Every JSON output of
+a table goes through here, so no route converts on its own.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +26,15 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
+def whole_number(value: float) -> float | int | None:
+    """A float as JSON: None when not finite, an ``int`` when whole (the CSV's ``21``), else
+    itself. JSON does not tell ``21`` from ``21.0``, but its readers do (Python, QGIS's
+    field types), and a count is a whole number."""
+    if not math.isfinite(value):
+        return None
+    return int(value) if value.is_integer() else value
+
+
 def _json_value(value: Any, where: str) -> Any:
     """``value`` as a JSON-safe Python value: missing → None; raises on what JSON cannot hold."""
     if value is None or value is pd.NA or value is pd.NaT:
@@ -30,8 +46,7 @@ def _json_value(value: Any, where: str) -> Any:
     if isinstance(value, int | np.integer):
         return int(value)
     if isinstance(value, float | np.floating | Decimal):
-        number = float(value)
-        return number if math.isfinite(number) else None
+        return whole_number(float(value))
     if isinstance(value, np.datetime64):
         value = pd.Timestamp(value)
         return None if value is pd.NaT else value.isoformat()
@@ -59,7 +74,7 @@ def _json_columns(frame: pd.DataFrame, names: Sequence[str]) -> list[list[Any]]:
         if kind in ("b", "i", "u"):
             out.append(series.tolist())
         elif kind == "f":
-            out.append([v if math.isfinite(v) else None for v in series.tolist()])
+            out.append([whole_number(v) for v in series.tolist()])
         else:
             values = series.astype(object).tolist()
             out.append([_json_value(v, f"column {name!r}") for v in values])
