@@ -14,7 +14,7 @@ import pandas as pd
 
 from hotspots import schema
 from hotspots.dates import month_words
-from hotspots.export.jsonvalues import whole_number
+from hotspots.numbers import whole_number
 from hotspots.ward_summary import headline
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ def shown_totals(analysis: Analysis) -> dict[str, Any]:
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """``frame``'s rows as JSON objects, whole numbers as integers (a count blank somewhere in
-    its column is a float in pandas: :func:`hotspots.export.jsonvalues.whole_number`)."""
+    its column is a float in pandas: :func:`hotspots.numbers.whole_number`)."""
     out = json.loads(frame.to_json(orient="records", force_ascii=False))
     return [
         {k: whole_number(v) if isinstance(v, float) else v for k, v in row.items()} for row in out

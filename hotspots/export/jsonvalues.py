@@ -1,16 +1,15 @@
 """Python, numpy and pandas values as JSON: missing values → ``null``; anything else raises.
 
 A float that is a whole number is written as an integer (``21``, never ``21.0``), as the CSV
-writes it (:func:`whole_number`): pandas turns an integer column with a blank (NaN) into
-floats, so a ward count with small ones blank, or a layer's counts blank for "no data", would
-otherwise reach the GeoJSON, the OGC items and ``/map.json`` as ``21.0``. Every JSON output of
-a table goes through here, so no route converts on its own.
+writes it (:func:`hotspots.numbers.whole_number`): pandas turns an integer column with a blank
+(NaN) into floats, so a ward count with small ones blank, or a layer's counts blank for "no
+data", would otherwise reach the GeoJSON, the OGC items and ``/map.json`` as ``21.0``. Every
+JSON output of a table goes through here, so no route converts on its own.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -20,19 +19,11 @@ import numpy as np
 import pandas as pd
 
 from hotspots.export.formats import ExportError
+from hotspots.numbers import whole_number
 
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-
-
-def whole_number(value: float) -> float | int | None:
-    """A float as JSON: None when not finite, an ``int`` when whole (the CSV's ``21``), else
-    itself. JSON does not tell ``21`` from ``21.0``, but its readers do (Python, QGIS's
-    field types), and a count is a whole number."""
-    if not math.isfinite(value):
-        return None
-    return int(value) if value.is_integer() else value
 
 
 def _json_value(value: Any, where: str) -> Any:
