@@ -298,6 +298,8 @@ def test_the_stored_file_again_changes_nothing(app: Flask, store: Path) -> None:
     assert status == 200, html
     assert "Nothing changed: the store already holds these rows" in html
     assert f"data version ({version})" in html and "Stored: rows read" not in html
+    assert "1 file(s) read, none written; every file reconciles" in html
+    assert "file(s) ingested" not in html
     assert snapshot(store) == before
     assert client.get("/?from=2025-07&to=2025-07").status_code == 200
     assert analyses.misses == made  # the analysis from the cache: the version is the same
