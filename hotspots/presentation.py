@@ -192,8 +192,10 @@ def headline_text(analysis: Analysis) -> str:
     fig = analysis.figures()["offence"]
     if not fig.is_number:
         return f"No data on drug offences for {analysis.period.label}: {fig.note}"
+    if fig.value == 0 and fig.unlocated_note:  # "0 located" (Figure.text), and why
+        return f"{fig.text()} drug offences in {analysis.period.label}: {fig.unlocated_note}"
     if fig.change is None:  # the reason names what is held of the comparison period
-        return f"{fig.value:,} drug offences in {analysis.period.label}; {fig.change_note}"
+        return f"{fig.text()} drug offences in {analysis.period.label}; {fig.change_note}"
     return headline(analysis.totals, "offence")
 
 
