@@ -148,3 +148,32 @@ def test_export_of_a_blanked_frame_types_counts_in_every_format(tmp_path: Path) 
     if shutil.which("ogrinfo"):
         export(frame, tmp_path / "w.gpkg", "gpkg", meta)
         assert _ogr_fields(tmp_path / "w.gpkg", "wards")["offence_count"] == "Integer"
+
+
+@pytest.mark.parametrize(
+    ("args", "fmt"),
+    [
+        (["wards", "--public-safe"], "parquet"),
+        (["wards"], "parquet"),
+        (["hotspots"], "parquet"),
+        (["wards", "--public-safe"], "gpkg"),
+    ],
+)
+def test_the_command_line_exports_type_counts_alike(
+    demo_store_path: Path, tmp_path: Path, args: list[str], fmt: str
+) -> None:
+    """``hotspots export`` writes through the same writer: counts integer, blanks NULL."""
+    from hotspots.cli import main
+
+    out = tmp_path / f"out.{fmt}"
+    period = ["--from", "2025-07", "--to", "2025-09", "--no-score"]
+    store = ["--store", str(demo_store_path)]
+    code = main(["export", *args, *period, "--format", fmt, "-o", str(out), *store])
+    assert code == 0
+    if fmt == "parquet":
+        types = {f.name: str(f.type) for f in pq.read_schema(out) if is_count(f.name)}
+        assert types and set(types.values()) == {"int64"}, types
+    elif shutil.which("ogrinfo"):
+        layer = "wards" if args[0] == "wards" else "hotspots"
+        fields = {n: k for n, k in _ogr_fields(out, layer).items() if is_count(n)}
+        assert fields and set(fields.values()) == {"Integer"}, fields
