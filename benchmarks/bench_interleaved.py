@@ -53,6 +53,7 @@ def run_once(name: str, command: str, scratch: Path) -> dict[str, Any]:
         )
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
     shutil.rmtree(store, ignore_errors=True)
