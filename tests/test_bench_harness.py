@@ -55,19 +55,22 @@ def test_summarise_gives_wall_cpu_and_paired_ratios() -> None:
 def test_rounds_rotate_the_contenders_order(tmp_path: Path) -> None:
     interleaved = _load("bench_interleaved")
     log = tmp_path / "order.txt"
-    code = 0 == interleaved.main(
-        [
-            "--repeat",
-            "3",
-            "--tag",
-            "t",
-            "--out",
-            str(tmp_path),
-            "--run",
-            f"x=echo x >> {log}",
-            "--run",
-            f"y=echo y >> {log}",
-        ]
+    code = (
+        interleaved.main(
+            [
+                "--repeat",
+                "3",
+                "--tag",
+                "t",
+                "--out",
+                str(tmp_path),
+                "--run",
+                f"x=echo x >> {log}",
+                "--run",
+                f"y=echo y >> {log}",
+            ]
+        )
+        == 0
     )
     assert code
     assert log.read_text().split() == ["x", "y", "y", "x", "x", "y"]
