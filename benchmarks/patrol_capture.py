@@ -377,6 +377,32 @@ def summary(out: dict[str, Any]) -> str:
                 + " | ".join(cells)
                 + f" | {'/'.join(wins)} of {len(mine)} | max gap {100 * gap:.1f} pts |"
             )
+    lines.append("\n### Pooled: every area and month above (paired: plan minus the other)\n")
+    lines.append("| N | pairs | vs | median difference (pts) | plan wins / losses / ties |")
+    lines.append("|---|---|---|---|---|")
+    for n in [*out["n"], "all"]:
+        mine = [
+            r
+            for r in rows
+            if (n == "all" or r["n"] == n)
+            and r["offences"] > 0
+            and (r.get("hotspots") is not None or r["last 3 months held"] >= 3)
+        ]
+        for k in methods[1:]:
+            d = [r["plan"] - r[k] for r in mine if k in r]
+            if not d:
+                continue
+            w, lo = sum(x > 1e-9 for x in d), sum(x < -1e-9 for x in d)
+            lines.append(
+                f"| {n} | {len(d)} | {k} | {100 * statistics.median(d):+.1f} | "
+                f"{w} / {lo} / {len(d) - w - lo} |"
+            )
+        km2 = [r["hotspots_km2"] for r in mine if r.get("hotspots") is not None]
+        if km2 and n != "all":
+            lines.append(
+                f"| {n} | | hotspots' area | median {statistics.median(km2):.2f} km² "
+                f"[{min(km2):.2f}-{max(km2):.2f}] vs {n} cells = {n * 0.0625:.2f} km² | |"
+            )
     lines.append("\n### Per month (capture %, plan / last 1 / last 3 / last 6 / hotspots [km²])\n")
     for r in rows:
         h = r.get("hotspots")
