@@ -23,6 +23,7 @@ from hotspots.export.formats import _EXT, CHUNK_ROWS, ExportError
 from hotspots.export.geojson import _GeoJSONWriter
 from hotspots.export.geopackage import _write_gpkg_metadata
 from hotspots.export.geoparquet import _frame_to_arrow
+from hotspots.export.jsonvalues import whole_columns
 from hotspots.export.metadata import ExportMetadata
 from hotspots.export.styles import classes_of, write_default_styles
 from hotspots.export.tabular import _CsvWriter, _write_sidecar
@@ -98,7 +99,7 @@ def export(
                 continue
             with open(tmp, "w", encoding="utf-8", newline="") as handle:
                 writer = (
-                    _GeoJSONWriter(handle, meta)
+                    _GeoJSONWriter(handle, meta, whole_columns(frame))
                     if fmt == "geojson"
                     else _CsvWriter(handle, _property_names(frame))
                 )

@@ -39,6 +39,7 @@ from werkzeug.exceptions import NotFound
 from hotspots.export import ExportMetadata
 from hotspots.export.events import no_data_months
 from hotspots.export.geojson import feature_texts
+from hotspots.export.jsonvalues import whole_columns
 from hotspots.presentation import figures_json
 from web.access import current_access
 from web.accounts import audit
@@ -332,6 +333,7 @@ def items(cid: str) -> Response:
     limit, offset = params.limit(args), params.offset(args)
     view = _view(args, chosen)
     frame = features(chosen, view)
+    whole = whole_columns(frame)  # each column's JSON type from the whole collection, every page
     if "bbox" in args:
         if params.crs(args, "bbox-crs") == params.BNG:
             frame = frame[in_bbox_27700(frame, params.bbox_27700(args))]  # type: ignore[arg-type]
@@ -359,7 +361,7 @@ def items(cid: str) -> Response:
         "links": links,
         "metadata": _metadata(view, chosen, args),
     }
-    texts = feature_texts(page, chosen.id_column, params.CRS_NAMES[crs])
+    texts = feature_texts(page, chosen.id_column, params.CRS_NAMES[crs], whole)
     body = json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[' + ",\n".join(texts) + "]}"
     return _geojson(body, crs)
 
@@ -380,7 +382,10 @@ def item(cid: str, fid: str) -> Response:
     match = frame[frame[chosen.id_column].astype(str) == fid]
     if match.empty:
         raise NotFound()
-    feature = json.loads(feature_texts(match.iloc[:1], chosen.id_column, params.CRS_NAMES[crs])[0])
+    text = feature_texts(
+        match.iloc[:1], chosen.id_column, params.CRS_NAMES[crs], whole_columns(frame)
+    )
+    feature = json.loads(text[0])
     root = _root()
     feature["links"] = [
         _link(f"{root}/collections/{cid}/items/{quote(fid)}", "self", GEOJSON),
