@@ -203,10 +203,12 @@ def _metadata(
         gaps = no_data_months(st.store.sources(), [collection.layer], view.period.months)
         parameters["no_data_months"] = gaps.get(collection.layer, [])  # as the API and exports
     extra: dict[str, Any] = {}
-    if collection.id == "hotspots":
-        parameters.update(eps_m=view.eps_m, min_samples=view.min_samples)
     if collection.layer is None:  # the analysis' tables: which months each layer is held for
-        extra["figures"] = figures_json(get_analysis(view))  # (cached: the features' own)
+        analysis = get_analysis(view)  # (cached: the features' own)
+        # the parameters the analysis used, as /api/v1/hotspots and /api/v1/wards record them:
+        # the radius and core count chosen and why, not only "auto" as asked
+        parameters.update(analysis.parameters)
+        extra["figures"] = figures_json(analysis)
     meta = ExportMetadata(
         period=view.period.label,
         parameters=parameters,
