@@ -56,10 +56,10 @@ FLAG_EXPECTED: Final = "1 or 0"
 #: The map's classification schemes, with a form's words for each (the one list: the form, the
 #: parameter check and the key use it). The first is the default.
 SCHEME_LABELS: Final[dict[str, str]] = {
-    "quantiles": "Quantiles (about as many wards in each class)",
-    "natural_breaks": "Natural breaks (Fisher-Jenks)",
+    "quantiles": "Quantiles",
+    "natural_breaks": "Natural breaks (Jenks)",
     "equal_interval": "Equal intervals",
-    "head_tail": "Head/tail breaks (for a few very high wards)",
+    "head_tail": "Head/tail breaks",
 }
 SCHEMES: Final = tuple(SCHEME_LABELS)
 DEFAULT_SCHEME: Final = "quantiles"
