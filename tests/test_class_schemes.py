@@ -37,7 +37,7 @@ from hotspots.parameters import (
     parse_scheme,
 )
 from hotspots.render import classes as cls
-from tests.helpers import ClientFor
+from tests.helpers import AppFactory, ClientFor
 from web.access import Access
 
 VALUES = [0, 1, 2, 3, 4, 5, 10, 20, 40]
@@ -235,6 +235,16 @@ def test_a_bad_choice_is_a_400_naming_the_field_and_the_values(
     assert page.status_code == 400
     html = page.get_data(as_text=True)
     assert f'id="{field}-error"' in html and 'aria-invalid="true"' in html
+
+
+def test_the_public_gets_the_default_and_no_parameters(app_factory: AppFactory) -> None:
+    """The public's outputs carry no parameter (tests/test_access_insider.py), classes neither;
+    its key names the default."""
+    public = app_factory(PUBLIC_MODE=True, TESTING=True).test_client()
+    quarter = "from=2025-07&to=2025-09&scheme=natural_breaks&k=5"
+    assert public.get(f"/map.json?{quarter}").get_json()["metadata"]["parameters"] == {}
+    frame = public.get(f"/map/frame?{quarter}").get_data(as_text=True)
+    assert "Scheme: quantiles, k = 4." in frame and "natural_breaks" not in frame
 
 
 def test_the_briefing_keeps_the_default_for_an_analyst(client_for: ClientFor) -> None:

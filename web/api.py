@@ -329,7 +329,7 @@ def wards() -> Response:
     meta = _metadata(analysis, args, view)
     # the classes of the file's counts (the GeoPackage's default style draws the same ones,
     # hotspots.export.styles.classes_of), with the parameters
-    if "offence_count" in table:
+    if "offence_count" in table and not current_access().public:  # (no parameter: web.access)
         counts = table["offence_count"].astype(float).tolist()
         record = ward_count_classes(counts, view.scheme, view.k).record()
         classes = {"measure": "count", **record}

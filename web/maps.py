@@ -106,8 +106,9 @@ def map_json() -> Response:
     data = analysis_json(analysis, top=1000)
     # the wards' classes as the map draws them, with the parameters (a copy: the analysis's
     # own parameters are shared by every output of the cached analysis)
-    classes = classes_record(analysis, view.measure, view.scheme, view.k)
-    data["metadata"]["parameters"] = {**data["metadata"]["parameters"], "classes": classes}
+    if not current_access().public:  # the public's outputs carry no parameter (web.access)
+        classes = classes_record(analysis, view.measure, view.scheme, view.k)
+        data["metadata"]["parameters"] = {**data["metadata"]["parameters"], "classes": classes}
     data["notes"] = period_notes(view, asked_period())
     return jsonify(data)
 
