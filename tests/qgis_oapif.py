@@ -1,6 +1,9 @@
 """Run by Debian's system Python (``/usr/bin/python3`` with ``python3-qgis``), not the venv:
 add OGC API - Features layers with QGIS's own OAPIF provider and print, as JSON on the last
-line, per collection whether the layer is valid, its feature count and the features read.
+line, per collection whether the layer is valid, its feature count, the features read, its CRS
+(``EPSG:4326``), each field's QGIS type (``Integer``, ``Real``, ``String`` ...), the layer's
+abstract (the collection's description) and, by feature ``id``, every number and yes/no value
+as QGIS holds it (NULL as ``null``), to be compared with the app's own answers.
 
     QT_QPA_PLATFORM=offscreen /usr/bin/python3 tests/qgis_oapif.py ROOT NAME TOKEN ID [ID ...]
 
@@ -24,6 +27,7 @@ from qgis.core import (
     QgsDataSourceUri,
     QgsVectorLayer,
 )
+from qgis.PyQt.QtCore import QVariant
 
 
 def main(root: str, name: str, token: str, collections: list[str]) -> dict[str, object]:
@@ -46,13 +50,40 @@ def main(root: str, name: str, token: str, collections: list[str]) -> dict[str, 
         uri.setAuthConfigId(config.id())
         layer = QgsVectorLayer(uri.uri(False), collection, "OAPIF")
         valid = layer.isValid()
+        features = list(layer.getFeatures()) if valid else []
+        names = [f.name() for f in layer.fields()] if valid else []
         out[collection] = {
             "valid": valid,
             "count": layer.featureCount() if valid else None,
-            "read": sum(1 for _ in layer.getFeatures()) if valid else None,
-            "fields": [f.name() for f in layer.fields()] if valid else [],
+            "read": len(features) if valid else None,
+            "fields": names,
+            "types": {f.name(): f.typeName() for f in layer.fields()} if valid else {},
+            "crs": layer.crs().authid() if valid else None,
+            "abstract": layer.metadata().abstract() if valid else None,
+            "values": {
+                str(feature[_KEYS.get(collection, "event_id")]): {
+                    name: _plain(value)
+                    for name, value in zip(names, feature.attributes(), strict=True)
+                    if _plain(value) is not _OTHER
+                }
+                for feature in features
+            },
         }
     return out
+
+
+_OTHER = object()
+#: Each collection's feature ``id`` property (the events': ``event_id``).
+_KEYS = {"hotspots": "hotspot_id", "wards": "ward_code"}
+
+
+def _plain(value: object) -> object:
+    """A number, yes/no or NULL as JSON (None); anything else (text, dates): ``_OTHER``."""
+    if value is None or (isinstance(value, QVariant) and value.isNull()):
+        return None
+    if isinstance(value, bool | int | float):
+        return value
+    return _OTHER
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ make both), or from the store's events filtered by hand with pandas.
 from __future__ import annotations
 
 import base64
+import csv
+import io
 import json
 import os
 import shutil
@@ -469,6 +471,104 @@ def test_qgis_reads_every_offence_as_an_analyst(app: Flask, server: str, demo_st
     layers = _qgis(server, name, token, "offences")
     events = demo_store.load()
     assert layers["offences"]["read"] == len(_default_period_offences(app, events))
+
+
+#: Each collection's twin on /api/v1 (the CSV export counted against QGIS's layer).
+API_OF = {
+    "hotspots": "/api/v1/hotspots?",
+    "wards": "/api/v1/wards?",
+    "offences": "/api/v1/events?layer=offence&drugs=1&",
+    "searches": "/api/v1/events?layer=search&drugs=1&",
+    "raids": "/api/v1/events?layer=raid&drugs=1&",
+}
+#: Whole-number fields QGIS must type ``Integer`` and real ones ``Real`` (Jul-Sep 2025, demo).
+INTEGER_FIELDS = {
+    "hotspots": ("rank", "offences", "offences_prev", "change", "raids", "locations"),
+    "wards": ("offence_count", "offence_prev", "offence_change", "offence_rank", "raid_count"),
+    "offences": ("source_row",),
+    "searches": ("source_row",),
+    "raids": ("source_row", "arrests", "charges", "seizure_gbp"),
+}
+REAL_FIELDS = {
+    "hotspots": ("area_m2", "offences_per_km2", "share_of_offences"),
+    "wards": ("area_km2", "offence_per_km2"),
+}
+ID_OF = {"hotspots": "hotspot_id", "wards": "ward_code"}
+
+
+def _same_numbers(qgis: dict[str, dict[str, Any]], api: list[dict[str, Any]], key: str) -> int:
+    """Every number and yes/no QGIS holds equals the API's for the same feature (NULL where
+    the API has null); returns how many values were compared."""
+    compared = 0
+    for feature in api:
+        props = feature["properties"]
+        held = qgis[str(props[key])]
+        for name, value in held.items():
+            want = props[name]
+            if want is None or value is None:
+                assert want is None and value is None, (props[key], name, want, value)
+            else:
+                assert value == pytest.approx(want, rel=1e-9), (props[key], name, want, value)
+            compared += 1
+    return compared
+
+
+def test_qgis_loads_every_collection_as_the_csv_export_counts_it(app: Flask, server: str) -> None:
+    """QGIS 3.22 adds all five collections for an analyst (period in the root URL's query, as
+    docs/ogc.md says): lon/lat CRS, the CSV export's feature counts, counts typed Integer and
+    rates Real, and every number equal to the API's for the same feature."""
+    name, token = _token_of(app, "analyst")
+    period = "datetime=2025-07/2025-09"  # searches are held for July: no collection empty
+    layers = _qgis(f"{server}?{period}", name, token, *ALL)
+    client, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
+    for cid in ALL:
+        layer = layers[cid]
+        csv_text = client.get(
+            API_OF[cid] + "from=2025-07&to=2025-09&format=csv", headers=headers
+        ).get_data(as_text=True)
+        rows = len(list(csv.DictReader(io.StringIO(csv_text))))
+        assert rows > 0, cid
+        assert layer["valid"] and layer["count"] == layer["read"] == rows, (cid, layer["count"])
+        assert layer["crs"] == "EPSG:4326", cid
+        types = layer["types"]
+        assert all(types[f] == "Integer" for f in INTEGER_FIELDS[cid]), (cid, types)
+        assert all(types[f] == "Real" for f in REAL_FIELDS.get(cid, ())), (cid, types)
+        api = _get(client, API_OF[cid] + "from=2025-07&to=2025-09", headers)["features"]
+        assert _same_numbers(layer["values"], api, ID_OF.get(cid, "event_id")) >= rows
+
+
+def test_qgis_keeps_a_share_that_is_whole_in_its_first_features(app: Flask, server: str) -> None:
+    """QGIS 3.22 types a field from the first 10 features it reads. With eps_m=60 and
+    min_samples=4 the demo's 19 biggest hotspots are each on one point (colocation_share 1)
+    and later ones are not (0.8, 0.6): written ``1`` the field was typed Integer and every
+    later share read NULL; written ``1.0`` (the column's type: hotspots.export.jsonvalues)
+    it is Real and every share arrives."""
+    name, token = _token_of(app, "analyst")
+    query = "eps_m=60&min_samples=4"
+    layers = _qgis(f"{server}?{query}", name, token, "hotspots")
+    client, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
+    api = _get(client, f"/api/v1/hotspots?{query}", headers)["features"]
+    shares = [f["properties"]["colocation_share"] for f in api]
+    assert set(shares[:10]) == {1} and min(shares) < 1  # the case: whole first, fractions later
+    assert layers["hotspots"]["types"]["colocation_share"] == "Real"
+    assert layers["hotspots"]["read"] == len(api)
+    _same_numbers(layers["hotspots"]["values"], api, "hotspot_id")
+
+
+def test_ogc_hotspots_record_the_parameters_the_analysis_used(app: Flask) -> None:
+    """The items' ``metadata.parameters`` give the radius and core count used and why (as
+    /api/v1/hotspots records them), not only ``auto`` as asked."""
+    client, headers = app.test_client(), _headers(app, "analyst")
+    ogc = _get(client, "/ogc/collections/hotspots/items", headers)["metadata"]["parameters"]
+    api = _get(client, "/api/v1/hotspots", headers)["metadata"]["parameters"]
+    for key in ("eps_m", "eps_m_reason", "min_samples", "min_samples_reason"):
+        assert ogc[key] == api[key], key
+    assert isinstance(ogc["eps_m"], int | float) and ogc["requested_eps_m"] == "auto"
+    tuned = _get(client, "/ogc/collections/hotspots/items?eps_m=400&min_samples=8", headers)
+    assert (
+        tuned["metadata"]["parameters"]["eps_m"],
+        tuned["metadata"]["parameters"]["min_samples"],
+    ) == (400, 8)
 
 
 def test_ogc_no_data_months_agree_with_the_map_and_the_api(

@@ -150,6 +150,16 @@ class Access:
         return self.exact_points
 
     @property
+    def choose_classes(self) -> bool:
+        """Choosing how the map's wards are classed (``scheme``, ``k``: analysts and admins).
+        The others get the default (quartiles; terciles of change sizes) whatever they send
+        (:func:`web.analyses.within_access`): the public's, officers' and commissioner's maps
+        and the briefing are read month after month and side by side, and one scheme keeps
+        "the darkest quarter of the wards" meaning the same on every one; and a visitor
+        without an account cannot fill the frame caches with up to 20 keys per view."""
+        return self.role in FULL_ROLES
+
+    @property
     def forecast(self) -> bool:
         """The map's layer of next month's forecast cells (analysts; officers' patrol plans
         use the forecast on the snap grid, :mod:`web.patrol`)."""

@@ -26,7 +26,7 @@ from hotspots.evaluate.backtest import drug_offences
 from hotspots.evaluate.grid import CELL_M, Grid
 from hotspots.evaluate.next_month import NextMonth, next_month
 from hotspots.figures import coverage_note
-from hotspots.parameters import AUTO
+from hotspots.parameters import AUTO, DEFAULT_SCHEME
 from hotspots.periods import Period
 from hotspots.publicsafe import held_quarters, latest_quarter, quarter_note, whole_quarter
 from hotspots.render.maps import ForecastOverlay, forecast_overlay
@@ -206,9 +206,10 @@ def within_access(view: ViewRequest) -> ViewRequest:
     """``view`` as the visitor's role may ask for it (every door that reads a view applies
     this: maps, briefing, comparison, API, OGC): without exact points no search or raid layer
     and offences as heat at most; without :attr:`web.access.Access.tune_parameters` the
-    ``auto`` DBSCAN parameters, whatever was sent; for the public, the latest whole calendar
-    quarter held ending by the period's end (the only periods whose ward counts it is given,
-    :func:`hotspots.publicsafe.whole_quarter`), when the period is not one."""
+    ``auto`` DBSCAN parameters, whatever was sent; without
+    :attr:`web.access.Access.choose_classes` the default classes; for the public, the latest
+    whole calendar quarter held ending by the period's end (the only periods whose ward counts
+    it is given, :func:`hotspots.publicsafe.whole_quarter`), when the period is not one."""
     access = current_access()
     if not access.exact_points:
         view = dataclasses.replace(
@@ -219,6 +220,8 @@ def within_access(view: ViewRequest) -> ViewRequest:
         )
     if not access.tune_parameters:
         view = dataclasses.replace(view, eps_m=AUTO, min_samples=AUTO)
+    if not access.choose_classes:
+        view = dataclasses.replace(view, scheme=DEFAULT_SCHEME, k=None)
     if access.public and not whole_quarter(view.period):
         # the public's ward counts are given for whole calendar quarters only (web.access):
         # the latest one ending by the period's end, rather than a table of blanks

@@ -10,6 +10,7 @@ unlinked before the response starts, so nothing is left behind. The OpenAPI docu
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -30,6 +31,7 @@ from hotspots import schema
 from hotspots.analysis import other_than_drugs
 from hotspots.export import FORMATS, LICENCE, ExportMetadata, export
 from hotspots.export.events import no_data_months
+from hotspots.export.styles import ward_count_classes
 from hotspots.figures import RECORDS, layer_months
 from hotspots.parameters import EPS_M_MAX, EPS_M_MIN, MIN_SAMPLES_MAX, MIN_SAMPLES_MIN
 from hotspots.presentation import figures_json
@@ -116,7 +118,7 @@ def _in_scope(districts: list[str] | None = None, wards: list[str] | None = None
 
 def _view(args: MultiDict[str, str]) -> ViewRequest:
     """The period and DBSCAN parameters, checked as the map pages check them."""
-    names = ("from", "to", "eps_m", "min_samples", "significant")
+    names = ("from", "to", "eps_m", "min_samples", "significant", "scheme", "k")
     view_args = MultiDict([(n, args[n]) for n in names if n in args])
     st = state()
     return within_access(parse_view(view_args, st.months, default_months()))
@@ -324,9 +326,15 @@ def wards() -> Response:
     table = analysis.wards
     if districts is not None:
         table = table[table[schema.DISTRICT_CODE].isin(districts)]
-    return _download(
-        f"wards_{view.start}_{view.end}", fmt, _metadata(analysis, args, view), _writer(table)
-    )
+    meta = _metadata(analysis, args, view)
+    # the classes of the file's counts (the GeoPackage's default style draws the same ones,
+    # hotspots.export.styles.classes_of), with the parameters
+    if "offence_count" in table and not current_access().public:  # (no parameter: web.access)
+        counts = table["offence_count"].astype(float).tolist()
+        record = ward_count_classes(counts, view.scheme, view.k).record()
+        classes = {"measure": "count", **record}
+        meta = dataclasses.replace(meta, parameters={**meta.parameters, "classes": classes})
+    return _download(f"wards_{view.start}_{view.end}", fmt, meta, _writer(table))
 
 
 @bp.get("/hotspots")

@@ -22,6 +22,7 @@ from hotspots.briefing import (
 from hotspots.briefing.axis import count_axis
 from hotspots.briefing.monthly import axis_labels
 from hotspots.dates import day_words
+from hotspots.parameters import DEFAULT_SCHEME
 from hotspots.periods import Period
 from web.access import current_access
 from web.accounts import audit
@@ -135,7 +136,9 @@ def page() -> Response:
             attribution=ATTRIBUTION,
             png_url=url_for("briefing.png") + "?" + query,
             pdf_url=url_for("briefing.pdf") + "?" + query,
-            frame_url=url_for("maps.frame") + "?" + view.query(),
+            # the sheet's classes, whoever asks: the briefing is read month after month
+            # (web.access.Access.choose_classes), so its map is never another scheme
+            frame_url=url_for("maps.frame") + "?" + view.query(scheme=DEFAULT_SCHEME, k=None),
             score=_score_of(view),
             # why the ward map's searches and raids are blank (a period not a quarter); the
             # PNG and PDF give searches and raids as force totals only: nothing blank to explain

@@ -25,10 +25,13 @@ from werkzeug.datastructures import MultiDict
 from hotspots.dates import months_words
 from hotspots.parameters import (
     AUTO,
+    DEFAULT_SCHEME,
     ParameterError,
     parse_eps_m,
     parse_flag,
+    parse_k,
     parse_min_samples,
+    parse_scheme,
 )
 from hotspots.periods import Period, PeriodError, complete_pair, complete_period
 from hotspots.render.maps import OFFENCE_VIEWS, WARD_MEASURES, OffenceView, WardMeasure
@@ -50,6 +53,10 @@ class ViewRequest:
     eps_m: int | str = "auto"
     min_samples: int | str = "auto"
     significant: bool = False
+    #: How the ward shades are classed (:data:`hotspots.parameters.SCHEMES`) and into how many
+    #: classes (None: the measure's default); display only, analysts' choice (web.access).
+    scheme: str = DEFAULT_SCHEME
+    k: int | None = None
 
     @property
     def period(self) -> Period:
@@ -81,6 +88,7 @@ class ViewRequest:
             params["min_samples"] = values["min_samples"]
         if values["significant"]:
             params["significant"] = 1
+        params.update(_class_params(values["scheme"], values["k"]))
         return urlencode(params)
 
     def api_query(self, resource: str, fmt: str) -> str:
@@ -96,6 +104,8 @@ class ViewRequest:
             ]
             if self.significant:
                 params.append(("significant", 1))
+        if resource == "wards":  # the wards' default style is classed as the map is
+            params += list(_class_params(self.scheme, self.k).items())
         if resource == "events":
             # the events the map counts: drug offences, drug searches, raids
             params += [("layer", layer) for layer in self.event_layers()] + [("drugs", 1)]
@@ -107,6 +117,16 @@ class ViewRequest:
         # the offences are what the hotspots and ward shades are made of: always
         shown = {"offence": True, "search": self.searches, "raid": self.raids}
         return [layer for layer, on in shown.items() if on]
+
+
+def _class_params(scheme: str, k: int | None) -> dict[str, Any]:
+    """``scheme`` and ``k`` as a query names them: left out when the default."""
+    params: dict[str, Any] = {}
+    if scheme != DEFAULT_SCHEME:
+        params["scheme"] = scheme
+    if k is not None:
+        params["k"] = k
+    return params
 
 
 #: Parameters that take several values (repeated and/or comma-separated), by blueprint: the
@@ -181,6 +201,17 @@ def _parameter(args: MultiDict[str, str], name: str, parse: Callable[[str, str],
         raise BadParameter(exc.field, exc.value, exc.expected) from None
 
 
+def classes_choice(args: MultiDict[str, str], measure: str) -> tuple[str, int | None]:
+    """``scheme`` and ``k`` (:func:`hotspots.parameters.parse_scheme`, :func:`parse_k`; ``k``'s
+    range depends on whether ``measure`` is the change); a 400 naming the field otherwise."""
+    try:
+        scheme = parse_scheme(args.get("scheme", ""))
+        k = parse_k(args.get("k", ""), change=measure == "change")
+    except ParameterError as exc:
+        raise BadParameter(exc.field, exc.value, exc.expected) from None
+    return scheme, k
+
+
 def _whole_metres(args: MultiDict[str, str], name: str) -> int | str:
     """``eps_m`` (:func:`hotspots.parameters.parse_eps_m`), rounded to a whole metre (half up),
     or ``"auto"``."""
@@ -216,16 +247,20 @@ def parse_view(args: MultiDict[str, str], months: list[str], default_months: int
             f"a period whose every month holds data: the store holds {months_words(months)}"
             f" (none for {months_words(missing)})",
         )
+    measure = _choice(args, "measure", WARD_MEASURES, ViewRequest.measure)
+    scheme, k = classes_choice(args, measure)
     return ViewRequest(
         start=start,
         end=end,
-        measure=_choice(args, "measure", WARD_MEASURES, ViewRequest.measure),
+        measure=measure,
         offences=_choice(args, "offences", OFFENCE_VIEWS, ViewRequest.offences),
         searches=flag(args, "searches", True),
         raids=flag(args, "raids", True),
         eps_m=_whole_metres(args, "eps_m"),
         min_samples=_parameter(args, "min_samples", parse_min_samples),
         significant=flag(args, "significant", False),
+        scheme=scheme,
+        k=k,
     )
 
 

@@ -58,6 +58,8 @@ def period_frame(view: ViewRequest) -> str:
         tiles=tile_layer(),
         fit_wards=bool(current_access().scope),  # an officer's map opens on their area
         forecast=map_forecast(view.end) if current_access().forecast else None,
+        scheme=view.scheme,
+        k=view.k,
     )
     title = f"Map of drug hotspots and wards, {analysis.period.label}"
     return render_html(fmap, ASSET_BASE, title=title)
@@ -74,6 +76,8 @@ def compare_frame(view: ViewRequest, other: ViewRequest) -> str:
         tiles=tile_layer(),
         show_raids=view.raids,
         fit_wards=bool(current_access().scope),
+        scheme=view.scheme,
+        k=view.k,
     )
     title = f"Drug hotspots: {a.period.label} (left) and {b.period.label} (right)"
     return render_html(fmap, ASSET_BASE, title=title)

@@ -27,6 +27,7 @@ from hotspots.presentation import (
     ward_changes,
     ward_movers,
 )
+from hotspots.render.maps import classes_record
 from web import frames
 from web.access import area_name, current_access
 from web.analyses import (
@@ -101,7 +102,13 @@ def frame() -> Response:
 def map_json() -> Response:
     """The machine-readable twin of ``/``: metadata, totals, hotspots, ward movers, coverage."""
     view = current_view()
-    data = analysis_json(get_analysis(view), top=1000)
+    analysis = get_analysis(view)
+    data = analysis_json(analysis, top=1000)
+    # the wards' classes as the map draws them, with the parameters (a copy: the analysis's
+    # own parameters are shared by every output of the cached analysis)
+    if not current_access().public:  # the public's outputs carry no parameter (web.access)
+        classes = classes_record(analysis, view.measure, view.scheme, view.k)
+        data["metadata"]["parameters"] = {**data["metadata"]["parameters"], "classes": classes}
     data["notes"] = period_notes(view, asked_period())
     return jsonify(data)
 

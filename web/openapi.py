@@ -17,7 +17,18 @@ from typing import Any, Final
 
 from hotspots.export import FORMATS
 from hotspots.gss import CODE_PATTERN
-from hotspots.parameters import AUTO, EPS_M_MAX, EPS_M_MIN, MIN_SAMPLES_MAX, MIN_SAMPLES_MIN
+from hotspots.parameters import (
+    AUTO,
+    DEFAULT_K,
+    DEFAULT_SCHEME,
+    EPS_M_MAX,
+    EPS_M_MIN,
+    K_MAX,
+    K_MIN,
+    MIN_SAMPLES_MAX,
+    MIN_SAMPLES_MIN,
+    SCHEMES,
+)
 
 MONTH_PATTERN: Final = r"^\d{4}-(0[1-9]|1[0-2])$"
 LAYERS: Final = ("offence", "search", "raid")
@@ -125,6 +136,22 @@ def parameters(example_from: str, example_to: str) -> dict[str, dict[str, Any]]:
             {"type": "integer", "enum": [0, 1], "default": 0},
             0,
         ),
+        "scheme": _param(
+            "scheme",
+            "How the wards' drug offence counts are classed for the GeoPackage's default style "
+            "(and the map): `quantiles` (default), `natural_breaks` (Fisher-Jenks), "
+            "`equal_interval` or `head_tail`; the metadata records it with the breaks under "
+            "`parameters.classes` (docs/map.md). Analysts and admins; other roles get the "
+            "default whatever they send.",
+            {"type": "string", "enum": list(SCHEMES), "default": DEFAULT_SCHEME},
+            "natural_breaks",
+        ),
+        "k": _param(
+            "k",
+            f"Number of classes besides `none`, {K_MIN} to {K_MAX} (default {DEFAULT_K}).",
+            {"type": "integer", "minimum": K_MIN, "maximum": K_MAX},
+            5,
+        ),
         "district": _list(
             "district",
             "Local authority district GSS code(s) held in the store (an officer naming one "
@@ -184,7 +211,7 @@ def parameters(example_from: str, example_to: str) -> dict[str, dict[str, Any]]:
 PATH_PARAMETERS: Final[dict[str, tuple[str, ...]]] = {
     "/api/v1/meta": (),
     "/api/v1/periods": (),
-    "/api/v1/wards": ("from", "to", "district", "format"),
+    "/api/v1/wards": ("from", "to", "scheme", "k", "district", "format"),
     "/api/v1/hotspots": (
         "from",
         "to",

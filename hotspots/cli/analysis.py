@@ -20,12 +20,18 @@ from hotspots.errors import HotspotsError
 from hotspots.evaluate.auto_parameters import store_choice
 from hotspots.figures import RECORDS, layer_months
 from hotspots.parameters import (
+    DEFAULT_K,
+    DEFAULT_SCHEME,
     EPS_M_MAX,
     EPS_M_MIN,
+    K_MAX,
+    K_MIN,
     MIN_SAMPLES_MAX,
     MIN_SAMPLES_MIN,
+    SCHEMES,
     ParameterError,
     parse_eps_m,
+    parse_k,
     parse_min_samples,
 )
 from hotspots.periods import Period, PeriodError, describe_months
@@ -345,20 +351,35 @@ def run_export(args: argparse.Namespace, store: Store) -> Path:
     if args.public_safe:
         extra["public_safe"] = {"suppress_below": args.suppress_below, "raids": "left out"}
         extra["figures"].pop("raid", None)
-    meta = ExportMetadata(
-        period=analysis.period.label,
-        parameters=analysis.parameters,
-        data_version=analysis.data_version or "",
-        extra=extra,
-    )
     frame = {"hotspots": analysis.hotspots, "wards": analysis.wards, "events": analysis.events}[
         args.what
     ]
     if args.public_safe:
         frame = suppress_small_counts(frame, args.suppress_below)
+    parameters = dict(analysis.parameters)
+    if args.what == "wards":  # the file's classes, as its GeoPackage style draws them
+        from hotspots.export.styles import ward_count_classes
+
+        counts = frame["offence_count"].astype(float).tolist()
+        record = ward_count_classes(counts, args.scheme, args.k).record()
+        parameters["classes"] = {"measure": "count", **record}
+    meta = ExportMetadata(
+        period=analysis.period.label,
+        parameters=parameters,
+        data_version=analysis.data_version or "",
+        extra=extra,
+    )
     if args.what == "events" and args.layers:
         frame = frame[frame[schema.LAYER].isin(args.layers)]
     return export(frame, args.output, args.format, meta)
+
+
+def _k(value: str) -> int | None:
+    """``--k`` by the one rule (:func:`hotspots.parameters.parse_k`)."""
+    try:
+        return parse_k(value, "--k")
+    except ParameterError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_export_arguments(p: argparse.ArgumentParser) -> None:
@@ -374,6 +395,21 @@ def add_export_arguments(p: argparse.ArgumentParser) -> None:
         choices=schema.LAYERS,
         metavar="LAYER",
         help="events only: layers to export (default all)",
+    )
+    p.add_argument(
+        "--scheme",
+        default=DEFAULT_SCHEME,
+        choices=SCHEMES,
+        help="wards only: how the counts are classed for the GeoPackage style and the "
+        f"metadata's parameters.classes (default {DEFAULT_SCHEME}; docs/map.md)",
+    )
+    p.add_argument(
+        "--k",
+        type=_k,
+        default=None,
+        metavar="K",
+        help=f"wards only: number of classes besides none, {K_MIN} to {K_MAX} "
+        f"(default {DEFAULT_K})",
     )
     p.add_argument(
         "--public-safe",

@@ -24,8 +24,9 @@ from hotspots.export.formats import _EXT, CHUNK_ROWS, ExportError
 from hotspots.export.geojson import _GeoJSONWriter
 from hotspots.export.geopackage import _write_gpkg_metadata
 from hotspots.export.geoparquet import _frame_to_arrow
+from hotspots.export.jsonvalues import whole_columns
 from hotspots.export.metadata import ExportMetadata
-from hotspots.export.styles import write_default_styles
+from hotspots.export.styles import classes_of, write_default_styles
 from hotspots.export.tabular import _CsvWriter, _write_sidecar
 
 
@@ -84,7 +85,9 @@ def export(
                 clean, _ = desktop_frame(frame, name)
                 pyogrio.write_dataframe(clean, tmp, layer=name, **write_options(i == 0))
             _write_gpkg_metadata(tmp, meta)
-            write_default_styles(tmp)
+            # the wards classed as the metadata records (parameters.classes), else the default
+            scheme, k = classes_of(metadata.parameters)
+            write_default_styles(tmp, scheme=scheme, k=k)
             return path
         if len(named) > 1 and path.exists() and not path.is_dir():
             raise ExportError(
@@ -99,7 +102,7 @@ def export(
                 continue
             with open(tmp, "w", encoding="utf-8", newline="") as handle:
                 writer = (
-                    _GeoJSONWriter(handle, meta)
+                    _GeoJSONWriter(handle, meta, whole_columns(frame))
                     if fmt == "geojson"
                     else _CsvWriter(handle, _property_names(frame))
                 )

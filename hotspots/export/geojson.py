@@ -11,6 +11,7 @@ shapely (``mapping``), the properties from :mod:`json`; this module only joins t
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, TextIO
 
 import geopandas as gpd
@@ -42,17 +43,22 @@ def _geometry_json(geom: Any) -> str:
 
 
 def feature_texts(
-    chunk: gpd.GeoDataFrame, id_column: str | None = None, crs: str = schema.CRS_WGS84
+    chunk: gpd.GeoDataFrame,
+    id_column: str | None = None,
+    crs: str = schema.CRS_WGS84,
+    whole: Collection[str] | None = None,
 ) -> list[str]:
     """Each row of ``chunk`` (EPSG:27700) as the JSON text of one GeoJSON Feature.
 
     Coordinates are WGS84 lon/lat (RFC 7946: 6 decimals, counter-clockwise exteriors) unless
     ``crs`` is :data:`hotspots.schema.CRS_BNG`, when they stay British National Grid metres
     (OGC API - Features Part 2). With ``id_column``, each feature's ``id`` member is that
-    column's value (it stays a property too). Used by the file export and the OGC API.
+    column's value (it stays a property too). ``whole``: the float columns written as integers,
+    decided on the whole table (:func:`hotspots.export.jsonvalues.whole_columns`); None: per
+    value. Used by the file export and the OGC API.
     """
     names = _property_names(chunk)
-    columns = _json_columns(chunk, names)
+    columns = _json_columns(chunk, names, whole)
     if crs == schema.CRS_BNG:
         geoms = shapely.transform(np.asarray(chunk.geometry.values, dtype=object), _round_2)
     else:
@@ -81,14 +87,17 @@ def _round_2(coords: np.ndarray) -> np.ndarray:
 class _GeoJSONWriter:
     """Streams one RFC 7946 FeatureCollection with a ``metadata`` foreign member."""
 
-    def __init__(self, handle: TextIO, metadata: dict[str, Any]) -> None:
+    def __init__(
+        self, handle: TextIO, metadata: dict[str, Any], whole: Collection[str] | None = None
+    ) -> None:
         self._handle = handle
         self._first = True
+        self._whole = whole
         handle.write('{"type":"FeatureCollection","metadata":' + _dumps(metadata))
         handle.write(',"features":[')
 
     def write(self, chunk: gpd.GeoDataFrame) -> None:
-        features = feature_texts(chunk)
+        features = feature_texts(chunk, whole=self._whole)
         if features:
             self._handle.write(("\n" if self._first else ",\n") + ",\n".join(features))
             self._first = False

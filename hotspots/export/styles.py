@@ -12,8 +12,9 @@ The rules are the map's (:mod:`hotspots.render.classes`, :mod:`hotspots.render.l
 - ``hotspots``: filled by rank, ColorBrewer OrRd (rank 1, ranks 2–3, 4–6, 7 and below), dark
   outline, labelled with the rank;
 - ``wards``: drug offences (``offence_count``) in the map's classes (none, then quartiles of the
-  wards with any; ColorBrewer Blues), grey "no data" where the count is missing (e.g. suppressed
-  in a public-safe export);
+  wards with any, or the scheme and ``k`` the export's metadata records under
+  ``parameters.classes``; ColorBrewer Blues), grey "no data" where the count is missing (e.g.
+  suppressed in a public-safe export); the style's ``description`` names the scheme and ``k``;
 - ``offence``, ``search``, ``raid``: the map's circle markers; a layer of several event kinds
   (``events``) by its ``layer`` field;
 - anything else: one plain symbol for its geometry type.
@@ -26,11 +27,11 @@ pyogrio so that GDAL registers it like QGIS does (a non-spatial layer).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 from xml.etree import ElementTree as ET
 
 import pandas as pd
@@ -38,10 +39,21 @@ import pyogrio
 
 from hotspots import schema
 from hotspots.export.formats import METADATA_LAYER
+from hotspots.parameters import DEFAULT_K, DEFAULT_SCHEME
 from hotspots.render import classes as cls
 from hotspots.render.layers import OFFENCE_STYLE, RAID_STYLE, SEARCH_STYLE
 
-__all__ = ["STYLES_TABLE", "Rule", "Symbol", "layer_rules", "qml", "sld", "write_default_styles"]
+__all__ = [
+    "STYLES_TABLE",
+    "Rule",
+    "Symbol",
+    "classes_of",
+    "layer_rules",
+    "qml",
+    "sld",
+    "ward_count_classes",
+    "write_default_styles",
+]
 
 STYLES_TABLE: Final = "layer_styles"
 #: Screen pixels to millimetres (QGIS symbol units), at 96 dpi.
@@ -80,14 +92,21 @@ class Rule:
     otherwise: bool = False
 
 
-def layer_rules(name: str, geometry_type: str, offence_counts: Sequence[float] = ()) -> list[Rule]:
+def layer_rules(
+    name: str,
+    geometry_type: str,
+    offence_counts: Sequence[float] = (),
+    *,
+    scheme: str = DEFAULT_SCHEME,
+    k: int | None = None,
+) -> list[Rule]:
     """The rules of a layer by its name (see the module docstring); ``offence_counts`` are the
-    wards' counts (their classes are the map's)."""
+    wards' counts (their classes are the map's, by ``scheme`` with ``k`` classes)."""
     kind = _kind(geometry_type)
     if name == "hotspots" and kind == "fill":
         return _hotspot_rules()
     if name == "wards" and kind == "fill":
-        return _ward_rules(offence_counts)
+        return _ward_rules(offence_counts, scheme, k)
     if name in _POINT_STYLES and kind == "point":
         return [Rule(_POINT_LABELS[name], (), _marker(_POINT_STYLES[name]), otherwise=True)]
     if name == "events" and kind == "point":
@@ -123,8 +142,25 @@ def _hotspot_rules() -> list[Rule]:
     return rules
 
 
-def _ward_rules(counts: Sequence[float]) -> list[Rule]:
-    classes = cls.sequential_classes(list(counts), integer=True)
+def ward_count_classes(
+    counts: Sequence[float], scheme: str = DEFAULT_SCHEME, k: int | None = None
+) -> cls.ColourClasses:
+    """The classes of the wards' drug offence counts, as the map draws them: what a wards
+    export's style draws and its metadata records (``parameters.classes``)."""
+    return cls.sequential_classes(list(counts), integer=True, scheme=scheme, k=k)
+
+
+def classes_of(parameters: Mapping[str, Any]) -> tuple[str, int | None]:
+    """The scheme and ``k`` an export's ``parameters`` record (``classes``), else the default."""
+    record = parameters.get("classes")
+    if not isinstance(record, Mapping):
+        return DEFAULT_SCHEME, None
+    k = record.get("k")
+    return str(record.get("scheme", DEFAULT_SCHEME)), None if k is None else int(k)
+
+
+def _ward_rules(counts: Sequence[float], scheme: str, k: int | None) -> list[Rule]:
+    classes = ward_count_classes(counts, scheme, k)
     rules = []
     for low, high, colour, label in zip(
         classes.lower, classes.upper, classes.colours, classes.labels, strict=True
@@ -351,10 +387,17 @@ def _sld_symbolizer(symbol: Symbol) -> ET.Element:
 # -- the table ----------------------------------------------------------------------------------
 
 
-def write_default_styles(path: Path, updated: datetime | None = None) -> list[str]:
+def write_default_styles(
+    path: Path,
+    updated: datetime | None = None,
+    *,
+    scheme: str = DEFAULT_SCHEME,
+    k: int | None = None,
+) -> list[str]:
     """Add a default style for every spatial layer of the GeoPackage at ``path`` to its
     ``layer_styles`` table (made here; the file must not have one yet). Returns the layers
-    styled. ``updated`` is the rows' ``update_time`` (default now, UTC)."""
+    styled. ``updated`` is the rows' ``update_time`` (default now, UTC); ``scheme`` and ``k``
+    class the wards (:func:`ward_count_classes`)."""
     rows = []
     when = (updated or datetime.now(UTC)).replace(microsecond=0)
     for name, geometry_type in pyogrio.list_layers(path):
@@ -367,7 +410,10 @@ def write_default_styles(path: Path, updated: datetime | None = None) -> list[st
                 path, layer=name, columns=["offence_count"], read_geometry=False
             )
             counts = table["offence_count"].astype(float).tolist()
-        rules = layer_rules(name, str(geometry_type), counts)
+        rules = layer_rules(name, str(geometry_type), counts, scheme=scheme, k=k)
+        description = f"The hotspots web map's style for {name}"
+        if name == "wards" and len(counts):
+            description += f" (classes: scheme {scheme}, k = {k or DEFAULT_K})"
         rows.append(
             {
                 "f_table_catalog": "",
@@ -378,7 +424,7 @@ def write_default_styles(path: Path, updated: datetime | None = None) -> list[st
                 "styleQML": qml(rules, str(geometry_type), _LABELS.get(name)),
                 "styleSLD": sld(name, rules),
                 "useAsDefault": True,
-                "description": f"The hotspots web map's style for {name}",
+                "description": description,
                 "owner": "",
                 "ui": "",
                 "update_time": pd.Timestamp(when.replace(tzinfo=None)),

@@ -12,6 +12,7 @@ from branca.element import Figure
 
 from hotspots import schema
 from hotspots.analysis import Analysis
+from hotspots.parameters import DEFAULT_SCHEME, K_CHANGE_MAX
 from hotspots.render import classes as cls
 from hotspots.render import layers
 from hotspots.render import legend as key
@@ -47,6 +48,8 @@ def compare_map(
     force_area: gpd.GeoDataFrame | None = None,
     show_raids: bool = True,
     fit_wards: bool = False,
+    scheme: str = DEFAULT_SCHEME,
+    k: int | None = None,
 ) -> Figure:
     """Two periods side by side on synchronised maps, with the change per ward.
 
@@ -61,6 +64,10 @@ def compare_map(
     tiles, force_area, show_raids, fit_wards
         As for :func:`hotspots.render.period_map` (``show_raids``: raid counts in popups;
         ``fit_wards``: open on the analyses' wards, an officer's area).
+    scheme, k
+        How the ward shades are classed (as for :func:`hotspots.render.period_map`); the
+        change layer takes the same scheme with ``k`` classes a side (at most
+        :data:`hotspots.parameters.K_CHANGE_MAX`).
 
     Returns
     -------
@@ -72,7 +79,7 @@ def compare_map(
     figure = Figure()
     add_css(figure)
     values = {id(x): ward_values(x.wards, ward_measure) for x in (a, b)}
-    classes = ward_classes(ward_measure, list(values.values()))
+    classes = ward_classes(ward_measure, list(values.values()), scheme, k)
     panes = []
     for side, (this, other) in enumerate(((a, b), (b, a))):
         wards = layers.to_wgs84(this.wards, "wards", fixed=True)
@@ -98,7 +105,10 @@ def compare_map(
         layer.add_to(m)
         legend = [key.classes_section(name, classes, layer)]
         if side == 1:
-            legend.append(_change_layer(m, a, b, wards, raids=show_raids))
+            change_k = None if k is None else min(k, K_CHANGE_MAX)
+            legend.append(
+                _change_layer(m, a, b, wards, raids=show_raids, scheme=scheme, k=change_k)
+            )
         add_hotspots(m, this, legend, raids=show_raids)
         add_orientation(m, area, wards, legend)
         title = ("A" if side == 0 else "B") + f": {period}"
@@ -114,13 +124,20 @@ def compare_map(
 
 
 def _change_layer(
-    m: folium.Map, a: Analysis, b: Analysis, wards: gpd.GeoDataFrame, *, raids: bool
+    m: folium.Map,
+    a: Analysis,
+    b: Analysis,
+    wards: gpd.GeoDataFrame,
+    *,
+    raids: bool,
+    scheme: str = DEFAULT_SCHEME,
+    k: int | None = None,
 ) -> str:
     """B minus A per ward, on the right-hand map (hidden until chosen)."""
     before = a.wards.set_index(schema.WARD_CODE)["offence_count"]
     after = wards.set_index(schema.WARD_CODE)["offence_count"]
     change = (after - before.reindex(after.index)).astype(float)
-    classes = cls.change_classes(change.to_numpy())
+    classes = cls.change_classes(change.to_numpy(), scheme=scheme, k=k)
     name = f"Change per ward, {a.period.label} to {b.period.label}"
 
     def tip(row: Mapping[str, Any], value: Any) -> str:

@@ -36,6 +36,7 @@ from hotspots import schema
 from hotspots.analysis import Analysis
 from hotspots.evaluate.next_month import NextMonth, capture_text, top_cells
 from hotspots.figures import Figure as LayerFigure
+from hotspots.parameters import DEFAULT_SCHEME
 from hotspots.periods import Period
 from hotspots.render import classes as cls
 from hotspots.render import layers
@@ -155,6 +156,8 @@ def period_map(
     force_area: gpd.GeoDataFrame | None = None,
     fit_wards: bool = False,
     forecast: ForecastOverlay | None = None,
+    scheme: str = DEFAULT_SCHEME,
+    k: int | None = None,
 ) -> folium.Map:
     """The map of one analysed period.
 
@@ -186,6 +189,9 @@ def period_map(
     forecast
         Next month's forecast cells (:func:`forecast_overlay`, analysts), a layer hidden until
         switched on; None: no forecast layer.
+    scheme, k
+        How the ward shades are classed (:data:`hotspots.parameters.SCHEMES`) and into how
+        many classes (None: the measure's default); the key names both.
 
     Returns
     -------
@@ -209,7 +215,7 @@ def period_map(
 
     figures = analysis.figures()  # a layer not held: "no data" in the popups, never 0
     values = ward_values(analysis.wards, ward_measure)
-    classes = ward_classes(ward_measure, [values])
+    classes = ward_classes(ward_measure, [values], scheme, k)
     name = ward_layer_name(ward_measure, period, compare)
     ward_layer = layers.ward_layer(
         wards,
@@ -407,12 +413,25 @@ def ward_values(wards: gpd.GeoDataFrame, measure: str) -> pd.Series:
     return wards[column].astype(float).reset_index(drop=True)
 
 
-def ward_classes(measure: str, values: list[pd.Series]) -> cls.ColourClasses:
-    """Classes of a measure over every pane that shares the key."""
+def ward_classes(
+    measure: str, values: list[pd.Series], scheme: str = DEFAULT_SCHEME, k: int | None = None
+) -> cls.ColourClasses:
+    """Classes of a measure over every pane that shares the key, by ``scheme`` with ``k``
+    classes (None: the measure's default; :mod:`hotspots.render.classes`)."""
     pooled = pd.concat(values, ignore_index=True).to_numpy()
     if measure == "change":
-        return cls.change_classes(pooled)
-    return cls.sequential_classes(pooled, integer=measure == "count")
+        return cls.change_classes(pooled, scheme=scheme, k=k)
+    return cls.sequential_classes(pooled, integer=measure == "count", scheme=scheme, k=k)
+
+
+def classes_record(
+    analysis: Analysis, measure: str, scheme: str = DEFAULT_SCHEME, k: int | None = None
+) -> dict[str, Any]:
+    """The ward classes :func:`period_map` draws for ``analysis`` (same function, same
+    values), as ``/map.json`` records them: the measure, scheme, ``k`` and each class
+    (:meth:`hotspots.render.classes.ColourClasses.record`)."""
+    values = ward_values(analysis.wards, measure)
+    return {"measure": measure, **ward_classes(measure, [values], scheme, k).record()}
 
 
 def ward_layer_name(measure: str, period: str, compare: str | None) -> str:

@@ -39,6 +39,7 @@ from werkzeug.exceptions import NotFound
 from hotspots.export import ExportMetadata
 from hotspots.export.events import no_data_months
 from hotspots.export.geojson import feature_texts
+from hotspots.export.jsonvalues import whole_columns
 from hotspots.presentation import figures_json
 from web.access import current_access
 from web.accounts import audit
@@ -202,10 +203,12 @@ def _metadata(
         gaps = no_data_months(st.store.sources(), [collection.layer], view.period.months)
         parameters["no_data_months"] = gaps.get(collection.layer, [])  # as the API and exports
     extra: dict[str, Any] = {}
-    if collection.id == "hotspots":
-        parameters.update(eps_m=view.eps_m, min_samples=view.min_samples)
     if collection.layer is None:  # the analysis' tables: which months each layer is held for
-        extra["figures"] = figures_json(get_analysis(view))  # (cached: the features' own)
+        analysis = get_analysis(view)  # (cached: the features' own)
+        # the parameters the analysis used, as /api/v1/hotspots and /api/v1/wards record them:
+        # the radius and core count chosen and why, not only "auto" as asked
+        parameters.update(analysis.parameters)
+        extra["figures"] = figures_json(analysis)
     meta = ExportMetadata(
         period=view.period.label,
         parameters=parameters,
@@ -332,6 +335,7 @@ def items(cid: str) -> Response:
     limit, offset = params.limit(args), params.offset(args)
     view = _view(args, chosen)
     frame = features(chosen, view)
+    whole = whole_columns(frame)  # each column's JSON type from the whole collection, every page
     if "bbox" in args:
         if params.crs(args, "bbox-crs") == params.BNG:
             frame = frame[in_bbox_27700(frame, params.bbox_27700(args))]  # type: ignore[arg-type]
@@ -359,7 +363,7 @@ def items(cid: str) -> Response:
         "links": links,
         "metadata": _metadata(view, chosen, args),
     }
-    texts = feature_texts(page, chosen.id_column, params.CRS_NAMES[crs])
+    texts = feature_texts(page, chosen.id_column, params.CRS_NAMES[crs], whole)
     body = json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[' + ",\n".join(texts) + "]}"
     return _geojson(body, crs)
 
@@ -380,7 +384,10 @@ def item(cid: str, fid: str) -> Response:
     match = frame[frame[chosen.id_column].astype(str) == fid]
     if match.empty:
         raise NotFound()
-    feature = json.loads(feature_texts(match.iloc[:1], chosen.id_column, params.CRS_NAMES[crs])[0])
+    text = feature_texts(
+        match.iloc[:1], chosen.id_column, params.CRS_NAMES[crs], whole_columns(frame)
+    )
+    feature = json.loads(text[0])
     root = _root()
     feature["links"] = [
         _link(f"{root}/collections/{cid}/items/{quote(fid)}", "self", GEOJSON),
