@@ -114,7 +114,8 @@ def assess(
             wanted = events[schema.MONTH].isin(months) & (events[schema.LAYER] == "offence")
             earlier = events[wanted.to_numpy()]
         else:
-            earlier = store.load(["offence"], months=months)
+            drugs_only = [schema.DRUGS_CRIME_TYPE]  # read as such (a store of every crime type)
+            earlier = store.load(["offence"], months=months, categories=drugs_only)
         earlier = earlier[earlier[schema.CATEGORY] == schema.DRUGS_CRIME_TYPE]
         dyn = hotspot_dynamics(
             hotspots.geometry,

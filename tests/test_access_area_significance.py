@@ -129,3 +129,25 @@ def test_no_officer_door_shows_the_expected_count(app: Flask, door: str) -> None
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert "64.2" not in body and "64.3" not in body
+
+
+def test_the_servers_analysis_keeps_its_significance_but_not_the_other_offences(app: Flask) -> None:
+    """The 96 burglaries are the test's background (N = 336 = 240 + 96): the analysis the server
+    caches (memory and disk) has its p-values but does not carry them (a large force's year with
+    every crime type: ~1M rows, seconds to pickle; docs/benchmarks.md "A large force")."""
+    from werkzeug.datastructures import MultiDict
+
+    from web.analyses import full_analysis
+    from web.data import state
+    from web.filters import parse_view
+
+    with app.test_request_context(f"/?{PERIOD}"):
+        view = parse_view(MultiDict({"from": "2025-04", "to": "2025-06"}), list(MONTHS), 3)
+        analysis = full_analysis(view)
+        assert state().events is not None
+        burglaries = (state().events["category"] == "Burglary").sum()
+    assert burglaries == 96
+    assert analysis.other_offences is None
+    significance = analysis.parameters["significance"]
+    assert significance["available"] is True, significance
+    assert analysis.hotspots["p_value"].notna().all() and len(analysis.hotspots) == 2

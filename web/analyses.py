@@ -118,7 +118,7 @@ def full_analysis(view: ViewRequest) -> Analysis:
         if choice is not None:
             parameters = {**analysis.parameters, "parameter_choice": choice.as_dict()}
             analysis = dataclasses.replace(analysis, parameters=parameters)
-        return assess(
+        assessed = assess(
             analysis,
             st.store,
             n_sims=int(config["SIGNIFICANCE_SIMS"]),
@@ -127,6 +127,10 @@ def full_analysis(view: ViewRequest) -> Analysis:
             score=False,
             events=st.events,
         )
+        # The other offences are the significance test's background, used by assess only: not
+        # kept in the cached analysis (a large force's year with every crime type holds ~1M,
+        # 4-6 CPU s to pickle into the disk cache; docs/benchmarks.md, "A large force").
+        return dataclasses.replace(assessed, other_offences=None)
 
     analysis = shared(
         "analyses",
@@ -149,7 +153,7 @@ def parameter_score_of(eps_m: float | str, min_samples: int | str) -> dict[str, 
 
     def make() -> dict[str, Any]:
         grid = Grid.over(st.store.load_boundary("force_area"), CELL_M)
-        xy, months = drug_offences(st.store)
+        xy, months = drug_offences(st.store, st.events)  # in memory: not read again
         return parameter_score(
             xy,
             months,

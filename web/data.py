@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from flask import Flask, current_app
 
@@ -102,7 +103,8 @@ class StoreState:
         with self._lock:
             self.version = self.store.manifest()["version"]
             self.months = store_months(self.store)
-            # One force's events are small (thousands of rows): keep them in memory per version.
+            # A force's events, in memory per version (a large force's year with every crime
+            # type: ~1M rows, ~0.8 GB with its geometry; docs/benchmarks.md, "A large force").
             self.events = _plain_text(self.store.load()) if stamp else None
             has_wards = stamp and "wards" in self.store.manifest()["boundaries"]
             self.wards = self.store.load_boundary("wards") if has_wards else None
@@ -114,11 +116,20 @@ class StoreState:
 def _plain_text(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """``events`` with Arrow-backed text columns as plain Python strings: the server filters
     this frame for every new view, and taking rows of ~20 Arrow text columns costs more than
-    the analysis itself (values and missing values are unchanged: ``None`` stays missing)."""
+    the analysis itself (values and missing values are unchanged: ``None`` stays missing).
+
+    Each distinct value is one Python string shared by its rows (``pandas.factorize``, then the
+    rows take from the distinct values): a string per row made the frame of a large force's
+    year with every crime type (1.06M rows) 1.1 GB larger than its Arrow copy, the shared
+    strings 0.24 GB (docs/benchmarks.md, "A large force")."""
     out = events.copy()
     for name in out.columns:
         if name != out.geometry.name and isinstance(out[name].dtype, pd.StringDtype):
-            out[name] = out[name].astype(object).where(out[name].notna(), None)
+            codes, distinct = pd.factorize(out[name])  # missing: code -1
+            values = np.empty(len(distinct) + 1, dtype=object)
+            values[:-1] = distinct.astype(object)
+            values[-1] = None
+            out[name] = pd.Series(values[codes], index=out.index, dtype=object)
     return out
 
 

@@ -296,7 +296,8 @@ def drug_offences(
     """The store's drug offences as ``(xy, months)`` (other crime types left out), read from
     ``store`` or taken from its ``events`` already in memory (any layers and months)."""
     if events is None:
-        events = store.load(["offence"], columns=[schema.MONTH, schema.CATEGORY])
+        columns, drugs_only = [schema.MONTH, schema.CATEGORY], [schema.DRUGS_CRIME_TYPE]
+        events = store.load(["offence"], columns=columns, categories=drugs_only)
     else:
         events = events[(events[schema.LAYER] == "offence").to_numpy()]
     drugs = events[events[schema.CATEGORY] == schema.DRUGS_CRIME_TYPE]

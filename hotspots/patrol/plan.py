@@ -289,7 +289,7 @@ def patrol_plan(
         wards=wards,
     )
     if assess_places or significant_only:
-        analysis = assess(analysis, store, n_sims=n_sims, seed=seed, score=False)
+        analysis = assess(analysis, store, n_sims=n_sims, seed=seed, score=False, events=events)
     hotspots = analysis.hotspots
     if significant_only:
         hotspots = keep_significant(hotspots)

@@ -39,13 +39,17 @@ def select_entries(
 
 
 def read_events(
-    files: Iterable[Path], wanted: set[str] | None, columns: Sequence[str] | None
+    files: Iterable[Path],
+    wanted: set[str] | None,
+    columns: Sequence[str] | None,
+    categories: Sequence[str] | None = None,
 ) -> gpd.GeoDataFrame:
-    """The rows of the ``wanted`` months (``None``: all) of the events ``files``, each in source
-    order, one file after another (see :meth:`hotspots.store.Store.load`)."""
+    """The rows of the ``wanted`` months (``None``: all) and ``categories`` (``None``: all) of
+    the events ``files``, each in source order, one file after another (see
+    :meth:`hotspots.store.Store.load`)."""
     frames = []
     for file in files:
-        frame = _read_in_source_order(file, columns)
+        frame = _read_in_source_order(file, columns, categories)
         if wanted is not None:
             frame = frame[frame[schema.MONTH].isin(wanted)]
         frames.append(frame)
@@ -67,13 +71,20 @@ def _overlaps(extent: list[float] | None, bbox: tuple[float, float, float, float
     )
 
 
-def _read_in_source_order(path: Path, columns: Sequence[str] | None) -> gpd.GeoDataFrame:
-    """One events file, its rows back in source order (files are stored in spatial order)."""
+def _read_in_source_order(
+    path: Path, columns: Sequence[str] | None, categories: Sequence[str] | None = None
+) -> gpd.GeoDataFrame:
+    """One events file, its rows back in source order (files are stored in spatial order);
+    with ``categories``, only their rows (Arrow's row filter, before the geometry is decoded)."""
     wanted = None if columns is None else [*columns, "geometry"]
     extra = wanted is not None and schema.SOURCE_ROW not in wanted
     if wanted is not None and extra:
         wanted = [*wanted, schema.SOURCE_ROW]
-    frame = gpd.read_parquet(path, columns=wanted)
+    if categories is None:
+        frame = gpd.read_parquet(path, columns=wanted)
+    else:
+        keep = [(schema.CATEGORY, "in", list(categories))]
+        frame = gpd.read_parquet(path, columns=wanted, filters=keep)
     if schema.SOURCE_ROW in frame.columns and len(frame) > 1:
         rows = frame[schema.SOURCE_ROW].to_numpy()
         if (np.diff(rows) < 0).any():
