@@ -12,13 +12,12 @@ folder of the server. Uploads over ``UPLOAD_MAX_MB`` are refused with 413 before
 saved. Saved copies and their folder are private to the service's user (0600 / 0700). An upload
 made while another upload or ingest writes the store (its lock) is a 409 asking to try again,
 with nothing stored: two uploads of one month at once leave one whole copy. Each upload counts
-against the account's budget of new work (:func:`web.budget.charge`): it gives the store a new
-data version, and every cached view is then made again. An upload whose every file is byte for
-byte the stored one (:func:`hotspots.ingest.bytes_held`) is not counted: its ingest changes
-nothing (:mod:`hotspots.store.sameness`), the page says so, and the data version and the caches
-are kept. (Such a file can still change the store only if the code, or the rows other sources
-hold, changed since it was stored: after an upload or ingest that was counted, or a release;
-uploading it again then changes nothing.)
+against the account's budget of new work (:func:`web.budget.charge`), counted before anything
+is saved: an upload that changes the store gives it a new data version, and every cached view
+is then made again; one whose ingest changes nothing (:mod:`hotspots.store.sameness`: the page
+says so, the data version and the caches are kept) still reads every row, seconds of CPU and
+~1 GB for a 60 MB file, so it counts too, and its saved copy (bytes the store already holds) is
+removed.
 """
 
 from __future__ import annotations
@@ -31,12 +30,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, render_template, request
-from werkzeug.exceptions import TooManyRequests
 from werkzeug.utils import secure_filename
 
 from hotspots.dates import months_words
 from hotspots.errors import HotspotsError, ReplacementRefused, StoreBusy
-from hotspots.ingest import IngestReport, bytes_held, ingest, stored_boundaries
+from hotspots.ingest import IngestReport, ingest, stored_boundaries
 from hotspots.private import private_dirs, private_file
 from hotspots.report import NOTHING_CHANGED, ingest_warnings
 from hotspots.store import Store
@@ -93,6 +91,9 @@ def submit() -> tuple[str, int]:
             error = str(exc)
     if error is not None:
         return _page(None, error, 400)
+    # every upload is read in full, even one that changes nothing (web.budget): counted
+    # before anything is saved
+    charge()
     st = state()
     allow_shrink = request.form.get("allow_shrink") == "1"
     all_crime_types = _all_crime_types(st.store)
@@ -105,9 +106,6 @@ def submit() -> tuple[str, int]:
             with private_file(path) as handle:
                 upload.save(handle)
             paths.append(path)
-        if not bytes_held(paths, st.store, all_crime_types):
-            # a new data version: every cached view is made again (web.budget)
-            _charge_or_discard(folder)
         report = ingest(
             paths,
             wards=stored_boundaries(st.store, "wards"),
@@ -129,17 +127,10 @@ def submit() -> tuple[str, int]:
         message = without_paths(message, st.store.path)
         audit("upload_refused", {"files": names, "reason": message})
         return _page(None, message, status, shrink_refused=isinstance(exc, ReplacementRefused))
+    if not report.changed:  # the store holds these bytes already: no second copy
+        shutil.rmtree(folder, ignore_errors=True)
     audit("upload", {"files": names, "sources": _summary(report), "changed": report.changed})
     return _page(report, None, 200)
-
-
-def _charge_or_discard(folder: Path) -> None:
-    """Count the upload against the account's budget; refused (429), its saved files go."""
-    try:
-        charge()
-    except TooManyRequests:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
 
 
 def _page(
