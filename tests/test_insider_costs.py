@@ -1,5 +1,6 @@
-"""What a visitor's query string can make the server do: a period is any two months of years
-0001-9999, and every month of it was listed, once per request (insider5).
+"""A hostile insider (insider5): what a visitor's query string can make the server do (a period
+is any two months of years 0001-9999, and every month of it was listed, once per request), and
+hotspot shapes served in British National Grid metres, which the leak scan could not read.
 
 Everything runs on the shared demo store (read-only), which holds Jan-Dec 2025.
 """
@@ -9,11 +10,14 @@ from __future__ import annotations
 import json
 import time
 
+import numpy as np
 import pytest
 from flask import Flask
 
 from hotspots.periods import held_runs, missing_words
+from hotspots.store import Store
 from tests.accounts import client_as
+from tests.coordscan import ExactPoints, coordinate_leaks, geometry_leaks, hotspot_polygons
 from tests.helpers import AppFactory
 
 HELD = [f"2025-{m:02d}" for m in range(1, 13)]
@@ -74,3 +78,32 @@ def test_a_period_of_ten_thousand_years_costs_milliseconds(
     text = text or response.get_data(as_text=True)
     assert "Jan 0002–Dec 2024, Jan 2026–Dec 9999" in text
     assert spent < 0.1, spent
+
+
+BNG = "http://www.opengis.net/def/crs/EPSG/0/27700"
+
+
+@pytest.mark.parametrize("period", ["2025-07/2025-09", "2025-01/2025-12"])
+def test_hotspot_shapes_in_british_national_grid_give_no_offence_away(
+    app: Flask, demo_store: Store, period: str
+) -> None:
+    """The OGC answers in EPSG:27700 (``crs=``, what QGIS asks for a British project) carry
+    the hotspot polygons in metres: the truth table's scan read every polygon as lon/lat, so
+    these answers could not be judged (the scan raised on them). Judged now: the officer's and
+    the commissioner's polygons give no offence, search or raid away, and the analyst's exact
+    hulls do (the scan can see a leak in metres)."""
+    events = demo_store.load()
+    points = ExactPoints(
+        np.column_stack([events.geometry.x, events.geometry.y]),
+        [f"{a} {b}" for a, b in zip(events["layer"], events["event_id"], strict=True)],
+    )
+    url = f"/ogc/collections/hotspots/items?datetime={period}&limit=10000&crs={BNG}"
+    found = {}
+    for role in ("officer", "commissioner", "analyst"):
+        response = client_as(app, role).get(url)
+        assert response.status_code == 200 and response.headers["Content-Crs"] == f"<{BNG}>"
+        text = response.get_data(as_text=True)
+        assert hotspot_polygons(text), role  # polygons were read
+        found[role] = geometry_leaks(text, points) + coordinate_leaks(text, points)
+    assert found["officer"] == [] and found["commissioner"] == []
+    assert len(found["analyst"]) >= 2
