@@ -286,7 +286,7 @@ def test_uploads_count_against_the_compute_budget(
     for outcome in ("Under investigation", "Status update unavailable"):
         assert post_files(client, [(republished("2025-07", outcome), JULY.name)])[0] == 200
     uploads = sorted((store / "uploads").glob("*"))
-    assert len(uploads) == 2  # a changed file's copy is kept (provenance)
+    assert len(uploads) == 1  # the copy of the rows held (the second replaced the first)
     status, html = post_files(client, [(republished(), JULY.name)])  # the stored file again
     assert status == 200 and "Nothing changed" in html
     assert sorted((store / "uploads").glob("*")) == uploads  # its copy was not kept
@@ -296,6 +296,27 @@ def test_uploads_count_against_the_compute_budget(
         assert status == 429 and "COMPUTE_PER_MINUTE" in html
     assert snapshot(store) == before
     assert sorted((store / "uploads").glob("*")) == uploads  # the refused copies are gone
+
+
+def test_an_upload_copy_is_kept_while_the_store_holds_its_rows(app: Flask, store: Path) -> None:
+    """Every changed upload's copy stayed under ``store/uploads/``: an analyst alternating two
+    versions of one 60 MB month filled 1.2 GB of disk a minute within ``COMPUTE_PER_MINUTE``
+    (insider5). A copy is the provenance of rows the store holds: kept while it holds them,
+    removed when a later upload replaces that source. Files outside the store (the demo's
+    own, named by the manifest) are never touched."""
+    client = sign_in(app.test_client())
+    outside = {str(e["path"]) for e in Store(store).manifest()["sources"].values()}
+    first = republished("2025-07", "Under investigation")
+    assert post_files(client, [(first, JULY.name)])[0] == 200
+    (kept,) = (store / "uploads").rglob(JULY.name)
+    assert kept.read_bytes() == first
+    second = republished("2025-07", "Status update unavailable")
+    assert post_files(client, [(second, JULY.name)])[0] == 200
+    (now,) = (store / "uploads").rglob(JULY.name)  # the first copy is gone, and its folder
+    assert now.read_bytes() == second and not kept.parent.exists()
+    entry = Store(store).manifest()["sources"]["street:2025-07:cambridgeshire"]
+    assert Path(entry["path"]) == now.resolve()
+    assert all(Path(p).is_file() for p in outside)  # the demo's files, outside the store
 
 
 def test_the_stored_file_again_changes_nothing(app: Flask, store: Path) -> None:
