@@ -300,10 +300,10 @@ def test_uploads_count_against_the_compute_budget(
 
 def test_an_upload_copy_is_kept_while_the_store_holds_its_rows(app: Flask, store: Path) -> None:
     """Every changed upload's copy stayed under ``store/uploads/``: an analyst alternating two
-    versions of one 60 MB month filled 1.2 GB of disk a minute within ``COMPUTE_PER_MINUTE``
-    (insider5). A copy is the provenance of rows the store holds: kept while it holds them,
-    removed when a later upload replaces that source. Files outside the store (the demo's
-    own, named by the manifest) are never touched."""
+    versions of one 60 MB month could fill 1.2 GB of disk a minute (20 x 60 MB) within
+    ``COMPUTE_PER_MINUTE`` (insider5). A copy is the provenance of rows the store holds: kept
+    while it holds them, removed when a later upload replaces that source. Files outside the
+    store (the demo's own, named by the manifest) are never touched."""
     client = sign_in(app.test_client())
     outside = {str(e["path"]) for e in Store(store).manifest()["sources"].values()}
     first = republished("2025-07", "Under investigation")

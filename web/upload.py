@@ -147,7 +147,7 @@ def _drop_superseded(store: Store, held_before: set[str]) -> None:
     the store holds its rows (provenance), not after. Only files under ``store/uploads/`` that
     the manifest named before and names no more: never another upload still being ingested
     (the manifest never named it), never a file outside the store. Kept, every changed upload
-    stayed: one analyst alternating two versions of a 60 MB file filled 1.2 GB of disk a
+    stayed: one analyst alternating two versions of a 60 MB file could fill 1.2 GB of disk a
     minute within the budget of new work."""
     uploads = (store.path / "uploads").resolve()
     for raw in held_before - _source_paths(store):
