@@ -319,6 +319,21 @@ def test_an_upload_copy_is_kept_while_the_store_holds_its_rows(app: Flask, store
     assert all(Path(p).is_file() for p in outside)  # the demo's files, outside the store
 
 
+def test_of_one_upload_only_the_files_that_changed_the_store_are_kept(
+    app: Flask, store: Path
+) -> None:
+    """An upload of a file the store holds as it is (the demo's own July) and one it changes
+    (December re-published): only December's copy is kept, the one the manifest names."""
+    december = republished("2025-12", "Under investigation")
+    files = [(JULY.read_bytes(), JULY.name), (december, "2025-12-cambridgeshire-street.csv")]
+    status, html = post_files(sign_in(app.test_client()), files)
+    assert status == 200, html
+    (folder,) = (store / "uploads").iterdir()
+    assert [p.name for p in folder.iterdir()] == ["2025-12-cambridgeshire-street.csv"]
+    named = {e["path"] for e in Store(store).manifest()["sources"].values()}
+    assert str((folder / "2025-12-cambridgeshire-street.csv").resolve()) in named
+
+
 def test_the_stored_file_again_changes_nothing(app: Flask, store: Path) -> None:
     """The demo's own July uploaded: nothing written, the version and the caches kept."""
     client = sign_in(app.test_client())

@@ -129,10 +129,8 @@ def submit() -> tuple[str, int]:
         message = without_paths(message, st.store.path)
         audit("upload_refused", {"files": names, "reason": message})
         return _page(None, message, status, shrink_refused=isinstance(exc, ReplacementRefused))
-    if not report.changed:  # the store holds these bytes already: no second copy
-        shutil.rmtree(folder, ignore_errors=True)
-    else:
-        _drop_superseded(st.store, held_before)
+    _keep_named(st.store, folder)  # a file that changed nothing: the store holds its bytes
+    _drop_superseded(st.store, held_before)
     audit("upload", {"files": names, "sources": _summary(report), "changed": report.changed})
     return _page(report, None, 200)
 
@@ -140,6 +138,18 @@ def submit() -> tuple[str, int]:
 def _source_paths(store: Store) -> set[str]:
     """The files the store's sources were read from (the manifest's ``path`` of each)."""
     return {str(e.get("path")) for e in store.manifest()["sources"].values() if e.get("path")}
+
+
+def _keep_named(store: Store, folder: Path) -> None:
+    """Keep of this upload's saved files those the store now names as a source's file (each
+    the provenance of rows it holds); a file whose ingest changed nothing is a second copy of
+    bytes the store holds, and goes (the folder too, when none is named)."""
+    named = _source_paths(store)
+    for path in folder.iterdir():
+        if str(path.resolve()) not in named:
+            path.unlink()
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def _drop_superseded(store: Store, held_before: set[str]) -> None:
