@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from hotspots.store import Store
 from tests.accounts import client_as
 from tests.coordscan import ExactPoints, coordinate_leaks, geometry_leaks, hotspot_polygons
 from tests.helpers import AppFactory
+from web.budget import weight
 
 HELD = [f"2025-{m:02d}" for m in range(1, 13)]
 #: The widest period a query string can name: 119,988 months.
@@ -107,3 +109,40 @@ def test_hotspot_shapes_in_british_national_grid_give_no_offence_away(
         found[role] = geometry_leaks(text, points) + coordinate_leaks(text, points)
     assert found["officer"] == [] and found["commissioner"] == []
     assert len(found["analyst"]) >= 2
+
+
+def test_a_download_counts_by_its_rows() -> None:
+    """One count per ``COMPUTE_ROWS_PER_COUNT`` rows, rounded up, never under 1 nor over the
+    minute's budget (which would refuse it for ever)."""
+    assert weight(0, 25_000, 20) == 1
+    assert weight(25_000, 25_000, 20) == 1
+    assert weight(25_001, 25_000, 20) == 2
+    assert weight(245_000, 25_000, 20) == 10
+    assert weight(10_000_000, 25_000, 20) == 20
+    assert weight(245_000, 0, 20) == 1  # 0: every download counts one
+
+
+def test_an_events_download_counts_by_its_rows(app_factory: AppFactory, tmp_path: Path) -> None:
+    """An events download was one count whatever its size: a large force's month (245,000
+    events, a 60 MB police.uk file) took 9 s of CPU and 28 s as GeoJSON, 188 MB, and an
+    analyst could ask for 20 a minute. It now counts one per ``COMPUTE_ROWS_PER_COUNT`` rows.
+    On the demo, with 1,000 rows a count and 5 counts a minute: the year's events (2,992,
+    3 counts) download once; a second, in another format, is refused, naming what it counts;
+    a month's (under 1,000 rows, 1 count) still downloads."""
+    app = app_factory(
+        TESTING=True,
+        WARM_PRESETS=0,
+        USERS_DB=str(tmp_path / "users.sqlite3"),
+        COMPUTE_PER_MINUTE=5,
+        COMPUTE_ROWS_PER_COUNT=1000,
+    )
+    client = client_as(app, "analyst")
+    year = client.get("/api/v1/events?from=2025-01&to=2025-12&format=csv")
+    assert year.status_code == 200
+    rows = len(year.get_data(as_text=True).splitlines()) - 1
+    assert 2000 < rows <= 3000, rows  # 3 counts
+    again = client.get("/api/v1/events?from=2025-01&to=2025-12&format=parquet")
+    assert again.status_code == 429
+    assert f"this download of {rows:,} rows counts as 3" in again.get_data(as_text=True)
+    month = client.get("/api/v1/events?from=2025-07&to=2025-07&format=csv")
+    assert month.status_code == 200
