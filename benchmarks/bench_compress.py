@@ -9,7 +9,14 @@ and reports per URL and encoding: the body size, the median wall and CPU time of
 (Flask's test client: the app's own work, no network), and the CPU time of compressing the
 plain body once with flask-compress's settings (gzip level 6, Brotli quality 4, zstd level 3).
 ``transfer_10mbit_ms`` is computed, not measured: the body's bytes over a 10 Mbit/s link.
-Writes ``benchmarks/out/compress.json`` and prints a Markdown table.
+
+The alternative a competent user would set up: flask-compress's own cache of compressed bodies
+(``COMPRESS_CACHE_BACKEND`` + ``COMPRESS_CACHE_KEY``, keyed by the path, query and user, so that
+a warm answer is compressed once, not per request; the app does not cache them). A second app
+with that cache runs in the same interleaved rounds (``setup`` = ``cached``), and for each URL
+the size and CPU of Brotli at quality 11 (what a precompressing static server such as nginx's
+``brotli_static`` would send) are computed once (``br11_*``; not a request). Writes
+``benchmarks/out/compress.json`` and prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -60,49 +67,91 @@ def _compress_cpu_ms(body: bytes, encoding: str) -> float:
     return statistics.median(times)
 
 
+class DictCache:
+    """The smallest cache backend flask-compress accepts (``get``/``set``), in memory."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, bytes] = {}
+
+    def get(self, key: str) -> bytes | None:
+        return self.items.get(key)
+
+    def set(self, key: str, value: bytes) -> None:
+        self.items[key] = value
+
+
+def _br11(body: bytes) -> tuple[int, float]:
+    """Size and CPU ms of Brotli quality 11 (a precompressing static server's choice)."""
+    start = time.process_time()
+    size = len(brotli.compress(body, quality=11, lgwin=22))
+    return size, (time.process_time() - start) * 1000
+
+
 def measure(store: Path, repeat: int) -> list[dict[str, Any]]:
-    """Every URL x encoding, interleaved per repetition so that load changes hit all alike."""
+    """Every URL x encoding x setup, interleaved per repetition so that load changes hit all
+    alike."""
     sys.path.insert(0, str(ROOT))
     from hotspots.users import UserStore
     from web import create_app
 
     folder = Path(tempfile.mkdtemp(prefix="bench-compress-"))
-    app = create_app(
-        {
-            "STORE": str(store),
-            "USERS_DB": str(folder / "u.sqlite3"),
-            "WARM_PRESETS": 0,
-            "CACHE_DIR": "",
-            "TRUSTED_USER_HEADER": "X-User",
-        }
-    )
-    UserStore(app.config["USERS_DB"]).add("bench", "correct horse battery staple", "analyst")
-    client = app.test_client()
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    config = {
+        "STORE": str(store),
+        "USERS_DB": str(folder / "u.sqlite3"),
+        "WARM_PRESETS": 0,
+        "CACHE_DIR": "",
+        "TRUSTED_USER_HEADER": "X-User",
+        "COMPUTE_PER_MINUTE": 0,  # one account asks for every URL many times: no 429s
+    }
+    apps = {
+        "ours": create_app(dict(config)),
+        "cached": create_app(
+            {
+                **config,
+                "COMPRESS_CACHE_BACKEND": DictCache,
+                "COMPRESS_CACHE_KEY": lambda r: f"{r.full_path};{r.headers.get('X-User')}",
+            }
+        ),
+    }
+    UserStore(config["USERS_DB"]).add("bench", "correct horse battery staple", "analyst")
+    clients = {name: app.test_client() for name, app in apps.items()}
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
     plain: dict[str, bytes] = {}
-    for url in URLS:  # warm the analysis and page caches
-        response = client.get(url, headers={"X-User": "bench"})
-        assert response.status_code == 200, (url, response.status_code)
-        plain[url] = response.get_data()
+    for client in clients.values():  # warm the analysis and page caches (and, for
+        for url in URLS:  # the cached setup, its compressed bodies)
+            for encoding in ENCODINGS:
+                headers = {"X-User": "bench", "Accept-Encoding": encoding}
+                response = client.get(url, headers=headers)
+                assert response.status_code == 200, (url, response.status_code)
+                if encoding == "identity":
+                    plain[url] = response.get_data()
+                response.close()  # a streamed answer ends here, before the next request
     for _ in range(repeat):
         for url in URLS:
             for encoding in ENCODINGS:
-                headers = {"X-User": "bench", "Accept-Encoding": encoding}
-                wall, cpu = time.perf_counter(), time.process_time()
-                response = client.get(url, headers=headers)
-                body = response.get_data()
-                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-                got = response.headers.get("Content-Encoding", "identity")
-                assert got == encoding, (url, encoding, got)
-                row = rows.setdefault((url, encoding), {"wall": [], "cpu": [], "bytes": 0})
-                row["wall"].append(wall * 1000)
-                row["cpu"].append(cpu * 1000)
-                row["bytes"] = len(body)
+                for name, client in clients.items():
+                    if name == "cached" and encoding == "identity":
+                        continue
+                    headers = {"X-User": "bench", "Accept-Encoding": encoding}
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    response = client.get(url, headers=headers)
+                    body = response.get_data()
+                    response.close()
+                    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                    got = response.headers.get("Content-Encoding", "identity")
+                    assert got == encoding, (url, encoding, got)
+                    key = (url, encoding, name)
+                    row = rows.setdefault(key, {"wall": [], "cpu": [], "bytes": 0})
+                    row["wall"].append(wall * 1000)
+                    row["cpu"].append(cpu * 1000)
+                    row["bytes"] = len(body)
+    br11 = {url: _br11(body) for url, body in plain.items()}
     out = []
-    for (url, encoding), row in rows.items():
+    for (url, encoding, name), row in rows.items():
         out.append(
             {
                 "url": url,
+                "setup": name,
                 "encoding": encoding,
                 "bytes": row["bytes"],
                 "ratio": round(row["bytes"] / len(plain[url]), 4),
@@ -110,6 +159,8 @@ def measure(store: Path, repeat: int) -> list[dict[str, Any]]:
                 "request_cpu_ms": round(statistics.median(row["cpu"]), 2),
                 "compress_cpu_ms": round(_compress_cpu_ms(plain[url], encoding), 2),
                 "transfer_10mbit_ms": round(row["bytes"] * 8 / 10e6 * 1000, 1),
+                "br11_bytes": br11[url][0],
+                "br11_cpu_ms": round(br11[url][1], 1),
             }
         )
     return out
@@ -118,15 +169,16 @@ def measure(store: Path, repeat: int) -> list[dict[str, Any]]:
 def table(rows: list[dict[str, Any]]) -> str:
     """The results as a Markdown table."""
     lines = [
-        "| URL | encoding | bytes | ratio | request wall ms | request CPU ms | "
-        "compress CPU ms | 10 Mbit/s transfer ms |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| URL | setup | encoding | bytes | ratio | request wall ms | request CPU ms | "
+        "compress CPU ms | 10 Mbit/s transfer ms | br q11 bytes, CPU ms |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in rows:
+    for r in sorted(rows, key=lambda r: (URLS.index(r["url"]), r["encoding"], r["setup"])):
         lines.append(
-            f"| `{r['url']}` | {r['encoding']} | {r['bytes']:,} | {r['ratio']:.3f} | "
-            f"{r['request_wall_ms']} | {r['request_cpu_ms']} | {r['compress_cpu_ms']} | "
-            f"{r['transfer_10mbit_ms']} |"
+            f"| `{r['url']}` | {r['setup']} | {r['encoding']} | {r['bytes']:,} | "
+            f"{r['ratio']:.3f} | {r['request_wall_ms']} | {r['request_cpu_ms']} | "
+            f"{r['compress_cpu_ms']} | {r['transfer_10mbit_ms']} | "
+            f"{r['br11_bytes']:,}, {r['br11_cpu_ms']} |"
         )
     return "\n".join(lines)
 

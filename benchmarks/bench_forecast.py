@@ -18,7 +18,8 @@ or a large rural one, which neither real store exercises.
 Without ``--store`` the shipped demo data (Cambridgeshire 2025, 12 months of drug offences) is
 ingested into a temporary store. Both sides run :func:`hotspots.evaluate.backtest` in this
 process on the same drug offences, the same 250 m grid, one fit length (``--k``, default 3) and
-the default coverages and PAI curve, alternating side by side ``--repeats`` times:
+the default coverages and PAI curve, alternating side by side ``--repeats`` times (the order
+rotating from repeat to repeat):
 
 - ``baseline``: the current back-test, the four baseline methods (``dbscan``, ``kde``, ``grid``,
   ``gi``) together;
@@ -33,6 +34,11 @@ the default coverages and PAI curve, alternating side by side ``--repeats`` time
 Reported: wall and CPU (``process_time``) seconds per test month for each side (median over
 repeats), their ratios (target: forecast at most 2x the back-test; CPU time is steadier on a
 shared machine), the machine's load average before and after, and the peak memory.
+
+The baseline's scorers are the fast setups of their methods (``bench_methods.py``: the kernel
+density by ``scipy.ndimage.gaussian_filter``, Gi* by two convolutions; an FFT convolution,
+scikit-learn's ``KernelDensity`` and PySAL's ``esda.G_Local`` all take longer), so the ratio is
+not flattered by a slow denominator.
 """
 
 from __future__ import annotations
@@ -125,8 +131,12 @@ def run_arrays(
     cpu: dict[str, list[float]] = {s: [] for s in sides}
     n_test = 0
     load_before = _load()
-    for _ in range(repeats):
-        for side, (methods, fams) in sides.items():
+    order = list(sides.items())
+    for repeat in range(repeats):
+        # the sides' order rotates from repeat to repeat: none always first (the first run in
+        # a process pays its lazy imports and cold caches)
+        turn = repeat % len(order)
+        for side, (methods, fams) in order[turn:] + order[:turn]:
             start, start_cpu = time.perf_counter(), time.process_time()
             layers = store_layers(store, grid, fams) if fams and store is not None else None
             result = backtest(xy, months, grid, methods=methods, ks=(k,), features=layers)

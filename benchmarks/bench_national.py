@@ -21,7 +21,18 @@ hotspots of all stored offences of the 24 months (``eps_m`` / ``min_samples`` au
   :class:`hotspots.cluster.HotspotDetector`;
 * **distributed**: a LocalCluster of 2 worker processes of 1 thread (``--scheduler local``):
   :func:`ingest_distributed` of all 960 files in one command, then
-  :func:`detect_store_hotspots` (partitions read on the workers, tiles with a halo).
+  :func:`detect_store_hotspots` (partitions read on the workers, tiles with a halo);
+* **plain** (the public alternative, what a competent user would run without this project): the
+  same LocalCluster (2 workers x 1 thread), ``dask.dataframe.read_csv`` of all the files with
+  only the 8 columns the store keeps, repartitioned to ~24 files a partition, ``dask_geopandas``
+  points + ``to_crs(27700)`` + ``dask_geopandas.sjoin(points, wards, predicate="within")`` (the
+  wards, read once with pyogrio's Arrow reader and only their 4 fields, one partition joined
+  with every partition of points) + ``to_parquet``; then the points read back on the workers,
+  collapsed to distinct locations with their counts, and scikit-learn's ``DBSCAN(n_jobs=2)``
+  with the counts as ``sample_weight`` (``bench_cluster.py``'s strongest scikit-learn setup)
+  at the ``eps_m`` / ``min_samples`` the distributed side chose (so run it after that side, or
+  give them). It checks nothing, keeps no rejected row, does not clip to the force area or
+  drop duplicate ids.
 
 Memory: peak RSS of each process (``ru_maxrss`` for the single process; for the distributed
 side every 0.2 s sampling of the workers and of the client process, which also runs the
@@ -221,6 +232,107 @@ def run_distributed(args: argparse.Namespace, files: list[Path], store_dir: Path
     }
 
 
+def _xy_frame(frame: Any) -> Any:
+    """A partition's point coordinates as a frame of ``x``, ``y`` (run on the workers)."""
+    import pandas as pd
+
+    return pd.DataFrame({"x": frame.geometry.x.to_numpy(), "y": frame.geometry.y.to_numpy()})
+
+
+def run_plain(args: argparse.Namespace, files: list[Path], store_dir: Path) -> dict[str, Any]:
+    """The public alternative (module docstring, **plain**): dask-geopandas + scikit-learn."""
+    import dask.dataframe as dd
+    import dask_geopandas
+    import geopandas as gpd
+    import psutil
+    from bench_baselines import STREET_FIELDS, WARD_FIELDS
+    from distributed import Client, LocalCluster
+    from sklearn.cluster import DBSCAN
+
+    started = time.perf_counter()
+    cluster = LocalCluster(
+        n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    client = Client(cluster)
+    workers = client.run(os.getpid)
+    pids = {"client+scheduler+nannies": os.getpid()}
+    for i, (_, pid) in enumerate(sorted(workers.items())):
+        pids[f"worker{i}"] = pid
+        assert psutil.Process(pid).ppid() == os.getpid()
+    wards = gpd.read_file(args.wards_path, columns=list(WARD_FIELDS), use_arrow=True)
+    wards = wards.to_crs(27700)
+    setup_s = time.perf_counter() - started
+    out = store_dir / "events"
+    with RssSampler(pids) as rss:
+        t0, cpu0 = time.perf_counter(), _cpu_seconds()
+        worker_cpu0 = sum(client.run(_cpu_seconds).values())
+        frame = dd.read_csv(
+            [str(f) for f in files],
+            usecols=list(STREET_FIELDS),
+            dtype={"Crime ID": "string", "LSOA code": "string"},
+        )
+        # ~24 monthly files a partition (40 at 960 files): the join's fixed cost per partition
+        # (the wards' tree and prepared polygons) paid 40 times, not once per file
+        frame = frame.repartition(npartitions=max(2 * args.workers, len(files) // 24))
+        frame = frame.dropna(subset=["Longitude", "Latitude"])
+        points = dask_geopandas.from_dask_dataframe(
+            frame,
+            geometry=dask_geopandas.points_from_xy(frame, "Longitude", "Latitude"),
+        )
+        points = points.set_crs(4326).to_crs(27700)
+        # the wards as one partition, computed once and moved to each worker once (given as a
+        # GeoDataFrame they would be pickled into the graph with every task)
+        joined = dask_geopandas.sjoin(
+            points, dask_geopandas.from_geopandas(wards, npartitions=1), predicate="within"
+        )
+        joined.to_parquet(out)
+        t1 = time.perf_counter()
+        stored = dask_geopandas.read_parquet(out, columns=["geometry"])
+        xy = (
+            stored.map_partitions(_xy_frame, meta={"x": "f8", "y": "f8"})
+            .compute()
+            .to_numpy(dtype=float)
+        )
+        t1a = time.perf_counter()
+        # distinct locations and their counts: rows as complex numbers, a 1-D unique
+        as_complex = np.ascontiguousarray(xy).view(np.complex128).ravel()
+        distinct, counts = np.unique(as_complex, return_counts=True)
+        locations = np.column_stack([distinct.real, distinct.imag])
+        t1b = time.perf_counter()
+        labels = (
+            DBSCAN(eps=float(args.eps_m), min_samples=int(args.min_samples), n_jobs=2)
+            .fit(locations, sample_weight=counts)
+            .labels_
+        )
+        t2 = time.perf_counter()
+        worker_cpu = sum(client.run(_cpu_seconds).values()) - worker_cpu0
+        client_cpu = _cpu_seconds() - cpu0
+    client.close()
+    cluster.close()
+    hot = labels >= 0
+    return {
+        "setup_s": setup_s,
+        "ingest_s": t1 - t0,
+        "hotspots_s": t2 - t1,
+        "hotspots_read_points_s": t1a - t1,
+        "hotspots_collapse_s": t1b - t1a,
+        "hotspots_dbscan_s": t2 - t1b,
+        "total_s": t2 - t0,
+        "client_cpu_s": client_cpu,
+        "workers_cpu_s": worker_cpu,
+        "workers": args.workers,
+        "kept": len(xy),
+        "locations": len(locations),
+        "offences": float(counts.sum()),
+        "eps_m": float(args.eps_m),
+        "min_samples": int(args.min_samples),
+        "hotspots": int(labels.max() + 1),
+        "offences_in_hotspots": float(counts[hot].sum()),
+        "peak_rss_mib": {k: v / 2**20 for k, v in rss.peak.items()},
+        "peak_total_mib": rss.peak_total / 2**20,
+    }
+
+
 def _facts(reports: list[Any], points: Any, weights: Any, detector: Any) -> dict[str, Any]:
     read = sum(sum(e["rows_read"] for e in r.sources) for r in reports)
     kept = sum(sum(e["kept"] for e in r.sources) for r in reports)
@@ -239,7 +351,8 @@ def _facts(reports: list[Any], points: Any, weights: Any, detector: Any) -> dict
 
 def child_main(args: argparse.Namespace) -> None:
     files = [Path(p) for p in json.loads(args.files)]
-    runner = run_single if args.child == "single" else run_distributed
+    runners = {"single": run_single, "distributed": run_distributed, "plain": run_plain}
+    runner = runners[args.child]
     result = runner(args, files, Path(args.store))
     print("RESULT " + json.dumps(result), flush=True)
 
@@ -257,7 +370,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--sides", default="distributed,single")
     p.add_argument("--keep-stores", action="store_true")
     p.add_argument("--tag", default="", help="suffix of the results file name")
-    p.add_argument("--child", choices=("single", "distributed"), help=argparse.SUPPRESS)
+    p.add_argument("--child", choices=("single", "distributed", "plain"), help=argparse.SUPPRESS)
     p.add_argument("--files", help=argparse.SUPPRESS)
     p.add_argument("--store", help=argparse.SUPPRESS)
     p.add_argument("--wards-path", help=argparse.SUPPRESS)
@@ -275,6 +388,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(files)} input files ({time.perf_counter() - made:.0f} s)", flush=True)
     results: dict[str, Any] = {}
     for side in args.sides.split(","):
+        eps_m, min_samples = args.eps_m, args.min_samples
+        if side == "plain" and "auto" in (eps_m, min_samples):
+            chosen = results.get("distributed") or results.get("single")
+            if chosen is None:
+                raise SystemExit("plain: give --eps-m and --min-samples, or run ours first")
+            eps_m, min_samples = str(chosen["eps_m"]), str(chosen["min_samples"])
         store_dir = OUT / "stores" / f"national-{side}"
         shutil.rmtree(store_dir, ignore_errors=True)
         store_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -298,9 +417,9 @@ def main(argv: list[str] | None = None) -> int:
             "--tile-m",
             str(args.tile_m),
             "--eps-m",
-            args.eps_m,
+            eps_m,
             "--min-samples",
-            args.min_samples,
+            min_samples,
         ]
         load_before = os.getloadavg()[0]
         began = time.perf_counter()
@@ -312,6 +431,7 @@ def main(argv: list[str] | None = None) -> int:
             **json.loads(lines[-1][len("RESULT ") :]),
             "wall_with_startup_s": time.perf_counter() - began,
             "load_before": load_before,
+            "load_after": os.getloadavg()[0],
         }
         if not args.keep_stores:
             shutil.rmtree(store_dir, ignore_errors=True)

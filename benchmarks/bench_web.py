@@ -15,6 +15,14 @@ loopback port, and measures:
 Targets (issue "Web map service"): warm p95 <= 300 ms, cold p95 <= 1.5 s, map page <= 2 MB.
 Only loopback traffic; every loop is bounded in count and time. Writes a JSON result to
 ``benchmarks/out/web.json``.
+
+``--apps ours,plain`` runs the same phases against the baseline too: ``benchmarks/plain_web.py``
+(Flask + Folium + scikit-learn DBSCAN with Flask-Caching's shared file cache and ETags, under
+the same gunicorn settings; what a competent user would serve without this project). Each
+phase runs every app in turn (the order rotating from phase to phase), each on a new server
+with an empty cache; per phase the servers' CPU seconds (master and workers, from start-up
+done to the end of the phase) and the 1-minute load average are recorded. ``--warm-presets 0``
+keeps our app from making views before the clock starts (the baseline makes none).
 """
 
 from __future__ import annotations
@@ -109,7 +117,9 @@ def summary(name: str, results: list[tuple[float, int, int, str | None]]) -> dic
     }
 
 
-def gunicorn_command(workers: int, threads: int, port: int) -> list[str]:
+def gunicorn_command(
+    workers: int, threads: int, port: int, app: str = "web:create_app()"
+) -> list[str]:
     """The production server as the docs run it: preloaded app, loopback ``port``."""
     return [
         str(Path(sys.executable).parent / "gunicorn"),
@@ -122,17 +132,35 @@ def gunicorn_command(workers: int, threads: int, port: int) -> list[str]:
         f"127.0.0.1:{port}",
         "--log-level",
         "warning",
-        "web:create_app()",
+        app,
     ]
 
 
 class Server:
     """gunicorn serving ``store`` on a free loopback port, for a ``with`` block."""
 
-    def __init__(self, store: Path, workers: int, threads: int, warm: int | None = None) -> None:
+    def __init__(
+        self, store: Path, workers: int, threads: int, warm: int | None = None, app: str = "ours"
+    ) -> None:
         self.store, self.workers, self.threads, self.warm = store, workers, threads, warm
+        self.app = app
         # each server starts cold: its own, new disk cache (shared by its workers)
         self.cache = tempfile.TemporaryDirectory(prefix="hotspots-bench-cache-")
+        self.cpu_s = 0.0
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU seconds of the gunicorn master and its workers so far."""
+        import psutil
+
+        master = psutil.Process(self.process.pid)
+        total = 0.0
+        for proc in [master, *master.children(recursive=True)]:
+            try:
+                times = proc.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+        return total
 
     def __enter__(self) -> str:
         port = free_port()
@@ -141,26 +169,36 @@ class Server:
             "HOTSPOTS_STORE": str(self.store),
             "HOTSPOTS_CACHE_DIR": self.cache.name,
             "HOTSPOTS_COOKIE_SECURE": "false",  # plain HTTP on loopback
+            # one account asks for every view: no per-account budget of new computations
+            # (else 429s after COMPUTE_PER_MINUTE new views, counted as errors)
+            "HOTSPOTS_COMPUTE_PER_MINUTE": "0",
         }
         if self.warm is not None:  # presets made at start-up (the app's default otherwise)
             env["HOTSPOTS_WARM_PRESETS"] = str(self.warm)
-        self.process = subprocess.Popen(
-            gunicorn_command(self.workers, self.threads, port),
-            env=env,
-            cwd=ROOT,
-        )
+        if self.app == "plain":
+            env["PLAIN_STORE"], env["PLAIN_CACHE_DIR"] = str(self.store), self.cache.name
+            command = gunicorn_command(self.workers, self.threads, port, "plain_web:create_app()")
+            cwd = ROOT / "benchmarks"
+        else:
+            command, cwd = gunicorn_command(self.workers, self.threads, port), ROOT
+        self.process = subprocess.Popen(command, env=env, cwd=cwd)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 30
+        deadline = time.time() + 60
         while time.time() < deadline:
             try:
-                fetch(base, "/static/app.css")
-                sign_in(base, "bench-analyst")
+                if self.app == "plain":
+                    fetch(base, "/static/none")  # any answer: the server is up
+                else:
+                    fetch(base, "/static/app.css")
+                    sign_in(base, "bench-analyst")
+                self.cpu_start = self.cpu_seconds()
                 return base
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start")
 
     def __exit__(self, *exc: object) -> None:
+        self.cpu_s = self.cpu_seconds() - self.cpu_start
         self.process.terminate()
         self.process.wait(timeout=30)
         self.cache.cleanup()
@@ -221,6 +259,52 @@ def browsing(base: str, paths: list[str], clients: int, seconds: float) -> dict[
     return out
 
 
+def run_apps(
+    store: Path, paths: list[str], args: argparse.Namespace, apps: list[str]
+) -> dict[str, dict[str, object]]:
+    """Every phase for every app, the apps' order rotating from phase to phase."""
+    out: dict[str, dict[str, object]] = {a: {"cpu_s": {}, "load": {}} for a in apps}
+    for i, phase in enumerate(("alone", "burst", "browsing")):
+        for app in apps[i % len(apps) :] + apps[: i % len(apps)]:
+            server = Server(store, args.workers, args.threads, args.warm_presets, app)
+            load = os.getloadavg()[0]
+            with server as base:
+                if phase == "alone":
+                    out[app]["alone"] = one_at_a_time(base, paths)
+                elif phase == "burst":
+                    out[app]["first"] = burst(base, paths, args.clients)
+                else:
+                    out[app]["used"] = browsing(base, paths, args.clients, args.seconds)
+            out[app]["cpu_s"][phase] = round(server.cpu_s, 2)  # type: ignore[index]
+            out[app]["load"][phase] = [round(load, 2), round(os.getloadavg()[0], 2)]  # type: ignore[index]
+    return out
+
+
+def report(app: str, got: dict[str, object]) -> dict[str, object]:
+    """The phases' summaries, sizes and CPU seconds of one app."""
+    alone, first, used = got["alone"], got["first"], got["used"]
+    phases = [
+        summary("cold, one request at a time", alone),  # type: ignore[arg-type]
+        summary("cold burst: all views at once (worst case)", [r for _, r in first]),  # type: ignore[attr-defined]
+        summary("browsing: cold (first request of a URL)", used["cold"]),  # type: ignore[index]
+        summary("browsing: warm", used["warm"]),  # type: ignore[index]
+        summary("browsing: revalidate (304)", used["revalidate"]),  # type: ignore[index]
+    ]
+    sizes = {
+        "page": max(r[2] for p, r in first if p.startswith("/?")),  # type: ignore[attr-defined]
+        "frame": max(r[2] for p, r in first if "frame" in p),  # type: ignore[attr-defined]
+    }
+    return {
+        "app": app,
+        "phases": phases,
+        "max_bytes": sizes,
+        "requests_browsing": sum(len(v) for v in used.values()),  # type: ignore[attr-defined]
+        "status_304": sum(1 for r in used["revalidate"] if r[1] == 304),  # type: ignore[index]
+        "server_cpu_s": got["cpu_s"],
+        "load_1min_before_after": got["load"],
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=20)
@@ -235,7 +319,14 @@ def main() -> int:
         help="HOTSPOTS_WARM_PRESETS for the servers (default: the app's, 4); 0 = none made "
         "at start-up, every view truly cold",
     )
+    parser.add_argument(
+        "--apps", default="ours", help="comma-separated: ours, plain (benchmarks/plain_web.py)"
+    )
+    parser.add_argument("--tag", default="", help="suffix of the result file's name")
     args = parser.parse_args()
+    apps = [a for a in args.apps.split(",") if a]
+    if set(apps) - {"ours", "plain"}:
+        parser.error("--apps: ours, plain")
     paths = views()
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "store"
@@ -248,23 +339,8 @@ def main() -> int:
         from hotspots.users import UserStore
 
         UserStore(store / "users.sqlite3").add("bench-analyst", PASSWORD, "analyst")
-        with Server(store, args.workers, args.threads, args.warm_presets) as base:
-            alone = one_at_a_time(base, paths)
-        with Server(store, args.workers, args.threads, args.warm_presets) as base:
-            first = burst(base, paths, args.clients)
-        with Server(store, args.workers, args.threads, args.warm_presets) as base:
-            used = browsing(base, paths, args.clients, args.seconds)
-    phases = [
-        summary("cold, one request at a time", alone),
-        summary("cold burst: all views at once (worst case)", [r for _, r in first]),
-        summary("browsing: cold (first request of a URL)", used["cold"]),
-        summary("browsing: warm", used["warm"]),
-        summary("browsing: revalidate (304)", used["revalidate"]),
-    ]
-    sizes = {
-        "page": max(r[2] for p, r in first if p.startswith("/?")),
-        "frame": max(r[2] for p, r in first if "frame" in p),
-    }
+        got = run_apps(store, paths, args, apps)
+    reports = [report(app, got[app]) for app in apps]
     result = {
         "warm_presets": args.warm_presets,
         "clients": args.clients,
@@ -273,25 +349,30 @@ def main() -> int:
         "views": len(paths),
         "cpus": os.cpu_count(),
         "seconds": args.seconds,
-        "phases": phases,
-        "max_bytes": sizes,
-        "status_304": sum(1 for r in used["revalidate"] if r[1] == 304),
+        "apps": reports,
     }
     OUT.mkdir(parents=True, exist_ok=True)
     tag = "" if args.warm_presets is None else f"-warm{args.warm_presets}"
-    (OUT / f"web{tag}.json").write_text(json.dumps(result, indent=1))
+    (OUT / f"web{tag}{args.tag}.json").write_text(json.dumps(result, indent=1))
     print(
         f"{args.clients} clients, gunicorn {args.workers} workers x {args.threads} threads, "
         f"{len(paths)} views, {os.cpu_count()} CPUs, browsing {args.seconds:g} s"
     )
-    print("| phase | requests | errors | p50 ms | p95 ms | max ms |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for ph in phases:
+    print("| app | phase | requests | errors | p50 ms | p95 ms | max ms |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for rep in reports:
+        for ph in rep["phases"]:  # type: ignore[attr-defined]
+            print(
+                f"| {rep['app']} | {ph['phase']} | {ph['requests']} | {ph['errors']} | "
+                f"{ph['p50_ms']} | {ph['p95_ms']} | {ph['max_ms']} |"
+            )
+    for rep in reports:
+        sizes = rep["max_bytes"]
         print(
-            f"| {ph['phase']} | {ph['requests']} | {ph['errors']} | {ph['p50_ms']} | "
-            f"{ph['p95_ms']} | {ph['max_ms']} |"
+            f"{rep['app']}: largest page {sizes['page']:,} B, frame {sizes['frame']:,} B; "  # type: ignore[index]
+            f"server CPU s per phase {rep['server_cpu_s']}; load {rep['load_1min_before_after']}; "
+            f"browsing requests {rep['requests_browsing']}"
         )
-    print(f"largest map page {sizes['page']:,} bytes, largest map frame {sizes['frame']:,} bytes")
     return 0
 
 

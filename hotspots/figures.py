@@ -89,8 +89,14 @@ class Figure:
         return self.value is not None
 
     def text(self, fmt: str = "{:,}") -> str:
-        """The figure as shown: the number, or "No data"."""
-        return fmt.format(self.value) if self.value is not None else "No data"
+        """The figure as shown: the number, or "No data"; "0 located" when none of the
+        period's records has a location but some exist (Dyfed-Powys' searches: a bare 0 read
+        as "no searches"; :attr:`unlocated_short` says how many). Every output shows this."""
+        if self.value is None:
+            return "No data"
+        if self.value == 0 and self.unlocated_note:
+            return fmt.format(0) + " located"
+        return fmt.format(self.value)
 
     @property
     def unlocated_short(self) -> str:
@@ -105,12 +111,16 @@ class Figure:
         return f"{many} have no location (not counted)"
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready: every field (``months_held``: the period's months held, a list)."""
+        """JSON-ready: every field (``months_held``: the period's months held, a list), with
+        ``text`` (the figure as every page shows it, :meth:`text`) and ``counted`` (what
+        ``value`` counts: the layer's records with a location)."""
         return {
             "layer": self.layer,
             "period": self.period,
             "compare_to": self.compare_to,
             "value": self.value,
+            "text": self.text(),
+            "counted": f"{RECORDS.get(self.layer, self.layer + ' records')} with a location",
             "prev": self.prev,
             "change": self.change,
             "change_pct": self.change_pct,

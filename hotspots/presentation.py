@@ -192,8 +192,10 @@ def headline_text(analysis: Analysis) -> str:
     fig = analysis.figures()["offence"]
     if not fig.is_number:
         return f"No data on drug offences for {analysis.period.label}: {fig.note}"
+    if fig.value == 0 and fig.unlocated_note:  # "0 located" (Figure.text), and why
+        return f"{fig.text()} drug offences in {analysis.period.label}: {fig.unlocated_note}"
     if fig.change is None:  # the reason names what is held of the comparison period
-        return f"{fig.value:,} drug offences in {analysis.period.label}; {fig.change_note}"
+        return f"{fig.text()} drug offences in {analysis.period.label}; {fig.change_note}"
     return headline(analysis.totals, "offence")
 
 
@@ -201,13 +203,23 @@ def ward_changes(a: Analysis, b: Analysis) -> list[dict[str, Any]]:
     """Per ward: offences in period ``a`` and in ``b``, and the change, biggest moves first
     (the web app's two-period comparison).
 
-    A count the role or the figure rule leaves blank (the web's public: under
-    ``SUPPRESS_BELOW``) is None, and so is a change from it (listed last), never a 0."""
+    When ``b`` is ``a``'s own comparison period, ``then`` and ``change`` are ``a``'s ward
+    table's ``offence_prev`` and ``offence_change``: the figures its JSON, CSV, GeoPackage and
+    OGC items give (for the public, blank where the period's count is blank,
+    :func:`hotspots.publicsafe.suppress_small_counts`), so the page agrees with every export.
+    Otherwise ``then`` is ``b``'s own count. A count the role or the figure rule leaves blank
+    is None, and so is a change from it (listed last), never a 0."""
     left = a.wards.set_index("ward_code")
     right = b.wards.set_index("ward_code")
+    own = (
+        b.period.months == a.compare_to.months
+        and a.comparison_available
+        and "offence_prev" in left.columns
+    )
     rows = []
     for code in left.index:
-        now, then = _count(left.at[code, "offence_count"]), _count(right.at[code, "offence_count"])
+        now = _count(left.at[code, "offence_count"])
+        then = _count(left.at[code, "offence_prev"] if own else right.at[code, "offence_count"])
         rows.append(
             {
                 "ward_name": left.at[code, "ward_name"],

@@ -83,3 +83,61 @@ def test_the_public_gets_the_same_page_for_its_first_quarter(app_factory: AppFac
     assert re.search(
         r'<select id="to" name="to"[^>]*>.*?value="2025-03" selected', response.data.decode(), re.S
     )
+
+
+# -- the frame, and a comparison period given by one end only ------------------------------------
+
+#: (query, the comparison period the page names, the months of it not held or None when held).
+#: One of ``from2``/``to2`` alone: the period of as many months as the first that starts at
+#: ``from2`` or ends at ``to2`` (docs/periods.md), held or "no data" like a period given whole.
+HALF_GIVEN = [
+    ("from=2025-04&to=2025-06&to2=2025-03", "Jan–Mar 2025", None),
+    ("from=2025-04&to=2025-06&from2=2025-01", "Jan–Mar 2025", None),
+    ("from=2025-05&to=2025-06&from2=2025-01", "Jan–Feb 2025", None),
+    ("from=2025-04&to=2025-06&to2=2025-02", "Dec 2024–Feb 2025", "Dec 2024"),
+    ("from=2025-04&to=2025-06&from2=2024-11", "Nov 2024–Jan 2025", "Nov–Dec 2024"),
+    ("from=2025-10&to=2025-12&from2=2025-11", "Nov 2025–Jan 2026", "Jan 2026"),
+]
+
+
+@pytest.mark.parametrize(("query", "other", "missing"), HALF_GIVEN)
+def test_a_comparison_given_by_one_end_has_the_first_periods_length(
+    client: FlaskClient, query: str, other: str, missing: str | None
+) -> None:
+    response = client.get(f"/compare?{query}")
+    assert response.status_code == 200, _text(response.data)[:400]
+    text = _text(response.data)
+    assert re.search(rf"Compare \w+–\w+ 2025 with {other}\b", text), text[:300]
+    if missing is None:
+        assert "no data for the comparison period" not in text
+    else:
+        assert f"no data for the comparison period {other}" in text
+        assert f"The store holds no records for {missing}" in text
+
+
+@pytest.mark.parametrize(
+    ("query", "other", "missing"),
+    [
+        ("from=2025-01&to=2025-03", "Oct–Dec 2024", "Oct–Dec 2024"),
+        ("from=2025-01&to=2025-03&from2=2024-12&to2=2025-02", "Dec 2024–Feb 2025", "Dec 2024"),
+        *[case for case in HALF_GIVEN if case[2] is not None],
+    ],
+)
+def test_the_frame_of_an_unheld_comparison_says_no_data(
+    client: FlaskClient, query: str, other: str, missing: str
+) -> None:
+    """``/compare/frame`` answers as ``/compare`` does (was a 400): the rule's words, the
+    months not held, a way to the period's map; no map of a period not held."""
+    response = client.get(f"/compare/frame?{query}")
+    assert response.status_code == 200, _text(response.data)[:400]
+    text = _text(response.data)
+    assert f"no data for the comparison period {other}" in text
+    assert f"the store holds no records for {missing} (it holds Jan–Dec 2025)" in text
+    assert 'target="_top"' in response.data.decode()
+    assert "leaflet" not in response.data.decode().lower()
+
+
+def test_a_held_comparison_frame_is_still_the_two_maps(client: FlaskClient) -> None:
+    response = client.get("/compare/frame?from=2025-04&to=2025-06&to2=2025-03")
+    assert response.status_code == 200
+    assert "Jan–Mar 2025 (left) and Apr–Jun 2025 (right)" in response.data.decode()

@@ -772,7 +772,7 @@ def test_a_month_of_searches_none_with_a_location_is_held_not_missing(
     capsys.readouterr()
     assert main(["analyse", "--from", "2019-07", "--to", "2019-07", "--store", str(store)]) == 0
     out = capsys.readouterr().out
-    assert "Drug stop-and-searches: 0" in out
+    assert "Drug stop-and-searches: 0 located" in out  # never a bare 0 (was "0")
     assert "no stop-and-search records held" not in out
     assert "Note: 3 stop-and-search records of Jul 2019 have no location" in out
     assert main(["status", "--store", str(store)]) == 0
@@ -912,7 +912,10 @@ def test_a_figure_of_0_with_records_unplaced_says_all_have_no_location() -> None
     held = ["2019-07", "2019-08", "2019-09"]
     sep, aug = Period.months("2019-09", "2019-09"), Period.months("2019-08", "2019-08")
     none_placed = layer_figure("search", 0, 0, sep, aug, held, unlocated=166)
-    assert none_placed.text() == "0"
+    assert none_placed.text() == "0 located"  # never a bare 0 (was "0")
     assert none_placed.unlocated_short == "all 166 have no location (not counted)"
     some = layer_figure("search", 3, 1, sep, aug, held, unlocated=5)
     assert some.unlocated_short == "5 more have no location (not counted)"
+    assert some.text() == "3"  # a number with a location: the number
+    assert none_placed.as_dict()["text"] == "0 located"
+    assert none_placed.as_dict()["counted"] == "stop-and-search records with a location"

@@ -102,6 +102,25 @@ def test_stability_counts_only_months_the_store_holds(toy_store: Path) -> None:
     assert "2 of the last 6 months (of 3 available)" in p.reason
 
 
+def test_a_comparison_not_held_is_named_the_same_in_csv_and_gpx(toy_store: Path) -> None:
+    """The CSV left ``compare_period`` blank where the GPX said "no data for the comparison
+    period Dec 2024–Jan 2025": a blank change with nothing to say what it was not compared with.
+    Now the CSV names the period, its change and previous offences are blank (no data, never 0)
+    and its reason is the GPX's words."""
+    plan = _plan(toy_store, end_month="2025-03", basis_months=2)
+    rows = list(csv.DictReader(io.StringIO(plan_csv(plan))))
+    descs = [
+        w.findtext(f"{{{GPX_NS}}}desc") or ""
+        for w in ET.fromstring(plan_gpx(plan)).iter(f"{{{GPX_NS}}}wpt")
+    ]
+    assert rows and len(rows) == len(descs)
+    for row, desc in zip(rows, descs, strict=True):
+        assert row["compare_period"] == "Dec 2024–Jan 2025", row
+        assert (row["change"], row["offences_prev"]) == ("", ""), row
+        assert "no data for the comparison period Dec 2024–Jan 2025" in row["reason"]
+        assert row["reason"] in desc, (row["reason"], desc)
+
+
 def test_area_filters_by_district_and_wards(toy_store: Path) -> None:
     south = _plan(toy_store, area=PatrolArea.district("E07000002"))
     assert south.area_label == "Southshire"

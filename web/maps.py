@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from hotspots import schema
 from hotspots.dates import months_words
 from hotspots.figures import comparison_note
-from hotspots.periods import Period, held_runs, missing_words
+from hotspots.periods import Period, PeriodError, add_months, held_runs, missing_words
 from hotspots.presentation import (
     analysis_json,
     every_ward,
@@ -108,26 +108,44 @@ def map_json() -> Response:
 
 def _compare_views() -> tuple[ViewRequest, ViewRequest]:
     """The two periods compared: ``from``/``to`` and ``from2``/``to2`` (default: the previous
-    period); with none of them, :func:`web.filters.default_comparison`."""
+    period; one of ``from2``/``to2`` alone: :func:`_comparison_args`); with none of them,
+    :func:`web.filters.default_comparison`."""
     args: MultiDict[str, str] = request.args
     if not any(name in args for name in ("from", "to", "from2", "to2")):
         months, n = state().months, default_months()
         args = args.copy()
         args.update(default_comparison(months, n))
     view = current_view(args)
-    other_args = args.copy()
-    if "from2" in args or "to2" in args:
-        other_args["from"] = args.get("from2", "")
-        other_args["to"] = args.get("to2", "")
-    else:
-        prev: Period = view.period.previous()
-        other_args["from"], other_args["to"] = prev.start, prev.end
     try:
-        other = within_access(parse_view(other_args, state().months, default_months()))
+        other = within_access(
+            parse_view(_comparison_args(args, view), state().months, default_months())
+        )
     except BadParameter as exc:
         exc.field = {"from": "from2", "to": "to2"}.get(exc.field, exc.field)
         raise
     return view, other
+
+
+def _comparison_args(args: MultiDict[str, str], view: ViewRequest) -> MultiDict[str, str]:
+    """``args`` with ``from``/``to`` the comparison period's (docs/periods.md): ``from2`` and
+    ``to2`` as sent; one of them alone, the period of as many months as ``view``'s that starts
+    at ``from2`` or ends at ``to2`` (a change compares like with like); neither, the period
+    before ``view``'s. A malformed month is left as sent, for :func:`parse_view` to name."""
+    out = args.copy()
+    start, end = args.get("from2", "").strip(), args.get("to2", "").strip()
+    if not ("from2" in args or "to2" in args):
+        prev: Period = view.period.previous()
+        start, end = prev.start, prev.end
+    span = view.period.n_months - 1
+    try:
+        if start and not end:
+            end = add_months(Period.months(start, start).start, span)
+        elif end and not start:
+            start = add_months(Period.months(end, end).end, -span)
+    except PeriodError:
+        pass  # parse_view names the field and the value
+    out["from"], out["to"] = start, end
+    return out
 
 
 @bp.get("/compare")
@@ -180,13 +198,11 @@ def _unheld_comparison() -> tuple[ViewRequest, Period] | None:
     if not any(name in args for name in ("from", "to", "from2", "to2")):
         return None  # the default pair (web.filters.default_comparison) is held
     view = current_view()  # a fault in the first period is its own 400
-    if "from2" in args or "to2" in args:
-        try:
-            other = Period.months(args.get("from2", "").strip(), args.get("to2", "").strip())
-        except ValueError:
-            return None
-    else:
-        other = view.period.previous()
+    other_args = _comparison_args(args, view)
+    try:
+        other = Period.months(other_args["from"], other_args["to"])
+    except ValueError:
+        return None
     gaps, _ = held_runs(other.start, other.end, state().months)  # bounded by the store's months
     return (view, other) if gaps else None
 
@@ -226,7 +242,29 @@ def _other_args(args: MultiDict[str, str]) -> MultiDict[str, str]:
 
 @bp.get("/compare/frame")
 def compare_frame() -> Response:
-    """The two synchronised maps (embedded by ``/compare``)."""
+    """The two synchronised maps (embedded by ``/compare``); when the comparison period is not
+    held, a page in ``/compare``'s words ("no data for the comparison period ..."), 200."""
+    unheld = _unheld_comparison()
+    if unheld is not None:
+        view, period = unheld
+        held = state().months
+        missing = [m for m in period.months if m not in set(held)]
+
+        def make() -> str:
+            analysis = get_analysis(view)
+            return render_template(
+                "compare_frame_unheld.html",
+                view=view,
+                other=period,
+                no_data=comparison_note(
+                    "offence", period, analysis.layer_months.get("offence", ())
+                ),
+                missing=months_words(missing),
+                store_months=months_words(held),
+            )
+
+        etag = etag_for("compare-frame-unheld", view.key(), period.start, period.end)
+        return cached_response(etag, make)
     view, other = _compare_views()
     etag = etag_for("compare-frame", view.key(), other.key())
     return cached_response(etag, lambda: frames.compare_frame(view, other))

@@ -278,7 +278,7 @@ def format_analysis(analysis: Analysis, top: int) -> str:
         if fig is not None:
             change = f" ({fig.change:+,} on {fig.compare_to})" if fig.change is not None else ""
             lines.append(
-                f"{label}: {fig.value:,}{change}"
+                f"{label}: {fig.text()}{change}"
                 if fig.is_number
                 else f"{label}: no data ({fig.note})"
             )

@@ -16,6 +16,7 @@ the top expected shares.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -117,39 +118,52 @@ class NextMonth:
         before = [c for m, c in self.counts.items() if m < month]
         return np.sum(before, axis=0) > 0 if before else np.zeros(self.grid.n_cells, dtype=bool)
 
-    def area_capture(self, area_cells: npt.NDArray[np.bool_], n_places: int) -> dict[str, Any]:
-        """Back-tested capture of the rule "the ``n_places`` cells of the area, among those with
-        an offence before, with the highest expected share": for every back-test month, that
-        month's forecast (from earlier months only) ranks those cells, and the share of the
-        area's drug offences of that month in its top ``n_places`` cells (ties shared evenly) is
-        the capture. Returns ``months``, ``median``, ``min``, ``max``, ``coverage`` (the blend
-        used) and ``text``."""
-        out: dict[str, Any] = {"places": n_places, "months": 0}
-        if not area_cells.any() or n_places <= 0 or not self.shares:
+    def area_capture(
+        self,
+        area_cells: npt.NDArray[np.bool_],
+        n_places: int,
+        *,
+        area_by_month: dict[str, npt.NDArray[np.bool_]] | None = None,
+        offences_by_month: dict[str, FloatArray] | None = None,
+    ) -> dict[str, Any]:
+        """Back-tested capture of the plan's rule, :func:`plan_cells`: "the ``n_places`` cells
+        of the area, among those with an offence before, with the highest expected share". For
+        every back-test month, that month's forecast (from earlier months only) picks the cells
+        exactly as the plan of that month would have (``area_by_month``: the area's cells as
+        that plan found them, default ``area_cells``; its blend :meth:`coverage_for` its own
+        number of places), and the capture is the area's drug offences of that month in them
+        over the area's total that month (``offences_by_month``: the area's offences per cell,
+        default the forecast's counts in ``area_cells``). Returns ``months``, ``tested``,
+        ``median``, ``min``, ``max``, ``coverage`` (the blend this month's plan uses) and
+        ``text``."""
+        n_now = min(n_places, int((area_cells & self.seen(self.month)).sum()))
+        out: dict[str, Any] = {"places": n_now, "months": 0}
+        if not area_cells.any() or n_now <= 0 or not self.shares:
             out["text"] = "No back-test: no place in the area has had a drug offence."
             return out
-        cov = self.coverage_for(n_places / self.grid.n_cells)
+        cov = self.coverage_for(n_now / self.grid.n_cells)
         hits, tested = [], []
         for month, shares in self.backtest_shares.items():
-            total = float(self.counts[month][area_cells].sum())
-            eligible = area_cells & self.seen(month)
-            if total <= 0 or cov not in shares or not eligible.any():
+            mask = (area_by_month or {}).get(month, area_cells)
+            actual = (
+                offences_by_month[month]
+                if offences_by_month is not None and month in offences_by_month
+                else np.where(area_cells, self.counts[month], 0.0)
+            )
+            total = float(actual.sum())
+            eligible = mask & self.seen(month)
+            n_then = min(n_places, int(eligible.sum()))
+            cov_then = self.coverage_for(n_then / self.grid.n_cells)
+            if total <= 0 or n_then <= 0 or cov_then not in shares:
                 continue
-            actual = self.counts[month][eligible]
             tested.append(month)
-            if actual.sum() <= 0:  # none of the month's offences where offences had been
-                hits.append(0.0)
-                continue
-            # The top n by share, ties at the limit shared evenly (as the back-test's PAI).
-            share_of_cells = min(n_places, int(eligible.sum())) / int(eligible.sum())
-            pai = pai_at(shares[cov][eligible], actual, share_of_cells)
-            hits.append(pai * share_of_cells * float(actual.sum()) / total)
+            hits.append(float(actual[plan_cells(shares[cov_then], eligible, n_then)].sum()) / total)
         out.update(months=len(hits), coverage=cov, tested=tested)
         if hits:
             out.update(
                 median=float(np.median(hits)), min=float(np.min(hits)), max=float(np.max(hits))
             )
-        places = f"{n_places} place{'s' if n_places != 1 else ''}"
+        places = f"{n_now} place{'s' if n_now != 1 else ''}"
         out["text"] = capture_text(
             f"the {places} the forecast ranked first in this area",
             "the area's drug offences the next month",
@@ -211,13 +225,19 @@ def next_month(
     cell_m: float = CELL_M,
     options: ForecastOptions | None = None,
     area: frozenset[str] | None = None,
+    plan_places: int | None = None,
 ) -> NextMonth:
     """The forecast for the month after ``end_month`` from the store's drug offences up to it.
 
     ``area`` (ward codes): from the offences and searches recorded in those wards only, as if
     the store held nothing else (a scoped reader's forecast: its choice of method, shares and
-    expected offences are made from what they may see, never from the force's figures)."""
+    expected offences are made from what they may see, never from the force's figures).
+    ``plan_places``: the forecast of a plan of that many places (:func:`plan_options`): its one
+    target coverage is those cells of the grid, so its candidates and blend are chosen, nested,
+    at the plan's own size (docs/forecast.md, *Round 8*)."""
     grid = Grid.over(store.load_boundary("force_area"), cell_m)
+    if plan_places is not None:
+        options = plan_options(options, plan_places, grid.n_cells)
     xy, months = drug_offences(store, _in_area(store, "offence", area))
     months = np.asarray(months).astype(str)
     keep = months <= end_month
@@ -260,6 +280,28 @@ def next_month(
         },
         counts=counts,
     )
+
+
+def plan_cells(share: FloatArray, eligible: npt.NDArray[np.bool_], n: int) -> npt.NDArray[np.intp]:
+    """The plan's rule: the ``n`` ``eligible`` cells with the highest ``share``, best first,
+    ties in cell order (a stable sort: the plan and its back-test pick the same cells), cells
+    with no expected share left out (nothing to list there)."""
+    cells = np.flatnonzero(eligible)
+    cells = cells[np.argsort(-share[cells], kind="stable")][: max(0, n)]
+    return cells[share[cells] > 0]
+
+
+def plan_options(
+    options: ForecastOptions | None, plan_places: int, n_cells: int
+) -> ForecastOptions:
+    """``options`` (default: the forecast's) with one target coverage, ``plan_places`` cells of
+    the ``n_cells`` study cells: a plan of ``N`` places is ranked by the candidates and blend
+    that did best, on the months before, on the top ``N`` cells (not on 0.05% or 1% of the
+    force area, the goal's areas)."""
+    if isinstance(plan_places, bool) or not isinstance(plan_places, int) or plan_places < 1:
+        raise ValueError(f"plan_places: got {plan_places!r}; expected a whole number >= 1")
+    coverage = min(1.0, plan_places / n_cells)
+    return dataclasses.replace(options or ForecastOptions(), target_coverages=(coverage,))
 
 
 def _in_area(store: Store, layer: str, area: frozenset[str] | None) -> pd.DataFrame | None:

@@ -18,6 +18,7 @@ from hotspots.export.checks import (
     _named_frames,
     _property_names,
 )
+from hotspots.export.counts import integer_counts
 from hotspots.export.desktop import desktop_frame, gpkg_layers, write_options
 from hotspots.export.formats import _EXT, CHUNK_ROWS, ExportError
 from hotspots.export.geojson import _GeoJSONWriter
@@ -63,6 +64,8 @@ def export(
     _check_chunk_rows(chunk_rows)
     path = Path(path)
     named = _named_frames(frames, path)
+    # counts are whole numbers (blank where blank) in every format, not 7.0 in some
+    named = {name: integer_counts(frame) for name, frame in named.items()}
     if fmt == "geojson" and len(named) > 1:
         raise ExportError(
             f"GeoJSON holds one layer per file; got {len(named)} frames ({', '.join(named)}); "

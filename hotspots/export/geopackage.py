@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyogrio
 
+from hotspots.export.counts import integer_counts
 from hotspots.export.desktop import desktop_frame, write_options
 from hotspots.export.formats import METADATA_LAYER
 from hotspots.export.geoparquet import _arrow_to_frame, _geo_metadata_of, _geometry_name
@@ -34,7 +35,7 @@ def _stream_gpkg(
     first = not tmp.exists()
     int32: set[str] | None = None  # the first chunk decides the field types
     for chunk in chunks:
-        frame, narrowed = desktop_frame(_arrow_to_frame(chunk), layer, int32)
+        frame, narrowed = desktop_frame(integer_counts(_arrow_to_frame(chunk)), layer, int32)
         int32 = narrowed if int32 is None else int32
         pyogrio.write_dataframe(frame, tmp, layer=layer, append=written, **write_options(first))
         written = True

@@ -40,7 +40,7 @@ import shapely
 
 from hotspots import schema
 from hotspots.evaluate.grid import Grid
-from hotspots.evaluate.next_month import NextMonth
+from hotspots.evaluate.next_month import NextMonth, plan_cells
 from hotspots.placenames import location_text
 from hotspots.summary import COLOCATION_FLAG
 
@@ -126,21 +126,40 @@ def forecast_places(
     cell_of = grid.position(shapely.get_coordinates(offences.geometry.to_numpy()))
     inside = cell_of >= 0
     offences, cell_of = offences[inside], cell_of[inside]
-    ward_of = _cell_wards(grid, offences, cell_of, wards)
-    area = np.isin(ward_of, np.asarray(list(ward_codes), dtype=object))
+    nearest = _nearest_wards(grid, wards)
+    codes = np.asarray(list(ward_codes), dtype=object)
+    month_of = offences[schema.MONTH].astype(str).to_numpy()
+    ward_of = _cell_wards(nearest, offences, cell_of)
+    area = np.isin(ward_of, codes)
     n_area = int((area & ahead.seen(ahead.month)).sum())
-    capture = ahead.area_capture(area, min(top_n, n_area))
+    # The back-test of the same rule: each earlier month's plan found the area's cells from the
+    # offences before it, and is scored on the area's own offences that month.
+    in_area = (
+        np.ones(len(offences), dtype=bool)
+        if set(ward_codes) >= set(wards[schema.WARD_CODE])
+        else offences[schema.WARD_CODE].isin(set(ward_codes)).to_numpy()
+    )
+    area_by_month, offences_by_month = {}, {}
+    for month in ahead.backtest_shares:
+        earlier = month_of < month
+        area_by_month[month] = np.isin(
+            _cell_wards(nearest, offences[earlier], cell_of[earlier]), codes
+        )
+        offences_by_month[month] = np.bincount(
+            cell_of[in_area & (month_of == month)], minlength=grid.n_cells
+        ).astype(float)
+    capture = ahead.area_capture(
+        area, top_n, area_by_month=area_by_month, offences_by_month=offences_by_month
+    )
     if not ahead.shares or n_area == 0:
         return _empty(), capture, 0.0
-    cov = capture.get("coverage") or ahead.coverage_for(top_n / grid.n_cells)
+    cov = capture.get("coverage") or ahead.coverage_for(min(top_n, n_area) / grid.n_cells)
     share = ahead.shares[cov]
     total = float(ahead.info.get("expected_total") or 0.0)
     area_share = float(share[area].sum())
     force_rank = np.empty(grid.n_cells, dtype=int)
     force_rank[np.argsort(-share, kind="stable")] = np.arange(1, grid.n_cells + 1)
-    cells = np.flatnonzero(area & ahead.seen(ahead.month))  # a place has had an offence
-    cells = cells[np.argsort(-share[cells], kind="stable")][:top_n]
-    cells = cells[share[cells] > 0]
+    cells = plan_cells(share, area & ahead.seen(ahead.month), top_n)  # had an offence before
     squares = _squares(grid, cells)
     tree = shapely.STRtree(hotspots.geometry.to_numpy()) if len(hotspots) else None
     ranks_of: list[tuple[int, ...]] = [()] * len(cells)
@@ -153,7 +172,6 @@ def forecast_places(
     assessed = [c for c in ASSESSED_COLUMNS if c in hotspots]
     by_rank = hotspots.set_index("rank")[assessed] if assessed else None
     rows = []
-    month_of = offences[schema.MONTH].astype(str).to_numpy()
     xy = shapely.get_coordinates(offences.geometry.to_numpy())
     text = offences[schema.LOCATION].fillna("").astype(str).to_numpy()
     ward_table = wards.set_index(schema.WARD_CODE)
@@ -217,14 +235,18 @@ def forecast_places(
     return places, capture, area_share * total
 
 
-def _cell_wards(
-    grid: Grid, offences: gpd.GeoDataFrame, cell_of: np.ndarray, wards: gpd.GeoDataFrame
-) -> np.ndarray:
-    """Each study cell's ward: where most of its offences were, else the nearest to its centre."""
+def _nearest_wards(grid: Grid, wards: gpd.GeoDataFrame) -> np.ndarray:
+    """Each study cell's nearest ward to its centre (its ward when it has had no offence)."""
     centres = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*grid.centres().T), crs=schema.CRS_BNG)
     nearest = gpd.sjoin_nearest(centres, wards[[schema.WARD_CODE, "geometry"]], how="left")
     nearest = nearest[~nearest.index.duplicated(keep="first")]
-    out = nearest[schema.WARD_CODE].to_numpy(dtype=object)
+    out: np.ndarray = nearest[schema.WARD_CODE].to_numpy(dtype=object)
+    return out
+
+
+def _cell_wards(nearest: np.ndarray, offences: gpd.GeoDataFrame, cell_of: np.ndarray) -> np.ndarray:
+    """Each study cell's ward: where most of its offences were, else ``nearest``."""
+    out = nearest.copy()
     if len(offences):
         table = pd.DataFrame({"cell": cell_of, "ward": offences[schema.WARD_CODE].to_numpy()})
         table = table.dropna()

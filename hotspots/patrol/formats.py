@@ -73,7 +73,7 @@ def plan_csv(plan: PatrolPlan, *, marking: str | None = None) -> str:
         row = [
             p.rank, p.location, p.ward_code, p.ward_name, p.district_code, p.district_name,
             p.offences, plan.period.label, p.offences_prev, p.change,
-            plan.compare_to.label if plan.comparison_available else None,
+            plan.compare_to.label,  # always named: a blank change is then 'no data' for it
             p.stable[6], p.available[6], p.stable[12], p.available[12],
             round(p.lon, 5), round(p.lat, 5), p.reason, p.note,  # numbers: never quoted
             p.p_value, p.q_value, p.significant, p.dynamics_class,
