@@ -56,6 +56,7 @@ def test_the_months_a_period_lacks_are_found_without_listing_the_period() -> Non
     [
         (None, "/compare?from=2025-07&to=2025-09&from2={}&to2={}", 200),
         ("officer", "/compare?from=2025-07&to=2025-09&from2={}&to2={}", 200),
+        (None, "/compare/frame?from=2025-07&to=2025-09&from2={}&to2={}", 200),
         ("analyst", "/?from={}&to={}", 400),
         ("analyst", "/api/v1/wards?from={}&to={}", 400),
         (None, "/ogc/collections/wards/items?datetime={}/{}", 400),

@@ -248,7 +248,7 @@ def compare_frame() -> Response:
     if unheld is not None:
         view, period = unheld
         held = state().months
-        missing = [m for m in period.months if m not in set(held)]
+        missing = missing_words(period.start, period.end, held)  # bounded by the store's months
 
         def make() -> str:
             analysis = get_analysis(view)
@@ -259,7 +259,7 @@ def compare_frame() -> Response:
                 no_data=comparison_note(
                     "offence", period, analysis.layer_months.get("offence", ())
                 ),
-                missing=months_words(missing),
+                missing=missing,
                 store_months=months_words(held),
             )
 
