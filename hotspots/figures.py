@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from hotspots import schema
-from hotspots.periods import Period, month_runs
+from hotspots.periods import Period, held_runs, month_runs
 from hotspots.ward_summary import force_totals
 
 __all__ = [
@@ -158,7 +158,7 @@ def _coverage(
     records = RECORDS.get(layer, f"{layer} records")
     if not held:
         return "no records", (), f"no {records} held"
-    inside = tuple(m for m in period.months if m in set(held))
+    inside = tuple(held_runs(period.start, period.end, held)[1])  # bounded by held
     if len(inside) == period.n_months:
         return "complete", inside, ""
     if not inside:

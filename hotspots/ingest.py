@@ -185,31 +185,6 @@ def _key_of(entry: dict[str, Any]) -> str:
     return str(entry.get("key") or source_key(entry["kind"], entry["name"]))
 
 
-def bytes_held(paths: Sequence[str | Path], store: Store, all_crime_types: bool) -> bool:
-    """True when every file's bytes are those of the stored source of its key, read with the
-    same ``all_crime_types``: the cheap look (one hash of each file) the upload page takes
-    before counting an upload against an account's budget. Such an ingest almost always changes
-    nothing; :func:`ingest` decides it exactly (:mod:`hotspots.store.sameness`: the code, the
-    boundaries and the rows other sources hold count too)."""
-    from hotspots.sources.csvio import sha256_of
-
-    sources = store.manifest()["sources"]
-    for raw in paths:
-        path = Path(raw)
-        try:
-            entry = sources.get(source_key(detect_kind(path), path.name))
-        except HotspotsError:  # not a kind we read: the ingest says why
-            return False
-        if (
-            entry is None
-            or entry.get("name") != path.name
-            or bool(entry.get("all_crime_types")) != all_crime_types
-            or entry.get("sha256") != sha256_of(path)
-        ):
-            return False
-    return bool(paths)
-
-
 class _Given:
     """The boundaries an ingest was given, waited for (if futures) and checked once, when first
     needed."""

@@ -173,6 +173,37 @@ def month_runs(months: Iterable[str]) -> list[tuple[str, ...]]:
     return [tuple(_from_index(i) for i in run) for run in runs]
 
 
+def held_runs(start: str, end: str, held: Iterable[str]) -> tuple[list[tuple[str, str]], list[str]]:
+    """The runs of months from ``start`` to ``end`` (both included) that ``held`` lacks, as
+    ``(first, last)`` pairs oldest first, and the months of ``held`` in that range, in order.
+
+    The cost is bounded by ``held`` (the store's months), never by the range's length: a range
+    comes from a query string (``from2=0001-01&to2=9999-12`` is 119,988 months), and listing
+    each of its months, once per request, was a second of CPU any visitor could ask for.
+    """
+    first, last = _index(start), _index(end)
+    if first > last:
+        raise PeriodError(f"start {start!r} is after end {end!r}; expected start <= end")
+    inside = sorted({i for i in map(_index, held) if first <= i <= last})
+    gaps: list[tuple[str, str]] = []
+    cursor = first
+    for i in inside:
+        if i > cursor:
+            gaps.append((_from_index(cursor), _from_index(i - 1)))
+        cursor = i + 1
+    if cursor <= last:
+        gaps.append((_from_index(cursor), _from_index(last)))
+    return gaps, [_from_index(i) for i in inside]
+
+
+def missing_words(start: str, end: str, held: Iterable[str]) -> str:
+    """The months from ``start`` to ``end`` that ``held`` lacks, as runs in words (the words of
+    :func:`hotspots.dates.months_words`: ``"Jan 0001–Dec 2024, Jan 2026–Dec 9999"``); ``""``
+    when every month is held. Bounded by ``held``, as :func:`held_runs`."""
+    gaps, _ = held_runs(start, end, held)
+    return ", ".join(Period.months(a, b).label for a, b in gaps)
+
+
 def describe_months(months: Iterable[str]) -> str:
     """Sorted months as runs: ``"2025-01..2025-12"``, short runs listed (``"2026-01, 2026-02"``)."""
     parts: list[str] = []

@@ -250,6 +250,12 @@ def hotspot_polygons(text: str) -> list[shapely.Geometry]:
 
 
 def _to_bng(geometry: shapely.Geometry) -> shapely.Geometry:
+    """``geometry`` in EPSG:27700: lon/lat transformed; already in metres (an OGC answer with
+    ``crs`` EPSG:27700: a coordinate beyond 180) as it is (transformed as degrees, it was
+    nowhere and the scan crashed, so such answers went unjudged)."""
+    xy = shapely.get_coordinates(geometry)
+    if len(xy) and np.abs(xy).max() > 180:
+        return geometry
     return shapely.transform(
         geometry, lambda xy: np.column_stack(_TO_BNG.transform(xy[:, 0], xy[:, 1]))
     )

@@ -146,9 +146,12 @@ def test_upload_page_lists_the_limits(app: Flask) -> None:
 
 @pytest.mark.parametrize("name", ["2025-07-cambridgeshire-street.csv"])
 def test_store_copy_kept_for_provenance(app: Flask, store: Path, name: str) -> None:
-    assert post_files(sign_in(app.test_client()), [(JULY.read_bytes(), name)])[0] == 200
+    """A file that changed the store is kept as uploaded (the demo's own July would change
+    nothing: its copy is not kept, :func:`test_uploads_count_against_the_compute_budget`)."""
+    changed = republished("2025-07", "Under investigation")
+    assert post_files(sign_in(app.test_client()), [(changed, name)])[0] == 200
     (copy,) = (store / "uploads").rglob(name)
-    assert copy.read_bytes() == JULY.read_bytes()
+    assert copy.read_bytes() == changed
     shutil.rmtree(store / "uploads")
 
 
@@ -265,26 +268,70 @@ def test_uploads_count_against_the_compute_budget(
     map and plan of every visitor is made again (0.6 s an upload of one month on the demo):
     uploads were not counted, so an analyst looping over files kept every cache cold. An upload
     now counts against the account's budget (``COMPUTE_PER_MINUTE``); refused, it leaves the
-    store (and the upload folder) as it was. The same file again changes nothing and is not
-    counted."""
+    store (and the upload folder) as it was.
+
+    The same file again changes nothing, and was not counted: yet its ingest reads every row
+    (a 60 MB street file, the most one upload may send: 1.6-4 s of CPU, the process at ~1 GB,
+    each time) and its copy was kept (60 MB of disk each time), so an analyst re-sending one
+    file kept the server busy and filled its disk, free. It counts now like any upload, and
+    its copy, the bytes the store already holds, is not kept (insider5)."""
     app = app_factory(
         store,
         CACHE_DIR=str(tmp_path / "c"),
         USERS_DB=str(tmp_path / "users.sqlite3"),
         WARM_PRESETS=0,
-        COMPUTE_PER_MINUTE=2,
+        COMPUTE_PER_MINUTE=3,
     )
     client = sign_in(app.test_client())
     for outcome in ("Under investigation", "Status update unavailable"):
         assert post_files(client, [(republished("2025-07", outcome), JULY.name)])[0] == 200
-    for _ in range(3):  # the stored file again: free (the budget is spent)
-        status, html = post_files(client, [(republished(), JULY.name)])
-        assert status == 200 and "Nothing changed" in html
-    before, uploads = snapshot(store), sorted((store / "uploads").glob("*"))
-    status, html = post_files(client, [(JULY.read_bytes(), JULY.name)])
-    assert status == 429 and "COMPUTE_PER_MINUTE" in html
+    uploads = sorted((store / "uploads").glob("*"))
+    assert len(uploads) == 1  # the copy of the rows held (the second replaced the first)
+    status, html = post_files(client, [(republished(), JULY.name)])  # the stored file again
+    assert status == 200 and "Nothing changed" in html
+    assert sorted((store / "uploads").glob("*")) == uploads  # its copy was not kept
+    before = snapshot(store)
+    for content in (republished(), JULY.read_bytes()):  # a no-op, a change: both refused
+        status, html = post_files(client, [(content, JULY.name)])
+        assert status == 429 and "COMPUTE_PER_MINUTE" in html
     assert snapshot(store) == before
-    assert sorted((store / "uploads").glob("*")) == uploads  # the refused copy is gone
+    assert sorted((store / "uploads").glob("*")) == uploads  # the refused copies are gone
+
+
+def test_an_upload_copy_is_kept_while_the_store_holds_its_rows(app: Flask, store: Path) -> None:
+    """Every changed upload's copy stayed under ``store/uploads/``: an analyst alternating two
+    versions of one 60 MB month could fill 1.2 GB of disk a minute (20 x 60 MB) within
+    ``COMPUTE_PER_MINUTE`` (insider5). A copy is the provenance of rows the store holds: kept
+    while it holds them, removed when a later upload replaces that source. Files outside the
+    store (the demo's own, named by the manifest) are never touched."""
+    client = sign_in(app.test_client())
+    outside = {str(e["path"]) for e in Store(store).manifest()["sources"].values()}
+    first = republished("2025-07", "Under investigation")
+    assert post_files(client, [(first, JULY.name)])[0] == 200
+    (kept,) = (store / "uploads").rglob(JULY.name)
+    assert kept.read_bytes() == first
+    second = republished("2025-07", "Status update unavailable")
+    assert post_files(client, [(second, JULY.name)])[0] == 200
+    (now,) = (store / "uploads").rglob(JULY.name)  # the first copy is gone, and its folder
+    assert now.read_bytes() == second and not kept.parent.exists()
+    entry = Store(store).manifest()["sources"]["street:2025-07:cambridgeshire"]
+    assert Path(entry["path"]) == now.resolve()
+    assert all(Path(p).is_file() for p in outside)  # the demo's files, outside the store
+
+
+def test_of_one_upload_only_the_files_that_changed_the_store_are_kept(
+    app: Flask, store: Path
+) -> None:
+    """An upload of a file the store holds as it is (the demo's own July) and one it changes
+    (December re-published): only December's copy is kept, the one the manifest names."""
+    december = republished("2025-12", "Under investigation")
+    files = [(JULY.read_bytes(), JULY.name), (december, "2025-12-cambridgeshire-street.csv")]
+    status, html = post_files(sign_in(app.test_client()), files)
+    assert status == 200, html
+    (folder,) = (store / "uploads").iterdir()
+    assert [p.name for p in folder.iterdir()] == ["2025-12-cambridgeshire-street.csv"]
+    named = {e["path"] for e in Store(store).manifest()["sources"].values()}
+    assert str((folder / "2025-12-cambridgeshire-street.csv").resolve()) in named
 
 
 def test_the_stored_file_again_changes_nothing(app: Flask, store: Path) -> None:

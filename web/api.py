@@ -148,15 +148,20 @@ def _request_record(args: MultiDict[str, str], view: ViewRequest | None) -> dict
 
 
 def _download(
-    name: str, fmt: str, meta: ExportMetadata, write: Callable[[Path, ExportMetadata], None]
+    name: str,
+    fmt: str,
+    meta: ExportMetadata,
+    write: Callable[[Path, ExportMetadata], None],
+    rows: int = 0,
 ) -> Response:
     """Write an export to a temporary file and stream it (the file is unlinked at once).
 
     Every export is written to the audit log: who, what, when and with which filters, and
     counted against the account's budget of new work (:func:`web.budget.charge`: each is
-    written anew; a repeat with ``If-None-Match`` is a 304 before any work).
+    written anew; a repeat with ``If-None-Match`` is a 304 before any work; ``rows``: an events
+    download counts by its rows, :func:`web.budget.weight`).
     """
-    charge()
+    charge(rows)
     audit("export", {"name": name, "format": fmt, "request": meta.extra.get("request")})
     folder = Path(tempfile.mkdtemp(prefix="hotspots-api-"))
     try:
@@ -417,8 +422,10 @@ def events() -> Response:
         chosen = layers or [x for x in openapi.LAYERS if (selected[schema.LAYER] == x).any()]
         by_layer = {x: selected[selected[schema.LAYER] == x] for x in chosen}
         by_layer = {k: v for k, v in by_layer.items() if len(v)} or {"events": selected}
-        return _download(f"events_{view.start}_{view.end}", fmt, meta, _writer(by_layer))
-    return _download(f"events_{view.start}_{view.end}", fmt, meta, _writer(selected))
+        return _download(
+            f"events_{view.start}_{view.end}", fmt, meta, _writer(by_layer), len(selected)
+        )
+    return _download(f"events_{view.start}_{view.end}", fmt, meta, _writer(selected), len(selected))
 
 
 def _no_data(

@@ -45,7 +45,7 @@ from pyrate_limiter import (
 )
 from werkzeug.exceptions import TooManyRequests
 
-__all__ = ["charge", "charge_drawing"]
+__all__ = ["charge", "charge_drawing", "weight"]
 
 #: The window of the limit, seconds (what ``Retry-After`` says at most).
 WINDOW_S = 60
@@ -121,24 +121,38 @@ def _who() -> str:
     return f"user:{username}" if username else f"address:{request.remote_addr}"
 
 
-def charge() -> None:
+def charge(rows: int = 0) -> None:
     """Count one new computation against the current request's account; 429 (with
     ``Retry-After``) when it has started ``COMPUTE_PER_MINUTE`` in the last minute. Outside a
-    request (pre-warming) or with the setting 0: free."""
+    request (pre-warming) or with the setting 0: free.
+
+    ``rows``: a download of that many rows counts one per ``COMPUTE_ROWS_PER_COUNT`` of them,
+    rounded up, at most the minute's whole budget (:func:`weight`): an events download of a
+    large force's month (245,000 rows) took 9 s of CPU as GeoJSON, and counted as one."""
     if not has_request_context() or g.pop("prepaid", False):
         return
     per_minute = int(current_app.config["COMPUTE_PER_MINUTE"])
     if per_minute <= 0:
         return
     g.charged = True
-    if not _limiter(per_minute).try_acquire(_who(), blocking=False):
+    counts = weight(rows, int(current_app.config["COMPUTE_ROWS_PER_COUNT"]), per_minute)
+    if not _limiter(per_minute).try_acquire(_who(), weight=counts, blocking=False):
+        this = f" (this download of {rows:,} rows counts as {counts})" if counts > 1 else ""
         raise TooManyRequests(
             f"Your account has started {per_minute} new analyses, maps, patrol plans or downloads "
-            "in the last minute, the most one account may (COMPUTE_PER_MINUTE): try again in a "
-            "minute. "
+            "in the last minute, the most one account may (COMPUTE_PER_MINUTE)"
+            f"{this}: try again in a minute. "
             "Views already made (the presets, links you have opened) still open at once.",
             retry_after=WINDOW_S,
         )
+
+
+def weight(rows: int, rows_per_count: int, per_minute: int) -> int:
+    """What a computation of ``rows`` rows counts: ``ceil(rows / rows_per_count)``, at least 1
+    and at most ``per_minute`` (a larger one uses the whole minute, never refused for ever)."""
+    if rows_per_count <= 0:
+        return 1
+    return max(1, min(per_minute, -(-rows // rows_per_count)))
 
 
 def charge_drawing() -> None:

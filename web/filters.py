@@ -33,7 +33,14 @@ from hotspots.parameters import (
     parse_min_samples,
     parse_scheme,
 )
-from hotspots.periods import Period, PeriodError, complete_pair, complete_period
+from hotspots.periods import (
+    Period,
+    PeriodError,
+    complete_pair,
+    complete_period,
+    held_runs,
+    missing_words,
+)
 from hotspots.render.maps import OFFENCE_VIEWS, WARD_MEASURES, OffenceView, WardMeasure
 from web.errors import BadParameter, no_offences_held
 
@@ -237,15 +244,14 @@ def parse_view(args: MultiDict[str, str], months: list[str], default_months: int
     start = _month(args, "from", default.start if default else end)
     if start > end:
         raise BadParameter("from", start, f"a month no later than to={end}")
-    held = set(months)
-    missing = [m for m in Period.months(start, end).months if m not in held]
-    if missing:
-        field = "from" if missing[0] == start and "from" in args else "to"
+    gaps, _ = held_runs(start, end, months)  # bounded by the store's months, not the period's
+    if gaps:
+        field = "from" if gaps[0][0] == start and "from" in args else "to"
         raise BadParameter(
             field,
             start if field == "from" else end,
             f"a period whose every month holds data: the store holds {months_words(months)}"
-            f" (none for {months_words(missing)})",
+            f" (none for {missing_words(start, end, months)})",
         )
     measure = _choice(args, "measure", WARD_MEASURES, ViewRequest.measure)
     scheme, k = classes_choice(args, measure)

@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from hotspots import schema
 from hotspots.dates import months_words
 from hotspots.figures import comparison_note
-from hotspots.periods import Period, PeriodError, add_months
+from hotspots.periods import Period, PeriodError, add_months, held_runs, missing_words
 from hotspots.presentation import (
     analysis_json,
     every_ward,
@@ -210,15 +210,15 @@ def _unheld_comparison() -> tuple[ViewRequest, Period] | None:
         other = Period.months(other_args["from"], other_args["to"])
     except ValueError:
         return None
-    held = set(state().months)
-    return None if set(other.months) <= held else (view, other)
+    gaps, _ = held_runs(other.start, other.end, state().months)  # bounded by the store's months
+    return (view, other) if gaps else None
 
 
 def _no_comparison_page(view: ViewRequest, other: Period) -> Response:
     """The period's figures with the comparison "no data" (in the words of
     :func:`hotspots.figures.comparison_note`), the months not held named, a link to the
     period's map and the period form filled in to choose a held comparison."""
-    missing = [m for m in other.months if m not in set(state().months)]
+    missing = missing_words(other.start, other.end, state().months)
     notes = period_notes(view, asked_period())
 
     def make() -> str:
@@ -230,7 +230,7 @@ def _no_comparison_page(view: ViewRequest, other: Period) -> Response:
             other=other,
             a=analysis,
             no_data=comparison_note("offence", other, held),
-            missing=months_words(missing),
+            missing=missing,
             store_months=months_words(state().months),
             notes=notes,
             presets=period_presets(state().months, compare=True),
@@ -255,7 +255,7 @@ def compare_frame() -> Response:
     if unheld is not None:
         view, period = unheld
         held = state().months
-        missing = [m for m in period.months if m not in set(held)]
+        missing = missing_words(period.start, period.end, held)  # bounded by the store's months
 
         def make() -> str:
             analysis = get_analysis(view)
@@ -266,7 +266,7 @@ def compare_frame() -> Response:
                 no_data=comparison_note(
                     "offence", period, analysis.layer_months.get("offence", ())
                 ),
-                missing=months_words(missing),
+                missing=missing,
                 store_months=months_words(held),
             )
 

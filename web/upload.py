@@ -12,17 +12,17 @@ folder of the server. Uploads over ``UPLOAD_MAX_MB`` are refused with 413 before
 saved. Saved copies and their folder are private to the service's user (0600 / 0700). An upload
 made while another upload or ingest writes the store (its lock) is a 409 asking to try again,
 with nothing stored: two uploads of one month at once leave one whole copy. Each upload counts
-against the account's budget of new work (:func:`web.budget.charge`): it gives the store a new
-data version, and every cached view is then made again. An upload whose every file is byte for
-byte the stored one (:func:`hotspots.ingest.bytes_held`) is not counted: its ingest changes
-nothing (:mod:`hotspots.store.sameness`), the page says so, and the data version and the caches
-are kept. (Such a file can still change the store only if the code, or the rows other sources
-hold, changed since it was stored: after an upload or ingest that was counted, or a release;
-uploading it again then changes nothing.)
+against the account's budget of new work (:func:`web.budget.charge`), counted before anything
+is saved: an upload that changes the store gives it a new data version, and every cached view
+is then made again; one whose ingest changes nothing (:mod:`hotspots.store.sameness`: the page
+says so, the data version and the caches are kept) still reads every row, seconds of CPU and
+~1 GB for a 60 MB file, so it counts too, and its saved copy (bytes the store already holds) is
+removed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import shutil
@@ -31,12 +31,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, render_template, request
-from werkzeug.exceptions import TooManyRequests
 from werkzeug.utils import secure_filename
 
 from hotspots.dates import months_words
 from hotspots.errors import HotspotsError, ReplacementRefused, StoreBusy
-from hotspots.ingest import IngestReport, bytes_held, ingest, stored_boundaries
+from hotspots.ingest import IngestReport, ingest, stored_boundaries
 from hotspots.private import private_dirs, private_file
 from hotspots.report import NOTHING_CHANGED, ingest_warnings
 from hotspots.store import Store
@@ -93,10 +92,14 @@ def submit() -> tuple[str, int]:
             error = str(exc)
     if error is not None:
         return _page(None, error, 400)
+    # every upload is read in full, even one that changes nothing (web.budget): counted
+    # before anything is saved
+    charge()
     st = state()
     allow_shrink = request.form.get("allow_shrink") == "1"
     all_crime_types = _all_crime_types(st.store)
     folder = None
+    held_before = _source_paths(st.store)
     try:
         folder = _upload_folder(st.store)
         paths = []
@@ -105,9 +108,6 @@ def submit() -> tuple[str, int]:
             with private_file(path) as handle:
                 upload.save(handle)
             paths.append(path)
-        if not bytes_held(paths, st.store, all_crime_types):
-            # a new data version: every cached view is made again (web.budget)
-            _charge_or_discard(folder)
         report = ingest(
             paths,
             wards=stored_boundaries(st.store, "wards"),
@@ -129,17 +129,44 @@ def submit() -> tuple[str, int]:
         message = without_paths(message, st.store.path)
         audit("upload_refused", {"files": names, "reason": message})
         return _page(None, message, status, shrink_refused=isinstance(exc, ReplacementRefused))
+    _keep_named(st.store, folder)  # a file that changed nothing: the store holds its bytes
+    _drop_superseded(st.store, held_before)
     audit("upload", {"files": names, "sources": _summary(report), "changed": report.changed})
     return _page(report, None, 200)
 
 
-def _charge_or_discard(folder: Path) -> None:
-    """Count the upload against the account's budget; refused (429), its saved files go."""
-    try:
-        charge()
-    except TooManyRequests:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
+def _source_paths(store: Store) -> set[str]:
+    """The files the store's sources were read from (the manifest's ``path`` of each)."""
+    return {str(e.get("path")) for e in store.manifest()["sources"].values() if e.get("path")}
+
+
+def _keep_named(store: Store, folder: Path) -> None:
+    """Keep of this upload's saved files those the store now names as a source's file (each
+    the provenance of rows it holds); a file whose ingest changed nothing is a second copy of
+    bytes the store holds, and goes (the folder too, when none is named)."""
+    named = _source_paths(store)
+    for path in folder.iterdir():
+        if str(path.resolve()) not in named:
+            path.unlink()
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+
+
+def _drop_superseded(store: Store, held_before: set[str]) -> None:
+    """Remove the saved upload copies of sources this upload replaced: each copy is kept while
+    the store holds its rows (provenance), not after. Only files under ``store/uploads/`` that
+    the manifest named before and names no more: never another upload still being ingested
+    (the manifest never named it), never a file outside the store. Kept, every changed upload
+    stayed: one analyst alternating two versions of a 60 MB file could fill 1.2 GB of disk a
+    minute within the budget of new work."""
+    uploads = (store.path / "uploads").resolve()
+    for raw in held_before - _source_paths(store):
+        path = Path(raw)
+        if path.parent.parent != uploads or not path.is_file():
+            continue
+        path.unlink()
+        with contextlib.suppress(OSError):  # its folder, once it holds no other file
+            path.parent.rmdir()
 
 
 def _page(
