@@ -44,6 +44,7 @@ __all__ = [
     "complementary",
     "held_quarters",
     "latest_quarter",
+    "public_quarter",
     "quarter_note",
     "snap_to_grid",
     "snapped_hotspots",
@@ -131,6 +132,18 @@ def latest_quarter(held: Sequence[str], end: str) -> Period | None:
             if set(quarter.months) <= held_set:
                 return quarter
     return None
+
+
+def public_quarter(held: Sequence[str], end: str) -> Period | None:
+    """The whole calendar quarter the public is shown for a period ending at ``end``: the
+    latest held one ending by ``end`` (:func:`latest_quarter`), else, when ``end`` is before
+    every whole quarter held (a store that starts mid-quarter, asked for its first months),
+    the earliest held one; None when the store holds no whole quarter."""
+    quarter = latest_quarter(held, end)
+    if quarter is not None:
+        return quarter
+    later = [q for q, months in held_quarters(held) if len(months) == 3]
+    return later[-1] if later else None
 
 
 #: The layers a public-safe ward table shows (raid figures never leave the force), each with

@@ -78,6 +78,29 @@ def test_the_public_page_says_its_period_was_moved(app: Flask) -> None:
     assert "whole calendar quarters" not in _page(app, None, f"/?{SUMMER}").split("Map")[0]
 
 
+def test_a_period_before_every_quarter_moves_to_the_first_quarter_held(app: Flask) -> None:
+    """The demo holds Jan-Dec 2025: no whole quarter ends by Jan 2025, so the public asking
+    for Jan 2025 was shown Jan 2025 itself, every ward blank; now the first quarter held,
+    Jan-Mar 2025, and the page, /map.json and the API say so in the one wording."""
+    asked, shown = Period.months("2025-01", "2025-01"), Period.months("2025-01", "2025-03")
+    note = quarter_note(PUBLIC_LAYERS, shown, asked=asked)
+    assert note.endswith("showing Jan–Mar 2025 (you asked for Jan 2025).")
+    assert note in _page(app, None, "/?from=2025-01&to=2025-01")
+    client = client_as(app, None)
+    doc = client.get("/map.json?from=2025-01&to=2025-01").get_json()
+    assert doc["notes"] == [note]
+
+    def counts(query: str) -> list[object]:
+        features = client.get(f"/api/v1/wards?{query}&format=geojson").get_json()["features"]
+        return [f["properties"]["offence_count"] for f in features]
+
+    moved = counts("from=2025-01&to=2025-01")
+    assert moved == counts("from=2025-01&to=2025-03")
+    assert any(c is not None for c in moved)  # ward counts given, not a table of blanks
+    response = client.get("/api/v1/wards?from=2025-01&to=2025-01&format=csv")
+    assert json.loads(response.headers["X-Hotspots-Metadata"])["extra"]["notes"] == [note]
+
+
 def test_the_public_period_picker_offers_whole_quarters(app: Flask) -> None:
     """The public's presets and period select are whole quarters, the latest held first, not
     the signed-in users' month ranges that would only be moved."""

@@ -28,7 +28,7 @@ from hotspots.evaluate.next_month import NextMonth, next_month
 from hotspots.figures import coverage_note
 from hotspots.parameters import AUTO, DEFAULT_SCHEME
 from hotspots.periods import Period
-from hotspots.publicsafe import held_quarters, latest_quarter, quarter_note, whole_quarter
+from hotspots.publicsafe import held_quarters, public_quarter, quarter_note, whole_quarter
 from hotspots.render.maps import ForecastOverlay, forecast_overlay
 from web.access import area_parameters, current_access, redact
 from web.budget import charge
@@ -212,8 +212,9 @@ def within_access(view: ViewRequest) -> ViewRequest:
     and offences as heat at most; without :attr:`web.access.Access.tune_parameters` the
     ``auto`` DBSCAN parameters, whatever was sent; without
     :attr:`web.access.Access.choose_classes` the default classes; for the public, the latest
-    whole calendar quarter held ending by the period's end (the only periods whose ward counts
-    it is given, :func:`hotspots.publicsafe.whole_quarter`), when the period is not one."""
+    whole calendar quarter held ending by the period's end, else the first held (the only
+    periods whose ward counts it is given, :func:`hotspots.publicsafe.public_quarter`), when the
+    period is not one."""
     access = current_access()
     if not access.exact_points:
         view = dataclasses.replace(
@@ -228,8 +229,8 @@ def within_access(view: ViewRequest) -> ViewRequest:
         view = dataclasses.replace(view, scheme=DEFAULT_SCHEME, k=None)
     if access.public and not whole_quarter(view.period):
         # the public's ward counts are given for whole calendar quarters only (web.access):
-        # the latest one ending by the period's end, rather than a table of blanks
-        quarter = latest_quarter(state().months, view.end)
+        # the latest one ending by the period's end (else the first held), not a table of blanks
+        quarter = public_quarter(state().months, view.end)
         if quarter is not None:
             view = dataclasses.replace(view, start=quarter.start, end=quarter.end)
     return view
