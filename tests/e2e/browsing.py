@@ -46,6 +46,37 @@ def sign_in_page(page: Any, base_url: str, username: str) -> None:
     page.wait_for_url(signed_in)
 
 
+def focused_name(page: Any) -> str:
+    """The focused element's text (a form field's id, a select's too: its text is every
+    option), else its aria-label, id or tag name; spaces collapsed."""
+    return " ".join(
+        str(
+            page.evaluate(
+                "() => { const e = document.activeElement;"
+                " const text = e.tagName === 'SELECT' ? '' : e.innerText;"
+                " return text || e.getAttribute('aria-label') || e.id || e.tagName; }"
+            )
+        ).split()
+    )
+
+
+def tab_to(page: Any, text: str, limit: int = 40) -> int:
+    """Press Tab until :func:`focused_name` starts with ``text``, each element on the way
+    with a visible outline (at least 2 px: WCAG 2.4.7, 2.4.11); the presses taken."""
+    import pytest
+
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        outline = page.evaluate(
+            "() => { const s = getComputedStyle(document.activeElement);"
+            " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }"
+        )
+        assert outline[0] != "none" and outline[1] >= 2, (focused_name(page), outline)
+        if focused_name(page).startswith(text):
+            return presses
+    pytest.fail(f"{text!r} not reached in {limit} Tab presses")
+
+
 def signed_in(url: str) -> bool:
     """For ``wait_for_url``: a page past the sign-in form (the map, or an officer's patrol
     plan)."""

@@ -78,7 +78,35 @@ def _sergeant_journey(page: BrowsedPage, officer: str, viewport_width: int, tmp_
     assert axe_violations(p) == [], report(axe_violations(p))
     assert small_targets(p) == []  # every control at least 24 x 24 px
     taps += 1  # the GPX
-    assert taps == 4, taps  # sign in (2 fields, 1 tap), the file
+    # the A4 sheet and the plan's address for the team, beside the files on the first screen
+    # (before: Print was the browser's menu, found from a hint at the page's foot, and no way
+    # to share the plan; the phone's print dialog and share sheet are stood in for here)
+    p.evaluate(
+        "() => { window.printed = 0; window.print = () => { window.printed += 1; };"
+        " navigator.share = (data) => { window.shared = data; return Promise.resolve(); }; }"
+    )
+    for label in ("Print", "Share"):
+        button = p.get_by_role("button", name=label, exact=True)
+        box = button.bounding_box()
+        assert box is not None and box["y"] < first["y"] and box["height"] >= 24, label
+        button.tap()
+        taps += 1
+    assert p.evaluate("() => window.printed") == 1
+    shared = p.evaluate("() => window.shared")
+    plan_url = page.base_url + "/patrol?" + download.url.split("?", 1)[1]
+    assert shared == {"title": p.title(), "url": plan_url}, shared
+    # a place opened from the list: its card, with its small map, on the screen
+    p.locator(".place-list .place-name").first.tap()
+    taps += 1
+    card = p.locator("#place-1 .place-map-wrap")
+    box = card.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE_HEIGHT, box
+    # sign in (2 fields, 1 tap), the GPX, Print, Share, a place
+    assert taps == 7, taps
+    # the address shared opens the same plan for whoever it was sent to (signed in)
+    listed = p.locator(".place-list .place-name").all_inner_texts()
+    page.goto(plan_url.removeprefix(page.base_url))
+    assert p.locator(".place-list .place-name").all_inner_texts() == listed
     page.clean()
 
 
