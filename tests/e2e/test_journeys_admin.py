@@ -93,7 +93,7 @@ def test_an_admin_adds_an_officer_by_district_name_resets_and_disables_it(
         # the skip link is the first Tab stop, shown when focused, and moves focus to the page
         page.keyboard.press("Tab")
         assert focused_name(page) == "Skip to main content"
-        box = page.locator(".skip-link").bounding_box()
+        box = page.get_by_role("link", name="Skip to main content").bounding_box()
         assert box is not None and box["x"] >= 0 and box["y"] >= 0
         page.keyboard.press("Enter")
         assert page.evaluate("() => document.activeElement.id") == "main"

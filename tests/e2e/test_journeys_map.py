@@ -160,6 +160,12 @@ def test_the_keyboard_reaches_the_maps_controls_in_a_few_presses(page: BrowsedPa
         focused = page.page.evaluate(FOCUSED_JS)
         assert "leaflet-interactive" not in focused, f"a shape is a Tab stop ({presses})"
     assert presses <= MAX_TABS_TO_ZOOM, presses
+    # the map's controls show focus as the page does (was the browser's 1 px ring)
+    ring = frame.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.outlineStyle, s.outlineWidth]; }"
+    )
+    assert ring == ["solid", "3px"], ring
     # every interactive shape is named by its tooltip and is not in the Tab order
     shapes = frame.evaluate(
         """() => {
