@@ -199,3 +199,28 @@ def test_a_sergeant_whose_ward_has_no_offences_is_told_so_with_a_way_on(
         assert said == "No drug offences in Oct–Dec 2025 or Jul–Sep 2025", said
         assert axe_violations(p) == [], report(axe_violations(p))
         page.clean()
+
+
+@pytest.mark.parametrize("role", ["officer"])
+@pytest.mark.parametrize("viewport_width", [1280])
+def test_share_copies_the_plans_address_where_the_browser_has_no_share_sheet(
+    page: BrowsedPage, viewport_width: int, role: str
+) -> None:
+    """A desktop browser without Web Share: Share copies the plan's address and says so in
+    its status, by keyboard as by pointer."""
+    p = page.page
+    p.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=page.base_url)
+    page.goto("/patrol?to=2025-11&n=5")
+    p.evaluate("() => Object.defineProperty(navigator, 'share', {value: undefined})")
+    share = p.get_by_role("button", name="Share", exact=True)
+    share.focus()
+    p.keyboard.press("Enter")
+    status = p.locator("#share-status")
+    status.wait_for()
+    assert status.inner_text() == "The plan's address is copied: paste it into a message."
+    assert status.get_attribute("role") == "status"
+    copied = p.evaluate("() => navigator.clipboard.readText()")
+    assert copied.startswith(page.base_url + "/patrol?") and "to=2025-11" in copied
+    assert "n=5" in copied
+    assert axe_violations(p) == [], report(axe_violations(p))
+    page.clean()
