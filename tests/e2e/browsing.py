@@ -252,6 +252,32 @@ def download_context(browser: Any, url: str, width: int) -> Any:
     return context
 
 
+def page_weight(page: Any, url: str) -> tuple[int, int]:
+    """Open ``url`` in ``page`` (a fresh load, the browser's cache bypassed) and return the bytes
+    its responses took over the network (headers and bodies as sent, compressed where the app
+    compresses) and how many requests, counting the map frame's and its scripts'."""
+    responses: list[Any] = []
+
+    def on_response(response: Any) -> None:
+        responses.append(response)
+
+    page.on("response", on_response)
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        page.goto(url, wait_until="load")
+        page.wait_for_load_state("networkidle")
+    finally:
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": False})
+        page.remove_listener("response", on_response)
+    sizes = []
+    for response in responses:
+        with contextlib.suppress(Exception):  # a request that never finished has no sizes
+            sent = response.request.sizes()
+            sizes.append(sent["responseBodySize"] + sent["responseHeadersSize"])
+    return sum(sizes), len(responses)
+
+
 #: A map tile's address: one cancelled by zooming or panning is not a failed request.
 _TILE = re.compile(r"/\d+/\d+/\d+\.(png|jpe?g|webp|pbf)(\?|$)")
 
