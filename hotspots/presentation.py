@@ -169,21 +169,48 @@ def ward_movers(analysis: Analysis, n: int) -> dict[str, pd.DataFrame]:
 def every_ward(analysis: Analysis) -> list[dict[str, Any]]:
     """Every ward of the analysis (the role's: an officer's area, the public's blanks kept as
     None) A to Z by ward then district: the figures the map shades (count, previous count,
-    change, per km²), for the map page's table of every ward."""
+    change, per km²) and the ward's ``code`` and its change in words (``text``, by
+    :func:`ward_line`), for the map page's table of every ward and its ward finder."""
     wards = analysis.wards.sort_values(["ward_name", "district_name", "ward_code"])
+    now = analysis.period.label
+    then = analysis.compare_to.label if analysis.comparison_available else None
     rows = []
     for w in wards.itertuples():
+        count = _count(w.offence_count)
+        prev = _count(w.offence_prev) if then else None
         rows.append(
             {
+                "code": w.ward_code,
                 "ward_name": w.ward_name,
                 "district_name": w.district_name,
-                "count": _count(w.offence_count),
-                "prev": _count(w.offence_prev) if analysis.comparison_available else None,
-                "change": _count(w.offence_change) if analysis.comparison_available else None,
+                "count": count,
+                "prev": prev,
+                "change": _count(w.offence_change) if then else None,
                 "per_km2": None if pd.isna(w.offence_per_km2) else float(w.offence_per_km2),
+                "text": ward_line(count, prev, now, then),
             }
         )
     return rows
+
+
+def ward_line(count: int | None, prev: int | None, now: str, then: str | None) -> str | None:
+    """A ward's drug offences in words, from the figures its table row shows: the change
+    against ``then`` by :func:`hotspots.ward_summary.headline` (the force headline's and the
+    briefing's district lines' words: "213% more drug offences in Oct–Dec 2025 than in
+    Jul–Sep 2025 (47 vs 15)"); the count alone when there is no comparison period
+    (``then`` None) or its count is blank ("the count for Jul–Sep 2025 is not shown"); None
+    when the ward's count is blank (the public's small counts: the page says why)."""
+    if count is None:
+        return None
+    if then is None:
+        return f"{count:,} drug offence{'' if count == 1 else 's'} in {now}"
+    if prev is None:
+        return (
+            f"{count:,} drug offence{'' if count == 1 else 's'} in {now}; "
+            f"the count for {then} is not shown"
+        )
+    row = {"offence_count": count, "offence_prev": prev, "period": now, "compare_to": then}
+    return headline(row, "offence")
 
 
 def headline_text(analysis: Analysis) -> str:

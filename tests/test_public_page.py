@@ -78,3 +78,33 @@ def test_ward_movers_are_labelled_blocks_on_a_phone(app: Flask, role: str | None
         labels = re.findall(r'data-label="([^"]*)"', row)
         assert labels[0] == "Ward (district)" and labels[-1] == "Change", labels
         assert labels[1].startswith("Now, ") and labels[2].startswith("Before, "), labels
+
+
+def test_the_ward_finder_says_each_wards_table_figures(app: Flask) -> None:
+    """The public's ward finder (page-actions.js shows it) offers every ward of the table, and
+    each sentence holds the figures the table's row shows: the count, the count before when
+    shown, and says why a blank count is blank."""
+    body = client_as(app, None).get("/").data.decode()
+    options = re.findall(r'<option value="(E\d{8})" data-text="([^"]*)">([^<]*)</option>', body)
+    table = re.search(r'<details class="every-ward">.*?</details>', body, re.S)
+    assert table is not None
+    rows = re.findall(
+        r'<tr><td>([^<]*) <span class="district">\(([^)]*)\)</span></td>'
+        r'<td class="num">([^<]*)</td><td class="num">([^<]*)</td>',
+        table[0],
+    )
+    assert len(options) == len(rows) == 120
+    blank_now = blank_before = 0
+    for (_, text, label), (ward, district, now, before) in zip(options, rows, strict=True):
+        assert label == f"{ward} ({district})" and text.startswith(f"{label}: "), (label, text)
+        if now == "–":
+            blank_now += 1
+            assert "is not shown: a ward count under 5 is not shown" in text, text
+            continue
+        assert f"{now} drug offence" in text or f"({now} vs " in text, (text, now)
+        if before == "–":
+            blank_before += 1
+            assert "the count for Jul–Sep 2025 is not shown" in text, text
+        elif int(before.replace(",", "")) > 0:
+            assert f" vs {before})" in text or "no change" in text, (text, before)
+    assert blank_now and blank_before  # the demo's small counts: both cases met

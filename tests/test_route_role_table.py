@@ -233,7 +233,7 @@ TABLE: tuple[Door, ...] = (
         (302,) * 7,
         form="sign-in",
         redirect="/",
-        redirects=(("officer", "/patrol"),),
+        redirects=(("officer", "/patrol"), ("commissioner", "/briefing")),
     ),
     Door("POST", "/logout", "/logout", (302,) * 7, form="token"),
     # files every page needs

@@ -260,7 +260,8 @@ def test_the_client_address_comes_from_the_trusted_proxies(
         ("officer", None, "/patrol"),
         ("officer", "/compare?from=2025-10", "/compare?from=2025-10"),  # a page asked for
         ("analyst", "/", "/"),
-        ("commissioner", "/", "/"),
+        ("commissioner", "/", "/briefing"),  # the office's job: the briefing
+        ("commissioner", "/compare", "/compare"),
         ("admin", None, "/"),
     ],
 )

@@ -173,9 +173,11 @@ class Access:
     @property
     def home(self) -> str:
         """The endpoint a sign-in lands on when no other page was asked for: an officer's own
-        patrol plan (their job on a phone: one page, not the map and then the menu), the map
-        for every other role."""
-        return "patrol.page" if self.role == "officer" else "maps.index"
+        patrol plan (their job on a phone: one page, not the map and then the menu), the
+        commissioner's office its briefing (its job: the headline figures, each district's and
+        a ward's in words, the PDF), the map for every other role."""
+        homes = {"officer": "patrol.page", "commissioner": "briefing.page"}
+        return homes.get(self.role, "maps.index")
 
     @property
     def briefing(self) -> bool:

@@ -24,6 +24,7 @@ from hotspots.briefing.monthly import axis_labels
 from hotspots.dates import day_words
 from hotspots.parameters import DEFAULT_SCHEME
 from hotspots.periods import Period
+from hotspots.presentation import every_ward
 from web.access import current_access
 from web.accounts import audit
 from web.analyses import (
@@ -143,6 +144,7 @@ def page() -> Response:
             # why the ward map's searches and raids are blank (a period not a quarter); the
             # PNG and PDF give searches and raids as force totals only: nothing blank to explain
             notes=period_notes(view),
+            every_ward=every_ward(get_analysis(view)),  # the ward finder's sentences
         )
 
     return cached_response(etag_for("briefing", view.analysis_key(), marking, page=True), make)

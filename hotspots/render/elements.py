@@ -77,6 +77,9 @@ CSS = """
   border-radius: 3px; text-align: center; font: bold 13px Arial, Helvetica, sans-serif;
   border: 2px solid #1a1a1a; }
 .hs-rank:focus span { outline: 3px solid #1a1a1a; outline-offset: 2px; }
+.leaflet-container a:focus-visible, .leaflet-container input:focus-visible,
+.hs-panel summary:focus-visible { outline: 3px solid #b45309; outline-offset: 2px; }
+.folium-map.leaflet-container:focus-visible { outline: 3px solid #b45309; outline-offset: -3px; }
 .hs-cluster span { display: flex; align-items: center; justify-content: center;
   width: 34px; height: 34px; border-radius: 17px; font: bold 12px Arial, Helvetica, sans-serif;
   border: 2px solid #1a1a1a; box-sizing: border-box; }

@@ -46,6 +46,37 @@ def sign_in_page(page: Any, base_url: str, username: str) -> None:
     page.wait_for_url(signed_in)
 
 
+def focused_name(page: Any) -> str:
+    """The focused element's text (a form field's id, a select's too: its text is every
+    option), else its aria-label, id or tag name; spaces collapsed."""
+    return " ".join(
+        str(
+            page.evaluate(
+                "() => { const e = document.activeElement;"
+                " const text = e.tagName === 'SELECT' ? '' : e.innerText;"
+                " return text || e.getAttribute('aria-label') || e.id || e.tagName; }"
+            )
+        ).split()
+    )
+
+
+def tab_to(page: Any, text: str, limit: int = 40) -> int:
+    """Press Tab until :func:`focused_name` starts with ``text``, each element on the way
+    with a visible outline (at least 2 px: WCAG 2.4.7, 2.4.11); the presses taken."""
+    import pytest
+
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        outline = page.evaluate(
+            "() => { const s = getComputedStyle(document.activeElement);"
+            " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }"
+        )
+        assert outline[0] != "none" and outline[1] >= 2, (focused_name(page), outline)
+        if focused_name(page).startswith(text):
+            return presses
+    pytest.fail(f"{text!r} not reached in {limit} Tab presses")
+
+
 def signed_in(url: str) -> bool:
     """For ``wait_for_url``: a page past the sign-in form (the map, or an officer's patrol
     plan)."""
@@ -219,6 +250,32 @@ def download_context(browser: Any, url: str, width: int) -> Any:
     context.set_default_timeout(TIMEOUT_MS)
     context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort())
     return context
+
+
+def page_weight(page: Any, url: str) -> tuple[int, int]:
+    """Open ``url`` in ``page`` (a fresh load, the browser's cache bypassed) and return the bytes
+    its responses took over the network (headers and bodies as sent, compressed where the app
+    compresses) and how many requests, counting the map frame's and its scripts'."""
+    responses: list[Any] = []
+
+    def on_response(response: Any) -> None:
+        responses.append(response)
+
+    page.on("response", on_response)
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        page.goto(url, wait_until="load")
+        page.wait_for_load_state("networkidle")
+    finally:
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": False})
+        page.remove_listener("response", on_response)
+    sizes = []
+    for response in responses:
+        with contextlib.suppress(Exception):  # a request that never finished has no sizes
+            sent = response.request.sizes()
+            sizes.append(sent["responseBodySize"] + sent["responseHeadersSize"])
+    return sum(sizes), len(responses)
 
 
 #: A map tile's address: one cancelled by zooming or panning is not a failed request.

@@ -20,9 +20,11 @@ from tests.accounts import ensure_user
 from tests.e2e.browsing import (
     SCREENSHOTS,
     download_context,
+    focused_name,
     serving,
     sign_in_page,
     signed_in,
+    tab_to,
 )
 from tests.e2e.test_browser import axe_violations, report
 from tests.helpers import DEMO_STREET, republished
@@ -61,32 +63,6 @@ def _checked(page: Any, width: int, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"admin-{name}-{width}px.png"), full_page=True)
 
 
-def _focused(page: Any) -> str:
-    return " ".join(
-        str(
-            page.evaluate(
-                "() => { const e = document.activeElement;"
-                " return e.innerText || e.getAttribute('aria-label') || e.id || e.tagName; }"
-            )
-        ).split()
-    )
-
-
-def _tab_to(page: Any, text: str, limit: int = 40) -> int:
-    """Press Tab until the focused element's text starts with ``text`` (each one on the way
-    with a visible outline); the presses taken."""
-    for presses in range(1, limit + 1):
-        page.keyboard.press("Tab")
-        outline = page.evaluate(
-            "() => { const s = getComputedStyle(document.activeElement);"
-            " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }"
-        )
-        assert outline[0] != "none" and outline[1] >= 2, (_focused(page), outline)
-        if _focused(page).startswith(text):
-            return presses
-    pytest.fail(f"{text!r} not reached in {limit} Tab presses")
-
-
 def _sign_in_fails(browser: Any, url: str, width: int, name: str, password: str) -> str:
     """Sign in as ``name`` in a fresh context; the page's error (empty when it worked)."""
     context = download_context(browser, url, width)
@@ -116,8 +92,8 @@ def test_an_admin_adds_an_officer_by_district_name_resets_and_disables_it(
         sign_in_page(page, url, admin)
         # the skip link is the first Tab stop, shown when focused, and moves focus to the page
         page.keyboard.press("Tab")
-        assert _focused(page) == "Skip to main content"
-        box = page.locator(".skip-link").bounding_box()
+        assert focused_name(page) == "Skip to main content"
+        box = page.get_by_role("link", name="Skip to main content").bounding_box()
         assert box is not None and box["x"] >= 0 and box["y"] >= 0
         page.keyboard.press("Enter")
         assert page.evaluate("() => document.activeElement.id") == "main"
@@ -126,11 +102,11 @@ def test_an_admin_adds_an_officer_by_district_name_resets_and_disables_it(
         page.keyboard.press("Shift+Tab")  # back up to the menu from the page's start
         keys += 1
         for _ in range(12):
-            if _focused(page) == "Accounts":
+            if focused_name(page) == "Accounts":
                 break
             page.keyboard.press("Shift+Tab")
             keys += 1
-        assert _focused(page) == "Accounts"
+        assert focused_name(page) == "Accounts"
         page.keyboard.press("Enter")
         page.wait_for_url(url + "/admin/users")
         keys += 1
@@ -139,7 +115,7 @@ def test_an_admin_adds_an_officer_by_district_name_resets_and_disables_it(
         # the form, first on the page, by keyboard: skip link, name, role (typed), area, Enter
         page.keyboard.press("Tab")
         page.keyboard.press("Enter")
-        keys += 2 + _tab_to(page, "new-username")
+        keys += 2 + tab_to(page, "new-username")
         page.keyboard.type(officer)
         page.keyboard.press("Tab")
         page.keyboard.type("Officer")  # a select takes the typed option
