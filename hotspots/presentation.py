@@ -220,7 +220,13 @@ def headline_text(analysis: Analysis) -> str:
     if not fig.is_number:
         return f"No data on drug offences for {analysis.period.label}: {fig.note}"
     if fig.value == 0 and fig.unlocated_note:  # "0 located" (Figure.text), and why
-        return f"{fig.text()} drug offences in {analysis.period.label}: {fig.unlocated_note}"
+        located = ("located drug offence", "located drug offences")
+        said = (
+            f"{fig.text()} drug offences in {analysis.period.label}; {fig.change_note}"
+            if fig.change is None
+            else headline(analysis.totals, "offence", noun=located)
+        )  # with the comparison, as any other figure: "no located drug offences in ... or ..."
+        return f"{said}: {fig.unlocated_note}"
     if fig.change is None:  # the reason names what is held of the comparison period
         return f"{fig.text()} drug offences in {analysis.period.label}; {fig.change_note}"
     return headline(analysis.totals, "offence")

@@ -92,9 +92,13 @@ def test_uploads_cache_and_accounts_of_the_service_are_private(
     client = sign_in(app.test_client(), "admin")  # an account made by the service
     assert client.get("/?from=2025-04&to=2025-06").status_code == 200  # cache writes
     assert client.get("/map/frame?from=2025-04&to=2025-06").status_code == 200
+    # July less its last row: a file the store does not hold yet (a copy of the demo's own July
+    # changes nothing, and an upload keeps only the copies the manifest then names)
+    july = JULY.read_bytes()
+    july = july[: july.rstrip(b"\r\n").rfind(b"\n") + 1]
     data = {
         "csrf_token": csrf_token(client, "/upload"),
-        "files": [(io.BytesIO(JULY.read_bytes()), JULY.name)],
+        "files": [(io.BytesIO(july), JULY.name)],
     }
     response = client.post("/upload", data=data, content_type="multipart/form-data")
     assert response.status_code == 200, response.get_data(as_text=True)

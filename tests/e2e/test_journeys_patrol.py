@@ -200,7 +200,10 @@ def test_a_sergeant_whose_ward_has_no_offences_is_told_so_with_a_way_on(
         p.get_by_role("link", name="See the map of your area").click()
         p.wait_for_url(live_server + "/")
         said = p.locator(".headline").inner_text()
-        assert said == "No drug offences in Oct–Dec 2025 or Jul–Sep 2025", said
+        assert said == (  # both periods, and why a record without a location is in neither
+            "No located drug offences in Oct–Dec 2025 or Jul–Sep 2025: drug offence records "
+            "without a location are in no area's count"
+        ), said
         assert axe_violations(p) == [], report(axe_violations(p))
         page.clean()
 
