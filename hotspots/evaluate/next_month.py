@@ -211,14 +211,19 @@ def next_month(
     cell_m: float = CELL_M,
     options: ForecastOptions | None = None,
     area: frozenset[str] | None = None,
+    events: pd.DataFrame | None = None,
 ) -> NextMonth:
     """The forecast for the month after ``end_month`` from the store's drug offences up to it.
 
     ``area`` (ward codes): from the offences and searches recorded in those wards only, as if
     the store held nothing else (a scoped reader's forecast: its choice of method, shares and
-    expected offences are made from what they may see, never from the force's figures)."""
+    expected offences are made from what they may see, never from the force's figures).
+    ``events``: the store's events already in memory (every layer and month, as
+    ``store.load()`` gives them: the web app's), so its drug offences are not read again; by
+    default read. The drug offences only become counts per cell and month, the same whichever
+    way they were read."""
     grid = Grid.over(store.load_boundary("force_area"), cell_m)
-    xy, months = drug_offences(store, _in_area(store, "offence", area))
+    xy, months = drug_offences(store, _in_area(store, "offence", area, events))
     months = np.asarray(months).astype(str)
     keep = months <= end_month
     xy, months = xy[keep], months[keep]
@@ -262,12 +267,18 @@ def next_month(
     )
 
 
-def _in_area(store: Store, layer: str, area: frozenset[str] | None) -> pd.DataFrame | None:
-    """The store's ``layer`` events recorded in the wards ``area`` (None: None, read all)."""
+def _in_area(
+    store: Store, layer: str, area: frozenset[str] | None, events: pd.DataFrame | None = None
+) -> pd.DataFrame | None:
+    """The store's ``layer`` events recorded in the wards ``area`` (None: ``events``, i.e. read
+    all when they are None), from ``events`` (every layer) when given, else read."""
     if area is None:
-        return None
-    columns = [schema.LAYER, schema.MONTH, schema.CATEGORY, schema.WARD_CODE]
-    events = store.load([layer], columns=columns)
+        return events
+    if events is None:
+        columns = [schema.LAYER, schema.MONTH, schema.CATEGORY, schema.WARD_CODE]
+        events = store.load([layer], columns=columns)
+    else:
+        events = events[(events[schema.LAYER] == layer).to_numpy()]
     return events[events[schema.WARD_CODE].isin(area).to_numpy()]
 
 
