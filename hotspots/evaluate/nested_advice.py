@@ -141,7 +141,9 @@ def pair_table(
 
 def table_up_to(pai: PairTable, up_to: str) -> PairTable:
     """``pai`` with the test months up to ``up_to`` (``YYYY-MM``) only."""
-    return {pair: series[series.index.astype(str) <= up_to] for pair, series in pai.items()}
+    return {
+        pair: series[np.asarray(series.index, dtype=str) <= up_to] for pair, series in pai.items()
+    }
 
 
 def nested_from_table(
