@@ -39,13 +39,17 @@ import pytest
 from flask import Flask
 from shapely.geometry import box
 
+from hotspots.analysis import store_months
 from hotspots.cli import main
 from hotspots.evaluate import Grid
 from hotspots.evaluate.auto_parameters import (
+    BACK_TEST,
     ParameterChoice,
+    choice_from_table,
     choice_key,
     choose_parameters,
     store_choice,
+    store_table,
 )
 from hotspots.presentation import parameter_choice_text
 from hotspots.store import Store
@@ -325,3 +329,47 @@ def test_the_web_uses_and_states_the_same_choice(
     page = analyst.get("/?from=2025-07&to=2025-09").get_data(as_text=True)
     assert "How well these parameters forecast (in-sample: the pair was chosen" in page
     assert "own back-test: eps_m" in page
+
+
+@pytest.mark.parametrize("which", ["demo", "big"])
+def test_the_choice_read_from_the_stores_table_is_the_choice_of_every_end(
+    which: str, demo_store_path: Path, big_store: Path
+) -> None:
+    """The web app makes one table of back-test PAIs per data version (every stored month) and
+    reads each end's choice from it: the same choice as back-testing the months up to that end
+    alone, for every month of two stores (the big world's back-test favours a pair from
+    September: a rule other than the automatic one is checked too)."""
+    store = Store(demo_store_path if which == "demo" else big_store)
+    table = store_table(store)
+    again = store_table(store, events=store.load())  # from the events in memory: the same
+    assert again.coverage == table.coverage and list(again.pai) == list(table.pai)
+    assert all(again.pai[pair].equals(series) for pair, series in table.pai.items())
+    choices = {end: store_choice(store, end) for end in store_months(store)}
+    for end, fresh in choices.items():
+        assert choice_from_table(table, end) == fresh, end
+    if which == "big":
+        assert choices["2025-09"].rule == BACK_TEST
+        assert len({json.dumps(c.as_dict(), sort_keys=True) for c in choices.values()}) > 3
+
+
+def test_the_web_choice_is_the_fresh_one_and_never_an_officers(
+    app: Flask, client_for: ClientFor
+) -> None:
+    """Through the app's caches (the table made once, each end's choice read from it): the
+    analyst's choice for a mid-year end is the command line's, made afresh; an officer asking
+    for the same period after it was cached gets their area's automatic parameters, never the
+    force's choice or its numbers."""
+    period = "from=2025-04&to=2025-06"
+    analyst = client_for("analyst").get(f"/map.json?{period}").get_json()
+    with app.app_context():
+        store = Store(app.config["STORE"])
+    fresh = json.loads(json.dumps(store_choice(store, "2025-06").as_dict()))
+    assert analyst["metadata"]["parameters"]["parameter_choice"] == fresh
+    officer = client_for("officer").get(f"/map.json?{period}").get_json()
+    parameters = officer["metadata"]["parameters"]
+    assert parameters["area_parameters"] is True
+    assert "parameter_choice" not in parameters and "parameter_score" not in parameters
+    assert "your area's" in parameters["min_samples_reason"]
+    force = analyst["metadata"]["parameters"]
+    pair = (parameters["eps_m"], parameters["min_samples"])
+    assert pair != (force["eps_m"], force["min_samples"])

@@ -135,18 +135,18 @@ def test_two_app_processes_share_analyses_and_pages(
     url = "/?from=2025-04&to=2025-06"
     body = one.get(url).get_data()
     frame = one.get("/map/frame?from=2025-04&to=2025-06").get_data()
-    # the analysis, the parameters' choice (what `auto` means to June) and back-test score,
-    # next month's forecast (the analyst's map layer, one for every role) and the frame (not
-    # the page)
-    assert first.extensions["hotspots"]["disk"].writes == 5
+    # the analysis, the parameters' choice (what `auto` means to June), the table of back-test
+    # PAIs it is read from (one per data version) and the back-test score, next month's
+    # forecast (the analyst's map layer, one for every role) and the frame (not the page)
+    assert first.extensions["hotspots"]["disk"].writes == 6
     page = two.get(url).get_data()
     assert page != body and page.split(b"<main")[1] == body.split(b"<main")[1]
     assert two.get("/map/frame?from=2025-04&to=2025-06").get_data() == frame
     assert second.extensions["hotspots"]["disk"].writes == 0  # its page in memory, nothing else
-    # the frame's analysis came from the page's: one analysis file for the period (5 files:
-    # analysis, choice, score, forecast, frame)
+    # the frame's analysis came from the page's: one analysis file for the period (6 files:
+    # analysis, choice, table, score, forecast, frame)
     files = list((tmp_path / "shared").rglob("*"))
-    assert len([f for f in files if f.is_file()]) == 5
+    assert len([f for f in files if f.is_file()]) == 6
 
 
 def test_disk_cache_off_with_an_empty_setting(app_factory: AppFactory) -> None:

@@ -269,3 +269,19 @@ def test_tiny_force_map_layer_states_the_area_it_shows(toy_store: Path) -> None:
     )
     capture = ahead.capture_at(1 / 48)
     assert f"held {100 * capture['median']:.0f}% of" in overlay.capture_text
+
+
+@pytest.mark.parametrize("end", ["2025-03", "2025-12"])
+def test_next_month_from_the_events_in_memory_is_the_same(demo_store: Store, end: str) -> None:
+    """The web app passes its events in memory rather than have the store read again: the same
+    forecast to the byte, for the force and for an area of wards (its months, cells, shares,
+    back-test and choice)."""
+    import pickle
+
+    events = demo_store.load()
+    wards = frozenset(sorted(events["ward_code"].dropna().unique())[:8])
+    for area in (None, wards):
+        read = next_month(demo_store, end, area=area)
+        given = next_month(demo_store, end, area=area, events=events)
+        assert read.backtest and len(read.score) > 0  # something to compare
+        assert pickle.dumps(given) == pickle.dumps(read), area

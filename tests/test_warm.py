@@ -78,9 +78,11 @@ def test_a_new_ingest_is_made_in_the_background(
     folder = app.extensions["hotspots"]["disk"].version_folder(after)
     assert folder.parent == tmp_path / "c"
     # 2 analyses, the parameters' score, the parameters' choice (what `auto` means to the
-    # presets' end month: web.analyses.parameter_choice_of), next month's forecast (the
-    # analysts' map layer, shared with every patrol plan of that month), 2 map frames per role
-    assert len([p for p in folder.iterdir() if p.is_file()]) == 2 + 1 + 1 + 1 + 4
+    # presets' end month: web.analyses.parameter_choice_of) and the table of back-test PAIs
+    # it is read from (one per data version, web.analyses.parameter_table), next month's
+    # forecast (the analysts' map layer, shared with every patrol plan of that month), 2 map
+    # frames per role
+    assert len([p for p in folder.iterdir() if p.is_file()]) == 2 + 1 + 1 + 1 + 1 + 4
 
 
 def _patrol_app(app_factory: AppFactory, tmp_path: Path, warm_patrol: bool, **config: Any) -> Flask:

@@ -21,7 +21,12 @@ from hotspots.analysis import Analysis, analyse
 from hotspots.assessment import assess, significant_only
 from hotspots.distributed import detector_factory
 from hotspots.evaluate.advice import parameter_score
-from hotspots.evaluate.auto_parameters import ParameterChoice, store_choice
+from hotspots.evaluate.auto_parameters import (
+    ParameterChoice,
+    StoreTable,
+    choice_from_table,
+    store_table,
+)
 from hotspots.evaluate.backtest import drug_offences
 from hotspots.evaluate.grid import CELL_M, Grid
 from hotspots.evaluate.next_month import NextMonth, next_month
@@ -43,6 +48,7 @@ __all__ = [
     "get_analysis",
     "parameter_choice_of",
     "parameter_score_of",
+    "parameter_table",
     "period_notes",
     "period_presets",
     "quarter_choices",
@@ -172,17 +178,35 @@ def parameter_score_of(eps_m: float | str, min_samples: int | str) -> dict[str, 
 
 
 def parameter_choice_of(end: str) -> ParameterChoice:
-    """What ``auto`` stands for in an analysis ending at ``end``: the automatic rule or the pair
-    the store's nested back-test favours, with its out-of-sample score
-    (:func:`hotspots.evaluate.auto_parameters.store_choice`, the command line's function, on the
-    drug offences up to ``end`` only), made once per end month and data version."""
-    st = state()
+    """What ``auto`` stands for in the force's analysis ending at ``end``: the automatic rule or
+    the pair the store's nested back-test favours, with its out-of-sample score (the command
+    line's :func:`hotspots.evaluate.auto_parameters.store_choice` on the drug offences up to
+    ``end`` only), made once per end month and data version.
+
+    It is read from the store's table of back-test PAIs (:func:`parameter_table`, made once per
+    data version for every end; :func:`hotspots.evaluate.auto_parameters.choice_from_table`
+    gives the same choice as ``store_choice``), not back-tested anew for each end month. The
+    force's choice only: a scoped reader's ``auto`` is :func:`web.access.area_parameters`."""
     return shared(
         "analyses",
         ("parameter-choice", end),
-        lambda: store_choice(st.store, end, events=st.events),
+        lambda: choice_from_table(parameter_table(), end),
         encode=lambda choice: json.dumps(choice.as_dict()).encode(),
         decode=lambda data: ParameterChoice.from_dict(json.loads(data)),
+    )
+
+
+def parameter_table() -> StoreTable:
+    """The store's back-test PAIs of every parameter pair on every stored month
+    (:func:`hotspots.evaluate.auto_parameters.store_table`, the force's drug offences), made
+    once per data version for the whole server: what every end month's choice is read from."""
+    st = state()
+    return shared(
+        "analyses",
+        ("parameter-table",),
+        lambda: store_table(st.store, events=st.events),
+        encode=lambda table: pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL),
+        decode=pickle.loads,
     )
 
 
@@ -336,7 +360,7 @@ def forecast_after(
     return shared(
         "analyses",
         ("next-month", end, cell_m, tuple(sorted(area)) if area is not None else None),
-        lambda: next_month(state().store, end, cell_m=cell_m, area=area),
+        lambda: next_month(state().store, end, cell_m=cell_m, area=area, events=state().events),
         lambda made: pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL),
         pickle.loads,
     )

@@ -44,20 +44,30 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from hotspots.analysis import store_months
 from hotspots.cluster import Auto
-from hotspots.evaluate.advice import ADVICE_AREA_KM2, ADVICE_K, EPS_VALUES_M, MIN_SAMPLES_VALUES
+from hotspots.evaluate.advice import (
+    ADVICE_AREA_KM2,
+    ADVICE_K,
+    EPS_VALUES_M,
+    MIN_SAMPLES_VALUES,
+    advice_coverage,
+)
 from hotspots.evaluate.backtest import drug_offences
 from hotspots.evaluate.grid import CELL_M, Grid
 from hotspots.evaluate.nested_advice import (
     MIN_INNER_MONTHS,
     MIN_VERDICT_MONTHS,
+    PairTable,
+    nested_from_table,
     nested_parameters,
+    pair_table,
+    table_up_to,
 )
 from hotspots.private import FILE_MODE, private_dirs
 from hotspots.store import Store
@@ -65,9 +75,12 @@ from hotspots.store import Store
 __all__ = [
     "RULE_VERSION",
     "ParameterChoice",
+    "StoreTable",
+    "choice_from_table",
     "choice_key",
     "choose_parameters",
     "store_choice",
+    "store_table",
 ]
 
 #: Part of every cache key: raise it when the choice's rule or the back-test changes.
@@ -187,11 +200,55 @@ def choose_parameters(
         min_samples_values=min_samples_values,
         held_months=held_up,
     ).summary
-    summary = {k_: None if isinstance(v, float) and v != v else v for k_, v in summary.items()}
-    choice = _decide(summary, up_to=up_to, k=k)  # NaN (no PAI) as None: strict JSON everywhere
+    choice = _decide(_strict(summary), up_to=up_to, k=k)
     if path is not None:
         _write_atomically(path, json.dumps(choice.as_dict(), sort_keys=True))
     return choice
+
+
+class StoreTable(NamedTuple):
+    """A store's table of back-test PAIs (:func:`~hotspots.evaluate.nested_advice.pair_table`,
+    every stored month) and the share of its area they were measured at."""
+
+    pai: PairTable
+    coverage: float
+
+
+def store_table(store: Store, *, events: Any = None) -> StoreTable:
+    """The table :func:`store_choice` reads, of every month the store holds: the choice of any
+    end is then :func:`choice_from_table` (the web app makes it once per data version).
+    ``events``: the store's events already in memory (by default read)."""
+    grid = Grid.over(store.load_boundary("force_area"), CELL_M)
+    xy, months = drug_offences(store, events)
+    coverage = advice_coverage(grid, ADVICE_AREA_KM2)
+    pai = pair_table(
+        np.asarray(xy, dtype=float).reshape(-1, 2),
+        np.asarray(months).astype(str),
+        grid,
+        k=ADVICE_K,
+        coverage=coverage,
+        held_months=store_months(store),
+    )
+    return StoreTable(pai, coverage)
+
+
+def choice_from_table(table: StoreTable, up_to: str) -> ParameterChoice:
+    """:func:`store_choice` of ``up_to`` from the store's :func:`store_table`: the same choice
+    (a test month's PAIs read that month and the ``k`` months before it only, so the table cut
+    to the test months up to ``up_to`` is the table of the offences up to it;
+    ``tests/test_auto_parameters.py`` checks every end of the demo store)."""
+    summary = nested_from_table(
+        table_up_to(table.pai, up_to),
+        k=ADVICE_K,
+        area_km2=ADVICE_AREA_KM2,
+        coverage=table.coverage,
+    ).summary
+    return _decide(_strict(summary), up_to=up_to, k=ADVICE_K)
+
+
+def _strict(summary: dict[str, Any]) -> dict[str, Any]:
+    """NaN (no PAI) as None: strict JSON everywhere."""
+    return {k_: None if isinstance(v, float) and v != v else v for k_, v in summary.items()}
 
 
 def _decide(summary: dict[str, Any], *, up_to: str, k: int) -> ParameterChoice:

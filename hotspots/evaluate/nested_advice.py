@@ -37,6 +37,18 @@ from hotspots.evaluate.advice import (
 from hotspots.evaluate.grid import Grid
 from hotspots.evaluate.pair_backtest import pair_pais
 
+__all__ = [
+    "MIN_INNER_MONTHS",
+    "MIN_VERDICT_MONTHS",
+    "NestedAdvice",
+    "PairTable",
+    "format_nested",
+    "nested_from_table",
+    "nested_parameters",
+    "pair_table",
+    "table_up_to",
+]
+
 #: Earlier test months a choice needs.
 MIN_INNER_MONTHS = 2
 #: Out-of-sample months needed before one rule is said to be favoured.
@@ -84,12 +96,67 @@ def nested_parameters(
     store's months beyond those of ``months`` (a held month without a drug offence is zeros,
     fitted on, not tested: :func:`~hotspots.evaluate.pair_backtest.pair_pais`)."""
     cov = advice_coverage(grid, area_km2)
+    pai = pair_table(
+        xy,
+        months,
+        grid,
+        eps_values=eps_values,
+        min_samples_values=min_samples_values,
+        k=k,
+        coverage=cov,
+        held_months=held_months,
+    )
+    return nested_from_table(
+        pai, k=k, area_km2=area_km2, coverage=cov, min_inner_months=min_inner_months
+    )
+
+
+PairTable = dict[tuple[Any, Any], pd.Series]
+
+
+def pair_table(
+    xy: np.ndarray,
+    months: npt.ArrayLike,
+    grid: Grid,
+    *,
+    eps_values: Sequence[float | Auto] = EPS_VALUES_M,
+    min_samples_values: Sequence[int | Auto] = MIN_SAMPLES_VALUES,
+    k: int = ADVICE_K,
+    coverage: float,
+    held_months: Sequence[str] = (),
+) -> PairTable:
+    """Every pair's (and the automatic rule's) back-test PAI on every test month
+    (:func:`~hotspots.evaluate.pair_backtest.pair_pais`): the table the nested choice reads.
+
+    A test month's PAIs read that month and the ``k`` months before it only, so the table of
+    every stored month, cut to the test months up to a month (:func:`table_up_to`), is the table
+    of the offences up to that month: the web app makes it once per data version and reads the
+    choice of every period's end from it (``tests/test_auto_parameters.py`` checks they are
+    equal)."""
     pairs = [(e, m) for e in eps_values for m in min_samples_values]
     if ("auto", "auto") not in pairs:
         pairs.append(("auto", "auto"))
-    pai: dict[tuple[Any, Any], pd.Series] = pair_pais(
-        xy, months, grid, pairs, k=k, coverage=cov, held_months=held_months
-    )
+    return pair_pais(xy, months, grid, pairs, k=k, coverage=coverage, held_months=held_months)
+
+
+def table_up_to(pai: PairTable, up_to: str) -> PairTable:
+    """``pai`` with the test months up to ``up_to`` (``YYYY-MM``) only."""
+    return {
+        pair: series[np.asarray(series.index, dtype=str) <= up_to] for pair, series in pai.items()
+    }
+
+
+def nested_from_table(
+    pai: PairTable,
+    *,
+    k: int = ADVICE_K,
+    area_km2: float = ADVICE_AREA_KM2,
+    coverage: float,
+    min_inner_months: int = MIN_INNER_MONTHS,
+) -> NestedAdvice:
+    """:func:`nested_parameters` from its table of PAIs (:func:`pair_table`; ``coverage`` the
+    share of the area it was measured at)."""
+    cov = coverage
     tested = sorted(pai[("auto", "auto")].index)
     table = np.array([pai[p].reindex(tested).to_numpy(dtype=float) for p in pai]).reshape(
         len(pai), len(tested)

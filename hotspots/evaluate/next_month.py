@@ -226,6 +226,7 @@ def next_month(
     options: ForecastOptions | None = None,
     area: frozenset[str] | None = None,
     plan_places: int | None = None,
+    events: pd.DataFrame | None = None,
 ) -> NextMonth:
     """The forecast for the month after ``end_month`` from the store's drug offences up to it.
 
@@ -234,11 +235,15 @@ def next_month(
     expected offences are made from what they may see, never from the force's figures).
     ``plan_places``: the forecast of a plan of that many places (:func:`plan_options`): its one
     target coverage is those cells of the grid, so its candidates and blend are chosen, nested,
-    at the plan's own size (docs/forecast.md, *Round 8*)."""
+    at the plan's own size (docs/forecast.md, *Round 8*).
+    ``events``: the store's events already in memory (every layer and month, as
+    ``store.load()`` gives them: the web app's), so its drug offences are not read again; by
+    default read. The drug offences only become counts per cell and month, the same whichever
+    way they were read."""
     grid = Grid.over(store.load_boundary("force_area"), cell_m)
     if plan_places is not None:
         options = plan_options(options, plan_places, grid.n_cells)
-    xy, months = drug_offences(store, _in_area(store, "offence", area))
+    xy, months = drug_offences(store, _in_area(store, "offence", area, events))
     months = np.asarray(months).astype(str)
     keep = months <= end_month
     xy, months = xy[keep], months[keep]
@@ -304,12 +309,18 @@ def plan_options(
     return dataclasses.replace(options or ForecastOptions(), target_coverages=(coverage,))
 
 
-def _in_area(store: Store, layer: str, area: frozenset[str] | None) -> pd.DataFrame | None:
-    """The store's ``layer`` events recorded in the wards ``area`` (None: None, read all)."""
+def _in_area(
+    store: Store, layer: str, area: frozenset[str] | None, events: pd.DataFrame | None = None
+) -> pd.DataFrame | None:
+    """The store's ``layer`` events recorded in the wards ``area`` (None: ``events``, i.e. read
+    all when they are None), from ``events`` (every layer) when given, else read."""
     if area is None:
-        return None
-    columns = [schema.LAYER, schema.MONTH, schema.CATEGORY, schema.WARD_CODE]
-    events = store.load([layer], columns=columns)
+        return events
+    if events is None:
+        columns = [schema.LAYER, schema.MONTH, schema.CATEGORY, schema.WARD_CODE]
+        events = store.load([layer], columns=columns)
+    else:
+        events = events[(events[schema.LAYER] == layer).to_numpy()]
     return events[events[schema.WARD_CODE].isin(area).to_numpy()]
 
 

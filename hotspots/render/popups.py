@@ -357,6 +357,8 @@ def _district(row: Mapping[str, Any]) -> str | None:
 
 
 def _missing(value: Any) -> bool:
+    if isinstance(value, str):  # text first (pd.isna of any str is False): ~6,000 calls a map
+        return False
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     try:
