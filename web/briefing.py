@@ -3,8 +3,9 @@
 Same period parameters and validation as the map page (``?from=YYYY-MM&to=YYYY-MM``; a bad value
 is a 400), and ``against``: compare with ``previous`` (the equivalent period just before, default)
 or ``year`` (the same months a year before); every output reads it from :func:`briefing_view`,
-so page, PNG and PDF compare the same two periods. Aggregates only: ward counts, hotspot ranks, force totals; no event locations. Pages
-and images are cached on the period, the data version and the protective marking, and answer
+so page, PNG and PDF compare the same two periods. Aggregates only: ward counts, hotspot ranks,
+force totals; no event locations. Pages and images are cached on the period, the comparison, the
+data version and the protective marking, and answer
 ``If-None-Match`` with 304.
 """
 
