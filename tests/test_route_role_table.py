@@ -150,6 +150,9 @@ TABLE: tuple[Door, ...] = (
     Door("GET", "/briefing", f"/briefing?{PERIOD}", BRIEFING),
     Door("GET", "/briefing.png", f"/briefing.png?{PERIOD}", BRIEFING),
     Door("GET", "/briefing.pdf", f"/briefing.pdf?{PERIOD}", BRIEFING),
+    # against the same months a year before: the same roles (two periods each may see)
+    Door("GET", "/briefing", f"/briefing?{PERIOD}&against=year", BRIEFING),
+    Door("GET", "/briefing.pdf", f"/briefing.pdf?{PERIOD}&against=year", BRIEFING),
     # patrol plans: officers (own area), analyst, admin
     Door("GET", "/patrol", "/patrol?to=2025-11", PATROL,
          other_area=f"/patrol?to=2025-11&area=district&district={OTHER_DISTRICT}"),

@@ -115,6 +115,7 @@ def full_analysis(view: ViewRequest) -> Analysis:
         analysis = analyse(
             st.store,
             view.period,
+            compare_to=view.compare_to,  # the previous period, or the year before (briefing)
             eps_m=eps_m,  # type: ignore[arg-type]
             min_samples=min_samples,  # type: ignore[arg-type]
             events=st.events,

@@ -1,16 +1,20 @@
 """The commissioner's briefing: ``/briefing`` (page) and its one-page ``.png`` / ``.pdf`` twins.
 
 Same period parameters and validation as the map page (``?from=YYYY-MM&to=YYYY-MM``; a bad value
-is a 400). Aggregates only: ward counts, hotspot ranks, force totals; no event locations. Pages
-and images are cached on the period, the data version and the protective marking, and answer
+is a 400), and ``against``: compare with ``previous`` (the equivalent period just before, default)
+or ``year`` (the same months a year before); every output reads it from :func:`briefing_view`,
+so page, PNG and PDF compare the same two periods. Aggregates only: ward counts, hotspot ranks,
+force totals; no event locations. Pages and images are cached on the period, the comparison, the
+data version and the protective marking, and answer
 ``If-None-Match`` with 304.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from hotspots.briefing import (
     ATTRIBUTION,
@@ -37,7 +41,7 @@ from web.analyses import (
 )
 from web.basemaps import current_basemap
 from web.data import cache, state
-from web.filters import ViewRequest
+from web.filters import ViewRequest, parse_against
 from web.httpcache import cached_response, etag_for
 
 bp = Blueprint("briefing", __name__)
@@ -47,6 +51,15 @@ _SVG_W, _SVG_H, _PAD_L, _PAD_B, _PAD_T = 640, 200, 40, 34, 12
 #: The chart's width on a phone (CSS px): drawn at about its own size there, so its words and
 #: figures keep their size (the wide chart shrank to half: 5-6 px text at 360 px).
 PHONE_SVG_W = 330
+
+
+def briefing_view() -> ViewRequest:
+    """The briefing's view: the request's period within the role's access
+    (:func:`web.analyses.current_view`) compared ``against`` the previous period or the same
+    months a year before (:func:`web.filters.parse_against`; a bad value is a 400 naming it).
+    Either comparison period is the same shift of a period the role may see, and the analysis
+    is redacted for the role as any other (:func:`web.analyses.get_analysis`)."""
+    return dataclasses.replace(current_view(), against=parse_against(request.args))
 
 
 def _figures(view: ViewRequest) -> dict[str, Any]:
@@ -116,16 +129,20 @@ def trend_svg(monthly: list[dict[str, Any]], width: int = _SVG_W) -> dict[str, A
 
 @bp.get("/briefing")
 def page() -> Response:
-    """The briefing of one period against the previous equivalent period."""
-    view = current_view()
+    """The briefing of one period against the previous equivalent period or the same months a
+    year before (``against``)."""
+    view = briefing_view()
     marking = _marking()
 
     def make() -> str:
         figures = _figures(view)
         query = f"from={view.start}&to={view.end}"
+        if view.against != "previous":
+            query += f"&against={view.against}"
         return render_template(
             "briefing.html",
             view=view,
+            against=view.against,
             f=figures,
             trends=[
                 ("wide", trend_svg(figures["monthly"])),
@@ -158,7 +175,7 @@ def _score_of(view: ViewRequest) -> dict[str, Any]:
 
 
 def _image(fmt: str) -> Response:
-    view = current_view()
+    view = briefing_view()
     marking = _marking()
 
     def make() -> bytes:
@@ -177,9 +194,13 @@ def _image(fmt: str) -> Response:
     response = cached_response(
         etag_for("briefing", fmt, view.analysis_key(), marking), make, mimetype
     )
-    name = f"drug-briefing-{view.period.slug}.{fmt}"
+    against = "" if view.against == "previous" else f"-vs-{view.compare_to.slug}"
+    name = f"drug-briefing-{view.period.slug}{against}.{fmt}"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    audit("export", {"name": name, "format": fmt, "from": view.start, "to": view.end})
+    audit(
+        "export",
+        {"name": name, "format": fmt, "from": view.start, "to": view.end, "against": view.against},
+    )
     return response
 
 

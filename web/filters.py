@@ -64,11 +64,22 @@ class ViewRequest:
     #: classes (None: the measure's default); display only, analysts' choice (web.access).
     scheme: str = DEFAULT_SCHEME
     k: int | None = None
+    #: What the period is compared with (:data:`AGAINST`): ``previous``, the equivalent period
+    #: just before (:meth:`hotspots.periods.Period.previous`), or ``year``, the same months a
+    #: year before (:meth:`hotspots.periods.Period.year_earlier`). The briefing's choice
+    #: (:func:`parse_against`); every other door keeps ``previous``.
+    against: str = "previous"
 
     @property
     def period(self) -> Period:
         """The period shown."""
         return Period.months(self.start, self.end)
+
+    @property
+    def compare_to(self) -> Period:
+        """The period the analysis compares :attr:`period` with (:attr:`against`)."""
+        p = self.period
+        return p.year_earlier() if self.against == "year" else p.previous()
 
     def key(self) -> tuple[Any, ...]:
         """Hashable: every filter."""
@@ -76,7 +87,9 @@ class ViewRequest:
 
     def analysis_key(self) -> tuple[Any, ...]:
         """The filters that change the analysis (not the display)."""
-        return (self.start, self.end, self.eps_m, self.min_samples)
+        key = (self.start, self.end, self.eps_m, self.min_samples)
+        # ``previous`` keeps the key every other door has always had (one analysis cached)
+        return key if self.against == "previous" else (*key, self.against)
 
     def query(self, **changes: Any) -> str:
         """The query string of this view, with ``changes`` applied."""
@@ -268,6 +281,18 @@ def parse_view(args: MultiDict[str, str], months: list[str], default_months: int
         scheme=scheme,
         k=k,
     )
+
+
+#: The values of ``against`` (:attr:`ViewRequest.against`), the default first.
+AGAINST = ("previous", "year")
+
+
+def parse_against(args: MultiDict[str, str]) -> str:
+    """``against``: ``previous`` (default, also when empty) or ``year``; a 400 naming the field
+    and the values allowed otherwise."""
+    if not args.get("against", "").strip():
+        return AGAINST[0]
+    return str(_choice(args, "against", AGAINST, AGAINST[0]))
 
 
 def default_months() -> int:

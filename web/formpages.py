@@ -138,7 +138,10 @@ def _period_page(error: dict[str, Any]) -> str:
     if current_access().public:  # its picker of whole quarters (web.analyses.quarter_choices)
         context["quarters"] = quarter_choices(months)
     if request.endpoint == "briefing.page":
-        return render_form_page("Briefing", "_briefing_form.html", error, **context)
+        against = request.args.get("against", "").strip()  # as sent: the form shows it
+        return render_form_page(
+            "Briefing", "_briefing_form.html", error, against=against, **context
+        )
     if request.endpoint == "maps.compare":
         pair = default_comparison(months, n)
         args = request.args
