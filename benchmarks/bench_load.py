@@ -234,6 +234,9 @@ def main() -> int:
     for _, path, seconds, _ in results:
         kind = "api" if path.startswith("/api/") else "page"
         by_kind.setdefault(kind, []).append(seconds)
+    by_route: dict[str, list[float]] = {}
+    for _, path, seconds, _ in results:
+        by_route.setdefault(path, []).append(seconds)
     at_10 = next((m for t, m in memory if t >= 10), memory[0][1] if memory else 0.0)
     last = memory[-1][1] if memory else 0.0
     result = {
@@ -256,6 +259,14 @@ def main() -> int:
             }
             for k, v in by_kind.items()
         },
+        "by_route": {  # where the minute goes: each route's count, median and summed time
+            k: {
+                "requests": len(v),
+                "p50_ms": round(1000 * statistics.median(v), 1),
+                "total_s": round(sum(v), 1),
+            }
+            for k, v in sorted(by_route.items(), key=lambda kv: -sum(kv[1]))
+        },
         "memory_mib": memory,
         "memory_stable": bool(memory) and last <= 1.2 * at_10,
     }
@@ -268,6 +279,8 @@ def main() -> int:
     )
     for kind, figures in result["by_kind"].items():
         print(f"  {kind}: {figures}")
+    for route, figures in result["by_route"].items():
+        print(f"  {route}: {figures}")
     print(f"  memory (s, MiB): {memory}  stable: {result['memory_stable']}")
     return 0 if not errors and result["memory_stable"] else 1
 
