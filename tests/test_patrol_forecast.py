@@ -285,3 +285,28 @@ def test_next_month_from_the_events_in_memory_is_the_same(demo_store: Store, end
         given = next_month(demo_store, end, area=area, events=events)
         assert read.backtest and len(read.score) > 0  # something to compare
         assert pickle.dumps(given) == pickle.dumps(read), area
+
+
+def test_each_cells_nearest_ward_is_kept_per_grid_and_boundaries(toy_store: Path) -> None:  # noqa: F811
+    """The nearest-ward join is kept for the next plan of the same grid and boundaries (it was
+    made anew for every plan), and is made again when a ward's boundary differs."""
+    import shapely
+
+    from hotspots import schema
+    from hotspots.patrol import forecast_places as fp
+
+    store = Store(toy_store)
+    grid = next_month(store, "2025-06").grid
+    wards = store.load_boundary("wards")
+    fp._NEAREST.clear()
+    first = fp._nearest_wards(grid, wards)
+    assert fp._nearest_wards(grid, wards) is first  # kept, not made again
+    assert not first.flags.writeable  # callers copy before they change it
+    # the toy wards: Alpha west of x = 501000, Bravo east (tests/conftest.py)
+    x = grid.centres()[:, 0]
+    assert set(first[x < 500900]) == {"E05000001"} and set(first[x > 501100]) == {"E05000002"}
+    alpha_away = shapely.affinity.translate(wards.geometry.iloc[0], xoff=-5000)
+    moved = wards.set_geometry([alpha_away, *wards.geometry.iloc[1:]], crs=wards.crs)
+    again = fp._nearest_wards(grid, moved)
+    assert again is not first and len(fp._NEAREST) == 2
+    assert set(again) == {wards[schema.WARD_CODE].iloc[1]}  # Alpha moved 5 km away
